@@ -1,0 +1,297 @@
+//! Worst-case value ranges and the datapath widths that provably never overflow.
+//!
+//! Every input spike of a layer may independently take any value of its range at any
+//! timestep, so the ranges below hold for every input, not just the calibration data.
+//! Hardware sizes its accumulators and membranes from [`LayerBounds`]; the golden model
+//! computes in `i64`, which validation guarantees is wider than all of them.
+
+use crate::network::{Decay, LayerOp, Network, NeuronKind, Reset, SpikeRange};
+
+/// Inclusive integer range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntRange {
+    /// Smallest value.
+    pub lo: i64,
+    /// Largest value.
+    pub hi: i64,
+}
+
+impl IntRange {
+    /// The single value `v`.
+    pub fn point(v: i64) -> IntRange {
+        IntRange { lo: v, hi: v }
+    }
+
+    /// Smallest range containing both.
+    pub fn union(self, other: IntRange) -> IntRange {
+        IntRange { lo: self.lo.min(other.lo), hi: self.hi.max(other.hi) }
+    }
+
+    /// Whether `v` lies inside.
+    pub fn contains(&self, v: i64) -> bool {
+        self.lo <= v && v <= self.hi
+    }
+
+    /// Minimal two's-complement width holding every value of the range.
+    ///
+    /// ```
+    /// use model::bounds::IntRange;
+    /// assert_eq!(IntRange { lo: -128, hi: 127 }.bits(), 8);
+    /// assert_eq!(IntRange { lo: 0, hi: 128 }.bits(), 9);
+    /// assert_eq!(IntRange::point(0).bits(), 1);
+    /// ```
+    pub fn bits(&self) -> u32 {
+        signed_bits(self.lo as i128, self.hi as i128)
+    }
+}
+
+/// Minimal two's-complement width holding `lo..=hi`.
+pub fn signed_bits(lo: i128, hi: i128) -> u32 {
+    let mut b = 1u32;
+    while b < 127 && (lo < -(1i128 << (b - 1)) || hi > (1i128 << (b - 1)) - 1) {
+        b += 1;
+    }
+    b
+}
+
+/// Proven ranges of one layer's datapath.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerBounds {
+    /// Values of the spikes this layer receives.
+    pub input: SpikeRange,
+    /// Every partial sum of `Σ multiplier · w` the accumulator holds within a timestep,
+    /// over all neurons (the accumulator starts each timestep at 0).
+    pub accumulator: IntRange,
+    /// The input current `x = bias + accumulator`.
+    pub current: IntRange,
+    /// Every value the membrane datapath holds: `u`, `u + θ/2` (integer neurons), the
+    /// post-reset membrane that is stored, and the decayed membrane, over all T timesteps.
+    pub membrane: IntRange,
+    /// Range of the output score when this is the last layer (final membrane for readout
+    /// layers, the spike count `Σ_t s_t` otherwise).
+    pub score: IntRange,
+    /// `accumulator.bits()`.
+    pub accumulator_bits: u32,
+    /// `membrane.bits()`.
+    pub membrane_bits: u32,
+}
+
+/// Bounds of every layer. Assumes the network's shapes are consistent (validation checks
+/// shapes before calling this).
+pub fn analyze(net: &Network) -> Vec<LayerBounds> {
+    (0..net.layers.len()).map(|i| layer_bounds(net, i)).collect()
+}
+
+/// Bounds of layer `index`.
+pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
+    let layer = &net.layers[index];
+    let input = net.input_range_of(index);
+    let (smin, smax) = (input.min as i128, input.max as i128);
+    let LayerOp::Dense(dense) = &layer.op;
+    let n = dense.outputs as usize;
+    let mut acc_lo = vec![0i128; n];
+    let mut acc_hi = vec![0i128; n];
+    for row in dense.weights.chunks(n.max(1)) {
+        for (j, &w) in row.iter().enumerate() {
+            let (a, b) = (smin * w as i128, smax * w as i128);
+            acc_lo[j] += a.min(b);
+            acc_hi[j] += a.max(b);
+        }
+    }
+    let accumulator = (
+        acc_lo.iter().copied().min().unwrap_or(0).min(0),
+        acc_hi.iter().copied().max().unwrap_or(0).max(0),
+    );
+    let current = (0..n).fold((i128::MAX, i128::MIN), |(lo, hi), j| {
+        let b = dense.bias.get(j).copied().unwrap_or(0) as i128;
+        (lo.min(b + acc_lo[j]), hi.max(b + acc_hi[j]))
+    });
+    let current = if n == 0 { (0, 0) } else { current };
+
+    let neuron = &layer.neuron;
+    let theta = 1i128 << neuron.threshold_shift;
+    let half = theta >> 1;
+    let timesteps = net.timesteps.max(1);
+    let mut stored = (0i128, 0i128); // post-reset membrane before timestep 0
+    let mut hull = stored;
+    let widen = |h: &mut (i128, i128), r: (i128, i128)| {
+        h.0 = h.0.min(r.0);
+        h.1 = h.1.max(r.1);
+    };
+    for _ in 0..timesteps {
+        let decayed = (decay128(neuron.decay, stored.0), decay128(neuron.decay, stored.1));
+        widen(&mut hull, decayed);
+        let u = (decayed.0 + current.0, decayed.1 + current.1);
+        widen(&mut hull, u);
+        if matches!(neuron.kind, NeuronKind::Integer { .. }) {
+            widen(&mut hull, (u.0 + half, u.1 + half));
+        }
+        stored = reset_image(&neuron.kind, neuron.reset, neuron.threshold_shift, u);
+        widen(&mut hull, stored);
+    }
+    let score = match neuron.kind {
+        NeuronKind::Readout => hull,
+        _ => {
+            let r = neuron.kind.spike_range();
+            (r.min as i128 * timesteps as i128, r.max as i128 * timesteps as i128)
+        }
+    };
+    let clamp = |(lo, hi): (i128, i128)| IntRange { lo: sat(lo), hi: sat(hi) };
+    LayerBounds {
+        input,
+        accumulator: clamp(accumulator),
+        current: clamp(current),
+        membrane: clamp(hull),
+        score: clamp(score),
+        accumulator_bits: signed_bits(accumulator.0, accumulator.1),
+        membrane_bits: signed_bits(hull.0, hull.1),
+    }
+}
+
+fn sat(v: i128) -> i64 {
+    v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+fn decay128(decay: Decay, v: i128) -> i128 {
+    match decay {
+        Decay::Keep => v,
+        Decay::Clear => 0,
+        Decay::Shift(k) => v >> k.min(126),
+    }
+}
+
+/// The spike a membrane `u` fires (the integer contract's threshold rule).
+pub fn fire(kind: &NeuronKind, threshold_shift: u8, u: i64) -> i32 {
+    let theta = 1i64 << threshold_shift;
+    match kind {
+        NeuronKind::BinaryLif => i32::from(u >= theta),
+        NeuronKind::Ternary => {
+            if u >= theta {
+                1
+            } else if u <= -theta {
+                -1
+            } else {
+                0
+            }
+        }
+        NeuronKind::Integer { max_spike, .. } => {
+            let rounded = (u + (theta >> 1)) >> threshold_shift;
+            rounded.clamp(0, *max_spike as i64) as i32
+        }
+        NeuronKind::Readout => 0,
+    }
+}
+
+/// The membrane stored after firing `s` from `u`.
+pub fn after_reset(reset: Reset, threshold_shift: u8, u: i64, s: i32) -> i64 {
+    match reset {
+        _ if s == 0 => u,
+        Reset::Hard => 0,
+        Reset::Soft => u - ((s as i64) << threshold_shift),
+    }
+}
+
+/// Exact range of the post-reset membrane over `u` in `lo..=hi`: between two consecutive
+/// points where the spike changes, the post-reset membrane is `u - s·θ` (slope 1) or 0, so
+/// its extremes lie at the ends of those pieces.
+fn reset_image(kind: &NeuronKind, reset: Reset, q: u8, (lo, hi): (i128, i128)) -> (i128, i128) {
+    if matches!(kind, NeuronKind::Readout) {
+        return (lo, hi);
+    }
+    let theta = 1i128 << q;
+    let breaks: Vec<i128> = match kind {
+        NeuronKind::BinaryLif => vec![theta],
+        NeuronKind::Ternary => vec![-theta + 1, theta],
+        NeuronKind::Integer { max_spike, .. } => {
+            (1..=*max_spike as i128).map(|k| k * theta - (theta >> 1)).collect()
+        }
+        NeuronKind::Readout => Vec::new(),
+    };
+    let mut candidates = vec![lo, hi];
+    for b in breaks {
+        if lo < b && b <= hi {
+            candidates.push(b - 1);
+            candidates.push(b);
+        }
+    }
+    let eval = |u: i128| -> i128 {
+        // Values beyond i64 only arise in files validation rejects; clamp keeps this total.
+        let u64v = sat(u);
+        let s = fire(kind, q, u64v);
+        match reset {
+            _ if s == 0 => u,
+            Reset::Hard => 0,
+            Reset::Soft => u - s as i128 * theta,
+        }
+    };
+    candidates.into_iter().map(eval).fold((i128::MAX, i128::MIN), |(a, b), v| (a.min(v), b.max(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::*;
+    use crate::code::SpikeCode;
+
+    fn one_layer(kind: NeuronKind, reset: Reset, decay: Decay, t: u32, w: Vec<i32>, b: Vec<i32>) -> Network {
+        let outputs = b.len() as u32;
+        let inputs = w.len() as u32 / outputs;
+        Network::new(
+            "t",
+            t,
+            Input { shape: vec![inputs], max_value: 3, code: SpikeCode::binary(3) },
+            vec![Layer {
+                name: "l".into(),
+                op: LayerOp::Dense(Dense { inputs, outputs, weight_bits: 8, bias_bits: 8, weights: w, bias: b }),
+                neuron: Neuron { kind, threshold_shift: 2, decay, reset },
+                histogram: None,
+            }],
+        )
+    }
+
+    #[test]
+    fn accumulator_range_is_exact() {
+        // inputs 0..=3, weights [[2, -1], [-3, 4]]: neuron 0 in -9..=6, neuron 1 in -3..=12
+        let net = one_layer(NeuronKind::Readout, Reset::Hard, Decay::Keep, 1, vec![2, -1, -3, 4], vec![1, -2]);
+        let b = layer_bounds(&net, 0);
+        assert_eq!(b.accumulator, IntRange { lo: -9, hi: 12 });
+        assert_eq!(b.current, IntRange { lo: -8, hi: 10 });
+        assert_eq!(b.accumulator_bits, 5);
+    }
+
+    #[test]
+    fn readout_with_keep_integrates_over_time() {
+        let net = one_layer(NeuronKind::Readout, Reset::Hard, Decay::Keep, 4, vec![2, -1, -3, 4], vec![1, -2]);
+        let b = layer_bounds(&net, 0);
+        assert_eq!(b.membrane, IntRange { lo: -32, hi: 40 });
+        assert_eq!(b.score, b.membrane);
+    }
+
+    #[test]
+    fn binary_soft_reset_bound_grows_with_time() {
+        // θ = 4, x in 0..=6 (input 0..=3, weight 2): a binary spike removes only 4 per step,
+        // so the stored membrane can climb by 2 a step: u_t <= 6 + 2t + (t > 0) ... = 21 at t = 7
+        let net = one_layer(NeuronKind::BinaryLif, Reset::Soft, Decay::Keep, 8, vec![2], vec![0]);
+        let b = layer_bounds(&net, 0);
+        assert_eq!(b.membrane, IntRange { lo: 0, hi: 21 });
+        let leaky = one_layer(NeuronKind::BinaryLif, Reset::Soft, Decay::Shift(1), 8, vec![2], vec![0]);
+        assert!(layer_bounds(&leaky, 0).membrane.hi < 12);
+        assert_eq!(b.score, IntRange { lo: 0, hi: 8 });
+    }
+
+    #[test]
+    fn fire_rules() {
+        let int = NeuronKind::Integer { max_spike: 3, code: SpikeCode::binary(3) };
+        // θ = 4: round(u / 4) half up, clamped to 0..=3
+        let got: Vec<i32> = [-3, 1, 2, 5, 6, 13, 14, 100].iter().map(|&u| fire(&int, 2, u)).collect();
+        assert_eq!(got, vec![0, 0, 1, 1, 2, 3, 3, 3]);
+        assert_eq!(fire(&NeuronKind::Ternary, 2, -4), -1);
+        assert_eq!(fire(&NeuronKind::Ternary, 2, -3), 0);
+        assert_eq!(fire(&NeuronKind::BinaryLif, 2, 3), 0);
+        assert_eq!(fire(&NeuronKind::BinaryLif, 2, 4), 1);
+        assert_eq!(fire(&int, 0, 2), 2); // θ = 1: s = clamp(u)
+        assert_eq!(after_reset(Reset::Soft, 2, 13, 3), 1);
+        assert_eq!(after_reset(Reset::Hard, 2, 13, 3), 0);
+        assert_eq!(after_reset(Reset::Hard, 2, 1, 0), 1);
+    }
+}

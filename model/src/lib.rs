@@ -1,0 +1,37 @@
+//! # spikeforge `model`: the shared IR
+//!
+//! Plain data describing a trained spiking network after integer export, its file format,
+//! the rules it must satisfy, worst-case bounds, hardware plans and the spike-code solver.
+//! Every other crate depends on this one; it does no I/O beyond reading and writing model
+//! files and never spawns processes.
+//!
+//! Architecture invariant: a [`Network`] that passed [`Network::validate`] can be evaluated
+//! in `i64` without overflow and every spike value has a canonical encoding in its code.
+//!
+//! ```
+//! let net = model::examples::tiny_network();
+//! let text = model::file::to_string(&net);
+//! let back = model::file::from_slice(text.as_bytes(), "tiny").unwrap();
+//! assert_eq!(net, back);
+//! ```
+
+pub mod bounds;
+pub mod code;
+pub mod error;
+pub mod examples;
+pub mod file;
+pub mod network;
+pub mod plan;
+pub mod solver;
+mod validate;
+
+pub use code::{CodeTable, SpikeCode, SpikeEvent};
+pub use error::{Location, ModelError, ValidationError};
+pub use network::{
+    Decay, Dense, Input, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeRange,
+};
+pub use plan::{HardwarePlan, LayerPlan};
+pub use validate::{
+    MAX_BIAS_BITS, MAX_DATAPATH_BITS, MAX_LAYERS, MAX_SPIKE, MAX_THRESHOLD_SHIFT, MAX_TIMESTEPS, MAX_WEIGHT_BITS,
+    MAX_WIDTH,
+};

@@ -1,0 +1,343 @@
+//! The network IR: plain data, exactly what the model file holds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::SpikeCode;
+
+/// The `format` string every model file carries.
+pub const FORMAT_NAME: &str = "spikeforge-model";
+/// The model-file version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole spiking network after training: integer weights, power-of-two thresholds and
+/// per-layer spike codes. Everything downstream (golden model, RTL) is defined by it.
+///
+/// ```
+/// use model::{Network, Input, Layer, LayerOp, Dense, Neuron, NeuronKind, Decay, Reset, SpikeCode};
+/// let net = Network::new("tiny", 1, Input::pixels(vec![4]), vec![Layer {
+///     name: "out".into(),
+///     op: LayerOp::Dense(Dense { inputs: 4, outputs: 2, weight_bits: 4, bias_bits: 8,
+///         weights: vec![1, -1, 2, 0, 0, 3, -8, 7], bias: vec![0, 1] }),
+///     neuron: Neuron { kind: NeuronKind::Readout, threshold_shift: 0, decay: Decay::Keep, reset: Reset::Hard },
+///     histogram: None,
+/// }]);
+/// net.validate().unwrap();
+/// assert_eq!(net.layers[0].outputs(), 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// Always [`FORMAT_VERSION`] for files this build writes.
+    pub version: u32,
+    /// Short name, used for generated module names and reports.
+    pub name: String,
+    /// Free text for people.
+    #[serde(default)]
+    pub description: String,
+    /// Where the weights came from.
+    #[serde(default)]
+    pub provenance: Provenance,
+    /// Timesteps T per input (T = 1 allowed). The input is presented unchanged every timestep.
+    pub timesteps: u32,
+    /// Shape and coding of the input.
+    pub input: Input,
+    /// Layers in data-flow order; layer 0 consumes the input.
+    pub layers: Vec<Layer>,
+}
+
+impl Network {
+    /// A network with the current format tag and version and empty provenance.
+    pub fn new(name: &str, timesteps: u32, input: Input, layers: Vec<Layer>) -> Network {
+        Network {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            name: name.to_string(),
+            description: String::new(),
+            provenance: Provenance::default(),
+            timesteps,
+            input,
+            layers,
+        }
+    }
+
+    /// Number of output classes (the last layer's width).
+    pub fn classes(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.outputs())
+    }
+
+    /// Total number of weights and biases.
+    pub fn parameters(&self) -> usize {
+        self.layers.iter().map(Layer::parameters).sum()
+    }
+
+    /// The range of spike values layer `index` receives: the input's pixel range for layer 0,
+    /// otherwise the previous layer's emitted range.
+    pub fn input_range_of(&self, index: usize) -> SpikeRange {
+        if index == 0 {
+            SpikeRange { min: 0, max: self.input.max_value as i32 }
+        } else {
+            self.layers[index - 1].neuron.kind.spike_range()
+        }
+    }
+
+    /// The code in which layer `index`'s input spikes travel.
+    pub fn input_code_of(&self, index: usize) -> SpikeCode {
+        if index == 0 { self.input.code.clone() } else { self.layers[index - 1].neuron.kind.code() }
+    }
+}
+
+/// Where a model came from. `trained = false` marks generated example models.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// True only when the weights were learned from data.
+    #[serde(default)]
+    pub trained: bool,
+    /// The program (and command) that wrote the file.
+    #[serde(default)]
+    pub generator: String,
+    /// Seed of the run that produced the weights, if seeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Dataset the weights were fitted or calibrated on, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+}
+
+/// The network input: an array of unsigned integers (8-bit pixels by default) that enter
+/// layer 0 as "spikes" in `0..=max_value`, sent as bit-planes of `code`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Logical shape, e.g. `[1, 28, 28]` (channels, height, width) or `[784]`. Dense layers
+    /// see the row-major flattening.
+    pub shape: Vec<u32>,
+    /// Largest input value (255 for 8-bit pixels).
+    pub max_value: u32,
+    /// Plane code for the input values (binary `[1, 2, 4, ..., 128]` for pixels).
+    pub code: SpikeCode,
+}
+
+impl Input {
+    /// 8-bit pixels in the binary bit-plane code.
+    pub fn pixels(shape: Vec<u32>) -> Input {
+        Input { shape, max_value: 255, code: SpikeCode::binary(255) }
+    }
+
+    /// Number of input values (product of the shape), saturating on absurd shapes.
+    pub fn size(&self) -> usize {
+        self.shape.iter().fold(1usize, |acc, &d| acc.saturating_mul(d as usize))
+    }
+}
+
+/// One layer: an operation producing input currents and the neurons that integrate them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// Unique, non-empty; used in reports and generated module names.
+    pub name: String,
+    /// How input spikes become input currents.
+    pub op: LayerOp,
+    /// How input currents become membranes and spikes.
+    pub neuron: Neuron,
+    /// Measured histogram of this layer's emitted spike values on calibration data, indexed
+    /// by `value - min` of the neuron's spike range (so index 0 is -1 for ternary layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<Vec<u64>>,
+}
+
+impl Layer {
+    /// Number of input spikes this layer consumes.
+    pub fn inputs(&self) -> usize {
+        match &self.op {
+            LayerOp::Dense(d) => d.inputs as usize,
+        }
+    }
+
+    /// Number of neurons.
+    pub fn outputs(&self) -> usize {
+        match &self.op {
+            LayerOp::Dense(d) => d.outputs as usize,
+        }
+    }
+
+    /// Number of weights plus biases.
+    pub fn parameters(&self) -> usize {
+        match &self.op {
+            LayerOp::Dense(d) => d.weights.len() + d.bias.len(),
+        }
+    }
+
+    /// Declared signed weight width.
+    pub fn weight_bits(&self) -> u32 {
+        match &self.op {
+            LayerOp::Dense(d) => d.weight_bits as u32,
+        }
+    }
+}
+
+/// The synaptic operation of a layer. Serialized externally tagged (`{"dense": {...}}`) so
+/// that large weight arrays deserialize without buffering. Conv2d, pooling and a recurrent
+/// dense layer are planned variants; the input shape already carries channels and size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerOp {
+    /// Fully connected: `x[j] = bias[j] + sum_i s[i] * weights[i * outputs + j]`.
+    Dense(Dense),
+}
+
+/// Fully connected weights, row-major `[inputs][outputs]`: the row of input `i` is the
+/// contiguous slice `weights[i * outputs .. (i + 1) * outputs]`, which is exactly what one
+/// input event reads from block RAM.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dense {
+    /// Input count; must equal the previous layer's outputs (or the input size).
+    pub inputs: u32,
+    /// Neuron count.
+    pub outputs: u32,
+    /// Signed two's-complement width every weight fits in (1..=16).
+    pub weight_bits: u8,
+    /// Signed two's-complement width every bias fits in (1..=32).
+    pub bias_bits: u8,
+    /// `inputs * outputs` weights, row-major by input.
+    pub weights: Vec<i32>,
+    /// `outputs` biases, added once per timestep.
+    pub bias: Vec<i32>,
+}
+
+impl Dense {
+    /// The weights of input `i` towards every output.
+    pub fn row(&self, i: usize) -> &[i32] {
+        let n = self.outputs as usize;
+        &self.weights[i * n..(i + 1) * n]
+    }
+}
+
+/// Neuron dynamics of a layer, with the threshold already a power of two.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Neuron {
+    /// What the neuron emits.
+    pub kind: NeuronKind,
+    /// `q` with threshold `θ = 2^q` (0..=24).
+    pub threshold_shift: u8,
+    /// Membrane leak applied to the post-reset membrane each timestep.
+    pub decay: Decay,
+    /// What firing does to the membrane.
+    pub reset: Reset,
+}
+
+impl Neuron {
+    /// The threshold `θ = 2^q`.
+    pub fn threshold(&self) -> i64 {
+        1i64 << self.threshold_shift
+    }
+}
+
+/// What a neuron emits. See ARCHITECTURE.md "Integer contract" for the exact rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeuronKind {
+    /// `s = 1` if `u >= θ` else 0.
+    BinaryLif,
+    /// `s = +1` if `u >= θ`, `-1` if `u <= -θ`, else 0. The learned amplitude is already
+    /// folded into the next layer's weights.
+    Ternary,
+    /// LMS integer spike `s = clamp((u + θ/2) >> q, 0, D)` sent in `code`'s planes.
+    Integer {
+        /// The spike maximum D (1..=255).
+        max_spike: u32,
+        /// How a value `0..=D` travels as binary planes.
+        code: SpikeCode,
+    },
+    /// Non-spiking output layer: its final membrane is the score. Only valid last.
+    Readout,
+}
+
+impl NeuronKind {
+    /// Range of values this neuron emits (Readout emits nothing: `0..=0`).
+    pub fn spike_range(&self) -> SpikeRange {
+        match self {
+            NeuronKind::BinaryLif => SpikeRange { min: 0, max: 1 },
+            NeuronKind::Ternary => SpikeRange { min: -1, max: 1 },
+            NeuronKind::Integer { max_spike, .. } => SpikeRange { min: 0, max: *max_spike as i32 },
+            NeuronKind::Readout => SpikeRange { min: 0, max: 0 },
+        }
+    }
+
+    /// The code the emitted spikes travel in; binary and ternary use one plane of amplitude 1
+    /// (ternary events carry a sign).
+    pub fn code(&self) -> SpikeCode {
+        match self {
+            NeuronKind::Integer { code, .. } => code.clone(),
+            _ => SpikeCode::Planes(vec![1]),
+        }
+    }
+
+    /// Short name for tables.
+    pub fn label(&self) -> String {
+        match self {
+            NeuronKind::BinaryLif => "binary".into(),
+            NeuronKind::Ternary => "ternary".into(),
+            NeuronKind::Integer { max_spike, .. } => format!("integer D={max_spike}"),
+            NeuronKind::Readout => "readout".into(),
+        }
+    }
+}
+
+/// Inclusive range of spike values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpikeRange {
+    /// Smallest value (-1 for ternary, else 0).
+    pub min: i32,
+    /// Largest value (D).
+    pub max: i32,
+}
+
+impl SpikeRange {
+    /// Number of distinct values (histogram length).
+    pub fn len(&self) -> usize {
+        (self.max - self.min + 1) as usize
+    }
+
+    /// Never true; present for clippy's `len_without_is_empty`.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Membrane leak `λ` as a shift. Serialized as `"keep"`, `"clear"` or `{"shift": k}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decay {
+    /// `λ = 1`: the membrane integrates without leak.
+    Keep,
+    /// `λ = 0`: nothing carries over between timesteps.
+    Clear,
+    /// `λ = 2^-k`, `k` in 1..=31: arithmetic right shift (floor).
+    Shift(u8),
+}
+
+impl Decay {
+    /// Apply the leak to a post-reset membrane (floor division by `2^k`).
+    pub fn apply(self, v: i64) -> i64 {
+        match self {
+            Decay::Keep => v,
+            Decay::Clear => 0,
+            Decay::Shift(k) => v >> k,
+        }
+    }
+}
+
+/// What firing does to the membrane, applied right after the spike is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reset {
+    /// A neuron that emitted a non-zero spike restarts from 0.
+    Hard,
+    /// Subtract what was emitted: `u - s·θ`.
+    Soft,
+}

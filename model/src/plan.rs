@@ -1,0 +1,84 @@
+//! Hardware plans: how many parallel lanes each layer gets, and the widths that follow.
+//! Plain data shared by the cycle model (`sim`) and the RTL generator (`hdl-gen`).
+
+use serde::Serialize;
+
+use crate::bounds;
+use crate::error::ModelError;
+use crate::network::Network;
+
+/// One layer's stage in the pipeline.
+///
+/// A stage with `lanes = P` over `neurons = N` processes neurons in `groups = ceil(N / P)`
+/// groups: every input event costs one cycle per group, and the neuron-update pass visits
+/// each group once per timestep (see ARCHITECTURE.md "Timing contract").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LayerPlan {
+    /// Parallel accumulate lanes P (1..=N).
+    pub lanes: u32,
+    /// `ceil(neurons / lanes)`.
+    pub groups: u32,
+    /// Neurons N.
+    pub neurons: u32,
+    /// Input spikes M.
+    pub inputs: u32,
+    /// Signed weight width.
+    pub weight_bits: u32,
+    /// Signed accumulator width (bounds analysis).
+    pub accumulator_bits: u32,
+    /// Signed membrane width (bounds analysis).
+    pub membrane_bits: u32,
+    /// Planes of the incoming spikes' code.
+    pub input_planes: u32,
+}
+
+/// A plan for the whole network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HardwarePlan {
+    /// Per layer, in order.
+    pub layers: Vec<LayerPlan>,
+}
+
+impl HardwarePlan {
+    /// The same lane count for every layer, reduced to the layer's width where it is narrower.
+    pub fn uniform(net: &Network, lanes: u32) -> Result<HardwarePlan, ModelError> {
+        HardwarePlan::per_layer(net, &vec![lanes; net.layers.len()])
+    }
+
+    /// Explicit lanes per layer (each reduced to the layer's width where it is narrower).
+    ///
+    /// ```
+    /// # let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3
+    /// let plan = model::HardwarePlan::per_layer(&net, &[2, 8]).unwrap();
+    /// assert_eq!((plan.layers[0].lanes, plan.layers[0].groups), (2, 3));
+    /// assert_eq!((plan.layers[1].lanes, plan.layers[1].groups), (3, 1));
+    /// ```
+    pub fn per_layer(net: &Network, lanes: &[u32]) -> Result<HardwarePlan, ModelError> {
+        if lanes.len() != net.layers.len() {
+            return Err(ModelError::plan(
+                lanes.len().min(net.layers.len()),
+                format!("{} lane counts given for {} layers", lanes.len(), net.layers.len()),
+            ));
+        }
+        let all_bounds = bounds::analyze(net);
+        let mut layers = Vec::with_capacity(lanes.len());
+        for (index, ((layer, &p), b)) in net.layers.iter().zip(lanes).zip(&all_bounds).enumerate() {
+            if p == 0 {
+                return Err(ModelError::plan(index, "lanes must be at least 1"));
+            }
+            let neurons = layer.outputs() as u32;
+            let lanes = p.min(neurons);
+            layers.push(LayerPlan {
+                lanes,
+                groups: neurons.div_ceil(lanes),
+                neurons,
+                inputs: layer.inputs() as u32,
+                weight_bits: layer.weight_bits(),
+                accumulator_bits: b.accumulator_bits,
+                membrane_bits: b.membrane_bits,
+                input_planes: net.input_code_of(index).planes() as u32,
+            });
+        }
+        Ok(HardwarePlan { layers })
+    }
+}
