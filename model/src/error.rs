@@ -80,7 +80,7 @@ pub enum ModelError {
         message: String,
     },
     /// JSON without `"format": "spikeforge-model"`.
-    #[error("{origin}: not a spikeforge model (field `format` is {found}, expected \"spikeforge-model\")")]
+    #[error("{origin}: not a spikeforge model (`format`: {found}, expected \"spikeforge-model\")")]
     NotAModel {
         /// File or buffer name.
         origin: String,

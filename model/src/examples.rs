@@ -195,3 +195,86 @@ mod tests {
         }
     }
 }
+
+/// A random small network exercising every feature of the IR: 1 to 3 layers of 1 to 12
+/// neurons, every neuron kind, random codes (including payload), decays, resets, weight
+/// widths and T. Deterministic for a seed; used by property tests and co-simulation fuzzing.
+pub fn fuzz_network(seed: u64) -> Network {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let inputs = rng.random_range(1..=16u32);
+    let max_value = *[1u32, 3, 15, 100, 255].get(rng.random_range(0..5)).unwrap_or(&255);
+    let input_code = if rng.random_bool(0.7) { SpikeCode::binary(max_value) } else { random_code(&mut rng, max_value, false) };
+    let input = Input { shape: vec![inputs], max_value, code: input_code };
+    let depth = rng.random_range(1..=3usize);
+    let mut fan_in = inputs;
+    let mut layers = Vec::new();
+    for index in 0..depth {
+        let last = index + 1 == depth;
+        let outputs = rng.random_range(1..=12u32);
+        let weight_bits = rng.random_range(2..=8u8);
+        let bias_bits = rng.random_range(2..=10u8);
+        let wmax = (1i32 << (weight_bits - 1)) - 1;
+        let bmax = (1i32 << (bias_bits - 1)) - 1;
+        let weights = (0..fan_in * outputs).map(|_| rng.random_range(-wmax - 1..=wmax)).collect();
+        let bias = (0..outputs).map(|_| rng.random_range(-bmax - 1..=bmax)).collect();
+        let kind = match rng.random_range(0..if last { 4 } else { 3 }) {
+            0 => NeuronKind::BinaryLif,
+            1 => NeuronKind::Ternary,
+            2 => {
+                let max_spike = rng.random_range(1..=15u32);
+                NeuronKind::Integer { max_spike, code: random_code(&mut rng, max_spike, true) }
+            }
+            _ => NeuronKind::Readout,
+        };
+        let decay = match rng.random_range(0..3) {
+            0 => Decay::Keep,
+            1 => Decay::Clear,
+            _ => Decay::Shift(rng.random_range(1..=3)),
+        };
+        let reset = if rng.random_bool(0.5) { Reset::Hard } else { Reset::Soft };
+        layers.push(Layer {
+            name: format!("l{index}"),
+            op: LayerOp::Dense(Dense { inputs: fan_in, outputs, weight_bits, bias_bits, weights, bias }),
+            neuron: Neuron { kind, threshold_shift: rng.random_range(0..=6), decay, reset },
+            histogram: None,
+        });
+        fan_in = outputs;
+    }
+    let mut net = Network::new(&format!("fuzz{seed}"), rng.random_range(1..=4), input, layers);
+    net.provenance = Provenance { trained: false, generator: "fuzz_network".into(), seed: Some(seed), dataset: None };
+    net
+}
+
+/// A random code that represents every value `0..=max`: binary, a random complete
+/// amplitude sequence, or (if allowed) payload.
+fn random_code(rng: &mut ChaCha8Rng, max: u32, payload: bool) -> SpikeCode {
+    match rng.random_range(0..if payload { 3 } else { 2 }) {
+        0 => SpikeCode::binary(max),
+        1 => {
+            let mut amps = vec![1u32];
+            let mut sum = 1u32;
+            while sum < max {
+                let planes_left = crate::code::MAX_PLANES - amps.len();
+                // Double when needed so that the remaining planes still reach `max`.
+                let must = (sum + 1) << (planes_left - 1) <= max;
+                let lo = *amps.last().unwrap_or(&1);
+                let a = if must { sum + 1 } else { rng.random_range(lo..=(sum + 1).min(max)) };
+                amps.push(a);
+                sum += a;
+            }
+            SpikeCode::Planes(amps)
+        }
+        _ => SpikeCode::Payload,
+    }
+}
+
+#[cfg(test)]
+mod fuzz_tests {
+    #[test]
+    fn fuzz_networks_validate() {
+        for seed in 0..500 {
+            let net = super::fuzz_network(seed);
+            net.validate().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        }
+    }
+}

@@ -32,6 +32,11 @@ pub fn from_slice(bytes: &[u8], origin: &str) -> Result<Network, ModelError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ModelError::NotUtf8 { origin: origin.clone(), offset: e.valid_up_to() })?;
 
+    if let Some(first) = text.trim_start().bytes().next() {
+        if first != b'{' {
+            return Err(ModelError::NotAModel { origin, found: "not a JSON object".into() });
+        }
+    }
     // First pass: only `format` and `version`, so a file from another version is reported as
     // such rather than as whatever field it happens to trip over.
     #[derive(Deserialize)]

@@ -1,1 +1,18 @@
-pub fn placeholder() {}
+//! # spikeforge `sim`: golden model and cycle model
+//!
+//! - [`golden`]: the integer forward pass every implementation must match bit for bit.
+//! - [`cycle`]: the exact cycle count of the generated hardware for an input.
+//! - [`eval`]: batch evaluation over a dataset (accuracy, activity, histograms, energy).
+//!
+//! Architecture invariant: the golden model is the definition of correct. It computes in
+//! `i64` (or `i32` where the bounds analysis proves that exact), never saturates, and
+//! validation guarantees no overflow. Verilator co-simulation (issue #4) will live here and
+//! is the only place in the workspace that runs Verilator.
+
+pub mod cycle;
+pub mod error;
+pub mod eval;
+pub mod golden;
+
+pub use error::SimError;
+pub use golden::{Golden, Spike, Trace};

@@ -1,0 +1,272 @@
+//! Batch evaluation: accuracy, per-layer activity, histograms, energy and (with a plan)
+//! cycle-model statistics over a dataset, parallel over inputs.
+
+use model::{HardwarePlan, NeuronKind};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cycle::{input_work, schedule, InputWork};
+use crate::error::SimError;
+use crate::golden::{argmax, Golden, Observer};
+
+/// Energy per accumulate (addition), 45 nm, pJ (the seeds' energy model).
+pub const E_AC_PJ: f64 = 0.9;
+/// Energy per multiply-accumulate, 45 nm, pJ.
+pub const E_MAC_PJ: f64 = 4.6;
+
+/// What one layer did, averaged per input.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerActivity {
+    /// Layer name.
+    pub name: String,
+    /// Neurons N.
+    pub neurons: usize,
+    /// Non-zero spikes emitted, summed over timesteps.
+    pub spikes: f64,
+    /// Plane events emitted (what the next stage processes).
+    pub events: f64,
+    /// Events received (input plane events for layer 0).
+    pub input_events: f64,
+    /// `spikes / (N · T)`.
+    pub spike_rate: f64,
+    /// Synaptic operations in this hardware: every received event updates all N neurons.
+    pub synaptic_ops: f64,
+    /// Dense multiply-accumulates an ANN of the same shape would do (`M · N · T`).
+    pub dense_macs: f64,
+    /// Energy in the seeds' convention, pJ: layer 0 at dense MAC cost, later layers at
+    /// synaptic ops times the accumulate cost.
+    pub energy_pj: f64,
+    /// Counts of every emitted value over all neurons and timesteps, indexed by
+    /// `value - min` (empty for a readout layer).
+    pub histogram: Vec<u64>,
+}
+
+/// Cycle-model statistics over the evaluated inputs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleStats {
+    /// Lanes per layer.
+    pub lanes: Vec<u32>,
+    /// Latency of one input through an empty pipeline, cycles: mean, min, max.
+    pub latency_mean: f64,
+    /// Minimum latency.
+    pub latency_min: u64,
+    /// Maximum latency.
+    pub latency_max: u64,
+    /// Mean busy cycles per input of each layer stage.
+    pub layer_cycles: Vec<f64>,
+    /// Mean encoder cycles per input.
+    pub encoder_cycles: f64,
+    /// Cycles for the whole set streamed back to back, divided by the number of inputs.
+    pub pipelined_cycles_per_input: f64,
+    /// Per layer: ideal accumulate cycles `events · N / P` over actual `events · G`.
+    pub lane_utilization: Vec<f64>,
+}
+
+/// Result of [`evaluate`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EvalReport {
+    /// Inputs evaluated.
+    pub inputs: usize,
+    /// Correctly classified.
+    pub correct: usize,
+    /// `correct / inputs`.
+    pub accuracy: f64,
+    /// Per layer.
+    pub layers: Vec<LayerActivity>,
+    /// Sum of the layers' `energy_pj`.
+    pub energy_pj: f64,
+    /// Present when a plan was given.
+    pub cycles: Option<CycleStats>,
+}
+
+#[derive(Clone)]
+struct Partial {
+    correct: usize,
+    spikes: Vec<u64>,
+    events: Vec<u64>,
+    input_events: u64,
+    hist: Vec<Vec<u64>>,
+    works: Vec<(usize, InputWork)>,
+}
+
+struct Counter<'a> {
+    golden: &'a Golden,
+    p: &'a mut Partial,
+}
+
+impl Observer for Counter<'_> {
+    fn spikes(&mut self, layer: usize, _t: usize, values: &[i32]) {
+        let Some(table) = self.golden.table(layer) else { return };
+        let min = self.golden.network().layers[layer].neuron.kind.spike_range().min;
+        let hist = &mut self.p.hist[layer];
+        let (mut spikes, mut events) = (0u64, 0u64);
+        for &v in values {
+            hist[(v - min) as usize] += 1;
+            if v != 0 {
+                spikes += 1;
+                events += table.events_for(v.unsigned_abs()).unwrap_or(0) as u64;
+            }
+        }
+        self.p.spikes[layer] += spikes;
+        self.p.events[layer] += events;
+    }
+}
+
+/// Evaluate `images` (concatenated inputs) against `labels`. With a plan, also trace every
+/// input and run the cycle model. `progress` is called with the number of inputs finished
+/// since its last call.
+pub fn evaluate(
+    golden: &Golden,
+    images: &[u8],
+    labels: &[u8],
+    plan: Option<&HardwarePlan>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<EvalReport, SimError> {
+    let net = golden.network();
+    let size = net.input.size();
+    let count = labels.len();
+    if images.len() != count * size {
+        return Err(SimError::Labels { inputs: images.len() / size.max(1), labels: count });
+    }
+    let layers = net.layers.len();
+    let empty = Partial {
+        correct: 0,
+        spikes: vec![0; layers],
+        events: vec![0; layers],
+        input_events: 0,
+        hist: net
+            .layers
+            .iter()
+            .map(|l| if matches!(l.neuron.kind, NeuronKind::Readout) { Vec::new() } else { vec![0; l.neuron.kind.spike_range().len()] })
+            .collect(),
+        works: Vec::new(),
+    };
+    let chunk = 32;
+    let partials: Vec<Partial> = (0..count.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| -> Result<Partial, SimError> {
+            let mut p = empty.clone();
+            let mut scratch = golden.scratch();
+            let range = c * chunk..((c + 1) * chunk).min(count);
+            let done = range.len();
+            for i in range {
+                let input = &images[i * size..(i + 1) * size];
+                p.input_events += input
+                    .iter()
+                    .map(|&v| golden.input_table().events_for(v as u32).unwrap_or(0) as u64)
+                    .sum::<u64>();
+                let class = if let Some(plan) = plan {
+                    let trace = golden.trace(input).map_err(|e| reindex(e, i))?;
+                    p.works.push((i, input_work(golden, plan, input, &trace)));
+                    let mut counter = Counter { golden, p: &mut p };
+                    for (l, per_t) in trace.layers.iter().enumerate() {
+                        for (t, spikes) in per_t.iter().enumerate() {
+                            let mut dense = vec![0i32; net.layers[l].outputs()];
+                            for s in spikes {
+                                dense[s.neuron as usize] = s.value;
+                            }
+                            counter.spikes(l, t, &dense);
+                        }
+                    }
+                    trace.class
+                } else {
+                    let mut counter = Counter { golden, p: &mut p };
+                    argmax(&golden.run(input, i, &mut scratch, &mut counter)?)
+                };
+                p.correct += usize::from(class == labels[i] as usize);
+            }
+            progress(done);
+            Ok(p)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut total = empty;
+    for p in partials {
+        total.correct += p.correct;
+        total.input_events += p.input_events;
+        for l in 0..layers {
+            total.spikes[l] += p.spikes[l];
+            total.events[l] += p.events[l];
+            for (a, b) in total.hist[l].iter_mut().zip(&p.hist[l]) {
+                *a += b;
+            }
+        }
+        total.works.extend(p.works);
+    }
+    total.works.sort_by_key(|(i, _)| *i);
+    Ok(report(golden, count, total, plan))
+}
+
+fn reindex(e: SimError, index: usize) -> SimError {
+    match e {
+        SimError::InputLength { got, expected, .. } => SimError::InputLength { input: index, got, expected },
+        SimError::InputValue { position, value, max, .. } => SimError::InputValue { input: index, position, value, max },
+        other => other,
+    }
+}
+
+fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwarePlan>) -> EvalReport {
+    let net = golden.network();
+    let n = count.max(1) as f64;
+    let t = net.timesteps as f64;
+    let mut layers = Vec::new();
+    let mut received = total.input_events as f64 * t / n;
+    for (l, layer) in net.layers.iter().enumerate() {
+        let neurons = layer.outputs();
+        let synaptic_ops = received * neurons as f64;
+        let dense_macs = (layer.inputs() * neurons) as f64 * t;
+        let energy_pj = if l == 0 { dense_macs * E_MAC_PJ } else { synaptic_ops * E_AC_PJ };
+        let spikes = total.spikes[l] as f64 / n;
+        let events = total.events[l] as f64 / n;
+        layers.push(LayerActivity {
+            name: layer.name.clone(),
+            neurons,
+            spikes,
+            events,
+            input_events: received,
+            spike_rate: spikes / (neurons as f64 * t),
+            synaptic_ops,
+            dense_macs,
+            energy_pj,
+            histogram: total.hist[l].clone(),
+        });
+        received = events;
+    }
+    let cycles = plan.map(|plan| cycle_stats(plan, &total.works));
+    EvalReport {
+        inputs: count,
+        correct: total.correct,
+        accuracy: total.correct as f64 / n,
+        energy_pj: layers.iter().map(|l| l.energy_pj).sum(),
+        layers,
+        cycles,
+    }
+}
+
+fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats {
+    let n = works.len().max(1) as f64;
+    let latencies: Vec<u64> = works.iter().map(|(_, w)| schedule(std::slice::from_ref(w)).total).collect();
+    let stream: Vec<InputWork> = works.iter().map(|(_, w)| w.clone()).collect();
+    let pipelined = schedule(&stream).total as f64 / n;
+    let layer_cycles =
+        (0..plan.layers.len()).map(|l| works.iter().map(|(_, w)| w.layer_total(l)).sum::<u64>() as f64 / n).collect();
+    let lane_utilization = plan
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(l, lp)| {
+            let events: u64 = works.iter().flat_map(|(_, w)| w.layers[l].iter().map(|p| p.input_events)).sum();
+            let actual = events * lp.groups as u64;
+            if actual == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / actual as f64 }
+        })
+        .collect();
+    CycleStats {
+        lanes: plan.layers.iter().map(|l| l.lanes).collect(),
+        latency_mean: latencies.iter().sum::<u64>() as f64 / n,
+        latency_min: latencies.iter().copied().min().unwrap_or(0),
+        latency_max: latencies.iter().copied().max().unwrap_or(0),
+        layer_cycles,
+        encoder_cycles: works.iter().map(|(_, w)| w.encoder).sum::<u64>() as f64 / n,
+        pipelined_cycles_per_input: pipelined,
+        lane_utilization,
+    }
+}

@@ -1,0 +1,314 @@
+//! The golden integer model: the reference every other implementation (the trainer's
+//! integer mode, the RTL) must match bit for bit. ARCHITECTURE.md "Integer contract" is the
+//! prose of this file.
+//!
+//! Per layer `l` and timestep `t`, for every neuron `j`:
+//!
+//! ```text
+//! acc   = Σ_i s_{l-1,t}[i] · W[i][j]          (exact; equal to Σ over events of multiplier·W)
+//! u     = decay(stored) + bias[j] + acc        (decay: keep | clear | arithmetic >> k)
+//! s     = fire(u)                              (bounds::fire: threshold, round half up, clamp)
+//! stored = after_reset(u, s)                   (hard: 0 if s != 0; soft: u - s·θ)
+//! ```
+//!
+//! Layer 0 receives the input values every timestep. A readout layer never fires; its final
+//! `u` is the score. Otherwise scores are the last layer's spike counts `Σ_t s_t`. The class
+//! is the first index of the highest score.
+
+use std::ops::{AddAssign, Mul};
+
+use model::bounds::{self, after_reset, fire};
+use model::{CodeTable, LayerOp, Network, Neuron, NeuronKind, SpikeEvent};
+use ndarray::Array2;
+
+use crate::error::SimError;
+
+/// One non-zero spike: neuron index and signed integer value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Spike {
+    /// Emitting neuron.
+    pub neuron: u32,
+    /// Value (`-1..=D`, never 0).
+    pub value: i32,
+}
+
+/// Everything one input does, for comparison with the RTL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// Per layer, per timestep, the non-zero spikes in ascending neuron order (the order the
+    /// hardware emits them). A readout layer's lists are empty.
+    pub layers: Vec<Vec<Vec<Spike>>>,
+    /// Output scores.
+    pub scores: Vec<i64>,
+    /// `argmax(scores)`, first index on ties.
+    pub class: usize,
+}
+
+/// Receives each layer's dense output vector as it is produced.
+pub trait Observer {
+    /// `values[j]` is neuron `j`'s spike at timestep `t` (all zeros for a readout layer).
+    fn spikes(&mut self, layer: usize, t: usize, values: &[i32]);
+}
+
+/// Records nothing: the fastest way to classify.
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn spikes(&mut self, _: usize, _: usize, _: &[i32]) {}
+}
+
+struct TraceObserver {
+    layers: Vec<Vec<Vec<Spike>>>,
+}
+
+impl Observer for TraceObserver {
+    fn spikes(&mut self, layer: usize, _t: usize, values: &[i32]) {
+        let list = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0)
+            .map(|(j, &value)| Spike { neuron: j as u32, value })
+            .collect();
+        self.layers[layer].push(list);
+    }
+}
+
+/// Accumulator element: `i32` when the bounds analysis proves it suffices, else `i64`.
+trait Acc: Copy + Default + AddAssign + Mul<Output = Self> + Send + Sync {
+    fn from_i32(v: i32) -> Self;
+}
+
+impl Acc for i32 {
+    fn from_i32(v: i32) -> Self {
+        v
+    }
+}
+
+impl Acc for i64 {
+    fn from_i32(v: i32) -> Self {
+        v as i64
+    }
+}
+
+struct CompiledLayer {
+    inputs: usize,
+    outputs: usize,
+    /// `[inputs][outputs]`: one contiguous row per input, as the hardware reads it.
+    weights: Array2<i32>,
+    weights64: Option<Array2<i64>>,
+    bias: Vec<i64>,
+    neuron: Neuron,
+    /// Code table of the spikes this layer emits (`None` for readout layers).
+    table: Option<CodeTable>,
+}
+
+/// Scratch buffers for one in-flight input; reuse across inputs to avoid allocation.
+pub struct Scratch {
+    acc: Vec<i64>,
+    acc32: Vec<i32>,
+    /// Layer 0's accumulator, computed once per input (its input is the same every timestep).
+    first_acc: Vec<i64>,
+    stored: Vec<Vec<i64>>,
+    spikes: Vec<Vec<i32>>,
+    counts: Vec<i64>,
+    input: Vec<i32>,
+}
+
+/// A validated network prepared for fast integer evaluation.
+pub struct Golden {
+    net: Network,
+    layers: Vec<CompiledLayer>,
+    input_table: CodeTable,
+}
+
+impl Golden {
+    /// Validate `net` and prepare it.
+    pub fn new(net: &Network) -> Result<Golden, SimError> {
+        net.validate()?;
+        let all_bounds = bounds::analyze(net);
+        let mut layers = Vec::with_capacity(net.layers.len());
+        for (layer, b) in net.layers.iter().zip(&all_bounds) {
+            let LayerOp::Dense(d) = &layer.op;
+            let (m, n) = (d.inputs as usize, d.outputs as usize);
+            let weights = Array2::from_shape_vec((m, n), d.weights.clone()).expect("validated shape");
+            // i32 products and sums are exact when every partial sum fits in 32 bits.
+            let weights64 = (b.accumulator_bits > 32).then(|| weights.mapv(|w| w as i64));
+            let table = match &layer.neuron.kind {
+                NeuronKind::Readout => None,
+                kind => Some(kind.code().table(kind.spike_range().max as u32).expect("validated code")),
+            };
+            layers.push(CompiledLayer {
+                inputs: m,
+                outputs: n,
+                weights,
+                weights64,
+                bias: d.bias.iter().map(|&b| b as i64).collect(),
+                neuron: layer.neuron.clone(),
+                table,
+            });
+        }
+        let input_table = net.input.code.table(net.input.max_value).expect("validated input code");
+        Ok(Golden { net: net.clone(), layers, input_table })
+    }
+
+    /// The network this was built from.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// Fresh scratch buffers for this network.
+    pub fn scratch(&self) -> Scratch {
+        let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        Scratch {
+            acc: vec![0; widest],
+            acc32: vec![0; widest],
+            first_acc: vec![0; self.layers[0].outputs],
+            stored: self.layers.iter().map(|l| vec![0; l.outputs]).collect(),
+            spikes: self.layers.iter().map(|l| vec![0; l.outputs]).collect(),
+            counts: vec![0; self.net.classes()],
+            input: vec![0; self.layers[0].inputs],
+        }
+    }
+
+    /// Run one input and record every layer's spikes.
+    pub fn trace(&self, input: &[u8]) -> Result<Trace, SimError> {
+        let mut obs = TraceObserver { layers: vec![Vec::new(); self.layers.len()] };
+        let mut scratch = self.scratch();
+        let scores = self.run(input, 0, &mut scratch, &mut obs)?;
+        Ok(Trace { class: argmax(&scores), scores, layers: obs.layers })
+    }
+
+    /// Run one input, reporting spikes to `obs`; returns the scores. `index` names the input
+    /// in errors.
+    pub fn run<O: Observer>(&self, input: &[u8], index: usize, s: &mut Scratch, obs: &mut O) -> Result<Vec<i64>, SimError> {
+        self.load_input(input, index, s)?;
+        for st in &mut s.stored {
+            st.fill(0);
+        }
+        s.counts.fill(0);
+        let last = self.layers.len() - 1;
+        for t in 0..self.net.timesteps as usize {
+            for (l, layer) in self.layers.iter().enumerate() {
+                let n = layer.outputs;
+                if l == 0 {
+                    if t == 0 {
+                        accumulate(layer, &s.input, &mut s.first_acc, &mut s.acc32[..n]);
+                    }
+                    s.acc[..n].copy_from_slice(&s.first_acc);
+                } else {
+                    let (before, _) = s.spikes.split_at(l);
+                    accumulate(layer, &before[l - 1], &mut s.acc[..n], &mut s.acc32[..n]);
+                }
+                let out = &mut s.spikes[l];
+                let stored = &mut s.stored[l];
+                let nr = &layer.neuron;
+                let readout = matches!(nr.kind, NeuronKind::Readout);
+                for j in 0..n {
+                    let u = nr.decay.apply(stored[j]) + layer.bias[j] + s.acc[j];
+                    if readout {
+                        stored[j] = u;
+                        out[j] = 0;
+                    } else {
+                        let spike = fire(&nr.kind, nr.threshold_shift, u);
+                        stored[j] = after_reset(nr.reset, nr.threshold_shift, u, spike);
+                        out[j] = spike;
+                    }
+                }
+                if l == last && !readout {
+                    for (c, &v) in s.counts.iter_mut().zip(out.iter()) {
+                        *c += v as i64;
+                    }
+                }
+                obs.spikes(l, t, &s.spikes[l]);
+            }
+        }
+        Ok(if matches!(self.layers[last].neuron.kind, NeuronKind::Readout) {
+            s.stored[last].clone()
+        } else {
+            s.counts.clone()
+        })
+    }
+
+    fn load_input(&self, input: &[u8], index: usize, s: &mut Scratch) -> Result<(), SimError> {
+        let expected = self.layers[0].inputs;
+        if input.len() != expected {
+            return Err(SimError::InputLength { input: index, got: input.len(), expected });
+        }
+        let max = self.net.input.max_value;
+        if let Some(position) = input.iter().position(|&v| v as u32 > max) {
+            return Err(SimError::InputValue { input: index, position, value: input[position] as u32, max });
+        }
+        for (d, &v) in s.input.iter_mut().zip(input) {
+            *d = v as i32;
+        }
+        Ok(())
+    }
+
+    /// The events layer 0 receives each timestep for `input`, in hardware order (input index
+    /// ascending, then plane ascending).
+    pub fn input_events(&self, input: &[u8]) -> Vec<SpikeEvent> {
+        let mut out = Vec::new();
+        for (i, &v) in input.iter().enumerate() {
+            self.input_table.push_events(i as u32, v as i32, &mut out);
+        }
+        out
+    }
+
+    /// The events of a list of spikes emitted by `layer`, in hardware order.
+    pub fn events(&self, layer: usize, spikes: &[Spike]) -> Vec<SpikeEvent> {
+        let mut out = Vec::new();
+        if let Some(table) = &self.layers[layer].table {
+            for s in spikes {
+                table.push_events(s.neuron, s.value, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Code table of the input values.
+    pub fn input_table(&self) -> &CodeTable {
+        &self.input_table
+    }
+
+    /// Code table of `layer`'s emitted spikes (`None` for a readout layer).
+    pub fn table(&self, layer: usize) -> Option<&CodeTable> {
+        self.layers[layer].table.as_ref()
+    }
+}
+
+/// `acc[j] = Σ_i input[i] · W[i][j]`, skipping zero inputs (event-driven, like the hardware).
+fn accumulate(layer: &CompiledLayer, input: &[i32], acc: &mut [i64], acc32: &mut [i32]) {
+    match &layer.weights64 {
+        None => {
+            accumulate_rows::<i32>(input, |i| layer.weights.row(i).to_slice().expect("standard layout"), acc32);
+            for (a, &b) in acc.iter_mut().zip(acc32.iter()) {
+                *a = b as i64;
+            }
+        }
+        Some(w64) => accumulate_rows::<i64>(input, |i| w64.row(i).to_slice().expect("standard layout"), acc),
+    }
+}
+
+fn accumulate_rows<'w, A: Acc + 'w>(input: &[i32], row: impl Fn(usize) -> &'w [A], acc: &mut [A]) {
+    acc.fill(A::default());
+    for (i, &s) in input.iter().enumerate() {
+        if s == 0 {
+            continue;
+        }
+        let s = A::from_i32(s);
+        for (a, &w) in acc.iter_mut().zip(row(i)) {
+            *a += s * w;
+        }
+    }
+}
+
+/// First index of the largest score (ties go to the lower class).
+pub fn argmax(scores: &[i64]) -> usize {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}

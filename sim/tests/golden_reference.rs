@@ -1,0 +1,219 @@
+//! The golden model against an independent, deliberately naive reference written straight
+//! from DESIGN.md's formula `u_t = decay(u_{t-1} - reset(s_{t-1})) + x_t`, with `x_t` summed
+//! from wire events (multiplier x weight) in i128. The reference also checks every
+//! intermediate value against the bounds analysis.
+
+use model::bounds::{analyze, LayerBounds};
+use model::examples::fuzz_network;
+use model::{Decay, LayerOp, Network, NeuronKind, Reset, SpikeCode};
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sim::{Golden, Spike};
+
+fn floor_shift(v: i128, k: u8) -> i128 {
+    v.div_euclid(1i128 << k)
+}
+
+fn reference_fire(kind: &NeuronKind, q: u8, u: i128) -> i32 {
+    let theta = 1i128 << q;
+    match kind {
+        NeuronKind::BinaryLif => (u >= theta) as i32,
+        NeuronKind::Ternary => {
+            if u.abs() >= theta {
+                u.signum() as i32
+            } else {
+                0
+            }
+        }
+        // round half up of u / θ: floor((2u + θ) / 2θ)
+        NeuronKind::Integer { max_spike, .. } => (2 * u + theta).div_euclid(2 * theta).clamp(0, *max_spike as i128) as i32,
+        NeuronKind::Readout => 0,
+    }
+}
+
+struct RefOut {
+    spikes: Vec<Vec<Vec<Spike>>>,
+    scores: Vec<i64>,
+}
+
+fn check(b: &LayerBounds, what: &str, v: i128, inside: fn(&LayerBounds) -> model::bounds::IntRange) {
+    let r = inside(b);
+    assert!(r.lo as i128 <= v && v <= r.hi as i128, "{what} {v} outside proven range {r:?}");
+}
+
+fn reference(net: &Network, input: &[u8]) -> RefOut {
+    let bounds = analyze(net);
+    let t_max = net.timesteps as usize;
+    let mut u_prev: Vec<Vec<i128>> = net.layers.iter().map(|l| vec![0; l.outputs()]).collect();
+    let mut s_prev: Vec<Vec<i32>> = net.layers.iter().map(|l| vec![0; l.outputs()]).collect();
+    let mut counts = vec![0i64; net.classes()];
+    let mut spikes = vec![Vec::new(); net.layers.len()];
+    for _t in 0..t_max {
+        let mut values: Vec<i32> = input.iter().map(|&v| v as i32).collect();
+        for (l, layer) in net.layers.iter().enumerate() {
+            let LayerOp::Dense(d) = &layer.op;
+            let code = net.input_code_of(l);
+            let range = net.input_range_of(l);
+            let table = code.table(range.max as u32).unwrap();
+            let mut events = Vec::new();
+            for (i, &v) in values.iter().enumerate() {
+                table.push_events(i as u32, v, &mut events);
+            }
+            let n = d.outputs as usize;
+            let mut acc = vec![0i128; n];
+            for e in &events {
+                for j in 0..n {
+                    acc[j] += e.multiplier as i128 * d.weights[e.source as usize * n + j] as i128;
+                    check(&bounds[l], "accumulator", acc[j], |b| b.accumulator);
+                }
+            }
+            let nr = &layer.neuron;
+            let theta = 1i128 << nr.threshold_shift;
+            let mut out = vec![0i32; n];
+            for j in 0..n {
+                let x = d.bias[j] as i128 + acc[j];
+                check(&bounds[l], "current", x, |b| b.current);
+                let reset = match (nr.reset, s_prev[l][j]) {
+                    (_, 0) => 0,
+                    (Reset::Hard, _) => u_prev[l][j],
+                    (Reset::Soft, s) => s as i128 * theta,
+                };
+                let kept = u_prev[l][j] - reset;
+                check(&bounds[l], "stored membrane", kept, |b| b.membrane);
+                let decayed = match nr.decay {
+                    Decay::Keep => kept,
+                    Decay::Clear => 0,
+                    Decay::Shift(k) => floor_shift(kept, k),
+                };
+                check(&bounds[l], "decayed membrane", decayed, |b| b.membrane);
+                let u = decayed + x;
+                check(&bounds[l], "membrane", u, |b| b.membrane);
+                if matches!(nr.kind, NeuronKind::Integer { .. }) {
+                    check(&bounds[l], "rounding sum", u + theta / 2, |b| b.membrane);
+                }
+                let s = reference_fire(&nr.kind, nr.threshold_shift, u);
+                u_prev[l][j] = u;
+                s_prev[l][j] = s;
+                out[j] = s;
+            }
+            spikes[l].push(
+                out.iter().enumerate().filter(|(_, v)| **v != 0).map(|(j, &value)| Spike { neuron: j as u32, value }).collect(),
+            );
+            if l + 1 == net.layers.len() && !matches!(nr.kind, NeuronKind::Readout) {
+                for (c, &v) in counts.iter_mut().zip(&out) {
+                    *c += v as i64;
+                }
+            }
+            values = out;
+        }
+    }
+    let last = net.layers.last().unwrap();
+    let scores = if matches!(last.neuron.kind, NeuronKind::Readout) {
+        u_prev.last().unwrap().iter().map(|&u| u as i64).collect()
+    } else {
+        counts
+    };
+    let score_range = bounds.last().unwrap().score;
+    assert!(scores.iter().all(|&s| score_range.contains(s)), "scores {scores:?} outside {score_range:?}");
+    RefOut { spikes, scores }
+}
+
+fn random_input(rng: &mut ChaCha8Rng, net: &Network) -> Vec<u8> {
+    let max = net.input.max_value;
+    let extreme = rng.random_bool(0.5);
+    (0..net.input.size())
+        .map(|_| {
+            if extreme {
+                // Worst cases sit at the range ends: probe them to stress the bounds.
+                if rng.random_bool(0.5) { max as u8 } else { 0 }
+            } else {
+                rng.random_range(0..=max) as u8
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn golden_matches_reference_and_stays_in_bounds(seed in any::<u64>(), input_seed in any::<u64>()) {
+        let net = fuzz_network(seed);
+        let golden = Golden::new(&net).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(input_seed);
+        for _ in 0..4 {
+            let input = random_input(&mut rng, &net);
+            let expected = reference(&net, &input);
+            let trace = golden.trace(&input).unwrap();
+            for (l, per_t) in expected.spikes.iter().enumerate() {
+                for (t, spikes) in per_t.iter().enumerate() {
+                    prop_assert_eq!(&trace.layers[l][t], spikes, "network seed {}, layer {}, timestep {}", seed, l, t);
+                }
+            }
+            prop_assert_eq!(&trace.scores, &expected.scores, "network seed {}", seed);
+        }
+    }
+}
+
+#[test]
+fn accumulator_bound_is_reached_by_a_worst_case_input() {
+    for seed in 0..200 {
+        let net = fuzz_network(seed);
+        let b = &analyze(&net)[0];
+        let LayerOp::Dense(d) = &net.layers[0].op;
+        let n = d.outputs as usize;
+        // For every neuron, the input that maximises its sum: max where the weight is positive.
+        let best = (0..n)
+            .map(|j| {
+                let input: Vec<u8> = (0..d.inputs as usize)
+                    .map(|i| if d.weights[i * n + j] > 0 { net.input.max_value as u8 } else { 0 })
+                    .collect();
+                let golden = Golden::new(&net).unwrap();
+                let events = golden.input_events(&input);
+                events.iter().map(|e| e.multiplier as i64 * d.weights[e.source as usize * n + j] as i64).sum::<i64>()
+            })
+            .max()
+            .unwrap();
+        assert_eq!(best, b.accumulator.hi.max(0), "seed {seed}");
+    }
+}
+
+#[test]
+fn hand_computed_example() {
+    // Layer: 2 inputs -> 1 integer neuron, D = 3, θ = 4 (q = 2), decay >> 1, soft reset, T = 3.
+    // Input (5, 2), weights (1, -1), bias 1: x = 1 + 5 - 2 = 4 every timestep.
+    // t0: u = 0 + 4 = 4, s = (4 + 2) >> 2 = 1, stored = 0
+    // t1: u = 0 + 4 = 4, s = 1, stored = 0   -> then a readout layer with weight 3 sums 3 per spike.
+    let text = r#"{
+      "format": "spikeforge-model", "version": 1, "name": "hand", "timesteps": 3,
+      "input": {"shape": [2], "max_value": 7, "code": {"planes": [1, 2, 4]}},
+      "layers": [
+        {"name": "h", "op": {"dense": {"inputs": 2, "outputs": 1, "weight_bits": 3, "bias_bits": 3,
+          "weights": [1, -1], "bias": [1]}},
+         "neuron": {"kind": {"integer": {"max_spike": 3, "code": {"planes": [1, 2]}}},
+                    "threshold_shift": 2, "decay": {"shift": 1}, "reset": "soft"}},
+        {"name": "o", "op": {"dense": {"inputs": 1, "outputs": 2, "weight_bits": 3, "bias_bits": 2,
+          "weights": [3, -2], "bias": [0, 1]}},
+         "neuron": {"kind": "readout", "threshold_shift": 0, "decay": "keep", "reset": "hard"}}
+      ]}"#;
+    let net = model::file::from_slice(text.as_bytes(), "hand").unwrap();
+    let golden = Golden::new(&net).unwrap();
+    let trace = golden.trace(&[5, 2]).unwrap();
+    assert_eq!(trace.layers[0], vec![vec![Spike { neuron: 0, value: 1 }]; 3]);
+    // readout: u = Σ_t (bias + w·s) = 3·3 = 9 and 3·(1 - 2) = -3
+    assert_eq!(trace.scores, vec![9, -3]);
+    assert_eq!(trace.class, 0);
+    // Events of the input: 5 = planes 0 and 2, 2 = plane 1.
+    let ev: Vec<(u32, u8)> = golden.input_events(&[5, 2]).iter().map(|e| (e.source, e.plane)).collect();
+    assert_eq!(ev, vec![(0, 0), (0, 2), (1, 1)]);
+    let _ = SpikeCode::Payload;
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let net = model::examples::tiny_network();
+    let golden = Golden::new(&net).unwrap();
+    assert!(matches!(golden.trace(&[1, 2, 3]), Err(sim::SimError::InputLength { got: 3, expected: 6, .. })));
+    let e = golden.trace(&[1, 2, 3, 4, 5, 200]).unwrap_err();
+    assert_eq!(e.to_string(), "input 0: value 200 at position 5 exceeds the network's input maximum 15");
+}
