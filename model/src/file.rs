@@ -22,7 +22,7 @@ pub enum Overwrite {
 
 /// Read, parse and validate a model file.
 pub fn load(path: &Path) -> Result<Network, ModelError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|error| ModelError::Io { path: path.to_path_buf(), error })?;
     from_slice(&bytes, &path.display().to_string())
 }
 
@@ -93,7 +93,7 @@ pub fn save(net: &Network, path: &Path, overwrite: Overwrite) -> Result<(), Mode
     if overwrite == Overwrite::Refuse && path.exists() {
         return Err(ModelError::Exists { path: path.to_path_buf() });
     }
-    let io = |source| ModelError::Io { path: path.to_path_buf(), source };
+    let io = |error| ModelError::Io { path: path.to_path_buf(), error };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io)?;
     }

@@ -3,6 +3,7 @@
 //! - [`golden`]: the integer forward pass every implementation must match bit for bit.
 //! - [`cycle`]: the exact cycle count of the generated hardware for an input.
 //! - [`eval`]: batch evaluation over a dataset (accuracy, activity, histograms, energy).
+//! - [`summary`]: the static per-layer summary `spikeforge inspect` prints.
 //!
 //! Architecture invariant: the golden model is the definition of correct. It computes in
 //! `i64` (or `i32` where the bounds analysis proves that exact), never saturates, and
@@ -13,6 +14,7 @@ pub mod cycle;
 pub mod error;
 pub mod eval;
 pub mod golden;
+pub mod summary;
 
 pub use error::SimError;
 pub use golden::{Golden, Spike, Trace};

@@ -1,0 +1,169 @@
+//! A model's static summary (what `spikeforge inspect` prints): shapes, widths, neurons,
+//! codes, proven datapath widths, and synaptic operations and energy per inference,
+//! expected from the layers' spike histograms where the file has them, else upper bounds.
+
+use model::bounds;
+use model::{Decay, LayerOp, Network, NeuronKind, Reset};
+use serde::Serialize;
+
+use crate::eval::{E_AC_PJ, E_MAC_PJ};
+
+/// Per-layer summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerSummary {
+    /// Layer name.
+    pub name: String,
+    /// e.g. `dense 784x128`.
+    pub op: String,
+    /// Weights plus biases.
+    pub parameters: usize,
+    /// Signed weight width.
+    pub weight_bits: u32,
+    /// Neuron kind label.
+    pub neuron: String,
+    /// D for integer neurons.
+    pub max_spike: Option<u32>,
+    /// Emitted spike code (`-` for readout).
+    pub code: String,
+    /// Threshold as `2^q`.
+    pub threshold_shift: u8,
+    /// `keep`, `clear` or `>>k`.
+    pub decay: String,
+    /// `hard` or `soft`.
+    pub reset: String,
+    /// Proven accumulator width.
+    pub accumulator_bits: u32,
+    /// Proven membrane width.
+    pub membrane_bits: u32,
+    /// `M · N · T`: what a dense ANN layer would multiply.
+    pub dense_macs: f64,
+    /// Synaptic operations per inference: received events times N over T timesteps.
+    pub synaptic_ops: f64,
+    /// `true` when `synaptic_ops` comes from the previous layer's histogram, `false` when it
+    /// is the worst case (every input at its most expensive value).
+    pub expected: bool,
+    /// Seeds' convention: layer 0 at `dense_macs · E_MAC`, later layers at
+    /// `synaptic_ops · E_AC` (pJ).
+    pub energy_pj: f64,
+}
+
+/// Whole-model summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelSummary {
+    /// Model name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Provenance flag.
+    pub trained: bool,
+    /// T.
+    pub timesteps: u32,
+    /// Input shape.
+    pub input_shape: Vec<u32>,
+    /// Input maximum.
+    pub input_max: u32,
+    /// Input plane code.
+    pub input_code: String,
+    /// Weights plus biases.
+    pub parameters: usize,
+    /// Per layer.
+    pub layers: Vec<LayerSummary>,
+    /// Sum of layer energies, pJ (an upper bound if any layer's ops are).
+    pub energy_pj: f64,
+}
+
+/// Summarize a validated network.
+pub fn summarize(net: &Network) -> ModelSummary {
+    let all = bounds::analyze(net);
+    let t = net.timesteps as f64;
+    let layers = net
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(l, layer)| {
+            let LayerOp::Dense(d) = &layer.op;
+            let (m, n) = (d.inputs as f64, d.outputs as f64);
+            let code = net.input_code_of(l);
+            let range = net.input_range_of(l);
+            let table = code.table(range.max.unsigned_abs()).expect("validated code");
+            let worst = (0..=range.max.unsigned_abs()).filter_map(|v| table.events_for(v)).max().unwrap_or(0) as f64;
+            let from_hist = (l > 0).then(|| net.layers[l - 1].histogram.as_ref()).flatten().and_then(|h| {
+                let total: u64 = h.iter().sum();
+                (total > 0).then(|| {
+                    let min = range.min;
+                    let events: f64 = h
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &c)| c as f64 * table.events_for((i as i32 + min).unsigned_abs()).unwrap_or(0) as f64)
+                        .sum();
+                    events / total as f64
+                })
+            });
+            let per_value = from_hist.unwrap_or(worst);
+            let synaptic_ops = m * t * per_value * n;
+            let dense_macs = m * n * t;
+            LayerSummary {
+                name: layer.name.clone(),
+                op: format!("dense {}x{}", d.inputs, d.outputs),
+                parameters: layer.parameters(),
+                weight_bits: d.weight_bits as u32,
+                neuron: layer.neuron.kind.label(),
+                max_spike: match layer.neuron.kind {
+                    NeuronKind::Integer { max_spike, .. } => Some(max_spike),
+                    _ => None,
+                },
+                code: if matches!(layer.neuron.kind, NeuronKind::Readout) { "-".into() } else { layer.neuron.kind.code().label() },
+                threshold_shift: layer.neuron.threshold_shift,
+                decay: match layer.neuron.decay {
+                    Decay::Keep => "keep".into(),
+                    Decay::Clear => "clear".into(),
+                    Decay::Shift(k) => format!(">>{k}"),
+                },
+                reset: match layer.neuron.reset {
+                    Reset::Hard => "hard".into(),
+                    Reset::Soft => "soft".into(),
+                },
+                accumulator_bits: all[l].accumulator_bits,
+                membrane_bits: all[l].membrane_bits,
+                dense_macs,
+                synaptic_ops,
+                expected: from_hist.is_some(),
+                energy_pj: if l == 0 { dense_macs * E_MAC_PJ } else { synaptic_ops * E_AC_PJ },
+            }
+        })
+        .collect::<Vec<_>>();
+    ModelSummary {
+        name: net.name.clone(),
+        description: net.description.clone(),
+        trained: net.provenance.trained,
+        timesteps: net.timesteps,
+        input_shape: net.input.shape.clone(),
+        input_max: net.input.max_value,
+        input_code: net.input.code.label(),
+        parameters: net.parameters(),
+        energy_pj: layers.iter().map(|l| l.energy_pj).sum(),
+        layers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiny_summary() {
+        let mut net = model::examples::tiny_network();
+        let s = summarize(&net);
+        assert_eq!(s.layers[0].op, "dense 6x5");
+        assert_eq!(s.layers[0].dense_macs, 60.0);
+        assert_eq!(s.layers[0].energy_pj, 60.0 * E_MAC_PJ);
+        // Layer 1 receives D = 3 spikes in code [1, 2]: worst case 2 events per value.
+        assert!(!s.layers[1].expected);
+        assert_eq!(s.layers[1].synaptic_ops, 5.0 * 2.0 * 2.0 * 3.0);
+        // With a histogram (half zeros, half 3s) the expectation is 1 event per value.
+        net.layers[0].histogram = Some(vec![5, 0, 0, 5]);
+        let s = summarize(&net);
+        assert!(s.layers[1].expected);
+        assert_eq!(s.layers[1].synaptic_ops, 5.0 * 2.0 * 1.0 * 3.0);
+    }
+}

@@ -1,0 +1,64 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::table::{num, Table};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model file
+    model: PathBuf,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let net = super::load_model(&args.model)?;
+    let s = sim::summary::summarize(&net);
+    if args.json {
+        return super::print_json(&s);
+    }
+    println!("model: {} ({})", s.name, if s.trained { "trained" } else { "UNTRAINED" });
+    if !s.description.is_empty() {
+        println!("description: {}", s.description);
+    }
+    println!(
+        "input: {:?} values 0..={} in planes {}; timesteps T = {}; parameters: {}",
+        s.input_shape,
+        s.input_max,
+        s.input_code,
+        s.timesteps,
+        num(s.parameters as f64, 0)
+    );
+    let mut t = Table::new(&[
+        "layer", "op", "params", "w bits", "neuron", "code", "θ", "decay", "reset", "acc bits", "mem bits", "dense MACs",
+        "syn ops", "energy nJ",
+    ]);
+    for l in &s.layers {
+        let mark = if l.expected { "~" } else { "<=" };
+        t.row(vec![
+            l.name.clone(),
+            l.op.clone(),
+            num(l.parameters as f64, 0),
+            l.weight_bits.to_string(),
+            l.neuron.clone(),
+            l.code.clone(),
+            format!("2^{}", l.threshold_shift),
+            l.decay.clone(),
+            l.reset.clone(),
+            l.accumulator_bits.to_string(),
+            l.membrane_bits.to_string(),
+            num(l.dense_macs, 0),
+            format!("{mark}{}", num(l.synaptic_ops, 0)),
+            num(l.energy_pj / 1000.0, 2),
+        ]);
+    }
+    println!("{}", t.render());
+    println!(
+        "energy per inference: {} nJ (layer 0 at E_MAC = 4.6 pJ per dense MAC, later layers at E_AC = 0.9 pJ per synaptic op; \
+         '~' expected from the file's histograms, '<=' worst case)",
+        num(s.energy_pj / 1000.0, 2)
+    );
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! One module per subcommand: each parses nothing itself (clap does), calls the libraries
+//! and prints a table or JSON.
+
+pub mod bench;
+pub mod code;
+pub mod eval;
+pub mod example;
+pub mod inspect;
+
+use std::path::Path;
+
+use anyhow::Result;
+
+/// Load and validate a model file; the error is already one line naming the file.
+pub fn load_model(path: &Path) -> Result<model::Network> {
+    Ok(model::file::load(path)?)
+}
+
+/// Print a serializable report as pretty JSON.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
