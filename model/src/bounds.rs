@@ -98,10 +98,8 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
             acc_hi[j] += a.max(b);
         }
     }
-    let accumulator = (
-        acc_lo.iter().copied().min().unwrap_or(0).min(0),
-        acc_hi.iter().copied().max().unwrap_or(0).max(0),
-    );
+    let accumulator =
+        (acc_lo.iter().copied().min().unwrap_or(0).min(0), acc_hi.iter().copied().max().unwrap_or(0).max(0));
     let current = (0..n).fold((i128::MAX, i128::MIN), |(lo, hi), j| {
         let b = dense.bias.get(j).copied().unwrap_or(0) as i128;
         (lo.min(b + acc_lo[j]), hi.max(b + acc_hi[j]))
@@ -202,9 +200,7 @@ fn reset_image(kind: &NeuronKind, reset: Reset, q: u8, (lo, hi): (i128, i128)) -
     let breaks: Vec<i128> = match kind {
         NeuronKind::BinaryLif => vec![theta],
         NeuronKind::Ternary => vec![-theta + 1, theta],
-        NeuronKind::Integer { max_spike, .. } => {
-            (1..=*max_spike as i128).map(|k| k * theta - (theta >> 1)).collect()
-        }
+        NeuronKind::Integer { max_spike, .. } => (1..=*max_spike as i128).map(|k| k * theta - (theta >> 1)).collect(),
         NeuronKind::Readout => Vec::new(),
     };
     let mut candidates = vec![lo, hi];
@@ -230,8 +226,8 @@ fn reset_image(kind: &NeuronKind, reset: Reset, q: u8, (lo, hi): (i128, i128)) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::*;
     use crate::code::SpikeCode;
+    use crate::network::*;
 
     fn one_layer(kind: NeuronKind, reset: Reset, decay: Decay, t: u32, w: Vec<i32>, b: Vec<i32>) -> Network {
         let outputs = b.len() as u32;

@@ -93,11 +93,7 @@ impl SpikeCode {
         if let Some(s) = masks.iter().position(Option::is_none) {
             return Err(CodeError::Unrepresentable { value: s as u32 });
         }
-        Ok(CodeTable {
-            amplitudes: amps.clone(),
-            masks: masks.into_iter().map(|m| m.unwrap_or(0)).collect(),
-            max,
-        })
+        Ok(CodeTable { amplitudes: amps.clone(), masks: masks.into_iter().map(|m| m.unwrap_or(0)).collect(), max })
     }
 }
 

@@ -33,7 +33,14 @@ pub fn tiny_network() -> Network {
         vec![
             Layer {
                 name: "hidden".into(),
-                op: LayerOp::Dense(Dense { inputs: 6, outputs: 5, weight_bits: 4, bias_bits: 6, weights: weights1, bias: vec![1, -2, 0, 3, -1] }),
+                op: LayerOp::Dense(Dense {
+                    inputs: 6,
+                    outputs: 5,
+                    weight_bits: 4,
+                    bias_bits: 6,
+                    weights: weights1,
+                    bias: vec![1, -2, 0, 3, -1],
+                }),
                 neuron: Neuron {
                     kind: NeuronKind::Integer { max_spike: 3, code: SpikeCode::Planes(vec![1, 2]) },
                     threshold_shift: 3,
@@ -44,8 +51,20 @@ pub fn tiny_network() -> Network {
             },
             Layer {
                 name: "out".into(),
-                op: LayerOp::Dense(Dense { inputs: 5, outputs: 3, weight_bits: 4, bias_bits: 4, weights: weights2, bias: vec![0, 1, -1] }),
-                neuron: Neuron { kind: NeuronKind::Readout, threshold_shift: 0, decay: Decay::Keep, reset: Reset::Hard },
+                op: LayerOp::Dense(Dense {
+                    inputs: 5,
+                    outputs: 3,
+                    weight_bits: 4,
+                    bias_bits: 4,
+                    weights: weights2,
+                    bias: vec![0, 1, -1],
+                }),
+                neuron: Neuron {
+                    kind: NeuronKind::Readout,
+                    threshold_shift: 0,
+                    decay: Decay::Keep,
+                    reset: Reset::Hard,
+                },
                 histogram: None,
             },
         ],
@@ -106,7 +125,8 @@ pub fn random_network(spec: &RandomSpec, seed: u64) -> Network {
     let widths: Vec<u32> = spec.hidden.iter().copied().chain([spec.classes]).collect();
     for (index, &outputs) in widths.iter().enumerate() {
         let last = index + 1 == widths.len();
-        let weights: Vec<i32> = (0..fan_in as usize * outputs as usize).map(|_| rng.random_range(-wmax..=wmax)).collect();
+        let weights: Vec<i32> =
+            (0..fan_in as usize * outputs as usize).map(|_| rng.random_range(-wmax..=wmax)).collect();
         let bias = vec![0; outputs as usize];
         // Calibrate: input currents of a few random inputs, pick θ = 2^q near the 67th
         // percentile of |x| so about a third of the neurons reach threshold.
@@ -116,7 +136,9 @@ pub fn random_network(spec: &RandomSpec, seed: u64) -> Network {
                 .map(|_| if rng.random_bool(density) { rng.random_range(in_min.max(1)..=in_max) } else { 0 })
                 .collect();
             for j in 0..outputs as usize {
-                currents.push(s.iter().enumerate().map(|(i, &v)| v * weights[i * outputs as usize + j] as i64).sum::<i64>().abs());
+                currents.push(
+                    s.iter().enumerate().map(|(i, &v)| v * weights[i * outputs as usize + j] as i64).sum::<i64>().abs(),
+                );
             }
         }
         currents.sort_unstable();
@@ -148,7 +170,14 @@ pub fn random_network(spec: &RandomSpec, seed: u64) -> Network {
         let bias_bits = 8;
         layers.push(Layer {
             name: if last { "out".into() } else { format!("fc{}", index + 1) },
-            op: LayerOp::Dense(Dense { inputs: fan_in, outputs, weight_bits: spec.weight_bits, bias_bits, weights, bias }),
+            op: LayerOp::Dense(Dense {
+                inputs: fan_in,
+                outputs,
+                weight_bits: spec.weight_bits,
+                bias_bits,
+                weights,
+                bias,
+            }),
             neuron,
             histogram: None,
         });
@@ -160,12 +189,8 @@ pub fn random_network(spec: &RandomSpec, seed: u64) -> Network {
     net.description = "UNTRAINED example: random weights, thresholds calibrated on random inputs; \
                        it exercises the flow, its accuracy is chance level"
         .into();
-    net.provenance = Provenance {
-        trained: false,
-        generator: "spikeforge example".into(),
-        seed: Some(seed),
-        dataset: None,
-    };
+    net.provenance =
+        Provenance { trained: false, generator: "spikeforge example".into(), seed: Some(seed), dataset: None };
     net
 }
 
@@ -203,7 +228,8 @@ pub fn fuzz_network(seed: u64) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let inputs = rng.random_range(1..=16u32);
     let max_value = *[1u32, 3, 15, 100, 255].get(rng.random_range(0..5)).unwrap_or(&255);
-    let input_code = if rng.random_bool(0.7) { SpikeCode::binary(max_value) } else { random_code(&mut rng, max_value, false) };
+    let input_code =
+        if rng.random_bool(0.7) { SpikeCode::binary(max_value) } else { random_code(&mut rng, max_value, false) };
     let input = Input { shape: vec![inputs], max_value, code: input_code };
     let depth = rng.random_range(1..=3usize);
     let mut fan_in = inputs;

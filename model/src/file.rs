@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::Serialize;
 
 use crate::error::ModelError;
-use crate::network::{Network, FORMAT_NAME, FORMAT_VERSION};
+use crate::network::{FORMAT_NAME, FORMAT_VERSION, Network};
 
 /// Whether [`save`] may replace an existing file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use crate::bounds;
 use crate::code::SpikeCode;
 use crate::error::{Location, ValidationError};
-use crate::network::{Decay, LayerOp, Network, NeuronKind, FORMAT_NAME, FORMAT_VERSION};
+use crate::network::{Decay, FORMAT_NAME, FORMAT_VERSION, LayerOp, Network, NeuronKind};
 
 /// Most timesteps per input.
 pub const MAX_TIMESTEPS: u32 = 64;
@@ -34,7 +34,9 @@ fn signed_range(bits: u8) -> (i64, i64) {
 }
 
 fn check_code(loc: &Location, field: &str, code: &SpikeCode, max: u32) -> Result<(), ValidationError> {
-    code.table(max).map(|_| ()).map_err(|e| err(loc, field, format!("{e} (values 0..={max} must all be representable)")))
+    code.table(max)
+        .map(|_| ())
+        .map_err(|e| err(loc, field, format!("{e} (values 0..={max} must all be representable)")))
 }
 
 impl Network {
@@ -123,7 +125,12 @@ impl Network {
             return Err(err(
                 loc,
                 "dense.weights",
-                format!("has {} values, expected inputs x outputs = {} x {} = {want}", d.weights.len(), d.inputs, d.outputs),
+                format!(
+                    "has {} values, expected inputs x outputs = {} x {} = {want}",
+                    d.weights.len(),
+                    d.inputs,
+                    d.outputs
+                ),
             ));
         }
         if d.bias.len() != d.outputs as usize {
@@ -156,7 +163,11 @@ impl Network {
         }
         if let Decay::Shift(k) = n.decay {
             if k == 0 || k > 31 {
-                return Err(err(loc, "neuron.decay.shift", format!("is {k}, must be 1..=31 (use \"keep\" for no leak)")));
+                return Err(err(
+                    loc,
+                    "neuron.decay.shift",
+                    format!("is {k}, must be 1..=31 (use \"keep\" for no leak)"),
+                ));
             }
         }
         let last = index + 1 == self.layers.len();

@@ -1,10 +1,10 @@
 //! The model file: round trips, one typed error per kind of damage, and a mutation fuzz
 //! that asserts no input ever panics.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use model::examples::{random_network, tiny_network, HiddenNeuron, RandomSpec};
-use model::file::{from_slice, save, to_string, Overwrite};
+use model::examples::{HiddenNeuron, RandomSpec, random_network, tiny_network};
+use model::file::{Overwrite, from_slice, save, to_string};
 use model::{Decay, Location, ModelError, Network};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -94,12 +94,12 @@ fn validation_names_layer_and_field() {
     assert_eq!(field, "dense.weights[1][2]");
     assert!(reason.contains("4-bit range -8..=7"), "{reason}");
 
-    let (_, field, _) =
-        invalid(&edit(&net, |v| v["layers"][0]["neuron"]["kind"]["integer"]["max_spike"] = 0.into()));
+    let (_, field, _) = invalid(&edit(&net, |v| v["layers"][0]["neuron"]["kind"]["integer"]["max_spike"] = 0.into()));
     assert_eq!(field, "neuron.kind.integer.max_spike");
 
-    let (_, field, reason) =
-        invalid(&edit(&net, |v| v["layers"][0]["neuron"]["kind"]["integer"]["code"] = serde_json::json!({"planes": [1, 3]})));
+    let (_, field, reason) = invalid(&edit(&net, |v| {
+        v["layers"][0]["neuron"]["kind"]["integer"]["code"] = serde_json::json!({"planes": [1, 3]})
+    }));
     assert_eq!(field, "neuron.kind.integer.code");
     assert!(reason.contains("value 2 cannot be represented"), "{reason}");
 
@@ -147,8 +147,20 @@ fn mutation_fuzz_never_panics() {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let originals: Vec<Vec<u8>> = [tiny_network(), small_random()].iter().map(|n| to_string(n).into_bytes()).collect();
     let tokens: [&[u8]; 14] = [
-        b"-1", b"0", b"255", b"256", b"99999999999999999999", b"-2147483649", b"1.5", b"null", b"\"x\"", b"[]",
-        b"{}", b"\"payload\"", b"{\"shift\": 0}", b"\"readout\"",
+        b"-1",
+        b"0",
+        b"255",
+        b"256",
+        b"99999999999999999999",
+        b"-2147483649",
+        b"1.5",
+        b"null",
+        b"\"x\"",
+        b"[]",
+        b"{}",
+        b"\"payload\"",
+        b"{\"shift\": 0}",
+        b"\"readout\"",
     ];
     let (mut ok, mut errors) = (0usize, 0usize);
     for i in 0..iterations {
@@ -169,7 +181,8 @@ fn mutation_fuzz_never_panics() {
                 }
                 4 => {
                     // Replace the number under the cursor with a token.
-                    let start = bytes[..at].iter().rposition(|b| !b.is_ascii_digit() && *b != b'-').map_or(0, |p| p + 1);
+                    let start =
+                        bytes[..at].iter().rposition(|b| !b.is_ascii_digit() && *b != b'-').map_or(0, |p| p + 1);
                     let end = bytes[at..].iter().position(|b| !b.is_ascii_digit()).map_or(len, |p| at + p);
                     let t = tokens[rng.random_range(0..tokens.len())];
                     bytes.splice(start..end.max(start), t.iter().copied());

@@ -195,7 +195,12 @@ mod tests {
                     weights: vec![1; 30],
                     bias: vec![0; 10],
                 }),
-                neuron: Neuron { kind: NeuronKind::BinaryLif, threshold_shift: 2, decay: Decay::Keep, reset: Reset::Soft },
+                neuron: Neuron {
+                    kind: NeuronKind::BinaryLif,
+                    threshold_shift: 2,
+                    decay: Decay::Keep,
+                    reset: Reset::Soft,
+                },
                 histogram: None,
             }],
         )
@@ -215,7 +220,7 @@ mod tests {
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
         assert_eq!(work.encoder, 4);
         assert_eq!(work.layers[0][0], PhaseCycles { accumulate: 11, update: 6, input_events: 3, output_events: 2 });
-        let s = schedule(&[work.clone()]);
+        let s = schedule(std::slice::from_ref(&work));
         assert_eq!(s.inputs[0], InputTiming { start: 0, done: 21 });
         // A second identical input overlaps: its encoder runs while layer 0 works on the first.
         let s2 = schedule(&[work.clone(), work]);

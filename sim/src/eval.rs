@@ -5,9 +5,9 @@ use model::{HardwarePlan, NeuronKind};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cycle::{input_work, schedule, InputWork};
+use crate::cycle::{InputWork, input_work, schedule};
 use crate::error::SimError;
-use crate::golden::{argmax, Golden, Observer};
+use crate::golden::{Golden, Observer, argmax};
 
 /// Energy per accumulate (addition), 45 nm, pJ (the seeds' energy model).
 pub const E_AC_PJ: f64 = 0.9;
@@ -137,7 +137,13 @@ pub fn evaluate(
         hist: net
             .layers
             .iter()
-            .map(|l| if matches!(l.neuron.kind, NeuronKind::Readout) { Vec::new() } else { vec![0; l.neuron.kind.spike_range().len()] })
+            .map(|l| {
+                if matches!(l.neuron.kind, NeuronKind::Readout) {
+                    Vec::new()
+                } else {
+                    vec![0; l.neuron.kind.spike_range().len()]
+                }
+            })
             .collect(),
         works: Vec::new(),
     };
@@ -151,10 +157,8 @@ pub fn evaluate(
             let done = range.len();
             for i in range {
                 let input = &images[i * size..(i + 1) * size];
-                p.input_events += input
-                    .iter()
-                    .map(|&v| golden.input_table().events_for(v as u32).unwrap_or(0) as u64)
-                    .sum::<u64>();
+                p.input_events +=
+                    input.iter().map(|&v| golden.input_table().events_for(v as u32).unwrap_or(0) as u64).sum::<u64>();
                 let class = if let Some(plan) = plan {
                     let trace = golden.trace(input).map_err(|e| reindex(e, i))?;
                     p.works.push((i, input_work(golden, plan, input, &trace)));
@@ -199,7 +203,9 @@ pub fn evaluate(
 fn reindex(e: SimError, index: usize) -> SimError {
     match e {
         SimError::InputLength { got, expected, .. } => SimError::InputLength { input: index, got, expected },
-        SimError::InputValue { position, value, max, .. } => SimError::InputValue { input: index, position, value, max },
+        SimError::InputValue { position, value, max, .. } => {
+            SimError::InputValue { input: index, position, value, max }
+        }
         other => other,
     }
 }

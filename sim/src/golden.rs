@@ -180,7 +180,13 @@ impl Golden {
 
     /// Run one input, reporting spikes to `obs`; returns the scores. `index` names the input
     /// in errors.
-    pub fn run<O: Observer>(&self, input: &[u8], index: usize, s: &mut Scratch, obs: &mut O) -> Result<Vec<i64>, SimError> {
+    pub fn run<O: Observer>(
+        &self,
+        input: &[u8],
+        index: usize,
+        s: &mut Scratch,
+        obs: &mut O,
+    ) -> Result<Vec<i64>, SimError> {
         self.load_input(input, index, s)?;
         for st in &mut s.stored {
             st.fill(0);

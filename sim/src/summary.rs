@@ -112,7 +112,11 @@ pub fn summarize(net: &Network) -> ModelSummary {
                     NeuronKind::Integer { max_spike, .. } => Some(max_spike),
                     _ => None,
                 },
-                code: if matches!(layer.neuron.kind, NeuronKind::Readout) { "-".into() } else { layer.neuron.kind.code().label() },
+                code: if matches!(layer.neuron.kind, NeuronKind::Readout) {
+                    "-".into()
+                } else {
+                    layer.neuron.kind.code().label()
+                },
                 threshold_shift: layer.neuron.threshold_shift,
                 decay: match layer.neuron.decay {
                     Decay::Keep => "keep".into(),

@@ -3,7 +3,10 @@
 //! from wire events (multiplier x weight) in i128. The reference also checks every
 //! intermediate value against the bounds analysis.
 
-use model::bounds::{analyze, LayerBounds};
+// The reference reads like the formula, index by index, on purpose.
+#![allow(clippy::needless_range_loop)]
+
+use model::bounds::{LayerBounds, analyze};
 use model::examples::fuzz_network;
 use model::{Decay, LayerOp, Network, NeuronKind, Reset, SpikeCode};
 use proptest::prelude::*;
@@ -27,7 +30,9 @@ fn reference_fire(kind: &NeuronKind, q: u8, u: i128) -> i32 {
             }
         }
         // round half up of u / θ: floor((2u + θ) / 2θ)
-        NeuronKind::Integer { max_spike, .. } => (2 * u + theta).div_euclid(2 * theta).clamp(0, *max_spike as i128) as i32,
+        NeuronKind::Integer { max_spike, .. } => {
+            (2 * u + theta).div_euclid(2 * theta).clamp(0, *max_spike as i128) as i32
+        }
         NeuronKind::Readout => 0,
     }
 }
@@ -98,7 +103,11 @@ fn reference(net: &Network, input: &[u8]) -> RefOut {
                 out[j] = s;
             }
             spikes[l].push(
-                out.iter().enumerate().filter(|(_, v)| **v != 0).map(|(j, &value)| Spike { neuron: j as u32, value }).collect(),
+                out.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != 0)
+                    .map(|(j, &value)| Spike { neuron: j as u32, value })
+                    .collect(),
             );
             if l + 1 == net.layers.len() && !matches!(nr.kind, NeuronKind::Readout) {
                 for (c, &v) in counts.iter_mut().zip(&out) {
@@ -135,7 +144,7 @@ fn random_input(rng: &mut ChaCha8Rng, net: &Network) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400)))]
     #[test]
     fn golden_matches_reference_and_stays_in_bounds(seed in any::<u64>(), input_seed in any::<u64>()) {
         let net = fuzz_network(seed);

@@ -2,13 +2,13 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Subcommand;
-use model::examples::{random_network, HiddenNeuron, RandomSpec};
 use model::Decay;
+use model::examples::{HiddenNeuron, RandomSpec, random_network};
 use rayon::prelude::*;
-use sim::golden::NoObserver;
 use sim::Golden;
+use sim::golden::NoObserver;
 
-use crate::table::{num, Table};
+use crate::table::{Table, num};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,7 +29,7 @@ enum What {
         /// Minimum seconds per measurement
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
-        /// Where `make data` put the datasets
+        /// Where `make setup` put the datasets
         #[arg(long)]
         data_dir: Option<std::path::PathBuf>,
     },
@@ -77,7 +77,9 @@ fn golden(hidden: u32, timesteps: &[u32], seconds: f64, data_dir: Option<std::pa
     };
     let count = images.len() / 784;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("golden model, 784-{hidden}-10 integer (D = 7, 8-bit weights, untrained example weights), inputs: {source}");
+    println!(
+        "golden model, 784-{hidden}-10 integer (D = 7, 8-bit weights, untrained example weights), inputs: {source}"
+    );
     let mut t = Table::new(&["T", "threads", "images", "seconds", "images/s", "images/s/core", "hidden spikes/image"]);
     for &ts in timesteps {
         let net = random_network(&spec(vec![hidden], ts), 1);

@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
-use model::solver::{report, CodeCost, SolverLimits};
+use anyhow::{Context, Result, bail};
+use model::solver::{CodeCost, SolverLimits, report};
 
-use crate::table::{num, Table};
+use crate::table::{Table, num};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,8 +47,22 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         return super::print_json(&r);
     }
-    println!("spike maximum D = {}, {} samples, at most {} planes", r.max_spike, num(r.samples as f64, 0), args.max_planes);
-    let mut t = Table::new(&["code", "amplitudes", "K", "events/spike", "events/non-zero", "vs binary", "shift-adds", "hardware"]);
+    println!(
+        "spike maximum D = {}, {} samples, at most {} planes",
+        r.max_spike,
+        num(r.samples as f64, 0),
+        args.max_planes
+    );
+    let mut t = Table::new(&[
+        "code",
+        "amplitudes",
+        "K",
+        "events/spike",
+        "events/non-zero",
+        "vs binary",
+        "shift-adds",
+        "hardware",
+    ]);
     let binary = r.binary.events_per_spike;
     let row = |t: &mut Table, name: &str, c: &CodeCost| {
         t.row(vec![
@@ -70,7 +84,13 @@ pub fn run(args: Args) -> Result<()> {
     println!("\nPareto table (cycles follow events, area follows non-power-of-two amplitudes):");
     let mut p = Table::new(&["amplitudes", "K", "events/spike", "shift-adds", "hardware"]);
     for c in &r.pareto {
-        p.row(vec![c.code.label(), c.planes.to_string(), num(c.events_per_spike, 4), c.non_pow2.to_string(), hardware(c)]);
+        p.row(vec![
+            c.code.label(),
+            c.planes.to_string(),
+            num(c.events_per_spike, 4),
+            c.non_pow2.to_string(),
+            hardware(c),
+        ]);
     }
     println!("{}", p.render());
     Ok(())

@@ -1,13 +1,13 @@
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use datasets::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 use model::HardwarePlan;
-use sim::eval::evaluate;
 use sim::Golden;
+use sim::eval::evaluate;
 
-use crate::table::{num, Table};
+use crate::table::{Table, num};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,7 +31,7 @@ pub struct Args {
     /// Write each spiking layer's value histogram to DIR/<layer>.json (input for `code --hist`)
     #[arg(long)]
     histogram_dir: Option<PathBuf>,
-    /// Where `make data` put the datasets (default: ./data or $SPIKEFORGE_DATA_DIR)
+    /// Where `make setup` put the datasets (default: ./data or $SPIKEFORGE_DATA_DIR)
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Print JSON instead of tables
@@ -82,11 +82,23 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         return super::print_json(&report);
     }
-    println!("model: {}{}", net.name, if net.provenance.trained { "" } else { " (UNTRAINED: chance-level accuracy expected)" });
+    println!(
+        "model: {}{}",
+        net.name,
+        if net.provenance.trained { "" } else { " (UNTRAINED: chance-level accuracy expected)" }
+    );
     println!("data: {} ({} inputs, {:.2} s)", set.name, report.inputs, seconds);
     println!("accuracy: {:.2}% ({}/{})", report.accuracy * 100.0, report.correct, report.inputs);
     let mut t = Table::new(&[
-        "layer", "neurons", "spikes/input", "spike rate", "events/input", "events/spike", "in events", "syn ops", "energy nJ",
+        "layer",
+        "neurons",
+        "spikes/input",
+        "spike rate",
+        "events/input",
+        "events/spike",
+        "in events",
+        "syn ops",
+        "energy nJ",
     ]);
     for l in &report.layers {
         t.row(vec![
@@ -102,7 +114,10 @@ pub fn run(args: Args) -> Result<()> {
         ]);
     }
     println!("{}", t.render());
-    println!("energy per inference: {} nJ (seeds' convention: layer 0 dense MACs at 4.6 pJ, then 0.9 pJ per synaptic op)", num(report.energy_pj / 1000.0, 2));
+    println!(
+        "energy per inference: {} nJ (seeds' convention: layer 0 dense MACs at 4.6 pJ, then 0.9 pJ per synaptic op)",
+        num(report.energy_pj / 1000.0, 2)
+    );
     if let Some(c) = &report.cycles {
         println!(
             "\ncycle model (lanes {:?}): latency {} cycles mean ({} min, {} max); pipelined {} cycles per input; encoder {} cycles",
@@ -131,7 +146,8 @@ fn write_histograms(dir: &PathBuf, report: &sim::eval::EvalReport) -> Result<()>
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for l in report.layers.iter().filter(|l| !l.histogram.is_empty()) {
         let path = dir.join(format!("{}.json", l.name));
-        std::fs::write(&path, serde_json::to_string(&l.histogram)?).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, serde_json::to_string(&l.histogram)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use model::examples::{random_network, HiddenNeuron, RandomSpec};
-use model::file::{save, Overwrite};
 use model::Decay;
+use model::examples::{HiddenNeuron, RandomSpec, random_network};
+use model::file::{Overwrite, save};
 
 #[derive(clap::Args)]
 pub struct Args {

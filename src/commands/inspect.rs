@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::table::{num, Table};
+use crate::table::{Table, num};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,8 +32,20 @@ pub fn run(args: Args) -> Result<()> {
         num(s.parameters as f64, 0)
     );
     let mut t = Table::new(&[
-        "layer", "op", "params", "w bits", "neuron", "code", "θ", "decay", "reset", "acc bits", "mem bits", "dense MACs",
-        "syn ops", "energy nJ",
+        "layer",
+        "op",
+        "params",
+        "w bits",
+        "neuron",
+        "code",
+        "θ",
+        "decay",
+        "reset",
+        "acc bits",
+        "mem bits",
+        "dense MACs",
+        "syn ops",
+        "energy nJ",
     ]);
     for l in &s.layers {
         let mark = if l.expected { "~" } else { "<=" };

