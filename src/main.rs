@@ -35,6 +35,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A bug must still read as one line, not a backtrace; RUST_BACKTRACE=1 restores the trace.
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!("error: internal error{location}: {message} (a bug in spikeforge: please report it)");
+        }));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -74,7 +74,7 @@ fn inspect_prints_a_table_and_json() {
     for col in ["layer", "w bits", "neuron", "code", "acc bits", "dense MACs", "syn ops", "energy nJ"] {
         assert!(text.contains(col), "missing column {col}: {text}");
     }
-    assert!(text.contains("fc1    dense 784x128  100,480       6  integer D=7  1,2,4"), "{text}");
+    assert!(text.contains("fc1    dense 784x128  100,480       6  integer D=7  [1,2,4]"), "{text}");
     let o = spikeforge(&["inspect", EXAMPLE, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["layers"][0]["accumulator_bits"], 22);

@@ -61,10 +61,10 @@ impl SpikeCode {
         }
     }
 
-    /// Short text for tables, e.g. `1,2,4` or `payload`.
+    /// Short text for tables, e.g. `[1,2,4]` or `payload`.
     pub fn label(&self) -> String {
         match self {
-            SpikeCode::Planes(a) => a.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+            SpikeCode::Planes(a) => format!("[{}]", a.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
             SpikeCode::Payload => "payload".into(),
         }
     }
