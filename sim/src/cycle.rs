@@ -2,45 +2,55 @@
 //! from an input's spike events and the [`HardwarePlan`]. Co-simulation holds the RTL to
 //! these numbers; ARCHITECTURE.md "Timing contract" is the prose of this file.
 //!
-//! Stages: an input encoder, then one stage per layer. Per input value the encoder spends
-//! `max(1, events(value))` cycles writing plane events into a double-buffered image event
-//! buffer. A layer stage with `P` lanes and `G = ceil(N / P)` groups then, per timestep:
+//! Stages: an input encoder, then one stage per layer, each a small state machine that
+//! works on one *item* at a time (the encoder: one input; a layer: one `(input, t)`).
 //!
 //! ```text
-//! accumulate = E_in · G + ACCUMULATE_LATENCY          E_in = events received this timestep
-//! update     = Σ_g max(1, ev_g) + UPDATE_LATENCY      ev_g = events emitted by group g
+//! encoder item = START + Σ_i max(1, e_i) + DONE            e_i = events of input value i
+//! layer item   = START + Σ_g (E_in + GROUP_OVERHEAD + max(1, ev_g)) + DONE
 //! ```
 //!
-//! (a readout layer emits nothing except at the last timestep, where every neuron emits one
-//! score, so `ev_g` is the group's size). Stages hand over through ping-pong event buffers:
-//! a stage may start accumulating item `x = (input, t)` when it finished item `x - 1` and its
-//! producer finished updating `x`; it may start updating `x` only when the consumer finished
-//! accumulating item `x - 2`, whose buffer `x` overwrites. The encoder may start input `n`
-//! when it finished `n - 1` and layer 0 finished accumulating the last timestep of `n - 2`.
+//! A layer with `P` lanes visits its `G = ceil(N / P)` groups in order: it replays all
+//! `E_in` received events (one per cycle, every lane adding `multiplier · w` for its
+//! neuron), drains the accumulate pipeline and updates the group's membranes
+//! (`GROUP_OVERHEAD` = 3 cycles), then emits the group's `ev_g` events one per cycle
+//! (one cycle if there are none). A readout layer emits nothing except at the last
+//! timestep, where it emits each neuron's score (`ev_g` = group size).
+//!
+//! Stages hand over through double-buffered event buffers. Let `F(s, x)` be the first cycle
+//! after stage `s` finished item `x` (its DONE cycle + 1). A stage starts an item one cycle
+//! after the last of these holds (it passes through IDLE): it finished its previous item;
+//! its input buffer holds the item (producer finished it; for layer 0 the encoder finished
+//! the input); its output buffer slot is free (the consumer finished item `x - 2`). The
+//! encoder's image buffer slot for input `n` is free when layer 0 finished the last
+//! timestep of input `n - 2`.
 //!
 //! Worked example (one input, T = 1, one layer of N = 10 neurons with P = 4 lanes, G = 3):
-//! 3 input values with 2, 0, 1 events -> encoder 2 + 1 + 1 = 4 cycles; accumulate
-//! 3 · 3 + 2 = 11; if group 0 emits 2 events and groups 1 and 2 none: update
-//! 2 + 1 + 1 + 2 = 6; the input is done at cycle 4 + 11 + 6 = 21.
+//! 3 input values with 2, 0, 1 events: the encoder starts at cycle 1 and takes
+//! 1 + (2 + 1 + 1) + 1 = 6 cycles (F = 7). The layer starts at cycle 8; with E_in = 3 and
+//! group 0 emitting 2 events, it takes 1 + (3 + 3 + 2) + (3 + 3 + 1) + (3 + 3 + 1) + 1 = 24
+//! cycles, so its DONE cycle, the input's `done`, is cycle 31.
 
 use model::{HardwarePlan, NeuronKind};
 use serde::Serialize;
 
 use crate::golden::{Golden, Trace};
 
-/// Cycles from the last accumulate event to the accumulators being final (weight read,
-/// add, write back).
-pub const ACCUMULATE_LATENCY: u64 = 2;
-/// Cycles from the last group update to the stage being free (read, compute, write back).
-pub const UPDATE_LATENCY: u64 = 2;
+/// Cycles of every item outside its groups (or values): START and DONE.
+pub const ITEM_OVERHEAD: u64 = 2;
+/// Cycles per group besides event replay and emission: two to drain the accumulate
+/// pipeline (event read, weight read, add), one to update the group's membranes.
+pub const GROUP_OVERHEAD: u64 = 3;
+/// Cycles a stage spends in IDLE between its conditions holding and START.
+pub const HANDOFF: u64 = 1;
 
-/// Cycles of one stage for one timestep.
+/// Cycles of one layer stage for one item `(input, t)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct PhaseCycles {
-    /// Accumulate phase.
+pub struct ItemCycles {
+    /// Cycles from START to DONE inclusive.
+    pub cycles: u64,
+    /// Of those, cycles replaying events into the lanes (`E_in · G`).
     pub accumulate: u64,
-    /// Neuron-update (and emit) phase.
-    pub update: u64,
     /// Events received.
     pub input_events: u64,
     /// Events emitted (scores for a readout layer's last timestep).
@@ -53,13 +63,13 @@ pub struct InputWork {
     /// Encoder cycles.
     pub encoder: u64,
     /// `[layer][timestep]`.
-    pub layers: Vec<Vec<PhaseCycles>>,
+    pub layers: Vec<Vec<ItemCycles>>,
 }
 
 impl InputWork {
     /// Busy cycles of layer `l` over all timesteps.
     pub fn layer_total(&self, l: usize) -> u64 {
-        self.layers[l].iter().map(|p| p.accumulate + p.update).sum()
+        self.layers[l].iter().map(|p| p.cycles).sum()
     }
 }
 
@@ -67,7 +77,7 @@ impl InputWork {
 pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Trace) -> InputWork {
     let net = golden.network();
     let input_table = golden.input_table();
-    let mut encoder = 0u64;
+    let mut encoder = ITEM_OVERHEAD;
     let mut input_events = 0u64;
     for &v in input {
         let e = input_table.events_for(v as u32).unwrap_or(0) as u64;
@@ -99,9 +109,10 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
                 }
             }
             let out: u64 = per_group.iter().sum();
-            phases.push(PhaseCycles {
-                accumulate: e_in * groups + ACCUMULATE_LATENCY,
-                update: per_group.iter().map(|&e| e.max(1)).sum::<u64>() + UPDATE_LATENCY,
+            let emit: u64 = per_group.iter().map(|&e| e.max(1)).sum();
+            phases.push(ItemCycles {
+                cycles: ITEM_OVERHEAD + groups * (e_in + GROUP_OVERHEAD) + emit,
+                accumulate: e_in * groups,
                 input_events: e_in,
                 output_events: out,
             });
@@ -116,61 +127,58 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
 /// When one input entered and left the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct InputTiming {
-    /// Cycle the encoder started on it.
+    /// Cycle of the encoder's START for this input (cycle 0 is the first after reset).
     pub start: u64,
-    /// Cycle its last score left the last layer.
+    /// Cycle of the last layer's DONE for this input's last timestep.
     pub done: u64,
 }
 
 impl InputTiming {
-    /// `done - start`.
+    /// Cycles from START to DONE inclusive.
     pub fn latency(&self) -> u64 {
-        self.done - self.start
+        self.done + 1 - self.start
     }
 }
 
-/// Exact timing of a stream of inputs fed back to back from cycle 0.
+/// Exact timing of a stream of inputs fed back to back from reset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Schedule {
     /// Per input.
     pub inputs: Vec<InputTiming>,
-    /// Cycle the last input is done.
+    /// Cycles from reset until the last input is done (its DONE cycle + 1).
     pub total: u64,
 }
 
-/// Schedule a stream of inputs through the pipeline (the recurrence in the module docs).
+/// Schedule a stream of inputs through the pipeline (the rules in the module docs).
 pub fn schedule(works: &[InputWork]) -> Schedule {
     let Some(first) = works.first() else {
         return Schedule { inputs: Vec::new(), total: 0 };
     };
     let layers = first.layers.len();
     let timesteps = first.layers.first().map_or(0, Vec::len);
-    // Per layer, end cycles of every item so far (item = input * T + t).
-    let mut acc_end: Vec<Vec<u64>> = vec![Vec::new(); layers];
-    let mut upd_end: Vec<Vec<u64>> = vec![Vec::new(); layers];
-    let mut enc_end_prev = 0u64;
+    // finished[l][x]: first cycle after layer l's DONE of item x = input * T + t.
+    let mut finished: Vec<Vec<u64>> = vec![Vec::with_capacity(works.len() * timesteps); layers];
+    let mut encoder_free = 0u64;
     let mut inputs = Vec::with_capacity(works.len());
     for (n, work) in works.iter().enumerate() {
-        let buffer_free = if n >= 2 { acc_end[0][(n - 2) * timesteps + timesteps - 1] } else { 0 };
-        let enc_start = enc_end_prev.max(buffer_free);
-        let enc_end = enc_start + work.encoder;
-        enc_end_prev = enc_end;
+        let image_slot_free = if n >= 2 { finished[0][(n - 2) * timesteps + timesteps - 1] } else { 0 };
+        let enc_start = encoder_free.max(image_slot_free) + HANDOFF;
+        let enc_finished = enc_start + work.encoder;
+        encoder_free = enc_finished;
         for t in 0..timesteps {
             let x = n * timesteps + t;
             for l in 0..layers {
-                let phase = work.layers[l][t];
-                let ready = if l == 0 { enc_end } else { upd_end[l - 1][x] };
-                let free = if x >= 1 { upd_end[l][x - 1] } else { 0 };
-                let a_end = ready.max(free) + phase.accumulate;
-                acc_end[l].push(a_end);
-                let out_free = if l + 1 < layers && x >= 2 { acc_end[l + 1][x - 2] } else { 0 };
-                upd_end[l].push(a_end.max(out_free) + phase.update);
+                let ready = if l == 0 { enc_finished } else { finished[l - 1][x] };
+                let own = if x >= 1 { finished[l][x - 1] } else { 0 };
+                let out_free = if l + 1 < layers && x >= 2 { finished[l + 1][x - 2] } else { 0 };
+                let start = ready.max(own).max(out_free) + HANDOFF;
+                finished[l].push(start + work.layers[l][t].cycles);
             }
         }
-        let done = upd_end[layers - 1][n * timesteps + timesteps - 1];
+        let done = finished[layers - 1][n * timesteps + timesteps - 1] - 1;
         inputs.push(InputTiming { start: enc_start, done });
     }
-    let total = inputs.last().map_or(0, |i| i.done);
+    let total = inputs.last().map_or(0, |i| i.done + 1);
     Schedule { inputs, total }
 }
 
@@ -218,13 +226,15 @@ mod tests {
             class: 0,
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
-        assert_eq!(work.encoder, 4);
-        assert_eq!(work.layers[0][0], PhaseCycles { accumulate: 11, update: 6, input_events: 3, output_events: 2 });
+        assert_eq!(work.encoder, 6);
+        assert_eq!(work.layers[0][0], ItemCycles { cycles: 24, accumulate: 9, input_events: 3, output_events: 2 });
         let s = schedule(std::slice::from_ref(&work));
-        assert_eq!(s.inputs[0], InputTiming { start: 0, done: 21 });
-        // A second identical input overlaps: its encoder runs while layer 0 works on the first.
+        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 31 });
+        assert_eq!(s.inputs[0].latency(), 31);
+        // A second identical input overlaps: its encoder (cycles 8..13) runs while the layer
+        // works on the first; the layer starts it one cycle after finishing the first.
         let s2 = schedule(&[work.clone(), work]);
-        assert_eq!(s2.inputs[1].start, 4);
-        assert_eq!(s2.inputs[1].done, 21 + 17);
+        assert_eq!(s2.inputs[1].start, 8);
+        assert_eq!(s2.inputs[1].done, 31 + 1 + 24);
     }
 }

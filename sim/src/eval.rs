@@ -58,7 +58,8 @@ pub struct CycleStats {
     pub encoder_cycles: f64,
     /// Cycles for the whole set streamed back to back, divided by the number of inputs.
     pub pipelined_cycles_per_input: f64,
-    /// Per layer: ideal accumulate cycles `events · N / P` over actual `events · G`.
+    /// Per layer: ideal accumulate cycles `events · N / P` over the cycles the lanes spent
+    /// replaying events (`events · G`).
     pub lane_utilization: Vec<f64>,
 }
 
@@ -250,7 +251,8 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
 
 fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats {
     let n = works.len().max(1) as f64;
-    let latencies: Vec<u64> = works.iter().map(|(_, w)| schedule(std::slice::from_ref(w)).total).collect();
+    let latencies: Vec<u64> =
+        works.iter().map(|(_, w)| schedule(std::slice::from_ref(w)).inputs[0].latency()).collect();
     let stream: Vec<InputWork> = works.iter().map(|(_, w)| w.clone()).collect();
     let pipelined = schedule(&stream).total as f64 / n;
     let layer_cycles =
@@ -261,7 +263,7 @@ fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats 
         .enumerate()
         .map(|(l, lp)| {
             let events: u64 = works.iter().flat_map(|(_, w)| w.layers[l].iter().map(|p| p.input_events)).sum();
-            let actual = events * lp.groups as u64;
+            let actual: u64 = works.iter().flat_map(|(_, w)| w.layers[l].iter().map(|p| p.accumulate)).sum();
             if actual == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / actual as f64 }
         })
         .collect();
