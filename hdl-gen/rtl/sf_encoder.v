@@ -1,0 +1,94 @@
+// sf_encoder: turns the input stream (one value per accepted cycle) into plane events for
+// layer 0 and writes them into the image event buffer.
+//
+// Per input: IDLE until the buffer slot is free, START (accepts value 0), then every value
+// occupies max(1, e) cycles writing its e events lowest plane first and accepting the next
+// value in its last cycle, then DONE (commits the slot). Cycles per input:
+// 2 + Σ_i max(1, e_i), plus one IDLE cycle before START (ARCHITECTURE.md "Timing contract").
+// `in_valid` low stalls the encoder (the cycle model assumes a stream that never stalls).
+//
+// Ports
+//   clk        in   1            clock
+//   rst        in   1            synchronous reset
+//   in_valid   in   1            in_value holds the next input value
+//   in_ready   out  1            in_value is taken this cycle
+//   in_value   in   VALUE_BITS   input value 0..MAX_VALUE
+//   out_free   in   1            the image buffer slot is free
+//   out_wr_en  out  1            write out_event
+//   out_event  out  EVENT_BITS   {neg = 0, plane, source}
+//   out_commit out  1            the input is complete: commit the slot
+//   started    out  1            debug: this is the START cycle of an input
+module sf_encoder #(
+    parameter M          = 4,     // input values per input
+    parameter SRC_BITS   = 2,     // clog2(M), at least 1
+    parameter VALUE_BITS = 8,
+    parameter MAX_VALUE  = 255,
+    parameter K          = 8,     // planes of the input code
+    parameter SEL_BITS   = 3,     // clog2(K), at least 1
+    parameter [(MAX_VALUE+1)*K-1:0] MASKS = 0,  // planes set for value v at [v*K +: K]
+    parameter EVENT_BITS = 1 + SEL_BITS + SRC_BITS
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+    input  wire                  in_valid,
+    output wire                  in_ready,
+    input  wire [VALUE_BITS-1:0] in_value,
+    input  wire                  out_free,
+    output wire                  out_wr_en,
+    output wire [EVENT_BITS-1:0] out_event,
+    output wire                  out_commit,
+    output wire                  started
+);
+    localparam S_IDLE = 2'd0, S_START = 2'd1, S_VALUES = 2'd2, S_DONE = 2'd3;
+
+    reg [1:0]          state;
+    reg [SRC_BITS-1:0] index;      // value being encoded
+    reg [K-1:0]        remaining;  // its planes not yet written
+
+    // ---- combinational: the lowest remaining plane and what is left after it ----
+    reg [SEL_BITS-1:0] plane;
+    integer k;
+    always @(*) begin
+        plane = {SEL_BITS{1'b0}};
+        for (k = K - 1; k >= 0; k = k - 1)
+            if (remaining[k]) plane = k[SEL_BITS-1:0];
+    end
+    wire [K-1:0] rest       = remaining & (remaining - 1'b1);
+    wire         last_cycle = rest == {K{1'b0}};           // this value finishes this cycle
+    wire         last_value = {{(32-SRC_BITS){1'b0}}, index} == M - 1;
+    wire         advance    = state == S_VALUES && last_cycle && !last_value;
+    wire [K-1:0] mask_in    = MASKS[in_value * K +: K];
+
+    assign in_ready   = (state == S_START || advance) && in_valid;
+    assign out_wr_en  = state == S_VALUES && remaining != {K{1'b0}};
+    assign out_event  = {1'b0, plane, index};
+    assign out_commit = state == S_DONE;
+    assign started    = state == S_START;
+
+    // ---- clocked ----
+    always @(posedge clk) begin
+        if (rst) begin
+            state     <= S_IDLE;
+            index     <= {SRC_BITS{1'b0}};
+            remaining <= {K{1'b0}};
+        end else begin
+            case (state)
+                S_IDLE: if (out_free) state <= S_START;
+                S_START: if (in_valid) begin
+                    index     <= {SRC_BITS{1'b0}};
+                    remaining <= mask_in;
+                    state     <= S_VALUES;
+                end
+                S_VALUES: begin
+                    if (!last_cycle) remaining <= rest;
+                    else if (last_value) state <= S_DONE;
+                    else if (in_valid) begin
+                        index     <= index + 1'b1;
+                        remaining <= mask_in;
+                    end else remaining <= {K{1'b0}};
+                end
+                default: state <= S_IDLE;  // S_DONE
+            endcase
+        end
+    end
+endmodule

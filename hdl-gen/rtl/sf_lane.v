@@ -1,0 +1,65 @@
+// sf_lane: one spike-accumulate lane. Each cycle with add_en it adds
+// (neg ? -1 : +1) * multiplier(sel) * weight to its accumulator, where multiplier(sel) is
+// the amplitude of plane `sel` of the incoming spike code (a constant: synthesis turns
+// each product into shifts and adds) or, for payload codes, the value `sel` itself.
+//
+// Ports
+//   clk      in   1          clock
+//   clear    in   1          set the accumulator to 0 (wins over add_en)
+//   add_en   in   1          accumulate this cycle
+//   weight   in   W_BITS     signed weight of this lane's neuron for the event's source
+//   sel      in   SEL_BITS   plane index (plane codes) or spike value (payload codes)
+//   neg      in   1          negative (ternary) spike
+//   acc      out  ACC_BITS   signed accumulator
+module sf_lane #(
+    parameter W_BITS    = 8,
+    parameter SEL_BITS  = 3,
+    parameter ACC_BITS  = 16,
+    parameter K         = 1,          // planes of the incoming code
+    parameter AMP_BITS  = 9,          // width of each amplitude in AMPS
+    parameter [K*AMP_BITS-1:0] AMPS = 9'd1,  // amplitude of plane k at [k*AMP_BITS +: AMP_BITS]
+    parameter PAYLOAD   = 0           // 1: sel is the spike value itself
+) (
+    input  wire                       clk,
+    input  wire                       clear,
+    input  wire                       add_en,
+    input  wire signed [W_BITS-1:0]   weight,
+    input  wire [SEL_BITS-1:0]        sel,
+    input  wire                       neg,
+    output reg  signed [ACC_BITS-1:0] acc
+);
+    // Products are formed at a width that holds any of them exactly; the accumulator
+    // bound (ARCHITECTURE.md "Integer contract") guarantees the value fits ACC_BITS.
+    localparam MUL_BITS = (SEL_BITS > AMP_BITS ? SEL_BITS : AMP_BITS) + 1;
+    localparam PROD_BITS = W_BITS + MUL_BITS + 1;
+    localparam WIDE = PROD_BITS > ACC_BITS ? PROD_BITS : ACC_BITS;
+
+    // ---- combinational: the scaled, signed contribution of this event ----
+    wire signed [MUL_BITS-1:0] multiplier;
+    generate
+        if (PAYLOAD != 0) begin : g_payload
+            assign multiplier = $signed({{(MUL_BITS-SEL_BITS){1'b0}}, sel});
+        end else begin : g_planes
+            reg [AMP_BITS-1:0] amp;
+            integer k;
+            always @(*) begin
+                amp = AMPS[AMP_BITS-1:0];
+                for (k = 0; k < K; k = k + 1)
+                    if (sel == k[SEL_BITS-1:0]) amp = AMPS[k*AMP_BITS +: AMP_BITS];
+            end
+            assign multiplier = $signed({{(MUL_BITS-AMP_BITS){1'b0}}, amp});
+        end
+    endgenerate
+    wire signed [PROD_BITS-1:0] product = weight * multiplier;
+    wire signed [WIDE-1:0] product_wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
+    // Only the low ACC_BITS are added: the bound proves the true sum never needs more.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [WIDE-1:0] contribution = neg ? -product_wide : product_wide;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    // ---- clocked: the accumulator ----
+    always @(posedge clk) begin
+        if (clear) acc <= {ACC_BITS{1'b0}};
+        else if (add_en) acc <= acc + contribution[ACC_BITS-1:0];
+    end
+endmodule

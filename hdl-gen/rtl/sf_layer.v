@@ -1,0 +1,301 @@
+// sf_layer: one layer stage of the pipeline: P accumulate lanes, P neuron updates and the
+// controller that runs them over the layer's G = ceil(N / P) neuron groups.
+//
+// Per item (input, timestep), after IDLE and START, for every group g:
+//   REPLAY  E cycles: read every received event, in order; each lane adds
+//           multiplier * W[source][g*P + lane]               (3-stage pipeline:
+//           event read -> weight-row read -> add)
+//   DRAIN1, DRAIN2: the last event's add completes; the group's membranes and biases are read
+//   UPDATE  1 cycle: sf_neuron for every lane; membranes written back; spikes latched as
+//           plane masks; accumulators cleared
+//   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
+// then DONE commits the output slot and releases the input slot. Cycles per item:
+// 2 + Σ_g (E + 3 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
+//
+// Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
+//   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
+//   biases   G words of P*BIAS_BITS
+//   membranes G words of P*MEM_BITS (stored post-reset membranes; t = 0 reads them as 0)
+//
+// Ports
+//   clk          in   1               clock
+//   rst          in   1               synchronous reset
+//   in_full      in   1               the input slot holds this layer's next item
+//   in_count     in   IN_COUNT_BITS   events in the input slot
+//   in_rd_addr   out  IN_ADDR_BITS    event to read
+//   in_rd_data   in   IN_EVENT_BITS   event {neg, sel, source}, one cycle after in_rd_addr
+//   in_release   out  1               done with the input slot
+//   out_free     in   1               the output slot may be filled (ignored when HAS_OUT = 0)
+//   out_wr_en    out  1               write out_event
+//   out_event    out  OUT_EVENT_BITS  event {neg, sel, neuron}
+//   out_commit   out  1               the item's events are complete
+//   emit_valid   out  1               debug tap: an event (or, for readout, a score) this cycle
+//   emit_neuron  out  NEURON_BITS     its neuron
+//   emit_sel     out  OUT_SEL_BITS    its plane (plane codes) or value (payload codes)
+//   emit_neg     out  1               negative ternary spike
+//   score_value  out  MEM_BITS        readout layers: the neuron's membrane (its score)
+//   item_done    out  1               debug tap: this is the DONE cycle of an item
+//   item_t       out  T_BITS          the timestep of the item being processed
+module sf_layer #(
+    parameter N = 4,                 // neurons
+    parameter M = 4,                 // inputs
+    parameter P = 2,                 // lanes
+    parameter G = 2,                 // groups = ceil(N / P)
+    parameter T = 1,                 // timesteps per input
+    parameter T_BITS = 1,
+    parameter G_BITS = 1,
+    parameter SRC_BITS = 2,          // clog2(M), at least 1
+    parameter NEURON_BITS = 2,       // clog2(N), at least 1
+    // incoming code
+    parameter IN_K = 1,
+    parameter IN_SEL_BITS = 1,
+    parameter IN_AMP_BITS = 9,
+    parameter [IN_K*IN_AMP_BITS-1:0] IN_AMPS = 9'd1,
+    parameter IN_PAYLOAD = 0,
+    parameter IN_IS_IMAGE = 0,       // layer 0: the input slot holds all T timesteps
+    parameter IN_ADDR_BITS = 4,
+    parameter IN_COUNT_BITS = 5,
+    parameter IN_EVENT_BITS = 1 + IN_SEL_BITS + SRC_BITS,
+    // datapath
+    parameter W_BITS = 8,
+    parameter BIAS_BITS = 8,
+    parameter ACC_BITS = 16,
+    parameter MEM_BITS = 18,
+    // neuron
+    parameter KIND = 2,              // 0 binary LIF, 1 ternary, 2 integer, 3 readout
+    parameter Q = 4,
+    parameter MAX_SPIKE = 1,
+    parameter DECAY_MODE = 0,        // 0 keep, 1 clear, 2 shift
+    parameter DECAY_SHIFT = 1,
+    parameter RESET_SOFT = 1,
+    // outgoing code
+    parameter OUT_K = 1,
+    parameter OUT_SEL_BITS = 1,
+    parameter OUT_VALUE_BITS = 1,
+    parameter OUT_PAYLOAD = 0,
+    parameter [(MAX_SPIKE+1)*OUT_K-1:0] OUT_MASKS = 2'b10,  // planes set for value v at [v*OUT_K +: OUT_K]
+    parameter HAS_OUT = 1,
+    parameter OUT_EVENT_BITS = 1 + OUT_SEL_BITS + NEURON_BITS,
+    parameter WEIGHTS_FILE = "weights.mem",
+    parameter BIAS_FILE = "bias.mem"
+) (
+    input  wire                      clk,
+    input  wire                      rst,
+    input  wire                      in_full,
+    input  wire [IN_COUNT_BITS-1:0]  in_count,
+    output wire [IN_ADDR_BITS-1:0]   in_rd_addr,
+    input  wire [IN_EVENT_BITS-1:0]  in_rd_data,
+    output wire                      in_release,
+    input  wire                      out_free,
+    output wire                      out_wr_en,
+    output wire [OUT_EVENT_BITS-1:0] out_event,
+    output wire                      out_commit,
+    output wire                      emit_valid,
+    output wire [NEURON_BITS-1:0]    emit_neuron,
+    output wire [OUT_SEL_BITS-1:0]   emit_sel,
+    output wire                      emit_neg,
+    output wire [MEM_BITS-1:0]       score_value,
+    output wire                      item_done,
+    output wire [T_BITS-1:0]         item_t
+);
+    localparam S_IDLE = 3'd0, S_START = 3'd1, S_REPLAY = 3'd2, S_DRAIN1 = 3'd3,
+               S_DRAIN2 = 3'd4, S_UPDATE = 3'd5, S_EMIT = 3'd6, S_DONE = 3'd7;
+    localparam MASK_BITS = P * OUT_K;
+    localparam WADDR_BITS = $clog2(M * G) > 0 ? $clog2(M * G) : 1;
+    localparam LANE_BITS = $clog2(P) > 0 ? $clog2(P) : 1;
+
+    // ---------------------------------------------------------------- memories
+    reg [P*W_BITS-1:0]    weight_rom [0:M*G-1];
+    reg [P*BIAS_BITS-1:0] bias_rom   [0:G-1];
+    reg [P*MEM_BITS-1:0]  membranes  [0:G-1];
+    initial begin
+        $readmemh(WEIGHTS_FILE, weight_rom);
+        $readmemh(BIAS_FILE, bias_rom);
+    end
+
+    // ---------------------------------------------------------------- controller state
+    reg [2:0]               state;
+    reg [IN_COUNT_BITS-1:0] event_index;   // next event to read in REPLAY
+    reg [IN_COUNT_BITS-1:0] event_count;   // events of this item
+    reg [G_BITS-1:0]        group;
+    reg [T_BITS-1:0]        timestep;
+    reg [MASK_BITS-1:0]     pending;       // planes still to emit, bit lane*OUT_K + plane
+    reg [P-1:0]             pending_neg;
+    reg [P*OUT_VALUE_BITS-1:0] pending_mag;
+    reg [P*MEM_BITS-1:0]    pending_score;
+
+    wire last_group    = {{(32-G_BITS){1'b0}}, group} == G - 1;
+    wire last_timestep = {{(32-T_BITS){1'b0}}, timestep} == T - 1;
+    wire next_is_last_event = event_index + 1'b1 == event_count;
+
+    // ---------------------------------------------------------------- replay pipeline
+    // stage 1 (REPLAY): address the event; stage 2: address its weight row; stage 3: add.
+    reg                   stage2_valid;
+    reg                   stage3_valid;
+    reg [IN_SEL_BITS-1:0] stage3_sel;
+    reg                   stage3_neg;
+    reg [P*W_BITS-1:0]    weight_row;
+    reg [P*BIAS_BITS-1:0] bias_row;
+    reg [P*MEM_BITS-1:0]  membrane_row;
+
+    wire [SRC_BITS-1:0]    event_source = in_rd_data[SRC_BITS-1:0];
+    wire [IN_SEL_BITS-1:0] event_sel    = in_rd_data[SRC_BITS +: IN_SEL_BITS];
+    wire                   event_neg    = in_rd_data[IN_EVENT_BITS-1];
+    // 32-bit index arithmetic, truncated to the memory's address width.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]            weight_addr  = {{(32-SRC_BITS){1'b0}}, event_source} * G
+                                        + {{(32-G_BITS){1'b0}}, group};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    assign in_rd_addr = event_index[IN_ADDR_BITS-1:0];
+
+    always @(posedge clk) begin
+        stage2_valid <= state == S_REPLAY;
+        stage3_valid <= stage2_valid;
+        stage3_sel   <= event_sel;
+        stage3_neg   <= event_neg;
+        weight_row   <= weight_rom[weight_addr[WADDR_BITS-1:0]];
+        bias_row     <= bias_rom[group];
+        membrane_row <= membranes[group];
+    end
+
+    // ---------------------------------------------------------------- lanes and neurons
+    wire                      clear_acc = state == S_UPDATE || rst;
+    wire [P*MEM_BITS-1:0]     next_row;
+    wire [P*MEM_BITS-1:0]     u_row;
+    wire [MASK_BITS-1:0]      spike_masks;
+    wire [P-1:0]              spike_negs;
+    wire [P*OUT_VALUE_BITS-1:0] spike_mags;
+
+    genvar lane;
+    generate
+        for (lane = 0; lane < P; lane = lane + 1) begin : g_lane
+            wire signed [ACC_BITS-1:0] acc;
+            wire [OUT_VALUE_BITS-1:0]  mag;
+            wire                       neg;
+            sf_lane #(
+                .W_BITS(W_BITS), .SEL_BITS(IN_SEL_BITS), .ACC_BITS(ACC_BITS), .K(IN_K),
+                .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD)
+            ) u_lane (
+                .clk(clk), .clear(clear_acc), .add_en(stage3_valid),
+                .weight(weight_row[lane*W_BITS +: W_BITS]), .sel(stage3_sel), .neg(stage3_neg),
+                .acc(acc)
+            );
+            sf_neuron #(
+                .ACC_BITS(ACC_BITS), .BIAS_BITS(BIAS_BITS), .MEM_BITS(MEM_BITS),
+                .VALUE_BITS(OUT_VALUE_BITS), .KIND(KIND), .Q(Q), .MAX_SPIKE(MAX_SPIKE),
+                .DECAY_MODE(DECAY_MODE), .DECAY_SHIFT(DECAY_SHIFT), .RESET_SOFT(RESET_SOFT)
+            ) u_neuron (
+                .first(timestep == {T_BITS{1'b0}}), .acc(acc),
+                .bias(bias_row[lane*BIAS_BITS +: BIAS_BITS]),
+                .stored(membrane_row[lane*MEM_BITS +: MEM_BITS]),
+                .u(u_row[lane*MEM_BITS +: MEM_BITS]),
+                .stored_next(next_row[lane*MEM_BITS +: MEM_BITS]),
+                .spike_mag(mag), .spike_neg(neg)
+            );
+            // Padding lanes of the last group (neuron >= N) never emit.
+            wire exists = {{(32-G_BITS){1'b0}}, group} * P + lane < N;
+            if (KIND == 3) begin : g_score
+                assign spike_masks[lane*OUT_K +: OUT_K] = {OUT_K{exists && last_timestep}};
+            end else if (OUT_PAYLOAD != 0) begin : g_payload
+                assign spike_masks[lane*OUT_K +: OUT_K] = {OUT_K{exists && mag != 0}};
+            end else begin : g_planes
+                assign spike_masks[lane*OUT_K +: OUT_K] = exists ? OUT_MASKS[mag * OUT_K +: OUT_K] : {OUT_K{1'b0}};
+            end
+            assign spike_negs[lane] = neg;
+            assign spike_mags[lane*OUT_VALUE_BITS +: OUT_VALUE_BITS] = mag;
+        end
+    endgenerate
+
+    always @(posedge clk) begin
+        if (state == S_UPDATE) membranes[group] <= next_row;
+    end
+
+    // ---------------------------------------------------------------- emission
+    // The lowest pending bit is the lowest neuron's lowest plane: the wire order.
+    reg [LANE_BITS-1:0]    emit_lane;
+    reg [OUT_SEL_BITS-1:0] emit_plane;
+    integer i;
+    /* verilator lint_off UNUSEDSIGNAL */
+    integer lane_of_bit, plane_of_bit;  // only their low bits are used
+    /* verilator lint_on UNUSEDSIGNAL */
+    always @(*) begin
+        lane_of_bit  = 0;
+        plane_of_bit = 0;
+        for (i = MASK_BITS - 1; i >= 0; i = i - 1)
+            if (pending[i]) begin
+                lane_of_bit  = i / OUT_K;
+                plane_of_bit = i % OUT_K;
+            end
+        emit_lane  = lane_of_bit[LANE_BITS-1:0];
+        emit_plane = plane_of_bit[OUT_SEL_BITS-1:0];
+    end
+    wire [MASK_BITS-1:0] pending_rest = pending & (pending - 1'b1);
+    wire emitting  = state == S_EMIT && pending != {MASK_BITS{1'b0}};
+    wire emit_last = pending_rest == {MASK_BITS{1'b0}};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] neuron_index = {{(32-G_BITS){1'b0}}, group} * P + {{(32-LANE_BITS){1'b0}}, emit_lane};
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    assign emit_valid  = emitting;
+    assign emit_neuron = neuron_index[NEURON_BITS-1:0];
+    assign emit_sel    = OUT_PAYLOAD != 0 ? pending_mag[emit_lane*OUT_VALUE_BITS +: OUT_SEL_BITS] : emit_plane;
+    assign emit_neg    = pending_neg[emit_lane];
+    assign score_value = pending_score[emit_lane*MEM_BITS +: MEM_BITS];
+    assign out_wr_en   = emitting && HAS_OUT != 0;
+    assign out_event   = {emit_neg, emit_sel, emit_neuron};
+    assign out_commit  = state == S_DONE && HAS_OUT != 0;
+    assign in_release  = state == S_DONE && (IN_IS_IMAGE == 0 || last_timestep);
+    assign item_done   = state == S_DONE;
+    assign item_t      = timestep;
+
+    // ---------------------------------------------------------------- controller
+    always @(posedge clk) begin
+        if (rst) begin
+            state       <= S_IDLE;
+            event_index <= {IN_COUNT_BITS{1'b0}};
+            event_count <= {IN_COUNT_BITS{1'b0}};
+            group       <= {G_BITS{1'b0}};
+            timestep    <= {T_BITS{1'b0}};
+            pending     <= {MASK_BITS{1'b0}};
+        end else begin
+            case (state)
+                S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
+                S_START: begin
+                    event_count <= in_count;
+                    event_index <= {IN_COUNT_BITS{1'b0}};
+                    group       <= {G_BITS{1'b0}};
+                    state       <= in_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
+                end
+                S_REPLAY: begin
+                    event_index <= event_index + 1'b1;
+                    if (next_is_last_event) state <= S_DRAIN1;
+                end
+                S_DRAIN1: state <= S_DRAIN2;
+                S_DRAIN2: state <= S_UPDATE;
+                S_UPDATE: begin
+                    pending       <= spike_masks;
+                    pending_neg   <= spike_negs;
+                    pending_mag   <= spike_mags;
+                    pending_score <= u_row;
+                    state         <= S_EMIT;
+                end
+                S_EMIT: begin
+                    pending <= pending_rest;
+                    if (emit_last) begin
+                        event_index <= {IN_COUNT_BITS{1'b0}};
+                        if (last_group) state <= S_DONE;
+                        else begin
+                            group <= group + 1'b1;
+                            state <= event_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
+                        end
+                    end
+                end
+                default: begin  // S_DONE
+                    timestep <= last_timestep ? {T_BITS{1'b0}} : timestep + 1'b1;
+                    state    <= S_IDLE;
+                end
+            endcase
+        end
+    end
+endmodule
