@@ -28,6 +28,8 @@ enum Command {
     Eval(commands::eval::Args),
     /// Solve the optimal spike code for a histogram and compare it with unary and binary
     Code(commands::code::Args),
+    /// Generate Verilog, memory files and a manifest for a model
+    Gen(commands::generate::Args),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
     /// Measure golden-model throughput and model-file load time
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Eval(a) => commands::eval::run(a),
         Command::Code(a) => commands::code::run(a),
+        Command::Gen(a) => commands::generate::run(a),
         Command::Example(a) => commands::example::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };

@@ -1,7 +1,479 @@
-//! # spikeforge `hdl-gen`
+//! # spikeforge `hdl-gen`: Verilog for a spiking network
 //!
-//! Will emit synthesizable Verilog for a validated [`model::Network`]: a hand-written,
-//! parameterized RTL library (`hdl-gen/rtl/`) instantiated by per-layer wrappers and a top
-//! built from typed Rust builders. Not implemented yet: tracked by issue #4 (RTL generator
-//! and Verilator co-simulation). The timing the RTL must meet is already fixed by the cycle
-//! model in `sim::cycle` and ARCHITECTURE.md "Timing contract".
+//! From a validated [`model::Network`] and a [`model::HardwarePlan`], [`generate`] builds a
+//! [`Design`]: the hand-written RTL library (`hdl-gen/rtl/sf_*.v`, copied verbatim), one
+//! generated wrapper per layer that sizes `sf_layer` with documented parameters, the
+//! `<name>_core` top that chains encoder, event buffers and layers, the memory
+//! initialization files, and a JSON manifest. [`write_dir`] puts it on disk.
+//!
+//! Architecture Invariant: generated Verilog comes only from the typed builders in
+//! [`verilog`] and its one printer: same network and plan, same bytes (no timestamps,
+//! no absolute paths). The generated core meets the timing contract in ARCHITECTURE.md
+//! that `sim::cycle` computes; co-simulation checks both.
+//!
+//! ```
+//! let net = model::examples::tiny_network();
+//! let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
+//! let design = hdl_gen::generate(&net, &plan).unwrap();
+//! assert_eq!(design.top, "tiny_core");
+//! assert!(design.files.contains_key("tiny_l0_hidden.v"));
+//! assert!(design.files["tiny_l0_hidden.v"].contains(".P(2)"));
+//! ```
+
+pub mod layer;
+pub mod verilog;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use model::{HardwarePlan, Network};
+use serde::Serialize;
+
+use crate::layer::{EventFormat, LayerRtl, identifier, layer_rtl, value_bits};
+use crate::verilog::{Expr, Instance, Item, Module, Param, Port};
+
+/// The hand-written library, copied into every generated directory.
+pub const LIBRARY: [(&str, &str); 5] = [
+    ("sf_event_buffer.v", include_str!("../rtl/sf_event_buffer.v")),
+    ("sf_lane.v", include_str!("../rtl/sf_lane.v")),
+    ("sf_neuron.v", include_str!("../rtl/sf_neuron.v")),
+    ("sf_encoder.v", include_str!("../rtl/sf_encoder.v")),
+    ("sf_layer.v", include_str!("../rtl/sf_layer.v")),
+];
+
+/// Name of the manifest file in a generated directory.
+pub const MANIFEST: &str = "manifest.json";
+
+/// What can go wrong generating or writing a design.
+#[derive(Debug, thiserror::Error)]
+pub enum HdlError {
+    /// The model or plan is unusable.
+    #[error(transparent)]
+    Model(#[from] model::ModelError),
+    /// The network breaks a rule of the IR.
+    #[error("invalid model: {0}")]
+    Invalid(#[from] model::ValidationError),
+    /// A directory that holds files spikeforge did not write.
+    #[error("{path}: not empty and not written by `spikeforge gen` (pass --force to write into it anyway)")]
+    NotEmpty {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A file that could not be written.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// OS error.
+        error: std::io::Error,
+    },
+}
+
+/// Resource estimates of one layer (analytic; synthesis reports replace them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Estimate {
+    /// Weight ROM bits.
+    pub weight_bits: u64,
+    /// Membrane RAM plus bias ROM bits.
+    pub state_bits: u64,
+    /// Input event buffer bits (both slots).
+    pub buffer_bits: u64,
+    /// Flip-flops: accumulators, pipeline and emission registers, control.
+    pub flip_flops: u64,
+    /// Look-up tables: adders, constant multipliers, neuron update, emission.
+    pub luts: u64,
+}
+
+/// One layer in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerManifest {
+    /// Everything about the layer's hardware.
+    #[serde(flatten)]
+    pub rtl: LayerRtl,
+    /// Resource estimate.
+    pub estimate: Estimate,
+    /// The cycle model for one item of this layer.
+    pub cycles: String,
+}
+
+/// The manifest written next to the Verilog.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Manifest {
+    /// Always `spikeforge hdl-gen`.
+    pub generator: String,
+    /// Crate version.
+    pub version: String,
+    /// Model name.
+    pub model: String,
+    /// Top module.
+    pub top: String,
+    /// Timesteps per input.
+    pub timesteps: u32,
+    /// Input values per input.
+    pub inputs: u64,
+    /// Bits of one input value.
+    pub input_value_bits: u32,
+    /// Per layer.
+    pub layers: Vec<LayerManifest>,
+    /// The pipeline's timing rules, for people.
+    pub timing: String,
+    /// Every file of the design (relative names).
+    pub files: Vec<String>,
+}
+
+/// A generated design: file name -> content, plus what it contains.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Design {
+    /// Top module name (`<model>_core`).
+    pub top: String,
+    /// Per-layer hardware.
+    pub layers: Vec<LayerRtl>,
+    /// File name -> content, including the library and the manifest.
+    pub files: BTreeMap<String, String>,
+    /// The manifest.
+    pub manifest: Manifest,
+}
+
+impl Design {
+    /// The Verilog files (library first, then generated), for tools.
+    pub fn verilog_files(&self) -> Vec<String> {
+        let mut v: Vec<String> = LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
+        v.extend(self.files.keys().filter(|f| f.ends_with(".v") && !f.starts_with("sf_")).cloned());
+        v
+    }
+}
+
+/// Build the design for `net` with `plan`.
+pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> {
+    net.validate()?;
+    if plan.layers.len() != net.layers.len() {
+        return Err(model::ModelError::Plan {
+            layer: 0,
+            reason: format!("{} layer plans for {} layers", plan.layers.len(), net.layers.len()),
+        }
+        .into());
+    }
+    let top = identifier(&net.name);
+    let bounds = model::bounds::analyze(net);
+    let layers: Vec<LayerRtl> =
+        (0..net.layers.len()).map(|i| layer_rtl(net, &bounds[i], &plan.layers[i], i, &top)).collect();
+    let mut files = BTreeMap::new();
+    for (name, text) in LIBRARY {
+        files.insert(name.to_string(), text.to_string());
+    }
+    for rtl in &layers {
+        files.insert(format!("{}.v", rtl.module), layer_wrapper(net, rtl).to_string());
+        files.insert(rtl.weights_file.clone(), layer::weight_memory(net, rtl));
+        files.insert(rtl.bias_file.clone(), layer::bias_memory(net, rtl));
+    }
+    let core = core_module(net, &top, &layers);
+    files.insert(format!("{}.v", core.name), core.to_string());
+    let mut names: Vec<String> = files.keys().cloned().collect();
+    names.push(MANIFEST.to_string());
+    names.sort();
+    let manifest = Manifest {
+        generator: "spikeforge hdl-gen".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        model: net.name.clone(),
+        top: core.name.clone(),
+        timesteps: net.timesteps,
+        inputs: net.input.size() as u64,
+        input_value_bits: value_bits(net.input.max_value as u64),
+        layers: layers
+            .iter()
+            .map(|l| LayerManifest {
+                estimate: estimate(net, l),
+                cycles: format!(
+                    "2 + {g} * (E_in + 3) + sum over {g} groups of max(1, events emitted by the group)",
+                    g = l.plan.groups
+                ),
+                rtl: l.clone(),
+            })
+            .collect(),
+        timing: "per input: encoder 2 + sum_i max(1, planes of value i); stages start one cycle after: \
+                 own previous item done, input item committed, output slot released (ARCHITECTURE.md)"
+            .into(),
+        files: names,
+    };
+    files.insert(MANIFEST.to_string(), serde_json::to_string_pretty(&manifest).expect("plain data") + "\n");
+    Ok(Design { top: core.name, layers, files, manifest })
+}
+
+fn estimate(net: &Network, l: &LayerRtl) -> Estimate {
+    let p = l.plan.lanes as u64;
+    let g = l.plan.groups as u64;
+    let acc = l.plan.accumulator_bits as u64;
+    let mem = l.plan.membrane_bits as u64;
+    let w = l.plan.weight_bits as u64;
+    let k_in = net.input_code_of(l.index).planes() as u64;
+    let k_out = l.params.iter().find(|p| p.name == "OUT_K").map_or(1, |p| match p.value {
+        verilog::ParamValue::Int(v) => v as u64,
+        _ => 1,
+    });
+    Estimate {
+        weight_bits: l.plan.inputs as u64 * g * p * w,
+        state_bits: g * p * (mem + l.bias_bits as u64),
+        buffer_bits: 2 * (1u64 << l.input.addr_bits()) * l.input.event_bits as u64,
+        flip_flops: p * (acc + mem + k_out + l.value_bits as u64 + 1) + p * w + 64,
+        luts: p * (acc + w * k_in + 4 * mem + 2 * k_out),
+    }
+}
+
+/// The per-layer wrapper: `sf_layer` with this layer's parameters, ports passed through.
+fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
+    let layer = &net.layers[rtl.index];
+    let p = &rtl.plan;
+    let mut m = Module::new(
+        &rtl.module,
+        &format!(
+            "Layer {} `{}`: {} -> {} neurons, {} lanes in {} groups.",
+            rtl.index, rtl.name, p.inputs, p.neurons, p.lanes, p.groups
+        ),
+    );
+    m.doc.push(format!(
+        "Neuron: {}, threshold 2^{}, decay {:?}, reset {:?}.",
+        layer.neuron.kind.label(),
+        layer.neuron.threshold_shift,
+        layer.neuron.decay,
+        layer.neuron.reset
+    ));
+    m.doc.push(format!(
+        "Per item: 2 + {g}·(E_in + 3) + Σ_g max(1, ev_g) cycles (E_in = received events, ev_g = events group g emits).",
+        g = p.groups
+    ));
+    m.doc.push(format!(
+        "Weights in {} ({} words of {} bits), biases in {}.",
+        rtl.weights_file,
+        p.inputs * p.groups,
+        p.lanes * p.weight_bits,
+        rtl.bias_file
+    ));
+    let ports = layer_ports(rtl);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_layer".into(),
+        name: "u_layer".into(),
+        params: rtl.params.clone(),
+        connections: ports.iter().map(|port| (port.name.clone(), Expr::ident(&port.name))).collect(),
+    }));
+    m.ports = ports;
+    m
+}
+
+fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
+    let out_bits = rtl.output.as_ref().map_or(1 + rtl.sel_bits + rtl.neuron_bits, |o| o.event_bits);
+    let t_bits = layer::index_bits(rtl.params.iter().find(|p| p.name == "T").map_or(1, |p| match p.value {
+        verilog::ParamValue::Int(v) => v as u64,
+        _ => 1,
+    }));
+    vec![
+        Port::input("clk", 1, "clock"),
+        Port::input("rst", 1, "synchronous reset"),
+        Port::input("in_full", 1, "input slot holds the next item"),
+        Port::input("in_count", rtl.input.count_bits(), "events in the input slot"),
+        Port::output("in_rd_addr", rtl.input.addr_bits(), "event to read"),
+        Port::input("in_rd_data", rtl.input.event_bits, "event {neg, sel, source}, one cycle later"),
+        Port::output("in_release", 1, "done with the input slot"),
+        Port::input("out_free", 1, "output slot may be filled"),
+        Port::output("out_wr_en", 1, "write out_event"),
+        Port::output("out_event", out_bits, "event {neg, sel, neuron}"),
+        Port::output("out_commit", 1, "item complete"),
+        Port::output("emit_valid", 1, "tap: event or score this cycle"),
+        Port::output("emit_neuron", rtl.neuron_bits, "tap: its neuron"),
+        Port::output("emit_sel", rtl.sel_bits, "tap: its plane or value"),
+        Port::output("emit_neg", 1, "tap: negative spike"),
+        Port::output("score_value", rtl.plan.membrane_bits, "readout: the score"),
+        Port::output("item_done", 1, "tap: DONE cycle of an item"),
+        Port::output("item_t", t_bits, "tap: timestep of the item"),
+    ]
+}
+
+fn buffer_instance(i: usize, format: &EventFormat) -> Instance {
+    let w = |s: &str| Expr::ident(&format!("b{i}_{s}"));
+    Instance {
+        module: "sf_event_buffer".into(),
+        name: format!("u_buffer{i}"),
+        params: vec![
+            Param::int("WIDTH", format.event_bits as i64, "event word"),
+            Param::int("ADDR_BITS", format.addr_bits() as i64, &format!("up to {} events per item", format.max_events)),
+            Param::int("COUNT_BITS", format.count_bits() as i64, ""),
+        ],
+        connections: vec![
+            ("clk".into(), Expr::ident("clk")),
+            ("rst".into(), Expr::ident("rst")),
+            ("wr_free".into(), w("wr_free")),
+            ("wr_en".into(), w("wr_en")),
+            ("wr_data".into(), w("wr_data")),
+            ("wr_commit".into(), w("wr_commit")),
+            ("rd_full".into(), w("rd_full")),
+            ("rd_count".into(), w("rd_count")),
+            ("rd_addr".into(), w("rd_addr")),
+            ("rd_data".into(), w("rd_data")),
+            ("rd_release".into(), w("rd_release")),
+        ],
+    }
+}
+
+fn buffer_wires(i: usize, format: &EventFormat) -> Vec<Item> {
+    [
+        ("wr_free", 1),
+        ("wr_en", 1),
+        ("wr_data", format.event_bits),
+        ("wr_commit", 1),
+        ("rd_full", 1),
+        ("rd_count", format.count_bits()),
+        ("rd_addr", format.addr_bits()),
+        ("rd_data", format.event_bits),
+        ("rd_release", 1),
+    ]
+    .into_iter()
+    .map(|(n, width)| Item::Wire { name: format!("b{i}_{n}"), width })
+    .collect()
+}
+
+/// The core: encoder, buffer 0, layer 0, buffer 1, layer 1, ... with debug taps as ports.
+fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
+    let name = format!("{top}_core");
+    let value = value_bits(net.input.max_value as u64);
+    let mut m =
+        Module::new(&name, &format!("Core of `{}`: input encoder and {} layer stages.", net.name, layers.len()));
+    m.doc.push("Inputs stream in one value per accepted cycle; every layer's emitted events are".into());
+    m.doc.push("visible on its tap ports (co-simulation compares them with the golden model).".into());
+    m.ports.push(Port::input("clk", 1, "clock"));
+    m.ports.push(Port::input("rst", 1, "synchronous reset"));
+    m.ports.push(Port::input("in_valid", 1, "in_value holds the next input value"));
+    m.ports.push(Port::output("in_ready", 1, "in_value taken"));
+    m.ports.push(Port::input("in_value", value, &format!("input value 0..={}", net.input.max_value)));
+    m.ports.push(Port::output("encoder_start", 1, "tap: encoder START cycle of an input"));
+    for l in layers {
+        let i = l.index;
+        let t_bits = layer::index_bits(net.timesteps as u64);
+        m.ports.push(Port::output(&format!("l{i}_emit_valid"), 1, &format!("tap: layer {i} emits")));
+        m.ports.push(Port::output(&format!("l{i}_emit_neuron"), l.neuron_bits, "tap: neuron"));
+        m.ports.push(Port::output(&format!("l{i}_emit_sel"), l.sel_bits, "tap: plane or value"));
+        m.ports.push(Port::output(&format!("l{i}_emit_neg"), 1, "tap: negative spike"));
+        m.ports.push(Port::output(&format!("l{i}_item_done"), 1, "tap: DONE cycle"));
+        m.ports.push(Port::output(&format!("l{i}_item_t"), t_bits, "tap: timestep"));
+    }
+    let last = layers.last().expect("validated networks have layers");
+    m.ports.push(Port::output("score_value", last.plan.membrane_bits, "last layer: score of the emitting neuron"));
+
+    // Encoder and the image buffer.
+    let image = &layers[0].input;
+    m.items.push(Item::Comment(vec!["Image event buffer: encoder -> layer 0 (read at every timestep).".into()]));
+    m.items.extend(buffer_wires(0, image));
+    m.items.push(Item::Instance(buffer_instance(0, image)));
+    let in_table = net.input.code.table(net.input.max_value).expect("validated code");
+    let k = net.input.code.planes() as u32;
+    let masks: Vec<bool> = (0..=net.input.max_value)
+        .flat_map(|v| {
+            let mask = in_table.mask(v);
+            (0..k).map(move |b| mask >> b & 1 == 1)
+        })
+        .collect();
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_encoder".into(),
+        name: "u_encoder".into(),
+        params: vec![
+            Param::int("M", net.input.size() as i64, "input values per input"),
+            Param::int("SRC_BITS", image.source_bits as i64, ""),
+            Param::int("VALUE_BITS", value as i64, ""),
+            Param::int("MAX_VALUE", net.input.max_value as i64, ""),
+            Param::int("K", k as i64, &format!("planes of the input code {}", net.input.code.label())),
+            Param::int("SEL_BITS", image.sel_bits as i64, ""),
+            Param::bits("MASKS", masks, "canonical planes of each input value"),
+        ],
+        connections: vec![
+            ("clk".into(), Expr::ident("clk")),
+            ("rst".into(), Expr::ident("rst")),
+            ("in_valid".into(), Expr::ident("in_valid")),
+            ("in_ready".into(), Expr::ident("in_ready")),
+            ("in_value".into(), Expr::ident("in_value")),
+            ("out_free".into(), Expr::ident("b0_wr_free")),
+            ("out_wr_en".into(), Expr::ident("b0_wr_en")),
+            ("out_event".into(), Expr::ident("b0_wr_data")),
+            ("out_commit".into(), Expr::ident("b0_wr_commit")),
+            ("started".into(), Expr::ident("encoder_start")),
+        ],
+    }));
+    for l in layers {
+        let i = l.index;
+        let is_last = i + 1 == layers.len();
+        m.items.push(Item::Blank);
+        if let Some(out) = &l.output {
+            m.items.push(Item::Comment(vec![format!("Event buffer: layer {i} -> layer {}.", i + 1)]));
+            m.items.extend(buffer_wires(i + 1, out));
+            m.items.push(Item::Instance(buffer_instance(i + 1, out)));
+            m.items.push(Item::Blank);
+        }
+        m.items.push(Item::Comment(vec![format!("Layer {i}: {}.", l.name)]));
+        let b = |s: &str| Expr::ident(&format!("b{i}_{s}"));
+        let nb = |s: &str| if is_last { Expr::Open } else { Expr::ident(&format!("b{}_{s}", i + 1)) };
+        let tap = |s: &str| Expr::ident(&format!("l{i}_{s}"));
+        let connections = vec![
+            ("clk".to_string(), Expr::ident("clk")),
+            ("rst".into(), Expr::ident("rst")),
+            ("in_full".into(), b("rd_full")),
+            ("in_count".into(), b("rd_count")),
+            ("in_rd_addr".into(), b("rd_addr")),
+            ("in_rd_data".into(), b("rd_data")),
+            ("in_release".into(), b("rd_release")),
+            ("out_free".into(), if is_last { Expr::constant(1, 1) } else { nb("wr_free") }),
+            ("out_wr_en".into(), nb("wr_en")),
+            ("out_event".into(), nb("wr_data")),
+            ("out_commit".into(), nb("wr_commit")),
+            ("emit_valid".into(), tap("emit_valid")),
+            ("emit_neuron".into(), tap("emit_neuron")),
+            ("emit_sel".into(), tap("emit_sel")),
+            ("emit_neg".into(), tap("emit_neg")),
+            ("score_value".into(), if is_last { Expr::ident("score_value") } else { Expr::Open }),
+            ("item_done".into(), tap("item_done")),
+            ("item_t".into(), tap("item_t")),
+        ];
+        // Outputs this position in the chain does not use are left open on purpose.
+        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+        m.items.push(Item::Instance(Instance {
+            module: l.module.clone(),
+            name: format!("u_l{i}"),
+            params: Vec::new(),
+            connections,
+        }));
+        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    }
+    m
+}
+
+/// Write a design into `dir`. A non-empty directory is only written if an earlier
+/// `spikeforge gen` wrote it (its manifest says so) or `force` is set; files listed in an
+/// earlier manifest are removed first so no stale layer survives.
+pub fn write_dir(design: &Design, dir: &Path, force: bool) -> Result<(), HdlError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| HdlError::Io { path, error }
+    };
+    if dir.exists() {
+        let mut entries = std::fs::read_dir(dir).map_err(io(dir))?;
+        let non_empty = entries.next().is_some();
+        let previous = std::fs::read_to_string(dir.join(MANIFEST))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter(|v| v["generator"] == "spikeforge hdl-gen");
+        if non_empty && previous.is_none() && !force {
+            return Err(HdlError::NotEmpty { path: dir.to_path_buf() });
+        }
+        if let Some(files) = previous.as_ref().and_then(|v| v["files"].as_array()) {
+            for f in files.iter().filter_map(|f| f.as_str()) {
+                // Only plain file names, never paths out of the directory.
+                if !f.contains('/') && !f.contains('\\') && f != ".." {
+                    let _ = std::fs::remove_file(dir.join(f));
+                }
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for (name, text) in &design.files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    Ok(())
+}

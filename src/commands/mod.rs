@@ -5,6 +5,7 @@ pub mod bench;
 pub mod code;
 pub mod eval;
 pub mod example;
+pub mod generate;
 pub mod inspect;
 
 use std::path::Path;
