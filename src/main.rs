@@ -30,6 +30,8 @@ enum Command {
     Code(commands::code::Args),
     /// Generate Verilog, memory files and a manifest for a model
     Gen(commands::generate::Args),
+    /// Co-simulate the generated RTL in Verilator against the golden and cycle models
+    Cosim(commands::cosim::Args),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
     /// Measure golden-model throughput and model-file load time
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => commands::eval::run(a),
         Command::Code(a) => commands::code::run(a),
         Command::Gen(a) => commands::generate::run(a),
+        Command::Cosim(a) => commands::cosim::run(a),
         Command::Example(a) => commands::example::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };

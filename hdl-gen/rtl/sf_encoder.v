@@ -17,7 +17,7 @@
 //   out_wr_en  out  1            write out_event
 //   out_event  out  EVENT_BITS   {neg = 0, plane, source}
 //   out_commit out  1            the input is complete: commit the slot
-//   started    out  1            debug: this is the START cycle of an input
+//   started    out  1            debug: START cycle of an input (its first value is taken)
 module sf_encoder #(
     parameter M          = 4,     // input values per input
     parameter SRC_BITS   = 2,     // clog2(M), at least 1
@@ -63,7 +63,7 @@ module sf_encoder #(
     assign out_wr_en  = state == S_VALUES && remaining != {K{1'b0}};
     assign out_event  = {1'b0, plane, index};
     assign out_commit = state == S_DONE;
-    assign started    = state == S_START;
+    assign started    = state == S_START && in_valid;
 
     // ---- clocked ----
     always @(posedge clk) begin

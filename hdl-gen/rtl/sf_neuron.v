@@ -46,15 +46,18 @@ module sf_neuron #(
     localparam W4 = W3 > VALUE_BITS + Q + 2 ? W3 : VALUE_BITS + Q + 2;
     localparam INT_BITS = W4 + 2;
 
+    // Every operand of a conditional must be signed, or Verilog evaluates the whole
+    // expression unsigned and >>> becomes a logical shift: hence this signed zero.
+    localparam signed [INT_BITS-1:0] ZERO = 0;
     wire signed [INT_BITS-1:0] theta = {{(INT_BITS-1){1'b0}}, 1'b1} <<< Q;
     wire signed [INT_BITS-1:0] half  = theta >>> 1;   // 0 when Q = 0
     wire signed [INT_BITS-1:0] max_spike = MAX_SPIKE;
 
     // ---- integrate ----
-    wire signed [INT_BITS-1:0] prev = first ? {INT_BITS{1'b0}}
-                                            : {{(INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored};
+    wire signed [INT_BITS-1:0] stored_wide = {{(INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored};
+    wire signed [INT_BITS-1:0] prev = first ? ZERO : stored_wide;
     wire signed [INT_BITS-1:0] decayed = DECAY_MODE == 0 ? prev
-                                       : DECAY_MODE == 1 ? {INT_BITS{1'b0}}
+                                       : DECAY_MODE == 1 ? ZERO
                                        : prev >>> DECAY_SHIFT;
     wire signed [INT_BITS-1:0] u_wide = decayed
                                       + {{(INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
@@ -75,7 +78,7 @@ module sf_neuron #(
     // ---- reset ----
     wire signed [INT_BITS-1:0] after_reset = spike == 0 ? u_wide
                                            : RESET_SOFT != 0 ? u_wide - spike * theta
-                                           : {INT_BITS{1'b0}};
+                                           : ZERO;
 
     // The bounds analysis proves u and the stored membrane fit MEM_BITS; the high bits
     // of the wide values are sign copies.

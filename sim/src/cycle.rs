@@ -145,6 +145,8 @@ impl InputTiming {
 pub struct Schedule {
     /// Per input.
     pub inputs: Vec<InputTiming>,
+    /// `done[l][x]`: the DONE cycle of layer `l` for item `x = input · T + t`.
+    pub done: Vec<Vec<u64>>,
     /// Cycles from reset until the last input is done (its DONE cycle + 1).
     pub total: u64,
 }
@@ -152,7 +154,7 @@ pub struct Schedule {
 /// Schedule a stream of inputs through the pipeline (the rules in the module docs).
 pub fn schedule(works: &[InputWork]) -> Schedule {
     let Some(first) = works.first() else {
-        return Schedule { inputs: Vec::new(), total: 0 };
+        return Schedule { inputs: Vec::new(), done: Vec::new(), total: 0 };
     };
     let layers = first.layers.len();
     let timesteps = first.layers.first().map_or(0, Vec::len);
@@ -179,7 +181,8 @@ pub fn schedule(works: &[InputWork]) -> Schedule {
         inputs.push(InputTiming { start: enc_start, done });
     }
     let total = inputs.last().map_or(0, |i| i.done + 1);
-    Schedule { inputs, total }
+    let done = finished.into_iter().map(|f| f.into_iter().map(|c| c - 1).collect()).collect();
+    Schedule { inputs, done, total }
 }
 
 #[cfg(test)]

@@ -33,6 +33,17 @@ pub enum SimError {
         /// `input.max_value`.
         max: u32,
     },
+    /// An external tool that is not installed.
+    #[error("{tool} not found: {hint}")]
+    MissingTool {
+        /// The tool.
+        tool: String,
+        /// How to install it.
+        hint: String,
+    },
+    /// Co-simulation could not run (build failure, harness failure, bad design directory).
+    #[error("co-simulation: {0}")]
+    Cosim(String),
     /// Labels and inputs disagree.
     #[error("dataset has {inputs} inputs but {labels} labels")]
     Labels {

@@ -10,6 +10,7 @@
 //! validation guarantees no overflow. Verilator co-simulation (issue #4) will live here and
 //! is the only place in the workspace that runs Verilator.
 
+pub mod cosim;
 pub mod cycle;
 pub mod error;
 pub mod eval;

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod code;
+pub mod cosim;
 pub mod eval;
 pub mod example;
 pub mod generate;

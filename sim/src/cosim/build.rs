@@ -1,0 +1,154 @@
+//! Finding Verilator and compiling a design with the harness, cached by content hash.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::error::SimError;
+
+use super::Simulator;
+
+const HARNESS: &str = include_str!("harness.cpp");
+
+/// The Verilator found on PATH.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verilator {
+    /// Executable.
+    pub path: PathBuf,
+    /// `verilator --version` output.
+    pub version: String,
+}
+
+/// Find Verilator, or explain how to install it.
+pub fn find_verilator() -> Result<Verilator, SimError> {
+    let output = Command::new("verilator").arg("--version").output().map_err(|_| SimError::MissingTool {
+        tool: "verilator".into(),
+        hint: "install it with `sudo apt-get install verilator` (`make setup` does this)".into(),
+    })?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Ok(Verilator { path: PathBuf::from("verilator"), version })
+}
+
+/// 64-bit FNV-1a: a stable content hash for cache keys (not for security).
+fn fnv1a(hash: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *hash ^= b as u64;
+        *hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+}
+
+pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
+    let verilator = find_verilator()?;
+    let manifest_path = design_dir.join("manifest.json");
+    let manifest: serde_json::Value =
+        std::fs::read_to_string(&manifest_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(|| {
+            SimError::Cosim(format!(
+                "{}: missing or unreadable; co-simulation needs a directory written by `spikeforge gen`",
+                manifest_path.display()
+            ))
+        })?;
+    let top = manifest["top"].as_str().ok_or_else(|| SimError::Cosim("manifest has no `top`".into()))?.to_string();
+    let timesteps = manifest["timesteps"].as_u64().unwrap_or(1);
+    let layers = manifest["layers"].as_array().map_or(0, Vec::len);
+    if layers == 0 {
+        return Err(SimError::Cosim("manifest lists no layers".into()));
+    }
+    let mut sources: Vec<String> = manifest["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(".v")).map(String::from).collect())
+        .unwrap_or_default();
+    sources.sort();
+    let last = layers - 1;
+    let membrane_bits = manifest["layers"][last]["plan"]["membrane_bits"].as_u64().unwrap_or(32);
+
+    let mut taps = String::new();
+    writeln!(taps, "#include \"V{top}.h\"").ok();
+    writeln!(taps, "#define SF_TOP V{top}").ok();
+    writeln!(taps, "#define SF_TIMESTEPS {timesteps}").ok();
+    writeln!(taps, "#define SF_TRACE {}", u8::from(trace)).ok();
+    taps.push_str("#define SF_SAMPLE_TAPS(top, cycle) do { \\\n");
+    for l in 0..layers {
+        let score = if l == last {
+            format!("(long long)((int64_t)((uint64_t)top.score_value << {s}) >> {s})", s = 64 - membrane_bits)
+        } else {
+            "0LL".into()
+        };
+        writeln!(
+            taps,
+            "    if (top.l{l}_emit_valid) printf(\"E {l} %u %u %u %lld\\n\", (unsigned)top.l{l}_emit_neuron, \
+             (unsigned)top.l{l}_emit_sel, (unsigned)top.l{l}_emit_neg, {score}); \\"
+        )
+        .ok();
+        let bump = if l == last { " last_done++;" } else { "" };
+        writeln!(
+            taps,
+            "    if (top.l{l}_item_done) {{ printf(\"D {l} %u %llu\\n\", (unsigned)top.l{l}_item_t, \
+             (unsigned long long)(cycle));{bump} }} \\"
+        )
+        .ok();
+    }
+    taps.push_str("} while (0)\n");
+
+    let flags: Vec<&str> = {
+        let mut f = vec!["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"];
+        if trace {
+            f.push("--trace");
+        }
+        f
+    };
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    fnv1a(&mut hash, verilator.version.as_bytes());
+    fnv1a(&mut hash, HARNESS.as_bytes());
+    fnv1a(&mut hash, taps.as_bytes());
+    fnv1a(&mut hash, flags.join(" ").as_bytes());
+    for s in &sources {
+        let text = std::fs::read(design_dir.join(s))
+            .map_err(|e| SimError::Cosim(format!("{}: {e}", design_dir.join(s).display())))?;
+        fnv1a(&mut hash, s.as_bytes());
+        fnv1a(&mut hash, &text);
+    }
+    let final_dir = cache.join(format!("{top}-{hash:016x}{}", if trace { "-trace" } else { "" }));
+    if !final_dir.join("obj/Vsim").exists() {
+        // Build in a private directory and rename it into place, so concurrent builds of the
+        // same design never see each other's half-written files.
+        static BUILDS: AtomicUsize = AtomicUsize::new(0);
+        let n = BUILDS.fetch_add(1, Ordering::Relaxed);
+        let dir = cache.join(format!(".build-{}-{n}-{hash:016x}", std::process::id()));
+        let binary = dir.join("obj/Vsim");
+        let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        std::fs::write(dir.join("harness.cpp"), HARNESS).map_err(|e| io(&dir, e))?;
+        std::fs::write(dir.join("taps.h"), &taps).map_err(|e| io(&dir, e))?;
+        for s in &sources {
+            std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
+        }
+        let output = Command::new(&verilator.path)
+            .current_dir(&dir)
+            .args(&flags)
+            .args(["--top-module", &top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
+            .arg("harness.cpp")
+            .args(&sources)
+            .output()
+            .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
+        if !output.status.success() || !binary.exists() {
+            let log = dir.join("build.log");
+            let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&output.stderr));
+            let _ = std::fs::write(&log, &text);
+            let first_error =
+                text.lines().find(|l| l.contains("%Error") || l.contains("error:")).unwrap_or("").trim().to_string();
+            return Err(SimError::Cosim(format!(
+                "verilator could not build {top} ({first_error}); full log in {}",
+                log.display()
+            )));
+        }
+        if std::fs::rename(&dir, &final_dir).is_err() {
+            // Another build of the same content won the race; use it.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    let binary = final_dir.join("obj/Vsim");
+    Ok(Simulator { binary, design_dir: design_dir.to_path_buf(), layers })
+}

@@ -1,0 +1,104 @@
+// spikeforge co-simulation harness (C++ for Verilator). Generated designs expose the same
+// tap ports, so one harness serves every design; sim/src/cosim/mod.rs writes a small
+// header (taps.h) that lists the layers' tap ports for this design.
+//
+// stdin:  u32 count, u32 size, then count * size input values (one byte each)
+// stdout: one record per line, cycle 0 = the first cycle after reset
+//   S <cycle>                          encoder START of the next input
+//   E <layer> <neuron> <sel> <neg> <score>   an emitted event (score: last layer only)
+//   D <layer> <t> <cycle>              a layer's DONE cycle for timestep t of an item
+//   X <cycles>                         end: all inputs done
+//   T <cycles>                         end: cycle limit reached (deadlock or stall)
+// argv:   [limit_cycles] [vcd_path first_cycle last_cycle]
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+#include "verilated.h"
+#include "taps.h"
+#if SF_TRACE
+#include "verilated_vcd_c.h"
+#endif
+
+static bool read_exact(void* dst, size_t n) {
+    return fread(dst, 1, n, stdin) == n;
+}
+
+int main(int argc, char** argv) {
+    uint32_t count = 0, size = 0;
+    if (!read_exact(&count, 4) || !read_exact(&size, 4)) {
+        fprintf(stderr, "harness: missing header on stdin\n");
+        return 2;
+    }
+    std::vector<uint8_t> values((size_t)count * size);
+    if (!values.empty() && !read_exact(values.data(), values.size())) {
+        fprintf(stderr, "harness: expected %zu input values on stdin\n", values.size());
+        return 2;
+    }
+    uint64_t limit = argc > 1 ? strtoull(argv[1], nullptr, 10) : 0;
+    VerilatedContext ctx;
+    SF_TOP top(&ctx);
+#if SF_TRACE
+    VerilatedVcdC vcd;
+    uint64_t vcd_first = 0, vcd_last = 0;
+    bool tracing = argc > 4;
+    if (tracing) {
+        ctx.traceEverOn(true);
+        top.trace(&vcd, 99);
+        vcd.open(argv[2]);
+        vcd_first = strtoull(argv[3], nullptr, 10);
+        vcd_last = strtoull(argv[4], nullptr, 10);
+    }
+#endif
+    static char out_buf[1 << 16];
+    setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+
+    // Reset for two cycles.
+    top.rst = 1;
+    top.in_valid = 0;
+    top.in_value = 0;
+    for (int i = 0; i < 2; i++) {
+        top.clk = 0;
+        top.eval();
+        top.clk = 1;
+        top.eval();
+    }
+    top.rst = 0;
+
+    const uint64_t total_values = values.size();
+    const uint64_t items_expected = (uint64_t)count * SF_TIMESTEPS;
+    uint64_t next_value = 0, last_done = 0;
+    uint64_t cycle = 0;
+    for (;; cycle++) {
+        top.in_valid = next_value < total_values;
+        top.in_value = next_value < total_values ? values[next_value] : 0;
+        top.clk = 0;
+        top.eval();
+#if SF_TRACE
+        if (tracing && cycle >= vcd_first && cycle <= vcd_last) vcd.dump(2 * cycle);
+#endif
+        // Sample the state of this cycle before the rising edge.
+        if (top.encoder_start) printf("S %llu\n", (unsigned long long)cycle);
+        SF_SAMPLE_TAPS(top, cycle);
+        if (top.in_valid && top.in_ready) next_value++;
+        top.clk = 1;
+        top.eval();
+#if SF_TRACE
+        if (tracing && cycle >= vcd_first && cycle <= vcd_last) vcd.dump(2 * cycle + 1);
+#endif
+        if (last_done == items_expected) {
+            printf("X %llu\n", (unsigned long long)(cycle + 1));
+            break;
+        }
+        if (limit && cycle >= limit) {
+            printf("T %llu\n", (unsigned long long)cycle);
+            break;
+        }
+    }
+#if SF_TRACE
+    if (tracing) vcd.close();
+#endif
+    top.final();
+    fflush(stdout);
+    return 0;
+}

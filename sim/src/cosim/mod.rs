@@ -1,0 +1,259 @@
+//! Cycle-accurate co-simulation: the generated RTL in Verilator against the golden model
+//! (every emitted event, every score) and the cycle model (every layer's DONE cycle).
+//!
+//! The route (measured on this machine kind, ARCHITECTURE.md "Co-simulation"): a C++
+//! harness compiled with `verilator --cc --exe --build -O3 --x-assign fast --x-initial fast`
+//! (single-threaded), cached by a hash of the Verilog and the harness, driven over pipes:
+//! all inputs go in on stdin and stream through back to back, the taps come out on stdout
+//! as one text record per event. On the first mismatch the same inputs are replayed in a
+//! `--trace` build that dumps a VCD of only the failing input's cycles.
+//!
+//! Architecture Invariant: this module is the only place in the workspace that runs
+//! Verilator.
+
+mod build;
+mod compare;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use model::HardwarePlan;
+use rayon::prelude::*;
+
+pub use build::{Verilator, find_verilator};
+pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
+use serde::Serialize;
+
+use crate::cycle::{self, InputWork, input_work};
+use crate::error::SimError;
+use crate::golden::{Golden, Trace};
+
+/// One emitted event as the RTL's tap saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RtlEvent {
+    /// Emitting neuron.
+    pub neuron: u32,
+    /// Plane (plane codes) or value (payload codes).
+    pub sel: u32,
+    /// Negative (ternary) spike.
+    pub neg: bool,
+    /// The score (last layer of a readout network only).
+    pub score: i64,
+}
+
+/// One item (input, timestep) of one layer as the RTL ran it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RtlItem {
+    /// Events emitted, in order.
+    pub events: Vec<RtlEvent>,
+    /// Timestep the layer reported.
+    pub t: u32,
+    /// DONE cycle.
+    pub done: u64,
+}
+
+/// Everything the RTL did for a batch of inputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RtlRun {
+    /// Encoder START cycle of every input.
+    pub starts: Vec<u64>,
+    /// `[layer][item]`, items in order `input · T + t`.
+    pub layers: Vec<Vec<RtlItem>>,
+    /// Cycles simulated.
+    pub cycles: u64,
+    /// True if the run hit the cycle limit before all inputs were done.
+    pub timed_out: bool,
+}
+
+/// A compiled simulation of one design.
+#[derive(Clone, Debug)]
+pub struct Simulator {
+    /// The harness binary.
+    pub binary: PathBuf,
+    /// The generated design directory (memory files are read from it at run time).
+    pub design_dir: PathBuf,
+    /// Layers in the design.
+    pub layers: usize,
+}
+
+impl Simulator {
+    /// Compile (or reuse from `cache`) the design in `design_dir`, whose manifest names the
+    /// top and files. `trace` builds the VCD-capable variant.
+    pub fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
+        build::build(design_dir, cache, trace)
+    }
+
+    /// Run `count` inputs of `size` values back to back. `vcd` = (file, first, last cycle).
+    pub fn run(
+        &self,
+        inputs: &[u8],
+        size: usize,
+        limit: u64,
+        vcd: Option<(&Path, u64, u64)>,
+        mut progress: impl FnMut(usize),
+    ) -> Result<RtlRun, SimError> {
+        let count = inputs.len() / size.max(1);
+        let mut cmd = Command::new(&self.binary);
+        cmd.arg(limit.to_string());
+        if let Some((path, first, last)) = vcd {
+            let abs = std::path::absolute(path).map_err(|e| SimError::Cosim(format!("{}: {e}", path.display())))?;
+            cmd.arg(abs).arg(first.to_string()).arg(last.to_string());
+        }
+        let mut child = cmd
+            .current_dir(&self.design_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| SimError::Cosim(format!("cannot start {}: {e}", self.binary.display())))?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let mut payload = Vec::with_capacity(8 + inputs.len());
+        payload.extend_from_slice(&(count as u32).to_le_bytes());
+        payload.extend_from_slice(&(size as u32).to_le_bytes());
+        payload.extend_from_slice(inputs);
+        // Feed stdin from a thread so a full stdout pipe can never deadlock us.
+        let writer = std::thread::spawn(move || stdin.write_all(&payload));
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let mut run = RtlRun { layers: vec![Vec::new(); self.layers], ..RtlRun::default() };
+        let mut pending: Vec<Vec<RtlEvent>> = vec![Vec::new(); self.layers];
+        let bad = |line: &str| SimError::Cosim(format!("unexpected harness output {line:?}"));
+        for line in stdout.lines() {
+            let line = line.map_err(|e| SimError::Cosim(format!("reading the harness: {e}")))?;
+            let mut f = line.split(' ');
+            let tag = f.next().unwrap_or("");
+            let mut num =
+                || -> Result<i64, SimError> { f.next().and_then(|v| v.parse().ok()).ok_or_else(|| bad(&line)) };
+            match tag {
+                "S" => {
+                    run.starts.push(num()? as u64);
+                }
+                "E" => {
+                    let layer = num()? as usize;
+                    let event = RtlEvent { neuron: num()? as u32, sel: num()? as u32, neg: num()? != 0, score: num()? };
+                    pending.get_mut(layer).ok_or_else(|| bad(&line))?.push(event);
+                }
+                "D" => {
+                    let layer = num()? as usize;
+                    let t = num()? as u32;
+                    let done = num()? as u64;
+                    let events = std::mem::take(pending.get_mut(layer).ok_or_else(|| bad(&line))?);
+                    run.layers[layer].push(RtlItem { events, t, done });
+                    if layer + 1 == self.layers {
+                        progress(1);
+                    }
+                }
+                "X" | "T" => {
+                    run.cycles = num()? as u64;
+                    run.timed_out = tag == "T";
+                }
+                _ => return Err(bad(&line)),
+            }
+        }
+        let status = child.wait().map_err(|e| SimError::Cosim(format!("waiting for the harness: {e}")))?;
+        let _ = writer.join();
+        if !status.success() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            return Err(SimError::Cosim(format!("the simulation exited with {status}: {}", err.trim())));
+        }
+        Ok(run)
+    }
+}
+
+/// Where compiled simulations are cached: `$SPIKEFORGE_CACHE_DIR`, else
+/// `~/.cache/spikeforge/verilator`, else the system temp directory.
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("SPIKEFORGE_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".cache/spikeforge/verilator"),
+        None => std::env::temp_dir().join("spikeforge-verilator"),
+    }
+}
+
+/// Options of [`cosimulate`].
+pub struct CosimOptions<'a> {
+    /// Build cache.
+    pub cache: PathBuf,
+    /// Where to write the VCD of the first mismatching input (`None`: do not write one).
+    pub vcd_dir: Option<PathBuf>,
+    /// Called with the number of inputs finished since the last call.
+    pub progress: &'a dyn Fn(usize),
+}
+
+/// What [`cosimulate`] found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CosimOutcome {
+    /// The comparison.
+    pub report: CosimReport,
+    /// The VCD written for the first mismatch, if any.
+    pub vcd: Option<PathBuf>,
+    /// Seconds spent compiling (0 when cached).
+    pub build_seconds: f64,
+    /// Seconds spent simulating (RTL only).
+    pub sim_seconds: f64,
+    /// Seconds for the golden traces and the cycle model.
+    pub golden_seconds: f64,
+}
+
+/// Co-simulate the design in `design_dir` (written by `hdl_gen`) on `inputs` (concatenated,
+/// `network.input.size()` values each) against the golden model and the cycle model.
+pub fn cosimulate(
+    golden: &Golden,
+    plan: &HardwarePlan,
+    design_dir: &Path,
+    inputs: &[u8],
+    options: &CosimOptions,
+) -> Result<CosimOutcome, SimError> {
+    let net = golden.network();
+    let size = net.input.size();
+    let started = Instant::now();
+    let sim = Simulator::build(design_dir, &options.cache, false)?;
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let traces: Vec<Trace> = inputs
+        .par_chunks(size)
+        .enumerate()
+        .map(|(i, x)| golden.trace(x).map_err(|e| reindex(e, i)))
+        .collect::<Result<_, _>>()?;
+    let works: Vec<InputWork> =
+        traces.iter().zip(inputs.chunks(size)).map(|(t, x)| input_work(golden, plan, x, t)).collect();
+    let schedule = cycle::schedule(&works);
+    let golden_seconds = started.elapsed().as_secs_f64();
+
+    let limit = schedule.total * 2 + 10_000;
+    let started = Instant::now();
+    let run = sim.run(inputs, size, limit, None, options.progress)?;
+    let sim_seconds = started.elapsed().as_secs_f64();
+    let report = compare(golden, plan, &traces, &schedule, &run);
+
+    let mut vcd = None;
+    if let (Some(m), Some(dir)) = (&report.first, &options.vcd_dir) {
+        let n = m.input;
+        let first = schedule.inputs[n].start.min(run.starts.get(n).copied().unwrap_or(u64::MAX)).saturating_sub(2);
+        let rtl_done =
+            run.layers.last().and_then(|l| l.get((n + 1) * net.timesteps as usize - 1)).map_or(0, |i| i.done);
+        let last = schedule.inputs[n].done.max(rtl_done) + 2;
+        std::fs::create_dir_all(dir).map_err(|e| SimError::Cosim(format!("{}: {e}", dir.display())))?;
+        let path = dir.join(format!("input{n}.vcd"));
+        let traced = Simulator::build(design_dir, &options.cache, true)?;
+        traced.run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})?;
+        vcd = Some(path);
+    }
+    Ok(CosimOutcome { report, vcd, build_seconds, sim_seconds, golden_seconds })
+}
+
+fn reindex(e: SimError, index: usize) -> SimError {
+    match e {
+        SimError::InputValue { position, value, max, .. } => {
+            SimError::InputValue { input: index, position, value, max }
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,159 @@
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use model::HardwarePlan;
+use rand::{Rng, SeedableRng};
+use sim::Golden;
+use sim::cosim::{CosimOptions, cosimulate, default_cache_dir};
+
+use crate::table::{Table, num};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model file
+    model: PathBuf,
+    /// Inputs: mnist, digits, synthetic, idx:DIR (test split) or random
+    #[arg(long, default_value = "mnist")]
+    data: String,
+    /// Only the first N inputs (random: how many to draw)
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Seed for --data random
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Lanes per layer for the generated design
+    #[arg(long, default_value_t = 16, conflicts_with_all = ["lanes_per_layer", "rtl"])]
+    lanes: u32,
+    /// Explicit lanes per layer, e.g. 32,10
+    #[arg(long, value_delimiter = ',', conflicts_with = "rtl")]
+    lanes_per_layer: Option<Vec<u32>>,
+    /// Co-simulate this existing generated directory (e.g. hand-edited RTL) instead of generating
+    #[arg(long)]
+    rtl: Option<PathBuf>,
+    /// Where to write the VCD of the first mismatching input
+    #[arg(long, default_value = "cosim-vcd")]
+    vcd: PathBuf,
+    /// Where `make setup` put the datasets
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Print JSON instead of tables
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let net = super::load_model(&args.model)?;
+    let golden = Golden::new(&net)?;
+    let size = net.input.size();
+    let (inputs, labels, source) = if args.data == "random" {
+        let n = args.limit.unwrap_or(100);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+        let values: Vec<u8> = (0..n * size).map(|_| rng.random_range(0..=net.input.max_value) as u8).collect();
+        (values, None, format!("random (seed {}, {n} inputs)", args.seed))
+    } else {
+        let split = datasets::load(&args.data.parse()?, &crate::data_dir(args.data_dir.clone()))?;
+        let mut set = split.test;
+        if let Some(n) = args.limit {
+            set = set.truncated(n);
+        }
+        if set.image_size() != size {
+            bail!(
+                "{} takes {size} input values per image but {} images have {}",
+                args.model.display(),
+                set.name,
+                set.image_size()
+            );
+        }
+        let name = set.name.clone();
+        (set.images, Some(set.labels), name)
+    };
+    let (dir, plan) = match &args.rtl {
+        Some(dir) => {
+            let lanes = manifest_lanes(dir)?;
+            (dir.clone(), HardwarePlan::per_layer(&net, &lanes)?)
+        }
+        None => {
+            let plan = match &args.lanes_per_layer {
+                Some(list) => HardwarePlan::per_layer(&net, list)?,
+                None => HardwarePlan::uniform(&net, args.lanes)?,
+            };
+            let design = hdl_gen::generate(&net, &plan)?;
+            let dir = std::env::temp_dir().join(format!("spikeforge-cosim-{}", std::process::id()));
+            hdl_gen::write_dir(&design, &dir, true)?;
+            (dir, plan)
+        }
+    };
+    let count = inputs.len() / size.max(1);
+    let bar = ProgressBar::new(count as u64 * net.timesteps as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} items, {per_sec}, eta {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("Verilator co-simulation");
+    let options =
+        CosimOptions { cache: default_cache_dir(), vcd_dir: Some(args.vcd.clone()), progress: &|k| bar.inc(k as u64) };
+    let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).context("co-simulation failed")?;
+    bar.finish_and_clear();
+    if args.rtl.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let r = &outcome.report;
+    if args.json {
+        super::print_json(&outcome)?;
+    } else {
+        let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64;
+        println!("co-simulated {} on {source}: {} inputs, {} mismatching", net.name, r.inputs, r.mismatched_inputs);
+        let mut t = Table::new(&["cycles per input", "mean", "min", "max"]);
+        for (name, v) in [("RTL", &r.rtl_latency), ("cycle model", &r.model_latency)] {
+            t.row(vec![
+                name.to_string(),
+                num(mean(v), 1),
+                v.iter().min().copied().unwrap_or(0).to_string(),
+                v.iter().max().copied().unwrap_or(0).to_string(),
+            ]);
+        }
+        println!("{}", t.render());
+        println!(
+            "whole stream: RTL {} cycles, cycle model {} cycles ({} cycles per input pipelined)",
+            r.rtl_cycles,
+            r.model_cycles,
+            num(r.rtl_cycles as f64 / r.inputs.max(1) as f64, 1)
+        );
+        println!(
+            "simulated {} cycles/s (build {:.1} s, golden + cycle model {:.2} s, RTL {:.2} s)",
+            num(r.rtl_cycles as f64 / outcome.sim_seconds.max(1e-9), 0),
+            outcome.build_seconds,
+            outcome.golden_seconds,
+            outcome.sim_seconds
+        );
+        if let Some(labels) = &labels {
+            let correct = r.rtl_classes.iter().zip(labels).filter(|(c, l)| **c == **l as usize).count();
+            println!(
+                "accuracy on the RTL: {:.2}% ({correct}/{})",
+                100.0 * correct as f64 / r.inputs.max(1) as f64,
+                r.inputs
+            );
+        }
+    }
+    if let Some(m) = &r.first {
+        let vcd =
+            outcome.vcd.as_ref().map(|p| format!("; waveform of that input: {}", p.display())).unwrap_or_default();
+        bail!("{} of {} inputs mismatch; first: {m}{vcd}", r.mismatched_inputs, r.inputs);
+    }
+    Ok(())
+}
+
+fn manifest_lanes(dir: &std::path::Path) -> Result<Vec<u32>> {
+    let path = dir.join(hdl_gen::MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: no manifest (was it written by `spikeforge gen`?)", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    let lanes: Option<Vec<u32>> = v["layers"]
+        .as_array()
+        .map(|layers| layers.iter().filter_map(|l| l["plan"]["lanes"].as_u64().map(|p| p as u32)).collect());
+    match lanes {
+        Some(l) if !l.is_empty() => Ok(l),
+        _ => bail!("{}: no layer plans in the manifest", path.display()),
+    }
+}
