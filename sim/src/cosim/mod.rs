@@ -13,6 +13,7 @@
 
 mod build;
 mod compare;
+pub mod fuzz;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -161,6 +162,33 @@ impl Simulator {
             return Err(SimError::Cosim(format!("the simulation exited with {status}: {}", err.trim())));
         }
         Ok(run)
+    }
+}
+
+/// `verilator --lint-only -Wall` over a generated directory (every `.v` its manifest
+/// lists). Returns the warnings as an error if there are any.
+pub fn lint(design_dir: &Path) -> Result<(), SimError> {
+    let verilator = find_verilator()?;
+    let manifest: serde_json::Value = std::fs::read_to_string(design_dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| SimError::Cosim(format!("{}: no manifest.json", design_dir.display())))?;
+    let top = manifest["top"].as_str().unwrap_or_default().to_string();
+    let files: Vec<String> = manifest["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(".v")).map(String::from).collect())
+        .unwrap_or_default();
+    let output = Command::new(&verilator.path)
+        .current_dir(design_dir)
+        .args(["--lint-only", "-Wall", "--top-module", &top])
+        .args(&files)
+        .output()
+        .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
+    if output.status.success() && !text.contains("%Warning") && !text.contains("%Error") {
+        Ok(())
+    } else {
+        Err(SimError::Cosim(format!("verilator --lint-only -Wall on {}:\n{text}", design_dir.display())))
     }
 }
 

@@ -1,0 +1,61 @@
+//! Golden-file tests of the emitted design for the hand-written tiny network: the per-layer
+//! wrappers, the core, the memory files and the manifest. A change to the generator shows
+//! up here as a reviewable diff (`INSTA_UPDATE=always cargo test -p spikeforge-hdl-gen`
+//! rewrites the snapshots).
+
+use model::HardwarePlan;
+use model::examples::tiny_network;
+
+fn design() -> hdl_gen::Design {
+    let net = tiny_network();
+    hdl_gen::generate(&net, &HardwarePlan::per_layer(&net, &[2, 3]).unwrap()).unwrap()
+}
+
+#[test]
+fn layer_wrappers() {
+    let d = design();
+    insta::assert_snapshot!("tiny_l0_hidden.v", d.files["tiny_l0_hidden.v"]);
+    insta::assert_snapshot!("tiny_l1_out.v", d.files["tiny_l1_out.v"]);
+}
+
+#[test]
+fn core() {
+    insta::assert_snapshot!("tiny_core.v", design().files["tiny_core.v"]);
+}
+
+#[test]
+fn memories_and_manifest() {
+    let d = design();
+    insta::assert_snapshot!("l0_hidden_weights.mem", d.files["l0_hidden_weights.mem"]);
+    insta::assert_snapshot!("l0_hidden_bias.mem", d.files["l0_hidden_bias.mem"]);
+    insta::assert_snapshot!("manifest.json", d.files["manifest.json"]);
+}
+
+#[test]
+fn output_is_deterministic_and_has_no_paths() {
+    let (a, b) = (design(), design());
+    assert_eq!(a.files, b.files);
+    for (name, text) in &a.files {
+        assert!(!text.contains("/tmp") && !text.contains("/home") && !text.contains("/root"), "{name} has a path");
+    }
+    // The library is shipped verbatim.
+    for (name, text) in hdl_gen::LIBRARY {
+        assert_eq!(&a.files[name], text);
+    }
+}
+
+#[test]
+fn write_dir_refuses_foreign_directories() {
+    let dir = std::env::temp_dir().join(format!("spikeforge-hdl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let e = hdl_gen::write_dir(&design(), &dir, false).unwrap_err();
+    assert!(e.to_string().contains("not empty and not written by `spikeforge gen`"), "{e}");
+    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
+    // With --force it writes; afterwards the directory is ours and may be regenerated.
+    hdl_gen::write_dir(&design(), &dir, true).unwrap();
+    hdl_gen::write_dir(&design(), &dir, false).unwrap();
+    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
