@@ -13,12 +13,9 @@ use crate::table::{Table, num};
 pub struct Args {
     /// Model file
     model: PathBuf,
-    /// Inputs: mnist, digits, synthetic, idx:DIR (test split) or random
-    #[arg(long, default_value = "mnist")]
-    data: String,
-    /// Only the first N inputs (random: how many to draw)
-    #[arg(long)]
-    limit: Option<usize>,
+    /// Inputs: a dataset (mnist, digits, synthetic, idx:DIR) or `random` (--limit of them)
+    #[command(flatten)]
+    data: super::data::DataArgs,
     /// Seed for --data random
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -34,9 +31,6 @@ pub struct Args {
     /// Where to write the VCD of the first mismatching input
     #[arg(long, default_value = "cosim-vcd")]
     vcd: PathBuf,
-    /// Where `make setup` put the datasets
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
@@ -46,31 +40,19 @@ pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let size = net.input.size();
-    let (inputs, labels, source) = if args.data == "random" {
-        let n = args.limit.unwrap_or(100);
+    let (inputs, labels, source) = if args.data.data == "random" {
+        let n = args.data.limit.unwrap_or(100);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
         let values: Vec<u8> = (0..n * size).map(|_| rng.random_range(0..=net.input.max_value) as u8).collect();
         (values, None, format!("random (seed {}, {n} inputs)", args.seed))
     } else {
-        let split = datasets::load(&args.data.parse()?, &crate::data_dir(args.data_dir.clone()))?;
-        let mut set = split.test;
-        if let Some(n) = args.limit {
-            set = set.truncated(n);
-        }
-        if set.image_size() != size {
-            bail!(
-                "{} takes {size} input values per image but {} images have {}",
-                args.model.display(),
-                set.name,
-                set.image_size()
-            );
-        }
+        let set = args.data.load(size, &args.model)?;
         let name = set.name.clone();
         (set.images, Some(set.labels), name)
     };
     let (dir, plan) = match &args.rtl {
         Some(dir) => {
-            let lanes = manifest_lanes(dir)?;
+            let lanes = sim::cosim::DesignInfo::read(dir)?.lanes;
             (dir.clone(), HardwarePlan::per_layer(&net, &lanes)?)
         }
         None => {
@@ -142,18 +124,4 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{} of {} inputs mismatch; first: {m}{vcd}", r.mismatched_inputs, r.inputs);
     }
     Ok(())
-}
-
-fn manifest_lanes(dir: &std::path::Path) -> Result<Vec<u32>> {
-    let path = dir.join(hdl_gen::MANIFEST);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: no manifest (was it written by `spikeforge gen`?)", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
-    let lanes: Option<Vec<u32>> = v["layers"]
-        .as_array()
-        .map(|layers| layers.iter().filter_map(|l| l["plan"]["lanes"].as_u64().map(|p| p as u32)).collect());
-    match lanes {
-        Some(l) if !l.is_empty() => Ok(l),
-        _ => bail!("{}: no layer plans in the manifest", path.display()),
-    }
 }

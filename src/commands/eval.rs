@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use datasets::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 use model::HardwarePlan;
 use sim::Golden;
@@ -13,15 +12,8 @@ use crate::table::{Table, num};
 pub struct Args {
     /// Model file
     model: PathBuf,
-    /// Dataset: mnist, digits, synthetic or idx:DIR
-    #[arg(long, default_value = "mnist")]
-    data: String,
-    /// Which part of the split to evaluate
-    #[arg(long, value_parser = ["test", "train"], default_value = "test")]
-    split: String,
-    /// Evaluate only the first N inputs
-    #[arg(long)]
-    limit: Option<usize>,
+    #[command(flatten)]
+    data: super::data::DataArgs,
     /// Also run the cycle model with this many lanes per layer
     #[arg(long, conflicts_with = "lanes_per_layer")]
     lanes: Option<u32>,
@@ -31,9 +23,6 @@ pub struct Args {
     /// Write each spiking layer's value histogram to DIR/<layer>.json (input for `code --hist`)
     #[arg(long)]
     histogram_dir: Option<PathBuf>,
-    /// Where `make setup` put the datasets (default: ./data or $SPIKEFORGE_DATA_DIR)
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
@@ -41,22 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
-    let source: Source = args.data.parse()?;
-    let split = datasets::load(&source, &crate::data_dir(args.data_dir.clone()))?;
-    let mut set = if args.split == "test" { split.test } else { split.train };
-    if let Some(n) = args.limit {
-        set = set.truncated(n);
-    }
-    if set.image_size() != net.input.size() {
-        bail!(
-            "{} takes {} input values per image but {} images have {} ({:?})",
-            args.model.display(),
-            net.input.size(),
-            set.name,
-            set.image_size(),
-            set.shape
-        );
-    }
+    let set = args.data.load(net.input.size(), &args.model)?;
     if set.classes > net.classes() {
         bail!("{} has {} classes but the model has only {} outputs", set.name, set.classes, net.classes());
     }

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod code;
 pub mod cosim;
 pub mod cosim_fuzz;
+pub mod data;
 pub mod eval;
 pub mod example;
 pub mod generate;

@@ -40,27 +40,11 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
 
 pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
     let verilator = find_verilator()?;
-    let manifest_path = design_dir.join("manifest.json");
-    let manifest: serde_json::Value =
-        std::fs::read_to_string(&manifest_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(|| {
-            SimError::Cosim(format!(
-                "{}: missing or unreadable; co-simulation needs a directory written by `spikeforge gen`",
-                manifest_path.display()
-            ))
-        })?;
-    let top = manifest["top"].as_str().ok_or_else(|| SimError::Cosim("manifest has no `top`".into()))?.to_string();
-    let timesteps = manifest["timesteps"].as_u64().unwrap_or(1);
-    let layers = manifest["layers"].as_array().map_or(0, Vec::len);
-    if layers == 0 {
-        return Err(SimError::Cosim("manifest lists no layers".into()));
-    }
-    let mut sources: Vec<String> = manifest["files"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(".v")).map(String::from).collect())
-        .unwrap_or_default();
-    sources.sort();
+    let info = super::DesignInfo::read(design_dir)?;
+    let (top, sources, timesteps) = (&info.top, &info.sources, info.timesteps);
+    let layers = info.lanes.len();
     let last = layers - 1;
-    let membrane_bits = manifest["layers"][last]["plan"]["membrane_bits"].as_u64().unwrap_or(32);
+    let membrane_bits = info.score_bits;
 
     let mut taps = String::new();
     writeln!(taps, "#include \"V{top}.h\"").ok();
@@ -102,7 +86,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     fnv1a(&mut hash, HARNESS.as_bytes());
     fnv1a(&mut hash, taps.as_bytes());
     fnv1a(&mut hash, flags.join(" ").as_bytes());
-    for s in &sources {
+    for s in sources {
         let text = std::fs::read(design_dir.join(s))
             .map_err(|e| SimError::Cosim(format!("{}: {e}", design_dir.join(s).display())))?;
         fnv1a(&mut hash, s.as_bytes());
@@ -121,7 +105,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         std::fs::write(dir.join("harness.cpp"), HARNESS).map_err(|e| io(&dir, e))?;
         std::fs::write(dir.join("taps.h"), &taps).map_err(|e| io(&dir, e))?;
-        for s in &sources {
+        for s in sources {
             std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
         }
         let mut command = Command::new(&verilator.path);
@@ -133,9 +117,9 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         let output = command
             .current_dir(&dir)
             .args(&flags)
-            .args(["--top-module", &top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
+            .args(["--top-module", top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
             .arg("harness.cpp")
-            .args(&sources)
+            .args(sources)
             .output()
             .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
         if !output.status.success() || !binary.exists() {
