@@ -1,7 +1,7 @@
 // sf_lane: one spike-accumulate lane. Each cycle with add_en it adds
-// (neg ? -1 : +1) * multiplier(sel) * weight to its accumulator, where multiplier(sel) is
-// the amplitude of plane `sel` of the incoming spike code (a constant: synthesis turns
-// each product into shifts and adds) or, for payload codes, the value `sel` itself.
+// (neg ? -1 : +1) * amplitude(sel) * weight to its accumulator, where amplitude(sel) is
+// the constant amplitude of plane `sel` of the incoming spike code (each plane's product
+// is a constant multiplication: shifts and adds) or, for payload codes, the value `sel`.
 //
 // Ports
 //   clk      in   1          clock
@@ -35,22 +35,24 @@ module sf_lane #(
     localparam WIDE = PROD_BITS > ACC_BITS ? PROD_BITS : ACC_BITS;
 
     // ---- combinational: the scaled, signed contribution of this event ----
-    wire signed [MUL_BITS-1:0] multiplier;
+    // Plane codes: one constant product per plane (synthesis makes each a shift or a
+    // shift-add), then a mux by plane; no general multiplier. Payload codes: the value
+    // itself multiplies the weight.
+    wire signed [PROD_BITS-1:0] product;
     generate
         if (PAYLOAD != 0) begin : g_payload
-            assign multiplier = $signed({{(MUL_BITS-SEL_BITS){1'b0}}, sel});
+            assign product = weight * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, sel});
         end else begin : g_planes
-            reg [AMP_BITS-1:0] amp;
-            integer k;
-            always @(*) begin
-                amp = AMPS[AMP_BITS-1:0];
-                for (k = 0; k < K; k = k + 1)
-                    if (sel == k[SEL_BITS-1:0]) amp = AMPS[k*AMP_BITS +: AMP_BITS];
+            wire [K*PROD_BITS-1:0] scaled;
+            genvar k;
+            for (k = 0; k < K; k = k + 1) begin : g_plane
+                localparam [AMP_BITS-1:0] AMP = AMPS[k*AMP_BITS +: AMP_BITS];
+                wire signed [PROD_BITS-1:0] this_plane = weight * $signed({{(MUL_BITS-AMP_BITS){1'b0}}, AMP});
+                assign scaled[k*PROD_BITS +: PROD_BITS] = this_plane;
             end
-            assign multiplier = $signed({{(MUL_BITS-AMP_BITS){1'b0}}, amp});
+            assign product = scaled[sel*PROD_BITS +: PROD_BITS];  // events carry sel < K
         end
     endgenerate
-    wire signed [PROD_BITS-1:0] product = weight * multiplier;
     wire signed [WIDE-1:0] product_wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
     // Only the low ACC_BITS are added: the bound proves the true sum never needs more.
     /* verilator lint_off UNUSEDSIGNAL */

@@ -6,8 +6,8 @@
 //           multiplier * W[source][g*P + lane]               (3-stage pipeline:
 //           event read -> weight-row read -> add)
 //   DRAIN1, DRAIN2: the last event's add completes; the group's membranes and biases are read
-//   UPDATE  1 cycle: sf_neuron for every lane; membranes written back; spikes latched as
-//           plane masks; accumulators cleared
+//   UPDATE  1 cycle: neuron_update (sf_neuron.vh) for every lane; membranes written back;
+//           spikes latched as plane masks; accumulators cleared
 //   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
 // then DONE commits the output slot and releases the input slot. Cycles per item:
 // 2 + Σ_g (E + 3 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
@@ -159,77 +159,48 @@ module sf_layer #(
         membrane_row <= membranes[group];
     end
 
-    // ---------------------------------------------------------------- lanes and neurons
-    wire                      clear_acc = state == S_UPDATE || rst;
-    wire [P*MEM_BITS-1:0]     next_row;
-    wire [P*MEM_BITS-1:0]     u_row;
-    wire [MASK_BITS-1:0]      spike_masks;
-    wire [P-1:0]              spike_negs;
-    wire [P*OUT_VALUE_BITS-1:0] spike_mags;
+    // ---------------------------------------------------------------- lanes
+    wire                    clear_acc = state == S_UPDATE || rst;
+    wire [P*ACC_BITS-1:0]   acc_row;
 
     genvar lane;
     generate
         for (lane = 0; lane < P; lane = lane + 1) begin : g_lane
-            wire signed [ACC_BITS-1:0] acc;
-            wire [OUT_VALUE_BITS-1:0]  mag;
-            wire                       neg;
             sf_lane #(
                 .W_BITS(W_BITS), .SEL_BITS(IN_SEL_BITS), .ACC_BITS(ACC_BITS), .K(IN_K),
                 .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD)
             ) u_lane (
                 .clk(clk), .clear(clear_acc), .add_en(stage3_valid),
                 .weight(weight_row[lane*W_BITS +: W_BITS]), .sel(stage3_sel), .neg(stage3_neg),
-                .acc(acc)
+                .acc(acc_row[lane*ACC_BITS +: ACC_BITS])
             );
-            sf_neuron #(
-                .ACC_BITS(ACC_BITS), .BIAS_BITS(BIAS_BITS), .MEM_BITS(MEM_BITS),
-                .VALUE_BITS(OUT_VALUE_BITS), .KIND(KIND), .Q(Q), .MAX_SPIKE(MAX_SPIKE),
-                .DECAY_MODE(DECAY_MODE), .DECAY_SHIFT(DECAY_SHIFT), .RESET_SOFT(RESET_SOFT)
-            ) u_neuron (
-                .first(timestep == {T_BITS{1'b0}}), .acc(acc),
-                .bias(bias_row[lane*BIAS_BITS +: BIAS_BITS]),
-                .stored(membrane_row[lane*MEM_BITS +: MEM_BITS]),
-                .u(u_row[lane*MEM_BITS +: MEM_BITS]),
-                .stored_next(next_row[lane*MEM_BITS +: MEM_BITS]),
-                .spike_mag(mag), .spike_neg(neg)
-            );
-            // Padding lanes of the last group (neuron >= N) never emit.
-            wire exists = {{(32-G_BITS){1'b0}}, group} * P + lane < N;
-            if (KIND == 3) begin : g_score
-                assign spike_masks[lane*OUT_K +: OUT_K] = {OUT_K{exists && last_timestep}};
-            end else if (OUT_PAYLOAD != 0) begin : g_payload
-                assign spike_masks[lane*OUT_K +: OUT_K] = {OUT_K{exists && mag != 0}};
-            end else begin : g_planes
-                assign spike_masks[lane*OUT_K +: OUT_K] = exists ? OUT_MASKS[mag * OUT_K +: OUT_K] : {OUT_K{1'b0}};
-            end
-            assign spike_negs[lane] = neg;
-            assign spike_mags[lane*OUT_VALUE_BITS +: OUT_VALUE_BITS] = mag;
         end
     endgenerate
 
-    always @(posedge clk) begin
-        if (state == S_UPDATE) membranes[group] <= next_row;
-    end
+    // ---------------------------------------------------------------- neuron update
+    `include "sf_neuron.vh"
+
+    // The lowest pending bit is the lowest neuron's lowest plane: the wire order.
+    // Returns {lane, plane}; only called in UPDATE and EMIT cycles.
+    function [LANE_BITS+OUT_SEL_BITS-1:0] first_pending;
+        input [MASK_BITS-1:0] mask;
+        integer l, k;
+        reg found;
+        begin
+            first_pending = {(LANE_BITS+OUT_SEL_BITS){1'b0}};
+            found = 1'b0;
+            for (l = 0; l < P; l = l + 1)
+                for (k = 0; k < OUT_K; k = k + 1)
+                    if (!found && mask[l*OUT_K + k]) begin
+                        first_pending = {l[LANE_BITS-1:0], k[OUT_SEL_BITS-1:0]};
+                        found = 1'b1;
+                    end
+        end
+    endfunction
 
     // ---------------------------------------------------------------- emission
-    // The lowest pending bit is the lowest neuron's lowest plane: the wire order.
-    reg [LANE_BITS-1:0]    emit_lane;
+    reg [LANE_BITS-1:0]    emit_lane;    // next pending bit, kept up to date by the controller
     reg [OUT_SEL_BITS-1:0] emit_plane;
-    integer i;
-    /* verilator lint_off UNUSEDSIGNAL */
-    integer lane_of_bit, plane_of_bit;  // only their low bits are used
-    /* verilator lint_on UNUSEDSIGNAL */
-    always @(*) begin
-        lane_of_bit  = 0;
-        plane_of_bit = 0;
-        for (i = MASK_BITS - 1; i >= 0; i = i - 1)
-            if (pending[i]) begin
-                lane_of_bit  = i / OUT_K;
-                plane_of_bit = i % OUT_K;
-            end
-        emit_lane  = lane_of_bit[LANE_BITS-1:0];
-        emit_plane = plane_of_bit[OUT_SEL_BITS-1:0];
-    end
     wire [MASK_BITS-1:0] pending_rest = pending & (pending - 1'b1);
     wire emitting  = state == S_EMIT && pending != {MASK_BITS{1'b0}};
     wire emit_last = pending_rest == {MASK_BITS{1'b0}};
@@ -248,6 +219,15 @@ module sf_layer #(
     assign in_release  = state == S_DONE && (IN_IS_IMAGE == 0 || last_timestep);
     assign item_done   = state == S_DONE;
     assign item_t      = timestep;
+
+    // UPDATE-cycle temporaries: blocking assignments inside the clocked block keep the
+    // neuron update off every other cycle (see sf_neuron.vh).
+    integer                      u_lane;
+    reg [NEURON_RESULT_BITS-1:0] u_result;
+    reg [OUT_VALUE_BITS-1:0]     u_mag;
+    reg                          u_exists;
+    reg [P*MEM_BITS-1:0]         u_stored_row;
+    reg [MASK_BITS-1:0]          u_masks;
 
     // ---------------------------------------------------------------- controller
     always @(posedge clk) begin
@@ -274,14 +254,36 @@ module sf_layer #(
                 S_DRAIN1: state <= S_DRAIN2;
                 S_DRAIN2: state <= S_UPDATE;
                 S_UPDATE: begin
-                    pending       <= spike_masks;
-                    pending_neg   <= spike_negs;
-                    pending_mag   <= spike_mags;
-                    pending_score <= u_row;
-                    state         <= S_EMIT;
+                    /* verilator lint_off BLKSEQ */
+                    for (u_lane = 0; u_lane < P; u_lane = u_lane + 1) begin
+                        u_result = neuron_update(
+                            timestep == {T_BITS{1'b0}},
+                            acc_row[u_lane*ACC_BITS +: ACC_BITS],
+                            bias_row[u_lane*BIAS_BITS +: BIAS_BITS],
+                            membrane_row[u_lane*MEM_BITS +: MEM_BITS]);
+                        u_mag = u_result[OUT_VALUE_BITS-1:0];
+                        // Padding lanes of the last group (neuron >= N) never emit.
+                        u_exists = {{(32-G_BITS){1'b0}}, group} * P + u_lane < N;
+                        u_stored_row[u_lane*MEM_BITS +: MEM_BITS] = u_result[OUT_VALUE_BITS+1 +: MEM_BITS];
+                        if (KIND == 3)
+                            u_masks[u_lane*OUT_K +: OUT_K] = {OUT_K{u_exists && last_timestep}};
+                        else if (OUT_PAYLOAD != 0)
+                            u_masks[u_lane*OUT_K +: OUT_K] = {OUT_K{u_exists && u_mag != 0}};
+                        else
+                            u_masks[u_lane*OUT_K +: OUT_K] = u_exists ? OUT_MASKS[u_mag*OUT_K +: OUT_K] : {OUT_K{1'b0}};
+                        pending_neg[u_lane] <= u_result[OUT_VALUE_BITS];
+                        pending_mag[u_lane*OUT_VALUE_BITS +: OUT_VALUE_BITS] <= u_mag;
+                        pending_score[u_lane*MEM_BITS +: MEM_BITS] <= u_result[OUT_VALUE_BITS+1+MEM_BITS +: MEM_BITS];
+                    end
+                    /* verilator lint_on BLKSEQ */
+                    membranes[group] <= u_stored_row;
+                    pending <= u_masks;
+                    {emit_lane, emit_plane} <= first_pending(u_masks);
+                    state <= S_EMIT;
                 end
                 S_EMIT: begin
                     pending <= pending_rest;
+                    {emit_lane, emit_plane} <= first_pending(pending_rest);
                     if (emit_last) begin
                         event_index <= {IN_COUNT_BITS{1'b0}};
                         if (last_group) state <= S_DONE;

@@ -36,7 +36,7 @@ use crate::verilog::{Expr, Instance, Item, Module, Param, Port};
 pub const LIBRARY: [(&str, &str); 5] = [
     ("sf_event_buffer.v", include_str!("../rtl/sf_event_buffer.v")),
     ("sf_lane.v", include_str!("../rtl/sf_lane.v")),
-    ("sf_neuron.v", include_str!("../rtl/sf_neuron.v")),
+    ("sf_neuron.vh", include_str!("../rtl/sf_neuron.vh")),
     ("sf_encoder.v", include_str!("../rtl/sf_encoder.v")),
     ("sf_layer.v", include_str!("../rtl/sf_layer.v")),
 ];

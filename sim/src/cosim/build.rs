@@ -86,7 +86,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     fnv1a(&mut hash, HARNESS.as_bytes());
     fnv1a(&mut hash, taps.as_bytes());
     fnv1a(&mut hash, flags.join(" ").as_bytes());
-    for s in sources {
+    for s in sources.iter().chain(&info.includes) {
         let text = std::fs::read(design_dir.join(s))
             .map_err(|e| SimError::Cosim(format!("{}: {e}", design_dir.join(s).display())))?;
         fnv1a(&mut hash, s.as_bytes());
@@ -105,7 +105,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         std::fs::write(dir.join("harness.cpp"), HARNESS).map_err(|e| io(&dir, e))?;
         std::fs::write(dir.join("taps.h"), &taps).map_err(|e| io(&dir, e))?;
-        for s in sources {
+        for s in sources.iter().chain(&info.includes) {
             std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
         }
         let mut command = Command::new(&verilator.path);

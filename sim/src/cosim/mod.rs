@@ -172,6 +172,8 @@ pub struct DesignInfo {
     pub top: String,
     /// Verilog files, sorted.
     pub sources: Vec<String>,
+    /// Verilog include files (`.vh`), sorted: copied and hashed, not compiled on their own.
+    pub includes: Vec<String>,
     /// Timesteps per input.
     pub timesteps: u64,
     /// Lanes per layer.
@@ -184,7 +186,9 @@ impl DesignInfo {
     /// Read `design_dir/manifest.json` (written by `spikeforge gen`).
     pub fn read(design_dir: &Path) -> Result<DesignInfo, SimError> {
         let path = design_dir.join(hdl_gen::MANIFEST);
-        let bad = |why: &str| SimError::Cosim(format!("{}: {why} (was the directory written by `spikeforge gen`?)", path.display()));
+        let bad = |why: &str| {
+            SimError::Cosim(format!("{}: {why} (was the directory written by `spikeforge gen`?)", path.display()))
+        };
         let text = std::fs::read_to_string(&path).map_err(|e| bad(&e.to_string()))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
         let top = v["top"].as_str().ok_or_else(|| bad("no `top`"))?.to_string();
@@ -194,14 +198,19 @@ impl DesignInfo {
             .map(|l| l["plan"]["lanes"].as_u64().map(|p| p as u32))
             .collect::<Option<Vec<u32>>>()
             .ok_or_else(|| bad("a layer without `plan.lanes`"))?;
-        let mut sources: Vec<String> = v["files"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(".v")).map(String::from).collect())
-            .unwrap_or_default();
-        sources.sort();
+        let files = |ext: &str| -> Vec<String> {
+            let mut f: Vec<String> = v["files"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(ext)).map(String::from).collect())
+                .unwrap_or_default();
+            f.sort();
+            f
+        };
+        let (sources, includes) = (files(".v"), files(".vh"));
         Ok(DesignInfo {
             top,
             sources,
+            includes,
             timesteps: v["timesteps"].as_u64().unwrap_or(1),
             lanes,
             score_bits: layers[layers.len() - 1]["plan"]["membrane_bits"].as_u64().unwrap_or(32),

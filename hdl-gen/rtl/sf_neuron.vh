@@ -1,0 +1,65 @@
+// sf_neuron.vh: the neuron update of the integer contract, as a function included into
+// sf_layer's module body (it reads sf_layer's parameters). It is a function rather than a
+// module so that sf_layer can call it inside its clocked UPDATE branch: simulators then
+// evaluate it only in update cycles instead of on every clock (measured: most of a wide
+// layer's simulation time otherwise).
+//
+//   u      = decay(first ? 0 : stored) + bias + acc
+//   spike  = fire(u)                 binary: u >= θ; ternary: ±1 when |u| >= θ;
+//                                    integer: clamp((u + θ/2) >>> Q, 0, D); readout: 0
+//   stored'= spike == 0 ? u : (hard ? 0 : u - spike·θ);  readout layers store u
+//
+// with θ = 2^Q and decay keep / clear / arithmetic shift right by DECAY_SHIFT. All
+// arithmetic is signed at NEURON_INT_BITS, wide enough for every intermediate value; the
+// bounds analysis proves u and stored' fit MEM_BITS.
+//
+// Arguments
+//   first    1           first timestep of an input: the stored membrane counts as 0
+//   acc      ACC_BITS    signed sum of this timestep's weighted events
+//   bias     BIAS_BITS   signed bias
+//   stored   MEM_BITS    signed post-reset membrane from the previous timestep
+// Result {u, stored', spike_neg, |spike|}: MEM_BITS + MEM_BITS + 1 + OUT_VALUE_BITS bits.
+
+localparam NEURON_W1 = ACC_BITS > BIAS_BITS ? ACC_BITS : BIAS_BITS;
+localparam NEURON_W2 = NEURON_W1 > MEM_BITS ? NEURON_W1 : MEM_BITS;
+localparam NEURON_W3 = NEURON_W2 > Q + 2 ? NEURON_W2 : Q + 2;
+localparam NEURON_W4 = NEURON_W3 > OUT_VALUE_BITS + Q + 2 ? NEURON_W3 : OUT_VALUE_BITS + Q + 2;
+localparam NEURON_INT_BITS = NEURON_W4 + 2;
+localparam NEURON_RESULT_BITS = 2 * MEM_BITS + 1 + OUT_VALUE_BITS;
+
+function [NEURON_RESULT_BITS-1:0] neuron_update;
+    input                 first;
+    input [ACC_BITS-1:0]  acc;
+    input [BIAS_BITS-1:0] bias;
+    input [MEM_BITS-1:0]  stored;
+    // Every operand is signed: one unsigned operand in a conditional makes the whole
+    // expression unsigned and turns >>> into a logical shift.
+    reg signed [NEURON_INT_BITS-1:0] theta, half, prev, decayed, u, rounded, spike;
+    // Only their low bits are the result: the bounds prove the rest are sign copies.
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg signed [NEURON_INT_BITS-1:0] kept, magnitude;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+        theta   = {{(NEURON_INT_BITS-1){1'b0}}, 1'b1} <<< Q;
+        half    = theta >>> 1;  // 0 when Q = 0
+        prev    = first ? {NEURON_INT_BITS{1'b0}} : {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored};
+        // ---- integrate ----
+        if (DECAY_MODE == 0) decayed = prev;
+        else if (DECAY_MODE == 1) decayed = {NEURON_INT_BITS{1'b0}};
+        else decayed = prev >>> DECAY_SHIFT;
+        u = decayed + {{(NEURON_INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
+                    + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
+        // ---- fire ----
+        rounded = (u + half) >>> Q;
+        if (KIND == 0) spike = u >= theta ? 1 : 0;
+        else if (KIND == 1) spike = u >= theta ? 1 : (u <= -theta ? -1 : 0);
+        else if (KIND == 2) spike = rounded < 0 ? 0 : (rounded > MAX_SPIKE ? MAX_SPIKE : rounded);
+        else spike = 0;
+        // ---- reset ----
+        if (KIND == 3 || spike == 0) kept = u;
+        else if (RESET_SOFT != 0) kept = u - spike * theta;
+        else kept = {NEURON_INT_BITS{1'b0}};
+        magnitude = spike < 0 ? -spike : spike;
+        neuron_update = {u[MEM_BITS-1:0], kept[MEM_BITS-1:0], spike < 0, magnitude[OUT_VALUE_BITS-1:0]};
+    end
+endfunction
