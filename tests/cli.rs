@@ -104,10 +104,12 @@ fn malformed_models_give_one_line_errors() {
     for (name, bytes, expected) in cases {
         let path = dir.join(format!("{name}.json"));
         std::fs::write(&path, bytes).unwrap();
-        for cmd in ["inspect", "eval"] {
-            let o = spikeforge(&[cmd, path.to_str().unwrap(), "--data", "synthetic"]);
-            let o = if cmd == "inspect" { spikeforge(&[cmd, path.to_str().unwrap()]) } else { o };
-            assert_clean_failure(&o, expected);
+        let path = path.to_str().unwrap();
+        let out = dir.join("never-written");
+        let out = out.to_str().unwrap();
+        for args in [vec!["inspect", path], vec!["eval", path, "--data", "synthetic"], vec!["gen", path, "--out", out]]
+        {
+            assert_clean_failure(&spikeforge(&args), expected);
         }
     }
     assert_clean_failure(&spikeforge(&["inspect", "/nonexistent/model.json"]), "No such file or directory");

@@ -5,7 +5,7 @@ use model::bounds::LayerBounds;
 use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode};
 use serde::Serialize;
 
-use crate::verilog::Param;
+use crate::verilog::{Param, hex};
 
 /// Bits to index `n` items (`0..n`), at least 1.
 pub fn index_bits(n: u64) -> u32 {
@@ -78,6 +78,12 @@ pub struct LayerRtl {
     pub value_bits: u32,
     /// Bits of the emitted plane/value field.
     pub sel_bits: u32,
+    /// Planes of the emitted code (1 for readout layers).
+    pub out_planes: u32,
+    /// Planes of the incoming code.
+    pub in_planes: u32,
+    /// Timesteps per input.
+    pub timesteps: u32,
     /// Signed bias width.
     pub bias_bits: u32,
     /// Weight memory file name (relative).
@@ -219,6 +225,9 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         neuron_bits,
         value_bits: value_bits_out,
         sel_bits: out_sel,
+        out_planes: out_k,
+        in_planes: in_code.planes() as u32,
+        timesteps: net.timesteps,
         bias_bits: dense.bias_bits as u32,
         weights_file,
         bias_file,
@@ -231,11 +240,7 @@ fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
     let mut out = String::new();
     for lanes in words {
         let bits: Vec<bool> = lanes.iter().flat_map(|&v| (0..width).map(move |b| (v >> b) & 1 == 1)).collect();
-        let digits = bits.len().div_ceil(4);
-        for d in (0..digits).rev() {
-            let nibble = (0..4).fold(0u32, |acc, b| acc | (u32::from(*bits.get(d * 4 + b).unwrap_or(&false)) << b));
-            out.push(char::from_digit(nibble, 16).unwrap_or('0'));
-        }
+        out.push_str(&hex(&bits));
         out.push('\n');
     }
     out

@@ -182,7 +182,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         layers: layers
             .iter()
             .map(|l| LayerManifest {
-                estimate: estimate(net, l),
+                estimate: estimate(l),
                 cycles: format!(
                     "2 + {g} * (E_in + 3) + sum over {g} groups of max(1, events emitted by the group)",
                     g = l.plan.groups
@@ -199,17 +199,13 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     Ok(Design { top: core.name, layers, files, manifest })
 }
 
-fn estimate(net: &Network, l: &LayerRtl) -> Estimate {
+fn estimate(l: &LayerRtl) -> Estimate {
     let p = l.plan.lanes as u64;
     let g = l.plan.groups as u64;
     let acc = l.plan.accumulator_bits as u64;
     let mem = l.plan.membrane_bits as u64;
     let w = l.plan.weight_bits as u64;
-    let k_in = net.input_code_of(l.index).planes() as u64;
-    let k_out = l.params.iter().find(|p| p.name == "OUT_K").map_or(1, |p| match p.value {
-        verilog::ParamValue::Int(v) => v as u64,
-        _ => 1,
-    });
+    let (k_in, k_out) = (l.in_planes as u64, l.out_planes as u64);
     Estimate {
         weight_bits: l.plan.inputs as u64 * g * p * w,
         state_bits: g * p * (mem + l.bias_bits as u64),
@@ -261,10 +257,7 @@ fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
 
 fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
     let out_bits = rtl.output.as_ref().map_or(1 + rtl.sel_bits + rtl.neuron_bits, |o| o.event_bits);
-    let t_bits = layer::index_bits(rtl.params.iter().find(|p| p.name == "T").map_or(1, |p| match p.value {
-        verilog::ParamValue::Int(v) => v as u64,
-        _ => 1,
-    }));
+    let t_bits = layer::index_bits(rtl.timesteps as u64);
     vec![
         Port::input("clk", 1, "clock"),
         Port::input("rst", 1, "synchronous reset"),

@@ -201,7 +201,8 @@ fn range(width: u32) -> String {
     if width <= 1 { String::new() } else { format!("[{}:0] ", width - 1) }
 }
 
-fn hex(bits: &[bool]) -> String {
+/// Hex digits of a bit vector, most significant first (`bits[0]` is bit 0).
+pub(crate) fn hex(bits: &[bool]) -> String {
     let digits = bits.len().div_ceil(4).max(1);
     let mut s = String::with_capacity(digits);
     for d in (0..digits).rev() {

@@ -168,10 +168,8 @@ impl Search<'_> {
         let hi = (sum + 1).min(self.max as u64) as u32;
         // Cost of values below `a` is fixed once `a` is the next amplitude (bound above).
         let mut fixed: u128 = self.hist.iter().zip(dp).take(lo as usize).map(|(&h, &c)| h as u128 * c as u128).sum();
+        // Value 0 costs nothing, so it is never in `rest`.
         let mut rest: u128 = self.hist.iter().skip((lo as usize).max(1)).map(|&h| h as u128).sum();
-        if lo == 1 {
-            // value 0 costs nothing and is never in `rest`
-        }
         for a in lo..=hi {
             if a > lo {
                 let s = (a - 1) as usize;

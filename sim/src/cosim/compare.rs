@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use model::{HardwarePlan, NeuronKind, SpikeEvent};
+use model::{NeuronKind, SpikeEvent};
 use serde::Serialize;
 
 use super::{RtlEvent, RtlRun};
@@ -120,13 +120,7 @@ fn wire(e: &SpikeEvent, payload: bool) -> (u32, bool) {
 }
 
 /// Compare an RTL run of `traces.len()` inputs with the golden traces and the schedule.
-pub fn compare(
-    golden: &Golden,
-    plan: &HardwarePlan,
-    traces: &[Trace],
-    schedule: &Schedule,
-    run: &RtlRun,
-) -> CosimReport {
+pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &RtlRun) -> CosimReport {
     let net = golden.network();
     let t_max = net.timesteps as usize;
     let last = net.layers.len() - 1;
@@ -135,7 +129,6 @@ pub fn compare(
     let mut mismatched = 0usize;
     let mut rtl_classes = Vec::with_capacity(traces.len());
     let mut rtl_latency = Vec::with_capacity(traces.len());
-    let _ = plan;
     for (n, trace) in traces.iter().enumerate() {
         let mut found: Option<Mismatch> = None;
         let mut note = |m: Mismatch| {

@@ -304,7 +304,7 @@ pub fn cosimulate(
     let started = Instant::now();
     let run = sim.run(inputs, size, limit, None, options.progress)?;
     let sim_seconds = started.elapsed().as_secs_f64();
-    let report = compare(golden, plan, &traces, &schedule, &run);
+    let report = compare(golden, &traces, &schedule, &run);
 
     let mut vcd = None;
     if let (Some(m), Some(dir)) = (&report.first, &options.vcd_dir) {
