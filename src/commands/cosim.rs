@@ -109,6 +109,13 @@ pub fn run(args: Args) -> Result<()> {
             outcome.golden_seconds,
             outcome.sim_seconds
         );
+        let util: Vec<String> = net
+            .layers
+            .iter()
+            .zip(&outcome.lane_utilization)
+            .map(|(l, u)| format!("{} {}%", l.name, num(u * 100.0, 1)))
+            .collect();
+        println!("lane utilization against the ideal events x N / P: {}", util.join(", "));
         if let Some(labels) = &labels {
             let correct = r.rtl_classes.iter().zip(labels).filter(|(c, l)| **c == **l as usize).count();
             println!(

@@ -272,6 +272,9 @@ pub struct CosimOutcome {
     pub sim_seconds: f64,
     /// Seconds for the golden traces and the cycle model.
     pub golden_seconds: f64,
+    /// Per layer: ideal replay cycles `events · N / P` over the replay cycles spent
+    /// (`events · G`), from the cycle model the RTL was held to.
+    pub lane_utilization: Vec<f64>,
 }
 
 /// Co-simulate the design in `design_dir` (written by `hdl_gen`) on `inputs` (concatenated,
@@ -319,7 +322,19 @@ pub fn cosimulate(
         traced.run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})?;
         vcd = Some(path);
     }
-    Ok(CosimOutcome { report, vcd, build_seconds, sim_seconds, golden_seconds })
+    let lane_utilization = plan
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(l, lp)| {
+            let (events, spent) = works
+                .iter()
+                .flat_map(|w| &w.layers[l])
+                .fold((0u64, 0u64), |(e, s), item| (e + item.input_events, s + item.accumulate));
+            if spent == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / spent as f64 }
+        })
+        .collect();
+    Ok(CosimOutcome { report, vcd, build_seconds, sim_seconds, golden_seconds, lane_utilization })
 }
 
 fn reindex(e: SimError, index: usize) -> SimError {
