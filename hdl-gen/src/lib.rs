@@ -59,6 +59,14 @@ pub enum HdlError {
         /// The directory.
         path: PathBuf,
     },
+    /// A generated directory whose manifest is missing or unreadable.
+    #[error("{path}: {reason} (was the directory written by `spikeforge gen`?)")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file that could not be written.
     #[error("{path}: {error}")]
     Io {
@@ -140,6 +148,57 @@ impl Design {
         let mut v: Vec<String> = LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
         v.extend(self.files.keys().filter(|f| f.ends_with(".v") && !f.starts_with("sf_")).cloned());
         v
+    }
+}
+
+/// What tools need to know about a generated directory, read back from its manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesignInfo {
+    /// Top module.
+    pub top: String,
+    /// Verilog files, sorted.
+    pub sources: Vec<String>,
+    /// Verilog include files (`.vh`), sorted: copied and hashed, not compiled on their own.
+    pub includes: Vec<String>,
+    /// Timesteps per input.
+    pub timesteps: u64,
+    /// Lanes per layer.
+    pub lanes: Vec<u32>,
+    /// Membrane width of the last layer (the score width).
+    pub score_bits: u64,
+}
+
+impl DesignInfo {
+    /// Read `design_dir/manifest.json` (written by `spikeforge gen`).
+    pub fn read(design_dir: &Path) -> Result<DesignInfo, HdlError> {
+        let path = design_dir.join(MANIFEST);
+        let bad = |why: &str| HdlError::Manifest { path: path.clone(), reason: why.to_string() };
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(&e.to_string()))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+        let top = v["top"].as_str().ok_or_else(|| bad("no `top`"))?.to_string();
+        let layers = v["layers"].as_array().filter(|l| !l.is_empty()).ok_or_else(|| bad("no layers"))?;
+        let lanes = layers
+            .iter()
+            .map(|l| l["plan"]["lanes"].as_u64().map(|p| p as u32))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| bad("a layer without `plan.lanes`"))?;
+        let files = |ext: &str| -> Vec<String> {
+            let mut f: Vec<String> = v["files"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(ext)).map(String::from).collect())
+                .unwrap_or_default();
+            f.sort();
+            f
+        };
+        let (sources, includes) = (files(".v"), files(".vh"));
+        Ok(DesignInfo {
+            top,
+            sources,
+            includes,
+            timesteps: v["timesteps"].as_u64().unwrap_or(1),
+            lanes,
+            score_bits: layers[layers.len() - 1]["plan"]["membrane_bits"].as_u64().unwrap_or(32),
+        })
     }
 }
 

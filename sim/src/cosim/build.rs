@@ -40,7 +40,7 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
 
 pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
     let verilator = find_verilator()?;
-    let info = super::DesignInfo::read(design_dir)?;
+    let info = super::DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
     let (top, sources, timesteps) = (&info.top, &info.sources, info.timesteps);
     let layers = info.lanes.len();
     let last = layers - 1;

@@ -25,6 +25,7 @@ use rayon::prelude::*;
 
 pub use build::{Verilator, find_verilator};
 pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
+pub use hdl_gen::DesignInfo;
 use serde::Serialize;
 
 use crate::cycle::{self, InputWork, input_work};
@@ -165,64 +166,11 @@ impl Simulator {
     }
 }
 
-/// What co-simulation needs to know about a generated directory, from its manifest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DesignInfo {
-    /// Top module.
-    pub top: String,
-    /// Verilog files, sorted.
-    pub sources: Vec<String>,
-    /// Verilog include files (`.vh`), sorted: copied and hashed, not compiled on their own.
-    pub includes: Vec<String>,
-    /// Timesteps per input.
-    pub timesteps: u64,
-    /// Lanes per layer.
-    pub lanes: Vec<u32>,
-    /// Membrane width of the last layer (the score width).
-    pub score_bits: u64,
-}
-
-impl DesignInfo {
-    /// Read `design_dir/manifest.json` (written by `spikeforge gen`).
-    pub fn read(design_dir: &Path) -> Result<DesignInfo, SimError> {
-        let path = design_dir.join(hdl_gen::MANIFEST);
-        let bad = |why: &str| {
-            SimError::Cosim(format!("{}: {why} (was the directory written by `spikeforge gen`?)", path.display()))
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(&e.to_string()))?;
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
-        let top = v["top"].as_str().ok_or_else(|| bad("no `top`"))?.to_string();
-        let layers = v["layers"].as_array().filter(|l| !l.is_empty()).ok_or_else(|| bad("no layers"))?;
-        let lanes = layers
-            .iter()
-            .map(|l| l["plan"]["lanes"].as_u64().map(|p| p as u32))
-            .collect::<Option<Vec<u32>>>()
-            .ok_or_else(|| bad("a layer without `plan.lanes`"))?;
-        let files = |ext: &str| -> Vec<String> {
-            let mut f: Vec<String> = v["files"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|f| f.as_str()).filter(|f| f.ends_with(ext)).map(String::from).collect())
-                .unwrap_or_default();
-            f.sort();
-            f
-        };
-        let (sources, includes) = (files(".v"), files(".vh"));
-        Ok(DesignInfo {
-            top,
-            sources,
-            includes,
-            timesteps: v["timesteps"].as_u64().unwrap_or(1),
-            lanes,
-            score_bits: layers[layers.len() - 1]["plan"]["membrane_bits"].as_u64().unwrap_or(32),
-        })
-    }
-}
-
 /// `verilator --lint-only -Wall` over a generated directory (every `.v` its manifest
 /// lists). Returns the warnings as an error if there are any.
 pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     let verilator = find_verilator()?;
-    let info = DesignInfo::read(design_dir)?;
+    let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
     let output = Command::new(&verilator.path)
         .current_dir(design_dir)
         .args(["--lint-only", "-Wall", "--top-module", &info.top])

@@ -1,0 +1,30 @@
+//! Generated designs read, elaborate and pass yosys's structural checks. yosys is required
+//! in CI (`CI=true`); elsewhere the test skips with a reason.
+
+use model::HardwarePlan;
+use model::examples::{fuzz_network, tiny_network};
+use rayon::prelude::*;
+
+#[test]
+fn generated_designs_read_in_yosys() {
+    if let Err(e) = bitstreams::yosys::find_yosys() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI requires yosys: {e}");
+        }
+        eprintln!("SKIP: {e}");
+        return;
+    }
+    let mut nets = vec![(tiny_network(), vec![2, 3])];
+    for seed in 100..108 {
+        let net = fuzz_network(seed);
+        let lanes = net.layers.iter().map(|l| (l.outputs() as u32).div_ceil(3)).collect();
+        nets.push((net, lanes));
+    }
+    nets.par_iter().enumerate().for_each(|(i, (net, lanes))| {
+        let dir = std::env::temp_dir().join(format!("spikeforge-yosys-{}-{i}", std::process::id()));
+        let design = hdl_gen::generate(net, &HardwarePlan::per_layer(net, lanes).unwrap()).unwrap();
+        hdl_gen::write_dir(&design, &dir, true).unwrap();
+        bitstreams::yosys::check_design(&dir).unwrap_or_else(|e| panic!("network {i} ({}): {e}", net.name));
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
