@@ -115,8 +115,14 @@ impl Simulator {
         payload.extend_from_slice(&(count as u32).to_le_bytes());
         payload.extend_from_slice(&(size as u32).to_le_bytes());
         payload.extend_from_slice(inputs);
-        // Feed stdin from a thread so a full stdout pipe can never deadlock us.
+        // Feed stdin and drain stderr from threads so no full pipe can deadlock us.
         let writer = std::thread::spawn(move || stdin.write_all(&payload));
+        let mut stderr = child.stderr.take().expect("piped");
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let mut run = RtlRun { layers: vec![Vec::new(); self.layers], ..RtlRun::default() };
         let mut pending: Vec<Vec<RtlEvent>> = vec![Vec::new(); self.layers];
@@ -155,11 +161,8 @@ impl Simulator {
         }
         let status = child.wait().map_err(|e| SimError::Cosim(format!("waiting for the harness: {e}")))?;
         let _ = writer.join();
+        let err = errors.join().unwrap_or_default();
         if !status.success() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
             return Err(SimError::Cosim(format!("the simulation exited with {status}: {}", err.trim())));
         }
         Ok(run)
