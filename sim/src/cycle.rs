@@ -124,6 +124,22 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
     InputWork { encoder, layers }
 }
 
+/// Per layer: the ideal replay cycles `events · N / P` over the replay cycles the lanes
+/// spent (`events · G`), over a set of inputs. 1.0 when a layer received no events.
+pub fn lane_utilization<'a>(plan: &HardwarePlan, works: impl Iterator<Item = &'a InputWork> + Clone) -> Vec<f64> {
+    plan.layers
+        .iter()
+        .enumerate()
+        .map(|(l, lp)| {
+            let (events, spent) = works
+                .clone()
+                .flat_map(|w| &w.layers[l])
+                .fold((0u64, 0u64), |(e, s), item| (e + item.input_events, s + item.accumulate));
+            if spent == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / spent as f64 }
+        })
+        .collect()
+}
+
 /// When one input entered and left the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct InputTiming {

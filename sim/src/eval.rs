@@ -257,16 +257,7 @@ fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats 
     let pipelined = schedule(&stream).total as f64 / n;
     let layer_cycles =
         (0..plan.layers.len()).map(|l| works.iter().map(|(_, w)| w.layer_total(l)).sum::<u64>() as f64 / n).collect();
-    let lane_utilization = plan
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(l, lp)| {
-            let events: u64 = works.iter().flat_map(|(_, w)| w.layers[l].iter().map(|p| p.input_events)).sum();
-            let actual: u64 = works.iter().flat_map(|(_, w)| w.layers[l].iter().map(|p| p.accumulate)).sum();
-            if actual == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / actual as f64 }
-        })
-        .collect();
+    let lane_utilization = crate::cycle::lane_utilization(plan, works.iter().map(|(_, w)| w));
     CycleStats {
         lanes: plan.layers.iter().map(|l| l.lanes).collect(),
         latency_mean: latencies.iter().sum::<u64>() as f64 / n,

@@ -102,14 +102,18 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
-fn first_mismatch(m: &Mutant) -> (sim::cosim::Mismatch, Option<PathBuf>) {
+/// Co-simulate a (possibly corrupted) tiny design on 60 seeded random inputs.
+fn run_tiny(m: &Mutant, vcd: bool) -> sim::cosim::CosimOutcome {
     let net = tiny_network();
     let golden = Golden::new(&net).unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
     let inputs = random_inputs(&net, 60, &mut rng);
-    let vcd = m.dir.join("vcd");
-    let options = CosimOptions { cache: cache(), vcd_dir: Some(vcd), progress: &|_| {} };
-    let outcome = cosimulate(&golden, &m.plan, &m.dir, &inputs, &options).unwrap();
+    let options = CosimOptions { cache: cache(), vcd_dir: vcd.then(|| m.dir.join("vcd")), progress: &|_| {} };
+    cosimulate(&golden, &m.plan, &m.dir, &inputs, &options).unwrap()
+}
+
+fn first_mismatch(m: &Mutant) -> (sim::cosim::Mismatch, Option<PathBuf>) {
+    let outcome = run_tiny(m, true);
     (outcome.report.first.expect("the corrupted design must mismatch"), outcome.vcd)
 }
 
@@ -118,13 +122,7 @@ fn unmodified_tiny_design_matches() {
     if !verilator_available() {
         return;
     }
-    let m = tiny_mutant("clean");
-    let net = tiny_network();
-    let golden = Golden::new(&net).unwrap();
-    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
-    let inputs = random_inputs(&net, 60, &mut rng);
-    let options = CosimOptions { cache: cache(), vcd_dir: None, progress: &|_| {} };
-    let outcome = cosimulate(&golden, &m.plan, &m.dir, &inputs, &options).unwrap();
+    let outcome = run_tiny(&tiny_mutant("clean"), false);
     assert_eq!(outcome.report.first, None);
     assert_eq!(outcome.report.rtl_cycles, outcome.report.model_cycles);
 }

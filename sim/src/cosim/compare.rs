@@ -169,12 +169,7 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                             *s = e.score;
                         }
                     }
-                    if expected != got {
-                        let i = expected
-                            .iter()
-                            .zip(&got)
-                            .position(|(a, b)| a != b)
-                            .unwrap_or(expected.len().min(got.len()));
+                    if let Some(i) = first_difference(&expected, &got) {
                         let neuron = expected.get(i).or(got.get(i)).map(|e| e.0);
                         let e = expected.get(i).map_or(0, |e| e.1);
                         let g = got.get(i).map_or(0, |g| g.1);
@@ -199,12 +194,7 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                         }
                     }
                 }
-                if exp_wire != got_wire {
-                    let i = exp_wire
-                        .iter()
-                        .zip(&got_wire)
-                        .position(|(a, b)| a != b)
-                        .unwrap_or(exp_wire.len().min(got_wire.len()));
+                if let Some(i) = first_difference(&exp_wire, &got_wire) {
                     let neuron = match (exp_wire.get(i), got_wire.get(i)) {
                         (Some(a), Some(b)) => a.0.min(b.0),
                         (Some(a), None) => a.0,
@@ -271,6 +261,12 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
         rtl_cycles: run.cycles,
         model_cycles: schedule.total,
     }
+}
+
+/// Index of the first element where two lists differ (the shorter length if one is a
+/// prefix of the other), or `None` if they are equal.
+fn first_difference<T: PartialEq>(a: &[T], b: &[T]) -> Option<usize> {
+    (a != b).then(|| a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
 }
 
 /// The signed value an RTL event carries.

@@ -273,18 +273,7 @@ pub fn cosimulate(
         traced.run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})?;
         vcd = Some(path);
     }
-    let lane_utilization = plan
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(l, lp)| {
-            let (events, spent) = works
-                .iter()
-                .flat_map(|w| &w.layers[l])
-                .fold((0u64, 0u64), |(e, s), item| (e + item.input_events, s + item.accumulate));
-            if spent == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / spent as f64 }
-        })
-        .collect();
+    let lane_utilization = cycle::lane_utilization(plan, works.iter());
     Ok(CosimOutcome { report, vcd, build_seconds, sim_seconds, golden_seconds, lane_utilization })
 }
 
