@@ -34,34 +34,38 @@ module sf_lane #(
     localparam PROD_BITS = W_BITS + MUL_BITS + 1;
     localparam WIDE = PROD_BITS > ACC_BITS ? PROD_BITS : ACC_BITS;
 
-    // ---- combinational: the scaled, signed contribution of this event ----
-    // Plane codes: one constant product per plane (synthesis makes each a shift or a
-    // shift-add), then a mux by plane; no general multiplier. Payload codes: the value
-    // itself multiplies the weight.
-    wire signed [PROD_BITS-1:0] product;
-    generate
-        if (PAYLOAD != 0) begin : g_payload
-            assign product = weight * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, sel});
-        end else begin : g_planes
-            wire [K*PROD_BITS-1:0] scaled;
-            genvar k;
-            for (k = 0; k < K; k = k + 1) begin : g_plane
-                localparam [AMP_BITS-1:0] AMP = AMPS[k*AMP_BITS +: AMP_BITS];
-                wire signed [PROD_BITS-1:0] this_plane = weight * $signed({{(MUL_BITS-AMP_BITS){1'b0}}, AMP});
-                assign scaled[k*PROD_BITS +: PROD_BITS] = this_plane;
-            end
-            assign product = scaled[sel*PROD_BITS +: PROD_BITS];  // events carry sel < K
+    // ---- the scaled, signed contribution of this event ----
+    // Plane codes: a constant product per plane (synthesis makes each a shift or a
+    // shift-add) selected by the plane; no general multiplier. Payload codes: the value
+    // itself multiplies the weight. A function called in the clocked add branch, so
+    // simulators compute it only in cycles that add.
+    function [ACC_BITS-1:0] contribution;
+        input signed [W_BITS-1:0] w;
+        input [SEL_BITS-1:0]      plane;
+        input                     negative;
+        integer k;
+        reg signed [PROD_BITS-1:0] product;
+        // Only the low ACC_BITS are added: the bound proves the true sum never needs more.
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg signed [WIDE-1:0] wide;
+        /* verilator lint_on UNUSEDSIGNAL */
+        begin
+            product = {PROD_BITS{1'b0}};
+            if (PAYLOAD != 0)
+                product = w * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, plane});
+            else
+                for (k = 0; k < K; k = k + 1)
+                    if (plane == k[SEL_BITS-1:0])
+                        product = w * $signed({{(MUL_BITS-AMP_BITS){1'b0}}, AMPS[k*AMP_BITS +: AMP_BITS]});
+            wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
+            if (negative) wide = -wide;
+            contribution = wide[ACC_BITS-1:0];
         end
-    endgenerate
-    wire signed [WIDE-1:0] product_wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
-    // Only the low ACC_BITS are added: the bound proves the true sum never needs more.
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire signed [WIDE-1:0] contribution = neg ? -product_wide : product_wide;
-    /* verilator lint_on UNUSEDSIGNAL */
+    endfunction
 
     // ---- clocked: the accumulator ----
     always @(posedge clk) begin
         if (clear) acc <= {ACC_BITS{1'b0}};
-        else if (add_en) acc <= acc + contribution[ACC_BITS-1:0];
+        else if (add_en) acc <= acc + contribution(weight, sel, neg);
     end
 endmodule
