@@ -161,18 +161,9 @@ pub fn evaluate(
                 p.input_events +=
                     input.iter().map(|&v| golden.input_table().events_for(v as u32).unwrap_or(0) as u64).sum::<u64>();
                 let class = if let Some(plan) = plan {
-                    let trace = golden.trace(input).map_err(|e| reindex(e, i))?;
-                    p.works.push((i, input_work(golden, plan, input, &trace)));
                     let mut counter = Counter { golden, p: &mut p };
-                    for (l, per_t) in trace.layers.iter().enumerate() {
-                        for (t, spikes) in per_t.iter().enumerate() {
-                            let mut dense = vec![0i32; net.layers[l].outputs()];
-                            for s in spikes {
-                                dense[s.neuron as usize] = s.value;
-                            }
-                            counter.spikes(l, t, &dense);
-                        }
-                    }
+                    let trace = golden.trace_observed(input, i, &mut counter)?;
+                    p.works.push((i, input_work(golden, plan, input, &trace)));
                     trace.class
                 } else {
                     let mut counter = Counter { golden, p: &mut p };
@@ -199,16 +190,6 @@ pub fn evaluate(
     }
     total.works.sort_by_key(|(i, _)| *i);
     Ok(report(golden, count, total, plan))
-}
-
-fn reindex(e: SimError, index: usize) -> SimError {
-    match e {
-        SimError::InputLength { got, expected, .. } => SimError::InputLength { input: index, got, expected },
-        SimError::InputValue { position, value, max, .. } => {
-            SimError::InputValue { input: index, position, value, max }
-        }
-        other => other,
-    }
 }
 
 fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwarePlan>) -> EvalReport {

@@ -50,6 +50,20 @@ pub trait Observer {
     fn spikes(&mut self, layer: usize, t: usize, values: &[i32]);
 }
 
+impl<O: Observer + ?Sized> Observer for &mut O {
+    fn spikes(&mut self, layer: usize, t: usize, values: &[i32]) {
+        (**self).spikes(layer, t, values);
+    }
+}
+
+/// Both observers see every layer's output.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn spikes(&mut self, layer: usize, t: usize, values: &[i32]) {
+        self.0.spikes(layer, t, values);
+        self.1.spikes(layer, t, values);
+    }
+}
+
 /// Records nothing: the fastest way to classify.
 pub struct NoObserver;
 
@@ -172,10 +186,16 @@ impl Golden {
 
     /// Run one input and record every layer's spikes.
     pub fn trace(&self, input: &[u8]) -> Result<Trace, SimError> {
-        let mut obs = TraceObserver { layers: vec![Vec::new(); self.layers.len()] };
+        self.trace_observed(input, 0, &mut NoObserver)
+    }
+
+    /// Run input `index` of a batch, record every layer's spikes and also report them to
+    /// `also` (e.g. a statistics counter), so one forward pass serves both.
+    pub fn trace_observed<O: Observer>(&self, input: &[u8], index: usize, also: &mut O) -> Result<Trace, SimError> {
+        let mut obs = (TraceObserver { layers: vec![Vec::new(); self.layers.len()] }, also);
         let mut scratch = self.scratch();
-        let scores = self.run(input, 0, &mut scratch, &mut obs)?;
-        Ok(Trace { class: argmax(&scores), scores, layers: obs.layers })
+        let scores = self.run(input, index, &mut scratch, &mut obs)?;
+        Ok(Trace { class: argmax(&scores), scores, layers: obs.0.layers })
     }
 
     /// Run one input, reporting spikes to `obs`; returns the scores. `index` names the input

@@ -225,4 +225,7 @@ fn bad_inputs_are_typed_errors() {
     assert!(matches!(golden.trace(&[1, 2, 3]), Err(sim::SimError::InputLength { got: 3, expected: 6, .. })));
     let e = golden.trace(&[1, 2, 3, 4, 5, 200]).unwrap_err();
     assert_eq!(e.to_string(), "input 0: value 200 at position 5 exceeds the network's input maximum 15");
+    // In a batch, the error names the input's position in it.
+    let e = golden.trace_observed(&[1, 2, 3, 4, 5, 200], 7, &mut sim::golden::NoObserver).unwrap_err();
+    assert!(e.to_string().starts_with("input 7: "), "{e}");
 }

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::cycle::{self, InputWork, input_work};
 use crate::error::SimError;
-use crate::golden::{Golden, Trace};
+use crate::golden::{Golden, NoObserver, Trace};
 
 /// One emitted event as the RTL's tap saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,7 +247,7 @@ pub fn cosimulate(
     let traces: Vec<Trace> = inputs
         .par_chunks(size)
         .enumerate()
-        .map(|(i, x)| golden.trace(x).map_err(|e| reindex(e, i)))
+        .map(|(i, x)| golden.trace_observed(x, i, &mut NoObserver))
         .collect::<Result<_, _>>()?;
     let works: Vec<InputWork> =
         traces.iter().zip(inputs.chunks(size)).map(|(t, x)| input_work(golden, plan, x, t)).collect();
@@ -275,13 +275,4 @@ pub fn cosimulate(
     }
     let lane_utilization = cycle::lane_utilization(plan, works.iter());
     Ok(CosimOutcome { report, vcd, build_seconds, sim_seconds, golden_seconds, lane_utilization })
-}
-
-fn reindex(e: SimError, index: usize) -> SimError {
-    match e {
-        SimError::InputValue { position, value, max, .. } => {
-            SimError::InputValue { input: index, position, value, max }
-        }
-        other => other,
-    }
 }
