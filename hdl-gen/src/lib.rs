@@ -41,6 +41,14 @@ pub const LIBRARY: [(&str, &str); 5] = [
     ("sf_layer.v", include_str!("../rtl/sf_layer.v")),
 ];
 
+/// The simulation-only library of the Verilog testbench (`<model>_tb`), copied into every
+/// generated directory next to [`LIBRARY`] but never part of the synthesizable sources.
+pub const TESTBENCH_LIBRARY: [(&str, &str); 3] = [
+    ("sf_tb_clock.v", include_str!("../rtl/sim/sf_tb_clock.v")),
+    ("sf_tb_source.v", include_str!("../rtl/sim/sf_tb_source.v")),
+    ("sf_tb_tap.v", include_str!("../rtl/sim/sf_tb_tap.v")),
+];
+
 /// Name of the manifest file in a generated directory.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -127,6 +135,20 @@ pub struct Manifest {
     pub timing: String,
     /// Every file of the design (relative names).
     pub files: Vec<String>,
+    /// The simulation-only Verilog testbench around the core.
+    pub testbench: TestbenchManifest,
+}
+
+/// The Verilog testbench in the manifest: what an event-driven simulator compiles on top
+/// of the design's sources.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TestbenchManifest {
+    /// Testbench top module (`<model>_tb`).
+    pub top: String,
+    /// Its own files (the design's sources come on top), sorted.
+    pub files: Vec<String>,
+    /// How to run it, for people.
+    pub usage: String,
 }
 
 /// A generated design: file name -> content, plus what it contains.
@@ -146,7 +168,10 @@ impl Design {
     /// The Verilog files (library first, then generated), for tools.
     pub fn verilog_files(&self) -> Vec<String> {
         let mut v: Vec<String> = LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
-        v.extend(self.files.keys().filter(|f| f.ends_with(".v") && !f.starts_with("sf_")).cloned());
+        let bench = &self.manifest.testbench.files;
+        v.extend(
+            self.files.keys().filter(|f| f.ends_with(".v") && !f.starts_with("sf_") && !bench.contains(f)).cloned(),
+        );
         v
     }
 }
@@ -166,6 +191,17 @@ pub struct DesignInfo {
     pub lanes: Vec<u32>,
     /// Membrane width of the last layer (the score width).
     pub score_bits: u64,
+    /// The Verilog testbench, if the generator that wrote the directory made one.
+    pub testbench: Option<TestbenchInfo>,
+}
+
+/// The Verilog testbench of a generated directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestbenchInfo {
+    /// Top module.
+    pub top: String,
+    /// Its files, on top of [`DesignInfo::sources`].
+    pub sources: Vec<String>,
 }
 
 impl DesignInfo {
@@ -190,7 +226,16 @@ impl DesignInfo {
             f.sort();
             f
         };
-        let (sources, includes) = (files(".v"), files(".vh"));
+        let testbench = v["testbench"]["top"].as_str().map(|top| TestbenchInfo {
+            top: top.to_string(),
+            sources: v["testbench"]["files"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|f| f.as_str()).map(String::from).collect())
+                .unwrap_or_default(),
+        });
+        let in_testbench = |f: &String| testbench.as_ref().is_some_and(|tb| tb.sources.contains(f));
+        let sources: Vec<String> = files(".v").into_iter().filter(|f| !in_testbench(f)).collect();
+        let includes = files(".vh");
         Ok(DesignInfo {
             top,
             sources,
@@ -198,6 +243,7 @@ impl DesignInfo {
             timesteps: v["timesteps"].as_u64().unwrap_or(1),
             lanes,
             score_bits: layers[layers.len() - 1]["plan"]["membrane_bits"].as_u64().unwrap_or(32),
+            testbench,
         })
     }
 }
@@ -227,6 +273,14 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     }
     let core = core_module(net, &top, &layers);
     files.insert(format!("{}.v", core.name), core.to_string());
+    let bench = testbench_module(net, &core, &layers);
+    let mut bench_files: Vec<String> = TESTBENCH_LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
+    for (name, text) in TESTBENCH_LIBRARY {
+        files.insert(name.to_string(), text.to_string());
+    }
+    bench_files.push(format!("{}.v", bench.name));
+    bench_files.sort();
+    files.insert(format!("{}.v", bench.name), bench.to_string());
     let mut names: Vec<String> = files.keys().cloned().collect();
     names.push(MANIFEST.to_string());
     names.sort();
@@ -253,6 +307,13 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
                  own previous item done, input item committed, output slot released (ARCHITECTURE.md)"
             .into(),
         files: names,
+        testbench: TestbenchManifest {
+            top: bench.name.clone(),
+            files: bench_files,
+            usage: "iverilog -g2005 -s <top> -o sim.vvp <design sources> <testbench files>; \
+                    vvp sim.vvp +inputs=FILE +items=N [+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]"
+                .into(),
+        },
     };
     files.insert(MANIFEST.to_string(), serde_json::to_string_pretty(&manifest).expect("plain data") + "\n");
     Ok(Design { top: core.name, layers, files, manifest })
@@ -491,6 +552,96 @@ fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
             connections,
         }));
         m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    }
+    m
+}
+
+/// The simulation-only testbench `<model>_tb`: clock and records (`sf_tb_clock`), the input
+/// stream (`sf_tb_source`), the core, and one recorder per layer (`sf_tb_tap`). It writes
+/// the records the Verilator harness prints, so both simulators are checked by the same code.
+fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> Module {
+    let name = format!("{}_tb", core.name.trim_end_matches("_core"));
+    let mut m = Module::new(&name, &format!("Simulation-only testbench of `{}` (Icarus Verilog).", core.name));
+    m.doc.push("Plusargs: +inputs=FILE (one hex value per line) +items=N (inputs x timesteps)".into());
+    m.doc.push("[+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]; records as in sf_tb_clock.v.".into());
+    let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
+    m.items.push(wire("clk", 1));
+    m.items.push(wire("rst", 1));
+    m.items.push(wire("cycle", 64));
+    m.items.push(wire("fd", 32));
+    let ports: Vec<(String, u32)> = core.ports.iter().map(|p| (p.name.clone(), p.width)).collect();
+    for (port, width) in ports.iter().filter(|(p, _)| p != "clk" && p != "rst") {
+        m.items.push(wire(port, *width));
+    }
+    let ident = Expr::ident;
+    let last = layers.len() - 1;
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_tb_clock".into(),
+        name: "u_clock".into(),
+        params: Vec::new(),
+        connections: vec![
+            ("clk".into(), ident("clk")),
+            ("rst".into(), ident("rst")),
+            ("cycle".into(), ident("cycle")),
+            ("fd".into(), ident("fd")),
+            ("encoder_start".into(), ident("encoder_start")),
+            ("last_done".into(), ident(&format!("l{last}_item_done"))),
+        ],
+    }));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_tb_source".into(),
+        name: "u_source".into(),
+        params: vec![Param::int(
+            "VALUE_BITS",
+            value_bits(net.input.max_value as u64) as i64,
+            "bits of one input value",
+        )],
+        connections: ["clk", "rst", "in_valid", "in_ready", "in_value"]
+            .iter()
+            .map(|p| (p.to_string(), ident(p)))
+            .collect(),
+    }));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: core.name.clone(),
+        name: "u_core".into(),
+        params: Vec::new(),
+        connections: ports.iter().map(|(p, _)| (p.clone(), ident(p))).collect(),
+    }));
+    let t_bits = layer::index_bits(net.timesteps as u64);
+    let readout = matches!(net.layers[last].neuron.kind, model::NeuronKind::Readout);
+    for l in layers {
+        let i = l.index;
+        let has_score = i == last && readout;
+        let tap = |s: &str| ident(&format!("l{i}_{s}"));
+        m.items.push(Item::Blank);
+        m.items.push(Item::Instance(Instance {
+            module: "sf_tb_tap".into(),
+            name: format!("u_tap{i}"),
+            params: vec![
+                Param::int("LAYER", i as i64, &l.name),
+                Param::int("NEURON_BITS", l.neuron_bits as i64, ""),
+                Param::int("SEL_BITS", l.sel_bits as i64, ""),
+                Param::int("T_BITS", t_bits as i64, ""),
+                Param::int("SCORE_BITS", if i == last { l.plan.membrane_bits as i64 } else { 1 }, ""),
+                Param::int("HAS_SCORE", i64::from(has_score), if has_score { "readout scores" } else { "" }),
+            ],
+            connections: vec![
+                ("clk".into(), ident("clk")),
+                ("rst".into(), ident("rst")),
+                ("cycle".into(), ident("cycle")),
+                ("fd".into(), ident("fd")),
+                ("emit_valid".into(), tap("emit_valid")),
+                ("emit_neuron".into(), tap("emit_neuron")),
+                ("emit_sel".into(), tap("emit_sel")),
+                ("emit_neg".into(), tap("emit_neg")),
+                ("score_value".into(), if i == last { ident("score_value") } else { Expr::constant(1, 0) }),
+                ("item_done".into(), tap("item_done")),
+                ("item_t".into(), tap("item_t")),
+            ],
+        }));
     }
     m
 }

@@ -237,13 +237,18 @@ impl fmt::Display for Module {
                 writeln!(out, "//   {:<nw$}  {dir}  {:>3}  {}", p.name, p.width, p.doc).ok();
             }
         }
-        writeln!(out, "module {} (", self.name).ok();
-        for (i, p) in self.ports.iter().enumerate() {
-            let dir = if p.dir == Dir::Input { "input " } else { "output" };
-            let sep = if i + 1 == self.ports.len() { "" } else { "," };
-            writeln!(out, "    {dir} wire {}{}{sep}", range(p.width), p.name).ok();
+        if self.ports.is_empty() {
+            // A testbench top has no ports.
+            writeln!(out, "module {};", self.name).ok();
+        } else {
+            writeln!(out, "module {} (", self.name).ok();
+            for (i, p) in self.ports.iter().enumerate() {
+                let dir = if p.dir == Dir::Input { "input " } else { "output" };
+                let sep = if i + 1 == self.ports.len() { "" } else { "," };
+                writeln!(out, "    {dir} wire {}{}{sep}", range(p.width), p.name).ok();
+            }
+            out.push_str(");\n");
         }
-        out.push_str(");\n");
         for item in &self.items {
             match item {
                 Item::Blank => out.push('\n'),

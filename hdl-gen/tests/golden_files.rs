@@ -24,6 +24,11 @@ fn core() {
 }
 
 #[test]
+fn verilog_testbench() {
+    insta::assert_snapshot!("tiny_tb.v", design().files["tiny_tb.v"]);
+}
+
+#[test]
 fn memories_and_manifest() {
     let d = design();
     insta::assert_snapshot!("l0_hidden_weights.mem", d.files["l0_hidden_weights.mem"]);
@@ -39,9 +44,11 @@ fn output_is_deterministic_and_has_no_paths() {
         assert!(!text.contains("/tmp") && !text.contains("/home") && !text.contains("/root"), "{name} has a path");
     }
     // The library is shipped verbatim.
-    for (name, text) in hdl_gen::LIBRARY {
-        assert_eq!(&a.files[name], text);
+    for (name, text) in hdl_gen::LIBRARY.iter().chain(&hdl_gen::TESTBENCH_LIBRARY) {
+        assert_eq!(&a.files[*name], text);
     }
+    // Synthesis never sees the testbench.
+    assert!(a.verilog_files().iter().all(|f| !f.contains("_tb")), "{:?}", a.verilog_files());
 }
 
 #[test]

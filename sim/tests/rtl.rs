@@ -10,17 +10,25 @@ use model::examples::{fuzz_network, tiny_network};
 use rayon::prelude::*;
 use sim::Golden;
 use sim::cosim::fuzz::{fuzz_case, random_inputs};
-use sim::cosim::{CosimOptions, MismatchKind, cosimulate, find_verilator, lint};
+use sim::cosim::{CosimOptions, MismatchKind, SimulatorKind, cosimulate, find_icarus, find_verilator, lint};
 
-fn verilator_available() -> bool {
-    match find_verilator() {
+fn available(found: Result<impl Sized, sim::SimError>) -> bool {
+    match found {
         Ok(_) => true,
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI requires Verilator: {e}"),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI requires it: {e}"),
         Err(e) => {
             eprintln!("SKIP: {e}");
             false
         }
     }
+}
+
+fn verilator_available() -> bool {
+    available(find_verilator())
+}
+
+fn icarus_available() -> bool {
+    available(find_icarus())
 }
 
 fn work_dir(name: &str) -> PathBuf {
@@ -76,7 +84,7 @@ fn random_networks_cosimulate_exactly() {
     let work = work_dir("fuzz");
     let failures: Vec<String> = (seed..seed + networks)
         .into_par_iter()
-        .filter_map(|s| match fuzz_case(s, 24, &work, &cache()) {
+        .filter_map(|s| match fuzz_case(s, 24, SimulatorKind::Verilator, &work, &cache()) {
             Ok(c) => c.mismatch.map(|m| format!("seed {s}: {} lanes {:?}: {m}", c.network, c.lanes)),
             Err(e) => Some(format!("seed {s}: {e}")),
         })
@@ -103,17 +111,18 @@ fn edit(path: &Path, from: &str, to: &str) {
 }
 
 /// Co-simulate a (possibly corrupted) tiny design on 60 seeded random inputs.
-fn run_tiny(m: &Mutant, vcd: bool) -> sim::cosim::CosimOutcome {
+fn run_tiny(m: &Mutant, vcd: bool, simulator: SimulatorKind) -> sim::cosim::CosimOutcome {
     let net = tiny_network();
     let golden = Golden::new(&net).unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
     let inputs = random_inputs(&net, 60, &mut rng);
-    let options = CosimOptions { cache: cache(), vcd_dir: vcd.then(|| m.dir.join("vcd")), progress: &|_| {} };
+    let options =
+        CosimOptions { simulator, cache: cache(), vcd_dir: vcd.then(|| m.dir.join("vcd")), progress: &|_| {} };
     cosimulate(&golden, &m.plan, &m.dir, &inputs, &options).unwrap()
 }
 
 fn first_mismatch(m: &Mutant) -> (sim::cosim::Mismatch, Option<PathBuf>) {
-    let outcome = run_tiny(m, true);
+    let outcome = run_tiny(m, true, SimulatorKind::Verilator);
     (outcome.report.first.expect("the corrupted design must mismatch"), outcome.vcd)
 }
 
@@ -122,7 +131,7 @@ fn unmodified_tiny_design_matches() {
     if !verilator_available() {
         return;
     }
-    let outcome = run_tiny(&tiny_mutant("clean"), false);
+    let outcome = run_tiny(&tiny_mutant("clean"), false, SimulatorKind::Verilator);
     assert_eq!(outcome.report.first, None);
     assert_eq!(outcome.report.rtl_cycles, outcome.report.model_cycles);
 }
@@ -173,4 +182,39 @@ fn mutation_wrong_reset_rule_is_caught_at_the_second_timestep() {
     // Reset only acts on the next timestep, so timestep 0 still matches.
     assert_eq!((mismatch.layer, mismatch.timestep), (0, 1), "{mismatch}");
     assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
+}
+
+/// The generated Verilog testbench in Icarus Verilog, an event-driven four-state simulator
+/// independent of Verilator: random networks match the golden and cycle models exactly, and
+/// a corrupted weight is reported at the same place as under Verilator, with a waveform.
+#[test]
+fn icarus_runs_the_verilog_testbench_exactly() {
+    if !icarus_available() || !verilator_available() {
+        return;
+    }
+    let seed = 900;
+    println!("co-simulating 8 random networks from seed {seed} in Icarus Verilog");
+    let work = work_dir("icarus-fuzz");
+    let failures: Vec<String> = (seed..seed + 8)
+        .into_par_iter()
+        .filter_map(|s| match fuzz_case(s, 4, SimulatorKind::Icarus, &work, &cache()) {
+            Ok(c) => c.mismatch.map(|m| format!("seed {s}: {} lanes {:?}: {m}", c.network, c.lanes)),
+            Err(e) => Some(format!("seed {s}: {e}")),
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} failing networks:\n{}", failures.len(), failures.join("\n"));
+    let _ = std::fs::remove_dir_all(&work);
+
+    let clean = run_tiny(&tiny_mutant("icarus-clean"), false, SimulatorKind::Icarus);
+    assert_eq!(clean.simulator, SimulatorKind::Icarus);
+    assert_eq!((clean.report.first.as_ref(), clean.report.rtl_cycles), (None, clean.report.model_cycles));
+
+    let m = tiny_mutant("icarus-weight");
+    edit(&m.dir.join("tiny_l1_out.v"), ".IN_AMPS(4'h9)", ".IN_AMPS(4'hd)");
+    let outcome = run_tiny(&m, true, SimulatorKind::Icarus);
+    let mismatch = outcome.report.first.expect("the corrupted design must mismatch");
+    let (verilator_mismatch, _) = first_mismatch(&m);
+    assert_eq!(mismatch, verilator_mismatch, "both simulators name the same first mismatch");
+    let vcd = outcome.vcd.expect("a waveform of the failing input");
+    assert!(std::fs::metadata(&vcd).unwrap().len() > 1000, "{} is (nearly) empty", vcd.display());
 }

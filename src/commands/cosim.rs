@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use model::HardwarePlan;
 use rand::{Rng, SeedableRng};
 use sim::Golden;
-use sim::cosim::{CosimOptions, cosimulate, default_cache_dir};
+use sim::cosim::{CosimOptions, SimulatorKind, cosimulate, default_cache_dir};
 
 use crate::table::{Table, num};
 
@@ -31,9 +31,30 @@ pub struct Args {
     /// Where to write the VCD of the first mismatching input
     #[arg(long, default_value = "cosim-vcd")]
     vcd: PathBuf,
+    /// Simulator: verilator (fast) or icarus (the event-driven reference; thousands of cycles/s)
+    #[arg(long, value_enum, default_value_t = Simulator::Verilator)]
+    simulator: Simulator,
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
+}
+
+/// The simulator that runs the RTL.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Simulator {
+    /// Verilator with the C++ harness
+    Verilator,
+    /// Icarus Verilog with the generated Verilog testbench
+    Icarus,
+}
+
+impl From<Simulator> for SimulatorKind {
+    fn from(s: Simulator) -> SimulatorKind {
+        match s {
+            Simulator::Verilator => SimulatorKind::Verilator,
+            Simulator::Icarus => SimulatorKind::Icarus,
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -72,9 +93,14 @@ pub fn run(args: Args) -> Result<()> {
             .expect("static template")
             .progress_chars("=> "),
     );
-    bar.set_message("Verilator co-simulation");
-    let options =
-        CosimOptions { cache: default_cache_dir(), vcd_dir: Some(args.vcd.clone()), progress: &|k| bar.inc(k as u64) };
+    let simulator = SimulatorKind::from(args.simulator);
+    bar.set_message(format!("{} co-simulation", simulator.name()));
+    let options = CosimOptions {
+        simulator,
+        cache: default_cache_dir(),
+        vcd_dir: Some(args.vcd.clone()),
+        progress: &|k| bar.inc(k as u64),
+    };
     let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).context("co-simulation failed")?;
     bar.finish_and_clear();
     if args.rtl.is_none() {
@@ -85,7 +111,13 @@ pub fn run(args: Args) -> Result<()> {
         super::print_json(&outcome)?;
     } else {
         let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64;
-        println!("co-simulated {} on {source}: {} inputs, {} mismatching", net.name, r.inputs, r.mismatched_inputs);
+        println!(
+            "co-simulated {} on {source} in {}: {} inputs, {} mismatching",
+            net.name,
+            simulator.name(),
+            r.inputs,
+            r.mismatched_inputs
+        );
         let mut t = Table::new(&["cycles per input", "mean", "min", "max"]);
         for (name, v) in [("RTL", &r.rtl_latency), ("cycle model", &r.model_latency)] {
             t.row(vec![

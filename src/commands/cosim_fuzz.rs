@@ -17,6 +17,9 @@ pub struct Args {
     /// Random inputs per network
     #[arg(long, default_value_t = 24)]
     inputs: usize,
+    /// Simulator
+    #[arg(long, value_enum, default_value_t = super::cosim::Simulator::Verilator)]
+    simulator: super::cosim::Simulator,
     /// Print JSON instead of a table
     #[arg(long)]
     json: bool,
@@ -36,7 +39,8 @@ pub fn run(args: Args) -> Result<()> {
         .into_par_iter()
         .map(|i| {
             let seed = args.seed + i;
-            let r = fuzz_case(seed, args.inputs, &work, &cache).map_err(|e| format!("seed {seed}: {e}"));
+            let r = fuzz_case(seed, args.inputs, args.simulator.into(), &work, &cache)
+                .map_err(|e| format!("seed {seed}: {e}"));
             bar.inc(1);
             r
         })

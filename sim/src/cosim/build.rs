@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::SimError;
 
-use super::Simulator;
+use super::{Simulator, SimulatorKind};
 
 const HARNESS: &str = include_str!("harness.cpp");
 
@@ -36,6 +36,26 @@ fn fnv1a(hash: &mut u64, bytes: &[u8]) {
         *hash ^= b as u64;
         *hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
+}
+
+/// Cache key of a build: the tool's version and flags (`extra`), then every file's name
+/// and content, so any edit to the RTL (also by hand, `--rtl`) rebuilds.
+pub(super) fn content_hash<'a>(
+    design_dir: &Path,
+    files: impl IntoIterator<Item = &'a String>,
+    extra: &[&[u8]],
+) -> Result<u64, SimError> {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for e in extra {
+        fnv1a(&mut hash, e);
+    }
+    for s in files {
+        let path = design_dir.join(s);
+        let text = std::fs::read(&path).map_err(|e| SimError::Cosim(format!("{}: {e}", path.display())))?;
+        fnv1a(&mut hash, s.as_bytes());
+        fnv1a(&mut hash, &text);
+    }
+    Ok(hash)
 }
 
 pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
@@ -81,30 +101,14 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         }
         f
     };
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    fnv1a(&mut hash, verilator.version.as_bytes());
-    fnv1a(&mut hash, HARNESS.as_bytes());
-    fnv1a(&mut hash, taps.as_bytes());
-    fnv1a(&mut hash, flags.join(" ").as_bytes());
-    for s in sources.iter().chain(&info.includes) {
-        let text = std::fs::read(design_dir.join(s))
-            .map_err(|e| SimError::Cosim(format!("{}: {e}", design_dir.join(s).display())))?;
-        fnv1a(&mut hash, s.as_bytes());
-        fnv1a(&mut hash, &text);
-    }
-    let final_dir = cache.join(format!("{top}-{hash:016x}{}", if trace { "-trace" } else { "" }));
-    if !final_dir.join("obj/Vsim").exists() {
-        // Build in a private directory and rename it into place, so concurrent builds of the
-        // same design never see each other's half-written files.
-        static BUILDS: AtomicUsize = AtomicUsize::new(0);
-        let n = BUILDS.fetch_add(1, Ordering::Relaxed);
-        let dir = cache.join(format!(".build-{}-{n}-{hash:016x}", std::process::id()));
-        let binary = dir.join("obj/Vsim");
+    let flag_text = flags.join(" ");
+    let extra = [verilator.version.as_bytes(), HARNESS.as_bytes(), taps.as_bytes(), flag_text.as_bytes()];
+    let hash = content_hash(design_dir, sources.iter().chain(&info.includes), &extra)?;
+    let name = format!("{top}-{hash:016x}{}", if trace { "-trace" } else { "" });
+    let final_dir = cached_build(cache, &name, "obj/Vsim", |dir| {
         let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-        std::fs::write(dir.join("harness.cpp"), HARNESS).map_err(|e| io(&dir, e))?;
-        std::fs::write(dir.join("taps.h"), &taps).map_err(|e| io(&dir, e))?;
+        std::fs::write(dir.join("harness.cpp"), HARNESS).map_err(|e| io(dir, e))?;
+        std::fs::write(dir.join("taps.h"), &taps).map_err(|e| io(dir, e))?;
         for s in sources.iter().chain(&info.includes) {
             std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
         }
@@ -115,30 +119,65 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
             command.args(["-MAKEFLAGS", "OBJCACHE=ccache"]);
         }
         let output = command
-            .current_dir(&dir)
+            .current_dir(dir)
             .args(&flags)
             .args(["--top-module", top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
             .arg("harness.cpp")
             .args(sources)
             .output()
             .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
-        if !output.status.success() || !binary.exists() {
-            let log = dir.join("build.log");
-            let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&output.stderr));
-            let _ = std::fs::write(&log, &text);
-            let first_error =
-                text.lines().find(|l| l.contains("%Error") || l.contains("error:")).unwrap_or("").trim().to_string();
-            return Err(SimError::Cosim(format!(
-                "verilator could not build {top} ({first_error}); full log in {}",
-                log.display()
-            )));
-        }
-        if std::fs::rename(&dir, &final_dir).is_err() {
-            // Another build of the same content won the race; use it.
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-    }
+        check_build("verilator", top, dir, &output, dir.join("obj/Vsim").exists())
+    })?;
     let binary = final_dir.join("obj/Vsim");
-    Ok(Simulator { binary, design_dir: design_dir.to_path_buf(), layers })
+    Ok(Simulator { kind: SimulatorKind::Verilator, binary, design_dir: design_dir.to_path_buf(), layers, timesteps })
+}
+
+/// Build into `cache/name` once: in a private directory renamed into place, so concurrent
+/// builds of the same content never see each other's half-written files. `product` (a
+/// path inside the directory) marks a finished build.
+pub(super) fn cached_build(
+    cache: &Path,
+    name: &str,
+    product: &str,
+    make: impl FnOnce(&Path) -> Result<(), SimError>,
+) -> Result<PathBuf, SimError> {
+    let final_dir = cache.join(name);
+    if final_dir.join(product).exists() {
+        return Ok(final_dir);
+    }
+    static BUILDS: AtomicUsize = AtomicUsize::new(0);
+    let n = BUILDS.fetch_add(1, Ordering::Relaxed);
+    let dir = cache.join(format!(".build-{}-{n}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| SimError::Cosim(format!("{}: {e}", dir.display())))?;
+    make(&dir)?;
+    if std::fs::rename(&dir, &final_dir).is_err() {
+        // Another build of the same content won the race; use it.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(final_dir)
+}
+
+/// A failed build keeps its log in the build directory and names its first error.
+pub(super) fn check_build(
+    tool: &str,
+    top: &str,
+    dir: &Path,
+    output: &std::process::Output,
+    built: bool,
+) -> Result<(), SimError> {
+    if output.status.success() && built {
+        return Ok(());
+    }
+    let log = dir.join("build.log");
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    let _ = std::fs::write(&log, &text);
+    let first_error = text
+        .lines()
+        .find(|l| l.contains("%Error") || l.contains("error:") || l.contains("error"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Err(SimError::Cosim(format!("{tool} could not build {top} ({first_error}); full log in {}", log.display())))
 }

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::{CosimOptions, cosimulate};
+use super::{CosimOptions, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -60,7 +60,13 @@ pub fn random_inputs(net: &model::Network, count: usize, rng: &mut ChaCha8Rng) -
 
 /// Generate, build and co-simulate the network of `seed` on `inputs` random inputs, in
 /// `work_dir/<seed>`. Returns the case; a mismatch is data, not an error.
-pub fn fuzz_case(seed: u64, inputs: usize, work_dir: &Path, cache: &Path) -> Result<FuzzCase, SimError> {
+pub fn fuzz_case(
+    seed: u64,
+    inputs: usize,
+    simulator: SimulatorKind,
+    work_dir: &Path,
+    cache: &Path,
+) -> Result<FuzzCase, SimError> {
     let net = fuzz_network(seed);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
     let lanes: Vec<u32> = net.layers.iter().map(|l| rng.random_range(1..=l.outputs() as u32)).collect();
@@ -70,7 +76,8 @@ pub fn fuzz_case(seed: u64, inputs: usize, work_dir: &Path, cache: &Path) -> Res
     hdl_gen::write_dir(&design, &dir, true).map_err(|e| SimError::Cosim(format!("seed {seed}: {e}")))?;
     let golden = Golden::new(&net)?;
     let values = random_inputs(&net, inputs, &mut rng);
-    let options = CosimOptions { cache: cache.to_path_buf(), vcd_dir: Some(dir.join("vcd")), progress: &|_| {} };
+    let options =
+        CosimOptions { simulator, cache: cache.to_path_buf(), vcd_dir: Some(dir.join("vcd")), progress: &|_| {} };
     let outcome = cosimulate(&golden, &plan, &dir, &values, &options)?;
     let mismatch = outcome.report.first.as_ref().map(|m| {
         let vcd = outcome.vcd.as_ref().map(|p| format!(" (waveform {})", p.display())).unwrap_or_default();

@@ -14,6 +14,8 @@
 mod build;
 mod compare;
 pub mod fuzz;
+mod icarus;
+mod records;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -26,11 +28,13 @@ use rayon::prelude::*;
 pub use build::{Verilator, find_verilator};
 pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
 pub use hdl_gen::DesignInfo;
+pub use icarus::find_icarus;
 use serde::Serialize;
 
 use crate::cycle::{self, InputWork, input_work};
 use crate::error::SimError;
 use crate::golden::{Golden, NoObserver, Trace};
+use records::RecordParser;
 
 /// One emitted event as the RTL's tap saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,22 +73,51 @@ pub struct RtlRun {
     pub timed_out: bool,
 }
 
+/// Which simulator runs the RTL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimulatorKind {
+    /// Verilator with the C++ harness: fast, the default.
+    #[default]
+    Verilator,
+    /// Icarus Verilog with the generated Verilog testbench: the event-driven reference.
+    Icarus,
+}
+
+impl SimulatorKind {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimulatorKind::Verilator => "verilator",
+            SimulatorKind::Icarus => "icarus",
+        }
+    }
+}
+
 /// A compiled simulation of one design.
 #[derive(Clone, Debug)]
 pub struct Simulator {
-    /// The harness binary.
+    /// The simulator that runs it.
+    pub kind: SimulatorKind,
+    /// The harness binary (Verilator) or compiled testbench (Icarus `.vvp`).
     pub binary: PathBuf,
     /// The generated design directory (memory files are read from it at run time).
     pub design_dir: PathBuf,
     /// Layers in the design.
     pub layers: usize,
+    /// Timesteps per input.
+    pub timesteps: u64,
 }
 
 impl Simulator {
     /// Compile (or reuse from `cache`) the design in `design_dir`, whose manifest names the
-    /// top and files. `trace` builds the VCD-capable variant.
-    pub fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
-        build::build(design_dir, cache, trace)
+    /// top and files, for `kind`. `trace` builds Verilator's VCD-capable variant (the Icarus
+    /// testbench can always dump one).
+    pub fn build(kind: SimulatorKind, design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
+        match kind {
+            SimulatorKind::Verilator => build::build(design_dir, cache, trace),
+            SimulatorKind::Icarus => icarus::build(design_dir, cache),
+        }
     }
 
     /// Run `count` inputs of `size` values back to back. `vcd` = (file, first, last cycle).
@@ -95,6 +128,20 @@ impl Simulator {
         limit: u64,
         vcd: Option<(&Path, u64, u64)>,
         mut progress: impl FnMut(usize),
+    ) -> Result<RtlRun, SimError> {
+        match self.kind {
+            SimulatorKind::Verilator => self.run_harness(inputs, size, limit, vcd, &mut progress),
+            SimulatorKind::Icarus => icarus::run(self, inputs, size, limit, vcd, &mut progress),
+        }
+    }
+
+    fn run_harness(
+        &self,
+        inputs: &[u8],
+        size: usize,
+        limit: u64,
+        vcd: Option<(&Path, u64, u64)>,
+        progress: &mut impl FnMut(usize),
     ) -> Result<RtlRun, SimError> {
         let count = inputs.len() / size.max(1);
         let mut cmd = Command::new(&self.binary);
@@ -124,40 +171,10 @@ impl Simulator {
             text
         });
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        let mut run = RtlRun { layers: vec![Vec::new(); self.layers], ..RtlRun::default() };
-        let mut pending: Vec<Vec<RtlEvent>> = vec![Vec::new(); self.layers];
-        let bad = |line: &str| SimError::Cosim(format!("unexpected harness output {line:?}"));
+        let mut parser = RecordParser::new(self.layers);
         for line in stdout.lines() {
             let line = line.map_err(|e| SimError::Cosim(format!("reading the harness: {e}")))?;
-            let mut f = line.split(' ');
-            let tag = f.next().unwrap_or("");
-            let mut num =
-                || -> Result<i64, SimError> { f.next().and_then(|v| v.parse().ok()).ok_or_else(|| bad(&line)) };
-            match tag {
-                "S" => {
-                    run.starts.push(num()? as u64);
-                }
-                "E" => {
-                    let layer = num()? as usize;
-                    let event = RtlEvent { neuron: num()? as u32, sel: num()? as u32, neg: num()? != 0, score: num()? };
-                    pending.get_mut(layer).ok_or_else(|| bad(&line))?.push(event);
-                }
-                "D" => {
-                    let layer = num()? as usize;
-                    let t = num()? as u32;
-                    let done = num()? as u64;
-                    let events = std::mem::take(pending.get_mut(layer).ok_or_else(|| bad(&line))?);
-                    run.layers[layer].push(RtlItem { events, t, done });
-                    if layer + 1 == self.layers {
-                        progress(1);
-                    }
-                }
-                "X" | "T" => {
-                    run.cycles = num()? as u64;
-                    run.timed_out = tag == "T";
-                }
-                _ => return Err(bad(&line)),
-            }
+            parser.line(&line, progress)?;
         }
         let status = child.wait().map_err(|e| SimError::Cosim(format!("waiting for the harness: {e}")))?;
         let _ = writer.join();
@@ -165,27 +182,37 @@ impl Simulator {
         if !status.success() {
             return Err(SimError::Cosim(format!("the simulation exited with {status}: {}", err.trim())));
         }
-        Ok(run)
+        parser.finish()
     }
 }
 
 /// `verilator --lint-only -Wall` over a generated directory (every `.v` its manifest
-/// lists). Returns the warnings as an error if there are any.
+/// lists), then over its Verilog testbench (with `--timing`, which its clock needs).
+/// Returns the warnings as an error if there are any.
 pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     let verilator = find_verilator()?;
     let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
-    let output = Command::new(&verilator.path)
-        .current_dir(design_dir)
-        .args(["--lint-only", "-Wall", "--top-module", &info.top])
-        .args(&info.sources)
-        .output()
-        .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
-    let text = String::from_utf8_lossy(&output.stderr).into_owned();
-    if output.status.success() && !text.contains("%Warning") && !text.contains("%Error") {
-        Ok(())
-    } else {
-        Err(SimError::Cosim(format!("verilator --lint-only -Wall on {}:\n{text}", design_dir.display())))
+    let mut runs = vec![(info.top.clone(), info.sources.clone(), None)];
+    if let Some(tb) = &info.testbench {
+        runs.push((tb.top.clone(), info.sources.iter().chain(&tb.sources).cloned().collect(), Some("--timing")));
     }
+    for (top, files, extra) in runs {
+        let output = Command::new(&verilator.path)
+            .current_dir(design_dir)
+            .args(["--lint-only", "-Wall", "--top-module", &top])
+            .args(extra)
+            .args(&files)
+            .output()
+            .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
+        let text = String::from_utf8_lossy(&output.stderr).into_owned();
+        if !output.status.success() || text.contains("%Warning") || text.contains("%Error") {
+            return Err(SimError::Cosim(format!(
+                "verilator --lint-only -Wall on {} (top {top}):\n{text}",
+                design_dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Where compiled simulations are cached: `$SPIKEFORGE_CACHE_DIR`, else
@@ -202,6 +229,8 @@ pub fn default_cache_dir() -> PathBuf {
 
 /// Options of [`cosimulate`].
 pub struct CosimOptions<'a> {
+    /// The simulator.
+    pub simulator: SimulatorKind,
     /// Build cache.
     pub cache: PathBuf,
     /// Where to write the VCD of the first mismatching input (`None`: do not write one).
@@ -213,6 +242,8 @@ pub struct CosimOptions<'a> {
 /// What [`cosimulate`] found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CosimOutcome {
+    /// The simulator that ran the RTL.
+    pub simulator: SimulatorKind,
     /// The comparison.
     pub report: CosimReport,
     /// The VCD written for the first mismatch, if any.
@@ -240,7 +271,7 @@ pub fn cosimulate(
     let net = golden.network();
     let size = net.input.size();
     let started = Instant::now();
-    let sim = Simulator::build(design_dir, &options.cache, false)?;
+    let sim = Simulator::build(options.simulator, design_dir, &options.cache, false)?;
     let build_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -269,10 +300,18 @@ pub fn cosimulate(
         let last = schedule.inputs[n].done.max(rtl_done) + 2;
         std::fs::create_dir_all(dir).map_err(|e| SimError::Cosim(format!("{}: {e}", dir.display())))?;
         let path = dir.join(format!("input{n}.vcd"));
-        let traced = Simulator::build(design_dir, &options.cache, true)?;
+        let traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
         traced.run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})?;
         vcd = Some(path);
     }
     let lane_utilization = cycle::lane_utilization(plan, works.iter());
-    Ok(CosimOutcome { report, vcd, build_seconds, sim_seconds, golden_seconds, lane_utilization })
+    Ok(CosimOutcome {
+        simulator: options.simulator,
+        report,
+        vcd,
+        build_seconds,
+        sim_seconds,
+        golden_seconds,
+        lane_utilization,
+    })
 }

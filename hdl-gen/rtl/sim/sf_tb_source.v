@@ -1,0 +1,58 @@
+// sf_tb_source: simulation only. Streams the input values from a text file into the core,
+// one value per accepted cycle, back to back, as the Verilator harness does.
+//
+// Plusargs
+//   +inputs=FILE    one hexadecimal value per line (all inputs concatenated)
+//
+// Ports
+//   clk        in   1            clock
+//   rst        in   1            synchronous reset (no value is offered during reset)
+//   in_valid   out  1            in_value holds the next value
+//   in_ready   in   1            the core takes in_value this cycle
+//   in_value   out  VALUE_BITS   the next value
+module sf_tb_source #(
+    parameter VALUE_BITS = 8
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+    output wire                  in_valid,
+    input  wire                  in_ready,
+    output reg  [VALUE_BITS-1:0] in_value
+);
+    reg [8*1024-1:0] path;
+    integer          fd;
+    integer          found;
+    reg [VALUE_BITS-1:0] value;
+    reg              have_value;
+
+    initial begin
+        have_value = 1'b0;
+        in_value   = {VALUE_BITS{1'b0}};
+        if (!$value$plusargs("inputs=%s", path)) begin
+            $display("sf_tb_source: no +inputs=FILE");
+            $finish;
+        end
+        fd = $fopen(path, "r");
+        if (fd == 0) begin
+            $display("sf_tb_source: cannot read %0s", path);
+            $finish;
+        end
+        found = $fscanf(fd, "%h\n", value);
+        have_value = found == 1;
+        in_value   = value;
+    end
+
+    assign in_valid = have_value && !rst;
+
+    // ---- clocked: the next value after each accepted one ----
+    // $fscanf's result is needed within the same edge, hence the blocking assignment.
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) begin
+        if (in_valid && in_ready) begin
+            found = $fscanf(fd, "%h\n", value);
+            have_value <= found == 1;
+            in_value   <= value;
+        end
+    end
+    /* verilator lint_on BLKSEQ */
+endmodule

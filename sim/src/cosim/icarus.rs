@@ -1,0 +1,154 @@
+//! Icarus Verilog: the event-driven reference simulator. It runs the generated Verilog
+//! testbench (`<model>_tb`, hand-written `sf_tb_*` modules) which writes the same records
+//! as the Verilator harness, so one comparison checks both. Slow (thousands of cycles per
+//! second, BENCHMARKS.md) but independent of Verilator's two-state, cycle-based semantics.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::build::{cached_build, check_build, content_hash};
+use super::records::RecordParser;
+use super::{DesignInfo, RtlRun, Simulator, SimulatorKind};
+use crate::error::SimError;
+
+/// Icarus Verilog's compiler, or how to install it.
+pub fn find_icarus() -> Result<String, SimError> {
+    let missing = || SimError::MissingTool {
+        tool: "iverilog".into(),
+        hint: "install Icarus Verilog with `sudo apt-get install iverilog` (`make setup` does this)".into(),
+    };
+    let output = Command::new("iverilog").arg("-V").output().map_err(|_| missing())?;
+    Command::new("vvp").arg("-V").output().map_err(|_| missing())?;
+    Ok(String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or("").trim().to_string())
+}
+
+pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimError> {
+    let version = find_icarus()?;
+    let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
+    let bench = info.testbench.clone().ok_or_else(|| {
+        SimError::Cosim(format!(
+            "{} has no Verilog testbench (regenerate it with this version of `spikeforge gen`)",
+            design_dir.display()
+        ))
+    })?;
+    let files: Vec<String> = info.sources.iter().chain(&bench.sources).chain(&info.includes).cloned().collect();
+    let hash = content_hash(design_dir, &files, &[version.as_bytes(), b"-g2005"])?;
+    let name = format!("{}-{hash:016x}-icarus", info.top);
+    let dir = cached_build(cache, &name, "sim.vvp", |dir| {
+        for s in &files {
+            std::fs::copy(design_dir.join(s), dir.join(s))
+                .map_err(|e| SimError::Cosim(format!("{}: {e}", dir.join(s).display())))?;
+        }
+        let output = Command::new("iverilog")
+            .current_dir(dir)
+            .args(["-g2005", "-s", &bench.top, "-o", "sim.vvp"])
+            .args(info.sources.iter().chain(&bench.sources))
+            .output()
+            .map_err(|e| SimError::Cosim(format!("cannot run iverilog: {e}")))?;
+        check_build("iverilog", &bench.top, dir, &output, dir.join("sim.vvp").exists())
+    })?;
+    Ok(Simulator {
+        kind: SimulatorKind::Icarus,
+        binary: dir.join("sim.vvp"),
+        design_dir: design_dir.to_path_buf(),
+        layers: info.lanes.len(),
+        timesteps: info.timesteps,
+    })
+}
+
+/// Deletes the run's scratch directory however the run ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(super) fn run(
+    sim: &Simulator,
+    inputs: &[u8],
+    size: usize,
+    limit: u64,
+    vcd: Option<(&Path, u64, u64)>,
+    progress: &mut impl FnMut(usize),
+) -> Result<RtlRun, SimError> {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let scratch = Scratch(std::env::temp_dir().join(format!("spikeforge-icarus-{}-{n}", std::process::id())));
+    let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
+    std::fs::create_dir_all(&scratch.0).map_err(|e| io(&scratch.0, e))?;
+    let input_file = scratch.0.join("inputs.hex");
+    let records = scratch.0.join("records.txt");
+    let mut text = String::with_capacity(inputs.len() * 3);
+    for v in inputs {
+        text.push_str(&format!("{v:x}\n"));
+    }
+    std::fs::write(&input_file, text).map_err(|e| io(&input_file, e))?;
+    let count = (inputs.len() / size.max(1)) as u64;
+
+    let mut cmd = Command::new("vvp");
+    cmd.arg("-n")
+        .arg(&sim.binary)
+        .arg(format!("+inputs={}", input_file.display()))
+        .arg(format!("+out={}", records.display()))
+        .arg(format!("+items={}", count * sim.timesteps))
+        .arg(format!("+limit={limit}"));
+    if let Some((path, first, last)) = vcd {
+        let abs = std::path::absolute(path).map_err(|e| io(path, e))?;
+        cmd.arg(format!("+vcd={}", abs.display())).arg(format!("+vcd_first={first}")).arg(format!("+vcd_last={last}"));
+    }
+    // The memory files are read relative to the design directory.
+    let mut child = cmd
+        .current_dir(&sim.design_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| SimError::Cosim(format!("cannot start vvp: {e}")))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let messages = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+
+    // Follow the record file while vvp writes it, for progress; a line counts once it is
+    // complete.
+    let mut parser = RecordParser::new(sim.layers);
+    let mut reader: Option<BufReader<std::fs::File>> = None;
+    let mut partial = String::new();
+    let messages = loop {
+        let exited = child.try_wait().map_err(|e| SimError::Cosim(format!("waiting for vvp: {e}")))?;
+        if reader.is_none() {
+            reader = std::fs::File::open(&records).ok().map(BufReader::new);
+        }
+        if let Some(r) = reader.as_mut() {
+            loop {
+                let got = r.read_line(&mut partial).map_err(|e| io(&records, e))?;
+                if got == 0 || !partial.ends_with('\n') {
+                    break;
+                }
+                parser.line(partial.trim_end(), progress)?;
+                partial.clear();
+            }
+        }
+        if let Some(status) = exited {
+            let text = messages.join().unwrap_or_default();
+            if !status.success() {
+                return Err(SimError::Cosim(format!("vvp exited with {status}: {}", text.trim())));
+            }
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    parser.finish().map_err(|e| match messages.trim() {
+        "" => e,
+        said => SimError::Cosim(format!("{e}; vvp said: {said}")),
+    })
+}
