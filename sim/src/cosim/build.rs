@@ -101,7 +101,9 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         }
         f
     };
-    let flag_text = flags.join(" ");
+    // The generated model's C++ at -O2 instead of Verilator's default -Os (OPT_FAST).
+    let opt_fast = std::env::var("SPIKEFORGE_OPT_FAST").unwrap_or_else(|_| "-O2".into());
+    let flag_text = format!("{} OPT_FAST={opt_fast}", flags.join(" "));
     let extra = [verilator.version.as_bytes(), HARNESS.as_bytes(), taps.as_bytes(), flag_text.as_bytes()];
     let hash = content_hash(design_dir, sources.iter().chain(&info.includes), &extra)?;
     let name = format!("{top}-{hash:016x}{}", if trace { "-trace" } else { "" });
@@ -115,9 +117,11 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         let mut command = Command::new(&verilator.path);
         // ccache, where installed, turns the recompilation of Verilator's runtime (most of a
         // small design's build time) into a cache hit.
+        let mut make_flags = format!("OPT_FAST={opt_fast}");
         if Command::new("ccache").arg("--version").output().is_ok_and(|o| o.status.success()) {
-            command.args(["-MAKEFLAGS", "OBJCACHE=ccache"]);
+            make_flags.push_str(" OBJCACHE=ccache");
         }
+        command.args(["-MAKEFLAGS", &make_flags]);
         let output = command
             .current_dir(dir)
             .args(&flags)
