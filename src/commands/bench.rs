@@ -223,8 +223,12 @@ fn simulators(
         }
         let bar = indicatif::ProgressBar::new(count as u64 * net.timesteps as u64);
         bar.set_message(kind.name());
-        let options =
-            CosimOptions { simulator: kind, cache: default_cache_dir(), vcd_dir: None, progress: &|k| bar.inc(k as u64) };
+        let options = CosimOptions {
+            simulator: kind,
+            cache: default_cache_dir(),
+            vcd_dir: None,
+            progress: &|k| bar.inc(k as u64),
+        };
         let outcome = cosimulate(&golden, &plan, &dir, &digits[..count * 784], &options)?;
         bar.finish_and_clear();
         let r = &outcome.report;
