@@ -1,0 +1,133 @@
+//! What to train: plain data, available with or without libtorch so the CLI can parse and
+//! check options before it needs the trainer.
+
+use model::{Decay, Reset};
+use serde::Serialize;
+
+use crate::TrainError;
+
+/// The hidden layers' neuron.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NeuronChoice {
+    /// Binary LIF: spikes in {0, 1}.
+    Binary,
+    /// Ternary Spike: spikes in {-1, 0, +1} with a trainable per-layer amplitude, folded into
+    /// the next layer's weights at export.
+    Ternary,
+    /// Learnable Maximum Spike: integer spikes `clamp(round(u / θ), 0, D)` with a per-layer
+    /// spike maximum `D` learned from the layer's membrane-potential distribution.
+    Lms,
+}
+
+impl NeuronChoice {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NeuronChoice::Binary => "binary",
+            NeuronChoice::Ternary => "ternary",
+            NeuronChoice::Lms => "lms",
+        }
+    }
+}
+
+/// Everything a training run depends on. The same config and seed give the same model on
+/// the same machine (CPU, fixed thread count).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrainConfig {
+    /// Model name written into the file.
+    pub name: String,
+    /// Hidden neuron kind.
+    pub neuron: NeuronChoice,
+    /// Timesteps T.
+    pub timesteps: u32,
+    /// Hidden layer widths (the output layer is a readout of `classes` neurons).
+    pub hidden: Vec<u32>,
+    /// Weight width in bits for every layer (symmetric, two's complement).
+    pub weight_bits: u8,
+    /// Epochs.
+    pub epochs: u32,
+    /// Minibatch size.
+    pub batch_size: usize,
+    /// Adam's learning rate at the start (cosine-annealed to 1/20 of it).
+    pub learning_rate: f64,
+    /// Seed for initialization and shuffling.
+    pub seed: u64,
+    /// Hidden layers' membrane decay.
+    pub decay: Decay,
+    /// Hidden layers' reset.
+    pub reset: Reset,
+    /// LMS: the largest spike maximum D a layer may learn.
+    pub max_spike_cap: u32,
+    /// LMS: most planes K of the exported spike codes.
+    pub max_planes: usize,
+    /// Learn each hidden layer's threshold (exported as a power of two).
+    pub learnable_threshold: bool,
+    /// Threads for libtorch's CPU kernels.
+    pub threads: usize,
+    /// Stop after this many minibatches per epoch (`None`: the whole training split); for
+    /// quick runs and tests.
+    pub batches_per_epoch: Option<usize>,
+}
+
+impl TrainConfig {
+    /// Defaults for a neuron kind: 784-256-10-style MLP, T = 4, 8-bit weights.
+    pub fn new(neuron: NeuronChoice) -> TrainConfig {
+        TrainConfig {
+            name: format!("mnist-{}", neuron.name()),
+            neuron,
+            timesteps: 4,
+            hidden: vec![256],
+            weight_bits: 8,
+            epochs: 10,
+            batch_size: 128,
+            learning_rate: 2e-3,
+            seed: 1,
+            decay: Decay::Shift(1),
+            reset: Reset::Soft,
+            max_spike_cap: 15,
+            max_planes: 4,
+            learnable_threshold: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            batches_per_epoch: None,
+        }
+    }
+
+    /// Reject settings the exported model could not hold.
+    pub fn check(&self) -> Result<(), TrainError> {
+        let bad = |field: &str, reason: String| Err(TrainError::Config { field: field.into(), reason });
+        if self.timesteps == 0 || self.timesteps > model::MAX_TIMESTEPS {
+            return bad("timesteps", format!("is {}, must be 1..={}", self.timesteps, model::MAX_TIMESTEPS));
+        }
+        if self.hidden.is_empty() || self.hidden.contains(&0) {
+            return bad("hidden", "needs at least one hidden layer, each at least 1 wide".into());
+        }
+        if !(2..=model::MAX_WEIGHT_BITS).contains(&self.weight_bits) {
+            return bad(
+                "weight-bits",
+                format!("is {}, must be 2..={}", self.weight_bits, model::MAX_WEIGHT_BITS),
+            );
+        }
+        if self.epochs == 0 || self.batch_size == 0 {
+            return bad("epochs / batch-size", "must be at least 1".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad("learning-rate", format!("is {}, must be positive", self.learning_rate));
+        }
+        if self.max_spike_cap == 0 || self.max_spike_cap > model::MAX_SPIKE {
+            return bad("max-spike", format!("is {}, must be 1..={}", self.max_spike_cap, model::MAX_SPIKE));
+        }
+        if !(1..=8).contains(&self.max_planes) {
+            return bad("max-planes", format!("is {}, must be 1..=8", self.max_planes));
+        }
+        if let Decay::Shift(k) = self.decay
+            && !(1..=31).contains(&k)
+        {
+            return bad("decay", format!("shift {k}, must be 1..=31"));
+        }
+        if self.threads == 0 {
+            return bad("threads", "must be at least 1".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,246 @@
+//! The float network trained with BPTT: dense layers with fake-quantized weights and biases
+//! (`quant`), hidden spiking neurons with surrogate gradients (`surrogate`) and a readout
+//! layer whose membrane after T timesteps, divided by T, gives the logits.
+
+use model::{Decay, Reset};
+use tch::nn::{self, VarStore};
+use tch::{Device, Kind, Tensor};
+
+use crate::config::{NeuronChoice, TrainConfig};
+use crate::quant::{self, LayerScale};
+use crate::surrogate;
+
+/// Largest integer bias magnitude used in training (24-bit biases).
+pub(crate) const BIAS_LIMIT: f64 = ((1i64 << 23) - 1) as f64;
+
+/// What a layer's neurons are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LayerKind {
+    /// Spiking hidden layer.
+    Hidden(NeuronChoice),
+    /// Output layer: integrates, never fires.
+    Readout,
+}
+
+/// LMS: the learned spike maximum of one layer.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct LmsState {
+    /// Sliding estimate of the layer's largest `u / θ` (a high quantile per minibatch,
+    /// blended with the decay balancing coefficient).
+    pub running_max: Option<f64>,
+    /// The spike maximum `D` in use.
+    pub max_spike: u32,
+}
+
+/// One dense layer and its neurons.
+pub(crate) struct FloatLayer {
+    pub name: String,
+    pub kind: LayerKind,
+    /// `[inputs, outputs]`.
+    pub weight: Tensor,
+    /// `[outputs]`.
+    pub bias: Tensor,
+    /// `ln θ` when the threshold is learned.
+    pub log_theta: Option<Tensor>,
+    /// Ternary spike amplitude `α`.
+    pub amplitude: Option<Tensor>,
+    pub lms: Option<LmsState>,
+}
+
+/// The network under training.
+pub(crate) struct Snn {
+    pub vs: VarStore,
+    pub layers: Vec<FloatLayer>,
+    pub timesteps: u32,
+    pub weight_bits: u8,
+    pub decay: Decay,
+    pub reset: Reset,
+    pub max_spike_cap: u32,
+}
+
+/// What a forward pass returns besides the logits.
+pub(crate) struct ForwardStats {
+    /// Per hidden layer: mean spike magnitude per neuron and timestep.
+    pub spike_rate: Vec<f64>,
+    /// Per hidden layer: a high quantile of `u / θ` this batch (LMS layers only).
+    pub membrane_quantile: Vec<Option<f64>>,
+}
+
+fn fake_quant(x: &Tensor, step: f64, limit: f64) -> Tensor {
+    let q = (x / step).round().clamp(-limit, limit) * step;
+    x + (q - x).detach()
+}
+
+impl Snn {
+    pub fn new(cfg: &TrainConfig, inputs: usize, classes: usize) -> Snn {
+        let vs = VarStore::new(Device::Cpu);
+        let root = vs.root();
+        let widths: Vec<usize> = cfg.hidden.iter().map(|&h| h as usize).chain([classes]).collect();
+        let mut fan_in = inputs;
+        let mut layers = Vec::new();
+        for (i, &outputs) in widths.iter().enumerate() {
+            let last = i + 1 == widths.len();
+            let bound = (6.0 / fan_in as f64).sqrt();
+            let weight = root.var(&format!("w{i}"), &[fan_in as i64, outputs as i64], nn::Init::Uniform {
+                lo: -bound,
+                up: bound,
+            });
+            let bias = root.var(&format!("b{i}"), &[outputs as i64], nn::Init::Const(0.0));
+            let kind = if last { LayerKind::Readout } else { LayerKind::Hidden(cfg.neuron) };
+            let log_theta = (!last && cfg.learnable_threshold).then(|| root.var(&format!("log_theta{i}"), &[], nn::Init::Const(0.0)));
+            let amplitude = (!last && cfg.neuron == NeuronChoice::Ternary)
+                .then(|| root.var(&format!("alpha{i}"), &[], nn::Init::Const(1.0)));
+            let lms = (!last && cfg.neuron == NeuronChoice::Lms)
+                .then(|| LmsState { running_max: None, max_spike: cfg.max_spike_cap.min(4) });
+            layers.push(FloatLayer {
+                name: if last { "out".into() } else { format!("fc{}", i + 1) },
+                kind,
+                weight,
+                bias,
+                log_theta,
+                amplitude,
+                lms,
+            });
+            fan_in = outputs;
+        }
+        Snn {
+            vs,
+            layers,
+            timesteps: cfg.timesteps,
+            weight_bits: cfg.weight_bits,
+            decay: cfg.decay,
+            reset: cfg.reset,
+            max_spike_cap: cfg.max_spike_cap,
+        }
+    }
+
+    /// The float threshold of layer `l` (1 unless learned).
+    pub fn theta(&self, l: usize) -> Tensor {
+        match &self.layers[l].log_theta {
+            Some(t) => t.exp(),
+            None => Tensor::from(1.0f32),
+        }
+    }
+
+    pub fn theta_value(&self, l: usize) -> f64 {
+        tch::no_grad(|| self.theta(l).double_value(&[]))
+    }
+
+    /// Float value of one integer spike of layer `l`'s output.
+    pub fn spike_value(&self, l: usize) -> f64 {
+        match &self.layers[l].amplitude {
+            Some(a) => tch::no_grad(|| a.double_value(&[]).abs().max(1e-6)),
+            None => 1.0,
+        }
+    }
+
+    /// Float value of one integer unit of layer `l`'s input (pixels are 0..=255 for 0..1).
+    pub fn input_value(&self, l: usize) -> f64 {
+        if l == 0 { 1.0 / 255.0 } else { self.spike_value(l - 1) }
+    }
+
+    /// The integer mapping of layer `l` for its current parameters.
+    pub fn scale(&self, l: usize) -> LayerScale {
+        let layer = &self.layers[l];
+        let max_abs = tch::no_grad(|| layer.weight.abs().max().double_value(&[]));
+        match layer.kind {
+            LayerKind::Readout => quant::readout_scale(self.input_value(l), max_abs, self.weight_bits),
+            LayerKind::Hidden(_) => {
+                quant::spiking_scale(self.theta_value(l), self.input_value(l), max_abs, self.weight_bits)
+            }
+        }
+    }
+
+    fn decay(&self, v: &Tensor) -> Tensor {
+        match self.decay {
+            Decay::Keep => v.shallow_clone(),
+            Decay::Clear => v.zeros_like(),
+            Decay::Shift(k) => v * 0.5f64.powi(k as i32),
+        }
+    }
+
+    /// Forward over T timesteps. `x`: `[batch, inputs]` floats in 0..=1 (pixels / 255).
+    /// Returns logits `[batch, classes]`.
+    pub fn forward(&self, x: &Tensor) -> (Tensor, ForwardStats) {
+        let batch = x.size()[0];
+        let t_max = self.timesteps as usize;
+        let scales: Vec<LayerScale> = (0..self.layers.len()).map(|l| self.scale(l)).collect();
+        let limit = quant::weight_limit(self.weight_bits);
+        let params: Vec<(Tensor, Tensor)> = self
+            .layers
+            .iter()
+            .zip(&scales)
+            .map(|(l, s)| (fake_quant(&l.weight, s.weight_step, limit), fake_quant(&l.bias, s.unit, BIAS_LIMIT)))
+            .collect();
+        let thetas: Vec<Tensor> = (0..self.layers.len()).map(|l| self.theta(l)).collect();
+        let mut membranes: Vec<Tensor> = self
+            .layers
+            .iter()
+            .map(|l| Tensor::zeros([batch, l.bias.size()[0]], (Kind::Float, Device::Cpu)))
+            .collect();
+        let hidden = self.layers.len() - 1;
+        let mut spike_sum = vec![0.0f64; hidden];
+        let mut quantile: Vec<Option<f64>> = vec![None; hidden];
+        for _t in 0..t_max {
+            let mut input = x.shallow_clone();
+            for (l, layer) in self.layers.iter().enumerate() {
+                let (w, b) = &params[l];
+                let current = input.matmul(w) + b;
+                if layer.kind == LayerKind::Readout {
+                    membranes[l] = &membranes[l] + current;
+                    continue;
+                }
+                let u = self.decay(&membranes[l]) + current;
+                let theta = &thetas[l];
+                let spikes = match layer.kind {
+                    LayerKind::Hidden(NeuronChoice::Binary) => surrogate::heaviside(&u, theta),
+                    LayerKind::Hidden(NeuronChoice::Ternary) => surrogate::ternary(&u, theta),
+                    LayerKind::Hidden(NeuronChoice::Lms) => {
+                        let d = layer.lms.as_ref().map_or(1, |s| s.max_spike) as f64;
+                        let q = tch::no_grad(|| {
+                            let ratio = (&u / theta).flatten(0, -1);
+                            let n = ratio.size()[0];
+                            let k = (n / 1000).max(1);
+                            ratio.topk(k, 0, true, false).0.min().double_value(&[])
+                        });
+                        quantile[l] = Some(quantile[l].map_or(q, |p: f64| p.max(q)));
+                        surrogate::integer(&u, theta, d)
+                    }
+                    LayerKind::Readout => unreachable!("handled above"),
+                };
+                spike_sum[l] += tch::no_grad(|| spikes.abs().mean(Kind::Float).double_value(&[]));
+                membranes[l] = match self.reset {
+                    Reset::Soft => &u - &spikes * theta,
+                    Reset::Hard => &u * (1.0 - spikes.abs().clamp_max(1.0)),
+                };
+                input = match &layer.amplitude {
+                    Some(a) => &spikes * a,
+                    None => spikes,
+                };
+            }
+        }
+        let logits = &membranes[hidden] / t_max as f64;
+        let stats = ForwardStats {
+            spike_rate: spike_sum.iter().map(|s| s / t_max as f64).collect(),
+            membrane_quantile: quantile,
+        };
+        (logits, stats)
+    }
+
+    /// LMS: blend this batch's membrane quantiles into each layer's running maximum with the
+    /// decay balancing coefficient `lambda`, and set `D = clamp(ceil(running), 1, cap)`.
+    pub fn update_spike_maxima(&mut self, stats: &ForwardStats, lambda: f64) {
+        let cap = self.max_spike_cap;
+        for (layer, q) in self.layers.iter_mut().zip(&stats.membrane_quantile) {
+            if let (Some(state), Some(q)) = (layer.lms.as_mut(), q) {
+                let q = q.max(0.0);
+                let running = match state.running_max {
+                    Some(r) => lambda * r + (1.0 - lambda) * q,
+                    None => q,
+                };
+                state.running_max = Some(running);
+                state.max_spike = (running.ceil() as u32).clamp(1, cap);
+            }
+        }
+    }
+}
