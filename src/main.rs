@@ -34,6 +34,8 @@ enum Command {
     Cosim(commands::cosim::Args),
     /// Co-simulate many seeded random networks (every neuron kind, code, lanes and T)
     CosimFuzz(commands::cosim_fuzz::Args),
+    /// Train a spiking network (LMS, ternary or binary) with libtorch and export it bit-exact
+    Train(Box<commands::train::Args>),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
     /// Measure golden-model throughput and model-file load time
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => commands::generate::run(a),
         Command::Cosim(a) => commands::cosim::run(a),
         Command::CosimFuzz(a) => commands::cosim_fuzz::run(a),
+        Command::Train(a) => commands::train::run(*a),
         Command::Example(a) => commands::example::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };

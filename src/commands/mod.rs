@@ -10,6 +10,7 @@ pub mod eval;
 pub mod example;
 pub mod generate;
 pub mod inspect;
+pub mod train;
 
 use std::path::Path;
 

@@ -103,10 +103,7 @@ impl TrainConfig {
             return bad("hidden", "needs at least one hidden layer, each at least 1 wide".into());
         }
         if !(2..=model::MAX_WEIGHT_BITS).contains(&self.weight_bits) {
-            return bad(
-                "weight-bits",
-                format!("is {}, must be 2..={}", self.weight_bits, model::MAX_WEIGHT_BITS),
-            );
+            return bad("weight-bits", format!("is {}, must be 2..={}", self.weight_bits, model::MAX_WEIGHT_BITS));
         }
         if self.epochs == 0 || self.batch_size == 0 {
             return bad("epochs / batch-size", "must be at least 1".into());

@@ -19,13 +19,13 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
     for (l, layer) in snn.layers.iter().enumerate() {
         let scale = snn.scale(l);
         let (w, b) = tch::no_grad(|| {
-            let w: Vec<f64> = Vec::<f64>::try_from(&layer.weight.to_kind(Kind::Double).flatten(0, -1)).unwrap_or_default();
+            let w: Vec<f64> =
+                Vec::<f64>::try_from(&layer.weight.to_kind(Kind::Double).flatten(0, -1)).unwrap_or_default();
             let b: Vec<f64> = Vec::<f64>::try_from(&layer.bias.to_kind(Kind::Double)).unwrap_or_default();
             (w, b)
         });
         let weights: Vec<i32> = w.iter().map(|&v| quant::quantize(v, scale.weight_step, limit) as i32).collect();
-        let bias: Vec<i32> =
-            b.iter().map(|&v| quant::quantize(v, scale.unit, crate::snn::BIAS_LIMIT) as i32).collect();
+        let bias: Vec<i32> = b.iter().map(|&v| quant::quantize(v, scale.unit, crate::snn::BIAS_LIMIT) as i32).collect();
         let size = layer.weight.size();
         let kind = match layer.kind {
             LayerKind::Readout => NeuronKind::Readout,

@@ -81,13 +81,15 @@ impl Snn {
         for (i, &outputs) in widths.iter().enumerate() {
             let last = i + 1 == widths.len();
             let bound = (6.0 / fan_in as f64).sqrt();
-            let weight = root.var(&format!("w{i}"), &[fan_in as i64, outputs as i64], nn::Init::Uniform {
-                lo: -bound,
-                up: bound,
-            });
+            let weight = root.var(
+                &format!("w{i}"),
+                &[fan_in as i64, outputs as i64],
+                nn::Init::Uniform { lo: -bound, up: bound },
+            );
             let bias = root.var(&format!("b{i}"), &[outputs as i64], nn::Init::Const(0.0));
             let kind = if last { LayerKind::Readout } else { LayerKind::Hidden(cfg.neuron) };
-            let log_theta = (!last && cfg.learnable_threshold).then(|| root.var(&format!("log_theta{i}"), &[], nn::Init::Const(0.0)));
+            let log_theta = (!last && cfg.learnable_threshold)
+                .then(|| root.var(&format!("log_theta{i}"), &[], nn::Init::Const(0.0)));
             let amplitude = (!last && cfg.neuron == NeuronChoice::Ternary)
                 .then(|| root.var(&format!("alpha{i}"), &[], nn::Init::Const(1.0)));
             let lms = (!last && cfg.neuron == NeuronChoice::Lms)
@@ -173,11 +175,8 @@ impl Snn {
             .map(|(l, s)| (fake_quant(&l.weight, s.weight_step, limit), fake_quant(&l.bias, s.unit, BIAS_LIMIT)))
             .collect();
         let thetas: Vec<Tensor> = (0..self.layers.len()).map(|l| self.theta(l)).collect();
-        let mut membranes: Vec<Tensor> = self
-            .layers
-            .iter()
-            .map(|l| Tensor::zeros([batch, l.bias.size()[0]], (Kind::Float, Device::Cpu)))
-            .collect();
+        let mut membranes: Vec<Tensor> =
+            self.layers.iter().map(|l| Tensor::zeros([batch, l.bias.size()[0]], (Kind::Float, Device::Cpu))).collect();
         let hidden = self.layers.len() - 1;
         let mut spike_sum = vec![0.0f64; hidden];
         let mut quantile: Vec<Option<f64>> = vec![None; hidden];

@@ -49,8 +49,10 @@ pub struct EpochLog {
 pub struct LayerSummary {
     /// Layer name.
     pub name: String,
-    /// Neuron label (`LMS D=7 [1,2,4]`, `ternary`, ...).
+    /// Neuron label (`integer D=7`, `ternary`, ...).
     pub neuron: String,
+    /// Spike code of the layer's output (`[1,2,4]`, `[1]`), `None` for readout.
+    pub code: Option<String>,
     /// Threshold shift q.
     pub threshold_shift: u8,
     /// Non-zero spikes per test input (all timesteps).
@@ -200,6 +202,7 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
         .map(|(l, &s)| LayerSummary {
             name: l.name.clone(),
             neuron: l.neuron.kind.label(),
+            code: (!matches!(l.neuron.kind, NeuronKind::Readout)).then(|| l.neuron.kind.code().label()),
             threshold_shift: l.neuron.threshold_shift,
             spikes_per_input: if matches!(l.neuron.kind, NeuronKind::Readout) {
                 0.0

@@ -70,7 +70,8 @@ fn every_neuron_kind_learns_and_exports_bit_exact() {
         assert_eq!(report.integer_accuracy, 100.0 * correct as f64 / split.test.len() as f64);
 
         // Export round trip through the model file.
-        let path = std::env::temp_dir().join(format!("spikeforge-train-{}-{}.sfm.json", std::process::id(), neuron.name()));
+        let path =
+            std::env::temp_dir().join(format!("spikeforge-train-{}-{}.sfm.json", std::process::id(), neuron.name()));
         model::file::save(&net, &path, model::file::Overwrite::Allow).unwrap();
         assert_eq!(model::file::load(&path).unwrap(), net);
         std::fs::remove_file(&path).unwrap();
