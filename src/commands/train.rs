@@ -48,12 +48,12 @@ pub struct Args {
     /// Adam's initial learning rate (cosine-annealed)
     #[arg(long, default_value_t = 2e-3)]
     learning_rate: f64,
-    /// Hidden membrane decay: keep, clear or shift:K (λ = 2^-K)
-    #[arg(long, default_value = "shift:1", value_parser = parse_decay)]
-    decay: Decay,
-    /// Hidden reset: soft (subtract the threshold) or hard (to zero)
-    #[arg(long, value_enum, default_value_t = ResetArg::Soft)]
-    reset: ResetArg,
+    /// Hidden membrane decay: keep, clear or shift:K (λ = 2^-K) [default: shift:2 for ternary, else shift:1]
+    #[arg(long, value_parser = parse_decay)]
+    decay: Option<Decay>,
+    /// Hidden reset: soft (subtract the threshold) or hard (to zero) [default: hard for ternary, else soft]
+    #[arg(long, value_enum)]
+    reset: Option<ResetArg>,
     /// LMS: the largest spike maximum D a layer may learn
     #[arg(long, default_value_t = 15)]
     max_spike: u32,
@@ -125,11 +125,14 @@ impl Args {
         cfg.batch_size = self.batch_size;
         cfg.learning_rate = self.learning_rate;
         cfg.seed = self.seed;
-        cfg.decay = self.decay;
-        cfg.reset = match self.reset {
-            ResetArg::Soft => Reset::Soft,
-            ResetArg::Hard => Reset::Hard,
-        };
+        if let Some(decay) = self.decay {
+            cfg.decay = decay;
+        }
+        match self.reset {
+            Some(ResetArg::Soft) => cfg.reset = Reset::Soft,
+            Some(ResetArg::Hard) => cfg.reset = Reset::Hard,
+            None => {}
+        }
         cfg.max_spike_cap = self.max_spike;
         cfg.max_planes = self.max_planes;
         cfg.learnable_threshold = self.learnable_threshold;
@@ -184,7 +187,7 @@ fn run_training(args: &Args, cfg: &TrainConfig, log: &std::path::Path) -> Result
             let d: Vec<String> = e.max_spike.iter().flatten().map(|d| d.to_string()).collect();
             let d = if d.is_empty() { String::new() } else { format!(", D [{}]", d.join(", ")) };
             let line = format!(
-                "epoch {:>3}/{}: loss {:.4}, train {:.2}%, test {:.2}% (float), spike rate [{}]{d}, lr {:.2e}, {:.1} s",
+                "epoch {:>3}/{}: loss {:.4}, train {:.2}%, test {:.2}% (float), spike rate [{}]{d}, lr {:.2e}, {:.2} s",
                 e.epoch,
                 self.epochs,
                 e.loss,

@@ -75,8 +75,15 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
-    /// Defaults for a neuron kind: 784-256-10-style MLP, T = 4, 8-bit weights.
+    /// Defaults for a neuron kind: 784-256-10-style MLP, T = 4, 8-bit weights. Ternary
+    /// layers default to the Ternary Spike code's neuron (leak 1/4, hard reset: measured
+    /// 96.3% against 95.7% with leak 1/2 and soft reset); binary and LMS to leak 1/2 and
+    /// soft reset (LMS: 97.1% against 96.9% with leak 1/4).
     pub fn new(neuron: NeuronChoice) -> TrainConfig {
+        let (decay, reset) = match neuron {
+            NeuronChoice::Ternary => (Decay::Shift(2), Reset::Hard),
+            NeuronChoice::Binary | NeuronChoice::Lms => (Decay::Shift(1), Reset::Soft),
+        };
         TrainConfig {
             name: format!("mnist-{}", neuron.name()),
             neuron,
@@ -87,8 +94,8 @@ impl TrainConfig {
             batch_size: 128,
             learning_rate: 2e-3,
             seed: 1,
-            decay: Decay::Shift(1),
-            reset: Reset::Soft,
+            decay,
+            reset,
             max_spike_cap: 15,
             max_planes: 4,
             learnable_threshold: false,

@@ -40,7 +40,7 @@ pub struct EpochLog {
     pub max_spike: Vec<Option<u32>>,
     /// Per hidden layer: the float threshold.
     pub threshold: Vec<f64>,
-    /// Seconds.
+    /// Seconds of training (minibatches only; the test evaluation is not counted).
     pub seconds: f64,
 }
 
@@ -191,6 +191,7 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             }
             progress.batch(epoch, b + 1, batches, loss_value);
         }
+        let train_seconds = started.elapsed().as_secs_f64();
         let log = EpochLog {
             epoch,
             loss: loss_sum / seen.max(1) as f64,
@@ -200,7 +201,7 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             spike_rate: rate_sum.iter().map(|r| r / batches.max(1) as f64).collect(),
             max_spike: snn.layers[..snn.layers.len() - 1].iter().map(|l| l.lms.as_ref().map(|s| s.max_spike)).collect(),
             threshold: (0..snn.layers.len() - 1).map(|l| snn.theta_value(l)).collect(),
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: train_seconds,
         };
         progress.epoch(&log);
         epochs.push(log);
