@@ -20,7 +20,9 @@
 //! assert!(design.files["tiny_l0_hidden.v"].contains(".P(2)"));
 //! ```
 
+pub mod board;
 pub mod layer;
+pub mod protocol;
 pub mod verilog;
 
 use std::collections::BTreeMap;
@@ -137,6 +139,19 @@ pub struct Manifest {
     pub files: Vec<String>,
     /// The simulation-only Verilog testbench around the core.
     pub testbench: TestbenchManifest,
+    /// The board top (UART inference) around the core.
+    pub board: BoardManifest,
+}
+
+/// The board top in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BoardManifest {
+    /// Board top module (`<model>_board`).
+    pub top: String,
+    /// Its own files (the design's sources come on top), sorted.
+    pub files: Vec<String>,
+    /// Its reply layout.
+    pub reply: protocol::ReplyFormat,
 }
 
 /// The Verilog testbench in the manifest: what an event-driven simulator compiles on top
@@ -168,9 +183,12 @@ impl Design {
     /// The Verilog files (library first, then generated), for tools.
     pub fn verilog_files(&self) -> Vec<String> {
         let mut v: Vec<String> = LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
-        let bench = &self.manifest.testbench.files;
+        let (bench, board) = (&self.manifest.testbench.files, &self.manifest.board.files);
         v.extend(
-            self.files.keys().filter(|f| f.ends_with(".v") && !f.starts_with("sf_") && !bench.contains(f)).cloned(),
+            self.files
+                .keys()
+                .filter(|f| f.ends_with(".v") && !f.starts_with("sf_") && !bench.contains(f) && !board.contains(f))
+                .cloned(),
         );
         v
     }
@@ -193,6 +211,19 @@ pub struct DesignInfo {
     pub score_bits: u64,
     /// The Verilog testbench, if the generator that wrote the directory made one.
     pub testbench: Option<TestbenchInfo>,
+    /// The board top, if the generator that wrote the directory made one.
+    pub board: Option<BoardInfo>,
+}
+
+/// The board top of a generated directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardInfo {
+    /// Top module.
+    pub top: String,
+    /// Its files, on top of [`DesignInfo::sources`].
+    pub sources: Vec<String>,
+    /// Its reply layout.
+    pub reply: protocol::ReplyFormat,
 }
 
 /// The Verilog testbench of a generated directory.
@@ -233,8 +264,21 @@ impl DesignInfo {
                 .map(|a| a.iter().filter_map(|f| f.as_str()).map(String::from).collect())
                 .unwrap_or_default(),
         });
+        let board = v["board"]["top"].as_str().and_then(|top| {
+            Some(BoardInfo {
+                top: top.to_string(),
+                sources: v["board"]["files"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|f| f.as_str())
+                    .map(String::from)
+                    .collect(),
+                reply: serde_json::from_value(v["board"]["reply"].clone()).ok()?,
+            })
+        });
         let in_testbench = |f: &String| testbench.as_ref().is_some_and(|tb| tb.sources.contains(f));
-        let sources: Vec<String> = files(".v").into_iter().filter(|f| !in_testbench(f)).collect();
+        let on_board = |f: &String| board.as_ref().is_some_and(|b| b.sources.contains(f));
+        let sources: Vec<String> = files(".v").into_iter().filter(|f| !in_testbench(f) && !on_board(f)).collect();
         let includes = files(".vh");
         Ok(DesignInfo {
             top,
@@ -244,6 +288,7 @@ impl DesignInfo {
             lanes,
             score_bits: layers[layers.len() - 1]["plan"]["membrane_bits"].as_u64().unwrap_or(32),
             testbench,
+            board,
         })
     }
 }
@@ -281,6 +326,14 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     bench_files.push(format!("{}.v", bench.name));
     bench_files.sort();
     files.insert(format!("{}.v", bench.name), bench.to_string());
+    let (board_top, reply) = board::board_module(net, &core, &layers);
+    let mut board_files: Vec<String> = board::BOARD_LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
+    for (name, text) in board::BOARD_LIBRARY {
+        files.insert(name.to_string(), text.to_string());
+    }
+    board_files.push(format!("{}.v", board_top.name));
+    board_files.sort();
+    files.insert(format!("{}.v", board_top.name), board_top.to_string());
     let mut names: Vec<String> = files.keys().cloned().collect();
     names.push(MANIFEST.to_string());
     names.sort();
@@ -314,6 +367,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
                     vvp sim.vvp +inputs=FILE +items=N [+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]"
                 .into(),
         },
+        board: BoardManifest { top: board_top.name.clone(), files: board_files, reply },
     };
     files.insert(MANIFEST.to_string(), serde_json::to_string_pretty(&manifest).expect("plain data") + "\n");
     Ok(Design { top: core.name, layers, files, manifest })

@@ -102,6 +102,8 @@ pub enum ParamValue {
     Bits(Vec<bool>),
     /// A string (file names).
     Str(String),
+    /// Another parameter's name (a module parameter passed down).
+    Name(String),
 }
 
 /// One `.NAME(value)` of an instance, with the reason for its value.
@@ -184,6 +186,8 @@ pub struct Module {
     pub name: String,
     /// Header comment lines (what the module is, where its numbers come from).
     pub doc: Vec<String>,
+    /// Module parameters with their defaults (`#(parameter NAME = value)`), in order.
+    pub params: Vec<Param>,
     /// Ports, in order.
     pub ports: Vec<Port>,
     /// Body.
@@ -193,7 +197,7 @@ pub struct Module {
 impl Module {
     /// An empty module with a one-line description.
     pub fn new(name: &str, doc: &str) -> Module {
-        Module { name: name.into(), doc: vec![doc.into()], ports: Vec::new(), items: Vec::new() }
+        Module { name: name.into(), doc: vec![doc.into()], params: Vec::new(), ports: Vec::new(), items: Vec::new() }
     }
 }
 
@@ -218,6 +222,7 @@ impl fmt::Display for ParamValue {
             ParamValue::Int(v) => write!(f, "{v}"),
             ParamValue::Bits(b) => write!(f, "{}'h{}", b.len().max(1), hex(b)),
             ParamValue::Str(s) => write!(f, "\"{s}\""),
+            ParamValue::Name(n) => write!(f, "{n}"),
         }
     }
 }
@@ -237,11 +242,23 @@ impl fmt::Display for Module {
                 writeln!(out, "//   {:<nw$}  {dir}  {:>3}  {}", p.name, p.width, p.doc).ok();
             }
         }
+        if !self.params.is_empty() {
+            out.push_str("//\n// Parameters\n");
+            for p in &self.params {
+                writeln!(out, "//   {:<12}  {}", p.name, p.doc).ok();
+            }
+        }
+        let head = if self.params.is_empty() {
+            format!("module {}", self.name)
+        } else {
+            let list: Vec<String> = self.params.iter().map(|p| format!("parameter {} = {}", p.name, p.value)).collect();
+            format!("module {} #(\n    {}\n)", self.name, list.join(",\n    "))
+        };
         if self.ports.is_empty() {
             // A testbench top has no ports.
-            writeln!(out, "module {};", self.name).ok();
+            writeln!(out, "{head};").ok();
         } else {
-            writeln!(out, "module {} (", self.name).ok();
+            writeln!(out, "{head} (").ok();
             for (i, p) in self.ports.iter().enumerate() {
                 let dir = if p.dir == Dir::Input { "input " } else { "output" };
                 let sep = if i + 1 == self.ports.len() { "" } else { "," };

@@ -187,7 +187,8 @@ impl Simulator {
 }
 
 /// `verilator --lint-only -Wall` over a generated directory (every `.v` its manifest
-/// lists), then over its Verilog testbench (with `--timing`, which its clock needs).
+/// lists), then over its Verilog testbench (with `--timing`, which its clock needs) and its
+/// board top.
 /// Returns the warnings as an error if there are any.
 pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     let verilator = find_verilator()?;
@@ -195,6 +196,9 @@ pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     let mut runs = vec![(info.top.clone(), info.sources.clone(), None)];
     if let Some(tb) = &info.testbench {
         runs.push((tb.top.clone(), info.sources.iter().chain(&tb.sources).cloned().collect(), Some("--timing")));
+    }
+    if let Some(board) = &info.board {
+        runs.push((board.top.clone(), info.sources.iter().chain(&board.sources).cloned().collect(), None));
     }
     for (top, files, extra) in runs {
         let output = Command::new(&verilator.path)

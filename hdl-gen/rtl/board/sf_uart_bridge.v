@@ -1,0 +1,334 @@
+// sf_uart_bridge: the on-board inference protocol. It receives one input over the UART,
+// checks it, streams it into the core, waits for the last layer's last timestep, and sends
+// back the class, the cycle count and every class score. One input at a time (latency, not
+// throughput). The host side is `hdl_gen::protocol` (byte layouts, CRC, status codes).
+//
+// Request  (host -> board): 0xA5, M as u16 little-endian, M input values (one byte each),
+//                           CRC-8 over the length and value bytes.
+// Reply    (board -> host): 0x5A, status, class, cycles as u32 LE, CLASSES scores of
+//                           SCORE_BYTES each (two's complement, LE), CRC-8 over everything
+//                           after 0x5A. Always the same length; on a bad request the class,
+//                           cycles and scores are 0.
+// Status: 0 ok, 1 CRC mismatch, 2 length is not M, 3 a value above MAX_VALUE, 4 a UART
+// framing error inside the request. A request that stops arriving for TIMEOUT cycles is
+// dropped without a reply (the host times out and sends it again).
+// CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
+//
+// cycles: from the encoder's START cycle of the input to the last layer's DONE cycle of its
+// last timestep, both included (the co-simulation report's latency of an input alone).
+// Scores: the readout layer's membranes (READOUT = 1), or the last layer's spike counts
+// over T summed from its events (plane amplitudes AMPS, or the value itself for PAYLOAD).
+//
+// Ports
+//   clk               in   1              clock
+//   rst               in   1              synchronous reset
+//   rx_valid          in   1              sf_uart_rx has a byte
+//   rx_data           in   8              the byte
+//   rx_error          in   1              sf_uart_rx saw a framing error
+//   tx_ready          in   1              sf_uart_tx is idle
+//   tx_send           out  1              send tx_data
+//   tx_data           out  8              the byte to send
+//   in_valid          out  1              to the core: in_value holds the next value
+//   in_ready          in   1              the core takes in_value
+//   in_value          out  VALUE_BITS     the next input value
+//   encoder_start     in   1              the core's encoder START tap
+//   last_emit_valid   in   1              the last layer emits an event
+//   last_emit_neuron  in   NEURON_BITS    its neuron
+//   last_emit_sel     in   SEL_BITS       its plane (or value, PAYLOAD)
+//   last_emit_neg     in   1              negative spike
+//   last_item_done    in   1              the last layer finished a timestep
+//   score_value       in   IN_SCORE_BITS  readout score of the emitting neuron
+//   busy              out  1              a request is being received, run or answered
+//   led_class         out  3              the last class sent (low bits), for a board's LEDs
+module sf_uart_bridge #(
+    parameter M             = 4,      // input values per request
+    parameter SRC_BITS      = 2,      // clog2(M), at least 1
+    parameter VALUE_BITS    = 8,
+    parameter MAX_VALUE     = 255,
+    parameter T             = 1,      // timesteps per input
+    parameter CLASSES       = 2,
+    parameter CLASS_BITS    = 1,      // clog2(CLASSES), at least 1
+    parameter NEURON_BITS   = 1,      // width of last_emit_neuron
+    parameter SEL_BITS      = 1,
+    parameter READOUT       = 1,      // 1: scores are readout membranes; 0: spike counts
+    parameter IN_SCORE_BITS = 8,      // width of score_value
+    parameter SCORE_BITS    = 8,      // stored score width (readout: IN_SCORE_BITS)
+    parameter SCORE_BYTES   = 1,      // ceil(SCORE_BITS / 8)
+    parameter K             = 1,      // planes of the last layer's code
+    parameter [8*K-1:0] AMPS = 8'd1,  // plane amplitudes, 8 bits each, plane 0 lowest
+    parameter PAYLOAD       = 0,      // 1: last_emit_sel is the spike value itself
+    parameter TIMEOUT       = 100000  // cycles of silence inside a request before it is dropped
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+    input  wire                     rx_valid,
+    input  wire [7:0]               rx_data,
+    input  wire                     rx_error,
+    input  wire                     tx_ready,
+    output wire                     tx_send,
+    output wire [7:0]               tx_data,
+    output wire                     in_valid,
+    input  wire                     in_ready,
+    output wire [VALUE_BITS-1:0]    in_value,
+    input  wire                     encoder_start,
+    input  wire                     last_emit_valid,
+    input  wire [NEURON_BITS-1:0]   last_emit_neuron,
+    input  wire [SEL_BITS-1:0]      last_emit_sel,
+    input  wire                     last_emit_neg,
+    input  wire                     last_item_done,
+    input  wire [IN_SCORE_BITS-1:0] score_value,
+    output wire                     busy,
+    output wire [2:0]               led_class
+);
+    localparam S_SYNC = 4'd0, S_LEN0 = 4'd1, S_LEN1 = 4'd2, S_DATA = 4'd3, S_CRC = 4'd4,
+               S_LOAD = 4'd5, S_FEED = 4'd6, S_WAIT = 4'd7, S_ARGMAX = 4'd8, S_TX = 4'd9;
+    localparam [7:0] REQUEST_SYNC = 8'ha5, REPLY_SYNC = 8'h5a;
+    localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4;
+    // Reply bytes: sync, status, class, 4 cycle bytes, the scores, the CRC.
+    localparam REPLY_BYTES = 8 + CLASSES * SCORE_BYTES;
+    localparam [15:0] LENGTH = M;
+
+
+    // CRC-8/SMBUS of one more byte.
+    function [7:0] crc8;
+        input [7:0] crc;
+        input [7:0] value;
+        integer i;
+        reg [7:0] c;
+        begin
+            c = crc ^ value;
+            for (i = 0; i < 8; i = i + 1)
+                c = c[7] ? {c[6:0], 1'b0} ^ 8'h07 : {c[6:0], 1'b0};
+            crc8 = c;
+        end
+    endfunction
+
+    reg [3:0]                state;
+    reg [7:0]                status;
+    reg [7:0]                crc;
+    reg [7:0]                length_low;     // first byte of the request's length
+    reg [SRC_BITS:0]         index;          // values received or fed
+    reg [VALUE_BITS-1:0]     buffer [0:M-1];
+    reg [VALUE_BITS-1:0]     next_value;     // buffer[index], registered (block RAM read)
+    reg [31:0]               silence;        // cycles since the last byte of a request
+    reg [31:0]               cycles;
+    reg                      counting;
+    reg [31:0]               items_done;
+    reg signed [SCORE_BITS-1:0] scores [0:CLASSES-1];
+    reg [CLASS_BITS-1:0]     scan;           // argmax position / class being sent
+    reg [CLASS_BITS-1:0]     best_class;
+    reg signed [SCORE_BITS-1:0] best_score;
+    reg [7:0]                tx_index;       // reply byte being sent
+    reg [7:0]                score_byte;     // byte of the current class's score
+
+    // ---- combinational: the core stream, the value of an emitted spike, the reply byte ----
+    assign in_valid = state == S_FEED;
+    assign in_value = next_value;
+    assign busy     = state != S_SYNC;
+
+    wire [8*SCORE_BYTES-1:0] score_wide;
+    wire                     value_too_big;
+
+    // The value one event adds to its neuron's spike count: its plane's amplitude, or the
+    // value itself (PAYLOAD); negative for a negative spike. Readout networks store scores
+    // as they come (SCORE_BITS = IN_SCORE_BITS) and ignore the event's plane.
+    wire signed [SCORE_BITS-1:0] spike_value;
+    wire signed [SCORE_BITS-1:0] readout_score;
+    generate
+        if (READOUT != 0) begin : g_readout
+            assign readout_score = $signed(score_value);
+            assign spike_value   = {SCORE_BITS{1'b0}};
+            wire unused_event = ^{last_emit_sel, last_emit_neg};
+        end else begin : g_counts
+            // SCORE_BITS >= 9 and SEL_BITS <= 8 for spike counts (the generator sees to it).
+            wire [7:0] raw;
+            if (PAYLOAD != 0 && SEL_BITS < 8) begin : g_pad
+                assign raw = {{(8 - SEL_BITS){1'b0}}, last_emit_sel};
+            end else if (PAYLOAD != 0) begin : g_full
+                assign raw = last_emit_sel[7:0];
+            end else begin : g_planes
+                assign raw = AMPS[last_emit_sel * 8 +: 8];
+            end
+            wire signed [SCORE_BITS-1:0] magnitude = $signed({{(SCORE_BITS - 8){1'b0}}, raw});
+            assign spike_value   = last_emit_neg ? -magnitude : magnitude;
+            assign readout_score = {SCORE_BITS{1'b0}};
+            wire unused_score = ^score_value;
+        end
+        // A score sign-extended to whole reply bytes.
+        if (8 * SCORE_BYTES > SCORE_BITS) begin : g_extend
+            assign score_wide = {{(8 * SCORE_BYTES - SCORE_BITS){scores[scan][SCORE_BITS-1]}}, scores[scan]};
+        end else begin : g_exact
+            assign score_wide = scores[scan];
+        end
+        // The class on three LEDs.
+        if (CLASS_BITS >= 3) begin : g_led_bits
+            assign led_class = best_class[2:0];
+            if (CLASS_BITS > 3) begin : g_led_unused
+                wire unused_class = ^best_class[CLASS_BITS-1:3];
+            end
+        end else begin : g_led_pad
+            assign led_class = {{(3 - CLASS_BITS){1'b0}}, best_class};
+        end
+        // Values above MAX_VALUE are refused (a full byte range needs no check).
+        if (MAX_VALUE < 255) begin : g_value_check
+            assign value_too_big = rx_data > MAX_VALUE[7:0];
+        end else begin : g_no_value_check
+            assign value_too_big = 1'b0;
+        end
+    endgenerate
+
+    reg  [7:0] reply_byte;
+    always @(*) begin
+        if (tx_index == 8'd0)                      reply_byte = REPLY_SYNC;
+        else if (tx_index == 8'd1)                 reply_byte = status;
+        else if (tx_index == 8'd2)                 reply_byte = {{(8 - CLASS_BITS){1'b0}}, best_class};
+        else if (tx_index < 8'd7)                  reply_byte = cycles[(tx_index - 8'd3) * 8 +: 8];
+        else if (tx_index == REPLY_BYTES - 1)      reply_byte = crc;
+        else                                       reply_byte = score_wide[score_byte * 8 +: 8];
+    end
+    assign tx_send = state == S_TX && tx_ready;
+    assign tx_data = reply_byte;
+
+    wire last_timestep = items_done == T - 1;
+    integer c;
+
+    // ---- clocked: receive, run, answer ----
+    always @(posedge clk) begin
+        if (rst) begin
+            state      <= S_SYNC;
+            status     <= ST_OK;
+            crc        <= 8'd0;
+            length_low <= 8'd0;
+            index      <= {(SRC_BITS + 1){1'b0}};
+            silence    <= 32'd0;
+            cycles     <= 32'd0;
+            counting   <= 1'b0;
+            items_done <= 32'd0;
+            scan       <= {CLASS_BITS{1'b0}};
+            best_class <= {CLASS_BITS{1'b0}};
+            best_score <= {SCORE_BITS{1'b0}};
+            tx_index   <= 8'd0;
+            score_byte <= 8'd0;
+            next_value <= {VALUE_BITS{1'b0}};
+        end else begin
+            // Receiving: a request that goes silent is dropped.
+            if (state >= S_LEN0 && state <= S_CRC) begin
+                silence <= rx_valid ? 32'd0 : silence + 32'd1;
+                if (silence >= TIMEOUT) state <= S_SYNC;
+                if (rx_error) status <= ST_FRAMING;
+            end
+            case (state)
+                S_SYNC: if (rx_valid && rx_data == REQUEST_SYNC) begin
+                    state   <= S_LEN0;
+                    status  <= ST_OK;
+                    crc     <= 8'd0;
+                    silence <= 32'd0;
+                end
+                S_LEN0: if (rx_valid) begin
+                    length_low  <= rx_data;
+                    crc         <= crc8(crc, rx_data);
+                    state       <= S_LEN1;
+                end
+                S_LEN1: if (rx_valid) begin
+                    crc          <= crc8(crc, rx_data);
+                    index        <= {(SRC_BITS + 1){1'b0}};
+                    if ({rx_data, length_low} != LENGTH) begin
+                        // The rest of the request cannot be delimited: answer now.
+                        status   <= ST_LENGTH;
+                        state    <= S_ARGMAX;
+                        scan     <= {CLASS_BITS{1'b0}};
+                        cycles   <= 32'd0;
+                        for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
+                    end else begin
+                        state <= S_DATA;
+                    end
+                end
+                S_DATA: if (rx_valid) begin
+                    buffer[index[SRC_BITS-1:0]] <= rx_data[VALUE_BITS-1:0];
+                    if (value_too_big && status == ST_OK) status <= ST_VALUE;
+                    crc   <= crc8(crc, rx_data);
+                    index <= index + 1'b1;
+                    if (index == M - 1) state <= S_CRC;
+                end
+                S_CRC: if (rx_valid) begin
+                    index      <= {(SRC_BITS + 1){1'b0}};
+                    items_done <= 32'd0;
+                    cycles     <= 32'd0;
+                    counting   <= 1'b0;
+                    for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
+                    scan       <= {CLASS_BITS{1'b0}};
+                    if (rx_data != crc) begin
+                        status <= ST_CRC;
+                        state  <= S_ARGMAX;
+                    end else if (status != ST_OK) begin
+                        state <= S_ARGMAX;
+                    end else begin
+                        state <= S_LOAD;
+                    end
+                end
+                S_LOAD: begin
+                    next_value <= buffer[0];
+                    index      <= {(SRC_BITS + 1){1'b0}};
+                    state      <= S_FEED;
+                end
+                S_FEED: if (in_ready) begin
+                    next_value <= buffer[index[SRC_BITS-1:0] + 1'b1];
+                    index      <= index + 1'b1;
+                    if (index == M - 1) state <= S_WAIT;
+                end
+                S_ARGMAX: begin
+                    if (scan == 0 || scores[scan] > best_score) begin
+                        best_score <= scores[scan];
+                        best_class <= scan;
+                    end
+                    if ({{(32 - CLASS_BITS){1'b0}}, scan} == CLASSES - 1) begin
+                        if (status != ST_OK) best_class <= {CLASS_BITS{1'b0}};
+                        state      <= S_TX;
+                        tx_index   <= 8'd0;
+                        scan       <= {CLASS_BITS{1'b0}};
+                        score_byte <= 8'd0;
+                        crc        <= 8'd0;
+                    end else begin
+                        scan <= scan + 1'b1;
+                    end
+                end
+                S_TX: if (tx_ready) begin
+                    if (tx_index != 8'd0) crc <= crc8(crc, reply_byte);
+                    if (tx_index >= 8'd7 && tx_index < REPLY_BYTES - 1) begin
+                        if (score_byte == SCORE_BYTES - 1) begin
+                            score_byte <= 8'd0;
+                            scan       <= scan + 1'b1;
+                        end else begin
+                            score_byte <= score_byte + 8'd1;
+                        end
+                    end
+                    if (tx_index == REPLY_BYTES - 1) state <= S_SYNC;
+                    tx_index <= tx_index + 8'd1;
+                end
+                default: ;   // S_WAIT: below
+            endcase
+
+            // Running (S_FEED and S_WAIT): count cycles, collect scores, notice the end.
+            if (state == S_FEED || state == S_WAIT) begin
+                if (encoder_start && !counting) begin
+                    counting <= 1'b1;
+                    cycles   <= 32'd1;
+                end else if (counting) begin
+                    cycles <= cycles + 32'd1;
+                end
+                if (last_emit_valid) begin
+                    if (READOUT != 0) scores[last_emit_neuron[CLASS_BITS-1:0]] <= readout_score;
+                    else scores[last_emit_neuron[CLASS_BITS-1:0]] <= scores[last_emit_neuron[CLASS_BITS-1:0]] + spike_value;
+                end
+                if (last_item_done) begin
+                    items_done <= items_done + 32'd1;
+                    if (last_timestep) begin
+                        counting <= 1'b0;
+                        state    <= S_ARGMAX;
+                        scan     <= {CLASS_BITS{1'b0}};
+                    end
+                end
+            end
+        end
+    end
+endmodule

@@ -1,0 +1,80 @@
+// sf_uart_rx: 8N1 UART receiver. The line is synchronized through two flip-flops, a start
+// bit is a falling edge held low to the middle of the bit, every data bit is sampled in the
+// middle of its bit time, and a stop bit that reads low is reported as a frame error (the
+// byte is dropped).
+//
+// Timing: a byte occupies 10 bit times of CLKS_PER_BIT cycles; `data_valid` pulses for
+// one cycle in the middle of the stop bit, about 9.5 bit times after the start edge.
+//
+// Ports
+//   clk          in   1   clock
+//   rst          in   1   synchronous reset
+//   rx           in   1   serial line, idle high (asynchronous to clk)
+//   data_valid   out  1   `data` holds a received byte (one cycle)
+//   data         out  8   the byte, least significant bit first on the line
+//   frame_error  out  1   a byte ended with a low stop bit (one cycle)
+module sf_uart_rx #(
+    parameter CLKS_PER_BIT = 104,   // clock / baud rate, at least 4
+    parameter COUNT_BITS   = 8      // clog2(CLKS_PER_BIT + 1)
+) (
+    input  wire       clk,
+    input  wire       rst,
+    input  wire       rx,
+    output reg        data_valid,
+    output reg  [7:0] data,
+    output reg        frame_error
+);
+    localparam S_IDLE = 2'd0, S_START = 2'd1, S_DATA = 2'd2, S_STOP = 2'd3;
+    localparam [COUNT_BITS-1:0] HALF = CLKS_PER_BIT / 2;
+    localparam [COUNT_BITS-1:0] FULL = CLKS_PER_BIT - 1;
+
+    reg                  rx_meta, rx_sync;   // two-flop synchronizer
+    reg [1:0]            state;
+    reg [COUNT_BITS-1:0] ticks;              // cycles left in the current half or whole bit
+    reg [2:0]            bit_index;
+
+    always @(posedge clk) begin
+        rx_meta <= rx;
+        rx_sync <= rx_meta;
+        data_valid  <= 1'b0;
+        frame_error <= 1'b0;
+        if (rst) begin
+            rx_meta <= 1'b1;
+            rx_sync <= 1'b1;
+            state   <= S_IDLE;
+            ticks   <= {COUNT_BITS{1'b0}};
+            bit_index <= 3'd0;
+        end else begin
+            case (state)
+                S_IDLE: if (!rx_sync) begin
+                    state <= S_START;
+                    ticks <= HALF;
+                end
+                S_START: if (ticks != 0) begin
+                    ticks <= ticks - 1'b1;
+                end else if (rx_sync) begin
+                    state <= S_IDLE;                // a glitch, not a start bit
+                end else begin
+                    state     <= S_DATA;
+                    ticks     <= FULL;
+                    bit_index <= 3'd0;
+                end
+                S_DATA: if (ticks != 0) begin
+                    ticks <= ticks - 1'b1;
+                end else begin
+                    data  <= {rx_sync, data[7:1]};
+                    ticks <= FULL;
+                    if (bit_index == 3'd7) state <= S_STOP;
+                    bit_index <= bit_index + 3'd1;
+                end
+                default: if (ticks != 0) begin     // S_STOP
+                    ticks <= ticks - 1'b1;
+                end else begin
+                    data_valid  <= rx_sync;
+                    frame_error <= !rx_sync;
+                    state       <= S_IDLE;
+                end
+            endcase
+        end
+    end
+endmodule

@@ -1,0 +1,53 @@
+// sf_uart_tx: 8N1 UART transmitter. `send` with `data` while `ready` starts a byte: a low
+// start bit, eight data bits least significant first, a high stop bit, each CLKS_PER_BIT
+// cycles; `ready` returns after the stop bit.
+//
+// Ports
+//   clk      in   1   clock
+//   rst      in   1   synchronous reset (line idles high)
+//   send     in   1   transmit `data` (ignored unless ready)
+//   data     in   8   the byte
+//   ready    out  1   idle: a byte may be sent
+//   tx       out  1   serial line
+module sf_uart_tx #(
+    parameter CLKS_PER_BIT = 104,
+    parameter COUNT_BITS   = 8
+) (
+    input  wire       clk,
+    input  wire       rst,
+    input  wire       send,
+    input  wire [7:0] data,
+    output wire       ready,
+    output reg        tx
+);
+    localparam [COUNT_BITS-1:0] FULL = CLKS_PER_BIT - 1;
+
+    reg [9:0]            shift;   // {stop, data, start}, sent from bit 0
+    reg [3:0]            bits_left;
+    reg [COUNT_BITS-1:0] ticks;
+
+    assign ready = bits_left == 4'd0 && ticks == {COUNT_BITS{1'b0}};   // stop bit finished
+
+    always @(posedge clk) begin
+        if (rst) begin
+            tx        <= 1'b1;
+            shift     <= 10'h3ff;
+            bits_left <= 4'd0;
+            ticks     <= {COUNT_BITS{1'b0}};
+        end else if (ready) begin
+            tx <= 1'b1;
+            if (send) begin
+                shift     <= {1'b1, data, 1'b0};
+                bits_left <= 4'd10;
+                ticks     <= {COUNT_BITS{1'b0}};
+            end
+        end else if (ticks != 0) begin
+            ticks <= ticks - 1'b1;
+        end else begin   // the next bit
+            tx        <= shift[0];
+            shift     <= {1'b1, shift[9:1]};
+            ticks     <= FULL;
+            bits_left <= bits_left - 4'd1;
+        end
+    end
+endmodule

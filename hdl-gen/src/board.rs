@@ -1,0 +1,214 @@
+//! The board top `<model>_board`: power-on reset (`sf_reset`), the UART receiver and
+//! transmitter (`sf_uart_rx`, `sf_uart_tx`), the inference bridge (`sf_uart_bridge`, its
+//! protocol in [`crate::protocol`]) and the core. Only the wiring and the bridge's sizing
+//! are generated; the logic is in `hdl-gen/rtl/board/`.
+//!
+//! Module parameters: `CLKS_PER_BIT` (clock / baud rate; default 104 = 12 MHz / 115,200)
+//! and `TIMEOUT` (cycles of silence that drop a half-received request). Board flows set
+//! them with yosys `chparam`; the UART co-simulation with Verilator's `-G`.
+
+use model::{Network, NeuronKind, SpikeCode};
+
+use crate::layer::{LayerRtl, index_bits, value_bits};
+use crate::protocol::ReplyFormat;
+use crate::verilog::{Expr, Instance, Item, Module, Param, ParamValue, Port};
+
+/// The hand-written board library, copied into every generated directory.
+pub const BOARD_LIBRARY: [(&str, &str); 4] = [
+    ("sf_reset.v", include_str!("../rtl/board/sf_reset.v")),
+    ("sf_uart_rx.v", include_str!("../rtl/board/sf_uart_rx.v")),
+    ("sf_uart_tx.v", include_str!("../rtl/board/sf_uart_tx.v")),
+    ("sf_uart_bridge.v", include_str!("../rtl/board/sf_uart_bridge.v")),
+];
+
+/// Default clocks per UART bit (12 MHz at 115,200 baud).
+pub const DEFAULT_CLKS_PER_BIT: u32 = 104;
+
+/// Bits of a two's-complement value holding every integer in `min..=max`.
+fn signed_bits(min: i64, max: i64) -> u32 {
+    let need = |v: i64| if v >= 0 { 65 - v.leading_zeros() } else { 65 - (!v).leading_zeros() };
+    need(min).max(need(max)).max(2)
+}
+
+/// The board top of `core` and the layout of its replies.
+pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
+    let top = core.name.trim_end_matches("_core");
+    let name = format!("{top}_board");
+    let last = layers.last().expect("validated networks have layers");
+    let last_layer = &net.layers[last.index];
+    let classes = last_layer.outputs() as u32;
+    let readout = matches!(last_layer.neuron.kind, NeuronKind::Readout);
+    let score_bits = if readout {
+        last.plan.membrane_bits
+    } else {
+        let r = last_layer.neuron.kind.spike_range();
+        let t = net.timesteps as i64;
+        // At least 9: the bridge widens 8-bit amplitudes into the count.
+        signed_bits(t * r.min as i64, t * r.max as i64).max(9)
+    };
+    let score_bytes = score_bits.div_ceil(8);
+    let (k, amps, payload) = match last_layer.neuron.kind.code() {
+        SpikeCode::Planes(a) if !readout => (a.len(), a, false),
+        SpikeCode::Payload if !readout => (1, vec![1], true),
+        _ => (1, vec![1], false),
+    };
+    let amp_bits: Vec<bool> = amps.iter().flat_map(|&a| (0..8).map(move |b| a >> b & 1 == 1)).collect();
+    let value = value_bits(net.input.max_value as u64);
+    let size = net.input.size() as u64;
+
+    let mut m = Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
+    m.doc.push("Request, reply and status codes: sf_uart_bridge.v and hdl_gen::protocol.".into());
+    m.params.push(Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, "clock / baud rate"));
+    m.params.push(Param::int("TIMEOUT", 1_200_000, "silent cycles that drop a half-received request"));
+    m.ports.push(Port::input("clk", 1, "board clock"));
+    m.ports.push(Port::input("rx", 1, "UART from the host"));
+    m.ports.push(Port::output("tx", 1, "UART to the host"));
+    m.ports.push(Port::output("led_busy", 1, "a request is in progress"));
+    m.ports.push(Port::output("led_class", 3, "low bits of the last class sent"));
+
+    let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
+    for (n, w) in [
+        ("rst", 1),
+        ("rx_valid", 1),
+        ("rx_data", 8),
+        ("rx_error", 1),
+        ("tx_ready", 1),
+        ("tx_send", 1),
+        ("tx_data", 8),
+        ("in_valid", 1),
+        ("in_ready", 1),
+        ("in_value", value),
+        ("encoder_start", 1),
+        ("last_emit_valid", 1),
+        ("last_emit_neuron", last.neuron_bits),
+        ("last_emit_sel", last.sel_bits),
+        ("last_emit_neg", 1),
+        ("last_item_done", 1),
+        ("score_value", last.plan.membrane_bits),
+    ] {
+        m.items.push(wire(n, w));
+    }
+    let id = Expr::ident;
+    let pass = |p: &str| (p.to_string(), id(p));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_reset".into(),
+        name: "u_reset".into(),
+        params: vec![Param::int("CYCLES", 16, "cycles of reset after configuration"), Param::int("BITS", 5, "")],
+        connections: vec![pass("clk"), pass("rst")],
+    }));
+    let uart_params = vec![
+        Param { name: "CLKS_PER_BIT".into(), value: ParamValue::Name("CLKS_PER_BIT".into()), doc: String::new() },
+        Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit"),
+    ];
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_uart_rx".into(),
+        name: "u_rx".into(),
+        params: uart_params.clone(),
+        connections: vec![
+            pass("clk"),
+            pass("rst"),
+            pass("rx"),
+            ("data_valid".into(), id("rx_valid")),
+            ("data".into(), id("rx_data")),
+            ("frame_error".into(), id("rx_error")),
+        ],
+    }));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_uart_tx".into(),
+        name: "u_tx".into(),
+        params: uart_params,
+        connections: vec![
+            pass("clk"),
+            pass("rst"),
+            ("send".into(), id("tx_send")),
+            ("data".into(), id("tx_data")),
+            ("ready".into(), id("tx_ready")),
+            pass("tx"),
+        ],
+    }));
+    m.items.push(Item::Blank);
+    let code = if readout {
+        "readout scores".to_string()
+    } else {
+        format!("spike counts, code {}", last_layer.neuron.kind.code().label())
+    };
+    m.items.push(Item::Instance(Instance {
+        module: "sf_uart_bridge".into(),
+        name: "u_bridge".into(),
+        params: vec![
+            Param::int("M", size as i64, "input values per request"),
+            Param::int("SRC_BITS", index_bits(size) as i64, ""),
+            Param::int("VALUE_BITS", value as i64, ""),
+            Param::int("MAX_VALUE", net.input.max_value as i64, ""),
+            Param::int("T", net.timesteps as i64, "timesteps per input"),
+            Param::int("CLASSES", classes as i64, &format!("outputs of layer {} ({})", last.index, last.name)),
+            Param::int("CLASS_BITS", index_bits(classes as u64) as i64, ""),
+            Param::int("NEURON_BITS", last.neuron_bits as i64, ""),
+            Param::int("SEL_BITS", last.sel_bits as i64, ""),
+            Param::int("READOUT", i64::from(readout), &code),
+            Param::int("IN_SCORE_BITS", last.plan.membrane_bits as i64, "the core's score_value"),
+            Param::int("SCORE_BITS", score_bits as i64, if readout { "membrane width" } else { "T x spike range" }),
+            Param::int("SCORE_BYTES", score_bytes as i64, "bytes per score in a reply"),
+            Param::int("K", k as i64, ""),
+            Param::bits("AMPS", amp_bits, "plane amplitudes, 8 bits each"),
+            Param::int("PAYLOAD", i64::from(payload), ""),
+            Param { name: "TIMEOUT".into(), value: ParamValue::Name("TIMEOUT".into()), doc: String::new() },
+        ],
+        connections: vec![
+            pass("clk"),
+            pass("rst"),
+            pass("rx_valid"),
+            pass("rx_data"),
+            pass("rx_error"),
+            pass("tx_ready"),
+            pass("tx_send"),
+            pass("tx_data"),
+            pass("in_valid"),
+            pass("in_ready"),
+            pass("in_value"),
+            pass("encoder_start"),
+            pass("last_emit_valid"),
+            pass("last_emit_neuron"),
+            pass("last_emit_sel"),
+            pass("last_emit_neg"),
+            pass("last_item_done"),
+            pass("score_value"),
+            ("busy".into(), id("led_busy")),
+            pass("led_class"),
+        ],
+    }));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Comment(vec!["Taps of earlier layers are for co-simulation only.".into()]));
+    m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+    let li = last.index;
+    let connections = core
+        .ports
+        .iter()
+        .map(|p| {
+            let n = p.name.as_str();
+            let expr = match n {
+                "clk" | "rst" | "in_valid" | "in_ready" | "in_value" | "encoder_start" | "score_value" => id(n),
+                _ => match n.strip_prefix(&format!("l{li}_")) {
+                    Some("emit_valid") => id("last_emit_valid"),
+                    Some("emit_neuron") => id("last_emit_neuron"),
+                    Some("emit_sel") => id("last_emit_sel"),
+                    Some("emit_neg") => id("last_emit_neg"),
+                    Some("item_done") => id("last_item_done"),
+                    _ => Expr::Open,
+                },
+            };
+            (n.to_string(), expr)
+        })
+        .collect();
+    m.items.push(Item::Instance(Instance {
+        module: core.name.clone(),
+        name: "u_core".into(),
+        params: Vec::new(),
+        connections,
+    }));
+    m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    (m, ReplyFormat { classes, score_bytes })
+}

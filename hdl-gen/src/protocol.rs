@@ -1,0 +1,195 @@
+//! The on-board inference protocol spoken by `rtl/board/sf_uart_bridge.v`: byte layouts,
+//! the CRC and the status codes, as pure functions shared by the host (`bitstreams`) and
+//! the UART co-simulation (`sim`).
+//!
+//! ```
+//! use hdl_gen::protocol::{ReplyFormat, Status, crc8, request};
+//! let frame = request(&[0, 255, 7]);
+//! assert_eq!(frame[..3], [0xa5, 3, 0]);
+//! assert_eq!(*frame.last().unwrap(), crc8(&frame[1..frame.len() - 1]));
+//! let format = ReplyFormat { classes: 2, score_bytes: 2 };
+//! // 0x5a, status, class, cycles (u32 LE), 2 scores of 2 bytes, CRC.
+//! let mut reply = vec![0x5a, 0, 1, 0x10, 0x27, 0, 0, 0xfe, 0xff, 0x05, 0x00];
+//! reply.push(crc8(&reply[1..]));
+//! let r = format.parse(&reply).unwrap();
+//! assert_eq!((r.status, r.class, r.cycles, r.scores.clone()), (Status::Ok, 1, 10_000, vec![-2, 5]));
+//! ```
+
+/// First byte of a request.
+pub const REQUEST_SYNC: u8 = 0xa5;
+/// First byte of a reply.
+pub const REPLY_SYNC: u8 = 0x5a;
+
+/// CRC-8/SMBUS (polynomial 0x07, initial 0, no reflection, no final xor).
+pub fn crc8(bytes: &[u8]) -> u8 {
+    bytes.iter().fold(0u8, |crc, &b| {
+        let mut c = crc ^ b;
+        for _ in 0..8 {
+            c = if c & 0x80 != 0 { (c << 1) ^ 0x07 } else { c << 1 };
+        }
+        c
+    })
+}
+
+/// The request frame for one input: sync, length (u16 LE), values, CRC over length and
+/// values.
+pub fn request(values: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(values.len() + 4);
+    frame.push(REQUEST_SYNC);
+    frame.extend_from_slice(&(values.len() as u16).to_le_bytes());
+    frame.extend_from_slice(values);
+    let crc = crc8(&frame[1..]);
+    frame.push(crc);
+    frame
+}
+
+/// What the board says about a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Inference ran.
+    Ok,
+    /// The request's CRC did not match.
+    Checksum,
+    /// The request's length is not the model's input size.
+    Length,
+    /// An input value above the model's maximum.
+    Value,
+    /// A UART framing error inside the request.
+    Framing,
+}
+
+impl Status {
+    fn from_byte(b: u8) -> Option<Status> {
+        Some(match b {
+            0 => Status::Ok,
+            1 => Status::Checksum,
+            2 => Status::Length,
+            3 => Status::Value,
+            4 => Status::Framing,
+            _ => return None,
+        })
+    }
+}
+
+/// A parsed reply.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Reply {
+    /// Whether inference ran.
+    pub status: Status,
+    /// Predicted class (0 unless `Ok`).
+    pub class: u32,
+    /// Cycles from the encoder's START to the last layer's last DONE, inclusive.
+    pub cycles: u32,
+    /// Every class's score.
+    pub scores: Vec<i64>,
+}
+
+/// Why bytes are not a valid reply.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyError {
+    /// Fewer bytes than a reply.
+    #[error("reply too short: {got} of {expected} bytes")]
+    Short {
+        /// Bytes received.
+        got: usize,
+        /// Reply length.
+        expected: usize,
+    },
+    /// The first byte is not 0x5a.
+    #[error("reply does not start with 0x5a (got 0x{0:02x})")]
+    Sync(u8),
+    /// The CRC does not match (a corrupted reply).
+    #[error("reply CRC 0x{got:02x}, computed 0x{computed:02x}")]
+    Checksum {
+        /// CRC byte received.
+        got: u8,
+        /// CRC of the bytes received.
+        computed: u8,
+    },
+    /// An unknown status byte.
+    #[error("unknown status byte {0}")]
+    Status(u8),
+}
+
+/// The reply layout of one design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReplyFormat {
+    /// Classes (scores in a reply).
+    pub classes: u32,
+    /// Bytes per score.
+    pub score_bytes: u32,
+}
+
+impl ReplyFormat {
+    /// Bytes in a reply.
+    pub fn len(&self) -> usize {
+        8 + (self.classes * self.score_bytes) as usize
+    }
+
+    /// Always false: a reply has at least its 8 fixed bytes.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Parse exactly one reply.
+    pub fn parse(&self, bytes: &[u8]) -> Result<Reply, ReplyError> {
+        let n = self.len();
+        if bytes.len() < n {
+            return Err(ReplyError::Short { got: bytes.len(), expected: n });
+        }
+        let bytes = &bytes[..n];
+        if bytes[0] != REPLY_SYNC {
+            return Err(ReplyError::Sync(bytes[0]));
+        }
+        let computed = crc8(&bytes[1..n - 1]);
+        if computed != bytes[n - 1] {
+            return Err(ReplyError::Checksum { got: bytes[n - 1], computed });
+        }
+        let status = Status::from_byte(bytes[1]).ok_or(ReplyError::Status(bytes[1]))?;
+        let sb = self.score_bytes as usize;
+        let scores = bytes[7..n - 1]
+            .chunks(sb)
+            .map(|c| {
+                let mut v = c.iter().rev().fold(0i64, |acc, &b| (acc << 8) | b as i64);
+                let bits = 8 * sb as u32;
+                if bits < 64 && v & (1 << (bits - 1)) != 0 {
+                    v -= 1 << bits;
+                }
+                v
+            })
+            .collect();
+        Ok(Reply {
+            status,
+            class: bytes[2] as u32,
+            cycles: u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]),
+            scores,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc8_smbus_check_value() {
+        // The catalogue check value of CRC-8/SMBUS over "123456789".
+        assert_eq!(crc8(b"123456789"), 0xf4);
+        assert_eq!(crc8(&[]), 0);
+    }
+
+    #[test]
+    fn every_single_bit_flip_of_a_reply_is_detected() {
+        let format = ReplyFormat { classes: 3, score_bytes: 3 };
+        let mut reply = vec![REPLY_SYNC, 0, 2, 1, 2, 3, 4, 1, 0, 0, 0xff, 0xff, 0xff, 7, 0, 0];
+        reply.push(crc8(&reply[1..]));
+        assert_eq!(format.parse(&reply).unwrap().scores, vec![1, -1, 7]);
+        for bit in 0..reply.len() * 8 {
+            let mut bad = reply.clone();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            assert!(format.parse(&bad).is_err(), "flip of bit {bit} went unnoticed");
+        }
+        assert!(matches!(format.parse(&reply[..5]), Err(ReplyError::Short { .. })));
+    }
+}
