@@ -56,7 +56,8 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     let value = value_bits(net.input.max_value as u64);
     let size = net.input.size() as u64;
 
-    let mut m = Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
+    let mut m =
+        Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
     m.doc.push("Request, reply and status codes: sf_uart_bridge.v and hdl_gen::protocol.".into());
     m.params.push(Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, "clock / baud rate"));
     m.params.push(Param::int("TIMEOUT", 1_200_000, "silent cycles that drop a half-received request"));

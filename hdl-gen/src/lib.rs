@@ -267,12 +267,7 @@ impl DesignInfo {
         let board = v["board"]["top"].as_str().and_then(|top| {
             Some(BoardInfo {
                 top: top.to_string(),
-                sources: v["board"]["files"]
-                    .as_array()?
-                    .iter()
-                    .filter_map(|f| f.as_str())
-                    .map(String::from)
-                    .collect(),
+                sources: v["board"]["files"].as_array()?.iter().filter_map(|f| f.as_str()).map(String::from).collect(),
                 reply: serde_json::from_value(v["board"]["reply"].clone()).ok()?,
             })
         });

@@ -168,6 +168,82 @@ impl ReplyFormat {
     }
 }
 
+/// A byte link to a board running `<model>_board`: a serial port (`bitstreams`), or the
+/// UART co-simulation (`sim::cosim::uart`). The host logic ([`infer`]) is the same for both.
+pub trait Transport {
+    /// Send bytes.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String>;
+    /// Receive up to `n` bytes; fewer when the link stays quiet for the transport's timeout.
+    fn receive(&mut self, n: usize) -> Result<Vec<u8>, String>;
+    /// Discard whatever has arrived and not been read (before a retry).
+    fn drain(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// One inference as the host saw it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Inference {
+    /// The accepted reply (status `Ok`).
+    pub reply: Reply,
+    /// Requests sent (1 when nothing went wrong).
+    pub attempts: u32,
+    /// What went wrong on the attempts before the last, in order.
+    pub errors: Vec<String>,
+}
+
+/// Why the host gave up on an input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The link itself failed.
+    #[error("link: {0}")]
+    Link(String),
+    /// The board refused the request for a reason a retry cannot fix.
+    #[error("the board refused the input: {0:?} (does the bitstream match the model?)")]
+    Refused(Status),
+    /// Every attempt failed.
+    #[error("no valid reply after {attempts} attempts; last: {last}")]
+    GaveUp {
+        /// Requests sent.
+        attempts: u32,
+        /// The last problem.
+        last: String,
+    },
+}
+
+/// Send one input and return the board's reply, resending on a corrupted or lost request or
+/// reply (a checksum or framing status, a reply that fails its CRC, or silence) up to
+/// `max_attempts` times. Inference is idempotent, so a retry can never lose or duplicate a
+/// result.
+pub fn infer(
+    link: &mut dyn Transport,
+    values: &[u8],
+    format: ReplyFormat,
+    max_attempts: u32,
+) -> Result<Inference, HostError> {
+    let frame = request(values);
+    let mut errors = Vec::new();
+    for attempt in 1..=max_attempts.max(1) {
+        if attempt > 1 {
+            link.drain().map_err(HostError::Link)?;
+        }
+        link.send(&frame).map_err(HostError::Link)?;
+        let bytes = link.receive(format.len()).map_err(HostError::Link)?;
+        match format.parse(&bytes) {
+            Ok(reply) if reply.status == Status::Ok => {
+                return Ok(Inference { reply, attempts: attempt, errors });
+            }
+            Ok(reply) if matches!(reply.status, Status::Length | Status::Value) => {
+                return Err(HostError::Refused(reply.status));
+            }
+            Ok(reply) => errors.push(format!("board reported {:?}", reply.status)),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let last = errors.last().cloned().unwrap_or_default();
+    Err(HostError::GaveUp { attempts: max_attempts.max(1), last })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

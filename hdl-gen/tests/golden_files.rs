@@ -29,6 +29,11 @@ fn verilog_testbench() {
 }
 
 #[test]
+fn board_top() {
+    insta::assert_snapshot!("tiny_board.v", design().files["tiny_board.v"]);
+}
+
+#[test]
 fn memories_and_manifest() {
     let d = design();
     insta::assert_snapshot!("l0_hidden_weights.mem", d.files["l0_hidden_weights.mem"]);
@@ -44,11 +49,12 @@ fn output_is_deterministic_and_has_no_paths() {
         assert!(!text.contains("/tmp") && !text.contains("/home") && !text.contains("/root"), "{name} has a path");
     }
     // The library is shipped verbatim.
-    for (name, text) in hdl_gen::LIBRARY.iter().chain(&hdl_gen::TESTBENCH_LIBRARY) {
+    for (name, text) in hdl_gen::LIBRARY.iter().chain(&hdl_gen::TESTBENCH_LIBRARY).chain(&hdl_gen::board::BOARD_LIBRARY)
+    {
         assert_eq!(&a.files[*name], text);
     }
     // Synthesis never sees the testbench.
-    assert!(a.verilog_files().iter().all(|f| !f.contains("_tb")), "{:?}", a.verilog_files());
+    assert!(a.verilog_files().iter().all(|f| !f.contains("_tb") && !f.contains("_board")), "{:?}", a.verilog_files());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 // sf_uart_rx: 8N1 UART receiver. The line is synchronized through two flip-flops, a start
 // bit is a falling edge held low to the middle of the bit, every data bit is sampled in the
-// middle of its bit time, and a stop bit that reads low is reported as a frame error (the
-// byte is dropped).
+// middle of its bit time. A stop bit that reads low is reported as a frame error with the
+// byte, which is still delivered so a receiver counting bytes stays aligned.
 //
 // Timing: a byte occupies 10 bit times of CLKS_PER_BIT cycles; `data_valid` pulses for
 // one cycle in the middle of the stop bit, about 9.5 bit times after the start edge.
@@ -12,7 +12,7 @@
 //   rx           in   1   serial line, idle high (asynchronous to clk)
 //   data_valid   out  1   `data` holds a received byte (one cycle)
 //   data         out  8   the byte, least significant bit first on the line
-//   frame_error  out  1   a byte ended with a low stop bit (one cycle)
+//   frame_error  out  1   with data_valid: this byte ended with a low stop bit
 module sf_uart_rx #(
     parameter CLKS_PER_BIT = 104,   // clock / baud rate, at least 4
     parameter COUNT_BITS   = 8      // clog2(CLKS_PER_BIT + 1)
@@ -70,7 +70,7 @@ module sf_uart_rx #(
                 default: if (ticks != 0) begin     // S_STOP
                     ticks <= ticks - 1'b1;
                 end else begin
-                    data_valid  <= rx_sync;
+                    data_valid  <= 1'b1;
                     frame_error <= !rx_sync;
                     state       <= S_IDLE;
                 end

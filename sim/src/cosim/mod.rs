@@ -16,6 +16,7 @@ mod compare;
 pub mod fuzz;
 mod icarus;
 mod records;
+pub mod uart;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

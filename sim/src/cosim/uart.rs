@@ -1,0 +1,262 @@
+//! UART co-simulation: the board top `<model>_board` in Verilator behind a bit-level serial
+//! line (`harness_uart.cpp`), driven by the same host code as `spikeforge run`
+//! ([`hdl_gen::protocol::infer`]) through [`UartLink`], a [`Transport`]. Each input's
+//! reply is checked against the golden model (class and every score) and the cycle model
+//! (cycles of the input alone); bit errors can be injected on either line.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use hdl_gen::protocol::{HostError, Inference, ReplyFormat, Transport, infer};
+use model::HardwarePlan;
+use serde::Serialize;
+
+use super::DesignInfo;
+use super::build::{cached_build, check_build, content_hash, find_verilator};
+use crate::cycle::{self, input_work};
+use crate::error::SimError;
+use crate::golden::Golden;
+
+const HARNESS: &str = include_str!("harness_uart.cpp");
+
+/// UART timing of a co-simulated board top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct UartTiming {
+    /// Clocks per bit (the board top's `CLKS_PER_BIT`).
+    pub clks_per_bit: u32,
+    /// Silent cycles after which the bridge drops a half-received request (`TIMEOUT`).
+    pub timeout: u32,
+}
+
+impl Default for UartTiming {
+    /// Fast enough to simulate: 8 clocks per bit, requests dropped after 4,000 quiet cycles.
+    fn default() -> UartTiming {
+        UartTiming { clks_per_bit: 8, timeout: 4000 }
+    }
+}
+
+/// The compiled board top.
+#[derive(Clone, Debug)]
+pub struct UartSimulator {
+    binary: PathBuf,
+    design_dir: PathBuf,
+    /// The reply layout of the design.
+    pub format: ReplyFormat,
+    /// Its UART timing.
+    pub timing: UartTiming,
+}
+
+impl UartSimulator {
+    /// Compile (or reuse from `cache`) the board top of the design in `design_dir`.
+    pub fn build(design_dir: &Path, cache: &Path, timing: UartTiming) -> Result<UartSimulator, SimError> {
+        let verilator = find_verilator()?;
+        let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
+        let board = info.board.clone().ok_or_else(|| {
+            SimError::Cosim(format!(
+                "{} has no board top (regenerate it with this version of `spikeforge gen`)",
+                design_dir.display()
+            ))
+        })?;
+        let top = board.top.clone();
+        let header = format!("#include \"V{top}.h\"\n#define SF_TOP V{top}\n#define SF_CPB {}\n", timing.clks_per_bit);
+        let flags = [
+            "--cc".to_string(),
+            "--exe".into(),
+            "--build".into(),
+            "-O3".into(),
+            "--x-assign".into(),
+            "fast".into(),
+            "--x-initial".into(),
+            "fast".into(),
+            "-Wno-fatal".into(),
+            format!("-GCLKS_PER_BIT={}", timing.clks_per_bit),
+            format!("-GTIMEOUT={}", timing.timeout),
+        ];
+        let files: Vec<String> = info.sources.iter().chain(&board.sources).chain(&info.includes).cloned().collect();
+        let flag_text = flags.join(" ");
+        let extra = [verilator.version.as_bytes(), HARNESS.as_bytes(), header.as_bytes(), flag_text.as_bytes()];
+        let hash = content_hash(design_dir, &files, &extra)?;
+        let dir = cached_build(cache, &format!("{top}-{hash:016x}-uart"), "obj/Vsim", |dir| {
+            let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
+            std::fs::write(dir.join("harness_uart.cpp"), HARNESS).map_err(|e| io(dir, e))?;
+            std::fs::write(dir.join("board.h"), &header).map_err(|e| io(dir, e))?;
+            for s in &files {
+                std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
+            }
+            let mut command = Command::new(&verilator.path);
+            let mut make_flags = "OPT_FAST=-O2".to_string();
+            if Command::new("ccache").arg("--version").output().is_ok_and(|o| o.status.success()) {
+                make_flags.push_str(" OBJCACHE=ccache");
+            }
+            let output = command
+                .current_dir(dir)
+                .args(["-MAKEFLAGS", &make_flags])
+                .args(&flags)
+                .args(["--top-module", &top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
+                .arg("harness_uart.cpp")
+                .args(info.sources.iter().chain(&board.sources))
+                .output()
+                .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
+            check_build("verilator", &top, dir, &output, dir.join("obj/Vsim").exists())
+        })?;
+        Ok(UartSimulator {
+            binary: dir.join("obj/Vsim"),
+            design_dir: design_dir.to_path_buf(),
+            format: board.reply,
+            timing,
+        })
+    }
+
+    /// Start the simulation; the link stays open for many requests.
+    pub fn connect(&self) -> Result<UartLink, SimError> {
+        let mut child = Command::new(&self.binary)
+            .current_dir(&self.design_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| SimError::Cosim(format!("cannot start {}: {e}", self.binary.display())))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        Ok(UartLink {
+            child,
+            stdin,
+            stdout,
+            pending: Vec::new(),
+            line_flips: Vec::new(),
+            reply_flips: Vec::new(),
+            max_cycles: 1_000_000,
+            cycles: 0,
+        })
+    }
+}
+
+/// A serial link to the simulated board: bytes sent are clocked onto its `rx` line at the
+/// next [`Transport::receive`], which simulates until the reply is in or `max_cycles` pass.
+pub struct UartLink {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+    pending: Vec<u8>,
+    line_flips: Vec<u32>,
+    reply_flips: Vec<u32>,
+    /// Cycles a receive may simulate before it returns what it has.
+    pub max_cycles: u64,
+    /// Cycles simulated so far.
+    pub cycles: u64,
+}
+
+impl UartLink {
+    /// Invert these line bits (10 per byte: start, 8 data, stop) of the next request sent.
+    pub fn corrupt_request(&mut self, line_bits: Vec<u32>) {
+        self.line_flips = line_bits;
+    }
+
+    /// Invert these data bits (byte · 8 + bit) of the next reply received.
+    pub fn corrupt_reply(&mut self, bits: Vec<u32>) {
+        self.reply_flips = bits;
+    }
+}
+
+impl Drop for UartLink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Transport for UartLink {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.pending.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn receive(&mut self, n: usize) -> Result<Vec<u8>, String> {
+        let mut msg = Vec::new();
+        msg.extend_from_slice(&(self.pending.len() as u32).to_le_bytes());
+        msg.extend_from_slice(&self.pending);
+        for list in [std::mem::take(&mut self.line_flips), std::mem::take(&mut self.reply_flips)] {
+            msg.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            for b in list {
+                msg.extend_from_slice(&b.to_le_bytes());
+            }
+        }
+        msg.extend_from_slice(&(n as u32).to_le_bytes());
+        msg.extend_from_slice(&self.max_cycles.to_le_bytes());
+        self.pending.clear();
+        let io = |e: std::io::Error| format!("UART simulation: {e}");
+        self.stdin.write_all(&msg).and_then(|_| self.stdin.flush()).map_err(io)?;
+        let mut word = [0u8; 4];
+        self.stdout.read_exact(&mut word).map_err(io)?;
+        let mut reply = vec![0u8; u32::from_le_bytes(word) as usize];
+        self.stdout.read_exact(&mut reply).map_err(io)?;
+        let mut cycles = [0u8; 8];
+        self.stdout.read_exact(&mut cycles).map_err(io)?;
+        self.cycles = u64::from_le_bytes(cycles);
+        Ok(reply)
+    }
+}
+
+/// One input over the simulated UART.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UartCase {
+    /// Input index.
+    pub input: usize,
+    /// What the host received.
+    pub inference: Inference,
+    /// Golden class.
+    pub expected_class: usize,
+    /// Golden scores.
+    pub expected_scores: Vec<i64>,
+    /// Cycle-model latency of the input alone.
+    pub expected_cycles: u64,
+}
+
+impl UartCase {
+    /// Class, scores and cycles all as expected.
+    pub fn exact(&self) -> bool {
+        let r = &self.inference.reply;
+        r.class as usize == self.expected_class
+            && r.scores == self.expected_scores
+            && r.cycles as u64 == self.expected_cycles
+    }
+}
+
+/// Run `inputs` through the board top one by one with [`infer`] (up to `attempts` tries
+/// each), calling `corrupt(index, attempt_link)` before each input to inject errors.
+pub fn run_inputs(
+    golden: &Golden,
+    plan: &HardwarePlan,
+    sim: &UartSimulator,
+    inputs: &[u8],
+    attempts: u32,
+    mut corrupt: impl FnMut(usize, &mut UartLink),
+) -> Result<Vec<UartCase>, SimError> {
+    let size = golden.network().input.size();
+    let mut link = sim.connect()?;
+    let request_cycles = (size as u64 + 4) * 10 * sim.timing.clks_per_bit as u64;
+    let reply_cycles = sim.format.len() as u64 * 10 * sim.timing.clks_per_bit as u64;
+    let mut cases = Vec::new();
+    for (i, x) in inputs.chunks(size).enumerate() {
+        let trace = golden.trace_observed(x, i, &mut crate::golden::NoObserver)?;
+        let work = input_work(golden, plan, x, &trace);
+        let schedule = cycle::schedule(std::slice::from_ref(&work));
+        let latency = schedule.inputs[0].latency();
+        // Room for the request, the inference, the reply, and a dropped request's timeout.
+        link.max_cycles = request_cycles + 2 * latency + reply_cycles + 2 * sim.timing.timeout as u64 + 1000;
+        corrupt(i, &mut link);
+        let inference = infer(&mut link, x, sim.format, attempts).map_err(|e| match e {
+            HostError::Link(m) => SimError::Cosim(m),
+            other => SimError::Cosim(format!("input {i}: {other}")),
+        })?;
+        cases.push(UartCase {
+            input: i,
+            inference,
+            expected_class: trace.class,
+            expected_scores: trace.scores.clone(),
+            expected_cycles: latency,
+        });
+    }
+    Ok(cases)
+}
