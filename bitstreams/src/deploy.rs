@@ -1,0 +1,49 @@
+//! Flashing bitstreams with openFPGALoader.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::BitstreamError;
+use crate::boards::Board;
+
+/// Load `bitstream` into `board` (SRAM, or its configuration flash with `flash`). With no
+/// board attached this is [`BitstreamError::NoBoard`].
+pub fn flash(board: Board, bitstream: &Path, flash: bool) -> Result<(), BitstreamError> {
+    if !bitstream.is_file() {
+        return Err(BitstreamError::Rejected {
+            tool: "deploy".into(),
+            design: bitstream.display().to_string(),
+            message: "no such bitstream file".into(),
+        });
+    }
+    let mut cmd = Command::new("openFPGALoader");
+    cmd.args(["-b", board.facts().openfpgaloader]);
+    if flash {
+        cmd.arg("-f");
+    }
+    let output = cmd.arg(bitstream).output().map_err(|_| BitstreamError::MissingTool {
+        tool: "openFPGALoader".into(),
+        hint: "install it with `sudo apt-get install openfpgaloader` (`make setup` does this)".into(),
+    })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    let lower = text.to_lowercase();
+    if lower.contains("unable to open")
+        || lower.contains("no device")
+        || lower.contains("not found")
+        || lower.contains("fail to open")
+    {
+        return Err(BitstreamError::NoBoard {
+            reason: format!("openFPGALoader found no {} on USB: is it plugged in?", board.facts().name),
+        });
+    }
+    let first = text.lines().find(|l| l.to_lowercase().contains("error")).unwrap_or(text.lines().last().unwrap_or(""));
+    Err(BitstreamError::Rejected {
+        tool: "openFPGALoader".into(),
+        design: bitstream.display().to_string(),
+        message: first.trim().to_string(),
+    })
+}

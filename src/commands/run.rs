@@ -1,0 +1,138 @@
+//! `spikeforge run`: inference on a board over its UART (or on the simulated board top with
+//! `--sim`), every reply checked against the golden and cycle models.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use bitstreams::boards::Board;
+use indicatif::{ProgressBar, ProgressStyle};
+use model::HardwarePlan;
+use sim::Golden;
+
+use crate::table::num;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model file (the one the bitstream was built from)
+    model: PathBuf,
+    /// Board: icebreaker, ulx3s or tangnano9k (for its clock; the UART runs at --baud)
+    #[arg(long, default_value = "icebreaker")]
+    board: String,
+    /// Serial port (default: the first /dev/ttyUSB* or /dev/ttyACM*)
+    #[arg(long)]
+    port: Option<String>,
+    /// Run on the board top in Verilator behind a simulated UART instead of a real board
+    #[arg(long, conflicts_with = "port")]
+    sim: bool,
+    /// Lanes per layer the bitstream was built with
+    #[arg(long, default_value_t = 16)]
+    lanes: u32,
+    /// Baud rate
+    #[arg(long, default_value_t = 115_200)]
+    baud: u32,
+    /// Requests per input before giving up (corrupted frames are resent)
+    #[arg(long, default_value_t = 4)]
+    attempts: u32,
+    #[command(flatten)]
+    data: super::data::DataArgs,
+    /// Print JSON instead of a summary
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Some(board) = Board::from_name(&args.board) else {
+        bail!("unknown board `{}`: expected icebreaker, ulx3s or tangnano9k", args.board);
+    };
+    let facts = board.facts();
+    // A missing board is the first thing to say, before any work.
+    let serial = if args.sim {
+        None
+    } else {
+        let port = match &args.port {
+            Some(p) => p.clone(),
+            None => bitstreams::serial::find_port()?,
+        };
+        let link = bitstreams::serial::SerialLink::open(&port, args.baud, Duration::from_millis(500))?;
+        Some((link, port))
+    };
+    let net = super::load_model(&args.model)?;
+    let golden = Golden::new(&net)?;
+    let set = args.data.load(net.input.size(), &args.model)?;
+    let plan = HardwarePlan::uniform(&net, args.lanes)?;
+    let design = hdl_gen::generate(&net, &plan)?;
+    let format = design.manifest.board.reply;
+    let count = set.len();
+    let bar = ProgressBar::new(count as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} inputs, {per_sec}, eta {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let (report, link_name) = if let Some((mut link, port)) = serial {
+        bar.set_message(format!("{} on {port}", facts.name));
+        let report = sim::board::run_board(
+            &golden,
+            &plan,
+            &mut link,
+            format,
+            &set.images,
+            Some(&set.labels),
+            args.attempts,
+            &|k| bar.inc(k as u64),
+        )?;
+        (report, port)
+    } else {
+        bar.set_message("simulated board (Verilator, bit-level UART)");
+        let dir = std::env::temp_dir().join(format!("spikeforge-run-{}", std::process::id()));
+        hdl_gen::write_dir(&design, &dir, true)?;
+        let timing = sim::cosim::uart::UartTiming::default();
+        let uart = sim::cosim::uart::UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), timing)?;
+        let mut link = uart.connect()?;
+        // A lost request is noticed after this many cycles without a complete reply.
+        link.max_cycles = 50_000_000;
+        let report = sim::board::run_board(
+            &golden,
+            &plan,
+            &mut link,
+            format,
+            &set.images,
+            Some(&set.labels),
+            args.attempts,
+            &|k| bar.inc(k as u64),
+        )?;
+        drop(link);
+        let _ = std::fs::remove_dir_all(&dir);
+        (report, "simulated UART".to_string())
+    };
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        super::print_json(&report)?;
+    } else {
+        let latency_us = report.mean_cycles / facts.clock_hz as f64 * 1e6;
+        println!("ran {} inputs of {} over {link_name} ({})", report.inputs, set.name, facts.name);
+        if let Some(correct) = report.correct {
+            println!(
+                "on-board accuracy: {:.2}% ({correct}/{})",
+                100.0 * correct as f64 / report.inputs.max(1) as f64,
+                report.inputs
+            );
+        }
+        println!(
+            "latency: {} cycles per input = {} µs at {} MHz (compute only; the UART adds the transfer)",
+            num(report.mean_cycles, 1),
+            num(latency_us, 1),
+            facts.clock_hz / 1_000_000
+        );
+        println!(
+            "exact against golden and cycle models: {}/{}; retried requests: {}; wall {:.1} s",
+            report.exact, report.inputs, report.retries, seconds
+        );
+    }
+    if let Some(m) = &report.first_mismatch {
+        bail!("the board disagrees with the golden model: {m}");
+    }
+    Ok(())
+}
