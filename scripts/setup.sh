@@ -89,22 +89,24 @@ PY
     mv data/digits.csv.tmp data/digits.csv
 fi
 
-# PyTorch for the trainer: a pinned venv (.venv, train/requirements.txt). tch links to its
+# The pinned Python venv (.venv): PyTorch for the trainer (train/requirements.txt) and the
+# YoWASP FPGA toolchain (bitstreams/requirements.txt). tch links to PyTorch's
 # libtorch; .cargo/config.toml (generated, not committed: it holds this checkout's absolute
 # path) tells torch-sys where it is and gives every binary an rpath to it, so plain
 # `cargo build/test/run` work.
 VENV=.venv
-REQUIREMENTS=train/requirements.txt
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating the Python venv $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$VENV"; }
 fi
-stamp="$VENV/.spikeforge-requirements"
-if ! cmp -s "$REQUIREMENTS" "$stamp"; then
-    say "installing $REQUIREMENTS into $VENV (PyTorch is ~2.6 GB; once)"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-    cp "$REQUIREMENTS" "$stamp"
-fi
+for REQUIREMENTS in train/requirements.txt bitstreams/requirements.txt; do
+    stamp="$VENV/.spikeforge-$(dirname "$REQUIREMENTS")-requirements"
+    if ! cmp -s "$REQUIREMENTS" "$stamp"; then
+        say "installing $REQUIREMENTS into $VENV (PyTorch is ~2.6 GB, the FPGA tools ~180 MB; once)"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+        cp "$REQUIREMENTS" "$stamp"
+    fi
+done
 TORCH_DIR="$(cd "$VENV/lib/python3"*/site-packages/torch && pwd)"
 mkdir -p .cargo
 config=$(cat <<TOML

@@ -36,6 +36,8 @@ enum Command {
     CosimFuzz(commands::cosim_fuzz::Args),
     /// Train a spiking network (LMS, ternary or binary) with libtorch and export it bit-exact
     Train(Box<commands::train::Args>),
+    /// Synthesize, place, route and pack a model's board top for a board, with a report
+    Build(Box<commands::build::Args>),
     /// Run inference on a board over its UART (or the simulated board top with --sim)
     Run(Box<commands::run::Args>),
     /// Flash a bitstream with openFPGALoader
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
         Command::Cosim(a) => commands::cosim::run(a),
         Command::CosimFuzz(a) => commands::cosim_fuzz::run(a),
         Command::Train(a) => commands::train::run(*a),
+        Command::Build(a) => commands::build::run(*a),
         Command::Run(a) => commands::run::run(*a),
         Command::Deploy(a) => commands::deploy::run(a),
         Command::Example(a) => commands::example::run(a),

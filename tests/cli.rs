@@ -402,3 +402,12 @@ fn run_and_deploy_without_a_board_say_so() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// A model too big for a board is refused before synthesis, naming the resource and by how much.
+#[test]
+fn build_refuses_a_model_that_cannot_fit() {
+    let dir = temp("nofit");
+    let o = spikeforge(&["build", EXAMPLE, "--board", "icebreaker", "--out", dir.join("b").to_str().unwrap()]);
+    assert_clean_failure(&o, "does not fit the icebreaker: weights, membranes and event buffers need");
+    assert!(stderr(&o).contains("x too much"), "{}", stderr(&o));
+}

@@ -1,14 +1,16 @@
 //! # spikeforge `bitstreams`
 //!
-//! Drives the FPGA tools. Today: [`yosys::check_design`], which reads a generated design
-//! into yosys, elaborates it and runs yosys's structural checks. Synthesis, place and route,
-//! packing, reports, deploy and the UART host for the three boards are issue #6.
+//! Drives the FPGA tools and the boards: [`flow::build`] (synthesis, place and route over
+//! seeds, packing, one report), [`boards`] (the facts of the three boards),
+//! [`deploy::flash`] (openFPGALoader), [`serial::SerialLink`] (the host end of the UART
+//! protocol), and [`yosys::check_design`] (read, elaborate and check a generated design).
 //!
 //! Architecture Invariant: this is the only crate that knows yosys / nextpnr command lines
 //! and tool locations; other crates hand it a generated directory.
 
 pub mod boards;
 pub mod deploy;
+pub mod flow;
 pub mod serial;
 pub mod yosys;
 
@@ -28,6 +30,30 @@ pub enum BitstreamError {
     NoBoard {
         /// What was looked for.
         reason: String,
+    },
+    /// The design does not fit the board.
+    #[error("does not fit the {board}: {reason}")]
+    DoesNotFit {
+        /// Board name.
+        board: String,
+        /// Which resource and by how much.
+        reason: String,
+    },
+    /// A tool report that could not be read.
+    #[error("{path}: unreadable report: {reason}")]
+    Report {
+        /// The report.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file that could not be read or written.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// OS error.
+        error: std::io::Error,
     },
     /// The design directory is unusable.
     #[error(transparent)]

@@ -2,6 +2,7 @@
 //! and prints a table or JSON.
 
 pub mod bench;
+pub mod build;
 pub mod code;
 pub mod cosim;
 pub mod cosim_fuzz;

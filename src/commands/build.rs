@@ -1,0 +1,167 @@
+//! `spikeforge build`: a model to a bitstream for a board, with one honest report.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use bitstreams::boards::Board;
+use bitstreams::flow::{BuildOptions, BuildReport, build, check_fit};
+use indicatif::{ProgressBar, ProgressStyle};
+use model::HardwarePlan;
+use serde::Serialize;
+use sim::Golden;
+
+use crate::table::{Table, num};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model file
+    model: PathBuf,
+    /// Board: icebreaker, ulx3s or tangnano9k
+    #[arg(long)]
+    board: String,
+    /// Output directory: rtl/, tool logs, reports, the bitstream
+    #[arg(long)]
+    out: PathBuf,
+    /// Clock target in MHz (default: the board's oscillator)
+    #[arg(long)]
+    freq: Option<f64>,
+    /// Placer seeds to try until timing is met
+    #[arg(long, default_value_t = 3)]
+    seeds: u32,
+    /// Lanes per layer
+    #[arg(long, default_value_t = 16)]
+    lanes: u32,
+    /// UART baud rate of the board top
+    #[arg(long, default_value_t = 115_200)]
+    baud: u32,
+    /// Inputs for the throughput estimate (the cycle model on the test split)
+    #[command(flatten)]
+    data: super::data::DataArgs,
+    /// Write into OUT even if it holds files spikeforge did not write
+    #[arg(long)]
+    force: bool,
+    /// Print JSON instead of tables
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    model: String,
+    lanes: Vec<u32>,
+    build: BuildReport,
+    /// hdl-gen's analytic estimate, summed over layers.
+    estimate_luts: u64,
+    estimate_flip_flops: u64,
+    memory_kbit: f64,
+    /// Cycle model on the data: mean cycles per input streamed back to back.
+    cycles_per_input: Option<f64>,
+    /// fmax / cycles per input.
+    images_per_second: Option<f64>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Some(board) = Board::from_name(&args.board) else {
+        bail!("unknown board `{}`: expected icebreaker, ulx3s or tangnano9k", args.board);
+    };
+    let net = super::load_model(&args.model)?;
+    let plan = HardwarePlan::uniform(&net, args.lanes)?;
+    let design = hdl_gen::generate(&net, &plan)?;
+    let est = &design.manifest.layers;
+    let memory_bits: u64 =
+        est.iter().map(|l| l.estimate.weight_bits + l.estimate.state_bits + l.estimate.buffer_bits).sum::<u64>()
+            + net.input.size() as u64 * 8;
+    check_fit(board, memory_bits)?;
+    if args.out.exists()
+        && std::fs::read_dir(&args.out)?.next().is_some()
+        && !args.force
+        && !args.out.join("report.json").exists()
+    {
+        bail!(
+            "{} is not empty and not written by `spikeforge build` (pass --force to write into it)",
+            args.out.display()
+        );
+    }
+    let rtl = args.out.join("rtl");
+    hdl_gen::write_dir(&design, &rtl, true)?;
+
+    let bar = ProgressBar::new_spinner()
+        .with_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let options = BuildOptions { board, freq_mhz: args.freq, seeds: args.seeds, baud: args.baud };
+    let report = build(&rtl, &args.out.join("build"), &options, &|step| bar.set_message(step.to_string()))
+        .with_context(|| format!("building {} for the {}", net.name, board.facts().name))?;
+    bar.finish_and_clear();
+
+    // Throughput implied by the cycle model on real inputs, where they are installed.
+    let cycles_per_input = match args.data.load(net.input.size(), &args.model) {
+        Ok(set) => {
+            let n = set.len().min(500);
+            let golden = Golden::new(&net)?;
+            let r = sim::eval::evaluate(
+                &golden,
+                &set.images[..n * set.image_size()],
+                &set.labels[..n],
+                Some(&plan),
+                &|_| {},
+            )?;
+            r.cycles.map(|c| c.pipelined_cycles_per_input)
+        }
+        Err(e) => {
+            eprintln!("note: no throughput estimate ({e})");
+            None
+        }
+    };
+    let out = Report {
+        model: net.name.clone(),
+        lanes: plan.layers.iter().map(|l| l.lanes).collect(),
+        estimate_luts: est.iter().map(|l| l.estimate.luts).sum(),
+        estimate_flip_flops: est.iter().map(|l| l.estimate.flip_flops).sum(),
+        memory_kbit: memory_bits as f64 / 1024.0,
+        images_per_second: cycles_per_input.map(|c| report.fmax_mhz.min(report.target_mhz) * 1e6 / c),
+        cycles_per_input,
+        build: report,
+    };
+    let path = args.out.join("report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&out)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    if args.json {
+        return super::print_json(&out);
+    }
+    let b = &out.build;
+    println!("built {} for the {} with {}: {}", out.model, b.board, b.tools.origin, b.bitstream.display());
+    let mut t = Table::new(&["resource", "used", "available", "%"]);
+    for r in &b.resources {
+        let pct = if r.available > 0 { 100.0 * r.used as f64 / r.available as f64 } else { 0.0 };
+        t.row(vec![r.kind.clone(), r.used.to_string(), r.available.to_string(), num(pct, 1)]);
+    }
+    println!("{}", t.render());
+    let luts: u64 = b.cells.iter().filter(|(k, _)| k.contains("LUT")).map(|(_, n)| n).sum();
+    let ffs: u64 = b.cells.iter().filter(|(k, _)| k.contains("DFF") || k.contains("_FF")).map(|(_, n)| n).sum();
+    println!(
+        "synthesized: {luts} LUT4, {ffs} flip-flops (hdl-gen estimated {} LUT, {} FF for the layers); memories {:.1} kbit",
+        out.estimate_luts, out.estimate_flip_flops, out.memory_kbit
+    );
+    let seeds: Vec<String> = b.seeds.iter().map(|s| format!("seed {}: {:.2} MHz", s.seed, s.fmax_mhz)).collect();
+    println!(
+        "timing: Fmax {:.2} MHz against {:.2} MHz: {} ({})",
+        b.fmax_mhz,
+        b.target_mhz,
+        if b.fmax_mhz >= b.target_mhz { "met" } else { "NOT met" },
+        seeds.join(", ")
+    );
+    if let Some((from, to)) = &b.critical_path {
+        println!("critical path: {from} -> {to}");
+    }
+    if let (Some(c), Some(ips)) = (out.cycles_per_input, out.images_per_second) {
+        println!(
+            "throughput: {} cycles per input (cycle model, pipelined) -> {} inputs/s at {:.2} MHz",
+            num(c, 1),
+            num(ips, 0),
+            b.fmax_mhz.min(b.target_mhz)
+        );
+    }
+    let steps: Vec<String> = b.seconds.iter().map(|(s, t)| format!("{s} {t:.1} s")).collect();
+    println!("steps: {}; logs and reports in {}", steps.join(", "), args.out.join("build").display());
+    Ok(())
+}
