@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use bitstreams::boards::Board;
+use hdl_gen::protocol::Transport;
 use indicatif::{ProgressBar, ProgressStyle};
 use model::HardwarePlan;
 use sim::Golden;
@@ -70,42 +71,41 @@ pub fn run(args: Args) -> Result<()> {
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    let (report, link_name) = if let Some((mut link, port)) = serial {
-        bar.set_message(format!("{} on {port}", facts.name));
-        let report = sim::board::run_board(
-            &golden,
-            &plan,
-            &mut link,
-            format,
-            &set.images,
-            Some(&set.labels),
-            args.attempts,
-            &|k| bar.inc(k as u64),
-        )?;
-        (report, port)
-    } else {
-        bar.set_message("simulated board (Verilator, bit-level UART)");
-        let dir = std::env::temp_dir().join(format!("spikeforge-run-{}", std::process::id()));
-        hdl_gen::write_dir(&design, &dir, true)?;
-        let timing = sim::cosim::uart::UartTiming::default();
-        let uart = sim::cosim::uart::UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), timing)?;
-        let mut link = uart.connect()?;
-        // A lost request is noticed after this many cycles without a complete reply.
-        link.max_cycles = 50_000_000;
-        let report = sim::board::run_board(
-            &golden,
-            &plan,
-            &mut link,
-            format,
-            &set.images,
-            Some(&set.labels),
-            args.attempts,
-            &|k| bar.inc(k as u64),
-        )?;
-        drop(link);
-        let _ = std::fs::remove_dir_all(&dir);
-        (report, "simulated UART".to_string())
+    // The simulated board's design directory, removed after the run.
+    let mut scratch = None;
+    let (mut link, link_name): (Box<dyn Transport>, String) = match serial {
+        Some((link, port)) => {
+            bar.set_message(format!("{} on {port}", facts.name));
+            (Box::new(link), port)
+        }
+        None => {
+            bar.set_message("simulated board (Verilator, bit-level UART)");
+            let dir = std::env::temp_dir().join(format!("spikeforge-run-{}", std::process::id()));
+            hdl_gen::write_dir(&design, &dir, true)?;
+            let timing = sim::cosim::uart::UartTiming::default();
+            let uart = sim::cosim::uart::UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), timing)?;
+            let mut link = uart.connect()?;
+            // A lost request is noticed after this many cycles without a complete reply.
+            link.max_cycles = 50_000_000;
+            scratch = Some(dir);
+            (Box::new(link), "simulated UART".to_string())
+        }
     };
+    let report = sim::board::run_board(
+        &golden,
+        &plan,
+        link.as_mut(),
+        format,
+        &set.images,
+        Some(&set.labels),
+        args.attempts,
+        &|k| bar.inc(k as u64),
+    );
+    drop(link);
+    if let Some(dir) = scratch {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let report = report?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     if args.json {
