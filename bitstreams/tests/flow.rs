@@ -1,20 +1,20 @@
-//! The iCE40 flow end to end on a small generated design: synthesis, place and route,
+//! Each board's flow end to end on a small generated design: synthesis, place and route,
 //! packing, and reports that parse. The YoWASP tools are required in CI (`CI=true`);
-//! elsewhere the test skips with a reason.
+//! elsewhere the tests skip with a reason. About a minute per board on 2 cores.
 
 use bitstreams::boards::Board;
 use bitstreams::flow::{BuildOptions, build, check_fit, find_tools};
 use model::HardwarePlan;
 use model::examples::{HiddenNeuron, RandomSpec, random_network};
 
-#[test]
-fn small_model_builds_for_the_icebreaker() {
-    if let Err(e) = find_tools(Board::Icebreaker) {
+/// Build a small model for `board`; returns the report for board-specific checks.
+fn build_small(board: Board) -> Option<bitstreams::flow::BuildReport> {
+    if let Err(e) = find_tools(board) {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI requires the FPGA tools: {e}");
         }
         eprintln!("SKIP: {e}");
-        return;
+        return None;
     }
     let spec = RandomSpec {
         name: "small".into(),
@@ -29,23 +29,46 @@ fn small_model_builds_for_the_icebreaker() {
     };
     let net = random_network(&spec, 3);
     let plan = HardwarePlan::uniform(&net, 4).unwrap();
-    let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}", std::process::id()));
+    let name = board.facts().name;
+    let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
-    let options = BuildOptions { board: Board::Icebreaker, freq_mhz: None, seeds: 2, baud: 115_200 };
-    let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("{step}")).unwrap();
-    assert!(report.bitstream.is_file() && std::fs::metadata(&report.bitstream).unwrap().len() > 100_000);
-    let lc = report.resources.iter().find(|r| r.kind == "ICESTORM_LC").expect("logic cells reported");
-    assert!(lc.used > 100 && lc.available == 5280, "{lc:?}");
-    assert!(
-        report.resources.iter().any(|r| r.kind == "ICESTORM_RAM" && r.used > 0),
-        "memories in EBR: {:?}",
-        report.resources
-    );
-    assert!(report.cells.iter().any(|(k, n)| k == "SB_LUT4" && *n > 0), "{:?}", report.cells);
-    assert!(report.fmax_mhz > 1.0 && report.target_mhz == 12.0, "{report:?}");
+    let options = BuildOptions { board, freq_mhz: None, seeds: 2, baud: 115_200 };
+    let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("{name}: {step}")).unwrap();
+    assert!(report.bitstream.is_file() && std::fs::metadata(&report.bitstream).unwrap().len() > 10_000);
+    assert!(report.cells.iter().any(|(k, n)| k.contains("LUT") && *n > 0), "{:?}", report.cells);
+    assert!(report.fmax_mhz > 1.0 && report.target_mhz == board.facts().clock_hz as f64 / 1e6, "{report:?}");
     assert!(dir.join("build/yosys.log").is_file() && dir.join("build/nextpnr-report.json").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
+    Some(report)
+}
+
+fn used(report: &bitstreams::flow::BuildReport, kind: &str) -> (u64, u64) {
+    let r =
+        report.resources.iter().find(|r| r.kind == kind).unwrap_or_else(|| panic!("{kind}: {:?}", report.resources));
+    (r.used, r.available)
+}
+
+#[test]
+fn small_model_builds_for_the_icebreaker() {
+    let Some(report) = build_small(Board::Icebreaker) else { return };
+    let (lc, available) = used(&report, "ICESTORM_LC");
+    assert!(lc > 100 && available == 5280, "{lc}/{available}");
+    assert!(used(&report, "ICESTORM_RAM").0 > 0, "memories in EBR");
+}
+
+#[test]
+fn small_model_builds_for_the_ulx3s() {
+    let Some(report) = build_small(Board::Ulx3s) else { return };
+    assert_eq!(used(&report, "TRELLIS_COMB").1, 83_640);
+    assert!(used(&report, "DP16KD").0 > 0, "memories in DP16KD");
+}
+
+#[test]
+fn small_model_builds_for_the_tangnano9k() {
+    let Some(report) = build_small(Board::Tangnano9k) else { return };
+    assert_eq!(used(&report, "LUT4").1, 8_640);
+    assert!(used(&report, "BSRAM").0 > 0, "memories in BSRAM");
 }
 
 #[test]
