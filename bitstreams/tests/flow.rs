@@ -7,8 +7,13 @@ use bitstreams::flow::{BuildOptions, build, check_fit, find_tools};
 use model::HardwarePlan;
 use model::examples::{HiddenNeuron, RandomSpec, random_network};
 
+/// One flow at a time: on a fresh machine the first run of each YoWASP tool compiles it
+/// into a shared cache, and two cores are better spent on one place and route anyway.
+static ONE_FLOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Build a small model for `board`; returns the report for board-specific checks.
 fn build_small(board: Board) -> Option<bitstreams::flow::BuildReport> {
+    let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Err(e) = find_tools(board) {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI requires the FPGA tools: {e}");
