@@ -26,8 +26,11 @@ pub struct BoardFacts {
     pub resources: &'static str,
     /// On-board oscillator in Hz (the board top's clock).
     pub clock_hz: u32,
-    /// Pin constraint file under `constraints/`.
+    /// Pin constraint file name (under `constraints/`).
     pub constraints: &'static str,
+    /// Its text, built into the binary so a build never depends on where the checkout is.
+    #[serde(skip)]
+    pub constraints_text: &'static str,
     /// openFPGALoader's `-b` board name.
     pub openfpgaloader: &'static str,
 }
@@ -50,6 +53,7 @@ impl Board {
                 resources: "5,280 LC, 30 EBR (4 kbit), 4 SPRAM (256 kbit), 8 DSP",
                 clock_hz: 12_000_000,
                 constraints: "icebreaker.pcf",
+                constraints_text: include_str!("../../constraints/icebreaker.pcf"),
                 openfpgaloader: "ice40_generic",
             },
             Board::Ulx3s => BoardFacts {
@@ -58,6 +62,7 @@ impl Board {
                 resources: "83,640 LUT4, 208 EBR (18 kbit), 156 MULT18",
                 clock_hz: 25_000_000,
                 constraints: "ulx3s.lpf",
+                constraints_text: include_str!("../../constraints/ulx3s.lpf"),
                 openfpgaloader: "ulx3s",
             },
             Board::Tangnano9k => BoardFacts {
@@ -66,6 +71,7 @@ impl Board {
                 resources: "8,640 LUT4, 26 BSRAM (18 kbit), 20 MULT9",
                 clock_hz: 27_000_000,
                 constraints: "tangnano9k.cst",
+                constraints_text: include_str!("../../constraints/tangnano9k.cst"),
                 openfpgaloader: "tangnano9k",
             },
         }

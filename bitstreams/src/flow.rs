@@ -210,8 +210,8 @@ pub fn build(
     for f in &files {
         std::fs::copy(design_dir.join(f), out_dir.join(f)).map_err(|e| io(&design_dir.join(f), e))?;
     }
-    let constraints = Path::new(env!("CARGO_MANIFEST_DIR")).join("../constraints").join(facts.constraints);
-    std::fs::copy(&constraints, out_dir.join(facts.constraints)).map_err(|e| io(&constraints, e))?;
+    let constraints = out_dir.join(facts.constraints);
+    std::fs::write(&constraints, facts.constraints_text).map_err(|e| io(&constraints, e))?;
 
     let clks_per_bit = (facts.clock_hz as f64 / options.baud as f64).round() as u64;
     let timeout = facts.clock_hz as u64 / 10;
