@@ -24,12 +24,6 @@ pub const BOARD_LIBRARY: [(&str, &str); 4] = [
 /// Default clocks per UART bit (12 MHz at 115,200 baud).
 pub const DEFAULT_CLKS_PER_BIT: u32 = 104;
 
-/// Bits of a two's-complement value holding every integer in `min..=max`.
-fn signed_bits(min: i64, max: i64) -> u32 {
-    let need = |v: i64| if v >= 0 { 65 - v.leading_zeros() } else { 65 - (!v).leading_zeros() };
-    need(min).max(need(max)).max(2)
-}
-
 /// The board top of `core` and the layout of its replies.
 pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
     let top = core.name.trim_end_matches("_core");
@@ -44,7 +38,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         let r = last_layer.neuron.kind.spike_range();
         let t = net.timesteps as i64;
         // At least 9: the bridge widens 8-bit amplitudes into the count.
-        signed_bits(t * r.min as i64, t * r.max as i64).max(9)
+        model::bounds::signed_bits((t * r.min as i64).into(), (t * r.max as i64).into()).max(9)
     };
     let score_bytes = score_bits.div_ceil(8);
     let (k, amps, payload) = match last_layer.neuron.kind.code() {

@@ -3,6 +3,8 @@
 //!
 //! Verilator is required in CI (`CI=true`); elsewhere these tests skip with a reason.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use model::HardwarePlan;
@@ -10,25 +12,10 @@ use model::examples::{fuzz_network, tiny_network};
 use rayon::prelude::*;
 use sim::Golden;
 use sim::cosim::fuzz::{fuzz_case, random_inputs};
-use sim::cosim::{CosimOptions, MismatchKind, SimulatorKind, cosimulate, find_icarus, find_verilator, lint};
-
-fn available(found: Result<impl Sized, sim::SimError>) -> bool {
-    match found {
-        Ok(_) => true,
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI requires it: {e}"),
-        Err(e) => {
-            eprintln!("SKIP: {e}");
-            false
-        }
-    }
-}
-
-fn verilator_available() -> bool {
-    available(find_verilator())
-}
+use sim::cosim::{CosimOptions, MismatchKind, SimulatorKind, cosimulate, find_icarus, lint};
 
 fn icarus_available() -> bool {
-    available(find_icarus())
+    common::available(find_icarus())
 }
 
 fn work_dir(name: &str) -> PathBuf {
@@ -50,7 +37,7 @@ fn generate(net: &model::Network, lanes: &[u32], dir: &Path) -> HardwarePlan {
 
 #[test]
 fn generated_designs_are_lint_clean() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let example =
@@ -73,7 +60,7 @@ fn generated_designs_are_lint_clean() {
 /// resets, T, widths and lanes), each on 24 random inputs: 0 mismatches in data and cycles.
 #[test]
 fn random_networks_cosimulate_exactly() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let seed: u64 = std::env::var("SPIKEFORGE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
@@ -128,7 +115,7 @@ fn first_mismatch(m: &Mutant) -> (sim::cosim::Mismatch, Option<PathBuf>) {
 
 #[test]
 fn unmodified_tiny_design_matches() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let outcome = run_tiny(&tiny_mutant("clean"), false, SimulatorKind::Verilator);
@@ -138,7 +125,7 @@ fn unmodified_tiny_design_matches() {
 
 #[test]
 fn mutation_corrupted_weight_is_caught_at_its_neuron() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let m = tiny_mutant("weight");
@@ -160,7 +147,7 @@ fn mutation_corrupted_weight_is_caught_at_its_neuron() {
 
 #[test]
 fn mutation_corrupted_amplitude_is_caught_in_the_next_layer() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let m = tiny_mutant("amplitude");
@@ -173,7 +160,7 @@ fn mutation_corrupted_amplitude_is_caught_in_the_next_layer() {
 
 #[test]
 fn mutation_wrong_reset_rule_is_caught_at_the_second_timestep() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let m = tiny_mutant("reset");
@@ -189,7 +176,7 @@ fn mutation_wrong_reset_rule_is_caught_at_the_second_timestep() {
 /// a corrupted weight is reported at the same place as under Verilator, with a waveform.
 #[test]
 fn icarus_runs_the_verilog_testbench_exactly() {
-    if !icarus_available() || !verilator_available() {
+    if !icarus_available() || !common::verilator_available() {
         return;
     }
     let seed = 900;

@@ -5,25 +5,15 @@
 //!
 //! Verilator is required in CI (`CI=true`); elsewhere these tests skip with a reason.
 
+mod common;
+
 use std::path::PathBuf;
 
 use model::HardwarePlan;
 use model::examples::{fuzz_network, tiny_network};
 use sim::Golden;
-use sim::cosim::find_verilator;
 use sim::cosim::fuzz::random_inputs;
 use sim::cosim::uart::{UartCase, UartSimulator, UartTiming, run_inputs};
-
-fn verilator_available() -> bool {
-    match find_verilator() {
-        Ok(_) => true,
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI requires Verilator: {e}"),
-        Err(e) => {
-            eprintln!("SKIP: {e}");
-            false
-        }
-    }
-}
 
 fn design(net: &model::Network, lanes: &[u32], name: &str) -> (HardwarePlan, PathBuf) {
     let dir = std::env::temp_dir().join(format!("spikeforge-uart-test-{}-{name}", std::process::id()));
@@ -48,7 +38,7 @@ fn assert_exact(cases: &[UartCase]) {
 
 #[test]
 fn tiny_network_over_uart_matches_golden_and_cycle_models() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let net = tiny_network();
@@ -67,7 +57,7 @@ fn tiny_network_over_uart_matches_golden_and_cycle_models() {
 /// Each kind of line error, once per input: the protocol notices and the retry succeeds.
 #[test]
 fn bit_errors_on_either_line_are_detected_and_retried() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let net = tiny_network();
@@ -100,7 +90,7 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
 /// events (plane codes, payload, ternary).
 #[test]
 fn random_networks_over_uart() {
-    if !verilator_available() {
+    if !common::verilator_available() {
         return;
     }
     let seeds: Vec<u64> = (40..52).collect();

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use bitstreams::boards::Board;
 use bitstreams::flow::{BuildOptions, BuildReport, build, check_fit};
 use indicatif::{ProgressBar, ProgressStyle};
 use model::HardwarePlan;
@@ -61,9 +60,7 @@ struct Report {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let Some(board) = Board::from_name(&args.board) else {
-        bail!("unknown board `{}`: expected icebreaker, ulx3s or tangnano9k", args.board);
-    };
+    let board = super::board(&args.board)?;
     let net = super::load_model(&args.model)?;
     let plan = HardwarePlan::uniform(&net, args.lanes)?;
     let design = hdl_gen::generate(&net, &plan)?;

@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
-use bitstreams::boards::Board;
+use anyhow::Result;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,9 +17,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let Some(board) = Board::from_name(&args.board) else {
-        bail!("unknown board `{}`: expected icebreaker, ulx3s or tangnano9k", args.board);
-    };
+    let board = super::board(&args.board)?;
     bitstreams::deploy::flash(board, &args.bitstream, args.flash)?;
     println!(
         "{} written to the {} ({})",

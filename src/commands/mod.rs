@@ -19,6 +19,12 @@ use std::path::Path;
 
 use anyhow::Result;
 
+/// A board named on the command line.
+pub fn board(name: &str) -> Result<bitstreams::boards::Board> {
+    bitstreams::boards::Board::from_name(name)
+        .ok_or_else(|| anyhow::anyhow!("unknown board `{name}`: expected icebreaker, ulx3s or tangnano9k"))
+}
+
 /// Load and validate a model file; the error is already one line naming the file.
 pub fn load_model(path: &Path) -> Result<model::Network> {
     Ok(model::file::load(path)?)

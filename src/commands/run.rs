@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use bitstreams::boards::Board;
 use hdl_gen::protocol::Transport;
 use indicatif::{ProgressBar, ProgressStyle};
 use model::HardwarePlan;
@@ -43,9 +42,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let Some(board) = Board::from_name(&args.board) else {
-        bail!("unknown board `{}`: expected icebreaker, ulx3s or tangnano9k", args.board);
-    };
+    let board = super::board(&args.board)?;
     let facts = board.facts();
     // A missing board is the first thing to say, before any work.
     let serial = if args.sim {

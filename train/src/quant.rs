@@ -63,12 +63,8 @@ pub fn quantize(value: f64, step: f64, limit: f64) -> i64 {
 
 /// Bits of the smallest two's-complement width holding every value (at least 2).
 pub fn signed_bits(values: impl IntoIterator<Item = i64>) -> u8 {
-    let mut bits = 2u8;
-    for v in values {
-        let need = if v >= 0 { 65 - v.leading_zeros() } else { 65 - (!v).leading_zeros() } as u8;
-        bits = bits.max(need);
-    }
-    bits
+    let (lo, hi) = values.into_iter().fold((0i64, 0i64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    model::bounds::signed_bits(lo.into(), hi.into()).max(2) as u8
 }
 
 #[cfg(test)]

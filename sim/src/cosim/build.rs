@@ -59,7 +59,6 @@ pub(super) fn content_hash<'a>(
 }
 
 pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
-    let verilator = find_verilator()?;
     let info = super::DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
     let (top, sources, timesteps) = (&info.top, &info.sources, info.timesteps);
     let layers = info.lanes.len();
@@ -94,46 +93,81 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     }
     taps.push_str("} while (0)\n");
 
-    let flags: Vec<&str> = {
-        let mut f = vec!["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"];
-        if trace {
-            f.push("--trace");
-        }
-        f
+    let extra_flags: Vec<String> = if trace { vec!["--trace".into()] } else { Vec::new() };
+    let harness = Harness {
+        top,
+        source: ("harness.cpp", HARNESS),
+        header: ("taps.h", &taps),
+        extra_flags: &extra_flags,
+        sources,
+        includes: &info.includes,
+        suffix: if trace { "-trace" } else { "" },
     };
-    // The generated model's C++ at -O2 instead of Verilator's default -Os (OPT_FAST).
+    let binary = build_harness(design_dir, cache, &harness)?;
+    Ok(Simulator { kind: SimulatorKind::Verilator, binary, design_dir: design_dir.to_path_buf(), layers, timesteps })
+}
+
+/// A C++ harness to compile with a design's Verilog.
+pub(super) struct Harness<'a> {
+    /// Top module.
+    pub top: &'a str,
+    /// The harness source: file name and text.
+    pub source: (&'a str, &'a str),
+    /// The design-specific header it includes: file name and text.
+    pub header: (&'a str, &'a str),
+    /// Verilator flags beyond the common ones (`--trace`, `-G...`).
+    pub extra_flags: &'a [String],
+    /// Verilog files to compile.
+    pub sources: &'a [String],
+    /// Include files copied beside them.
+    pub includes: &'a [String],
+    /// Suffix of the cache entry (`-trace`, `-uart`).
+    pub suffix: &'a str,
+}
+
+/// Compile `harness` with the design in `design_dir` (or reuse the build cached under a
+/// hash of everything that goes into it): `verilator --cc --exe --build -O3 --x-assign fast
+/// --x-initial fast`, single-threaded, the generated C++ at `-O2` instead of Verilator's
+/// default `-Os` (`SPIKEFORGE_OPT_FAST` overrides). Returns the binary.
+pub(super) fn build_harness(design_dir: &Path, cache: &Path, harness: &Harness) -> Result<PathBuf, SimError> {
+    let verilator = find_verilator()?;
+    let mut flags: Vec<String> =
+        ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+    flags.extend(harness.extra_flags.iter().cloned());
     let opt_fast = std::env::var("SPIKEFORGE_OPT_FAST").unwrap_or_else(|_| "-O2".into());
     let flag_text = format!("{} OPT_FAST={opt_fast}", flags.join(" "));
-    let extra = [verilator.version.as_bytes(), HARNESS.as_bytes(), taps.as_bytes(), flag_text.as_bytes()];
-    let hash = content_hash(design_dir, sources.iter().chain(&info.includes), &extra)?;
-    let name = format!("{top}-{hash:016x}{}", if trace { "-trace" } else { "" });
-    let final_dir = cached_build(cache, &name, "obj/Vsim", |dir| {
+    let extra =
+        [verilator.version.as_bytes(), harness.source.1.as_bytes(), harness.header.1.as_bytes(), flag_text.as_bytes()];
+    let hash = content_hash(design_dir, harness.sources.iter().chain(harness.includes), &extra)?;
+    let top = harness.top;
+    let final_dir = cached_build(cache, &format!("{top}-{hash:016x}{}", harness.suffix), "obj/Vsim", |dir| {
         let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
-        std::fs::write(dir.join("harness.cpp"), HARNESS).map_err(|e| io(dir, e))?;
-        std::fs::write(dir.join("taps.h"), &taps).map_err(|e| io(dir, e))?;
-        for s in sources.iter().chain(&info.includes) {
+        std::fs::write(dir.join(harness.source.0), harness.source.1).map_err(|e| io(dir, e))?;
+        std::fs::write(dir.join(harness.header.0), harness.header.1).map_err(|e| io(dir, e))?;
+        for s in harness.sources.iter().chain(harness.includes) {
             std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
         }
-        let mut command = Command::new(&verilator.path);
         // ccache, where installed, turns the recompilation of Verilator's runtime (most of a
         // small design's build time) into a cache hit.
         let mut make_flags = format!("OPT_FAST={opt_fast}");
         if Command::new("ccache").arg("--version").output().is_ok_and(|o| o.status.success()) {
             make_flags.push_str(" OBJCACHE=ccache");
         }
-        command.args(["-MAKEFLAGS", &make_flags]);
-        let output = command
+        let output = Command::new(&verilator.path)
             .current_dir(dir)
+            .args(["-MAKEFLAGS", &make_flags])
             .args(&flags)
             .args(["--top-module", top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
-            .arg("harness.cpp")
-            .args(sources)
+            .arg(harness.source.0)
+            .args(harness.sources)
             .output()
             .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
         check_build("verilator", top, dir, &output, dir.join("obj/Vsim").exists())
     })?;
-    let binary = final_dir.join("obj/Vsim");
-    Ok(Simulator { kind: SimulatorKind::Verilator, binary, design_dir: design_dir.to_path_buf(), layers, timesteps })
+    Ok(final_dir.join("obj/Vsim"))
 }
 
 /// Build into `cache/name` once: in a private directory renamed into place, so concurrent

@@ -13,7 +13,7 @@ use model::HardwarePlan;
 use serde::Serialize;
 
 use super::DesignInfo;
-use super::build::{cached_build, check_build, content_hash, find_verilator};
+use super::build::{Harness, build_harness};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -49,7 +49,6 @@ pub struct UartSimulator {
 impl UartSimulator {
     /// Compile (or reuse from `cache`) the board top of the design in `design_dir`.
     pub fn build(design_dir: &Path, cache: &Path, timing: UartTiming) -> Result<UartSimulator, SimError> {
-        let verilator = find_verilator()?;
         let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
         let board = info.board.clone().ok_or_else(|| {
             SimError::Cosim(format!(
@@ -57,54 +56,21 @@ impl UartSimulator {
                 design_dir.display()
             ))
         })?;
-        let top = board.top.clone();
+        let top = &board.top;
         let header = format!("#include \"V{top}.h\"\n#define SF_TOP V{top}\n#define SF_CPB {}\n", timing.clks_per_bit);
-        let flags = [
-            "--cc".to_string(),
-            "--exe".into(),
-            "--build".into(),
-            "-O3".into(),
-            "--x-assign".into(),
-            "fast".into(),
-            "--x-initial".into(),
-            "fast".into(),
-            "-Wno-fatal".into(),
-            format!("-GCLKS_PER_BIT={}", timing.clks_per_bit),
-            format!("-GTIMEOUT={}", timing.timeout),
-        ];
-        let files: Vec<String> = info.sources.iter().chain(&board.sources).chain(&info.includes).cloned().collect();
-        let flag_text = flags.join(" ");
-        let extra = [verilator.version.as_bytes(), HARNESS.as_bytes(), header.as_bytes(), flag_text.as_bytes()];
-        let hash = content_hash(design_dir, &files, &extra)?;
-        let dir = cached_build(cache, &format!("{top}-{hash:016x}-uart"), "obj/Vsim", |dir| {
-            let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
-            std::fs::write(dir.join("harness_uart.cpp"), HARNESS).map_err(|e| io(dir, e))?;
-            std::fs::write(dir.join("board.h"), &header).map_err(|e| io(dir, e))?;
-            for s in &files {
-                std::fs::copy(design_dir.join(s), dir.join(s)).map_err(|e| io(&dir.join(s), e))?;
-            }
-            let mut command = Command::new(&verilator.path);
-            let mut make_flags = "OPT_FAST=-O2".to_string();
-            if Command::new("ccache").arg("--version").output().is_ok_and(|o| o.status.success()) {
-                make_flags.push_str(" OBJCACHE=ccache");
-            }
-            let output = command
-                .current_dir(dir)
-                .args(["-MAKEFLAGS", &make_flags])
-                .args(&flags)
-                .args(["--top-module", &top, "-Mdir", "obj", "-o", "Vsim", "-CFLAGS", "-I.."])
-                .arg("harness_uart.cpp")
-                .args(info.sources.iter().chain(&board.sources))
-                .output()
-                .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
-            check_build("verilator", &top, dir, &output, dir.join("obj/Vsim").exists())
-        })?;
-        Ok(UartSimulator {
-            binary: dir.join("obj/Vsim"),
-            design_dir: design_dir.to_path_buf(),
-            format: board.reply,
-            timing,
-        })
+        let extra_flags = [format!("-GCLKS_PER_BIT={}", timing.clks_per_bit), format!("-GTIMEOUT={}", timing.timeout)];
+        let sources: Vec<String> = info.sources.iter().chain(&board.sources).cloned().collect();
+        let harness = Harness {
+            top,
+            source: ("harness_uart.cpp", HARNESS),
+            header: ("board.h", &header),
+            extra_flags: &extra_flags,
+            sources: &sources,
+            includes: &info.includes,
+            suffix: "-uart",
+        };
+        let binary = build_harness(design_dir, cache, &harness)?;
+        Ok(UartSimulator { binary, design_dir: design_dir.to_path_buf(), format: board.reply, timing })
     }
 
     /// Start the simulation; the link stays open for many requests.
