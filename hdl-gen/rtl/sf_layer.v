@@ -188,19 +188,50 @@ module sf_layer #(
 
     // The lowest pending bit is the lowest neuron's lowest plane: the wire order.
     // Returns {lane, plane}; only called in UPDATE and EMIT cycles.
-    function [LANE_BITS+OUT_SEL_BITS-1:0] first_pending;
+    //
+    // A binary tree over the lanes, so the logic is log2(P) muxes deep rather than a P*K
+    // long priority chain (at 64 lanes the chain was the critical path, and deep enough to
+    // exhaust yosys's stack in ABC9). Leaf l holds {any plane of lane l pending, its first
+    // plane}; a node takes its lower child when that has a pending plane and otherwise the
+    // upper child with the level's lane bit set. Nodes are combined in place: node k of a
+    // level reads nodes 2k and 2k+1 of the level below, which no lower k has overwritten.
+    localparam PAD_LANES  = 1 << LANE_BITS;
+    localparam FIRST_BITS = LANE_BITS + OUT_SEL_BITS;
+    function [FIRST_BITS-1:0] first_pending;
         input [MASK_BITS-1:0] mask;
-        integer l, k;
-        reg found;
+        integer l, k, h, n;
+        reg [PAD_LANES-1:0]            node_any;
+        reg [PAD_LANES*FIRST_BITS-1:0] node_first;
+        reg [OUT_SEL_BITS-1:0]         plane;
+        reg                            found;
         begin
-            first_pending = {(LANE_BITS+OUT_SEL_BITS){1'b0}};
-            found = 1'b0;
-            for (l = 0; l < P; l = l + 1)
-                for (k = 0; k < OUT_K; k = k + 1)
-                    if (!found && mask[l*OUT_K + k]) begin
-                        first_pending = {l[LANE_BITS-1:0], k[OUT_SEL_BITS-1:0]};
+            node_any   = {PAD_LANES{1'b0}};
+            node_first = {(PAD_LANES*FIRST_BITS){1'b0}};
+            for (l = 0; l < P; l = l + 1) begin
+                // OUT_K is at most a handful of planes: a short chain is fine here.
+                plane = {OUT_SEL_BITS{1'b0}};
+                found = 1'b0;
+                for (k = OUT_K - 1; k >= 0; k = k - 1)
+                    if (mask[l*OUT_K + k]) begin
+                        plane = k[OUT_SEL_BITS-1:0];
                         found = 1'b1;
                     end
+                node_any[l] = found;
+                node_first[l*FIRST_BITS +: FIRST_BITS] = {{LANE_BITS{1'b0}}, plane};
+            end
+            n = PAD_LANES;
+            for (h = 0; h < LANE_BITS; h = h + 1) begin
+                n = n / 2;
+                for (k = 0; k < n; k = k + 1) begin
+                    if (node_any[2*k])
+                        node_first[k*FIRST_BITS +: FIRST_BITS] = node_first[2*k*FIRST_BITS +: FIRST_BITS];
+                    else
+                        node_first[k*FIRST_BITS +: FIRST_BITS] = node_first[(2*k+1)*FIRST_BITS +: FIRST_BITS]
+                            | ({{(FIRST_BITS-1){1'b0}}, 1'b1} << (OUT_SEL_BITS + h));
+                    node_any[k] = node_any[2*k] | node_any[2*k+1];
+                end
+            end
+            first_pending = node_first[FIRST_BITS-1:0];
         end
     endfunction
 
