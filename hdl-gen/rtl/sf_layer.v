@@ -199,7 +199,7 @@ module sf_layer #(
     localparam FIRST_BITS = LANE_BITS + OUT_SEL_BITS;
     function [FIRST_BITS-1:0] first_pending;
         input [MASK_BITS-1:0] mask;
-        integer l, k, h, n;
+        integer l, k, h;
         reg [PAD_LANES-1:0]            node_any;
         reg [PAD_LANES*FIRST_BITS-1:0] node_first;
         reg [OUT_SEL_BITS-1:0]         plane;
@@ -219,10 +219,9 @@ module sf_layer #(
                 node_any[l] = found;
                 node_first[l*FIRST_BITS +: FIRST_BITS] = {{LANE_BITS{1'b0}}, plane};
             end
-            n = PAD_LANES;
             for (h = 0; h < LANE_BITS; h = h + 1) begin
-                n = n / 2;
-                for (k = 0; k < n; k = k + 1) begin
+                // yosys wants constant loop bounds: the level's width is a guard instead.
+                for (k = 0; k < PAD_LANES / 2; k = k + 1) if (k < (PAD_LANES >> (h + 1))) begin
                     if (node_any[2*k])
                         node_first[k*FIRST_BITS +: FIRST_BITS] = node_first[2*k*FIRST_BITS +: FIRST_BITS];
                     else
