@@ -49,6 +49,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `spikeforge ... | head` closing the pipe ends the program quietly, as for any Unix
+    // tool, rather than panicking inside println!.
+    #[cfg(unix)]
+    // SAFETY: called before any thread exists; restores the default action of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // A bug must still read as one line, not a backtrace; RUST_BACKTRACE=1 restores the trace.
     if std::env::var_os("RUST_BACKTRACE").is_none() {
         std::panic::set_hook(Box::new(|info| {

@@ -408,6 +408,40 @@ fn run_and_deploy_without_a_board_say_so() {
 fn build_refuses_a_model_that_cannot_fit() {
     let dir = temp("nofit");
     let o = spikeforge(&["build", EXAMPLE, "--board", "icebreaker", "--out", dir.join("b").to_str().unwrap()]);
-    assert_clean_failure(&o, "does not fit the icebreaker: weights, membranes and event buffers need");
-    assert!(stderr(&o).contains("x too much"), "{}", stderr(&o));
+    assert_clean_failure(&o, "does not fit the icebreaker: block RAM: ");
+    assert!(stderr(&o).contains("ICESTORM_RAM needed") && stderr(&o).contains("over"), "{}", stderr(&o));
+    // Explicit lanes are checked the same way, with a lane count that would fit where one does.
+    let o =
+        spikeforge(&["gen", EXAMPLE, "--board", "ulx3s", "--lanes", "256", "--out", dir.join("g").to_str().unwrap()]);
+    assert_clean_failure(&o, "does not fit the ulx3s: logic: about");
+    assert!(stderr(&o).contains("lanes per layer would fit (--lanes "), "{}", stderr(&o));
+    assert!(!dir.join("g").exists(), "nothing written for a plan that does not fit");
+}
+
+/// `gen --board` sizes lanes per layer for the part: the slowest layer grows until the next
+/// step would not fit, and the manifest records the plan.
+#[test]
+fn gen_sizes_lanes_for_a_board() {
+    let dir = temp("sized");
+    let out = dir.join("rtl");
+    let o = spikeforge(&[
+        "gen",
+        EXAMPLE,
+        "--board",
+        "ulx3s",
+        "--data",
+        "mnist",
+        "--limit",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("lanes sized for the ulx3s") && text.contains("bottleneck"), "{text}");
+    assert!(text.contains("would not fit") || text.contains("encoder"), "{text}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let hidden = manifest["layers"][0]["plan"]["lanes"].as_u64().unwrap();
+    assert!(hidden > 16, "the hidden layer is the bottleneck and the ECP5 has room: {hidden} lanes");
 }

@@ -2,8 +2,7 @@
 //! with the tools' reports parsed into one [`BuildReport`].
 //!
 //! Steps (FINN-style, each a function with a checkpoint file in the build directory):
-//! [`check_fit`] (block RAM from hdl-gen's estimate against the part, before synthesis can
-//! spend an hour mapping RAM to LUTs), `synthesize` (yosys `synth_<family>`, `stat -json`),
+//! `synthesize` (yosys `synth_<family>`, `stat -json`),
 //! `place_and_route` (nextpnr with `--report`, over placer seeds until timing is met),
 //! `pack` (icepack / ecppack / gowin_pack).
 //!
@@ -149,35 +148,6 @@ fn first_error(dir: &Path, log: &str) -> String {
         .unwrap_or("")
         .trim()
         .to_string()
-}
-
-/// Block RAM capacity of a board's part in bits (EBR / DP16KD / BSRAM), the bound the
-/// design's memories must fit before synthesis is worth starting.
-pub fn block_ram_bits(board: Board) -> u64 {
-    match board {
-        Board::Icebreaker => 30 * 4096,
-        Board::Ulx3s => 208 * 18 * 1024,
-        Board::Tangnano9k => 26 * 18 * 1024,
-    }
-}
-
-/// Refuse a design whose memories cannot fit the part, saying by how much.
-pub fn check_fit(board: Board, memory_bits: u64) -> Result<(), BitstreamError> {
-    let have = block_ram_bits(board);
-    if memory_bits <= have {
-        return Ok(());
-    }
-    Err(BitstreamError::DoesNotFit {
-        board: board.facts().name.into(),
-        reason: format!(
-            "weights, membranes and event buffers need {:.1} kbit of block RAM, the {} has {:.1} kbit ({:.1}x too much); \
-             lanes do not change this: use fewer or narrower weights (--hidden, --weight-bits) or a larger board",
-            memory_bits as f64 / 1024.0,
-            board.facts().fpga,
-            have as f64 / 1024.0,
-            memory_bits as f64 / have as f64
-        ),
-    })
 }
 
 /// Build the board top of the design in `design_dir` into `out_dir` (which receives the

@@ -1,7 +1,8 @@
 //! # spikeforge `bitstreams`
 //!
 //! Drives the FPGA tools and the boards: [`flow::build`] (synthesis, place and route over
-//! seeds, packing, one report), [`boards`] (the facts of the three boards),
+//! seeds, packing, one report), [`sizing`] (what a plan costs on a part, lanes per layer
+//! for a board), [`boards`] (the facts of the three boards),
 //! [`deploy::flash`] (openFPGALoader), [`serial::SerialLink`] (the host end of the UART
 //! protocol), and [`yosys::check_design`] (read, elaborate and check a generated design).
 //!
@@ -12,6 +13,7 @@ pub mod boards;
 pub mod deploy;
 pub mod flow;
 pub mod serial;
+pub mod sizing;
 pub mod yosys;
 
 /// What can go wrong running the FPGA tools.
@@ -55,6 +57,9 @@ pub enum BitstreamError {
         /// OS error.
         error: std::io::Error,
     },
+    /// A hardware plan the network does not admit.
+    #[error(transparent)]
+    Plan(#[from] model::ModelError),
     /// The design directory is unusable.
     #[error(transparent)]
     Design(#[from] hdl_gen::HdlError),

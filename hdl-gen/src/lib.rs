@@ -288,8 +288,12 @@ impl DesignInfo {
     }
 }
 
-/// Build the design for `net` with `plan`.
-pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> {
+fn layer_rtls(net: &Network, plan: &HardwarePlan, top: &str) -> Vec<LayerRtl> {
+    let bounds = model::bounds::analyze(net);
+    (0..net.layers.len()).map(|i| layer_rtl(net, &bounds[i], &plan.layers[i], i, top)).collect()
+}
+
+fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
     net.validate()?;
     if plan.layers.len() != net.layers.len() {
         return Err(model::ModelError::Plan {
@@ -298,10 +302,87 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         }
         .into());
     }
+    Ok(())
+}
+
+/// One memory array of a generated design, as synthesis sees it: `depth` words of `width`
+/// bits behind one read port. Which block RAM configuration holds it best is the target
+/// family's business (`bitstreams::sizing`); this is only the shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemoryShape {
+    /// What it holds (`l0 weights`, `buffer 1`, ...).
+    pub name: String,
+    /// Words.
+    pub depth: u64,
+    /// Bits per word.
+    pub width: u64,
+}
+
+impl MemoryShape {
+    /// `depth · width`.
+    pub fn bits(&self) -> u64 {
+        self.depth * self.width
+    }
+}
+
+/// The resources [`generate`] would spend on `net` with `plan`, without building the files:
+/// each layer's [`Estimate`] and every memory array of the board design (layer weights,
+/// biases and membranes, the event buffers, the UART bridge's input buffer).
+///
+/// ```
+/// let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3
+/// let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
+/// let cost = hdl_gen::resources(&net, &plan).unwrap();
+/// let weights = cost.memories.iter().find(|m| m.name == "l0 weights").unwrap();
+/// // 6 inputs x 3 groups words of 2 lanes x 4-bit weights
+/// assert_eq!((weights.depth, weights.width), (18, 8));
+/// assert_eq!(cost.estimates.len(), 2);
+/// ```
+pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, HdlError> {
+    check_plan(net, plan)?;
+    let layers = layer_rtls(net, plan, "net");
+    let mut memories = vec![MemoryShape {
+        name: "uart input".into(),
+        depth: net.input.size() as u64,
+        width: value_bits(net.input.max_value as u64) as u64,
+    }];
+    for l in &layers {
+        let (p, g) = (l.plan.lanes as u64, l.plan.groups as u64);
+        let i = l.index;
+        memories.push(MemoryShape {
+            name: format!("buffer {i}"),
+            depth: 2 << l.input.addr_bits(),
+            width: l.input.event_bits as u64,
+        });
+        memories.push(MemoryShape {
+            name: format!("l{i} weights"),
+            depth: l.plan.inputs as u64 * g,
+            width: p * l.plan.weight_bits as u64,
+        });
+        memories.push(MemoryShape { name: format!("l{i} biases"), depth: g, width: p * l.bias_bits as u64 });
+        memories.push(MemoryShape {
+            name: format!("l{i} membranes"),
+            depth: g,
+            width: p * l.plan.membrane_bits as u64,
+        });
+    }
+    Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories })
+}
+
+/// What [`resources`] returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanResources {
+    /// Per layer, in order.
+    pub estimates: Vec<Estimate>,
+    /// Every memory array.
+    pub memories: Vec<MemoryShape>,
+}
+
+/// Build the design for `net` with `plan`.
+pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> {
+    check_plan(net, plan)?;
     let top = identifier(&net.name);
-    let bounds = model::bounds::analyze(net);
-    let layers: Vec<LayerRtl> =
-        (0..net.layers.len()).map(|i| layer_rtl(net, &bounds[i], &plan.layers[i], i, &top)).collect();
+    let layers = layer_rtls(net, plan, &top);
     let mut files = BTreeMap::new();
     for (name, text) in LIBRARY {
         files.insert(name.to_string(), text.to_string());

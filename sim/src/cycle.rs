@@ -201,6 +201,74 @@ pub fn schedule(works: &[InputWork]) -> Schedule {
     Schedule { inputs, done, total }
 }
 
+/// The golden traces of a sample of inputs, from which every plan's cycles follow without
+/// running the network again: what a lane planner asks "how fast is this plan?".
+///
+/// ```
+/// let net = model::examples::tiny_network();
+/// let golden = sim::Golden::new(&net).unwrap();
+/// let inputs = [3u8, 0, 1, 15, 7, 2, 9, 9, 9, 0, 0, 1];
+/// let demand = sim::cycle::Demand::new(&golden, &inputs).unwrap();
+/// let one = model::HardwarePlan::uniform(&net, 1).unwrap();
+/// let wide = model::HardwarePlan::uniform(&net, 8).unwrap();
+/// // More lanes, fewer groups to replay the same events over.
+/// assert!(demand.stage_cycles(&wide)[0] < demand.stage_cycles(&one)[0]);
+/// ```
+pub struct Demand<'a> {
+    golden: &'a Golden,
+    inputs: Vec<&'a [u8]>,
+    traces: Vec<Trace>,
+}
+
+impl<'a> Demand<'a> {
+    /// Trace every input of `images` (concatenated inputs of the network's size).
+    pub fn new(golden: &'a Golden, images: &'a [u8]) -> Result<Demand<'a>, crate::SimError> {
+        let size = golden.network().input.size().max(1);
+        let inputs: Vec<&[u8]> = images.chunks_exact(size).collect();
+        let traces = inputs.iter().map(|input| golden.trace(input)).collect::<Result<_, _>>()?;
+        Ok(Demand { golden, inputs, traces })
+    }
+
+    /// Inputs in the sample.
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Whether the sample is empty.
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    fn works(&self, plan: &HardwarePlan) -> Vec<InputWork> {
+        self.inputs.iter().zip(&self.traces).map(|(input, trace)| input_work(self.golden, plan, input, trace)).collect()
+    }
+
+    /// Mean busy cycles per input of the encoder, the [`HANDOFF`] cycle included.
+    pub fn encoder_cycles(&self) -> f64 {
+        let plan = HardwarePlan::uniform(self.golden.network(), 1).expect("validated network");
+        let works = self.works(&plan);
+        works.iter().map(|w| (w.encoder + HANDOFF) as f64).sum::<f64>() / works.len().max(1) as f64
+    }
+
+    /// Mean busy cycles per input of each layer stage under `plan`, a [`HANDOFF`] cycle per
+    /// item included: the interval the stage alone would allow between inputs.
+    pub fn stage_cycles(&self, plan: &HardwarePlan) -> Vec<f64> {
+        let works = self.works(plan);
+        let n = works.len().max(1) as f64;
+        (0..plan.layers.len())
+            .map(|l| {
+                works.iter().map(|w| w.layers[l].iter().map(|i| i.cycles + HANDOFF).sum::<u64>()).sum::<u64>() as f64
+                    / n
+            })
+            .collect()
+    }
+
+    /// Cycles per input with the sample streamed back to back through `plan` ([`schedule`]).
+    pub fn pipelined_cycles(&self, plan: &HardwarePlan) -> f64 {
+        schedule(&self.works(plan)).total as f64 / self.len().max(1) as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

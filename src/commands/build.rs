@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use bitstreams::flow::{BuildOptions, BuildReport, build, check_fit};
+use bitstreams::flow::{BuildOptions, BuildReport, build};
+use bitstreams::sizing::{Usage, check_fit};
 use indicatif::{ProgressBar, ProgressStyle};
-use model::HardwarePlan;
 use serde::Serialize;
 use sim::Golden;
 
@@ -27,13 +27,13 @@ pub struct Args {
     /// Placer seeds to try until timing is met
     #[arg(long, default_value_t = 3)]
     seeds: u32,
-    /// Lanes per layer
-    #[arg(long, default_value_t = 16)]
-    lanes: u32,
+    /// Lanes (default: sized per layer for the board's part on --data, as `gen --board`)
+    #[command(flatten)]
+    lanes: super::lanes::LaneArgs,
     /// UART baud rate of the board top
     #[arg(long, default_value_t = 115_200)]
     baud: u32,
-    /// Inputs for the throughput estimate (the cycle model on the test split)
+    /// Inputs for lane sizing and the throughput estimate (the cycle model on the test split)
     #[command(flatten)]
     data: super::data::DataArgs,
     /// Write into OUT even if it holds files spikeforge did not write
@@ -53,6 +53,8 @@ struct Report {
     estimate_luts: u64,
     estimate_flip_flops: u64,
     memory_kbit: f64,
+    /// The sizing model's prediction for the part (bitstreams::sizing), beside the measurement.
+    predicted: Usage,
     /// Cycle model on the data: mean cycles per input streamed back to back.
     cycles_per_input: Option<f64>,
     /// fmax / cycles per input.
@@ -62,13 +64,27 @@ struct Report {
 pub fn run(args: Args) -> Result<()> {
     let board = super::board(&args.board)?;
     let net = super::load_model(&args.model)?;
-    let plan = HardwarePlan::uniform(&net, args.lanes)?;
+    // Inputs size the lanes and give the throughput; without them (dataset not installed)
+    // the build still runs at 16 lanes, and says so.
+    let data = args.data.load(net.input.size(), &args.model);
+    let plan = match (args.lanes.explicit(&net)?, &data) {
+        (Some(plan), _) => plan,
+        (None, Ok(set)) => {
+            let sizing = super::lanes::size_for_board(board, &net, &set.images)?;
+            super::lanes::print_sizing(board, &sizing);
+            sizing.plan
+        }
+        (None, Err(e)) => {
+            eprintln!("note: 16 lanes per layer, not sized for the board ({e})");
+            model::HardwarePlan::uniform(&net, 16)?
+        }
+    };
+    let predicted = check_fit(board, &net, &plan)?;
     let design = hdl_gen::generate(&net, &plan)?;
     let est = &design.manifest.layers;
     let memory_bits: u64 =
         est.iter().map(|l| l.estimate.weight_bits + l.estimate.state_bits + l.estimate.buffer_bits).sum::<u64>()
             + net.input.size() as u64 * 8;
-    check_fit(board, memory_bits)?;
     if args.out.exists()
         && std::fs::read_dir(&args.out)?.next().is_some()
         && !args.force
@@ -91,7 +107,7 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish_and_clear();
 
     // Throughput implied by the cycle model on real inputs, where they are installed.
-    let cycles_per_input = match args.data.load(net.input.size(), &args.model) {
+    let cycles_per_input = match data {
         Ok(set) => {
             let n = set.len().min(500);
             let golden = Golden::new(&net)?;
@@ -104,10 +120,7 @@ pub fn run(args: Args) -> Result<()> {
             )?;
             r.cycles.map(|c| c.pipelined_cycles_per_input)
         }
-        Err(e) => {
-            eprintln!("note: no throughput estimate ({e})");
-            None
-        }
+        Err(_) => None,
     };
     let out = Report {
         model: net.name.clone(),
@@ -115,6 +128,7 @@ pub fn run(args: Args) -> Result<()> {
         estimate_luts: est.iter().map(|l| l.estimate.luts).sum(),
         estimate_flip_flops: est.iter().map(|l| l.estimate.flip_flops).sum(),
         memory_kbit: memory_bits as f64 / 1024.0,
+        predicted,
         images_per_second: cycles_per_input.map(|c| report.fmax_mhz.min(report.target_mhz) * 1e6 / c),
         cycles_per_input,
         build: report,
@@ -127,10 +141,15 @@ pub fn run(args: Args) -> Result<()> {
     }
     let b = &out.build;
     println!("built {} for the {} with {}: {}", out.model, b.board, b.tools.origin, b.bitstream.display());
-    let mut t = Table::new(&["resource", "used", "available", "%"]);
+    let mut t = Table::new(&["resource", "used", "available", "%", "predicted"]);
     for r in &b.resources {
         let pct = if r.available > 0 { 100.0 * r.used as f64 / r.available as f64 } else { 0.0 };
-        t.row(vec![r.kind.clone(), r.used.to_string(), r.available.to_string(), num(pct, 1)]);
+        let predicted = match r.kind.as_str() {
+            k if k == out.predicted.logic_kind => format!("~{}", out.predicted.logic),
+            k if k == out.predicted.block_ram_kind => out.predicted.block_rams.to_string(),
+            _ => String::new(),
+        };
+        t.row(vec![r.kind.clone(), r.used.to_string(), r.available.to_string(), num(pct, 1), predicted]);
     }
     println!("{}", t.render());
     let luts: u64 = b.cells.iter().filter(|(k, _)| k.contains("LUT")).map(|(_, n)| n).sum();

@@ -19,14 +19,11 @@ pub struct Args {
     /// Seed for --data random
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Lanes per layer for the generated design
-    #[arg(long, default_value_t = 16, conflicts_with_all = ["lanes_per_layer", "rtl"])]
-    lanes: u32,
-    /// Explicit lanes per layer, e.g. 32,10
-    #[arg(long, value_delimiter = ',', conflicts_with = "rtl")]
-    lanes_per_layer: Option<Vec<u32>>,
+    /// Lanes of the generated design (default 16)
+    #[command(flatten)]
+    lanes: super::lanes::LaneArgs,
     /// Co-simulate this existing generated directory (e.g. hand-edited RTL) instead of generating
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["lanes", "lanes_per_layer"])]
     rtl: Option<PathBuf>,
     /// Where to write the VCD of the first mismatching input
     #[arg(long, default_value = "cosim-vcd")]
@@ -77,10 +74,7 @@ pub fn run(args: Args) -> Result<()> {
             (dir.clone(), HardwarePlan::per_layer(&net, &lanes)?)
         }
         None => {
-            let plan = match &args.lanes_per_layer {
-                Some(list) => HardwarePlan::per_layer(&net, list)?,
-                None => HardwarePlan::uniform(&net, args.lanes)?,
-            };
+            let plan = args.lanes.plan_or(&net, 16)?;
             let design = hdl_gen::generate(&net, &plan)?;
             let dir = std::env::temp_dir().join(format!("spikeforge-cosim-{}", std::process::id()));
             hdl_gen::write_dir(&design, &dir, true)?;

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use model::HardwarePlan;
 
 use crate::table::{Table, num};
 
@@ -12,12 +11,15 @@ pub struct Args {
     /// Output directory for the Verilog, memory files and manifest.json
     #[arg(long)]
     out: PathBuf,
-    /// Lanes per layer (reduced to the layer's width where it is narrower)
-    #[arg(long, default_value_t = 16, conflicts_with = "lanes_per_layer")]
-    lanes: u32,
-    /// Explicit lanes per layer, e.g. 32,10
-    #[arg(long, value_delimiter = ',')]
-    lanes_per_layer: Option<Vec<u32>>,
+    #[command(flatten)]
+    lanes: super::lanes::LaneArgs,
+    /// Size lanes per layer for this board (icebreaker, ulx3s, tangnano9k): the most
+    /// throughput its part holds, measured on --data; with --lanes, check they fit
+    #[arg(long)]
+    board: Option<String>,
+    /// Inputs whose events size the lanes (with --board)
+    #[command(flatten)]
+    data: super::data::DataArgs,
     /// Write into OUT even if it holds files `gen` did not write
     #[arg(long)]
     force: bool,
@@ -25,9 +27,30 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
-    let plan = match &args.lanes_per_layer {
-        Some(list) => HardwarePlan::per_layer(&net, list)?,
-        None => HardwarePlan::uniform(&net, args.lanes)?,
+    let board = args.board.as_deref().map(super::board).transpose()?;
+    let plan = match (args.lanes.explicit(&net)?, board) {
+        (Some(plan), Some(board)) => {
+            let u = bitstreams::sizing::check_fit(board, &net, &plan)?;
+            println!(
+                "fits the {}: about {} / {} {}, {} / {} {} predicted",
+                board.facts().name,
+                u.logic,
+                u.logic_available,
+                u.logic_kind,
+                u.block_rams,
+                u.block_rams_available,
+                u.block_ram_kind
+            );
+            plan
+        }
+        (Some(plan), None) => plan,
+        (None, Some(board)) => {
+            let set = args.data.load(net.input.size(), &args.model)?;
+            let sizing = super::lanes::size_for_board(board, &net, &set.images)?;
+            super::lanes::print_sizing(board, &sizing);
+            sizing.plan
+        }
+        (None, None) => model::HardwarePlan::uniform(&net, 16)?,
     };
     let design = hdl_gen::generate(&net, &plan)?;
     hdl_gen::write_dir(&design, &args.out, args.force)?;

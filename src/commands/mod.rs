@@ -12,6 +12,7 @@ pub mod eval;
 pub mod example;
 pub mod generate;
 pub mod inspect;
+pub mod lanes;
 pub mod run;
 pub mod train;
 

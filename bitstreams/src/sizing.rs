@@ -1,0 +1,461 @@
+//! Lanes per layer for a board, before synthesis: what a plan will cost on a part
+//! ([`usage`]), whether it fits and if not which resource and by how much ([`check_fit`]),
+//! and the plan that maximizes throughput within the part ([`size_lanes`]).
+//!
+//! The cost model has two parts.
+//!
+//! * **Block RAM** is counted per memory array, quantized the way the part's blocks are:
+//!   an array of `depth x width` takes `min over configurations (d x w) of ceil(depth / d) *
+//!   ceil(width / w)` blocks. A wide, shallow weight ROM (many lanes) and a narrow, deep one
+//!   (few lanes) hold the same bits in different block counts, which a bit total misses.
+//!   Arrays too small for a block (at most [`DISTRIBUTED_DEPTH`] words or under a quarter
+//!   of a block) go to logic, as yosys maps them.
+//! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
+//!   part for the UART bridge, encoder and buffers, calibrated on measured builds
+//!   (BENCHMARKS.md "Calibration"); plans are held to [`LOGIC_HEADROOM`] of the part so
+//!   placement has room.
+//!
+//! Architecture Invariant: this module never runs a tool; its numbers are predictions that
+//! `spikeforge build` puts beside the measured ones.
+
+use hdl_gen::MemoryShape;
+use model::{HardwarePlan, Network};
+use serde::Serialize;
+
+use crate::BitstreamError;
+use crate::boards::Board;
+
+/// Arrays this shallow are built from logic (LUT-RAM or flip-flops), not block RAM.
+pub const DISTRIBUTED_DEPTH: u64 = 32;
+/// Share of the part's logic a sized plan may use; the rest is for placement and routing.
+pub const LOGIC_HEADROOM: f64 = 0.8;
+
+/// What a part offers a design, as the cost model sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartBudget {
+    /// nextpnr's name of a logic cell.
+    pub logic_kind: &'static str,
+    /// Logic cells on the part.
+    pub logic: u64,
+    /// nextpnr's name of a block RAM.
+    pub block_ram_kind: &'static str,
+    /// Block RAMs on the part.
+    pub block_rams: u64,
+    /// Shapes one block RAM can take, `(depth, width)`.
+    pub configurations: &'static [(u64, u64)],
+    /// Synthesized logic cells per hdl-gen LUT.
+    pub logic_per_estimated_lut: f64,
+    /// Logic cells of the parts hdl-gen does not estimate (UART bridge, encoder, buffers).
+    pub fixed_logic: u64,
+    /// Whether the part has LUT-RAM for small arrays (else they become flip-flops).
+    pub lut_ram: bool,
+}
+
+const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
+const BLOCK_4K: &[(u64, u64)] = &[(256, 16), (512, 8), (1024, 4), (2048, 2)];
+
+impl Board {
+    /// The part's budget for [`usage`].
+    pub fn budget(self) -> PartBudget {
+        match self {
+            Board::Icebreaker => PartBudget {
+                logic_kind: "ICESTORM_LC",
+                logic: 5280,
+                block_ram_kind: "ICESTORM_RAM",
+                block_rams: 30,
+                configurations: BLOCK_4K,
+                logic_per_estimated_lut: 2.2,
+                fixed_logic: 1000,
+                lut_ram: false,
+            },
+            Board::Ulx3s => PartBudget {
+                logic_kind: "TRELLIS_COMB",
+                logic: 83_640,
+                block_ram_kind: "DP16KD",
+                block_rams: 208,
+                configurations: BLOCK_18K,
+                logic_per_estimated_lut: 2.0,
+                fixed_logic: 900,
+                lut_ram: true,
+            },
+            Board::Tangnano9k => PartBudget {
+                logic_kind: "LUT4",
+                logic: 8640,
+                block_ram_kind: "BSRAM",
+                block_rams: 26,
+                configurations: BLOCK_18K,
+                logic_per_estimated_lut: 1.6,
+                fixed_logic: 600,
+                lut_ram: true,
+            },
+        }
+    }
+}
+
+/// Block RAMs an array takes on a part with these configurations.
+///
+/// ```
+/// # use bitstreams::sizing::blocks_for;
+/// let ecp5 = bitstreams::boards::Board::Ulx3s.budget().configurations;
+/// // 784 inputs x 16 groups of 16 lanes x 8 bits: 12,544 x 128, best as 512 x 36 blocks
+/// assert_eq!(blocks_for(12_544, 128, ecp5), 100);
+/// // the same bits as 784 x 2048 (256 lanes, one group): 1024 x 18 blocks
+/// assert_eq!(blocks_for(784, 2048, ecp5), 114);
+/// ```
+pub fn blocks_for(depth: u64, width: u64, configurations: &[(u64, u64)]) -> u64 {
+    configurations.iter().map(|&(d, w)| depth.div_ceil(d) * width.div_ceil(w)).min().unwrap_or(u64::MAX)
+}
+
+/// One memory array and where the cost model puts it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemoryPlacement {
+    /// The array.
+    #[serde(flatten)]
+    pub shape: MemoryShape,
+    /// Block RAMs it takes (0: built from logic).
+    pub block_rams: u64,
+    /// Logic cells it takes when built from logic.
+    pub logic: u64,
+}
+
+/// Predicted use of a part by a plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Usage {
+    /// Board name.
+    pub board: &'static str,
+    /// Logic cells (see the module doc for the model).
+    pub logic: u64,
+    /// The part's logic cells.
+    pub logic_available: u64,
+    /// nextpnr's name of a logic cell.
+    pub logic_kind: &'static str,
+    /// Block RAMs.
+    pub block_rams: u64,
+    /// The part's block RAMs.
+    pub block_rams_available: u64,
+    /// nextpnr's name of a block RAM.
+    pub block_ram_kind: &'static str,
+    /// Every array.
+    pub memories: Vec<MemoryPlacement>,
+}
+
+impl Usage {
+    /// Why the plan does not fit, naming the resource and by how much; `None` if it fits
+    /// (logic held to [`LOGIC_HEADROOM`] of the part).
+    pub fn shortfall(&self) -> Option<String> {
+        let mut short = Vec::new();
+        if self.block_rams > self.block_rams_available {
+            let weights: u64 =
+                self.memories.iter().filter(|m| m.shape.name.ends_with("weights")).map(|m| m.block_rams).sum();
+            short.push(format!(
+                "block RAM: {} {} needed ({} for weights), the part has {} ({} over, {:.1}x)",
+                self.block_rams,
+                self.block_ram_kind,
+                weights,
+                self.block_rams_available,
+                self.block_rams - self.block_rams_available,
+                self.block_rams as f64 / self.block_rams_available as f64
+            ));
+        }
+        let logic_limit = (self.logic_available as f64 * LOGIC_HEADROOM) as u64;
+        if self.logic > logic_limit {
+            short.push(format!(
+                "logic: about {} {} predicted, {:.0}% of the part's {} is the limit ({} over)",
+                self.logic,
+                self.logic_kind,
+                LOGIC_HEADROOM * 100.0,
+                self.logic_available,
+                self.logic - logic_limit
+            ));
+        }
+        (!short.is_empty()).then(|| short.join("; "))
+    }
+}
+
+/// Predict what `net` with `plan` takes of `board`'s part.
+pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, BitstreamError> {
+    let budget = board.budget();
+    let cost = hdl_gen::resources(net, plan)?;
+    let block_bits = budget.configurations.first().map_or(0, |&(d, w)| d * w);
+    let memories: Vec<MemoryPlacement> = cost
+        .memories
+        .into_iter()
+        .map(|shape| {
+            // Without LUT-RAM (iCE40) yosys puts anything deeper than a few words in a
+            // block; with it, arrays under a quarter block stay in logic too.
+            let distributed = shape.depth <= DISTRIBUTED_DEPTH || (budget.lut_ram && shape.bits() * 4 < block_bits);
+            if distributed {
+                // LUT-RAM holds 16 words x 2 bits per logic cell; a one-word array is
+                // flip-flops, which take a cell each only where cells pair a LUT with a
+                // flip-flop (iCE40); without LUT-RAM, a flip-flop per bit.
+                let logic = match (budget.lut_ram, shape.depth) {
+                    (true, 1) => 0,
+                    (true, _) => shape.depth.div_ceil(16) * shape.width.div_ceil(2),
+                    (false, _) => shape.bits(),
+                };
+                MemoryPlacement { shape, block_rams: 0, logic }
+            } else {
+                let block_rams = blocks_for(shape.depth, shape.width, budget.configurations);
+                MemoryPlacement { shape, block_rams, logic: 0 }
+            }
+        })
+        .collect();
+    let estimated: u64 = cost.estimates.iter().map(|e| e.luts).sum();
+    let logic = (estimated as f64 * budget.logic_per_estimated_lut).round() as u64
+        + budget.fixed_logic
+        + memories.iter().map(|m| m.logic).sum::<u64>();
+    Ok(Usage {
+        board: board.facts().name,
+        logic,
+        logic_available: budget.logic,
+        logic_kind: budget.logic_kind,
+        block_rams: memories.iter().map(|m| m.block_rams).sum(),
+        block_rams_available: budget.block_rams,
+        block_ram_kind: budget.block_ram_kind,
+        memories,
+    })
+}
+
+/// Refuse a plan that cannot fit, saying which resource, by how much, and what would fit.
+pub fn check_fit(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, BitstreamError> {
+    let predicted = usage(board, net, plan)?;
+    let Some(reason) = predicted.shortfall() else { return Ok(predicted) };
+    let advice = match largest_uniform_fit(board, net)? {
+        Some(lanes) => format!(
+            "{lanes} lanes per layer would fit (--lanes {lanes}), or let `spikeforge gen --board {}` size each layer",
+            board.facts().name
+        ),
+        None => "no lane count fits, not even one per layer: use fewer or narrower weights \
+                 (--hidden, --weight-bits) or a larger board"
+            .into(),
+    };
+    Err(BitstreamError::DoesNotFit { board: board.facts().name.into(), reason: format!("{reason}; {advice}") })
+}
+
+/// The most lanes, the same for every layer, whose plan fits; `None` if not even one lane does.
+pub fn largest_uniform_fit(board: Board, net: &Network) -> Result<Option<u32>, BitstreamError> {
+    let widest = net.layers.iter().map(|l| l.outputs() as u32).max().unwrap_or(1);
+    let mut best = None;
+    for lanes in lane_steps(widest) {
+        let plan = HardwarePlan::uniform(net, lanes)?;
+        if usage(board, net, &plan)?.shortfall().is_some() {
+            break;
+        }
+        best = Some(lanes);
+    }
+    Ok(best)
+}
+
+/// The lane counts worth having for `neurons` neurons, ascending: each the fewest lanes for
+/// its group count `ceil(neurons / lanes)` (more lanes at the same count only idle).
+///
+/// ```
+/// assert_eq!(bitstreams::sizing::lane_steps(10), vec![1, 2, 3, 4, 5, 10]);
+/// ```
+pub fn lane_steps(neurons: u32) -> Vec<u32> {
+    let mut steps: Vec<u32> = (1..=neurons.max(1)).map(|g| neurons.max(1).div_ceil(g)).collect();
+    steps.sort_unstable();
+    steps.dedup();
+    steps.retain(|&p| neurons.max(1).div_ceil(neurons.max(1).div_ceil(p)) == p);
+    steps
+}
+
+/// Why [`size_lanes`] stopped adding lanes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SizingLimit {
+    /// The input encoder (one cycle per input value at least) is the slowest stage: more
+    /// lanes anywhere would not raise throughput.
+    InputBound,
+    /// The slowest layer already has a lane per neuron.
+    FullyParallel {
+        /// The layer.
+        layer: usize,
+    },
+    /// The slowest layer's next step does not fit the part.
+    Resources {
+        /// The layer.
+        layer: usize,
+        /// The lanes that did not fit.
+        lanes: u32,
+        /// The resource and by how much.
+        reason: String,
+    },
+}
+
+/// What [`size_lanes`] chose and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sizing {
+    /// The plan.
+    pub plan: HardwarePlan,
+    /// Its predicted use of the part.
+    pub usage: Usage,
+    /// Mean busy cycles per input of the input encoder.
+    pub encoder_cycles: f64,
+    /// Mean busy cycles per input of each layer stage under the plan.
+    pub stage_cycles: Vec<f64>,
+    /// Why no more lanes.
+    pub limit: SizingLimit,
+}
+
+impl Sizing {
+    /// The slowest stage's cycles per input: the pipeline's steady-state interval.
+    pub fn bottleneck_cycles(&self) -> f64 {
+        self.stage_cycles.iter().copied().fold(self.encoder_cycles, f64::max)
+    }
+}
+
+/// Lanes per layer that maximize throughput on `board`: start every layer at one lane,
+/// then repeatedly give the slowest stage its next [`lane_steps`] count while the plan fits.
+/// A pipeline's throughput is its slowest stage's, so growing any other stage would only
+/// spend resources; the loop stops when the slowest stage cannot grow (see [`SizingLimit`]).
+///
+/// `stage_cycles(plan)` returns each layer stage's mean busy cycles per input under `plan`
+/// (the caller measures it with `sim`'s cycle model on real inputs, which this crate does
+/// not depend on); `encoder_cycles` is the input encoder's, which no plan changes.
+pub fn size_lanes(
+    board: Board,
+    net: &Network,
+    encoder_cycles: f64,
+    stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
+) -> Result<Sizing, BitstreamError> {
+    let mut lanes = vec![1u32; net.layers.len()];
+    let mut plan = HardwarePlan::per_layer(net, &lanes)?;
+    let mut predicted = usage(board, net, &plan)?;
+    if let Some(reason) = predicted.shortfall() {
+        return Err(BitstreamError::DoesNotFit {
+            board: board.facts().name.into(),
+            reason: format!("{reason}, even at one lane per layer: use fewer or narrower weights or a larger board"),
+        });
+    }
+    loop {
+        let cycles = stage_cycles(&plan);
+        let (slowest, &worst) =
+            cycles.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("validated networks have layers");
+        let done = |limit| Sizing {
+            plan: plan.clone(),
+            usage: predicted.clone(),
+            encoder_cycles,
+            stage_cycles: cycles.clone(),
+            limit,
+        };
+        if worst <= encoder_cycles {
+            return Ok(done(SizingLimit::InputBound));
+        }
+        let neurons = plan.layers[slowest].neurons;
+        let Some(&next) = lane_steps(neurons).iter().find(|&&p| p > lanes[slowest]) else {
+            return Ok(done(SizingLimit::FullyParallel { layer: slowest }));
+        };
+        let mut grown = lanes.clone();
+        grown[slowest] = next;
+        let candidate = HardwarePlan::per_layer(net, &grown)?;
+        let candidate_usage = usage(board, net, &candidate)?;
+        if let Some(reason) = candidate_usage.shortfall() {
+            return Ok(done(SizingLimit::Resources { layer: slowest, lanes: next, reason }));
+        }
+        (lanes, plan, predicted) = (grown, candidate, candidate_usage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An MNIST-shaped LMS MLP (784 -> hidden -> 10, 8-bit weights, T = 2).
+    fn example(hidden: u32) -> Network {
+        mlp(28, hidden)
+    }
+
+    /// A `side x side -> hidden -> 10` LMS MLP.
+    fn mlp(side: u32, hidden: u32) -> Network {
+        let spec = model::examples::RandomSpec {
+            name: "mlp".into(),
+            input_shape: vec![1, side, side],
+            hidden: vec![hidden],
+            classes: 10,
+            timesteps: 2,
+            neuron: model::examples::HiddenNeuron::Integer { max_spike: 15 },
+            weight_bits: 8,
+            decay: model::Decay::Shift(2),
+            input_density: 0.2,
+        };
+        model::examples::random_network(&spec, 1)
+    }
+
+    #[test]
+    fn block_counts_follow_the_best_configuration() {
+        let ice = Board::Icebreaker.budget().configurations;
+        assert_eq!(blocks_for(256, 16, ice), 1);
+        assert_eq!(blocks_for(2048, 2, ice), 1);
+        assert_eq!(blocks_for(2048, 16, ice), 8);
+        assert_eq!(blocks_for(100, 17, ice), 2);
+    }
+
+    #[test]
+    fn the_example_does_not_fit_the_up5k_and_no_lane_count_helps() {
+        let net = example(256);
+        let plan = HardwarePlan::uniform(&net, 16).unwrap();
+        let e = check_fit(Board::Icebreaker, &net, &plan).unwrap_err().to_string();
+        assert!(e.contains("block RAM") && e.contains("ICESTORM_RAM") && e.contains("no lane count fits"), "{e}");
+        assert!(check_fit(Board::Ulx3s, &net, &plan).is_ok());
+    }
+
+    #[test]
+    fn too_many_lanes_for_the_logic_is_refused_with_a_lane_count_that_fits() {
+        let net = mlp(14, 64);
+        let plan = HardwarePlan::uniform(&net, 64).unwrap();
+        let e = check_fit(Board::Tangnano9k, &net, &plan).unwrap_err().to_string();
+        assert!(e.contains("logic") && e.contains("lanes per layer would fit"), "{e}");
+        let lanes = largest_uniform_fit(Board::Tangnano9k, &net).unwrap().unwrap();
+        assert!(lanes < 64);
+        assert!(check_fit(Board::Tangnano9k, &net, &HardwarePlan::uniform(&net, lanes).unwrap()).is_ok());
+    }
+
+    /// A stand-in for the cycle model with its shape: `G · (E + 3)` per layer.
+    fn groups_cost(events: Vec<f64>) -> impl Fn(&HardwarePlan) -> Vec<f64> {
+        move |plan| plan.layers.iter().zip(&events).map(|(l, e)| l.groups as f64 * (e + 3.0)).collect()
+    }
+
+    #[test]
+    fn sizing_grows_the_slowest_layer_until_the_part_is_full() {
+        let net = example(256);
+        let s = size_lanes(Board::Ulx3s, &net, 800.0, &groups_cost(vec![400.0, 60.0])).unwrap();
+        assert!(s.usage.shortfall().is_none());
+        assert!(s.plan.layers[0].lanes > s.plan.layers[1].lanes, "{:?}", s.plan);
+        match &s.limit {
+            SizingLimit::Resources { layer, .. } => assert_eq!(*layer, 0),
+            SizingLimit::InputBound => assert!(s.stage_cycles.iter().all(|&c| c <= 800.0)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever the demand, a sized plan fits, and no stage is slower than the
+        /// bottleneck it reports.
+        #[test]
+        fn sized_plans_fit(hidden in 8u32..300, e0 in 1.0f64..2000.0, e1 in 1.0f64..500.0, board in 0usize..3) {
+            let net = example(hidden);
+            let board = Board::ALL[board];
+            match size_lanes(board, &net, 100.0, &groups_cost(vec![e0, e1])) {
+                Ok(s) => {
+                    prop_assert!(s.usage.shortfall().is_none());
+                    let check = check_fit(board, &net, &s.plan);
+                    prop_assert!(check.is_ok(), "{:?}", check.err());
+                    prop_assert!(s.stage_cycles.iter().all(|&c| c <= s.bottleneck_cycles()));
+                }
+                Err(e) => prop_assert!(e.to_string().contains("even at one lane"), "{e}"),
+            }
+        }
+
+        #[test]
+        fn lane_steps_are_the_distinct_group_counts(n in 1u32..2000) {
+            let steps = lane_steps(n);
+            let groups: std::collections::BTreeSet<u32> = (1..=n).map(|p| n.div_ceil(p)).collect();
+            prop_assert_eq!(steps.len(), groups.len());
+            prop_assert_eq!(steps[0], 1);
+            prop_assert_eq!(*steps.last().unwrap(), n);
+        }
+    }
+}

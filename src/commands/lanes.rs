@@ -1,0 +1,86 @@
+//! The lane arguments `gen`, `build` and `cosim` share, and sizing lanes for a board.
+
+use anyhow::Result;
+use bitstreams::boards::Board;
+use bitstreams::sizing::{Sizing, SizingLimit};
+use model::{HardwarePlan, Network};
+use sim::Golden;
+
+use crate::table::{Table, num};
+
+/// Inputs the sizer traces to measure each layer's events (the cycle model's demand).
+const SIZING_SAMPLE: usize = 200;
+
+#[derive(clap::Args)]
+pub struct LaneArgs {
+    /// Lanes per layer, reduced to the layer's width where it is narrower [default: 16, or
+    /// sized for --board where the command has one]
+    #[arg(long, conflicts_with = "lanes_per_layer")]
+    pub lanes: Option<u32>,
+    /// Explicit lanes per layer, e.g. 32,10
+    #[arg(long, value_delimiter = ',')]
+    pub lanes_per_layer: Option<Vec<u32>>,
+}
+
+impl LaneArgs {
+    /// The plan the user asked for, if they asked.
+    pub fn explicit(&self, net: &Network) -> Result<Option<HardwarePlan>> {
+        Ok(match (&self.lanes_per_layer, self.lanes) {
+            (Some(list), _) => Some(HardwarePlan::per_layer(net, list)?),
+            (None, Some(lanes)) => Some(HardwarePlan::uniform(net, lanes)?),
+            (None, None) => None,
+        })
+    }
+
+    /// The plan the user asked for, else `default` lanes everywhere.
+    pub fn plan_or(&self, net: &Network, default: u32) -> Result<HardwarePlan> {
+        Ok(match self.explicit(net)? {
+            Some(plan) => plan,
+            None => HardwarePlan::uniform(net, default)?,
+        })
+    }
+}
+
+/// Size lanes per layer for `board` on the events `images` (concatenated inputs) cause.
+pub fn size_for_board(board: Board, net: &Network, images: &[u8]) -> Result<Sizing> {
+    let golden = Golden::new(net)?;
+    let sample = &images[..images.len().min(SIZING_SAMPLE * net.input.size())];
+    let demand = sim::cycle::Demand::new(&golden, sample)?;
+    Ok(bitstreams::sizing::size_lanes(board, net, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))?)
+}
+
+/// The sizing as a table and its reason in one line.
+pub fn print_sizing(board: Board, s: &Sizing) {
+    let facts = board.facts();
+    let mut t = Table::new(&["stage", "neurons", "lanes", "groups", "cycles per input"]);
+    t.row(vec!["encoder".into(), "-".into(), "-".into(), "-".into(), num(s.encoder_cycles, 0)]);
+    for (i, (l, c)) in s.plan.layers.iter().zip(&s.stage_cycles).enumerate() {
+        t.row(vec![format!("layer {i}"), l.neurons.to_string(), l.lanes.to_string(), l.groups.to_string(), num(*c, 0)]);
+    }
+    println!("lanes sized for the {} ({}):\n{}", facts.name, facts.fpga, t.render());
+    let u = &s.usage;
+    println!(
+        "predicted: {} / {} {} ({:.0}%), {} / {} {}",
+        u.logic,
+        u.logic_available,
+        u.logic_kind,
+        100.0 * u.logic as f64 / u.logic_available as f64,
+        u.block_rams,
+        u.block_rams_available,
+        u.block_ram_kind
+    );
+    let why = match &s.limit {
+        SizingLimit::InputBound => "the input encoder (a cycle per input value) is the slowest stage".to_string(),
+        SizingLimit::FullyParallel { layer } => format!("layer {layer} has a lane per neuron"),
+        SizingLimit::Resources { layer, lanes, reason } => {
+            format!("{lanes} lanes for layer {layer} would not fit ({reason})")
+        }
+    };
+    let cycles = s.bottleneck_cycles();
+    println!(
+        "bottleneck {} cycles per input -> about {} inputs/s at the board's {} MHz; stopped: {why}",
+        num(cycles, 0),
+        num(facts.clock_hz as f64 / cycles, 0),
+        facts.clock_hz / 1_000_000
+    );
+}
