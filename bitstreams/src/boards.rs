@@ -33,6 +33,11 @@ pub struct BoardFacts {
     pub constraints_text: &'static str,
     /// openFPGALoader's `-b` board name.
     pub openfpgaloader: &'static str,
+    /// Assumed core power in mW of a design filling part of the FPGA at the board clock,
+    /// for the energy-per-input estimate. An order of magnitude from the vendors' family
+    /// figures, not a measurement: the open tools have no power analysis; replace it with a
+    /// reading of the board's supply current.
+    pub assumed_power_mw: u32,
 }
 
 impl Board {
@@ -55,6 +60,7 @@ impl Board {
                 constraints: "icebreaker.pcf",
                 constraints_text: include_str!("../../constraints/icebreaker.pcf"),
                 openfpgaloader: "ice40_generic",
+                assumed_power_mw: 5,
             },
             Board::Ulx3s => BoardFacts {
                 name: "ulx3s",
@@ -64,6 +70,7 @@ impl Board {
                 constraints: "ulx3s.lpf",
                 constraints_text: include_str!("../../constraints/ulx3s.lpf"),
                 openfpgaloader: "ulx3s",
+                assumed_power_mw: 400,
             },
             Board::Tangnano9k => BoardFacts {
                 name: "tangnano9k",
@@ -73,6 +80,7 @@ impl Board {
                 constraints: "tangnano9k.cst",
                 constraints_text: include_str!("../../constraints/tangnano9k.cst"),
                 openfpgaloader: "tangnano9k",
+                assumed_power_mw: 50,
             },
         }
     }

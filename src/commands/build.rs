@@ -59,6 +59,11 @@ struct Report {
     cycles_per_input: Option<f64>,
     /// fmax / cycles per input.
     images_per_second: Option<f64>,
+    /// Board-level estimate: the board's assumed core power (`BoardFacts::assumed_power_mw`)
+    /// over the throughput, in µJ per input.
+    energy_per_input_uj: Option<f64>,
+    /// The seeds' 45 nm model on the same inputs (synaptic ops x E_AC, first layer as MACs).
+    model_energy_per_input_uj: Option<f64>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -107,7 +112,7 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish_and_clear();
 
     // Throughput implied by the cycle model on real inputs, where they are installed.
-    let cycles_per_input = match data {
+    let (cycles_per_input, model_energy_per_input_uj) = match data {
         Ok(set) => {
             let n = set.len().min(500);
             let golden = Golden::new(&net)?;
@@ -118,10 +123,11 @@ pub fn run(args: Args) -> Result<()> {
                 Some(&plan),
                 &|_| {},
             )?;
-            r.cycles.map(|c| c.pipelined_cycles_per_input)
+            (r.cycles.map(|c| c.pipelined_cycles_per_input), Some(r.energy_pj / 1e6))
         }
-        Err(_) => None,
+        Err(_) => (None, None),
     };
+    let images_per_second = cycles_per_input.map(|c| report.fmax_mhz.min(report.target_mhz) * 1e6 / c);
     let out = Report {
         model: net.name.clone(),
         lanes: plan.layers.iter().map(|l| l.lanes).collect(),
@@ -129,7 +135,9 @@ pub fn run(args: Args) -> Result<()> {
         estimate_flip_flops: est.iter().map(|l| l.estimate.flip_flops).sum(),
         memory_kbit: memory_bits as f64 / 1024.0,
         predicted,
-        images_per_second: cycles_per_input.map(|c| report.fmax_mhz.min(report.target_mhz) * 1e6 / c),
+        images_per_second,
+        energy_per_input_uj: images_per_second.map(|ips| board.facts().assumed_power_mw as f64 * 1e3 / ips),
+        model_energy_per_input_uj,
         cycles_per_input,
         build: report,
     };
@@ -175,6 +183,15 @@ pub fn run(args: Args) -> Result<()> {
             num(c, 1),
             num(ips, 0),
             b.fmax_mhz.min(b.target_mhz)
+        );
+    }
+    if let (Some(board_uj), Some(model_uj)) = (out.energy_per_input_uj, out.model_energy_per_input_uj) {
+        println!(
+            "energy per input: ~{} µJ at the {}'s assumed {} mW (not measured); {} µJ in the seeds' 45 nm model",
+            num(board_uj, 1),
+            b.board,
+            board.facts().assumed_power_mw,
+            num(model_uj, 3)
         );
     }
     let steps: Vec<String> = b.seconds.iter().map(|(s, t)| format!("{s} {t:.1} s")).collect();
