@@ -411,9 +411,11 @@ fn build_refuses_a_model_that_cannot_fit() {
     assert_clean_failure(&o, "does not fit the icebreaker: block RAM: ");
     assert!(stderr(&o).contains("ICESTORM_RAM needed") && stderr(&o).contains("over"), "{}", stderr(&o));
     // Explicit lanes are checked the same way, with a lane count that would fit where one does.
-    let o =
-        spikeforge(&["gen", EXAMPLE, "--board", "ulx3s", "--lanes", "256", "--out", dir.join("g").to_str().unwrap()]);
-    assert_clean_failure(&o, "does not fit the ulx3s: logic: about");
+    let small = dir.join("m14.sfm.json");
+    let small = small.to_str().unwrap();
+    assert!(spikeforge(&["example", "--side", "14", "--hidden", "64", "--out", small]).status.success());
+    let o = spikeforge(&["gen", small, "--board", "tangnano9k", "--lanes", "64", "--out", dir.join("g").to_str().unwrap()]);
+    assert_clean_failure(&o, "does not fit the tangnano9k: logic: about");
     assert!(stderr(&o).contains("lanes per layer would fit (--lanes "), "{}", stderr(&o));
     assert!(!dir.join("g").exists(), "nothing written for a plan that does not fit");
 }

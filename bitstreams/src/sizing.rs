@@ -74,8 +74,8 @@ impl Board {
                 block_ram_kind: "DP16KD",
                 block_rams: 208,
                 configurations: BLOCK_18K,
-                logic_per_estimated_lut: 2.0,
-                fixed_logic: 900,
+                logic_per_estimated_lut: 1.2,
+                fixed_logic: 2000,
                 lut_ram: true,
             },
             Board::Tangnano9k => PartBudget {
@@ -103,7 +103,17 @@ impl Board {
 /// assert_eq!(blocks_for(784, 2048, ecp5), 114);
 /// ```
 pub fn blocks_for(depth: u64, width: u64, configurations: &[(u64, u64)]) -> u64 {
-    configurations.iter().map(|&(d, w)| depth.div_ceil(d) * width.div_ceil(w)).min().unwrap_or(u64::MAX)
+    block_layout(depth, width, configurations).0
+}
+
+/// Blocks of the cheapest configuration and how many of them are stacked in depth (fewest
+/// stacked among equally cheap ones: they need no output mux).
+fn block_layout(depth: u64, width: u64, configurations: &[(u64, u64)]) -> (u64, u64) {
+    configurations
+        .iter()
+        .map(|&(d, w)| (depth.div_ceil(d) * width.div_ceil(w), depth.div_ceil(d)))
+        .min()
+        .unwrap_or((u64::MAX, 1))
 }
 
 /// One memory array and where the cost model puts it.
@@ -195,8 +205,11 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
                 };
                 MemoryPlacement { shape, block_rams: 0, logic }
             } else {
-                let block_rams = blocks_for(shape.depth, shape.width, budget.configurations);
-                MemoryPlacement { shape, block_rams, logic: 0 }
+                let (block_rams, deep) = block_layout(shape.depth, shape.width, budget.configurations);
+                // Blocks stacked in depth are read through a mux per output bit: about a
+                // logic cell per bit per extra block (a 2:1 mux is half a LUT4, and the
+                // address decode and wide muxes add the rest).
+                MemoryPlacement { shape: shape.clone(), block_rams, logic: shape.width * (deep - 1) }
             }
         })
         .collect();
