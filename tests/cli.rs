@@ -78,14 +78,28 @@ fn bundled_example_is_trained_and_eval_reproduces_its_accuracy() {
         serde_json::from_slice(&std::fs::read(Path::new(ROOT).join("examples/mnist-mlp.train.json")).unwrap()).unwrap();
     let recorded = log["integer_accuracy"].as_f64().unwrap();
     assert!(recorded >= 97.0, "the example's integer accuracy {recorded}% is below the 97% target");
-    let o = spikeforge(&["eval", EXAMPLE, "--data", "mnist", "--json"]);
+    eval_reproduces_the_log(EXAMPLE, "examples/mnist-mlp.train.json", "mnist");
+}
+
+/// The board-sized digits example likewise (scikit-learn's digits, installed by setup).
+#[test]
+fn bundled_digits_example_is_trained_and_eval_reproduces_its_accuracy() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    eval_reproduces_the_log("examples/digits-lms.sfm.json", "examples/digits-lms.train.json", "digits");
+}
+
+fn eval_reproduces_the_log(model: &str, log: &str, data: &str) {
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(ROOT).join(log)).unwrap()).unwrap();
+    let recorded = log["integer_accuracy"].as_f64().unwrap();
+    let o = spikeforge(&["eval", model, "--data", data, "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let measured = 100.0 * v["accuracy"].as_f64().unwrap();
-    assert!((measured - recorded).abs() < 1e-9, "eval {measured}% vs training log {recorded}%");
-    let model: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(ROOT).join(EXAMPLE)).unwrap()).unwrap();
-    assert_eq!(model["provenance"]["trained"], true);
+    assert!((measured - recorded).abs() < 1e-9, "eval of {model}: {measured}% vs training log {recorded}%");
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(ROOT).join(model)).unwrap()).unwrap();
+    assert_eq!(file["provenance"]["trained"], true);
 }
 
 #[test]
@@ -414,7 +428,8 @@ fn build_refuses_a_model_that_cannot_fit() {
     let small = dir.join("m14.sfm.json");
     let small = small.to_str().unwrap();
     assert!(spikeforge(&["example", "--side", "14", "--hidden", "64", "--out", small]).status.success());
-    let o = spikeforge(&["gen", small, "--board", "tangnano9k", "--lanes", "64", "--out", dir.join("g").to_str().unwrap()]);
+    let o =
+        spikeforge(&["gen", small, "--board", "tangnano9k", "--lanes", "64", "--out", dir.join("g").to_str().unwrap()]);
     assert_clean_failure(&o, "does not fit the tangnano9k: logic: about");
     assert!(stderr(&o).contains("lanes per layer would fit (--lanes "), "{}", stderr(&o));
     assert!(!dir.join("g").exists(), "nothing written for a plan that does not fit");

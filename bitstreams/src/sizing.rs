@@ -8,8 +8,8 @@
 //!   an array of `depth x width` takes `min over configurations (d x w) of ceil(depth / d) *
 //!   ceil(width / w)` blocks. A wide, shallow weight ROM (many lanes) and a narrow, deep one
 //!   (few lanes) hold the same bits in different block counts, which a bit total misses.
-//!   Arrays too small for a block (at most [`DISTRIBUTED_DEPTH`] words or under a quarter
-//!   of a block) go to logic, as yosys maps them.
+//!   Shallow arrays go to logic instead, at the depths where yosys 0.70's `memory_libmap`
+//!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_depth`]).
 //! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
 //!   part for the UART bridge, encoder and buffers, calibrated on measured builds
 //!   (BENCHMARKS.md "Calibration"); plans are held to [`LOGIC_HEADROOM`] of the part so
@@ -25,8 +25,6 @@ use serde::Serialize;
 use crate::BitstreamError;
 use crate::boards::Board;
 
-/// Arrays this shallow are built from logic (LUT-RAM or flip-flops), not block RAM.
-pub const DISTRIBUTED_DEPTH: u64 = 32;
 /// Share of the part's logic a sized plan may use; the rest is for placement and routing.
 pub const LOGIC_HEADROOM: f64 = 0.8;
 
@@ -49,6 +47,10 @@ pub struct PartBudget {
     pub fixed_logic: u64,
     /// Whether the part has LUT-RAM for small arrays (else they become flip-flops).
     pub lut_ram: bool,
+    /// ROMs at least this deep go to block RAM (shallower ones become logic).
+    pub rom_block_depth: u64,
+    /// Written arrays at least this deep go to block RAM.
+    pub ram_block_depth: u64,
 }
 
 const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
@@ -64,9 +66,11 @@ impl Board {
                 block_ram_kind: "ICESTORM_RAM",
                 block_rams: 30,
                 configurations: BLOCK_4K,
-                logic_per_estimated_lut: 2.2,
-                fixed_logic: 1000,
+                logic_per_estimated_lut: 1.2,
+                fixed_logic: 2600,
                 lut_ram: false,
+                rom_block_depth: 33,
+                ram_block_depth: 16,
             },
             Board::Ulx3s => PartBudget {
                 logic_kind: "TRELLIS_COMB",
@@ -75,8 +79,10 @@ impl Board {
                 block_rams: 208,
                 configurations: BLOCK_18K,
                 logic_per_estimated_lut: 1.2,
-                fixed_logic: 2000,
+                fixed_logic: 1600,
                 lut_ram: true,
+                rom_block_depth: 33,
+                ram_block_depth: 256,
             },
             Board::Tangnano9k => PartBudget {
                 logic_kind: "LUT4",
@@ -84,9 +90,11 @@ impl Board {
                 block_ram_kind: "BSRAM",
                 block_rams: 26,
                 configurations: BLOCK_18K,
-                logic_per_estimated_lut: 1.6,
-                fixed_logic: 600,
+                logic_per_estimated_lut: 1.2,
+                fixed_logic: 1200,
                 lut_ram: true,
+                rom_block_depth: 33,
+                ram_block_depth: 256,
             },
         }
     }
@@ -186,22 +194,22 @@ impl Usage {
 pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, BitstreamError> {
     let budget = board.budget();
     let cost = hdl_gen::resources(net, plan)?;
-    let block_bits = budget.configurations.first().map_or(0, |&(d, w)| d * w);
     let memories: Vec<MemoryPlacement> = cost
         .memories
         .into_iter()
         .map(|shape| {
-            // Without LUT-RAM (iCE40) yosys puts anything deeper than a few words in a
-            // block; with it, arrays under a quarter block stay in logic too.
-            let distributed = shape.depth <= DISTRIBUTED_DEPTH || (budget.lut_ram && shape.bits() * 4 < block_bits);
+            let block_depth = if shape.writable { budget.ram_block_depth } else { budget.rom_block_depth };
+            let distributed = shape.depth < block_depth;
             if distributed {
-                // LUT-RAM holds 16 words x 2 bits per logic cell; a one-word array is
-                // flip-flops, which take a cell each only where cells pair a LUT with a
-                // flip-flop (iCE40); without LUT-RAM, a flip-flop per bit.
-                let logic = match (budget.lut_ram, shape.depth) {
-                    (true, 1) => 0,
-                    (true, _) => shape.depth.div_ceil(16) * shape.width.div_ceil(2),
-                    (false, _) => shape.bits(),
+                // A ROM is a LUT tree per bit (a one-word ROM, a constant); LUT-RAM holds 16
+                // words x 2 bits per logic cell; without LUT-RAM a written array is a
+                // flip-flop per bit, a cell each where cells pair a LUT with a flip-flop
+                // (iCE40), while elsewhere one word of flip-flops costs no LUT.
+                let logic = match (shape.writable, budget.lut_ram, shape.depth) {
+                    (_, _, 0..=1) if !shape.writable || budget.lut_ram => 0,
+                    (false, _, _) => shape.depth.div_ceil(8) * shape.width,
+                    (true, true, _) => shape.depth.div_ceil(16) * shape.width.div_ceil(2),
+                    (true, false, _) => shape.bits(),
                 };
                 MemoryPlacement { shape, block_rams: 0, logic }
             } else {

@@ -1,18 +1,21 @@
-//! Each board's flow end to end on a small generated design: synthesis, place and route,
-//! packing, and reports that parse. The YoWASP tools are required in CI (`CI=true`);
-//! elsewhere the tests skip with a reason. About a minute per board on 2 cores.
+//! Each board's flow end to end on the bundled trained digits model
+//! (`examples/digits-lms.sfm.json`, LMS 64-64-10, T = 2) at two lanes per layer, which
+//! `bitstreams::sizing` says fits every board: synthesis, place and route, packing, reports
+//! that parse, and the sizing model's prediction held against the measurement. The YoWASP
+//! tools are required in CI (`CI=true`); elsewhere the tests skip with a reason. About a
+//! minute per board on 2 cores.
 
 use bitstreams::boards::Board;
 use bitstreams::flow::{BuildOptions, build, find_tools};
+use bitstreams::sizing::Usage;
 use model::HardwarePlan;
-use model::examples::{HiddenNeuron, RandomSpec, random_network};
 
 /// One flow at a time: on a fresh machine the first run of each YoWASP tool compiles it
 /// into a shared cache, and two cores are better spent on one place and route anyway.
 static ONE_FLOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Build a small model for `board`; returns the report for board-specific checks.
-fn build_small(board: Board) -> Option<bitstreams::flow::BuildReport> {
+/// Build the digits model for `board`; returns the report for board-specific checks.
+fn build_digits(board: Board) -> Option<bitstreams::flow::BuildReport> {
     let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Err(e) = find_tools(board) {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -21,19 +24,10 @@ fn build_small(board: Board) -> Option<bitstreams::flow::BuildReport> {
         eprintln!("SKIP: {e}");
         return None;
     }
-    let spec = RandomSpec {
-        name: "small".into(),
-        input_shape: vec![1, 8, 8],
-        hidden: vec![16],
-        classes: 4,
-        timesteps: 2,
-        neuron: HiddenNeuron::Integer { max_spike: 7 },
-        weight_bits: 6,
-        decay: model::Decay::Shift(1),
-        input_density: 0.3,
-    };
-    let net = random_network(&spec, 3);
-    let plan = HardwarePlan::uniform(&net, 4).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/digits-lms.sfm.json");
+    let net = model::file::load(&path).unwrap();
+    let plan = HardwarePlan::uniform(&net, 2).unwrap();
+    let predicted = bitstreams::sizing::check_fit(board, &net, &plan).unwrap();
     let name = board.facts().name;
     let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -45,7 +39,22 @@ fn build_small(board: Board) -> Option<bitstreams::flow::BuildReport> {
     assert!(report.fmax_mhz > 1.0 && report.target_mhz == board.facts().clock_hz as f64 / 1e6, "{report:?}");
     assert!(dir.join("build/yosys.log").is_file() && dir.join("build/nextpnr-report.json").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
+    within(&report, &predicted);
     Some(report)
+}
+
+/// The sizing model's prediction against the placed design: block RAMs exactly or one off
+/// (yosys may put a small array in logic), logic within 35% (its calibration, BENCHMARKS.md).
+fn within(report: &bitstreams::flow::BuildReport, predicted: &Usage) {
+    let (blocks, _) = used(report, predicted.block_ram_kind);
+    let (logic, _) = used(report, predicted.logic_kind);
+    println!(
+        "{}: {blocks} {} placed, {} predicted; {logic} {} placed, {} predicted",
+        report.board, predicted.block_ram_kind, predicted.block_rams, predicted.logic_kind, predicted.logic
+    );
+    assert!(blocks.abs_diff(predicted.block_rams) <= 1, "{predicted:?}");
+    let ratio = predicted.logic as f64 / logic as f64;
+    assert!((0.65..=1.35).contains(&ratio), "{predicted:?}");
 }
 
 fn used(report: &bitstreams::flow::BuildReport, kind: &str) -> (u64, u64) {
@@ -55,23 +64,23 @@ fn used(report: &bitstreams::flow::BuildReport, kind: &str) -> (u64, u64) {
 }
 
 #[test]
-fn small_model_builds_for_the_icebreaker() {
-    let Some(report) = build_small(Board::Icebreaker) else { return };
+fn trained_model_builds_for_the_icebreaker() {
+    let Some(report) = build_digits(Board::Icebreaker) else { return };
     let (lc, available) = used(&report, "ICESTORM_LC");
     assert!(lc > 100 && available == 5280, "{lc}/{available}");
     assert!(used(&report, "ICESTORM_RAM").0 > 0, "memories in EBR");
 }
 
 #[test]
-fn small_model_builds_for_the_ulx3s() {
-    let Some(report) = build_small(Board::Ulx3s) else { return };
+fn trained_model_builds_for_the_ulx3s() {
+    let Some(report) = build_digits(Board::Ulx3s) else { return };
     assert_eq!(used(&report, "TRELLIS_COMB").1, 83_640);
     assert!(used(&report, "DP16KD").0 > 0, "memories in DP16KD");
 }
 
 #[test]
-fn small_model_builds_for_the_tangnano9k() {
-    let Some(report) = build_small(Board::Tangnano9k) else { return };
+fn trained_model_builds_for_the_tangnano9k() {
+    let Some(report) = build_digits(Board::Tangnano9k) else { return };
     assert_eq!(used(&report, "LUT4").1, 8_640);
     assert!(used(&report, "BSRAM").0 > 0, "memories in BSRAM");
 }

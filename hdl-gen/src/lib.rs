@@ -316,6 +316,9 @@ pub struct MemoryShape {
     pub depth: u64,
     /// Bits per word.
     pub width: u64,
+    /// Written while running (buffers, membranes) rather than a ROM (weights, biases):
+    /// synthesis maps the two differently.
+    pub writable: bool,
 }
 
 impl MemoryShape {
@@ -345,6 +348,7 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
         name: "uart input".into(),
         depth: net.input.size() as u64,
         width: value_bits(net.input.max_value as u64) as u64,
+        writable: true,
     }];
     for l in &layers {
         let (p, g) = (l.plan.lanes as u64, l.plan.groups as u64);
@@ -353,17 +357,25 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
             name: format!("buffer {i}"),
             depth: 2 << l.input.addr_bits(),
             width: l.input.event_bits as u64,
+            writable: true,
         });
         memories.push(MemoryShape {
             name: format!("l{i} weights"),
             depth: l.plan.inputs as u64 * g,
             width: p * l.plan.weight_bits as u64,
+            writable: false,
         });
-        memories.push(MemoryShape { name: format!("l{i} biases"), depth: g, width: p * l.bias_bits as u64 });
+        memories.push(MemoryShape {
+            name: format!("l{i} biases"),
+            depth: g,
+            width: p * l.bias_bits as u64,
+            writable: false,
+        });
         memories.push(MemoryShape {
             name: format!("l{i} membranes"),
             depth: g,
             width: p * l.plan.membrane_bits as u64,
+            writable: true,
         });
     }
     Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories })
