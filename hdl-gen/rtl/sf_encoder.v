@@ -1,5 +1,6 @@
-// sf_encoder: turns the input stream (one value per accepted cycle) into plane events for
-// layer 0 and writes them into the image event buffer.
+// sf_encoder: turns the input stream (one value per accepted cycle) into events for layer 0
+// and writes them into the image event buffer: plane events, or with PAYLOAD one event per
+// non-zero value carrying the value itself (e = 1 for a non-zero value, 0 for zero).
 //
 // Per input: IDLE until the buffer slot is free, START (accepts value 0), then every value
 // occupies max(1, e) cycles writing its e events lowest plane first and accepting the next
@@ -15,7 +16,7 @@
 //   in_value   in   VALUE_BITS   input value 0..MAX_VALUE
 //   out_free   in   1            the image buffer slot is free
 //   out_wr_en  out  1            write out_event
-//   out_event  out  EVENT_BITS   {neg = 0, plane, source}
+//   out_event  out  EVENT_BITS   {neg = 0, plane (or value with PAYLOAD), source}
 //   out_commit out  1            the input is complete: commit the slot
 //   started    out  1            debug: START cycle of an input (its first value is taken)
 module sf_encoder #(
@@ -23,8 +24,9 @@ module sf_encoder #(
     parameter SRC_BITS   = 2,     // clog2(M), at least 1
     parameter VALUE_BITS = 8,
     parameter MAX_VALUE  = 255,
-    parameter K          = 8,     // planes of the input code
-    parameter SEL_BITS   = 3,     // clog2(K), at least 1
+    parameter K          = 8,     // planes of the input code (1 with PAYLOAD)
+    parameter SEL_BITS   = 3,     // clog2(K), at least 1; VALUE_BITS with PAYLOAD
+    parameter PAYLOAD    = 0,     // 1: events carry the value (MASKS unused)
     parameter [(MAX_VALUE+1)*K-1:0] MASKS = 0,  // planes set for value v at [v*K +: K]
     parameter EVENT_BITS = 1 + SEL_BITS + SRC_BITS
 ) (
@@ -44,6 +46,7 @@ module sf_encoder #(
     reg [1:0]          state;
     reg [SRC_BITS-1:0] index;      // value being encoded
     reg [K-1:0]        remaining;  // its planes not yet written
+    reg [VALUE_BITS-1:0] held;     // PAYLOAD: the value being written
 
     // ---- combinational: the lowest remaining plane and what is left after it ----
     reg [SEL_BITS-1:0] plane;
@@ -57,11 +60,18 @@ module sf_encoder #(
     wire         last_cycle = rest == {K{1'b0}};           // this value finishes this cycle
     wire         last_value = {{(32-SRC_BITS){1'b0}}, index} == M - 1;
     wire         advance    = state == S_VALUES && last_cycle && !last_value;
-    wire [K-1:0] mask_in    = MASKS[in_value * K +: K];
+    wire [K-1:0] mask_in    = PAYLOAD != 0 ? {{(K-1){1'b0}}, in_value != {VALUE_BITS{1'b0}}}
+                                           : MASKS[in_value * K +: K];
+    // Widened so the slice is legal whichever of SEL_BITS and VALUE_BITS is larger (plane
+    // codes use none of it).
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [SEL_BITS+VALUE_BITS-1:0] held_wide = {{SEL_BITS{1'b0}}, held};
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [SEL_BITS-1:0] sel = PAYLOAD != 0 ? held_wide[SEL_BITS-1:0] : plane;
 
     assign in_ready   = (state == S_START || advance) && in_valid;
     assign out_wr_en  = state == S_VALUES && remaining != {K{1'b0}};
-    assign out_event  = {1'b0, plane, index};
+    assign out_event  = {1'b0, sel, index};
     assign out_commit = state == S_DONE;
     assign started    = state == S_START && in_valid;
 
@@ -71,12 +81,14 @@ module sf_encoder #(
             state     <= S_IDLE;
             index     <= {SRC_BITS{1'b0}};
             remaining <= {K{1'b0}};
+            held      <= {VALUE_BITS{1'b0}};
         end else begin
             case (state)
                 S_IDLE: if (out_free) state <= S_START;
                 S_START: if (in_valid) begin
                     index     <= {SRC_BITS{1'b0}};
                     remaining <= mask_in;
+                    held      <= in_value;
                     state     <= S_VALUES;
                 end
                 S_VALUES: begin
@@ -85,6 +97,7 @@ module sf_encoder #(
                     else if (in_valid) begin
                         index     <= index + 1'b1;
                         remaining <= mask_in;
+                        held      <= in_value;
                     end else remaining <= {K{1'b0}};
                 end
                 default: state <= S_IDLE;  // S_DONE

@@ -82,6 +82,8 @@ pub struct LayerRtl {
     pub out_planes: u32,
     /// Planes of the incoming code.
     pub in_planes: u32,
+    /// Incoming events carry their value (payload code): each lane multiplies.
+    pub in_payload: bool,
     /// Timesteps per input.
     pub timesteps: u32,
     /// Signed bias width.
@@ -227,6 +229,7 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         sel_bits: out_sel,
         out_planes: out_k,
         in_planes: in_code.planes() as u32,
+        in_payload: in_code == SpikeCode::Payload,
         timesteps: net.timesteps,
         bias_bits: dense.bias_bits as u32,
         weights_file,

@@ -467,13 +467,18 @@ fn estimate(l: &LayerRtl) -> Estimate {
     let acc = l.plan.accumulator_bits as u64;
     let mem = l.plan.membrane_bits as u64;
     let w = l.plan.weight_bits as u64;
-    let (k_in, k_out) = (l.in_planes as u64, l.out_planes as u64);
+    let k_out = l.out_planes as u64;
+    let in_scale = if l.in_payload { l.input.sel_bits as u64 } else { l.in_planes as u64 };
     Estimate {
         weight_bits: l.plan.inputs as u64 * g * p * w,
         state_bits: g * p * (mem + l.bias_bits as u64),
         buffer_bits: 2 * (1u64 << l.input.addr_bits()) * l.input.event_bits as u64,
         flip_flops: p * (acc + mem + k_out + l.value_bits as u64 + 1) + p * w + 64,
-        luts: p * (acc + w * k_in + 4 * mem + 2 * k_out),
+        // Per lane: the accumulator adder; the incoming weight scaled by the event's plane
+        // amplitude (a mux over K shifted copies) or, for payload events, by its value (a
+        // shift-add multiplier, one partial product per value bit); the neuron update;
+        // emission.
+        luts: p * (acc + w * in_scale + 4 * mem + 2 * k_out),
     }
 }
 
@@ -636,6 +641,11 @@ fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
             Param::int("MAX_VALUE", net.input.max_value as i64, ""),
             Param::int("K", k as i64, &format!("planes of the input code {}", net.input.code.label())),
             Param::int("SEL_BITS", image.sel_bits as i64, ""),
+            Param::int(
+                "PAYLOAD",
+                i64::from(net.input.code == model::SpikeCode::Payload),
+                "events carry the value itself",
+            ),
             Param::bits("MASKS", masks, "canonical planes of each input value"),
         ],
         connections: vec![

@@ -228,8 +228,11 @@ pub fn fuzz_network(seed: u64) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let inputs = rng.random_range(1..=16u32);
     let max_value = *[1u32, 3, 15, 100, 255].get(rng.random_range(0..5)).unwrap_or(&255);
-    let input_code =
-        if rng.random_bool(0.7) { SpikeCode::binary(max_value) } else { random_code(&mut rng, max_value, false) };
+    let input_code = match rng.random_range(0..10) {
+        0..=5 => SpikeCode::binary(max_value),
+        6..=7 => random_code(&mut rng, max_value, false),
+        _ => SpikeCode::Payload,
+    };
     let input = Input { shape: vec![inputs], max_value, code: input_code };
     let depth = rng.random_range(1..=3usize);
     let mut fan_in = inputs;

@@ -90,9 +90,6 @@ impl Network {
         if input.max_value == 0 || input.max_value > MAX_SPIKE {
             return Err(err(loc, "max_value", format!("is {}, must be 1..={MAX_SPIKE}", input.max_value)));
         }
-        if input.code == SpikeCode::Payload {
-            return Err(err(loc, "code", "the input must use a plane code"));
-        }
         check_code(loc, "code", &input.code, input.max_value)
     }
 

@@ -13,6 +13,7 @@ pub mod example;
 pub mod generate;
 pub mod inspect;
 pub mod lanes;
+pub mod recode;
 pub mod run;
 pub mod train;
 
