@@ -103,6 +103,62 @@ pub struct SeedResult {
     pub met: bool,
 }
 
+/// The dividers of an ECP5 EHXPLLL with CLKOP fed back (`sf_pll_ecp5`):
+/// `f_out = f_in * clkfb_div / clki_div`, VCO `f_out * clkop_div`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Ecp5Pll {
+    /// Input divider.
+    pub clki_div: u32,
+    /// Feedback divider.
+    pub clkfb_div: u32,
+    /// Output divider.
+    pub clkop_div: u32,
+    /// The output clock in MHz.
+    pub mhz: f64,
+}
+
+/// The fastest ECP5 PLL clock from `input_mhz` that does not exceed `target_mhz`, within the
+/// part's limits (PFD 3.125-400 MHz, VCO 400-800 MHz, output 3.125-400 MHz, dividers
+/// 1..=128); `None` if no setting reaches down to the target.
+///
+/// ```
+/// let pll = bitstreams::flow::ecp5_pll(25.0, 50.0).unwrap();
+/// assert_eq!(pll.mhz, 50.0);
+/// let vco = pll.mhz * pll.clkop_div as f64;
+/// assert!((400.0..=800.0).contains(&vco));
+/// // 33 MHz is not 25 * n / m for small n, m: the closest below it
+/// assert!(bitstreams::flow::ecp5_pll(25.0, 33.0).unwrap().mhz <= 33.0);
+/// ```
+pub fn ecp5_pll(input_mhz: f64, target_mhz: f64) -> Option<Ecp5Pll> {
+    let mut best: Option<Ecp5Pll> = None;
+    for clki_div in 1..=128u32 {
+        let pfd = input_mhz / clki_div as f64;
+        if pfd < 3.125 {
+            break;
+        }
+        if pfd > 400.0 {
+            continue;
+        }
+        for clkfb_div in 1..=128u32 {
+            let mhz = pfd * clkfb_div as f64;
+            if mhz > target_mhz + 1e-9 || mhz > 400.0 {
+                break;
+            }
+            if mhz < 3.125 {
+                continue;
+            }
+            let clkop_div = (400.0 / mhz).ceil() as u32;
+            if clkop_div > 128 || mhz * clkop_div as f64 > 800.0 {
+                continue;
+            }
+            if best.is_none_or(|b| mhz > b.mhz + 1e-9) {
+                best = Some(Ecp5Pll { clki_div, clkfb_div, clkop_div, mhz });
+            }
+        }
+    }
+    best
+}
+
 /// Everything a build measured.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuildReport {
@@ -118,6 +174,10 @@ pub struct BuildReport {
     pub seeds: Vec<SeedResult>,
     /// Target clock in MHz.
     pub target_mhz: f64,
+    /// The clock the board top runs on in MHz: the board's oscillator, or the PLL's.
+    pub clock_mhz: f64,
+    /// The PLL in front of the board top, where `--freq` asked for one (ECP5 only so far).
+    pub pll: Option<Ecp5Pll>,
     /// Best achieved Fmax in MHz.
     pub fmax_mhz: f64,
     /// Cells on the critical path of the best placement (from, to).
@@ -167,10 +227,38 @@ pub fn build(
         design: design_dir.display().to_string(),
         message: "the design has no board top: regenerate it with this version".into(),
     })?;
+    // A core clock other than the oscillator: a PLL in front of the board top (ECP5), or
+    // on the other boards only a timing target (their tops run on the oscillator).
+    let oscillator_mhz = facts.clock_hz as f64 / 1e6;
+    let pll = match (board, options.freq_mhz) {
+        (Board::Ulx3s, Some(mhz)) if (mhz - oscillator_mhz).abs() > 1e-6 => {
+            Some(ecp5_pll(oscillator_mhz, mhz).ok_or_else(|| BitstreamError::Rejected {
+                tool: "spikeforge".into(),
+                design: design_dir.display().to_string(),
+                message: format!("no ECP5 PLL setting makes {mhz} MHz or less from {oscillator_mhz} MHz"),
+            })?)
+        }
+        _ => None,
+    };
+    let pll_top = match (&pll, &board_top.ecp5_pll) {
+        (None, _) => None,
+        (Some(_), Some(top)) => Some(top.clone()),
+        (Some(_), None) => {
+            return Err(BitstreamError::Rejected {
+                tool: "spikeforge".into(),
+                design: design_dir.display().to_string(),
+                message: "the design has no PLL top: regenerate it with this version".into(),
+            });
+        }
+    };
+    let clock_mhz = pll.map_or(oscillator_mhz, |p| p.mhz);
+    let top = pll_top.as_ref().map_or(&board_top.top, |p| &p.top).clone();
     let io = |p: &Path, e: std::io::Error| BitstreamError::Io { path: p.to_path_buf(), error: e };
     std::fs::create_dir_all(out_dir).map_err(|e| io(out_dir, e))?;
     // Everything the tools read, copied in so they run on relative names.
-    let mut files: Vec<String> = info.sources.iter().chain(&board_top.sources).chain(&info.includes).cloned().collect();
+    let pll_sources = pll_top.as_ref().map(|p| p.sources.clone()).unwrap_or_default();
+    let mut files: Vec<String> =
+        info.sources.iter().chain(&board_top.sources).chain(&pll_sources).chain(&info.includes).cloned().collect();
     for entry in std::fs::read_dir(design_dir).map_err(|e| io(design_dir, e))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".mem") {
@@ -183,8 +271,8 @@ pub fn build(
     let constraints = out_dir.join(facts.constraints);
     std::fs::write(&constraints, facts.constraints_text).map_err(|e| io(&constraints, e))?;
 
-    let clks_per_bit = (facts.clock_hz as f64 / options.baud as f64).round() as u64;
-    let timeout = facts.clock_hz as u64 / 10;
+    let clks_per_bit = (clock_mhz * 1e6 / options.baud as f64).round() as u64;
+    let timeout = (clock_mhz * 1e6 / 10.0) as u64;
     let mut seconds = Vec::new();
 
     // Synthesis.
@@ -195,12 +283,20 @@ pub fn build(
         Board::Ulx3s => "synth_ecp5",
         Board::Tangnano9k => "synth_gowin",
     };
-    let sources: Vec<String> = info.sources.iter().chain(&board_top.sources).cloned().collect();
+    let sources: Vec<String> = info.sources.iter().chain(&board_top.sources).chain(&pll_sources).cloned().collect();
+    let pll_params = pll.map_or(String::new(), |p| {
+        format!(
+            " -chparam CLKI_DIV {} -chparam CLKFB_DIV {} -chparam CLKOP_DIV {} -chparam CLKOP_CPHASE {}",
+            p.clki_div,
+            p.clkfb_div,
+            p.clkop_div,
+            p.clkop_div / 2
+        )
+    });
     let script = format!(
-        "read_verilog -defer -I. {}; hierarchy -top {top} -chparam CLKS_PER_BIT {clks_per_bit} -chparam TIMEOUT {timeout}; \
+        "read_verilog -defer -I. {}; hierarchy -top {top} -chparam CLKS_PER_BIT {clks_per_bit} -chparam TIMEOUT {timeout}{pll_params}; \
          {synth} -top {top} -json synth.json; tee -q -o stat.json stat -json",
         sources.join(" "),
-        top = board_top.top
     );
     let out = run_logged(&tools.yosys, &["-p".into(), script], out_dir, "yosys.log")?;
     if !out.status.success() || !out_dir.join("synth.json").exists() {
@@ -211,10 +307,10 @@ pub fn build(
         });
     }
     seconds.push(("synthesis".to_string(), started.elapsed().as_secs_f64()));
-    let cells = parse_stat(&out_dir.join("stat.json"), &board_top.top)?;
+    let cells = parse_stat(&out_dir.join("stat.json"), &top)?;
 
     // Place and route over seeds.
-    let target = options.freq_mhz.unwrap_or(facts.clock_hz as f64 / 1e6);
+    let target = if pll.is_some() { clock_mhz } else { options.freq_mhz.unwrap_or(oscillator_mhz) };
     let mut results: Vec<SeedResult> = Vec::new();
     let mut best: Option<(f64, u32)> = None;
     let started = Instant::now();
@@ -321,6 +417,8 @@ pub fn build(
         resources,
         seeds: results,
         target_mhz: target,
+        clock_mhz,
+        pll,
         fmax_mhz: fmax,
         critical_path,
         bitstream: out_dir.join(bitstream),

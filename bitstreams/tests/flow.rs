@@ -15,7 +15,7 @@ use model::HardwarePlan;
 static ONE_FLOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Build the digits model for `board`; returns the report for board-specific checks.
-fn build_digits(board: Board) -> Option<bitstreams::flow::BuildReport> {
+fn build_digits(board: Board, freq_mhz: Option<f64>) -> Option<bitstreams::flow::BuildReport> {
     let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Err(e) = find_tools(board) {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -32,11 +32,12 @@ fn build_digits(board: Board) -> Option<bitstreams::flow::BuildReport> {
     let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
-    let options = BuildOptions { board, freq_mhz: None, seeds: 2, baud: 115_200 };
+    let options = BuildOptions { board, freq_mhz, seeds: 2, baud: 115_200 };
     let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("{name}: {step}")).unwrap();
     assert!(report.bitstream.is_file() && std::fs::metadata(&report.bitstream).unwrap().len() > 10_000);
     assert!(report.cells.iter().any(|(k, n)| k.contains("LUT") && *n > 0), "{:?}", report.cells);
-    assert!(report.fmax_mhz > 1.0 && report.target_mhz == board.facts().clock_hz as f64 / 1e6, "{report:?}");
+    let clock = freq_mhz.unwrap_or(board.facts().clock_hz as f64 / 1e6);
+    assert!(report.fmax_mhz > 1.0 && report.target_mhz == clock && report.clock_mhz == clock, "{report:?}");
     assert!(dir.join("build/yosys.log").is_file() && dir.join("build/nextpnr-report.json").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
     within(&report, &predicted);
@@ -65,22 +66,26 @@ fn used(report: &bitstreams::flow::BuildReport, kind: &str) -> (u64, u64) {
 
 #[test]
 fn trained_model_builds_for_the_icebreaker() {
-    let Some(report) = build_digits(Board::Icebreaker) else { return };
+    let Some(report) = build_digits(Board::Icebreaker, None) else { return };
     let (lc, available) = used(&report, "ICESTORM_LC");
     assert!(lc > 100 && available == 5280, "{lc}/{available}");
     assert!(used(&report, "ICESTORM_RAM").0 > 0, "memories in EBR");
 }
 
 #[test]
-fn trained_model_builds_for_the_ulx3s() {
-    let Some(report) = build_digits(Board::Ulx3s) else { return };
+fn trained_model_builds_for_the_ulx3s_behind_a_pll() {
+    // 40 MHz from the 25 MHz oscillator: the PLL top (25 * 8 / 5).
+    let Some(report) = build_digits(Board::Ulx3s, Some(40.0)) else { return };
+    let pll = report.pll.expect("a PLL for 40 MHz");
+    assert_eq!((pll.clkfb_div as f64 / pll.clki_div as f64, pll.mhz), (1.6, 40.0));
+    assert!(report.cells.iter().any(|(k, n)| k == "EHXPLLL" && *n == 1), "{:?}", report.cells);
     assert_eq!(used(&report, "TRELLIS_COMB").1, 83_640);
     assert!(used(&report, "DP16KD").0 > 0, "memories in DP16KD");
 }
 
 #[test]
 fn trained_model_builds_for_the_tangnano9k() {
-    let Some(report) = build_digits(Board::Tangnano9k) else { return };
+    let Some(report) = build_digits(Board::Tangnano9k, None) else { return };
     assert_eq!(used(&report, "LUT4").1, 8_640);
     assert!(used(&report, "BSRAM").0 > 0, "memories in BSRAM");
 }

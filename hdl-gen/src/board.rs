@@ -21,6 +21,50 @@ pub const BOARD_LIBRARY: [(&str, &str); 4] = [
     ("sf_uart_bridge.v", include_str!("../rtl/board/sf_uart_bridge.v")),
 ];
 
+/// The synthesis-only library of the ECP5 clocked top ([`ecp5_pll_module`]).
+pub const ECP5_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_ecp5.v", include_str!("../rtl/board/sf_pll_ecp5.v"))];
+
+/// `<model>_board_ecp5`: the board top behind an ECP5 PLL (`sf_pll_ecp5`), for a core
+/// clock other than the board's oscillator. The same ports as the board top; the UART and
+/// timeout parameters pass through, the PLL dividers are set by the flow (`chparam`).
+pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
+    let mut m = Module::new(
+        &format!("{}_ecp5", board_top.name),
+        &format!("`{}` on a PLL-made core clock (ECP5; synthesis only).", board_top.name),
+    );
+    m.doc.push("f_core = f_oscillator * CLKFB_DIV / CLKI_DIV; CLKS_PER_BIT and TIMEOUT count f_core cycles.".into());
+    let pass_param = |n: &str| Param { name: n.into(), value: ParamValue::Name(n.into()), doc: String::new() };
+    m.params.push(Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, "core clock / baud rate"));
+    m.params.push(Param::int("TIMEOUT", 1_200_000, "silent core cycles that drop a half-received request"));
+    m.params.push(Param::int("CLKI_DIV", 1, "input divider"));
+    m.params.push(Param::int("CLKFB_DIV", 2, "feedback divider (25 MHz -> 50 MHz by default)"));
+    m.params.push(Param::int("CLKOP_DIV", 12, "output divider: VCO = f_core * CLKOP_DIV"));
+    m.params.push(Param::int("CLKOP_CPHASE", 6, "CLKOP_DIV / 2"));
+    m.ports = board_top.ports.clone();
+    m.items.push(Item::Wire { name: "core_clk".into(), width: 1 });
+    m.items.push(Item::Instance(Instance {
+        module: "sf_pll_ecp5".into(),
+        name: "u_pll".into(),
+        params: ["CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV", "CLKOP_CPHASE"].into_iter().map(pass_param).collect(),
+        connections: vec![("clk_in".into(), Expr::ident("clk")), ("clk_out".into(), Expr::ident("core_clk"))],
+    }));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(Instance {
+        module: board_top.name.clone(),
+        name: "u_board".into(),
+        params: ["CLKS_PER_BIT", "TIMEOUT"].into_iter().map(pass_param).collect(),
+        connections: board_top
+            .ports
+            .iter()
+            .map(|p| {
+                let expr = if p.name == "clk" { Expr::ident("core_clk") } else { Expr::ident(&p.name) };
+                (p.name.clone(), expr)
+            })
+            .collect(),
+    }));
+    m
+}
+
 /// Default clocks per UART bit (12 MHz at 115,200 baud).
 pub const DEFAULT_CLKS_PER_BIT: u32 = 104;
 

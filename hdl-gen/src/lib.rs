@@ -152,6 +152,9 @@ pub struct BoardManifest {
     pub files: Vec<String>,
     /// Its reply layout.
     pub reply: protocol::ReplyFormat,
+    /// The board top behind an ECP5 PLL, for core clocks other than the oscillator
+    /// (synthesis only: its files are in neither the co-simulation nor the board sources).
+    pub ecp5_pll: PllManifest,
 }
 
 /// The Verilog testbench in the manifest: what an event-driven simulator compiles on top
@@ -184,10 +187,17 @@ impl Design {
     pub fn verilog_files(&self) -> Vec<String> {
         let mut v: Vec<String> = LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
         let (bench, board) = (&self.manifest.testbench.files, &self.manifest.board.files);
+        let pll = &self.manifest.board.ecp5_pll.files;
         v.extend(
             self.files
                 .keys()
-                .filter(|f| f.ends_with(".v") && !f.starts_with("sf_") && !bench.contains(f) && !board.contains(f))
+                .filter(|f| {
+                    f.ends_with(".v")
+                        && !f.starts_with("sf_")
+                        && !bench.contains(f)
+                        && !board.contains(f)
+                        && !pll.contains(f)
+                })
                 .cloned(),
         );
         v
@@ -224,6 +234,17 @@ pub struct BoardInfo {
     pub sources: Vec<String>,
     /// Its reply layout.
     pub reply: protocol::ReplyFormat,
+    /// The top behind an ECP5 PLL (`None` in directories generated before it existed).
+    pub ecp5_pll: Option<PllInfo>,
+}
+
+/// A clocked top of a generated directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PllInfo {
+    /// Top module.
+    pub top: String,
+    /// Its files, on top of the board top's.
+    pub sources: Vec<String>,
 }
 
 /// The Verilog testbench of a generated directory.
@@ -264,15 +285,25 @@ impl DesignInfo {
                 .map(|a| a.iter().filter_map(|f| f.as_str()).map(String::from).collect())
                 .unwrap_or_default(),
         });
+        let names = |list: &serde_json::Value| -> Option<Vec<String>> {
+            Some(list.as_array()?.iter().filter_map(|f| f.as_str()).map(String::from).collect())
+        };
         let board = v["board"]["top"].as_str().and_then(|top| {
             Some(BoardInfo {
                 top: top.to_string(),
-                sources: v["board"]["files"].as_array()?.iter().filter_map(|f| f.as_str()).map(String::from).collect(),
+                sources: names(&v["board"]["files"])?,
                 reply: serde_json::from_value(v["board"]["reply"].clone()).ok()?,
+                ecp5_pll: v["board"]["ecp5_pll"]["top"].as_str().and_then(|pll| {
+                    Some(PllInfo { top: pll.to_string(), sources: names(&v["board"]["ecp5_pll"]["files"])? })
+                }),
             })
         });
         let in_testbench = |f: &String| testbench.as_ref().is_some_and(|tb| tb.sources.contains(f));
-        let on_board = |f: &String| board.as_ref().is_some_and(|b| b.sources.contains(f));
+        let on_board = |f: &String| {
+            board.as_ref().is_some_and(|b| {
+                b.sources.contains(f) || b.ecp5_pll.as_ref().is_some_and(|pll| pll.sources.contains(f))
+            })
+        };
         let sources: Vec<String> = files(".v").into_iter().filter(|f| !in_testbench(f) && !on_board(f)).collect();
         let includes = files(".vh");
         Ok(DesignInfo {
@@ -303,6 +334,15 @@ fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
         .into());
     }
     Ok(())
+}
+
+/// A clocked top in the manifest: its module and the files it adds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PllManifest {
+    /// Top module.
+    pub top: String,
+    /// Its files (library and generated wrapper).
+    pub files: Vec<String>,
 }
 
 /// One memory array of a generated design, as synthesis sees it: `depth` words of `width`
@@ -422,6 +462,14 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     board_files.push(format!("{}.v", board_top.name));
     board_files.sort();
     files.insert(format!("{}.v", board_top.name), board_top.to_string());
+    let pll_top = board::ecp5_pll_module(&board_top);
+    let mut pll_files: Vec<String> = board::ECP5_PLL_LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
+    for (name, text) in board::ECP5_PLL_LIBRARY {
+        files.insert(name.to_string(), text.to_string());
+    }
+    pll_files.push(format!("{}.v", pll_top.name));
+    pll_files.sort();
+    files.insert(format!("{}.v", pll_top.name), pll_top.to_string());
     let mut names: Vec<String> = files.keys().cloned().collect();
     names.push(MANIFEST.to_string());
     names.sort();
@@ -455,7 +503,12 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
                     vvp sim.vvp +inputs=FILE +items=N [+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]"
                 .into(),
         },
-        board: BoardManifest { top: board_top.name.clone(), files: board_files, reply },
+        board: BoardManifest {
+            top: board_top.name.clone(),
+            files: board_files,
+            reply,
+            ecp5_pll: PllManifest { top: pll_top.name.clone(), files: pll_files },
+        },
     };
     files.insert(MANIFEST.to_string(), serde_json::to_string_pretty(&manifest).expect("plain data") + "\n");
     Ok(Design { top: core.name, layers, files, manifest })

@@ -31,6 +31,7 @@ fn verilog_testbench() {
 #[test]
 fn board_top() {
     insta::assert_snapshot!("tiny_board.v", design().files["tiny_board.v"]);
+    insta::assert_snapshot!("tiny_board_ecp5.v", design().files["tiny_board_ecp5.v"]);
 }
 
 #[test]
@@ -49,7 +50,11 @@ fn output_is_deterministic_and_has_no_paths() {
         assert!(!text.contains("/tmp") && !text.contains("/home") && !text.contains("/root"), "{name} has a path");
     }
     // The library is shipped verbatim.
-    for (name, text) in hdl_gen::LIBRARY.iter().chain(&hdl_gen::TESTBENCH_LIBRARY).chain(&hdl_gen::board::BOARD_LIBRARY)
+    for (name, text) in hdl_gen::LIBRARY
+        .iter()
+        .chain(&hdl_gen::TESTBENCH_LIBRARY)
+        .chain(&hdl_gen::board::BOARD_LIBRARY)
+        .chain(&hdl_gen::board::ECP5_PLL_LIBRARY)
     {
         assert_eq!(&a.files[*name], text);
     }

@@ -21,8 +21,9 @@ pub struct Args {
     /// Output directory: rtl/, tool logs, reports, the bitstream
     #[arg(long)]
     out: PathBuf,
-    /// Timing target for place and route in MHz (default: the board's oscillator). The board
-    /// top still runs on the oscillator: a higher target only asks how fast the logic could go
+    /// Core clock in MHz (default: the board's oscillator). On the ULX3S a PLL makes it (the
+    /// fastest setting not above it); elsewhere it is only the place-and-route target, as
+    /// those board tops run on the oscillator
     #[arg(long)]
     freq: Option<f64>,
     /// Placer seeds to try until timing is met
@@ -58,10 +59,10 @@ struct Report {
     predicted: Usage,
     /// Cycle model on the data: mean cycles per input streamed back to back.
     cycles_per_input: Option<f64>,
-    /// At the clock the board top runs on (the board's oscillator; no PLL is generated),
-    /// or at Fmax where that is lower: clock / cycles per input.
+    /// At the clock the board top runs on (the oscillator, or the PLL's with `--freq` on
+    /// the ULX3S), or at Fmax where that is lower: clock / cycles per input.
     images_per_second: Option<f64>,
-    /// What Fmax / cycles per input would give with a PLL running the core at Fmax.
+    /// What Fmax / cycles per input would give with the core clocked at Fmax.
     images_per_second_at_fmax: Option<f64>,
     /// Board-level estimate: the board's assumed core power (`BoardFacts::assumed_power_mw`)
     /// over the throughput, in µJ per input.
@@ -131,8 +132,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         Err(_) => (None, None),
     };
-    let board_mhz = board.facts().clock_hz as f64 / 1e6;
-    let images_per_second = cycles_per_input.map(|c| report.fmax_mhz.min(board_mhz) * 1e6 / c);
+    let clock_mhz = report.clock_mhz;
+    let images_per_second = cycles_per_input.map(|c| report.fmax_mhz.min(clock_mhz) * 1e6 / c);
     let images_per_second_at_fmax = cycles_per_input.map(|c| report.fmax_mhz * 1e6 / c);
     let out = Report {
         model: net.name.clone(),
@@ -188,12 +189,14 @@ pub fn run(args: Args) -> Result<()> {
         (out.cycles_per_input, out.images_per_second, out.images_per_second_at_fmax)
     {
         println!(
-            "throughput: {} cycles per input (cycle model, pipelined) -> {} inputs/s at the board's {:.2} MHz, \
-             {} at Fmax (needs a PLL, which the board top does not have yet)",
+            "throughput: {} cycles per input (cycle model, pipelined) -> {} inputs/s at the {:.2} MHz core clock{}, \
+             {} at Fmax{}",
             num(c, 1),
             num(ips, 0),
-            b.fmax_mhz.min(board_mhz),
-            num(at_fmax, 0)
+            b.fmax_mhz.min(clock_mhz),
+            if b.pll.is_some() { " (PLL)" } else { " (oscillator)" },
+            num(at_fmax, 0),
+            if b.board == "ulx3s" { " (--freq sets the PLL)" } else { " (no PLL generated for this board yet)" }
         );
     }
     if let (Some(board_uj), Some(model_uj)) = (out.energy_per_input_uj, out.model_energy_per_input_uj) {
