@@ -159,6 +159,17 @@ pub fn ecp5_pll(input_mhz: f64, target_mhz: f64) -> Option<Ecp5Pll> {
     best
 }
 
+/// The PLL [`build`] puts in front of the board top for a requested core clock: on the
+/// ULX3S when `freq_mhz` differs from the oscillator (`Some(None)` if no setting reaches
+/// it), never on the other boards (their `--freq` is only the timing target).
+pub fn board_pll(board: Board, freq_mhz: Option<f64>) -> Option<Option<Ecp5Pll>> {
+    let oscillator_mhz = board.facts().clock_hz as f64 / 1e6;
+    match (board, freq_mhz) {
+        (Board::Ulx3s, Some(mhz)) if (mhz - oscillator_mhz).abs() > 1e-6 => Some(ecp5_pll(oscillator_mhz, mhz)),
+        _ => None,
+    }
+}
+
 /// Everything a build measured.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuildReport {
@@ -230,15 +241,19 @@ pub fn build(
     // A core clock other than the oscillator: a PLL in front of the board top (ECP5), or
     // on the other boards only a timing target (their tops run on the oscillator).
     let oscillator_mhz = facts.clock_hz as f64 / 1e6;
-    let pll = match (board, options.freq_mhz) {
-        (Board::Ulx3s, Some(mhz)) if (mhz - oscillator_mhz).abs() > 1e-6 => {
-            Some(ecp5_pll(oscillator_mhz, mhz).ok_or_else(|| BitstreamError::Rejected {
+    let pll = match board_pll(board, options.freq_mhz) {
+        Some(Some(pll)) => Some(pll),
+        Some(None) => {
+            return Err(BitstreamError::Rejected {
                 tool: "spikeforge".into(),
                 design: design_dir.display().to_string(),
-                message: format!("no ECP5 PLL setting makes {mhz} MHz or less from {oscillator_mhz} MHz"),
-            })?)
+                message: format!(
+                    "no ECP5 PLL setting makes {} MHz or less from {oscillator_mhz} MHz",
+                    options.freq_mhz.unwrap_or_default()
+                ),
+            });
         }
-        _ => None,
+        None => None,
     };
     let pll_top = match (&pll, &board_top.ecp5_pll) {
         (None, _) => None,
@@ -500,4 +515,32 @@ fn parse_critical_path(path: &Path) -> Option<(String, String)> {
         }
     }
     worst.map(|(_, from, to)| (from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every target from 10 to 400 MHz gets a legal setting at most the target and
+        /// within 10% of it (the PFD floor of 3.125 MHz leaves 25 MHz eight input dividers).
+        #[test]
+        fn ecp5_pll_settings_are_legal_and_close(target in 10.0f64..400.0) {
+            let p = ecp5_pll(25.0, target).unwrap();
+            let pfd = 25.0 / p.clki_div as f64;
+            let vco = p.mhz * p.clkop_div as f64;
+            prop_assert!(p.mhz <= target + 1e-9 && p.mhz >= 0.9 * target, "{p:?} for {target}");
+            prop_assert!((3.125..=400.0).contains(&pfd) && (400.0..=800.0).contains(&vco), "{p:?}");
+            prop_assert!((p.mhz - pfd * p.clkfb_div as f64).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn only_the_ulx3s_gets_a_pll() {
+        assert_eq!(board_pll(Board::Ulx3s, Some(25.0)), None);
+        assert_eq!(board_pll(Board::Ulx3s, Some(50.0)).flatten().map(|p| p.mhz), Some(50.0));
+        assert_eq!(board_pll(Board::Ulx3s, Some(1.0)), Some(None));
+        assert_eq!(board_pll(Board::Icebreaker, Some(30.0)), None);
+    }
 }

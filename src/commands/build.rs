@@ -81,7 +81,11 @@ pub fn run(args: Args) -> Result<()> {
         (Some(plan), _) => plan,
         (None, Ok(set)) => {
             let sizing = super::lanes::size_for_board(board, &net, &set.images)?;
-            super::lanes::print_sizing(board, &sizing);
+            let clock = match bitstreams::flow::board_pll(board, args.freq) {
+                Some(Some(pll)) => pll.mhz,
+                _ => board.facts().clock_hz as f64 / 1e6,
+            };
+            super::lanes::print_sizing(board, &sizing, clock);
             sizing.plan
         }
         (None, Err(e)) => {

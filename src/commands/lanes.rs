@@ -49,8 +49,8 @@ pub fn size_for_board(board: Board, net: &Network, images: &[u8]) -> Result<Sizi
     Ok(bitstreams::sizing::size_lanes(board, net, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))?)
 }
 
-/// The sizing as a table and its reason in one line.
-pub fn print_sizing(board: Board, s: &Sizing) {
+/// The sizing as a table and its reason in one line; throughput at `clock_mhz`.
+pub fn print_sizing(board: Board, s: &Sizing, clock_mhz: f64) {
     let facts = board.facts();
     let mut t = Table::new(&["stage", "neurons", "lanes", "groups", "cycles per input"]);
     t.row(vec!["encoder".into(), "-".into(), "-".into(), "-".into(), num(s.encoder_cycles, 0)]);
@@ -78,9 +78,9 @@ pub fn print_sizing(board: Board, s: &Sizing) {
     };
     let cycles = s.bottleneck_cycles();
     println!(
-        "bottleneck {} cycles per input -> about {} inputs/s at the board's {} MHz; stopped: {why}",
+        "bottleneck {} cycles per input -> about {} inputs/s at {} MHz; stopped: {why}",
         num(cycles, 0),
-        num(facts.clock_hz as f64 / cycles, 0),
-        facts.clock_hz / 1_000_000
+        num(clock_mhz * 1e6 / cycles, 0),
+        num(clock_mhz, 2)
     );
 }
