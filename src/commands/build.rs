@@ -85,7 +85,7 @@ pub fn run(args: Args) -> Result<()> {
                 Some(Some(pll)) => pll.mhz,
                 _ => board.facts().clock_hz as f64 / 1e6,
             };
-            super::lanes::print_sizing(board, &sizing, clock);
+            super::lanes::print_sizing(board, &net, &sizing, clock);
             sizing.plan
         }
         (None, Err(e)) => {

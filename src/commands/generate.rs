@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<()> {
         (None, Some(board)) => {
             let set = args.data.load(net.input.size(), &args.model)?;
             let sizing = super::lanes::size_for_board(board, &net, &set.images)?;
-            super::lanes::print_sizing(board, &sizing, board.facts().clock_hz as f64 / 1e6);
+            super::lanes::print_sizing(board, &net, &sizing, board.facts().clock_hz as f64 / 1e6);
             sizing.plan
         }
         (None, None) => model::HardwarePlan::uniform(&net, 16)?,

@@ -50,7 +50,7 @@ pub fn size_for_board(board: Board, net: &Network, images: &[u8]) -> Result<Sizi
 }
 
 /// The sizing as a table and its reason in one line; throughput at `clock_mhz`.
-pub fn print_sizing(board: Board, s: &Sizing, clock_mhz: f64) {
+pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     let facts = board.facts();
     let mut t = Table::new(&["stage", "neurons", "lanes", "groups", "cycles per input"]);
     t.row(vec!["encoder".into(), "-".into(), "-".into(), "-".into(), num(s.encoder_cycles, 0)]);
@@ -83,4 +83,13 @@ pub fn print_sizing(board: Board, s: &Sizing, clock_mhz: f64) {
         num(clock_mhz * 1e6 / cycles, 0),
         num(clock_mhz, 2)
     );
+    let layer0_limits =
+        matches!(s.limit, SizingLimit::FullyParallel { layer: 0 } | SizingLimit::Resources { layer: 0, .. });
+    if layer0_limits && net.input.code != model::SpikeCode::Payload {
+        println!(
+            "hint: layer 0 replays the input's {} plane events; `spikeforge recode --input-code payload` sends one \
+             event per non-zero value instead (same results, a multiplier per lane)",
+            net.input.code.label()
+        );
+    }
 }
