@@ -12,8 +12,8 @@
 //!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_depth`]).
 //! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
 //!   part for the UART bridge, encoder and buffers, calibrated on measured builds
-//!   (BENCHMARKS.md "Calibration"); plans are held to [`LOGIC_HEADROOM`] of the part so
-//!   placement has room.
+//!   (BENCHMARKS.md "The sizing model against placed designs"); plans are held to
+//!   [`LOGIC_HEADROOM`] of the part so placement has room.
 //!
 //! Architecture Invariant: this module never runs a tool; its numbers are predictions that
 //! `spikeforge build` puts beside the measured ones.
