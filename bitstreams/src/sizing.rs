@@ -13,7 +13,8 @@
 //! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
 //!   part for the UART bridge, encoder and buffers, calibrated on measured builds
 //!   (BENCHMARKS.md "The sizing model against placed designs"); plans are held to
-//!   [`LOGIC_HEADROOM`] of the part so placement has room.
+//!   [`PartBudget::logic_headroom`] of the part so placement has room (and, on the ECP5,
+//!   so YoWASP's nextpnr can place them at all).
 //!
 //! Architecture Invariant: this module never runs a tool; its numbers are predictions that
 //! `spikeforge build` puts beside the measured ones.
@@ -24,9 +25,6 @@ use serde::Serialize;
 
 use crate::BitstreamError;
 use crate::boards::Board;
-
-/// Share of the part's logic a sized plan may use; the rest is for placement and routing.
-pub const LOGIC_HEADROOM: f64 = 0.8;
 
 /// What a part offers a design, as the cost model sees it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -51,6 +49,8 @@ pub struct PartBudget {
     pub rom_block_depth: u64,
     /// Written arrays at least this deep go to block RAM.
     pub ram_block_depth: u64,
+    /// Share of the part's logic a plan may be predicted to use.
+    pub logic_headroom: f64,
 }
 
 const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
@@ -71,10 +71,15 @@ impl Board {
                 lut_ram: false,
                 rom_block_depth: 33,
                 ram_block_depth: 16,
+                logic_headroom: 0.8,
             },
             Board::Ulx3s => PartBudget {
                 logic_kind: "TRELLIS_COMB",
                 logic: 83_640,
+                // Measured: YoWASP's nextpnr-ecp5 placed and routed a 33,000-COMB design
+                // (40%) and trapped (WebAssembly out of bounds) right after packing one of
+                // 68,600 (82%); half the part keeps the default toolchain working.
+                logic_headroom: 0.5,
                 block_ram_kind: "DP16KD",
                 block_rams: 208,
                 configurations: BLOCK_18K,
@@ -87,6 +92,7 @@ impl Board {
             Board::Tangnano9k => PartBudget {
                 logic_kind: "LUT4",
                 logic: 8640,
+                logic_headroom: 0.8,
                 block_ram_kind: "BSRAM",
                 block_rams: 26,
                 configurations: BLOCK_18K,
@@ -147,6 +153,8 @@ pub struct Usage {
     pub logic_available: u64,
     /// nextpnr's name of a logic cell.
     pub logic_kind: &'static str,
+    /// The most logic a plan may be predicted to use ([`PartBudget::logic_headroom`]).
+    pub logic_limit: u64,
     /// Block RAMs.
     pub block_rams: u64,
     /// The part's block RAMs.
@@ -159,7 +167,7 @@ pub struct Usage {
 
 impl Usage {
     /// Why the plan does not fit, naming the resource and by how much; `None` if it fits
-    /// (logic held to [`LOGIC_HEADROOM`] of the part).
+    /// (logic held to [`Usage::logic_limit`]).
     pub fn shortfall(&self) -> Option<String> {
         let mut short = Vec::new();
         if self.block_rams > self.block_rams_available {
@@ -175,13 +183,13 @@ impl Usage {
                 self.block_rams as f64 / self.block_rams_available as f64
             ));
         }
-        let logic_limit = (self.logic_available as f64 * LOGIC_HEADROOM) as u64;
+        let logic_limit = self.logic_limit;
         if self.logic > logic_limit {
             short.push(format!(
                 "logic: about {} {} predicted, {:.0}% of the part's {} is the limit ({} over)",
                 self.logic,
                 self.logic_kind,
-                LOGIC_HEADROOM * 100.0,
+                100.0 * logic_limit as f64 / self.logic_available as f64,
                 self.logic_available,
                 self.logic - logic_limit
             ));
@@ -230,6 +238,7 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         logic,
         logic_available: budget.logic,
         logic_kind: budget.logic_kind,
+        logic_limit: (budget.logic as f64 * budget.logic_headroom) as u64,
         block_rams: memories.iter().map(|m| m.block_rams).sum(),
         block_rams_available: budget.block_rams,
         block_ram_kind: budget.block_ram_kind,
