@@ -51,6 +51,10 @@ pub struct PartBudget {
     pub ram_block_depth: u64,
     /// Share of the part's logic a plan may be predicted to use.
     pub logic_headroom: f64,
+    /// Hard multipliers synthesis puts lane multipliers in, where it infers them by default
+    /// (`synth_ecp5` does and does not fall back to logic when they run out; `synth_ice40`
+    /// and `synth_gowin` build them from LUTs, which the logic estimate covers).
+    pub multipliers: Option<(&'static str, u64)>,
 }
 
 const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
@@ -72,6 +76,7 @@ impl Board {
                 rom_block_depth: 33,
                 ram_block_depth: 16,
                 logic_headroom: 0.8,
+                multipliers: None,
             },
             Board::Ulx3s => PartBudget {
                 logic_kind: "TRELLIS_COMB",
@@ -80,6 +85,9 @@ impl Board {
                 // (40%) and trapped (WebAssembly out of bounds) right after packing one of
                 // 68,600 (82%); half the part keeps the default toolchain working.
                 logic_headroom: 0.5,
+                // Measured: 256 payload lanes synthesized to 257 MULT18X18D (one more for
+                // an index product) of 156, and nextpnr failed.
+                multipliers: Some(("MULT18X18D", 156)),
                 block_ram_kind: "DP16KD",
                 block_rams: 208,
                 configurations: BLOCK_18K,
@@ -93,6 +101,7 @@ impl Board {
                 logic_kind: "LUT4",
                 logic: 8640,
                 logic_headroom: 0.8,
+                multipliers: None,
                 block_ram_kind: "BSRAM",
                 block_rams: 26,
                 configurations: BLOCK_18K,
@@ -163,6 +172,8 @@ pub struct Usage {
     pub block_ram_kind: &'static str,
     /// Every array.
     pub memories: Vec<MemoryPlacement>,
+    /// Hard multipliers used and available, with nextpnr's name (parts that infer them).
+    pub multipliers: Option<(&'static str, u64, u64)>,
 }
 
 impl Usage {
@@ -193,6 +204,16 @@ impl Usage {
                 self.logic_available,
                 self.logic - logic_limit
             ));
+        }
+        if let Some((kind, used, available)) = self.multipliers {
+            // One more than the lanes: synthesis also puts an index product in one.
+            if used + 1 > available {
+                short.push(format!(
+                    "multipliers: {} {kind} for payload lanes, the part has {available} ({} over)",
+                    used + 1,
+                    used + 1 - available
+                ));
+            }
         }
         (!short.is_empty()).then(|| short.join("; "))
     }
@@ -239,6 +260,7 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         logic_available: budget.logic,
         logic_kind: budget.logic_kind,
         logic_limit: (budget.logic as f64 * budget.logic_headroom) as u64,
+        multipliers: budget.multipliers.map(|(kind, available)| (kind, cost.multipliers, available)),
         block_rams: memories.iter().map(|m| m.block_rams).sum(),
         block_rams_available: budget.block_rams,
         block_ram_kind: budget.block_ram_kind,
@@ -440,6 +462,20 @@ mod tests {
         let lanes = largest_uniform_fit(Board::Tangnano9k, &net).unwrap().unwrap();
         assert!(lanes < 64);
         assert!(check_fit(Board::Tangnano9k, &net, &HardwarePlan::uniform(&net, lanes).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn payload_lanes_are_held_to_the_ecp5_multipliers() {
+        let mut net = mlp(14, 256);
+        net.input.code = model::SpikeCode::Payload;
+        let wide = HardwarePlan::per_layer(&net, &[256, 1]).unwrap();
+        let e = usage(Board::Ulx3s, &net, &wide).unwrap().shortfall().unwrap();
+        assert!(e.contains("multipliers: 257 MULT18X18D"), "{e}");
+        let narrow = HardwarePlan::per_layer(&net, &[128, 1]).unwrap();
+        assert_eq!(usage(Board::Ulx3s, &net, &narrow).unwrap().multipliers, Some(("MULT18X18D", 128, 156)));
+        // Plane-coded inputs need none; the iCE40 builds them from LUTs.
+        assert_eq!(usage(Board::Ulx3s, &mlp(14, 256), &wide).unwrap().multipliers, Some(("MULT18X18D", 0, 156)));
+        assert_eq!(usage(Board::Icebreaker, &net, &narrow).unwrap().multipliers, None);
     }
 
     /// A stand-in for the cycle model with its shape: `G · (E + 3)` per layer.

@@ -418,7 +418,10 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
             writable: true,
         });
     }
-    Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories })
+    // A lane receiving payload events multiplies the weight by a value of several bits:
+    // synthesis maps that to a hard multiplier where the family infers them (ECP5).
+    let multipliers = layers.iter().filter(|l| l.in_payload && l.input.sel_bits > 1).map(|l| l.plan.lanes as u64).sum();
+    Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories, multipliers })
 }
 
 /// What [`resources`] returns.
@@ -428,6 +431,8 @@ pub struct PlanResources {
     pub estimates: Vec<Estimate>,
     /// Every memory array.
     pub memories: Vec<MemoryShape>,
+    /// Lane multipliers (lanes receiving multi-bit payload events).
+    pub multipliers: u64,
 }
 
 /// Build the design for `net` with `plan`.

@@ -59,8 +59,12 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     }
     println!("lanes sized for the {} ({}):\n{}", facts.name, facts.fpga, t.render());
     let u = &s.usage;
+    let multipliers = match u.multipliers {
+        Some((kind, used, available)) if used > 0 => format!(", {used} / {available} {kind}"),
+        _ => String::new(),
+    };
     println!(
-        "predicted: {} / {} {} ({:.0}%), {} / {} {}",
+        "predicted: {} / {} {} ({:.0}%), {} / {} {}{multipliers}",
         u.logic,
         u.logic_available,
         u.logic_kind,
