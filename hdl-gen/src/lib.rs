@@ -435,6 +435,19 @@ pub struct PlanResources {
     pub multipliers: u64,
 }
 
+/// Put a hand-written library and the generated top built on it into `files`; returns
+/// their names, sorted (the manifest's file list for that top).
+fn add_top(files: &mut BTreeMap<String, String>, library: &[(&str, &str)], top: &Module) -> Vec<String> {
+    let mut names: Vec<String> = library.iter().map(|(n, _)| n.to_string()).collect();
+    for (name, text) in library {
+        files.insert(name.to_string(), text.to_string());
+    }
+    names.push(format!("{}.v", top.name));
+    names.sort();
+    files.insert(format!("{}.v", top.name), top.to_string());
+    names
+}
+
 /// Build the design for `net` with `plan`.
 pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> {
     check_plan(net, plan)?;
@@ -452,29 +465,11 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     let core = core_module(net, &top, &layers);
     files.insert(format!("{}.v", core.name), core.to_string());
     let bench = testbench_module(net, &core, &layers);
-    let mut bench_files: Vec<String> = TESTBENCH_LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
-    for (name, text) in TESTBENCH_LIBRARY {
-        files.insert(name.to_string(), text.to_string());
-    }
-    bench_files.push(format!("{}.v", bench.name));
-    bench_files.sort();
-    files.insert(format!("{}.v", bench.name), bench.to_string());
+    let bench_files = add_top(&mut files, &TESTBENCH_LIBRARY, &bench);
     let (board_top, reply) = board::board_module(net, &core, &layers);
-    let mut board_files: Vec<String> = board::BOARD_LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
-    for (name, text) in board::BOARD_LIBRARY {
-        files.insert(name.to_string(), text.to_string());
-    }
-    board_files.push(format!("{}.v", board_top.name));
-    board_files.sort();
-    files.insert(format!("{}.v", board_top.name), board_top.to_string());
+    let board_files = add_top(&mut files, &board::BOARD_LIBRARY, &board_top);
     let pll_top = board::ecp5_pll_module(&board_top);
-    let mut pll_files: Vec<String> = board::ECP5_PLL_LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
-    for (name, text) in board::ECP5_PLL_LIBRARY {
-        files.insert(name.to_string(), text.to_string());
-    }
-    pll_files.push(format!("{}.v", pll_top.name));
-    pll_files.sort();
-    files.insert(format!("{}.v", pll_top.name), pll_top.to_string());
+    let pll_files = add_top(&mut files, &board::ECP5_PLL_LIBRARY, &pll_top);
     let mut names: Vec<String> = files.keys().cloned().collect();
     names.push(MANIFEST.to_string());
     names.sort();
