@@ -305,10 +305,11 @@ pub fn largest_uniform_fit(board: Board, net: &Network) -> Result<Option<u32>, B
 /// assert_eq!(bitstreams::sizing::lane_steps(10), vec![1, 2, 3, 4, 5, 10]);
 /// ```
 pub fn lane_steps(neurons: u32) -> Vec<u32> {
-    let mut steps: Vec<u32> = (1..=neurons.max(1)).map(|g| neurons.max(1).div_ceil(g)).collect();
+    // ceil(n / g) is already the fewest lanes giving ceil(n / g)'s group count.
+    let n = neurons.max(1);
+    let mut steps: Vec<u32> = (1..=n).map(|g| n.div_ceil(g)).collect();
     steps.sort_unstable();
     steps.dedup();
-    steps.retain(|&p| neurons.max(1).div_ceil(neurons.max(1).div_ceil(p)) == p);
     steps
 }
 

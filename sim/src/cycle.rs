@@ -73,17 +73,19 @@ impl InputWork {
     }
 }
 
+/// The encoder's cycles for one input and the events it writes: `(cycles, events)`.
+fn encode(golden: &Golden, input: &[u8]) -> (u64, u64) {
+    let input_table = golden.input_table();
+    input.iter().fold((ITEM_OVERHEAD, 0), |(cycles, events), &v| {
+        let e = input_table.events_for(v as u32).unwrap_or(0) as u64;
+        (cycles + e.max(1), events + e)
+    })
+}
+
 /// Work of one input from its golden trace.
 pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Trace) -> InputWork {
     let net = golden.network();
-    let input_table = golden.input_table();
-    let mut encoder = ITEM_OVERHEAD;
-    let mut input_events = 0u64;
-    for &v in input {
-        let e = input_table.events_for(v as u32).unwrap_or(0) as u64;
-        encoder += e.max(1);
-        input_events += e;
-    }
+    let (encoder, input_events) = encode(golden, input);
     let timesteps = net.timesteps as usize;
     let mut layers = Vec::with_capacity(net.layers.len());
     let mut received: Vec<u64> = vec![input_events; timesteps];
@@ -229,25 +231,14 @@ impl<'a> Demand<'a> {
         Ok(Demand { golden, inputs, traces })
     }
 
-    /// Inputs in the sample.
-    pub fn len(&self) -> usize {
-        self.inputs.len()
-    }
-
-    /// Whether the sample is empty.
-    pub fn is_empty(&self) -> bool {
-        self.inputs.is_empty()
-    }
-
     fn works(&self, plan: &HardwarePlan) -> Vec<InputWork> {
         self.inputs.iter().zip(&self.traces).map(|(input, trace)| input_work(self.golden, plan, input, trace)).collect()
     }
 
     /// Mean busy cycles per input of the encoder, the [`HANDOFF`] cycle included.
     pub fn encoder_cycles(&self) -> f64 {
-        let plan = HardwarePlan::uniform(self.golden.network(), 1).expect("validated network");
-        let works = self.works(&plan);
-        works.iter().map(|w| (w.encoder + HANDOFF) as f64).sum::<f64>() / works.len().max(1) as f64
+        let total: u64 = self.inputs.iter().map(|input| encode(self.golden, input).0 + HANDOFF).sum();
+        total as f64 / self.inputs.len().max(1) as f64
     }
 
     /// Mean busy cycles per input of each layer stage under `plan`, a [`HANDOFF`] cycle per
@@ -261,11 +252,6 @@ impl<'a> Demand<'a> {
                     / n
             })
             .collect()
-    }
-
-    /// Cycles per input with the sample streamed back to back through `plan` ([`schedule`]).
-    pub fn pipelined_cycles(&self, plan: &HardwarePlan) -> f64 {
-        schedule(&self.works(plan)).total as f64 / self.len().max(1) as f64
     }
 }
 
