@@ -315,7 +315,11 @@ pub fn build(
     // Synthesis.
     progress("synthesis (yosys)");
     let started = Instant::now();
+    // Loaded weights (no initial contents, one address port) go to the UP5K's SPRAM, which
+    // synth_ice40 only infers when asked.
+    let loads_weights = !board_top.loads.is_empty();
     let synth = match board {
+        Board::Icebreaker if loads_weights => "synth_ice40 -spram",
         Board::Icebreaker => "synth_ice40",
         Board::Ulx3s => "synth_ecp5",
         Board::Tangnano9k => "synth_gowin",

@@ -55,6 +55,23 @@ pub struct PartBudget {
     /// (`synth_ecp5` does and does not fall back to logic when they run out; `synth_ice40`
     /// and `synth_gowin` build them from LUTs, which the logic estimate covers).
     pub multipliers: Option<(&'static str, u64)>,
+    /// Single-port RAMs that hold loaded weights ([`model::WeightStore::Loaded`]) where the
+    /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
+    /// weights take block RAM like any written array.
+    pub single_port_rams: Option<SinglePortRams>,
+}
+
+/// A part's single-port RAM blocks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SinglePortRams {
+    /// nextpnr's name of a block.
+    pub kind: &'static str,
+    /// Blocks on the part.
+    pub count: u64,
+    /// Words of a block.
+    pub depth: u64,
+    /// Bits per word of a block.
+    pub width: u64,
 }
 
 const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
@@ -77,6 +94,7 @@ impl Board {
                 ram_block_depth: 16,
                 logic_headroom: 0.8,
                 multipliers: None,
+                single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
             },
             Board::Ulx3s => PartBudget {
                 logic_kind: "TRELLIS_COMB",
@@ -88,6 +106,7 @@ impl Board {
                 // Measured: 256 payload lanes synthesized to 257 MULT18X18D (one more for
                 // an index product) of 156, and nextpnr failed.
                 multipliers: Some(("MULT18X18D", 156)),
+                single_port_rams: None,
                 block_ram_kind: "DP16KD",
                 block_rams: 208,
                 configurations: BLOCK_18K,
@@ -102,6 +121,7 @@ impl Board {
                 logic: 8640,
                 logic_headroom: 0.8,
                 multipliers: None,
+                single_port_rams: None,
                 block_ram_kind: "BSRAM",
                 block_rams: 26,
                 configurations: BLOCK_18K,
@@ -145,8 +165,10 @@ pub struct MemoryPlacement {
     /// The array.
     #[serde(flatten)]
     pub shape: MemoryShape,
-    /// Block RAMs it takes (0: built from logic).
+    /// Block RAMs it takes (0: built from logic or single-port RAM).
     pub block_rams: u64,
+    /// Single-port RAM blocks it takes (loaded weights on parts that have them).
+    pub single_port_rams: u64,
     /// Logic cells it takes when built from logic.
     pub logic: u64,
 }
@@ -174,6 +196,8 @@ pub struct Usage {
     pub memories: Vec<MemoryPlacement>,
     /// Hard multipliers used and available, with nextpnr's name (parts that infer them).
     pub multipliers: Option<(&'static str, u64, u64)>,
+    /// Single-port RAM blocks used and available, with nextpnr's name (parts that have them).
+    pub single_port_rams: Option<(&'static str, u64, u64)>,
 }
 
 impl Usage {
@@ -205,6 +229,14 @@ impl Usage {
                 self.logic - logic_limit
             ));
         }
+        if let Some((kind, used, available)) = self.single_port_rams
+            && used > available
+        {
+            short.push(format!(
+                "single-port RAM: {used} {kind} needed for loaded weights, the part has {available} ({} over)",
+                used - available
+            ));
+        }
         if let Some((kind, used, available)) = self.multipliers {
             // One more than the lanes: synthesis also puts an index product in one.
             if used + 1 > available {
@@ -227,6 +259,17 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         .memories
         .into_iter()
         .map(|shape| {
+            if let Some(spram) = budget.single_port_rams.as_ref().filter(|_| shape.loaded) {
+                // Tiled like block RAM, one configuration; stacked blocks need an output mux.
+                let deep = shape.depth.div_ceil(spram.depth);
+                let blocks = deep * shape.width.div_ceil(spram.width);
+                return MemoryPlacement {
+                    logic: shape.width * (deep - 1),
+                    shape,
+                    block_rams: 0,
+                    single_port_rams: blocks,
+                };
+            }
             let block_depth = if shape.writable { budget.ram_block_depth } else { budget.rom_block_depth };
             let distributed = shape.depth < block_depth;
             if distributed {
@@ -240,13 +283,18 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
                     (true, true, _) => shape.depth.div_ceil(16) * shape.width.div_ceil(2),
                     (true, false, _) => shape.bits(),
                 };
-                MemoryPlacement { shape, block_rams: 0, logic }
+                MemoryPlacement { shape, block_rams: 0, single_port_rams: 0, logic }
             } else {
                 let (block_rams, deep) = block_layout(shape.depth, shape.width, budget.configurations);
                 // Blocks stacked in depth are read through a mux per output bit: about a
                 // logic cell per bit per extra block (a 2:1 mux is half a LUT4, and the
                 // address decode and wide muxes add the rest).
-                MemoryPlacement { shape: shape.clone(), block_rams, logic: shape.width * (deep - 1) }
+                MemoryPlacement {
+                    shape: shape.clone(),
+                    block_rams,
+                    single_port_rams: 0,
+                    logic: shape.width * (deep - 1),
+                }
             }
         })
         .collect();
@@ -261,6 +309,10 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         logic_kind: budget.logic_kind,
         logic_limit: (budget.logic as f64 * budget.logic_headroom) as u64,
         multipliers: budget.multipliers.map(|(kind, available)| (kind, cost.multipliers, available)),
+        single_port_rams: budget
+            .single_port_rams
+            .as_ref()
+            .map(|r| (r.kind, memories.iter().map(|m| m.single_port_rams).sum(), r.count)),
         block_rams: memories.iter().map(|m| m.block_rams).sum(),
         block_rams_available: budget.block_rams,
         block_ram_kind: budget.block_ram_kind,
@@ -272,7 +324,8 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
 pub fn check_fit(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, BitstreamError> {
     let predicted = usage(board, net, plan)?;
     let Some(reason) = predicted.shortfall() else { return Ok(predicted) };
-    let advice = match largest_uniform_fit(board, net)? {
+    let loaded = loaded_layers(plan);
+    let mut advice = match largest_uniform_fit(board, net, &loaded)? {
         Some(lanes) => format!(
             "{lanes} lanes per layer would fit (--lanes {lanes}), or let `spikeforge gen --board {}` size each layer",
             board.facts().name
@@ -281,19 +334,50 @@ pub fn check_fit(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usa
                  (--hidden, --weight-bits) or a larger board"
             .into(),
     };
+    if let Some(layer) = load_suggestion(board, net, plan)? {
+        advice.push_str(&format!(
+            "; or keep layer {layer}'s weights in {} loaded over the UART at start-up (--load-weights {layer})",
+            board.budget().single_port_rams.map_or("RAM", |r| r.kind)
+        ));
+    }
     Err(BitstreamError::DoesNotFit { board: board.facts().name.into(), reason: format!("{reason}; {advice}") })
 }
 
-/// The most lanes, the same for every layer, whose plan fits; `None` if not even one lane does.
-pub fn largest_uniform_fit(board: Board, net: &Network) -> Result<Option<u32>, BitstreamError> {
+/// The layers whose weights `plan` loads at start-up.
+pub fn loaded_layers(plan: &HardwarePlan) -> Vec<usize> {
+    plan.layers.iter().enumerate().filter(|(_, l)| l.weights == model::WeightStore::Loaded).map(|(i, _)| i).collect()
+}
+
+/// On a part with single-port RAM, the layer with the most weight bits still in ROM, if
+/// loading it (at one lane) makes the network fit.
+fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Option<usize>, BitstreamError> {
+    if board.budget().single_port_rams.is_none() {
+        return Ok(None);
+    }
+    let loaded = loaded_layers(plan);
+    let Some(layer) = (0..net.layers.len())
+        .filter(|i| !loaded.contains(i))
+        .max_by_key(|&i| net.layers[i].inputs() * net.layers[i].outputs() * net.layers[i].weight_bits() as usize)
+    else {
+        return Ok(None);
+    };
+    let mut with = loaded;
+    with.push(layer);
+    Ok(largest_uniform_fit(board, net, &with)?.map(|_| layer))
+}
+
+/// The most lanes, the same for every layer, whose plan (with the weights of `loaded`
+/// loaded at start-up) fits; `None` if not even one lane does.
+pub fn largest_uniform_fit(board: Board, net: &Network, loaded: &[usize]) -> Result<Option<u32>, BitstreamError> {
     let widest = net.layers.iter().map(|l| l.outputs() as u32).max().unwrap_or(1);
     let mut best = None;
+    // Not a search that stops at the first misfit: single-port RAM is tiled in both
+    // dimensions, so one lane (a narrow, very deep array) can need more blocks than sixteen.
     for lanes in lane_steps(widest) {
-        let plan = HardwarePlan::uniform(net, lanes)?;
-        if usage(board, net, &plan)?.shortfall().is_some() {
-            break;
+        let plan = HardwarePlan::uniform(net, lanes)?.with_loaded_weights(loaded)?;
+        if usage(board, net, &plan)?.shortfall().is_none() {
+            best = Some(lanes);
         }
-        best = Some(lanes);
     }
     Ok(best)
 }
@@ -365,20 +449,38 @@ impl Sizing {
 ///
 /// `stage_cycles(plan)` returns each layer stage's mean busy cycles per input under `plan`
 /// (the caller measures it with `sim`'s cycle model on real inputs, which this crate does
-/// not depend on); `encoder_cycles` is the input encoder's, which no plan changes.
+/// not depend on); `encoder_cycles` is the input encoder's, which no plan changes. The
+/// weights of `loaded` layers are loaded at start-up in every plan tried.
 pub fn size_lanes(
     board: Board,
     net: &Network,
+    loaded: &[usize],
     encoder_cycles: f64,
     stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
 ) -> Result<Sizing, BitstreamError> {
     let mut lanes = vec![1u32; net.layers.len()];
-    let mut plan = HardwarePlan::per_layer(net, &lanes)?;
+    // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
+    // weights can be too deep for it. Such layers start at their fewest lanes that fit.
+    for &layer in loaded {
+        let steps = lane_steps(net.layers.get(layer).map_or(1, |l| l.outputs() as u32));
+        for &step in &steps {
+            lanes[layer] = step;
+            let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
+            if usage(board, net, &plan)?.single_port_rams.is_none_or(|(_, used, available)| used <= available) {
+                break;
+            }
+        }
+    }
+    let mut plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
     let mut predicted = usage(board, net, &plan)?;
     if let Some(reason) = predicted.shortfall() {
+        let mut advice = "use fewer or narrower weights or a larger board".to_string();
+        if let Some(layer) = load_suggestion(board, net, &plan)? {
+            advice.push_str(&format!(", or load layer {layer}'s weights over the UART (--load-weights {layer})"));
+        }
         return Err(BitstreamError::DoesNotFit {
             board: board.facts().name.into(),
-            reason: format!("{reason}, even at one lane per layer: use fewer or narrower weights or a larger board"),
+            reason: format!("{reason}, even at lanes {lanes:?}: {advice}"),
         });
     }
     loop {
@@ -401,7 +503,7 @@ pub fn size_lanes(
         };
         let mut grown = lanes.clone();
         grown[slowest] = next;
-        let candidate = HardwarePlan::per_layer(net, &grown)?;
+        let candidate = HardwarePlan::per_layer(net, &grown)?.with_loaded_weights(loaded)?;
         let candidate_usage = usage(board, net, &candidate)?;
         if let Some(reason) = candidate_usage.shortfall() {
             return Ok(done(SizingLimit::Resources { layer: slowest, lanes: next, reason }));
@@ -460,7 +562,7 @@ mod tests {
         let plan = HardwarePlan::uniform(&net, 64).unwrap();
         let e = check_fit(Board::Tangnano9k, &net, &plan).unwrap_err().to_string();
         assert!(e.contains("logic") && e.contains("lanes per layer would fit"), "{e}");
-        let lanes = largest_uniform_fit(Board::Tangnano9k, &net).unwrap().unwrap();
+        let lanes = largest_uniform_fit(Board::Tangnano9k, &net, &[]).unwrap().unwrap();
         assert!(lanes < 64);
         assert!(check_fit(Board::Tangnano9k, &net, &HardwarePlan::uniform(&net, lanes).unwrap()).is_ok());
     }
@@ -479,6 +581,45 @@ mod tests {
         assert_eq!(usage(Board::Icebreaker, &net, &narrow).unwrap().multipliers, None);
     }
 
+    /// The UP5K route to MNIST: 784-256-10 with 4-bit weights and payload input does not
+    /// fit its block RAM, the error says to load layer 0; loaded, 16 lanes fill the four
+    /// SPRAMs exactly (64-bit words, 12,544 deep) and 32 lanes would need eight.
+    #[test]
+    fn loaded_weights_go_to_the_up5k_spram() {
+        let spec = model::examples::RandomSpec {
+            name: "mlp".into(),
+            input_shape: vec![1, 28, 28],
+            hidden: vec![256],
+            classes: 10,
+            timesteps: 2,
+            neuron: model::examples::HiddenNeuron::Integer { max_spike: 15 },
+            weight_bits: 4,
+            decay: model::Decay::Shift(2),
+            input_density: 0.2,
+        };
+        let mut net = model::examples::random_network(&spec, 1);
+        net.input.code = model::SpikeCode::Payload;
+        let rom = HardwarePlan::per_layer(&net, &[8, 10]).unwrap();
+        let e = check_fit(Board::Icebreaker, &net, &rom).unwrap_err().to_string();
+        assert!(e.contains("block RAM") && e.contains("--load-weights 0"), "{e}");
+        // Sized with layer 0 loaded: four lanes (16-bit words, 50,176 deep: four SPRAMs);
+        // one lane would need 13, more lanes more block RAM for the membranes.
+        let s = size_lanes(Board::Icebreaker, &net, &[0], 900.0, &groups_cost(vec![300.0, 60.0])).unwrap();
+        assert!(s.usage.shortfall().is_none());
+        assert_eq!(s.plan.layers[0].lanes, 4, "{:?}", s.plan);
+        assert_eq!(s.plan.layers[0].weights, model::WeightStore::Loaded);
+        let loaded = HardwarePlan::per_layer(&net, &[16, 10]).unwrap().with_loaded_weights(&[0]).unwrap();
+        let u = usage(Board::Icebreaker, &net, &loaded).unwrap();
+        assert_eq!(u.single_port_rams, Some(("ICESTORM_SPRAM", 4, 4)));
+        let weights = u.memories.iter().find(|m| m.shape.name == "l0 weights").unwrap();
+        assert_eq!((weights.block_rams, weights.single_port_rams), (0, 4));
+        let wide = HardwarePlan::per_layer(&net, &[32, 10]).unwrap().with_loaded_weights(&[0]).unwrap();
+        let short = usage(Board::Icebreaker, &net, &wide).unwrap().shortfall().unwrap();
+        assert!(short.contains("single-port RAM: 8 ICESTORM_SPRAM"), "{short}");
+        // Elsewhere loaded weights are ordinary block RAM.
+        assert_eq!(usage(Board::Ulx3s, &net, &loaded).unwrap().single_port_rams, None);
+    }
+
     /// A stand-in for the cycle model with its shape: `G · (E + 3)` per layer.
     fn groups_cost(events: Vec<f64>) -> impl Fn(&HardwarePlan) -> Vec<f64> {
         move |plan| plan.layers.iter().zip(&events).map(|(l, e)| l.groups as f64 * (e + 3.0)).collect()
@@ -487,7 +628,7 @@ mod tests {
     #[test]
     fn sizing_grows_the_slowest_layer_until_the_part_is_full() {
         let net = example(256);
-        let s = size_lanes(Board::Ulx3s, &net, 800.0, &groups_cost(vec![400.0, 60.0])).unwrap();
+        let s = size_lanes(Board::Ulx3s, &net, &[], 800.0, &groups_cost(vec![400.0, 60.0])).unwrap();
         assert!(s.usage.shortfall().is_none());
         assert!(s.plan.layers[0].lanes > s.plan.layers[1].lanes, "{:?}", s.plan);
         match &s.limit {
@@ -505,14 +646,14 @@ mod tests {
         fn sized_plans_fit(hidden in 8u32..300, e0 in 1.0f64..2000.0, e1 in 1.0f64..500.0, board in 0usize..3) {
             let net = example(hidden);
             let board = Board::ALL[board];
-            match size_lanes(board, &net, 100.0, &groups_cost(vec![e0, e1])) {
+            match size_lanes(board, &net, &[], 100.0, &groups_cost(vec![e0, e1])) {
                 Ok(s) => {
                     prop_assert!(s.usage.shortfall().is_none());
                     let check = check_fit(board, &net, &s.plan);
                     prop_assert!(check.is_ok(), "{:?}", check.err());
                     prop_assert!(s.stage_cycles.iter().all(|&c| c <= s.bottleneck_cycles()));
                 }
-                Err(e) => prop_assert!(e.to_string().contains("even at one lane"), "{e}"),
+                Err(e) => prop_assert!(e.to_string().contains("even at lanes"), "{e}"),
             }
         }
 

@@ -14,6 +14,11 @@
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
+//            With WEIGHTS_LOADED = 1 the weights are a RAM with one shared address port
+//            and no initial contents (the shape of an iCE40 SPRAM, which a bitstream cannot
+//            initialize): they are written through wt_wr_* while the layer is idle (the
+//            board loads them over the UART). Simulations that skip the load define
+//            SF_PRELOAD_WEIGHTS to start from WEIGHTS_FILE instead.
 //   biases   G words of P*BIAS_BITS
 //   membranes G words of P*MEM_BITS (stored post-reset membranes; t = 0 reads them as 0)
 //
@@ -36,6 +41,10 @@
 //   score_value  out  MEM_BITS        readout layers: the neuron's membrane (its score)
 //   item_done    out  1               debug tap: this is the DONE cycle of an item
 //   item_t       out  T_BITS          the timestep of the item being processed
+//   wt_wr_en     in   1               WEIGHTS_LOADED: write wt_wr_data at wt_wr_addr (only
+//                                     while the layer is idle; ignored otherwise)
+//   wt_wr_addr   in   WADDR_BITS      weight word address (source*G + g)
+//   wt_wr_data   in   P*W_BITS        weight word, lane 0 in the low bits
 module sf_layer #(
     parameter N = 4,                 // neurons
     parameter M = 4,                 // inputs
@@ -76,6 +85,8 @@ module sf_layer #(
     parameter [(MAX_SPIKE+1)*OUT_K-1:0] OUT_MASKS = 2'b10,  // planes set for value v at [v*OUT_K +: OUT_K]
     parameter HAS_OUT = 1,
     parameter OUT_EVENT_BITS = 1 + OUT_SEL_BITS + NEURON_BITS,
+    parameter WEIGHTS_LOADED = 0,    // 1: weights are a RAM written through wt_wr_*
+    parameter WADDR_BITS = 1,        // clog2(M * G), at least 1
     parameter WEIGHTS_FILE = "weights.mem",
     parameter BIAS_FILE = "bias.mem"
 ) (
@@ -96,22 +107,21 @@ module sf_layer #(
     output wire                      emit_neg,
     output wire [MEM_BITS-1:0]       score_value,
     output wire                      item_done,
-    output wire [T_BITS-1:0]         item_t
+    output wire [T_BITS-1:0]         item_t,
+    input  wire                      wt_wr_en,
+    input  wire [WADDR_BITS-1:0]     wt_wr_addr,
+    input  wire [P*W_BITS-1:0]       wt_wr_data
 );
     localparam S_IDLE = 3'd0, S_START = 3'd1, S_REPLAY = 3'd2, S_DRAIN1 = 3'd3,
                S_DRAIN2 = 3'd4, S_UPDATE = 3'd5, S_EMIT = 3'd6, S_DONE = 3'd7;
     localparam MASK_BITS = P * OUT_K;
-    localparam WADDR_BITS = $clog2(M * G) > 0 ? $clog2(M * G) : 1;
     localparam LANE_BITS = $clog2(P) > 0 ? $clog2(P) : 1;
 
     // ---------------------------------------------------------------- memories
-    reg [P*W_BITS-1:0]    weight_rom [0:M*G-1];
+    reg [P*W_BITS-1:0]    weights    [0:M*G-1];
     reg [P*BIAS_BITS-1:0] bias_rom   [0:G-1];
     reg [P*MEM_BITS-1:0]  membranes  [0:G-1];
-    initial begin
-        $readmemh(WEIGHTS_FILE, weight_rom);
-        $readmemh(BIAS_FILE, bias_rom);
-    end
+    initial $readmemh(BIAS_FILE, bias_rom);
 
     // ---------------------------------------------------------------- controller state
     reg [2:0]               state;
@@ -149,15 +159,36 @@ module sf_layer #(
 
     assign in_rd_addr = event_index[IN_ADDR_BITS-1:0];
 
+    // Memories are read only when their data is used (read enables: less switching in
+    // hardware, less work per cycle in simulation).
+    generate
+        if (WEIGHTS_LOADED != 0) begin : g_weight_ram
+            // One address for reads and writes: what a single-port RAM (SPRAM) offers.
+            // Writes are taken only in IDLE, where no read is in flight.
+            wire do_write = wt_wr_en && state == S_IDLE;
+            wire [WADDR_BITS-1:0] weight_port_addr = do_write ? wt_wr_addr : weight_addr[WADDR_BITS-1:0];
+`ifdef SF_PRELOAD_WEIGHTS
+            initial $readmemh(WEIGHTS_FILE, weights);
+`endif
+            always @(posedge clk) begin
+                if (do_write) weights[weight_port_addr] <= wt_wr_data;
+                else if (stage2_valid) weight_row <= weights[weight_port_addr];
+            end
+        end else begin : g_weight_rom
+            initial $readmemh(WEIGHTS_FILE, weights);
+            always @(posedge clk)
+                if (stage2_valid) weight_row <= weights[weight_addr[WADDR_BITS-1:0]];
+            // ROM layers have no write port.
+            wire unused_write = ^{wt_wr_en, wt_wr_addr, wt_wr_data};
+        end
+    endgenerate
+
     always @(posedge clk) begin
         stage2_valid <= state == S_REPLAY;
         stage3_valid <= stage2_valid;
-        // Memories are read only when their data is used (read enables: less switching
-        // in hardware, less work per cycle in simulation).
         if (stage2_valid) begin
             stage3_sel <= event_sel;
             stage3_neg <= event_neg;
-            weight_row <= weight_rom[weight_addr[WADDR_BITS-1:0]];
         end
         if (state == S_DRAIN2) begin
             bias_row     <= bias_rom[group];

@@ -21,6 +21,44 @@ pub const BOARD_LIBRARY: [(&str, &str); 4] = [
     ("sf_uart_bridge.v", include_str!("../rtl/board/sf_uart_bridge.v")),
 ];
 
+/// The board library's weight loader, added where a layer's weights are loaded over the UART.
+pub const WEIGHT_LOADER_LIBRARY: (&str, &str) = ("sf_weight_loader.v", include_str!("../rtl/board/sf_weight_loader.v"));
+
+/// One memory the board top's load requests write (a layer with loaded weights).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LoadTarget {
+    /// Target number in load requests.
+    pub target: u8,
+    /// The layer whose weights it holds.
+    pub layer: usize,
+    /// Words.
+    pub words: u64,
+    /// Bytes per word (`ceil(lanes · weight_bits / 8)`).
+    pub word_bytes: u32,
+}
+
+/// The bridge's load buffer in bytes, if any layer's weights are loaded: room for 256 bytes
+/// or one word, whichever is more (a power of two, so it is one clean block RAM shape).
+pub fn load_buffer_bytes(layers: &[LayerRtl]) -> Option<u64> {
+    let widest = layers.iter().filter(|l| l.loads_weights()).map(|l| l.weight_word_bits().div_ceil(8) as u64).max()?;
+    Some(widest.max(256).next_power_of_two())
+}
+
+/// The load targets of a design, numbered in layer order.
+pub fn load_targets(layers: &[LayerRtl]) -> Vec<LoadTarget> {
+    layers
+        .iter()
+        .filter(|l| l.loads_weights())
+        .enumerate()
+        .map(|(target, l)| LoadTarget {
+            target: target as u8,
+            layer: l.index,
+            words: l.weight_words(),
+            word_bytes: l.weight_word_bits().div_ceil(8),
+        })
+        .collect()
+}
+
 /// The synthesis-only library of the ECP5 clocked top ([`ecp5_pll_module`]).
 pub const ECP5_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_ecp5.v", include_str!("../rtl/board/sf_pll_ecp5.v"))];
 
@@ -70,6 +108,8 @@ pub const DEFAULT_CLKS_PER_BIT: u32 = 104;
 
 /// The board top of `core` and the layout of its replies.
 pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
+    let targets = load_targets(layers);
+    let load_buffer = load_buffer_bytes(layers).unwrap_or(1);
     let top = core.name.trim_end_matches("_core");
     let name = format!("{top}_board");
     let last = layers.last().expect("validated networks have layers");
@@ -126,6 +166,13 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         ("score_value", last.plan.membrane_bits),
     ] {
         m.items.push(wire(n, w));
+    }
+    const LOAD_PORTS: [(&str, u32); 5] =
+        [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
+    if !targets.is_empty() {
+        for (n, w) in LOAD_PORTS {
+            m.items.push(wire(n, w));
+        }
     }
     let id = Expr::ident;
     let pass = |p: &str| (p.to_string(), id(p));
@@ -195,8 +242,18 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             Param::bits("AMPS", amp_bits, "plane amplitudes, 8 bits each"),
             Param::int("PAYLOAD", i64::from(payload), ""),
             Param { name: "TIMEOUT".into(), value: ParamValue::Name("TIMEOUT".into()), doc: String::new() },
+            Param::int("LOAD_TARGETS", targets.len() as i64, "layers whose weights are loaded over the UART"),
+            Param::int("LOAD_ENTRIES", targets.len().max(1) as i64, ""),
+            Param::bits(
+                "LOAD_WORD_BYTES",
+                table_bits(targets.iter().map(|t| t.word_bytes as u64), 16),
+                "bytes per weight word, per target",
+            ),
+            Param::bits("LOAD_DEPTH", table_bits(targets.iter().map(|t| t.words), 24), "weight words, per target"),
+            Param::int("LOAD_BUFFER", load_buffer as i64, "most bytes per load request"),
+            Param::int("LOAD_INDEX_BITS", value_bits(load_buffer) as i64, ""),
         ],
-        connections: vec![
+        connections: [
             pass("clk"),
             pass("rst"),
             pass("rx_valid"),
@@ -217,8 +274,53 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             pass("score_value"),
             ("busy".into(), id("led_busy")),
             pass("led_class"),
-        ],
+        ]
+        .into_iter()
+        .chain(LOAD_PORTS.iter().map(|(n, _)| (n.to_string(), if targets.is_empty() { Expr::Open } else { id(n) })))
+        .collect(),
     }));
+    if targets.is_empty() {
+        // No layer loads its weights: the bridge's load stream goes nowhere.
+        let bridge = m.items.pop().expect("just pushed");
+        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+        m.items.push(bridge);
+        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    }
+    for t in &targets {
+        let l = &layers[t.layer];
+        let i = l.index;
+        m.items.push(Item::Blank);
+        m.items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
+        for (port, width) in [("en", 1), ("addr", l.weight_addr_bits()), ("data", l.weight_word_bits())] {
+            m.items.push(wire(&format!("l{i}_wt_wr_{port}"), width));
+        }
+        m.items.push(Item::Instance(Instance {
+            module: "sf_weight_loader".into(),
+            name: format!("u_loader{i}"),
+            params: vec![
+                Param::int("TARGET", t.target as i64, ""),
+                Param::int(
+                    "WORD_BITS",
+                    l.weight_word_bits() as i64,
+                    &format!("{} lanes x {} bits", l.plan.lanes, l.plan.weight_bits),
+                ),
+                Param::int("WORD_BYTES", t.word_bytes as i64, ""),
+                Param::int("ADDR_BITS", l.weight_addr_bits() as i64, &format!("{} words", t.words)),
+            ],
+            connections: vec![
+                pass("clk"),
+                pass("rst"),
+                pass("load_en"),
+                pass("load_target"),
+                pass("load_addr"),
+                pass("load_byte"),
+                pass("load_word_end"),
+                ("wr_en".into(), id(&format!("l{i}_wt_wr_en"))),
+                ("wr_addr".into(), id(&format!("l{i}_wt_wr_addr"))),
+                ("wr_data".into(), id(&format!("l{i}_wt_wr_data"))),
+            ],
+        }));
+    }
     m.items.push(Item::Blank);
     m.items.push(Item::Comment(vec!["Taps of earlier layers are for co-simulation only.".into()]));
     m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
@@ -230,6 +332,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             let n = p.name.as_str();
             let expr = match n {
                 "clk" | "rst" | "in_valid" | "in_ready" | "in_value" | "encoder_start" | "score_value" => id(n),
+                _ if n.contains("_wt_wr_") => id(n),
                 _ => match n.strip_prefix(&format!("l{li}_")) {
                     Some("emit_valid") => id("last_emit_valid"),
                     Some("emit_neuron") => id("last_emit_neuron"),
@@ -250,4 +353,28 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     }));
     m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
     (m, ReplyFormat { classes, score_bytes })
+}
+
+/// `values` as a packed table of `width`-bit entries, entry 0 lowest; one zero entry when
+/// empty (Verilog has no zero-width parameters).
+fn table_bits(values: impl Iterator<Item = u64>, width: u32) -> Vec<bool> {
+    let mut bits: Vec<bool> = values.flat_map(|v| (0..width).map(move |b| v >> b & 1 == 1)).collect();
+    if bits.is_empty() {
+        bits = vec![false; width as usize];
+    }
+    bits
+}
+
+/// What the host loads into a design's board top before the first inference: every layer
+/// with loaded weights, as its target's [`crate::protocol::WeightImage`] (empty when the
+/// weights are all in the bitstream).
+pub fn weight_images(net: &Network, design: &crate::Design) -> Vec<crate::protocol::WeightImage> {
+    load_targets(&design.layers)
+        .into_iter()
+        .map(|t| crate::protocol::WeightImage {
+            target: t.target,
+            word_bytes: t.word_bytes,
+            bytes: crate::layer::weight_bytes(net, &design.layers[t.layer]),
+        })
+        .collect()
 }

@@ -2,7 +2,7 @@
 //! from the network, its bounds and the hardware plan, each with the reason for its value.
 
 use model::bounds::LayerBounds;
-use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode};
+use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode, WeightStore};
 use serde::Serialize;
 
 use crate::verilog::{Param, hex};
@@ -95,6 +95,28 @@ pub struct LayerRtl {
     /// `sf_layer` parameters, in declaration order, with their reasons.
     #[serde(skip)]
     pub params: Vec<Param>,
+}
+
+impl LayerRtl {
+    /// Whether the weights are a RAM written at start-up ([`WeightStore::Loaded`]).
+    pub fn loads_weights(&self) -> bool {
+        self.plan.weights == WeightStore::Loaded
+    }
+
+    /// Words of the weight memory: `inputs · groups`.
+    pub fn weight_words(&self) -> u64 {
+        self.plan.inputs as u64 * self.plan.groups as u64
+    }
+
+    /// Bits of one weight word: `lanes · weight_bits`.
+    pub fn weight_word_bits(&self) -> u32 {
+        self.plan.lanes * self.plan.weight_bits
+    }
+
+    /// Bits of a weight word address.
+    pub fn weight_addr_bits(&self) -> u32 {
+        index_bits(self.weight_words())
+    }
 }
 
 /// A Verilog identifier from free text: letters, digits and `_`, not starting with a digit.
@@ -214,6 +236,12 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         Param::int("OUT_PAYLOAD", i64::from(out_code == SpikeCode::Payload), ""),
         Param::bits("OUT_MASKS", out_masks, "canonical planes of each value 0..=D (fewest planes)"),
         Param::int("HAS_OUT", i64::from(!last), if last { "last layer: no output buffer" } else { "" }),
+        Param::int(
+            "WEIGHTS_LOADED",
+            i64::from(plan.weights == WeightStore::Loaded),
+            if plan.weights == WeightStore::Loaded { "weights written over wt_wr_* at start-up" } else { "" },
+        ),
+        Param::int("WADDR_BITS", index_bits(plan.inputs as u64 * plan.groups as u64) as i64, "weight word address"),
         Param::string("WEIGHTS_FILE", &weights_file, ""),
         Param::string("BIAS_FILE", &bias_file, ""),
     ];
@@ -249,17 +277,49 @@ fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
     out
 }
 
-/// The weight memory: word `source * G + g` holds `W[source][g*P .. g*P + P - 1]`, zero
-/// for lanes past the last neuron.
-pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
+/// The weight words in memory order: word `source * G + g` holds
+/// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron.
+fn weight_lanes(net: &Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> {
     let LayerOp::Dense(d) = &net.layers[rtl.index].op;
     let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
-    let words = (0..d.inputs as usize).flat_map(move |src| {
+    (0..d.inputs as usize).flat_map(move |src| {
         (0..g).map(move |grp| {
             (0..p).map(|lane| grp * p + lane).map(|j| if j < n { d.weights[src * n + j] as i64 } else { 0 }).collect()
         })
-    });
-    memory_words(words, d.weight_bits as u32)
+    })
+}
+
+/// The weight memory as `$readmemh` text (see [`weight_lanes`] for the order).
+pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
+    memory_words(weight_lanes(net, rtl), rtl.plan.weight_bits)
+}
+
+/// The weight memory as the bytes a start-up load sends: each word's
+/// `ceil(lanes · weight_bits / 8)` bytes little-endian (lane 0 in the low bits of byte 0),
+/// words in address order.
+///
+/// ```
+/// let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3, 4-bit weights
+/// let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
+/// let design = hdl_gen::generate(&net, &plan).unwrap();
+/// let bytes = hdl_gen::layer::weight_bytes(&net, &design.layers[0]);
+/// // 6 inputs x 3 groups words of 2 lanes x 4 bits = one byte each
+/// assert_eq!(bytes.len(), 18);
+/// ```
+pub fn weight_bytes(net: &Network, rtl: &LayerRtl) -> Vec<u8> {
+    let width = rtl.plan.weight_bits;
+    let word_bytes = rtl.weight_word_bits().div_ceil(8) as usize;
+    let mut out = Vec::with_capacity(rtl.weight_words() as usize * word_bytes);
+    for lanes in weight_lanes(net, rtl) {
+        let mut word = vec![0u8; word_bytes];
+        for (bit, set) in lanes.iter().flat_map(|&v| (0..width).map(move |b| (v >> b) & 1 == 1)).enumerate() {
+            if set {
+                word[bit / 8] |= 1 << (bit % 8);
+            }
+        }
+        out.extend_from_slice(&word);
+    }
+    out
 }
 
 /// The bias memory: word `g` holds the biases of group `g`.

@@ -155,6 +155,12 @@ pub struct BoardManifest {
     /// The board top behind an ECP5 PLL, for core clocks other than the oscillator
     /// (synthesis only: its files are in neither the co-simulation nor the board sources).
     pub ecp5_pll: PllManifest,
+    /// Bytes one load request may carry (`None`: no layer's weights are loaded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_buffer: Option<u64>,
+    /// The memories load requests write, in target order (empty: weights are in the bitstream).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loads: Vec<board::LoadTarget>,
 }
 
 /// The Verilog testbench in the manifest: what an event-driven simulator compiles on top
@@ -236,6 +242,10 @@ pub struct BoardInfo {
     pub reply: protocol::ReplyFormat,
     /// The top behind an ECP5 PLL (`None` in directories generated before it existed).
     pub ecp5_pll: Option<PllInfo>,
+    /// The memories its load requests write (empty: every weight is in the bitstream).
+    pub loads: Vec<board::LoadTarget>,
+    /// Bytes one load request may carry, if any layer's weights are loaded.
+    pub load_buffer: Option<u64>,
 }
 
 /// A clocked top of a generated directory.
@@ -296,6 +306,11 @@ impl DesignInfo {
                 ecp5_pll: v["board"]["ecp5_pll"]["top"].as_str().and_then(|pll| {
                     Some(PllInfo { top: pll.to_string(), sources: names(&v["board"]["ecp5_pll"]["files"])? })
                 }),
+                loads: match v["board"].get("loads") {
+                    Some(loads) => serde_json::from_value(loads.clone()).ok()?,
+                    None => Vec::new(),
+                },
+                load_buffer: v["board"]["load_buffer"].as_u64(),
             })
         });
         let in_testbench = |f: &String| testbench.as_ref().is_some_and(|tb| tb.sources.contains(f));
@@ -359,6 +374,9 @@ pub struct MemoryShape {
     /// Written while running (buffers, membranes) rather than a ROM (weights, biases):
     /// synthesis maps the two differently.
     pub writable: bool,
+    /// Loaded weights ([`model::WeightStore::Loaded`]): no initial contents and one shared
+    /// address port, the shape a single-port RAM (iCE40 SPRAM) can hold.
+    pub loaded: bool,
 }
 
 impl MemoryShape {
@@ -389,7 +407,17 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
         depth: net.input.size() as u64,
         width: value_bits(net.input.max_value as u64) as u64,
         writable: true,
+        loaded: false,
     }];
+    if let Some(bytes) = board::load_buffer_bytes(&layers) {
+        memories.push(MemoryShape {
+            name: "uart load buffer".into(),
+            depth: bytes,
+            width: 8,
+            writable: true,
+            loaded: false,
+        });
+    }
     for l in &layers {
         let (p, g) = (l.plan.lanes as u64, l.plan.groups as u64);
         let i = l.index;
@@ -398,24 +426,28 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
             depth: 2 << l.input.addr_bits(),
             width: l.input.event_bits as u64,
             writable: true,
+            loaded: false,
         });
         memories.push(MemoryShape {
             name: format!("l{i} weights"),
-            depth: l.plan.inputs as u64 * g,
-            width: p * l.plan.weight_bits as u64,
-            writable: false,
+            depth: l.weight_words(),
+            width: l.weight_word_bits() as u64,
+            writable: l.loads_weights(),
+            loaded: l.loads_weights(),
         });
         memories.push(MemoryShape {
             name: format!("l{i} biases"),
             depth: g,
             width: p * l.bias_bits as u64,
             writable: false,
+            loaded: false,
         });
         memories.push(MemoryShape {
             name: format!("l{i} membranes"),
             depth: g,
             width: p * l.plan.membrane_bits as u64,
             writable: true,
+            loaded: false,
         });
     }
     // A lane receiving payload events multiplies the weight by a value of several bits:
@@ -467,7 +499,12 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     let bench = testbench_module(net, &core, &layers);
     let bench_files = add_top(&mut files, &TESTBENCH_LIBRARY, &bench);
     let (board_top, reply) = board::board_module(net, &core, &layers);
-    let board_files = add_top(&mut files, &board::BOARD_LIBRARY, &board_top);
+    let mut board_library = board::BOARD_LIBRARY.to_vec();
+    let loads = board::load_targets(&layers);
+    if !loads.is_empty() {
+        board_library.push(board::WEIGHT_LOADER_LIBRARY);
+    }
+    let board_files = add_top(&mut files, &board_library, &board_top);
     let pll_top = board::ecp5_pll_module(&board_top);
     let pll_files = add_top(&mut files, &board::ECP5_PLL_LIBRARY, &pll_top);
     let mut names: Vec<String> = files.keys().cloned().collect();
@@ -499,7 +536,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         testbench: TestbenchManifest {
             top: bench.name.clone(),
             files: bench_files,
-            usage: "iverilog -g2005 -s <top> -o sim.vvp <design sources> <testbench files>; \
+            usage: "iverilog -g2005 -DSF_PRELOAD_WEIGHTS -s <top> -o sim.vvp <design sources> <testbench files>; \
                     vvp sim.vvp +inputs=FILE +items=N [+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]"
                 .into(),
         },
@@ -508,6 +545,8 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             files: board_files,
             reply,
             ecp5_pll: PllManifest { top: pll_top.name.clone(), files: pll_files },
+            load_buffer: board::load_buffer_bytes(&layers),
+            loads,
         },
     };
     files.insert(MANIFEST.to_string(), serde_json::to_string_pretty(&manifest).expect("plain data") + "\n");
@@ -597,6 +636,19 @@ fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
         Port::output("score_value", rtl.plan.membrane_bits, "readout: the score"),
         Port::output("item_done", 1, "tap: DONE cycle of an item"),
         Port::output("item_t", t_bits, "tap: timestep of the item"),
+        Port::input("wt_wr_en", 1, "write a weight word (loaded weights only)"),
+        Port::input("wt_wr_addr", rtl.weight_addr_bits(), "weight word address"),
+        Port::input("wt_wr_data", rtl.weight_word_bits(), "weight word, lane 0 low"),
+    ]
+}
+
+/// The core's weight write ports of a layer with loaded weights: name, width, doc.
+fn weight_port_specs(l: &LayerRtl) -> [(String, u32, String); 3] {
+    let i = l.index;
+    [
+        (format!("l{i}_wt_wr_en"), 1, format!("layer {i}: write a weight word (only while idle)")),
+        (format!("l{i}_wt_wr_addr"), l.weight_addr_bits(), "weight word address (source * G + group)".into()),
+        (format!("l{i}_wt_wr_data"), l.weight_word_bits(), "weight word, lane 0 in the low bits".into()),
     ]
 }
 
@@ -669,6 +721,11 @@ fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
     }
     let last = layers.last().expect("validated networks have layers");
     m.ports.push(Port::output("score_value", last.plan.membrane_bits, "last layer: score of the emitting neuron"));
+    for l in layers.iter().filter(|l| l.loads_weights()) {
+        for (name, width, doc) in weight_port_specs(l) {
+            m.ports.push(Port::input(&name, width, &doc));
+        }
+    }
 
     // Encoder and the image buffer.
     let image = &layers[0].input;
@@ -728,7 +785,7 @@ fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
         let b = |s: &str| Expr::ident(&format!("b{i}_{s}"));
         let nb = |s: &str| if is_last { Expr::Open } else { Expr::ident(&format!("b{}_{s}", i + 1)) };
         let tap = |s: &str| Expr::ident(&format!("l{i}_{s}"));
-        let connections = vec![
+        let mut connections = vec![
             ("clk".to_string(), Expr::ident("clk")),
             ("rst".into(), Expr::ident("rst")),
             ("in_full".into(), b("rd_full")),
@@ -748,6 +805,11 @@ fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
             ("item_done".into(), tap("item_done")),
             ("item_t".into(), tap("item_t")),
         ];
+        let write_ports = ["wt_wr_en", "wt_wr_addr", "wt_wr_data"];
+        for (port, (name, width, _)) in write_ports.into_iter().zip(weight_port_specs(l)) {
+            let expr = if l.loads_weights() { Expr::ident(&name) } else { Expr::constant(width, 0) };
+            connections.push((port.into(), expr));
+        }
         // Outputs this position in the chain does not use are left open on purpose.
         m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
         m.items.push(Item::Instance(Instance {
@@ -775,7 +837,9 @@ fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> Module
     m.items.push(wire("cycle", 64));
     m.items.push(wire("fd", 32));
     let ports: Vec<(String, u32)> = core.ports.iter().map(|p| (p.name.clone(), p.width)).collect();
-    for (port, width) in ports.iter().filter(|(p, _)| p != "clk" && p != "rst") {
+    // Loaded weights start from their files (SF_PRELOAD_WEIGHTS): the bench never writes them.
+    let is_weight_port = |p: &str| p.contains("_wt_wr_");
+    for (port, width) in ports.iter().filter(|(p, _)| p != "clk" && p != "rst" && !is_weight_port(p)) {
         m.items.push(wire(port, *width));
     }
     let ident = Expr::ident;
@@ -813,7 +877,10 @@ fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> Module
         module: core.name.clone(),
         name: "u_core".into(),
         params: Vec::new(),
-        connections: ports.iter().map(|(p, _)| (p.clone(), ident(p))).collect(),
+        connections: ports
+            .iter()
+            .map(|(p, w)| (p.clone(), if is_weight_port(p) { Expr::constant(*w, 0) } else { ident(p) }))
+            .collect(),
     }));
     let t_bits = layer::index_bits(net.timesteps as u64);
     let readout = matches!(net.layers[last].neuron.kind, model::NeuronKind::Readout);

@@ -17,6 +17,8 @@
 
 /// First byte of a request.
 pub const REQUEST_SYNC: u8 = 0xa5;
+/// First byte of a weight load request.
+pub const LOAD_SYNC: u8 = 0xa6;
 /// First byte of a reply.
 pub const REPLY_SYNC: u8 = 0x5a;
 
@@ -43,6 +45,115 @@ pub fn request(values: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// The load request writing `words` (each `word_bytes` long, concatenated) to `target`
+/// from word `address` on: sync, target, address (u24 LE), word count, the bytes, CRC over
+/// everything after the sync byte.
+///
+/// ```
+/// use hdl_gen::protocol::{crc8, load_request};
+/// let frame = load_request(1, 0x0102, &[0xaa, 0xbb], 2);
+/// assert_eq!(frame[..6], [0xa6, 1, 0x02, 0x01, 0x00, 1]);
+/// assert_eq!(*frame.last().unwrap(), crc8(&frame[1..frame.len() - 1]));
+/// ```
+pub fn load_request(target: u8, address: u32, words: &[u8], word_bytes: u32) -> Vec<u8> {
+    let count = words.len() / word_bytes.max(1) as usize;
+    debug_assert!(address < 1 << 24 && (1..=255).contains(&count) && words.len() % word_bytes as usize == 0);
+    let mut frame = Vec::with_capacity(words.len() + 7);
+    frame.push(LOAD_SYNC);
+    frame.push(target);
+    frame.extend_from_slice(&address.to_le_bytes()[..3]);
+    frame.push(count as u8);
+    frame.extend_from_slice(words);
+    let crc = crc8(&frame[1..]);
+    frame.push(crc);
+    frame
+}
+
+/// One memory's contents to load: its target, word size and bytes (words in address order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WeightImage {
+    /// Target number.
+    pub target: u8,
+    /// Bytes per word.
+    pub word_bytes: u32,
+    /// All words, concatenated.
+    pub bytes: Vec<u8>,
+}
+
+impl WeightImage {
+    /// Words in the image.
+    pub fn words(&self) -> u64 {
+        (self.bytes.len() / self.word_bytes.max(1) as usize) as u64
+    }
+
+    /// The load requests that write the image, each as many whole words as `buffer` bytes
+    /// hold (at most 255): `(first word, words, frame)`.
+    pub fn frames(&self, buffer: u64) -> Vec<(u32, u32, Vec<u8>)> {
+        let wb = self.word_bytes.max(1) as usize;
+        let per_frame = (buffer as usize / wb).clamp(1, 255);
+        self.bytes
+            .chunks(per_frame * wb)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let first = (k * per_frame) as u32;
+                (first, (chunk.len() / wb) as u32, load_request(self.target, first, chunk, self.word_bytes))
+            })
+            .collect()
+    }
+}
+
+/// Write every image to the board: each load request is resent, up to `max_attempts` times,
+/// until the board confirms it (status `Ok` and the word count in the reply's cycle field).
+/// Writes land only after a request's CRC matched and are idempotent, so a retry neither
+/// loses nor corrupts anything. `progress` hears the words written. Returns the requests
+/// that had to be resent.
+pub fn load_weights(
+    link: &mut dyn Transport,
+    images: &[WeightImage],
+    buffer: u64,
+    format: ReplyFormat,
+    max_attempts: u32,
+    progress: &dyn Fn(u64),
+) -> Result<u32, HostError> {
+    let mut retries = 0;
+    for image in images {
+        for (first, words, frame) in image.frames(buffer) {
+            let mut last = String::new();
+            let mut done = false;
+            for attempt in 1..=max_attempts.max(1) {
+                if attempt > 1 {
+                    retries += 1;
+                    link.drain().map_err(HostError::Link)?;
+                }
+                link.send(&frame).map_err(HostError::Link)?;
+                let bytes = link.receive(format.len()).map_err(HostError::Link)?;
+                match format.parse(&bytes) {
+                    Ok(reply) if reply.status == Status::Ok && reply.cycles == words => {
+                        done = true;
+                        break;
+                    }
+                    Ok(reply) if reply.status == Status::Load => return Err(HostError::Refused(reply.status)),
+                    Ok(reply) => {
+                        last = format!(
+                            "target {} words {first}..{}: board reported {:?}, {} words",
+                            image.target,
+                            first + words,
+                            reply.status,
+                            reply.cycles
+                        )
+                    }
+                    Err(e) => last = format!("target {} words {first}..{}: {e}", image.target, first + words),
+                }
+            }
+            if !done {
+                return Err(HostError::GaveUp { attempts: max_attempts.max(1), last });
+            }
+            progress(words as u64);
+        }
+    }
+    Ok(retries)
+}
+
 /// What the board says about a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,6 +168,8 @@ pub enum Status {
     Value,
     /// A UART framing error inside the request.
     Framing,
+    /// A load request to no target, past its depth, of no words or too many bytes.
+    Load,
 }
 
 impl Status {
@@ -67,6 +180,7 @@ impl Status {
             2 => Status::Length,
             3 => Status::Value,
             4 => Status::Framing,
+            5 => Status::Load,
             _ => return None,
         })
     }
@@ -233,7 +347,7 @@ pub fn infer(
             Ok(reply) if reply.status == Status::Ok => {
                 return Ok(Inference { reply, attempts: attempt, errors });
             }
-            Ok(reply) if matches!(reply.status, Status::Length | Status::Value) => {
+            Ok(reply) if matches!(reply.status, Status::Length | Status::Value | Status::Load) => {
                 return Err(HostError::Refused(reply.status));
             }
             Ok(reply) => errors.push(format!("board reported {:?}", reply.status)),

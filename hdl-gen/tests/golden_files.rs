@@ -77,3 +77,17 @@ fn write_dir_refuses_foreign_directories() {
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Layer 0's weights loaded over the UART: its RAM's write port on the core, the board's
+/// loader and the bridge's load tables.
+#[test]
+fn loaded_weights() {
+    let net = tiny_network();
+    let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap().with_loaded_weights(&[0]).unwrap();
+    let d = hdl_gen::generate(&net, &plan).unwrap();
+    insta::assert_snapshot!("tiny_loaded_board.v", d.files["tiny_board.v"]);
+    insta::assert_snapshot!("tiny_loaded_core.v", d.files["tiny_core.v"]);
+    assert!(d.manifest.board.files.contains(&"sf_weight_loader.v".to_string()));
+    assert_eq!(d.manifest.board.load_buffer, Some(256));
+    assert!(!design().files.contains_key("sf_weight_loader.v"));
+}

@@ -30,6 +30,24 @@ pub struct LayerPlan {
     pub membrane_bits: u32,
     /// Planes of the incoming spikes' code.
     pub input_planes: u32,
+    /// Where the weights live in hardware.
+    pub weights: WeightStore,
+}
+
+/// Where a layer's weights live in hardware.
+///
+/// The default, [`WeightStore::Rom`], puts them in the bitstream. [`WeightStore::Loaded`]
+/// trades that for capacity: a RAM without initial contents (on the iCE40 UP5K the 1 Mbit
+/// of SPRAM, which a bitstream cannot initialize, against 120 kbit of block RAM) that the
+/// host writes over the UART before the first inference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightStore {
+    /// Block RAM or LUT ROM initialized by the bitstream.
+    #[default]
+    Rom,
+    /// A single-port RAM written at start-up (`sf_layer` `WEIGHTS_LOADED`).
+    Loaded,
 }
 
 /// A plan for the whole network.
@@ -77,8 +95,35 @@ impl HardwarePlan {
                 accumulator_bits: b.accumulator_bits,
                 membrane_bits: b.membrane_bits,
                 input_planes: net.input_code_of(index).planes() as u32,
+                weights: WeightStore::Rom,
             });
         }
         Ok(HardwarePlan { layers })
+    }
+
+    /// The same plan with the weights of `layers` loaded at start-up ([`WeightStore::Loaded`]).
+    ///
+    /// ```
+    /// # let net = model::examples::tiny_network(); // two layers
+    /// use model::WeightStore;
+    /// let plan = model::HardwarePlan::uniform(&net, 2).unwrap().with_loaded_weights(&[0]).unwrap();
+    /// assert_eq!(plan.layers[0].weights, WeightStore::Loaded);
+    /// assert_eq!(plan.layers[1].weights, WeightStore::Rom);
+    /// assert!(model::HardwarePlan::uniform(&net, 2).unwrap().with_loaded_weights(&[2]).is_err());
+    /// ```
+    pub fn with_loaded_weights(mut self, layers: &[usize]) -> Result<HardwarePlan, ModelError> {
+        let count = self.layers.len();
+        for &index in layers {
+            let layer = self.layers.get_mut(index).ok_or_else(|| {
+                ModelError::plan(index, format!("no layer {index} to load weights into (the network has {count})"))
+            })?;
+            layer.weights = WeightStore::Loaded;
+        }
+        Ok(self)
+    }
+
+    /// Whether any layer's weights are loaded at start-up.
+    pub fn loads_weights(&self) -> bool {
+        self.layers.iter().any(|l| l.weights == WeightStore::Loaded)
     }
 }

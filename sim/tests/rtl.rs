@@ -29,7 +29,12 @@ fn cache() -> PathBuf {
 }
 
 fn generate(net: &model::Network, lanes: &[u32], dir: &Path) -> HardwarePlan {
-    let plan = HardwarePlan::per_layer(net, lanes).unwrap();
+    generate_loading(net, lanes, &[], dir)
+}
+
+/// With the weights of `loaded` layers loaded at start-up.
+fn generate_loading(net: &model::Network, lanes: &[u32], loaded: &[usize], dir: &Path) -> HardwarePlan {
+    let plan = HardwarePlan::per_layer(net, lanes).unwrap().with_loaded_weights(loaded).unwrap();
     let design = hdl_gen::generate(net, &plan).unwrap();
     hdl_gen::write_dir(&design, dir, true).unwrap();
     plan
@@ -42,15 +47,22 @@ fn generated_designs_are_lint_clean() {
     }
     let example =
         model::file::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/mnist-mlp.sfm.json")).unwrap();
-    let mut nets = vec![(tiny_network(), vec![2, 3]), (example, vec![16, 10])];
+    // Weights loaded at start-up in some: the RAM port, the board's loaders.
+    let mut nets = vec![
+        (tiny_network(), vec![2, 3], vec![]),
+        (tiny_network(), vec![2, 3], vec![0, 1]),
+        (example.clone(), vec![16, 10], vec![]),
+        (example, vec![16, 10], vec![0]),
+    ];
     for seed in 0..16 {
         let net = fuzz_network(seed);
         let lanes = net.layers.iter().map(|l| (l.outputs() as u32).div_ceil(2)).collect();
-        nets.push((net, lanes));
+        let loaded = if seed % 4 == 1 { vec![0] } else { vec![] };
+        nets.push((net, lanes, loaded));
     }
-    nets.par_iter().enumerate().for_each(|(i, (net, lanes))| {
+    nets.par_iter().enumerate().for_each(|(i, (net, lanes, loaded))| {
         let dir = work_dir(&format!("lint{i}"));
-        generate(net, lanes, &dir);
+        generate_loading(net, lanes, loaded, &dir);
         lint(&dir).unwrap_or_else(|e| panic!("network {i} ({}): {e}", net.name));
         std::fs::remove_dir_all(&dir).unwrap();
     });

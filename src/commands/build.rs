@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<()> {
     let plan = match (args.lanes.explicit(&net)?, &data) {
         (Some(plan), _) => plan,
         (None, Ok(set)) => {
-            let sizing = super::lanes::size_for_board(board, &net, &set.images)?;
+            let sizing = super::lanes::size_for_board(board, &net, &args.lanes.load_weights, &set.images)?;
             let clock = match bitstreams::flow::board_pll(board, args.freq) {
                 Some(Some(pll)) => pll.mhz,
                 _ => board.facts().clock_hz as f64 / 1e6,
@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         (None, Err(e)) => {
             eprintln!("note: 16 lanes per layer, not sized for the board ({e})");
-            model::HardwarePlan::uniform(&net, 16)?
+            args.lanes.plan_or(&net, 16)?
         }
     };
     let predicted = check_fit(board, &net, &plan)?;

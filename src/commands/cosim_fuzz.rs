@@ -50,7 +50,9 @@ pub fn run(args: Args) -> Result<()> {
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| match c {
-            Ok(c) => c.mismatch.as_ref().map(|m| format!("seed {}: {} (lanes {:?}): {m}", c.seed, c.network, c.lanes)),
+            Ok(c) => c.mismatch.as_ref().map(|m| {
+                format!("seed {}: {} (lanes {:?}, loaded weights {:?}): {m}", c.seed, c.network, c.lanes, c.loaded)
+            }),
             Err(e) => Some(e.clone()),
         })
         .collect();
@@ -61,12 +63,13 @@ pub fn run(args: Args) -> Result<()> {
         let ok: Vec<&FuzzCase> = cases.iter().filter_map(|c| c.as_ref().ok()).collect();
         super::print_json(&serde_json::json!({"cases": ok, "failures": failures, "seconds": seconds}))?;
     } else {
-        let mut t = Table::new(&["seed", "network", "lanes", "inputs", "cycles", "result"]);
+        let mut t = Table::new(&["seed", "network", "lanes", "loaded weights", "inputs", "cycles", "result"]);
         for c in cases.iter().flatten() {
             t.row(vec![
                 c.seed.to_string(),
                 c.network.clone(),
                 format!("{:?}", c.lanes),
+                format!("{:?}", c.loaded),
                 c.inputs.to_string(),
                 num(c.cycles as f64, 0),
                 if c.mismatch.is_some() { "MISMATCH".into() } else { "ok".into() },

@@ -46,11 +46,11 @@ pub fn run(args: Args) -> Result<()> {
         (Some(plan), None) => plan,
         (None, Some(board)) => {
             let set = args.data.load(net.input.size(), &args.model)?;
-            let sizing = super::lanes::size_for_board(board, &net, &set.images)?;
+            let sizing = super::lanes::size_for_board(board, &net, &args.lanes.load_weights, &set.images)?;
             super::lanes::print_sizing(board, &net, &sizing, board.facts().clock_hz as f64 / 1e6);
             sizing.plan
         }
-        (None, None) => model::HardwarePlan::uniform(&net, 16)?,
+        (None, None) => args.lanes.plan_or(&net, 16)?,
     };
     let design = hdl_gen::generate(&net, &plan)?;
     hdl_gen::write_dir(&design, &args.out, args.force)?;

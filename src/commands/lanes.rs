@@ -20,33 +20,40 @@ pub struct LaneArgs {
     /// Explicit lanes per layer, e.g. 32,10
     #[arg(long, value_delimiter = ',')]
     pub lanes_per_layer: Option<Vec<u32>>,
+    /// Layers whose weights the host loads over the UART at start-up instead of the
+    /// bitstream holding them, e.g. 0: a RAM without initial contents, which on the iCE40
+    /// UP5K is its 1 Mbit of SPRAM (`spikeforge run` loads them before the first input)
+    #[arg(long, value_delimiter = ',', value_name = "LAYERS")]
+    pub load_weights: Vec<usize>,
 }
 
 impl LaneArgs {
     /// The plan the user asked for, if they asked.
     pub fn explicit(&self, net: &Network) -> Result<Option<HardwarePlan>> {
-        Ok(match (&self.lanes_per_layer, self.lanes) {
-            (Some(list), _) => Some(HardwarePlan::per_layer(net, list)?),
-            (None, Some(lanes)) => Some(HardwarePlan::uniform(net, lanes)?),
-            (None, None) => None,
-        })
+        let plan = match (&self.lanes_per_layer, self.lanes) {
+            (Some(list), _) => HardwarePlan::per_layer(net, list)?,
+            (None, Some(lanes)) => HardwarePlan::uniform(net, lanes)?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(plan.with_loaded_weights(&self.load_weights)?))
     }
 
     /// The plan the user asked for, else `default` lanes everywhere.
     pub fn plan_or(&self, net: &Network, default: u32) -> Result<HardwarePlan> {
         Ok(match self.explicit(net)? {
             Some(plan) => plan,
-            None => HardwarePlan::uniform(net, default)?,
+            None => HardwarePlan::uniform(net, default)?.with_loaded_weights(&self.load_weights)?,
         })
     }
 }
 
-/// Size lanes per layer for `board` on the events `images` (concatenated inputs) cause.
-pub fn size_for_board(board: Board, net: &Network, images: &[u8]) -> Result<Sizing> {
+/// Size lanes per layer for `board` on the events `images` (concatenated inputs) cause,
+/// with the weights of `loaded` layers loaded at start-up.
+pub fn size_for_board(board: Board, net: &Network, loaded: &[usize], images: &[u8]) -> Result<Sizing> {
     let golden = Golden::new(net)?;
     let sample = &images[..images.len().min(SIZING_SAMPLE * net.input.size())];
     let demand = sim::cycle::Demand::new(&golden, sample)?;
-    Ok(bitstreams::sizing::size_lanes(board, net, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))?)
+    Ok(bitstreams::sizing::size_lanes(board, net, loaded, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))?)
 }
 
 /// The sizing as a table and its reason in one line; throughput at `clock_mhz`.
@@ -63,8 +70,12 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
         Some((kind, used, available)) if used > 0 => format!(", {used} / {available} {kind}"),
         _ => String::new(),
     };
+    let spram = match u.single_port_rams {
+        Some((kind, used, available)) if used > 0 => format!(", {used} / {available} {kind}"),
+        _ => String::new(),
+    };
     println!(
-        "predicted: {} / {} {} ({:.0}%), {} / {} {}{multipliers}",
+        "predicted: {} / {} {} ({:.0}%), {} / {} {}{multipliers}{spram}",
         u.logic,
         u.logic_available,
         u.logic_kind,

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use hdl_gen::protocol::Transport;
 use indicatif::{ProgressBar, ProgressStyle};
-use model::HardwarePlan;
 use sim::Golden;
 
 use crate::table::num;
@@ -25,9 +24,9 @@ pub struct Args {
     /// Run on the board top in Verilator behind a simulated UART instead of a real board
     #[arg(long, conflicts_with = "port")]
     sim: bool,
-    /// Lanes per layer the bitstream was built with
-    #[arg(long, default_value_t = 16)]
-    lanes: u32,
+    /// The bitstream's lanes and loaded weights (as given to `spikeforge build`)
+    #[command(flatten)]
+    lanes: super::lanes::LaneArgs,
     /// Baud rate
     #[arg(long, default_value_t = 115_200)]
     baud: u32,
@@ -58,7 +57,7 @@ pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let set = args.data.load(net.input.size(), &args.model)?;
-    let plan = HardwarePlan::uniform(&net, args.lanes)?;
+    let plan = args.lanes.plan_or(&net, 16)?;
     let design = hdl_gen::generate(&net, &plan)?;
     let format = design.manifest.board.reply;
     let count = set.len();
@@ -88,6 +87,23 @@ pub fn run(args: Args) -> Result<()> {
             (Box::new(link), "simulated UART".to_string())
         }
     };
+    // Loaded weights first: the board keeps them until it is reconfigured.
+    let images = hdl_gen::board::weight_images(&net, &design);
+    if !images.is_empty() {
+        let words: u64 = images.iter().map(|i| i.words()).sum();
+        let load_bar = ProgressBar::new(words).with_style(
+            ProgressStyle::with_template("loading weights [{bar:30}] {pos}/{len} words, eta {eta}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        let buffer = design.manifest.board.load_buffer.unwrap_or(256);
+        let retries = hdl_gen::protocol::load_weights(link.as_mut(), &images, buffer, format, args.attempts, &|w| {
+            load_bar.inc(w)
+        })
+        .map_err(|e| anyhow::anyhow!("loading the weights into the board: {e}"))?;
+        load_bar.finish_and_clear();
+        eprintln!("loaded {words} weight words ({retries} requests resent)");
+    }
     let report = sim::board::run_board(
         &golden,
         &plan,

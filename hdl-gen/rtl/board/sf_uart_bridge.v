@@ -9,8 +9,18 @@
 //                           SCORE_BYTES each (two's complement, LE), CRC-8 over everything
 //                           after 0x5A. Always the same length; on a bad request the class,
 //                           cycles and scores are 0.
+// Load     (host -> board): 0xA6, target, word address as u24 LE, words (1..255), the
+//                           words' bytes (LOAD_WORD_BYTES of the target each, little-endian),
+//                           CRC-8 over everything after 0xA6. Nothing is written before the
+//                           CRC matches: the bytes wait in a LOAD_BUFFER-byte buffer, then
+//                           stream out on load_* one per cycle to the target's
+//                           sf_weight_loader. The reply is the same frame with class 0,
+//                           `cycles` = words written and zero scores. Only when
+//                           LOAD_TARGETS > 0 (layers with loaded weights); writes are idempotent,
+//                           so the host simply resends a frame that was refused.
 // Status: 0 ok, 1 CRC mismatch, 2 length is not M, 3 a value above MAX_VALUE, 4 a UART
-// framing error inside the request. A request that stops arriving for TIMEOUT cycles is
+// framing error inside the request, 5 a load to no target, past the target's depth, of no
+// words or of more bytes than LOAD_BUFFER. A request that stops arriving for TIMEOUT cycles is
 // dropped without a reply (the host times out and sends it again).
 // CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
 //
@@ -40,6 +50,11 @@
 //   score_value       in   IN_SCORE_BITS  readout score of the emitting neuron
 //   busy              out  1              a request is being received, run or answered
 //   led_class         out  3              the last class sent (low bits), for a board's LEDs
+//   load_en           out  1              a load byte for target load_target
+//   load_target       out  8              which loaded memory (0 .. LOAD_TARGETS-1)
+//   load_addr         out  24             word address the byte belongs to
+//   load_byte         out  8              the byte (a word's bytes come lowest first)
+//   load_word_end     out  1              the word's last byte: write the word
 module sf_uart_bridge #(
     parameter M             = 4,      // input values per request
     parameter SRC_BITS      = 2,      // clog2(M), at least 1
@@ -57,7 +72,13 @@ module sf_uart_bridge #(
     parameter K             = 1,      // planes of the last layer's code
     parameter [8*K-1:0] AMPS = 8'd1,  // plane amplitudes, 8 bits each, plane 0 lowest
     parameter PAYLOAD       = 0,      // 1: last_emit_sel is the spike value itself
-    parameter TIMEOUT       = 100000  // cycles of silence inside a request before it is dropped
+    parameter TIMEOUT       = 100000, // cycles of silence inside a request before it is dropped
+    parameter LOAD_TARGETS  = 0,      // memories written by load requests (0: none)
+    parameter LOAD_ENTRIES  = 1,      // max(1, LOAD_TARGETS): entries of the tables below
+    parameter [16*LOAD_ENTRIES-1:0] LOAD_WORD_BYTES = 16'd1,  // bytes per word, per target
+    parameter [24*LOAD_ENTRIES-1:0] LOAD_DEPTH      = 24'd1,  // words, per target
+    parameter LOAD_BUFFER   = 1,      // most bytes one load request carries
+    parameter LOAD_INDEX_BITS = 1     // clog2(LOAD_BUFFER + 1)
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -78,12 +99,19 @@ module sf_uart_bridge #(
     input  wire                     last_item_done,
     input  wire [IN_SCORE_BITS-1:0] score_value,
     output wire                     busy,
-    output wire [2:0]               led_class
+    output wire [2:0]               led_class,
+    output wire                     load_en,
+    output wire [7:0]               load_target,
+    output wire [23:0]              load_addr,
+    output wire [7:0]               load_byte,
+    output wire                     load_word_end
 );
     localparam S_SYNC = 4'd0, S_LEN0 = 4'd1, S_LEN1 = 4'd2, S_DATA = 4'd3, S_CRC = 4'd4,
-               S_LOAD = 4'd5, S_FEED = 4'd6, S_WAIT = 4'd7, S_ARGMAX = 4'd8, S_TX = 4'd9;
-    localparam [7:0] REQUEST_SYNC = 8'ha5, REPLY_SYNC = 8'h5a;
-    localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4;
+               S_LOAD = 4'd5, S_FEED = 4'd6, S_WAIT = 4'd7, S_ARGMAX = 4'd8, S_TX = 4'd9,
+               S_LHEAD = 4'd10, S_LDATA = 4'd11, S_LCRC = 4'd12, S_LCOMMIT = 4'd13;
+    localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, REPLY_SYNC = 8'h5a;
+    localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4,
+                     ST_LOAD = 8'd5;
     // Reply bytes: sync, status, class, 4 cycle bytes, the scores, the CRC.
     localparam REPLY_BYTES = 8 + CLASSES * SCORE_BYTES;
     localparam [15:0] LENGTH = M;
@@ -121,10 +149,50 @@ module sf_uart_bridge #(
     reg [7:0]                tx_index;       // reply byte being sent
     reg [7:0]                score_byte;     // byte of the current class's score
 
+    // Load requests: header, the byte buffer, and the stream to the loaders.
+    reg [2:0]                ld_head;        // header bytes received after 0xA6
+    reg [7:0]                ld_target;
+    reg [23:0]               ld_addr;        // word address (streaming: the current word's)
+    reg [7:0]                ld_words;
+    reg [7:0]                ld_words_left;
+    reg [15:0]               ld_word_bytes;  // of the target
+    reg [23:0]               ld_depth;       // of the target
+    reg [15:0]               ld_byte_in_word;
+    reg [LOAD_INDEX_BITS-1:0] ld_count;      // bytes buffered, then bytes streamed
+    // LOAD_BUFFER is a power of two: its index is ld_count without the top bit.
+    localparam LOAD_ADDR_BITS = LOAD_INDEX_BITS > 1 ? LOAD_INDEX_BITS - 1 : 1;
+    reg [7:0]                load_buffer [0:LOAD_BUFFER-1];
+    reg                      stream_en;
+    reg [7:0]                stream_byte;
+    reg [23:0]               stream_addr;
+    reg                      stream_word_end;
+
     // ---- combinational: the core stream, the value of an emitted spike, the reply byte ----
     assign in_valid = state == S_FEED;
     assign in_value = next_value;
     assign busy     = state != S_SYNC;
+    assign load_en       = stream_en;
+    assign load_target   = ld_target;
+    assign load_addr     = stream_addr;
+    assign load_byte     = stream_byte;
+    assign load_word_end = stream_word_end;
+
+    // The target's table entries (an unknown target reads entry 0; it is refused anyway).
+    wire [7:0]  rx_target      = rx_data < LOAD_ENTRIES ? rx_data : 8'd0;
+    wire [15:0] target_bytes   = LOAD_WORD_BYTES[rx_target * 16 +: 16];
+    wire [23:0] target_depth   = LOAD_DEPTH[rx_target * 24 +: 24];
+    wire        last_word_byte = ld_byte_in_word == ld_word_bytes - 16'd1;
+    // Header byte 4 (the word count) decides whether the request is acceptable.
+    wire [24:0] load_end_addr  = {1'b0, ld_addr} + {17'd0, rx_data};
+    wire        unknown_target;
+    wire        load_refused   = unknown_target || rx_data == 8'd0 || load_end_addr > {1'b0, ld_depth};
+    generate
+        if (LOAD_TARGETS == 0) begin : g_no_targets
+            assign unknown_target = 1'b1;
+        end else begin : g_targets
+            assign unknown_target = {24'd0, ld_target} >= LOAD_TARGETS;
+        end
+    endgenerate
 
     wire [8*SCORE_BYTES-1:0] score_wide;
     wire                     value_too_big;
@@ -210,19 +278,118 @@ module sf_uart_bridge #(
             tx_index   <= 8'd0;
             score_byte <= 8'd0;
             next_value <= {VALUE_BITS{1'b0}};
+            ld_head    <= 3'd0;
+            ld_target  <= 8'd0;
+            ld_addr    <= 24'd0;
+            ld_words   <= 8'd0;
+            ld_words_left   <= 8'd0;
+            ld_word_bytes   <= 16'd1;
+            ld_depth        <= 24'd0;
+            ld_byte_in_word <= 16'd0;
+            ld_count   <= {LOAD_INDEX_BITS{1'b0}};
+            stream_en  <= 1'b0;
+            stream_byte     <= 8'd0;
+            stream_addr     <= 24'd0;
+            stream_word_end <= 1'b0;
         end else begin
             // Receiving: a request that goes silent is dropped.
-            if (state >= S_LEN0 && state <= S_CRC) begin
+            if ((state >= S_LEN0 && state <= S_CRC) || (state >= S_LHEAD && state <= S_LCRC)) begin
                 silence <= rx_valid ? 32'd0 : silence + 32'd1;
                 if (silence >= TIMEOUT) state <= S_SYNC;
                 if (rx_error) status <= ST_FRAMING;
             end
+            stream_en <= 1'b0;
             case (state)
                 S_SYNC: if (rx_valid && rx_data == REQUEST_SYNC) begin
                     state   <= S_LEN0;
                     status  <= ST_OK;
                     crc     <= 8'd0;
                     silence <= 32'd0;
+                end else if (rx_valid && rx_data == LOAD_SYNC && LOAD_TARGETS != 0) begin
+                    state   <= S_LHEAD;
+                    status  <= ST_OK;
+                    crc     <= 8'd0;
+                    silence <= 32'd0;
+                    ld_head <= 3'd0;
+                end
+                S_LHEAD: if (rx_valid) begin
+                    crc     <= crc8(crc, rx_data);
+                    ld_head <= ld_head + 3'd1;
+                    case (ld_head)
+                        3'd0: begin
+                            ld_target     <= rx_data;
+                            ld_word_bytes <= target_bytes;
+                            ld_depth      <= target_depth;
+                        end
+                        3'd1: ld_addr[7:0]   <= rx_data;
+                        3'd2: ld_addr[15:8]  <= rx_data;
+                        3'd3: ld_addr[23:16] <= rx_data;
+                        default: begin
+                            ld_words        <= rx_data;
+                            ld_words_left   <= rx_data;
+                            ld_byte_in_word <= 16'd0;
+                            ld_count        <= {LOAD_INDEX_BITS{1'b0}};
+                            cycles          <= 32'd0;
+                            scan            <= {CLASS_BITS{1'b0}};
+                            for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
+                            if (load_refused) begin
+                                // The frame cannot be delimited (or is not worth it): answer now.
+                                status <= ST_LOAD;
+                                state  <= S_ARGMAX;
+                            end else begin
+                                state  <= S_LDATA;
+                            end
+                        end
+                    endcase
+                end
+                S_LDATA: if (rx_valid) begin
+                    crc <= crc8(crc, rx_data);
+                    if ({{(32 - LOAD_INDEX_BITS){1'b0}}, ld_count} < LOAD_BUFFER) begin
+                        load_buffer[ld_count[LOAD_ADDR_BITS-1:0]] <= rx_data;
+                        ld_count <= ld_count + 1'b1;
+                    end else begin
+                        status <= ST_LOAD;
+                    end
+                    if (last_word_byte) begin
+                        ld_byte_in_word <= 16'd0;
+                        ld_words_left   <= ld_words_left - 8'd1;
+                        if (ld_words_left == 8'd1) state <= S_LCRC;
+                    end else begin
+                        ld_byte_in_word <= ld_byte_in_word + 16'd1;
+                    end
+                end
+                S_LCRC: if (rx_valid) begin
+                    ld_count        <= {LOAD_INDEX_BITS{1'b0}};
+                    ld_words_left   <= ld_words;
+                    ld_byte_in_word <= 16'd0;
+                    if (rx_data != crc) begin
+                        status <= ST_CRC;
+                        state  <= S_ARGMAX;
+                    end else if (status != ST_OK) begin
+                        state <= S_ARGMAX;
+                    end else begin
+                        state <= S_LCOMMIT;
+                    end
+                end
+                S_LCOMMIT: begin
+                    // One buffered byte per cycle, registered (a block RAM read) with its word
+                    // address and whether it completes the word.
+                    stream_en       <= 1'b1;
+                    stream_byte     <= load_buffer[ld_count[LOAD_ADDR_BITS-1:0]];
+                    stream_addr     <= ld_addr;
+                    stream_word_end <= last_word_byte;
+                    ld_count        <= ld_count + 1'b1;
+                    if (last_word_byte) begin
+                        ld_byte_in_word <= 16'd0;
+                        ld_addr         <= ld_addr + 24'd1;
+                        ld_words_left   <= ld_words_left - 8'd1;
+                        if (ld_words_left == 8'd1) begin
+                            cycles <= {24'd0, ld_words};
+                            state  <= S_ARGMAX;
+                        end
+                    end else begin
+                        ld_byte_in_word <= ld_byte_in_word + 16'd1;
+                    end
                 end
                 S_LEN0: if (rx_valid) begin
                     length_low  <= rx_data;

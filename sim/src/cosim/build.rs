@@ -93,7 +93,12 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     }
     taps.push_str("} while (0)\n");
 
-    let extra_flags: Vec<String> = if trace { vec!["--trace".into()] } else { Vec::new() };
+    // Loaded weights (`WeightStore::Loaded`) start from their files here: this harness checks
+    // the computation; the UART co-simulation checks the load itself.
+    let mut extra_flags: Vec<String> = vec![PRELOAD_WEIGHTS.into()];
+    if trace {
+        extra_flags.push("--trace".into());
+    }
     let harness = Harness {
         top,
         source: ("harness.cpp", HARNESS),
@@ -106,6 +111,9 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     let binary = build_harness(design_dir, cache, &harness)?;
     Ok(Simulator { kind: SimulatorKind::Verilator, binary, design_dir: design_dir.to_path_buf(), layers, timesteps })
 }
+
+/// The define that initializes loaded weights from their files (`sf_layer.v`).
+pub(super) const PRELOAD_WEIGHTS: &str = "+define+SF_PRELOAD_WEIGHTS";
 
 /// A C++ harness to compile with a design's Verilog.
 pub(super) struct Harness<'a> {

@@ -24,6 +24,8 @@ pub struct FuzzCase {
     pub network: String,
     /// Lanes per layer.
     pub lanes: Vec<u32>,
+    /// Layers whose weights are in a start-up-loaded RAM (preloaded in co-simulation).
+    pub loaded: Vec<usize>,
     /// Inputs simulated.
     pub inputs: usize,
     /// RTL cycles simulated.
@@ -70,7 +72,12 @@ pub fn fuzz_case(
     let net = fuzz_network(seed);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
     let lanes: Vec<u32> = net.layers.iter().map(|l| rng.random_range(1..=l.outputs() as u32)).collect();
-    let plan = HardwarePlan::per_layer(&net, &lanes)?;
+    // A quarter of the layers keep their weights in a start-up-loaded RAM (preloaded here:
+    // the RAM's port and timing are under test; the UART tests cover the load itself). Its
+    // own generator, so the lanes and inputs of a seed stay what they always were.
+    let mut store_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0010_aded);
+    let loaded: Vec<usize> = (0..net.layers.len()).filter(|_| store_rng.random_bool(0.25)).collect();
+    let plan = HardwarePlan::per_layer(&net, &lanes)?.with_loaded_weights(&loaded)?;
     let design = hdl_gen::generate(&net, &plan).map_err(|e| SimError::Cosim(format!("seed {seed}: {e}")))?;
     let dir = work_dir.join(format!("seed{seed}"));
     hdl_gen::write_dir(&design, &dir, true).map_err(|e| SimError::Cosim(format!("seed {seed}: {e}")))?;
@@ -86,5 +93,5 @@ pub fn fuzz_case(
     if mismatch.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    Ok(FuzzCase { seed, network: describe(&net), lanes, inputs, cycles: outcome.report.rtl_cycles, mismatch })
+    Ok(FuzzCase { seed, network: describe(&net), lanes, loaded, inputs, cycles: outcome.report.rtl_cycles, mismatch })
 }

@@ -35,7 +35,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         ))
     })?;
     let files: Vec<String> = info.sources.iter().chain(&bench.sources).chain(&info.includes).cloned().collect();
-    let hash = content_hash(design_dir, &files, &[version.as_bytes(), b"-g2005"])?;
+    let hash = content_hash(design_dir, &files, &[version.as_bytes(), b"-g2005 -DSF_PRELOAD_WEIGHTS"])?;
     let name = format!("{}-{hash:016x}-icarus", info.top);
     let dir = cached_build(cache, &name, "sim.vvp", |dir| {
         for s in &files {
@@ -44,7 +44,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         }
         let output = Command::new("iverilog")
             .current_dir(dir)
-            .args(["-g2005", "-s", &bench.top, "-o", "sim.vvp"])
+            .args(["-g2005", "-DSF_PRELOAD_WEIGHTS", "-s", &bench.top, "-o", "sim.vvp"])
             .args(info.sources.iter().chain(&bench.sources))
             .output()
             .map_err(|e| SimError::Cosim(format!("cannot run iverilog: {e}")))?;

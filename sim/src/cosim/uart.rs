@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use hdl_gen::protocol::{HostError, Inference, ReplyFormat, Transport, infer};
+use hdl_gen::protocol::{HostError, Inference, ReplyFormat, Transport, WeightImage, infer, load_weights};
 use model::HardwarePlan;
 use serde::Serialize;
 
@@ -44,6 +44,8 @@ pub struct UartSimulator {
     pub format: ReplyFormat,
     /// Its UART timing.
     pub timing: UartTiming,
+    /// Bytes one weight load request may carry (0: the design loads no weights).
+    pub load_buffer: u64,
 }
 
 impl UartSimulator {
@@ -70,7 +72,13 @@ impl UartSimulator {
             suffix: "-uart",
         };
         let binary = build_harness(design_dir, cache, &harness)?;
-        Ok(UartSimulator { binary, design_dir: design_dir.to_path_buf(), format: board.reply, timing })
+        Ok(UartSimulator {
+            binary,
+            design_dir: design_dir.to_path_buf(),
+            format: board.reply,
+            timing,
+            load_buffer: board.load_buffer.unwrap_or(0),
+        })
     }
 
     /// Start the simulation; the link stays open for many requests.
@@ -163,6 +171,33 @@ impl Transport for UartLink {
     }
 }
 
+/// Load `images` into the simulated board with the host's [`load_weights`] (up to `attempts`
+/// tries per request); returns the requests that were resent.
+pub fn load_images(
+    sim: &UartSimulator,
+    link: &mut UartLink,
+    images: &[WeightImage],
+    attempts: u32,
+) -> Result<u32, SimError> {
+    if images.is_empty() {
+        return Ok(0);
+    }
+    if sim.load_buffer == 0 {
+        return Err(SimError::Cosim("the design loads no weights, yet weights were given to load".into()));
+    }
+    let bits = 10 * sim.timing.clks_per_bit as u64;
+    // Room for a full request, its commit (a cycle per byte), the reply, and a timeout.
+    link.max_cycles = (sim.load_buffer + 8) * bits
+        + sim.load_buffer
+        + sim.format.len() as u64 * bits
+        + 2 * sim.timing.timeout as u64
+        + 1000;
+    load_weights(link, images, sim.load_buffer, sim.format, attempts, &|_| {}).map_err(|e| match e {
+        HostError::Link(m) => SimError::Cosim(m),
+        other => SimError::Cosim(format!("loading weights: {other}")),
+    })
+}
+
 /// One input over the simulated UART.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UartCase {
@@ -196,10 +231,27 @@ pub fn run_inputs(
     sim: &UartSimulator,
     inputs: &[u8],
     attempts: u32,
+    corrupt: impl FnMut(usize, &mut UartLink),
+) -> Result<Vec<UartCase>, SimError> {
+    let mut link = sim.connect()?;
+    if plan.loads_weights() {
+        let design = hdl_gen::generate(golden.network(), plan).map_err(|e| SimError::Cosim(e.to_string()))?;
+        load_images(sim, &mut link, &hdl_gen::board::weight_images(golden.network(), &design), attempts)?;
+    }
+    infer_inputs(golden, plan, sim, &mut link, inputs, attempts, corrupt)
+}
+
+/// [`run_inputs`] on a link already open (and loaded, if the design loads weights).
+pub fn infer_inputs(
+    golden: &Golden,
+    plan: &HardwarePlan,
+    sim: &UartSimulator,
+    link: &mut UartLink,
+    inputs: &[u8],
+    attempts: u32,
     mut corrupt: impl FnMut(usize, &mut UartLink),
 ) -> Result<Vec<UartCase>, SimError> {
     let size = golden.network().input.size();
-    let mut link = sim.connect()?;
     let request_cycles = (size as u64 + 4) * 10 * sim.timing.clks_per_bit as u64;
     let reply_cycles = sim.format.len() as u64 * 10 * sim.timing.clks_per_bit as u64;
     let mut cases = Vec::new();
@@ -208,8 +260,8 @@ pub fn run_inputs(
         let latency = want.cycles;
         // Room for the request, the inference, the reply, and a dropped request's timeout.
         link.max_cycles = request_cycles + 2 * latency + reply_cycles + 2 * sim.timing.timeout as u64 + 1000;
-        corrupt(i, &mut link);
-        let inference = infer(&mut link, x, sim.format, attempts).map_err(|e| match e {
+        corrupt(i, link);
+        let inference = infer(link, x, sim.format, attempts).map_err(|e| match e {
             HostError::Link(m) => SimError::Cosim(m),
             other => SimError::Cosim(format!("input {i}: {other}")),
         })?;
