@@ -393,6 +393,28 @@ fn run_on_the_simulated_board_matches_the_golden_model() {
     assert_eq!(v["retries"], 0);
 }
 
+/// `--load-weights 0`: `run` first loads layer 0's weights over the (simulated) UART into
+/// the RAM that replaces its ROM, then every input is exact.
+#[test]
+fn run_loads_weights_over_the_uart_first() {
+    if !have_verilator() {
+        return;
+    }
+    let dir = temp("loadrun");
+    let small = dir.join("m8.sfm.json");
+    let small = small.to_str().unwrap();
+    assert!(spikeforge(&["example", "--side", "8", "--hidden", "32", "--out", small]).status.success());
+    let args = ["run", small, "--sim", "--lanes", "8", "--load-weights", "0", "--data", "synthetic", "--limit", "3"];
+    let o = spikeforge(&[&args[..], &["--json"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 64 inputs x 4 groups of 8 lanes
+    assert!(stderr(&o).contains("loaded 256 weight words"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["inputs"].as_u64(), v["exact"].as_u64()), (Some(3), Some(3)), "{v}");
+    let o = spikeforge(&["run", small, "--sim", "--load-weights", "2", "--data", "synthetic", "--limit", "1"]);
+    assert_clean_failure(&o, "no layer 2 to load weights into");
+}
+
 /// No board on the USB port: `run` and `deploy` say so in one line and exit 1.
 #[test]
 fn run_and_deploy_without_a_board_say_so() {
