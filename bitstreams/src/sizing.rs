@@ -90,7 +90,8 @@ impl Board {
                 logic_per_estimated_lut: 1.2,
                 fixed_logic: 2600,
                 lut_ram: false,
-                rom_block_depth: 33,
+                // Measured: a 64 x 40 bias ROM (mnist-up5k at 4 lanes) went to logic.
+                rom_block_depth: 65,
                 ram_block_depth: 16,
                 logic_headroom: 0.8,
                 multipliers: None,
@@ -349,7 +350,7 @@ pub fn loaded_layers(plan: &HardwarePlan) -> Vec<usize> {
 }
 
 /// On a part with single-port RAM, the layer with the most weight bits still in ROM, if
-/// loading it (at one lane) makes the network fit.
+/// loading it makes the network fit at some lane count.
 fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Option<usize>, BitstreamError> {
     if board.budget().single_port_rams.is_none() {
         return Ok(None);
@@ -363,7 +364,16 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
     };
     let mut with = loaded;
     with.push(layer);
-    Ok(largest_uniform_fit(board, net, &with)?.map(|_| layer))
+    // Any lane count for that layer, the others at one lane: the sizer can take it from there.
+    let mut lanes = vec![1u32; net.layers.len()];
+    for step in lane_steps(net.layers[layer].outputs() as u32) {
+        lanes[layer] = step;
+        let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(&with)?;
+        if usage(board, net, &plan)?.shortfall().is_none() {
+            return Ok(Some(layer));
+        }
+    }
+    Ok(None)
 }
 
 /// The most lanes, the same for every layer, whose plan (with the weights of `loaded`

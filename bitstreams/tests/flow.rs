@@ -44,6 +44,39 @@ fn build_digits(board: Board, freq_mhz: Option<f64>) -> Option<bitstreams::flow:
     Some(report)
 }
 
+/// The UP5K's MNIST route: the bundled `mnist-up5k` model (784-256-10, 4-bit weights, T = 1,
+/// 97.36%) with layer 0's 802 kbit of weights in the four SPRAMs, loaded over the UART;
+/// sized by `bitstreams::sizing`, built, and held to the prediction. About 40 s.
+#[test]
+fn mnist_fits_the_up5k_with_weights_in_spram() {
+    let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let board = Board::Icebreaker;
+    if let Err(e) = find_tools(board) {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI requires the FPGA tools: {e}");
+        }
+        eprintln!("SKIP: {e}");
+        return;
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/mnist-up5k.sfm.json");
+    let net = model::file::load(&path).unwrap();
+    let rom = HardwarePlan::per_layer(&net, &[4, 1]).unwrap();
+    let refused = bitstreams::sizing::check_fit(board, &net, &rom).unwrap_err().to_string();
+    assert!(refused.contains("--load-weights 0"), "{refused}");
+    let plan = rom.with_loaded_weights(&[0]).unwrap();
+    let predicted = bitstreams::sizing::check_fit(board, &net, &plan).unwrap();
+    let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}-up5k", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
+    let options = BuildOptions { board, freq_mhz: None, seeds: 1, baud: 115_200 };
+    let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("up5k: {step}")).unwrap();
+    assert!(report.bitstream.is_file());
+    assert_eq!(used(&report, "ICESTORM_SPRAM"), (4, 4), "the weights are in SPRAM");
+    assert!(report.fmax_mhz >= 12.0, "the 12 MHz oscillator clock is met: {report:?}");
+    within(&report, &predicted);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// The sizing model's prediction against the placed design: block RAMs exactly or one off
 /// (yosys may put a small array in logic), logic within 35% (its calibration, BENCHMARKS.md).
 fn within(report: &bitstreams::flow::BuildReport, predicted: &Usage) {

@@ -167,6 +167,12 @@ pub fn run(args: Args) -> Result<()> {
         let predicted = match r.kind.as_str() {
             k if k == out.predicted.logic_kind => format!("~{}", out.predicted.logic),
             k if k == out.predicted.block_ram_kind => out.predicted.block_rams.to_string(),
+            k if out.predicted.multipliers.is_some_and(|(kind, _, _)| kind == k) => {
+                out.predicted.multipliers.map_or(String::new(), |(_, used, _)| used.to_string())
+            }
+            k if out.predicted.single_port_rams.is_some_and(|(kind, _, _)| kind == k) => {
+                out.predicted.single_port_rams.map_or(String::new(), |(_, used, _)| used.to_string())
+            }
             _ => String::new(),
         };
         t.row(vec![r.kind.clone(), r.used.to_string(), r.available.to_string(), num(pct, 1), predicted]);

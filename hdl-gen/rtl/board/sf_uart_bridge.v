@@ -257,6 +257,15 @@ module sf_uart_bridge #(
     assign tx_send = state == S_TX && tx_ready;
     assign tx_data = reply_byte;
 
+    // The input buffer's one read port, registered and without a reset, so synthesis can
+    // put the buffer in block RAM (a mux in front of the register, or a reset, made yosys
+    // build a 784-value buffer from 6,272 flip-flops): the first value in S_LOAD, the next
+    // one whenever the core takes one in S_FEED.
+    wire                feed_read = state == S_LOAD || (state == S_FEED && in_ready);
+    wire [SRC_BITS-1:0] feed_addr = state == S_LOAD ? {SRC_BITS{1'b0}} : index[SRC_BITS-1:0] + 1'b1;
+    always @(posedge clk)
+        if (feed_read) next_value <= buffer[feed_addr];
+
     wire last_timestep = items_done == T - 1;
     integer c;
 
@@ -277,7 +286,6 @@ module sf_uart_bridge #(
             best_score <= {SCORE_BITS{1'b0}};
             tx_index   <= 8'd0;
             score_byte <= 8'd0;
-            next_value <= {VALUE_BITS{1'b0}};
             ld_head    <= 3'd0;
             ld_target  <= 8'd0;
             ld_addr    <= 24'd0;
@@ -434,12 +442,10 @@ module sf_uart_bridge #(
                     end
                 end
                 S_LOAD: begin
-                    next_value <= buffer[0];
                     index      <= {(SRC_BITS + 1){1'b0}};
                     state      <= S_FEED;
                 end
                 S_FEED: if (in_ready) begin
-                    next_value <= buffer[index[SRC_BITS-1:0] + 1'b1];
                     index      <= index + 1'b1;
                     if (index == M - 1) state <= S_WAIT;
                 end
