@@ -1,7 +1,12 @@
-// sf_lane: one spike-accumulate lane. Each cycle with add_en it adds
+// sf_lane: one spike-accumulate lane. For each cycle with add_en it adds
 // (neg ? -1 : +1) * amplitude(sel) * weight to its accumulator, where amplitude(sel) is
 // the constant amplitude of plane `sel` of the incoming spike code (each plane's product
 // is a constant multiplication: shifts and adds) or, for payload codes, the value `sel`.
+//
+// Timing: two stages. The cycle with add_en registers the scaled contribution; the next
+// cycle adds it. So acc includes an add_en cycle's event two clock edges later, and a
+// multiplier (payload codes: a DSP block on the ECP5, fed by a block RAM read) never shares
+// a cycle with the accumulator's carry chain.
 //
 // Ports
 //   clk      in   1          clock
@@ -63,9 +68,13 @@ module sf_lane #(
         end
     endfunction
 
-    // ---- clocked: the accumulator ----
+    // ---- clocked: the scaled contribution, then the accumulator ----
+    reg                add_pending;
+    reg [ACC_BITS-1:0] scaled;
     always @(posedge clk) begin
+        add_pending <= add_en && !clear;
+        if (add_en) scaled <= contribution(weight, sel, neg);
         if (clear) acc <= {ACC_BITS{1'b0}};
-        else if (add_en) acc <= acc + contribution(weight, sel, neg);
+        else if (add_pending) acc <= acc + scaled;
     end
 endmodule

@@ -3,14 +3,14 @@
 //
 // Per item (input, timestep), after IDLE and START, for every group g:
 //   REPLAY  E cycles: read every received event, in order; each lane adds
-//           multiplier * W[source][g*P + lane]               (3-stage pipeline:
-//           event read -> weight-row read -> add)
-//   DRAIN1, DRAIN2: the last event's add completes; the group's membranes and biases are read
+//           multiplier * W[source][g*P + lane]               (4-stage pipeline:
+//           event read -> weight-row read -> scale (sf_lane) -> add)
+//   DRAIN1..DRAIN3: the last event's add completes; the group's membranes and biases are read
 //   UPDATE  1 cycle: neuron_update (sf_neuron.vh) for every lane; membranes written back;
 //           spikes latched as plane masks; accumulators cleared
 //   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
 // then DONE commits the output slot and releases the input slot. Cycles per item:
-// 2 + Σ_g (E + 3 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
+// 2 + Σ_g (E + 4 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
@@ -112,8 +112,8 @@ module sf_layer #(
     input  wire [WADDR_BITS-1:0]     wt_wr_addr,
     input  wire [P*W_BITS-1:0]       wt_wr_data
 );
-    localparam S_IDLE = 3'd0, S_START = 3'd1, S_REPLAY = 3'd2, S_DRAIN1 = 3'd3,
-               S_DRAIN2 = 3'd4, S_UPDATE = 3'd5, S_EMIT = 3'd6, S_DONE = 3'd7;
+    localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
+               S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_UPDATE = 4'd6, S_EMIT = 4'd7, S_DONE = 4'd8;
     localparam MASK_BITS = P * OUT_K;
     localparam LANE_BITS = $clog2(P) > 0 ? $clog2(P) : 1;
 
@@ -124,7 +124,7 @@ module sf_layer #(
     initial $readmemh(BIAS_FILE, bias_rom);
 
     // ---------------------------------------------------------------- controller state
-    reg [2:0]               state;
+    reg [3:0]               state;
     reg [IN_COUNT_BITS-1:0] event_index;   // next event to read in REPLAY
     reg [IN_COUNT_BITS-1:0] event_count;   // events of this item
     reg [G_BITS-1:0]        group;
@@ -139,7 +139,8 @@ module sf_layer #(
     wire next_is_last_event = event_index + 1'b1 == event_count;
 
     // ---------------------------------------------------------------- replay pipeline
-    // stage 1 (REPLAY): address the event; stage 2: address its weight row; stage 3: add.
+    // stage 1 (REPLAY): address the event; stage 2: address its weight row; stages 3 and 4
+    // (sf_lane): scale the weight by the event's amplitude or value, then add.
     reg                   stage2_valid;
     reg                   stage3_valid;
     reg [IN_SEL_BITS-1:0] stage3_sel;
@@ -190,7 +191,7 @@ module sf_layer #(
             stage3_sel <= event_sel;
             stage3_neg <= event_neg;
         end
-        if (state == S_DRAIN2) begin
+        if (state == S_DRAIN3) begin
             bias_row     <= bias_rom[group];
             membrane_row <= membranes[group];
         end
@@ -334,7 +335,8 @@ module sf_layer #(
                     if (next_is_last_event) state <= S_DRAIN1;
                 end
                 S_DRAIN1: state <= S_DRAIN2;
-                S_DRAIN2: state <= S_UPDATE;
+                S_DRAIN2: state <= S_DRAIN3;
+                S_DRAIN3: state <= S_UPDATE;
                 S_UPDATE: begin
                     /* verilator lint_off BLKSEQ */
                     for (u_lane = 0; u_lane < P; u_lane = u_lane + 1) begin
