@@ -223,6 +223,8 @@ pub struct DesignInfo {
     pub timesteps: u64,
     /// Lanes per layer.
     pub lanes: Vec<u32>,
+    /// Layers whose weights are loaded at start-up ([`model::WeightStore::Loaded`]).
+    pub loaded_weights: Vec<usize>,
     /// Membrane width of the last layer (the score width).
     pub score_bits: u64,
     /// The Verilog testbench, if the generator that wrote the directory made one.
@@ -327,6 +329,12 @@ impl DesignInfo {
             includes,
             timesteps: v["timesteps"].as_u64().unwrap_or(1),
             lanes,
+            loaded_weights: layers
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l["plan"]["weights"].as_str() == Some("loaded"))
+                .map(|(i, _)| i)
+                .collect(),
             score_bits: layers[layers.len() - 1]["plan"]["membrane_bits"].as_u64().unwrap_or(32),
             testbench,
             board,

@@ -24,7 +24,11 @@ pub struct Args {
     /// Run on the board top in Verilator behind a simulated UART instead of a real board
     #[arg(long, conflicts_with = "port")]
     sim: bool,
-    /// The bitstream's lanes and loaded weights (as given to `spikeforge build`)
+    /// The directory `spikeforge build --out` (or `gen --out`) wrote: the bitstream's lanes
+    /// and loaded weights come from its manifest
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["lanes", "lanes_per_layer", "load_weights"])]
+    build: Option<PathBuf>,
+    /// Or the bitstream's lanes and loaded weights, as given to `spikeforge build`
     #[command(flatten)]
     lanes: super::lanes::LaneArgs,
     /// Baud rate
@@ -57,7 +61,10 @@ pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let set = args.data.load(net.input.size(), &args.model)?;
-    let plan = args.lanes.plan_or(&net, 16)?;
+    let plan = match &args.build {
+        Some(dir) => plan_of_build(&net, dir)?,
+        None => args.lanes.plan_or(&net, 16)?,
+    };
     let design = hdl_gen::generate(&net, &plan)?;
     let format = design.manifest.board.reply;
     let count = set.len();
@@ -148,4 +155,19 @@ pub fn run(args: Args) -> Result<()> {
         bail!("the board disagrees with the golden model: {m}");
     }
     Ok(())
+}
+
+/// The plan a build (or gen) directory was generated with, read from its manifest.
+fn plan_of_build(net: &model::Network, dir: &std::path::Path) -> Result<model::HardwarePlan> {
+    let rtl = if dir.join("rtl").join("manifest.json").exists() { dir.join("rtl") } else { dir.to_path_buf() };
+    let info = hdl_gen::DesignInfo::read(&rtl)?;
+    if info.lanes.len() != net.layers.len() {
+        bail!(
+            "{} was generated for {} layers, the model has {}: not this model's build",
+            rtl.display(),
+            info.lanes.len(),
+            net.layers.len()
+        );
+    }
+    Ok(model::HardwarePlan::per_layer(net, &info.lanes)?.with_loaded_weights(&info.loaded_weights)?)
 }
