@@ -427,6 +427,12 @@ fn run_loads_weights_over_the_uart_first() {
     assert_eq!((v["inputs"].as_u64(), v["exact"].as_u64()), (Some(3), Some(3)), "{v}");
     let o = spikeforge(&["run", small, "--sim", "--load-weights", "2", "--data", "synthetic", "--limit", "1"]);
     assert_clean_failure(&o, "no layer 2 to load weights into");
+    // The same plan read back from a generated directory's manifest.
+    let rtl = dir.join("rtl");
+    let rtl = rtl.to_str().unwrap();
+    assert!(spikeforge(&["gen", small, "--lanes", "8", "--load-weights", "0", "--out", rtl]).status.success());
+    let o = spikeforge(&["run", small, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "2", "--json"]);
+    assert!(o.status.success() && stderr(&o).contains("loaded 256 weight words"), "{}", stderr(&o));
 }
 
 /// The UP5K example as built for the iCEBreaker (4 + 1 lanes, layer 0's weights in SPRAM):
