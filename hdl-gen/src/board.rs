@@ -291,8 +291,8 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         let i = l.index;
         m.items.push(Item::Blank);
         m.items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
-        for (port, width) in [("en", 1), ("addr", l.weight_addr_bits()), ("data", l.weight_word_bits())] {
-            m.items.push(wire(&format!("l{i}_wt_wr_{port}"), width));
+        for (name, width, _) in crate::weight_port_specs(l) {
+            m.items.push(wire(&name, width));
         }
         m.items.push(Item::Instance(Instance {
             module: "sf_weight_loader".into(),

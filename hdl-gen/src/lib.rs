@@ -356,6 +356,17 @@ fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
         }
         .into());
     }
+    // A load request addresses words with 24 bits (sf_uart_bridge).
+    for (index, l) in plan.layers.iter().enumerate() {
+        let words = l.inputs as u64 * l.groups as u64;
+        if l.weights == model::WeightStore::Loaded && words > 1 << 24 {
+            return Err(model::ModelError::Plan {
+                layer: index,
+                reason: format!("{words} weight words to load, more than a load request can address (2^24)"),
+            }
+            .into());
+        }
+    }
     Ok(())
 }
 
@@ -651,7 +662,7 @@ fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
 }
 
 /// The core's weight write ports of a layer with loaded weights: name, width, doc.
-fn weight_port_specs(l: &LayerRtl) -> [(String, u32, String); 3] {
+pub(crate) fn weight_port_specs(l: &LayerRtl) -> [(String, u32, String); 3] {
     let i = l.index;
     [
         (format!("l{i}_wt_wr_en"), 1, format!("layer {i}: write a weight word (only while idle)")),
