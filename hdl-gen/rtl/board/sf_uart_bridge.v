@@ -266,6 +266,9 @@ module sf_uart_bridge #(
     always @(posedge clk)
         if (feed_read) next_value <= buffer[feed_addr];
 
+    // At a request's CRC byte: the frame is good (else the reply says why, at once).
+    wire frame_ok = rx_data == crc && status == ST_OK;
+
     wire last_timestep = items_done == T - 1;
     integer c;
 
@@ -370,14 +373,8 @@ module sf_uart_bridge #(
                     ld_count        <= {LOAD_INDEX_BITS{1'b0}};
                     ld_words_left   <= ld_words;
                     ld_byte_in_word <= 16'd0;
-                    if (rx_data != crc) begin
-                        status <= ST_CRC;
-                        state  <= S_ARGMAX;
-                    end else if (status != ST_OK) begin
-                        state <= S_ARGMAX;
-                    end else begin
-                        state <= S_LCOMMIT;
-                    end
+                    if (rx_data != crc) status <= ST_CRC;
+                    state <= frame_ok ? S_LCOMMIT : S_ARGMAX;
                 end
                 S_LCOMMIT: begin
                     // One buffered byte per cycle, registered (a block RAM read) with its word
@@ -432,14 +429,8 @@ module sf_uart_bridge #(
                     counting   <= 1'b0;
                     for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
                     scan       <= {CLASS_BITS{1'b0}};
-                    if (rx_data != crc) begin
-                        status <= ST_CRC;
-                        state  <= S_ARGMAX;
-                    end else if (status != ST_OK) begin
-                        state <= S_ARGMAX;
-                    end else begin
-                        state <= S_LOAD;
-                    end
+                    if (rx_data != crc) status <= ST_CRC;
+                    state <= frame_ok ? S_LOAD : S_ARGMAX;
                 end
                 S_LOAD: begin
                     index      <= {(SRC_BITS + 1){1'b0}};
