@@ -54,6 +54,7 @@ struct Report {
     /// hdl-gen's analytic estimate, summed over layers.
     estimate_luts: u64,
     estimate_flip_flops: u64,
+    /// Bits of every memory array (weights, biases, membranes, buffers, the UART's), / 1024.
     memory_kbit: f64,
     /// The sizing model's prediction for the part (bitstreams::sizing), beside the measurement.
     predicted: Usage,
@@ -96,9 +97,8 @@ pub fn run(args: Args) -> Result<()> {
     let predicted = check_fit(board, &net, &plan)?;
     let design = hdl_gen::generate(&net, &plan)?;
     let est = &design.manifest.layers;
-    let memory_bits: u64 =
-        est.iter().map(|l| l.estimate.weight_bits + l.estimate.state_bits + l.estimate.buffer_bits).sum::<u64>()
-            + net.input.size() as u64 * 8;
+    // Every memory array of the board design, as the sizing model placed them.
+    let memory_bits: u64 = predicted.memories.iter().map(|m| m.shape.bits()).sum();
     if args.out.exists()
         && std::fs::read_dir(&args.out)?.next().is_some()
         && !args.force
