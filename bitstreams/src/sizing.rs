@@ -630,9 +630,9 @@ mod tests {
         assert_eq!(usage(Board::Ulx3s, &net, &loaded).unwrap().single_port_rams, None);
     }
 
-    /// A stand-in for the cycle model with its shape: `G · (E + 4)` per layer.
+    /// A stand-in for the cycle model with its shape: `G · (E + 5)` per layer.
     fn groups_cost(events: Vec<f64>) -> impl Fn(&HardwarePlan) -> Vec<f64> {
-        move |plan| plan.layers.iter().zip(&events).map(|(l, e)| l.groups as f64 * (e + 4.0)).collect()
+        move |plan| plan.layers.iter().zip(&events).map(|(l, e)| l.groups as f64 * (e + 5.0)).collect()
     }
 
     #[test]

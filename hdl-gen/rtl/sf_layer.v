@@ -3,14 +3,14 @@
 //
 // Per item (input, timestep), after IDLE and START, for every group g:
 //   REPLAY  E cycles: read every received event, in order; each lane adds
-//           multiplier * W[source][g*P + lane]               (4-stage pipeline:
-//           event read -> weight-row read -> scale (sf_lane) -> add)
-//   DRAIN1..DRAIN3: the last event's add completes; the group's membranes and biases are read
+//           multiplier * W[source][g*P + lane]               (5-stage pipeline:
+//           event read -> weight-row read -> row register -> scale (sf_lane) -> add)
+//   DRAIN1..DRAIN4: the last event's add completes; the group's membranes and biases are read
 //   UPDATE  1 cycle: neuron_update (sf_neuron.vh) for every lane; membranes written back;
 //           spikes latched as plane masks; accumulators cleared
 //   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
 // then DONE commits the output slot and releases the input slot. Cycles per item:
-// 2 + Σ_g (E + 4 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
+// 2 + Σ_g (E + 5 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
@@ -113,7 +113,8 @@ module sf_layer #(
     input  wire [P*W_BITS-1:0]       wt_wr_data
 );
     localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
-               S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_UPDATE = 4'd6, S_EMIT = 4'd7, S_DONE = 4'd8;
+               S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
+               S_DONE = 4'd9;
     localparam MASK_BITS = P * OUT_K;
     localparam LANE_BITS = $clog2(P) > 0 ? $clog2(P) : 1;
 
@@ -139,13 +140,19 @@ module sf_layer #(
     wire next_is_last_event = event_index + 1'b1 == event_count;
 
     // ---------------------------------------------------------------- replay pipeline
-    // stage 1 (REPLAY): address the event; stage 2: address its weight row; stages 3 and 4
-    // (sf_lane): scale the weight by the event's amplitude or value, then add.
+    // stage 1 (REPLAY): address the event; stage 2: address its weight row; stage 3: hold
+    // the row in a register (a block RAM's output is slow: on the ECP5 the read feeding a
+    // DSP multiplier was the critical path); stages 4 and 5 (sf_lane): scale the weight by
+    // the event's amplitude or value, then add.
     reg                   stage2_valid;
     reg                   stage3_valid;
     reg [IN_SEL_BITS-1:0] stage3_sel;
     reg                   stage3_neg;
     reg [P*W_BITS-1:0]    weight_row;
+    reg                   stage4_valid;
+    reg [IN_SEL_BITS-1:0] stage4_sel;
+    reg                   stage4_neg;
+    reg [P*W_BITS-1:0]    weight_held;
     reg [P*BIAS_BITS-1:0] bias_row;
     reg [P*MEM_BITS-1:0]  membrane_row;
 
@@ -191,7 +198,13 @@ module sf_layer #(
             stage3_sel <= event_sel;
             stage3_neg <= event_neg;
         end
-        if (state == S_DRAIN3) begin
+        stage4_valid <= stage3_valid;
+        if (stage3_valid) begin
+            stage4_sel  <= stage3_sel;
+            stage4_neg  <= stage3_neg;
+            weight_held <= weight_row;
+        end
+        if (state == S_DRAIN4) begin
             bias_row     <= bias_rom[group];
             membrane_row <= membranes[group];
         end
@@ -208,8 +221,8 @@ module sf_layer #(
                 .W_BITS(W_BITS), .SEL_BITS(IN_SEL_BITS), .ACC_BITS(ACC_BITS), .K(IN_K),
                 .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD)
             ) u_lane (
-                .clk(clk), .clear(clear_acc), .add_en(stage3_valid),
-                .weight(weight_row[lane*W_BITS +: W_BITS]), .sel(stage3_sel), .neg(stage3_neg),
+                .clk(clk), .clear(clear_acc), .add_en(stage4_valid),
+                .weight(weight_held[lane*W_BITS +: W_BITS]), .sel(stage4_sel), .neg(stage4_neg),
                 .acc(acc_row[lane*ACC_BITS +: ACC_BITS])
             );
         end
@@ -336,7 +349,8 @@ module sf_layer #(
                 end
                 S_DRAIN1: state <= S_DRAIN2;
                 S_DRAIN2: state <= S_DRAIN3;
-                S_DRAIN3: state <= S_UPDATE;
+                S_DRAIN3: state <= S_DRAIN4;
+                S_DRAIN4: state <= S_UPDATE;
                 S_UPDATE: begin
                     /* verilator lint_off BLKSEQ */
                     for (u_lane = 0; u_lane < P; u_lane = u_lane + 1) begin

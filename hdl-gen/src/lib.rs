@@ -542,7 +542,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             .map(|l| LayerManifest {
                 estimate: estimate(l),
                 cycles: format!(
-                    "2 + {g} * (E_in + 4) + sum over {g} groups of max(1, events emitted by the group)",
+                    "2 + {g} * (E_in + 5) + sum over {g} groups of max(1, events emitted by the group)",
                     g = l.plan.groups
                 ),
                 rtl: l.clone(),
@@ -612,7 +612,7 @@ fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
         layer.neuron.reset
     ));
     m.doc.push(format!(
-        "Per item: 2 + {g}·(E_in + 4) + Σ_g max(1, ev_g) cycles (E_in = received events, ev_g = events group g emits).",
+        "Per item: 2 + {g}·(E_in + 5) + Σ_g max(1, ev_g) cycles (E_in = received events, ev_g = events group g emits).",
         g = p.groups
     ));
     m.doc.push(format!(

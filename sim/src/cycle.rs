@@ -13,7 +13,7 @@
 //! A layer with `P` lanes visits its `G = ceil(N / P)` groups in order: it replays all
 //! `E_in` received events (one per cycle, every lane adding `multiplier · w` for its
 //! neuron), drains the accumulate pipeline and updates the group's membranes
-//! (`GROUP_OVERHEAD` = 4 cycles), then emits the group's `ev_g` events one per cycle
+//! (`GROUP_OVERHEAD` = 5 cycles), then emits the group's `ev_g` events one per cycle
 //! (one cycle if there are none). A readout layer emits nothing except at the last
 //! timestep, where it emits each neuron's score (`ev_g` = group size).
 //!
@@ -28,8 +28,8 @@
 //! Worked example (one input, T = 1, one layer of N = 10 neurons with P = 4 lanes, G = 3):
 //! 3 input values with 2, 0, 1 events: the encoder starts at cycle 1 and takes
 //! 1 + (2 + 1 + 1) + 1 = 6 cycles (F = 7). The layer starts at cycle 8; with E_in = 3 and
-//! group 0 emitting 2 events, it takes 1 + (3 + 4 + 2) + (3 + 4 + 1) + (3 + 4 + 1) + 1 = 27
-//! cycles, so its DONE cycle, the input's `done`, is cycle 34.
+//! group 0 emitting 2 events, it takes 1 + (3 + 5 + 2) + (3 + 5 + 1) + (3 + 5 + 1) + 1 = 30
+//! cycles, so its DONE cycle, the input's `done`, is cycle 37.
 
 use model::{HardwarePlan, NeuronKind};
 use serde::Serialize;
@@ -38,9 +38,10 @@ use crate::golden::{Golden, Trace};
 
 /// Cycles of every item outside its groups (or values): START and DONE.
 pub const ITEM_OVERHEAD: u64 = 2;
-/// Cycles per group besides event replay and emission: three to drain the accumulate
-/// pipeline (event read, weight read, scale, add), one to update the group's membranes.
-pub const GROUP_OVERHEAD: u64 = 4;
+/// Cycles per group besides event replay and emission: four to drain the accumulate
+/// pipeline (event read, weight read, weight register, scale, add), one to update the
+/// group's membranes.
+pub const GROUP_OVERHEAD: u64 = 5;
 /// Cycles a stage spends in IDLE between its conditions holding and START.
 pub const HANDOFF: u64 = 1;
 
@@ -300,14 +301,14 @@ mod tests {
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
         assert_eq!(work.encoder, 6);
-        assert_eq!(work.layers[0][0], ItemCycles { cycles: 27, accumulate: 9, input_events: 3, output_events: 2 });
+        assert_eq!(work.layers[0][0], ItemCycles { cycles: 30, accumulate: 9, input_events: 3, output_events: 2 });
         let s = schedule(std::slice::from_ref(&work));
-        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 34 });
-        assert_eq!(s.inputs[0].latency(), 34);
+        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 37 });
+        assert_eq!(s.inputs[0].latency(), 37);
         // A second identical input overlaps: its encoder (cycles 8..13) runs while the layer
         // works on the first; the layer starts it one cycle after finishing the first.
         let s2 = schedule(&[work.clone(), work]);
         assert_eq!(s2.inputs[1].start, 8);
-        assert_eq!(s2.inputs[1].done, 34 + 1 + 27);
+        assert_eq!(s2.inputs[1].done, 37 + 1 + 30);
     }
 }
