@@ -72,8 +72,7 @@ pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
     );
     m.doc.push("f_core = f_oscillator * CLKFB_DIV / CLKI_DIV; CLKS_PER_BIT and TIMEOUT count f_core cycles.".into());
     let pass_param = |n: &str| Param { name: n.into(), value: ParamValue::Name(n.into()), doc: String::new() };
-    m.params.push(Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, "core clock / baud rate"));
-    m.params.push(Param::int("TIMEOUT", 1_200_000, "silent core cycles that drop a half-received request"));
+    m.params.extend(uart_timing_params("core clock"));
     m.params.push(Param::int("CLKI_DIV", 1, "input divider"));
     m.params.push(Param::int("CLKFB_DIV", 2, "feedback divider (25 MHz -> 50 MHz by default)"));
     m.params.push(Param::int("CLKOP_DIV", 12, "output divider: VCO = f_core * CLKOP_DIV"));
@@ -106,6 +105,15 @@ pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
 /// Default clocks per UART bit (12 MHz at 115,200 baud).
 pub const DEFAULT_CLKS_PER_BIT: u32 = 104;
 
+/// The UART timing parameters every board-level top declares (the flows set them with
+/// `chparam`), counted in cycles of `clock`.
+fn uart_timing_params(clock: &str) -> [Param; 2] {
+    [
+        Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, &format!("{clock} / baud rate")),
+        Param::int("TIMEOUT", 1_200_000, &format!("silent {clock} cycles that drop a half-received request")),
+    ]
+}
+
 /// The board top of `core` and the layout of its replies.
 pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
     let targets = load_targets(layers);
@@ -137,8 +145,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     let mut m =
         Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
     m.doc.push("Request, reply and status codes: sf_uart_bridge.v and hdl_gen::protocol.".into());
-    m.params.push(Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, "clock / baud rate"));
-    m.params.push(Param::int("TIMEOUT", 1_200_000, "silent cycles that drop a half-received request"));
+    m.params.extend(uart_timing_params("clock"));
     m.ports.push(Port::input("clk", 1, "board clock"));
     m.ports.push(Port::input("rx", 1, "UART from the host"));
     m.ports.push(Port::output("tx", 1, "UART to the host"));
