@@ -220,5 +220,15 @@ pub fn run(args: Args) -> Result<()> {
     }
     let steps: Vec<String> = b.seconds.iter().map(|(s, t)| format!("{s} {t:.1} s")).collect();
     println!("steps: {}; logs and reports in {}", steps.join(", "), args.out.join("build").display());
+    let loaded = bitstreams::sizing::loaded_layers(&plan);
+    if !loaded.is_empty() {
+        // SPRAM (or any loaded RAM) starts empty: the board answers nonsense until loaded.
+        println!(
+            "layers {loaded:?} load their weights at start-up: `spikeforge run {} --board {} --build {}` loads them first",
+            args.model.display(),
+            b.board,
+            args.out.display()
+        );
+    }
     Ok(())
 }
