@@ -172,6 +172,15 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
         // The refused request's tail arrives as noise the bridge skips; let it time out.
         link.drain().unwrap();
     }
+    // Words 0..4 again, with an address bit flipped on the line (bit 3 of the address's low
+    // byte, request byte 2): had the bridge written before checking the CRC, words 8..11
+    // would now hold words 0..3 and inference would be off.
+    let first_words = &images[0].bytes[..4];
+    assert_ne!(first_words, &images[0].bytes[8..12], "the check needs words that differ");
+    link.corrupt_request(vec![2 * 10 + 1 + 3]);
+    link.send(&load_request(0, 0, first_words, 1)).unwrap();
+    let reply = sim.format.parse(&link.receive(sim.format.len()).unwrap()).unwrap();
+    assert_eq!(reply.status, Status::Checksum);
     let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 2, |_, _| {}).unwrap();
     assert_exact(&cases);
     std::fs::remove_dir_all(&dir).unwrap();
