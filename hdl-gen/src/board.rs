@@ -257,6 +257,11 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
                 "bytes per weight word, per target",
             ),
             Param::bits("LOAD_DEPTH", table_bits(targets.iter().map(|t| t.words), 24), "weight words, per target"),
+            Param::int(
+                "LOAD_TOTAL",
+                targets.iter().map(|t| t.words as i64).sum(),
+                "word writes before inference is allowed",
+            ),
             Param::int("LOAD_BUFFER", load_buffer as i64, "most bytes per load request"),
             Param::int("LOAD_INDEX_BITS", value_bits(load_buffer) as i64, ""),
         ],

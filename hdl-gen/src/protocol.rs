@@ -170,6 +170,8 @@ pub enum Status {
     Framing,
     /// A load request to no target, past its depth, of no words or too many bytes.
     Load,
+    /// An inference before the board's loaded weights were written (after power-on).
+    Unloaded,
 }
 
 impl Status {
@@ -181,6 +183,7 @@ impl Status {
             3 => Status::Value,
             4 => Status::Framing,
             5 => Status::Load,
+            6 => Status::Unloaded,
             _ => return None,
         })
     }
@@ -313,7 +316,7 @@ pub enum HostError {
     #[error("link: {0}")]
     Link(String),
     /// The board refused the request for a reason a retry cannot fix.
-    #[error("the board refused the input: {0:?} (does the bitstream match the model?)")]
+    #[error("the board refused the request: {}", refusal(*.0))]
     Refused(Status),
     /// Every attempt failed.
     #[error("no valid reply after {attempts} attempts; last: {last}")]
@@ -323,6 +326,16 @@ pub enum HostError {
         /// The last problem.
         last: String,
     },
+}
+
+/// Why a refusal happens, for people.
+fn refusal(status: Status) -> String {
+    match status {
+        Status::Unloaded => "its weights are not loaded yet (they are lost at every power-on: \
+                             `spikeforge run --build DIR` loads them first)"
+            .into(),
+        other => format!("{other:?} (does the bitstream match the model and its plan?)"),
+    }
 }
 
 /// Send one input and return the board's reply, resending on a corrupted or lost request or
@@ -347,7 +360,7 @@ pub fn infer(
             Ok(reply) if reply.status == Status::Ok => {
                 return Ok(Inference { reply, attempts: attempt, errors });
             }
-            Ok(reply) if matches!(reply.status, Status::Length | Status::Value | Status::Load) => {
+            Ok(reply) if matches!(reply.status, Status::Length | Status::Value | Status::Load | Status::Unloaded) => {
                 return Err(HostError::Refused(reply.status));
             }
             Ok(reply) => errors.push(format!("board reported {:?}", reply.status)),

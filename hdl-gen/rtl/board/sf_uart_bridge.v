@@ -20,7 +20,9 @@
 //                           so the host simply resends a frame that was refused.
 // Status: 0 ok, 1 CRC mismatch, 2 length is not M, 3 a value above MAX_VALUE, 4 a UART
 // framing error inside the request, 5 a load to no target, past the target's depth, of no
-// words or of more bytes than LOAD_BUFFER. A request that stops arriving for TIMEOUT cycles is
+// words or of more bytes than LOAD_BUFFER, 6 an inference before LOAD_TOTAL words were
+// loaded since power-on (the loaded RAMs start empty: without this a freshly configured
+// board would answer, wrongly). A request that stops arriving for TIMEOUT cycles is
 // dropped without a reply (the host times out and sends it again).
 // CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
 //
@@ -77,6 +79,7 @@ module sf_uart_bridge #(
     parameter LOAD_ENTRIES  = 1,      // max(1, LOAD_TARGETS): entries of the tables below
     parameter [16*LOAD_ENTRIES-1:0] LOAD_WORD_BYTES = 16'd1,  // bytes per word, per target
     parameter [24*LOAD_ENTRIES-1:0] LOAD_DEPTH      = 24'd1,  // words, per target
+    parameter LOAD_TOTAL    = 0,      // words of all targets: inference waits for as many writes
     parameter LOAD_BUFFER   = 1,      // most bytes one load request carries
     parameter LOAD_INDEX_BITS = 1     // clog2(LOAD_BUFFER + 1)
 ) (
@@ -111,7 +114,7 @@ module sf_uart_bridge #(
                S_LHEAD = 4'd10, S_LDATA = 4'd11, S_LCRC = 4'd12, S_LCOMMIT = 4'd13;
     localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, REPLY_SYNC = 8'h5a;
     localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4,
-                     ST_LOAD = 8'd5;
+                     ST_LOAD = 8'd5, ST_UNLOADED = 8'd6;
     // Reply bytes: sync, status, class, 4 cycle bytes, the scores, the CRC.
     localparam REPLY_BYTES = 8 + CLASSES * SCORE_BYTES;
     localparam [15:0] LENGTH = M;
@@ -166,6 +169,16 @@ module sf_uart_bridge #(
     reg [7:0]                stream_byte;
     reg [23:0]               stream_addr;
     reg                      stream_word_end;
+    reg [31:0]               words_loaded;   // word writes since reset, up to LOAD_TOTAL
+    wire                     weights_ready;
+    generate
+        if (LOAD_TARGETS == 0) begin : g_rom_weights
+            assign weights_ready = 1'b1;
+            wire unused_words_loaded = ^words_loaded;
+        end else begin : g_loaded_weights
+            assign weights_ready = words_loaded >= LOAD_TOTAL;
+        end
+    endgenerate
 
     // ---- combinational: the core stream, the value of an emitted spike, the reply byte ----
     assign in_valid = state == S_FEED;
@@ -302,6 +315,7 @@ module sf_uart_bridge #(
             stream_byte     <= 8'd0;
             stream_addr     <= 24'd0;
             stream_word_end <= 1'b0;
+            words_loaded    <= 32'd0;
         end else begin
             // Receiving: a request that goes silent is dropped.
             if ((state >= S_LEN0 && state <= S_CRC) || (state >= S_LHEAD && state <= S_LCRC)) begin
@@ -388,6 +402,7 @@ module sf_uart_bridge #(
                         ld_byte_in_word <= 16'd0;
                         ld_addr         <= ld_addr + 24'd1;
                         ld_words_left   <= ld_words_left - 8'd1;
+                        if (!weights_ready) words_loaded <= words_loaded + 32'd1;
                         if (ld_words_left == 8'd1) begin
                             cycles <= {24'd0, ld_words};
                             state  <= S_ARGMAX;
@@ -430,7 +445,8 @@ module sf_uart_bridge #(
                     for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
                     scan       <= {CLASS_BITS{1'b0}};
                     if (rx_data != crc) status <= ST_CRC;
-                    state <= frame_ok ? S_LOAD : S_ARGMAX;
+                    else if (frame_ok && !weights_ready) status <= ST_UNLOADED;
+                    state <= frame_ok && weights_ready ? S_LOAD : S_ARGMAX;
                 end
                 S_LOAD: begin
                     index      <= {(SRC_BITS + 1){1'b0}};
