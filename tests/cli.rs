@@ -442,6 +442,8 @@ fn run_loads_weights_over_the_uart_first() {
     assert!(spikeforge(&["gen", small, "--lanes", "8", "--load-weights", "0", "--out", rtl]).status.success());
     let o = spikeforge(&["run", small, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "2", "--json"]);
     assert!(o.status.success() && stderr(&o).contains("loaded 256 weight words"), "{}", stderr(&o));
+    let o = spikeforge(&["run", EXAMPLE, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "1"]);
+    assert_clean_failure(&o, "not this model's build");
 }
 
 /// The UP5K example as built for the iCEBreaker (4 + 1 lanes, layer 0's weights in SPRAM):

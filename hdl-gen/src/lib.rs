@@ -213,6 +213,8 @@ impl Design {
 /// What tools need to know about a generated directory, read back from its manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DesignInfo {
+    /// The model's name (`Network::name`) the design was generated from.
+    pub model: String,
     /// Top module.
     pub top: String,
     /// Verilog files, sorted.
@@ -324,6 +326,7 @@ impl DesignInfo {
         let sources: Vec<String> = files(".v").into_iter().filter(|f| !in_testbench(f) && !on_board(f)).collect();
         let includes = files(".vh");
         Ok(DesignInfo {
+            model: v["model"].as_str().unwrap_or_default().to_string(),
             top,
             sources,
             includes,

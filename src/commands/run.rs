@@ -60,11 +60,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
-    let set = args.data.load(net.input.size(), &args.model)?;
     let plan = match &args.build {
         Some(dir) => plan_of_build(&net, dir)?,
         None => args.lanes.plan_or(&net, 16)?,
     };
+    let set = args.data.load(net.input.size(), &args.model)?;
     let design = hdl_gen::generate(&net, &plan)?;
     let format = design.manifest.board.reply;
     let count = set.len();
@@ -161,6 +161,14 @@ pub fn run(args: Args) -> Result<()> {
 fn plan_of_build(net: &model::Network, dir: &std::path::Path) -> Result<model::HardwarePlan> {
     let rtl = if dir.join("rtl").join("manifest.json").exists() { dir.join("rtl") } else { dir.to_path_buf() };
     let info = hdl_gen::DesignInfo::read(&rtl)?;
+    if info.model != net.name {
+        bail!(
+            "{} was generated from model `{}`, not `{}`: not this model's build",
+            rtl.display(),
+            info.model,
+            net.name
+        );
+    }
     if info.lanes.len() != net.layers.len() {
         bail!(
             "{} was generated for {} layers, the model has {}: not this model's build",
