@@ -444,6 +444,11 @@ fn run_loads_weights_over_the_uart_first() {
     assert!(o.status.success() && stderr(&o).contains("loaded 256 weight words"), "{}", stderr(&o));
     let o = spikeforge(&["run", EXAMPLE, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "1"]);
     assert_clean_failure(&o, "not this model's build");
+    // Load only: no data needed, nothing inferred.
+    let o = spikeforge(&["run", small, "--sim", "--build", rtl, "--load-only"]);
+    assert!(o.status.success() && stdout(&o).contains("weights loaded into the icebreaker"), "{}", stderr(&o));
+    let o = spikeforge(&["run", small, "--sim", "--lanes", "8", "--load-only"]);
+    assert_clean_failure(&o, "--load-only: this plan keeps every weight in the bitstream");
 }
 
 /// The UP5K example as built for the iCEBreaker (4 + 1 lanes, layer 0's weights in SPRAM):

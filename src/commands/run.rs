@@ -42,6 +42,10 @@ pub struct Args {
     /// Print JSON instead of a summary
     #[arg(long)]
     json: bool,
+    /// Only load the weights (designs with --load-weights), then stop: the board keeps them
+    /// until it is reconfigured, for hosts of your own that speak the inference protocol
+    #[arg(long)]
+    load_only: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -64,10 +68,14 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => plan_of_build(&net, dir)?,
         None => args.lanes.plan_or(&net, 16)?,
     };
-    let set = args.data.load(net.input.size(), &args.model)?;
     let design = hdl_gen::generate(&net, &plan)?;
+    let images = hdl_gen::board::weight_images(&net, &design);
+    if args.load_only && images.is_empty() {
+        bail!("--load-only: this plan keeps every weight in the bitstream (build with --load-weights)");
+    }
+    let set = if args.load_only { None } else { Some(args.data.load(net.input.size(), &args.model)?) };
     let format = design.manifest.board.reply;
-    let count = set.len();
+    let count = set.as_ref().map_or(0, |s| s.len());
     let bar = ProgressBar::new(count as u64).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} inputs, {per_sec}, eta {eta}")
             .expect("static template")
@@ -95,36 +103,31 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     // Loaded weights first: the board keeps them until it is reconfigured.
-    let images = hdl_gen::board::weight_images(&net, &design);
-    if !images.is_empty() {
-        let words: u64 = images.iter().map(|i| i.words()).sum();
-        let load_bar = ProgressBar::new(words).with_style(
-            ProgressStyle::with_template("loading weights [{bar:30}] {pos}/{len} words, eta {eta}")
-                .expect("static template")
-                .progress_chars("=> "),
-        );
-        let buffer = design.manifest.board.load_buffer.unwrap_or(256);
-        let retries = hdl_gen::protocol::load_weights(link.as_mut(), &images, buffer, format, args.attempts, &|w| {
-            load_bar.inc(w)
-        })
-        .map_err(|e| anyhow::anyhow!("loading the weights into the board: {e}"))?;
-        load_bar.finish_and_clear();
-        eprintln!("loaded {words} weight words ({retries} requests resent)");
-    }
-    let report = sim::board::run_board(
-        &golden,
-        &plan,
-        link.as_mut(),
-        format,
-        &set.images,
-        Some(&set.labels),
-        args.attempts,
-        &|k| bar.inc(k as u64),
-    );
+    let buffer = design.manifest.board.load_buffer.unwrap_or(256);
+    let loaded = load(link.as_mut(), &images, buffer, format, args.attempts);
+    let report = match (&loaded, &set) {
+        (Ok(_), Some(set)) => Some(sim::board::run_board(
+            &golden,
+            &plan,
+            link.as_mut(),
+            format,
+            &set.images,
+            Some(&set.labels),
+            args.attempts,
+            &|k| bar.inc(k as u64),
+        )),
+        _ => None,
+    };
     drop(link);
     if let Some(dir) = scratch {
         let _ = std::fs::remove_dir_all(dir);
     }
+    loaded?;
+    let (Some(report), Some(set)) = (report, set) else {
+        let keeps = if args.sim { "the simulated board ends here" } else { "it keeps them until reconfigured" };
+        println!("weights loaded into the {} over {link_name}; {keeps}", facts.name);
+        return Ok(());
+    };
     let report = report?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
@@ -178,4 +181,29 @@ fn plan_of_build(net: &model::Network, dir: &std::path::Path) -> Result<model::H
         );
     }
     Ok(model::HardwarePlan::per_layer(net, &info.lanes)?.with_loaded_weights(&info.loaded_weights)?)
+}
+
+/// Write `images` into the board with a progress bar; nothing to do for a design without
+/// loaded weights.
+fn load(
+    link: &mut dyn Transport,
+    images: &[hdl_gen::protocol::WeightImage],
+    buffer: u64,
+    format: hdl_gen::protocol::ReplyFormat,
+    attempts: u32,
+) -> Result<()> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    let words: u64 = images.iter().map(|i| i.words()).sum();
+    let bar = ProgressBar::new(words).with_style(
+        ProgressStyle::with_template("loading weights [{bar:30}] {pos}/{len} words, eta {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let retries = hdl_gen::protocol::load_weights(link, images, buffer, format, attempts, &|w| bar.inc(w))
+        .map_err(|e| anyhow::anyhow!("loading the weights into the board: {e}"))?;
+    bar.finish_and_clear();
+    eprintln!("loaded {words} weight words ({retries} requests resent)");
+    Ok(())
 }
