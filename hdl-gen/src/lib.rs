@@ -19,6 +19,7 @@
 //! assert!(design.files.contains_key("tiny_l0_hidden.v"));
 //! assert!(design.files["tiny_l0_hidden.v"].contains(".P(2)"));
 //! ```
+#![warn(missing_docs)]
 
 pub mod board;
 pub mod layer;

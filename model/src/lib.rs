@@ -14,6 +14,7 @@
 //! let back = model::file::from_slice(text.as_bytes(), "tiny").unwrap();
 //! assert_eq!(net, back);
 //! ```
+#![warn(missing_docs)]
 
 pub mod bounds;
 pub mod code;
