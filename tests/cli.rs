@@ -449,6 +449,11 @@ fn run_loads_weights_over_the_uart_first() {
     assert!(o.status.success() && stdout(&o).contains("weights loaded into the icebreaker"), "{}", stderr(&o));
     let o = spikeforge(&["run", small, "--sim", "--lanes", "8", "--load-only"]);
     assert_clean_failure(&o, "--load-only: this plan keeps every weight in the bitstream");
+    // Sized for a board, an unknown layer is refused the same way (it used to index past the end).
+    let g = dir.join("g");
+    let args = ["gen", small, "--board", "icebreaker", "--load-weights", "3", "--data", "synthetic", "--out"];
+    let o = spikeforge(&[&args[..], &[g.to_str().unwrap()]].concat());
+    assert_clean_failure(&o, "no layer 3 to load weights into");
 }
 
 /// The UP5K example as built for the iCEBreaker (4 + 1 lanes, layer 0's weights in SPRAM):

@@ -469,11 +469,12 @@ pub fn size_lanes(
     stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
 ) -> Result<Sizing, BitstreamError> {
     let mut lanes = vec![1u32; net.layers.len()];
+    // Refuses a layer index the network does not have, before any is used.
+    HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
     // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
     // weights can be too deep for it. Such layers start at their fewest lanes that fit.
     for &layer in loaded {
-        let steps = lane_steps(net.layers.get(layer).map_or(1, |l| l.outputs() as u32));
-        for &step in &steps {
+        for step in lane_steps(net.layers[layer].outputs() as u32) {
             lanes[layer] = step;
             let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
             if usage(board, net, &plan)?.single_port_rams.is_none_or(|(_, used, available)| used <= available) {
