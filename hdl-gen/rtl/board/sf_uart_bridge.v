@@ -195,6 +195,10 @@ module sf_uart_bridge #(
     wire [15:0] target_bytes   = LOAD_WORD_BYTES[rx_target * 16 +: 16];
     wire [23:0] target_depth   = LOAD_DEPTH[rx_target * 24 +: 24];
     wire        last_word_byte = ld_byte_in_word == ld_word_bytes - 16'd1;
+    // One step through a load frame's bytes, taken twice (receiving, then streaming).
+    wire [15:0] byte_in_word_next = last_word_byte ? 16'd0 : ld_byte_in_word + 16'd1;
+    wire [7:0]  words_left_next   = last_word_byte ? ld_words_left - 8'd1 : ld_words_left;
+    wire        frame_last_byte   = last_word_byte && ld_words_left == 8'd1;
     // Header byte 4 (the word count) decides whether the request is acceptable.
     wire [24:0] load_end_addr  = {1'b0, ld_addr} + {17'd0, rx_data};
     wire        unknown_target;
@@ -375,13 +379,9 @@ module sf_uart_bridge #(
                     end else begin
                         status <= ST_LOAD;
                     end
-                    if (last_word_byte) begin
-                        ld_byte_in_word <= 16'd0;
-                        ld_words_left   <= ld_words_left - 8'd1;
-                        if (ld_words_left == 8'd1) state <= S_LCRC;
-                    end else begin
-                        ld_byte_in_word <= ld_byte_in_word + 16'd1;
-                    end
+                    ld_byte_in_word <= byte_in_word_next;
+                    ld_words_left   <= words_left_next;
+                    if (frame_last_byte) state <= S_LCRC;
                 end
                 S_LCRC: if (rx_valid) begin
                     ld_count        <= {LOAD_INDEX_BITS{1'b0}};
@@ -398,17 +398,15 @@ module sf_uart_bridge #(
                     stream_addr     <= ld_addr;
                     stream_word_end <= last_word_byte;
                     ld_count        <= ld_count + 1'b1;
+                    ld_byte_in_word <= byte_in_word_next;
+                    ld_words_left   <= words_left_next;
                     if (last_word_byte) begin
-                        ld_byte_in_word <= 16'd0;
-                        ld_addr         <= ld_addr + 24'd1;
-                        ld_words_left   <= ld_words_left - 8'd1;
+                        ld_addr <= ld_addr + 24'd1;
                         if (!weights_ready) words_loaded <= words_loaded + 32'd1;
-                        if (ld_words_left == 8'd1) begin
-                            cycles <= {24'd0, ld_words};
-                            state  <= S_ARGMAX;
-                        end
-                    end else begin
-                        ld_byte_in_word <= ld_byte_in_word + 16'd1;
+                    end
+                    if (frame_last_byte) begin
+                        cycles <= {24'd0, ld_words};
+                        state  <= S_ARGMAX;
                     end
                 end
                 S_LEN0: if (rx_valid) begin
