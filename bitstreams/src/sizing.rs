@@ -160,6 +160,13 @@ fn block_layout(depth: u64, width: u64, configurations: &[(u64, u64)]) -> (u64, 
         .unwrap_or((u64::MAX, 1))
 }
 
+/// Logic cells to read `width` bits from blocks stacked `deep` in depth: a mux per output
+/// bit, about a cell per bit per extra block (a 2:1 mux is half a LUT4, and the address
+/// decode and wide muxes add the rest).
+fn stacked_mux_logic(width: u64, deep: u64) -> u64 {
+    width * deep.saturating_sub(1)
+}
+
 /// One memory array and where the cost model puts it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MemoryPlacement {
@@ -202,6 +209,23 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// The hard blocks besides logic and block RAM the plan uses, where the part has them:
+    /// `(nextpnr kind, used, available)` for multipliers and single-port RAMs.
+    pub fn hard_blocks(&self) -> impl Iterator<Item = (&'static str, u64, u64)> {
+        self.multipliers.into_iter().chain(self.single_port_rams)
+    }
+
+    /// The predicted count of nextpnr resource `kind`, if the model predicts it.
+    pub fn predicted(&self, kind: &str) -> Option<u64> {
+        if kind == self.logic_kind {
+            Some(self.logic)
+        } else if kind == self.block_ram_kind {
+            Some(self.block_rams)
+        } else {
+            self.hard_blocks().find(|(k, _, _)| *k == kind).map(|(_, used, _)| used)
+        }
+    }
+
     /// Why the plan does not fit, naming the resource and by how much; `None` if it fits
     /// (logic held to [`Usage::logic_limit`]).
     pub fn shortfall(&self) -> Option<String> {
@@ -261,11 +285,10 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         .into_iter()
         .map(|shape| {
             if let Some(spram) = budget.single_port_rams.as_ref().filter(|_| shape.loaded) {
-                // Tiled like block RAM, one configuration; stacked blocks need an output mux.
-                let deep = shape.depth.div_ceil(spram.depth);
-                let blocks = deep * shape.width.div_ceil(spram.width);
+                // Tiled like block RAM, with the one shape the blocks have.
+                let (blocks, deep) = block_layout(shape.depth, shape.width, &[(spram.depth, spram.width)]);
                 return MemoryPlacement {
-                    logic: shape.width * (deep - 1),
+                    logic: stacked_mux_logic(shape.width, deep),
                     shape,
                     block_rams: 0,
                     single_port_rams: blocks,
@@ -287,15 +310,7 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
                 MemoryPlacement { shape, block_rams: 0, single_port_rams: 0, logic }
             } else {
                 let (block_rams, deep) = block_layout(shape.depth, shape.width, budget.configurations);
-                // Blocks stacked in depth are read through a mux per output bit: about a
-                // logic cell per bit per extra block (a 2:1 mux is half a LUT4, and the
-                // address decode and wide muxes add the rest).
-                MemoryPlacement {
-                    shape: shape.clone(),
-                    block_rams,
-                    single_port_rams: 0,
-                    logic: shape.width * (deep - 1),
-                }
+                MemoryPlacement { logic: stacked_mux_logic(shape.width, deep), shape, block_rams, single_port_rams: 0 }
             }
         })
         .collect();
@@ -325,7 +340,7 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
 pub fn check_fit(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, BitstreamError> {
     let predicted = usage(board, net, plan)?;
     let Some(reason) = predicted.shortfall() else { return Ok(predicted) };
-    let loaded = loaded_layers(plan);
+    let loaded = plan.loaded_layers();
     let mut advice = match largest_uniform_fit(board, net, &loaded)? {
         Some(lanes) => format!(
             "{lanes} lanes per layer would fit (--lanes {lanes}), or let `spikeforge gen --board {}` size each layer",
@@ -344,18 +359,13 @@ pub fn check_fit(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usa
     Err(BitstreamError::DoesNotFit { board: board.facts().name.into(), reason: format!("{reason}; {advice}") })
 }
 
-/// The layers whose weights `plan` loads at start-up.
-pub fn loaded_layers(plan: &HardwarePlan) -> Vec<usize> {
-    plan.layers.iter().enumerate().filter(|(_, l)| l.weights == model::WeightStore::Loaded).map(|(i, _)| i).collect()
-}
-
 /// On a part with single-port RAM, the layer with the most weight bits still in ROM, if
 /// loading it makes the network fit at some lane count.
 fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Option<usize>, BitstreamError> {
     if board.budget().single_port_rams.is_none() {
         return Ok(None);
     }
-    let loaded = loaded_layers(plan);
+    let loaded = plan.loaded_layers();
     let Some(layer) = (0..net.layers.len())
         .filter(|i| !loaded.contains(i))
         .max_by_key(|&i| net.layers[i].inputs() * net.layers[i].outputs() * net.layers[i].weight_bits() as usize)

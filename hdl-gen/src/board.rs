@@ -303,8 +303,9 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         let i = l.index;
         m.items.push(Item::Blank);
         m.items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
-        for (name, width, _) in crate::weight_port_specs(l) {
-            m.items.push(wire(&name, width));
+        let write_ports = crate::weight_port_specs(l);
+        for (name, width, _) in &write_ports {
+            m.items.push(wire(name, *width));
         }
         m.items.push(Item::Instance(Instance {
             module: "sf_weight_loader".into(),
@@ -319,18 +320,16 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
                 Param::int("WORD_BYTES", t.word_bytes as i64, ""),
                 Param::int("ADDR_BITS", l.weight_addr_bits() as i64, &format!("{} words", t.words)),
             ],
-            connections: vec![
-                pass("clk"),
-                pass("rst"),
-                pass("load_en"),
-                pass("load_target"),
-                pass("load_addr"),
-                pass("load_byte"),
-                pass("load_word_end"),
-                ("wr_en".into(), id(&format!("l{i}_wt_wr_en"))),
-                ("wr_addr".into(), id(&format!("l{i}_wt_wr_addr"))),
-                ("wr_data".into(), id(&format!("l{i}_wt_wr_data"))),
-            ],
+            connections: ["clk", "rst", "load_en", "load_target", "load_addr", "load_byte", "load_word_end"]
+                .into_iter()
+                .map(pass)
+                .chain(
+                    ["wr_en", "wr_addr", "wr_data"]
+                        .into_iter()
+                        .zip(&write_ports)
+                        .map(|(port, (name, _, _))| (port.into(), id(name))),
+                )
+                .collect(),
         }));
     }
     m.items.push(Item::Blank);
@@ -344,7 +343,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             let n = p.name.as_str();
             let expr = match n {
                 "clk" | "rst" | "in_valid" | "in_ready" | "in_value" | "encoder_start" | "score_value" => id(n),
-                _ if n.contains("_wt_wr_") => id(n),
+                _ if crate::is_weight_port(n) => id(n),
                 _ => match n.strip_prefix(&format!("l{li}_")) {
                     Some("emit_valid") => id("last_emit_valid"),
                     Some("emit_neuron") => id("last_emit_neuron"),

@@ -105,7 +105,7 @@ impl LayerRtl {
 
     /// Words of the weight memory: `inputs · groups`.
     pub fn weight_words(&self) -> u64 {
-        self.plan.inputs as u64 * self.plan.groups as u64
+        self.plan.weight_words()
     }
 
     /// Bits of one weight word: `lanes · weight_bits`.

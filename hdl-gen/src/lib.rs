@@ -362,7 +362,7 @@ fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
     }
     // A load request addresses words with 24 bits (sf_uart_bridge).
     for (index, l) in plan.layers.iter().enumerate() {
-        let words = l.inputs as u64 * l.groups as u64;
+        let words = l.weight_words();
         if l.weights == model::WeightStore::Loaded && words > 1 << 24 {
             return Err(model::ModelError::Plan {
                 layer: index,
@@ -665,6 +665,11 @@ fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
     ]
 }
 
+/// Whether a core port is one of [`weight_port_specs`]'s.
+pub(crate) fn is_weight_port(name: &str) -> bool {
+    name.contains("_wt_wr_")
+}
+
 /// The core's weight write ports of a layer with loaded weights: name, width, doc.
 pub(crate) fn weight_port_specs(l: &LayerRtl) -> [(String, u32, String); 3] {
     let i = l.index;
@@ -861,7 +866,6 @@ fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> Module
     m.items.push(wire("fd", 32));
     let ports: Vec<(String, u32)> = core.ports.iter().map(|p| (p.name.clone(), p.width)).collect();
     // Loaded weights start from their files (SF_PRELOAD_WEIGHTS): the bench never writes them.
-    let is_weight_port = |p: &str| p.contains("_wt_wr_");
     for (port, width) in ports.iter().filter(|(p, _)| p != "clk" && p != "rst" && !is_weight_port(p)) {
         m.items.push(wire(port, *width));
     }

@@ -34,6 +34,13 @@ pub struct LayerPlan {
     pub weights: WeightStore,
 }
 
+impl LayerPlan {
+    /// Words of the layer's weight memory: one per input and group (`inputs · groups`).
+    pub fn weight_words(&self) -> u64 {
+        self.inputs as u64 * self.groups as u64
+    }
+}
+
 /// Where a layer's weights live in hardware.
 ///
 /// The default, [`WeightStore::Rom`], puts them in the bitstream. [`WeightStore::Loaded`]
@@ -125,5 +132,10 @@ impl HardwarePlan {
     /// Whether any layer's weights are loaded at start-up.
     pub fn loads_weights(&self) -> bool {
         self.layers.iter().any(|l| l.weights == WeightStore::Loaded)
+    }
+
+    /// The layers whose weights are loaded at start-up, in order.
+    pub fn loaded_layers(&self) -> Vec<usize> {
+        self.layers.iter().enumerate().filter(|(_, l)| l.weights == WeightStore::Loaded).map(|(i, _)| i).collect()
     }
 }

@@ -164,17 +164,9 @@ pub fn run(args: Args) -> Result<()> {
     let mut t = Table::new(&["resource", "used", "available", "%", "predicted"]);
     for r in &b.resources {
         let pct = if r.available > 0 { 100.0 * r.used as f64 / r.available as f64 } else { 0.0 };
-        let predicted = match r.kind.as_str() {
-            k if k == out.predicted.logic_kind => format!("~{}", out.predicted.logic),
-            k if k == out.predicted.block_ram_kind => out.predicted.block_rams.to_string(),
-            k if out.predicted.multipliers.is_some_and(|(kind, _, _)| kind == k) => {
-                out.predicted.multipliers.map_or(String::new(), |(_, used, _)| used.to_string())
-            }
-            k if out.predicted.single_port_rams.is_some_and(|(kind, _, _)| kind == k) => {
-                out.predicted.single_port_rams.map_or(String::new(), |(_, used, _)| used.to_string())
-            }
-            _ => String::new(),
-        };
+        // Logic is an estimate ("~"); block counts are counted.
+        let approximate = if r.kind == out.predicted.logic_kind { "~" } else { "" };
+        let predicted = out.predicted.predicted(&r.kind).map_or(String::new(), |n| format!("{approximate}{n}"));
         t.row(vec![r.kind.clone(), r.used.to_string(), r.available.to_string(), num(pct, 1), predicted]);
     }
     println!("{}", t.render());
@@ -220,7 +212,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let steps: Vec<String> = b.seconds.iter().map(|(s, t)| format!("{s} {t:.1} s")).collect();
     println!("steps: {}; logs and reports in {}", steps.join(", "), args.out.join("build").display());
-    let loaded = bitstreams::sizing::loaded_layers(&plan);
+    let loaded = plan.loaded_layers();
     if !loaded.is_empty() {
         // SPRAM (or any loaded RAM) starts empty: the board answers nonsense until loaded.
         println!(

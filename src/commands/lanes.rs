@@ -66,16 +66,13 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     }
     println!("lanes sized for the {} ({}):\n{}", facts.name, facts.fpga, t.render());
     let u = &s.usage;
-    let multipliers = match u.multipliers {
-        Some((kind, used, available)) if used > 0 => format!(", {used} / {available} {kind}"),
-        _ => String::new(),
-    };
-    let spram = match u.single_port_rams {
-        Some((kind, used, available)) if used > 0 => format!(", {used} / {available} {kind}"),
-        _ => String::new(),
-    };
+    let hard_blocks: String = u
+        .hard_blocks()
+        .filter(|&(_, used, _)| used > 0)
+        .map(|(kind, used, available)| format!(", {used} / {available} {kind}"))
+        .collect();
     println!(
-        "predicted: {} / {} {} ({:.0}%), {} / {} {}{multipliers}{spram}",
+        "predicted: {} / {} {} ({:.0}%), {} / {} {}{hard_blocks}",
         u.logic,
         u.logic_available,
         u.logic_kind,

@@ -95,7 +95,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
 
     // Loaded weights (`WeightStore::Loaded`) start from their files here: this harness checks
     // the computation; the UART co-simulation checks the load itself.
-    let mut extra_flags: Vec<String> = vec![PRELOAD_WEIGHTS.into()];
+    let mut extra_flags: Vec<String> = vec![format!("+define+{PRELOAD_WEIGHTS}")];
     if trace {
         extra_flags.push("--trace".into());
     }
@@ -113,7 +113,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
 }
 
 /// The define that initializes loaded weights from their files (`sf_layer.v`).
-pub(super) const PRELOAD_WEIGHTS: &str = "+define+SF_PRELOAD_WEIGHTS";
+pub(super) const PRELOAD_WEIGHTS: &str = "SF_PRELOAD_WEIGHTS";
 
 /// A C++ harness to compile with a design's Verilog.
 pub(super) struct Harness<'a> {

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::build::{cached_build, check_build, content_hash};
+use super::build::{PRELOAD_WEIGHTS, cached_build, check_build, content_hash};
 use super::records::RecordParser;
 use super::{DesignInfo, RtlRun, Simulator, SimulatorKind};
 use crate::error::SimError;
@@ -35,7 +35,9 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         ))
     })?;
     let files: Vec<String> = info.sources.iter().chain(&bench.sources).chain(&info.includes).cloned().collect();
-    let hash = content_hash(design_dir, &files, &[version.as_bytes(), b"-g2005 -DSF_PRELOAD_WEIGHTS"])?;
+    // Loaded weights start from their files, as in the Verilator harness.
+    let preload = format!("-D{PRELOAD_WEIGHTS}");
+    let hash = content_hash(design_dir, &files, &[version.as_bytes(), b"-g2005", preload.as_bytes()])?;
     let name = format!("{}-{hash:016x}-icarus", info.top);
     let dir = cached_build(cache, &name, "sim.vvp", |dir| {
         for s in &files {
@@ -44,7 +46,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         }
         let output = Command::new("iverilog")
             .current_dir(dir)
-            .args(["-g2005", "-DSF_PRELOAD_WEIGHTS", "-s", &bench.top, "-o", "sim.vvp"])
+            .args(["-g2005", &preload, "-s", &bench.top, "-o", "sim.vvp"])
             .args(info.sources.iter().chain(&bench.sources))
             .output()
             .map_err(|e| SimError::Cosim(format!("cannot run iverilog: {e}")))?;
