@@ -60,12 +60,16 @@ pub struct LayerBounds {
     /// Values of the spikes this layer receives.
     pub input: SpikeRange,
     /// Every partial sum of `Σ multiplier · w` the accumulator holds within a timestep,
-    /// over all neurons (the accumulator starts each timestep at 0).
+    /// over all neurons (the accumulator starts each timestep at 0), for the input events
+    /// and, with lateral connections, also for the lateral pass (the same accumulators).
     pub accumulator: IntRange,
+    /// With lateral connections: every partial sum of the lateral pass `Σ_k s1[k] · R[k][j]`.
+    pub lateral: Option<IntRange>,
     /// The input current `x = bias + accumulator`.
     pub current: IntRange,
     /// Every value the membrane datapath holds: `u`, `u + θ/2` (integer neurons), the
-    /// post-reset membrane that is stored, and the decayed membrane, over all T timesteps.
+    /// post-reset membrane that is stored, and the decayed membrane, over all T timesteps;
+    /// with lateral connections also the feedforward membrane `u1` (and `u1 + θ/2`).
     pub membrane: IntRange,
     /// Range of the output score when this is the last layer (final membrane for readout
     /// layers, the spike count `Σ_t s_t` otherwise).
@@ -98,8 +102,30 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
             acc_hi[j] += a.max(b);
         }
     }
-    let accumulator =
-        (acc_lo.iter().copied().min().unwrap_or(0).min(0), acc_hi.iter().copied().max().unwrap_or(0).max(0));
+    let hull_of = |lo: &[i128], hi: &[i128]| {
+        (lo.iter().copied().min().unwrap_or(0).min(0), hi.iter().copied().max().unwrap_or(0).max(0))
+    };
+    let feedforward = hull_of(&acc_lo, &acc_hi);
+    // The lateral pass: the layer's own provisional spikes (any value of its range) through R.
+    let lateral = layer.lateral.as_ref().map(|lat| {
+        let own = layer.neuron.kind.spike_range();
+        let (smin, smax) = (own.min as i128, own.max as i128);
+        let mut lo = vec![0i128; n];
+        let mut hi = vec![0i128; n];
+        for row in lat.weights.chunks(n.max(1)) {
+            for (j, &w) in row.iter().enumerate() {
+                let (a, b) = (smin * w as i128, smax * w as i128);
+                lo[j] += a.min(b);
+                hi[j] += a.max(b);
+            }
+        }
+        (lo, hi)
+    });
+    let lateral_hull = lateral.as_ref().map(|(lo, hi)| hull_of(lo, hi));
+    let accumulator = match lateral_hull {
+        Some(l) => (feedforward.0.min(l.0), feedforward.1.max(l.1)),
+        None => feedforward,
+    };
     let current = (0..n).fold((i128::MAX, i128::MIN), |(lo, hi), j| {
         let b = dense.bias.get(j).copied().unwrap_or(0) as i128;
         (lo.min(b + acc_lo[j]), hi.max(b + acc_hi[j]))
@@ -119,10 +145,20 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
     for _ in 0..timesteps {
         let decayed = (decay128(neuron.decay, stored.0), decay128(neuron.decay, stored.1));
         widen(&mut hull, decayed);
-        let u = (decayed.0 + current.0, decayed.1 + current.1);
+        let mut u = (decayed.0 + current.0, decayed.1 + current.1);
         widen(&mut hull, u);
         if matches!(neuron.kind, NeuronKind::Integer { .. }) {
             widen(&mut hull, (u.0 + half, u.1 + half));
+        }
+        if let Some((lo, hi)) = &lateral {
+            // u1 (above, stored between the passes) plus the lateral current, per neuron's
+            // range folded into one interval like the feedforward current.
+            let lat = (lo.iter().copied().min().unwrap_or(0), hi.iter().copied().max().unwrap_or(0));
+            u = (u.0 + lat.0, u.1 + lat.1);
+            widen(&mut hull, u);
+            if matches!(neuron.kind, NeuronKind::Integer { .. }) {
+                widen(&mut hull, (u.0 + half, u.1 + half));
+            }
         }
         stored = reset_image(&neuron.kind, neuron.reset, neuron.threshold_shift, u);
         widen(&mut hull, stored);
@@ -138,6 +174,7 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
     LayerBounds {
         input,
         accumulator: clamp(accumulator),
+        lateral: lateral_hull.map(clamp),
         current: clamp(current),
         membrane: clamp(hull),
         score: clamp(score),
@@ -241,6 +278,7 @@ mod tests {
                 op: LayerOp::Dense(Dense { inputs, outputs, weight_bits: 8, bias_bits: 8, weights: w, bias: b }),
                 neuron: Neuron { kind, threshold_shift: 2, decay, reset },
                 histogram: None,
+                lateral: None,
             }],
         )
     }

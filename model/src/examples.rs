@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::code::SpikeCode;
-use crate::network::{Decay, Dense, Input, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset};
+use crate::network::{Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset};
 
 /// A hand-written 6 -> 5 (integer, D = 3) -> 3 (readout) network with T = 2.
 pub fn tiny_network() -> Network {
@@ -48,6 +48,7 @@ pub fn tiny_network() -> Network {
                     reset: Reset::Soft,
                 },
                 histogram: None,
+                lateral: None,
             },
             Layer {
                 name: "out".into(),
@@ -66,6 +67,7 @@ pub fn tiny_network() -> Network {
                     reset: Reset::Hard,
                 },
                 histogram: None,
+                lateral: None,
             },
         ],
     );
@@ -180,6 +182,7 @@ pub fn random_network(spec: &RandomSpec, seed: u64) -> Network {
             }),
             neuron,
             histogram: None,
+            lateral: None,
         });
         fan_in = outputs;
         (in_min, in_max) = next_range;
@@ -266,8 +269,22 @@ pub fn fuzz_network(seed: u64) -> Network {
             op: LayerOp::Dense(Dense { inputs: fan_in, outputs, weight_bits, bias_bits, weights, bias }),
             neuron: Neuron { kind, threshold_shift: rng.random_range(0..=6), decay, reset },
             histogram: None,
+            lateral: None,
         });
         fan_in = outputs;
+    }
+    // Lateral connections come from a second stream, so adding them left every other draw
+    // (and so every earlier fuzz seed's network otherwise) as it was.
+    let mut lateral_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1a7e_4a1c_0ec7_0001);
+    for layer in &mut layers {
+        if matches!(layer.neuron.kind, NeuronKind::Readout) || !lateral_rng.random_bool(0.3) {
+            continue;
+        }
+        let n = layer.outputs();
+        let weight_bits = lateral_rng.random_range(2..=8u8);
+        let wmax = (1i32 << (weight_bits - 1)) - 1;
+        let weights = (0..n * n).map(|_| lateral_rng.random_range(-wmax - 1..=wmax)).collect();
+        layer.lateral = Some(Lateral { weight_bits, weights });
     }
     let mut net = Network::new(&format!("fuzz{seed}"), rng.random_range(1..=4), input, layers);
     net.provenance = Provenance { trained: false, generator: "fuzz_network".into(), seed: Some(seed), dataset: None };

@@ -28,7 +28,9 @@ mod validate;
 
 pub use code::{CodeTable, SpikeCode, SpikeEvent};
 pub use error::{Location, ModelError, ValidationError};
-pub use network::{Decay, Dense, Input, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeRange};
+pub use network::{
+    Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeRange,
+};
 pub use plan::{HardwarePlan, LayerPlan, WeightStore};
 pub use validate::{
     MAX_BIAS_BITS, MAX_DATAPATH_BITS, MAX_LAYERS, MAX_SPIKE, MAX_THRESHOLD_SHIFT, MAX_TIMESTEPS, MAX_WEIGHT_BITS,

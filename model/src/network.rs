@@ -20,6 +20,7 @@ pub const FORMAT_VERSION: u32 = 1;
 ///         weights: vec![1, -1, 2, 0, 0, 3, -8, 7], bias: vec![0, 1] }),
 ///     neuron: Neuron { kind: NeuronKind::Readout, threshold_shift: 0, decay: Decay::Keep, reset: Reset::Hard },
 ///     histogram: None,
+///     lateral: None,
 /// }]);
 /// net.validate().unwrap();
 /// assert_eq!(net.layers[0].outputs(), 2);
@@ -146,6 +147,10 @@ pub struct Layer {
     /// by `value - min` of the neuron's spike range (so index 0 is -1 for ternary layers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histogram: Option<Vec<u64>>,
+    /// Optional lateral (recurrent) connections of the layer to itself within a timestep
+    /// (see [`Lateral`]). Absent in files without it, so older files read unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateral: Option<Lateral>,
 }
 
 impl Layer {
@@ -163,24 +168,71 @@ impl Layer {
         }
     }
 
-    /// Number of weights plus biases.
+    /// Number of weights plus biases (lateral weights included).
     pub fn parameters(&self) -> usize {
+        let lateral = self.lateral.as_ref().map_or(0, |l| l.weights.len());
         match &self.op {
-            LayerOp::Dense(d) => d.weights.len() + d.bias.len(),
+            LayerOp::Dense(d) => d.weights.len() + d.bias.len() + lateral,
         }
     }
 
-    /// Declared signed weight width.
+    /// Signed width of the layer's weight memory words: the wider of the declared input and
+    /// lateral weight widths (hardware keeps both matrices in one memory).
     pub fn weight_bits(&self) -> u32 {
+        let lateral = self.lateral.as_ref().map_or(0, |l| l.weight_bits as u32);
         match &self.op {
-            LayerOp::Dense(d) => d.weight_bits as u32,
+            LayerOp::Dense(d) => (d.weight_bits as u32).max(lateral),
         }
+    }
+
+    /// Rows of weights an event can select: one per input, plus one per neuron with lateral
+    /// connections (their rows follow the input rows in the hardware's weight memory).
+    pub fn weight_rows(&self) -> usize {
+        self.inputs() + if self.lateral.is_some() { self.outputs() } else { 0 }
+    }
+}
+
+/// Lateral (recurrent) connections of a layer to its own neurons within one timestep, after
+/// the single-timestep paper ("update neuron states by utilizing both current stimuli and
+/// recurrence information transmitted from other neurons"): at T = 1 an ordinary recurrent
+/// connection from the previous timestep would carry nothing, so the recurrence runs inside
+/// the timestep, in two passes.
+///
+/// ```text
+/// u1 = decay(v) + b + Σ_i s_in[i] · W[i][j]     the feedforward membrane
+/// s1 = fire(u1)                                  provisional spikes (no reset, not emitted)
+/// u  = u1 + Σ_k s1[k] · R[k][j]                  lateral current from the layer's own spikes
+/// s  = fire(u); v = reset(u, s)                  emitted; stored as usual
+/// ```
+///
+/// Only spiking layers (not readout) may have one. `R` may connect a neuron to itself.
+///
+/// ```
+/// use model::Lateral;
+/// // two neurons that inhibit each other by 3
+/// let r = Lateral { weight_bits: 4, weights: vec![0, -3, -3, 0] };
+/// assert_eq!(r.row(1, 2), &[-3, 0]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lateral {
+    /// Signed two's-complement width every lateral weight fits in (1..=16).
+    pub weight_bits: u8,
+    /// `outputs * outputs` weights, row-major by source neuron: `weights[k * outputs + j]`
+    /// is what neuron `k`'s provisional spike adds to neuron `j`.
+    pub weights: Vec<i32>,
+}
+
+impl Lateral {
+    /// The lateral weights of source neuron `k` towards every neuron of an `n`-neuron layer.
+    pub fn row(&self, k: usize, n: usize) -> &[i32] {
+        &self.weights[k * n..(k + 1) * n]
     }
 }
 
 /// The synaptic operation of a layer. Serialized externally tagged (`{"dense": {...}}`) so
-/// that large weight arrays deserialize without buffering. Conv2d, pooling and a recurrent
-/// dense layer are planned variants; the input shape already carries channels and size.
+/// that large weight arrays deserialize without buffering. Conv2d and pooling are planned
+/// variants (lateral connections are a [`Layer`] field, not an op); the input shape already carries channels and size.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LayerOp {

@@ -22,6 +22,9 @@ pub struct LayerPlan {
     pub neurons: u32,
     /// Input spikes M.
     pub inputs: u32,
+    /// The layer has lateral connections: a second pass over its own provisional spikes,
+    /// whose `N` weight rows follow the `M` input rows in the weight memory.
+    pub lateral: bool,
     /// Signed weight width.
     pub weight_bits: u32,
     /// Signed accumulator width (bounds analysis).
@@ -35,9 +38,14 @@ pub struct LayerPlan {
 }
 
 impl LayerPlan {
-    /// Words of the layer's weight memory: one per input and group (`inputs · groups`).
+    /// Rows of the weight memory: one per input, plus one per neuron with lateral connections.
+    pub fn weight_rows(&self) -> u64 {
+        self.inputs as u64 + if self.lateral { self.neurons as u64 } else { 0 }
+    }
+
+    /// Words of the layer's weight memory: one per row and group (`rows · groups`).
     pub fn weight_words(&self) -> u64 {
-        self.inputs as u64 * self.groups as u64
+        self.weight_rows() * self.groups as u64
     }
 }
 
@@ -98,6 +106,7 @@ impl HardwarePlan {
                 groups: neurons.div_ceil(lanes),
                 neurons,
                 inputs: layer.inputs() as u32,
+                lateral: layer.lateral.is_some(),
                 weight_bits: layer.weight_bits(),
                 accumulator_bits: b.accumulator_bits,
                 membrane_bits: b.membrane_bits,

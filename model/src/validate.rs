@@ -184,6 +184,38 @@ impl Network {
             }
             _ => {}
         }
+        if let Some(lat) = &layer.lateral {
+            if matches!(n.kind, NeuronKind::Readout) {
+                return Err(err(loc, "lateral", "a readout layer emits no spikes to feed back"));
+            }
+            if lat.weight_bits == 0 || lat.weight_bits > MAX_WEIGHT_BITS {
+                return Err(err(
+                    loc,
+                    "lateral.weight_bits",
+                    format!("is {}, must be 1..={MAX_WEIGHT_BITS}", lat.weight_bits),
+                ));
+            }
+            let n_out = d.outputs as usize;
+            if lat.weights.len() != n_out * n_out {
+                return Err(err(
+                    loc,
+                    "lateral.weights",
+                    format!(
+                        "has {} values, expected outputs x outputs = {n_out} x {n_out} = {}",
+                        lat.weights.len(),
+                        n_out * n_out
+                    ),
+                ));
+            }
+            let (lo, hi) = signed_range(lat.weight_bits);
+            if let Some(k) = lat.weights.iter().position(|&w| (w as i64) < lo || (w as i64) > hi) {
+                return Err(err(
+                    loc,
+                    format!("lateral.weights[{}][{}]", k / n_out, k % n_out),
+                    format!("{} is outside the declared {}-bit range {lo}..={hi}", lat.weights[k], lat.weight_bits),
+                ));
+            }
+        }
         if let Some(h) = &layer.histogram {
             let range = n.kind.spike_range();
             if matches!(n.kind, NeuronKind::Readout) {

@@ -17,6 +17,16 @@
 //! (one cycle if there are none). A readout layer emits nothing except at the last
 //! timestep, where it emits each neuron's score (`ev_g` = group size).
 //!
+//! A layer with lateral connections runs its groups twice per item: the first pass as
+//! above but emitting each group's provisional spikes (`ev1_g` events, its own code) into
+//! the layer's own lateral buffer; the second pass replays those `E1 = Σ_g ev1_g` events
+//! through the lateral weights and emits the real spikes:
+//!
+//! ```text
+//! lateral item = START + Σ_g (E_in + GROUP_OVERHEAD + max(1, ev1_g))
+//!                      + Σ_g (E1 + GROUP_OVERHEAD + max(1, ev_g)) + DONE
+//! ```
+//!
 //! Stages hand over through double-buffered event buffers. Let `F(s, x)` be the first cycle
 //! after stage `s` finished item `x` (its DONE cycle + 1). A stage starts an item one cycle
 //! after the last of these holds (it passes through IDLE): it finished its previous item;
@@ -50,10 +60,12 @@ pub const HANDOFF: u64 = 1;
 pub struct ItemCycles {
     /// Cycles from START to DONE inclusive.
     pub cycles: u64,
-    /// Of those, cycles replaying events into the lanes (`E_in · G`).
+    /// Of those, cycles replaying events into the lanes (`(E_in + E1) · G`).
     pub accumulate: u64,
     /// Events received.
     pub input_events: u64,
+    /// Provisional events the lateral pass replays (`E1`; 0 without lateral connections).
+    pub lateral_events: u64,
     /// Events emitted (scores for a readout layer's last timestep).
     pub output_events: u64,
 }
@@ -97,28 +109,39 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
         let table = golden.table(l);
         let mut phases = Vec::with_capacity(timesteps);
         let mut emitted = Vec::with_capacity(timesteps);
-        for (t, &e_in) in received.iter().enumerate() {
-            let mut per_group = vec![0u64; lp.groups as usize];
-            if readout {
-                if t + 1 == timesteps {
-                    for (g, c) in per_group.iter_mut().enumerate() {
-                        *c = (lp.neurons as usize - g * lanes).min(lanes) as u64;
-                    }
-                }
-            } else if let Some(table) = table {
-                for s in &trace.layers[l][t] {
-                    let e = table.events_for(s.value.unsigned_abs()).unwrap_or(0) as u64;
-                    per_group[s.neuron as usize / lanes] += e;
+        // Events per group of a list of this layer's spikes, and the emission cycles.
+        let per_group = |spikes: &[crate::golden::Spike]| {
+            let mut counts = vec![0u64; lp.groups as usize];
+            if let Some(table) = table {
+                for s in spikes {
+                    counts[s.neuron as usize / lanes] += table.events_for(s.value.unsigned_abs()).unwrap_or(0) as u64;
                 }
             }
-            let out: u64 = per_group.iter().sum();
-            let emit: u64 = per_group.iter().map(|&e| e.max(1)).sum();
-            phases.push(ItemCycles {
+            let emit: u64 = counts.iter().map(|&e| e.max(1)).sum();
+            (counts.iter().sum::<u64>(), emit)
+        };
+        for (t, &e_in) in received.iter().enumerate() {
+            let (out, emit) = if readout {
+                let last = t + 1 == timesteps;
+                let scores = if last { lp.neurons as u64 } else { 0 };
+                (scores, if last { scores } else { groups })
+            } else {
+                per_group(&trace.layers[l][t])
+            };
+            let mut item = ItemCycles {
                 cycles: ITEM_OVERHEAD + groups * (e_in + GROUP_OVERHEAD) + emit,
                 accumulate: e_in * groups,
                 input_events: e_in,
+                lateral_events: 0,
                 output_events: out,
-            });
+            };
+            if lp.lateral {
+                let (e1, emit1) = per_group(&trace.provisional[l][t]);
+                item.cycles += groups * (e1 + GROUP_OVERHEAD) + emit1;
+                item.accumulate += e1 * groups;
+                item.lateral_events = e1;
+            }
+            phases.push(item);
             emitted.push(if readout { 0 } else { out });
         }
         layers.push(phases);
@@ -137,7 +160,7 @@ pub fn lane_utilization<'a>(plan: &HardwarePlan, works: impl Iterator<Item = &'a
             let (events, spent) = works
                 .clone()
                 .flat_map(|w| &w.layers[l])
-                .fold((0u64, 0u64), |(e, s), item| (e + item.input_events, s + item.accumulate));
+                .fold((0u64, 0u64), |(e, s), item| (e + item.input_events + item.lateral_events, s + item.accumulate));
             if spent == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / spent as f64 }
         })
         .collect()
@@ -284,6 +307,7 @@ mod tests {
                     reset: Reset::Soft,
                 },
                 histogram: None,
+                lateral: None,
             }],
         )
     }
@@ -298,10 +322,14 @@ mod tests {
             layers: vec![vec![vec![Spike { neuron: 0, value: 1 }, Spike { neuron: 3, value: 1 }]]],
             scores: vec![0; 10],
             class: 0,
+            provisional: vec![Vec::new()],
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
         assert_eq!(work.encoder, 6);
-        assert_eq!(work.layers[0][0], ItemCycles { cycles: 30, accumulate: 9, input_events: 3, output_events: 2 });
+        assert_eq!(
+            work.layers[0][0],
+            ItemCycles { cycles: 30, accumulate: 9, input_events: 3, lateral_events: 0, output_events: 2 }
+        );
         let s = schedule(std::slice::from_ref(&work));
         assert_eq!(s.inputs[0], InputTiming { start: 1, done: 37 });
         assert_eq!(s.inputs[0].latency(), 37);

@@ -11,6 +11,11 @@
 //! stored = after_reset(u, s)                   (hard: 0 if s != 0; soft: u - s·θ)
 //! ```
 //!
+//! A layer with lateral connections ([`model::Lateral`], weights `R`) runs two passes per
+//! timestep: `u1 = decay(stored) + bias + acc`, provisional spikes `s1 = fire(u1)` (not
+//! emitted, no reset), then `u = u1 + Σ_k s1[k] · R[k][j]`, `s = fire(u)` and the reset
+//! as above.
+//!
 //! Layer 0 receives the input values every timestep. A readout layer never fires; its final
 //! `u` is the score. Otherwise scores are the last layer's spike counts `Σ_t s_t`. The class
 //! is the first index of the highest score.
@@ -42,17 +47,28 @@ pub struct Trace {
     pub scores: Vec<i64>,
     /// `argmax(scores)`, first index on ties.
     pub class: usize,
+    /// Per layer, per timestep, the provisional spikes `s1` of a layer with lateral
+    /// connections (what its lateral pass replays; never emitted). Empty for other layers.
+    pub provisional: Vec<Vec<Vec<Spike>>>,
 }
 
 /// Receives each layer's dense output vector as it is produced.
 pub trait Observer {
     /// `values[j]` is neuron `j`'s spike at timestep `t` (all zeros for a readout layer).
     fn spikes(&mut self, layer: usize, t: usize, values: &[i32]);
+
+    /// `values[j]` is neuron `j`'s provisional spike `s1` at timestep `t` of a layer with
+    /// lateral connections, reported before [`Observer::spikes`] of the same layer and step.
+    fn provisional(&mut self, _layer: usize, _t: usize, _values: &[i32]) {}
 }
 
 impl<O: Observer + ?Sized> Observer for &mut O {
     fn spikes(&mut self, layer: usize, t: usize, values: &[i32]) {
         (**self).spikes(layer, t, values);
+    }
+
+    fn provisional(&mut self, layer: usize, t: usize, values: &[i32]) {
+        (**self).provisional(layer, t, values);
     }
 }
 
@@ -61,6 +77,11 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn spikes(&mut self, layer: usize, t: usize, values: &[i32]) {
         self.0.spikes(layer, t, values);
         self.1.spikes(layer, t, values);
+    }
+
+    fn provisional(&mut self, layer: usize, t: usize, values: &[i32]) {
+        self.0.provisional(layer, t, values);
+        self.1.provisional(layer, t, values);
     }
 }
 
@@ -73,17 +94,20 @@ impl Observer for NoObserver {
 
 struct TraceObserver {
     layers: Vec<Vec<Vec<Spike>>>,
+    provisional: Vec<Vec<Vec<Spike>>>,
+}
+
+fn non_zero(values: &[i32]) -> Vec<Spike> {
+    values.iter().enumerate().filter(|(_, v)| **v != 0).map(|(j, &value)| Spike { neuron: j as u32, value }).collect()
 }
 
 impl Observer for TraceObserver {
     fn spikes(&mut self, layer: usize, _t: usize, values: &[i32]) {
-        let list = values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v != 0)
-            .map(|(j, &value)| Spike { neuron: j as u32, value })
-            .collect();
-        self.layers[layer].push(list);
+        self.layers[layer].push(non_zero(values));
+    }
+
+    fn provisional(&mut self, layer: usize, _t: usize, values: &[i32]) {
+        self.provisional[layer].push(non_zero(values));
     }
 }
 
@@ -104,12 +128,28 @@ impl Acc for i64 {
     }
 }
 
+/// A weight matrix `[sources][outputs]`: one contiguous row per source, as the hardware
+/// reads it, and an `i64` copy when the accumulator needs more than 32 bits.
+struct Matrix {
+    rows: Array2<i32>,
+    wide: Option<Array2<i64>>,
+}
+
+impl Matrix {
+    fn new(sources: usize, outputs: usize, weights: &[i32], accumulator_bits: u32) -> Matrix {
+        let rows = Array2::from_shape_vec((sources, outputs), weights.to_vec()).expect("validated shape");
+        // i32 products and sums are exact when every partial sum fits in 32 bits.
+        let wide = (accumulator_bits > 32).then(|| rows.mapv(|w| w as i64));
+        Matrix { rows, wide }
+    }
+}
+
 struct CompiledLayer {
     inputs: usize,
     outputs: usize,
-    /// `[inputs][outputs]`: one contiguous row per input, as the hardware reads it.
-    weights: Array2<i32>,
-    weights64: Option<Array2<i64>>,
+    weights: Matrix,
+    /// Lateral connections `[neuron][neuron]`, if any.
+    lateral: Option<Matrix>,
     bias: Vec<i64>,
     neuron: Neuron,
     /// Code table of the spikes this layer emits (`None` for readout layers).
@@ -120,6 +160,8 @@ struct CompiledLayer {
 pub struct Scratch {
     acc: Vec<i64>,
     acc32: Vec<i32>,
+    /// The feedforward membrane `u1` of a layer with lateral connections.
+    u1: Vec<i64>,
     /// Layer 0's accumulator, computed once per input (its input is the same every timestep).
     first_acc: Vec<i64>,
     stored: Vec<Vec<i64>>,
@@ -144,9 +186,8 @@ impl Golden {
         for (layer, b) in net.layers.iter().zip(&all_bounds) {
             let LayerOp::Dense(d) = &layer.op;
             let (m, n) = (d.inputs as usize, d.outputs as usize);
-            let weights = Array2::from_shape_vec((m, n), d.weights.clone()).expect("validated shape");
-            // i32 products and sums are exact when every partial sum fits in 32 bits.
-            let weights64 = (b.accumulator_bits > 32).then(|| weights.mapv(|w| w as i64));
+            let weights = Matrix::new(m, n, &d.weights, b.accumulator_bits);
+            let lateral = layer.lateral.as_ref().map(|lat| Matrix::new(n, n, &lat.weights, b.accumulator_bits));
             let table = match &layer.neuron.kind {
                 NeuronKind::Readout => None,
                 kind => Some(kind.code().table(kind.spike_range().max as u32).expect("validated code")),
@@ -155,7 +196,7 @@ impl Golden {
                 inputs: m,
                 outputs: n,
                 weights,
-                weights64,
+                lateral,
                 bias: d.bias.iter().map(|&b| b as i64).collect(),
                 neuron: layer.neuron.clone(),
                 table,
@@ -176,6 +217,7 @@ impl Golden {
         Scratch {
             acc: vec![0; widest],
             acc32: vec![0; widest],
+            u1: vec![0; widest],
             first_acc: vec![0; self.layers[0].outputs],
             stored: self.layers.iter().map(|l| vec![0; l.outputs]).collect(),
             spikes: self.layers.iter().map(|l| vec![0; l.outputs]).collect(),
@@ -192,10 +234,11 @@ impl Golden {
     /// Run input `index` of a batch, record every layer's spikes and also report them to
     /// `also` (e.g. a statistics counter), so one forward pass serves both.
     pub fn trace_observed<O: Observer>(&self, input: &[u8], index: usize, also: &mut O) -> Result<Trace, SimError> {
-        let mut obs = (TraceObserver { layers: vec![Vec::new(); self.layers.len()] }, also);
+        let empty = vec![Vec::new(); self.layers.len()];
+        let mut obs = (TraceObserver { layers: empty.clone(), provisional: empty }, also);
         let mut scratch = self.scratch();
         let scores = self.run(input, index, &mut scratch, &mut obs)?;
-        Ok(Trace { class: argmax(&scores), scores, layers: obs.0.layers })
+        Ok(Trace { class: argmax(&scores), scores, layers: obs.0.layers, provisional: obs.0.provisional })
     }
 
     /// Run one input, reporting spikes to `obs`; returns the scores. `index` names the input
@@ -218,19 +261,36 @@ impl Golden {
                 let n = layer.outputs;
                 if l == 0 {
                     if t == 0 {
-                        accumulate(layer, &s.input, &mut s.first_acc, &mut s.acc32[..n]);
+                        accumulate(&layer.weights, &s.input, &mut s.first_acc, &mut s.acc32[..n]);
                     }
                     s.acc[..n].copy_from_slice(&s.first_acc);
                 } else {
                     let (before, _) = s.spikes.split_at(l);
-                    accumulate(layer, &before[l - 1], &mut s.acc[..n], &mut s.acc32[..n]);
+                    accumulate(&layer.weights, &before[l - 1], &mut s.acc[..n], &mut s.acc32[..n]);
+                }
+                let nr = &layer.neuron;
+                let readout = matches!(nr.kind, NeuronKind::Readout);
+                // u (u1 with lateral connections) = decay(stored) + bias + acc, into acc.
+                for j in 0..n {
+                    s.acc[j] += nr.decay.apply(s.stored[l][j]) + layer.bias[j];
+                }
+                if let Some(lateral) = &layer.lateral {
+                    // Provisional spikes s1 = fire(u1) through R, added to u1.
+                    let provisional = &mut s.spikes[l];
+                    for j in 0..n {
+                        provisional[j] = fire(&nr.kind, nr.threshold_shift, s.acc[j]);
+                    }
+                    obs.provisional(l, t, provisional);
+                    s.u1[..n].copy_from_slice(&s.acc[..n]);
+                    accumulate(lateral, provisional, &mut s.acc[..n], &mut s.acc32[..n]);
+                    for (u, &u1) in s.acc[..n].iter_mut().zip(&s.u1[..n]) {
+                        *u += u1;
+                    }
                 }
                 let out = &mut s.spikes[l];
                 let stored = &mut s.stored[l];
-                let nr = &layer.neuron;
-                let readout = matches!(nr.kind, NeuronKind::Readout);
                 for j in 0..n {
-                    let u = nr.decay.apply(stored[j]) + layer.bias[j] + s.acc[j];
+                    let u = s.acc[j];
                     if readout {
                         stored[j] = u;
                         out[j] = 0;
@@ -303,10 +363,10 @@ impl Golden {
 }
 
 /// `acc[j] = Σ_i input[i] · W[i][j]`, skipping zero inputs (event-driven, like the hardware).
-fn accumulate(layer: &CompiledLayer, input: &[i32], acc: &mut [i64], acc32: &mut [i32]) {
-    match &layer.weights64 {
+fn accumulate(weights: &Matrix, input: &[i32], acc: &mut [i64], acc32: &mut [i32]) {
+    match &weights.wide {
         None => {
-            accumulate_rows::<i32>(input, |i| layer.weights.row(i).to_slice().expect("standard layout"), acc32);
+            accumulate_rows::<i32>(input, |i| weights.rows.row(i).to_slice().expect("standard layout"), acc32);
             for (a, &b) in acc.iter_mut().zip(acc32.iter()) {
                 *a = b as i64;
             }

@@ -97,8 +97,37 @@ fn reference(net: &Network, input: &[u8]) -> RefOut {
                 if matches!(nr.kind, NeuronKind::Integer { .. }) {
                     check(&bounds[l], "rounding sum", u + theta / 2, |b| b.membrane);
                 }
-                let s = reference_fire(&nr.kind, nr.threshold_shift, u);
                 u_prev[l][j] = u;
+            }
+            if let Some(lat) = &layer.lateral {
+                // The provisional spikes of u1 travel as the layer's own events through R.
+                let own = layer.neuron.kind.code().table(nr.kind.spike_range().max as u32).unwrap();
+                let mut lateral_events = Vec::new();
+                for j in 0..n {
+                    own.push_events(
+                        j as u32,
+                        reference_fire(&nr.kind, nr.threshold_shift, u_prev[l][j]),
+                        &mut lateral_events,
+                    );
+                }
+                let mut lacc = vec![0i128; n];
+                for e in &lateral_events {
+                    for j in 0..n {
+                        lacc[j] += e.multiplier as i128 * lat.weights[e.source as usize * n + j] as i128;
+                        check(&bounds[l], "lateral accumulator", lacc[j], |b| b.lateral.unwrap());
+                        check(&bounds[l], "accumulator", lacc[j], |b| b.accumulator);
+                    }
+                }
+                for j in 0..n {
+                    u_prev[l][j] += lacc[j];
+                    check(&bounds[l], "membrane after the lateral pass", u_prev[l][j], |b| b.membrane);
+                    if matches!(nr.kind, NeuronKind::Integer { .. }) {
+                        check(&bounds[l], "rounding sum", u_prev[l][j] + theta / 2, |b| b.membrane);
+                    }
+                }
+            }
+            for j in 0..n {
+                let s = reference_fire(&nr.kind, nr.threshold_shift, u_prev[l][j]);
                 s_prev[l][j] = s;
                 out[j] = s;
             }
@@ -183,7 +212,12 @@ fn accumulator_bound_is_reached_by_a_worst_case_input() {
             })
             .max()
             .unwrap();
-        assert_eq!(best, b.accumulator.hi.max(0), "seed {seed}");
+        if net.layers[0].lateral.is_none() {
+            assert_eq!(best, b.accumulator.hi.max(0), "seed {seed}");
+        } else {
+            // The accumulators also hold the lateral pass's sums: the hull of both.
+            assert!(best <= b.accumulator.hi, "seed {seed}");
+        }
     }
 }
 
@@ -228,4 +262,40 @@ fn bad_inputs_are_typed_errors() {
     // In a batch, the error names the input's position in it.
     let e = golden.trace_observed(&[1, 2, 3, 4, 5, 200], 7, &mut sim::golden::NoObserver).unwrap_err();
     assert!(e.to_string().starts_with("input 7: "), "{e}");
+}
+
+#[test]
+fn hand_computed_lateral_example() {
+    // Two binary neurons, θ = 4, input (1, 1) through W = [[4, 3], [0, 0]]: u1 = (4, 3), so
+    // the provisional spikes are (1, 0). R lets neuron 0 add 2 to neuron 1: u = (4, 5), both
+    // fire. Without R neuron 1 would stay silent. The readout weighs neuron 1 by 10.
+    let text = r#"{
+      "format": "spikeforge-model", "version": 1, "name": "lat", "timesteps": 1,
+      "input": {"shape": [2], "max_value": 1, "code": {"planes": [1]}},
+      "layers": [
+        {"name": "h", "op": {"dense": {"inputs": 2, "outputs": 2, "weight_bits": 4, "bias_bits": 2,
+          "weights": [4, 3, 0, 0], "bias": [0, 0]}},
+         "neuron": {"kind": "binary_lif", "threshold_shift": 2, "decay": "keep", "reset": "hard"},
+         "lateral": {"weight_bits": 3, "weights": [0, 2, 0, 0]}},
+        {"name": "o", "op": {"dense": {"inputs": 2, "outputs": 1, "weight_bits": 5, "bias_bits": 2,
+          "weights": [1, 10], "bias": [0]}},
+         "neuron": {"kind": "readout", "threshold_shift": 0, "decay": "keep", "reset": "hard"}}
+      ]}"#;
+    let net = model::file::from_slice(text.as_bytes(), "lat").unwrap();
+    let golden = Golden::new(&net).unwrap();
+    let trace = golden.trace(&[1, 1]).unwrap();
+    assert_eq!(trace.provisional[0], vec![vec![Spike { neuron: 0, value: 1 }]]);
+    assert_eq!(trace.layers[0], vec![vec![Spike { neuron: 0, value: 1 }, Spike { neuron: 1, value: 1 }]]);
+    assert_eq!(trace.scores, vec![11]);
+    assert!(trace.provisional[1].is_empty());
+    assert_eq!(reference(&net, &[1, 1]).scores, vec![11]);
+    // The lateral weights are part of the bounds: 1 · 2 on top of u1 <= 4 + 3.
+    let b = &analyze(&net)[0];
+    assert_eq!(b.lateral, Some(model::bounds::IntRange { lo: 0, hi: 2 }));
+}
+
+#[test]
+fn fuzz_networks_include_lateral_layers() {
+    let with = (0..100).filter(|&s| fuzz_network(s).layers.iter().any(|l| l.lateral.is_some())).count();
+    assert!(with > 20, "only {with} of 100 fuzz networks have a lateral layer");
 }

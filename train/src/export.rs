@@ -53,6 +53,7 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
             }),
             neuron,
             histogram: None,
+            lateral: None,
         });
     }
     let mut net = Network::new(&cfg.name, cfg.timesteps, Input::pixels(input_shape.to_vec()), layers);
