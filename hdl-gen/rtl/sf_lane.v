@@ -2,6 +2,9 @@
 // (neg ? -1 : +1) * amplitude(sel) * weight to its accumulator, where amplitude(sel) is
 // the constant amplitude of plane `sel` of the incoming spike code (each plane's product
 // is a constant multiplication: shifts and adds) or, for payload codes, the value `sel`.
+// A lane of a layer with lateral connections knows a second code, the layer's own
+// (LAT_*), used while `lateral` is high: the lateral pass replays the layer's own
+// provisional spikes.
 //
 // Timing: two stages. The cycle with add_en registers the scaled contribution; the next
 // cycle adds it. So acc includes an add_en cycle's event two clock edges later, and a
@@ -15,6 +18,7 @@
 //   weight   in   W_BITS     signed weight of this lane's neuron for the event's source
 //   sel      in   SEL_BITS   plane index (plane codes) or spike value (payload codes)
 //   neg      in   1          negative (ternary) spike
+//   lateral  in   1          the event is the layer's own (LAT_* code); 0 when LATERAL = 0
 //   acc      out  ACC_BITS   signed accumulator
 module sf_lane #(
     parameter W_BITS    = 8,
@@ -23,7 +27,12 @@ module sf_lane #(
     parameter K         = 1,          // planes of the incoming code
     parameter AMP_BITS  = 9,          // width of each amplitude in AMPS
     parameter [K*AMP_BITS-1:0] AMPS = 9'd1,  // amplitude of plane k at [k*AMP_BITS +: AMP_BITS]
-    parameter PAYLOAD   = 0           // 1: sel is the spike value itself
+    parameter PAYLOAD   = 0,          // 1: sel is the spike value itself
+    parameter LATERAL   = 0,          // 1: a second code for the lateral pass
+    parameter LAT_K     = 1,
+    parameter LAT_AMP_BITS = 1,
+    parameter [LAT_K*LAT_AMP_BITS-1:0] LAT_AMPS = {(LAT_K*LAT_AMP_BITS){1'b1}},
+    parameter LAT_PAYLOAD = 0
 ) (
     input  wire                       clk,
     input  wire                       clear,
@@ -31,11 +40,13 @@ module sf_lane #(
     input  wire signed [W_BITS-1:0]   weight,
     input  wire [SEL_BITS-1:0]        sel,
     input  wire                       neg,
+    input  wire                       lateral,
     output reg  signed [ACC_BITS-1:0] acc
 );
     // Products are formed at a width that holds any of them exactly; the accumulator
     // bound (ARCHITECTURE.md "Integer contract") guarantees the value fits ACC_BITS.
-    localparam MUL_BITS = (SEL_BITS > AMP_BITS ? SEL_BITS : AMP_BITS) + 1;
+    localparam MUL_W1 = SEL_BITS > AMP_BITS ? SEL_BITS : AMP_BITS;
+    localparam MUL_BITS = (MUL_W1 > LAT_AMP_BITS ? MUL_W1 : LAT_AMP_BITS) + 1;
     localparam PROD_BITS = W_BITS + MUL_BITS + 1;
     localparam WIDE = PROD_BITS > ACC_BITS ? PROD_BITS : ACC_BITS;
 
@@ -48,6 +59,7 @@ module sf_lane #(
         input signed [W_BITS-1:0] w;
         input [SEL_BITS-1:0]      plane;
         input                     negative;
+        input                     own;
         integer k;
         reg signed [PROD_BITS-1:0] product;
         // Only the low ACC_BITS are added: the bound proves the true sum never needs more.
@@ -56,7 +68,14 @@ module sf_lane #(
         /* verilator lint_on UNUSEDSIGNAL */
         begin
             product = {PROD_BITS{1'b0}};
-            if (PAYLOAD != 0)
+            if (LATERAL != 0 && own) begin
+                if (LAT_PAYLOAD != 0)
+                    product = w * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, plane});
+                else
+                    for (k = 0; k < LAT_K; k = k + 1)
+                        if (plane == k[SEL_BITS-1:0])
+                            product = w * $signed({{(MUL_BITS-LAT_AMP_BITS){1'b0}}, LAT_AMPS[k*LAT_AMP_BITS +: LAT_AMP_BITS]});
+            end else if (PAYLOAD != 0)
                 product = w * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, plane});
             else
                 for (k = 0; k < K; k = k + 1)
@@ -73,7 +92,7 @@ module sf_lane #(
     reg [ACC_BITS-1:0] scaled;
     always @(posedge clk) begin
         add_pending <= add_en && !clear;
-        if (add_en) scaled <= contribution(weight, sel, neg);
+        if (add_en) scaled <= contribution(weight, sel, neg, lateral);
         if (clear) acc <= {ACC_BITS{1'b0}};
         else if (add_pending) acc <= acc + scaled;
     end

@@ -12,15 +12,27 @@
 // then DONE commits the output slot and releases the input slot. Cycles per item:
 // 2 + Σ_g (E + 5 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
 //
+// With LATERAL = 1 (lateral connections R) every item takes the groups twice. Pass 0 is
+// the above, except that UPDATE stores the feedforward membrane u1 = decay(v) + b + acc
+// and EMIT writes the provisional spikes fire(u1) into the layer's own lateral event
+// buffer instead of the output. Pass 1 replays those E1 events through the lateral weight
+// rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + acc, fires,
+// resets and stores as usual, and EMIT sends the real spikes. Cycles per item:
+// 2 + Σ_g (E + 5 + max(1, ev1_g)) + Σ_g (E1 + 5 + max(1, ev_g)).
+//
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
+//            (LATERAL: (M+N)*G words, word (M+k)*G + g holds R[k][g*P .. g*P+P-1])
 //            With WEIGHTS_LOADED = 1 the weights are a RAM with one shared address port
 //            and no initial contents (the shape of an iCE40 SPRAM, which a bitstream cannot
 //            initialize): they are written through wt_wr_* while the layer is idle (the
 //            board loads them over the UART). Simulations that skip the load define
 //            SF_PRELOAD_WEIGHTS to start from WEIGHTS_FILE instead.
 //   biases   G words of P*BIAS_BITS
-//   membranes G words of P*MEM_BITS (stored post-reset membranes; t = 0 reads them as 0)
+//   membranes G words of P*MEM_BITS (stored post-reset membranes; t = 0 reads them as 0;
+//            between the passes of a LATERAL layer, u1)
+//   lateral events (LATERAL only) N*OUT_K words of {neg, sel, neuron}: pass 0's provisional
+//            spikes in wire order
 //
 // Ports
 //   clk          in   1               clock
@@ -85,6 +97,12 @@ module sf_layer #(
     parameter [(MAX_SPIKE+1)*OUT_K-1:0] OUT_MASKS = 2'b10,  // planes set for value v at [v*OUT_K +: OUT_K]
     parameter HAS_OUT = 1,
     parameter OUT_EVENT_BITS = 1 + OUT_SEL_BITS + NEURON_BITS,
+    // lateral connections: the layer's own code feeds its lanes in pass 1
+    parameter LATERAL = 0,
+    parameter OUT_AMP_BITS = 1,
+    parameter [OUT_K*OUT_AMP_BITS-1:0] OUT_AMPS = {(OUT_K*OUT_AMP_BITS){1'b1}},  // amplitude of plane k (plane codes)
+    parameter LAT_ADDR_BITS = 1,     // clog2(N * OUT_K), at least 1
+    parameter LAT_COUNT_BITS = 1,    // bits of a provisional event count 0..N*OUT_K
     parameter WEIGHTS_LOADED = 0,    // 1: weights are a RAM written through wt_wr_*
     parameter WADDR_BITS = 1,        // clog2(M * G), at least 1
     parameter WEIGHTS_FILE = "weights.mem",
@@ -116,18 +134,24 @@ module sf_layer #(
                S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
                S_DONE = 4'd9;
     localparam MASK_BITS = P * OUT_K;
+    // An event's plane/value field and its count, wide enough for both passes.
+    localparam SEL_BITS = LATERAL != 0 && OUT_SEL_BITS > IN_SEL_BITS ? OUT_SEL_BITS : IN_SEL_BITS;
+    localparam COUNT_BITS = LATERAL != 0 && LAT_COUNT_BITS > IN_COUNT_BITS ? LAT_COUNT_BITS : IN_COUNT_BITS;
+    localparam LAT_DEPTH = LATERAL != 0 ? N * OUT_K : 1;
     localparam LANE_BITS = $clog2(P) > 0 ? $clog2(P) : 1;
 
     // ---------------------------------------------------------------- memories
-    reg [P*W_BITS-1:0]    weights    [0:M*G-1];
+    reg [P*W_BITS-1:0]    weights    [0:(M+(LATERAL != 0 ? N : 0))*G-1];
     reg [P*BIAS_BITS-1:0] bias_rom   [0:G-1];
     reg [P*MEM_BITS-1:0]  membranes  [0:G-1];
     initial $readmemh(BIAS_FILE, bias_rom);
 
     // ---------------------------------------------------------------- controller state
     reg [3:0]               state;
-    reg [IN_COUNT_BITS-1:0] event_index;   // next event to read in REPLAY
-    reg [IN_COUNT_BITS-1:0] event_count;   // events of this item
+    reg [COUNT_BITS-1:0]    event_index;   // next event to read in REPLAY
+    reg [COUNT_BITS-1:0]    event_count;   // events of this item (of this pass)
+    reg                     lateral_pass;  // LATERAL: pass 1, replaying the provisional spikes
+    reg [COUNT_BITS-1:0]    lateral_count; // LATERAL: provisional events written in pass 0
     reg [G_BITS-1:0]        group;
     reg [T_BITS-1:0]        timestep;
     reg [MASK_BITS-1:0]     pending;       // planes still to emit, bit lane*OUT_K + plane
@@ -138,6 +162,8 @@ module sf_layer #(
     wire last_group    = {{(32-G_BITS){1'b0}}, group} == G - 1;
     wire last_timestep = {{(32-T_BITS){1'b0}}, timestep} == T - 1;
     wire next_is_last_event = event_index + 1'b1 == event_count;
+    // Emissions of pass 0 of a LATERAL layer go to the lateral buffer, not the output.
+    wire provisional_pass = LATERAL != 0 && !lateral_pass;
 
     // ---------------------------------------------------------------- replay pipeline
     // stage 1 (REPLAY): address the event; stage 2: address its weight row; stage 3: hold
@@ -146,23 +172,39 @@ module sf_layer #(
     // the event's amplitude or value, then add.
     reg                   stage2_valid;
     reg                   stage3_valid;
-    reg [IN_SEL_BITS-1:0] stage3_sel;
+    reg [SEL_BITS-1:0]    stage3_sel;
     reg                   stage3_neg;
     reg [P*W_BITS-1:0]    weight_row;
     reg                   stage4_valid;
-    reg [IN_SEL_BITS-1:0] stage4_sel;
+    reg [SEL_BITS-1:0]    stage4_sel;
     reg                   stage4_neg;
     reg [P*W_BITS-1:0]    weight_held;
     reg [P*BIAS_BITS-1:0] bias_row;
     reg [P*MEM_BITS-1:0]  membrane_row;
 
-    wire [SRC_BITS-1:0]    event_source = in_rd_data[SRC_BITS-1:0];
-    wire [IN_SEL_BITS-1:0] event_sel    = in_rd_data[SRC_BITS +: IN_SEL_BITS];
-    wire                   event_neg    = in_rd_data[IN_EVENT_BITS-1];
-    // 32-bit index arithmetic, truncated to the memory's address width.
+    // ---- the event being read: from the input slot, or in pass 1 from the lateral buffer
+    localparam LAT_EVENT_BITS = 1 + OUT_SEL_BITS + NEURON_BITS;
+    reg [LAT_EVENT_BITS-1:0] lateral_rd_data;
+    wire [NEURON_BITS-1:0]   lateral_neuron = lateral_rd_data[NEURON_BITS-1:0];
+    wire [OUT_SEL_BITS-1:0]  lateral_sel    = lateral_rd_data[NEURON_BITS +: OUT_SEL_BITS];
+    wire                     lateral_neg    = lateral_rd_data[LAT_EVENT_BITS-1];
+
+    wire [SRC_BITS-1:0]    in_source = in_rd_data[SRC_BITS-1:0];
+    wire [IN_SEL_BITS-1:0] in_sel    = in_rd_data[SRC_BITS +: IN_SEL_BITS];
+    wire                   event_neg = lateral_pass ? lateral_neg : in_rd_data[IN_EVENT_BITS-1];
+    // The weight row: input i is row i, the lateral row of neuron k is row M + k.
+    // 32-bit index arithmetic, truncated to the memory's address width (also for the plane
+    // field: a width difference written as a replication would be negative in one of the
+    // two directions, which Verilog does not allow even in the branch not taken).
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0]            weight_addr  = {{(32-SRC_BITS){1'b0}}, event_source} * G
-                                        + {{(32-G_BITS){1'b0}}, group};
+    wire [31:0]            event_sel32 = lateral_pass ? {{(32-OUT_SEL_BITS){1'b0}}, lateral_sel}
+                                                      : {{(32-IN_SEL_BITS){1'b0}}, in_sel};
+    wire [SEL_BITS-1:0]    event_sel = event_sel32[SEL_BITS-1:0];
+    wire [31:0]            weight_source = lateral_pass ? M + {{(32-NEURON_BITS){1'b0}}, lateral_neuron}
+                                                        : {{(32-SRC_BITS){1'b0}}, in_source};
+    wire [31:0]            weight_addr  = weight_source * G + {{(32-G_BITS){1'b0}}, group};
+    wire [31:0]            lateral_rd_addr = {{(32-COUNT_BITS){1'b0}}, event_index};
+    wire [31:0]            lateral_wr_addr = {{(32-COUNT_BITS){1'b0}}, lateral_count};
     /* verilator lint_on UNUSEDSIGNAL */
 
     assign in_rd_addr = event_index[IN_ADDR_BITS-1:0];
@@ -218,12 +260,14 @@ module sf_layer #(
     generate
         for (lane = 0; lane < P; lane = lane + 1) begin : g_lane
             sf_lane #(
-                .W_BITS(W_BITS), .SEL_BITS(IN_SEL_BITS), .ACC_BITS(ACC_BITS), .K(IN_K),
-                .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD)
+                .W_BITS(W_BITS), .SEL_BITS(SEL_BITS), .ACC_BITS(ACC_BITS), .K(IN_K),
+                .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD),
+                .LATERAL(LATERAL), .LAT_K(OUT_K), .LAT_AMP_BITS(OUT_AMP_BITS), .LAT_AMPS(OUT_AMPS),
+                .LAT_PAYLOAD(OUT_PAYLOAD)
             ) u_lane (
                 .clk(clk), .clear(clear_acc), .add_en(stage4_valid),
                 .weight(weight_held[lane*W_BITS +: W_BITS]), .sel(stage4_sel), .neg(stage4_neg),
-                .acc(acc_row[lane*ACC_BITS +: ACC_BITS])
+                .lateral(lateral_pass), .acc(acc_row[lane*ACC_BITS +: ACC_BITS])
             );
         end
     endgenerate
@@ -304,17 +348,34 @@ module sf_layer #(
     wire [31:0] neuron_index = {{(32-G_BITS){1'b0}}, group} * P + {{(32-LANE_BITS){1'b0}}, emit_lane};
     /* verilator lint_on UNUSEDSIGNAL */
 
-    assign emit_valid  = emitting;
+    assign emit_valid  = emitting && !provisional_pass;
     assign emit_neuron = neuron_index[NEURON_BITS-1:0];
     assign emit_sel    = OUT_PAYLOAD != 0 ? pending_mag[emit_lane*OUT_VALUE_BITS +: OUT_SEL_BITS] : emit_plane;
     assign emit_neg    = pending_neg[emit_lane];
     assign score_value = pending_score[emit_lane*MEM_BITS +: MEM_BITS];
-    assign out_wr_en   = emitting && HAS_OUT != 0;
+    assign out_wr_en   = emitting && HAS_OUT != 0 && !provisional_pass;
     assign out_event   = {emit_neg, emit_sel, emit_neuron};
     assign out_commit  = state == S_DONE && HAS_OUT != 0;
     assign in_release  = state == S_DONE && (IN_IS_IMAGE == 0 || last_timestep);
     assign item_done   = state == S_DONE;
     assign item_t      = timestep;
+
+    // ---- the lateral buffer: written in pass 0's EMIT, read (registered) in pass 1's REPLAY
+    wire [COUNT_BITS-1:0] lateral_next  = lateral_count + 1'b1;
+    wire [COUNT_BITS-1:0] lateral_total = emitting ? lateral_next : lateral_count;
+    generate
+        if (LATERAL != 0) begin : g_lateral_buffer
+            reg [LAT_EVENT_BITS-1:0] lateral_events [0:LAT_DEPTH-1];
+            always @(posedge clk) begin
+                if (emitting && provisional_pass)
+                    lateral_events[lateral_wr_addr[LAT_ADDR_BITS-1:0]] <= out_event;
+                if (state == S_REPLAY && lateral_pass)
+                    lateral_rd_data <= lateral_events[lateral_rd_addr[LAT_ADDR_BITS-1:0]];
+            end
+        end else begin : g_no_lateral_buffer
+            always @(posedge clk) lateral_rd_data <= {LAT_EVENT_BITS{1'b0}};
+        end
+    endgenerate
 
     // UPDATE-cycle temporaries: blocking assignments inside the clocked block keep the
     // neuron update off every other cycle (see sf_neuron.vh).
@@ -329,8 +390,10 @@ module sf_layer #(
     always @(posedge clk) begin
         if (rst) begin
             state       <= S_IDLE;
-            event_index <= {IN_COUNT_BITS{1'b0}};
-            event_count <= {IN_COUNT_BITS{1'b0}};
+            event_index <= {COUNT_BITS{1'b0}};
+            event_count <= {COUNT_BITS{1'b0}};
+            lateral_pass  <= 1'b0;
+            lateral_count <= {COUNT_BITS{1'b0}};
             group       <= {G_BITS{1'b0}};
             timestep    <= {T_BITS{1'b0}};
             pending     <= {MASK_BITS{1'b0}};
@@ -338,8 +401,10 @@ module sf_layer #(
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
                 S_START: begin
-                    event_count <= in_count;
-                    event_index <= {IN_COUNT_BITS{1'b0}};
+                    event_count <= {{(COUNT_BITS-IN_COUNT_BITS){1'b0}}, in_count};
+                    event_index <= {COUNT_BITS{1'b0}};
+                    lateral_pass  <= 1'b0;
+                    lateral_count <= {COUNT_BITS{1'b0}};
                     group       <= {G_BITS{1'b0}};
                     state       <= in_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                 end
@@ -358,11 +423,15 @@ module sf_layer #(
                             timestep == {T_BITS{1'b0}},
                             acc_row[u_lane*ACC_BITS +: ACC_BITS],
                             bias_row[u_lane*BIAS_BITS +: BIAS_BITS],
-                            membrane_row[u_lane*MEM_BITS +: MEM_BITS]);
+                            membrane_row[u_lane*MEM_BITS +: MEM_BITS],
+                            lateral_pass);
                         u_mag = u_result[OUT_VALUE_BITS-1:0];
                         // Padding lanes of the last group (neuron >= N) never emit.
                         u_exists = {{(32-G_BITS){1'b0}}, group} * P + u_lane < N;
-                        u_stored_row[u_lane*MEM_BITS +: MEM_BITS] = u_result[OUT_VALUE_BITS+1 +: MEM_BITS];
+                        // Pass 0 of a LATERAL layer keeps u1 for pass 1: no reset yet.
+                        u_stored_row[u_lane*MEM_BITS +: MEM_BITS] = provisional_pass
+                            ? u_result[OUT_VALUE_BITS+1+MEM_BITS +: MEM_BITS]
+                            : u_result[OUT_VALUE_BITS+1 +: MEM_BITS];
                         if (KIND == 3)
                             u_masks[u_lane*OUT_K +: OUT_K] = {OUT_K{u_exists && last_timestep}};
                         else if (OUT_PAYLOAD != 0)
@@ -382,12 +451,19 @@ module sf_layer #(
                 S_EMIT: begin
                     pending <= pending_rest;
                     {emit_lane, emit_plane} <= first_pending(pending_rest);
+                    if (emitting && provisional_pass) lateral_count <= lateral_next;
                     if (emit_last) begin
-                        event_index <= {IN_COUNT_BITS{1'b0}};
-                        if (last_group) state <= S_DONE;
+                        event_index <= {COUNT_BITS{1'b0}};
+                        if (last_group && provisional_pass) begin
+                            // Pass 1: replay the provisional spikes, group 0 first.
+                            lateral_pass <= 1'b1;
+                            group        <= {G_BITS{1'b0}};
+                            event_count  <= lateral_total;
+                            state        <= lateral_total == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
+                        end else if (last_group) state <= S_DONE;
                         else begin
                             group <= group + 1'b1;
-                            state <= event_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
+                            state <= event_count == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                         end
                     end
                 end

@@ -4,7 +4,8 @@
 // evaluate it only in update cycles instead of on every clock (measured: most of a wide
 // layer's simulation time otherwise).
 //
-//   u      = decay(first ? 0 : stored) + bias + acc
+//   u      = decay(first ? 0 : stored) + bias + acc       (lateral pass: u = stored + acc,
+//                                                          where stored holds u1)
 //   spike  = fire(u)                 binary: u >= θ; ternary: ±1 when |u| >= θ;
 //                                    integer: clamp((u + θ/2) >>> Q, 0, D); readout: 0
 //   stored'= spike == 0 ? u : (hard ? 0 : u - spike·θ);  readout layers store u
@@ -17,7 +18,9 @@
 //   first    1           first timestep of an input: the stored membrane counts as 0
 //   acc      ACC_BITS    signed sum of this timestep's weighted events
 //   bias     BIAS_BITS   signed bias
-//   stored   MEM_BITS    signed post-reset membrane from the previous timestep
+//   stored   MEM_BITS    signed post-reset membrane from the previous timestep (lateral
+//                        pass: the feedforward membrane u1 of this timestep)
+//   second   1           lateral pass of a layer with lateral connections
 // Result {u, stored', spike_neg, |spike|}: MEM_BITS + MEM_BITS + 1 + OUT_VALUE_BITS bits.
 
 localparam NEURON_W1 = ACC_BITS > BIAS_BITS ? ACC_BITS : BIAS_BITS;
@@ -32,6 +35,7 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
     input [ACC_BITS-1:0]  acc;
     input [BIAS_BITS-1:0] bias;
     input [MEM_BITS-1:0]  stored;
+    input                 second;
     // Every operand is signed: one unsigned operand in a conditional makes the whole
     // expression unsigned and turns >>> into a logical shift.
     reg signed [NEURON_INT_BITS-1:0] theta, half, prev, decayed, u, rounded, spike;
@@ -44,11 +48,17 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
         half    = theta >>> 1;  // 0 when Q = 0
         prev    = first ? {NEURON_INT_BITS{1'b0}} : {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored};
         // ---- integrate ----
-        if (DECAY_MODE == 0) decayed = prev;
-        else if (DECAY_MODE == 1) decayed = {NEURON_INT_BITS{1'b0}};
-        else decayed = prev >>> DECAY_SHIFT;
-        u = decayed + {{(NEURON_INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
-                    + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
+        if (second) begin
+            // u1 was decayed and biased in the first pass: only the lateral sum is added.
+            u = {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored}
+              + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
+        end else begin
+            if (DECAY_MODE == 0) decayed = prev;
+            else if (DECAY_MODE == 1) decayed = {NEURON_INT_BITS{1'b0}};
+            else decayed = prev >>> DECAY_SHIFT;
+            u = decayed + {{(NEURON_INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
+                        + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
+        end
         // ---- fire ----
         rounded = (u + half) >>> Q;
         if (KIND == 0) spike = u >= theta ? 1 : 0;

@@ -161,14 +161,9 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     let weights_file = format!("l{index}_{}_weights.mem", identifier(&layer.name));
     let bias_file = format!("l{index}_{}_bias.mem", identifier(&layer.name));
 
-    let (in_amps, amp_bits) = match &in_code {
-        SpikeCode::Planes(a) => {
-            let w = value_bits(a.iter().copied().max().unwrap_or(1) as u64);
-            (bits_of(a.iter().map(|&x| x as u64), w), w)
-        }
-        SpikeCode::Payload => (vec![true], 1),
-    };
+    let (in_amps, amp_bits) = code_amplitudes(&in_code);
     let out_masks = bits_of((0..=max_spike).map(|v| out_table.mask(v) as u64), out_k);
+    let (out_amps, out_amp_bits) = code_amplitudes(&out_code);
     let (kind_id, kind_doc) = match kind {
         NeuronKind::BinaryLif => (0, "binary LIF: s = u >= θ"),
         NeuronKind::Ternary => (1, "ternary: s = ±1 when |u| >= θ"),
@@ -182,7 +177,7 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     };
     let t = net.timesteps as u64;
     let in_label = if index == 0 { "input".to_string() } else { format!("layer {}", index - 1) };
-    let params = vec![
+    let mut params = vec![
         Param::int("N", dense.outputs as i64, "neurons"),
         Param::int("M", dense.inputs as i64, "inputs"),
         Param::int("P", plan.lanes as i64, "lanes (hardware plan)"),
@@ -204,7 +199,15 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
             &format!("buffer slot of up to {} events", input.max_events),
         ),
         Param::int("IN_COUNT_BITS", input.count_bits() as i64, ""),
-        Param::int("W_BITS", dense.weight_bits as i64, "declared weight width"),
+        Param::int(
+            "W_BITS",
+            plan.weight_bits as i64,
+            if layer.lateral.is_some() {
+                "wider of the declared input and lateral weight widths"
+            } else {
+                "declared weight width"
+            },
+        ),
         Param::int("BIAS_BITS", dense.bias_bits as i64, "declared bias width"),
         Param::int(
             "ACC_BITS",
@@ -236,15 +239,33 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         Param::int("OUT_PAYLOAD", i64::from(out_code == SpikeCode::Payload), ""),
         Param::bits("OUT_MASKS", out_masks, "canonical planes of each value 0..=D (fewest planes)"),
         Param::int("HAS_OUT", i64::from(!last), if last { "last layer: no output buffer" } else { "" }),
+    ];
+    if layer.lateral.is_some() {
+        // The lateral pass replays the layer's own provisional spikes: its lanes need the
+        // emitted code, and the lateral buffer holds up to every neuron's every plane.
+        let lateral_events = dense.outputs as u64 * out_k as u64;
+        params.extend([
+            Param::int("LATERAL", 1, "lateral connections: a second pass over the provisional spikes"),
+            Param::int("OUT_AMP_BITS", out_amp_bits as i64, ""),
+            Param::bits("OUT_AMPS", out_amps, &format!("amplitudes {} of the layer's own code", out_code.label())),
+            Param::int(
+                "LAT_ADDR_BITS",
+                index_bits(lateral_events) as i64,
+                &format!("lateral buffer of up to {lateral_events} events"),
+            ),
+            Param::int("LAT_COUNT_BITS", value_bits(lateral_events) as i64, ""),
+        ]);
+    }
+    params.extend([
         Param::int(
             "WEIGHTS_LOADED",
             i64::from(plan.weights == WeightStore::Loaded),
             if plan.weights == WeightStore::Loaded { "weights written over wt_wr_* at start-up" } else { "" },
         ),
-        Param::int("WADDR_BITS", index_bits(plan.inputs as u64 * plan.groups as u64) as i64, "weight word address"),
+        Param::int("WADDR_BITS", index_bits(plan.weight_words()) as i64, "weight word address"),
         Param::string("WEIGHTS_FILE", &weights_file, ""),
         Param::string("BIAS_FILE", &bias_file, ""),
-    ];
+    ]);
     LayerRtl {
         index,
         name: layer.name.clone(),
@@ -266,6 +287,18 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     }
 }
 
+/// A code's plane amplitudes as a packed parameter (`[k*bits +: bits]` = plane `k`) and the
+/// width of one; payload codes carry values instead, `1'b1` stands in.
+fn code_amplitudes(code: &SpikeCode) -> (Vec<bool>, u32) {
+    match code {
+        SpikeCode::Planes(a) => {
+            let w = value_bits(a.iter().copied().max().unwrap_or(1) as u64);
+            (bits_of(a.iter().map(|&x| x as u64), w), w)
+        }
+        SpikeCode::Payload => (vec![true], 1),
+    }
+}
+
 /// `$readmemh` text: one word per line, lane 0 in the low bits, two's complement.
 fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
     let mut out = String::new();
@@ -278,14 +311,16 @@ fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
 }
 
 /// The weight words in memory order: word `source * G + g` holds
-/// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron.
+/// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron; with lateral
+/// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
 fn weight_lanes(net: &Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> {
-    let LayerOp::Dense(d) = &net.layers[rtl.index].op;
+    let layer = &net.layers[rtl.index];
+    let LayerOp::Dense(d) = &layer.op;
     let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
-    (0..d.inputs as usize).flat_map(move |src| {
-        (0..g).map(move |grp| {
-            (0..p).map(|lane| grp * p + lane).map(|j| if j < n { d.weights[src * n + j] as i64 } else { 0 }).collect()
-        })
+    let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
+    let rows = d.weights.chunks(n).chain(lateral.chunks(n));
+    rows.flat_map(move |row| {
+        (0..g).map(move |grp| (0..p).map(|lane| grp * p + lane).map(|j| row.get(j).map_or(0, |&w| w as i64)).collect())
     })
 }
 

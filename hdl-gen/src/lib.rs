@@ -465,6 +465,16 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
             writable: false,
             loaded: false,
         });
+        if l.plan.lateral {
+            let planes = l.out_planes as u64;
+            memories.push(MemoryShape {
+                name: format!("l{i} lateral events"),
+                depth: l.plan.neurons as u64 * planes,
+                width: 1 + l.sel_bits as u64 + l.neuron_bits as u64,
+                writable: true,
+                loaded: false,
+            });
+        }
         memories.push(MemoryShape {
             name: format!("l{i} membranes"),
             depth: g,

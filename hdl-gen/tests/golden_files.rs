@@ -4,7 +4,7 @@
 //! rewrites the snapshots).
 
 use model::HardwarePlan;
-use model::examples::tiny_network;
+use model::examples::{tiny_lateral_network, tiny_network};
 
 fn design() -> hdl_gen::Design {
     let net = tiny_network();
@@ -16,6 +16,16 @@ fn layer_wrappers() {
     let d = design();
     insta::assert_snapshot!("tiny_l0_hidden.v", d.files["tiny_l0_hidden.v"]);
     insta::assert_snapshot!("tiny_l1_out.v", d.files["tiny_l1_out.v"]);
+}
+
+/// A hidden layer with lateral connections: the LATERAL parameters and the lateral rows
+/// after the input rows of its weight memory.
+#[test]
+fn lateral_layer_wrapper_and_weights() {
+    let net = tiny_lateral_network();
+    let d = hdl_gen::generate(&net, &HardwarePlan::per_layer(&net, &[2, 3]).unwrap()).unwrap();
+    insta::assert_snapshot!("tinylat_l0_hidden.v", d.files["tinylat_l0_hidden.v"]);
+    insta::assert_snapshot!("tinylat_l0_hidden_weights.mem", d.files["l0_hidden_weights.mem"]);
 }
 
 #[test]

@@ -75,6 +75,32 @@ pub fn tiny_network() -> Network {
     net
 }
 
+/// [`tiny_network`] with lateral connections on its hidden layer (5 x 5, 4-bit: each
+/// neuron excites its successor by 2 and inhibits the one after by 3), T = 2.
+///
+/// ```
+/// let net = model::examples::tiny_lateral_network();
+/// net.validate().unwrap();
+/// assert_eq!(net.layers[0].weight_rows(), 6 + 5);
+/// ```
+pub fn tiny_lateral_network() -> Network {
+    let mut net = tiny_network();
+    net.name = "tinylat".into();
+    let n = 5;
+    let weights = (0..n * n)
+        .map(|i| {
+            let (k, j) = (i / n, i % n);
+            match (j + n - k) % n {
+                1 => 2,
+                2 => -3,
+                _ => 0,
+            }
+        })
+        .collect();
+    net.layers[0].lateral = Some(Lateral { weight_bits: 4, weights });
+    net
+}
+
 /// Neuron family of a generated network's hidden layers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HiddenNeuron {

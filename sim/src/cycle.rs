@@ -339,4 +339,26 @@ mod tests {
         assert_eq!(s2.inputs[1].start, 8);
         assert_eq!(s2.inputs[1].done, 37 + 1 + 30);
     }
+
+    #[test]
+    fn lateral_layer_takes_its_groups_twice() {
+        let mut net = one_layer();
+        net.layers[0].lateral = Some(model::Lateral { weight_bits: 2, weights: vec![0; 100] });
+        let golden = Golden::new(&net).unwrap();
+        let plan = HardwarePlan::uniform(&net, 4).unwrap();
+        let spike = |neuron| Spike { neuron, value: 1 };
+        // Provisional spikes at neurons 0 and 5 (groups 0 and 1), emitted ones at 0 and 3.
+        let trace = Trace {
+            layers: vec![vec![vec![spike(0), spike(3)]]],
+            scores: vec![0; 10],
+            class: 0,
+            provisional: vec![vec![vec![spike(0), spike(5)]]],
+        };
+        let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
+        // pass 0: (3 + 5 + 1) x 3 = 27; pass 1 replays E1 = 2: (2 + 5 + 2) + (2 + 5 + 1) x 2 = 25
+        assert_eq!(
+            work.layers[0][0],
+            ItemCycles { cycles: 2 + 27 + 25, accumulate: 9 + 6, input_events: 3, lateral_events: 2, output_events: 2 }
+        );
+    }
 }

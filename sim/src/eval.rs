@@ -27,11 +27,15 @@ pub struct LayerActivity {
     pub events: f64,
     /// Events received (input plane events for layer 0).
     pub input_events: f64,
+    /// Provisional events the lateral pass replays (0 without lateral connections).
+    pub lateral_events: f64,
     /// `spikes / (N · T)`.
     pub spike_rate: f64,
-    /// Synaptic operations in this hardware: every received event updates all N neurons.
+    /// Synaptic operations in this hardware: every received (or lateral) event updates all
+    /// N neurons.
     pub synaptic_ops: f64,
-    /// Dense multiply-accumulates an ANN of the same shape would do (`M · N · T`).
+    /// Dense multiply-accumulates an ANN of the same shape would do (`M · N · T`, plus
+    /// `N · N · T` for lateral connections).
     pub dense_macs: f64,
     /// Energy in the seeds' convention, pJ: layer 0 at dense MAC cost, later layers at
     /// synaptic ops times the accumulate cost.
@@ -85,6 +89,7 @@ struct Partial {
     correct: usize,
     spikes: Vec<u64>,
     events: Vec<u64>,
+    lateral_events: Vec<u64>,
     input_events: u64,
     hist: Vec<Vec<u64>>,
     works: Vec<(usize, InputWork)>,
@@ -111,6 +116,12 @@ impl Observer for Counter<'_> {
         self.p.spikes[layer] += spikes;
         self.p.events[layer] += events;
     }
+
+    fn provisional(&mut self, layer: usize, _t: usize, values: &[i32]) {
+        let Some(table) = self.golden.table(layer) else { return };
+        self.p.lateral_events[layer] +=
+            values.iter().map(|&v| table.events_for(v.unsigned_abs()).unwrap_or(0) as u64).sum::<u64>();
+    }
 }
 
 /// Evaluate `images` (concatenated inputs) against `labels`. With a plan, also trace every
@@ -134,6 +145,7 @@ pub fn evaluate(
         correct: 0,
         spikes: vec![0; layers],
         events: vec![0; layers],
+        lateral_events: vec![0; layers],
         input_events: 0,
         hist: net
             .layers
@@ -182,6 +194,7 @@ pub fn evaluate(
         for l in 0..layers {
             total.spikes[l] += p.spikes[l];
             total.events[l] += p.events[l];
+            total.lateral_events[l] += p.lateral_events[l];
             for (a, b) in total.hist[l].iter_mut().zip(&p.hist[l]) {
                 *a += b;
             }
@@ -200,8 +213,9 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
     let mut received = total.input_events as f64 * t / n;
     for (l, layer) in net.layers.iter().enumerate() {
         let neurons = layer.outputs();
-        let synaptic_ops = received * neurons as f64;
-        let dense_macs = (layer.inputs() * neurons) as f64 * t;
+        let lateral_events = total.lateral_events[l] as f64 / n;
+        let synaptic_ops = (received + lateral_events) * neurons as f64;
+        let dense_macs = ((layer.weight_rows()) * neurons) as f64 * t;
         let energy_pj = if l == 0 { dense_macs * E_MAC_PJ } else { synaptic_ops * E_AC_PJ };
         let spikes = total.spikes[l] as f64 / n;
         let events = total.events[l] as f64 / n;
@@ -211,6 +225,7 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
             spikes,
             events,
             input_events: received,
+            lateral_events,
             spike_rate: spikes / (neurons as f64 * t),
             synaptic_ops,
             dense_macs,

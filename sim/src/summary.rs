@@ -72,6 +72,18 @@ pub struct ModelSummary {
     pub energy_pj: f64,
 }
 
+/// Mean events per value of a histogram (bin `i` counts value `i + min`) sent in `table`'s
+/// code; `None` for an empty histogram.
+fn events_per_value(histogram: &[u64], table: &model::CodeTable, min: i32) -> Option<f64> {
+    let total: u64 = histogram.iter().sum();
+    let events: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| c as f64 * table.events_for((i as i32 + min).unsigned_abs()).unwrap_or(0) as f64)
+        .sum();
+    (total > 0).then(|| events / total as f64)
+}
+
 /// Summarize a validated network.
 pub fn summarize(net: &Network) -> ModelSummary {
     let all = bounds::analyze(net);
@@ -87,26 +99,36 @@ pub fn summarize(net: &Network) -> ModelSummary {
             let range = net.input_range_of(l);
             let table = code.table(range.max.unsigned_abs()).expect("validated code");
             let worst = (0..=range.max.unsigned_abs()).filter_map(|v| table.events_for(v)).max().unwrap_or(0) as f64;
-            let from_hist = (l > 0).then(|| net.layers[l - 1].histogram.as_ref()).flatten().and_then(|h| {
-                let total: u64 = h.iter().sum();
-                (total > 0).then(|| {
-                    let min = range.min;
-                    let events: f64 = h
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &c)| c as f64 * table.events_for((i as i32 + min).unsigned_abs()).unwrap_or(0) as f64)
-                        .sum();
-                    events / total as f64
-                })
-            });
+            let from_hist = (l > 0)
+                .then(|| net.layers[l - 1].histogram.as_ref())
+                .flatten()
+                .and_then(|h| events_per_value(h, &table, range.min));
             let per_value = from_hist.unwrap_or(worst);
-            let synaptic_ops = m * t * per_value * n;
-            let dense_macs = m * n * t;
+            let mut synaptic_ops = m * t * per_value * n;
+            // The lateral pass replays the layer's own spikes: their events per neuron from its
+            // own histogram (the emitted spikes stand in for the provisional ones), else the
+            // worst case.
+            if layer.lateral.is_some() {
+                let own = layer.neuron.kind.code();
+                let range = layer.neuron.kind.spike_range();
+                let table = own.table(range.max.unsigned_abs()).expect("validated code");
+                let worst = (0..=range.max.unsigned_abs()).filter_map(|v| table.events_for(v)).max().unwrap_or(0);
+                let per_neuron = layer
+                    .histogram
+                    .as_ref()
+                    .and_then(|h| events_per_value(h, &table, range.min))
+                    .unwrap_or(worst as f64);
+                synaptic_ops += n * t * per_neuron * n;
+            }
+            let dense_macs = layer.weight_rows() as f64 * n * t;
             LayerSummary {
                 name: layer.name.clone(),
-                op: format!("dense {}x{}", d.inputs, d.outputs),
+                op: match &layer.lateral {
+                    Some(_) => format!("dense {}x{} +lateral", d.inputs, d.outputs),
+                    None => format!("dense {}x{}", d.inputs, d.outputs),
+                },
                 parameters: layer.parameters(),
-                weight_bits: d.weight_bits as u32,
+                weight_bits: layer.weight_bits(),
                 neuron: layer.neuron.kind.label(),
                 max_spike: match layer.neuron.kind {
                     NeuronKind::Integer { max_spike, .. } => Some(max_spike),

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use model::HardwarePlan;
-use model::examples::{fuzz_network, tiny_network};
+use model::examples::{fuzz_network, tiny_lateral_network, tiny_network};
 use rayon::prelude::*;
 use sim::Golden;
 use sim::cosim::fuzz::{fuzz_case, random_inputs};
@@ -51,6 +51,8 @@ fn generated_designs_are_lint_clean() {
     let mut nets = vec![
         (tiny_network(), vec![2, 3], vec![]),
         (tiny_network(), vec![2, 3], vec![0, 1]),
+        (tiny_lateral_network(), vec![2, 3], vec![]),
+        (tiny_lateral_network(), vec![5, 3], vec![0]),
         (example.clone(), vec![16, 10], vec![]),
         (example, vec![16, 10], vec![0]),
     ];
@@ -181,6 +183,45 @@ fn mutation_wrong_reset_rule_is_caught_at_the_second_timestep() {
     // Reset only acts on the next timestep, so timestep 0 still matches.
     assert_eq!((mismatch.layer, mismatch.timestep), (0, 1), "{mismatch}");
     assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
+}
+
+/// The lateral pass is really checked: the tiny network with lateral connections matches
+/// exactly (with lateral events on most inputs), and corrupting only its lateral weight rows
+/// is caught in that layer.
+#[test]
+fn mutation_corrupted_lateral_weights_are_caught_in_their_layer() {
+    if !common::verilator_available() {
+        return;
+    }
+    let net = tiny_lateral_network();
+    let golden = Golden::new(&net).unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(12);
+    let inputs = random_inputs(&net, 60, &mut rng);
+    let provisional: usize =
+        inputs.chunks(6).map(|x| golden.trace(x).unwrap().provisional[0].iter().map(Vec::len).sum::<usize>()).sum();
+    assert!(provisional > 60, "the inputs hardly exercise the lateral pass ({provisional} provisional spikes)");
+    let run = |dir: &Path, plan: &HardwarePlan| {
+        let options =
+            CosimOptions { simulator: SimulatorKind::Verilator, cache: cache(), vcd_dir: None, progress: &|_| {} };
+        cosimulate(&golden, plan, dir, &inputs, &options).unwrap().report
+    };
+    let dir = work_dir("lateral");
+    let plan = generate(&net, &[2, 3], &dir);
+    let clean = run(&dir, &plan);
+    assert_eq!((clean.first.as_ref(), clean.rtl_cycles), (None, clean.model_cycles));
+    // Rows 6..=10 (x 3 groups) of layer 0's weight memory are R: flip bit 2 of every lateral
+    // weight (both 4-bit lanes of each word).
+    let path = dir.join("l0_hidden_weights.mem");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i >= 6 * 3 { format!("{:02x}", u32::from_str_radix(l, 16).unwrap() ^ 0x44) } else { l.into() })
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let corrupted = run(&dir, &plan).first.expect("corrupted lateral weights must mismatch");
+    assert_eq!(corrupted.layer, 0, "{corrupted}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The generated Verilog testbench in Icarus Verilog, an event-driven four-state simulator

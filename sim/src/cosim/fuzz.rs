@@ -38,7 +38,8 @@ pub struct FuzzCase {
 pub fn describe(net: &model::Network) -> String {
     let mut parts = vec![format!("in {}", net.input.size())];
     for l in &net.layers {
-        parts.push(format!("{} {}", l.outputs(), l.neuron.kind.label()));
+        let lateral = if l.lateral.is_some() { " +lateral" } else { "" };
+        parts.push(format!("{} {}{lateral}", l.outputs(), l.neuron.kind.label()));
     }
     format!("{}, T={}", parts.join(" -> "), net.timesteps)
 }
