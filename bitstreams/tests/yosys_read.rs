@@ -2,7 +2,7 @@
 //! in CI (`CI=true`); elsewhere the test skips with a reason.
 
 use model::HardwarePlan;
-use model::examples::{fuzz_network, tiny_network};
+use model::examples::{fuzz_network, tiny_lateral_network, tiny_network};
 use rayon::prelude::*;
 
 #[test]
@@ -14,7 +14,7 @@ fn generated_designs_read_in_yosys() {
         eprintln!("SKIP: {e}");
         return;
     }
-    let mut nets = vec![(tiny_network(), vec![2, 3])];
+    let mut nets = vec![(tiny_network(), vec![2, 3]), (tiny_lateral_network(), vec![2, 3])];
     for seed in 100..108 {
         let net = fuzz_network(seed);
         let lanes = net.layers.iter().map(|l| (l.outputs() as u32).div_ceil(3)).collect();
