@@ -392,6 +392,55 @@ fn train_exports_a_model_eval_agrees_with() {
     assert_eq!(std::fs::read(&model).unwrap(), before);
 }
 
+/// `spikeforge train --lateral`: the summary names the layer with lateral connections, the
+/// exported file has them, and `spikeforge eval` of it prints the integer accuracy train did.
+#[cfg(feature = "train")]
+#[test]
+fn train_lateral_exports_lateral_connections_eval_agrees_with() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let dir = temp("train-lateral");
+    let model = dir.join("lateral.sfm.json");
+    let o = spikeforge(&[
+        "train",
+        "--neuron",
+        "lms",
+        "--data",
+        "digits",
+        "--hidden",
+        "32",
+        "--timesteps",
+        "1",
+        "--learnable-threshold",
+        "--lateral",
+        "--epochs",
+        "6",
+        "--learning-rate",
+        "0.01",
+        "--threads",
+        "2",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("with lateral connections"), "{text}");
+    let fc1 = text.lines().find(|l| l.trim_start().starts_with("fc1 ")).expect("fc1 summary line");
+    assert!(fc1.contains("-bit"), "the fc1 line names its lateral weights: {text}");
+    let out = text.lines().find(|l| l.trim_start().starts_with("out ")).expect("out summary line");
+    assert!(!out.contains("-bit"), "{text}");
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(file["layers"][0]["lateral"]["weights"].as_array().unwrap().len(), 32 * 32);
+    assert!(file["layers"][1].get("lateral").is_none());
+
+    let line = text.lines().find(|l| l.starts_with("integer accuracy: ")).expect("summary line");
+    let accuracy = line.trim_start_matches("integer accuracy: ").to_string();
+    let o = spikeforge(&["eval", model.to_str().unwrap(), "--data", "digits"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("accuracy: {accuracy} (")), "train said {accuracy}; eval: {}", stdout(&o));
+}
+
 /// Without the trainer compiled in, `train` says how to get it.
 #[cfg(not(feature = "train"))]
 #[test]

@@ -277,8 +277,8 @@ impl Golden {
                 if let Some(lateral) = &layer.lateral {
                     // Provisional spikes s1 = fire(u1) through R, added to u1.
                     let provisional = &mut s.spikes[l];
-                    for j in 0..n {
-                        provisional[j] = fire(&nr.kind, nr.threshold_shift, s.acc[j]);
+                    for (p, &u1) in provisional.iter_mut().zip(&s.acc[..n]) {
+                        *p = fire(&nr.kind, nr.threshold_shift, u1);
                     }
                     obs.provisional(l, t, provisional);
                     s.u1[..n].copy_from_slice(&s.acc[..n]);

@@ -63,6 +63,9 @@ pub struct Args {
     /// Learn each hidden layer's threshold (single-timestep training)
     #[arg(long)]
     learnable_threshold: bool,
+    /// Give every hidden layer trainable lateral (recurrent) connections within a timestep
+    #[arg(long)]
+    lateral: bool,
     /// Augmentation: shift training images by up to this many pixels (0: none; default: width / 14)
     #[arg(long)]
     shift: Option<u32>,
@@ -136,6 +139,7 @@ impl Args {
         cfg.max_spike_cap = self.max_spike;
         cfg.max_planes = self.max_planes;
         cfg.learnable_threshold = self.learnable_threshold;
+        cfg.lateral = self.lateral;
         cfg.shift_pixels = self.shift;
         if let Some(t) = self.threads {
             cfg.threads = t;
@@ -207,13 +211,14 @@ fn run_training(args: &Args, cfg: &TrainConfig, log: &std::path::Path) -> Result
 
     let split = datasets::load(&args.data.parse()?, &crate::data_dir(args.data_dir.clone()))?;
     println!(
-        "training {} on {} ({} train / {} test images): {} hidden {:?}, T = {}, {}-bit weights, {} epochs, seed {}",
+        "training {} on {} ({} train / {} test images): {} hidden {:?}{}, T = {}, {}-bit weights, {} epochs, seed {}",
         cfg.name,
         args.data,
         split.train.len(),
         split.test.len(),
         cfg.neuron.name(),
         cfg.hidden,
+        if cfg.lateral { " with lateral connections" } else { "" },
         cfg.timesteps,
         cfg.weight_bits,
         cfg.epochs,
@@ -231,13 +236,14 @@ fn run_training(args: &Args, cfg: &TrainConfig, log: &std::path::Path) -> Result
     let text = serde_json::to_string_pretty(&report)? + "\n";
     anyhow::Context::with_context(std::fs::write(log, text), || format!("writing the training log {}", log.display()))?;
 
-    let mut t = Table::new(&["layer", "neuron", "code", "q", "spikes/input (test)"]);
+    let mut t = Table::new(&["layer", "neuron", "code", "q", "lateral", "spikes/input (test)"]);
     for l in &report.layers {
         t.row(vec![
             l.name.clone(),
             l.neuron.clone(),
             l.code.clone().unwrap_or_else(|| "-".into()),
             l.threshold_shift.to_string(),
+            l.lateral_bits.map_or_else(|| "-".into(), |b| format!("{b}-bit")),
             num(l.spikes_per_input, 1),
         ]);
     }

@@ -63,6 +63,9 @@ pub struct TrainConfig {
     pub max_planes: usize,
     /// Learn each hidden layer's threshold (exported as a power of two).
     pub learnable_threshold: bool,
+    /// Give every hidden layer a trainable lateral matrix `R` (N x N): its provisional spikes
+    /// of a timestep feed back into its own membrane before it fires ([`model::Lateral`]).
+    pub lateral: bool,
     /// Threads for libtorch's CPU kernels.
     pub threads: usize,
     /// Augmentation: shift each training image by up to this many pixels in x and y (random
@@ -99,6 +102,7 @@ impl TrainConfig {
             max_spike_cap: 15,
             max_planes: 4,
             learnable_threshold: false,
+            lateral: false,
             shift_pixels: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batches_per_epoch: None,

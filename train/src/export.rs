@@ -1,10 +1,10 @@
-//! From the trained float network to a [`model::Network`]: integer weights and biases
-//! through the same [`crate::quant`] mapping training used, thresholds as shifts, LMS spike
-//! maxima, then measured spike histograms and the solver's optimal codes.
+//! From the trained float network to a [`model::Network`]: integer weights, biases and
+//! lateral weights through the same [`crate::quant`] mapping training used, thresholds as
+//! shifts, LMS spike maxima, then measured spike histograms and the solver's optimal codes.
 
 use model::solver::{SolverLimits, solve};
-use model::{Decay, Dense, Input, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeCode};
-use tch::Kind;
+use model::{Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeCode};
+use tch::{Kind, Tensor};
 
 use crate::TrainError;
 use crate::config::{NeuronChoice, TrainConfig};
@@ -18,14 +18,14 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
     let mut layers = Vec::new();
     for (l, layer) in snn.layers.iter().enumerate() {
         let scale = snn.scale(l);
-        let (w, b) = tch::no_grad(|| {
-            let w: Vec<f64> =
-                Vec::<f64>::try_from(&layer.weight.to_kind(Kind::Double).flatten(0, -1)).unwrap_or_default();
-            let b: Vec<f64> = Vec::<f64>::try_from(&layer.bias.to_kind(Kind::Double)).unwrap_or_default();
-            (w, b)
-        });
+        let (w, b) = (values(&layer.weight), values(&layer.bias));
         let weights: Vec<i32> = w.iter().map(|&v| quant::quantize(v, scale.weight_step, limit) as i32).collect();
         let bias: Vec<i32> = b.iter().map(|&v| quant::quantize(v, scale.unit, crate::snn::BIAS_LIMIT) as i32).collect();
+        // R on the lateral grid training fake-quantized it on, row-major by source neuron.
+        let lateral = layer.lateral_weights().zip(scale.lateral_step).map(|(r, step)| {
+            let weights: Vec<i32> = values(&r).iter().map(|&v| quant::quantize(v, step, limit) as i32).collect();
+            Lateral { weight_bits: signed_bits(weights.iter().map(|&w| w as i64)), weights }
+        });
         let size = layer.weight.size();
         let kind = match layer.kind {
             LayerKind::Readout => NeuronKind::Readout,
@@ -53,13 +53,14 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
             }),
             neuron,
             histogram: None,
-            lateral: None,
+            lateral,
         });
     }
     let mut net = Network::new(&cfg.name, cfg.timesteps, Input::pixels(input_shape.to_vec()), layers);
     net.description = format!(
-        "{} hidden neurons, {}-bit weights, T = {}, trained by spikeforge train on {dataset}",
+        "{} hidden neurons{}, {}-bit weights, T = {}, trained by spikeforge train on {dataset}",
         cfg.neuron.name(),
+        if cfg.lateral { " with lateral connections" } else { "" },
         cfg.weight_bits,
         cfg.timesteps
     );
@@ -70,6 +71,11 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
         dataset: Some(dataset.to_string()),
     };
     net
+}
+
+/// A parameter's values, flattened row-major, as f64.
+fn values(t: &Tensor) -> Vec<f64> {
+    tch::no_grad(|| Vec::<f64>::try_from(&t.to_kind(Kind::Double).flatten(0, -1)).unwrap_or_default())
 }
 
 /// Measure every spiking layer's histogram on `calibration` images with the integer forward,

@@ -1,7 +1,9 @@
 //! The trainer's integer-mode forward: the exported [`model::Network`] evaluated with
 //! libtorch `int64` tensors, following ARCHITECTURE.md's integer contract step by step
-//! (accumulate, integrate with floor-shift decay, fire, reset, store). It is written
-//! independently of the golden model (`sim::golden`); a test asserts both agree bit for bit.
+//! (accumulate, integrate with floor-shift decay, fire, reset, store; with lateral
+//! connections `u1`, provisional spikes `s1 = fire(u1)`, `u = u1 + s1·R`, then fire and reset
+//! from `u`). It is written independently of the golden model (`sim::golden`); a test asserts
+//! both agree bit for bit.
 
 use model::{Decay, LayerOp, Network, NeuronKind, Reset};
 use tch::{Device, Kind, Tensor};
@@ -22,6 +24,8 @@ pub struct IntegerRun {
 struct IntLayer {
     weight: Tensor,
     bias: Tensor,
+    /// Lateral weights `[source neuron, neuron]`.
+    lateral: Option<Tensor>,
     kind: NeuronKind,
     theta: i64,
     shift: u8,
@@ -40,9 +44,14 @@ pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
             let LayerOp::Dense(d) = &l.op;
             let w: Vec<i64> = d.weights.iter().map(|&w| w as i64).collect();
             let b: Vec<i64> = d.bias.iter().map(|&b| b as i64).collect();
+            let n = d.outputs as i64;
             IntLayer {
-                weight: Tensor::from_slice(&w).view([d.inputs as i64, d.outputs as i64]),
+                weight: Tensor::from_slice(&w).view([d.inputs as i64, n]),
                 bias: Tensor::from_slice(&b),
+                lateral: l.lateral.as_ref().map(|lat| {
+                    let r: Vec<i64> = lat.weights.iter().map(|&w| w as i64).collect();
+                    Tensor::from_slice(&r).view([n, n])
+                }),
                 kind: l.neuron.kind.clone(),
                 theta: l.neuron.threshold(),
                 shift: l.neuron.threshold_shift,
@@ -88,6 +97,19 @@ fn decay(v: &Tensor, decay: Decay) -> Tensor {
     }
 }
 
+/// The spike of a spiking layer for membrane `u` (step 3 of the contract).
+fn fire(layer: &IntLayer, u: &Tensor) -> Tensor {
+    match &layer.kind {
+        NeuronKind::BinaryLif => u.ge(layer.theta).to_kind(Kind::Int64),
+        NeuronKind::Ternary => u.ge(layer.theta).to_kind(Kind::Int64) - u.le(-layer.theta).to_kind(Kind::Int64),
+        NeuronKind::Integer { max_spike, .. } => {
+            let half = if layer.shift == 0 { 0 } else { 1i64 << (layer.shift - 1) };
+            (u + half).floor_divide_scalar(layer.theta).clamp(0, *max_spike as i64)
+        }
+        NeuronKind::Readout => unreachable!("a readout layer never fires"),
+    }
+}
+
 fn chunk(layers: &[IntLayer], x: &Tensor, timesteps: u32, run: &mut IntegerRun) -> Tensor {
     let n = x.size()[0];
     let mut membranes: Vec<Tensor> =
@@ -97,19 +119,16 @@ fn chunk(layers: &[IntLayer], x: &Tensor, timesteps: u32, run: &mut IntegerRun) 
     for _t in 0..timesteps {
         let mut input = x.shallow_clone();
         for (l, layer) in layers.iter().enumerate() {
-            let u = decay(&membranes[l], layer.decay) + &layer.bias + input.matmul(&layer.weight);
-            let spikes = match &layer.kind {
-                NeuronKind::Readout => {
-                    membranes[l] = u;
-                    continue;
-                }
-                NeuronKind::BinaryLif => u.ge(layer.theta).to_kind(Kind::Int64),
-                NeuronKind::Ternary => u.ge(layer.theta).to_kind(Kind::Int64) - u.le(-layer.theta).to_kind(Kind::Int64),
-                NeuronKind::Integer { max_spike, .. } => {
-                    let half = if layer.shift == 0 { 0 } else { 1i64 << (layer.shift - 1) };
-                    (&u + half).floor_divide_scalar(layer.theta).clamp(0, *max_spike as i64)
-                }
-            };
+            let mut u = decay(&membranes[l], layer.decay) + &layer.bias + input.matmul(&layer.weight);
+            if matches!(layer.kind, NeuronKind::Readout) {
+                membranes[l] = u;
+                continue;
+            }
+            if let Some(r) = &layer.lateral {
+                // u1 = u so far; provisional spikes s1 = fire(u1), not emitted, no reset.
+                u = &u + fire(layer, &u).matmul(r);
+            }
+            let spikes = fire(layer, &u);
             membranes[l] = match layer.reset {
                 Reset::Soft => &u - &spikes * layer.theta,
                 Reset::Hard => u.where_scalarother(&spikes.eq(0), 0),

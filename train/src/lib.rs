@@ -1,7 +1,8 @@
 //! # spikeforge `train`: spiking networks trained with libtorch, exported bit-exact
 //!
 //! [`TrainConfig`] says what to train: an MLP of binary LIF, Ternary Spike or LMS (learnable
-//! maximum spike) hidden layers and a readout layer, T timesteps, B-bit weights. With the
+//! maximum spike) hidden layers, optionally with lateral connections, and a readout layer,
+//! T timesteps, B-bit weights. With the
 //! `tch` feature (libtorch 2.13 from the project's `.venv`, `make setup`), [`train()`] runs
 //! minibatch BPTT with surrogate gradients and quantization-aware training, then exports a
 //! [`model::Network`] whose integers are what was trained; [`integer::forward`] evaluates

@@ -55,6 +55,8 @@ pub struct LayerSummary {
     pub code: Option<String>,
     /// Threshold shift q.
     pub threshold_shift: u8,
+    /// Width in bits of the layer's lateral weights; `None` without lateral connections.
+    pub lateral_bits: Option<u8>,
     /// Non-zero spikes per test input (all timesteps).
     pub spikes_per_input: f64,
 }
@@ -178,6 +180,7 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             let (logits, stats) = snn.forward(&x);
             let loss = logits.cross_entropy_for_logits(&y);
             opt.backward_step(&loss);
+            snn.project_lateral();
             snn.update_spike_maxima(&stats, lambda);
             let loss_value = loss.double_value(&[]);
             if !loss_value.is_finite() {
@@ -225,6 +228,7 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             neuron: l.neuron.kind.label(),
             code: (!matches!(l.neuron.kind, NeuronKind::Readout)).then(|| l.neuron.kind.code().label()),
             threshold_shift: l.neuron.threshold_shift,
+            lateral_bits: l.lateral.as_ref().map(|r| r.weight_bits),
             spikes_per_input: if matches!(l.neuron.kind, NeuronKind::Readout) {
                 0.0
             } else {
