@@ -16,7 +16,7 @@
 // the above, except that UPDATE stores the feedforward membrane u1 = decay(v) + b + acc
 // and EMIT writes the provisional spikes fire(u1) into the layer's own lateral event
 // buffer instead of the output. Pass 1 replays those E1 events through the lateral weight
-// rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + acc, fires,
+// rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + (acc << LAT_SHIFT), fires,
 // resets and stores as usual, and EMIT sends the real spikes. Cycles per item:
 // 2 + Σ_g (E + 5 + max(1, ev1_g)) + Σ_g (E1 + 5 + max(1, ev_g)).
 //
@@ -103,6 +103,7 @@ module sf_layer #(
     parameter [OUT_K*OUT_AMP_BITS-1:0] OUT_AMPS = {(OUT_K*OUT_AMP_BITS){1'b1}},  // amplitude of plane k (plane codes)
     parameter LAT_ADDR_BITS = 1,     // clog2(N * OUT_K), at least 1
     parameter LAT_COUNT_BITS = 1,    // bits of a provisional event count 0..N*OUT_K
+    parameter LAT_SHIFT = 0,         // the lateral sum is shifted left by this before it joins u1
     parameter WEIGHTS_LOADED = 0,    // 1: weights are a RAM written through wt_wr_*
     parameter WADDR_BITS = 1,        // clog2(M * G), at least 1
     parameter WEIGHTS_FILE = "weights.mem",

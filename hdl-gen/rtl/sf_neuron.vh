@@ -4,8 +4,8 @@
 // evaluate it only in update cycles instead of on every clock (measured: most of a wide
 // layer's simulation time otherwise).
 //
-//   u      = decay(first ? 0 : stored) + bias + acc       (lateral pass: u = stored + acc,
-//                                                          where stored holds u1)
+//   u      = decay(first ? 0 : stored) + bias + acc       (lateral pass: u = stored +
+//                                          (acc <<< LAT_SHIFT), where stored holds u1)
 //   spike  = fire(u)                 binary: u >= θ; ternary: ±1 when |u| >= θ;
 //                                    integer: clamp((u + θ/2) >>> Q, 0, D); readout: 0
 //   stored'= spike == 0 ? u : (hard ? 0 : u - spike·θ);  readout layers store u
@@ -23,7 +23,7 @@
 //   second   1           lateral pass of a layer with lateral connections
 // Result {u, stored', spike_neg, |spike|}: MEM_BITS + MEM_BITS + 1 + OUT_VALUE_BITS bits.
 
-localparam NEURON_W1 = ACC_BITS > BIAS_BITS ? ACC_BITS : BIAS_BITS;
+localparam NEURON_W1 = ACC_BITS + LAT_SHIFT > BIAS_BITS ? ACC_BITS + LAT_SHIFT : BIAS_BITS;
 localparam NEURON_W2 = NEURON_W1 > MEM_BITS ? NEURON_W1 : MEM_BITS;
 localparam NEURON_W3 = NEURON_W2 > Q + 2 ? NEURON_W2 : Q + 2;
 localparam NEURON_W4 = NEURON_W3 > OUT_VALUE_BITS + Q + 2 ? NEURON_W3 : OUT_VALUE_BITS + Q + 2;
@@ -51,7 +51,7 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
         if (second) begin
             // u1 was decayed and biased in the first pass: only the lateral sum is added.
             u = {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored}
-              + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
+              + ({{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc} <<< LAT_SHIFT);
         end else begin
             if (DECAY_MODE == 0) decayed = prev;
             else if (DECAY_MODE == 1) decayed = {NEURON_INT_BITS{1'b0}};

@@ -240,7 +240,7 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         Param::bits("OUT_MASKS", out_masks, "canonical planes of each value 0..=D (fewest planes)"),
         Param::int("HAS_OUT", i64::from(!last), if last { "last layer: no output buffer" } else { "" }),
     ];
-    if layer.lateral.is_some() {
+    if let Some(lateral) = &layer.lateral {
         // The lateral pass replays the layer's own provisional spikes: its lanes need the
         // emitted code, and the lateral buffer holds up to every neuron's every plane.
         let lateral_events = dense.outputs as u64 * out_k as u64;
@@ -254,6 +254,7 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
                 &format!("lateral buffer of up to {lateral_events} events"),
             ),
             Param::int("LAT_COUNT_BITS", value_bits(lateral_events) as i64, ""),
+            Param::int("LAT_SHIFT", lateral.shift as i64, &format!("the lateral sum counts 2^{}", lateral.shift)),
         ]);
     }
     params.extend([

@@ -63,7 +63,8 @@ pub struct LayerBounds {
     /// over all neurons (the accumulator starts each timestep at 0), for the input events
     /// and, with lateral connections, also for the lateral pass (the same accumulators).
     pub accumulator: IntRange,
-    /// With lateral connections: every partial sum of the lateral pass `Σ_k s1[k] · R[k][j]`.
+    /// With lateral connections: every partial sum of the lateral pass `Σ_k s1[k] · R[k][j]`
+    /// (before the lateral shift; the accumulators hold it unshifted).
     pub lateral: Option<IntRange>,
     /// The input current `x = bias + accumulator`.
     pub current: IntRange,
@@ -153,7 +154,8 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
         if let Some((lo, hi)) = &lateral {
             // u1 (above, stored between the passes) plus the lateral current, per neuron's
             // range folded into one interval like the feedforward current.
-            let lat = (lo.iter().copied().min().unwrap_or(0), hi.iter().copied().max().unwrap_or(0));
+            let shift = layer.lateral.as_ref().map_or(0, |l| l.shift.min(100));
+            let lat = (lo.iter().copied().min().unwrap_or(0) << shift, hi.iter().copied().max().unwrap_or(0) << shift);
             u = (u.0 + lat.0, u.1 + lat.1);
             widen(&mut hull, u);
             if matches!(neuron.kind, NeuronKind::Integer { .. }) {

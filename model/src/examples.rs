@@ -75,8 +75,8 @@ pub fn tiny_network() -> Network {
     net
 }
 
-/// [`tiny_network`] with lateral connections on its hidden layer (5 x 5, 4-bit: each
-/// neuron excites its successor by 2 and inhibits the one after by 3), T = 2.
+/// [`tiny_network`] with lateral connections on its hidden layer (5 x 5, 4-bit, shift 1:
+/// each neuron excites its successor by 2 · 2 and inhibits the one after by 3 · 2), T = 2.
 ///
 /// ```
 /// let net = model::examples::tiny_lateral_network();
@@ -97,7 +97,7 @@ pub fn tiny_lateral_network() -> Network {
             }
         })
         .collect();
-    net.layers[0].lateral = Some(Lateral { weight_bits: 4, weights });
+    net.layers[0].lateral = Some(Lateral { weight_bits: 4, shift: 1, weights });
     net
 }
 
@@ -310,7 +310,8 @@ pub fn fuzz_network(seed: u64) -> Network {
         let weight_bits = lateral_rng.random_range(2..=8u8);
         let wmax = (1i32 << (weight_bits - 1)) - 1;
         let weights = (0..n * n).map(|_| lateral_rng.random_range(-wmax - 1..=wmax)).collect();
-        layer.lateral = Some(Lateral { weight_bits, weights });
+        let shift = lateral_rng.random_range(0..=3u8);
+        layer.lateral = Some(Lateral { weight_bits, shift, weights });
     }
     let mut net = Network::new(&format!("fuzz{seed}"), rng.random_range(1..=4), input, layers);
     net.provenance = Provenance { trained: false, generator: "fuzz_network".into(), seed: Some(seed), dataset: None };

@@ -201,16 +201,19 @@ impl Layer {
 /// ```text
 /// u1 = decay(v) + b + Σ_i s_in[i] · W[i][j]     the feedforward membrane
 /// s1 = fire(u1)                                  provisional spikes (no reset, not emitted)
-/// u  = u1 + Σ_k s1[k] · R[k][j]                  lateral current from the layer's own spikes
+/// u  = u1 + (Σ_k s1[k] · R[k][j]) · 2^shift      lateral current from the layer's own spikes
 /// s  = fire(u); v = reset(u, s)                  emitted; stored as usual
 /// ```
 ///
 /// Only spiking layers (not readout) may have one. `R` may connect a neuron to itself.
+/// The `shift` gives `R` its own scale: the layer's input weights fix the membrane unit
+/// (pixel-fed weights make it small), and B-bit lateral weights in that unit alone could
+/// only nudge the membrane; hardware shifts the lateral sum left before adding it.
 ///
 /// ```
 /// use model::Lateral;
 /// // two neurons that inhibit each other by 3
-/// let r = Lateral { weight_bits: 4, weights: vec![0, -3, -3, 0] };
+/// let r = Lateral { weight_bits: 4, shift: 0, weights: vec![0, -3, -3, 0] };
 /// assert_eq!(r.row(1, 2), &[-3, 0]);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -218,6 +221,10 @@ impl Layer {
 pub struct Lateral {
     /// Signed two's-complement width every lateral weight fits in (1..=16).
     pub weight_bits: u8,
+    /// The lateral sum is multiplied by `2^shift` (0..=24) before it joins `u1`; absent in
+    /// files means 0.
+    #[serde(default)]
+    pub shift: u8,
     /// `outputs * outputs` weights, row-major by source neuron: `weights[k * outputs + j]`
     /// is what neuron `k`'s provisional spike adds to neuron `j`.
     pub weights: Vec<i32>,

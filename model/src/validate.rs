@@ -195,6 +195,9 @@ impl Network {
                     format!("is {}, must be 1..={MAX_WEIGHT_BITS}", lat.weight_bits),
                 ));
             }
+            if lat.shift > MAX_THRESHOLD_SHIFT {
+                return Err(err(loc, "lateral.shift", format!("is {}, must be 0..={MAX_THRESHOLD_SHIFT}", lat.shift)));
+            }
             let n_out = d.outputs as usize;
             if lat.weights.len() != n_out * n_out {
                 return Err(err(

@@ -343,7 +343,7 @@ mod tests {
     #[test]
     fn lateral_layer_takes_its_groups_twice() {
         let mut net = one_layer();
-        net.layers[0].lateral = Some(model::Lateral { weight_bits: 2, weights: vec![0; 100] });
+        net.layers[0].lateral = Some(model::Lateral { weight_bits: 2, shift: 0, weights: vec![0; 100] });
         let golden = Golden::new(&net).unwrap();
         let plan = HardwarePlan::uniform(&net, 4).unwrap();
         let spike = |neuron| Spike { neuron, value: 1 };

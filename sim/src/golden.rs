@@ -13,7 +13,7 @@
 //!
 //! A layer with lateral connections ([`model::Lateral`], weights `R`) runs two passes per
 //! timestep: `u1 = decay(stored) + bias + acc`, provisional spikes `s1 = fire(u1)` (not
-//! emitted, no reset), then `u = u1 + Σ_k s1[k] · R[k][j]`, `s = fire(u)` and the reset
+//! emitted, no reset), then `u = u1 + (Σ_k s1[k] · R[k][j]) · 2^shift`, `s = fire(u)` and the reset
 //! as above.
 //!
 //! Layer 0 receives the input values every timestep. A readout layer never fires; its final
@@ -148,8 +148,8 @@ struct CompiledLayer {
     inputs: usize,
     outputs: usize,
     weights: Matrix,
-    /// Lateral connections `[neuron][neuron]`, if any.
-    lateral: Option<Matrix>,
+    /// Lateral connections `[neuron][neuron]` and their shift, if any.
+    lateral: Option<(Matrix, u8)>,
     bias: Vec<i64>,
     neuron: Neuron,
     /// Code table of the spikes this layer emits (`None` for readout layers).
@@ -187,7 +187,8 @@ impl Golden {
             let LayerOp::Dense(d) = &layer.op;
             let (m, n) = (d.inputs as usize, d.outputs as usize);
             let weights = Matrix::new(m, n, &d.weights, b.accumulator_bits);
-            let lateral = layer.lateral.as_ref().map(|lat| Matrix::new(n, n, &lat.weights, b.accumulator_bits));
+            let lateral =
+                layer.lateral.as_ref().map(|lat| (Matrix::new(n, n, &lat.weights, b.accumulator_bits), lat.shift));
             let table = match &layer.neuron.kind {
                 NeuronKind::Readout => None,
                 kind => Some(kind.code().table(kind.spike_range().max as u32).expect("validated code")),
@@ -274,7 +275,7 @@ impl Golden {
                 for j in 0..n {
                     s.acc[j] += nr.decay.apply(s.stored[l][j]) + layer.bias[j];
                 }
-                if let Some(lateral) = &layer.lateral {
+                if let Some((lateral, shift)) = &layer.lateral {
                     // Provisional spikes s1 = fire(u1) through R, added to u1.
                     let provisional = &mut s.spikes[l];
                     for (p, &u1) in provisional.iter_mut().zip(&s.acc[..n]) {
@@ -284,7 +285,7 @@ impl Golden {
                     s.u1[..n].copy_from_slice(&s.acc[..n]);
                     accumulate(lateral, provisional, &mut s.acc[..n], &mut s.acc32[..n]);
                     for (u, &u1) in s.acc[..n].iter_mut().zip(&s.u1[..n]) {
-                        *u += u1;
+                        *u = u1 + (*u << shift);
                     }
                 }
                 let out = &mut s.spikes[l];

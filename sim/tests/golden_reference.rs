@@ -119,7 +119,7 @@ fn reference(net: &Network, input: &[u8]) -> RefOut {
                     }
                 }
                 for j in 0..n {
-                    u_prev[l][j] += lacc[j];
+                    u_prev[l][j] += lacc[j] * (1i128 << lat.shift);
                     check(&bounds[l], "membrane after the lateral pass", u_prev[l][j], |b| b.membrane);
                     if matches!(nr.kind, NeuronKind::Integer { .. }) {
                         check(&bounds[l], "rounding sum", u_prev[l][j] + theta / 2, |b| b.membrane);

@@ -22,9 +22,9 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
         let weights: Vec<i32> = w.iter().map(|&v| quant::quantize(v, scale.weight_step, limit) as i32).collect();
         let bias: Vec<i32> = b.iter().map(|&v| quant::quantize(v, scale.unit, crate::snn::BIAS_LIMIT) as i32).collect();
         // R on the lateral grid training fake-quantized it on, row-major by source neuron.
-        let lateral = layer.lateral_weights().zip(scale.lateral_step).map(|(r, step)| {
-            let weights: Vec<i32> = values(&r).iter().map(|&v| quant::quantize(v, step, limit) as i32).collect();
-            Lateral { weight_bits: signed_bits(weights.iter().map(|&w| w as i64)), weights }
+        let lateral = layer.lateral.as_ref().zip(scale.lateral).map(|(r, grid)| {
+            let weights: Vec<i32> = values(r).iter().map(|&v| quant::quantize(v, grid.step, limit) as i32).collect();
+            Lateral { weight_bits: signed_bits(weights.iter().map(|&w| w as i64)), shift: grid.shift, weights }
         });
         let size = layer.weight.size();
         let kind = match layer.kind {

@@ -48,8 +48,9 @@ pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
             IntLayer {
                 weight: Tensor::from_slice(&w).view([d.inputs as i64, n]),
                 bias: Tensor::from_slice(&b),
+                // The shift folded into R: (s1 · R) · 2^p = s1 · (R · 2^p), exact in int64.
                 lateral: l.lateral.as_ref().map(|lat| {
-                    let r: Vec<i64> = lat.weights.iter().map(|&w| w as i64).collect();
+                    let r: Vec<i64> = lat.weights.iter().map(|&w| (w as i64) << lat.shift).collect();
                     Tensor::from_slice(&r).view([n, n])
                 }),
                 kind: l.neuron.kind.clone(),

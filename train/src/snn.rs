@@ -6,7 +6,7 @@
 //! runs it, in two passes per timestep: `u1 = decay(v) + b + x·W`, provisional spikes
 //! `s1 = spike(u1)` (surrogate gradient, no reset), `u = u1 + (a_out · s1)·R`, then the
 //! emitted spike and the reset from `u`. `R` is fake-quantized on the lateral grid of
-//! [`quant::lateral_scale`], so `a_out · s1 · R` is `U ·` the integer lateral sum.
+//! [`quant::lateral_scale`], so `a_out · s1 · R` is `U · 2^shift ·` the integer lateral sum.
 
 use model::{Decay, Reset};
 use tch::nn::{self, VarStore};
@@ -46,8 +46,7 @@ pub(crate) struct FloatLayer {
     pub weight: Tensor,
     /// `[outputs]`.
     pub bias: Tensor,
-    /// Lateral connections when trained: the parameter `ρ` `[outputs, outputs]` (row = source
-    /// neuron) of `R = ρ / outputs` (see [`FloatLayer::lateral_weights`]).
+    /// Lateral connections `R` `[outputs, outputs]` (row = source neuron) when trained.
     pub lateral: Option<Tensor>,
     /// `ln θ` when the threshold is learned.
     pub log_theta: Option<Tensor>,
@@ -78,18 +77,6 @@ pub(crate) struct ForwardStats {
 fn fake_quant(x: &Tensor, step: f64, limit: f64) -> Tensor {
     let q = (x / step).round().clamp(-limit, limit) * step;
     x + (q - x).detach()
-}
-
-impl FloatLayer {
-    /// The lateral matrix `R = ρ / N` of an `N`-neuron layer. Adam's steps are the same size
-    /// for any scale of a parameter, so the `1 / N` gives `R` a learning rate `N` times smaller
-    /// than the input weights': `R`'s whole range is a few membrane units (it shares the input
-    /// weights' unit, see [`Snn::project_lateral`]), and at the full rate every step would
-    /// jump across it (measured on MNIST 784-256-10 LMS T = 1, 4-bit: 97.01% and 97.21% with
-    /// `R = ρ`, 97.55% and 97.31% with `R = ρ / 256`, seeds 1 and 2).
-    pub fn lateral_weights(&self) -> Option<Tensor> {
-        self.lateral.as_ref().map(|rho| rho / rho.size()[0] as f64)
-    }
 }
 
 /// Layer `layer`'s spike function of membrane `u` (surrogate gradient), as integer spike
@@ -123,7 +110,6 @@ impl Snn {
             );
             let bias = root.var(&format!("b{i}"), &[outputs as i64], nn::Init::Const(0.0));
             // Zeros: training starts as the plain network and R grows where its gradient leads.
-            // (`r{i}` is ρ of `R = ρ / N`, see `FloatLayer::lateral_weights`.)
             let lateral = (!last && cfg.lateral)
                 .then(|| root.var(&format!("r{i}"), &[outputs as i64, outputs as i64], nn::Init::Const(0.0)));
             let kind = if last { LayerKind::Readout } else { LayerKind::Hidden(cfg.neuron) };
@@ -188,33 +174,12 @@ impl Snn {
         match layer.kind {
             LayerKind::Readout => quant::readout_scale(self.input_value(l), max_abs, self.weight_bits),
             LayerKind::Hidden(_) => {
-                let lateral = layer.lateral_weights().map(|r| LateralRange {
+                let lateral = layer.lateral.as_ref().map(|r| LateralRange {
                     spike_value: self.spike_value(l),
                     max_abs_weight: tch::no_grad(|| r.abs().max().double_value(&[])),
                 });
                 quant::lateral_scale(self.theta_value(l), self.input_value(l), max_abs, lateral, self.weight_bits)
             }
-        }
-    }
-
-    /// Keep every lateral matrix inside the range the layer's input weights leave it: at most
-    /// `limit` steps of `U / a_out` for the unit `U` the input weights alone would choose, so
-    /// `R` never lowers `q` and never costs the input weights resolution. Unconstrained, Adam
-    /// grows `R` past that range in a few steps, `q` drops until the input weights round to
-    /// zero and the layer falls silent (MNIST 784-256-10 LMS T = 1, 4-bit: 11.3%, chance).
-    /// Called after every optimizer step.
-    pub fn project_lateral(&self) {
-        let limit = quant::weight_limit(self.weight_bits);
-        for (l, layer) in self.layers.iter().enumerate() {
-            let Some(rho) = &layer.lateral else { continue };
-            let max_abs = tch::no_grad(|| layer.weight.abs().max().double_value(&[]));
-            let unit = quant::spiking_scale(self.theta_value(l), self.input_value(l), max_abs, self.weight_bits).unit;
-            // |R| <= limit · U / a_out, just inside so f32 rounding of the bound cannot lower q.
-            let range = limit * unit / self.spike_value(l) * (1.0 - 1e-5) * rho.size()[0] as f64;
-            let mut rho = rho.shallow_clone();
-            tch::no_grad(|| {
-                let _ = rho.clamp_(-range, range);
-            });
         }
     }
 
@@ -244,8 +209,8 @@ impl Snn {
             .iter()
             .zip(&scales)
             .map(|(l, s)| {
-                let (r, step) = (l.lateral_weights()?, s.lateral_step?);
-                Some(fake_quant(&r, step, limit))
+                let (r, grid) = (l.lateral.as_ref()?, s.lateral?);
+                Some(fake_quant(r, grid.step, limit))
             })
             .collect();
         let thetas: Vec<Tensor> = (0..self.layers.len()).map(|l| self.theta(l)).collect();
@@ -337,7 +302,7 @@ mod tests {
     }
 
     /// Two binary neurons, θ = 1, pixels 154 and 102 through unit weights give the feedforward
-    /// membranes 154/128 and 102/128 (q = 7, U = 1/128). Neuron 0 fires provisionally; R sends
+    /// membranes 154/128 and 102/128 (in units of 1/128). Neuron 0 fires provisionally; R sends
     /// its spike back as -64 units to itself and +38 to neuron 1, so the emitted spikes are
     /// [0, 1] instead of [1, 0]. The float forward, its gradient and the exported integers all
     /// follow that.
@@ -354,12 +319,14 @@ mod tests {
         let step = 255.0f32 / 128.0;
         set(&hidden.weight, &[step, 0.0, 0.0, step], &[2, 2]);
         set(&out.weight, &[1.0, 0.0, 0.0, 1.0], &[2, 2]);
-        // R = ρ / 2 = [[-64, 38], [0, 0]] / 128: its largest weight sets q = 7.
-        let rho = [-64.0 * 2.0 / 128.0, 38.0 * 2.0 / 128.0, 0.0, 0.0];
-        set(hidden.lateral.as_ref().unwrap(), &rho, &[2, 2]);
+        // R = [[-64, 38], [0, 0]] / 128. The input weights alone set q = 13
+        // (U = 1/8192, 64 units each); R's 4,096 units need the lateral shift 6 at 8 bits, one
+        // lateral step = 64 units = 1/128.
+        let r = [-64.0 / 128.0, 38.0 / 128.0, 0.0, 0.0];
+        set(hidden.lateral.as_ref().unwrap(), &r, &[2, 2]);
         let scale = snn.scale(0);
-        assert_eq!(scale.threshold_shift, 7);
-        assert_eq!(scale.lateral_step, Some(1.0 / 128.0));
+        assert_eq!(scale.threshold_shift, 13);
+        assert_eq!(scale.lateral, Some(quant::LateralGrid { step: 1.0 / 128.0, shift: 6 }));
 
         let x = Tensor::from_slice(&[154.0f32 / 255.0, 102.0 / 255.0]).view([1, 2]);
         let (logits, _) = snn.forward(&x);
@@ -372,7 +339,7 @@ mod tests {
         let net = export::integers(&snn, &cfg, &[1, 1, 2], "hand-made");
         let lateral = net.layers[0].lateral.as_ref().unwrap();
         assert_eq!(lateral.weights, vec![-64, 38, 0, 0]);
-        assert_eq!(lateral.weight_bits, 7);
+        assert_eq!((lateral.weight_bits, lateral.shift), (7, 6));
         assert!(net.layers[1].lateral.is_none());
         net.validate().unwrap();
         let run = integer::forward(&net, &[154, 102]);

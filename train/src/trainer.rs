@@ -180,7 +180,6 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             let (logits, stats) = snn.forward(&x);
             let loss = logits.cross_entropy_for_logits(&y);
             opt.backward_step(&loss);
-            snn.project_lateral();
             snn.update_spike_maxima(&stats, lambda);
             let loss_value = loss.double_value(&[]);
             if !loss_value.is_finite() {

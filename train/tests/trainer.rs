@@ -122,17 +122,14 @@ fn lateral_layers_learn_and_export_bit_exact() {
 
         golden_agrees_and_file_round_trips(&net, &split, report.integer_accuracy, &tag);
 
-        // The trained R is small against the threshold (it shares the input weights' unit), so
-        // it may flip no spike here: hold the integer forward to the golden model on the same
-        // network with a strong R (up to θ/2 per unit spike) too, where the lateral pass
-        // changes many spikes.
+        // The trained R may flip no spike on this toy data: hold the integer forward to the
+        // golden model on the same network with a strong R (up to θ/2 per unit spike, through
+        // the lateral shift) too, where the lateral pass changes many spikes.
         let mut strong = net.clone();
         let n = 24usize;
-        let step = (strong.layers[0].neuron.threshold() / 8).clamp(1, 4000);
-        let weights: Vec<i32> =
-            (0..n * n).map(|i| (((i / n) * 7 + (i % n) * 13) % 9) as i64 - 4).map(|r| (r * step) as i32).collect();
-        let weight_bits = train::quant::signed_bits(weights.iter().map(|&r| r as i64));
-        strong.layers[0].lateral = Some(model::Lateral { weight_bits, weights });
+        let shift = strong.layers[0].neuron.threshold_shift.saturating_sub(3);
+        let weights: Vec<i32> = (0..n * n).map(|i| (((i / n) * 7 + (i % n) * 13) % 9) as i32 - 4).collect();
+        strong.layers[0].lateral = Some(model::Lateral { weight_bits: 4, shift, weights });
         strong.validate().unwrap();
         let golden = Golden::new(&strong).unwrap();
         let changed = split
