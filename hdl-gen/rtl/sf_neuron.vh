@@ -23,7 +23,9 @@
 //   second   1           lateral pass of a layer with lateral connections
 // Result {u, stored', spike_neg, |spike|}: MEM_BITS + MEM_BITS + 1 + OUT_VALUE_BITS bits.
 
-localparam NEURON_W1 = ACC_BITS + LAT_SHIFT > BIAS_BITS ? ACC_BITS + LAT_SHIFT : BIAS_BITS;
+// The shifted lateral sum (acc <<< LAT_SHIFT) needs no extra width: the bounds put it inside
+// the membrane range, so it is exact at NEURON_INT_BITS >= MEM_BITS + 2.
+localparam NEURON_W1 = ACC_BITS > BIAS_BITS ? ACC_BITS : BIAS_BITS;
 localparam NEURON_W2 = NEURON_W1 > MEM_BITS ? NEURON_W1 : MEM_BITS;
 localparam NEURON_W3 = NEURON_W2 > Q + 2 ? NEURON_W2 : Q + 2;
 localparam NEURON_W4 = NEURON_W3 > OUT_VALUE_BITS + Q + 2 ? NEURON_W3 : OUT_VALUE_BITS + Q + 2;

@@ -70,7 +70,8 @@ pub struct LayerBounds {
     pub current: IntRange,
     /// Every value the membrane datapath holds: `u`, `u + θ/2` (integer neurons), the
     /// post-reset membrane that is stored, and the decayed membrane, over all T timesteps;
-    /// with lateral connections also the feedforward membrane `u1` (and `u1 + θ/2`).
+    /// with lateral connections also the feedforward membrane `u1` (and `u1 + θ/2`) and the
+    /// shifted lateral sum.
     pub membrane: IntRange,
     /// Range of the output score when this is the last layer (final membrane for readout
     /// layers, the spike count `Σ_t s_t` otherwise).
@@ -156,6 +157,8 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
             // range folded into one interval like the feedforward current.
             let shift = layer.lateral.as_ref().map_or(0, |l| l.shift.min(100));
             let lat = (lo.iter().copied().min().unwrap_or(0) << shift, hi.iter().copied().max().unwrap_or(0) << shift);
+            // The shifted lateral sum is a datapath value of its own (sf_neuron adds it to u1).
+            widen(&mut hull, lat);
             u = (u.0 + lat.0, u.1 + lat.1);
             widen(&mut hull, u);
             if matches!(neuron.kind, NeuronKind::Integer { .. }) {

@@ -119,6 +119,7 @@ fn reference(net: &Network, input: &[u8]) -> RefOut {
                     }
                 }
                 for j in 0..n {
+                    check(&bounds[l], "shifted lateral sum", lacc[j] * (1i128 << lat.shift), |b| b.membrane);
                     u_prev[l][j] += lacc[j] * (1i128 << lat.shift);
                     check(&bounds[l], "membrane after the lateral pass", u_prev[l][j], |b| b.membrane);
                     if matches!(nr.kind, NeuronKind::Integer { .. }) {
