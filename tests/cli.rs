@@ -353,39 +353,16 @@ fn train_exports_a_model_eval_agrees_with() {
     }
     let dir = temp("train");
     let model = dir.join("lms.sfm.json");
-    let args = [
-        "train",
-        "--neuron",
-        "lms",
-        "--data",
-        "digits",
-        "--hidden",
-        "32",
-        "--timesteps",
-        "2",
-        "--epochs",
-        "8",
-        "--learning-rate",
-        "0.01",
-        "--threads",
-        "2",
-        "--out",
-        model.to_str().unwrap(),
-    ];
+    let args = digits_training(&model, &["--timesteps", "2", "--epochs", "8"]);
     let o = spikeforge(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("epoch   8/8: loss "), "{text}");
-    let line = text.lines().find(|l| l.starts_with("integer accuracy: ")).expect("summary line");
-    let accuracy = line.trim_start_matches("integer accuracy: ").to_string();
     assert!(text.contains("float accuracy: "), "{text}");
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("lms.train.json")).unwrap()).unwrap();
     assert_eq!(log["epochs"].as_array().unwrap().len(), 8);
     assert!(log["integer_accuracy"].as_f64().unwrap() > 50.0, "{log}");
-
-    let o = spikeforge(&["eval", model.to_str().unwrap(), "--data", "digits"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains(&format!("accuracy: {accuracy} (")), "train said {accuracy}; eval: {}", stdout(&o));
+    assert_eval_prints_the_trained_accuracy(&model, &text);
 
     let before = std::fs::read(&model).unwrap();
     assert_clean_failure(&spikeforge(&args), "already exists (pass --force to overwrite it)");
@@ -402,27 +379,10 @@ fn train_lateral_exports_lateral_connections_eval_agrees_with() {
     }
     let dir = temp("train-lateral");
     let model = dir.join("lateral.sfm.json");
-    let o = spikeforge(&[
-        "train",
-        "--neuron",
-        "lms",
-        "--data",
-        "digits",
-        "--hidden",
-        "32",
-        "--timesteps",
-        "1",
-        "--learnable-threshold",
-        "--lateral",
-        "--epochs",
-        "6",
-        "--learning-rate",
-        "0.01",
-        "--threads",
-        "2",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
+    let o = spikeforge(&digits_training(
+        &model,
+        &["--timesteps", "1", "--learnable-threshold", "--lateral", "--epochs", "6"],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("with lateral connections"), "{text}");
@@ -433,9 +393,23 @@ fn train_lateral_exports_lateral_connections_eval_agrees_with() {
     let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(file["layers"][0]["lateral"]["weights"].as_array().unwrap().len(), 32 * 32);
     assert!(file["layers"][1].get("lateral").is_none());
+    assert_eval_prints_the_trained_accuracy(&model, &text);
+}
 
-    let line = text.lines().find(|l| l.starts_with("integer accuracy: ")).expect("summary line");
-    let accuracy = line.trim_start_matches("integer accuracy: ").to_string();
+/// A small LMS training run on the scikit-learn digits into `model`, with `extra` options.
+#[cfg(feature = "train")]
+fn digits_training<'a>(model: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["train", "--neuron", "lms", "--data", "digits", "--hidden", "32"];
+    args.extend_from_slice(extra);
+    args.extend(["--learning-rate", "0.01", "--threads", "2", "--out", model.to_str().unwrap()]);
+    args
+}
+
+/// `spikeforge eval` of `model` prints the integer accuracy `train` printed in `train_stdout`.
+#[cfg(feature = "train")]
+fn assert_eval_prints_the_trained_accuracy(model: &Path, train_stdout: &str) {
+    let line = train_stdout.lines().find(|l| l.starts_with("integer accuracy: ")).expect("summary line");
+    let accuracy = line.trim_start_matches("integer accuracy: ");
     let o = spikeforge(&["eval", model.to_str().unwrap(), "--data", "digits"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains(&format!("accuracy: {accuracy} (")), "train said {accuracy}; eval: {}", stdout(&o));

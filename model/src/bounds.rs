@@ -95,15 +95,7 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
     let (smin, smax) = (input.min as i128, input.max as i128);
     let LayerOp::Dense(dense) = &layer.op;
     let n = dense.outputs as usize;
-    let mut acc_lo = vec![0i128; n];
-    let mut acc_hi = vec![0i128; n];
-    for row in dense.weights.chunks(n.max(1)) {
-        for (j, &w) in row.iter().enumerate() {
-            let (a, b) = (smin * w as i128, smax * w as i128);
-            acc_lo[j] += a.min(b);
-            acc_hi[j] += a.max(b);
-        }
-    }
+    let (acc_lo, acc_hi) = sum_ranges(&dense.weights, n, (smin, smax));
     let hull_of = |lo: &[i128], hi: &[i128]| {
         (lo.iter().copied().min().unwrap_or(0).min(0), hi.iter().copied().max().unwrap_or(0).max(0))
     };
@@ -111,17 +103,7 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
     // The lateral pass: the layer's own provisional spikes (any value of its range) through R.
     let lateral = layer.lateral.as_ref().map(|lat| {
         let own = layer.neuron.kind.spike_range();
-        let (smin, smax) = (own.min as i128, own.max as i128);
-        let mut lo = vec![0i128; n];
-        let mut hi = vec![0i128; n];
-        for row in lat.weights.chunks(n.max(1)) {
-            for (j, &w) in row.iter().enumerate() {
-                let (a, b) = (smin * w as i128, smax * w as i128);
-                lo[j] += a.min(b);
-                hi[j] += a.max(b);
-            }
-        }
-        (lo, hi)
+        sum_ranges(&lat.weights, n, (own.min as i128, own.max as i128))
     });
     let lateral_hull = lateral.as_ref().map(|(lo, hi)| hull_of(lo, hi));
     let accumulator = match lateral_hull {
@@ -186,6 +168,21 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
         accumulator_bits: signed_bits(accumulator.0, accumulator.1),
         membrane_bits: signed_bits(hull.0, hull.1),
     }
+}
+
+/// Per output `j`, the range of `Σ_i s_i · W[i][j]` over row-major weights with `n` outputs
+/// when every `s_i` independently takes any value of `lo..=hi`.
+fn sum_ranges(weights: &[i32], n: usize, (smin, smax): (i128, i128)) -> (Vec<i128>, Vec<i128>) {
+    let mut lo = vec![0i128; n];
+    let mut hi = vec![0i128; n];
+    for row in weights.chunks(n.max(1)) {
+        for (j, &w) in row.iter().enumerate() {
+            let (a, b) = (smin * w as i128, smax * w as i128);
+            lo[j] += a.min(b);
+            hi[j] += a.max(b);
+        }
+    }
+    (lo, hi)
 }
 
 fn sat(v: i128) -> i64 {
