@@ -204,6 +204,8 @@ module sf_layer #(
     wire [31:0]            weight_source = lateral_pass ? M + {{(32-NEURON_BITS){1'b0}}, lateral_neuron}
                                                         : {{(32-SRC_BITS){1'b0}}, in_source};
     wire [31:0]            weight_addr  = weight_source * G + {{(32-G_BITS){1'b0}}, group};
+    // (A replication of COUNT_BITS - IN_COUNT_BITS would be zero wide without LATERAL.)
+    wire [31:0]            in_count32 = {{(32-IN_COUNT_BITS){1'b0}}, in_count};
     wire [31:0]            lateral_rd_addr = {{(32-COUNT_BITS){1'b0}}, event_index};
     wire [31:0]            lateral_wr_addr = {{(32-COUNT_BITS){1'b0}}, lateral_count};
     /* verilator lint_on UNUSEDSIGNAL */
@@ -402,7 +404,7 @@ module sf_layer #(
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
                 S_START: begin
-                    event_count <= {{(COUNT_BITS-IN_COUNT_BITS){1'b0}}, in_count};
+                    event_count <= in_count32[COUNT_BITS-1:0];
                     event_index <= {COUNT_BITS{1'b0}};
                     lateral_pass  <= 1'b0;
                     lateral_count <= {COUNT_BITS{1'b0}};
