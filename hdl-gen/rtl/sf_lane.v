@@ -68,16 +68,14 @@ module sf_lane #(
         /* verilator lint_on UNUSEDSIGNAL */
         begin
             product = {PROD_BITS{1'b0}};
-            if (LATERAL != 0 && own) begin
-                if (LAT_PAYLOAD != 0)
-                    product = w * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, plane});
-                else
-                    for (k = 0; k < LAT_K; k = k + 1)
-                        if (plane == k[SEL_BITS-1:0])
-                            product = w * $signed({{(MUL_BITS-LAT_AMP_BITS){1'b0}}, LAT_AMPS[k*LAT_AMP_BITS +: LAT_AMP_BITS]});
-            end else if (PAYLOAD != 0)
+            if (LATERAL != 0 && own ? LAT_PAYLOAD != 0 : PAYLOAD != 0)
                 product = w * $signed({{(MUL_BITS-SEL_BITS){1'b0}}, plane});
-            else
+            else if (LATERAL != 0 && own) begin
+                // begin/end: without them the else below would bind to the loop's if.
+                for (k = 0; k < LAT_K; k = k + 1)
+                    if (plane == k[SEL_BITS-1:0])
+                        product = w * $signed({{(MUL_BITS-LAT_AMP_BITS){1'b0}}, LAT_AMPS[k*LAT_AMP_BITS +: LAT_AMP_BITS]});
+            end else
                 for (k = 0; k < K; k = k + 1)
                     if (plane == k[SEL_BITS-1:0])
                         product = w * $signed({{(MUL_BITS-AMP_BITS){1'b0}}, AMPS[k*AMP_BITS +: AMP_BITS]});

@@ -37,7 +37,7 @@ impl EventFormat {
             SpikeCode::Payload => value_bits(max_value as u64),
             SpikeCode::Planes(a) => index_bits(a.len() as u64),
         };
-        let worst = (0..=max_value).filter_map(|v| table.events_for(v)).max().unwrap_or(0) as u64;
+        let worst = table.max_events() as u64;
         EventFormat {
             source_bits,
             sel_bits,

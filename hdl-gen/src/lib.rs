@@ -555,17 +555,16 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             .iter()
             .map(|l| LayerManifest {
                 estimate: estimate(l),
-                cycles: if l.plan.lateral {
-                    format!(
-                        "2 + {g} * (E_in + 5) + sum over {g} groups of max(1, provisional events of the group) \
-                         + {g} * (E1 + 5) + sum over {g} groups of max(1, events emitted by the group)",
-                        g = l.plan.groups
-                    )
-                } else {
-                    format!(
-                        "2 + {g} * (E_in + 5) + sum over {g} groups of max(1, events emitted by the group)",
-                        g = l.plan.groups
-                    )
+                cycles: {
+                    let pass = |events: &str, emitted: &str| {
+                        format!("{g} * ({events} + 5) + sum over {g} groups of max(1, {emitted})", g = l.plan.groups)
+                    };
+                    let emitted = "events emitted by the group";
+                    if l.plan.lateral {
+                        format!("2 + {} + {}", pass("E_in", "provisional events of the group"), pass("E1", emitted))
+                    } else {
+                        format!("2 + {}", pass("E_in", emitted))
+                    }
                 },
                 rtl: l.clone(),
             })

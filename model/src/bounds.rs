@@ -106,6 +106,12 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
         sum_ranges(&lat.weights, n, (own.min as i128, own.max as i128))
     });
     let lateral_hull = lateral.as_ref().map(|(lo, hi)| hull_of(lo, hi));
+    // The complete lateral sum, per neuron's range folded into one interval like the
+    // feedforward current, times 2^shift.
+    let lateral_current = lateral.as_ref().zip(layer.lateral.as_ref()).map(|((lo, hi), lat)| {
+        let shift = lat.shift.min(100);
+        (lo.iter().copied().min().unwrap_or(0) << shift, hi.iter().copied().max().unwrap_or(0) << shift)
+    });
     let accumulator = match lateral_hull {
         Some(l) => (feedforward.0.min(l.0), feedforward.1.max(l.1)),
         None => feedforward,
@@ -134,12 +140,9 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
         if matches!(neuron.kind, NeuronKind::Integer { .. }) {
             widen(&mut hull, (u.0 + half, u.1 + half));
         }
-        if let Some((lo, hi)) = &lateral {
-            // u1 (above, stored between the passes) plus the lateral current, per neuron's
-            // range folded into one interval like the feedforward current.
-            let shift = layer.lateral.as_ref().map_or(0, |l| l.shift.min(100));
-            let lat = (lo.iter().copied().min().unwrap_or(0) << shift, hi.iter().copied().max().unwrap_or(0) << shift);
-            // The shifted lateral sum is a datapath value of its own (sf_neuron adds it to u1).
+        if let Some(lat) = lateral_current {
+            // u1 (above, stored between the passes) plus the lateral current; the shifted
+            // lateral sum is a datapath value of its own (sf_neuron adds it to u1).
             widen(&mut hull, lat);
             u = (u.0 + lat.0, u.1 + lat.1);
             widen(&mut hull, u);

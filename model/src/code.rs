@@ -180,6 +180,11 @@ impl CodeTable {
         (s <= self.max).then(|| self.mask(s).count_ones())
     }
 
+    /// The most events any value of the table's range `0..=max` costs.
+    pub fn max_events(&self) -> u32 {
+        (0..=self.max).filter_map(|v| self.events_for(v)).max().unwrap_or(0)
+    }
+
     /// Append the events of `value` from `source`, in plane order. Negative values (ternary)
     /// carry negated multipliers.
     pub fn push_events(&self, source: u32, value: i32, out: &mut Vec<SpikeEvent>) {

@@ -215,7 +215,7 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
         let neurons = layer.outputs();
         let lateral_events = total.lateral_events[l] as f64 / n;
         let synaptic_ops = (received + lateral_events) * neurons as f64;
-        let dense_macs = ((layer.weight_rows()) * neurons) as f64 * t;
+        let dense_macs = (layer.weight_rows() * neurons) as f64 * t;
         let energy_pj = if l == 0 { dense_macs * E_MAC_PJ } else { synaptic_ops * E_AC_PJ };
         let spikes = total.spikes[l] as f64 / n;
         let events = total.events[l] as f64 / n;

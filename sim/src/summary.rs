@@ -98,7 +98,7 @@ pub fn summarize(net: &Network) -> ModelSummary {
             let code = net.input_code_of(l);
             let range = net.input_range_of(l);
             let table = code.table(range.max.unsigned_abs()).expect("validated code");
-            let worst = (0..=range.max.unsigned_abs()).filter_map(|v| table.events_for(v)).max().unwrap_or(0) as f64;
+            let worst = table.max_events() as f64;
             let from_hist = (l > 0)
                 .then(|| net.layers[l - 1].histogram.as_ref())
                 .flatten()
@@ -112,7 +112,7 @@ pub fn summarize(net: &Network) -> ModelSummary {
                 let own = layer.neuron.kind.code();
                 let range = layer.neuron.kind.spike_range();
                 let table = own.table(range.max.unsigned_abs()).expect("validated code");
-                let worst = (0..=range.max.unsigned_abs()).filter_map(|v| table.events_for(v)).max().unwrap_or(0);
+                let worst = table.max_events();
                 let per_neuron = layer
                     .histogram
                     .as_ref()
