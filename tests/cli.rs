@@ -203,7 +203,10 @@ fn eval_on_digits_and_shape_mismatch() {
         return;
     }
     let o = spikeforge(&["eval", EXAMPLE, "--data", "digits"]);
-    assert_clean_failure(&o, "takes 784 input values per image but digits/test images have 64");
+    assert_clean_failure(
+        &o,
+        "takes 784 input values per image but digits/test images have 64 ([1, 8, 8]); --data mnist fits",
+    );
     let dir = temp("digits");
     let model = dir.join("d.json");
     let o =
@@ -214,6 +217,48 @@ fn eval_on_digits_and_shape_mismatch() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // 1,797 digits, per class floor(0.8 n) train: 1,433 train / 364 test
     assert_eq!(v["inputs"], 364);
+}
+
+/// Without --data a command runs on the data the model records it was trained on (the
+/// digits example on digits, not MNIST), and `eval --json` gives every input's scores.
+#[test]
+fn eval_defaults_to_the_models_dataset_and_reports_each_input() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let o = spikeforge(&["eval", "examples/digits-lms.sfm.json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("data: digits/test (364 inputs"), "{}", stdout(&o));
+    let o = spikeforge(&["eval", "examples/digits-lms.sfm.json", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let per_input = v["per_input"].as_array().unwrap();
+    assert_eq!(per_input.len(), 364);
+    let mut correct = 0;
+    for input in per_input {
+        let scores: Vec<i64> = serde_json::from_value(input["scores"].clone()).unwrap();
+        let class = input["class"].as_u64().unwrap() as usize;
+        assert_eq!(scores.len(), 10);
+        let best = *scores.iter().max().unwrap();
+        assert_eq!(scores.iter().position(|&s| s == best), Some(class), "first index of the largest score");
+        correct += usize::from(input["label"].as_u64() == Some(class as u64));
+    }
+    assert_eq!(v["correct"], correct);
+}
+
+/// A model no bundled dataset fits: without --data the error says what would.
+#[test]
+fn a_model_no_dataset_fits_says_what_to_give() {
+    let dir = temp("nofit");
+    let model = dir.join("m5.sfm.json");
+    let model = model.to_str().unwrap();
+    assert!(spikeforge(&["example", "--side", "5", "--hidden", "8", "--out", model]).status.success());
+    assert_clean_failure(
+        &spikeforge(&["eval", model]),
+        "takes 25 input values per image; no bundled dataset has 25 values per image (mnist 784, digits 64): give --data idx:DIR",
+    );
+    let o = spikeforge(&["eval", model, "--data", "synthetic"]);
+    assert_clean_failure(&o, "synthetic/test images have 64 ([1, 8, 8]); no bundled dataset has 25 values per image");
 }
 
 #[test]

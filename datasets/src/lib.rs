@@ -162,6 +162,46 @@ impl FromStr for Source {
     }
 }
 
+impl Source {
+    /// The real datasets `make setup` installs, which a command falls back to when no
+    /// `--data` is given. Not [`Source::Synthetic`]: its four classes of bars say nothing
+    /// about a model fitted to real images, so it is used only when asked for by name or
+    /// when it is the data a model records it was trained on.
+    pub fn bundled() -> [Source; 2] {
+        [Source::Mnist, Source::Digits]
+    }
+
+    /// The image shape `[channels, height, width]` this source yields, known without
+    /// reading a file; `None` for IDX files, which carry their own.
+    pub fn shape(&self) -> Option<[u32; 3]> {
+        match self {
+            Source::Mnist => Some([1, 28, 28]),
+            Source::Digits | Source::Synthetic => Some([1, 8, 8]),
+            Source::Idx(_) => None,
+        }
+    }
+
+    /// Values per image when known without reading a file (see [`Source::shape`]).
+    pub fn image_size(&self) -> Option<usize> {
+        self.shape().map(|s| s.iter().map(|&d| d as usize).product())
+    }
+
+    /// The bundled sources whose images have `size` values, in [`Source::bundled`] order.
+    pub fn bundled_with_size(size: usize) -> Vec<Source> {
+        Source::bundled().into_iter().filter(|s| s.image_size() == Some(size)).collect()
+    }
+
+    /// The source a [`Dataset::name`] such as `digits/train` came from: what the trainer
+    /// records as a model's `provenance.dataset`. `None` for IDX data (the name keeps no
+    /// directory) and for names of no known source.
+    pub fn from_dataset_name(name: &str) -> Option<Source> {
+        match name.split('/').next()?.parse() {
+            Ok(Source::Idx(_)) | Err(_) => None,
+            Ok(source) => Some(source),
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -440,6 +480,26 @@ mod tests {
         assert_eq!("idx:/x".parse::<Source>().unwrap(), Source::Idx("/x".into()));
         assert!("idx:".parse::<Source>().is_err());
         assert!("cifar".parse::<Source>().is_err());
+    }
+
+    #[test]
+    fn known_shapes_match_what_loading_yields() {
+        assert_eq!(Source::Synthetic.shape().map(|s| s.to_vec()), Some(synthetic(1, 1).test.shape));
+        assert_eq!(Source::Mnist.image_size(), Some(784));
+        assert_eq!(Source::bundled_with_size(64), vec![Source::Digits]);
+        assert_eq!(Source::bundled_with_size(784), vec![Source::Mnist]);
+        assert!(Source::bundled_with_size(25).is_empty());
+        assert_eq!(Source::Idx("/x".into()).shape(), None);
+    }
+
+    #[test]
+    fn dataset_names_give_their_source() {
+        assert_eq!(Source::from_dataset_name("digits/train"), Some(Source::Digits));
+        assert_eq!(Source::from_dataset_name("mnist/all"), Some(Source::Mnist));
+        assert_eq!(Source::from_dataset_name(&synthetic(1, 1).train.name), Some(Source::Synthetic));
+        assert_eq!(Source::from_dataset_name("idx/train"), None);
+        assert_eq!(Source::from_dataset_name("cifar10/train"), None);
+        assert_eq!(Source::from_dataset_name(""), None);
     }
 
     #[test]

@@ -67,6 +67,18 @@ pub struct CycleStats {
     pub lane_utilization: Vec<f64>,
 }
 
+/// One input's outcome in the golden model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputOutcome {
+    /// The dataset's label.
+    pub label: u8,
+    /// `argmax(scores)`, first index on ties.
+    pub class: usize,
+    /// The scores the class is taken from (see `golden`: the readout membrane, or the sum of
+    /// the last layer's spike values).
+    pub scores: Vec<i64>,
+}
+
 /// Result of [`evaluate`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EvalReport {
@@ -82,6 +94,8 @@ pub struct EvalReport {
     pub energy_pj: f64,
     /// Present when a plan was given.
     pub cycles: Option<CycleStats>,
+    /// Per input, in input order: label, class and scores.
+    pub per_input: Vec<InputOutcome>,
 }
 
 #[derive(Clone)]
@@ -93,6 +107,7 @@ struct Partial {
     input_events: u64,
     hist: Vec<Vec<u64>>,
     works: Vec<(usize, InputWork)>,
+    outcomes: Vec<InputOutcome>,
 }
 
 struct Counter<'a> {
@@ -159,6 +174,7 @@ pub fn evaluate(
             })
             .collect(),
         works: Vec::new(),
+        outcomes: Vec::new(),
     };
     let chunk = 32;
     let partials: Vec<Partial> = (0..count.div_ceil(chunk))
@@ -172,16 +188,18 @@ pub fn evaluate(
                 let input = &images[i * size..(i + 1) * size];
                 p.input_events +=
                     input.iter().map(|&v| golden.input_table().events_for(v as u32).unwrap_or(0) as u64).sum::<u64>();
-                let class = if let Some(plan) = plan {
+                let scores = if let Some(plan) = plan {
                     let mut counter = Counter { golden, p: &mut p };
                     let trace = golden.trace_observed(input, i, &mut counter)?;
                     p.works.push((i, input_work(golden, plan, input, &trace)));
-                    trace.class
+                    trace.scores
                 } else {
                     let mut counter = Counter { golden, p: &mut p };
-                    argmax(&golden.run(input, i, &mut scratch, &mut counter)?)
+                    golden.run(input, i, &mut scratch, &mut counter)?
                 };
+                let class = argmax(&scores);
                 p.correct += usize::from(class == labels[i] as usize);
+                p.outcomes.push(InputOutcome { label: labels[i], class, scores });
             }
             progress(done);
             Ok(p)
@@ -200,6 +218,8 @@ pub fn evaluate(
             }
         }
         total.works.extend(p.works);
+        // Chunks arrive in input order (an indexed parallel collect keeps it).
+        total.outcomes.extend(p.outcomes);
     }
     total.works.sort_by_key(|(i, _)| *i);
     Ok(report(golden, count, total, plan))
@@ -242,6 +262,7 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
         energy_pj: layers.iter().map(|l| l.energy_pj).sum(),
         layers,
         cycles,
+        per_input: total.outcomes,
     }
 }
 
@@ -263,5 +284,36 @@ fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats 
         encoder_cycles: works.iter().map(|(_, w)| w.encoder).sum::<u64>() as f64 / n,
         pipelined_cycles_per_input: pipelined,
         lane_utilization,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every input's outcome is the golden model's trace of that input alone, in input
+    /// order (chunks run in parallel), with and without a plan, and `correct` counts them.
+    #[test]
+    fn per_input_outcomes_are_the_golden_traces_in_order() {
+        for seed in 0..8 {
+            let net = model::examples::fuzz_network(seed);
+            let golden = Golden::new(&net).unwrap();
+            let (size, count) = (net.input.size(), 70);
+            let images: Vec<u8> = (0..count * size)
+                .map(|k| ((k * 37 + seed as usize) % (net.input.max_value as usize + 1)) as u8)
+                .collect();
+            let labels: Vec<u8> = (0..count).map(|i| (i % net.classes()) as u8).collect();
+            let plan = HardwarePlan::uniform(&net, 2).unwrap();
+            for plan in [None, Some(&plan)] {
+                let report = evaluate(&golden, &images, &labels, plan, &|_| {}).unwrap();
+                assert_eq!(report.per_input.len(), count);
+                for (i, outcome) in report.per_input.iter().enumerate() {
+                    let trace = golden.trace(&images[i * size..(i + 1) * size]).unwrap();
+                    let expected = InputOutcome { label: labels[i], class: trace.class, scores: trace.scores };
+                    assert_eq!(*outcome, expected, "seed {seed}, input {i}");
+                }
+                assert_eq!(report.correct, report.per_input.iter().filter(|o| o.class == o.label as usize).count());
+            }
+        }
     }
 }

@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
     // Inputs size the lanes and give the throughput; without them (dataset not installed)
     // the build still runs at 16 lanes, and says so.
-    let data = args.data.load(net.input.size(), &args.model);
+    let data = args.data.load(&net, &args.model);
     let plan = match (args.lanes.explicit(&net)?, &data) {
         (Some(plan), _) => plan,
         (None, Ok(set)) => {

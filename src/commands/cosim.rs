@@ -58,13 +58,13 @@ pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let size = net.input.size();
-    let (inputs, labels, source) = if args.data.data == "random" {
+    let (inputs, labels, source) = if args.data.data.as_deref() == Some("random") {
         let n = args.data.limit.unwrap_or(100);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
         let values: Vec<u8> = (0..n * size).map(|_| rng.random_range(0..=net.input.max_value) as u8).collect();
         (values, None, format!("random (seed {}, {n} inputs)", args.seed))
     } else {
-        let set = args.data.load(size, &args.model)?;
+        let set = args.data.load(&net, &args.model)?;
         let name = set.name.clone();
         (set.images, Some(set.labels), name)
     };

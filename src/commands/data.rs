@@ -1,15 +1,18 @@
-//! The dataset arguments `eval` and `cosim` share, and loading them.
+//! The dataset arguments the commands that need inputs share, the default dataset of a
+//! model, and loading it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use datasets::Dataset;
+use datasets::{Dataset, Source};
+use model::Network;
 
 #[derive(clap::Args)]
 pub struct DataArgs {
-    /// Dataset: mnist, digits, synthetic or idx:DIR
-    #[arg(long, default_value = "mnist")]
-    pub data: String,
+    /// Dataset: mnist, digits, synthetic or idx:DIR (default: the one the model was trained
+    /// on, else the bundled dataset whose images fit the model's input)
+    #[arg(long)]
+    pub data: Option<String>,
     /// Which part of the split: test, train or all
     #[arg(long, value_parser = ["test", "train", "all"], default_value = "test")]
     pub split: String,
@@ -22,9 +25,14 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// Load the chosen part of the dataset and check it fits a model taking `size` values.
-    pub fn load(&self, size: usize, model: &std::path::Path) -> Result<Dataset> {
-        let split = datasets::load(&self.data.parse()?, &crate::data_dir(self.data_dir.clone()))?;
+    /// Load the chosen part of the dataset (`--data`, else [`default_source`]) and check it
+    /// fits the model.
+    pub fn load(&self, net: &Network, model: &Path) -> Result<Dataset> {
+        let source = match &self.data {
+            Some(name) => name.parse()?,
+            None => default_source(net, model)?,
+        };
+        let split = datasets::load(&source, &crate::data_dir(self.data_dir.clone()))?;
         let mut set = match self.split.as_str() {
             "train" => split.train,
             "all" => {
@@ -39,15 +47,45 @@ impl DataArgs {
         if let Some(n) = self.limit {
             set = set.truncated(n);
         }
+        let size = net.input.size();
         if set.image_size() != size {
             bail!(
-                "{} takes {size} input values per image but {} images have {} ({:?})",
+                "{} takes {size} input values per image but {} images have {} ({:?}); {}",
                 model.display(),
                 set.name,
                 set.image_size(),
-                set.shape
+                set.shape,
+                what_fits(size)
             );
         }
         Ok(set)
+    }
+}
+
+/// The data a model is run on when no `--data` is given: the dataset its provenance says it
+/// was trained on, if that is a known source with images of the model's input size; else
+/// the one bundled dataset of that size.
+fn default_source(net: &Network, model: &Path) -> Result<Source> {
+    let size = net.input.size();
+    let recorded = net.provenance.dataset.as_deref().and_then(Source::from_dataset_name);
+    if let Some(source) = recorded.filter(|s| s.image_size() == Some(size)) {
+        return Ok(source);
+    }
+    match Source::bundled_with_size(size).as_slice() {
+        [one] => Ok(one.clone()),
+        _ => bail!("{} takes {size} input values per image; {}", model.display(), what_fits(size)),
+    }
+}
+
+/// Which bundled datasets a model taking `size` values per image can run on, as the end of
+/// an error message.
+fn what_fits(size: usize) -> String {
+    let fits: Vec<String> = Source::bundled_with_size(size).iter().map(Source::to_string).collect();
+    if fits.is_empty() {
+        let sizes: Vec<String> =
+            Source::bundled().iter().map(|s| format!("{s} {}", s.image_size().unwrap_or(0))).collect();
+        format!("no bundled dataset has {size} values per image ({}): give --data idx:DIR", sizes.join(", "))
+    } else {
+        format!("--data {} fits", fits.join(" or "))
     }
 }

@@ -30,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
-    let set = args.data.load(net.input.size(), &args.model)?;
+    let set = args.data.load(&net, &args.model)?;
     if set.classes > net.classes() {
         bail!("{} has {} classes but the model has only {} outputs", set.name, set.classes, net.classes());
     }

@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         (Some(plan), None) => plan,
         (None, Some(board)) => {
-            let set = args.data.load(net.input.size(), &args.model)?;
+            let set = args.data.load(&net, &args.model)?;
             let sizing = super::lanes::size_for_board(board, &net, &args.lanes.load_weights, &set.images)?;
             super::lanes::print_sizing(board, &net, &sizing, board.facts().clock_hz as f64 / 1e6);
             sizing.plan

@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<()> {
     let overwrite = if args.force { Overwrite::Allow } else { Overwrite::Refuse };
     save(&net, &args.out, overwrite)?;
     println!("wrote {}: input code {} -> {}", args.out.display(), before.label(), after.label());
-    match args.data.load(net.input.size(), &args.model) {
+    match args.data.load(&net, &args.model) {
         Ok(set) => {
             let max = net.input.max_value;
             let per_input = |code: &SpikeCode| -> Result<f64> {

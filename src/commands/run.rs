@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.load_only && images.is_empty() {
         bail!("--load-only: this plan keeps every weight in the bitstream (build with --load-weights)");
     }
-    let set = if args.load_only { None } else { Some(args.data.load(net.input.size(), &args.model)?) };
+    let set = if args.load_only { None } else { Some(args.data.load(&net, &args.model)?) };
     let format = design.manifest.board.reply;
     let count = set.as_ref().map_or(0, |s| s.len());
     let bar = ProgressBar::new(count as u64).with_style(
