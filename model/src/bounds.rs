@@ -74,7 +74,7 @@ pub struct LayerBounds {
     /// shifted lateral sum.
     pub membrane: IntRange,
     /// Range of the output score when this is the last layer (final membrane for readout
-    /// layers, the spike count `Σ_t s_t` otherwise).
+    /// layers, the sum of spike values `Σ_t s_t` otherwise).
     pub score: IntRange,
     /// `accumulator.bits()`.
     pub accumulator_bits: u32,

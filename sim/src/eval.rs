@@ -9,7 +9,8 @@ use crate::cycle::{InputWork, input_work, schedule};
 use crate::error::SimError;
 use crate::golden::{Golden, Observer, argmax};
 
-/// Energy per accumulate (addition), 45 nm, pJ (the seeds' energy model).
+/// Energy per accumulate (addition), 45 nm, pJ (the energy model of the SNN papers this
+/// project follows; docs/BACKGROUND.md, "Reference numbers").
 pub const E_AC_PJ: f64 = 0.9;
 /// Energy per multiply-accumulate, 45 nm, pJ.
 pub const E_MAC_PJ: f64 = 4.6;
@@ -37,7 +38,7 @@ pub struct LayerActivity {
     /// Dense multiply-accumulates an ANN of the same shape would do (`M · N · T`, plus
     /// `N · N · T` for lateral connections).
     pub dense_macs: f64,
-    /// Energy in the seeds' convention, pJ: layer 0 at dense MAC cost, later layers at
+    /// Energy in the papers' convention, pJ: layer 0 at dense MAC cost, later layers at
     /// synaptic ops times the accumulate cost.
     pub energy_pj: f64,
     /// Counts of every emitted value over all neurons and timesteps, indexed by

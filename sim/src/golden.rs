@@ -17,8 +17,8 @@
 //! as above.
 //!
 //! Layer 0 receives the input values every timestep. A readout layer never fires; its final
-//! `u` is the score. Otherwise scores are the last layer's spike counts `Σ_t s_t`. The class
-//! is the first index of the highest score.
+//! `u` is the score. Otherwise a score is the sum of the last layer's spike values
+//! `Σ_t s_t` (not the number of spikes). The class is the first index of the highest score.
 
 use std::ops::{AddAssign, Mul};
 

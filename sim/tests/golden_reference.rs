@@ -1,7 +1,7 @@
 //! The golden model against an independent, deliberately naive reference written straight
-//! from DESIGN.md's formula `u_t = decay(u_{t-1} - reset(s_{t-1})) + x_t`, with `x_t` summed
-//! from wire events (multiplier x weight) in i128. The reference also checks every
-//! intermediate value against the bounds analysis.
+//! from the textbook form `u_t = decay(u_{t-1} - reset(s_{t-1})) + x_t` (ARCHITECTURE.md,
+//! "Integer contract"), with `x_t` summed from wire events (multiplier x weight) in i128.
+//! The reference also checks every intermediate value against the bounds analysis.
 
 // The reference reads like the formula, index by index, on purpose.
 #![allow(clippy::needless_range_loop)]
