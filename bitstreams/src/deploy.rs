@@ -5,6 +5,7 @@ use std::process::Command;
 
 use crate::BitstreamError;
 use crate::boards::Board;
+use crate::tools;
 
 /// Load `bitstream` into `board` (SRAM, or its configuration flash with `flash`). With no
 /// board attached this is [`BitstreamError::NoBoard`].
@@ -16,15 +17,14 @@ pub fn flash(board: Board, bitstream: &Path, flash: bool) -> Result<(), Bitstrea
             message: "no such bitstream file".into(),
         });
     }
-    let mut cmd = Command::new("openFPGALoader");
+    let (loader, _) = tools::find(tools::OPENFPGALOADER)?;
+    let mut cmd = Command::new(loader);
     cmd.args(["-b", board.facts().openfpgaloader]);
     if flash {
         cmd.arg("-f");
     }
-    let output = cmd.arg(bitstream).output().map_err(|_| BitstreamError::MissingTool {
-        tool: "openFPGALoader".into(),
-        hint: "install it with `sudo apt-get install openfpgaloader` (`make setup` does this)".into(),
-    })?;
+    let output =
+        cmd.arg(bitstream).output().map_err(|error| BitstreamError::Io { path: bitstream.to_path_buf(), error })?;
     if output.status.success() {
         return Ok(());
     }

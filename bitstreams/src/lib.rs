@@ -1,19 +1,23 @@
 //! # spikeforge `bitstreams`
 //!
-//! Drives the FPGA tools and the boards: [`flow::build`] (synthesis, place and route over
-//! seeds, packing, one report), [`sizing`] (what a plan costs on a part, lanes per layer
-//! for a board), [`boards`] (the facts of the three boards),
+//! Drives the FPGA tools and the boards: [`pipeline::build_model`] (a model to a bitstream
+//! with one report), [`flow::build`] (synthesis, place and route over seeds, packing, one
+//! report), [`sizing`] (what a plan costs on a part, lanes per layer for a board),
+//! [`boards`] (the table of the three boards), [`tools`] (finding and running the tools),
 //! [`deploy::flash`] (openFPGALoader), [`serial::SerialLink`] (the host end of the UART
 //! protocol), and [`yosys::check_design`] (read, elaborate and check a generated design).
 //!
 //! Architecture Invariant: this is the only crate that knows yosys / nextpnr command lines
-//! and tool locations; other crates hand it a generated directory.
+//! and tool locations; other crates hand it a generated directory. It runs no simulator:
+//! the cycle model it reports throughput from is `sim`'s, and only `sim` runs Verilator.
 
 pub mod boards;
 pub mod deploy;
 pub mod flow;
+pub mod pipeline;
 pub mod serial;
 pub mod sizing;
+pub mod tools;
 pub mod yosys;
 
 /// What can go wrong running the FPGA tools.
@@ -38,9 +42,46 @@ pub enum BitstreamError {
     DoesNotFit {
         /// Board name.
         board: String,
-        /// Which resource and by how much.
+        /// Which resource, by how much, and what would fit.
         reason: String,
+        /// What would fit, for a caller to offer in its own terms.
+        remedy: sizing::FitRemedy,
     },
+    /// A tool ran and failed; its whole output is in `log`.
+    #[error("{tool} failed: {message} (log: {})", log.display())]
+    ToolFailed {
+        /// The tool.
+        tool: String,
+        /// Its first error line.
+        message: String,
+        /// Its log.
+        log: std::path::PathBuf,
+    },
+    /// A generated directory older than the flow: it lacks a part the flow needs.
+    #[error("{}: the design has no {missing}: regenerate it with this version", design.display())]
+    StaleDesign {
+        /// The design directory.
+        design: std::path::PathBuf,
+        /// What it lacks.
+        missing: &'static str,
+    },
+    /// A core clock no PLL setting reaches.
+    #[error("no ECP5 PLL setting makes {mhz} MHz or less from {oscillator_mhz} MHz")]
+    NoPllSetting {
+        /// The clock asked for.
+        mhz: f64,
+        /// The board's oscillator.
+        oscillator_mhz: f64,
+    },
+    /// An output directory holding files a build did not write.
+    #[error("{} is not empty and not written by `spikeforge build`", path.display())]
+    NotOurs {
+        /// The directory.
+        path: std::path::PathBuf,
+    },
+    /// The golden or cycle model refused the network or its inputs.
+    #[error(transparent)]
+    Sim(#[from] sim::SimError),
     /// A tool report that could not be read.
     #[error("{path}: unreadable report: {reason}")]
     Report {

@@ -10,6 +10,7 @@
 //!   (few lanes) hold the same bits in different block counts, which a bit total misses.
 //!   Shallow arrays go to logic instead, at the depths where yosys 0.70's `memory_libmap`
 //!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_depth`]).
+//!   Each part's numbers are its row of the board table ([`crate::boards`]).
 //! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
 //!   part for the UART bridge, encoder and buffers, calibrated on measured builds
 //!   (BENCHMARKS.md "The sizing model against placed designs"); plans are held to
@@ -25,116 +26,7 @@ use serde::Serialize;
 
 use crate::BitstreamError;
 use crate::boards::Board;
-
-/// What a part offers a design, as the cost model sees it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PartBudget {
-    /// nextpnr's name of a logic cell.
-    pub logic_kind: &'static str,
-    /// Logic cells on the part.
-    pub logic: u64,
-    /// nextpnr's name of a block RAM.
-    pub block_ram_kind: &'static str,
-    /// Block RAMs on the part.
-    pub block_rams: u64,
-    /// Shapes one block RAM can take, `(depth, width)`.
-    pub configurations: &'static [(u64, u64)],
-    /// Synthesized logic cells per hdl-gen LUT.
-    pub logic_per_estimated_lut: f64,
-    /// Logic cells of the parts hdl-gen does not estimate (UART bridge, encoder, buffers).
-    pub fixed_logic: u64,
-    /// Whether the part has LUT-RAM for small arrays (else they become flip-flops).
-    pub lut_ram: bool,
-    /// ROMs at least this deep go to block RAM (shallower ones become logic).
-    pub rom_block_depth: u64,
-    /// Written arrays at least this deep go to block RAM.
-    pub ram_block_depth: u64,
-    /// Share of the part's logic a plan may be predicted to use.
-    pub logic_headroom: f64,
-    /// Hard multipliers synthesis puts lane multipliers in, where it infers them by default
-    /// (`synth_ecp5` does and does not fall back to logic when they run out; `synth_ice40`
-    /// and `synth_gowin` build them from LUTs, which the logic estimate covers).
-    pub multipliers: Option<(&'static str, u64)>,
-    /// Single-port RAMs that hold loaded weights ([`model::WeightStore::Loaded`]) where the
-    /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
-    /// weights take block RAM like any written array.
-    pub single_port_rams: Option<SinglePortRams>,
-}
-
-/// A part's single-port RAM blocks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SinglePortRams {
-    /// nextpnr's name of a block.
-    pub kind: &'static str,
-    /// Blocks on the part.
-    pub count: u64,
-    /// Words of a block.
-    pub depth: u64,
-    /// Bits per word of a block.
-    pub width: u64,
-}
-
-const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
-const BLOCK_4K: &[(u64, u64)] = &[(256, 16), (512, 8), (1024, 4), (2048, 2)];
-
-impl Board {
-    /// The part's budget for [`usage`].
-    pub fn budget(self) -> PartBudget {
-        match self {
-            Board::Icebreaker => PartBudget {
-                logic_kind: "ICESTORM_LC",
-                logic: 5280,
-                block_ram_kind: "ICESTORM_RAM",
-                block_rams: 30,
-                configurations: BLOCK_4K,
-                logic_per_estimated_lut: 1.2,
-                fixed_logic: 2600,
-                lut_ram: false,
-                // Measured: a 64 x 40 bias ROM (mnist-up5k at 4 lanes) went to logic.
-                rom_block_depth: 65,
-                ram_block_depth: 16,
-                logic_headroom: 0.8,
-                multipliers: None,
-                single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
-            },
-            Board::Ulx3s => PartBudget {
-                logic_kind: "TRELLIS_COMB",
-                logic: 83_640,
-                // Measured: YoWASP's nextpnr-ecp5 placed and routed a 33,000-COMB design
-                // (40%) and trapped (WebAssembly out of bounds) right after packing one of
-                // 68,600 (82%); half the part keeps the default toolchain working.
-                logic_headroom: 0.5,
-                // Measured: 256 payload lanes synthesized to 257 MULT18X18D (one more for
-                // an index product) of 156, and nextpnr failed.
-                multipliers: Some(("MULT18X18D", 156)),
-                single_port_rams: None,
-                block_ram_kind: "DP16KD",
-                block_rams: 208,
-                configurations: BLOCK_18K,
-                logic_per_estimated_lut: 1.2,
-                fixed_logic: 1600,
-                lut_ram: true,
-                rom_block_depth: 33,
-                ram_block_depth: 256,
-            },
-            Board::Tangnano9k => PartBudget {
-                logic_kind: "LUT4",
-                logic: 8640,
-                logic_headroom: 0.8,
-                multipliers: None,
-                single_port_rams: None,
-                block_ram_kind: "BSRAM",
-                block_rams: 26,
-                configurations: BLOCK_18K,
-                logic_per_estimated_lut: 1.2,
-                fixed_logic: 1200,
-                lut_ram: true,
-                rom_block_depth: 33,
-                ram_block_depth: 256,
-            },
-        }
-    }
-}
+pub use crate::boards::{PartBudget, SinglePortRams};
 
 /// Block RAMs an array takes on a part with these configurations.
 ///
@@ -336,27 +228,39 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
     })
 }
 
+/// What would make a plan fit, for a caller to offer in its own terms (a command line names
+/// its flags).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FitRemedy {
+    /// The most lanes, the same for every layer, that fit.
+    pub uniform_lanes: Option<u32>,
+    /// Whether lanes sized per layer for the board ([`size_lanes`]) would fit.
+    pub sized_lanes: bool,
+    /// A layer whose weights, loaded over the UART at start-up, would make the network fit.
+    pub load_layer: Option<usize>,
+}
+
 /// Refuse a plan that cannot fit, saying which resource, by how much, and what would fit.
 pub fn check_fit(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, BitstreamError> {
     let predicted = usage(board, net, plan)?;
     let Some(reason) = predicted.shortfall() else { return Ok(predicted) };
     let loaded = plan.loaded_layers();
-    let mut advice = match largest_uniform_fit(board, net, &loaded)? {
-        Some(lanes) => format!(
-            "{lanes} lanes per layer would fit (--lanes {lanes}), or let `spikeforge gen --board {}` size each layer",
-            board.facts().name
-        ),
-        None => "no lane count fits, not even one per layer: use fewer or narrower weights \
-                 (--hidden, --weight-bits) or a larger board"
-            .into(),
+    let mut remedy = FitRemedy { uniform_lanes: largest_uniform_fit(board, net, &loaded)?, ..FitRemedy::default() };
+    let mut advice = match remedy.uniform_lanes {
+        Some(lanes) => {
+            remedy.sized_lanes = true;
+            format!("{lanes} lanes per layer would fit, or lanes sized per layer for the {}", board.facts().name)
+        }
+        None => "no lane count fits, not even one per layer: use fewer or narrower weights or a larger board".into(),
     };
-    if let Some(layer) = load_suggestion(board, net, plan)? {
+    remedy.load_layer = load_suggestion(board, net, plan)?;
+    if let Some(layer) = remedy.load_layer {
         advice.push_str(&format!(
-            "; or keep layer {layer}'s weights in {} loaded over the UART at start-up (--load-weights {layer})",
-            board.budget().single_port_rams.map_or("RAM", |r| r.kind)
+            "; or keep layer {layer}'s weights in {} loaded over the UART at start-up",
+            board.budget().single_port_rams.as_ref().map_or("RAM", |r| r.kind)
         ));
     }
-    Err(BitstreamError::DoesNotFit { board: board.facts().name.into(), reason: format!("{reason}; {advice}") })
+    Err(BitstreamError::DoesNotFit { board: board.facts().name.into(), reason: format!("{reason}; {advice}"), remedy })
 }
 
 /// On a part with single-port RAM, the layer with the most weight bits still in ROM, if
@@ -460,6 +364,12 @@ impl Sizing {
     pub fn bottleneck_cycles(&self) -> f64 {
         self.stage_cycles.iter().copied().fold(self.encoder_cycles, f64::max)
     }
+
+    /// The throughput the bottleneck allows at `clock_mhz`: an estimate from the slowest
+    /// stage alone, where the cycle model's pipelined schedule is the measurement.
+    pub fn bottleneck_inputs_per_second(&self, clock_mhz: f64) -> f64 {
+        crate::pipeline::inputs_per_second(clock_mhz, self.bottleneck_cycles())
+    }
 }
 
 /// Lanes per layer that maximize throughput on `board`: start every layer at one lane,
@@ -496,12 +406,14 @@ pub fn size_lanes(
     let mut predicted = usage(board, net, &plan)?;
     if let Some(reason) = predicted.shortfall() {
         let mut advice = "use fewer or narrower weights or a larger board".to_string();
-        if let Some(layer) = load_suggestion(board, net, &plan)? {
-            advice.push_str(&format!(", or load layer {layer}'s weights over the UART (--load-weights {layer})"));
+        let load_layer = load_suggestion(board, net, &plan)?;
+        if let Some(layer) = load_layer {
+            advice.push_str(&format!(", or load layer {layer}'s weights over the UART"));
         }
         return Err(BitstreamError::DoesNotFit {
             board: board.facts().name.into(),
             reason: format!("{reason}, even at lanes {lanes:?}: {advice}"),
+            remedy: FitRemedy { load_layer, ..FitRemedy::default() },
         });
     }
     loop {
@@ -583,6 +495,7 @@ mod tests {
         let plan = HardwarePlan::uniform(&net, 64).unwrap();
         let e = check_fit(Board::Tangnano9k, &net, &plan).unwrap_err().to_string();
         assert!(e.contains("logic") && e.contains("lanes per layer would fit"), "{e}");
+        assert!(!e.contains("--"), "no command-line flags in a library error: {e}");
         let lanes = largest_uniform_fit(Board::Tangnano9k, &net, &[]).unwrap().unwrap();
         assert!(lanes < 64);
         assert!(check_fit(Board::Tangnano9k, &net, &HardwarePlan::uniform(&net, lanes).unwrap()).is_ok());
@@ -622,7 +535,11 @@ mod tests {
         net.input.code = model::SpikeCode::Payload;
         let rom = HardwarePlan::per_layer(&net, &[8, 10]).unwrap();
         let e = check_fit(Board::Icebreaker, &net, &rom).unwrap_err().to_string();
-        assert!(e.contains("block RAM") && e.contains("--load-weights 0"), "{e}");
+        assert!(e.contains("block RAM") && e.contains("keep layer 0's weights in ICESTORM_SPRAM"), "{e}");
+        match check_fit(Board::Icebreaker, &net, &rom) {
+            Err(BitstreamError::DoesNotFit { remedy, .. }) => assert_eq!(remedy.load_layer, Some(0)),
+            other => panic!("{other:?}"),
+        }
         // Sized with layer 0 loaded: four lanes (16-bit words, 50,176 deep: four SPRAMs);
         // one lane would need 13, more lanes more block RAM for the membranes.
         let s = size_lanes(Board::Icebreaker, &net, &[0], 900.0, &groups_cost(vec![300.0, 60.0])).unwrap();

@@ -1,6 +1,11 @@
 //! Spike codes: how an integer spike travels as binary planes, and the events it becomes.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
+
+use crate::error::ParseError;
 
 /// Most planes a code may have in a model file (events carry a 3-bit plane index).
 pub const MAX_PLANES: usize = 8;
@@ -94,6 +99,92 @@ impl SpikeCode {
             return Err(CodeError::Unrepresentable { value: s as u32 });
         }
         Ok(CodeTable { amplitudes: amps.clone(), masks: masks.into_iter().map(|m| m.unwrap_or(0)).collect(), max })
+    }
+}
+
+/// `payload` or `planes:A,B,...` (the amplitudes); [`FromStr`] reads the same text back.
+///
+/// ```
+/// use model::SpikeCode;
+/// assert_eq!(SpikeCode::Planes(vec![1, 2, 3]).to_string(), "planes:1,2,3");
+/// assert_eq!("payload".parse::<SpikeCode>(), Ok(SpikeCode::Payload));
+/// assert!("planes:1,x".parse::<SpikeCode>().is_err());
+/// ```
+impl fmt::Display for SpikeCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpikeCode::Payload => f.write_str("payload"),
+            SpikeCode::Planes(a) => {
+                write!(f, "planes:{}", a.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
+            }
+        }
+    }
+}
+
+impl FromStr for SpikeCode {
+    type Err = ParseError;
+
+    fn from_str(text: &str) -> Result<SpikeCode, ParseError> {
+        let error = || ParseError { text: text.to_string(), expected: "payload or planes:A,B,..." };
+        if text == "payload" {
+            return Ok(SpikeCode::Payload);
+        }
+        let list = text.strip_prefix("planes:").ok_or_else(error)?;
+        list.split(',')
+            .map(|a| a.trim().parse::<u32>())
+            .collect::<Result<_, _>>()
+            .map(SpikeCode::Planes)
+            .map_err(|_| error())
+    }
+}
+
+/// A spike code as a user names it: a code, or `binary`, the binary code with just enough
+/// planes for the values it will carry ([`SpikeCode::binary`]), which only the value range
+/// it is used with settles.
+///
+/// ```
+/// use model::{CodeName, SpikeCode};
+/// let binary: CodeName = "binary".parse().unwrap();
+/// assert_eq!(binary.resolve(15), SpikeCode::Planes(vec![1, 2, 4, 8]));
+/// assert_eq!("planes:1,3".parse::<CodeName>().unwrap().to_string(), "planes:1,3");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeName {
+    /// `binary`.
+    Binary,
+    /// A code given in full.
+    Code(SpikeCode),
+}
+
+impl CodeName {
+    /// The code for values `0..=max`.
+    pub fn resolve(&self, max: u32) -> SpikeCode {
+        match self {
+            CodeName::Binary => SpikeCode::binary(max),
+            CodeName::Code(code) => code.clone(),
+        }
+    }
+}
+
+impl fmt::Display for CodeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodeName::Binary => f.write_str("binary"),
+            CodeName::Code(code) => code.fmt(f),
+        }
+    }
+}
+
+impl FromStr for CodeName {
+    type Err = ParseError;
+
+    fn from_str(text: &str) -> Result<CodeName, ParseError> {
+        if text == "binary" {
+            return Ok(CodeName::Binary);
+        }
+        text.parse()
+            .map(CodeName::Code)
+            .map_err(|_| ParseError { text: text.to_string(), expected: "payload, binary or planes:A,B,..." })
     }
 }
 
@@ -242,6 +333,29 @@ pub fn min_planes(amplitudes: &[u32], max: u32) -> Vec<Option<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn any_code() -> impl Strategy<Value = SpikeCode> {
+        prop_oneof![Just(SpikeCode::Payload), prop::collection::vec(any::<u32>(), 1..10).prop_map(SpikeCode::Planes)]
+    }
+
+    proptest! {
+        #[test]
+        fn code_names_round_trip(code in any_code(), binary in any::<bool>()) {
+            prop_assert_eq!(code.to_string().parse::<SpikeCode>(), Ok(code.clone()));
+            let name = if binary { CodeName::Binary } else { CodeName::Code(code) };
+            prop_assert_eq!(name.to_string().parse::<CodeName>(), Ok(name));
+        }
+    }
+
+    #[test]
+    fn unknown_code_names_say_what_is_expected() {
+        let e = "planes:1,,2".parse::<CodeName>().unwrap_err().to_string();
+        assert_eq!(e, "`planes:1,,2`: expected payload, binary or planes:A,B,...");
+        assert!("binary".parse::<SpikeCode>().is_err(), "binary needs a value range");
+        assert!("planes:".parse::<SpikeCode>().is_err() && "Payload".parse::<SpikeCode>().is_err());
+        assert_eq!("planes: 1, 2".parse::<SpikeCode>(), Ok(SpikeCode::Planes(vec![1, 2])));
+    }
 
     #[test]
     fn binary_code_has_just_enough_planes() {

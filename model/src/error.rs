@@ -144,3 +144,13 @@ impl ModelError {
         ModelError::Plan { layer, reason: reason.into() }
     }
 }
+
+/// A name on a command line or in a config that is not one of the accepted forms.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}`: expected {expected}")]
+pub struct ParseError {
+    /// The text given.
+    pub text: String,
+    /// The accepted forms.
+    pub expected: &'static str,
+}

@@ -26,8 +26,8 @@ pub mod plan;
 pub mod solver;
 mod validate;
 
-pub use code::{CodeTable, SpikeCode, SpikeEvent};
-pub use error::{Location, ModelError, ValidationError};
+pub use code::{CodeName, CodeTable, SpikeCode, SpikeEvent};
+pub use error::{Location, ModelError, ParseError, ValidationError};
 pub use network::{
     Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeRange,
 };

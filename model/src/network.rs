@@ -380,6 +380,45 @@ pub enum Decay {
     Shift(u8),
 }
 
+/// `keep`, `clear` or `shift:K`; [`FromStr`](std::str::FromStr) reads the same text back,
+/// with `K` in 1..=31.
+///
+/// ```
+/// use model::Decay;
+/// assert_eq!(Decay::Shift(3).to_string(), "shift:3");
+/// assert_eq!("keep".parse::<Decay>(), Ok(Decay::Keep));
+/// assert!("shift:0".parse::<Decay>().is_err());
+/// ```
+impl std::fmt::Display for Decay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decay::Keep => f.write_str("keep"),
+            Decay::Clear => f.write_str("clear"),
+            Decay::Shift(k) => write!(f, "shift:{k}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Decay {
+    type Err = crate::error::ParseError;
+
+    fn from_str(text: &str) -> Result<Decay, Self::Err> {
+        match text {
+            "keep" => Ok(Decay::Keep),
+            "clear" => Ok(Decay::Clear),
+            _ => text
+                .strip_prefix("shift:")
+                .and_then(|k| k.parse::<u8>().ok())
+                .filter(|k| (1..=31).contains(k))
+                .map(Decay::Shift)
+                .ok_or_else(|| crate::error::ParseError {
+                    text: text.to_string(),
+                    expected: "keep, clear or shift:K with K in 1..=31",
+                }),
+        }
+    }
+}
+
 impl Decay {
     /// Apply the leak to a post-reset membrane (floor division by `2^k`).
     pub fn apply(self, v: i64) -> i64 {
@@ -399,4 +438,26 @@ pub enum Reset {
     Hard,
     /// Subtract what was emitted: `u - s·θ`.
     Soft,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn decays_round_trip(k in 1u8..=31, which in 0usize..3) {
+            let decay: Decay = [Decay::Keep, Decay::Clear, Decay::Shift(k)][which];
+            prop_assert_eq!(decay.to_string().parse::<Decay>(), Ok(decay));
+        }
+    }
+
+    #[test]
+    fn decays_outside_the_range_are_refused() {
+        for text in ["shift:0", "shift:32", "shift:", "slow", "Keep"] {
+            let e = text.parse::<Decay>().unwrap_err().to_string();
+            assert_eq!(e, format!("`{text}`: expected keep, clear or shift:K with K in 1..=31"));
+        }
+    }
 }

@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use bitstreams::boards::Board;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Board: icebreaker, ulx3s or tangnano9k
+    /// Board
     #[arg(long)]
-    board: String,
+    board: Board,
     /// Bitstream (`spikeforge build` writes it)
     bitstream: PathBuf,
     /// Write the configuration flash instead of SRAM (survives power-off)
@@ -17,7 +18,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let board = super::board(&args.board)?;
+    let board = args.board;
     bitstreams::deploy::flash(board, &args.bitstream, args.flash)?;
     println!(
         "{} written to the {} ({})",

@@ -13,10 +13,10 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     lanes: super::lanes::LaneArgs,
-    /// Size lanes per layer for this board (icebreaker, ulx3s, tangnano9k): the most
-    /// throughput its part holds, measured on --data; with --lanes, check they fit
+    /// Size lanes per layer for this board: the most throughput its part holds, measured
+    /// on --data; with --lanes, check they fit
     #[arg(long)]
-    board: Option<String>,
+    board: Option<bitstreams::boards::Board>,
     /// Inputs whose events size the lanes (with --board)
     #[command(flatten)]
     data: super::data::DataArgs,
@@ -27,10 +27,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
-    let board = args.board.as_deref().map(super::board).transpose()?;
+    let board = args.board;
     let plan = match (args.lanes.explicit(&net)?, board) {
         (Some(plan), Some(board)) => {
-            let u = bitstreams::sizing::check_fit(board, &net, &plan)?;
+            let u = bitstreams::sizing::check_fit(board, &net, &plan).map_err(super::with_flags)?;
             println!(
                 "fits the {}: about {} / {} {}, {} / {} {} predicted",
                 board.facts().name,
@@ -46,8 +46,9 @@ pub fn run(args: Args) -> Result<()> {
         (Some(plan), None) => plan,
         (None, Some(board)) => {
             let set = args.data.load(&net, &args.model)?;
-            let sizing = super::lanes::size_for_board(board, &net, &args.lanes.load_weights, &set.images)?;
-            super::lanes::print_sizing(board, &net, &sizing, board.facts().clock_hz as f64 / 1e6);
+            let sizing = bitstreams::pipeline::size_for_board(board, &net, &args.lanes.load_weights, &set.images)
+                .map_err(super::with_flags)?;
+            super::lanes::print_sizing(board, &net, &sizing, board.oscillator_mhz());
             sizing.plan
         }
         (None, None) => args.lanes.plan_or(&net, 16)?,

@@ -4,12 +4,8 @@ use anyhow::Result;
 use bitstreams::boards::Board;
 use bitstreams::sizing::{Sizing, SizingLimit};
 use model::{HardwarePlan, Network};
-use sim::Golden;
 
 use crate::table::{Table, num};
-
-/// Inputs the sizer traces to measure each layer's events (the cycle model's demand).
-const SIZING_SAMPLE: usize = 200;
 
 #[derive(clap::Args)]
 pub struct LaneArgs {
@@ -45,15 +41,6 @@ impl LaneArgs {
             None => HardwarePlan::uniform(net, default)?.with_loaded_weights(&self.load_weights)?,
         })
     }
-}
-
-/// Size lanes per layer for `board` on the events `images` (concatenated inputs) cause,
-/// with the weights of `loaded` layers loaded at start-up.
-pub fn size_for_board(board: Board, net: &Network, loaded: &[usize], images: &[u8]) -> Result<Sizing> {
-    let golden = Golden::new(net)?;
-    let sample = &images[..images.len().min(SIZING_SAMPLE * net.input.size())];
-    let demand = sim::cycle::Demand::new(&golden, sample)?;
-    Ok(bitstreams::sizing::size_lanes(board, net, loaded, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))?)
 }
 
 /// The sizing as a table and its reason in one line; throughput at `clock_mhz`.
@@ -92,7 +79,7 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     println!(
         "bottleneck {} cycles per input -> about {} inputs/s at {} MHz; stopped: {why}",
         num(cycles, 0),
-        num(clock_mhz * 1e6 / cycles, 0),
+        num(s.bottleneck_inputs_per_second(clock_mhz), 0),
         num(clock_mhz, 2)
     );
     let layer0_limits =

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use model::SpikeCode;
+use anyhow::{Context, Result};
 use model::file::{Overwrite, save};
+use model::{CodeName, SpikeCode};
 
 use crate::table::{Table, num};
 
@@ -17,7 +17,7 @@ pub struct Args {
     /// The input code: payload (one event per non-zero value, a multiplier per lane),
     /// binary (planes 1, 2, 4, ...) or planes:A,B,... (amplitudes that reach the input maximum)
     #[arg(long)]
-    input_code: String,
+    input_code: CodeName,
     /// Where to write the recoded model
     #[arg(long)]
     out: PathBuf,
@@ -29,26 +29,10 @@ pub struct Args {
     force: bool,
 }
 
-fn parse_code(text: &str, max: u32) -> Result<SpikeCode> {
-    Ok(match text {
-        "payload" => SpikeCode::Payload,
-        "binary" => SpikeCode::binary(max),
-        _ => match text.strip_prefix("planes:") {
-            Some(list) => SpikeCode::Planes(
-                list.split(',')
-                    .map(|a| a.trim().parse::<u32>())
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| anyhow::anyhow!("--input-code {text}: {e}"))?,
-            ),
-            None => bail!("--input-code {text}: expected payload, binary or planes:A,B,..."),
-        },
-    })
-}
-
 pub fn run(args: Args) -> Result<()> {
     let mut net = super::load_model(&args.model)?;
     let before = net.input.code.clone();
-    net.input.code = parse_code(&args.input_code, net.input.max_value)?;
+    net.input.code = args.input_code.resolve(net.input.max_value);
     net.validate().with_context(|| format!("--input-code {}", args.input_code))?;
     let after = net.input.code.clone();
     net.description.push_str(&format!("; input recoded from {} to {}", before.label(), after.label()));

@@ -15,9 +15,9 @@ use crate::table::num;
 pub struct Args {
     /// Model file (the one the bitstream was built from)
     model: PathBuf,
-    /// Board: icebreaker, ulx3s or tangnano9k (for its clock; the UART runs at --baud)
+    /// Board (for its clock; the UART runs at --baud)
     #[arg(long, default_value = "icebreaker")]
-    board: String,
+    board: bitstreams::boards::Board,
     /// Serial port (default: the first /dev/ttyUSB* or /dev/ttyACM*)
     #[arg(long)]
     port: Option<String>,
@@ -49,7 +49,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let board = super::board(&args.board)?;
+    let board = args.board;
     let facts = board.facts();
     // A missing board is the first thing to say, before any work.
     let serial = if args.sim {

@@ -49,7 +49,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2e-3)]
     learning_rate: f64,
     /// Hidden membrane decay: keep, clear or shift:K (λ = 2^-K) [default: shift:2 for ternary, else shift:1]
-    #[arg(long, value_parser = parse_decay)]
+    #[arg(long)]
     decay: Option<Decay>,
     /// Hidden reset: soft (subtract the threshold) or hard (to zero) [default: hard for ternary, else soft]
     #[arg(long, value_enum)]
@@ -88,19 +88,6 @@ enum Neuron {
 enum ResetArg {
     Soft,
     Hard,
-}
-
-fn parse_decay(s: &str) -> Result<Decay, String> {
-    match s {
-        "keep" => Ok(Decay::Keep),
-        "clear" => Ok(Decay::Clear),
-        _ => s
-            .strip_prefix("shift:")
-            .and_then(|k| k.parse::<u8>().ok())
-            .filter(|k| (1..=31).contains(k))
-            .map(Decay::Shift)
-            .ok_or_else(|| format!("`{s}`: expected keep, clear or shift:K with K in 1..=31")),
-    }
 }
 
 /// The training log path next to the model file.
@@ -265,11 +252,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decay_and_log_names() {
-        assert_eq!(parse_decay("shift:3"), Ok(Decay::Shift(3)));
-        assert_eq!(parse_decay("keep"), Ok(Decay::Keep));
-        assert!(parse_decay("shift:0").is_err());
-        assert!(parse_decay("slow").is_err());
+    fn log_names() {
         assert_eq!(default_log(std::path::Path::new("m/lms.sfm.json")), PathBuf::from("m/lms.train.json"));
         assert_eq!(default_log(std::path::Path::new("x")), PathBuf::from("x.train.json"));
     }
