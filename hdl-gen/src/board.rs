@@ -11,7 +11,7 @@ use model::{Network, NeuronKind, SpikeCode};
 
 use crate::layer::{LayerRtl, index_bits, value_bits};
 use crate::protocol::ReplyFormat;
-use crate::verilog::{Expr, Instance, Item, Module, Param, ParamValue, Port};
+use crate::verilog::{Expr, Instance, Item, Module, Param, Port, pack_bits, pass};
 
 /// The hand-written board library, copied into every generated directory.
 pub const BOARD_LIBRARY: [(&str, &str); 4] = [
@@ -71,7 +71,6 @@ pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
         &format!("`{}` on a PLL-made core clock (ECP5; synthesis only).", board_top.name),
     );
     m.doc.push("f_core = f_oscillator * CLKFB_DIV / CLKI_DIV; CLKS_PER_BIT and TIMEOUT count f_core cycles.".into());
-    let pass_param = |n: &str| Param { name: n.into(), value: ParamValue::Name(n.into()), doc: String::new() };
     m.params.extend(uart_timing_params("core clock"));
     m.params.push(Param::int("CLKI_DIV", 1, "input divider"));
     m.params.push(Param::int("CLKFB_DIV", 2, "feedback divider (25 MHz -> 50 MHz by default)"));
@@ -82,21 +81,18 @@ pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
     m.items.push(Item::Instance(Instance {
         module: "sf_pll_ecp5".into(),
         name: "u_pll".into(),
-        params: ["CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV", "CLKOP_CPHASE"].into_iter().map(pass_param).collect(),
+        params: ["CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV", "CLKOP_CPHASE"].into_iter().map(Param::pass).collect(),
         connections: vec![("clk_in".into(), Expr::ident("clk")), ("clk_out".into(), Expr::ident("core_clk"))],
     }));
     m.items.push(Item::Blank);
     m.items.push(Item::Instance(Instance {
         module: board_top.name.clone(),
         name: "u_board".into(),
-        params: ["CLKS_PER_BIT", "TIMEOUT"].into_iter().map(pass_param).collect(),
+        params: ["CLKS_PER_BIT", "TIMEOUT"].into_iter().map(Param::pass).collect(),
         connections: board_top
             .ports
             .iter()
-            .map(|p| {
-                let expr = if p.name == "clk" { Expr::ident("core_clk") } else { Expr::ident(&p.name) };
-                (p.name.clone(), expr)
-            })
+            .map(|p| if p.name == "clk" { ("clk".into(), Expr::ident("core_clk")) } else { pass(&p.name) })
             .collect(),
     }));
     m
@@ -138,7 +134,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         SpikeCode::Payload if !readout => (1, vec![1], true),
         _ => (1, vec![1], false),
     };
-    let amp_bits: Vec<bool> = amps.iter().flat_map(|&a| (0..8).map(move |b| a >> b & 1 == 1)).collect();
+    let amp_bits = pack_bits(amps.iter().map(|&a| a as i64), 8);
     let value = value_bits(net.input.max_value as u64);
     let size = net.input.size() as u64;
 
@@ -182,7 +178,6 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         }
     }
     let id = Expr::ident;
-    let pass = |p: &str| (p.to_string(), id(p));
     m.items.push(Item::Blank);
     m.items.push(Item::Instance(Instance {
         module: "sf_reset".into(),
@@ -190,10 +185,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         params: vec![Param::int("CYCLES", 16, "cycles of reset after configuration"), Param::int("BITS", 5, "")],
         connections: vec![pass("clk"), pass("rst")],
     }));
-    let uart_params = vec![
-        Param { name: "CLKS_PER_BIT".into(), value: ParamValue::Name("CLKS_PER_BIT".into()), doc: String::new() },
-        Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit"),
-    ];
+    let uart_params = vec![Param::pass("CLKS_PER_BIT"), Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit")];
     m.items.push(Item::Blank);
     m.items.push(Item::Instance(Instance {
         module: "sf_uart_rx".into(),
@@ -248,7 +240,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             Param::int("K", k as i64, ""),
             Param::bits("AMPS", amp_bits, "plane amplitudes, 8 bits each"),
             Param::int("PAYLOAD", i64::from(payload), ""),
-            Param { name: "TIMEOUT".into(), value: ParamValue::Name("TIMEOUT".into()), doc: String::new() },
+            Param::pass("TIMEOUT"),
             Param::int("LOAD_TARGETS", targets.len() as i64, "layers whose weights are loaded over the UART"),
             Param::int("LOAD_ENTRIES", targets.len().max(1) as i64, ""),
             Param::bits(
@@ -303,7 +295,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         let i = l.index;
         m.items.push(Item::Blank);
         m.items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
-        let write_ports = crate::weight_port_specs(l);
+        let write_ports = crate::core::weight_port_specs(l);
         for (name, width, _) in &write_ports {
             m.items.push(wire(name, *width));
         }
@@ -343,7 +335,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             let n = p.name.as_str();
             let expr = match n {
                 "clk" | "rst" | "in_valid" | "in_ready" | "in_value" | "encoder_start" | "score_value" => id(n),
-                _ if crate::is_weight_port(n) => id(n),
+                _ if crate::core::is_weight_port(n) => id(n),
                 _ => match n.strip_prefix(&format!("l{li}_")) {
                     Some("emit_valid") => id("last_emit_valid"),
                     Some("emit_neuron") => id("last_emit_neuron"),
@@ -369,7 +361,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
 /// `values` as a packed table of `width`-bit entries, entry 0 lowest; one zero entry when
 /// empty (Verilog has no zero-width parameters).
 fn table_bits(values: impl Iterator<Item = u64>, width: u32) -> Vec<bool> {
-    let mut bits: Vec<bool> = values.flat_map(|v| (0..width).map(move |b| v >> b & 1 == 1)).collect();
+    let mut bits = pack_bits(values.map(|v| v as i64), width);
     if bits.is_empty() {
         bits = vec![false; width as usize];
     }
@@ -385,7 +377,7 @@ pub fn weight_images(net: &Network, design: &crate::Design) -> Vec<crate::protoc
         .map(|t| crate::protocol::WeightImage {
             target: t.target,
             word_bytes: t.word_bytes,
-            bytes: crate::layer::weight_bytes(net, &design.layers[t.layer]),
+            bytes: crate::memory::weight_bytes(net, &design.layers[t.layer]),
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use model::bounds::LayerBounds;
 use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode, WeightStore};
 use serde::Serialize;
 
-use crate::verilog::{Param, hex};
+use crate::verilog::{Param, pack_bits};
 
 /// Bits to index `n` items (`0..n`), at least 1.
 pub fn index_bits(n: u64) -> u32 {
@@ -129,10 +129,6 @@ pub fn identifier(text: &str) -> String {
     s
 }
 
-fn bits_of(values: impl Iterator<Item = u64>, width: u32) -> Vec<bool> {
-    values.flat_map(|v| (0..width).map(move |b| v >> b & 1 == 1)).collect()
-}
-
 /// Derive layer `index`'s hardware from the network, its bounds and its plan.
 pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: usize, top: &str) -> LayerRtl {
     let layer = &net.layers[index];
@@ -162,7 +158,7 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     let bias_file = format!("l{index}_{}_bias.mem", identifier(&layer.name));
 
     let (in_amps, amp_bits) = code_amplitudes(&in_code);
-    let out_masks = bits_of((0..=max_spike).map(|v| out_table.mask(v) as u64), out_k);
+    let out_masks = pack_bits((0..=max_spike).map(|v| out_table.mask(v) as i64), out_k);
     let (out_amps, out_amp_bits) = code_amplitudes(&out_code);
     let (kind_id, kind_doc) = match kind {
         NeuronKind::BinaryLif => (0, "binary LIF: s = u >= θ"),
@@ -294,77 +290,10 @@ fn code_amplitudes(code: &SpikeCode) -> (Vec<bool>, u32) {
     match code {
         SpikeCode::Planes(a) => {
             let w = value_bits(a.iter().copied().max().unwrap_or(1) as u64);
-            (bits_of(a.iter().map(|&x| x as u64), w), w)
+            (pack_bits(a.iter().map(|&x| x as i64), w), w)
         }
         SpikeCode::Payload => (vec![true], 1),
     }
-}
-
-/// `$readmemh` text: one word per line, lane 0 in the low bits, two's complement.
-fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
-    let mut out = String::new();
-    for lanes in words {
-        let bits: Vec<bool> = lanes.iter().flat_map(|&v| (0..width).map(move |b| (v >> b) & 1 == 1)).collect();
-        out.push_str(&hex(&bits));
-        out.push('\n');
-    }
-    out
-}
-
-/// The weight words in memory order: word `source * G + g` holds
-/// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron; with lateral
-/// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
-fn weight_lanes(net: &Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> {
-    let layer = &net.layers[rtl.index];
-    let LayerOp::Dense(d) = &layer.op;
-    let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
-    let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
-    let rows = d.weights.chunks(n).chain(lateral.chunks(n));
-    rows.flat_map(move |row| {
-        (0..g).map(move |grp| (0..p).map(|lane| grp * p + lane).map(|j| row.get(j).map_or(0, |&w| w as i64)).collect())
-    })
-}
-
-/// The weight memory as `$readmemh` text (see [`weight_lanes`] for the order).
-pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
-    memory_words(weight_lanes(net, rtl), rtl.plan.weight_bits)
-}
-
-/// The weight memory as the bytes a start-up load sends: each word's
-/// `ceil(lanes · weight_bits / 8)` bytes little-endian (lane 0 in the low bits of byte 0),
-/// words in address order.
-///
-/// ```
-/// let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3, 4-bit weights
-/// let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
-/// let design = hdl_gen::generate(&net, &plan).unwrap();
-/// let bytes = hdl_gen::layer::weight_bytes(&net, &design.layers[0]);
-/// // 6 inputs x 3 groups words of 2 lanes x 4 bits = one byte each
-/// assert_eq!(bytes.len(), 18);
-/// ```
-pub fn weight_bytes(net: &Network, rtl: &LayerRtl) -> Vec<u8> {
-    let width = rtl.plan.weight_bits;
-    let word_bytes = rtl.weight_word_bits().div_ceil(8) as usize;
-    let mut out = Vec::with_capacity(rtl.weight_words() as usize * word_bytes);
-    for lanes in weight_lanes(net, rtl) {
-        let mut word = vec![0u8; word_bytes];
-        for (bit, set) in lanes.iter().flat_map(|&v| (0..width).map(move |b| (v >> b) & 1 == 1)).enumerate() {
-            if set {
-                word[bit / 8] |= 1 << (bit % 8);
-            }
-        }
-        out.extend_from_slice(&word);
-    }
-    out
-}
-
-/// The bias memory: word `g` holds the biases of group `g`.
-pub fn bias_memory(net: &Network, rtl: &LayerRtl) -> String {
-    let LayerOp::Dense(d) = &net.layers[rtl.index].op;
-    let (p, n) = (rtl.plan.lanes as usize, d.outputs as usize);
-    let words = (0..rtl.plan.groups as usize)
-        .map(|grp| (0..p).map(|lane| grp * p + lane).map(|j| if j < n { d.bias[j] as i64 } else { 0 }).collect());
-    memory_words(words, d.bias_bits as u32)
 }
 
 #[cfg(test)]
@@ -382,13 +311,5 @@ mod tests {
         assert_eq!(value_bits(8), 4);
         assert_eq!(identifier("fc-1"), "fc_1");
         assert_eq!(identifier("1st"), "n1st");
-    }
-
-    #[test]
-    fn memory_words_pack_lane_zero_low() {
-        // lanes (-1, 2) at 4 bits: lane 1 = 0010, lane 0 = 1111 -> 0x2f
-        assert_eq!(memory_words([vec![-1, 2]].into_iter(), 4), "2f\n");
-        // 3-bit lanes (1, -4, 3): 011 100 001 = 0b011100001 = 0x0e1
-        assert_eq!(memory_words([vec![1, -4, 3]].into_iter(), 3), "0e1\n");
     }
 }
