@@ -255,11 +255,7 @@ pub fn build(
     let facts = board.facts();
     let tools = find_tools(board)?;
     let info = hdl_gen::DesignInfo::read(design_dir)?;
-    let board_top = info.board.clone().ok_or_else(|| BitstreamError::Rejected {
-        tool: "spikeforge".into(),
-        design: design_dir.display().to_string(),
-        message: "the design has no board top: regenerate it with this version".into(),
-    })?;
+    let board_top = info.board();
     // A core clock other than the oscillator: a PLL in front of the board top (ECP5), or
     // on the other boards only a timing target (their tops run on the oscillator).
     let oscillator_mhz = facts.clock_hz as f64 / 1e6;
@@ -277,25 +273,15 @@ pub fn build(
         }
         None => None,
     };
-    let pll_top = match (&pll, &board_top.ecp5_pll) {
-        (None, _) => None,
-        (Some(_), Some(top)) => Some(top.clone()),
-        (Some(_), None) => {
-            return Err(BitstreamError::Rejected {
-                tool: "spikeforge".into(),
-                design: design_dir.display().to_string(),
-                message: "the design has no PLL top: regenerate it with this version".into(),
-            });
-        }
-    };
+    let pll_top = pll.map(|_| &board_top.ecp5_pll);
     let clock_mhz = pll.map_or(oscillator_mhz, |p| p.mhz);
     let top = pll_top.as_ref().map_or(&board_top.top, |p| &p.top).clone();
     let io = |p: &Path, e: std::io::Error| BitstreamError::Io { path: p.to_path_buf(), error: e };
     std::fs::create_dir_all(out_dir).map_err(|e| io(out_dir, e))?;
     // Everything the tools read, copied in so they run on relative names.
-    let pll_sources = pll_top.as_ref().map(|p| p.sources.clone()).unwrap_or_default();
-    let mut files: Vec<String> =
-        info.sources.iter().chain(&board_top.sources).chain(&pll_sources).chain(&info.includes).cloned().collect();
+    let pll_sources = pll_top.map(|p| p.files.clone()).unwrap_or_default();
+    let sources: Vec<String> = info.sources().iter().chain(&board_top.files).chain(&pll_sources).cloned().collect();
+    let mut files: Vec<String> = sources.iter().chain(&info.includes()).cloned().collect();
     for entry in std::fs::read_dir(design_dir).map_err(|e| io(design_dir, e))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".mem") {
@@ -324,7 +310,6 @@ pub fn build(
         Board::Ulx3s => "synth_ecp5",
         Board::Tangnano9k => "synth_gowin",
     };
-    let sources: Vec<String> = info.sources.iter().chain(&board_top.sources).chain(&pll_sources).cloned().collect();
     let pll_params = pll.map_or(String::new(), |p| {
         format!(
             " -chparam CLKI_DIV {} -chparam CLKFB_DIV {} -chparam CLKOP_DIV {} -chparam CLKOP_CPHASE {}",

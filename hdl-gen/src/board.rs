@@ -26,6 +26,7 @@ pub const WEIGHT_LOADER_LIBRARY: (&str, &str) = ("sf_weight_loader.v", include_s
 
 /// One memory the board top's load requests write (a layer with loaded weights).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoadTarget {
     /// Target number in load requests.
     pub target: u8,

@@ -25,6 +25,26 @@ pub enum HdlError {
         /// What is wrong.
         reason: String,
     },
+    /// A manifest of another format version (or none: written before versions existed).
+    #[error(
+        "{path}: manifest version {}, this spikeforge reads version {}: re-run `spikeforge gen` to regenerate the directory",
+        found.map_or("none".to_string(), |v| v.to_string()),
+        crate::MANIFEST_VERSION
+    )]
+    ManifestVersion {
+        /// The manifest file.
+        path: PathBuf,
+        /// Its `manifest_version`, if it has one.
+        found: Option<u32>,
+    },
+    /// A generated directory used with a model it was not generated from.
+    #[error("{dir} was generated {reason}")]
+    OtherModel {
+        /// The design directory.
+        dir: PathBuf,
+        /// What differs, naming both sides.
+        reason: String,
+    },
     /// A file that could not be written.
     #[error("{path}: {error}")]
     Io {

@@ -3,8 +3,9 @@
 
 use model::bounds::LayerBounds;
 use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode, WeightStore};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::defs::{decay_code, kind_code};
 use crate::verilog::{Param, pack_bits};
 
 /// Bits to index `n` items (`0..n`), at least 1.
@@ -18,7 +19,8 @@ pub fn value_bits(v: u64) -> u32 {
 }
 
 /// How events arriving at a layer are encoded on the wire (`{neg, sel, source}`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventFormat {
     /// Bits of the source index.
     pub source_bits: u32,
@@ -58,7 +60,7 @@ impl EventFormat {
 }
 
 /// Everything about one layer's hardware.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRtl {
     /// Position in the network.
     pub index: usize,
@@ -160,16 +162,16 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     let (in_amps, amp_bits) = code_amplitudes(&in_code);
     let out_masks = pack_bits((0..=max_spike).map(|v| out_table.mask(v) as i64), out_k);
     let (out_amps, out_amp_bits) = code_amplitudes(&out_code);
-    let (kind_id, kind_doc) = match kind {
-        NeuronKind::BinaryLif => (0, "binary LIF: s = u >= θ"),
-        NeuronKind::Ternary => (1, "ternary: s = ±1 when |u| >= θ"),
-        NeuronKind::Integer { .. } => (2, "integer (LMS): s = clamp((u + θ/2) >>> Q, 0, D)"),
-        NeuronKind::Readout => (3, "readout: never fires, its membrane is the score"),
+    let kind_doc = match kind {
+        NeuronKind::BinaryLif => "binary LIF: s = u >= θ",
+        NeuronKind::Ternary => "ternary: s = ±1 when |u| >= θ",
+        NeuronKind::Integer { .. } => "integer (LMS): s = clamp((u + θ/2) >>> Q, 0, D)",
+        NeuronKind::Readout => "readout: never fires, its membrane is the score",
     };
-    let (decay_mode, decay_shift, decay_doc) = match layer.neuron.decay {
-        Decay::Keep => (0, 1, "keep: λ = 1".to_string()),
-        Decay::Clear => (1, 1, "clear: λ = 0".to_string()),
-        Decay::Shift(k) => (2, k as i64, format!("λ = 2^-{k}, arithmetic shift")),
+    let (decay_shift, decay_doc) = match layer.neuron.decay {
+        Decay::Keep => (1, "keep: λ = 1".to_string()),
+        Decay::Clear => (1, "clear: λ = 0".to_string()),
+        Decay::Shift(k) => (k as i64, format!("λ = 2^-{k}, arithmetic shift")),
     };
     let t = net.timesteps as u64;
     let in_label = if index == 0 { "input".to_string() } else { format!("layer {}", index - 1) };
@@ -215,14 +217,14 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
             bounds.membrane_bits as i64,
             &format!("proven membrane range {}..={}", bounds.membrane.lo, bounds.membrane.hi),
         ),
-        Param::int("KIND", kind_id, kind_doc),
+        Param::int("KIND", kind_code(kind), kind_doc),
         Param::int(
             "Q",
             layer.neuron.threshold_shift as i64,
             &format!("threshold θ = 2^{}", layer.neuron.threshold_shift),
         ),
         Param::int("MAX_SPIKE", max_spike as i64, "D"),
-        Param::int("DECAY_MODE", decay_mode, &decay_doc),
+        Param::int("DECAY_MODE", decay_code(&layer.neuron.decay), &decay_doc),
         Param::int("DECAY_SHIFT", decay_shift, ""),
         Param::int(
             "RESET_SOFT",

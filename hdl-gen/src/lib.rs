@@ -23,6 +23,7 @@
 
 pub mod board;
 mod core;
+pub mod defs;
 mod error;
 mod estimate;
 pub mod layer;
@@ -36,6 +37,7 @@ mod write;
 
 use std::collections::BTreeMap;
 
+use model::timing::{HANDOFF, encoder_item_cycles, layer_item_cycles};
 use model::{HardwarePlan, Network};
 
 pub use crate::error::HdlError;
@@ -43,8 +45,7 @@ use crate::estimate::estimate;
 pub use crate::estimate::{Estimate, MemoryKind, MemoryShape, PlanResources, resources};
 use crate::layer::{LayerRtl, identifier, layer_rtl, value_bits};
 pub use crate::manifest::{
-    BoardInfo, BoardManifest, DesignInfo, LayerManifest, Manifest, PllInfo, PllManifest, TestbenchInfo,
-    TestbenchManifest,
+    BoardManifest, DesignInfo, LayerManifest, MANIFEST_VERSION, Manifest, PllManifest, TestbenchManifest,
 };
 pub use crate::testbench::TESTBENCH_LIBRARY;
 use crate::verilog::Module;
@@ -147,6 +148,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     for (name, text) in LIBRARY {
         files.insert(name.to_string(), text.to_string());
     }
+    files.insert(defs::DEFS_FILE.to_string(), defs::defs_header());
     for rtl in &layers {
         files.insert(format!("{}.v", rtl.module), wrapper::layer_wrapper(net, rtl).to_string());
         files.insert(rtl.weights_file.clone(), memory::weight_memory(net, rtl));
@@ -169,6 +171,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     names.push(MANIFEST.to_string());
     names.sort();
     let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
         generator: "spikeforge hdl-gen".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         model: net.name.clone(),
@@ -180,23 +183,15 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             .iter()
             .map(|l| LayerManifest {
                 estimate: estimate(l),
-                cycles: {
-                    let pass = |events: &str, emitted: &str| {
-                        format!("{g} * ({events} + 5) + sum over {g} groups of max(1, {emitted})", g = l.plan.groups)
-                    };
-                    let emitted = "events emitted by the group";
-                    if l.plan.lateral {
-                        format!("2 + {} + {}", pass("E_in", "provisional events of the group"), pass("E1", emitted))
-                    } else {
-                        format!("2 + {}", pass("E_in", emitted))
-                    }
-                },
+                cycles: format!("{} over G = {} groups", layer_item_cycles(l.plan.lateral, None), l.plan.groups),
                 rtl: l.clone(),
             })
             .collect(),
-        timing: "per input: encoder 2 + sum_i max(1, planes of value i); stages start one cycle after: \
-                 own previous item done, input item committed, output slot released (ARCHITECTURE.md)"
-            .into(),
+        timing: format!(
+            "per input: encoder {} (e_i = events of value i); a stage starts {HANDOFF} cycle after its own \
+             previous item is done, its input item committed and its output slot released (ARCHITECTURE.md)",
+            encoder_item_cycles()
+        ),
         files: names,
         testbench: TestbenchManifest { top: bench.name.clone(), files: bench_files, usage: testbench::USAGE.into() },
         board: BoardManifest {
@@ -208,6 +203,6 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             loads,
         },
     };
-    files.insert(MANIFEST.to_string(), serde_json::to_string_pretty(&manifest).expect("plain data") + "\n");
+    files.insert(MANIFEST.to_string(), manifest.to_json());
     Ok(Design { top: core.name, layers, files, manifest })
 }

@@ -2,6 +2,7 @@
 //! ([`crate::layer::LayerRtl::params`]) and its ports passed through.
 
 use model::Network;
+use model::timing::layer_item_cycles;
 
 use crate::layer::{self, LayerRtl};
 use crate::verilog::{Instance, Item, Module, Port, pass};
@@ -26,16 +27,16 @@ pub(crate) fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
     ));
     if p.lateral {
         m.doc.push(format!(
-            "Lateral connections: per item 2 + {g}·(E_in + 5) + Σ_g max(1, ev1_g) + {g}·(E1 + 5) + Σ_g max(1, ev_g) \
-             cycles (E1 = the provisional spikes' events, replayed through weight rows {m}..{end}).",
-            g = p.groups,
-            m = p.inputs,
-            end = p.inputs + p.neurons - 1
+            "Lateral connections: per item {} cycles (E1 = the provisional spikes' events, replayed through \
+             weight rows {}..{}).",
+            layer_item_cycles(true, Some(p.groups)),
+            p.inputs,
+            p.inputs + p.neurons - 1
         ));
     } else {
         m.doc.push(format!(
-            "Per item: 2 + {g}·(E_in + 5) + Σ_g max(1, ev_g) cycles (E_in = received events, ev_g = events group g emits).",
-            g = p.groups
+            "Per item: {} cycles (E_in = received events, ev_g = events group g emits).",
+            layer_item_cycles(false, Some(p.groups))
         ));
     }
     m.doc.push(format!(
