@@ -111,6 +111,10 @@ fn uart_timing_params(clock: &str) -> [Param; 2] {
     ]
 }
 
+/// The bridge's load stream to the weight loaders: name and width.
+const LOAD_PORTS: [(&str, u32); 5] =
+    [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
+
 /// The board top of `core` and the layout of its replies.
 pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
     let targets = load_targets(layers);
@@ -118,26 +122,8 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     let top = core.name.trim_end_matches("_core");
     let name = format!("{top}_board");
     let last = layers.last().expect("validated networks have layers");
-    let last_layer = &net.layers[last.index];
-    let classes = last_layer.outputs() as u32;
-    let readout = matches!(last_layer.neuron.kind, NeuronKind::Readout);
-    let score_bits = if readout {
-        last.plan.membrane_bits
-    } else {
-        let r = last_layer.neuron.kind.spike_range();
-        let t = net.timesteps as i64;
-        // At least 9: the bridge widens 8-bit amplitudes into the count.
-        model::bounds::signed_bits((t * r.min as i64).into(), (t * r.max as i64).into()).max(9)
-    };
-    let score_bytes = score_bits.div_ceil(8);
-    let (k, amps, payload) = match last_layer.neuron.kind.code() {
-        SpikeCode::Planes(a) if !readout => (a.len(), a, false),
-        SpikeCode::Payload if !readout => (1, vec![1], true),
-        _ => (1, vec![1], false),
-    };
-    let amp_bits = pack_bits(amps.iter().map(|&a| a as i64), 8);
     let value = value_bits(net.input.max_value as u64);
-    let size = net.input.size() as u64;
+    let (bridge, reply) = bridge(net, last, &targets, load_buffer);
 
     let mut m =
         Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
@@ -171,24 +157,40 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     ] {
         m.items.push(wire(n, w));
     }
-    const LOAD_PORTS: [(&str, u32); 5] =
-        [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
     if !targets.is_empty() {
         for (n, w) in LOAD_PORTS {
             m.items.push(wire(n, w));
         }
     }
-    let id = Expr::ident;
+    m.items.extend(uart_items());
     m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
+    if targets.is_empty() {
+        // No layer loads its weights: the bridge's load stream goes nowhere.
+        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+        m.items.push(Item::Instance(bridge));
+        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    } else {
+        m.items.push(Item::Instance(bridge));
+    }
+    m.items.extend(loader_items(layers, &targets));
+    m.items.extend(core_items(core, last));
+    (m, reply)
+}
+
+/// Power-on reset, UART receiver and transmitter.
+fn uart_items() -> Vec<Item> {
+    let id = Expr::ident;
+    let mut items = Vec::new();
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
         module: "sf_reset".into(),
         name: "u_reset".into(),
         params: vec![Param::int("CYCLES", 16, "cycles of reset after configuration"), Param::int("BITS", 5, "")],
         connections: vec![pass("clk"), pass("rst")],
     }));
     let uart_params = vec![Param::pass("CLKS_PER_BIT"), Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit")];
-    m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
         module: "sf_uart_rx".into(),
         name: "u_rx".into(),
         params: uart_params.clone(),
@@ -201,8 +203,8 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             ("frame_error".into(), id("rx_error")),
         ],
     }));
-    m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
         module: "sf_uart_tx".into(),
         name: "u_tx".into(),
         params: uart_params,
@@ -215,13 +217,38 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             pass("tx"),
         ],
     }));
-    m.items.push(Item::Blank);
+    items
+}
+
+/// The inference bridge sized for `net`'s input and last layer, and its reply layout.
+fn bridge(net: &Network, last: &LayerRtl, targets: &[LoadTarget], load_buffer: u64) -> (Instance, ReplyFormat) {
+    let id = Expr::ident;
+    let classes = net.layers[last.index].outputs() as u32;
+    let last_layer = &net.layers[last.index];
+    let readout = matches!(last_layer.neuron.kind, NeuronKind::Readout);
+    let score_bits = if readout {
+        last.plan.membrane_bits
+    } else {
+        let r = last_layer.neuron.kind.spike_range();
+        let t = net.timesteps as i64;
+        // At least 9: the bridge widens 8-bit amplitudes into the count.
+        model::bounds::signed_bits((t * r.min as i64).into(), (t * r.max as i64).into()).max(9)
+    };
+    let score_bytes = score_bits.div_ceil(8);
+    let (k, amps, payload) = match last_layer.neuron.kind.code() {
+        SpikeCode::Planes(a) if !readout => (a.len(), a, false),
+        SpikeCode::Payload if !readout => (1, vec![1], true),
+        _ => (1, vec![1], false),
+    };
+    let amp_bits = pack_bits(amps.iter().map(|&a| a as i64), 8);
+    let value = value_bits(net.input.max_value as u64);
+    let size = net.input.size() as u64;
     let code = if readout {
         "readout scores".to_string()
     } else {
         format!("spike counts, code {}", last_layer.neuron.kind.code().label())
     };
-    m.items.push(Item::Instance(Instance {
+    let bridge = Instance {
         module: "sf_uart_bridge".into(),
         name: "u_bridge".into(),
         params: vec![
@@ -283,24 +310,25 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         .into_iter()
         .chain(LOAD_PORTS.iter().map(|(n, _)| (n.to_string(), if targets.is_empty() { Expr::Open } else { id(n) })))
         .collect(),
-    }));
-    if targets.is_empty() {
-        // No layer loads its weights: the bridge's load stream goes nowhere.
-        let bridge = m.items.pop().expect("just pushed");
-        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
-        m.items.push(bridge);
-        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
-    }
-    for t in &targets {
+    };
+    (bridge, ReplyFormat { classes, score_bytes })
+}
+
+/// A weight loader per load target, with the core's write port wires it drives.
+fn loader_items(layers: &[LayerRtl], targets: &[LoadTarget]) -> Vec<Item> {
+    let id = Expr::ident;
+    let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
+    let mut items = Vec::new();
+    for t in targets {
         let l = &layers[t.layer];
         let i = l.index;
-        m.items.push(Item::Blank);
-        m.items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
+        items.push(Item::Blank);
+        items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
         let write_ports = crate::core::weight_port_specs(l);
         for (name, width, _) in &write_ports {
-            m.items.push(wire(name, *width));
+            items.push(wire(name, *width));
         }
-        m.items.push(Item::Instance(Instance {
+        items.push(Item::Instance(Instance {
             module: "sf_weight_loader".into(),
             name: format!("u_loader{i}"),
             params: vec![
@@ -325,9 +353,16 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
                 .collect(),
         }));
     }
-    m.items.push(Item::Blank);
-    m.items.push(Item::Comment(vec!["Taps of earlier layers are for co-simulation only.".into()]));
-    m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+    items
+}
+
+/// The core, its last layer's taps on the bridge's wires and earlier taps left open.
+fn core_items(core: &Module, last: &LayerRtl) -> Vec<Item> {
+    let id = Expr::ident;
+    let mut items = Vec::new();
+    items.push(Item::Blank);
+    items.push(Item::Comment(vec!["Taps of earlier layers are for co-simulation only.".into()]));
+    items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
     let li = last.index;
     let connections = core
         .ports
@@ -349,14 +384,14 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             (n.to_string(), expr)
         })
         .collect();
-    m.items.push(Item::Instance(Instance {
+    items.push(Item::Instance(Instance {
         module: core.name.clone(),
         name: "u_core".into(),
         params: Vec::new(),
         connections,
     }));
-    m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
-    (m, ReplyFormat { classes, score_bytes })
+    items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    items
 }
 
 /// `values` as a packed table of `width`-bit entries, entry 0 lowest; one zero entry when

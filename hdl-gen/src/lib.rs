@@ -1,10 +1,13 @@
 //! # spikeforge `hdl-gen`: Verilog for a spiking network
 //!
 //! From a validated [`model::Network`] and a [`model::HardwarePlan`], [`generate`] builds a
-//! [`Design`]: the hand-written RTL library (`hdl-gen/rtl/sf_*.v`, copied verbatim), one
+//! [`Design`]: the hand-written RTL library (`hdl-gen/rtl/sf_*.v`, copied verbatim),
+//! `sf_defs.vh` (the codes and timing constants it shares with Rust, [`defs`]), one
 //! generated wrapper per layer that sizes `sf_layer` with documented parameters, the
-//! `<name>_core` top that chains encoder, event buffers and layers, the memory
-//! initialization files, and a JSON manifest. [`write_dir`] puts it on disk.
+//! `<name>_core` top that chains encoder, event buffers and layers, the testbench and board
+//! tops, the memory initialization files ([`memory`]), and the [`Manifest`] that tools read
+//! back through [`DesignInfo`]. [`write_dir`] puts it on disk; [`resources`] estimates a
+//! plan without building it.
 //!
 //! Architecture Invariant: generated Verilog comes only from the typed builders in
 //! [`verilog`] and its one printer: same network and plan, same bytes (no timestamps,
