@@ -137,59 +137,78 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     let LayerOp::Dense(dense) = &layer.op;
     let last = index + 1 == net.layers.len();
     let in_code = net.input_code_of(index);
-    let in_range = net.input_range_of(index);
-    let in_max = in_range.max.unsigned_abs();
+    let in_max = net.input_range_of(index).max.unsigned_abs();
     let in_table = in_code.table(in_max).expect("validated code");
-    let input = EventFormat::new(dense.inputs as u64, &in_code, &in_table, in_max);
-    let kind = &layer.neuron.kind;
-    let (out_code, max_spike) = match kind {
+    let (out_code, max_spike) = match &layer.neuron.kind {
         NeuronKind::Readout => (SpikeCode::Planes(vec![1]), 1u32),
         k => (k.code(), k.spike_range().max as u32),
     };
     let out_table = out_code.table(max_spike).expect("validated code");
-    let output = (!last).then(|| EventFormat::new(dense.outputs as u64, &out_code, &out_table, max_spike));
     let out_k = out_code.planes() as u32;
     let out_sel = match &out_code {
         SpikeCode::Payload => value_bits(max_spike as u64),
         SpikeCode::Planes(_) => index_bits(out_k as u64),
     };
-    let value_bits_out = value_bits(max_spike as u64).max(out_sel);
-    let neuron_bits = index_bits(dense.outputs as u64);
-    let module = format!("{top}_l{index}_{}", identifier(&layer.name));
-    let weights_file = format!("l{index}_{}_weights.mem", identifier(&layer.name));
-    let bias_file = format!("l{index}_{}_bias.mem", identifier(&layer.name));
+    let mut rtl = LayerRtl {
+        index,
+        name: layer.name.clone(),
+        module: format!("{top}_l{index}_{}", identifier(&layer.name)),
+        plan: plan.clone(),
+        input: EventFormat::new(dense.inputs as u64, &in_code, &in_table, in_max),
+        output: (!last).then(|| EventFormat::new(dense.outputs as u64, &out_code, &out_table, max_spike)),
+        neuron_bits: index_bits(dense.outputs as u64),
+        value_bits: value_bits(max_spike as u64).max(out_sel),
+        sel_bits: out_sel,
+        out_planes: out_k,
+        in_planes: in_code.planes() as u32,
+        in_payload: in_code == SpikeCode::Payload,
+        timesteps: net.timesteps,
+        bias_bits: dense.bias_bits as u32,
+        weights_file: format!("l{index}_{}_weights.mem", identifier(&layer.name)),
+        bias_file: format!("l{index}_{}_bias.mem", identifier(&layer.name)),
+        params: Vec::new(),
+    };
+    let codes = Codes { input: &in_code, output: &out_code, out_table: &out_table, max_spike };
+    let mut params = shape_params(&rtl, &codes);
+    params.extend(neuron_params(net, bounds, &rtl, &codes));
+    if let Some(lateral) = &layer.lateral {
+        params.extend(lateral_params(&rtl, &codes, lateral.shift));
+    }
+    params.extend(memory_params(&rtl));
+    rtl.params = params;
+    rtl
+}
 
-    let (in_amps, amp_bits) = code_amplitudes(&in_code);
-    let out_masks = pack_bits((0..=max_spike).map(|v| out_table.mask(v) as i64), out_k);
-    let (out_amps, out_amp_bits) = code_amplitudes(&out_code);
-    let kind_doc = match kind {
-        NeuronKind::BinaryLif => "binary LIF: s = u >= θ",
-        NeuronKind::Ternary => "ternary: s = ±1 when |u| >= θ",
-        NeuronKind::Integer { .. } => "integer (LMS): s = clamp((u + θ/2) >>> Q, 0, D)",
-        NeuronKind::Readout => "readout: never fires, its membrane is the score",
-    };
-    let (decay_shift, decay_doc) = match layer.neuron.decay {
-        Decay::Keep => (1, "keep: λ = 1".to_string()),
-        Decay::Clear => (1, "clear: λ = 0".to_string()),
-        Decay::Shift(k) => (k as i64, format!("λ = 2^-{k}, arithmetic shift")),
-    };
-    let t = net.timesteps as u64;
+/// The spike codes a layer receives and emits.
+struct Codes<'a> {
+    input: &'a SpikeCode,
+    output: &'a SpikeCode,
+    out_table: &'a CodeTable,
+    /// Largest emitted value `D` (1 for readout layers).
+    max_spike: u32,
+}
+
+/// `sf_layer`'s sizes and the incoming events' format.
+fn shape_params(rtl: &LayerRtl, codes: &Codes) -> Vec<Param> {
+    let (plan, input, in_code, index) = (&rtl.plan, &rtl.input, codes.input, rtl.index);
+    let t = rtl.timesteps as u64;
+    let (in_amps, amp_bits) = code_amplitudes(in_code);
     let in_label = if index == 0 { "input".to_string() } else { format!("layer {}", index - 1) };
-    let mut params = vec![
-        Param::int("N", dense.outputs as i64, "neurons"),
-        Param::int("M", dense.inputs as i64, "inputs"),
+    vec![
+        Param::int("N", plan.neurons as i64, "neurons"),
+        Param::int("M", plan.inputs as i64, "inputs"),
         Param::int("P", plan.lanes as i64, "lanes (hardware plan)"),
         Param::int("G", plan.groups as i64, "groups = ceil(N / P)"),
         Param::int("T", t as i64, "timesteps per input"),
         Param::int("T_BITS", index_bits(t) as i64, ""),
         Param::int("G_BITS", index_bits(plan.groups as u64) as i64, ""),
         Param::int("SRC_BITS", input.source_bits as i64, "bits of an input index"),
-        Param::int("NEURON_BITS", neuron_bits as i64, "bits of a neuron index"),
+        Param::int("NEURON_BITS", rtl.neuron_bits as i64, "bits of a neuron index"),
         Param::int("IN_K", in_code.planes() as i64, &format!("planes of the incoming code {}", in_code.label())),
         Param::int("IN_SEL_BITS", input.sel_bits as i64, ""),
         Param::int("IN_AMP_BITS", amp_bits as i64, ""),
         Param::bits("IN_AMPS", in_amps, &format!("amplitudes {} of {in_label}'s code", in_code.label())),
-        Param::int("IN_PAYLOAD", i64::from(in_code == SpikeCode::Payload), "events carry values, not planes"),
+        Param::int("IN_PAYLOAD", i64::from(*in_code == SpikeCode::Payload), "events carry values, not planes"),
         Param::int("IN_IS_IMAGE", i64::from(index == 0), "input slot holds all T timesteps"),
         Param::int(
             "IN_ADDR_BITS",
@@ -197,16 +216,38 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
             &format!("buffer slot of up to {} events", input.max_events),
         ),
         Param::int("IN_COUNT_BITS", input.count_bits() as i64, ""),
+    ]
+}
+
+/// The datapath widths, the neuron model and the emitted code.
+fn neuron_params(net: &Network, bounds: &LayerBounds, rtl: &LayerRtl, codes: &Codes) -> Vec<Param> {
+    let layer = &net.layers[rtl.index];
+    let neuron = &layer.neuron;
+    let kind_doc = match &neuron.kind {
+        NeuronKind::BinaryLif => "binary LIF: s = u >= θ",
+        NeuronKind::Ternary => "ternary: s = ±1 when |u| >= θ",
+        NeuronKind::Integer { .. } => "integer (LMS): s = clamp((u + θ/2) >>> Q, 0, D)",
+        NeuronKind::Readout => "readout: never fires, its membrane is the score",
+    };
+    let (decay_shift, decay_doc) = match neuron.decay {
+        Decay::Keep => (1, "keep: λ = 1".to_string()),
+        Decay::Clear => (1, "clear: λ = 0".to_string()),
+        Decay::Shift(k) => (k as i64, format!("λ = 2^-{k}, arithmetic shift")),
+    };
+    let out_code = codes.output;
+    let out_masks = pack_bits((0..=codes.max_spike).map(|v| codes.out_table.mask(v) as i64), rtl.out_planes);
+    let last = rtl.output.is_none();
+    vec![
         Param::int(
             "W_BITS",
-            plan.weight_bits as i64,
+            rtl.plan.weight_bits as i64,
             if layer.lateral.is_some() {
                 "wider of the declared input and lateral weight widths"
             } else {
                 "declared weight width"
             },
         ),
-        Param::int("BIAS_BITS", dense.bias_bits as i64, "declared bias width"),
+        Param::int("BIAS_BITS", rtl.bias_bits as i64, "declared bias width"),
         Param::int(
             "ACC_BITS",
             bounds.accumulator_bits as i64,
@@ -217,73 +258,57 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
             bounds.membrane_bits as i64,
             &format!("proven membrane range {}..={}", bounds.membrane.lo, bounds.membrane.hi),
         ),
-        Param::int("KIND", kind_code(kind), kind_doc),
-        Param::int(
-            "Q",
-            layer.neuron.threshold_shift as i64,
-            &format!("threshold θ = 2^{}", layer.neuron.threshold_shift),
-        ),
-        Param::int("MAX_SPIKE", max_spike as i64, "D"),
-        Param::int("DECAY_MODE", decay_code(&layer.neuron.decay), &decay_doc),
+        Param::int("KIND", kind_code(&neuron.kind), kind_doc),
+        Param::int("Q", neuron.threshold_shift as i64, &format!("threshold θ = 2^{}", neuron.threshold_shift)),
+        Param::int("MAX_SPIKE", codes.max_spike as i64, "D"),
+        Param::int("DECAY_MODE", decay_code(&neuron.decay), &decay_doc),
         Param::int("DECAY_SHIFT", decay_shift, ""),
         Param::int(
             "RESET_SOFT",
-            i64::from(layer.neuron.reset == Reset::Soft),
-            if layer.neuron.reset == Reset::Soft { "soft reset: u - s·θ" } else { "hard reset: 0" },
+            i64::from(neuron.reset == Reset::Soft),
+            if neuron.reset == Reset::Soft { "soft reset: u - s·θ" } else { "hard reset: 0" },
         ),
-        Param::int("OUT_K", out_k as i64, &format!("planes of the emitted code {}", out_code.label())),
-        Param::int("OUT_SEL_BITS", out_sel as i64, ""),
-        Param::int("OUT_VALUE_BITS", value_bits_out as i64, ""),
-        Param::int("OUT_PAYLOAD", i64::from(out_code == SpikeCode::Payload), ""),
+        Param::int("OUT_K", rtl.out_planes as i64, &format!("planes of the emitted code {}", out_code.label())),
+        Param::int("OUT_SEL_BITS", rtl.sel_bits as i64, ""),
+        Param::int("OUT_VALUE_BITS", rtl.value_bits as i64, ""),
+        Param::int("OUT_PAYLOAD", i64::from(*out_code == SpikeCode::Payload), ""),
         Param::bits("OUT_MASKS", out_masks, "canonical planes of each value 0..=D (fewest planes)"),
         Param::int("HAS_OUT", i64::from(!last), if last { "last layer: no output buffer" } else { "" }),
-    ];
-    if let Some(lateral) = &layer.lateral {
-        // The lateral pass replays the layer's own provisional spikes: its lanes need the
-        // emitted code, and the lateral buffer holds up to every neuron's every plane.
-        let lateral_events = dense.outputs as u64 * out_k as u64;
-        params.extend([
-            Param::int("LATERAL", 1, "lateral connections: a second pass over the provisional spikes"),
-            Param::int("OUT_AMP_BITS", out_amp_bits as i64, ""),
-            Param::bits("OUT_AMPS", out_amps, &format!("amplitudes {} of the layer's own code", out_code.label())),
-            Param::int(
-                "LAT_ADDR_BITS",
-                index_bits(lateral_events) as i64,
-                &format!("lateral buffer of up to {lateral_events} events"),
-            ),
-            Param::int("LAT_COUNT_BITS", value_bits(lateral_events) as i64, ""),
-            Param::int("LAT_SHIFT", lateral.shift as i64, &format!("the lateral sum counts 2^{}", lateral.shift)),
-        ]);
-    }
-    params.extend([
+    ]
+}
+
+/// The lateral pass: it replays the layer's own provisional spikes, so its lanes need the
+/// emitted code, and the lateral buffer holds up to every neuron's every plane.
+fn lateral_params(rtl: &LayerRtl, codes: &Codes, shift: u8) -> [Param; 6] {
+    let lateral_events = rtl.plan.neurons as u64 * rtl.out_planes as u64;
+    let (out_amps, out_amp_bits) = code_amplitudes(codes.output);
+    [
+        Param::int("LATERAL", 1, "lateral connections: a second pass over the provisional spikes"),
+        Param::int("OUT_AMP_BITS", out_amp_bits as i64, ""),
+        Param::bits("OUT_AMPS", out_amps, &format!("amplitudes {} of the layer's own code", codes.output.label())),
+        Param::int(
+            "LAT_ADDR_BITS",
+            index_bits(lateral_events) as i64,
+            &format!("lateral buffer of up to {lateral_events} events"),
+        ),
+        Param::int("LAT_COUNT_BITS", value_bits(lateral_events) as i64, ""),
+        Param::int("LAT_SHIFT", shift as i64, &format!("the lateral sum counts 2^{shift}")),
+    ]
+}
+
+/// Where the weights live and the memory files.
+fn memory_params(rtl: &LayerRtl) -> [Param; 4] {
+    let loaded = rtl.loads_weights();
+    [
         Param::int(
             "WEIGHTS_LOADED",
-            i64::from(plan.weights == WeightStore::Loaded),
-            if plan.weights == WeightStore::Loaded { "weights written over wt_wr_* at start-up" } else { "" },
+            i64::from(loaded),
+            if loaded { "weights written over wt_wr_* at start-up" } else { "" },
         ),
-        Param::int("WADDR_BITS", index_bits(plan.weight_words()) as i64, "weight word address"),
-        Param::string("WEIGHTS_FILE", &weights_file, ""),
-        Param::string("BIAS_FILE", &bias_file, ""),
-    ]);
-    LayerRtl {
-        index,
-        name: layer.name.clone(),
-        module,
-        plan: plan.clone(),
-        input,
-        output,
-        neuron_bits,
-        value_bits: value_bits_out,
-        sel_bits: out_sel,
-        out_planes: out_k,
-        in_planes: in_code.planes() as u32,
-        in_payload: in_code == SpikeCode::Payload,
-        timesteps: net.timesteps,
-        bias_bits: dense.bias_bits as u32,
-        weights_file,
-        bias_file,
-        params,
-    }
+        Param::int("WADDR_BITS", rtl.weight_addr_bits() as i64, "weight word address"),
+        Param::string("WEIGHTS_FILE", &rtl.weights_file, ""),
+        Param::string("BIAS_FILE", &rtl.bias_file, ""),
+    ]
 }
 
 /// A code's plane amplitudes as a packed parameter (`[k*bits +: bits]` = plane `k`) and the
