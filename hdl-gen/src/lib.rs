@@ -175,7 +175,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
     names.sort();
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
-        generator: "spikeforge hdl-gen".into(),
+        generator: manifest::GENERATOR.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         model: net.name.clone(),
         top: core.name.clone(),

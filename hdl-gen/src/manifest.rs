@@ -13,6 +13,9 @@ use crate::estimate::Estimate;
 use crate::layer::LayerRtl;
 use crate::{HdlError, MANIFEST, board, protocol};
 
+/// [`Manifest::generator`] of every manifest spikeforge writes.
+pub const GENERATOR: &str = "spikeforge hdl-gen";
+
 /// The manifest format's version: bumped whenever a field changes meaning, appears or goes.
 pub const MANIFEST_VERSION: u32 = 1;
 

@@ -2,7 +2,18 @@
 
 use std::path::Path;
 
+use crate::manifest::GENERATOR;
 use crate::{Design, HdlError, MANIFEST};
+
+/// What any version of the manifest says about the directory it sits in: enough to know
+/// spikeforge wrote it and which files to clear, so a directory from an older generator is
+/// regenerated rather than refused.
+#[derive(serde::Deserialize)]
+struct Previous {
+    generator: String,
+    #[serde(default)]
+    files: Vec<String>,
+}
 
 /// Write a design into `dir`. A non-empty directory is only written if an earlier
 /// `spikeforge gen` wrote it (its manifest says so) or `force` is set; files listed in an
@@ -17,13 +28,13 @@ pub fn write_dir(design: &Design, dir: &Path, force: bool) -> Result<(), HdlErro
         let non_empty = entries.next().is_some();
         let previous = std::fs::read_to_string(dir.join(MANIFEST))
             .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .filter(|v| v["generator"] == "spikeforge hdl-gen");
+            .and_then(|t| serde_json::from_str::<Previous>(&t).ok())
+            .filter(|p| p.generator == GENERATOR);
         if non_empty && previous.is_none() && !force {
             return Err(HdlError::NotEmpty { path: dir.to_path_buf() });
         }
-        if let Some(files) = previous.as_ref().and_then(|v| v["files"].as_array()) {
-            for f in files.iter().filter_map(|f| f.as_str()) {
+        if let Some(previous) = &previous {
+            for f in &previous.files {
                 // Only plain file names, never paths out of the directory.
                 if !f.contains('/') && !f.contains('\\') && f != ".." {
                     let _ = std::fs::remove_file(dir.join(f));
