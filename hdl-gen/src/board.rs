@@ -60,7 +60,7 @@ pub fn load_targets(layers: &[LayerRtl]) -> Vec<LoadTarget> {
         .collect()
 }
 
-/// The synthesis-only library of the ECP5 clocked top ([`ecp5_pll_module`]).
+/// The synthesis-only library of the ECP5 clocked top (`<model>_board_ecp5`).
 pub const ECP5_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_ecp5.v", include_str!("../rtl/board/sf_pll_ecp5.v"))];
 
 /// `<model>_board_ecp5`: the board top behind an ECP5 PLL (`sf_pll_ecp5`), for a core

@@ -34,7 +34,8 @@ fn weight_lanes<'a>(net: &'a Network, rtl: &LayerRtl) -> impl Iterator<Item = Ve
     rows.flat_map(move |row| (0..g).map(move |grp| group_lanes(row, grp, p)))
 }
 
-/// The weight memory as `$readmemh` text (see [`weight_lanes`] for the order).
+/// The weight memory as `$readmemh` text: word `source * G + g` holds
+/// `W[source][g*P .. g*P + P - 1]` (zero past the last neuron), then the lateral rows.
 pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
     memory_words(weight_lanes(net, rtl), rtl.plan.weight_bits)
 }
