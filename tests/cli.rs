@@ -387,6 +387,32 @@ fn cosim_of_edited_rtl_names_the_first_mismatch() {
     assert!(std::fs::read_dir(&vcd).unwrap().next().is_some(), "no VCD written");
 }
 
+/// A design directory belongs to the model it was generated from: `cosim --rtl` and
+/// `run --build` refuse another model's, in one line naming both, before any simulation.
+#[test]
+fn another_models_design_is_refused_by_cosim_and_run() {
+    let dir = temp("othermodel");
+    let small = dir.join("small.sfm.json");
+    let small = small.to_str().unwrap();
+    assert!(
+        spikeforge(&["example", "--side", "4", "--hidden", "6", "--classes", "3", "--out", small]).status.success()
+    );
+    let rtl = dir.join("rtl");
+    let rtl = rtl.to_str().unwrap();
+    assert!(spikeforge(&["gen", small, "--lanes", "3", "--out", rtl]).status.success());
+    let expected = format!("{rtl} was generated from model `mnist_mlp_untrained`, not `mnist-mlp`");
+    let o = spikeforge(&["cosim", EXAMPLE, "--rtl", rtl, "--data", "random", "--limit", "1"]);
+    assert_clean_failure(&o, &expected);
+    let o = spikeforge(&["run", EXAMPLE, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "1"]);
+    assert_clean_failure(&o, &expected);
+    // A manifest from before manifest versions is refused with the way out.
+    let manifest = Path::new(rtl).join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("\"manifest_version\": 1,", "")).unwrap();
+    let o = spikeforge(&["cosim", small, "--rtl", rtl, "--data", "random", "--limit", "1"]);
+    assert_clean_failure(&o, "manifest version none, this spikeforge reads version 1: re-run `spikeforge gen`");
+}
+
 /// `spikeforge train` on the scikit-learn digits: the summary's integer accuracy is what
 /// `spikeforge eval` prints for the exported file, the JSON log is written beside it, and
 /// nothing is overwritten without --force.
@@ -510,8 +536,6 @@ fn run_loads_weights_over_the_uart_first() {
     assert!(spikeforge(&["gen", small, "--lanes", "8", "--load-weights", "0", "--out", rtl]).status.success());
     let o = spikeforge(&["run", small, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "2", "--json"]);
     assert!(o.status.success() && stderr(&o).contains("loaded 256 weight words"), "{}", stderr(&o));
-    let o = spikeforge(&["run", EXAMPLE, "--sim", "--build", rtl, "--data", "synthetic", "--limit", "1"]);
-    assert_clean_failure(&o, "not this model's build");
     // Load only: no data needed, nothing inferred.
     let o = spikeforge(&["run", small, "--sim", "--build", rtl, "--load-only"]);
     assert!(o.status.success() && stdout(&o).contains("weights loaded into the icebreaker"), "{}", stderr(&o));

@@ -57,14 +57,6 @@ pub enum BitstreamError {
         /// Its log.
         log: std::path::PathBuf,
     },
-    /// A generated directory older than the flow: it lacks a part the flow needs.
-    #[error("{}: the design has no {missing}: regenerate it with this version", design.display())]
-    StaleDesign {
-        /// The design directory.
-        design: std::path::PathBuf,
-        /// What it lacks.
-        missing: &'static str,
-    },
     /// A core clock no PLL setting reaches.
     #[error("no ECP5 PLL setting makes {mhz} MHz or less from {oscillator_mhz} MHz")]
     NoPllSetting {

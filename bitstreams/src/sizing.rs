@@ -20,7 +20,7 @@
 //! Architecture Invariant: this module never runs a tool; its numbers are predictions that
 //! `spikeforge build` puts beside the measured ones.
 
-use hdl_gen::MemoryShape;
+use hdl_gen::{MemoryKind, MemoryShape};
 use model::{HardwarePlan, Network};
 use serde::Serialize;
 
@@ -123,8 +123,12 @@ impl Usage {
     pub fn shortfall(&self) -> Option<String> {
         let mut short = Vec::new();
         if self.block_rams > self.block_rams_available {
-            let weights: u64 =
-                self.memories.iter().filter(|m| m.shape.name.ends_with("weights")).map(|m| m.block_rams).sum();
+            let weights: u64 = self
+                .memories
+                .iter()
+                .filter(|m| matches!(m.shape.kind, MemoryKind::Weights(_)))
+                .map(|m| m.block_rams)
+                .sum();
             short.push(format!(
                 "block RAM: {} {} needed ({} for weights), the part has {} ({} over, {:.1}x)",
                 self.block_rams,
@@ -549,7 +553,7 @@ mod tests {
         let loaded = HardwarePlan::per_layer(&net, &[16, 10]).unwrap().with_loaded_weights(&[0]).unwrap();
         let u = usage(Board::Icebreaker, &net, &loaded).unwrap();
         assert_eq!(u.single_port_rams, Some(("ICESTORM_SPRAM", 4, 4)));
-        let weights = u.memories.iter().find(|m| m.shape.name == "l0 weights").unwrap();
+        let weights = u.memories.iter().find(|m| m.shape.kind == MemoryKind::Weights(0)).unwrap();
         assert_eq!((weights.block_rams, weights.single_port_rams), (0, 4));
         let wide = HardwarePlan::per_layer(&net, &[32, 10]).unwrap().with_loaded_weights(&[0]).unwrap();
         let short = usage(Board::Icebreaker, &net, &wide).unwrap().shortfall().unwrap();

@@ -19,8 +19,8 @@ pub fn check_design(design_dir: &Path) -> Result<(), BitstreamError> {
     let info = hdl_gen::DesignInfo::read(design_dir)?;
     let script = format!(
         "read_verilog -defer -I. {}; hierarchy -check -top {}; proc; check -assert",
-        info.sources.join(" "),
-        info.top
+        info.sources().join(" "),
+        info.top()
     );
     run_tool(&yosys, &["-q".into(), "-p".into(), script], design_dir, "yosys-check.log", &[])
 }

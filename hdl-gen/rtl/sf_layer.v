@@ -2,15 +2,16 @@
 // controller that runs them over the layer's G = ceil(N / P) neuron groups.
 //
 // Per item (input, timestep), after IDLE and START, for every group g:
-//   REPLAY  E cycles: read every received event, in order; each lane adds
+//   REPLAY  E_in cycles: read every received event, in order; each lane adds
 //           multiplier * W[source][g*P + lane]               (5-stage pipeline:
 //           event read -> weight-row read -> row register -> scale (sf_lane) -> add)
 //   DRAIN1..DRAIN4: the last event's add completes; the group's membranes and biases are read
 //   UPDATE  1 cycle: neuron_update (sf_neuron.vh) for every lane; membranes written back;
 //           spikes latched as plane masks; accumulators cleared
 //   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
-// then DONE commits the output slot and releases the input slot. Cycles per item:
-// 2 + Σ_g (E + 5 + max(1, ev_g)) (ARCHITECTURE.md "Timing contract").
+// then DONE commits the output slot and releases the input slot. Cycles per item
+// (ARCHITECTURE.md "Timing contract"; the constants are sf_defs.vh's SF_*_OVERHEAD):
+// 2 + Σ_g (E_in + 5 + max(1, ev_g))
 //
 // With LATERAL = 1 (lateral connections R) every item takes the groups twice. Pass 0 is
 // the above, except that UPDATE stores the feedforward membrane u1 = decay(v) + b + acc
@@ -18,7 +19,7 @@
 // buffer instead of the output. Pass 1 replays those E1 events through the lateral weight
 // rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + (acc << LAT_SHIFT), fires,
 // resets and stores as usual, and EMIT sends the real spikes. Cycles per item:
-// 2 + Σ_g (E + 5 + max(1, ev1_g)) + Σ_g (E1 + 5 + max(1, ev_g)).
+// 2 + Σ_g (E_in + 5 + max(1, ev1_g)) + Σ_g (E1 + 5 + max(1, ev_g))
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
@@ -83,7 +84,7 @@ module sf_layer #(
     parameter ACC_BITS = 16,
     parameter MEM_BITS = 18,
     // neuron
-    parameter KIND = 2,              // 0 binary LIF, 1 ternary, 2 integer, 3 readout
+    parameter KIND = 2,              // SF_KIND_* of sf_defs.vh: 0 binary LIF, 1 ternary, 2 integer, 3 readout
     parameter Q = 4,
     parameter MAX_SPIKE = 1,
     parameter DECAY_MODE = 0,        // 0 keep, 1 clear, 2 shift
@@ -131,6 +132,7 @@ module sf_layer #(
     input  wire [WADDR_BITS-1:0]     wt_wr_addr,
     input  wire [P*W_BITS-1:0]       wt_wr_data
 );
+    `include "sf_defs.vh"
     localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
                S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
                S_DONE = 4'd9;
@@ -435,7 +437,7 @@ module sf_layer #(
                         u_stored_row[u_lane*MEM_BITS +: MEM_BITS] = provisional_pass
                             ? u_result[OUT_VALUE_BITS+1+MEM_BITS +: MEM_BITS]
                             : u_result[OUT_VALUE_BITS+1 +: MEM_BITS];
-                        if (KIND == 3)
+                        if (KIND == SF_KIND_READOUT)
                             u_masks[u_lane*OUT_K +: OUT_K] = {OUT_K{u_exists && last_timestep}};
                         else if (OUT_PAYLOAD != 0)
                             u_masks[u_lane*OUT_K +: OUT_K] = {OUT_K{u_exists && u_mag != 0}};

@@ -10,7 +10,8 @@
 //                                    integer: clamp((u + θ/2) >>> Q, 0, D); readout: 0
 //   stored'= spike == 0 ? u : (hard ? 0 : u - spike·θ);  readout layers store u
 //
-// with θ = 2^Q and decay keep / clear / arithmetic shift right by DECAY_SHIFT. All
+// with θ = 2^Q and decay keep / clear / arithmetic shift right by DECAY_SHIFT. The KIND and
+// DECAY_MODE codes are sf_defs.vh's (generated), which sf_layer includes first. All
 // arithmetic is signed at NEURON_INT_BITS, wide enough for every intermediate value; the
 // bounds analysis proves u and stored' fit MEM_BITS.
 //
@@ -55,20 +56,20 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
             u = {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored}
               + ({{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc} <<< LAT_SHIFT);
         end else begin
-            if (DECAY_MODE == 0) decayed = prev;
-            else if (DECAY_MODE == 1) decayed = {NEURON_INT_BITS{1'b0}};
-            else decayed = prev >>> DECAY_SHIFT;
+            if (DECAY_MODE == SF_DECAY_KEEP) decayed = prev;
+            else if (DECAY_MODE == SF_DECAY_CLEAR) decayed = {NEURON_INT_BITS{1'b0}};
+            else decayed = prev >>> DECAY_SHIFT;  // SF_DECAY_SHIFT
             u = decayed + {{(NEURON_INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
                         + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
         end
         // ---- fire ----
         rounded = (u + half) >>> Q;
-        if (KIND == 0) spike = u >= theta ? 1 : 0;
-        else if (KIND == 1) spike = u >= theta ? 1 : (u <= -theta ? -1 : 0);
-        else if (KIND == 2) spike = rounded < 0 ? 0 : (rounded > MAX_SPIKE ? MAX_SPIKE : rounded);
-        else spike = 0;
+        if (KIND == SF_KIND_BINARY_LIF) spike = u >= theta ? 1 : 0;
+        else if (KIND == SF_KIND_TERNARY) spike = u >= theta ? 1 : (u <= -theta ? -1 : 0);
+        else if (KIND == SF_KIND_INTEGER) spike = rounded < 0 ? 0 : (rounded > MAX_SPIKE ? MAX_SPIKE : rounded);
+        else spike = 0;  // SF_KIND_READOUT
         // ---- reset ----
-        if (KIND == 3 || spike == 0) kept = u;
+        if (KIND == SF_KIND_READOUT || spike == 0) kept = u;
         else if (RESET_SOFT != 0) kept = u - spike * theta;
         else kept = {NEURON_INT_BITS{1'b0}};
         magnitude = spike < 0 ? -spike : spike;

@@ -11,7 +11,7 @@ use model::{Network, NeuronKind, SpikeCode};
 
 use crate::layer::{LayerRtl, index_bits, value_bits};
 use crate::protocol::ReplyFormat;
-use crate::verilog::{Expr, Instance, Item, Module, Param, ParamValue, Port};
+use crate::verilog::{Expr, Instance, Item, Module, Param, Port, pack_bits, pass};
 
 /// The hand-written board library, copied into every generated directory.
 pub const BOARD_LIBRARY: [(&str, &str); 4] = [
@@ -26,6 +26,7 @@ pub const WEIGHT_LOADER_LIBRARY: (&str, &str) = ("sf_weight_loader.v", include_s
 
 /// One memory the board top's load requests write (a layer with loaded weights).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoadTarget {
     /// Target number in load requests.
     pub target: u8,
@@ -59,7 +60,7 @@ pub fn load_targets(layers: &[LayerRtl]) -> Vec<LoadTarget> {
         .collect()
 }
 
-/// The synthesis-only library of the ECP5 clocked top ([`ecp5_pll_module`]).
+/// The synthesis-only library of the ECP5 clocked top (`<model>_board_ecp5`).
 pub const ECP5_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_ecp5.v", include_str!("../rtl/board/sf_pll_ecp5.v"))];
 
 /// `<model>_board_ecp5`: the board top behind an ECP5 PLL (`sf_pll_ecp5`), for a core
@@ -71,7 +72,6 @@ pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
         &format!("`{}` on a PLL-made core clock (ECP5; synthesis only).", board_top.name),
     );
     m.doc.push("f_core = f_oscillator * CLKFB_DIV / CLKI_DIV; CLKS_PER_BIT and TIMEOUT count f_core cycles.".into());
-    let pass_param = |n: &str| Param { name: n.into(), value: ParamValue::Name(n.into()), doc: String::new() };
     m.params.extend(uart_timing_params("core clock"));
     m.params.push(Param::int("CLKI_DIV", 1, "input divider"));
     m.params.push(Param::int("CLKFB_DIV", 2, "feedback divider (25 MHz -> 50 MHz by default)"));
@@ -82,21 +82,18 @@ pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
     m.items.push(Item::Instance(Instance {
         module: "sf_pll_ecp5".into(),
         name: "u_pll".into(),
-        params: ["CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV", "CLKOP_CPHASE"].into_iter().map(pass_param).collect(),
+        params: ["CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV", "CLKOP_CPHASE"].into_iter().map(Param::pass).collect(),
         connections: vec![("clk_in".into(), Expr::ident("clk")), ("clk_out".into(), Expr::ident("core_clk"))],
     }));
     m.items.push(Item::Blank);
     m.items.push(Item::Instance(Instance {
         module: board_top.name.clone(),
         name: "u_board".into(),
-        params: ["CLKS_PER_BIT", "TIMEOUT"].into_iter().map(pass_param).collect(),
+        params: ["CLKS_PER_BIT", "TIMEOUT"].into_iter().map(Param::pass).collect(),
         connections: board_top
             .ports
             .iter()
-            .map(|p| {
-                let expr = if p.name == "clk" { Expr::ident("core_clk") } else { Expr::ident(&p.name) };
-                (p.name.clone(), expr)
-            })
+            .map(|p| if p.name == "clk" { ("clk".into(), Expr::ident("core_clk")) } else { pass(&p.name) })
             .collect(),
     }));
     m
@@ -114,6 +111,10 @@ fn uart_timing_params(clock: &str) -> [Param; 2] {
     ]
 }
 
+/// The bridge's load stream to the weight loaders: name and width.
+const LOAD_PORTS: [(&str, u32); 5] =
+    [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
+
 /// The board top of `core` and the layout of its replies.
 pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
     let targets = load_targets(layers);
@@ -121,26 +122,8 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     let top = core.name.trim_end_matches("_core");
     let name = format!("{top}_board");
     let last = layers.last().expect("validated networks have layers");
-    let last_layer = &net.layers[last.index];
-    let classes = last_layer.outputs() as u32;
-    let readout = matches!(last_layer.neuron.kind, NeuronKind::Readout);
-    let score_bits = if readout {
-        last.plan.membrane_bits
-    } else {
-        let r = last_layer.neuron.kind.spike_range();
-        let t = net.timesteps as i64;
-        // At least 9: the bridge widens 8-bit amplitudes into the count.
-        model::bounds::signed_bits((t * r.min as i64).into(), (t * r.max as i64).into()).max(9)
-    };
-    let score_bytes = score_bits.div_ceil(8);
-    let (k, amps, payload) = match last_layer.neuron.kind.code() {
-        SpikeCode::Planes(a) if !readout => (a.len(), a, false),
-        SpikeCode::Payload if !readout => (1, vec![1], true),
-        _ => (1, vec![1], false),
-    };
-    let amp_bits: Vec<bool> = amps.iter().flat_map(|&a| (0..8).map(move |b| a >> b & 1 == 1)).collect();
     let value = value_bits(net.input.max_value as u64);
-    let size = net.input.size() as u64;
+    let (bridge, reply) = bridge(net, last, &targets, load_buffer);
 
     let mut m =
         Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
@@ -174,28 +157,40 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
     ] {
         m.items.push(wire(n, w));
     }
-    const LOAD_PORTS: [(&str, u32); 5] =
-        [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
     if !targets.is_empty() {
         for (n, w) in LOAD_PORTS {
             m.items.push(wire(n, w));
         }
     }
-    let id = Expr::ident;
-    let pass = |p: &str| (p.to_string(), id(p));
+    m.items.extend(uart_items());
     m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
+    if targets.is_empty() {
+        // No layer loads its weights: the bridge's load stream goes nowhere.
+        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+        m.items.push(Item::Instance(bridge));
+        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    } else {
+        m.items.push(Item::Instance(bridge));
+    }
+    m.items.extend(loader_items(layers, &targets));
+    m.items.extend(core_items(core, last));
+    (m, reply)
+}
+
+/// Power-on reset, UART receiver and transmitter.
+fn uart_items() -> Vec<Item> {
+    let id = Expr::ident;
+    let mut items = Vec::new();
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
         module: "sf_reset".into(),
         name: "u_reset".into(),
         params: vec![Param::int("CYCLES", 16, "cycles of reset after configuration"), Param::int("BITS", 5, "")],
         connections: vec![pass("clk"), pass("rst")],
     }));
-    let uart_params = vec![
-        Param { name: "CLKS_PER_BIT".into(), value: ParamValue::Name("CLKS_PER_BIT".into()), doc: String::new() },
-        Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit"),
-    ];
-    m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
+    let uart_params = vec![Param::pass("CLKS_PER_BIT"), Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit")];
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
         module: "sf_uart_rx".into(),
         name: "u_rx".into(),
         params: uart_params.clone(),
@@ -208,8 +203,8 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             ("frame_error".into(), id("rx_error")),
         ],
     }));
-    m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
+    items.push(Item::Blank);
+    items.push(Item::Instance(Instance {
         module: "sf_uart_tx".into(),
         name: "u_tx".into(),
         params: uart_params,
@@ -222,13 +217,38 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             pass("tx"),
         ],
     }));
-    m.items.push(Item::Blank);
+    items
+}
+
+/// The inference bridge sized for `net`'s input and last layer, and its reply layout.
+fn bridge(net: &Network, last: &LayerRtl, targets: &[LoadTarget], load_buffer: u64) -> (Instance, ReplyFormat) {
+    let id = Expr::ident;
+    let classes = net.layers[last.index].outputs() as u32;
+    let last_layer = &net.layers[last.index];
+    let readout = matches!(last_layer.neuron.kind, NeuronKind::Readout);
+    let score_bits = if readout {
+        last.plan.membrane_bits
+    } else {
+        let r = last_layer.neuron.kind.spike_range();
+        let t = net.timesteps as i64;
+        // At least 9: the bridge widens 8-bit amplitudes into the count.
+        model::bounds::signed_bits((t * r.min as i64).into(), (t * r.max as i64).into()).max(9)
+    };
+    let score_bytes = score_bits.div_ceil(8);
+    let (k, amps, payload) = match last_layer.neuron.kind.code() {
+        SpikeCode::Planes(a) if !readout => (a.len(), a, false),
+        SpikeCode::Payload if !readout => (1, vec![1], true),
+        _ => (1, vec![1], false),
+    };
+    let amp_bits = pack_bits(amps.iter().map(|&a| a as i64), 8);
+    let value = value_bits(net.input.max_value as u64);
+    let size = net.input.size() as u64;
     let code = if readout {
         "readout scores".to_string()
     } else {
         format!("spike counts, code {}", last_layer.neuron.kind.code().label())
     };
-    m.items.push(Item::Instance(Instance {
+    let bridge = Instance {
         module: "sf_uart_bridge".into(),
         name: "u_bridge".into(),
         params: vec![
@@ -248,7 +268,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             Param::int("K", k as i64, ""),
             Param::bits("AMPS", amp_bits, "plane amplitudes, 8 bits each"),
             Param::int("PAYLOAD", i64::from(payload), ""),
-            Param { name: "TIMEOUT".into(), value: ParamValue::Name("TIMEOUT".into()), doc: String::new() },
+            Param::pass("TIMEOUT"),
             Param::int("LOAD_TARGETS", targets.len() as i64, "layers whose weights are loaded over the UART"),
             Param::int("LOAD_ENTRIES", targets.len().max(1) as i64, ""),
             Param::bits(
@@ -290,24 +310,25 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         .into_iter()
         .chain(LOAD_PORTS.iter().map(|(n, _)| (n.to_string(), if targets.is_empty() { Expr::Open } else { id(n) })))
         .collect(),
-    }));
-    if targets.is_empty() {
-        // No layer loads its weights: the bridge's load stream goes nowhere.
-        let bridge = m.items.pop().expect("just pushed");
-        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
-        m.items.push(bridge);
-        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
-    }
-    for t in &targets {
+    };
+    (bridge, ReplyFormat { classes, score_bytes })
+}
+
+/// A weight loader per load target, with the core's write port wires it drives.
+fn loader_items(layers: &[LayerRtl], targets: &[LoadTarget]) -> Vec<Item> {
+    let id = Expr::ident;
+    let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
+    let mut items = Vec::new();
+    for t in targets {
         let l = &layers[t.layer];
         let i = l.index;
-        m.items.push(Item::Blank);
-        m.items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
-        let write_ports = crate::weight_port_specs(l);
+        items.push(Item::Blank);
+        items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
+        let write_ports = crate::core::weight_port_specs(l);
         for (name, width, _) in &write_ports {
-            m.items.push(wire(name, *width));
+            items.push(wire(name, *width));
         }
-        m.items.push(Item::Instance(Instance {
+        items.push(Item::Instance(Instance {
             module: "sf_weight_loader".into(),
             name: format!("u_loader{i}"),
             params: vec![
@@ -332,9 +353,16 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
                 .collect(),
         }));
     }
-    m.items.push(Item::Blank);
-    m.items.push(Item::Comment(vec!["Taps of earlier layers are for co-simulation only.".into()]));
-    m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+    items
+}
+
+/// The core, its last layer's taps on the bridge's wires and earlier taps left open.
+fn core_items(core: &Module, last: &LayerRtl) -> Vec<Item> {
+    let id = Expr::ident;
+    let mut items = Vec::new();
+    items.push(Item::Blank);
+    items.push(Item::Comment(vec!["Taps of earlier layers are for co-simulation only.".into()]));
+    items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
     let li = last.index;
     let connections = core
         .ports
@@ -343,7 +371,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             let n = p.name.as_str();
             let expr = match n {
                 "clk" | "rst" | "in_valid" | "in_ready" | "in_value" | "encoder_start" | "score_value" => id(n),
-                _ if crate::is_weight_port(n) => id(n),
+                _ if crate::core::is_weight_port(n) => id(n),
                 _ => match n.strip_prefix(&format!("l{li}_")) {
                     Some("emit_valid") => id("last_emit_valid"),
                     Some("emit_neuron") => id("last_emit_neuron"),
@@ -356,20 +384,20 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
             (n.to_string(), expr)
         })
         .collect();
-    m.items.push(Item::Instance(Instance {
+    items.push(Item::Instance(Instance {
         module: core.name.clone(),
         name: "u_core".into(),
         params: Vec::new(),
         connections,
     }));
-    m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
-    (m, ReplyFormat { classes, score_bytes })
+    items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    items
 }
 
 /// `values` as a packed table of `width`-bit entries, entry 0 lowest; one zero entry when
 /// empty (Verilog has no zero-width parameters).
 fn table_bits(values: impl Iterator<Item = u64>, width: u32) -> Vec<bool> {
-    let mut bits: Vec<bool> = values.flat_map(|v| (0..width).map(move |b| v >> b & 1 == 1)).collect();
+    let mut bits = pack_bits(values.map(|v| v as i64), width);
     if bits.is_empty() {
         bits = vec![false; width as usize];
     }
@@ -385,7 +413,7 @@ pub fn weight_images(net: &Network, design: &crate::Design) -> Vec<crate::protoc
         .map(|t| crate::protocol::WeightImage {
             target: t.target,
             word_bytes: t.word_bytes,
-            bytes: crate::layer::weight_bytes(net, &design.layers[t.layer]),
+            bytes: crate::memory::weight_bytes(net, &design.layers[t.layer]),
         })
         .collect()
 }

@@ -3,9 +3,10 @@
 
 use model::bounds::LayerBounds;
 use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode, WeightStore};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::verilog::{Param, hex};
+use crate::defs::{decay_code, kind_code};
+use crate::verilog::{Param, pack_bits};
 
 /// Bits to index `n` items (`0..n`), at least 1.
 pub fn index_bits(n: u64) -> u32 {
@@ -18,7 +19,8 @@ pub fn value_bits(v: u64) -> u32 {
 }
 
 /// How events arriving at a layer are encoded on the wire (`{neg, sel, source}`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventFormat {
     /// Bits of the source index.
     pub source_bits: u32,
@@ -58,7 +60,7 @@ impl EventFormat {
 }
 
 /// Everything about one layer's hardware.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRtl {
     /// Position in the network.
     pub index: usize,
@@ -129,69 +131,84 @@ pub fn identifier(text: &str) -> String {
     s
 }
 
-fn bits_of(values: impl Iterator<Item = u64>, width: u32) -> Vec<bool> {
-    values.flat_map(|v| (0..width).map(move |b| v >> b & 1 == 1)).collect()
-}
-
 /// Derive layer `index`'s hardware from the network, its bounds and its plan.
 pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: usize, top: &str) -> LayerRtl {
     let layer = &net.layers[index];
     let LayerOp::Dense(dense) = &layer.op;
     let last = index + 1 == net.layers.len();
     let in_code = net.input_code_of(index);
-    let in_range = net.input_range_of(index);
-    let in_max = in_range.max.unsigned_abs();
+    let in_max = net.input_range_of(index).max.unsigned_abs();
     let in_table = in_code.table(in_max).expect("validated code");
-    let input = EventFormat::new(dense.inputs as u64, &in_code, &in_table, in_max);
-    let kind = &layer.neuron.kind;
-    let (out_code, max_spike) = match kind {
+    let (out_code, max_spike) = match &layer.neuron.kind {
         NeuronKind::Readout => (SpikeCode::Planes(vec![1]), 1u32),
         k => (k.code(), k.spike_range().max as u32),
     };
     let out_table = out_code.table(max_spike).expect("validated code");
-    let output = (!last).then(|| EventFormat::new(dense.outputs as u64, &out_code, &out_table, max_spike));
     let out_k = out_code.planes() as u32;
     let out_sel = match &out_code {
         SpikeCode::Payload => value_bits(max_spike as u64),
         SpikeCode::Planes(_) => index_bits(out_k as u64),
     };
-    let value_bits_out = value_bits(max_spike as u64).max(out_sel);
-    let neuron_bits = index_bits(dense.outputs as u64);
-    let module = format!("{top}_l{index}_{}", identifier(&layer.name));
-    let weights_file = format!("l{index}_{}_weights.mem", identifier(&layer.name));
-    let bias_file = format!("l{index}_{}_bias.mem", identifier(&layer.name));
+    let mut rtl = LayerRtl {
+        index,
+        name: layer.name.clone(),
+        module: format!("{top}_l{index}_{}", identifier(&layer.name)),
+        plan: plan.clone(),
+        input: EventFormat::new(dense.inputs as u64, &in_code, &in_table, in_max),
+        output: (!last).then(|| EventFormat::new(dense.outputs as u64, &out_code, &out_table, max_spike)),
+        neuron_bits: index_bits(dense.outputs as u64),
+        value_bits: value_bits(max_spike as u64).max(out_sel),
+        sel_bits: out_sel,
+        out_planes: out_k,
+        in_planes: in_code.planes() as u32,
+        in_payload: in_code == SpikeCode::Payload,
+        timesteps: net.timesteps,
+        bias_bits: dense.bias_bits as u32,
+        weights_file: format!("l{index}_{}_weights.mem", identifier(&layer.name)),
+        bias_file: format!("l{index}_{}_bias.mem", identifier(&layer.name)),
+        params: Vec::new(),
+    };
+    let codes = Codes { input: &in_code, output: &out_code, out_table: &out_table, max_spike };
+    let mut params = shape_params(&rtl, &codes);
+    params.extend(neuron_params(net, bounds, &rtl, &codes));
+    if let Some(lateral) = &layer.lateral {
+        params.extend(lateral_params(&rtl, &codes, lateral.shift));
+    }
+    params.extend(memory_params(&rtl));
+    rtl.params = params;
+    rtl
+}
 
-    let (in_amps, amp_bits) = code_amplitudes(&in_code);
-    let out_masks = bits_of((0..=max_spike).map(|v| out_table.mask(v) as u64), out_k);
-    let (out_amps, out_amp_bits) = code_amplitudes(&out_code);
-    let (kind_id, kind_doc) = match kind {
-        NeuronKind::BinaryLif => (0, "binary LIF: s = u >= θ"),
-        NeuronKind::Ternary => (1, "ternary: s = ±1 when |u| >= θ"),
-        NeuronKind::Integer { .. } => (2, "integer (LMS): s = clamp((u + θ/2) >>> Q, 0, D)"),
-        NeuronKind::Readout => (3, "readout: never fires, its membrane is the score"),
-    };
-    let (decay_mode, decay_shift, decay_doc) = match layer.neuron.decay {
-        Decay::Keep => (0, 1, "keep: λ = 1".to_string()),
-        Decay::Clear => (1, 1, "clear: λ = 0".to_string()),
-        Decay::Shift(k) => (2, k as i64, format!("λ = 2^-{k}, arithmetic shift")),
-    };
-    let t = net.timesteps as u64;
+/// The spike codes a layer receives and emits.
+struct Codes<'a> {
+    input: &'a SpikeCode,
+    output: &'a SpikeCode,
+    out_table: &'a CodeTable,
+    /// Largest emitted value `D` (1 for readout layers).
+    max_spike: u32,
+}
+
+/// `sf_layer`'s sizes and the incoming events' format.
+fn shape_params(rtl: &LayerRtl, codes: &Codes) -> Vec<Param> {
+    let (plan, input, in_code, index) = (&rtl.plan, &rtl.input, codes.input, rtl.index);
+    let t = rtl.timesteps as u64;
+    let (in_amps, amp_bits) = code_amplitudes(in_code);
     let in_label = if index == 0 { "input".to_string() } else { format!("layer {}", index - 1) };
-    let mut params = vec![
-        Param::int("N", dense.outputs as i64, "neurons"),
-        Param::int("M", dense.inputs as i64, "inputs"),
+    vec![
+        Param::int("N", plan.neurons as i64, "neurons"),
+        Param::int("M", plan.inputs as i64, "inputs"),
         Param::int("P", plan.lanes as i64, "lanes (hardware plan)"),
         Param::int("G", plan.groups as i64, "groups = ceil(N / P)"),
         Param::int("T", t as i64, "timesteps per input"),
         Param::int("T_BITS", index_bits(t) as i64, ""),
         Param::int("G_BITS", index_bits(plan.groups as u64) as i64, ""),
         Param::int("SRC_BITS", input.source_bits as i64, "bits of an input index"),
-        Param::int("NEURON_BITS", neuron_bits as i64, "bits of a neuron index"),
+        Param::int("NEURON_BITS", rtl.neuron_bits as i64, "bits of a neuron index"),
         Param::int("IN_K", in_code.planes() as i64, &format!("planes of the incoming code {}", in_code.label())),
         Param::int("IN_SEL_BITS", input.sel_bits as i64, ""),
         Param::int("IN_AMP_BITS", amp_bits as i64, ""),
         Param::bits("IN_AMPS", in_amps, &format!("amplitudes {} of {in_label}'s code", in_code.label())),
-        Param::int("IN_PAYLOAD", i64::from(in_code == SpikeCode::Payload), "events carry values, not planes"),
+        Param::int("IN_PAYLOAD", i64::from(*in_code == SpikeCode::Payload), "events carry values, not planes"),
         Param::int("IN_IS_IMAGE", i64::from(index == 0), "input slot holds all T timesteps"),
         Param::int(
             "IN_ADDR_BITS",
@@ -199,16 +216,38 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
             &format!("buffer slot of up to {} events", input.max_events),
         ),
         Param::int("IN_COUNT_BITS", input.count_bits() as i64, ""),
+    ]
+}
+
+/// The datapath widths, the neuron model and the emitted code.
+fn neuron_params(net: &Network, bounds: &LayerBounds, rtl: &LayerRtl, codes: &Codes) -> Vec<Param> {
+    let layer = &net.layers[rtl.index];
+    let neuron = &layer.neuron;
+    let kind_doc = match &neuron.kind {
+        NeuronKind::BinaryLif => "binary LIF: s = u >= θ",
+        NeuronKind::Ternary => "ternary: s = ±1 when |u| >= θ",
+        NeuronKind::Integer { .. } => "integer (LMS): s = clamp((u + θ/2) >>> Q, 0, D)",
+        NeuronKind::Readout => "readout: never fires, its membrane is the score",
+    };
+    let (decay_shift, decay_doc) = match neuron.decay {
+        Decay::Keep => (1, "keep: λ = 1".to_string()),
+        Decay::Clear => (1, "clear: λ = 0".to_string()),
+        Decay::Shift(k) => (k as i64, format!("λ = 2^-{k}, arithmetic shift")),
+    };
+    let out_code = codes.output;
+    let out_masks = pack_bits((0..=codes.max_spike).map(|v| codes.out_table.mask(v) as i64), rtl.out_planes);
+    let last = rtl.output.is_none();
+    vec![
         Param::int(
             "W_BITS",
-            plan.weight_bits as i64,
+            rtl.plan.weight_bits as i64,
             if layer.lateral.is_some() {
                 "wider of the declared input and lateral weight widths"
             } else {
                 "declared weight width"
             },
         ),
-        Param::int("BIAS_BITS", dense.bias_bits as i64, "declared bias width"),
+        Param::int("BIAS_BITS", rtl.bias_bits as i64, "declared bias width"),
         Param::int(
             "ACC_BITS",
             bounds.accumulator_bits as i64,
@@ -219,73 +258,57 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
             bounds.membrane_bits as i64,
             &format!("proven membrane range {}..={}", bounds.membrane.lo, bounds.membrane.hi),
         ),
-        Param::int("KIND", kind_id, kind_doc),
-        Param::int(
-            "Q",
-            layer.neuron.threshold_shift as i64,
-            &format!("threshold θ = 2^{}", layer.neuron.threshold_shift),
-        ),
-        Param::int("MAX_SPIKE", max_spike as i64, "D"),
-        Param::int("DECAY_MODE", decay_mode, &decay_doc),
+        Param::int("KIND", kind_code(&neuron.kind), kind_doc),
+        Param::int("Q", neuron.threshold_shift as i64, &format!("threshold θ = 2^{}", neuron.threshold_shift)),
+        Param::int("MAX_SPIKE", codes.max_spike as i64, "D"),
+        Param::int("DECAY_MODE", decay_code(&neuron.decay), &decay_doc),
         Param::int("DECAY_SHIFT", decay_shift, ""),
         Param::int(
             "RESET_SOFT",
-            i64::from(layer.neuron.reset == Reset::Soft),
-            if layer.neuron.reset == Reset::Soft { "soft reset: u - s·θ" } else { "hard reset: 0" },
+            i64::from(neuron.reset == Reset::Soft),
+            if neuron.reset == Reset::Soft { "soft reset: u - s·θ" } else { "hard reset: 0" },
         ),
-        Param::int("OUT_K", out_k as i64, &format!("planes of the emitted code {}", out_code.label())),
-        Param::int("OUT_SEL_BITS", out_sel as i64, ""),
-        Param::int("OUT_VALUE_BITS", value_bits_out as i64, ""),
-        Param::int("OUT_PAYLOAD", i64::from(out_code == SpikeCode::Payload), ""),
+        Param::int("OUT_K", rtl.out_planes as i64, &format!("planes of the emitted code {}", out_code.label())),
+        Param::int("OUT_SEL_BITS", rtl.sel_bits as i64, ""),
+        Param::int("OUT_VALUE_BITS", rtl.value_bits as i64, ""),
+        Param::int("OUT_PAYLOAD", i64::from(*out_code == SpikeCode::Payload), ""),
         Param::bits("OUT_MASKS", out_masks, "canonical planes of each value 0..=D (fewest planes)"),
         Param::int("HAS_OUT", i64::from(!last), if last { "last layer: no output buffer" } else { "" }),
-    ];
-    if let Some(lateral) = &layer.lateral {
-        // The lateral pass replays the layer's own provisional spikes: its lanes need the
-        // emitted code, and the lateral buffer holds up to every neuron's every plane.
-        let lateral_events = dense.outputs as u64 * out_k as u64;
-        params.extend([
-            Param::int("LATERAL", 1, "lateral connections: a second pass over the provisional spikes"),
-            Param::int("OUT_AMP_BITS", out_amp_bits as i64, ""),
-            Param::bits("OUT_AMPS", out_amps, &format!("amplitudes {} of the layer's own code", out_code.label())),
-            Param::int(
-                "LAT_ADDR_BITS",
-                index_bits(lateral_events) as i64,
-                &format!("lateral buffer of up to {lateral_events} events"),
-            ),
-            Param::int("LAT_COUNT_BITS", value_bits(lateral_events) as i64, ""),
-            Param::int("LAT_SHIFT", lateral.shift as i64, &format!("the lateral sum counts 2^{}", lateral.shift)),
-        ]);
-    }
-    params.extend([
+    ]
+}
+
+/// The lateral pass: it replays the layer's own provisional spikes, so its lanes need the
+/// emitted code, and the lateral buffer holds up to every neuron's every plane.
+fn lateral_params(rtl: &LayerRtl, codes: &Codes, shift: u8) -> [Param; 6] {
+    let lateral_events = rtl.plan.neurons as u64 * rtl.out_planes as u64;
+    let (out_amps, out_amp_bits) = code_amplitudes(codes.output);
+    [
+        Param::int("LATERAL", 1, "lateral connections: a second pass over the provisional spikes"),
+        Param::int("OUT_AMP_BITS", out_amp_bits as i64, ""),
+        Param::bits("OUT_AMPS", out_amps, &format!("amplitudes {} of the layer's own code", codes.output.label())),
+        Param::int(
+            "LAT_ADDR_BITS",
+            index_bits(lateral_events) as i64,
+            &format!("lateral buffer of up to {lateral_events} events"),
+        ),
+        Param::int("LAT_COUNT_BITS", value_bits(lateral_events) as i64, ""),
+        Param::int("LAT_SHIFT", shift as i64, &format!("the lateral sum counts 2^{shift}")),
+    ]
+}
+
+/// Where the weights live and the memory files.
+fn memory_params(rtl: &LayerRtl) -> [Param; 4] {
+    let loaded = rtl.loads_weights();
+    [
         Param::int(
             "WEIGHTS_LOADED",
-            i64::from(plan.weights == WeightStore::Loaded),
-            if plan.weights == WeightStore::Loaded { "weights written over wt_wr_* at start-up" } else { "" },
+            i64::from(loaded),
+            if loaded { "weights written over wt_wr_* at start-up" } else { "" },
         ),
-        Param::int("WADDR_BITS", index_bits(plan.weight_words()) as i64, "weight word address"),
-        Param::string("WEIGHTS_FILE", &weights_file, ""),
-        Param::string("BIAS_FILE", &bias_file, ""),
-    ]);
-    LayerRtl {
-        index,
-        name: layer.name.clone(),
-        module,
-        plan: plan.clone(),
-        input,
-        output,
-        neuron_bits,
-        value_bits: value_bits_out,
-        sel_bits: out_sel,
-        out_planes: out_k,
-        in_planes: in_code.planes() as u32,
-        in_payload: in_code == SpikeCode::Payload,
-        timesteps: net.timesteps,
-        bias_bits: dense.bias_bits as u32,
-        weights_file,
-        bias_file,
-        params,
-    }
+        Param::int("WADDR_BITS", rtl.weight_addr_bits() as i64, "weight word address"),
+        Param::string("WEIGHTS_FILE", &rtl.weights_file, ""),
+        Param::string("BIAS_FILE", &rtl.bias_file, ""),
+    ]
 }
 
 /// A code's plane amplitudes as a packed parameter (`[k*bits +: bits]` = plane `k`) and the
@@ -294,77 +317,10 @@ fn code_amplitudes(code: &SpikeCode) -> (Vec<bool>, u32) {
     match code {
         SpikeCode::Planes(a) => {
             let w = value_bits(a.iter().copied().max().unwrap_or(1) as u64);
-            (bits_of(a.iter().map(|&x| x as u64), w), w)
+            (pack_bits(a.iter().map(|&x| x as i64), w), w)
         }
         SpikeCode::Payload => (vec![true], 1),
     }
-}
-
-/// `$readmemh` text: one word per line, lane 0 in the low bits, two's complement.
-fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
-    let mut out = String::new();
-    for lanes in words {
-        let bits: Vec<bool> = lanes.iter().flat_map(|&v| (0..width).map(move |b| (v >> b) & 1 == 1)).collect();
-        out.push_str(&hex(&bits));
-        out.push('\n');
-    }
-    out
-}
-
-/// The weight words in memory order: word `source * G + g` holds
-/// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron; with lateral
-/// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
-fn weight_lanes(net: &Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> {
-    let layer = &net.layers[rtl.index];
-    let LayerOp::Dense(d) = &layer.op;
-    let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
-    let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
-    let rows = d.weights.chunks(n).chain(lateral.chunks(n));
-    rows.flat_map(move |row| {
-        (0..g).map(move |grp| (0..p).map(|lane| grp * p + lane).map(|j| row.get(j).map_or(0, |&w| w as i64)).collect())
-    })
-}
-
-/// The weight memory as `$readmemh` text (see [`weight_lanes`] for the order).
-pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
-    memory_words(weight_lanes(net, rtl), rtl.plan.weight_bits)
-}
-
-/// The weight memory as the bytes a start-up load sends: each word's
-/// `ceil(lanes · weight_bits / 8)` bytes little-endian (lane 0 in the low bits of byte 0),
-/// words in address order.
-///
-/// ```
-/// let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3, 4-bit weights
-/// let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
-/// let design = hdl_gen::generate(&net, &plan).unwrap();
-/// let bytes = hdl_gen::layer::weight_bytes(&net, &design.layers[0]);
-/// // 6 inputs x 3 groups words of 2 lanes x 4 bits = one byte each
-/// assert_eq!(bytes.len(), 18);
-/// ```
-pub fn weight_bytes(net: &Network, rtl: &LayerRtl) -> Vec<u8> {
-    let width = rtl.plan.weight_bits;
-    let word_bytes = rtl.weight_word_bits().div_ceil(8) as usize;
-    let mut out = Vec::with_capacity(rtl.weight_words() as usize * word_bytes);
-    for lanes in weight_lanes(net, rtl) {
-        let mut word = vec![0u8; word_bytes];
-        for (bit, set) in lanes.iter().flat_map(|&v| (0..width).map(move |b| (v >> b) & 1 == 1)).enumerate() {
-            if set {
-                word[bit / 8] |= 1 << (bit % 8);
-            }
-        }
-        out.extend_from_slice(&word);
-    }
-    out
-}
-
-/// The bias memory: word `g` holds the biases of group `g`.
-pub fn bias_memory(net: &Network, rtl: &LayerRtl) -> String {
-    let LayerOp::Dense(d) = &net.layers[rtl.index].op;
-    let (p, n) = (rtl.plan.lanes as usize, d.outputs as usize);
-    let words = (0..rtl.plan.groups as usize)
-        .map(|grp| (0..p).map(|lane| grp * p + lane).map(|j| if j < n { d.bias[j] as i64 } else { 0 }).collect());
-    memory_words(words, d.bias_bits as u32)
 }
 
 #[cfg(test)]
@@ -382,13 +338,5 @@ mod tests {
         assert_eq!(value_bits(8), 4);
         assert_eq!(identifier("fc-1"), "fc_1");
         assert_eq!(identifier("1st"), "n1st");
-    }
-
-    #[test]
-    fn memory_words_pack_lane_zero_low() {
-        // lanes (-1, 2) at 4 bits: lane 1 = 0010, lane 0 = 1111 -> 0x2f
-        assert_eq!(memory_words([vec![-1, 2]].into_iter(), 4), "2f\n");
-        // 3-bit lanes (1, -4, 3): 011 100 001 = 0b011100001 = 0x0e1
-        assert_eq!(memory_words([vec![1, -4, 3]].into_iter(), 3), "0e1\n");
     }
 }

@@ -50,6 +50,7 @@ fn memories_and_manifest() {
     insta::assert_snapshot!("l0_hidden_weights.mem", d.files["l0_hidden_weights.mem"]);
     insta::assert_snapshot!("l0_hidden_bias.mem", d.files["l0_hidden_bias.mem"]);
     insta::assert_snapshot!("manifest.json", d.files["manifest.json"]);
+    insta::assert_snapshot!("sf_defs.vh", d.files["sf_defs.vh"]);
 }
 
 #[test]
@@ -85,6 +86,13 @@ fn write_dir_refuses_foreign_directories() {
     hdl_gen::write_dir(&design(), &dir, true).unwrap();
     hdl_gen::write_dir(&design(), &dir, false).unwrap();
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
+    // A directory an older generator wrote (no manifest_version) is regenerated, not refused.
+    let manifest = dir.join("manifest.json");
+    let old = std::fs::read_to_string(&manifest).unwrap().replace("\"manifest_version\": 1,", "");
+    std::fs::write(&manifest, old).unwrap();
+    assert!(hdl_gen::DesignInfo::read(&dir).is_err());
+    hdl_gen::write_dir(&design(), &dir, false).unwrap();
+    assert!(hdl_gen::DesignInfo::read(&dir).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -100,4 +108,23 @@ fn loaded_weights() {
     assert!(d.manifest.board.files.contains(&"sf_weight_loader.v".to_string()));
     assert_eq!(d.manifest.board.load_buffer, Some(256));
     assert!(!design().files.contains_key("sf_weight_loader.v"));
+}
+
+/// The cycle formula of a layer item is rendered from `model::timing` into the manifest and
+/// the wrapper headers; `sf_layer.v`'s header states the same text, so none can drift.
+#[test]
+fn the_cycle_formula_is_the_same_everywhere() {
+    use model::timing::layer_item_cycles;
+    let sf_layer = hdl_gen::LIBRARY.iter().find(|(name, _)| *name == "sf_layer.v").unwrap().1;
+    let lateral = tiny_lateral_network();
+    let lateral = hdl_gen::generate(&lateral, &HardwarePlan::per_layer(&lateral, &[2, 3]).unwrap()).unwrap();
+    for (is_lateral, design) in [(false, design()), (true, lateral)] {
+        let formula = layer_item_cycles(is_lateral, None);
+        assert!(sf_layer.contains(&format!("// {formula}\n")), "sf_layer.v's header does not state {formula}");
+        let manifest = &design.files["manifest.json"];
+        assert!(manifest.contains(&format!("\"cycles\": \"{formula} over G = ")), "{manifest}");
+        let wrapper = &design.files[&format!("{}.v", design.layers[0].module)];
+        let groups = design.layers[0].plan.groups;
+        assert!(wrapper.contains(&layer_item_cycles(is_lateral, Some(groups))), "{wrapper}");
+    }
 }

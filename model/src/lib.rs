@@ -24,6 +24,7 @@ pub mod file;
 pub mod network;
 pub mod plan;
 pub mod solver;
+pub mod timing;
 mod validate;
 
 pub use code::{CodeName, CodeTable, SpikeCode, SpikeEvent};

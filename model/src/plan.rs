@@ -1,7 +1,7 @@
 //! Hardware plans: how many parallel lanes each layer gets, and the widths that follow.
 //! Plain data shared by the cycle model (`sim`) and the RTL generator (`hdl-gen`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bounds;
 use crate::error::ModelError;
@@ -12,7 +12,8 @@ use crate::network::Network;
 /// A stage with `lanes = P` over `neurons = N` processes neurons in `groups = ceil(N / P)`
 /// groups: every input event costs one cycle per group, and the neuron-update pass visits
 /// each group once per timestep (see ARCHITECTURE.md "Timing contract").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LayerPlan {
     /// Parallel accumulate lanes P (1..=N).
     pub lanes: u32,
@@ -55,7 +56,7 @@ impl LayerPlan {
 /// trades that for capacity: a RAM without initial contents (on the iCE40 UP5K the 1 Mbit
 /// of SPRAM, which a bitstream cannot initialize, against 120 kbit of block RAM) that the
 /// host writes over the UART before the first inference.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WeightStore {
     /// Block RAM or LUT ROM initialized by the bitstream.

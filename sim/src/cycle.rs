@@ -1,6 +1,7 @@
 //! The cycle model: the exact number of clock cycles the generated hardware takes, computed
 //! from an input's spike events and the [`HardwarePlan`]. Co-simulation holds the RTL to
-//! these numbers; ARCHITECTURE.md "Timing contract" is the prose of this file.
+//! these numbers; ARCHITECTURE.md "Timing contract" is the prose of this file, and its
+//! constants are [`model::timing`]'s, which hdl-gen renders into the generated design.
 //!
 //! Stages: an input encoder, then one stage per layer, each a small state machine that
 //! works on one *item* at a time (the encoder: one input; a layer: one `(input, t)`).
@@ -13,7 +14,7 @@
 //! A layer with `P` lanes visits its `G = ceil(N / P)` groups in order: it replays all
 //! `E_in` received events (one per cycle, every lane adding `multiplier · w` for its
 //! neuron), drains the accumulate pipeline and updates the group's membranes
-//! (`GROUP_OVERHEAD` = 5 cycles), then emits the group's `ev_g` events one per cycle
+//! ([`GROUP_OVERHEAD`] cycles), then emits the group's `ev_g` events one per cycle
 //! (one cycle if there are none). A readout layer emits nothing except at the last
 //! timestep, where it emits each neuron's score (`ev_g` = group size).
 //!
@@ -46,14 +47,7 @@ use serde::Serialize;
 
 use crate::golden::{Golden, Trace};
 
-/// Cycles of every item outside its groups (or values): START and DONE.
-pub const ITEM_OVERHEAD: u64 = 2;
-/// Cycles per group besides event replay and emission: four to drain the accumulate
-/// pipeline (event read, weight read, weight register, scale, add), one to update the
-/// group's membranes.
-pub const GROUP_OVERHEAD: u64 = 5;
-/// Cycles a stage spends in IDLE between its conditions holding and START.
-pub const HANDOFF: u64 = 1;
+pub use model::timing::{GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD};
 
 /// Cycles of one layer stage for one item `(input, t)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

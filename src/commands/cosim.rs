@@ -2,7 +2,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use model::HardwarePlan;
 use rand::{Rng, SeedableRng};
 use sim::Golden;
 use sim::cosim::{CosimOptions, SimulatorKind, cosimulate, default_cache_dir};
@@ -69,10 +68,7 @@ pub fn run(args: Args) -> Result<()> {
         (set.images, Some(set.labels), name)
     };
     let (dir, plan) = match &args.rtl {
-        Some(dir) => {
-            let lanes = sim::cosim::DesignInfo::read(dir)?.lanes;
-            (dir.clone(), HardwarePlan::per_layer(&net, &lanes)?)
-        }
+        Some(dir) => (dir.clone(), sim::cosim::DesignInfo::read(dir)?.plan_for(&net)?),
         None => {
             let plan = args.lanes.plan_or(&net, 16)?;
             let design = hdl_gen::generate(&net, &plan)?;

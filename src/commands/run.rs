@@ -65,7 +65,11 @@ pub fn run(args: Args) -> Result<()> {
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let plan = match &args.build {
-        Some(dir) => plan_of_build(&net, dir)?,
+        Some(dir) => {
+            // A build directory holds its design in rtl/; a gen directory is one.
+            let rtl = if dir.join("rtl").join(hdl_gen::MANIFEST).exists() { dir.join("rtl") } else { dir.clone() };
+            hdl_gen::DesignInfo::read(&rtl)?.plan_for(&net)?
+        }
         None => args.lanes.plan_or(&net, 16)?,
     };
     let design = hdl_gen::generate(&net, &plan)?;
@@ -158,29 +162,6 @@ pub fn run(args: Args) -> Result<()> {
         bail!("the board disagrees with the golden model: {m}");
     }
     Ok(())
-}
-
-/// The plan a build (or gen) directory was generated with, read from its manifest.
-fn plan_of_build(net: &model::Network, dir: &std::path::Path) -> Result<model::HardwarePlan> {
-    let rtl = if dir.join("rtl").join("manifest.json").exists() { dir.join("rtl") } else { dir.to_path_buf() };
-    let info = hdl_gen::DesignInfo::read(&rtl)?;
-    if info.model != net.name {
-        bail!(
-            "{} was generated from model `{}`, not `{}`: not this model's build",
-            rtl.display(),
-            info.model,
-            net.name
-        );
-    }
-    if info.lanes.len() != net.layers.len() {
-        bail!(
-            "{} was generated for {} layers, the model has {}: not this model's build",
-            rtl.display(),
-            info.lanes.len(),
-            net.layers.len()
-        );
-    }
-    Ok(model::HardwarePlan::per_layer(net, &info.lanes)?.with_loaded_weights(&info.loaded_weights)?)
 }
 
 /// Write `images` into the board with a progress bar; nothing to do for a design without

@@ -161,20 +161,17 @@ pub struct Staged {
 pub fn stage(design_dir: &Path, out_dir: &Path, options: &BuildOptions) -> Result<Staged, BitstreamError> {
     let facts = options.board.facts();
     let info = hdl_gen::DesignInfo::read(design_dir)?;
-    let stale = |missing| BitstreamError::StaleDesign { design: design_dir.to_path_buf(), missing };
-    let board_top = info.board.clone().ok_or_else(|| stale("board top"))?;
+    // A manifest of another version was refused by `read`: every design has both tops.
+    let board_top = info.board();
     let pll = board_pll(options.board, options.freq_mhz)?;
-    let pll_top = match pll {
-        Some(_) => Some(board_top.ecp5_pll.clone().ok_or_else(|| stale("PLL top"))?),
-        None => None,
-    };
+    let pll_top = pll.map(|_| &board_top.ecp5_pll);
     let oscillator_mhz = options.board.oscillator_mhz();
     let clock_mhz = pll.map_or(oscillator_mhz, |p| p.mhz);
     let io = |p: &Path, error| BitstreamError::Io { path: p.to_path_buf(), error };
     std::fs::create_dir_all(out_dir).map_err(|e| io(out_dir, e))?;
-    let pll_sources = pll_top.as_ref().map(|p| p.sources.clone()).unwrap_or_default();
-    let sources: Vec<String> = info.sources.iter().chain(&board_top.sources).chain(&pll_sources).cloned().collect();
-    let mut files: Vec<String> = sources.iter().chain(&info.includes).cloned().collect();
+    let pll_sources = pll_top.map(|p| p.files.clone()).unwrap_or_default();
+    let sources: Vec<String> = info.sources().iter().chain(&board_top.files).chain(&pll_sources).cloned().collect();
+    let mut files: Vec<String> = sources.iter().chain(&info.includes()).cloned().collect();
     for entry in std::fs::read_dir(design_dir).map_err(|e| io(design_dir, e))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".mem") {
@@ -189,7 +186,7 @@ pub fn stage(design_dir: &Path, out_dir: &Path, options: &BuildOptions) -> Resul
     Ok(Staged {
         dir: out_dir.to_path_buf(),
         facts,
-        top: pll_top.map_or(board_top.top.clone(), |p| p.top),
+        top: pll_top.map_or(&board_top.top, |p| &p.top).clone(),
         sources,
         loads_weights: !board_top.loads.is_empty(),
         pll,

@@ -60,10 +60,10 @@ pub(super) fn content_hash<'a>(
 
 pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
     let info = super::DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
-    let (top, sources, timesteps) = (&info.top, &info.sources, info.timesteps);
-    let layers = info.lanes.len();
+    let (top, sources, timesteps) = (info.top(), &info.sources(), info.timesteps());
+    let layers = info.layers();
     let last = layers - 1;
-    let membrane_bits = info.score_bits;
+    let membrane_bits = info.score_bits();
 
     let mut taps = String::new();
     writeln!(taps, "#include \"V{top}.h\"").ok();
@@ -105,7 +105,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         header: ("taps.h", &taps),
         extra_flags: &extra_flags,
         sources,
-        includes: &info.includes,
+        includes: &info.includes(),
         suffix: if trace { "-trace" } else { "" },
     };
     let binary = build_harness(design_dir, cache, &harness)?;

@@ -28,17 +28,12 @@ pub fn find_icarus() -> Result<String, SimError> {
 pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimError> {
     let version = find_icarus()?;
     let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
-    let bench = info.testbench.clone().ok_or_else(|| {
-        SimError::Cosim(format!(
-            "{} has no Verilog testbench (regenerate it with this version of `spikeforge gen`)",
-            design_dir.display()
-        ))
-    })?;
-    let files: Vec<String> = info.sources.iter().chain(&bench.sources).chain(&info.includes).cloned().collect();
+    let (bench, sources) = (info.testbench(), info.sources());
+    let files: Vec<String> = sources.iter().chain(&bench.files).chain(&info.includes()).cloned().collect();
     // Loaded weights start from their files, as in the Verilator harness.
     let preload = format!("-D{PRELOAD_WEIGHTS}");
     let hash = content_hash(design_dir, &files, &[version.as_bytes(), b"-g2005", preload.as_bytes()])?;
-    let name = format!("{}-{hash:016x}-icarus", info.top);
+    let name = format!("{}-{hash:016x}-icarus", info.top());
     let dir = cached_build(cache, &name, "sim.vvp", |dir| {
         for s in &files {
             std::fs::copy(design_dir.join(s), dir.join(s))
@@ -47,7 +42,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         let output = Command::new("iverilog")
             .current_dir(dir)
             .args(["-g2005", &preload, "-s", &bench.top, "-o", "sim.vvp"])
-            .args(info.sources.iter().chain(&bench.sources))
+            .args(sources.iter().chain(&bench.files))
             .output()
             .map_err(|e| SimError::Cosim(format!("cannot run iverilog: {e}")))?;
         check_build("iverilog", &bench.top, dir, &output, dir.join("sim.vvp").exists())
@@ -56,8 +51,8 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         kind: SimulatorKind::Icarus,
         binary: dir.join("sim.vvp"),
         design_dir: design_dir.to_path_buf(),
-        layers: info.lanes.len(),
-        timesteps: info.timesteps,
+        layers: info.layers(),
+        timesteps: info.timesteps(),
     })
 }
 

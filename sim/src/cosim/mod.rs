@@ -194,17 +194,16 @@ impl Simulator {
 pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     let verilator = find_verilator()?;
     let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
-    let mut runs = vec![(info.top.clone(), info.sources.clone(), None)];
-    if let Some(tb) = &info.testbench {
-        runs.push((tb.top.clone(), info.sources.iter().chain(&tb.sources).cloned().collect(), Some("--timing")));
-    }
-    if let Some(board) = &info.board {
-        runs.push((board.top.clone(), info.sources.iter().chain(&board.sources).cloned().collect(), None));
-    }
+    let (sources, tb, board) = (info.sources(), info.testbench(), info.board());
+    let runs = [
+        (info.top(), sources.clone(), None),
+        (&tb.top, sources.iter().chain(&tb.files).cloned().collect(), Some("--timing")),
+        (&board.top, sources.iter().chain(&board.files).cloned().collect(), None),
+    ];
     for (top, files, extra) in runs {
         let output = Command::new(&verilator.path)
             .current_dir(design_dir)
-            .args(["--lint-only", "-Wall", "--top-module", &top])
+            .args(["--lint-only", "-Wall", "--top-module", top])
             .args(extra)
             .args(&files)
             .output()

@@ -52,23 +52,18 @@ impl UartSimulator {
     /// Compile (or reuse from `cache`) the board top of the design in `design_dir`.
     pub fn build(design_dir: &Path, cache: &Path, timing: UartTiming) -> Result<UartSimulator, SimError> {
         let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
-        let board = info.board.clone().ok_or_else(|| {
-            SimError::Cosim(format!(
-                "{} has no board top (regenerate it with this version of `spikeforge gen`)",
-                design_dir.display()
-            ))
-        })?;
+        let board = info.board();
         let top = &board.top;
         let header = format!("#include \"V{top}.h\"\n#define SF_TOP V{top}\n#define SF_CPB {}\n", timing.clks_per_bit);
         let extra_flags = [format!("-GCLKS_PER_BIT={}", timing.clks_per_bit), format!("-GTIMEOUT={}", timing.timeout)];
-        let sources: Vec<String> = info.sources.iter().chain(&board.sources).cloned().collect();
+        let sources: Vec<String> = info.sources().iter().chain(&board.files).cloned().collect();
         let harness = Harness {
             top,
             source: ("harness_uart.cpp", HARNESS),
             header: ("board.h", &header),
             extra_flags: &extra_flags,
             sources: &sources,
-            includes: &info.includes,
+            includes: &info.includes(),
             suffix: "-uart",
         };
         let binary = build_harness(design_dir, cache, &harness)?;

@@ -1,0 +1,202 @@
+//! The core `<model>_core`: the input encoder, then per layer its event buffer and its
+//! wrapper, chained; every layer's emitted events are debug taps on the core's ports.
+
+use model::Network;
+
+use crate::layer::{self, EventFormat, LayerRtl, value_bits};
+use crate::verilog::{Expr, Instance, Item, Module, Param, Port, pack_bits, pass};
+use crate::wrapper;
+
+/// A stage's reading side and the event buffer port it meets (`sf_event_buffer` `rd_*`).
+const READ_SIDE: [(&str, &str); 5] = [
+    ("in_full", "rd_full"),
+    ("in_count", "rd_count"),
+    ("in_rd_addr", "rd_addr"),
+    ("in_rd_data", "rd_data"),
+    ("in_release", "rd_release"),
+];
+
+/// A stage's writing side and the event buffer port it meets (`sf_event_buffer` `wr_*`).
+const WRITE_SIDE: [(&str, &str); 4] =
+    [("out_free", "wr_free"), ("out_wr_en", "wr_en"), ("out_event", "wr_data"), ("out_commit", "wr_commit")];
+
+/// The debug taps of a layer: on the wrapper as they are, on the core as `l<i>_<tap>`.
+const TAPS: [&str; 6] = ["emit_valid", "emit_neuron", "emit_sel", "emit_neg", "item_done", "item_t"];
+
+/// The wrapper's weight write ports, on the core as `l<i>_<port>` ([`weight_port_specs`]).
+const WEIGHT_PORTS: [&str; 3] = ["wt_wr_en", "wt_wr_addr", "wt_wr_data"];
+
+/// Whether a core port is one of [`weight_port_specs`]'s.
+pub(crate) fn is_weight_port(name: &str) -> bool {
+    name.contains("_wt_wr_")
+}
+
+/// The core's weight write ports of a layer with loaded weights: name, width, doc.
+pub(crate) fn weight_port_specs(l: &LayerRtl) -> [(String, u32, String); 3] {
+    let i = l.index;
+    let [en, addr, data] = WEIGHT_PORTS;
+    [
+        (format!("l{i}_{en}"), 1, format!("layer {i}: write a weight word (only while idle)")),
+        (format!("l{i}_{addr}"), l.weight_addr_bits(), "weight word address (source * G + group)".into()),
+        (format!("l{i}_{data}"), l.weight_word_bits(), "weight word, lane 0 in the low bits".into()),
+    ]
+}
+
+/// The ports of event buffer `i` and their widths, named as the core's wires (`b<i>_<port>`)
+/// minus the prefix.
+fn buffer_ports(format: &EventFormat) -> [(&'static str, u32); 9] {
+    [
+        ("wr_free", 1),
+        ("wr_en", 1),
+        ("wr_data", format.event_bits),
+        ("wr_commit", 1),
+        ("rd_full", 1),
+        ("rd_count", format.count_bits()),
+        ("rd_addr", format.addr_bits()),
+        ("rd_data", format.event_bits),
+        ("rd_release", 1),
+    ]
+}
+
+/// Event buffer `i`: its wires (`b<i>_*`) and its instance.
+fn buffer(i: usize, format: &EventFormat) -> Vec<Item> {
+    let ports = buffer_ports(format);
+    let mut items: Vec<Item> =
+        ports.iter().map(|(n, width)| Item::Wire { name: format!("b{i}_{n}"), width: *width }).collect();
+    items.push(Item::Instance(Instance {
+        module: "sf_event_buffer".into(),
+        name: format!("u_buffer{i}"),
+        params: vec![
+            Param::int("WIDTH", format.event_bits as i64, "event word"),
+            Param::int("ADDR_BITS", format.addr_bits() as i64, &format!("up to {} events per item", format.max_events)),
+            Param::int("COUNT_BITS", format.count_bits() as i64, ""),
+        ],
+        connections: [pass("clk"), pass("rst")]
+            .into_iter()
+            .chain(ports.iter().map(|(n, _)| (n.to_string(), Expr::ident(&format!("b{i}_{n}")))))
+            .collect(),
+    }));
+    items
+}
+
+/// The core: encoder, buffer 0, layer 0, buffer 1, layer 1, ... with debug taps as ports.
+pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
+    let name = format!("{top}_core");
+    let value = value_bits(net.input.max_value as u64);
+    let mut m =
+        Module::new(&name, &format!("Core of `{}`: input encoder and {} layer stages.", net.name, layers.len()));
+    m.doc.push("Inputs stream in one value per accepted cycle; every layer's emitted events are".into());
+    m.doc.push("visible on its tap ports (co-simulation compares them with the golden model).".into());
+    m.ports.push(Port::input("clk", 1, "clock"));
+    m.ports.push(Port::input("rst", 1, "synchronous reset"));
+    m.ports.push(Port::input("in_valid", 1, "in_value holds the next input value"));
+    m.ports.push(Port::output("in_ready", 1, "in_value taken"));
+    m.ports.push(Port::input("in_value", value, &format!("input value 0..={}", net.input.max_value)));
+    m.ports.push(Port::output("encoder_start", 1, "tap: encoder START cycle of an input"));
+    for l in layers {
+        let i = l.index;
+        let t_bits = layer::index_bits(net.timesteps as u64);
+        m.ports.push(Port::output(&format!("l{i}_emit_valid"), 1, &format!("tap: layer {i} emits")));
+        m.ports.push(Port::output(&format!("l{i}_emit_neuron"), l.neuron_bits, "tap: neuron"));
+        m.ports.push(Port::output(&format!("l{i}_emit_sel"), l.sel_bits, "tap: plane or value"));
+        m.ports.push(Port::output(&format!("l{i}_emit_neg"), 1, "tap: negative spike"));
+        m.ports.push(Port::output(&format!("l{i}_item_done"), 1, "tap: DONE cycle"));
+        m.ports.push(Port::output(&format!("l{i}_item_t"), t_bits, "tap: timestep"));
+    }
+    let last = layers.last().expect("validated networks have layers");
+    m.ports.push(Port::output("score_value", last.plan.membrane_bits, "last layer: score of the emitting neuron"));
+    for l in layers.iter().filter(|l| l.loads_weights()) {
+        for (name, width, doc) in weight_port_specs(l) {
+            m.ports.push(Port::input(&name, width, &doc));
+        }
+    }
+
+    // Encoder and the image buffer.
+    m.items.push(Item::Comment(vec!["Image event buffer: encoder -> layer 0 (read at every timestep).".into()]));
+    m.items.extend(buffer(0, &layers[0].input));
+    m.items.push(Item::Blank);
+    m.items.push(Item::Instance(encoder(net, &layers[0].input)));
+    for l in layers {
+        let i = l.index;
+        m.items.push(Item::Blank);
+        if let Some(out) = &l.output {
+            m.items.push(Item::Comment(vec![format!("Event buffer: layer {i} -> layer {}.", i + 1)]));
+            m.items.extend(buffer(i + 1, out));
+            m.items.push(Item::Blank);
+        }
+        m.items.push(Item::Comment(vec![format!("Layer {i}: {}.", l.name)]));
+        // Outputs this position in the chain does not use are left open on purpose.
+        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+        m.items.push(Item::Instance(Instance {
+            module: l.module.clone(),
+            name: format!("u_l{i}"),
+            params: Vec::new(),
+            connections: wrapper::layer_ports(l)
+                .iter()
+                .map(|p| (p.name.clone(), layer_connection(l, i + 1 == layers.len(), &p.name, p.width)))
+                .collect(),
+        }));
+        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    }
+    m
+}
+
+/// What the core connects to port `port` (`width` bits) of layer `l`'s wrapper: its input
+/// buffer's read side, the next buffer's write side (tied off after the last layer), its
+/// taps and, for loaded weights, the core's weight write ports.
+fn layer_connection(l: &LayerRtl, is_last: bool, port: &str, width: u32) -> Expr {
+    let i = l.index;
+    if let Some((_, buf)) = READ_SIDE.iter().find(|(p, _)| *p == port) {
+        return Expr::ident(&format!("b{i}_{buf}"));
+    }
+    if let Some((_, buf)) = WRITE_SIDE.iter().find(|(p, _)| *p == port) {
+        return match (is_last, port) {
+            (true, "out_free") => Expr::constant(1, 1),
+            (true, _) => Expr::Open,
+            (false, _) => Expr::ident(&format!("b{}_{buf}", i + 1)),
+        };
+    }
+    if TAPS.contains(&port) {
+        return Expr::ident(&format!("l{i}_{port}"));
+    }
+    if let Some(k) = WEIGHT_PORTS.iter().position(|p| *p == port) {
+        return if l.loads_weights() { Expr::ident(&weight_port_specs(l)[k].0) } else { Expr::zero(width) };
+    }
+    match port {
+        "score_value" if is_last => Expr::ident("score_value"),
+        "score_value" => Expr::Open,
+        _ => Expr::ident(port),
+    }
+}
+
+/// The input encoder, writing into event buffer 0.
+fn encoder(net: &Network, image: &EventFormat) -> Instance {
+    let value = value_bits(net.input.max_value as u64);
+    let in_table = net.input.code.table(net.input.max_value).expect("validated code");
+    let k = net.input.code.planes() as u32;
+    let masks = (0..=net.input.max_value).flat_map(|v| pack_bits([in_table.mask(v) as i64], k)).collect();
+    Instance {
+        module: "sf_encoder".into(),
+        name: "u_encoder".into(),
+        params: vec![
+            Param::int("M", net.input.size() as i64, "input values per input"),
+            Param::int("SRC_BITS", image.source_bits as i64, ""),
+            Param::int("VALUE_BITS", value as i64, ""),
+            Param::int("MAX_VALUE", net.input.max_value as i64, ""),
+            Param::int("K", k as i64, &format!("planes of the input code {}", net.input.code.label())),
+            Param::int("SEL_BITS", image.sel_bits as i64, ""),
+            Param::int(
+                "PAYLOAD",
+                i64::from(net.input.code == model::SpikeCode::Payload),
+                "events carry the value itself",
+            ),
+            Param::bits("MASKS", masks, "canonical planes of each input value"),
+        ],
+        connections: ["clk", "rst", "in_valid", "in_ready", "in_value"]
+            .into_iter()
+            .map(pass)
+            .chain(WRITE_SIDE.iter().map(|(port, buf)| (port.to_string(), Expr::ident(&format!("b0_{buf}")))))
+            .chain([("started".into(), Expr::ident("encoder_start"))])
+            .collect(),
+    }
+}

@@ -1,0 +1,60 @@
+//! The timing contract's constants (ARCHITECTURE.md "Timing contract") and the formulas
+//! written with them. `sim::cycle` counts cycles with these constants; `hdl-gen` renders the
+//! formulas into the manifest and the layer wrappers and the constants into `sf_defs.vh`,
+//! and a test holds `sf_layer.v`'s header to the same text. They live here, in the plain
+//! data both crates depend on, so neither has to mirror the other.
+//!
+//! ```
+//! use model::timing::{GROUP_OVERHEAD, ITEM_OVERHEAD, layer_item_cycles};
+//! assert_eq!(GROUP_OVERHEAD, 5);
+//! assert_eq!(layer_item_cycles(false, None), "2 + Σ_g (E_in + 5 + max(1, ev_g))");
+//! assert_eq!(layer_item_cycles(false, Some(3)), "2 + 3·(E_in + 5) + Σ_g max(1, ev_g)");
+//! # assert_eq!(ITEM_OVERHEAD, 2);
+//! ```
+
+/// Cycles of every item outside its groups (or input values): START and DONE.
+pub const ITEM_OVERHEAD: u64 = 2;
+/// Cycles after a group's last event until its last add is in the accumulators: event read,
+/// weight read, weight register, scale, add.
+pub const DRAIN_CYCLES: u64 = 4;
+/// Cycles per group besides event replay and emission: the drain, then one cycle updating
+/// the group's membranes.
+pub const GROUP_OVERHEAD: u64 = DRAIN_CYCLES + 1;
+/// Cycles a stage spends in IDLE between its conditions holding and START.
+pub const HANDOFF: u64 = 1;
+
+/// Cycles of one layer item `(input, t)`: `E_in` received events, `ev_g` events emitted by
+/// group `g`; with lateral connections a second pass replays the `E1` provisional events
+/// (`ev1_g` per group). `groups`: `None` sums over the groups (`Σ_g`), `Some(G)` writes the
+/// replay of a plan with `G` groups as a product.
+pub fn layer_item_cycles(lateral: bool, groups: Option<u32>) -> String {
+    let pass = |events: &str, emitted: &str| match groups {
+        None => format!("Σ_g ({events} + {GROUP_OVERHEAD} + max(1, {emitted}))"),
+        Some(g) => format!("{g}·({events} + {GROUP_OVERHEAD}) + Σ_g max(1, {emitted})"),
+    };
+    if lateral {
+        format!("{ITEM_OVERHEAD} + {} + {}", pass("E_in", "ev1_g"), pass("E1", "ev_g"))
+    } else {
+        format!("{ITEM_OVERHEAD} + {}", pass("E_in", "ev_g"))
+    }
+}
+
+/// Cycles of the encoder for one input: `e_i` events of input value `i`.
+pub fn encoder_item_cycles() -> String {
+    format!("{ITEM_OVERHEAD} + Σ_i max(1, e_i)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lateral_items_take_the_groups_twice() {
+        assert_eq!(layer_item_cycles(true, None), "2 + Σ_g (E_in + 5 + max(1, ev1_g)) + Σ_g (E1 + 5 + max(1, ev_g))");
+        assert_eq!(
+            layer_item_cycles(true, Some(2)),
+            "2 + 2·(E_in + 5) + Σ_g max(1, ev1_g) + 2·(E1 + 5) + Σ_g max(1, ev_g)"
+        );
+        assert_eq!(encoder_item_cycles(), "2 + Σ_i max(1, e_i)");
+    }
+}
