@@ -121,6 +121,8 @@ fn the_cycle_formula_is_the_same_everywhere() {
     for (is_lateral, design) in [(false, design()), (true, lateral)] {
         let formula = layer_item_cycles(is_lateral, None);
         assert!(sf_layer.contains(&format!("// {formula}\n")), "sf_layer.v's header does not state {formula}");
+        let architecture = include_str!("../../ARCHITECTURE.md");
+        assert!(architecture.contains(&format!("\n`{formula}`\n")), "ARCHITECTURE.md does not state {formula}");
         let manifest = &design.files["manifest.json"];
         assert!(manifest.contains(&format!("\"cycles\": \"{formula} over G = ")), "{manifest}");
         let wrapper = &design.files[&format!("{}.v", design.layers[0].module)];
