@@ -228,6 +228,7 @@ fn simulators(
             cache: default_cache_dir(),
             vcd_dir: None,
             progress: &|k| bar.inc(k as u64),
+            timeout: Default::default(),
         };
         let outcome = cosimulate(&golden, &plan, &dir, &digits[..count * 784], &options)?;
         bar.finish_and_clear();

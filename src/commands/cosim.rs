@@ -94,6 +94,7 @@ pub fn run(args: Args) -> Result<()> {
         cache: default_cache_dir(),
         vcd_dir: Some(args.vcd.clone()),
         progress: &|k| bar.inc(k as u64),
+        timeout: Default::default(),
     };
     let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).context("co-simulation failed")?;
     bar.finish_and_clear();
