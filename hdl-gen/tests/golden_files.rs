@@ -74,9 +74,7 @@ fn output_is_deterministic_and_has_no_paths() {
 
 #[test]
 fn write_dir_refuses_foreign_directories() {
-    let dir = std::env::temp_dir().join(format!("spikeforge-hdl-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testkit::scratch_dir("hdl");
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let e = hdl_gen::write_dir(&design(), &dir, false).unwrap_err();
     assert!(e.to_string().contains("not empty and not written by `spikeforge gen`"), "{e}");
@@ -85,7 +83,6 @@ fn write_dir_refuses_foreign_directories() {
     hdl_gen::write_dir(&design(), &dir, true).unwrap();
     hdl_gen::write_dir(&design(), &dir, false).unwrap();
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Layer 0's weights loaded over the UART: its RAM's write port on the core, the board's
