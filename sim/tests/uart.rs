@@ -24,11 +24,32 @@ fn design(net: &model::Network, lanes: &[u32], name: &str) -> (HardwarePlan, Scr
     (plan, dir)
 }
 
-fn assert_exact(cases: &[UartCase]) {
+/// The tiny network's board top at lanes [2, 3] (its directory first changed by `mutate`),
+/// built, with its golden model and `count` random inputs from `seed`.
+struct TinyBoard {
+    plan: HardwarePlan,
+    sim: UartSimulator,
+    golden: Golden,
+    inputs: Vec<u8>,
+    _dir: Scratch,
+}
+
+fn tiny_board(name: &str, seed: u64, count: usize, mutate: impl FnOnce(&std::path::Path)) -> TinyBoard {
+    let net = tiny_network();
+    let (plan, dir) = design(&net, &[2, 3], name);
+    mutate(dir.path());
+    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+    let inputs = random_inputs(&net, count, &mut rng);
+    TinyBoard { plan, sim, golden: Golden::new(&net).unwrap(), inputs, _dir: dir }
+}
+
+/// Every case exact; `context` (which network) starts a failure's message.
+fn assert_exact(cases: &[UartCase], context: &str) {
     for c in cases {
         assert!(
             c.exact(),
-            "input {}: board {:?} vs golden class {} scores {:?} cycles {}",
+            "{context}input {}: board {:?} vs golden class {} scores {:?} cycles {}",
             c.input,
             c.inference.reply,
             c.expected_class,
@@ -43,15 +64,10 @@ fn tiny_network_over_uart_matches_golden_and_cycle_models() {
     if !common::verilator_available() {
         return;
     }
-    let net = tiny_network();
-    let (plan, dir) = design(&net, &[2, 3], "tiny");
-    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
-    let golden = Golden::new(&net).unwrap();
-    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(5);
-    let inputs = random_inputs(&net, 12, &mut rng);
-    let cases = run_inputs(&golden, &plan, &sim, &inputs, 1, |_, _| {}).unwrap();
+    let b = tiny_board("tiny", 5, 12, |_| {});
+    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).unwrap();
     assert_eq!(cases.len(), 12);
-    assert_exact(&cases);
+    assert_exact(&cases, "");
     assert!(cases.iter().all(|c| c.inference.attempts == 1));
 }
 
@@ -61,15 +77,10 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
     if !common::verilator_available() {
         return;
     }
-    let net = tiny_network();
-    let (plan, dir) = design(&net, &[2, 3], "errors");
-    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
-    let golden = Golden::new(&net).unwrap();
-    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
-    let inputs = random_inputs(&net, 6, &mut rng);
+    let b = tiny_board("errors", 9, 6, |_| {});
     // Line bits of the request: 10 per byte (start, 8 data, stop); byte 0 is the sync byte,
     // 1-2 the length, then the values.
-    let cases = run_inputs(&golden, &plan, &sim, &inputs, 4, |i, link| match i {
+    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 4, |i, link| match i {
         0 => link.corrupt_request(vec![3 * 10 + 1 + 2]), // a data bit of value 0: CRC mismatch
         1 => link.corrupt_request(vec![4 * 10 + 9]),     // a stop bit: framing error
         2 => link.corrupt_request(vec![5 * 10]),         // a start bit: the byte is lost (timeout)
@@ -78,7 +89,7 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
         _ => {}
     })
     .unwrap();
-    assert_exact(&cases);
+    assert_exact(&cases, "");
     let attempts: Vec<u32> = cases.iter().map(|c| c.inference.attempts).collect();
     assert_eq!(attempts, vec![2, 2, 2, 2, 2, 1], "{cases:#?}");
     assert!(cases[0].inference.errors[0].contains("Checksum"), "{:?}", cases[0].inference.errors);
@@ -113,18 +124,7 @@ fn random_networks_over_uart() {
         let inputs = random_inputs(&net, 4, &mut rng);
         let cases =
             run_inputs(&golden, &plan, &sim, &inputs, 1, |_, _| {}).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        for c in &cases {
-            assert!(
-                c.exact(),
-                "seed {seed} ({}), input {}: board {:?} vs golden {} {:?} cycles {}",
-                net.name,
-                c.input,
-                c.inference.reply,
-                c.expected_class,
-                c.expected_scores,
-                c.expected_cycles
-            );
-        }
+        assert_exact(&cases, &format!("seed {seed} ({}), ", net.name));
     }
 }
 
@@ -135,16 +135,11 @@ fn endless_loop_over_uart_is_killed_and_located() {
     if !common::verilator_available() {
         return;
     }
-    let net = tiny_network();
-    let (plan, dir) = design(&net, &[2, 3], "hang");
-    common::make_endless_loop(dir.path());
-    let mut sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
-    sim.timeout = SimTimeout { floor: Duration::from_secs(2), factor: 10.0 };
-    let golden = Golden::new(&net).unwrap();
-    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(5);
-    let inputs = random_inputs(&net, 12, &mut rng);
+    let mut b = tiny_board("hang", 5, 12, common::make_endless_loop);
+    b.sim.timeout = SimTimeout { floor: Duration::from_secs(2), factor: 10.0 };
     let started = Instant::now();
-    let err = run_inputs(&golden, &plan, &sim, &inputs, 1, |_, _| {}).expect_err("the endless loop must be caught");
+    let err =
+        run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).expect_err("the endless loop must be caught");
     let seconds = started.elapsed().as_secs_f64();
     let message = err.to_string();
     println!("{message} ({seconds:.1} s)");
@@ -206,5 +201,5 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
     let reply = sim.format.parse(&link.receive(sim.format.len()).unwrap()).unwrap();
     assert_eq!(reply.status, Status::Checksum);
     let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 2, |_, _| {}).unwrap();
-    assert_exact(&cases);
+    assert_exact(&cases, "");
 }

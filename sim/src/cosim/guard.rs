@@ -4,7 +4,6 @@
 //! cycle forever: no cycle limit is ever reached. So each process runs in its own process
 //! group under a watchdog that kills the group when its time budget is spent.
 
-use std::io;
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant};
 use std::os::unix::process::CommandExt;
 
 use super::SimulatorKind;
+use crate::error::SimError;
 
 /// How long a simulator process may run before it is killed as hung:
 /// `floor + factor · cycles / speed`, where `cycles` is the cycle limit of the run (twice
@@ -68,8 +68,12 @@ pub(super) struct GuardedChild {
 
 impl GuardedChild {
     /// Spawn `cmd` in a new process group, not yet armed.
-    pub fn spawn(cmd: &mut Command) -> io::Result<GuardedChild> {
-        let child = cmd.process_group(0).spawn()?;
+    pub fn spawn(cmd: &mut Command) -> Result<GuardedChild, SimError> {
+        let child = cmd.process_group(0).spawn().map_err(|source| SimError::Process {
+            step: "cannot start",
+            program: cmd.get_program().to_string_lossy().into_owned(),
+            source,
+        })?;
         let group = child.id() as libc::pid_t;
         let (deadlines, commands) = mpsc::channel();
         let fired = Arc::new(AtomicBool::new(false));

@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::build::{PRELOAD_WEIGHTS, cached_build, check_build, content_hash};
-use super::guard::GuardedChild;
 use super::records::RecordParser;
 use super::{DesignInfo, RtlRun, SimTimeout, Simulator, SimulatorKind};
 use crate::error::SimError;
@@ -93,14 +92,8 @@ pub(super) fn run(
         cmd.arg(format!("+vcd={}", abs.display())).arg(format!("+vcd_first={first}")).arg(format!("+vcd_last={last}"));
     }
     // The memory files are read relative to the design directory.
-    cmd.current_dir(&sim.design_dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut guarded = GuardedChild::spawn(&mut cmd).map_err(|source| SimError::Process {
-        step: "cannot start",
-        program: "vvp".into(),
-        source,
-    })?;
-    let budget = sim.timeout.budget(sim.kind, limit);
-    guarded.arm(budget);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (mut guarded, budget) = sim.start(&mut cmd, limit)?;
     let child = &mut guarded.child;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
@@ -137,9 +130,7 @@ pub(super) fn run(
         }
         if let Some(status) = exited {
             if guarded.fired() {
-                let (input, layer) = parser.heard();
-                let vcd = vcd.map(|(path, _, _)| path.to_path_buf());
-                return Err(SimError::Hung { simulator: sim.kind, budget, input, layer, vcd });
+                return Err(parser.hung(sim.kind, budget, vcd.map(|(path, _, _)| path)));
             }
             let text = messages.join().unwrap_or_default();
             if !status.success() {

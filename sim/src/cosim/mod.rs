@@ -22,7 +22,7 @@ pub mod uart;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use model::HardwarePlan;
 use rayon::prelude::*;
@@ -143,6 +143,15 @@ impl Simulator {
         }
     }
 
+    /// Start this simulator's process `cmd` in the design directory (memory files are read
+    /// from it) under the guard for a run of `limit` cycles; returns it and its budget.
+    fn start(&self, cmd: &mut Command, limit: u64) -> Result<(GuardedChild, Duration), SimError> {
+        let guarded = GuardedChild::spawn(cmd.current_dir(&self.design_dir))?;
+        let budget = self.timeout.budget(self.kind, limit);
+        guarded.arm(budget);
+        Ok((guarded, budget))
+    }
+
     fn run_harness(
         &self,
         inputs: &[u8],
@@ -158,14 +167,8 @@ impl Simulator {
             let abs = std::path::absolute(path).map_err(|source| SimError::Io { path: path.to_path_buf(), source })?;
             cmd.arg(abs).arg(first.to_string()).arg(last.to_string());
         }
-        cmd.current_dir(&self.design_dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut guarded = GuardedChild::spawn(&mut cmd).map_err(|source| SimError::Process {
-            step: "cannot start",
-            program: self.binary.display().to_string(),
-            source,
-        })?;
-        let budget = self.timeout.budget(self.kind, limit);
-        guarded.arm(budget);
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let (mut guarded, budget) = self.start(&mut cmd, limit)?;
         let child = &mut guarded.child;
         let mut stdin = child.stdin.take().expect("piped");
         let mut payload = Vec::with_capacity(8 + inputs.len());
@@ -190,9 +193,7 @@ impl Simulator {
         guarded.disarm();
         // A killed harness may have left half a record: the hang is the error to report.
         if guarded.fired() {
-            let (input, layer) = parser.heard();
-            let vcd = vcd.map(|(path, _, _)| path.to_path_buf());
-            return Err(SimError::Hung { simulator: self.kind, budget, input, layer, vcd });
+            return Err(parser.hung(self.kind, budget, vcd.map(|(path, _, _)| path)));
         }
         read?;
         let status = guarded.child.wait().map_err(|source| SimError::Process {

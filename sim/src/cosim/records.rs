@@ -2,7 +2,10 @@
 //! testbench into a file): one line per encoder start, emitted event, DONE cycle and end.
 //! `harness.cpp` and `hdl-gen/rtl/sim/sf_tb_clock.v` document the format.
 
-use super::{RtlEvent, RtlItem, RtlRun};
+use std::path::Path;
+use std::time::Duration;
+
+use super::{RtlEvent, RtlItem, RtlRun, SimulatorKind};
 use crate::error::SimError;
 
 /// Turns record lines into an [`RtlRun`].
@@ -25,10 +28,11 @@ impl RecordParser {
         }
     }
 
-    /// Where the simulation had got to: the input the encoder started last, and the layer
-    /// of the last event or DONE record.
-    pub(super) fn heard(&self) -> (Option<usize>, Option<usize>) {
-        (self.run.starts.len().checked_sub(1), self.last_layer)
+    /// The error for a simulator killed as hung after these records: the input the encoder
+    /// started last, and the layer of the last event or DONE record.
+    pub(super) fn hung(&self, simulator: SimulatorKind, budget: Duration, vcd: Option<&Path>) -> SimError {
+        let input = self.run.starts.len().checked_sub(1);
+        SimError::Hung { simulator, budget, input, layer: self.last_layer, vcd: vcd.map(Path::to_path_buf) }
     }
 
     /// Take one line; `progress(1)` whenever the last layer finishes an item.

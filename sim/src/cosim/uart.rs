@@ -88,11 +88,7 @@ impl UartSimulator {
     pub fn connect(&self) -> Result<UartLink, SimError> {
         let mut cmd = Command::new(&self.binary);
         cmd.current_dir(&self.design_dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = GuardedChild::spawn(&mut cmd).map_err(|source| SimError::Process {
-            step: "cannot start",
-            program: self.binary.display().to_string(),
-            source,
-        })?;
+        let mut child = GuardedChild::spawn(&mut cmd)?;
         let stdin = child.child.stdin.take().expect("piped");
         let stdout = child.child.stdout.take().expect("piped");
         Ok(UartLink {
