@@ -223,7 +223,8 @@ fn endless_loop_is_killed_and_located(simulator: SimulatorKind) {
         panic!("not a hang naming input, layer and waveform: {err:?}");
     };
     assert_eq!(vcd, &vcd_dir.join(format!("input{input}.vcd")));
-    assert!(vcd.exists(), "{} was not written", vcd.display());
+    // Up to the hang: the input's start and layer 0's work on it.
+    assert!(std::fs::metadata(vcd).unwrap().len() > 1000, "{} is (nearly) empty", vcd.display());
     for part in [format!("input {input}"), format!("layer {layer}"), vcd.display().to_string()] {
         assert!(message.contains(&part), "{message:?} does not name {part}");
     }

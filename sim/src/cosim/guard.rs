@@ -69,6 +69,19 @@ pub(super) struct GuardedChild {
 impl GuardedChild {
     /// Spawn `cmd` in a new process group, not yet armed.
     pub fn spawn(cmd: &mut Command) -> Result<GuardedChild, SimError> {
+        // Its own group keeps the terminal's Ctrl-C from reaching the simulator: it dies
+        // with us instead.
+        // SAFETY: the closure runs in the forked child before exec and only makes the
+        // async-signal-safe prctl(2) system call.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
         let child = cmd.process_group(0).spawn().map_err(|source| SimError::Process {
             step: "cannot start",
             program: cmd.get_program().to_string_lossy().into_owned(),

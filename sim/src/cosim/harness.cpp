@@ -89,7 +89,11 @@ int main(int argc, char** argv) {
         top.clk = 1;
         top.eval();
 #if SF_TRACE
-        if (tracing && cycle >= vcd_first && cycle <= vcd_last) vcd.dump(2 * cycle + 1);
+        // Flushed every cycle: a run killed as hung keeps its waveform up to the hang.
+        if (tracing && cycle >= vcd_first && cycle <= vcd_last) {
+            vcd.dump(2 * cycle + 1);
+            vcd.flush();
+        }
 #endif
         if (last_done == items_expected) {
             printf("X %llu\n", (unsigned long long)(cycle + 1));
