@@ -228,16 +228,7 @@ fn endless_loop_is_killed_and_located(simulator: SimulatorKind) {
     for part in [format!("input {input}"), format!("layer {layer}"), vcd.display().to_string()] {
         assert!(message.contains(&part), "{message:?} does not name {part}");
     }
-    // Both simulators run in the design directory.
-    let dir = m.dir().canonicalize().unwrap();
-    let left: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd == dir))
-        .map(|e| {
-            String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).unwrap_or_default()).replace('\0', " ")
-        })
-        .collect();
+    let left = common::processes_in(m.dir());
     assert!(left.is_empty(), "simulator processes left running: {left:?}");
 }
 

@@ -31,7 +31,7 @@ struct TinyBoard {
     sim: UartSimulator,
     golden: Golden,
     inputs: Vec<u8>,
-    _dir: Scratch,
+    dir: Scratch,
 }
 
 fn tiny_board(name: &str, seed: u64, count: usize, mutate: impl FnOnce(&std::path::Path)) -> TinyBoard {
@@ -41,7 +41,7 @@ fn tiny_board(name: &str, seed: u64, count: usize, mutate: impl FnOnce(&std::pat
     let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
     let inputs = random_inputs(&net, count, &mut rng);
-    TinyBoard { plan, sim, golden: Golden::new(&net).unwrap(), inputs, _dir: dir }
+    TinyBoard { plan, sim, golden: Golden::new(&net).unwrap(), inputs, dir }
 }
 
 /// Every case exact; `context` (which network) starts a failure's message.
@@ -137,6 +137,10 @@ fn endless_loop_over_uart_is_killed_and_located() {
     }
     let mut b = tiny_board("hang", 5, 12, common::make_endless_loop);
     b.sim.timeout = SimTimeout { floor: Duration::from_secs(2), factor: 10.0 };
+    // The leftover check sees a live simulator.
+    let link = b.sim.connect().unwrap();
+    assert_eq!(common::processes_in(b.dir.path()).len(), 1);
+    drop(link);
     let started = Instant::now();
     let err =
         run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).expect_err("the endless loop must be caught");
@@ -146,6 +150,8 @@ fn endless_loop_over_uart_is_killed_and_located() {
     assert!(seconds < 30.0, "caught only after {seconds:.1} s: {message}");
     let sim::SimError::Hung { input: Some(input), .. } = &err else { panic!("not a hang naming its input: {err:?}") };
     assert!(message.contains(&format!("input {input}")), "{message}");
+    let left = common::processes_in(b.dir.path());
+    assert!(left.is_empty(), "simulator processes left running: {left:?}");
 }
 
 /// Weights loaded over the UART (the UP5K's SPRAM route): load requests fill every layer's

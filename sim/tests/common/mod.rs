@@ -23,3 +23,17 @@ pub fn make_endless_loop(dir: &std::path::Path) {
         "for (k = 0; k < K; k = (K == 2 && plane == 1) ? k : k + 1)",
     );
 }
+
+/// The command lines of the processes whose working directory is `dir` (simulators run in
+/// their design directory): none may outlive a co-simulation.
+pub fn processes_in(dir: &std::path::Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd == dir))
+        .map(|e| {
+            String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).unwrap_or_default()).replace('\0', " ")
+        })
+        .collect()
+}
