@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::build::{PRELOAD_WEIGHTS, cached_build, check_build, content_hash};
 use super::records::RecordParser;
-use super::{DesignInfo, RtlRun, SimTimeout, Simulator, SimulatorKind};
+use super::{Batch, DesignInfo, RtlRun, SimTimeout, Simulator, SimulatorKind};
 use crate::error::SimError;
 
 /// Icarus Verilog's compiler, or how to install it.
@@ -59,14 +59,8 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
     })
 }
 
-pub(super) fn run(
-    sim: &Simulator,
-    inputs: &[u8],
-    size: usize,
-    limit: u64,
-    vcd: Option<(&Path, u64, u64)>,
-    progress: &mut impl FnMut(usize),
-) -> Result<RtlRun, SimError> {
+pub(super) fn run(sim: &Simulator, batch: Batch, progress: &mut impl FnMut(usize)) -> Result<RtlRun, SimError> {
+    let Batch { inputs, size, limit, vcd } = batch;
     let io = |p: &Path, source| SimError::Io { path: p.to_path_buf(), source };
     // Removed however the run ends.
     let scratch =

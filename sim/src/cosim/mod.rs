@@ -98,6 +98,15 @@ impl SimulatorKind {
     }
 }
 
+/// One run as both simulators take it ([`Simulator::run`]).
+#[derive(Clone, Copy)]
+struct Batch<'a> {
+    inputs: &'a [u8],
+    size: usize,
+    limit: u64,
+    vcd: Option<(&'a Path, u64, u64)>,
+}
+
 /// A compiled simulation of one design.
 #[derive(Clone, Debug)]
 pub struct Simulator {
@@ -138,8 +147,8 @@ impl Simulator {
         mut progress: impl FnMut(usize),
     ) -> Result<RtlRun, SimError> {
         match self.kind {
-            SimulatorKind::Verilator => self.run_harness(inputs, size, limit, vcd, &mut progress),
-            SimulatorKind::Icarus => icarus::run(self, inputs, size, limit, vcd, &mut progress),
+            SimulatorKind::Verilator => self.run_harness(Batch { inputs, size, limit, vcd }, &mut progress),
+            SimulatorKind::Icarus => icarus::run(self, Batch { inputs, size, limit, vcd }, &mut progress),
         }
     }
 
@@ -152,14 +161,8 @@ impl Simulator {
         Ok((guarded, budget))
     }
 
-    fn run_harness(
-        &self,
-        inputs: &[u8],
-        size: usize,
-        limit: u64,
-        vcd: Option<(&Path, u64, u64)>,
-        progress: &mut impl FnMut(usize),
-    ) -> Result<RtlRun, SimError> {
+    fn run_harness(&self, batch: Batch, progress: &mut impl FnMut(usize)) -> Result<RtlRun, SimError> {
+        let Batch { inputs, size, limit, vcd } = batch;
         let count = inputs.len() / size.max(1);
         let mut cmd = Command::new(&self.binary);
         cmd.arg(limit.to_string());
