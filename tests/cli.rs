@@ -1,6 +1,6 @@
 //! End-to-end tests of the `spikeforge` binary: what a user types, what they see.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spikeforge");
@@ -19,24 +19,15 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikeforge-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp(name: &str) -> testkit::Scratch {
+    testkit::scratch_dir(&format!("cli-{name}"))
 }
 
 /// True when the bundled datasets are installed; outside CI a missing dataset skips with a
 /// printed reason, in CI (`CI=true`) it fails.
 fn have_data(what: &str, path: &str) -> bool {
-    if Path::new(ROOT).join("data").join(path).exists() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{what} is missing in CI: `make test` must install it (scripts/setup.sh)");
-    }
-    eprintln!("SKIP: {what} not installed (run `make setup` or `make test`)");
-    false
+    Path::new(ROOT).join("data").join(path).exists()
+        || testkit::skip_unless_ci(format!("{what} not installed (run `make setup` or `make test`)"))
 }
 
 /// A user-facing failure: exit code 1, exactly one `error:` line, no panic.
@@ -301,14 +292,8 @@ fn missing_dataset_directory_is_explained() {
 /// True when Verilator is installed; outside CI a missing Verilator skips with a reason, in
 /// CI it fails.
 fn have_verilator() -> bool {
-    if Command::new("verilator").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("verilator is missing in CI: `make test` must install it (scripts/setup.sh)");
-    }
-    eprintln!("SKIP: verilator not installed (run `make setup`)");
-    false
+    Command::new("verilator").arg("--version").output().is_ok_and(|o| o.status.success())
+        || testkit::skip_unless_ci("verilator not installed (run `make setup`)")
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hdl_gen::protocol::Transport;
+use hdl_gen::protocol::{LinkError, Transport};
 
 use crate::BitstreamError;
 
@@ -47,11 +47,11 @@ impl SerialLink {
 }
 
 impl Transport for SerialLink {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.port.write_all(bytes).and_then(|_| self.port.flush()).map_err(|e| e.to_string())
+    fn send(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
+        self.port.write_all(bytes).and_then(|_| self.port.flush()).map_err(LinkError::from)
     }
 
-    fn receive(&mut self, n: usize) -> Result<Vec<u8>, String> {
+    fn receive(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
         let mut got = Vec::with_capacity(n);
         let mut last = Instant::now();
         let mut buf = [0u8; 256];
@@ -63,14 +63,14 @@ impl Transport for SerialLink {
                     last = Instant::now();
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(got)
     }
 
-    fn drain(&mut self) -> Result<(), String> {
+    fn drain(&mut self) -> Result<(), LinkError> {
         std::thread::sleep(self.timeout / 2);
-        self.port.clear(serialport::ClearBuffer::Input).map_err(|e| e.to_string())
+        self.port.clear(serialport::ClearBuffer::Input).map_err(LinkError::from)
     }
 }

@@ -17,20 +17,13 @@ static ONE_FLOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Build the digits model for `board`; returns the report for board-specific checks.
 fn build_digits(board: Board, freq_mhz: Option<f64>) -> Option<bitstreams::flow::BuildReport> {
     let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Err(e) = find_tools(board) {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI requires the FPGA tools: {e}");
-        }
-        eprintln!("SKIP: {e}");
-        return None;
-    }
+    testkit::require(find_tools(board))?;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/digits-lms.sfm.json");
     let net = model::file::load(&path).unwrap();
     let plan = HardwarePlan::uniform(&net, 2).unwrap();
     let predicted = bitstreams::sizing::check_fit(board, &net, &plan).unwrap();
     let name = board.facts().name;
-    let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = testkit::scratch_dir(&format!("flow-test-{name}"));
     hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
     let options = BuildOptions { board, freq_mhz, seeds: 2, baud: 115_200 };
     let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("{name}: {step}")).unwrap();
@@ -40,7 +33,6 @@ fn build_digits(board: Board, freq_mhz: Option<f64>) -> Option<bitstreams::flow:
     let clock = freq_mhz.unwrap_or(board.facts().clock_hz as f64 / 1e6);
     assert!(report.fmax_mhz > 1.0 && report.target_mhz == clock && report.clock_mhz == clock, "{report:?}");
     assert!(dir.join("build/yosys.log").is_file() && dir.join("build/nextpnr-report.json").is_file());
-    std::fs::remove_dir_all(&dir).unwrap();
     within(&report, &predicted);
     Some(report)
 }
@@ -52,11 +44,7 @@ fn build_digits(board: Board, freq_mhz: Option<f64>) -> Option<bitstreams::flow:
 fn mnist_fits_the_up5k_with_weights_in_spram() {
     let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let board = Board::Icebreaker;
-    if let Err(e) = find_tools(board) {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI requires the FPGA tools: {e}");
-        }
-        eprintln!("SKIP: {e}");
+    if testkit::require(find_tools(board)).is_none() {
         return;
     }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/mnist-up5k.sfm.json");
@@ -68,8 +56,7 @@ fn mnist_fits_the_up5k_with_weights_in_spram() {
     }
     let plan = rom.with_loaded_weights(&[0]).unwrap();
     let predicted = bitstreams::sizing::check_fit(board, &net, &plan).unwrap();
-    let dir = std::env::temp_dir().join(format!("spikeforge-flow-test-{}-up5k", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = testkit::scratch_dir("flow-test-up5k");
     hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
     let options = BuildOptions { board, freq_mhz: None, seeds: 1, baud: 115_200 };
     let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("up5k: {step}")).unwrap();
@@ -77,7 +64,6 @@ fn mnist_fits_the_up5k_with_weights_in_spram() {
     assert_eq!(used(&report, "ICESTORM_SPRAM"), (4, 4), "the weights are in SPRAM");
     assert!(report.fmax_mhz >= 12.0, "the 12 MHz oscillator clock is met: {report:?}");
     within(&report, &predicted);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The sizing model's prediction against the placed design: block RAMs exactly or one off

@@ -453,8 +453,7 @@ mod tests {
 
     #[test]
     fn idx_round_trip_and_errors() {
-        let dir = std::env::temp_dir().join(format!("spikeforge-idx-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = testkit::scratch_dir("idx");
         let images: Vec<u8> = (0..3 * 4).map(|v| v as u8 * 20).collect();
         write_idx_images(&dir.join("train-images-idx3-ubyte"), 2, 2, &images).unwrap();
         write_idx_labels(&dir.join("train-labels-idx1-ubyte"), &[1, 0, 2]).unwrap();
@@ -469,7 +468,6 @@ mod tests {
         std::fs::write(dir.join("t10k-labels.idx1-ubyte"), [0, 0, 8, 1, 0, 0, 0, 5, 1]).unwrap();
         let e = idx_dir(&dir).unwrap_err().to_string();
         assert!(e.contains("t10k-labels.idx1-ubyte: header promises 5 bytes of data, file has 1"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
         let e = idx_dir(Path::new("/nonexistent")).unwrap_err().to_string();
         assert!(e.starts_with("IDX file train-images-idx3-ubyte not found at /nonexistent"), "{e}");
     }

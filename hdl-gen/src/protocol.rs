@@ -285,15 +285,19 @@ impl ReplyFormat {
     }
 }
 
+/// Why a [`Transport`] failed, kept whole: the port's I/O error, or the simulated board's
+/// own error (which its caller can downcast back, e.g. a simulator killed as hung).
+pub type LinkError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// A byte link to a board running `<model>_board`: a serial port (`bitstreams`), or the
 /// UART co-simulation (`sim::cosim::uart`). The host logic ([`infer`]) is the same for both.
 pub trait Transport {
     /// Send bytes.
-    fn send(&mut self, bytes: &[u8]) -> Result<(), String>;
+    fn send(&mut self, bytes: &[u8]) -> Result<(), LinkError>;
     /// Receive up to `n` bytes; fewer when the link stays quiet for the transport's timeout.
-    fn receive(&mut self, n: usize) -> Result<Vec<u8>, String>;
+    fn receive(&mut self, n: usize) -> Result<Vec<u8>, LinkError>;
     /// Discard whatever has arrived and not been read (before a retry).
-    fn drain(&mut self) -> Result<(), String> {
+    fn drain(&mut self) -> Result<(), LinkError> {
         Ok(())
     }
 }
@@ -310,11 +314,11 @@ pub struct Inference {
 }
 
 /// Why the host gave up on an input.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum HostError {
     /// The link itself failed.
     #[error("link: {0}")]
-    Link(String),
+    Link(#[source] LinkError),
     /// The board refused the request for a reason a retry cannot fix.
     #[error("the board refused the request: {}", refusal(*.0))]
     Refused(Status),

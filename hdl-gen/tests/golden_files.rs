@@ -75,9 +75,7 @@ fn output_is_deterministic_and_has_no_paths() {
 
 #[test]
 fn write_dir_refuses_foreign_directories() {
-    let dir = std::env::temp_dir().join(format!("spikeforge-hdl-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testkit::scratch_dir("hdl");
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let e = hdl_gen::write_dir(&design(), &dir, false).unwrap_err();
     assert!(e.to_string().contains("not empty and not written by `spikeforge gen`"), "{e}");
@@ -93,7 +91,6 @@ fn write_dir_refuses_foreign_directories() {
     assert!(hdl_gen::DesignInfo::read(&dir).is_err());
     hdl_gen::write_dir(&design(), &dir, false).unwrap();
     assert!(hdl_gen::DesignInfo::read(&dir).is_ok());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Layer 0's weights loaded over the UART: its RAM's write port on the core, the board's

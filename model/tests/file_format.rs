@@ -126,8 +126,7 @@ fn validation_names_layer_and_field() {
 
 #[test]
 fn save_never_overwrites_unless_asked() {
-    let dir = std::env::temp_dir().join(format!("spikeforge-model-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = testkit::scratch_dir("model-test");
     let path = dir.join("m.json");
     std::fs::write(&path, "precious").unwrap();
     let e = save(&tiny_network(), &path, Overwrite::Refuse).unwrap_err();
@@ -135,7 +134,6 @@ fn save_never_overwrites_unless_asked() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
     save(&tiny_network(), &path, Overwrite::Allow).unwrap();
     assert_eq!(model::file::load(&path).unwrap(), tiny_network());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Mutate valid files thousands of times; every outcome must be Ok or a typed error.

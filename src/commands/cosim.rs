@@ -67,13 +67,17 @@ pub fn run(args: Args) -> Result<()> {
         let name = set.name.clone();
         (set.images, Some(set.labels), name)
     };
+    // A design generated here lives in a scratch directory, removed however the run ends.
+    let mut scratch = None;
     let (dir, plan) = match &args.rtl {
         Some(dir) => (dir.clone(), sim::cosim::DesignInfo::read(dir)?.plan_for(&net)?),
         None => {
             let plan = args.lanes.plan_or(&net, 16)?;
             let design = hdl_gen::generate(&net, &plan)?;
-            let dir = std::env::temp_dir().join(format!("spikeforge-cosim-{}", std::process::id()));
-            hdl_gen::write_dir(&design, &dir, true)?;
+            let tmp = tempfile::Builder::new().prefix("spikeforge-cosim-").tempdir()?;
+            hdl_gen::write_dir(&design, tmp.path(), true)?;
+            let dir = tmp.path().to_path_buf();
+            scratch = Some(tmp);
             (dir, plan)
         }
     };
@@ -90,12 +94,11 @@ pub fn run(args: Args) -> Result<()> {
         cache: default_cache_dir(),
         vcd_dir: Some(args.vcd.clone()),
         progress: &|k| bar.inc(k as u64),
+        timeout: Default::default(),
     };
     let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).context("co-simulation failed")?;
     bar.finish_and_clear();
-    if args.rtl.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    drop(scratch);
     let r = &outcome.report;
     if args.json {
         super::print_json(&outcome)?;

@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let work = std::env::temp_dir().join(format!("spikeforge-fuzz-{}", std::process::id()));
+    let work = tempfile::Builder::new().prefix("spikeforge-fuzz-").tempdir()?;
     let cache = default_cache_dir();
     let bar = ProgressBar::new(args.networks).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} networks, eta {eta}")
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<()> {
         .into_par_iter()
         .map(|i| {
             let seed = args.seed + i;
-            let r = fuzz_case(seed, args.inputs, args.simulator.into(), &work, &cache)
+            let r = fuzz_case(seed, args.inputs, args.simulator.into(), work.path(), &cache)
                 .map_err(|e| format!("seed {seed}: {e}"));
             bar.inc(1);
             r
@@ -56,8 +56,9 @@ pub fn run(args: Args) -> Result<()> {
             Err(e) => Some(e.clone()),
         })
         .collect();
-    if failures.is_empty() {
-        let _ = std::fs::remove_dir_all(&work);
+    // A failing case's directory (its design and waveform, named in the failures) stays.
+    if !failures.is_empty() {
+        let _ = work.keep();
     }
     if args.json {
         let ok: Vec<&FuzzCase> = cases.iter().filter_map(|c| c.as_ref().ok()).collect();

@@ -86,8 +86,6 @@ pub fn run(args: Args) -> Result<()> {
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    // The simulated board's design directory, removed after the run.
-    let mut scratch = None;
     let (mut link, link_name): (Box<dyn Transport>, String) = match serial {
         Some((link, port)) => {
             bar.set_message(format!("{} on {port}", facts.name));
@@ -95,15 +93,8 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => {
             bar.set_message("simulated board (Verilator, bit-level UART)");
-            let dir = std::env::temp_dir().join(format!("spikeforge-run-{}", std::process::id()));
-            hdl_gen::write_dir(&design, &dir, true)?;
-            let timing = sim::cosim::uart::UartTiming::default();
-            let uart = sim::cosim::uart::UartSimulator::build(&dir, &sim::cosim::default_cache_dir(), timing)?;
-            let mut link = uart.connect()?;
-            // A lost request is noticed after this many cycles without a complete reply.
-            link.max_cycles = 50_000_000;
-            scratch = Some(dir);
-            (Box::new(link), "simulated UART".to_string())
+            let board = sim::cosim::uart::SimulatedBoard::start(&design, &sim::cosim::default_cache_dir())?;
+            (Box::new(board), "simulated UART".to_string())
         }
     };
     // Loaded weights first: the board keeps them until it is reconfigured.
@@ -123,9 +114,6 @@ pub fn run(args: Args) -> Result<()> {
         _ => None,
     };
     drop(link);
-    if let Some(dir) = scratch {
-        let _ = std::fs::remove_dir_all(dir);
-    }
     loaded?;
     let (Some(report), Some(set)) = (report, set) else {
         let keeps = if args.sim { "the simulated board ends here" } else { "it keeps them until reconfigured" };

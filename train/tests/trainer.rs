@@ -76,10 +76,10 @@ fn golden_agrees_and_file_round_trips(net: &Network, split: &Split, integer_accu
     let correct = classes.iter().zip(&split.test.labels).filter(|(c, l)| **c == **l as usize).count();
     assert_eq!(integer_accuracy, 100.0 * correct as f64 / split.test.len() as f64);
 
-    let path = std::env::temp_dir().join(format!("spikeforge-train-{}-{tag}.sfm.json", std::process::id()));
+    let dir = testkit::scratch_dir(&format!("train-{tag}"));
+    let path = dir.join("model.sfm.json");
     model::file::save(net, &path, model::file::Overwrite::Allow).unwrap();
     let loaded = model::file::load(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
     assert_eq!(&loaded, net);
     loaded.validate().unwrap();
 }

@@ -79,6 +79,9 @@ module sf_tb_clock (
             reset_cycles <= reset_cycles + 2'd1;
         end else begin
             if (tracing && cycle == vcd_first) $dumpon;
+            // Every cycle's records are flushed (the taps' at the next cycle), so a run killed
+            // as hung has told how far it got; a flush with nothing written costs nothing.
+            $fflush(fd);
             if (encoder_start) $fwrite(fd, "S %0d\n", cycle);
             if (last_done && items_done + 64'd1 == items) begin
                 $fwrite(fd, "X %0d\n", cycle + 64'd1);

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::SimError;
 
-use super::{Simulator, SimulatorKind};
+use super::{SimTimeout, Simulator, SimulatorKind};
 
 const HARNESS: &str = include_str!("harness.cpp");
 
@@ -51,7 +51,7 @@ pub(super) fn content_hash<'a>(
     }
     for s in files {
         let path = design_dir.join(s);
-        let text = std::fs::read(&path).map_err(|e| SimError::Cosim(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read(&path).map_err(|source| SimError::Io { path: path.clone(), source })?;
         fnv1a(&mut hash, s.as_bytes());
         fnv1a(&mut hash, &text);
     }
@@ -59,7 +59,7 @@ pub(super) fn content_hash<'a>(
 }
 
 pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simulator, SimError> {
-    let info = super::DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
+    let info = super::DesignInfo::read(design_dir).map_err(SimError::Design)?;
     let (top, sources, timesteps) = (info.top(), &info.sources(), info.timesteps());
     let layers = info.layers();
     let last = layers - 1;
@@ -87,7 +87,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         writeln!(
             taps,
             "    if (top.l{l}_item_done) {{ printf(\"D {l} %u %llu\\n\", (unsigned)top.l{l}_item_t, \
-             (unsigned long long)(cycle));{bump} }} \\"
+             (unsigned long long)(cycle));{bump} fflush(stdout); }} \\"
         )
         .ok();
     }
@@ -109,7 +109,14 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         suffix: if trace { "-trace" } else { "" },
     };
     let binary = build_harness(design_dir, cache, &harness)?;
-    Ok(Simulator { kind: SimulatorKind::Verilator, binary, design_dir: design_dir.to_path_buf(), layers, timesteps })
+    Ok(Simulator {
+        kind: SimulatorKind::Verilator,
+        binary,
+        design_dir: design_dir.to_path_buf(),
+        layers,
+        timesteps,
+        timeout: SimTimeout::default(),
+    })
 }
 
 /// The define that initializes loaded weights from their files (`sf_layer.v`).
@@ -152,7 +159,7 @@ pub(super) fn build_harness(design_dir: &Path, cache: &Path, harness: &Harness) 
     let hash = content_hash(design_dir, harness.sources.iter().chain(harness.includes), &extra)?;
     let top = harness.top;
     let final_dir = cached_build(cache, &format!("{top}-{hash:016x}{}", harness.suffix), "obj/Vsim", |dir| {
-        let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
+        let io = |p: &Path, source| SimError::Io { path: p.to_path_buf(), source };
         std::fs::write(dir.join(harness.source.0), harness.source.1).map_err(|e| io(dir, e))?;
         std::fs::write(dir.join(harness.header.0), harness.header.1).map_err(|e| io(dir, e))?;
         for s in harness.sources.iter().chain(harness.includes) {
@@ -172,7 +179,7 @@ pub(super) fn build_harness(design_dir: &Path, cache: &Path, harness: &Harness) 
             .arg(harness.source.0)
             .args(harness.sources)
             .output()
-            .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
+            .map_err(|source| SimError::Process { step: "cannot run", program: "verilator".into(), source })?;
         check_build("verilator", top, dir, &output, dir.join("obj/Vsim").exists())
     })?;
     Ok(final_dir.join("obj/Vsim"))
@@ -195,7 +202,7 @@ pub(super) fn cached_build(
     let n = BUILDS.fetch_add(1, Ordering::Relaxed);
     let dir = cache.join(format!(".build-{}-{n}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| SimError::Cosim(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|source| SimError::Io { path: dir.clone(), source })?;
     make(&dir)?;
     if std::fs::rename(&dir, &final_dir).is_err() {
         // Another build of the same content won the race; use it.
@@ -206,7 +213,7 @@ pub(super) fn cached_build(
 
 /// A failed build keeps its log in the build directory and names its first error.
 pub(super) fn check_build(
-    tool: &str,
+    tool: &'static str,
     top: &str,
     dir: &Path,
     output: &std::process::Output,
@@ -225,5 +232,5 @@ pub(super) fn check_build(
         .unwrap_or("")
         .trim()
         .to_string();
-    Err(SimError::Cosim(format!("{tool} could not build {top} ({first_error}); full log in {}", log.display())))
+    Err(SimError::Build { tool, top: top.to_string(), first_error, log })
 }

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::{CosimOptions, SimulatorKind, cosimulate};
+use super::{CosimOptions, SimTimeout, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -79,13 +79,18 @@ pub fn fuzz_case(
     let mut store_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0010_aded);
     let loaded: Vec<usize> = (0..net.layers.len()).filter(|_| store_rng.random_bool(0.25)).collect();
     let plan = HardwarePlan::per_layer(&net, &lanes)?.with_loaded_weights(&loaded)?;
-    let design = hdl_gen::generate(&net, &plan).map_err(|e| SimError::Cosim(format!("seed {seed}: {e}")))?;
+    let design = hdl_gen::generate(&net, &plan).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
     let dir = work_dir.join(format!("seed{seed}"));
-    hdl_gen::write_dir(&design, &dir, true).map_err(|e| SimError::Cosim(format!("seed {seed}: {e}")))?;
+    hdl_gen::write_dir(&design, &dir, true).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
     let golden = Golden::new(&net)?;
     let values = random_inputs(&net, inputs, &mut rng);
-    let options =
-        CosimOptions { simulator, cache: cache.to_path_buf(), vcd_dir: Some(dir.join("vcd")), progress: &|_| {} };
+    let options = CosimOptions {
+        simulator,
+        cache: cache.to_path_buf(),
+        vcd_dir: Some(dir.join("vcd")),
+        progress: &|_| {},
+        timeout: SimTimeout::default(),
+    };
     let outcome = cosimulate(&golden, &plan, &dir, &values, &options)?;
     let mismatch = outcome.report.first.as_ref().map(|m| {
         let vcd = outcome.vcd.as_ref().map(|p| format!(" (waveform {})", p.display())).unwrap_or_default();

@@ -9,6 +9,8 @@
 //   D <layer> <t> <cycle>              a layer's DONE cycle for timestep t of an item
 //   X <cycles>                         end: all inputs done
 //   T <cycles>                         end: cycle limit reached (deadlock or stall)
+//   Records are flushed at every S and D record: a harness killed as hung (the RTL looping
+//   inside one evaluation) has then told how far it got.
 // argv:   [limit_cycles] [vcd_path first_cycle last_cycle]
 #include <cstdint>
 #include <cstdio>
@@ -78,13 +80,20 @@ int main(int argc, char** argv) {
         if (tracing && cycle >= vcd_first && cycle <= vcd_last) vcd.dump(2 * cycle);
 #endif
         // Sample the state of this cycle before the rising edge.
-        if (top.encoder_start) printf("S %llu\n", (unsigned long long)cycle);
+        if (top.encoder_start) {
+            printf("S %llu\n", (unsigned long long)cycle);
+            fflush(stdout);
+        }
         SF_SAMPLE_TAPS(top, cycle);
         if (top.in_valid && top.in_ready) next_value++;
         top.clk = 1;
         top.eval();
 #if SF_TRACE
-        if (tracing && cycle >= vcd_first && cycle <= vcd_last) vcd.dump(2 * cycle + 1);
+        // Flushed every cycle: a run killed as hung keeps its waveform up to the hang.
+        if (tracing && cycle >= vcd_first && cycle <= vcd_last) {
+            vcd.dump(2 * cycle + 1);
+            vcd.flush();
+        }
 #endif
         if (last_done == items_expected) {
             printf("X %llu\n", (unsigned long long)(cycle + 1));

@@ -4,14 +4,13 @@
 //! second, BENCHMARKS.md) but independent of Verilator's two-state, cycle-based semantics.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::build::{PRELOAD_WEIGHTS, cached_build, check_build, content_hash};
 use super::records::RecordParser;
-use super::{DesignInfo, RtlRun, Simulator, SimulatorKind};
+use super::{Batch, DesignInfo, RtlRun, SimTimeout, Simulator, SimulatorKind};
 use crate::error::SimError;
 
 /// Icarus Verilog's compiler, or how to install it.
@@ -27,7 +26,7 @@ pub fn find_icarus() -> Result<String, SimError> {
 
 pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimError> {
     let version = find_icarus()?;
-    let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
+    let info = DesignInfo::read(design_dir).map_err(SimError::Design)?;
     let (bench, sources) = (info.testbench(), info.sources());
     let files: Vec<String> = sources.iter().chain(&bench.files).chain(&info.includes()).cloned().collect();
     // Loaded weights start from their files, as in the Verilator harness.
@@ -37,14 +36,14 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
     let dir = cached_build(cache, &name, "sim.vvp", |dir| {
         for s in &files {
             std::fs::copy(design_dir.join(s), dir.join(s))
-                .map_err(|e| SimError::Cosim(format!("{}: {e}", dir.join(s).display())))?;
+                .map_err(|source| SimError::Io { path: dir.join(s), source })?;
         }
         let output = Command::new("iverilog")
             .current_dir(dir)
             .args(["-g2005", &preload, "-s", &bench.top, "-o", "sim.vvp"])
             .args(sources.iter().chain(&bench.files))
             .output()
-            .map_err(|e| SimError::Cosim(format!("cannot run iverilog: {e}")))?;
+            .map_err(|source| SimError::Process { step: "cannot run", program: "iverilog".into(), source })?;
         check_build("iverilog", &bench.top, dir, &output, dir.join("sim.vvp").exists())
     })?;
     Ok(Simulator {
@@ -53,33 +52,18 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         design_dir: design_dir.to_path_buf(),
         layers: info.layers(),
         timesteps: info.timesteps(),
+        timeout: SimTimeout::default(),
     })
 }
 
-/// Deletes the run's scratch directory however the run ends.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-pub(super) fn run(
-    sim: &Simulator,
-    inputs: &[u8],
-    size: usize,
-    limit: u64,
-    vcd: Option<(&Path, u64, u64)>,
-    progress: &mut impl FnMut(usize),
-) -> Result<RtlRun, SimError> {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let n = RUNS.fetch_add(1, Ordering::Relaxed);
-    let scratch = Scratch(std::env::temp_dir().join(format!("spikeforge-icarus-{}-{n}", std::process::id())));
-    let io = |p: &Path, e: std::io::Error| SimError::Cosim(format!("{}: {e}", p.display()));
-    std::fs::create_dir_all(&scratch.0).map_err(|e| io(&scratch.0, e))?;
-    let input_file = scratch.0.join("inputs.hex");
-    let records = scratch.0.join("records.txt");
+pub(super) fn run(sim: &Simulator, batch: Batch, progress: &mut impl FnMut(usize)) -> Result<RtlRun, SimError> {
+    let Batch { inputs, size, limit, vcd } = batch;
+    let io = |p: &Path, source| SimError::Io { path: p.to_path_buf(), source };
+    // Removed however the run ends.
+    let scratch =
+        tempfile::Builder::new().prefix("spikeforge-icarus-").tempdir().map_err(|e| io(&std::env::temp_dir(), e))?;
+    let input_file = scratch.path().join("inputs.hex");
+    let records = scratch.path().join("records.txt");
     let mut text = String::with_capacity(inputs.len() * 3);
     for v in inputs {
         text.push_str(&format!("{v:x}\n"));
@@ -99,13 +83,9 @@ pub(super) fn run(
         cmd.arg(format!("+vcd={}", abs.display())).arg(format!("+vcd_first={first}")).arg(format!("+vcd_last={last}"));
     }
     // The memory files are read relative to the design directory.
-    let mut child = cmd
-        .current_dir(&sim.design_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| SimError::Cosim(format!("cannot start vvp: {e}")))?;
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (mut guarded, budget) = sim.start(&mut cmd, limit)?;
+    let child = &mut guarded.child;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let messages = std::thread::spawn(move || {
@@ -121,7 +101,11 @@ pub(super) fn run(
     let mut reader: Option<BufReader<std::fs::File>> = None;
     let mut partial = String::new();
     let messages = loop {
-        let exited = child.try_wait().map_err(|e| SimError::Cosim(format!("waiting for vvp: {e}")))?;
+        let exited = guarded.child.try_wait().map_err(|source| SimError::Process {
+            step: "waiting for",
+            program: "vvp".into(),
+            source,
+        })?;
         if reader.is_none() {
             reader = std::fs::File::open(&records).ok().map(BufReader::new);
         }
@@ -136,16 +120,19 @@ pub(super) fn run(
             }
         }
         if let Some(status) = exited {
+            if guarded.fired() {
+                return Err(parser.hung(sim.kind, budget, vcd.map(|(path, _, _)| path)));
+            }
             let text = messages.join().unwrap_or_default();
             if !status.success() {
-                return Err(SimError::Cosim(format!("vvp exited with {status}: {}", text.trim())));
+                return Err(SimError::Exited { program: "vvp", status, said: text.trim().to_string() });
             }
             break text;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    parser.finish().map_err(|e| match messages.trim() {
-        "" => e,
-        said => SimError::Cosim(format!("{e}; vvp said: {said}")),
+    parser.finish().map_err(|e| match e {
+        SimError::Unfinished { .. } => SimError::Unfinished { said: messages.trim().to_string() },
+        e => e,
     })
 }

@@ -14,6 +14,7 @@
 mod build;
 mod compare;
 pub mod fuzz;
+mod guard;
 mod icarus;
 mod records;
 pub mod uart;
@@ -21,13 +22,14 @@ pub mod uart;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use model::HardwarePlan;
 use rayon::prelude::*;
 
 pub use build::{Verilator, find_verilator};
 pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
+pub use guard::SimTimeout;
 pub use hdl_gen::DesignInfo;
 pub use icarus::find_icarus;
 use serde::Serialize;
@@ -35,6 +37,7 @@ use serde::Serialize;
 use crate::cycle::{self, InputWork, input_work};
 use crate::error::SimError;
 use crate::golden::{Golden, NoObserver, Trace};
+use guard::GuardedChild;
 use records::RecordParser;
 
 /// One emitted event as the RTL's tap saw it.
@@ -95,6 +98,15 @@ impl SimulatorKind {
     }
 }
 
+/// One run as both simulators take it ([`Simulator::run`]).
+#[derive(Clone, Copy)]
+struct Batch<'a> {
+    inputs: &'a [u8],
+    size: usize,
+    limit: u64,
+    vcd: Option<(&'a Path, u64, u64)>,
+}
+
 /// A compiled simulation of one design.
 #[derive(Clone, Debug)]
 pub struct Simulator {
@@ -108,6 +120,8 @@ pub struct Simulator {
     pub layers: usize,
     /// Timesteps per input.
     pub timesteps: u64,
+    /// The wall-clock guard on each run.
+    pub timeout: SimTimeout,
 }
 
 impl Simulator {
@@ -122,6 +136,8 @@ impl Simulator {
     }
 
     /// Run `count` inputs of `size` values back to back. `vcd` = (file, first, last cycle).
+    /// A run still going after [`SimTimeout::budget`] for `limit` cycles is killed
+    /// ([`SimError::Hung`]).
     pub fn run(
         &self,
         inputs: &[u8],
@@ -131,33 +147,32 @@ impl Simulator {
         mut progress: impl FnMut(usize),
     ) -> Result<RtlRun, SimError> {
         match self.kind {
-            SimulatorKind::Verilator => self.run_harness(inputs, size, limit, vcd, &mut progress),
-            SimulatorKind::Icarus => icarus::run(self, inputs, size, limit, vcd, &mut progress),
+            SimulatorKind::Verilator => self.run_harness(Batch { inputs, size, limit, vcd }, &mut progress),
+            SimulatorKind::Icarus => icarus::run(self, Batch { inputs, size, limit, vcd }, &mut progress),
         }
     }
 
-    fn run_harness(
-        &self,
-        inputs: &[u8],
-        size: usize,
-        limit: u64,
-        vcd: Option<(&Path, u64, u64)>,
-        progress: &mut impl FnMut(usize),
-    ) -> Result<RtlRun, SimError> {
+    /// Start this simulator's process `cmd` in the design directory (memory files are read
+    /// from it) under the guard for a run of `limit` cycles; returns it and its budget.
+    fn start(&self, cmd: &mut Command, limit: u64) -> Result<(GuardedChild, Duration), SimError> {
+        let guarded = GuardedChild::spawn(cmd.current_dir(&self.design_dir))?;
+        let budget = self.timeout.budget(self.kind, limit);
+        guarded.arm(budget);
+        Ok((guarded, budget))
+    }
+
+    fn run_harness(&self, batch: Batch, progress: &mut impl FnMut(usize)) -> Result<RtlRun, SimError> {
+        let Batch { inputs, size, limit, vcd } = batch;
         let count = inputs.len() / size.max(1);
         let mut cmd = Command::new(&self.binary);
         cmd.arg(limit.to_string());
         if let Some((path, first, last)) = vcd {
-            let abs = std::path::absolute(path).map_err(|e| SimError::Cosim(format!("{}: {e}", path.display())))?;
+            let abs = std::path::absolute(path).map_err(|source| SimError::Io { path: path.to_path_buf(), source })?;
             cmd.arg(abs).arg(first.to_string()).arg(last.to_string());
         }
-        let mut child = cmd
-            .current_dir(&self.design_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| SimError::Cosim(format!("cannot start {}: {e}", self.binary.display())))?;
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let (mut guarded, budget) = self.start(&mut cmd, limit)?;
+        let child = &mut guarded.child;
         let mut stdin = child.stdin.take().expect("piped");
         let mut payload = Vec::with_capacity(8 + inputs.len());
         payload.extend_from_slice(&(count as u32).to_le_bytes());
@@ -173,15 +188,26 @@ impl Simulator {
         });
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let mut parser = RecordParser::new(self.layers);
-        for line in stdout.lines() {
-            let line = line.map_err(|e| SimError::Cosim(format!("reading the harness: {e}")))?;
-            parser.line(&line, progress)?;
+        let read = stdout.lines().try_for_each(|line| {
+            let line =
+                line.map_err(|source| SimError::Process { step: "reading", program: "the harness".into(), source })?;
+            parser.line(&line, progress)
+        });
+        guarded.disarm();
+        // A killed harness may have left half a record: the hang is the error to report.
+        if guarded.fired() {
+            return Err(parser.hung(self.kind, budget, vcd.map(|(path, _, _)| path)));
         }
-        let status = child.wait().map_err(|e| SimError::Cosim(format!("waiting for the harness: {e}")))?;
+        read?;
+        let status = guarded.child.wait().map_err(|source| SimError::Process {
+            step: "waiting for",
+            program: "the harness".into(),
+            source,
+        })?;
         let _ = writer.join();
         let err = errors.join().unwrap_or_default();
         if !status.success() {
-            return Err(SimError::Cosim(format!("the simulation exited with {status}: {}", err.trim())));
+            return Err(SimError::Exited { program: "the simulation", status, said: err.trim().to_string() });
         }
         parser.finish()
     }
@@ -193,7 +219,7 @@ impl Simulator {
 /// Returns the warnings as an error if there are any.
 pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     let verilator = find_verilator()?;
-    let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
+    let info = DesignInfo::read(design_dir).map_err(SimError::Design)?;
     let (sources, tb, board) = (info.sources(), info.testbench(), info.board());
     let runs = [
         (info.top(), sources.clone(), None),
@@ -207,13 +233,10 @@ pub fn lint(design_dir: &Path) -> Result<(), SimError> {
             .args(extra)
             .args(&files)
             .output()
-            .map_err(|e| SimError::Cosim(format!("cannot run verilator: {e}")))?;
+            .map_err(|source| SimError::Process { step: "cannot run", program: "verilator".into(), source })?;
         let text = String::from_utf8_lossy(&output.stderr).into_owned();
         if !output.status.success() || text.contains("%Warning") || text.contains("%Error") {
-            return Err(SimError::Cosim(format!(
-                "verilator --lint-only -Wall on {} (top {top}):\n{text}",
-                design_dir.display()
-            )));
+            return Err(SimError::Lint { dir: design_dir.to_path_buf(), top: top.to_string(), output: text });
         }
     }
     Ok(())
@@ -241,6 +264,8 @@ pub struct CosimOptions<'a> {
     pub vcd_dir: Option<PathBuf>,
     /// Called with the number of inputs finished since the last call.
     pub progress: &'a dyn Fn(usize),
+    /// The wall-clock guard on each simulator run.
+    pub timeout: SimTimeout,
 }
 
 /// What [`cosimulate`] found.
@@ -275,7 +300,8 @@ pub fn cosimulate(
     let net = golden.network();
     let size = net.input.size();
     let started = Instant::now();
-    let sim = Simulator::build(options.simulator, design_dir, &options.cache, false)?;
+    let mut sim = Simulator::build(options.simulator, design_dir, &options.cache, false)?;
+    sim.timeout = options.timeout;
     let build_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -291,7 +317,15 @@ pub fn cosimulate(
 
     let limit = schedule.total * 2 + 10_000;
     let started = Instant::now();
-    let run = sim.run(inputs, size, limit, None, options.progress)?;
+    let run = match sim.run(inputs, size, limit, None, options.progress) {
+        Err(hung @ SimError::Hung { input: Some(n), .. }) if options.vcd_dir.is_some() => {
+            let dir = options.vcd_dir.as_deref().expect("checked");
+            let first = schedule.inputs[n].start.saturating_sub(2);
+            let inputs = (&inputs[..(n + 1) * size], size);
+            return Err(hung_waveform(options, design_dir, inputs, (limit, first), dir, hung));
+        }
+        run => run?,
+    };
     let sim_seconds = started.elapsed().as_secs_f64();
     let report = compare(golden, &traces, &schedule, &run);
 
@@ -302,9 +336,10 @@ pub fn cosimulate(
         let rtl_done =
             run.layers.last().and_then(|l| l.get((n + 1) * net.timesteps as usize - 1)).map_or(0, |i| i.done);
         let last = schedule.inputs[n].done.max(rtl_done) + 2;
-        std::fs::create_dir_all(dir).map_err(|e| SimError::Cosim(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| SimError::Io { path: dir.to_path_buf(), source })?;
         let path = dir.join(format!("input{n}.vcd"));
-        let traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
+        let mut traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
+        traced.timeout = options.timeout;
         traced.run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})?;
         vcd = Some(path);
     }
@@ -318,4 +353,31 @@ pub fn cosimulate(
         golden_seconds,
         lane_utilization,
     })
+}
+
+/// The error for `hung` (input `n`, the last of `inputs`), naming the waveform of that
+/// input as far as the simulator gets before it is killed again.
+fn hung_waveform(
+    options: &CosimOptions,
+    design_dir: &Path,
+    (inputs, size): (&[u8], usize),
+    (limit, first): (u64, u64),
+    dir: &Path,
+    hung: SimError,
+) -> SimError {
+    let SimError::Hung { input: Some(n), .. } = hung else { return hung };
+    let path = dir.join(format!("input{n}.vcd"));
+    let traced = std::fs::create_dir_all(dir)
+        .map_err(|source| SimError::Io { path: dir.to_path_buf(), source })
+        .and_then(|_| Simulator::build(options.simulator, design_dir, &options.cache, true));
+    let mut traced = match traced {
+        Ok(traced) => traced,
+        Err(e) => return e,
+    };
+    traced.timeout = options.timeout;
+    match traced.run(inputs, size, limit, Some((&path, first, limit)), |_| {}) {
+        Err(e @ SimError::Hung { .. }) => e,
+        // The replay did not hang the same way: the first report stands.
+        _ => hung,
+    }
 }

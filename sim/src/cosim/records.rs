@@ -2,7 +2,10 @@
 //! testbench into a file): one line per encoder start, emitted event, DONE cycle and end.
 //! `harness.cpp` and `hdl-gen/rtl/sim/sf_tb_clock.v` document the format.
 
-use super::{RtlEvent, RtlItem, RtlRun};
+use std::path::Path;
+use std::time::Duration;
+
+use super::{RtlEvent, RtlItem, RtlRun, SimulatorKind};
 use crate::error::SimError;
 
 /// Turns record lines into an [`RtlRun`].
@@ -11,6 +14,8 @@ pub(super) struct RecordParser {
     /// Events of each layer's current item, until its `D` record.
     pending: Vec<Vec<RtlEvent>>,
     ended: bool,
+    /// Layer of the last event or DONE record.
+    last_layer: Option<usize>,
 }
 
 impl RecordParser {
@@ -19,12 +24,20 @@ impl RecordParser {
             run: RtlRun { layers: vec![Vec::new(); layers], ..RtlRun::default() },
             pending: vec![Vec::new(); layers],
             ended: false,
+            last_layer: None,
         }
+    }
+
+    /// The error for a simulator killed as hung after these records: the input the encoder
+    /// started last, and the layer of the last event or DONE record.
+    pub(super) fn hung(&self, simulator: SimulatorKind, budget: Duration, vcd: Option<&Path>) -> SimError {
+        let input = self.run.starts.len().checked_sub(1);
+        SimError::Hung { simulator, budget, input, layer: self.last_layer, vcd: vcd.map(Path::to_path_buf) }
     }
 
     /// Take one line; `progress(1)` whenever the last layer finishes an item.
     pub(super) fn line(&mut self, line: &str, progress: &mut impl FnMut(usize)) -> Result<(), SimError> {
-        let bad = || SimError::Cosim(format!("unexpected simulator output {line:?}"));
+        let bad = || SimError::Record { line: line.to_string() };
         let mut fields = line.split(' ');
         let tag = fields.next().unwrap_or("");
         let mut num = || -> Result<i64, SimError> { fields.next().and_then(|v| v.parse().ok()).ok_or_else(bad) };
@@ -38,6 +51,7 @@ impl RecordParser {
                 let layer = num()? as usize;
                 let event = RtlEvent { neuron: num()? as u32, sel: num()? as u32, neg: num()? != 0, score: num()? };
                 self.pending.get_mut(layer).ok_or_else(bad)?.push(event);
+                self.last_layer = Some(layer);
             }
             "D" => {
                 let layer = num()? as usize;
@@ -45,6 +59,7 @@ impl RecordParser {
                 let done = num()? as u64;
                 let events = std::mem::take(self.pending.get_mut(layer).ok_or_else(bad)?);
                 self.run.layers[layer].push(RtlItem { events, t, done });
+                self.last_layer = Some(layer);
                 if layer + 1 == layers {
                     progress(1);
                 }
@@ -61,11 +76,7 @@ impl RecordParser {
 
     /// The run, once the end record has been seen.
     pub(super) fn finish(self) -> Result<RtlRun, SimError> {
-        if self.ended {
-            Ok(self.run)
-        } else {
-            Err(SimError::Cosim("the simulation stopped without its end record".into()))
-        }
+        if self.ended { Ok(self.run) } else { Err(SimError::Unfinished { said: String::new() }) }
     }
 }
 

@@ -3,17 +3,19 @@
 //! ([`hdl_gen::protocol::infer`]) through [`UartLink`], a [`Transport`]. Each input's
 //! reply is checked against the golden model (class and every score) and the cycle model
 //! (cycles of the input alone); bit errors can be injected on either line.
+//! [`SimulatedBoard`] is the whole simulated board behind `spikeforge run --sim`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 
-use hdl_gen::protocol::{HostError, Inference, ReplyFormat, Transport, WeightImage, infer, load_weights};
+use hdl_gen::protocol::{Inference, LinkError, ReplyFormat, Transport, WeightImage, infer, load_weights};
 use model::HardwarePlan;
 use serde::Serialize;
 
-use super::DesignInfo;
 use super::build::{Harness, build_harness};
+use super::guard::GuardedChild;
+use super::{DesignInfo, SimTimeout, SimulatorKind};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -46,12 +48,14 @@ pub struct UartSimulator {
     pub timing: UartTiming,
     /// Bytes one weight load request may carry (0: the design loads no weights).
     pub load_buffer: u64,
+    /// The wall-clock guard on each receive (budgeted from its `max_cycles`).
+    pub timeout: SimTimeout,
 }
 
 impl UartSimulator {
     /// Compile (or reuse from `cache`) the board top of the design in `design_dir`.
     pub fn build(design_dir: &Path, cache: &Path, timing: UartTiming) -> Result<UartSimulator, SimError> {
-        let info = DesignInfo::read(design_dir).map_err(|e| SimError::Cosim(e.to_string()))?;
+        let info = DesignInfo::read(design_dir).map_err(SimError::Design)?;
         let board = info.board();
         let top = &board.top;
         let header = format!("#include \"V{top}.h\"\n#define SF_TOP V{top}\n#define SF_CPB {}\n", timing.clks_per_bit);
@@ -73,22 +77,20 @@ impl UartSimulator {
             format: board.reply,
             timing,
             load_buffer: board.load_buffer.unwrap_or(0),
+            timeout: SimTimeout::default(),
         })
     }
 
     /// Start the simulation; the link stays open for many requests.
     pub fn connect(&self) -> Result<UartLink, SimError> {
-        let mut child = Command::new(&self.binary)
-            .current_dir(&self.design_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| SimError::Cosim(format!("cannot start {}: {e}", self.binary.display())))?;
-        let stdin = child.stdin.take().expect("piped");
-        let stdout = child.stdout.take().expect("piped");
+        let mut cmd = Command::new(&self.binary);
+        cmd.current_dir(&self.design_dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
+        let mut child = GuardedChild::spawn(&mut cmd)?;
+        let stdin = child.child.stdin.take().expect("piped");
+        let stdout = child.child.stdout.take().expect("piped");
         Ok(UartLink {
             child,
+            timeout: self.timeout,
             stdin,
             stdout,
             pending: Vec::new(),
@@ -103,7 +105,8 @@ impl UartSimulator {
 /// A serial link to the simulated board: bytes sent are clocked onto its `rx` line at the
 /// next [`Transport::receive`], which simulates until the reply is in or `max_cycles` pass.
 pub struct UartLink {
-    child: Child,
+    child: GuardedChild,
+    timeout: SimTimeout,
     stdin: ChildStdin,
     stdout: ChildStdout,
     pending: Vec<u8>,
@@ -127,20 +130,29 @@ impl UartLink {
     }
 }
 
-impl Drop for UartLink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl UartLink {
+    /// Send one request message to the harness and read its reply and cycle count.
+    fn exchange(&mut self, msg: &[u8]) -> std::io::Result<Vec<u8>> {
+        self.stdin.write_all(msg)?;
+        self.stdin.flush()?;
+        let mut word = [0u8; 4];
+        self.stdout.read_exact(&mut word)?;
+        let mut reply = vec![0u8; u32::from_le_bytes(word) as usize];
+        self.stdout.read_exact(&mut reply)?;
+        let mut cycles = [0u8; 8];
+        self.stdout.read_exact(&mut cycles)?;
+        self.cycles = u64::from_le_bytes(cycles);
+        Ok(reply)
     }
 }
 
 impl Transport for UartLink {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
         self.pending.extend_from_slice(bytes);
         Ok(())
     }
 
-    fn receive(&mut self, n: usize) -> Result<Vec<u8>, String> {
+    fn receive(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
         let mut msg = Vec::new();
         msg.extend_from_slice(&(self.pending.len() as u32).to_le_bytes());
         msg.extend_from_slice(&self.pending);
@@ -153,16 +165,56 @@ impl Transport for UartLink {
         msg.extend_from_slice(&(n as u32).to_le_bytes());
         msg.extend_from_slice(&self.max_cycles.to_le_bytes());
         self.pending.clear();
-        let io = |e: std::io::Error| format!("UART simulation: {e}");
-        self.stdin.write_all(&msg).and_then(|_| self.stdin.flush()).map_err(io)?;
-        let mut word = [0u8; 4];
-        self.stdout.read_exact(&mut word).map_err(io)?;
-        let mut reply = vec![0u8; u32::from_le_bytes(word) as usize];
-        self.stdout.read_exact(&mut reply).map_err(io)?;
-        let mut cycles = [0u8; 8];
-        self.stdout.read_exact(&mut cycles).map_err(io)?;
-        self.cycles = u64::from_le_bytes(cycles);
-        Ok(reply)
+        let budget = self.timeout.budget(SimulatorKind::Verilator, self.max_cycles);
+        self.child.arm(budget);
+        let exchanged = self.exchange(&msg);
+        self.child.disarm();
+        match exchanged {
+            Ok(reply) => Ok(reply),
+            // The input is the caller's to name (SimError::from_host).
+            Err(_) if self.child.fired() => {
+                let simulator = SimulatorKind::Verilator;
+                Err(Box::new(SimError::Hung { simulator, budget, input: None, layer: None, vcd: None }))
+            }
+            Err(source) => {
+                Err(Box::new(SimError::Process { step: "talking to", program: "the UART simulation".into(), source }))
+            }
+        }
+    }
+}
+
+/// The board top of a design in Verilator behind a simulated UART, run from a scratch
+/// directory that is removed with it: the board `spikeforge run --sim` talks to.
+pub struct SimulatedBoard {
+    // Declared first, so the simulation stops before its directory goes.
+    link: UartLink,
+    _dir: tempfile::TempDir,
+}
+
+impl SimulatedBoard {
+    /// Write `design` into a scratch directory, build its board top (or reuse the build
+    /// cached in `cache`) with the default [`UartTiming`] and start it.
+    pub fn start(design: &hdl_gen::Design, cache: &Path) -> Result<SimulatedBoard, SimError> {
+        let dir = tempfile::Builder::new()
+            .prefix("spikeforge-run-")
+            .tempdir()
+            .map_err(|source| SimError::Io { path: std::env::temp_dir(), source })?;
+        hdl_gen::write_dir(design, dir.path(), true).map_err(|source| SimError::Generate { seed: None, source })?;
+        let uart = UartSimulator::build(dir.path(), cache, UartTiming::default())?;
+        let mut link = uart.connect()?;
+        // A lost request is noticed after this many cycles without a complete reply.
+        link.max_cycles = 50_000_000;
+        Ok(SimulatedBoard { link, _dir: dir })
+    }
+}
+
+impl Transport for SimulatedBoard {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), LinkError> {
+        self.link.send(bytes)
+    }
+
+    fn receive(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
+        self.link.receive(n)
     }
 }
 
@@ -178,7 +230,7 @@ pub fn load_images(
         return Ok(0);
     }
     if sim.load_buffer == 0 {
-        return Err(SimError::Cosim("the design loads no weights, yet weights were given to load".into()));
+        return Err(SimError::NoWeightBuffer);
     }
     let bits = 10 * sim.timing.clks_per_bit as u64;
     // Room for a full request, its commit (a cycle per byte), the reply, and a timeout.
@@ -187,10 +239,7 @@ pub fn load_images(
         + sim.format.len() as u64 * bits
         + 2 * sim.timing.timeout as u64
         + 1000;
-    load_weights(link, images, sim.load_buffer, sim.format, attempts, &|_| {}).map_err(|e| match e {
-        HostError::Link(m) => SimError::Cosim(m),
-        other => SimError::Cosim(format!("loading weights: {other}")),
-    })
+    load_weights(link, images, sim.load_buffer, sim.format, attempts, &|_| {}).map_err(|e| SimError::from_host(None, e))
 }
 
 /// One input over the simulated UART.
@@ -230,7 +279,8 @@ pub fn run_inputs(
 ) -> Result<Vec<UartCase>, SimError> {
     let mut link = sim.connect()?;
     if plan.loads_weights() {
-        let design = hdl_gen::generate(golden.network(), plan).map_err(|e| SimError::Cosim(e.to_string()))?;
+        let design =
+            hdl_gen::generate(golden.network(), plan).map_err(|source| SimError::Generate { seed: None, source })?;
         load_images(sim, &mut link, &hdl_gen::board::weight_images(golden.network(), &design), attempts)?;
     }
     infer_inputs(golden, plan, sim, &mut link, inputs, attempts, corrupt)
@@ -256,10 +306,7 @@ pub fn infer_inputs(
         // Room for the request, the inference, the reply, and a dropped request's timeout.
         link.max_cycles = request_cycles + 2 * latency + reply_cycles + 2 * sim.timing.timeout as u64 + 1000;
         corrupt(i, link);
-        let inference = infer(link, x, sim.format, attempts).map_err(|e| match e {
-            HostError::Link(m) => SimError::Cosim(m),
-            other => SimError::Cosim(format!("input {i}: {other}")),
-        })?;
+        let inference = infer(link, x, sim.format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
         cases.push(UartCase {
             input: i,
             inference,
