@@ -136,7 +136,7 @@ fn bits_of(values: impl Iterator<Item = u64>, width: u32) -> Vec<bool> {
 /// Derive layer `index`'s hardware from the network, its bounds and its plan.
 pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: usize, top: &str) -> LayerRtl {
     let layer = &net.layers[index];
-    let LayerOp::Dense(dense) = &layer.op;
+    let LayerOp::Dense(dense) = &layer.op else { unreachable!("check_plan refuses conv and pooling layers") };
     let last = index + 1 == net.layers.len();
     let in_code = net.input_code_of(index);
     let in_range = net.input_range_of(index);
@@ -316,7 +316,7 @@ fn memory_words(words: impl Iterator<Item = Vec<i64>>, width: u32) -> String {
 /// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
 fn weight_lanes(net: &Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> {
     let layer = &net.layers[rtl.index];
-    let LayerOp::Dense(d) = &layer.op;
+    let LayerOp::Dense(d) = &layer.op else { unreachable!("check_plan refuses conv and pooling layers") };
     let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
     let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
     let rows = d.weights.chunks(n).chain(lateral.chunks(n));
@@ -360,7 +360,9 @@ pub fn weight_bytes(net: &Network, rtl: &LayerRtl) -> Vec<u8> {
 
 /// The bias memory: word `g` holds the biases of group `g`.
 pub fn bias_memory(net: &Network, rtl: &LayerRtl) -> String {
-    let LayerOp::Dense(d) = &net.layers[rtl.index].op;
+    let LayerOp::Dense(d) = &net.layers[rtl.index].op else {
+        unreachable!("check_plan refuses conv and pooling layers")
+    };
     let (p, n) = (rtl.plan.lanes as usize, d.outputs as usize);
     let words = (0..rtl.plan.groups as usize)
         .map(|grp| (0..p).map(|lane| grp * p + lane).map(|j| if j < n { d.bias[j] as i64 } else { 0 }).collect());

@@ -353,6 +353,7 @@ fn layer_rtls(net: &Network, plan: &HardwarePlan, top: &str) -> Vec<LayerRtl> {
 
 fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
     net.validate()?;
+    net.require_dense()?;
     if plan.layers.len() != net.layers.len() {
         return Err(model::ModelError::Plan {
             layer: 0,
