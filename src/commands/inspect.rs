@@ -34,6 +34,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut t = Table::new(&[
         "layer",
         "op",
+        "out",
+        "fan-in",
         "params",
         "w bits",
         "neuron",
@@ -49,16 +51,21 @@ pub fn run(args: Args) -> Result<()> {
     ]);
     for l in &s.layers {
         let mark = if l.expected { "~" } else { "<=" };
+        // A pooling layer has no neuron: its threshold, decay and reset fields mean nothing.
+        let pooling = l.neuron == "-";
+        let or_dash = |s: String| if pooling { "-".to_string() } else { s };
         t.row(vec![
             l.name.clone(),
             l.op.clone(),
+            l.output_shape.clone(),
+            l.fan_in.to_string(),
             num(l.parameters as f64, 0),
             l.weight_bits.to_string(),
             l.neuron.clone(),
             l.code.clone(),
-            format!("2^{}", l.threshold_shift),
-            l.decay.clone(),
-            l.reset.clone(),
+            or_dash(format!("2^{}", l.threshold_shift)),
+            or_dash(l.decay.clone()),
+            or_dash(l.reset.clone()),
             l.accumulator_bits.to_string(),
             l.membrane_bits.to_string(),
             num(l.dense_macs, 0),
