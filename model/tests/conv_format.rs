@@ -200,3 +200,20 @@ fn hardware_refuses_conv_with_a_typed_error() {
         "layer 0 (conv): convolutional layers have no RTL yet (conv2d; only dense layers generate hardware)"
     );
 }
+
+#[test]
+fn bundled_examples_load_and_write_back_byte_identical() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".sfm.json") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let net = from_slice(&bytes, &path.to_string_lossy()).unwrap();
+        assert_eq!(to_string(&net).as_bytes(), &bytes[..], "{} changed on re-serialization", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 4, "only {seen} bundled examples");
+}
