@@ -331,6 +331,24 @@ impl Network {
         if matches!(feeding, NeuronKind::Readout) {
             return Err(err(loc, op, format!("layer {} is a readout layer and emits no spikes to pool", index - 1)));
         }
+        if op == "max_pool2d" {
+            // Max pooling re-sends its value in the code of what feeds it; after sum pooling
+            // that value can exceed the code's range.
+            let range = self.input_range_of(index);
+            let code = self.input_code_of(index);
+            if code.table(range.max.unsigned_abs()).is_err() {
+                return Err(err(
+                    loc,
+                    op,
+                    format!(
+                        "max pooling re-sends its value in the code of what feeds it ({}), which cannot represent the summed range {}..={} of the sum pooling before it",
+                        code.label(),
+                        range.min,
+                        range.max
+                    ),
+                ));
+            }
+        }
         let layer = &self.layers[index];
         let expected = Neuron::pooling(feeding);
         if layer.neuron != expected {

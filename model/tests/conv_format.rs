@@ -159,6 +159,22 @@ fn conv_rules_name_layer_and_field() {
             "dense.inputs",
             "layer 1's outputs is 8",
         ),
+        (
+            Box::new(|v| {
+                let layers = v["layers"].as_array_mut().unwrap();
+                let mut max = layers[1].clone();
+                max["name"] = "max".into();
+                max["op"] =
+                    serde_json::json!({"max_pool2d": {"channels": 2, "in_height": 2, "in_width": 2, "kernel": 2}});
+                layers.insert(2, max);
+                layers[3]["op"]["dense"]["inputs"] = 2.into();
+                layers[3]["op"]["dense"]["weights"] = serde_json::json!([1, 1, 1, 1, 1, 1]);
+            }),
+            2,
+            "max",
+            "max_pool2d",
+            "cannot represent the summed range 0..=4",
+        ),
     ];
     for (f, index, name, field, needle) in cases {
         let (loc, got, reason) = invalid(&net, f);

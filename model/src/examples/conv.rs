@@ -42,6 +42,7 @@ pub fn fuzz_conv_network(seed: u64) -> Network {
     let spatial = rng.random_range(1..=3usize);
     let dense_tail = rng.random_bool(0.5);
     let mut layers: Vec<Layer> = Vec::new();
+    let mut summed = false;
     for index in 0..spatial {
         let last = index + 1 == spatial && !dense_tail;
         let windows: Vec<u32> = (1..=3).filter(|k| shape.height % k == 0 && shape.width % k == 0).collect();
@@ -50,7 +51,11 @@ pub fn fuzz_conv_network(seed: u64) -> Network {
             let kernel = windows[rng.random_range(0..windows.len())];
             let p = Pool2d { channels: shape.channels, in_height: shape.height, in_width: shape.width, kernel };
             let feeding = layers[index - 1].neuron.kind.clone();
-            let op = if rng.random_bool(0.5) { LayerOp::SumPool2d(p.clone()) } else { LayerOp::MaxPool2d(p.clone()) };
+            // After sum pooling the values may exceed the code a max pooling would re-send
+            // them in (validation refuses that), so summed spikes are only summed further.
+            let sum = rng.random_bool(0.5) || summed;
+            summed |= sum;
+            let op = if sum { LayerOp::SumPool2d(p.clone()) } else { LayerOp::MaxPool2d(p.clone()) };
             shape = p.output_shape().expect("windows chosen to tile");
             layers.push(Layer {
                 name: format!("p{index}"),
@@ -87,6 +92,7 @@ pub fn fuzz_conv_network(seed: u64) -> Network {
             bias: (0..out_channels).map(|_| rng.random_range(-bmax - 1..=bmax)).collect(),
         };
         shape = conv.output_shape().expect("padding chosen to fit the kernel");
+        summed = false;
         layers.push(Layer {
             name: format!("c{index}"),
             op: LayerOp::Conv2d(conv),
