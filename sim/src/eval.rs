@@ -395,4 +395,54 @@ mod tests {
             }
         }
     }
+
+    /// On conv networks: outcomes are the golden traces, layer 0's synaptic ops equal a
+    /// gather count (every output position, every tap inside the input, every event of that
+    /// source), and sum pooling forwards exactly the events it received.
+    #[test]
+    fn conv_activity_counts_what_each_event_reaches() {
+        for seed in 0..40 {
+            let net = model::examples::fuzz_conv_network(seed);
+            let golden = Golden::new(&net).unwrap();
+            let (size, count) = (net.input.size(), 5);
+            let images: Vec<u8> = (0..count * size)
+                .map(|k| ((k * 29 + seed as usize) % (net.input.max_value as usize + 1)) as u8)
+                .collect();
+            let labels: Vec<u8> = (0..count).map(|i| (i % net.classes()) as u8).collect();
+            let report = evaluate(&golden, &images, &labels, None, &|_| {}).unwrap();
+            for (i, outcome) in report.per_input.iter().enumerate() {
+                assert_eq!(outcome.scores, golden.trace(&images[i * size..(i + 1) * size]).unwrap().scores);
+            }
+            let _ = crate::summary::summarize(&net);
+            if let model::LayerOp::Conv2d(c) = &net.layers[0].op {
+                let (h, w, k) = (c.in_height as i64, c.in_width as i64, c.kernel as i64);
+                let out = c.output_shape().unwrap();
+                let mut ops = 0u64;
+                for image in images.chunks(size) {
+                    let events = |s: usize| golden.input_table().events_for(image[s] as u32).unwrap() as u64;
+                    for (oy, ox) in (0..out.height as i64).flat_map(|y| (0..out.width as i64).map(move |x| (y, x))) {
+                        for (ch, ky, kx) in
+                            (0..c.in_channels as i64).flat_map(|ch| (0..k * k).map(move |t| (ch, t / k, t % k)))
+                        {
+                            let (y, x) = (
+                                oy * c.stride as i64 - c.padding as i64 + ky,
+                                ox * c.stride as i64 - c.padding as i64 + kx,
+                            );
+                            if (0..h).contains(&y) && (0..w).contains(&x) {
+                                ops += events(((ch * h + y) * w + x) as usize) * out.channels as u64;
+                            }
+                        }
+                    }
+                }
+                let expected = ops as f64 * net.timesteps as f64 / count as f64;
+                assert!((report.layers[0].synaptic_ops - expected).abs() < 1e-6, "seed {seed}");
+            }
+            for (l, layer) in net.layers.iter().enumerate() {
+                if matches!(layer.op, model::LayerOp::SumPool2d(_)) {
+                    assert_eq!(report.layers[l].events, report.layers[l - 1].events, "seed {seed}, layer {l}");
+                    assert_eq!(report.layers[l].synaptic_ops, 0.0);
+                }
+            }
+        }
+    }
 }
