@@ -669,3 +669,66 @@ fn recode_to_payload_keeps_results_and_cuts_events() {
     let o = spikeforge(&["recode", EXAMPLE, "--input-code", "planes:1,2,4", "--out", dir.join("x").to_str().unwrap()]);
     assert_clean_failure(&o, "--input-code planes:1,2,4: ");
 }
+
+/// `example --arch` makes an untrained conv model that inspect and eval handle; every
+/// command that needs hardware refuses it with one typed line naming the layer.
+#[test]
+fn conv_models_evaluate_and_hardware_commands_refuse() {
+    let dir = temp("conv");
+    let model = dir.join("c.sfm.json");
+    let model = model.to_str().unwrap();
+    let make = ["example", "--arch", "c4k3p1-sp2-c6k3s2p1-mp2-fc10", "--side", "8", "--timesteps", "2", "--out", model];
+    let o = spikeforge(&make);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_clean_failure(
+        &spikeforge(&["example", "--arch", "c4k3-mp4-fc10", "--side", "8", "--out", model, "--force"]),
+        "layer 2 (mp4): 4x4 windows do not tile the 4x6x6 input",
+    );
+    assert_clean_failure(&spikeforge(&["example", "--arch", "c4x3", "--out", model, "--force"]), "layer 1 (\"c4x3\")");
+    let o = spikeforge(&["inspect", model]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "conv2d 1x8x8 k3 s1 p1",
+        "4x8x8",
+        "sum_pool2d 2x2",
+        "4x4x4",
+        "conv2d 4x4x4 k3 s2 p1",
+        "6x2x2",
+        "max_pool2d 2x2",
+        "6x1x1",
+        "dense 6x10",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in\n{text}");
+    }
+    let o = spikeforge(&["inspect", model, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["layers"][0]["fan_in"], 9);
+    assert_eq!(v["layers"][2]["fan_in"], 36);
+    assert_eq!(v["layers"][1]["synaptic_ops"], 0.0);
+    if have_data("scikit-learn digits", "digits.csv") {
+        let o = spikeforge(&["eval", model, "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["inputs"], 364);
+        let layers = v["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 5);
+        // Sum pooling forwards its window's events: as many as the conv layer emitted.
+        assert_eq!(layers[1]["events"], layers[0]["events"]);
+        assert_eq!(layers[1]["synaptic_ops"], 0.0);
+        assert!(layers[0]["energy_pj"].as_f64().unwrap() > 0.0);
+    }
+    let rtl = dir.join("rtl");
+    let rtl = rtl.to_str().unwrap();
+    let refusal = "layer 0 (conv1): convolutional layers have no RTL yet";
+    for args in [
+        vec!["gen", model, "--out", rtl],
+        vec!["gen", model, "--out", rtl, "--board", "icebreaker"],
+        vec!["cosim", model, "--limit", "2"],
+        vec!["build", model, "--board", "icebreaker", "--out", rtl],
+        vec!["run", model, "--sim", "--limit", "2"],
+        vec!["eval", model, "--lanes", "2"],
+    ] {
+        assert_clean_failure(&spikeforge(&args), refusal);
+    }
+}

@@ -134,7 +134,7 @@ pub fn identifier(text: &str) -> String {
 /// Derive layer `index`'s hardware from the network, its bounds and its plan.
 pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: usize, top: &str) -> LayerRtl {
     let layer = &net.layers[index];
-    let LayerOp::Dense(dense) = &layer.op;
+    let LayerOp::Dense(dense) = &layer.op else { unreachable!("check_plan refuses conv and pooling layers") };
     let last = index + 1 == net.layers.len();
     let in_code = net.input_code_of(index);
     let in_max = net.input_range_of(index).max.unsigned_abs();

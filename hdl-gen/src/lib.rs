@@ -108,6 +108,7 @@ pub(crate) fn layer_rtls(net: &Network, plan: &HardwarePlan, top: &str) -> Vec<L
 
 pub(crate) fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
     net.validate()?;
+    net.require_dense()?;
     if plan.layers.len() != net.layers.len() {
         return Err(model::ModelError::Plan {
             layer: 0,

@@ -27,7 +27,7 @@ fn group_lanes(row: &[i32], grp: usize, lanes: usize) -> Vec<i64> {
 /// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
 fn weight_lanes<'a>(net: &'a Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> + 'a {
     let layer = &net.layers[rtl.index];
-    let LayerOp::Dense(d) = &layer.op;
+    let LayerOp::Dense(d) = &layer.op else { unreachable!("check_plan refuses conv and pooling layers") };
     let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
     let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
     let rows = d.weights.chunks(n).chain(lateral.chunks(n));
@@ -67,7 +67,9 @@ pub fn weight_bytes(net: &Network, rtl: &LayerRtl) -> Vec<u8> {
 
 /// The bias memory: word `g` holds the biases of group `g`.
 pub fn bias_memory(net: &Network, rtl: &LayerRtl) -> String {
-    let LayerOp::Dense(d) = &net.layers[rtl.index].op;
+    let LayerOp::Dense(d) = &net.layers[rtl.index].op else {
+        unreachable!("check_plan refuses conv and pooling layers")
+    };
     let p = rtl.plan.lanes as usize;
     let words = (0..rtl.plan.groups as usize).map(|grp| group_lanes(&d.bias, grp, p));
     memory_words(words, d.bias_bits as u32)

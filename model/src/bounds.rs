@@ -93,9 +93,16 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
     let layer = &net.layers[index];
     let input = net.input_range_of(index);
     let (smin, smax) = (input.min as i128, input.max as i128);
-    let LayerOp::Dense(dense) = &layer.op;
-    let n = dense.outputs as usize;
-    let (acc_lo, acc_hi) = sum_ranges(&dense.weights, n, (smin, smax));
+    // Conv weights are rows `(c, ky, kx)` of `out_channels` each: a conv output position
+    // sums at most every row once (padded or edge taps contribute 0, inside every term's
+    // range since a spike range contains 0), so the dense fan-in bound per output channel
+    // holds for every position of that channel.
+    let (weights, bias, n): (&[i32], &[i32], usize) = match &layer.op {
+        LayerOp::Dense(d) => (&d.weights, &d.bias, d.outputs as usize),
+        LayerOp::Conv2d(c) => (&c.weights, &c.bias, c.out_channels as usize),
+        LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => return pooling_bounds(net, index),
+    };
+    let (acc_lo, acc_hi) = sum_ranges(weights, n, (smin, smax));
     let hull_of = |lo: &[i128], hi: &[i128]| {
         (lo.iter().copied().min().unwrap_or(0).min(0), hi.iter().copied().max().unwrap_or(0).max(0))
     };
@@ -117,7 +124,7 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
         None => feedforward,
     };
     let current = (0..n).fold((i128::MAX, i128::MIN), |(lo, hi), j| {
-        let b = dense.bias.get(j).copied().unwrap_or(0) as i128;
+        let b = bias.get(j).copied().unwrap_or(0) as i128;
         (lo.min(b + acc_lo[j]), hi.max(b + acc_hi[j]))
     });
     let current = if n == 0 { (0, 0) } else { current };
@@ -170,6 +177,23 @@ pub fn layer_bounds(net: &Network, index: usize) -> LayerBounds {
         score: clamp(score),
         accumulator_bits: signed_bits(accumulator.0, accumulator.1),
         membrane_bits: signed_bits(hull.0, hull.1),
+    }
+}
+
+/// A pooling layer has no accumulator and no membrane (both the single value 0, one bit);
+/// its score range, when it is last, is `T` times its emitted range.
+fn pooling_bounds(net: &Network, index: usize) -> LayerBounds {
+    let out = net.output_range_of(index);
+    let t = net.timesteps.max(1) as i64;
+    LayerBounds {
+        input: net.input_range_of(index),
+        accumulator: IntRange::point(0),
+        lateral: None,
+        current: IntRange::point(0),
+        membrane: IntRange::point(0),
+        score: IntRange { lo: out.min as i64 * t, hi: out.max as i64 * t },
+        accumulator_bits: 1,
+        membrane_bits: 1,
     }
 }
 

@@ -129,6 +129,17 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A layer the hardware side (RTL generator, cycle model, co-simulation, boards) cannot
+    /// build yet: conv and pooling layers have a golden model but no RTL.
+    #[error("layer {layer} ({name}): convolutional layers have no RTL yet ({op}; only dense layers generate hardware)")]
+    NoRtl {
+        /// Layer index.
+        layer: usize,
+        /// The layer's name.
+        name: String,
+        /// The op's name in the model file (`conv2d`, `sum_pool2d`, `max_pool2d`).
+        op: String,
+    },
     /// Parsed, but breaks a rule of the IR.
     #[error("{origin}: {error}")]
     Invalid {

@@ -3,6 +3,9 @@
 //! [`random_network`] is deterministic for a seed on every platform (ChaCha8), so a model
 //! file regenerated with the same spec and seed is byte-identical.
 
+mod conv;
+
+pub use conv::{ConvSpec, ConvSpecError, fuzz_conv_network, random_conv_network};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

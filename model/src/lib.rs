@@ -16,6 +16,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod arch;
 pub mod bounds;
 pub mod code;
 pub mod error;
@@ -30,7 +31,8 @@ mod validate;
 pub use code::{CodeName, CodeTable, SpikeCode, SpikeEvent};
 pub use error::{Location, ModelError, ParseError, ValidationError};
 pub use network::{
-    Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeRange,
+    Conv2d, Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Pool2d, Provenance, Reset,
+    Shape3, SpikeRange,
 };
 pub use plan::{HardwarePlan, LayerPlan, WeightStore};
 pub use validate::{

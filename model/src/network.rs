@@ -74,18 +74,65 @@ impl Network {
     }
 
     /// The range of spike values layer `index` receives: the input's pixel range for layer 0,
-    /// otherwise the previous layer's emitted range.
+    /// otherwise the previous layer's emitted range ([`Network::output_range_of`]).
     pub fn input_range_of(&self, index: usize) -> SpikeRange {
         if index == 0 {
             SpikeRange { min: 0, max: self.input.max_value as i32 }
         } else {
-            self.layers[index - 1].neuron.kind.spike_range()
+            self.output_range_of(index - 1)
         }
     }
 
-    /// The code in which layer `index`'s input spikes travel.
+    /// The range of values layer `index` emits: its neuron kind's range; for max pooling its
+    /// input's range; for sum pooling `kernel²` times its input's range (a window's sum).
+    pub fn output_range_of(&self, index: usize) -> SpikeRange {
+        let layer = &self.layers[index];
+        match &layer.op {
+            LayerOp::SumPool2d(p) if index > 0 => {
+                let r = self.input_range_of(index);
+                let n = (p.kernel as i64 * p.kernel as i64).min(i32::MAX as i64) as i32;
+                SpikeRange { min: r.min.saturating_mul(n), max: r.max.saturating_mul(n) }
+            }
+            LayerOp::MaxPool2d(_) if index > 0 => self.input_range_of(index),
+            _ => layer.neuron.kind.spike_range(),
+        }
+    }
+
+    /// The code in which layer `index`'s input spikes travel. Pooling layers pass on the
+    /// code of what feeds them (sum pooling forwards the events themselves, remapped).
     pub fn input_code_of(&self, index: usize) -> SpikeCode {
-        if index == 0 { self.input.code.clone() } else { self.layers[index - 1].neuron.kind.code() }
+        if index == 0 {
+            return self.input.code.clone();
+        }
+        match &self.layers[index - 1].op {
+            LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => self.input_code_of(index - 1),
+            _ => self.layers[index - 1].neuron.kind.code(),
+        }
+    }
+
+    /// The spatial shape layer `index` receives: the input's `[C, H, W]` for layer 0 (when
+    /// the input shape has three dimensions), a conv or pooling layer's output shape, else
+    /// `None` (flat).
+    pub fn input_shape_of(&self, index: usize) -> Option<Shape3> {
+        if index == 0 {
+            match self.input.shape[..] {
+                [channels, height, width] => Some(Shape3 { channels, height, width }),
+                _ => None,
+            }
+        } else {
+            self.layers[index - 1].output_shape()
+        }
+    }
+
+    /// The typed refusal of everything hardware (RTL, cycle model, co-simulation, boards):
+    /// the first conv or pooling layer, which have no RTL yet, is an error naming it.
+    pub fn require_dense(&self) -> Result<(), crate::ModelError> {
+        match self.layers.iter().enumerate().find(|(_, l)| !matches!(l.op, LayerOp::Dense(_))) {
+            None => Ok(()),
+            Some((layer, l)) => {
+                Err(crate::ModelError::NoRtl { layer, name: l.name.clone(), op: l.op.name().to_string() })
+            }
+        }
     }
 }
 
@@ -154,18 +201,36 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// Number of input spikes this layer consumes.
+    /// Number of input spikes this layer consumes (`C·H·W` for conv and pooling layers).
     pub fn inputs(&self) -> usize {
         match &self.op {
             LayerOp::Dense(d) => d.inputs as usize,
+            LayerOp::Conv2d(c) => c.input_shape().size(),
+            LayerOp::SumPool2d(p) | LayerOp::MaxPool2d(p) => p.input_shape().size(),
         }
     }
 
-    /// Number of neurons.
+    /// Number of neurons (pooling layers: pooled outputs), saturating on absurd shapes.
     pub fn outputs(&self) -> usize {
         match &self.op {
             LayerOp::Dense(d) => d.outputs as usize,
+            LayerOp::Conv2d(c) => c.output_shape().map_or(0, |s| s.size()),
+            LayerOp::SumPool2d(p) | LayerOp::MaxPool2d(p) => p.output_shape().map_or(0, |s| s.size()),
         }
+    }
+
+    /// The spatial shape of the layer's output (`None` for a dense layer, whose output is flat).
+    pub fn output_shape(&self) -> Option<Shape3> {
+        match &self.op {
+            LayerOp::Dense(_) => None,
+            LayerOp::Conv2d(c) => c.output_shape(),
+            LayerOp::SumPool2d(p) | LayerOp::MaxPool2d(p) => p.output_shape(),
+        }
+    }
+
+    /// Whether the layer is a pooling layer (no weights, no membrane).
+    pub fn is_pooling(&self) -> bool {
+        matches!(self.op, LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_))
     }
 
     /// Number of weights plus biases (lateral weights included).
@@ -173,15 +238,19 @@ impl Layer {
         let lateral = self.lateral.as_ref().map_or(0, |l| l.weights.len());
         match &self.op {
             LayerOp::Dense(d) => d.weights.len() + d.bias.len() + lateral,
+            LayerOp::Conv2d(c) => c.weights.len() + c.bias.len() + lateral,
+            LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => 0,
         }
     }
 
     /// Signed width of the layer's weight memory words: the wider of the declared input and
-    /// lateral weight widths (hardware keeps both matrices in one memory).
+    /// lateral weight widths (hardware keeps both matrices in one memory); 0 for pooling.
     pub fn weight_bits(&self) -> u32 {
         let lateral = self.lateral.as_ref().map_or(0, |l| l.weight_bits as u32);
         match &self.op {
             LayerOp::Dense(d) => (d.weight_bits as u32).max(lateral),
+            LayerOp::Conv2d(c) => (c.weight_bits as u32).max(lateral),
+            LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => 0,
         }
     }
 
@@ -189,6 +258,21 @@ impl Layer {
     /// connections (their rows follow the input rows in the hardware's weight memory).
     pub fn weight_rows(&self) -> usize {
         self.inputs() + if self.lateral.is_some() { self.outputs() } else { 0 }
+    }
+
+    /// Synaptic operations one non-zero input spike at every input position causes, summed:
+    /// `inputs · outputs` for dense, `Σ` over input positions of the output positions each
+    /// one's kernel reaches times the output channels for conv, 0 for pooling (an address
+    /// remap or a compare, no weight).
+    pub fn dense_synops(&self) -> u64 {
+        match &self.op {
+            LayerOp::Dense(d) => d.inputs as u64 * d.outputs as u64,
+            LayerOp::Conv2d(c) => c.output_shape().map_or(0, |o| {
+                let reach = |size: u32, out: u32| -> u64 { (0..size).map(|y| c.reach(y, out).count() as u64).sum() };
+                c.in_channels as u64 * reach(c.in_height, o.height) * reach(c.in_width, o.width) * c.out_channels as u64
+            }),
+            LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => 0,
+        }
     }
 }
 
@@ -237,14 +321,197 @@ impl Lateral {
     }
 }
 
-/// The synaptic operation of a layer. Serialized externally tagged (`{"dense": {...}}`) so
-/// that large weight arrays deserialize without buffering. Conv2d and pooling are planned
-/// variants (lateral connections are a [`Layer`] field, not an op); the input shape already carries channels and size.
+/// The synaptic operation of a layer. Serialized externally tagged (`{"dense": {...}}`,
+/// `{"conv2d": {...}}`, `{"sum_pool2d": {...}}`, `{"max_pool2d": {...}}`) so that large
+/// weight arrays deserialize without buffering (lateral connections are a [`Layer`] field,
+/// not an op).
+///
+/// Conv and pooling layers see their input as `[C, H, W]` and number their outputs
+/// channel-major, `c·H·W + y·W + x` (the row-major flattening of `[C, H, W]`), which is also
+/// the order a dense layer after them reads them in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LayerOp {
     /// Fully connected: `x[j] = bias[j] + sum_i s[i] * weights[i * outputs + j]`.
     Dense(Dense),
+    /// 2-D convolution with zero padding (see [`Conv2d`]).
+    Conv2d(Conv2d),
+    /// Sum of the spike values in each non-overlapping window: linear, so in an event-driven
+    /// design an address remap of the incoming events (see [`Pool2d`]).
+    SumPool2d(Pool2d),
+    /// Largest spike value in each non-overlapping window (see [`Pool2d`]).
+    MaxPool2d(Pool2d),
+}
+
+impl LayerOp {
+    /// The op's tag in the model file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LayerOp::Dense(_) => "dense",
+            LayerOp::Conv2d(_) => "conv2d",
+            LayerOp::SumPool2d(_) => "sum_pool2d",
+            LayerOp::MaxPool2d(_) => "max_pool2d",
+        }
+    }
+}
+
+/// A `[channels, height, width]` shape; its flat index is `c·H·W + y·W + x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape3 {
+    /// Channels C.
+    pub channels: u32,
+    /// Height H.
+    pub height: u32,
+    /// Width W.
+    pub width: u32,
+}
+
+impl Shape3 {
+    /// `C·H·W`, saturating on absurd shapes.
+    pub fn size(&self) -> usize {
+        (self.channels as usize).saturating_mul(self.height as usize).saturating_mul(self.width as usize)
+    }
+
+    /// The flat (channel-major) index of `(c, y, x)`.
+    pub fn index(&self, c: u32, y: u32, x: u32) -> usize {
+        (c as usize * self.height as usize + y as usize) * self.width as usize + x as usize
+    }
+}
+
+impl std::fmt::Display for Shape3 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}x{}", self.channels, self.height, self.width)
+    }
+}
+
+/// A 2-D convolution over a `[in_channels, in_height, in_width]` input with a square
+/// `kernel`, one `stride` and zero `padding` on every side, giving
+/// `[out_channels, H_out, W_out]` with `H_out = (in_height + 2·padding - kernel) / stride + 1`
+/// (floor; likewise `W_out`).
+///
+/// Output `(o, oy, ox)` receives input `(c, y, x)` through kernel tap `(ky, kx)` when
+/// `y = oy·stride - padding + ky` and `x = ox·stride - padding + kx`; padded positions
+/// (outside the input) are zeros and contribute nothing.
+///
+/// Weights are laid out `[in_channels][kernel][kernel][out_channels]`:
+/// `weights[((c·kernel + ky)·kernel + kx)·out_channels + o]`. One input event at `(c, y, x)`
+/// reads, for each tap `(ky, kx)` that lands inside the output, the contiguous row of
+/// `out_channels` weights `(c, ky, kx, ·)`, the same "one row per source" shape a dense layer
+/// has, so output channels map to lanes. The rows also make a conv layer's weights a dense
+/// `[in_channels·kernel²][out_channels]` matrix for the bounds analysis.
+///
+/// ```
+/// use model::network::Conv2d;
+/// let c = Conv2d { in_channels: 1, in_height: 4, in_width: 4, out_channels: 2, kernel: 3,
+///     stride: 1, padding: 1, weight_bits: 4, bias_bits: 8, weights: vec![0; 18], bias: vec![0; 2] };
+/// let o = c.output_shape().unwrap();
+/// assert_eq!((o.channels, o.height, o.width), (2, 4, 4));
+/// assert_eq!(c.weight_index(0, 2, 1, 1), (2 * 3 + 1) * 2 + 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conv2d {
+    /// Input channels C.
+    pub in_channels: u32,
+    /// Input height H.
+    pub in_height: u32,
+    /// Input width W.
+    pub in_width: u32,
+    /// Output channels.
+    pub out_channels: u32,
+    /// Kernel side K (square kernels).
+    pub kernel: u32,
+    /// Step between output positions, in input positions (1..).
+    pub stride: u32,
+    /// Zero positions added on every side (`0..kernel`).
+    pub padding: u32,
+    /// Signed two's-complement width every weight fits in (1..=16).
+    pub weight_bits: u8,
+    /// Signed two's-complement width every bias fits in (1..=32).
+    pub bias_bits: u8,
+    /// `in_channels · kernel · kernel · out_channels` weights (see the type's doc for the order).
+    pub weights: Vec<i32>,
+    /// `out_channels` biases, one per output channel, added to every position once per timestep.
+    pub bias: Vec<i32>,
+}
+
+impl Conv2d {
+    /// `[in_channels, in_height, in_width]`.
+    pub fn input_shape(&self) -> Shape3 {
+        Shape3 { channels: self.in_channels, height: self.in_height, width: self.in_width }
+    }
+
+    /// `[out_channels, H_out, W_out]`, `None` when the kernel is larger than the padded input
+    /// or the stride is 0.
+    pub fn output_shape(&self) -> Option<Shape3> {
+        let side = |size: u32| -> Option<u32> {
+            let padded = size as u64 + 2 * self.padding as u64;
+            if self.stride == 0 || self.kernel == 0 || padded < self.kernel as u64 {
+                return None;
+            }
+            u32::try_from((padded - self.kernel as u64) / self.stride as u64 + 1).ok()
+        };
+        Some(Shape3 { channels: self.out_channels, height: side(self.in_height)?, width: side(self.in_width)? })
+    }
+
+    /// Index into `weights` of input channel `c`, tap `(ky, kx)`, output channel `o`.
+    pub fn weight_index(&self, c: u32, ky: u32, kx: u32, o: u32) -> usize {
+        ((c as usize * self.kernel as usize + ky as usize) * self.kernel as usize + kx as usize)
+            * self.out_channels as usize
+            + o as usize
+    }
+
+    /// The `out_channels` weights of input channel `c` at tap `(ky, kx)`.
+    pub fn row(&self, c: u32, ky: u32, kx: u32) -> &[i32] {
+        let start = self.weight_index(c, ky, kx, 0);
+        &self.weights[start..start + self.out_channels as usize]
+    }
+
+    /// Along one axis: the `(tap, output position)` pairs input position `y` reaches in an
+    /// output of `out` positions, taps ascending (output positions descending).
+    pub fn reach(&self, y: u32, out: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        (0..self.kernel).filter_map(move |k| {
+            let shifted = (y + self.padding).checked_sub(k)?;
+            (shifted % self.stride == 0 && shifted / self.stride < out).then_some((k, shifted / self.stride))
+        })
+    }
+}
+
+/// A pooling window over a `[channels, in_height, in_width]` spike map: non-overlapping
+/// `kernel x kernel` windows (stride = kernel) that must tile the input exactly, giving
+/// `[channels, in_height / kernel, in_width / kernel]`. Output `(c, oy, ox)` pools inputs
+/// `(c, oy·kernel + dy, ox·kernel + dx)` for `dy, dx` in `0..kernel`.
+///
+/// A pooling layer has no weights and no membrane: its `neuron` must be
+/// [`Neuron::pooling`] of the kind that feeds it, and its spikes are emitted in the same
+/// timestep it receives them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pool2d {
+    /// Channels C (kept by pooling).
+    pub channels: u32,
+    /// Input height H (a multiple of `kernel`).
+    pub in_height: u32,
+    /// Input width W (a multiple of `kernel`).
+    pub in_width: u32,
+    /// Window side and stride (1..).
+    pub kernel: u32,
+}
+
+impl Pool2d {
+    /// `[channels, in_height, in_width]`.
+    pub fn input_shape(&self) -> Shape3 {
+        Shape3 { channels: self.channels, height: self.in_height, width: self.in_width }
+    }
+
+    /// `[channels, in_height / kernel, in_width / kernel]`, `None` if the windows do not tile.
+    pub fn output_shape(&self) -> Option<Shape3> {
+        let k = self.kernel;
+        if k == 0 || self.in_height % k != 0 || self.in_width % k != 0 {
+            return None;
+        }
+        Some(Shape3 { channels: self.channels, height: self.in_height / k, width: self.in_width / k })
+    }
 }
 
 /// Fully connected weights, row-major `[inputs][outputs]`: the row of input `i` is the
@@ -290,6 +557,13 @@ pub struct Neuron {
 }
 
 impl Neuron {
+    /// The neuron field a pooling layer carries: the `kind` of the layer feeding it (what
+    /// travels through it, in that kind's code), `threshold_shift` 0, `decay` keep, `reset`
+    /// hard. Pooling has no membrane, so validation accepts exactly this and nothing else.
+    pub fn pooling(kind: NeuronKind) -> Neuron {
+        Neuron { kind, threshold_shift: 0, decay: Decay::Keep, reset: Reset::Hard }
+    }
+
     /// The threshold `θ = 2^q`.
     pub fn threshold(&self) -> i64 {
         1i64 << self.threshold_shift

@@ -88,6 +88,8 @@ impl HardwarePlan {
     /// assert_eq!((plan.layers[1].lanes, plan.layers[1].groups), (3, 1));
     /// ```
     pub fn per_layer(net: &Network, lanes: &[u32]) -> Result<HardwarePlan, ModelError> {
+        // The one gate every hardware path (gen, cosim, build, run, the cycle model) passes.
+        net.require_dense()?;
         if lanes.len() != net.layers.len() {
             return Err(ModelError::plan(
                 lanes.len().min(net.layers.len()),

@@ -5,7 +5,9 @@
 use crate::bounds;
 use crate::code::SpikeCode;
 use crate::error::{Location, ValidationError};
-use crate::network::{Decay, FORMAT_NAME, FORMAT_VERSION, LayerOp, Network, NeuronKind};
+use crate::network::{
+    Conv2d, Decay, Dense, FORMAT_NAME, FORMAT_VERSION, LayerOp, Network, Neuron, NeuronKind, Pool2d, Shape3,
+};
 
 /// Most timesteps per input.
 pub const MAX_TIMESTEPS: u32 = 64;
@@ -102,53 +104,11 @@ impl Network {
         if let Some(first) = self.layers[..index].iter().position(|l| l.name == layer.name) {
             return Err(err(loc, "name", format!("duplicates the name of layer {first}")));
         }
-        let expected_inputs = if index == 0 { self.input.size() } else { self.layers[index - 1].outputs() };
-        let LayerOp::Dense(d) = &layer.op;
-        if d.inputs as usize != expected_inputs {
-            let from = if index == 0 { "the input size".to_string() } else { format!("layer {}'s outputs", index - 1) };
-            return Err(err(loc, "dense.inputs", format!("is {}, but {from} is {expected_inputs}", d.inputs)));
-        }
-        if d.outputs == 0 || d.outputs as usize > MAX_WIDTH {
-            return Err(err(loc, "dense.outputs", format!("is {}, must be 1..={MAX_WIDTH}", d.outputs)));
-        }
-        if d.weight_bits == 0 || d.weight_bits > MAX_WEIGHT_BITS {
-            return Err(err(loc, "dense.weight_bits", format!("is {}, must be 1..={MAX_WEIGHT_BITS}", d.weight_bits)));
-        }
-        if d.bias_bits == 0 || d.bias_bits > MAX_BIAS_BITS {
-            return Err(err(loc, "dense.bias_bits", format!("is {}, must be 1..={MAX_BIAS_BITS}", d.bias_bits)));
-        }
-        let want = d.inputs as usize * d.outputs as usize;
-        if d.weights.len() != want {
-            return Err(err(
-                loc,
-                "dense.weights",
-                format!(
-                    "has {} values, expected inputs x outputs = {} x {} = {want}",
-                    d.weights.len(),
-                    d.inputs,
-                    d.outputs
-                ),
-            ));
-        }
-        if d.bias.len() != d.outputs as usize {
-            return Err(err(loc, "dense.bias", format!("has {} values, expected {}", d.bias.len(), d.outputs)));
-        }
-        let (wlo, whi) = signed_range(d.weight_bits);
-        if let Some(k) = d.weights.iter().position(|&w| (w as i64) < wlo || (w as i64) > whi) {
-            let (i, j) = (k / d.outputs as usize, k % d.outputs as usize);
-            return Err(err(
-                loc,
-                format!("dense.weights[{i}][{j}]"),
-                format!("{} is outside the declared {}-bit range {wlo}..={whi}", d.weights[k], d.weight_bits),
-            ));
-        }
-        let (blo, bhi) = signed_range(d.bias_bits);
-        if let Some(j) = d.bias.iter().position(|&b| (b as i64) < blo || (b as i64) > bhi) {
-            return Err(err(
-                loc,
-                format!("dense.bias[{j}]"),
-                format!("{} is outside the declared {}-bit range {blo}..={bhi}", d.bias[j], d.bias_bits),
-            ));
+        match &layer.op {
+            LayerOp::Dense(d) => self.validate_dense(index, loc, d)?,
+            LayerOp::Conv2d(c) => self.validate_conv(index, loc, c)?,
+            LayerOp::SumPool2d(p) => self.validate_pool(index, loc, "sum_pool2d", p)?,
+            LayerOp::MaxPool2d(p) => self.validate_pool(index, loc, "max_pool2d", p)?,
         }
         let n = &layer.neuron;
         if n.threshold_shift > MAX_THRESHOLD_SHIFT {
@@ -185,6 +145,15 @@ impl Network {
             _ => {}
         }
         if let Some(lat) = &layer.lateral {
+            if !matches!(layer.op, LayerOp::Dense(_)) {
+                // A conv layer's lateral matrix would be (C·H·W)² weights with no spatial
+                // structure; a local lateral kernel is a design of its own, not done yet.
+                return Err(err(
+                    loc,
+                    "lateral",
+                    format!("only dense layers may have lateral connections, not {}", layer.op.name()),
+                ));
+            }
             if matches!(n.kind, NeuronKind::Readout) {
                 return Err(err(loc, "lateral", "a readout layer emits no spikes to feed back"));
             }
@@ -198,7 +167,7 @@ impl Network {
             if lat.shift > MAX_THRESHOLD_SHIFT {
                 return Err(err(loc, "lateral.shift", format!("is {}, must be 0..={MAX_THRESHOLD_SHIFT}", lat.shift)));
             }
-            let n_out = d.outputs as usize;
+            let n_out = layer.outputs();
             if lat.weights.len() != n_out * n_out {
                 return Err(err(
                     loc,
@@ -220,6 +189,9 @@ impl Network {
             }
         }
         if let Some(h) = &layer.histogram {
+            if layer.is_pooling() {
+                return Err(err(loc, "histogram", "a pooling layer has no neurons of its own to histogram"));
+            }
             let range = n.kind.spike_range();
             if matches!(n.kind, NeuronKind::Readout) {
                 return Err(err(loc, "histogram", "a readout layer emits no spikes to histogram"));
@@ -234,4 +206,201 @@ impl Network {
         }
         Ok(())
     }
+    fn validate_dense(&self, index: usize, loc: &Location, d: &Dense) -> Result<(), ValidationError> {
+        let expected_inputs = if index == 0 { self.input.size() } else { self.layers[index - 1].outputs() };
+        if d.inputs as usize != expected_inputs {
+            let from = if index == 0 { "the input size".to_string() } else { format!("layer {}'s outputs", index - 1) };
+            return Err(err(loc, "dense.inputs", format!("is {}, but {from} is {expected_inputs}", d.inputs)));
+        }
+        if d.outputs == 0 || d.outputs as usize > MAX_WIDTH {
+            return Err(err(loc, "dense.outputs", format!("is {}, must be 1..={MAX_WIDTH}", d.outputs)));
+        }
+        let want = d.inputs as usize * d.outputs as usize;
+        let shape = format!("inputs x outputs = {} x {} = {want}", d.inputs, d.outputs);
+        check_weights(
+            loc,
+            "dense",
+            (d.weight_bits, &d.weights, want, &shape),
+            (d.bias_bits, &d.bias),
+            d.outputs as usize,
+        )
+    }
+
+    /// The spatial shape layer `index` must receive, or the error naming `field`.
+    fn spatial_input(&self, index: usize, loc: &Location, field: &str) -> Result<Shape3, ValidationError> {
+        self.input_shape_of(index).ok_or_else(|| {
+            let from = if index == 0 {
+                format!("the input shape {:?} is not [C, H, W]", self.input.shape)
+            } else {
+                format!("layer {} is {} with a flat output", index - 1, self.layers[index - 1].op.name())
+            };
+            err(loc, field, format!("needs a [C, H, W] input, but {from}"))
+        })
+    }
+
+    fn validate_conv(&self, index: usize, loc: &Location, c: &Conv2d) -> Result<(), ValidationError> {
+        let want = self.spatial_input(index, loc, "conv2d.in_channels")?;
+        for (field, got, expected) in [
+            ("conv2d.in_channels", c.in_channels, want.channels),
+            ("conv2d.in_height", c.in_height, want.height),
+            ("conv2d.in_width", c.in_width, want.width),
+        ] {
+            if got != expected {
+                return Err(err(loc, field, format!("is {got}, but the layer receives {want}")));
+            }
+        }
+        if c.out_channels == 0 {
+            return Err(err(loc, "conv2d.out_channels", "is 0, must be at least 1"));
+        }
+        if c.kernel == 0 {
+            return Err(err(loc, "conv2d.kernel", "is 0, must be at least 1"));
+        }
+        if c.stride == 0 {
+            return Err(err(loc, "conv2d.stride", "is 0, must be at least 1"));
+        }
+        if c.padding >= c.kernel {
+            // With padding < kernel every output window touches at least one real input.
+            return Err(err(loc, "conv2d.padding", format!("is {}, must be below the kernel {}", c.padding, c.kernel)));
+        }
+        let Some(out) = c.output_shape() else {
+            return Err(err(
+                loc,
+                "conv2d.kernel",
+                format!(
+                    "{} is larger than the padded input {}x{} ({want} with padding {})",
+                    c.kernel,
+                    c.in_height as u64 + 2 * c.padding as u64,
+                    c.in_width as u64 + 2 * c.padding as u64,
+                    c.padding
+                ),
+            ));
+        };
+        if out.size() > MAX_WIDTH {
+            return Err(err(
+                loc,
+                "conv2d.out_channels",
+                format!("gives {out} = {} outputs, at most {MAX_WIDTH}", out.size()),
+            ));
+        }
+        let rows = (c.in_channels as usize).saturating_mul(c.kernel as usize).saturating_mul(c.kernel as usize);
+        let n = c.out_channels as usize;
+        let shape = format!(
+            "in_channels x kernel x kernel x out_channels = {} x {} x {} x {n} = {}",
+            c.in_channels,
+            c.kernel,
+            c.kernel,
+            rows.saturating_mul(n)
+        );
+        check_weights(
+            loc,
+            "conv2d",
+            (c.weight_bits, &c.weights, rows.saturating_mul(n), &shape),
+            (c.bias_bits, &c.bias),
+            n,
+        )
+    }
+
+    fn validate_pool(&self, index: usize, loc: &Location, op: &str, p: &Pool2d) -> Result<(), ValidationError> {
+        if index == 0 {
+            return Err(err(loc, op, "pooling takes the spikes of a conv or pooling layer, not the input"));
+        }
+        let want = self.spatial_input(index, loc, &format!("{op}.channels"))?;
+        for (field, got, expected) in [
+            ("channels", p.channels, want.channels),
+            ("in_height", p.in_height, want.height),
+            ("in_width", p.in_width, want.width),
+        ] {
+            if got != expected {
+                return Err(err(loc, format!("{op}.{field}"), format!("is {got}, but the layer receives {want}")));
+            }
+        }
+        if p.kernel == 0 {
+            return Err(err(loc, format!("{op}.kernel"), "is 0, must be at least 1"));
+        }
+        if p.output_shape().is_none() {
+            return Err(err(
+                loc,
+                format!("{op}.kernel"),
+                format!(
+                    "{}x{} windows do not tile the {want} input (height and width must be multiples)",
+                    p.kernel, p.kernel
+                ),
+            ));
+        }
+        let feeding = self.layers[index - 1].neuron.kind.clone();
+        if matches!(feeding, NeuronKind::Readout) {
+            return Err(err(loc, op, format!("layer {} is a readout layer and emits no spikes to pool", index - 1)));
+        }
+        if op == "max_pool2d" {
+            // Max pooling re-sends its value in the code of what feeds it; after sum pooling
+            // that value can exceed the code's range.
+            let range = self.input_range_of(index);
+            let code = self.input_code_of(index);
+            if code.table(range.max.unsigned_abs()).is_err() {
+                return Err(err(
+                    loc,
+                    op,
+                    format!(
+                        "max pooling re-sends its value in the code of what feeds it ({}), which cannot represent the summed range {}..={} of the sum pooling before it",
+                        code.label(),
+                        range.min,
+                        range.max
+                    ),
+                ));
+            }
+        }
+        let layer = &self.layers[index];
+        let expected = Neuron::pooling(feeding);
+        if layer.neuron != expected {
+            return Err(err(
+                loc,
+                "neuron",
+                format!(
+                    "a pooling layer has no membrane: its neuron must be the feeding layer's kind with threshold_shift 0, decay keep, reset hard ({expected:?}), found {:?}",
+                    layer.neuron
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The weight and bias rules dense and conv layers share: widths, counts and ranges.
+fn check_weights(
+    loc: &Location,
+    op: &str,
+    (weight_bits, weights, want, shape): (u8, &[i32], usize, &str),
+    (bias_bits, bias): (u8, &[i32]),
+    outputs: usize,
+) -> Result<(), ValidationError> {
+    if weight_bits == 0 || weight_bits > MAX_WEIGHT_BITS {
+        return Err(err(loc, format!("{op}.weight_bits"), format!("is {weight_bits}, must be 1..={MAX_WEIGHT_BITS}")));
+    }
+    if bias_bits == 0 || bias_bits > MAX_BIAS_BITS {
+        return Err(err(loc, format!("{op}.bias_bits"), format!("is {bias_bits}, must be 1..={MAX_BIAS_BITS}")));
+    }
+    if weights.len() != want {
+        return Err(err(loc, format!("{op}.weights"), format!("has {} values, expected {shape}", weights.len())));
+    }
+    if bias.len() != outputs {
+        return Err(err(loc, format!("{op}.bias"), format!("has {} values, expected {outputs}", bias.len())));
+    }
+    let (wlo, whi) = signed_range(weight_bits);
+    if let Some(k) = weights.iter().position(|&w| (w as i64) < wlo || (w as i64) > whi) {
+        let (i, j) = (k / outputs, k % outputs);
+        return Err(err(
+            loc,
+            format!("{op}.weights[{i}][{j}]"),
+            format!("{} is outside the declared {weight_bits}-bit range {wlo}..={whi}", weights[k]),
+        ));
+    }
+    let (blo, bhi) = signed_range(bias_bits);
+    if let Some(j) = bias.iter().position(|&b| (b as i64) < blo || (b as i64) > bhi) {
+        return Err(err(
+            loc,
+            format!("{op}.bias[{j}]"),
+            format!("{} is outside the declared {bias_bits}-bit range {blo}..={bhi}", bias[j]),
+        ));
+    }
+    Ok(())
 }

@@ -143,7 +143,10 @@ fn mutation_fuzz_never_panics() {
     let iterations: usize = std::env::var("SPIKEFORGE_FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(20000);
     println!("model-file mutation fuzz: seed {seed}, {iterations} iterations (SPIKEFORGE_FUZZ_SEED to replay)");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let originals: Vec<Vec<u8>> = [tiny_network(), small_random()].iter().map(|n| to_string(n).into_bytes()).collect();
+    let originals: Vec<Vec<u8>> = [tiny_network(), small_random(), model::examples::fuzz_conv_network(4)]
+        .iter()
+        .map(|n| to_string(n).into_bytes())
+        .collect();
     let tokens: [&[u8]; 14] = [
         b"-1",
         b"0",

@@ -241,8 +241,10 @@ pub struct Demand<'a> {
 }
 
 impl<'a> Demand<'a> {
-    /// Trace every input of `images` (concatenated inputs of the network's size).
+    /// Trace every input of `images` (concatenated inputs of the network's size). A network
+    /// with conv or pooling layers has no timing contract yet: [`model::ModelError::NoRtl`].
     pub fn new(golden: &'a Golden, images: &'a [u8]) -> Result<Demand<'a>, crate::SimError> {
+        golden.network().require_dense()?;
         let size = golden.network().input.size().max(1);
         let inputs: Vec<&[u8]> = images.chunks_exact(size).collect();
         let traces = inputs.iter().map(|input| golden.trace(input)).collect::<Result<_, _>>()?;
@@ -354,5 +356,14 @@ mod tests {
             work.layers[0][0],
             ItemCycles { cycles: 2 + 27 + 25, accumulate: 9 + 6, input_events: 3, lateral_events: 2, output_events: 2 }
         );
+    }
+
+    #[test]
+    fn conv_networks_have_no_timing_contract_yet() {
+        let net = model::examples::fuzz_conv_network(1);
+        let golden = Golden::new(&net).unwrap();
+        let images = vec![0u8; net.input.size()];
+        let e = Demand::new(&golden, &images).err().expect("refused");
+        assert!(matches!(e, crate::SimError::Model(model::ModelError::NoRtl { layer: 0, .. })), "{e}");
     }
 }

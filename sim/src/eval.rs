@@ -1,7 +1,7 @@
 //! Batch evaluation: accuracy, per-layer activity, histograms, energy and (with a plan)
 //! cycle-model statistics over a dataset, parallel over inputs.
 
-use model::{HardwarePlan, NeuronKind};
+use model::{HardwarePlan, LayerOp, NeuronKind};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -33,10 +33,12 @@ pub struct LayerActivity {
     /// `spikes / (N · T)`.
     pub spike_rate: f64,
     /// Synaptic operations in this hardware: every received (or lateral) event updates all
-    /// N neurons.
+    /// N neurons of a dense layer, the output positions its kernel reaches times the output
+    /// channels of a conv layer, nothing in a pooling layer (a remap or a compare).
     pub synaptic_ops: f64,
     /// Dense multiply-accumulates an ANN of the same shape would do (`M · N · T`, plus
-    /// `N · N · T` for lateral connections).
+    /// `N · N · T` for lateral connections; for conv every input position times the outputs
+    /// its kernel reaches, times T; 0 for pooling).
     pub dense_macs: f64,
     /// Energy in the papers' convention, pJ: layer 0 at dense MAC cost, later layers at
     /// synaptic ops times the accumulate cost.
@@ -106,6 +108,9 @@ struct Partial {
     events: Vec<u64>,
     lateral_events: Vec<u64>,
     input_events: u64,
+    /// Per layer, received events times the neurons each updates (conv and pooling layers;
+    /// dense layers keep the `events · N` formula).
+    synops: Vec<u64>,
     hist: Vec<Vec<u64>>,
     works: Vec<(usize, InputWork)>,
     outcomes: Vec<InputOutcome>,
@@ -114,10 +119,65 @@ struct Partial {
 struct Counter<'a> {
     golden: &'a Golden,
     p: &'a mut Partial,
+    /// Events per output of the layer reported last (what a sum pooling layer after it
+    /// forwards), only kept for networks with conv or pooling layers.
+    last: Vec<u64>,
+}
+
+impl<'a> Counter<'a> {
+    fn new(golden: &'a Golden, p: &'a mut Partial) -> Counter<'a> {
+        Counter { golden, p, last: Vec::new() }
+    }
+
+    /// A conv or pooling layer, or one right after them: the per-source bookkeeping.
+    fn spatial(&mut self, layer: usize, values: &[i32]) {
+        let golden = self.golden;
+        let net = golden.network();
+        let min = net.output_range_of(layer).min;
+        let mut ev = vec![0u64; values.len()];
+        match golden.table(layer) {
+            Some(table) => {
+                for (e, &v) in ev.iter_mut().zip(values) {
+                    *e = table.events_for(v.unsigned_abs()).unwrap_or(0) as u64;
+                }
+            }
+            // Sum pooling forwards its window's events; max pooling sends the largest value
+            // in the code of what feeds it.
+            None if golden.sum_pool_target(layer, 0).is_some() => {
+                for (source, &e) in self.last.iter().enumerate() {
+                    ev[golden.sum_pool_target(layer, source).expect("sum pooling")] += e;
+                }
+            }
+            None if net.layers[layer].is_pooling() => {
+                let code = net.input_code_of(layer);
+                let table = code.table(net.input_range_of(layer).max.unsigned_abs()).expect("validated code");
+                for (e, &v) in ev.iter_mut().zip(values) {
+                    *e = table.events_for(v.unsigned_abs()).unwrap_or(0) as u64;
+                }
+            }
+            None => {}
+        }
+        if !matches!(net.layers[layer].neuron.kind, NeuronKind::Readout) {
+            let hist = &mut self.p.hist[layer];
+            for &v in values {
+                hist[(v - min) as usize] += 1;
+            }
+        }
+        self.p.spikes[layer] += values.iter().filter(|&&v| v != 0).count() as u64;
+        self.p.events[layer] += ev.iter().sum::<u64>();
+        if layer + 1 < net.layers.len() {
+            self.p.synops[layer + 1] +=
+                ev.iter().enumerate().map(|(source, &e)| e * golden.fanout(layer + 1, source)).sum::<u64>();
+        }
+        self.last = ev;
+    }
 }
 
 impl Observer for Counter<'_> {
     fn spikes(&mut self, layer: usize, _t: usize, values: &[i32]) {
+        if self.golden.spatial() {
+            return self.spatial(layer, values);
+        }
         let Some(table) = self.golden.table(layer) else { return };
         let min = self.golden.network().layers[layer].neuron.kind.spike_range().min;
         let hist = &mut self.p.hist[layer];
@@ -163,14 +223,13 @@ pub fn evaluate(
         events: vec![0; layers],
         lateral_events: vec![0; layers],
         input_events: 0,
-        hist: net
-            .layers
-            .iter()
+        synops: vec![0; layers],
+        hist: (0..layers)
             .map(|l| {
-                if matches!(l.neuron.kind, NeuronKind::Readout) {
+                if matches!(net.layers[l].neuron.kind, NeuronKind::Readout) {
                     Vec::new()
                 } else {
-                    vec![0; l.neuron.kind.spike_range().len()]
+                    vec![0; net.output_range_of(l).len()]
                 }
             })
             .collect(),
@@ -189,13 +248,24 @@ pub fn evaluate(
                 let input = &images[i * size..(i + 1) * size];
                 p.input_events +=
                     input.iter().map(|&v| golden.input_table().events_for(v as u32).unwrap_or(0) as u64).sum::<u64>();
+                if golden.spatial() {
+                    // Layer 0 receives the same input events every timestep.
+                    p.synops[0] += net.timesteps as u64
+                        * input
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &v)| {
+                                golden.input_table().events_for(v as u32).unwrap_or(0) as u64 * golden.fanout(0, i)
+                            })
+                            .sum::<u64>();
+                }
                 let scores = if let Some(plan) = plan {
-                    let mut counter = Counter { golden, p: &mut p };
+                    let mut counter = Counter::new(golden, &mut p);
                     let trace = golden.trace_observed(input, i, &mut counter)?;
                     p.works.push((i, input_work(golden, plan, input, &trace)));
                     trace.scores
                 } else {
-                    let mut counter = Counter { golden, p: &mut p };
+                    let mut counter = Counter::new(golden, &mut p);
                     golden.run(input, i, &mut scratch, &mut counter)?
                 };
                 let class = argmax(&scores);
@@ -211,6 +281,7 @@ pub fn evaluate(
         total.correct += p.correct;
         total.input_events += p.input_events;
         for l in 0..layers {
+            total.synops[l] += p.synops[l];
             total.spikes[l] += p.spikes[l];
             total.events[l] += p.events[l];
             total.lateral_events[l] += p.lateral_events[l];
@@ -235,11 +306,18 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
     for (l, layer) in net.layers.iter().enumerate() {
         let neurons = layer.outputs();
         let lateral_events = total.lateral_events[l] as f64 / n;
-        let synaptic_ops = (received + lateral_events) * neurons as f64;
-        let dense_macs = (layer.weight_rows() * neurons) as f64 * t;
+        let (synaptic_ops, dense_macs) = match layer.op {
+            LayerOp::Dense(_) => {
+                ((received + lateral_events) * neurons as f64, (layer.weight_rows() * neurons) as f64 * t)
+            }
+            _ => (total.synops[l] as f64 / n, layer.dense_synops() as f64 * t),
+        };
         let energy_pj = if l == 0 { dense_macs * E_MAC_PJ } else { synaptic_ops * E_AC_PJ };
         let spikes = total.spikes[l] as f64 / n;
         let events = total.events[l] as f64 / n;
+        // Dense layers after a conv or pooling layer get their counted synaptic ops too.
+        let synaptic_ops =
+            if golden.spatial() { total.synops[l] as f64 / n + lateral_events * neurons as f64 } else { synaptic_ops };
         layers.push(LayerActivity {
             name: layer.name.clone(),
             neurons,
@@ -314,6 +392,56 @@ mod tests {
                     assert_eq!(*outcome, expected, "seed {seed}, input {i}");
                 }
                 assert_eq!(report.correct, report.per_input.iter().filter(|o| o.class == o.label as usize).count());
+            }
+        }
+    }
+
+    /// On conv networks: outcomes are the golden traces, layer 0's synaptic ops equal a
+    /// gather count (every output position, every tap inside the input, every event of that
+    /// source), and sum pooling forwards exactly the events it received.
+    #[test]
+    fn conv_activity_counts_what_each_event_reaches() {
+        for seed in 0..40 {
+            let net = model::examples::fuzz_conv_network(seed);
+            let golden = Golden::new(&net).unwrap();
+            let (size, count) = (net.input.size(), 5);
+            let images: Vec<u8> = (0..count * size)
+                .map(|k| ((k * 29 + seed as usize) % (net.input.max_value as usize + 1)) as u8)
+                .collect();
+            let labels: Vec<u8> = (0..count).map(|i| (i % net.classes()) as u8).collect();
+            let report = evaluate(&golden, &images, &labels, None, &|_| {}).unwrap();
+            for (i, outcome) in report.per_input.iter().enumerate() {
+                assert_eq!(outcome.scores, golden.trace(&images[i * size..(i + 1) * size]).unwrap().scores);
+            }
+            let _ = crate::summary::summarize(&net);
+            if let model::LayerOp::Conv2d(c) = &net.layers[0].op {
+                let (h, w, k) = (c.in_height as i64, c.in_width as i64, c.kernel as i64);
+                let out = c.output_shape().unwrap();
+                let mut ops = 0u64;
+                for image in images.chunks(size) {
+                    let events = |s: usize| golden.input_table().events_for(image[s] as u32).unwrap() as u64;
+                    for (oy, ox) in (0..out.height as i64).flat_map(|y| (0..out.width as i64).map(move |x| (y, x))) {
+                        for (ch, ky, kx) in
+                            (0..c.in_channels as i64).flat_map(|ch| (0..k * k).map(move |t| (ch, t / k, t % k)))
+                        {
+                            let (y, x) = (
+                                oy * c.stride as i64 - c.padding as i64 + ky,
+                                ox * c.stride as i64 - c.padding as i64 + kx,
+                            );
+                            if (0..h).contains(&y) && (0..w).contains(&x) {
+                                ops += events(((ch * h + y) * w + x) as usize) * out.channels as u64;
+                            }
+                        }
+                    }
+                }
+                let expected = ops as f64 * net.timesteps as f64 / count as f64;
+                assert!((report.layers[0].synaptic_ops - expected).abs() < 1e-6, "seed {seed}");
+            }
+            for (l, layer) in net.layers.iter().enumerate() {
+                if matches!(layer.op, model::LayerOp::SumPool2d(_)) {
+                    assert_eq!(report.layers[l].events, report.layers[l - 1].events, "seed {seed}, layer {l}");
+                    assert_eq!(report.layers[l].synaptic_ops, 0.0);
+                }
             }
         }
     }

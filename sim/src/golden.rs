@@ -112,7 +112,7 @@ impl Observer for TraceObserver {
 }
 
 /// Accumulator element: `i32` when the bounds analysis proves it suffices, else `i64`.
-trait Acc: Copy + Default + AddAssign + Mul<Output = Self> + Send + Sync {
+trait Acc: Copy + Default + AddAssign + Mul<Output = Self> + Into<i64> + Send + Sync {
     fn from_i32(v: i32) -> Self;
 }
 
@@ -144,10 +144,88 @@ impl Matrix {
     }
 }
 
+/// Geometry of a conv layer, with each input row's and column's reach precomputed.
+struct ConvOp {
+    channels: usize,
+    height: usize,
+    width: usize,
+    kernel: usize,
+    out_channels: usize,
+    out_height: usize,
+    out_width: usize,
+    /// Per input row `y`: the `(ky, oy)` pairs it reaches (likewise per column).
+    reach_y: Vec<Vec<(usize, usize)>>,
+    reach_x: Vec<Vec<(usize, usize)>>,
+    /// Rows `(c, ky, kx)` of `out_channels` weights each.
+    weights: Matrix,
+}
+
+impl ConvOp {
+    fn new(c: &model::Conv2d, accumulator_bits: u32) -> ConvOp {
+        let out = c.output_shape().expect("validated conv shape");
+        let reach = |size: u32, out: u32| -> Vec<Vec<(usize, usize)>> {
+            (0..size).map(|y| c.reach(y, out).map(|(k, o)| (k as usize, o as usize)).collect()).collect()
+        };
+        let rows = (c.in_channels * c.kernel * c.kernel) as usize;
+        ConvOp {
+            channels: c.in_channels as usize,
+            height: c.in_height as usize,
+            width: c.in_width as usize,
+            kernel: c.kernel as usize,
+            out_channels: c.out_channels as usize,
+            out_height: out.height as usize,
+            out_width: out.width as usize,
+            reach_y: reach(c.in_height, out.height),
+            reach_x: reach(c.in_width, out.width),
+            weights: Matrix::new(rows, c.out_channels as usize, &c.weights, accumulator_bits),
+        }
+    }
+
+    /// Output positions times output channels an event at flat input `source` updates.
+    fn fanout(&self, source: usize) -> u64 {
+        let (y, x) = ((source / self.width) % self.height, source % self.width);
+        (self.reach_y[y].len() * self.reach_x[x].len() * self.out_channels) as u64
+    }
+}
+
+/// Geometry of a pooling layer (non-overlapping `kernel x kernel` windows).
+struct PoolOp {
+    channels: usize,
+    height: usize,
+    width: usize,
+    kernel: usize,
+}
+
+impl PoolOp {
+    fn new(p: &model::Pool2d) -> PoolOp {
+        PoolOp {
+            channels: p.channels as usize,
+            height: p.in_height as usize,
+            width: p.in_width as usize,
+            kernel: p.kernel as usize,
+        }
+    }
+
+    /// The pooled output flat input `source` belongs to.
+    fn target(&self, source: usize) -> usize {
+        let (c, y, x) = (source / (self.height * self.width), (source / self.width) % self.height, source % self.width);
+        let (oh, ow) = (self.height / self.kernel, self.width / self.kernel);
+        (c * oh + y / self.kernel) * ow + x / self.kernel
+    }
+}
+
+/// A layer's synaptic operation, compiled.
+enum Op {
+    Dense(Matrix),
+    Conv(ConvOp),
+    SumPool(PoolOp),
+    MaxPool(PoolOp),
+}
+
 struct CompiledLayer {
     inputs: usize,
     outputs: usize,
-    weights: Matrix,
+    op: Op,
     /// Lateral connections `[neuron][neuron]` and their shift, if any.
     lateral: Option<(Matrix, u8)>,
     bias: Vec<i64>,
@@ -160,6 +238,10 @@ struct CompiledLayer {
 pub struct Scratch {
     acc: Vec<i64>,
     acc32: Vec<i32>,
+    /// Conv accumulators position-major (`[oy][ox][o]`), so each weight row adds to a
+    /// contiguous run; transposed into `acc` (channel-major) afterwards.
+    conv32: Vec<i32>,
+    conv64: Vec<i64>,
     /// The feedforward membrane `u1` of a layer with lateral connections.
     u1: Vec<i64>,
     /// Layer 0's accumulator, computed once per input (its input is the same every timestep).
@@ -184,21 +266,33 @@ impl Golden {
         let all_bounds = bounds::analyze(net);
         let mut layers = Vec::with_capacity(net.layers.len());
         for (layer, b) in net.layers.iter().zip(&all_bounds) {
-            let LayerOp::Dense(d) = &layer.op;
-            let (m, n) = (d.inputs as usize, d.outputs as usize);
-            let weights = Matrix::new(m, n, &d.weights, b.accumulator_bits);
+            let (m, n) = (layer.inputs(), layer.outputs());
+            let (op, bias): (Op, &[i32]) = match &layer.op {
+                LayerOp::Dense(d) => (Op::Dense(Matrix::new(m, n, &d.weights, b.accumulator_bits)), &d.bias),
+                LayerOp::Conv2d(c) => (Op::Conv(ConvOp::new(c, b.accumulator_bits)), &c.bias),
+                LayerOp::SumPool2d(p) => (Op::SumPool(PoolOp::new(p)), &[]),
+                LayerOp::MaxPool2d(p) => (Op::MaxPool(PoolOp::new(p)), &[]),
+            };
             let lateral =
                 layer.lateral.as_ref().map(|lat| (Matrix::new(n, n, &lat.weights, b.accumulator_bits), lat.shift));
+            // Pooling layers forward their input's code (sum pooling the events themselves,
+            // whose sums may exceed the code's range): no table of their own.
             let table = match &layer.neuron.kind {
                 NeuronKind::Readout => None,
+                _ if layer.is_pooling() => None,
                 kind => Some(kind.code().table(kind.spike_range().max as u32).expect("validated code")),
+            };
+            // A conv layer's bias is per output channel: expand it to every position.
+            let per_neuron = match &op {
+                Op::Conv(c) => (0..n).map(|j| bias[j / (c.out_height * c.out_width)] as i64).collect(),
+                _ => bias.iter().map(|&b| b as i64).collect(),
             };
             layers.push(CompiledLayer {
                 inputs: m,
                 outputs: n,
-                weights,
+                op,
                 lateral,
-                bias: d.bias.iter().map(|&b| b as i64).collect(),
+                bias: per_neuron,
                 neuron: layer.neuron.clone(),
                 table,
             });
@@ -212,12 +306,24 @@ impl Golden {
         &self.net
     }
 
+    /// Whether the network has a conv or pooling layer (whose events and synaptic operations
+    /// depend on where a spike sits, not only on its value).
+    pub fn spatial(&self) -> bool {
+        self.layers.iter().any(|l| !matches!(l.op, Op::Dense(_)))
+    }
+
     /// Fresh scratch buffers for this network.
     pub fn scratch(&self) -> Scratch {
         let widest = self.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
+        let conv = |wide: bool| {
+            let n = self.layers.iter().filter(|l| matches!(&l.op, Op::Conv(c) if c.weights.wide.is_some() == wide));
+            n.map(|l| l.outputs).max().unwrap_or(0)
+        };
         Scratch {
             acc: vec![0; widest],
             acc32: vec![0; widest],
+            conv32: vec![0; conv(false)],
+            conv64: vec![0; conv(true)],
             u1: vec![0; widest],
             first_acc: vec![0; self.layers[0].outputs],
             stored: self.layers.iter().map(|l| vec![0; l.outputs]).collect(),
@@ -260,14 +366,26 @@ impl Golden {
         for t in 0..self.net.timesteps as usize {
             for (l, layer) in self.layers.iter().enumerate() {
                 let n = layer.outputs;
+                if let Op::SumPool(p) | Op::MaxPool(p) = &layer.op {
+                    // No membrane: the pooled spikes leave in the same timestep.
+                    let (before, after) = s.spikes.split_at_mut(l);
+                    pool(p, matches!(layer.op, Op::MaxPool(_)), &before[l - 1], &mut after[0]);
+                    if l == last {
+                        for (c, &v) in s.counts.iter_mut().zip(after[0].iter()) {
+                            *c += v as i64;
+                        }
+                    }
+                    obs.spikes(l, t, &s.spikes[l]);
+                    continue;
+                }
                 if l == 0 {
                     if t == 0 {
-                        accumulate(&layer.weights, &s.input, &mut s.first_acc, &mut s.acc32[..n]);
+                        layer.accumulate(&s.input, &mut s.first_acc, &mut s.acc32[..n], &mut s.conv32, &mut s.conv64);
                     }
                     s.acc[..n].copy_from_slice(&s.first_acc);
                 } else {
                     let (before, _) = s.spikes.split_at(l);
-                    accumulate(&layer.weights, &before[l - 1], &mut s.acc[..n], &mut s.acc32[..n]);
+                    layer.accumulate(&before[l - 1], &mut s.acc[..n], &mut s.acc32[..n], &mut s.conv32, &mut s.conv64);
                 }
                 let nr = &layer.neuron;
                 let readout = matches!(nr.kind, NeuronKind::Readout);
@@ -357,9 +475,106 @@ impl Golden {
         &self.input_table
     }
 
-    /// Code table of `layer`'s emitted spikes (`None` for a readout layer).
+    /// Code table of `layer`'s emitted spikes (`None` for a readout or pooling layer).
     pub fn table(&self, layer: usize) -> Option<&CodeTable> {
         self.layers[layer].table.as_ref()
+    }
+
+    /// How many neurons one event from input `source` of `layer` updates: every neuron of a
+    /// dense layer; for conv the output positions its kernel taps reach times the output
+    /// channels; 0 for pooling (a remap or a compare, no synaptic operation).
+    pub fn fanout(&self, layer: usize, source: usize) -> u64 {
+        let l = &self.layers[layer];
+        match &l.op {
+            Op::Dense(_) => l.outputs as u64,
+            Op::Conv(c) => c.fanout(source),
+            Op::SumPool(_) | Op::MaxPool(_) => 0,
+        }
+    }
+
+    /// For a sum pooling layer, the output input `source`'s events are remapped to (its
+    /// window); `None` for every other layer.
+    pub fn sum_pool_target(&self, layer: usize, source: usize) -> Option<usize> {
+        match &self.layers[layer].op {
+            Op::SumPool(p) => Some(p.target(source)),
+            _ => None,
+        }
+    }
+}
+
+impl CompiledLayer {
+    /// `acc[j]` = the layer's weighted input sum for neuron `j` (dense or conv).
+    fn accumulate(&self, input: &[i32], acc: &mut [i64], acc32: &mut [i32], conv32: &mut [i32], conv64: &mut [i64]) {
+        match &self.op {
+            Op::Dense(weights) => accumulate(weights, input, acc, acc32),
+            Op::Conv(c) => match &c.weights.wide {
+                None => {
+                    let rows = &c.weights.rows;
+                    scatter::<i32>(c, input, |r| rows.row(r).to_slice().expect("standard layout"), conv32);
+                    transpose(c, conv32, acc);
+                }
+                Some(w64) => {
+                    scatter::<i64>(c, input, |r| w64.row(r).to_slice().expect("standard layout"), conv64);
+                    transpose(c, conv64, acc);
+                }
+            },
+            Op::SumPool(_) | Op::MaxPool(_) => unreachable!("pooling layers do not accumulate"),
+        }
+    }
+}
+
+/// Event-driven conv: every non-zero input `(ch, y, x)` adds `s · W[ch][ky][kx][o]` to
+/// output `(o, oy, ox)` for every tap `(ky, kx)` that lands on an output position
+/// (`y = oy·stride - padding + ky`, likewise `x`). `out` is position-major `[oy][ox][o]`.
+fn scatter<'w, A: Acc + 'w>(c: &ConvOp, input: &[i32], row: impl Fn(usize) -> &'w [A], out: &mut [A]) {
+    out.fill(A::default());
+    let co = c.out_channels;
+    for ch in 0..c.channels {
+        for y in 0..c.height {
+            for x in 0..c.width {
+                let s = input[(ch * c.height + y) * c.width + x];
+                if s == 0 {
+                    continue;
+                }
+                let s = A::from_i32(s);
+                for &(ky, oy) in &c.reach_y[y] {
+                    for &(kx, ox) in &c.reach_x[x] {
+                        let weights = row((ch * c.kernel + ky) * c.kernel + kx);
+                        let base = (oy * c.out_width + ox) * co;
+                        for (a, &w) in out[base..base + co].iter_mut().zip(weights) {
+                            *a += s * w;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Position-major `[oy][ox][o]` into the channel-major `acc[o·H·W + oy·W + ox]`.
+fn transpose<A: Acc + Into<i64>>(c: &ConvOp, from: &[A], acc: &mut [i64]) {
+    let positions = c.out_height * c.out_width;
+    for (p, row) in from[..positions * c.out_channels].chunks_exact(c.out_channels).enumerate() {
+        for (o, &v) in row.iter().enumerate() {
+            acc[o * positions + p] = v.into();
+        }
+    }
+}
+
+/// `out[(c, oy, ox)]` = the sum (or the largest) of `input[(c, oy·k + dy, ox·k + dx)]`.
+fn pool(p: &PoolOp, max: bool, input: &[i32], out: &mut [i32]) {
+    let k = p.kernel;
+    let (oh, ow) = (p.height / k, p.width / k);
+    for c in 0..p.channels {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let window = (0..k).flat_map(|dy| {
+                    let row = (c * p.height + oy * k + dy) * p.width + ox * k;
+                    input[row..row + k].iter().copied()
+                });
+                out[(c * oh + oy) * ow + ox] = if max { window.max().expect("kernel >= 1") } else { window.sum() };
+            }
+        }
     }
 }
 

@@ -13,13 +13,17 @@ use crate::eval::{E_AC_PJ, E_MAC_PJ};
 pub struct LayerSummary {
     /// Layer name.
     pub name: String,
-    /// e.g. `dense 784x128`.
+    /// e.g. `dense 784x128`, `conv2d 1x28x28 k5 s1 p2`, `max_pool2d 2x2`.
     pub op: String,
+    /// What the layer emits: `16x28x28` for conv and pooling layers, the width for dense.
+    pub output_shape: String,
+    /// Inputs one neuron sums: `M` for dense, `C·K·K` for conv, `K·K` for pooling.
+    pub fan_in: usize,
     /// Weights plus biases.
     pub parameters: usize,
     /// Signed weight width.
     pub weight_bits: u32,
-    /// Neuron kind label.
+    /// Neuron kind label (`-` for pooling).
     pub neuron: String,
     /// D for integer neurons.
     pub max_spike: Option<u32>,
@@ -35,9 +39,11 @@ pub struct LayerSummary {
     pub accumulator_bits: u32,
     /// Proven membrane width.
     pub membrane_bits: u32,
-    /// `M · N · T`: what a dense ANN layer would multiply.
+    /// `M · N · T`: what a dense ANN layer would multiply (for conv: every input position
+    /// times the outputs its kernel reaches, times T; 0 for pooling).
     pub dense_macs: f64,
-    /// Synaptic operations per inference: received events times N over T timesteps.
+    /// Synaptic operations per inference: received events times the neurons each one
+    /// updates (N for dense), over T timesteps; 0 for pooling.
     pub synaptic_ops: f64,
     /// `true` when `synaptic_ops` comes from the previous layer's histogram, `false` when it
     /// is the worst case (every input at its most expensive value).
@@ -84,6 +90,36 @@ fn events_per_value(histogram: &[u64], table: &model::CodeTable, min: i32) -> Op
     (total > 0).then(|| events / total as f64)
 }
 
+/// Mean events one input value of layer `l` arrives as, and whether that is expected from a
+/// histogram (else the worst case). A sum-pooled value arrives as its window's events
+/// (`kernel²` values' worth); a max-pooled one as one value of the feeding layer's code
+/// (worst case: pooling changes the distribution the feeding histogram describes).
+fn input_events_per_value(net: &Network, l: usize) -> (f64, bool) {
+    if l > 0 {
+        match &net.layers[l - 1].op {
+            LayerOp::SumPool2d(p) => {
+                let (e, expected) = input_events_per_value(net, l - 1);
+                return (e * (p.kernel * p.kernel) as f64, expected);
+            }
+            LayerOp::MaxPool2d(_) => {
+                let range = net.input_range_of(l);
+                let table = net.input_code_of(l).table(range.max.unsigned_abs()).expect("validated code");
+                return (table.max_events() as f64, false);
+            }
+            _ => {}
+        }
+    }
+    let code = net.input_code_of(l);
+    let range = net.input_range_of(l);
+    let table = code.table(range.max.unsigned_abs()).expect("validated code");
+    let worst = table.max_events() as f64;
+    let from_hist = (l > 0)
+        .then(|| net.layers[l - 1].histogram.as_ref())
+        .flatten()
+        .and_then(|h| events_per_value(h, &table, range.min));
+    (from_hist.unwrap_or(worst), from_hist.is_some())
+}
+
 /// Summarize a validated network.
 pub fn summarize(net: &Network) -> ModelSummary {
     let all = bounds::analyze(net);
@@ -93,18 +129,27 @@ pub fn summarize(net: &Network) -> ModelSummary {
         .iter()
         .enumerate()
         .map(|(l, layer)| {
-            let LayerOp::Dense(d) = &layer.op;
-            let (m, n) = (d.inputs as f64, d.outputs as f64);
-            let code = net.input_code_of(l);
-            let range = net.input_range_of(l);
-            let table = code.table(range.max.unsigned_abs()).expect("validated code");
-            let worst = table.max_events() as f64;
-            let from_hist = (l > 0)
-                .then(|| net.layers[l - 1].histogram.as_ref())
-                .flatten()
-                .and_then(|h| events_per_value(h, &table, range.min));
-            let per_value = from_hist.unwrap_or(worst);
-            let mut synaptic_ops = m * t * per_value * n;
+            let (per_value, expected) = input_events_per_value(net, l);
+            let t_ops = |fanout_sum: f64| fanout_sum * t * per_value;
+            let (mut synaptic_ops, dense_macs, op, fan_in) = match &layer.op {
+                LayerOp::Dense(d) => {
+                    let (m, n) = (d.inputs as f64, d.outputs as f64);
+                    let op = match &layer.lateral {
+                        Some(_) => format!("dense {}x{} +lateral", d.inputs, d.outputs),
+                        None => format!("dense {}x{}", d.inputs, d.outputs),
+                    };
+                    (m * t * per_value * n, layer.weight_rows() as f64 * n * t, op, d.inputs as usize)
+                }
+                LayerOp::Conv2d(c) => {
+                    let reach = layer.dense_synops() as f64;
+                    let op = format!("conv2d {} k{} s{} p{}", c.input_shape(), c.kernel, c.stride, c.padding);
+                    (t_ops(reach), reach * t, op, (c.in_channels * c.kernel * c.kernel) as usize)
+                }
+                LayerOp::SumPool2d(p) | LayerOp::MaxPool2d(p) => {
+                    (0.0, 0.0, format!("{} {}x{}", layer.op.name(), p.kernel, p.kernel), (p.kernel * p.kernel) as usize)
+                }
+            };
+            let n = layer.outputs() as f64;
             // The lateral pass replays the layer's own spikes: their events per neuron from its
             // own histogram (the emitted spikes stand in for the provisional ones), else the
             // worst case.
@@ -120,16 +165,15 @@ pub fn summarize(net: &Network) -> ModelSummary {
                     .unwrap_or(worst as f64);
                 synaptic_ops += n * t * per_neuron * n;
             }
-            let dense_macs = layer.weight_rows() as f64 * n * t;
+            let pooling = layer.is_pooling();
             LayerSummary {
                 name: layer.name.clone(),
-                op: match &layer.lateral {
-                    Some(_) => format!("dense {}x{} +lateral", d.inputs, d.outputs),
-                    None => format!("dense {}x{}", d.inputs, d.outputs),
-                },
+                op,
+                output_shape: layer.output_shape().map_or_else(|| layer.outputs().to_string(), |s| s.to_string()),
+                fan_in,
                 parameters: layer.parameters(),
                 weight_bits: layer.weight_bits(),
-                neuron: layer.neuron.kind.label(),
+                neuron: if pooling { "-".into() } else { layer.neuron.kind.label() },
                 max_spike: match layer.neuron.kind {
                     NeuronKind::Integer { max_spike, .. } => Some(max_spike),
                     _ => None,
@@ -137,7 +181,7 @@ pub fn summarize(net: &Network) -> ModelSummary {
                 code: if matches!(layer.neuron.kind, NeuronKind::Readout) {
                     "-".into()
                 } else {
-                    layer.neuron.kind.code().label()
+                    if pooling { net.input_code_of(l).label() } else { layer.neuron.kind.code().label() }
                 },
                 threshold_shift: layer.neuron.threshold_shift,
                 decay: match layer.neuron.decay {
@@ -153,7 +197,7 @@ pub fn summarize(net: &Network) -> ModelSummary {
                 membrane_bits: all[l].membrane_bits,
                 dense_macs,
                 synaptic_ops,
-                expected: from_hist.is_some(),
+                expected,
                 energy_pj: if l == 0 { dense_macs * E_MAC_PJ } else { synaptic_ops * E_AC_PJ },
             }
         })

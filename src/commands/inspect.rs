@@ -31,9 +31,14 @@ pub fn run(args: Args) -> Result<()> {
         s.timesteps,
         num(s.parameters as f64, 0)
     );
-    let mut t = Table::new(&[
-        "layer",
-        "op",
+    // Dense-only models keep their table as it was; conv and pooling layers add the output
+    // shape and fan-in, which a dense layer's op already says.
+    let spatial = net.layers.iter().any(|l| !matches!(l.op, model::LayerOp::Dense(_)));
+    let mut header = vec!["layer", "op"];
+    if spatial {
+        header.extend(["out", "fan-in"]);
+    }
+    header.extend([
         "params",
         "w bits",
         "neuron",
@@ -47,24 +52,31 @@ pub fn run(args: Args) -> Result<()> {
         "syn ops",
         "energy nJ",
     ]);
+    let mut t = Table::new(&header);
     for l in &s.layers {
         let mark = if l.expected { "~" } else { "<=" };
-        t.row(vec![
-            l.name.clone(),
-            l.op.clone(),
+        // A pooling layer has no neuron: its threshold, decay and reset fields mean nothing.
+        let pooling = l.neuron == "-";
+        let or_dash = |s: String| if pooling { "-".to_string() } else { s };
+        let mut row = vec![l.name.clone(), l.op.clone()];
+        if spatial {
+            row.extend([l.output_shape.clone(), l.fan_in.to_string()]);
+        }
+        row.extend([
             num(l.parameters as f64, 0),
             l.weight_bits.to_string(),
             l.neuron.clone(),
             l.code.clone(),
-            format!("2^{}", l.threshold_shift),
-            l.decay.clone(),
-            l.reset.clone(),
+            or_dash(format!("2^{}", l.threshold_shift)),
+            or_dash(l.decay.clone()),
+            or_dash(l.reset.clone()),
             l.accumulator_bits.to_string(),
             l.membrane_bits.to_string(),
             num(l.dense_macs, 0),
             format!("{mark}{}", num(l.synaptic_ops, 0)),
             num(l.energy_pj / 1000.0, 2),
         ]);
+        t.row(row);
     }
     println!("{}", t.render());
     println!(

@@ -33,7 +33,8 @@ struct IntLayer {
     reset: Reset,
 }
 
-/// Run `images` (`count · input size` values) through `net` in chunks.
+/// Run `images` (`count · input size` values) through `net` (a dense network the trainer
+/// exported) in chunks.
 pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
     let size = net.input.size();
     let count = images.len() / size.max(1);
@@ -41,7 +42,9 @@ pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
         .layers
         .iter()
         .map(|l| {
-            let LayerOp::Dense(d) = &l.op;
+            // Only the trainer's own exports come here, and it exports dense layers only (conv
+            // training is the next part of issue #14).
+            let LayerOp::Dense(d) = &l.op else { unreachable!("the trainer exports dense layers only") };
             let w: Vec<i64> = d.weights.iter().map(|&w| w as i64).collect();
             let b: Vec<i64> = d.bias.iter().map(|&b| b as i64).collect();
             let n = d.outputs as i64;
