@@ -103,7 +103,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match commands::flag_hint(&e) {
+                Some(flags) => eprintln!("error: {e:#} ({flags})"),
+                None => eprintln!("error: {e:#}"),
+            }
             ExitCode::FAILURE
         }
     }

@@ -12,7 +12,7 @@ pub enum HdlError {
     #[error("invalid model: {0}")]
     Invalid(#[from] model::ValidationError),
     /// A directory that holds files spikeforge did not write.
-    #[error("{path}: not empty and not written by `spikeforge gen` (pass --force to write into it anyway)")]
+    #[error("{path}: not empty and not written by `spikeforge gen`")]
     NotEmpty {
         /// The directory.
         path: PathBuf,

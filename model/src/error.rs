@@ -54,7 +54,7 @@ pub enum ModelError {
         error: std::io::Error,
     },
     /// Refused to replace an existing file.
-    #[error("{path}: already exists (pass --force to overwrite it)")]
+    #[error("{path}: already exists")]
     Exists {
         /// File that exists.
         path: PathBuf,

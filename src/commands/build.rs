@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Result<()> {
         out_dir: &args.out,
         force: args.force,
     };
-    let out = build_model(request, &progress).map_err(super::with_flags)?;
+    let out = build_model(request, &progress)?;
     bar.finish_and_clear();
     if args.json {
         return super::print_json(&out);

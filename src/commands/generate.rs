@@ -30,7 +30,7 @@ pub fn run(args: Args) -> Result<()> {
     let board = args.board;
     let plan = match (args.lanes.explicit(&net)?, board) {
         (Some(plan), Some(board)) => {
-            let u = bitstreams::sizing::check_fit(board, &net, &plan).map_err(super::with_flags)?;
+            let u = bitstreams::sizing::check_fit(board, &net, &plan)?;
             println!(
                 "fits the {}: about {} / {} {}, {} / {} {} predicted",
                 board.facts().name,
@@ -46,8 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         (Some(plan), None) => plan,
         (None, Some(board)) => {
             let set = args.data.load(&net, &args.model)?;
-            let sizing = bitstreams::pipeline::size_for_board(board, &net, &args.lanes.load_weights, &set.images)
-                .map_err(super::with_flags)?;
+            let sizing = bitstreams::pipeline::size_for_board(board, &net, &args.lanes.load_weights, &set.images)?;
             super::lanes::print_sizing(board, &net, &sizing, board.oscillator_mhz());
             sizing.plan
         }

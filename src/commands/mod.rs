@@ -22,10 +22,29 @@ use std::path::Path;
 use anyhow::Result;
 use bitstreams::BitstreamError;
 
-/// A library error with the flags that act on its advice, where it has any: the libraries
-/// say what would help, the command line says how to ask for it.
-pub fn with_flags(error: BitstreamError) -> anyhow::Error {
-    let flags = match &error {
+/// The command-line flags that act on a library error's advice, if any error in the chain
+/// has some: the libraries say what would help, the command line says how to ask for it.
+/// `main` prints them in parentheses after the message.
+pub fn flag_hint(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|e| {
+        if let Some(e) = e.downcast_ref::<BitstreamError>() {
+            return bitstream_flags(e);
+        }
+        if let Some(model::ModelError::Exists { .. }) = e.downcast_ref::<model::ModelError>() {
+            return Some("pass --force to overwrite it".into());
+        }
+        if let Some(hdl_gen::HdlError::NotEmpty { .. }) = e.downcast_ref::<hdl_gen::HdlError>() {
+            return Some("pass --force to write into it anyway".into());
+        }
+        if let Some(::train::TrainError::Diverged { .. }) = e.downcast_ref::<::train::TrainError>() {
+            return Some("lower --learning-rate".into());
+        }
+        None
+    })
+}
+
+fn bitstream_flags(error: &BitstreamError) -> Option<String> {
+    match error {
         BitstreamError::DoesNotFit { board, remedy, .. } => {
             let mut flags = Vec::new();
             if let Some(lanes) = remedy.uniform_lanes {
@@ -37,30 +56,10 @@ pub fn with_flags(error: BitstreamError) -> anyhow::Error {
             if let Some(layer) = remedy.load_layer {
                 flags.push(format!("--load-weights {layer}"));
             }
-            flags.join(", ")
+            (!flags.is_empty()).then(|| flags.join(", "))
         }
-        BitstreamError::NotOurs { .. } => "pass --force to write into it".into(),
-        _ => String::new(),
-    };
-    if flags.is_empty() { error.into() } else { anyhow::Error::new(WithFlags { error, flags }) }
-}
-
-/// A library error followed by command-line flags in parentheses.
-#[derive(Debug)]
-struct WithFlags {
-    error: BitstreamError,
-    flags: String,
-}
-
-impl std::fmt::Display for WithFlags {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.error, self.flags)
-    }
-}
-
-impl std::error::Error for WithFlags {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.error)
+        BitstreamError::NotOurs { .. } => Some("pass --force to write into it".into()),
+        _ => None,
     }
 }
 

@@ -26,7 +26,7 @@ pub enum TrainError {
     #[error("libtorch: {0}")]
     Torch(String),
     /// Training diverged.
-    #[error("epoch {epoch}: the loss is {loss} (training diverged; lower --learning-rate)")]
+    #[error("epoch {epoch}: the loss is {loss}: training diverged")]
     Diverged {
         /// Epoch (1-based).
         epoch: u32,
