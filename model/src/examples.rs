@@ -226,6 +226,26 @@ pub fn random_network(spec: &RandomSpec, seed: u64) -> Network {
     net
 }
 
+/// A random neuron of any kind (readout only for the last layer), threshold and dynamics.
+pub(super) fn random_neuron(rng: &mut ChaCha8Rng, last: bool) -> Neuron {
+    let kind = match rng.random_range(0..if last { 4 } else { 3 }) {
+        0 => NeuronKind::BinaryLif,
+        1 => NeuronKind::Ternary,
+        2 => {
+            let max_spike = rng.random_range(1..=15u32);
+            NeuronKind::Integer { max_spike, code: random_code(rng, max_spike, true) }
+        }
+        _ => NeuronKind::Readout,
+    };
+    let decay = match rng.random_range(0..3) {
+        0 => Decay::Keep,
+        1 => Decay::Clear,
+        _ => Decay::Shift(rng.random_range(1..=3)),
+    };
+    let reset = if rng.random_bool(0.5) { Reset::Hard } else { Reset::Soft };
+    Neuron { kind, threshold_shift: rng.random_range(0..=6), decay, reset }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,25 +298,11 @@ pub fn fuzz_network(seed: u64) -> Network {
         let bmax = (1i32 << (bias_bits - 1)) - 1;
         let weights = (0..fan_in * outputs).map(|_| rng.random_range(-wmax - 1..=wmax)).collect();
         let bias = (0..outputs).map(|_| rng.random_range(-bmax - 1..=bmax)).collect();
-        let kind = match rng.random_range(0..if last { 4 } else { 3 }) {
-            0 => NeuronKind::BinaryLif,
-            1 => NeuronKind::Ternary,
-            2 => {
-                let max_spike = rng.random_range(1..=15u32);
-                NeuronKind::Integer { max_spike, code: random_code(&mut rng, max_spike, true) }
-            }
-            _ => NeuronKind::Readout,
-        };
-        let decay = match rng.random_range(0..3) {
-            0 => Decay::Keep,
-            1 => Decay::Clear,
-            _ => Decay::Shift(rng.random_range(1..=3)),
-        };
-        let reset = if rng.random_bool(0.5) { Reset::Hard } else { Reset::Soft };
+        let neuron = random_neuron(&mut rng, last);
         layers.push(Layer {
             name: format!("l{index}"),
             op: LayerOp::Dense(Dense { inputs: fan_in, outputs, weight_bits, bias_bits, weights, bias }),
-            neuron: Neuron { kind, threshold_shift: rng.random_range(0..=6), decay, reset },
+            neuron,
             histogram: None,
             lateral: None,
         });

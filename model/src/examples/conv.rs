@@ -7,7 +7,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{HiddenNeuron, random_code};
+use super::{HiddenNeuron, random_code, random_neuron};
 use crate::arch::{Arch, ArchLayer};
 use crate::code::SpikeCode;
 use crate::network::{
@@ -121,25 +121,6 @@ pub fn fuzz_conv_network(seed: u64) -> Network {
     net.provenance =
         Provenance { trained: false, generator: "fuzz_conv_network".into(), seed: Some(seed), dataset: None };
     net
-}
-
-fn random_neuron(rng: &mut ChaCha8Rng, last: bool) -> Neuron {
-    let kind = match rng.random_range(0..if last { 4 } else { 3 }) {
-        0 => NeuronKind::BinaryLif,
-        1 => NeuronKind::Ternary,
-        2 => {
-            let max_spike = rng.random_range(1..=15u32);
-            NeuronKind::Integer { max_spike, code: random_code(rng, max_spike, true) }
-        }
-        _ => NeuronKind::Readout,
-    };
-    let decay = match rng.random_range(0..3) {
-        0 => Decay::Keep,
-        1 => Decay::Clear,
-        _ => Decay::Shift(rng.random_range(1..=3)),
-    };
-    let reset = if rng.random_bool(0.5) { Reset::Hard } else { Reset::Soft };
-    Neuron { kind, threshold_shift: rng.random_range(0..=6), decay, reset }
 }
 
 /// Shape and dynamics of an untrained network built from an architecture string.
