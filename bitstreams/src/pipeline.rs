@@ -210,8 +210,8 @@ mod tests {
 
     #[test]
     fn output_dirs_are_claimed_only_when_empty_ours_or_forced() {
-        let dir = std::env::temp_dir().join(format!("spikeforge-claim-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = testkit::scratch_dir("claim");
+        let dir = scratch.join("out");
         claim_output_dir(&dir, false).unwrap();
         std::fs::create_dir_all(&dir).unwrap();
         claim_output_dir(&dir, false).unwrap();
@@ -221,7 +221,6 @@ mod tests {
         claim_output_dir(&dir, true).unwrap();
         std::fs::write(dir.join("report.json"), "{}").unwrap();
         claim_output_dir(&dir, false).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -150,13 +150,9 @@ mod tests {
 
     #[test]
     fn a_failing_tool_run_names_its_log_and_first_error() {
-        let Ok((yosys, _)) = find(YOSYS) else {
-            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI requires yosys");
-            eprintln!("SKIP: no yosys");
-            return;
-        };
-        let dir = std::env::temp_dir().join(format!("spikeforge-run-tool-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let Some((yosys, _)) = testkit::require(find(YOSYS)) else { return };
+        let scratch = testkit::scratch_dir("run-tool");
+        let dir = scratch.to_path_buf();
         let args = ["-p".to_string(), "read_verilog no_such_file.v".to_string()];
         match run_tool(&yosys, &args, &dir, "bad.log", &[]) {
             Err(BitstreamError::ToolFailed { tool, message, log }) => {
@@ -172,7 +168,6 @@ mod tests {
         assert!(matches!(e, BitstreamError::ToolFailed { .. }), "{e}");
         assert!(e.to_string().contains("ok.log"), "{e}");
         run_tool(&yosys, &["-p".into(), "help".into()], &dir, "ok.log", &["ok.log"]).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
