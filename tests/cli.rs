@@ -452,6 +452,58 @@ fn train_lateral_exports_lateral_connections_eval_agrees_with() {
     assert_eval_prints_the_trained_accuracy(&model, &text);
 }
 
+/// `spikeforge train --arch`: a conv network with padding and sum pooling on the digits; the
+/// file has the conv and pooling layers, `spikeforge eval` of it prints the integer accuracy
+/// train did, and `--arch` with `--hidden` is refused.
+#[cfg(feature = "train")]
+#[test]
+fn train_arch_exports_a_conv_network_eval_agrees_with() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let dir = temp("train-arch");
+    let model = dir.join("conv.sfm.json");
+    let path = model.to_str().unwrap();
+    let o = spikeforge(&[
+        "train",
+        "--data",
+        "digits",
+        "--arch",
+        "c8k3p1-sp2-fc10",
+        "--timesteps",
+        "1",
+        "--learnable-threshold",
+        "--epochs",
+        "1",
+        "--learning-rate",
+        "0.01",
+        "--threads",
+        "2",
+        "--out",
+        path,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("lms neurons, architecture c8k3p1-sp2-fc10"), "{text}");
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let conv = &file["layers"][0]["op"]["conv2d"];
+    assert_eq!(
+        (conv["out_channels"].as_u64(), conv["kernel"].as_u64(), conv["padding"].as_u64()),
+        (Some(8), Some(3), Some(1))
+    );
+    assert_eq!(conv["weights"].as_array().unwrap().len(), 8 * 9);
+    assert_eq!(file["layers"][1]["op"]["sum_pool2d"]["kernel"], 2);
+    assert_eq!(file["layers"][2]["op"]["dense"]["inputs"], 8 * 4 * 4);
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("conv.train.json")).unwrap()).unwrap();
+    assert_eq!(log["config"]["arch"], "c8k3p1-sp2-fc10");
+    assert_eval_prints_the_trained_accuracy(&model, &text);
+
+    let o =
+        spikeforge(&["train", "--arch", "c8k3-fc10", "--hidden", "32", "--out", dir.join("x.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}
+
 /// A small LMS training run on the scikit-learn digits into `model`, with `extra` options.
 #[cfg(feature = "train")]
 fn digits_training<'a>(model: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
+use model::arch::Arch;
 use model::{Decay, Reset};
 use train::{NeuronChoice, TrainConfig};
 
@@ -15,9 +16,18 @@ pub struct Args {
     /// Timesteps T
     #[arg(long, default_value_t = 4)]
     timesteps: u32,
-    /// Hidden layer widths, e.g. 256 or 256,128
-    #[arg(long, value_delimiter = ',', default_value = "256")]
+    /// Hidden layer widths of an MLP, e.g. 256 or 256,128
+    #[arg(long, value_delimiter = ',', default_value = "256", conflicts_with = "arch")]
     hidden: Vec<u32>,
+    /// A convolutional network instead, as an architecture string: layers joined by `-`,
+    /// `c<N>k<K>[s<S>][p<P>]` conv (N channels, KxK kernel, stride S = 1, zero padding
+    /// P = 0), `sp<K>` / `mp<K>` sum / max pooling over KxK windows (after a conv or pooling
+    /// layer; no max pooling after a sum pooling), `fc<N>` dense; the last layer is the
+    /// readout, fc<classes>, e.g. c16k5p2-mp2-c32k3p1-sp2-fc10 (MNIST) or c8k3p1-sp2-fc10
+    /// (digits). Every conv and hidden fc layer has the --neuron kind; --lateral applies to
+    /// the hidden fc layers only
+    #[arg(long)]
+    arch: Option<Arch>,
     /// Weight width in bits
     #[arg(long, default_value_t = 8)]
     weight_bits: u8,
@@ -110,6 +120,7 @@ impl Args {
         cfg.name = self.name.clone().unwrap_or_else(|| stem.to_string());
         cfg.timesteps = self.timesteps;
         cfg.hidden = self.hidden.clone();
+        cfg.arch = self.arch.clone();
         cfg.weight_bits = self.weight_bits;
         cfg.epochs = self.epochs;
         cfg.batch_size = self.batch_size;
@@ -198,13 +209,16 @@ fn run_training(args: &Args, cfg: &TrainConfig, log: &std::path::Path) -> Result
 
     let split = datasets::load(&args.data.parse()?, &crate::data_dir(args.data_dir.clone()))?;
     println!(
-        "training {} on {} ({} train / {} test images): {} hidden {:?}{}, T = {}, {}-bit weights, {} epochs, seed {}",
+        "training {} on {} ({} train / {} test images): {} {}{}, T = {}, {}-bit weights, {} epochs, seed {}",
         cfg.name,
         args.data,
         split.train.len(),
         split.test.len(),
         cfg.neuron.name(),
-        cfg.hidden,
+        match &cfg.arch {
+            Some(arch) => format!("neurons, architecture {arch}"),
+            None => format!("hidden {:?}", cfg.hidden),
+        },
         if cfg.lateral { " with lateral connections" } else { "" },
         cfg.timesteps,
         cfg.weight_bits,

@@ -1,8 +1,9 @@
 //! What to train: plain data, available with or without libtorch so the CLI can parse and
 //! check options before it needs the trainer.
 
+use model::arch::{Arch, ArchLayer};
 use model::{Decay, Reset};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::TrainError;
 
@@ -41,8 +42,14 @@ pub struct TrainConfig {
     pub neuron: NeuronChoice,
     /// Timesteps T.
     pub timesteps: u32,
-    /// Hidden layer widths (the output layer is a readout of `classes` neurons).
+    /// Hidden layer widths (the output layer is a readout of `classes` neurons); ignored
+    /// when `arch` is set.
     pub hidden: Vec<u32>,
+    /// The whole network as an architecture string (conv, pooling and dense layers; the last
+    /// one, `fc<classes>`, is the readout layer) instead of the MLP of `hidden`. Absent from
+    /// the training log when unset, so MLP logs read as before.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "arch_text")]
+    pub arch: Option<Arch>,
     /// Weight width in bits for every layer (symmetric, two's complement).
     pub weight_bits: u8,
     /// Epochs.
@@ -77,6 +84,14 @@ pub struct TrainConfig {
     pub batches_per_epoch: Option<usize>,
 }
 
+/// The architecture in the training log as its string (`c8k5p2-sp2-fc10`).
+fn arch_text<S: Serializer>(arch: &Option<Arch>, serializer: S) -> Result<S::Ok, S::Error> {
+    match arch {
+        Some(a) => serializer.serialize_str(&a.to_string()),
+        None => serializer.serialize_none(),
+    }
+}
+
 impl TrainConfig {
     /// Defaults for a neuron kind: 784-256-10-style MLP, T = 4, 8-bit weights. Ternary
     /// layers default to the Ternary Spike code's neuron (leak 1/4, hard reset: measured
@@ -92,6 +107,7 @@ impl TrainConfig {
             neuron,
             timesteps: 4,
             hidden: vec![256],
+            arch: None,
             weight_bits: 8,
             epochs: 10,
             batch_size: 128,
@@ -115,7 +131,12 @@ impl TrainConfig {
         if self.timesteps == 0 || self.timesteps > model::MAX_TIMESTEPS {
             return bad("timesteps", format!("is {}, must be 1..={}", self.timesteps, model::MAX_TIMESTEPS));
         }
-        if self.hidden.is_empty() || self.hidden.contains(&0) {
+        if let Some(arch) = &self.arch {
+            let last = arch.layers.last();
+            if !matches!(last, Some(ArchLayer::Dense { .. })) {
+                return bad("arch", format!("{arch}: the last layer must be fc<classes> (the readout layer)"));
+            }
+        } else if self.hidden.is_empty() || self.hidden.contains(&0) {
             return bad("hidden", "needs at least one hidden layer, each at least 1 wide".into());
         }
         if !(2..=model::MAX_WEIGHT_BITS).contains(&self.weight_bits) {

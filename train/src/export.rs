@@ -3,12 +3,15 @@
 //! shifts, LMS spike maxima, then measured spike histograms and the solver's optimal codes.
 
 use model::solver::{SolverLimits, solve};
-use model::{Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeCode};
+use model::{
+    Conv2d, Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Provenance, Reset, SpikeCode,
+};
 use tch::{Kind, Tensor};
 
 use crate::TrainError;
 use crate::config::{NeuronChoice, TrainConfig};
 use crate::integer;
+use crate::plan::PlannedOp;
 use crate::quant::{self, signed_bits};
 use crate::snn::{LayerKind, Snn};
 
@@ -17,8 +20,24 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
     let limit = quant::weight_limit(cfg.weight_bits);
     let mut layers = Vec::new();
     for (l, layer) in snn.layers.iter().enumerate() {
+        if let PlannedOp::SumPool(p) | PlannedOp::MaxPool(p) = &layer.op {
+            // What travels through: the feeding layer's kind (its LMS code is set at calibration).
+            let feeding: &Layer = layers.last().expect("a pooling layer is never layer 0");
+            let op = match layer.op {
+                PlannedOp::SumPool(_) => LayerOp::SumPool2d(p.clone()),
+                _ => LayerOp::MaxPool2d(p.clone()),
+            };
+            let neuron = Neuron::pooling(feeding.neuron.kind.clone());
+            layers.push(Layer { name: layer.name.clone(), op, neuron, histogram: None, lateral: None });
+            continue;
+        }
         let scale = snn.scale(l);
-        let (w, b) = (values(&layer.weight), values(&layer.bias));
+        // Conv weights from torch's [C_out][C_in][K][K] to the IR's [C_in][K][K][C_out].
+        let weight = match layer.op {
+            PlannedOp::Conv(_) => layer.weight.permute([1, 2, 3, 0]),
+            _ => layer.weight.shallow_clone(),
+        };
+        let (w, b) = (values(&weight), values(&layer.bias));
         let weights: Vec<i32> = w.iter().map(|&v| quant::quantize(v, scale.weight_step, limit) as i32).collect();
         let bias: Vec<i32> = b.iter().map(|&v| quant::quantize(v, scale.unit, crate::snn::BIAS_LIMIT) as i32).collect();
         // R on the lateral grid training fake-quantized it on, row-major by source neuron.
@@ -26,9 +45,9 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
             let weights: Vec<i32> = values(r).iter().map(|&v| quant::quantize(v, grid.step, limit) as i32).collect();
             Lateral { weight_bits: signed_bits(weights.iter().map(|&w| w as i64)), shift: grid.shift, weights }
         });
-        let size = layer.weight.size();
         let kind = match layer.kind {
             LayerKind::Readout => NeuronKind::Readout,
+            LayerKind::Pool => unreachable!("pooling handled above"),
             LayerKind::Hidden(NeuronChoice::Binary) => NeuronKind::BinaryLif,
             LayerKind::Hidden(NeuronChoice::Ternary) => NeuronKind::Ternary,
             LayerKind::Hidden(NeuronChoice::Lms) => {
@@ -41,24 +60,32 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
         } else {
             Neuron { kind, threshold_shift: scale.threshold_shift, decay: cfg.decay, reset: cfg.reset }
         };
-        layers.push(Layer {
-            name: layer.name.clone(),
-            op: LayerOp::Dense(Dense {
-                inputs: size[0] as u32,
-                outputs: size[1] as u32,
+        let bias_bits = signed_bits(bias.iter().map(|&b| b as i64));
+        let op = match layer.op {
+            PlannedOp::Dense { inputs, outputs } => {
+                LayerOp::Dense(Dense { inputs, outputs, weight_bits: cfg.weight_bits, bias_bits, weights, bias })
+            }
+            PlannedOp::Conv(c) => LayerOp::Conv2d(Conv2d {
+                in_channels: c.input.channels,
+                in_height: c.input.height,
+                in_width: c.input.width,
+                out_channels: c.output.channels,
+                kernel: c.kernel,
+                stride: c.stride,
+                padding: c.padding,
                 weight_bits: cfg.weight_bits,
-                bias_bits: signed_bits(bias.iter().map(|&b| b as i64)),
+                bias_bits,
                 weights,
                 bias,
             }),
-            neuron,
-            histogram: None,
-            lateral,
-        });
+            PlannedOp::SumPool(_) | PlannedOp::MaxPool(_) => unreachable!("pooling handled above"),
+        };
+        layers.push(Layer { name: layer.name.clone(), op, neuron, histogram: None, lateral });
     }
     let mut net = Network::new(&cfg.name, cfg.timesteps, Input::pixels(input_shape.to_vec()), layers);
+    let arch = cfg.arch.as_ref().map_or(String::new(), |a| format!("{a}, "));
     net.description = format!(
-        "{} hidden neurons{}, {}-bit weights, T = {}, trained by spikeforge train on {dataset}",
+        "{arch}{} hidden neurons{}, {}-bit weights, T = {}, trained by spikeforge train on {dataset}",
         cfg.neuron.name(),
         if cfg.lateral { " with lateral connections" } else { "" },
         cfg.weight_bits,
@@ -82,7 +109,13 @@ fn values(t: &Tensor) -> Vec<f64> {
 /// store it, and give LMS layers the optimal code for it (at most `max_planes` planes).
 pub(crate) fn calibrate(net: &mut Network, calibration: &[u8], max_planes: usize) -> Result<(), TrainError> {
     let run = integer::forward(net, calibration);
-    for (layer, hist) in net.layers.iter_mut().zip(run.histograms) {
+    for (l, hist) in run.histograms.into_iter().enumerate() {
+        if net.layers[l].is_pooling() {
+            // A pooling layer carries its feeding layer's kind, code included, and no histogram.
+            net.layers[l].neuron.kind = net.layers[l - 1].neuron.kind.clone();
+            continue;
+        }
+        let layer = &mut net.layers[l];
         if let (NeuronKind::Integer { max_spike, code }, Some(h)) = (&mut layer.neuron.kind, &hist) {
             let limits = SolverLimits { max_planes: max_planes.min(*max_spike as usize), max_non_pow2: None };
             *code = solve(*max_spike, h, limits)?.code;

@@ -4,8 +4,13 @@
 //! connections `u1`, provisional spikes `s1 = fire(u1)`, `u = u1 + s1·R`, then fire and reset
 //! from `u`). It is written independently of the golden model (`sim::golden`); a test asserts
 //! both agree bit for bit.
+//!
+//! Conv layers in the gather form of the contract, exactly in int64: for every tap `(ky, kx)`
+//! the strided slice of the zero-padded input is multiplied by that tap's `[C_in, C_out]`
+//! weights (libtorch has no int64 convolution, but int64 matmul is exact); pooling sums or
+//! takes the maximum over each window of spike values.
 
-use model::{Decay, LayerOp, Network, NeuronKind, Reset};
+use model::{Conv2d, Decay, LayerOp, Network, NeuronKind, Pool2d, Reset};
 use tch::{Device, Kind, Tensor};
 
 /// What the integer forward measured.
@@ -21,20 +26,33 @@ pub struct IntegerRun {
     pub spikes: Vec<u64>,
 }
 
+/// What a layer computes from its flat input.
+enum IntOp {
+    /// Weights `[inputs, outputs]`.
+    Dense(Tensor),
+    /// The geometry and the weights `[C_in, K, K, C_out]`.
+    Conv(Conv2d, Tensor),
+    SumPool(Pool2d),
+    MaxPool(Pool2d),
+}
+
 struct IntLayer {
-    weight: Tensor,
+    op: IntOp,
+    /// Per neuron (a conv bias repeated over its channel's positions); empty for pooling.
     bias: Tensor,
     /// Lateral weights `[source neuron, neuron]`.
     lateral: Option<Tensor>,
     kind: NeuronKind,
+    /// Neurons (pooling layers: pooled outputs).
+    outputs: i64,
     theta: i64,
     shift: u8,
     decay: Decay,
     reset: Reset,
 }
 
-/// Run `images` (`count · input size` values) through `net` (a dense network the trainer
-/// exported) in chunks.
+/// Run `images` (`count · input size` values) through `net` (a network the trainer exported:
+/// dense, conv and pooling layers) in chunks.
 pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
     let size = net.input.size();
     let count = images.len() / size.max(1);
@@ -42,21 +60,31 @@ pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
         .layers
         .iter()
         .map(|l| {
-            // Only the trainer's own exports come here, and it exports dense layers only (conv
-            // training is the next part of issue #14).
-            let LayerOp::Dense(d) = &l.op else { unreachable!("the trainer exports dense layers only") };
-            let w: Vec<i64> = d.weights.iter().map(|&w| w as i64).collect();
-            let b: Vec<i64> = d.bias.iter().map(|&b| b as i64).collect();
-            let n = d.outputs as i64;
+            let ints = |v: &[i32]| Tensor::from_slice(&v.iter().map(|&w| w as i64).collect::<Vec<i64>>());
+            let (op, bias) = match &l.op {
+                LayerOp::Dense(d) => {
+                    (IntOp::Dense(ints(&d.weights).view([d.inputs as i64, d.outputs as i64])), ints(&d.bias))
+                }
+                LayerOp::Conv2d(c) => {
+                    let (k, cin, cout) = (c.kernel as i64, c.in_channels as i64, c.out_channels as i64);
+                    let positions = c.output_shape().map_or(0, |s| s.height as i64 * s.width as i64);
+                    let bias = ints(&c.bias).repeat_interleave_self_int(positions, 0, None);
+                    (IntOp::Conv(c.clone(), ints(&c.weights).view([cin, k, k, cout])), bias)
+                }
+                LayerOp::SumPool2d(p) => (IntOp::SumPool(p.clone()), Tensor::zeros([0], (Kind::Int64, Device::Cpu))),
+                LayerOp::MaxPool2d(p) => (IntOp::MaxPool(p.clone()), Tensor::zeros([0], (Kind::Int64, Device::Cpu))),
+            };
+            let n = l.outputs() as i64;
             IntLayer {
-                weight: Tensor::from_slice(&w).view([d.inputs as i64, n]),
-                bias: Tensor::from_slice(&b),
+                op,
+                bias,
                 // The shift folded into R: (s1 · R) · 2^p = s1 · (R · 2^p), exact in int64.
                 lateral: l.lateral.as_ref().map(|lat| {
                     let r: Vec<i64> = lat.weights.iter().map(|&w| (w as i64) << lat.shift).collect();
                     Tensor::from_slice(&r).view([n, n])
                 }),
                 kind: l.neuron.kind.clone(),
+                outputs: n,
                 theta: l.neuron.threshold(),
                 shift: l.neuron.threshold_shift,
                 decay: l.neuron.decay,
@@ -71,6 +99,7 @@ pub fn forward(net: &Network, images: &[u8]) -> IntegerRun {
             .layers
             .iter()
             .map(|l| match l.neuron.kind {
+                _ if l.is_pooling() => None,
                 NeuronKind::Readout => None,
                 ref k => Some(vec![0; k.spike_range().len()]),
             })
@@ -114,16 +143,61 @@ fn fire(layer: &IntLayer, u: &Tensor) -> Tensor {
     }
 }
 
+/// `acc[j] = Σ_c Σ_ky Σ_kx s[c, oy·S - P + ky, ox·S - P + kx] · W[c][ky][kx][o]` for the flat
+/// input `x` (`[batch, C·H·W]`), flat channel-major `[batch, C'·H'·W']`.
+fn conv(c: &Conv2d, w: &Tensor, x: &Tensor) -> Tensor {
+    let out = c.output_shape().expect("a validated conv layer");
+    let (s, p) = (c.stride as i64, c.padding as i64);
+    let (ho, wo) = (out.height as i64, out.width as i64);
+    let image = x.view([-1, c.in_channels as i64, c.in_height as i64, c.in_width as i64]);
+    // Zero padding contributes nothing, as the contract says of positions outside the input.
+    let padded = image.constant_pad_nd([p, p, p, p]);
+    let mut acc = Tensor::zeros([x.size()[0], ho, wo, c.out_channels as i64], (Kind::Int64, Device::Cpu));
+    for ky in 0..c.kernel as i64 {
+        for kx in 0..c.kernel as i64 {
+            // Input rows oy·S + ky of the padded image, oy = 0..H', likewise columns.
+            let taps = padded.slice(2, ky, ky + s * (ho - 1) + 1, s).slice(3, kx, kx + s * (wo - 1) + 1, s);
+            acc += taps.permute([0, 2, 3, 1]).matmul(&w.select(1, ky).select(1, kx));
+        }
+    }
+    acc.permute([0, 3, 1, 2]).flatten(1, -1)
+}
+
+/// Pooled spike values, flat: the sum or the maximum (signed) of each window.
+fn pool(p: &Pool2d, sum: bool, x: &Tensor) -> Tensor {
+    let k = p.kernel as i64;
+    let windows = x.view([-1, p.channels as i64, p.in_height as i64 / k, k, p.in_width as i64 / k, k]);
+    let pooled = if sum {
+        windows.sum_dim_intlist([3i64, 5].as_slice(), false, Kind::Int64)
+    } else {
+        windows.amax([3i64, 5], false)
+    };
+    pooled.flatten(1, -1)
+}
+
 fn chunk(layers: &[IntLayer], x: &Tensor, timesteps: u32, run: &mut IntegerRun) -> Tensor {
     let n = x.size()[0];
     let mut membranes: Vec<Tensor> =
-        layers.iter().map(|l| Tensor::zeros([n, l.bias.size()[0]], (Kind::Int64, Device::Cpu))).collect();
+        layers.iter().map(|l| Tensor::zeros([n, l.outputs], (Kind::Int64, Device::Cpu))).collect();
     let last = layers.len() - 1;
-    let mut counts = Tensor::zeros([n, layers[last].bias.size()[0]], (Kind::Int64, Device::Cpu));
+    let mut counts = Tensor::zeros([n, layers[last].outputs], (Kind::Int64, Device::Cpu));
     for _t in 0..timesteps {
         let mut input = x.shallow_clone();
         for (l, layer) in layers.iter().enumerate() {
-            let mut u = decay(&membranes[l], layer.decay) + &layer.bias + input.matmul(&layer.weight);
+            let acc = match &layer.op {
+                IntOp::Dense(w) => input.matmul(w),
+                IntOp::Conv(c, w) => conv(c, w, &input),
+                IntOp::SumPool(p) | IntOp::MaxPool(p) => {
+                    // No membrane, no state: the pooled spikes go on in the same timestep.
+                    input = pool(p, matches!(layer.op, IntOp::SumPool(_)), &input);
+                    run.spikes[l] += input.ne(0).sum(Kind::Int64).int64_value(&[]) as u64;
+                    if l == last {
+                        counts += &input;
+                    }
+                    continue;
+                }
+            };
+            let mut u = decay(&membranes[l], layer.decay) + &layer.bias + acc;
             if matches!(layer.kind, NeuronKind::Readout) {
                 membranes[l] = u;
                 continue;

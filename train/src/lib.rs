@@ -2,7 +2,8 @@
 //!
 //! [`TrainConfig`] says what to train: an MLP of binary LIF, Ternary Spike or LMS (learnable
 //! maximum spike) hidden layers, optionally with lateral connections, and a readout layer,
-//! T timesteps, B-bit weights. With the
+//! or a convolutional network given as an architecture string (conv, sum and max pooling,
+//! dense layers), T timesteps, B-bit weights. With the
 //! `tch` feature (libtorch 2.13 from the project's `.venv`, `make setup`), [`train()`] runs
 //! minibatch BPTT with surrogate gradients and quantization-aware training, then exports a
 //! [`model::Network`] whose integers are what was trained; [`integer::forward`] evaluates
@@ -26,6 +27,8 @@ pub mod quant;
 mod export;
 #[cfg(feature = "tch")]
 pub mod integer;
+#[cfg(feature = "tch")]
+mod plan;
 #[cfg(feature = "tch")]
 mod snn;
 #[cfg(feature = "tch")]

@@ -1,6 +1,12 @@
-//! The float network trained with BPTT: dense layers with fake-quantized weights and biases
-//! (`quant`), hidden spiking neurons with surrogate gradients (`surrogate`) and a readout
-//! layer whose membrane after T timesteps, divided by T, gives the logits.
+//! The float network trained with BPTT: dense and conv layers with fake-quantized weights
+//! and biases (`quant`), hidden spiking neurons with surrogate gradients (`surrogate`),
+//! pooling layers, and a readout layer whose membrane after T timesteps, divided by T, gives
+//! the logits.
+//!
+//! Values travel flat, `[batch, C·H·W]` in the contract's channel-major order; a conv or
+//! pooling layer views them as `[batch, C, H, W]`. Pooling works on the integer spike values
+//! of the layer feeding it (sum, or max over signed values) and then multiplies by that
+//! layer's spike value, as the integer contract pools spikes, not currents.
 //!
 //! A hidden layer may have a lateral matrix `R` (`--lateral`), run as the integer contract
 //! runs it, in two passes per timestep: `u1 = decay(v) + b + x·W`, provisional spikes
@@ -13,6 +19,7 @@ use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
 use crate::config::{NeuronChoice, TrainConfig};
+use crate::plan::PlannedOp;
 use crate::quant::{self, LateralRange, LayerScale};
 use crate::surrogate;
 
@@ -26,6 +33,8 @@ pub(crate) enum LayerKind {
     Hidden(NeuronChoice),
     /// Output layer: integrates, never fires.
     Readout,
+    /// Pooling: passes the feeding layer's spikes on, pooled; no neurons.
+    Pool,
 }
 
 /// LMS: the learned spike maximum of one layer.
@@ -38,13 +47,15 @@ pub(crate) struct LmsState {
     pub max_spike: u32,
 }
 
-/// One dense layer and its neurons.
+/// One layer and its neurons.
 pub(crate) struct FloatLayer {
     pub name: String,
     pub kind: LayerKind,
-    /// `[inputs, outputs]`.
+    /// What the layer computes and its shapes.
+    pub op: PlannedOp,
+    /// Dense `[inputs, outputs]`; conv `[C_out, C_in, K, K]`; empty for pooling.
     pub weight: Tensor,
-    /// `[outputs]`.
+    /// Dense `[outputs]`; conv `[C_out]` (one per channel); empty for pooling.
     pub bias: Tensor,
     /// Lateral connections `R` `[outputs, outputs]` (row = source neuron) when trained.
     pub lateral: Option<Tensor>,
@@ -89,29 +100,94 @@ fn spike(layer: &FloatLayer, u: &Tensor, theta: &Tensor) -> Tensor {
             let d = layer.lms.as_ref().map_or(1, |s| s.max_spike) as f64;
             surrogate::integer(u, theta, d)
         }
-        LayerKind::Readout => unreachable!("a readout layer never fires"),
+        LayerKind::Readout | LayerKind::Pool => unreachable!("readout and pooling layers never fire"),
     }
 }
 
+/// Input currents of a dense or conv layer for the flat input `x` (`[batch, inputs]`).
+fn current(op: &PlannedOp, x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+    match op {
+        PlannedOp::Dense { .. } => x.matmul(w) + b,
+        PlannedOp::Conv(c) => {
+            let (s, p) = (c.stride as i64, c.padding as i64);
+            image(x, c.input).conv2d(w, Some(b), [s, s], [p, p], [1, 1], 1).flatten(1, -1)
+        }
+        PlannedOp::SumPool(_) | PlannedOp::MaxPool(_) => unreachable!("pooling has no current"),
+    }
+}
+
+/// `[batch, C·H·W]` viewed as `[batch, C, H, W]`.
+fn image(x: &Tensor, shape: model::Shape3) -> Tensor {
+    x.view([-1, shape.channels as i64, shape.height as i64, shape.width as i64])
+}
+
+/// Pooled integer spike values, flat: the window sum (exact for integers) or maximum.
+fn pool(op: &PlannedOp, spikes: &Tensor) -> Tensor {
+    let (p, sum) = match op {
+        PlannedOp::SumPool(p) => (p, true),
+        PlannedOp::MaxPool(p) => (p, false),
+        _ => unreachable!("only pooling layers pool"),
+    };
+    let k = p.kernel as i64;
+    let (c, h, w) = (p.channels as i64, p.in_height as i64, p.in_width as i64);
+    let windows = spikes.view([-1, c, h / k, k, w / k, k]);
+    let pooled = if sum {
+        windows.sum_dim_intlist([3i64, 5].as_slice(), false, Kind::Float)
+    } else {
+        windows.amax([3i64, 5], false)
+    };
+    pooled.flatten(1, -1)
+}
+
 impl Snn {
+    /// The MLP of `cfg.hidden` on `inputs` values with a readout of `classes`.
+    #[cfg(test)]
     pub fn new(cfg: &TrainConfig, inputs: usize, classes: usize) -> Snn {
+        Snn::build(cfg, crate::plan::dense(&cfg.hidden, inputs, classes))
+    }
+
+    /// The network of `ops` (the last one is the readout layer).
+    pub fn build(cfg: &TrainConfig, ops: Vec<PlannedOp>) -> Snn {
         let vs = VarStore::new(Device::Cpu);
         let root = vs.root();
-        let widths: Vec<usize> = cfg.hidden.iter().map(|&h| h as usize).chain([classes]).collect();
-        let mut fan_in = inputs;
+        let count = ops.len();
         let mut layers = Vec::new();
-        for (i, &outputs) in widths.iter().enumerate() {
-            let last = i + 1 == widths.len();
+        for (i, op) in ops.into_iter().enumerate() {
+            let last = i + 1 == count;
+            if op.is_pooling() {
+                let empty = Tensor::zeros([0], (Kind::Float, Device::Cpu));
+                layers.push(FloatLayer {
+                    name: format!("pool{}", i + 1),
+                    kind: LayerKind::Pool,
+                    op,
+                    weight: empty.shallow_clone(),
+                    bias: empty,
+                    lateral: None,
+                    log_theta: None,
+                    amplitude: None,
+                    lms: None,
+                });
+                continue;
+            }
+            let (shape, fan_in, outputs): (Vec<i64>, i64, i64) = match &op {
+                PlannedOp::Dense { inputs, outputs } => {
+                    (vec![*inputs as i64, *outputs as i64], *inputs as i64, *outputs as i64)
+                }
+                PlannedOp::Conv(c) => {
+                    let (k, cin, cout) = (c.kernel as i64, c.input.channels as i64, c.output.channels as i64);
+                    (vec![cout, cin, k, k], cin * k * k, cout)
+                }
+                _ => unreachable!("pooling handled above"),
+            };
             let bound = (6.0 / fan_in as f64).sqrt();
-            let weight = root.var(
-                &format!("w{i}"),
-                &[fan_in as i64, outputs as i64],
-                nn::Init::Uniform { lo: -bound, up: bound },
-            );
-            let bias = root.var(&format!("b{i}"), &[outputs as i64], nn::Init::Const(0.0));
+            let weight = root.var(&format!("w{i}"), &shape, nn::Init::Uniform { lo: -bound, up: bound });
+            let bias = root.var(&format!("b{i}"), &[outputs], nn::Init::Const(0.0));
             // Zeros: training starts as the plain network and R grows where its gradient leads.
-            let lateral = (!last && cfg.lateral)
-                .then(|| root.var(&format!("r{i}"), &[outputs as i64, outputs as i64], nn::Init::Const(0.0)));
+            // Dense layers only: a conv layer's (C'·H'·W')² matrix has no spatial structure
+            // (the model file refuses it).
+            let dense = matches!(op, PlannedOp::Dense { .. });
+            let lateral = (!last && cfg.lateral && dense)
+                .then(|| root.var(&format!("r{i}"), &[outputs, outputs], nn::Init::Const(0.0)));
             let kind = if last { LayerKind::Readout } else { LayerKind::Hidden(cfg.neuron) };
             let log_theta = (!last && cfg.learnable_threshold)
                 .then(|| root.var(&format!("log_theta{i}"), &[], nn::Init::Const(0.0)));
@@ -119,17 +195,12 @@ impl Snn {
                 .then(|| root.var(&format!("alpha{i}"), &[], nn::Init::Const(1.0)));
             let lms = (!last && cfg.neuron == NeuronChoice::Lms)
                 .then(|| LmsState { running_max: None, max_spike: cfg.max_spike_cap.min(4) });
-            layers.push(FloatLayer {
-                name: if last { "out".into() } else { format!("fc{}", i + 1) },
-                kind,
-                weight,
-                bias,
-                lateral,
-                log_theta,
-                amplitude,
-                lms,
-            });
-            fan_in = outputs;
+            let name = match op {
+                _ if last => "out".into(),
+                PlannedOp::Conv(_) => format!("conv{}", i + 1),
+                _ => format!("fc{}", i + 1),
+            };
+            layers.push(FloatLayer { name, kind, op, weight, bias, lateral, log_theta, amplitude, lms });
         }
         Snn {
             vs,
@@ -158,7 +229,17 @@ impl Snn {
     pub fn spike_value(&self, l: usize) -> f64 {
         match &self.layers[l].amplitude {
             Some(a) => tch::no_grad(|| a.double_value(&[]).abs().max(1e-6)),
+            // A pooling layer sends its feeding layer's spikes.
+            None if self.layers[l].kind == LayerKind::Pool => self.spike_value(l - 1),
             None => 1.0,
+        }
+    }
+
+    /// The ternary amplitude of what layer `l` emits (through pooling layers), if any.
+    fn amplitude(&self, l: usize) -> Option<&Tensor> {
+        match self.layers[l].kind {
+            LayerKind::Pool => self.amplitude(l - 1),
+            _ => self.layers[l].amplitude.as_ref(),
         }
     }
 
@@ -167,11 +248,12 @@ impl Snn {
         if l == 0 { 1.0 / 255.0 } else { self.spike_value(l - 1) }
     }
 
-    /// The integer mapping of layer `l` for its current parameters.
+    /// The integer mapping of layer `l` (dense or conv) for its current parameters.
     pub fn scale(&self, l: usize) -> LayerScale {
         let layer = &self.layers[l];
         let max_abs = tch::no_grad(|| layer.weight.abs().max().double_value(&[]));
         match layer.kind {
+            LayerKind::Pool => unreachable!("a pooling layer has no weights"),
             LayerKind::Readout => quant::readout_scale(self.input_value(l), max_abs, self.weight_bits),
             LayerKind::Hidden(_) => {
                 let lateral = layer.lateral.as_ref().map(|r| LateralRange {
@@ -196,34 +278,52 @@ impl Snn {
     pub fn forward(&self, x: &Tensor) -> (Tensor, ForwardStats) {
         let batch = x.size()[0];
         let t_max = self.timesteps as usize;
-        let scales: Vec<LayerScale> = (0..self.layers.len()).map(|l| self.scale(l)).collect();
+        let scales: Vec<Option<LayerScale>> =
+            (0..self.layers.len()).map(|l| (self.layers[l].kind != LayerKind::Pool).then(|| self.scale(l))).collect();
         let limit = quant::weight_limit(self.weight_bits);
-        let params: Vec<(Tensor, Tensor)> = self
+        let params: Vec<Option<(Tensor, Tensor)>> = self
             .layers
             .iter()
             .zip(&scales)
-            .map(|(l, s)| (fake_quant(&l.weight, s.weight_step, limit), fake_quant(&l.bias, s.unit, BIAS_LIMIT)))
+            .map(|(l, s)| {
+                let s = s.as_ref()?;
+                Some((fake_quant(&l.weight, s.weight_step, limit), fake_quant(&l.bias, s.unit, BIAS_LIMIT)))
+            })
             .collect();
         let laterals: Vec<Option<Tensor>> = self
             .layers
             .iter()
             .zip(&scales)
             .map(|(l, s)| {
-                let (r, grid) = (l.lateral.as_ref()?, s.lateral?);
+                let (r, grid) = (l.lateral.as_ref()?, s.as_ref()?.lateral?);
                 Some(fake_quant(r, grid.step, limit))
             })
             .collect();
         let thetas: Vec<Tensor> = (0..self.layers.len()).map(|l| self.theta(l)).collect();
-        let mut membranes: Vec<Tensor> =
-            self.layers.iter().map(|l| Tensor::zeros([batch, l.bias.size()[0]], (Kind::Float, Device::Cpu))).collect();
+        let mut membranes: Vec<Tensor> = self
+            .layers
+            .iter()
+            .map(|l| Tensor::zeros([batch, l.op.outputs() as i64], (Kind::Float, Device::Cpu)))
+            .collect();
         let hidden = self.layers.len() - 1;
         let mut spike_sum = vec![0.0f64; hidden];
         let mut quantile: Vec<Option<f64>> = vec![None; hidden];
         for _t in 0..t_max {
             let mut input = x.shallow_clone();
+            // The integer spike values of the previous layer (before the ternary amplitude).
+            let mut spikes_in = x.shallow_clone();
             for (l, layer) in self.layers.iter().enumerate() {
-                let (w, b) = &params[l];
-                let current = input.matmul(w) + b;
+                let Some((w, b)) = &params[l] else {
+                    let pooled = pool(&layer.op, &spikes_in);
+                    spike_sum[l] += tch::no_grad(|| pooled.abs().mean(Kind::Float).double_value(&[]));
+                    input = match self.amplitude(l) {
+                        Some(a) => &pooled * a,
+                        None => pooled.shallow_clone(),
+                    };
+                    spikes_in = pooled;
+                    continue;
+                };
+                let current = current(&layer.op, &input, w, b);
                 if layer.kind == LayerKind::Readout {
                     membranes[l] = &membranes[l] + current;
                     continue;
@@ -259,8 +359,9 @@ impl Snn {
                 };
                 input = match &layer.amplitude {
                     Some(a) => &spikes * a,
-                    None => spikes,
+                    None => spikes.shallow_clone(),
                 };
+                spikes_in = spikes;
             }
         }
         let logits = &membranes[hidden] / t_max as f64;
@@ -294,7 +395,7 @@ mod tests {
     use tch::{Kind, Tensor};
 
     use super::*;
-    use crate::{export, integer};
+    use crate::{export, integer, plan};
 
     fn set(param: &Tensor, values: &[f32], shape: &[i64]) {
         let mut p = param.shallow_clone();
@@ -349,5 +450,43 @@ mod tests {
         set(hidden.lateral.as_ref().unwrap(), &[0.0; 4], &[2, 2]);
         let (logits, _) = tch::no_grad(|| snn.forward(&x));
         assert_eq!(Vec::<f32>::try_from(&logits.view([2])).unwrap(), vec![1.0, 0.0]);
+    }
+
+    /// Conv (padding, stride 2, a non-square input so rows and columns cannot swap unseen),
+    /// both poolings and a dense readout: with `decay = keep` (no float/floor difference) the
+    /// float readout membrane is `U ·` the exported network's integer score, input by input,
+    /// so export put every trained weight where the IR's `[C_in][K][K][C_out]` layout says.
+    #[test]
+    fn a_conv_network_computes_in_float_what_its_export_computes_in_integers() {
+        for (neuron, arch) in [
+            (NeuronChoice::Binary, "c3k3p1-mp2-c2k3s2p1-fc3"),
+            (NeuronChoice::Lms, "c3k3p1-sp2-fc3"),
+            (NeuronChoice::Ternary, "c3k3-mp1-c4k3p2-sp2-fc3"),
+        ] {
+            let mut cfg = TrainConfig::new(neuron);
+            cfg.timesteps = 2;
+            cfg.decay = Decay::Keep;
+            cfg.arch = Some(arch.parse().unwrap());
+            tch::manual_seed(7);
+            let shape = [2u32, 6, 8];
+            let snn = Snn::build(&cfg, plan::from_arch(cfg.arch.as_ref().unwrap(), &shape, 3).unwrap());
+            for layer in &snn.layers {
+                let mut b = layer.bias.shallow_clone();
+                tch::no_grad(|| b.copy_(&(layer.bias.rand_like() * 0.4 - 0.2)));
+            }
+            let pixels: Vec<u8> = (0..5 * 96u32).map(|i| ((i * 37 + i / 7 * 11) % 256) as u8).collect();
+            let x = Tensor::from_slice(&pixels).to_kind(Kind::Float).view([5, 96]) / 255.0;
+            let (logits, _) = tch::no_grad(|| snn.forward(&x));
+            let net = export::integers(&snn, &cfg, &shape, "hand-made");
+            net.validate().unwrap();
+            let run = integer::forward(&net, &pixels);
+            let unit = snn.scale(snn.layers.len() - 1).unit;
+            let float: Vec<Vec<f64>> = Vec::<Vec<f64>>::try_from(&(logits.to_kind(Kind::Double) * 2.0 / unit)).unwrap();
+            let spikes: u64 = run.spikes[..run.spikes.len() - 1].iter().sum();
+            assert!(spikes > 0, "{arch}: no spikes, the test would prove nothing");
+            for (f, i) in float.iter().flatten().zip(run.scores.iter().flatten()) {
+                assert!((f - *i as f64).abs() < 0.05, "{arch}: float {f} against integer {i}");
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use tch::{Device, Kind, Tensor, nn};
 
 use crate::config::TrainConfig;
 use crate::snn::Snn;
-use crate::{TrainError, export, integer};
+use crate::{TrainError, export, integer, plan};
 
 /// Calibration images for histograms and codes: the first this many training images.
 pub const CALIBRATION_IMAGES: usize = 2000;
@@ -149,7 +149,11 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
     }
     tch::manual_seed(cfg.seed as i64);
     tch::set_num_threads(cfg.threads as i32);
-    let mut snn = Snn::new(cfg, train_set.image_size(), classes);
+    let ops = match &cfg.arch {
+        Some(arch) => plan::from_arch(arch, &train_set.shape, classes)?,
+        None => plan::dense(&cfg.hidden, train_set.image_size(), classes),
+    };
+    let mut snn = Snn::build(cfg, ops);
     let mut opt = nn::Adam::default().build(&snn.vs, cfg.learning_rate)?;
     let labels_all = Tensor::from_slice(&train_set.labels).to_kind(Kind::Int64);
     let images_all = images_tensor(train_set, 0, train_set.len());
