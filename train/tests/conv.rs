@@ -4,9 +4,11 @@
 //! golden model on random conv networks the trainer never made.
 #![cfg(feature = "tch")]
 
+mod common;
+
+use common::golden_scores;
 use datasets::Split;
 use model::{LayerOp, Network, NeuronKind};
-use sim::Golden;
 use train::{NeuronChoice, Quiet, TrainConfig, train};
 
 fn quick(neuron: NeuronChoice, arch: &str, timesteps: u32) -> TrainConfig {
@@ -22,18 +24,6 @@ fn quick(neuron: NeuronChoice, arch: &str, timesteps: u32) -> TrainConfig {
     cfg.max_spike_cap = 7;
     cfg.threads = 1;
     cfg
-}
-
-/// The golden model's scores and classes for every input.
-fn golden_scores(net: &Network, images: &[u8]) -> (Vec<Vec<i64>>, Vec<usize>) {
-    let golden = Golden::new(net).unwrap();
-    images
-        .chunks(net.input.size())
-        .map(|x| {
-            let t = golden.trace(x).unwrap();
-            (t.scores, t.class)
-        })
-        .unzip()
 }
 
 fn integer_matches_golden(net: &Network, images: &[u8], tag: &str) -> Vec<usize> {

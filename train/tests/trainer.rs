@@ -3,6 +3,9 @@
 //! every neuron kind, with and without lateral connections.
 #![cfg(feature = "tch")]
 
+mod common;
+
+use common::golden_scores;
 use datasets::Split;
 use model::{Network, NeuronKind};
 use sim::Golden;
@@ -20,18 +23,6 @@ fn quick(neuron: NeuronChoice) -> TrainConfig {
     cfg.max_spike_cap = 7;
     cfg.threads = 1;
     cfg
-}
-
-/// The golden model's scores and classes for every input.
-fn golden_scores(net: &model::Network, images: &[u8]) -> (Vec<Vec<i64>>, Vec<usize>) {
-    let golden = Golden::new(net).unwrap();
-    images
-        .chunks(net.input.size())
-        .map(|x| {
-            let t = golden.trace(x).unwrap();
-            (t.scores, t.class)
-        })
-        .unzip()
 }
 
 #[test]
