@@ -70,7 +70,9 @@ impl GuardedChild {
     /// Spawn `cmd` in a new process group, not yet armed.
     pub fn spawn(cmd: &mut Command) -> Result<GuardedChild, SimError> {
         // Its own group keeps the terminal's Ctrl-C from reaching the simulator: it dies
-        // with us instead.
+        // with us instead. PR_SET_PDEATHSIG fires when the *thread* that spawned it ends,
+        // so spawn simulators from threads that outlive them (main, rayon's pool workers),
+        // never from a short-lived helper thread.
         // SAFETY: the closure runs in the forked child before exec and only makes the
         // async-signal-safe prctl(2) system call.
         unsafe {
