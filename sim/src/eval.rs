@@ -370,6 +370,16 @@ fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats 
 mod tests {
     use super::*;
 
+    /// `count` deterministic inputs of `net` (value `(k · step + seed) mod (max + 1)` at
+    /// position `k`) and labels cycling through the classes.
+    fn stimulus(net: &model::Network, count: usize, step: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
+        let images = (0..count * net.input.size())
+            .map(|k| ((k * step + seed as usize) % (net.input.max_value as usize + 1)) as u8)
+            .collect();
+        let labels = (0..count).map(|i| (i % net.classes()) as u8).collect();
+        (images, labels)
+    }
+
     /// Every input's outcome is the golden model's trace of that input alone, in input
     /// order (chunks run in parallel), with and without a plan, and `correct` counts them.
     #[test]
@@ -378,10 +388,7 @@ mod tests {
             let net = model::examples::fuzz_network(seed);
             let golden = Golden::new(&net).unwrap();
             let (size, count) = (net.input.size(), 70);
-            let images: Vec<u8> = (0..count * size)
-                .map(|k| ((k * 37 + seed as usize) % (net.input.max_value as usize + 1)) as u8)
-                .collect();
-            let labels: Vec<u8> = (0..count).map(|i| (i % net.classes()) as u8).collect();
+            let (images, labels) = stimulus(&net, count, 37, seed);
             let plan = HardwarePlan::uniform(&net, 2).unwrap();
             for plan in [None, Some(&plan)] {
                 let report = evaluate(&golden, &images, &labels, plan, &|_| {}).unwrap();
@@ -405,10 +412,7 @@ mod tests {
             let net = model::examples::fuzz_conv_network(seed);
             let golden = Golden::new(&net).unwrap();
             let (size, count) = (net.input.size(), 5);
-            let images: Vec<u8> = (0..count * size)
-                .map(|k| ((k * 29 + seed as usize) % (net.input.max_value as usize + 1)) as u8)
-                .collect();
-            let labels: Vec<u8> = (0..count).map(|i| (i % net.classes()) as u8).collect();
+            let (images, labels) = stimulus(&net, count, 29, seed);
             let report = evaluate(&golden, &images, &labels, None, &|_| {}).unwrap();
             for (i, outcome) in report.per_input.iter().enumerate() {
                 assert_eq!(outcome.scores, golden.trace(&images[i * size..(i + 1) * size]).unwrap().scores);

@@ -265,24 +265,30 @@ fn random_input(rng: &mut ChaCha8Rng, net: &Network) -> Vec<u8> {
         .collect()
 }
 
+/// The golden model against the reference on `inputs` random inputs of `net`: every layer's
+/// spikes at every timestep and the scores (`what` names the network in a failure).
+fn check_against_reference(net: &Network, input_seed: u64, inputs: usize, what: &str) -> Result<(), TestCaseError> {
+    let golden = Golden::new(net).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(input_seed);
+    for _ in 0..inputs {
+        let input = random_input(&mut rng, net);
+        let expected = reference(net, &input);
+        let trace = golden.trace(&input).unwrap();
+        for (l, per_t) in expected.spikes.iter().enumerate() {
+            for (t, spikes) in per_t.iter().enumerate() {
+                prop_assert_eq!(&trace.layers[l][t], spikes, "{}, layer {}, timestep {}", what, l, t);
+            }
+        }
+        prop_assert_eq!(&trace.scores, &expected.scores, "{}", what);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400)))]
     #[test]
     fn golden_matches_reference_and_stays_in_bounds(seed in any::<u64>(), input_seed in any::<u64>()) {
-        let net = fuzz_network(seed);
-        let golden = Golden::new(&net).unwrap();
-        let mut rng = ChaCha8Rng::seed_from_u64(input_seed);
-        for _ in 0..4 {
-            let input = random_input(&mut rng, &net);
-            let expected = reference(&net, &input);
-            let trace = golden.trace(&input).unwrap();
-            for (l, per_t) in expected.spikes.iter().enumerate() {
-                for (t, spikes) in per_t.iter().enumerate() {
-                    prop_assert_eq!(&trace.layers[l][t], spikes, "network seed {}, layer {}, timestep {}", seed, l, t);
-                }
-            }
-            prop_assert_eq!(&trace.scores, &expected.scores, "network seed {}", seed);
-        }
+        check_against_reference(&fuzz_network(seed), input_seed, 4, &format!("network seed {seed}"))?;
     }
 }
 
@@ -290,20 +296,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)))]
     #[test]
     fn golden_matches_reference_on_conv_networks(seed in any::<u64>(), input_seed in any::<u64>()) {
-        let net = fuzz_conv_network(seed);
-        let golden = Golden::new(&net).unwrap();
-        let mut rng = ChaCha8Rng::seed_from_u64(input_seed);
-        for _ in 0..3 {
-            let input = random_input(&mut rng, &net);
-            let expected = reference(&net, &input);
-            let trace = golden.trace(&input).unwrap();
-            for (l, per_t) in expected.spikes.iter().enumerate() {
-                for (t, spikes) in per_t.iter().enumerate() {
-                    prop_assert_eq!(&trace.layers[l][t], spikes, "conv network seed {}, layer {}, timestep {}", seed, l, t);
-                }
-            }
-            prop_assert_eq!(&trace.scores, &expected.scores, "conv network seed {}", seed);
-        }
+        check_against_reference(&fuzz_conv_network(seed), input_seed, 3, &format!("conv network seed {seed}"))?;
     }
 }
 
