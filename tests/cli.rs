@@ -104,6 +104,22 @@ fn bundled_digits_example_is_trained_and_eval_reproduces_its_accuracy() {
     eval_reproduces_the_log("examples/digits-lms.sfm.json", "examples/digits-lms.train.json", "digits");
 }
 
+/// `bench golden --model` runs a model file on its own dataset at its own T.
+#[test]
+fn bench_golden_measures_a_model_file_on_its_dataset() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let o = spikeforge(&["bench", "golden", "--model", "examples/digits-lms.sfm.json", "--seconds", "0.05"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("(digits-lms, T = 2), inputs: digits/test"), "{out}");
+    let row =
+        out.lines().find(|l| l.starts_with("2        1")).unwrap_or_else(|| panic!("no T = 2, 1-thread row: {out}"));
+    let spikes: f64 = row.split_whitespace().last().unwrap().parse().unwrap();
+    assert!(spikes > 1.0, "hidden spikes per image {spikes}: {out}");
+}
+
 fn eval_reproduces_the_log(model: &str, log: &str, data: &str) {
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(ROOT).join(log)).unwrap()).unwrap();
     let recorded = log["integer_accuracy"].as_f64().unwrap();

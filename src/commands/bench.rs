@@ -25,9 +25,13 @@ enum What {
         hidden: u32,
         /// Measure an untrained convolutional network of this architecture string instead
         /// (see `spikeforge example --help`), e.g. c8k5p2-mp2-c16k3p1-sp2-fc10
-        #[arg(long)]
+        #[arg(long, conflicts_with = "model")]
         arch: Option<String>,
-        /// Timesteps to measure
+        /// Measure this model file on its own dataset's test split instead (its own T; a
+        /// trained model spikes as it will in use, an untrained one does not)
+        #[arg(long)]
+        model: Option<std::path::PathBuf>,
+        /// Timesteps to measure (untrained networks only)
         #[arg(long, value_delimiter = ',', default_value = "1,4")]
         timesteps: Vec<u32>,
         /// Minimum seconds per measurement
@@ -65,7 +69,8 @@ enum What {
 
 pub fn run(args: Args) -> Result<()> {
     match args.what {
-        What::Golden { hidden, arch, timesteps, seconds, data_dir } => {
+        What::Golden { model: Some(path), seconds, data_dir, .. } => golden_model(&path, seconds, data_dir),
+        What::Golden { hidden, arch, timesteps, seconds, data_dir, .. } => {
             golden(hidden, arch.as_deref(), &timesteps, seconds, data_dir)
         }
         What::Load { repeat } => load(repeat),
@@ -89,6 +94,83 @@ fn spec(hidden: Vec<u32>, timesteps: u32) -> RandomSpec {
     }
 }
 
+/// One throughput measurement: `images` inputs run on `threads` threads in `seconds`.
+struct Throughput {
+    threads: usize,
+    images: usize,
+    seconds: f64,
+}
+
+impl Throughput {
+    fn row(&self, timesteps: u32, spikes: String) -> Vec<String> {
+        let rate = self.images as f64 / self.seconds;
+        vec![
+            timesteps.to_string(),
+            self.threads.to_string(),
+            num(self.images as f64, 0),
+            num(self.seconds, 2),
+            num(rate, 0),
+            num(rate / self.threads as f64, 0),
+            spikes,
+        ]
+    }
+}
+
+/// Run every image of `images` (`size` values each) through `golden` repeatedly for at
+/// least `seconds`, on one thread and then on every core.
+fn measure(golden: &Golden, images: &[u8], size: usize, seconds: f64) -> Result<Vec<Throughput>> {
+    let count = images.len() / size;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out = Vec::new();
+    for threads in [1usize, cores] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        let started = Instant::now();
+        let mut done = 0usize;
+        while started.elapsed().as_secs_f64() < seconds {
+            pool.install(|| {
+                (0..count).into_par_iter().with_min_len(64).for_each_init(
+                    || golden.scratch(),
+                    |s, i| {
+                        let _ = golden.run(&images[i * size..(i + 1) * size], i, s, &mut NoObserver);
+                    },
+                )
+            });
+            done += count;
+        }
+        out.push(Throughput { threads, images: done, seconds: started.elapsed().as_secs_f64() });
+        if threads == cores {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Throughput of a model file on the test split of the dataset it was trained on.
+fn golden_model(path: &std::path::Path, seconds: f64, data_dir: Option<std::path::PathBuf>) -> Result<()> {
+    let net = super::load_model(path)?;
+    let data = super::data::DataArgs { data: None, split: "test".into(), limit: None, data_dir };
+    let set = data.load(&net, path)?;
+    let golden = Golden::new(&net)?;
+    let size = set.image_size();
+    let count = set.images.len() / size;
+    // Spikes of every layer but the readout, averaged over the test split: what the
+    // throughput depends on besides the shape.
+    let spikes: usize = (0..count)
+        .map(|i| -> Result<usize> {
+            let trace = golden.trace(&set.images[i * size..(i + 1) * size])?;
+            let hidden = trace.layers.len().saturating_sub(1);
+            Ok(trace.layers[..hidden].iter().flatten().map(Vec::len).sum())
+        })
+        .sum::<Result<usize>>()?;
+    println!("golden model, {} ({}, T = {}), inputs: {} ({count})", path.display(), net.name, net.timesteps, set.name);
+    let mut t = Table::new(&["T", "threads", "images", "seconds", "images/s", "images/s/core", "hidden spikes/image"]);
+    for m in measure(&golden, &set.images, size, seconds)? {
+        t.row(m.row(net.timesteps, num(spikes as f64 / count as f64, 1)));
+    }
+    println!("{}", t.render());
+    Ok(())
+}
+
 fn golden(
     hidden: u32,
     arch: Option<&str>,
@@ -108,8 +190,6 @@ fn golden(
             (v, "synthetic sparse images")
         }
     };
-    let count = images.len() / 784;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let shape = match arch {
         Some(a) => a.to_string(),
         None => format!("784-{hidden}-10"),
@@ -139,35 +219,8 @@ fn golden(
             let trace = golden.trace(&images[..784])?;
             trace.layers[0].iter().map(Vec::len).sum::<usize>()
         };
-        for threads in [1usize, cores] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-            let started = Instant::now();
-            let mut done = 0usize;
-            while started.elapsed().as_secs_f64() < seconds {
-                pool.install(|| {
-                    (0..count).into_par_iter().with_min_len(64).for_each_init(
-                        || golden.scratch(),
-                        |s, i| {
-                            let _ = golden.run(&images[i * 784..(i + 1) * 784], i, s, &mut NoObserver);
-                        },
-                    )
-                });
-                done += count;
-            }
-            let secs = started.elapsed().as_secs_f64();
-            let rate = done as f64 / secs;
-            t.row(vec![
-                ts.to_string(),
-                threads.to_string(),
-                num(done as f64, 0),
-                num(secs, 2),
-                num(rate, 0),
-                num(rate / threads as f64, 0),
-                spikes.to_string(),
-            ]);
-            if threads == cores {
-                break;
-            }
+        for m in measure(&golden, &images, 784, seconds)? {
+            t.row(m.row(ts, spikes.to_string()));
         }
     }
     println!("{}", t.render());
