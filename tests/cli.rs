@@ -721,7 +721,7 @@ fn recode_to_payload_keeps_results_and_cuts_events() {
     let o = spikeforge(&["recode", EXAMPLE, "--input-code", "payload", "--out", out, "--limit", "200"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("-> payload") && text.contains("events per input"), "{text}");
+    assert!(text.contains("to payload") && text.contains("events per input"), "{text}");
     let accuracy = |model: &str| {
         let o = spikeforge(&["eval", model, "--data", "mnist", "--limit", "300", "--lanes", "16", "--json"]);
         assert!(o.status.success(), "{}", stderr(&o));
@@ -736,6 +736,36 @@ fn recode_to_payload_keeps_results_and_cuts_events() {
     assert_clean_failure(&o, "already exists (pass --force to overwrite it)");
     let o = spikeforge(&["recode", EXAMPLE, "--input-code", "planes:1,2,4", "--out", dir.join("x").to_str().unwrap()]);
     assert_clean_failure(&o, "--input-code planes:1,2,4: ");
+}
+
+/// `recode --hidden-code` rewrites every LMS layer's code: the same scores (recode checks
+/// it on the data), more events in the unary code than in the trained one, and a code too
+/// long for the hardware refused naming the layer.
+#[test]
+fn recode_hidden_layers_compares_codes() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let dir = temp("recode-hidden");
+    let out = dir.join("unary.sfm.json");
+    let out = out.to_str().unwrap();
+    let o = spikeforge(&["recode", "examples/digits-lms.sfm.json", "--hidden-code", "unary", "--out", out]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("fc1 recoded to unary") && text.contains("accuracy 90.11% either way"), "{text}");
+    let row: Vec<&str> = text.lines().find(|l| l.starts_with("fc1 ")).unwrap().split_whitespace().collect();
+    assert_eq!(&row[1..3], ["[1,2,3,4]", "[1,1,1,1,1]"], "{text}");
+    let (before, after): (f64, f64) = (row[3].parse().unwrap(), row[4].parse().unwrap());
+    assert!(after > before, "unary sends more events than the trained code: {text}");
+    let o = spikeforge(&["eval", out, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!((v["layers"][0]["events"].as_f64().unwrap() - after).abs() < 0.06, "{text}");
+    assert_clean_failure(
+        &spikeforge(&["recode", "examples/digits-lms.sfm.json", "--hidden-code", "planes:1,1", "--out", out, "--force"]),
+        "--hidden-code planes:1,1: layer 0 (fc1)",
+    );
+    let o = spikeforge(&["recode", "examples/digits-lms.sfm.json", "--out", out, "--force"]);
+    assert!(!o.status.success() && stderr(&o).contains("--input-code <INPUT_CODE>|--hidden-code"), "{}", stderr(&o));
 }
 
 /// `example --arch` makes an untrained conv model that inspect and eval handle; every

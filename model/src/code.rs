@@ -138,20 +138,24 @@ impl FromStr for SpikeCode {
     }
 }
 
-/// A spike code as a user names it: a code, or `binary`, the binary code with just enough
-/// planes for the values it will carry ([`SpikeCode::binary`]), which only the value range
-/// it is used with settles.
+/// A spike code as a user names it: a code, or `binary` / `unary`, the binary code with just
+/// enough planes ([`SpikeCode::binary`]) or one plane of amplitude 1 per unit
+/// ([`SpikeCode::unary`]) for the values it will carry, which only the value range it is
+/// used with settles.
 ///
 /// ```
 /// use model::{CodeName, SpikeCode};
 /// let binary: CodeName = "binary".parse().unwrap();
 /// assert_eq!(binary.resolve(15), SpikeCode::Planes(vec![1, 2, 4, 8]));
+/// assert_eq!("unary".parse::<CodeName>().unwrap().resolve(3), SpikeCode::Planes(vec![1, 1, 1]));
 /// assert_eq!("planes:1,3".parse::<CodeName>().unwrap().to_string(), "planes:1,3");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodeName {
     /// `binary`.
     Binary,
+    /// `unary`.
+    Unary,
     /// A code given in full.
     Code(SpikeCode),
 }
@@ -161,6 +165,7 @@ impl CodeName {
     pub fn resolve(&self, max: u32) -> SpikeCode {
         match self {
             CodeName::Binary => SpikeCode::binary(max),
+            CodeName::Unary => SpikeCode::unary(max),
             CodeName::Code(code) => code.clone(),
         }
     }
@@ -170,6 +175,7 @@ impl fmt::Display for CodeName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CodeName::Binary => f.write_str("binary"),
+            CodeName::Unary => f.write_str("unary"),
             CodeName::Code(code) => code.fmt(f),
         }
     }
@@ -179,12 +185,14 @@ impl FromStr for CodeName {
     type Err = ParseError;
 
     fn from_str(text: &str) -> Result<CodeName, ParseError> {
-        if text == "binary" {
-            return Ok(CodeName::Binary);
+        match text {
+            "binary" => return Ok(CodeName::Binary),
+            "unary" => return Ok(CodeName::Unary),
+            _ => {}
         }
         text.parse()
             .map(CodeName::Code)
-            .map_err(|_| ParseError { text: text.to_string(), expected: "payload, binary or planes:A,B,..." })
+            .map_err(|_| ParseError { text: text.to_string(), expected: "payload, binary, unary or planes:A,B,..." })
     }
 }
 
@@ -341,9 +349,13 @@ mod tests {
 
     proptest! {
         #[test]
-        fn code_names_round_trip(code in any_code(), binary in any::<bool>()) {
+        fn code_names_round_trip(code in any_code(), named in 0..3u8) {
             prop_assert_eq!(code.to_string().parse::<SpikeCode>(), Ok(code.clone()));
-            let name = if binary { CodeName::Binary } else { CodeName::Code(code) };
+            let name = match named {
+                0 => CodeName::Binary,
+                1 => CodeName::Unary,
+                _ => CodeName::Code(code),
+            };
             prop_assert_eq!(name.to_string().parse::<CodeName>(), Ok(name));
         }
     }
@@ -351,7 +363,7 @@ mod tests {
     #[test]
     fn unknown_code_names_say_what_is_expected() {
         let e = "planes:1,,2".parse::<CodeName>().unwrap_err().to_string();
-        assert_eq!(e, "`planes:1,,2`: expected payload, binary or planes:A,B,...");
+        assert_eq!(e, "`planes:1,,2`: expected payload, binary, unary or planes:A,B,...");
         assert!("binary".parse::<SpikeCode>().is_err(), "binary needs a value range");
         assert!("planes:".parse::<SpikeCode>().is_err() && "Payload".parse::<SpikeCode>().is_err());
         assert_eq!("planes: 1, 2".parse::<SpikeCode>(), Ok(SpikeCode::Planes(vec![1, 2])));
