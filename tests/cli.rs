@@ -520,6 +520,84 @@ fn train_arch_exports_a_conv_network_eval_agrees_with() {
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
 
+/// `spikeforge train --arch-file`: a bad line is refused before any training (with or
+/// without the trainer) naming the file and the line, as is a missing file, and the file
+/// cannot be combined with --arch; an out-of-range --rotate names the option.
+#[test]
+fn train_arch_file_errors_name_the_file_and_line() {
+    let dir = temp("train-arch-file-errors");
+    let file = dir.join("bad.arch");
+    std::fs::write(&file, "# conv\nc8k3p1\nsp2 # 8 -> 4\n\nfc1o\n").unwrap();
+    let (arch, out) = (file.to_str().unwrap(), dir.join("x.sfm.json"));
+    let out = out.to_str().unwrap();
+    let o = spikeforge(&["train", "--data", "digits", "--arch-file", arch, "--out", out]);
+    assert_clean_failure(&o, &format!("architecture file {arch}, line 5 (\"fc1o\"): unexpected \"o\" after the layer"));
+    let missing = dir.join("missing.arch");
+    let o = spikeforge(&["train", "--arch-file", missing.to_str().unwrap(), "--out", out]);
+    assert_clean_failure(&o, &format!("reading the architecture file {}", missing.display()));
+    let o = spikeforge(&["train", "--arch-file", arch, "--arch", "c8k3-fc10", "--out", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+    let o = spikeforge(&["train", "--rotate", "60", "--out", out]);
+    assert_clean_failure(&o, "option `rotate`: is 60, must be 0..=45 degrees");
+    assert!(!Path::new(out).exists());
+}
+
+/// `spikeforge train --arch-file --batch-norm --rotate` on the digits: the log records the
+/// file's architecture as its string and both options, the file has no batch normalization
+/// left (conv, pooling and dense layers only), and `spikeforge eval` of it prints the
+/// integer accuracy train did.
+#[cfg(feature = "train")]
+#[test]
+fn train_arch_file_with_batch_norm_and_rotation_exports_a_model_eval_agrees_with() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    let dir = temp("train-arch-file");
+    let arch = dir.join("conv.arch");
+    std::fs::write(&arch, "# digits, 8x8\nc8k3p1   # 8 channels\nmp2\n\nfc16\nfc10 # readout\n").unwrap();
+    let model = dir.join("bn.sfm.json");
+    let o = spikeforge(&[
+        "train",
+        "--data",
+        "digits",
+        "--arch-file",
+        arch.to_str().unwrap(),
+        "--batch-norm",
+        "--rotate",
+        "10",
+        "--timesteps",
+        "1",
+        "--learnable-threshold",
+        "--epochs",
+        "2",
+        "--learning-rate",
+        "0.01",
+        "--threads",
+        "2",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("architecture c8k3p1-mp2-fc16-fc10"), "{text}");
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("bn.train.json")).unwrap()).unwrap();
+    assert_eq!(log["config"]["arch"], "c8k3p1-mp2-fc16-fc10");
+    assert_eq!(
+        (log["config"]["batch_norm"].as_bool(), log["config"]["rotate_degrees"].as_f64()),
+        (Some(true), Some(10.0))
+    );
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let ops: Vec<String> = file["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["op"].as_object().unwrap().keys().next().unwrap().clone())
+        .collect();
+    assert_eq!(ops, ["conv2d", "max_pool2d", "dense", "dense"]);
+    assert_eval_prints_the_trained_accuracy(&model, &text);
+}
+
 /// A small LMS training run on the scikit-learn digits into `model`, with `extra` options.
 #[cfg(feature = "train")]
 fn digits_training<'a>(model: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {

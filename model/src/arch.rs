@@ -25,6 +25,9 @@
 //! assert_eq!(a.to_string(), "c16k5p2-mp2-c32k3s2p1-sp2-fc10");
 //! assert!("c16k5-xp2".parse::<Arch>().is_err());
 //! ```
+//!
+//! A longer network reads better as an architecture file ([`Arch::parse_lines`]): one layer
+//! per line in the same grammar, `#` starts a comment, blank lines are skipped.
 
 use std::fmt;
 use std::str::FromStr;
@@ -77,6 +80,19 @@ pub struct ArchError {
     pub position: usize,
     /// The layer's text.
     pub layer: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Why an architecture file does not parse: the offending line (1-based), its text and the
+/// reason. The caller knows the file's name and puts it in front.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line} ({text:?}): {reason}")]
+pub struct ArchLinesError {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as written (without its comment).
+    pub text: String,
     /// What is wrong.
     pub reason: String,
 }
@@ -181,6 +197,43 @@ impl FromStr for Arch {
     }
 }
 
+impl Arch {
+    /// Parse an architecture file's text: one layer per line in the architecture string's
+    /// grammar (`c16k5p2`, `mp2`, `fc10`), surrounding spaces ignored, `#` to the end of the
+    /// line a comment, blank and comment-only lines skipped; at least one layer.
+    ///
+    /// ```
+    /// use model::arch::Arch;
+    /// let text = "# MNIST\nc16k5p2\nmp2   # 28 -> 14\n\nc32k3p1\nsp2\nfc10\n";
+    /// let arch = Arch::parse_lines(text).unwrap();
+    /// assert_eq!(arch, "c16k5p2-mp2-c32k3p1-sp2-fc10".parse().unwrap());
+    /// let e = Arch::parse_lines("c16k5\nmp\n").unwrap_err();
+    /// assert_eq!((e.line, e.text.as_str()), (2, "mp"));
+    /// ```
+    pub fn parse_lines(text: &str) -> Result<Arch, ArchLinesError> {
+        let mut layers = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let layer = line.split('#').next().unwrap_or_default().trim();
+            if layer.is_empty() {
+                continue;
+            }
+            let fail = |reason: String| ArchLinesError { line: i + 1, text: layer.to_string(), reason };
+            if layer.contains('-') {
+                return Err(fail("one layer per line (no `-`)".into()));
+            }
+            layers.push(layer.parse().map_err(fail)?);
+        }
+        if layers.is_empty() {
+            return Err(ArchLinesError {
+                line: text.lines().count().max(1),
+                text: String::new(),
+                reason: "no layers".into(),
+            });
+        }
+        Ok(Arch { layers })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +256,31 @@ mod tests {
             let arch = Arch { layers };
             let text = arch.to_string();
             prop_assert_eq!(text.parse::<Arch>().unwrap(), arch);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_file_of_one_layer_per_line_is_the_string(layers in proptest::collection::vec(layer(), 1..8)) {
+            let arch = Arch { layers };
+            let file: String = arch.layers.iter().map(|l| format!("  {l}  # layer\n\n")).collect();
+            prop_assert_eq!(Arch::parse_lines(&format!("# header\n{file}")).unwrap(), arch);
+        }
+    }
+
+    #[test]
+    fn file_errors_name_the_line() {
+        for (text, line, needle) in [
+            ("c8k3\n\n# x\nc8k\nfc10", 4, "`k` needs a number"),
+            ("c8k3\nxp2 # pooling\n", 2, "a layer starts with"),
+            ("c8k3-sp2\nfc10", 1, "one layer per line"),
+            ("fc10\nfc 10", 2, "`fc` needs a number"),
+            ("# nothing\n\n", 2, "no layers"),
+            ("", 1, "no layers"),
+        ] {
+            let e = Arch::parse_lines(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+            assert!(e.reason.contains(needle), "{text:?}: {e}");
         }
     }
 

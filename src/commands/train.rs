@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, default_value_t = 4)]
     timesteps: u32,
     /// Hidden layer widths of an MLP, e.g. 256 or 256,128
-    #[arg(long, value_delimiter = ',', default_value = "256", conflicts_with = "arch")]
+    #[arg(long, value_delimiter = ',', default_value = "256", conflicts_with_all = ["arch", "arch_file"])]
     hidden: Vec<u32>,
     /// A convolutional network instead, as an architecture string: layers joined by `-`,
     /// `c<N>k<K>[s<S>][p<P>]` conv (N channels, KxK kernel, stride S = 1, zero padding
@@ -26,8 +26,12 @@ pub struct Args {
     /// readout, fc<classes>, e.g. c16k5p2-mp2-c32k3p1-sp2-fc10 (MNIST) or c8k3p1-sp2-fc10
     /// (digits). Every conv and hidden fc layer has the --neuron kind; --lateral applies to
     /// the hidden fc layers only
-    #[arg(long)]
+    #[arg(long, conflicts_with = "arch_file")]
     arch: Option<Arch>,
+    /// The architecture from a text file instead, for longer networks: one layer per line in
+    /// the --arch grammar (c16k5p2, mp2, fc10), `#` comments and blank lines allowed
+    #[arg(long, value_name = "FILE")]
+    arch_file: Option<PathBuf>,
     /// Weight width in bits
     #[arg(long, default_value_t = 8)]
     weight_bits: u8,
@@ -79,6 +83,15 @@ pub struct Args {
     /// Augmentation: shift training images by up to this many pixels (0: none; default: width / 14)
     #[arg(long)]
     shift: Option<u32>,
+    /// Augmentation: rotate each training image by a random angle in ±DEGREES about its centre
+    /// (bilinear, rounded to integer pixels; at most 45; 0: none)
+    #[arg(long, value_name = "DEGREES", default_value_t = 0.0)]
+    rotate: f64,
+    /// Batch-normalize every hidden layer's current during training (per conv channel, per
+    /// hidden fc neuron), folded into the exported weights and biases; the last fifth of the
+    /// epochs trains on the frozen running statistics
+    #[arg(long)]
+    batch_norm: bool,
     /// CPU threads for libtorch (default: all cores)
     #[arg(long)]
     threads: Option<usize>,
@@ -100,6 +113,13 @@ enum ResetArg {
     Hard,
 }
 
+/// The architecture of an --arch-file.
+fn read_arch(path: &std::path::Path) -> Result<Arch> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading the architecture file {}: {e}", path.display()))?;
+    Arch::parse_lines(&text).map_err(|e| anyhow::anyhow!("architecture file {}, {e}", path.display()))
+}
+
 /// The training log path next to the model file.
 fn default_log(out: &std::path::Path) -> PathBuf {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
@@ -108,7 +128,7 @@ fn default_log(out: &std::path::Path) -> PathBuf {
 }
 
 impl Args {
-    fn config(&self) -> TrainConfig {
+    fn config(&self) -> Result<TrainConfig> {
         let neuron = match self.neuron {
             Neuron::Lms => NeuronChoice::Lms,
             Neuron::Ternary => NeuronChoice::Ternary,
@@ -120,7 +140,10 @@ impl Args {
         cfg.name = self.name.clone().unwrap_or_else(|| stem.to_string());
         cfg.timesteps = self.timesteps;
         cfg.hidden = self.hidden.clone();
-        cfg.arch = self.arch.clone();
+        cfg.arch = match &self.arch_file {
+            Some(path) => Some(read_arch(path)?),
+            None => self.arch.clone(),
+        };
         cfg.weight_bits = self.weight_bits;
         cfg.epochs = self.epochs;
         cfg.batch_size = self.batch_size;
@@ -139,15 +162,17 @@ impl Args {
         cfg.learnable_threshold = self.learnable_threshold;
         cfg.lateral = self.lateral;
         cfg.shift_pixels = self.shift;
+        cfg.rotate_degrees = self.rotate;
+        cfg.batch_norm = self.batch_norm;
         if let Some(t) = self.threads {
             cfg.threads = t;
         }
-        cfg
+        Ok(cfg)
     }
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let cfg = args.config();
+    let cfg = args.config()?;
     cfg.check()?;
     let log = args.log.clone().unwrap_or_else(|| default_log(&args.out));
     for path in [&args.out, &log] {

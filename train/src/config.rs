@@ -7,6 +7,9 @@ use serde::{Serialize, Serializer};
 
 use crate::TrainError;
 
+/// The largest `--rotate` angle in degrees: beyond it digits turn into others (6 and 9).
+pub const MAX_ROTATION: f64 = 45.0;
+
 /// The hidden layers' neuron.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,9 +82,28 @@ pub struct TrainConfig {
     /// per image and epoch, zeros shifted in); 0 = none. Images stay integer pixels. `None`:
     /// one pixel per 14 of the image width (2 for MNIST, 0 for 8x8 digits).
     pub shift_pixels: Option<u32>,
+    /// Augmentation: rotate each training image by a uniform random angle in
+    /// `-rotate_degrees..=rotate_degrees` about its centre (per image and epoch, bilinear,
+    /// rounded back to integer pixels, zeros outside); 0 = none. Absent from the training
+    /// log when 0, so earlier logs read as before.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rotate_degrees: f64,
+    /// Batch-normalize every hidden layer's current during training (per conv channel, per
+    /// dense neuron; not the readout), trained folded into the layer's weights and biases so
+    /// the exported model has none. Absent from the training log when off.
+    #[serde(skip_serializing_if = "is_false")]
+    pub batch_norm: bool,
     /// Stop after this many minibatches per epoch (`None`: the whole training split); for
     /// quick runs and tests.
     pub batches_per_epoch: Option<usize>,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The architecture in the training log as its string (`c8k5p2-sp2-fc10`).
@@ -120,6 +142,8 @@ impl TrainConfig {
             learnable_threshold: false,
             lateral: false,
             shift_pixels: None,
+            rotate_degrees: 0.0,
+            batch_norm: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batches_per_epoch: None,
         }
@@ -163,6 +187,9 @@ impl TrainConfig {
             && shift > 8
         {
             return bad("shift", format!("is {shift}, at most 8 pixels"));
+        }
+        if !(0.0..=MAX_ROTATION).contains(&self.rotate_degrees) {
+            return bad("rotate", format!("is {}, must be 0..={MAX_ROTATION} degrees", self.rotate_degrees));
         }
         if self.threads == 0 {
             return bad("threads", "must be at least 1".into());

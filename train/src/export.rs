@@ -32,12 +32,14 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
             continue;
         }
         let scale = snn.scale(l);
+        // Batch normalization folded in before quantizing, as the training forward does.
+        let (weight, bias) = snn.folded(l);
         // Conv weights from torch's [C_out][C_in][K][K] to the IR's [C_in][K][K][C_out].
         let weight = match layer.op {
-            PlannedOp::Conv(_) => layer.weight.permute([1, 2, 3, 0]),
-            _ => layer.weight.shallow_clone(),
+            PlannedOp::Conv(_) => weight.permute([1, 2, 3, 0]),
+            _ => weight,
         };
-        let (w, b) = (values(&weight), values(&layer.bias));
+        let (w, b) = (values(&weight), values(&bias));
         let weights: Vec<i32> = w.iter().map(|&v| quant::quantize(v, scale.weight_step, limit) as i32).collect();
         let bias: Vec<i32> = b.iter().map(|&v| quant::quantize(v, scale.unit, crate::snn::BIAS_LIMIT) as i32).collect();
         // R on the lateral grid training fake-quantized it on, row-major by source neuron.
@@ -85,9 +87,10 @@ pub(crate) fn integers(snn: &Snn, cfg: &TrainConfig, input_shape: &[u32], datase
     let mut net = Network::new(&cfg.name, cfg.timesteps, Input::pixels(input_shape.to_vec()), layers);
     let arch = cfg.arch.as_ref().map_or(String::new(), |a| format!("{a}, "));
     net.description = format!(
-        "{arch}{} hidden neurons{}, {}-bit weights, T = {}, trained by spikeforge train on {dataset}",
+        "{arch}{} hidden neurons{}{}, {}-bit weights, T = {}, trained by spikeforge train on {dataset}",
         cfg.neuron.name(),
         if cfg.lateral { " with lateral connections" } else { "" },
+        if cfg.batch_norm { " (batch normalization folded into the weights)" } else { "" },
         cfg.weight_bits,
         cfg.timesteps
     );

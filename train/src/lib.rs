@@ -19,6 +19,10 @@
 //! `Δ` export uses, and every hidden threshold is `U · 2^q` for the layer's membrane unit
 //! `U`.
 
+#[cfg(feature = "tch")]
+mod augment;
+#[cfg(feature = "tch")]
+mod batchnorm;
 mod config;
 mod error;
 pub mod quant;
@@ -36,7 +40,7 @@ mod surrogate;
 #[cfg(feature = "tch")]
 mod trainer;
 
-pub use config::{NeuronChoice, TrainConfig};
+pub use config::{MAX_ROTATION, NeuronChoice, TrainConfig};
 pub use error::TrainError;
 #[cfg(feature = "tch")]
 pub use trainer::{CALIBRATION_IMAGES, EpochLog, LMS_BALANCE, LayerSummary, Progress, Quiet, TrainReport, train};

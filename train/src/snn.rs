@@ -18,6 +18,7 @@ use model::{Decay, Reset};
 use tch::nn::{self, VarStore};
 use tch::{Device, Kind, Tensor};
 
+use crate::batchnorm::{self, BatchNorm, Moments};
 use crate::config::{NeuronChoice, TrainConfig};
 use crate::plan::PlannedOp;
 use crate::quant::{self, LateralRange, LayerScale};
@@ -64,6 +65,8 @@ pub(crate) struct FloatLayer {
     /// Ternary spike amplitude `α`.
     pub amplitude: Option<Tensor>,
     pub lms: Option<LmsState>,
+    /// Batch normalization of the current, folded into `weight` and `bias` ([`batchnorm`]).
+    pub batch_norm: Option<BatchNorm>,
 }
 
 /// The network under training.
@@ -83,6 +86,18 @@ pub(crate) struct ForwardStats {
     pub spike_rate: Vec<f64>,
     /// Per hidden layer: a high quantile of `u / θ` this batch (LMS layers only).
     pub membrane_quantile: Vec<Option<f64>>,
+    /// Per layer: this batch's moments of the unfolded current (batch-normalized layers
+    /// running on batch statistics only).
+    pub batch_norm: Vec<Option<Moments>>,
+}
+
+/// Where batch-normalized layers take their statistics from (no effect without them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Statistics {
+    /// This batch's, as batch normalization trains.
+    Batch,
+    /// The running statistics folded into the weights: the exported network's computation.
+    Running,
 }
 
 fn fake_quant(x: &Tensor, step: f64, limit: f64) -> Tensor {
@@ -105,7 +120,7 @@ fn spike(layer: &FloatLayer, u: &Tensor, theta: &Tensor) -> Tensor {
 }
 
 /// Input currents of a dense or conv layer for the flat input `x` (`[batch, inputs]`).
-fn current(op: &PlannedOp, x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+pub(crate) fn current(op: &PlannedOp, x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
     match op {
         PlannedOp::Dense { .. } => x.matmul(w) + b,
         PlannedOp::Conv(c) => {
@@ -166,6 +181,7 @@ impl Snn {
                     log_theta: None,
                     amplitude: None,
                     lms: None,
+                    batch_norm: None,
                 });
                 continue;
             }
@@ -195,12 +211,18 @@ impl Snn {
                 .then(|| root.var(&format!("alpha{i}"), &[], nn::Init::Const(1.0)));
             let lms = (!last && cfg.neuron == NeuronChoice::Lms)
                 .then(|| LmsState { running_max: None, max_spike: cfg.max_spike_cap.min(4) });
+            let batch_norm = (!last && cfg.batch_norm).then(|| BatchNorm {
+                gamma: root.var(&format!("gamma{i}"), &[outputs], nn::Init::Const(1.0)),
+                beta: root.var(&format!("beta{i}"), &[outputs], nn::Init::Const(0.0)),
+                running_mean: Tensor::zeros([outputs], (Kind::Float, Device::Cpu)),
+                running_var: Tensor::ones([outputs], (Kind::Float, Device::Cpu)),
+            });
             let name = match op {
                 _ if last => "out".into(),
                 PlannedOp::Conv(_) => format!("conv{}", i + 1),
                 _ => format!("fc{}", i + 1),
             };
-            layers.push(FloatLayer { name, kind, op, weight, bias, lateral, log_theta, amplitude, lms });
+            layers.push(FloatLayer { name, kind, op, weight, bias, lateral, log_theta, amplitude, lms, batch_norm });
         }
         Snn {
             vs,
@@ -248,10 +270,20 @@ impl Snn {
         if l == 0 { 1.0 / 255.0 } else { self.spike_value(l - 1) }
     }
 
+    /// The weights and biases of layer `l` (dense or conv) that are quantized: with batch
+    /// normalization folded in (running statistics), else the parameters themselves.
+    pub fn folded(&self, l: usize) -> (Tensor, Tensor) {
+        let layer = &self.layers[l];
+        match &layer.batch_norm {
+            Some(bn) => bn.fold(&layer.op, &layer.weight, &layer.bias),
+            None => (layer.weight.shallow_clone(), layer.bias.shallow_clone()),
+        }
+    }
+
     /// The integer mapping of layer `l` (dense or conv) for its current parameters.
     pub fn scale(&self, l: usize) -> LayerScale {
         let layer = &self.layers[l];
-        let max_abs = tch::no_grad(|| layer.weight.abs().max().double_value(&[]));
+        let max_abs = tch::no_grad(|| self.folded(l).0.abs().max().double_value(&[]));
         match layer.kind {
             LayerKind::Pool => unreachable!("a pooling layer has no weights"),
             LayerKind::Readout => quant::readout_scale(self.input_value(l), max_abs, self.weight_bits),
@@ -275,19 +307,19 @@ impl Snn {
 
     /// Forward over T timesteps. `x`: `[batch, inputs]` floats in 0..=1 (pixels / 255).
     /// Returns logits `[batch, classes]`.
-    pub fn forward(&self, x: &Tensor) -> (Tensor, ForwardStats) {
+    pub fn forward(&self, x: &Tensor, statistics: Statistics) -> (Tensor, ForwardStats) {
         let batch = x.size()[0];
         let t_max = self.timesteps as usize;
         let scales: Vec<Option<LayerScale>> =
             (0..self.layers.len()).map(|l| (self.layers[l].kind != LayerKind::Pool).then(|| self.scale(l))).collect();
         let limit = quant::weight_limit(self.weight_bits);
-        let params: Vec<Option<(Tensor, Tensor)>> = self
-            .layers
+        let params: Vec<Option<(Tensor, Tensor)>> = scales
             .iter()
-            .zip(&scales)
+            .enumerate()
             .map(|(l, s)| {
                 let s = s.as_ref()?;
-                Some((fake_quant(&l.weight, s.weight_step, limit), fake_quant(&l.bias, s.unit, BIAS_LIMIT)))
+                let (w, b) = self.folded(l);
+                Some((fake_quant(&w, s.weight_step, limit), fake_quant(&b, s.unit, BIAS_LIMIT)))
             })
             .collect();
         let laterals: Vec<Option<Tensor>> = self
@@ -308,6 +340,7 @@ impl Snn {
         let hidden = self.layers.len() - 1;
         let mut spike_sum = vec![0.0f64; hidden];
         let mut quantile: Vec<Option<f64>> = vec![None; hidden];
+        let mut moments: Vec<Vec<Moments>> = self.layers.iter().map(|_| Vec::new()).collect();
         for _t in 0..t_max {
             let mut input = x.shallow_clone();
             // The integer spike values of the previous layer (before the ternary amplitude).
@@ -323,7 +356,17 @@ impl Snn {
                     spikes_in = pooled;
                     continue;
                 };
-                let current = current(&layer.op, &input, w, b);
+                let current = match (&layer.batch_norm, statistics) {
+                    (Some(bn), Statistics::Batch) => {
+                        let batch =
+                            batchnorm::moments(&layer.op, &current(&layer.op, &input, &layer.weight, &layer.bias));
+                        let folded = current(&layer.op, &input, w, &b.zeros_like());
+                        let normalized = bn.with_batch_statistics(&layer.op, &folded, &batch, &layer.bias);
+                        moments[l].push(batch);
+                        normalized
+                    }
+                    _ => current(&layer.op, &input, w, b),
+                };
                 if layer.kind == LayerKind::Readout {
                     membranes[l] = &membranes[l] + current;
                     continue;
@@ -368,8 +411,19 @@ impl Snn {
         let stats = ForwardStats {
             spike_rate: spike_sum.iter().map(|s| s / t_max as f64).collect(),
             membrane_quantile: quantile,
+            batch_norm: moments.iter().map(|m| batchnorm::pooled(m)).collect(),
         };
         (logits, stats)
+    }
+
+    /// Blend a training pass's moments into the running statistics of the batch-normalized
+    /// layers.
+    pub fn update_batch_norm(&mut self, stats: &ForwardStats) {
+        for (layer, m) in self.layers.iter_mut().zip(&stats.batch_norm) {
+            if let (Some(bn), Some(m)) = (layer.batch_norm.as_mut(), m) {
+                bn.update(m);
+            }
+        }
     }
 
     /// LMS: blend this batch's membrane quantiles into each layer's running maximum with the
@@ -430,7 +484,7 @@ mod tests {
         assert_eq!(scale.lateral, Some(quant::LateralGrid { step: 1.0 / 128.0, shift: 6 }));
 
         let x = Tensor::from_slice(&[154.0f32 / 255.0, 102.0 / 255.0]).view([1, 2]);
-        let (logits, _) = snn.forward(&x);
+        let (logits, _) = snn.forward(&x, Statistics::Running);
         assert_eq!(Vec::<f32>::try_from(&logits.view([2])).unwrap(), vec![0.0, 1.0]);
         // The gradient reaches R through the provisional spikes (surrogate).
         logits.sum(Kind::Float).backward();
@@ -448,7 +502,7 @@ mod tests {
 
         // Without R the same network emits [1, 0].
         set(hidden.lateral.as_ref().unwrap(), &[0.0; 4], &[2, 2]);
-        let (logits, _) = tch::no_grad(|| snn.forward(&x));
+        let (logits, _) = tch::no_grad(|| snn.forward(&x, Statistics::Running));
         assert_eq!(Vec::<f32>::try_from(&logits.view([2])).unwrap(), vec![1.0, 0.0]);
     }
 
@@ -456,27 +510,41 @@ mod tests {
     /// both poolings and a dense readout: with `decay = keep` (no float/floor difference) the
     /// float readout membrane is `U ·` the exported network's integer score, input by input,
     /// so export put every trained weight where the IR's `[C_in][K][K][C_out]` layout says.
+    /// With batch normalization (random `γ`, `β` and running statistics, a hidden dense layer
+    /// too) the same holds: export folds it as the running-statistics forward does.
     #[test]
     fn a_conv_network_computes_in_float_what_its_export_computes_in_integers() {
-        for (neuron, arch) in [
-            (NeuronChoice::Binary, "c3k3p1-mp2-c2k3s2p1-fc3"),
-            (NeuronChoice::Lms, "c3k3p1-sp2-fc3"),
-            (NeuronChoice::Ternary, "c3k3-mp1-c4k3p2-sp2-fc3"),
+        for (neuron, arch, batch_norm) in [
+            (NeuronChoice::Binary, "c3k3p1-mp2-c2k3s2p1-fc3", false),
+            (NeuronChoice::Lms, "c3k3p1-sp2-fc3", false),
+            (NeuronChoice::Ternary, "c3k3-mp1-c4k3p2-sp2-fc3", false),
+            (NeuronChoice::Binary, "c3k3p1-mp2-c2k3s2p1-fc5-fc3", true),
+            (NeuronChoice::Lms, "c3k3p1-sp2-fc3", true),
+            (NeuronChoice::Ternary, "c3k3-mp1-c4k3p2-sp2-fc3", true),
         ] {
             let mut cfg = TrainConfig::new(neuron);
             cfg.timesteps = 2;
             cfg.decay = Decay::Keep;
             cfg.arch = Some(arch.parse().unwrap());
+            cfg.batch_norm = batch_norm;
             tch::manual_seed(7);
             let shape = [2u32, 6, 8];
             let snn = Snn::build(&cfg, plan::from_arch(cfg.arch.as_ref().unwrap(), &shape, 3).unwrap());
             for layer in &snn.layers {
                 let mut b = layer.bias.shallow_clone();
                 tch::no_grad(|| b.copy_(&(layer.bias.rand_like() * 0.4 - 0.2)));
+                if let Some(bn) = &layer.batch_norm {
+                    for (t, lo, hi) in [(&bn.gamma, 0.5, 2.0), (&bn.beta, -0.3, 0.3), (&bn.running_mean, -0.3, 0.3)] {
+                        let mut t = t.shallow_clone();
+                        tch::no_grad(|| t.copy_(&(t.rand_like() * (hi - lo) + lo)));
+                    }
+                    let mut var = bn.running_var.shallow_clone();
+                    tch::no_grad(|| var.copy_(&(var.rand_like() * 3.0 + 0.1)));
+                }
             }
             let pixels: Vec<u8> = (0..5 * 96u32).map(|i| ((i * 37 + i / 7 * 11) % 256) as u8).collect();
             let x = Tensor::from_slice(&pixels).to_kind(Kind::Float).view([5, 96]) / 255.0;
-            let (logits, _) = tch::no_grad(|| snn.forward(&x));
+            let (logits, _) = tch::no_grad(|| snn.forward(&x, Statistics::Running));
             let net = export::integers(&snn, &cfg, &shape, "hand-made");
             net.validate().unwrap();
             let run = integer::forward(&net, &pixels);
@@ -484,6 +552,10 @@ mod tests {
             let float: Vec<Vec<f64>> = Vec::<Vec<f64>>::try_from(&(logits.to_kind(Kind::Double) * 2.0 / unit)).unwrap();
             let spikes: u64 = run.spikes[..run.spikes.len() - 1].iter().sum();
             assert!(spikes > 0, "{arch}: no spikes, the test would prove nothing");
+            if batch_norm {
+                let (w, _) = snn.folded(0);
+                assert!(tch::no_grad(|| (&w - &snn.layers[0].weight).abs().max().double_value(&[])) > 1e-3);
+            }
             for (f, i) in float.iter().flatten().zip(run.scores.iter().flatten()) {
                 assert!((f - *i as f64).abs() < 0.05, "{arch}: float {f} against integer {i}");
             }

@@ -9,8 +9,10 @@ use serde::Serialize;
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
+use crate::augment::{rotated, shifted};
+use crate::batchnorm::FREEZE_FRACTION;
 use crate::config::TrainConfig;
-use crate::snn::Snn;
+use crate::snn::{Snn, Statistics};
 use crate::{TrainError, export, integer, plan};
 
 /// Calibration images for histograms and codes: the first this many training images.
@@ -103,27 +105,13 @@ fn images_tensor(set: &Dataset, start: usize, count: usize) -> Tensor {
     Tensor::from_slice(bytes).to_kind(Kind::Float).view([count as i64, size as i64]) / 255.0
 }
 
-/// Each image of `x` (`[batch, c·h·w]`) shifted by a random `-shift..=shift` pixels in x and
-/// y, zeros shifted in.
-fn shifted(x: &Tensor, shape: &[u32], shift: u32) -> Tensor {
-    let [c, h, w] = [shape[0] as i64, shape[1] as i64, shape[2] as i64];
-    let s = shift as i64;
-    let batch = x.size()[0];
-    let padded = x.view([batch, c, h, w]).constant_pad_nd([s, s, s, s]);
-    let offsets = Tensor::randint(2 * s + 1, [batch, 2], (Kind::Int64, Device::Cpu));
-    let offsets: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(&offsets).expect("int64 offsets");
-    let images: Vec<Tensor> =
-        offsets.iter().enumerate().map(|(i, o)| padded.get(i as i64).narrow(1, o[0], h).narrow(2, o[1], w)).collect();
-    Tensor::stack(&images, 0).view([batch, c * h * w])
-}
-
 /// Float accuracy (%) of `snn` on `set`.
 fn float_accuracy(snn: &Snn, set: &Dataset) -> f64 {
     let mut correct = 0i64;
     tch::no_grad(|| {
         for start in (0..set.len()).step_by(500) {
             let n = 500.min(set.len() - start);
-            let (logits, _) = snn.forward(&images_tensor(set, start, n));
+            let (logits, _) = snn.forward(&images_tensor(set, start, n), Statistics::Running);
             let labels = Tensor::from_slice(&set.labels[start..start + n]).to_kind(Kind::Int64);
             correct += logits.argmax(1, false).eq_tensor(&labels).sum(Kind::Int64).int64_value(&[]);
         }
@@ -167,6 +155,9 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
         opt.set_lr(lr);
         let lambda = LMS_BALANCE.0 + (LMS_BALANCE.1 - LMS_BALANCE.0) * progress_frac;
         let order = Tensor::randperm(n, (Kind::Int64, Device::Cpu));
+        // The last epochs train on the running statistics, the exported computation.
+        let statistics =
+            if epoch + cfg.epochs / FREEZE_FRACTION > cfg.epochs { Statistics::Running } else { Statistics::Batch };
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0i64, 0i64);
         let mut rate_sum: Vec<f64> = vec![0.0; snn.layers.len() - 1];
         for b in 0..batches {
@@ -175,16 +166,20 @@ pub fn train(cfg: &TrainConfig, split: &Split, progress: &dyn Progress) -> Resul
             let idx = order.narrow(0, start, len);
             let mut x = images_all.index_select(0, &idx);
             if train_set.shape.len() == 3 {
+                if cfg.rotate_degrees > 0.0 {
+                    x = tch::no_grad(|| rotated(&x, &train_set.shape, cfg.rotate_degrees));
+                }
                 let shift = cfg.shift_pixels.unwrap_or(train_set.shape[2] / 14);
                 if shift > 0 {
                     x = tch::no_grad(|| shifted(&x, &train_set.shape, shift));
                 }
             }
             let y = labels_all.index_select(0, &idx);
-            let (logits, stats) = snn.forward(&x);
+            let (logits, stats) = snn.forward(&x, statistics);
             let loss = logits.cross_entropy_for_logits(&y);
             opt.backward_step(&loss);
             snn.update_spike_maxima(&stats, lambda);
+            snn.update_batch_norm(&stats);
             let loss_value = loss.double_value(&[]);
             if !loss_value.is_finite() {
                 return Err(TrainError::Diverged { epoch, loss: loss_value });

@@ -85,6 +85,37 @@ fn every_neuron_kind_trains_conv_layers_and_exports_bit_exact() {
     }
 }
 
+/// With `--batch-norm` every neuron kind trains through conv layers (padding, both
+/// poolings) and hidden dense layers, the batch normalization folds into the exported
+/// weights and biases (the file has no trace of it), and the golden model reproduces the
+/// trainer's integer forward bit for bit.
+#[test]
+fn batch_normalized_networks_fold_and_export_bit_exact() {
+    let split = datasets::synthetic(3, 60);
+    for (neuron, arch, timesteps) in [
+        (NeuronChoice::Lms, "c4k3p1-mp2-c6k3p1-sp2-fc16-fc4", 1),
+        (NeuronChoice::Ternary, "c4k3p1-sp2-c6k3s2p1-fc4", 1),
+        (NeuronChoice::Binary, "c4k3p1-mp2-c6k3-fc4", 3),
+    ] {
+        let mut cfg = quick(neuron, arch, timesteps);
+        cfg.batch_norm = true;
+        cfg.epochs = 10;
+        let tag = format!("batch-norm {} {arch} T={timesteps}", neuron.name());
+        let (net, report) = train(&cfg, &split, &Quiet).unwrap();
+        println!("{tag}: float {:.1}%, integer {:.1}%", report.float_accuracy, report.integer_accuracy);
+        net.validate().unwrap();
+        assert_eq!(net.layers.len(), cfg.arch.as_ref().unwrap().layers.len(), "{tag}");
+        assert!(net.description.contains("batch normalization folded"), "{tag}: {}", net.description);
+        assert!(report.integer_accuracy > 70.0, "{tag}: integer accuracy {}", report.integer_accuracy);
+        let classes = integer_matches_golden(&net, &split.test.images, &tag);
+        assert_eq!(report.integer_accuracy, accuracy(&classes, &split), "{tag}");
+        // Training without it differs: the option reaches the network.
+        cfg.batch_norm = false;
+        let (plain, _) = train(&cfg, &split, &Quiet).unwrap();
+        assert_ne!(plain.layers[0].op, net.layers[0].op, "{tag}");
+    }
+}
+
 /// A conv training is a pure function of its seed, and an architecture the data or the model
 /// file cannot take is refused before training, naming the option and the layer.
 #[test]
