@@ -52,8 +52,9 @@ bench: setup
 
 # Trainer benchmark (issue #5): the accuracy matrix on 784-256-10 and the epoch time beside
 # snnTorch (installed into .venv for this benchmark only). Issue #14: the PyPI ternary neuron
-# (snntorch-ternary) and snnTorch's binary Leaky on the trainer's 784-256-10 recipe, and
-# snnTorch's tutorial CSNN beside `--arch c12k5-mp2-c64k5-mp2-fc10` (3 epochs each).
+# (snntorch-ternary), the Ternary Spike authors' neuron and snnTorch's binary Leaky on the
+# trainer's 784-256-10 recipe (30 epochs), and snnTorch's tutorial CSNN beside
+# `--arch c12k5-mp2-c64k5-mp2-fc10` (3 epochs each).
 SNNTORCH_VERSION := 0.9.4
 SNNTORCH_TERNARY_VERSION := 0.1.3
 bench-train: setup
@@ -66,7 +67,7 @@ bench-train: setup
 	.venv/bin/python bench/snntorch_mnist.py --hidden 256 --timesteps 4 --epochs 3 --threads 2
 	$(BIN) train --neuron binary --timesteps 4 --hidden 256 --epochs 3 --shift 0 --threads 2 \
 		--out $(DEMO_OUT)/bench-epoch.sfm.json --force | grep '^epoch'
-	for n in ternary binary; do for t in 1 4; do \
+	for n in ternary paper-ternary binary; do for t in 1 4; do \
 		.venv/bin/python bench/ternary_mnist.py --neuron $$n --timesteps $$t --epochs 30 --threads 2 \
 			| grep -E '^(snntorch|final)'; done; done
 	for t in 1 4; do \
