@@ -21,8 +21,8 @@ Not matched: the tutorial pools the conv currents and fires after the pool (Leak
 times the conv neurons and its pools see spikes, not currents. spikeforge's binary layers
 leak by 1/2 and subtract θ before the leak, snnTorch after it; spikeforge's surrogate is a
 sigmoid of slope 4, its weights start uniform ±sqrt(6 / fan-in), and it trains with 8-bit
-fake quantization; snnTorch here trains in float. The tutorial itself uses Adam 1e-2 and
-T = 25 on torchvision's MNIST.
+fake quantization; snnTorch here trains in float. The tutorial itself trains one epoch of
+torchvision's MNIST with Adam 1e-2 and its own, longer `num_steps`.
 
 Run through `make bench-train`, which installs the pinned snnTorch into .venv first.
 """
