@@ -17,7 +17,8 @@
 //! Architecture Invariant: training and export share one quantization mapping
 //! ([`quant`]): the float network's fake-quantized weights are `Δ · W_int` with the same
 //! `Δ` export uses, and every hidden threshold is `U · 2^q` for the layer's membrane unit
-//! `U`.
+//! `U`. With batch normalization both quantize the folded weights and biases (`W · γ/σ`,
+//! `(b - μ) · γ/σ + β` with the running statistics), so the model file has none.
 
 #[cfg(feature = "tch")]
 mod augment;

@@ -13,6 +13,11 @@
 //! `s1 = spike(u1)` (surrogate gradient, no reset), `u = u1 + (a_out · s1)·R`, then the
 //! emitted spike and the reset from `u`. `R` is fake-quantized on the lateral grid of
 //! [`quant::lateral_scale`], so `a_out · s1 · R` is `U · 2^shift ·` the integer lateral sum.
+//!
+//! A hidden layer may batch-normalize its current (`--batch-norm`): its weights and biases
+//! are then always used folded with the running statistics ([`Snn::folded`], what export
+//! quantizes), and in training before the freeze rescaled to the batch's statistics
+//! ([`crate::batchnorm`]).
 
 use model::{Decay, Reset};
 use tch::nn::{self, VarStore};
