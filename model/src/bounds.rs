@@ -225,6 +225,8 @@ fn decay128(decay: Decay, v: i128) -> i128 {
 }
 
 /// The spike a membrane `u` fires (the integer contract's threshold rule).
+// Inlined across crates: the golden model calls it once per neuron and timestep.
+#[inline]
 pub fn fire(kind: &NeuronKind, threshold_shift: u8, u: i64) -> i32 {
     let theta = 1i64 << threshold_shift;
     match kind {
@@ -247,6 +249,7 @@ pub fn fire(kind: &NeuronKind, threshold_shift: u8, u: i64) -> i32 {
 }
 
 /// The membrane stored after firing `s` from `u`.
+#[inline]
 pub fn after_reset(reset: Reset, threshold_shift: u8, u: i64, s: i32) -> i64 {
     match reset {
         _ if s == 0 => u,

@@ -695,6 +695,7 @@ impl std::str::FromStr for Decay {
 
 impl Decay {
     /// Apply the leak to a post-reset membrane (floor division by `2^k`).
+    #[inline]
     pub fn apply(self, v: i64) -> i64 {
         match self {
             Decay::Keep => v,
