@@ -848,7 +848,15 @@ fn recode_hidden_layers_compares_codes() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!((v["layers"][0]["events"].as_f64().unwrap() - after).abs() < 0.06, "{text}");
     assert_clean_failure(
-        &spikeforge(&["recode", "examples/digits-lms.sfm.json", "--hidden-code", "planes:1,1", "--out", out, "--force"]),
+        &spikeforge(&[
+            "recode",
+            "examples/digits-lms.sfm.json",
+            "--hidden-code",
+            "planes:1,1",
+            "--out",
+            out,
+            "--force",
+        ]),
         "--hidden-code planes:1,1: layer 0 (fc1)",
     );
     let o = spikeforge(&["recode", "examples/digits-lms.sfm.json", "--out", out, "--force"]);

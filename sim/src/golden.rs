@@ -23,7 +23,7 @@
 use std::ops::{AddAssign, Mul};
 
 use model::bounds::{self, after_reset, fire};
-use model::{CodeTable, LayerOp, Network, Neuron, NeuronKind, SpikeEvent};
+use model::{CodeTable, Decay, LayerOp, Network, Neuron, NeuronKind, SpikeEvent};
 use ndarray::Array2;
 
 use crate::error::SimError;
@@ -390,9 +390,7 @@ impl Golden {
                 let nr = &layer.neuron;
                 let readout = matches!(nr.kind, NeuronKind::Readout);
                 // u (u1 with lateral connections) = decay(stored) + bias + acc, into acc.
-                for j in 0..n {
-                    s.acc[j] += nr.decay.apply(s.stored[l][j]) + layer.bias[j];
-                }
+                add_decayed(nr.decay, &s.stored[l], &layer.bias, &mut s.acc[..n]);
                 if let Some((lateral, shift)) = &layer.lateral {
                     // Provisional spikes s1 = fire(u1) through R, added to u1.
                     let provisional = &mut s.spikes[l];
@@ -408,16 +406,11 @@ impl Golden {
                 }
                 let out = &mut s.spikes[l];
                 let stored = &mut s.stored[l];
-                for j in 0..n {
-                    let u = s.acc[j];
-                    if readout {
-                        stored[j] = u;
-                        out[j] = 0;
-                    } else {
-                        let spike = fire(&nr.kind, nr.threshold_shift, u);
-                        stored[j] = after_reset(nr.reset, nr.threshold_shift, u, spike);
-                        out[j] = spike;
-                    }
+                if readout {
+                    stored.copy_from_slice(&s.acc[..n]);
+                    out.fill(0);
+                } else {
+                    fire_all(nr, &s.acc[..n], stored, out);
                 }
                 if l == last && !readout {
                     for (c, &v) in s.counts.iter_mut().zip(out.iter()) {
@@ -601,6 +594,29 @@ fn accumulate_rows<'w, A: Acc + 'w>(input: &[i32], row: impl Fn(usize) -> &'w [A
         for (a, &w) in acc.iter_mut().zip(row(i)) {
             *a += s * w;
         }
+    }
+}
+
+/// `acc[j] += decay(stored[j]) + bias[j]`, the decay chosen once per layer so the loop
+/// vectorizes.
+fn add_decayed(decay: Decay, stored: &[i64], bias: &[i64], acc: &mut [i64]) {
+    let terms = acc.iter_mut().zip(stored).zip(bias);
+    match decay {
+        Decay::Keep => terms.for_each(|((a, &v), &b)| *a += v + b),
+        Decay::Clear => terms.for_each(|((a, _), &b)| *a += b),
+        Decay::Shift(k) => terms.for_each(|((a, &v), &b)| *a += (v >> k) + b),
+    }
+}
+
+/// Fire every neuron of a spiking layer from its membrane `u` and store what the reset
+/// leaves (`fire` and `after_reset` are inlined, so the per-neuron match on the layer's
+/// kind and reset can be hoisted out of the loop).
+fn fire_all(nr: &Neuron, u: &[i64], stored: &mut [i64], out: &mut [i32]) {
+    let (kind, q, reset) = (&nr.kind, nr.threshold_shift, nr.reset);
+    for ((&u, st), o) in u.iter().zip(stored.iter_mut()).zip(out.iter_mut()) {
+        let spike = fire(kind, q, u);
+        *st = after_reset(reset, q, u, spike);
+        *o = spike;
     }
 }
 
