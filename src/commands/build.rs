@@ -129,7 +129,7 @@ fn print_report(out: &ModelBuild, args: &Args) {
     }
     if let (Some(board_uj), Some(model_uj)) = (out.energy_per_input_uj, out.model_energy_per_input_uj) {
         println!(
-            "energy per input: ~{} µJ at the {}'s assumed {} mW (not measured); {} µJ in the seeds' 45 nm model",
+            "energy per input: ~{} µJ at the {}'s assumed {} mW (not measured); {} µJ in the SNN papers' 45 nm model",
             num(board_uj, 1),
             b.board,
             facts.assumed_power_mw,

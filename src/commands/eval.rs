@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     println!("{}", t.render());
     println!(
-        "energy per inference: {} nJ (seeds' convention: layer 0 dense MACs at 4.6 pJ, then 0.9 pJ per synaptic op)",
+        "energy per inference: {} nJ (the SNN papers' convention: layer 0 dense MACs at 4.6 pJ, then 0.9 pJ per synaptic op)",
         num(report.energy_pj / 1000.0, 2)
     );
     if let Some(c) = &report.cycles {
