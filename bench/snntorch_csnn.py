@@ -28,7 +28,6 @@ Run through `make bench-train`, which installs the pinned snnTorch into .venv fi
 """
 
 import argparse
-import time
 from pathlib import Path
 
 import snntorch as snn
@@ -38,7 +37,7 @@ from snntorch import spikegen, surrogate
 from torch import nn
 
 from snntorch_mnist import load
-from trainer_match import cosine_lr, shifted
+from trainer_match import fit
 
 
 class Net(nn.Module):
@@ -103,26 +102,7 @@ def main():
     print(f"snntorch {snn.__version__}, torch {torch.__version__}, {args.threads} threads, tutorial CSNN "
           f"12C5-MP2-64C5-MP2-10, T = {args.timesteps}, {args.input} input, {args.readout} readout, "
           f"shift {args.shift}, {len(train_x)} train / {len(test_x)} test")
-    seconds = []
-    for epoch in range(1, args.epochs + 1):
-        for group in opt.param_groups:
-            group["lr"] = cosine_lr(2e-3, epoch, args.epochs)
-        started = time.perf_counter()
-        order = torch.randperm(len(train_x))
-        loss_sum = 0.0
-        for start in range(0, len(train_x), 128):
-            idx = order[start:start + 128]
-            loss = loss_fn(net(shifted(train_x[idx], args.shift)), train_y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-        seconds.append(time.perf_counter() - started)
-        with torch.no_grad():
-            predicted = torch.cat([classes(net(test_x[i:i + 500])) for i in range(0, len(test_x), 500)])
-            accuracy = (predicted == test_y).float().mean().item() * 100
-        print(f"epoch {epoch}: {seconds[-1]:.2f} s, loss {loss_sum / len(train_x):.4f}, test {accuracy:.2f}%")
-    print(f"final: test {accuracy:.2f}%, {sum(seconds) / len(seconds):.2f} s per epoch")
+    fit(net, opt, loss_fn, classes, (train_x, train_y, test_x, test_y), args.epochs, args.shift)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ Run through `make bench-train`, which installs the pinned packages into .venv fi
 """
 
 import argparse
-import time
 from pathlib import Path
 
 import snntorch as snn
@@ -43,7 +42,7 @@ from snntorch import surrogate
 from torch import nn
 
 from snntorch_mnist import load
-from trainer_match import cosine_lr, shifted, uniform_init
+from trainer_match import fit, uniform_init
 
 
 class PaperNeuron(nn.Module):
@@ -126,28 +125,13 @@ def main():
     print(f"snntorch {snn.__version__}, torch {torch.__version__}, {args.threads} threads, "
           f"784-{args.hidden}-10, {kind}, β = {args.beta}, T = {args.timesteps}, shift {args.shift}, "
           f"{len(train_x)} train / {len(test_x)} test")
-    seconds = []
-    for epoch in range(1, args.epochs + 1):
-        for group in opt.param_groups:
-            group["lr"] = cosine_lr(2e-3, epoch, args.epochs)
-        started = time.perf_counter()
-        order = torch.randperm(len(train_x))
-        loss_sum = 0.0
-        for start in range(0, len(train_x), 128):
-            idx = order[start:start + 128]
-            loss = loss_fn(net(shifted(train_x[idx], args.shift)), train_y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-        seconds.append(time.perf_counter() - started)
-        with torch.no_grad():
-            out = net(test_x)
-            accuracy = (out.argmax(1) == test_y).float().mean().item() * 100
+
+    def amplitude():
         alpha = net.lif1.graded_spikes_factor.item() if hasattr(net.lif1, "graded_spikes_factor") else 1.0
-        print(f"epoch {epoch}: {seconds[-1]:.2f} s, loss {loss_sum / len(train_x):.4f}, test {accuracy:.2f}%, "
-              f"amplitude {alpha:.3f}")
-    print(f"final: test {accuracy:.2f}%, {sum(seconds) / len(seconds):.2f} s per epoch")
+        return f", amplitude {alpha:.3f}"
+
+    fit(net, opt, loss_fn, lambda out: out.argmax(1), (train_x, train_y, test_x, test_y), args.epochs, args.shift,
+        amplitude)
 
 
 if __name__ == "__main__":
