@@ -106,7 +106,7 @@ fn input_events(before: &Network, after: &Network, set: &datasets::Dataset) -> R
     Ok(())
 }
 
-/// Per layer, events emitted and the synaptic operations and energy they cost downstream,
+/// Per layer, the events emitted and the energy of the synaptic operations they cause,
 /// under the model's own codes and the new ones (the golden model over the set).
 fn layer_activity(before: &Network, after: &Network, set: &datasets::Dataset) -> Result<()> {
     let report = |net: &Network| -> Result<EvalReport> {
@@ -126,14 +126,14 @@ fn layer_activity(before: &Network, after: &Network, set: &datasets::Dataset) ->
         "energy nJ after",
     ]);
     for (i, (a, b)) in old.layers.iter().zip(&new.layers).enumerate() {
-        let (ca, cb) = (before.layers[i].neuron.kind.code(), after.layers[i].neuron.kind.code());
-        let code = |c: SpikeCode, n: &Network| {
-            if matches!(n.layers[i].neuron.kind, NeuronKind::Integer { .. }) { c.label() } else { "-".into() }
+        let code = |n: &Network| match &n.layers[i].neuron.kind {
+            NeuronKind::Integer { code, .. } => code.label(),
+            _ => "-".into(),
         };
         t.row(vec![
             a.name.clone(),
-            code(ca, before),
-            code(cb, after),
+            code(before),
+            code(after),
             num(a.events, 1),
             num(b.events, 1),
             num(a.energy_pj / 1000.0, 2),
