@@ -16,7 +16,9 @@
 //   in_value   in   VALUE_BITS   input value 0..MAX_VALUE
 //   out_free   in   1            the image buffer slot is free
 //   out_wr_en  out  1            write out_event
-//   out_event  out  EVENT_BITS   {neg = 0, plane (or value with PAYLOAD), source}
+//   out_event  out  EVENT_BITS   {neg = 0, plane (or value with PAYLOAD), source}; with PACKED
+//                                (layer 0 is a conv layer) the source is {c, y, x} of the
+//                                value's position in the HEIGHT x WIDTH input, not its index
 //   out_commit out  1            the input is complete: commit the slot
 //   started    out  1            debug: START cycle of an input (its first value is taken)
 module sf_encoder #(
@@ -28,6 +30,11 @@ module sf_encoder #(
     parameter SEL_BITS   = 3,     // clog2(K), at least 1; VALUE_BITS with PAYLOAD
     parameter PAYLOAD    = 0,     // 1: events carry the value (MASKS unused)
     parameter [(MAX_VALUE+1)*K-1:0] MASKS = 0,  // planes set for value v at [v*K +: K]
+    parameter PACKED     = 0,     // 1: sources are {c, y, x} (SRC_BITS = their widths' sum)
+    parameter HEIGHT     = 1,     // PACKED: input rows
+    parameter WIDTH      = 1,     // PACKED: input columns
+    parameter Y_BITS     = 1,     // PACKED: clog2(HEIGHT), at least 1
+    parameter X_BITS     = 1,     // PACKED: clog2(WIDTH), at least 1
     parameter EVENT_BITS = 1 + SEL_BITS + SRC_BITS
 ) (
     input  wire                  clk,
@@ -71,7 +78,17 @@ module sf_encoder #(
 
     assign in_ready   = (state == S_START || advance) && in_valid;
     assign out_wr_en  = state == S_VALUES && remaining != {K{1'b0}};
-    assign out_event  = {1'b0, sel, index};
+    // The position of the value being encoded, for a conv layer 0.
+    reg [SRC_BITS-1:0] pos_c;
+    reg [Y_BITS-1:0]   pos_y;
+    reg [X_BITS-1:0]   pos_x;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] packed32 = ({{(32-SRC_BITS){1'b0}}, pos_c} << (Y_BITS + X_BITS))
+                         | ({{(32-Y_BITS){1'b0}}, pos_y} << X_BITS) | {{(32-X_BITS){1'b0}}, pos_x};
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [SRC_BITS-1:0] source = PACKED != 0 ? packed32[SRC_BITS-1:0] : index;
+
+    assign out_event  = {1'b0, sel, source};
     assign out_commit = state == S_DONE;
     assign started    = state == S_START && in_valid;
 
@@ -87,6 +104,9 @@ module sf_encoder #(
                 S_IDLE: if (out_free) state <= S_START;
                 S_START: if (in_valid) begin
                     index     <= {SRC_BITS{1'b0}};
+                    pos_c     <= {SRC_BITS{1'b0}};
+                    pos_y     <= {Y_BITS{1'b0}};
+                    pos_x     <= {X_BITS{1'b0}};
                     remaining <= mask_in;
                     held      <= in_value;
                     state     <= S_VALUES;
@@ -96,6 +116,16 @@ module sf_encoder #(
                     else if (last_value) state <= S_DONE;
                     else if (in_valid) begin
                         index     <= index + 1'b1;
+                        // Raster order: x, then y, then c.
+                        if ({{(32-X_BITS){1'b0}}, pos_x} != WIDTH - 1) pos_x <= pos_x + 1'b1;
+                        else begin
+                            pos_x <= {X_BITS{1'b0}};
+                            if ({{(32-Y_BITS){1'b0}}, pos_y} != HEIGHT - 1) pos_y <= pos_y + 1'b1;
+                            else begin
+                                pos_y <= {Y_BITS{1'b0}};
+                                pos_c <= pos_c + 1'b1;
+                            end
+                        end
                         remaining <= mask_in;
                         held      <= in_value;
                     end else remaining <= {K{1'b0}};

@@ -33,6 +33,17 @@ localparam NEURON_W4 = NEURON_W3 > OUT_VALUE_BITS + Q + 2 ? NEURON_W3 : OUT_VALU
 localparam NEURON_INT_BITS = NEURON_W4 + 2;
 localparam NEURON_RESULT_BITS = 2 * MEM_BITS + 1 + OUT_VALUE_BITS;
 
+// decay(v) of the integer contract at MEM_BITS: keep, clear, or arithmetic shift right by
+// DECAY_SHIFT (a conv stage stores decay(v') + bias for the next timestep).
+function [MEM_BITS-1:0] neuron_decay;
+    input [MEM_BITS-1:0] v;
+    begin
+        if (DECAY_MODE == SF_DECAY_KEEP) neuron_decay = v;
+        else if (DECAY_MODE == SF_DECAY_CLEAR) neuron_decay = {MEM_BITS{1'b0}};
+        else neuron_decay = $signed(v) >>> DECAY_SHIFT;  // SF_DECAY_SHIFT
+    end
+endfunction
+
 function [NEURON_RESULT_BITS-1:0] neuron_update;
     input                 first;
     input [ACC_BITS-1:0]  acc;

@@ -1,11 +1,11 @@
 //! The core `<model>_core`: the input encoder, then per layer its event buffer and its
 //! wrapper, chained; every layer's emitted events are debug taps on the core's ports.
 
-use model::Network;
+use model::{Network, Stage};
 
 use crate::layer::{self, EventFormat, LayerRtl, value_bits};
 use crate::verilog::{Expr, Instance, Item, Module, Param, Port, pack_bits, pass};
-use crate::wrapper;
+use crate::wrapper::{self, POOL_TAPS};
 
 /// A stage's reading side and the event buffer port it meets (`sf_event_buffer` `rd_*`).
 const READ_SIDE: [(&str, &str); 5] = [
@@ -105,6 +105,10 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Modu
     }
     let last = layers.last().expect("validated networks have layers");
     m.ports.push(Port::output("score_value", last.plan.membrane_bits, "last layer: score of the emitting neuron"));
+    if last.plan.stage == Stage::FusedPool {
+        // A pooling layer's score is its spike count: no membrane to show.
+        m.items.push(Item::Assign { lhs: "score_value".into(), rhs: Expr::zero(last.plan.membrane_bits) });
+    }
     for l in layers.iter().filter(|l| l.loads_weights()) {
         for (name, width, doc) in weight_port_specs(l) {
             m.ports.push(Port::input(&name, width, &doc));
@@ -119,9 +123,23 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Modu
     for l in layers {
         let i = l.index;
         m.items.push(Item::Blank);
+        let fused_next = layers.get(i + 1).is_some_and(|next| next.plan.stage == Stage::FusedPool);
+        if l.plan.stage == Stage::FusedPool {
+            // Computed inside the conv stage before it: its taps are that stage's pooling
+            // taps, its DONE the conv's, its output buffer the stage's.
+            m.items.push(Item::Comment(vec![format!("Layer {i}: {}, fused into layer {}.", l.name, i - 1)]));
+            for tap in ["item_done", "item_t"] {
+                m.items
+                    .push(Item::Assign { lhs: format!("l{i}_{tap}"), rhs: Expr::ident(&format!("l{}_{tap}", i - 1)) });
+            }
+            continue;
+        }
+        // The stage's output buffer is its consumer's: after a fused pooling layer, the
+        // layer after that.
+        let consumer = if fused_next { i + 2 } else { i + 1 };
         if let Some(out) = &l.output {
-            m.items.push(Item::Comment(vec![format!("Event buffer: layer {i} -> layer {}.", i + 1)]));
-            m.items.extend(buffer(i + 1, out));
+            m.items.push(Item::Comment(vec![format!("Event buffer: layer {} -> layer {consumer}.", consumer - 1)]));
+            m.items.extend(buffer(consumer, out));
             m.items.push(Item::Blank);
         }
         m.items.push(Item::Comment(vec![format!("Layer {i}: {}.", l.name)]));
@@ -133,7 +151,7 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Modu
             params: Vec::new(),
             connections: wrapper::layer_ports(l)
                 .iter()
-                .map(|p| (p.name.clone(), layer_connection(l, i + 1 == layers.len(), &p.name, p.width)))
+                .map(|p| (p.name.clone(), layer_connection(l, consumer, layers.len(), &p.name, p.width)))
                 .collect(),
         }));
         m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
@@ -142,10 +160,15 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Modu
 }
 
 /// What the core connects to port `port` (`width` bits) of layer `l`'s wrapper: its input
-/// buffer's read side, the next buffer's write side (tied off after the last layer), its
-/// taps and, for loaded weights, the core's weight write ports.
-fn layer_connection(l: &LayerRtl, is_last: bool, port: &str, width: u32) -> Expr {
+/// buffer's read side, its consumer's buffer's write side (tied off after the last stage),
+/// its taps (a fused pooling layer's on `l<i+1>_*`) and, for loaded weights, the core's
+/// weight write ports.
+fn layer_connection(l: &LayerRtl, consumer: usize, layers: usize, port: &str, width: u32) -> Expr {
     let i = l.index;
+    let is_last = consumer >= layers;
+    if let Some((_, tap)) = POOL_TAPS.iter().find(|(p, _)| *p == port) {
+        return if consumer == i + 2 { Expr::ident(&format!("l{}_{tap}", i + 1)) } else { Expr::Open };
+    }
     if let Some((_, buf)) = READ_SIDE.iter().find(|(p, _)| *p == port) {
         return Expr::ident(&format!("b{i}_{buf}"));
     }
@@ -153,7 +176,7 @@ fn layer_connection(l: &LayerRtl, is_last: bool, port: &str, width: u32) -> Expr
         return match (is_last, port) {
             (true, "out_free") => Expr::constant(1, 1),
             (true, _) => Expr::Open,
-            (false, _) => Expr::ident(&format!("b{}_{buf}", i + 1)),
+            (false, _) => Expr::ident(&format!("b{consumer}_{buf}")),
         };
     }
     if TAPS.contains(&port) {
@@ -163,7 +186,7 @@ fn layer_connection(l: &LayerRtl, is_last: bool, port: &str, width: u32) -> Expr
         return if l.loads_weights() { Expr::ident(&weight_port_specs(l)[k].0) } else { Expr::zero(width) };
     }
     match port {
-        "score_value" if is_last => Expr::ident("score_value"),
+        "score_value" if i + 1 == layers => Expr::ident("score_value"),
         "score_value" => Expr::Open,
         _ => Expr::ident(port),
     }
@@ -172,6 +195,7 @@ fn layer_connection(l: &LayerRtl, is_last: bool, port: &str, width: u32) -> Expr
 /// The input encoder, writing into event buffer 0.
 fn encoder(net: &Network, image: &EventFormat) -> Instance {
     let value = value_bits(net.input.max_value as u64);
+    let shape = net.input_shape_of(0);
     let in_table = net.input.code.table(net.input.max_value).expect("validated code");
     let k = net.input.code.planes() as u32;
     let masks = (0..=net.input.max_value).flat_map(|v| pack_bits([in_table.mask(v) as i64], k)).collect();
@@ -191,7 +215,20 @@ fn encoder(net: &Network, image: &EventFormat) -> Instance {
                 "events carry the value itself",
             ),
             Param::bits("MASKS", masks, "canonical planes of each input value"),
-        ],
+        ]
+        .into_iter()
+        // A conv layer 0 reads packed positions (the defaults, flat indices, need no text).
+        .chain(match (image.packed, shape) {
+            (Some([_, y_bits, x_bits]), Some(shape)) => vec![
+                Param::int("PACKED", 1, "layer 0 is a conv layer: sources {c, y, x}"),
+                Param::int("HEIGHT", shape.height as i64, ""),
+                Param::int("WIDTH", shape.width as i64, ""),
+                Param::int("Y_BITS", y_bits as i64, ""),
+                Param::int("X_BITS", x_bits as i64, ""),
+            ],
+            _ => Vec::new(),
+        })
+        .collect(),
         connections: ["clk", "rst", "in_valid", "in_ready", "in_value"]
             .into_iter()
             .map(pass)

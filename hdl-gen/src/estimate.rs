@@ -8,7 +8,7 @@ use crate::layer::{LayerRtl, value_bits};
 use crate::{HdlError, board, check_plan, layer_rtls};
 
 /// Resource estimates of one layer (analytic; synthesis reports replace them).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Estimate {
     /// Weight ROM bits.
@@ -136,7 +136,12 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
     }
     // A lane receiving payload events multiplies the weight by a value of several bits:
     // synthesis maps that to a hard multiplier where the family infers them (ECP5).
-    let multipliers = layers.iter().filter(|l| l.in_payload && l.input.sel_bits > 1).map(|l| l.plan.lanes as u64).sum();
+    // A conv stage scales every tap of a kernel row in every lane: K multipliers per lane.
+    let multipliers = layers
+        .iter()
+        .filter(|l| l.in_payload && l.input.sel_bits > 1)
+        .map(|l| l.plan.lanes as u64 * l.plan.taps_per_word() as u64)
+        .sum();
     Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories, multipliers })
 }
 
@@ -144,6 +149,11 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
 fn layer_memories(l: &LayerRtl) -> Vec<MemoryShape> {
     let (p, g) = (l.plan.lanes as u64, l.plan.groups as u64);
     let i = l.index;
+    // A fused pooling layer has no buffer or memory of its own (its window maxima are a row
+    // of registers).
+    if l.plan.stage == model::Stage::FusedPool {
+        return Vec::new();
+    }
     let mut memories = vec![
         MemoryShape::ram(MemoryKind::Buffer(i), 2 << l.input.addr_bits(), l.input.event_bits as u64),
         MemoryShape {
@@ -160,7 +170,17 @@ fn layer_memories(l: &LayerRtl) -> Vec<MemoryShape> {
         let width = 1 + l.sel_bits as u64 + l.neuron_bits as u64;
         memories.push(MemoryShape::ram(MemoryKind::LateralEvents(i), depth, width));
     }
-    memories.push(MemoryShape::ram(MemoryKind::Membranes(i), g, p * l.plan.membrane_bits as u64));
+    match l.plan.stage.banks() {
+        // P·B banks of G·H'·ceil(W'/B) words, each with its own ports.
+        Some(banks) => {
+            let depth = l.plan.neurons as u64 / l.plan.groups.max(1) as u64 / l.plan.lanes.max(1) as u64;
+            let words = g * depth.div_ceil(banks as u64).max(1);
+            for _ in 0..p * banks as u64 {
+                memories.push(MemoryShape::ram(MemoryKind::Membranes(i), words, l.plan.membrane_bits as u64));
+            }
+        }
+        None => memories.push(MemoryShape::ram(MemoryKind::Membranes(i), g, p * l.plan.membrane_bits as u64)),
+    }
     memories
 }
 
@@ -179,6 +199,23 @@ pub(crate) fn estimate(l: &LayerRtl) -> Estimate {
     // Tang Nano 9K: 3,556 LUT4 more than without lateral connections, ~135 per lane before
     // the Gowin factor), where the first guess (w·K + 2·mem) was 2.5x too small.
     let lateral_luts = if l.plan.lateral { w * k_out.max(l.sel_bits as u64) + 6 * mem } else { 0 };
+    match l.plan.stage {
+        model::Stage::FusedPool => return Estimate::default(),
+        model::Stage::Conv { banks, kernel, .. } => {
+            let (b, k) = (banks as u64, kernel as u64);
+            return Estimate {
+                weight_bits: l.plan.weight_words() * k * p * w,
+                state_bits: l.plan.neurons as u64 * mem + g * p * l.bias_bits as u64,
+                buffer_bits: 2 * (1u64 << l.input.addr_bits()) * l.input.event_bits as u64,
+                // The weight row twice (read, held), the scaled taps, the routed deltas and
+                // the forwarded sums per bank, the pending word.
+                flip_flops: 2 * k * p * w + k * p * mem + 2 * b * p * mem + b * (mem + k_out + 2) + 256,
+                // K scalers and B adders per lane, B neuron updates, the routing muxes.
+                luts: p * (k * w * in_scale + b * mem + b * k.min(b) * mem / 2) + b * 4 * mem + 2 * b * k_out,
+            };
+        }
+        model::Stage::Dense => {}
+    }
     Estimate {
         weight_bits: l.plan.weight_words() * p * w,
         state_bits: g * p * (mem + l.bias_bits as u64),

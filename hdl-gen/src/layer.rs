@@ -2,7 +2,10 @@
 //! from the network, its bounds and the hardware plan, each with the reason for its value.
 
 use model::bounds::LayerBounds;
-use model::{CodeTable, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, SpikeCode, WeightStore};
+use model::{
+    AxisTaps, CodeTable, Conv2d, Decay, LayerOp, LayerPlan, Network, NeuronKind, Reset, Shape3, SpikeCode, Stage,
+    WeightStore,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::defs::{decay_code, kind_code};
@@ -24,6 +27,10 @@ pub fn value_bits(v: u64) -> u32 {
 pub struct EventFormat {
     /// Bits of the source index.
     pub source_bits: u32,
+    /// Into a conv stage the source is packed coordinates `{c, y, x}` of these widths
+    /// (`source_bits` is their sum); otherwise the flat channel-major index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed: Option<[u32; 3]>,
     /// Bits of the plane index (plane codes) or value (payload codes).
     pub sel_bits: u32,
     /// Whole event word: `1 + sel_bits + source_bits`.
@@ -42,9 +49,38 @@ impl EventFormat {
         let worst = table.max_events() as u64;
         EventFormat {
             source_bits,
+            packed: None,
             sel_bits,
             event_bits: 1 + sel_bits + source_bits,
             max_events: sources * worst.max(1),
+        }
+    }
+
+    /// The same events with packed `{c, y, x}` sources over `shape` (into a conv stage).
+    fn packed(self, shape: Shape3) -> EventFormat {
+        let bits = [index_bits(shape.channels as u64), index_bits(shape.height as u64), index_bits(shape.width as u64)];
+        let source_bits = bits.iter().sum();
+        EventFormat { source_bits, packed: Some(bits), event_bits: 1 + self.sel_bits + source_bits, ..self }
+    }
+
+    /// The events layer `index` receives: their code, the most one item carries (every
+    /// source of the producing stage at its most expensive value; after sum pooling the
+    /// conv's events themselves), packed coordinates into a conv layer.
+    pub fn received(net: &Network, index: usize) -> EventFormat {
+        let code = net.input_code_of(index);
+        // After sum pooling the events are the conv's own: its values, its count.
+        let (sources, max) = match index.checked_sub(1).map(|p| (p, &net.layers[p].op)) {
+            None => (net.input.size() as u64, net.input.max_value),
+            Some((p, LayerOp::SumPool2d(_))) => {
+                (net.layers[p - 1].outputs() as u64, net.input_range_of(p).max.unsigned_abs())
+            }
+            Some((p, _)) => (net.layers[p].outputs() as u64, net.input_range_of(index).max.unsigned_abs()),
+        };
+        let table = code.table(max).expect("validated code");
+        let format = EventFormat::new(sources, &code, &table, max);
+        match (&net.layers[index].op, net.input_shape_of(index)) {
+            (LayerOp::Conv2d(_), Some(shape)) => format.packed(shape),
+            _ => format,
         }
     }
 
@@ -110,9 +146,9 @@ impl LayerRtl {
         self.plan.weight_words()
     }
 
-    /// Bits of one weight word: `lanes · weight_bits`.
+    /// Bits of one weight word: `lanes · weight_bits` (a conv layer's: `K · lanes · weight_bits`).
     pub fn weight_word_bits(&self) -> u32 {
-        self.plan.lanes * self.plan.weight_bits
+        self.plan.taps_per_word() * self.plan.lanes * self.plan.weight_bits
     }
 
     /// Bits of a weight word address.
@@ -134,12 +170,12 @@ pub fn identifier(text: &str) -> String {
 /// Derive layer `index`'s hardware from the network, its bounds and its plan.
 pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: usize, top: &str) -> LayerRtl {
     let layer = &net.layers[index];
-    let LayerOp::Dense(dense) = &layer.op else { unreachable!("check_plan refuses conv and pooling layers") };
-    let last = index + 1 == net.layers.len();
-    let in_code = net.input_code_of(index);
-    let in_max = net.input_range_of(index).max.unsigned_abs();
-    let in_table = in_code.table(in_max).expect("validated code");
-    let (out_code, max_spike) = match &layer.neuron.kind {
+    // A stage writes what its consumer reads: the layer after it, or after its fused pool.
+    let consumer = if net.layers.get(index + 1).is_some_and(|l| l.is_pooling()) { index + 2 } else { index + 1 };
+    let output = (consumer < net.layers.len()).then(|| EventFormat::received(net, consumer));
+    // What the layer emits on its own tap: a pooling layer sends what feeds it.
+    let kind = if layer.is_pooling() { net.layers[index - 1].neuron.kind.clone() } else { layer.neuron.kind.clone() };
+    let (out_code, max_spike) = match &kind {
         NeuronKind::Readout => (SpikeCode::Planes(vec![1]), 1u32),
         k => (k.code(), k.spike_range().max as u32),
     };
@@ -149,34 +185,164 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         SpikeCode::Payload => value_bits(max_spike as u64),
         SpikeCode::Planes(_) => index_bits(out_k as u64),
     };
+    let in_code = net.input_code_of(index);
+    let (bias_bits, file) = match &layer.op {
+        LayerOp::Dense(d) => (d.bias_bits as u32, true),
+        LayerOp::Conv2d(c) => (c.bias_bits as u32, true),
+        LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => (0, false),
+    };
     let mut rtl = LayerRtl {
         index,
         name: layer.name.clone(),
         module: format!("{top}_l{index}_{}", identifier(&layer.name)),
         plan: plan.clone(),
-        input: EventFormat::new(dense.inputs as u64, &in_code, &in_table, in_max),
-        output: (!last).then(|| EventFormat::new(dense.outputs as u64, &out_code, &out_table, max_spike)),
-        neuron_bits: index_bits(dense.outputs as u64),
+        input: EventFormat::received(net, index),
+        output,
+        neuron_bits: index_bits(layer.outputs() as u64),
         value_bits: value_bits(max_spike as u64).max(out_sel),
         sel_bits: out_sel,
         out_planes: out_k,
         in_planes: in_code.planes() as u32,
         in_payload: in_code == SpikeCode::Payload,
         timesteps: net.timesteps,
-        bias_bits: dense.bias_bits as u32,
-        weights_file: format!("l{index}_{}_weights.mem", identifier(&layer.name)),
-        bias_file: format!("l{index}_{}_bias.mem", identifier(&layer.name)),
+        bias_bits,
+        weights_file: if file { format!("l{index}_{}_weights.mem", identifier(&layer.name)) } else { String::new() },
+        bias_file: if file { format!("l{index}_{}_bias.mem", identifier(&layer.name)) } else { String::new() },
         params: Vec::new(),
     };
     let codes = Codes { input: &in_code, output: &out_code, out_table: &out_table, max_spike };
-    let mut params = shape_params(&rtl, &codes);
-    params.extend(neuron_params(net, bounds, &rtl, &codes));
-    if let Some(lateral) = &layer.lateral {
-        params.extend(lateral_params(&rtl, &codes, lateral.shift));
-    }
-    params.extend(memory_params(&rtl));
-    rtl.params = params;
+    rtl.params = match (&layer.op, plan.stage) {
+        (LayerOp::Conv2d(conv), Stage::Conv { banks, .. }) => conv_params(net, bounds, &rtl, &codes, conv, banks),
+        (LayerOp::Dense(_), _) => {
+            let mut params = shape_params(&rtl, &codes);
+            params.extend(neuron_params(net, bounds, &rtl, &codes));
+            if let Some(lateral) = &layer.lateral {
+                params.extend(lateral_params(&rtl, &codes, lateral.shift));
+            }
+            params.extend(memory_params(&rtl));
+            params
+        }
+        // A fused pooling layer is part of its conv stage's parameters.
+        _ => Vec::new(),
+    };
     rtl
+}
+
+/// `sf_conv`'s parameters: geometry, tap tables, incoming events, the neuron and emitted
+/// code (as for `sf_layer`), the outgoing event format and the fused pooling layer.
+fn conv_params(
+    net: &Network,
+    bounds: &LayerBounds,
+    rtl: &LayerRtl,
+    codes: &Codes,
+    conv: &Conv2d,
+    banks: u32,
+) -> Vec<Param> {
+    let out = conv.output_shape().expect("validated conv");
+    let (plan, input, index) = (&rtl.plan, &rtl.input, rtl.index);
+    let t = rtl.timesteps as u64;
+    let words_per_row = out.width.div_ceil(banks);
+    let tap_bits = index_bits(conv.kernel as u64);
+    let oy_bits = index_bits(out.height as u64);
+    let cnt_bits = value_bits(conv.kernel as u64);
+    let word_bits = index_bits(words_per_row as u64);
+    let y_table = (0..conv.in_height).flat_map(|y| {
+        let a = AxisTaps::of(y, conv.kernel, conv.stride, conv.padding, out.height);
+        let mut bits = pack_bits([a.first_tap as i64], tap_bits);
+        bits.extend(pack_bits([a.first_out as i64], oy_bits));
+        bits.extend(pack_bits([a.count as i64], cnt_bits));
+        bits
+    });
+    let x_table = (0..conv.in_width).flat_map(|x| {
+        let a = AxisTaps::of(x, conv.kernel, conv.stride, conv.padding, out.width);
+        (0..banks).flat_map(move |b| {
+            // The tap i < count whose output column first_out - i lands in bank b.
+            let hit = (0..a.count).find(|i| (a.first_out - i) % banks == b);
+            let (valid, tap, word) = match hit {
+                Some(i) => (1, a.first_tap + i * conv.stride, (a.first_out - i) / banks),
+                None => (0, 0, 0),
+            };
+            let mut bits = pack_bits([word as i64], word_bits);
+            bits.extend(pack_bits([tap as i64], tap_bits));
+            bits.push(valid == 1);
+            bits
+        })
+    });
+    let [in_c, in_y, in_x] = input.packed.expect("a conv layer reads packed sources");
+    let (in_amps, amp_bits) = code_amplitudes(codes.input);
+    let in_label = if index == 0 { "input".to_string() } else { format!("layer {}", index - 1) };
+    let pool = net.layers.get(index + 1).filter(|l| l.is_pooling());
+    let (pool_code, pool_kernel, pooled) = match pool.map(|l| &l.op) {
+        Some(LayerOp::SumPool2d(p)) => (1, p.kernel, p.output_shape()),
+        Some(LayerOp::MaxPool2d(p)) => (2, p.kernel, p.output_shape()),
+        _ => (0, 1, Some(out)),
+    };
+    let pooled = pooled.expect("validated pooling");
+    let (out_packed, out_y, out_x, out_src) = match rtl.output.as_ref().map(|o| (o.packed, o.source_bits)) {
+        Some((Some([_, y, x]), bits)) => (1, y, x, bits),
+        Some((None, bits)) => (0, 1, 1, bits),
+        None => (0, 1, 1, rtl.neuron_bits),
+    };
+    let out_event_bits = rtl.output.as_ref().map_or(1 + rtl.sel_bits + out_src, |o| o.event_bits);
+    let mut params = vec![
+        Param::int("C", conv.in_channels as i64, "input channels"),
+        Param::int("H", conv.in_height as i64, "input rows"),
+        Param::int("W", conv.in_width as i64, "input columns"),
+        Param::int("CO", out.channels as i64, "output channels"),
+        Param::int("HO", out.height as i64, &format!("output rows (padding {}, stride {})", conv.padding, conv.stride)),
+        Param::int("WO", out.width as i64, "output columns"),
+        Param::int("K", conv.kernel as i64, "kernel side"),
+        Param::int("S", conv.stride as i64, "stride"),
+        Param::int("P", plan.lanes as i64, "channel lanes (hardware plan)"),
+        Param::int("G", plan.groups as i64, "channel groups = ceil(CO / P)"),
+        Param::int("B", banks as i64, "membrane banks per lane (hardware plan)"),
+        Param::int("WB", words_per_row as i64, "words per output row = ceil(WO / B)"),
+        Param::int("T", t as i64, "timesteps per input"),
+        Param::int("T_BITS", index_bits(t) as i64, ""),
+        Param::int("TAP_BITS", tap_bits as i64, ""),
+        Param::int("OY_BITS", oy_bits as i64, ""),
+        Param::int("CNT_BITS", cnt_bits as i64, ""),
+        Param::int("WORD_BITS", word_bits as i64, ""),
+        Param::bits("Y_TABLE", y_table.collect(), "per input row: {rows, first output row, first kernel row}"),
+        Param::bits("X_TABLE", x_table.collect(), "per input column and bank: {valid, kernel column, word}"),
+        Param::int("IN_C_BITS", in_c as i64, "packed source {c, y, x}"),
+        Param::int("IN_Y_BITS", in_y as i64, ""),
+        Param::int("IN_X_BITS", in_x as i64, ""),
+        Param::int(
+            "IN_K",
+            codes.input.planes() as i64,
+            &format!("planes of the incoming code {}", codes.input.label()),
+        ),
+        Param::int("IN_SEL_BITS", input.sel_bits as i64, ""),
+        Param::int("IN_AMP_BITS", amp_bits as i64, ""),
+        Param::bits("IN_AMPS", in_amps, &format!("amplitudes {} of {in_label}'s code", codes.input.label())),
+        Param::int("IN_PAYLOAD", i64::from(*codes.input == SpikeCode::Payload), "events carry values, not planes"),
+        Param::int("IN_IS_IMAGE", i64::from(index == 0), "input slot holds all T timesteps"),
+        Param::int(
+            "IN_ADDR_BITS",
+            input.addr_bits() as i64,
+            &format!("buffer slot of up to {} events", input.max_events),
+        ),
+        Param::int("IN_COUNT_BITS", input.count_bits() as i64, ""),
+    ];
+    // The neuron and the emitted code, as for a dense layer (no accumulator: the membrane
+    // words hold the partial sums).
+    params.extend(neuron_params(net, bounds, rtl, codes).into_iter().filter(|p| p.name != "ACC_BITS"));
+    params.extend([
+        Param::int("NEURON_BITS", rtl.neuron_bits as i64, "bits of a flat conv neuron index"),
+        Param::int("OUT_PACKED", out_packed, if out_packed == 1 { "the consumer is a conv stage" } else { "" }),
+        Param::int("OUT_Y_BITS", out_y as i64, ""),
+        Param::int("OUT_X_BITS", out_x as i64, ""),
+        Param::int("OUT_SRC_BITS", out_src as i64, ""),
+        Param::int("OUT_EVENT_BITS", out_event_bits as i64, "the output buffer's event word"),
+        Param::int("POOL", pool_code, ["no pooling", "fused sum pooling", "fused max pooling"][pool_code as usize]),
+        Param::int("PK", pool_kernel as i64, "pooling window"),
+        Param::int("WP", pooled.width as i64, "pooled columns"),
+        Param::int("POOL_NEURON_BITS", index_bits(pooled.size() as u64) as i64, ""),
+        Param::string("WEIGHTS_FILE", &rtl.weights_file, ""),
+        Param::string("BIAS_FILE", &rtl.bias_file, ""),
+    ]);
+    params
 }
 
 /// The spike codes a layer receives and emits.

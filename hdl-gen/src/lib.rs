@@ -40,7 +40,7 @@ mod write;
 
 use std::collections::BTreeMap;
 
-use model::timing::{HANDOFF, encoder_item_cycles, layer_item_cycles};
+use model::timing::{HANDOFF, conv_item_cycles, encoder_item_cycles, layer_item_cycles};
 use model::{HardwarePlan, Network};
 
 pub use crate::error::HdlError;
@@ -55,12 +55,13 @@ use crate::verilog::Module;
 pub use crate::write::write_dir;
 
 /// The hand-written library, copied into every generated directory.
-pub const LIBRARY: [(&str, &str); 5] = [
+pub const LIBRARY: [(&str, &str); 6] = [
     ("sf_event_buffer.v", include_str!("../rtl/sf_event_buffer.v")),
     ("sf_lane.v", include_str!("../rtl/sf_lane.v")),
     ("sf_neuron.vh", include_str!("../rtl/sf_neuron.vh")),
     ("sf_encoder.v", include_str!("../rtl/sf_encoder.v")),
     ("sf_layer.v", include_str!("../rtl/sf_layer.v")),
+    ("sf_conv.v", include_str!("../rtl/sf_conv.v")),
 ];
 
 /// Name of the manifest file in a generated directory.
@@ -108,7 +109,7 @@ pub(crate) fn layer_rtls(net: &Network, plan: &HardwarePlan, top: &str) -> Vec<L
 
 pub(crate) fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
     net.validate()?;
-    net.require_dense()?;
+    net.require_hardware()?;
     if plan.layers.len() != net.layers.len() {
         return Err(model::ModelError::Plan {
             layer: 0,
@@ -153,7 +154,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         files.insert(name.to_string(), text.to_string());
     }
     files.insert(defs::DEFS_FILE.to_string(), defs::defs_header());
-    for rtl in &layers {
+    for rtl in layers.iter().filter(|l| l.plan.stage != model::Stage::FusedPool) {
         files.insert(format!("{}.v", rtl.module), wrapper::layer_wrapper(net, rtl).to_string());
         files.insert(rtl.weights_file.clone(), memory::weight_memory(net, rtl));
         files.insert(rtl.bias_file.clone(), memory::bias_memory(net, rtl));
@@ -187,7 +188,13 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             .iter()
             .map(|l| LayerManifest {
                 estimate: estimate(l),
-                cycles: format!("{} over G = {} groups", layer_item_cycles(l.plan.lateral, None), l.plan.groups),
+                cycles: match l.plan.stage {
+                    model::Stage::Dense => {
+                        format!("{} over G = {} groups", layer_item_cycles(l.plan.lateral, None), l.plan.groups)
+                    }
+                    model::Stage::Conv { .. } => conv_item_cycles(Some(l.plan.groups)),
+                    model::Stage::FusedPool => format!("inside layer {}'s conv stage", l.index - 1),
+                },
                 rtl: l.clone(),
             })
             .collect(),

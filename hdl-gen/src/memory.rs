@@ -25,17 +25,34 @@ fn group_lanes(row: &[i32], grp: usize, lanes: usize) -> Vec<i64> {
 /// The weight words in memory order: word `source * G + g` holds
 /// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron; with lateral
 /// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
-fn weight_lanes<'a>(net: &'a Network, rtl: &LayerRtl) -> impl Iterator<Item = Vec<i64>> + 'a {
+///
+/// A conv layer's word `(c·K + ky)·G + g` holds its kernel row `W[c][ky][kx][g*P + p]` for
+/// every `kx` and lane `p`, tap `kx` of lane `p` at position `kx·P + p` (zero past the last
+/// output channel).
+fn weight_lanes<'a>(net: &'a Network, rtl: &LayerRtl) -> Box<dyn Iterator<Item = Vec<i64>> + 'a> {
     let layer = &net.layers[rtl.index];
-    let LayerOp::Dense(d) = &layer.op else { unreachable!("check_plan refuses conv and pooling layers") };
-    let (p, g, n) = (rtl.plan.lanes as usize, rtl.plan.groups as usize, d.outputs as usize);
-    let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
-    let rows = d.weights.chunks(n).chain(lateral.chunks(n));
-    rows.flat_map(move |row| (0..g).map(move |grp| group_lanes(row, grp, p)))
+    let (p, g) = (rtl.plan.lanes as usize, rtl.plan.groups as usize);
+    match &layer.op {
+        LayerOp::Dense(d) => {
+            let n = d.outputs as usize;
+            let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
+            let rows = d.weights.chunks(n).chain(lateral.chunks(n));
+            Box::new(rows.flat_map(move |row| (0..g).map(move |grp| group_lanes(row, grp, p))))
+        }
+        LayerOp::Conv2d(c) => {
+            // weights[((c·K + ky)·K + kx)·C' + o]: a kernel row is K runs of C' weights.
+            let (k, co) = (c.kernel as usize, c.out_channels as usize);
+            Box::new(c.weights.chunks(k * co).flat_map(move |kernel_row| {
+                (0..g).map(move |grp| kernel_row.chunks(co).flat_map(|taps| group_lanes(taps, grp, p)).collect())
+            }))
+        }
+        LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => Box::new(std::iter::empty()),
+    }
 }
 
 /// The weight memory as `$readmemh` text: word `source * G + g` holds
-/// `W[source][g*P .. g*P + P - 1]` (zero past the last neuron), then the lateral rows.
+/// `W[source][g*P .. g*P + P - 1]` (zero past the last neuron), then the lateral rows; a
+/// conv layer's words are its kernel rows per channel group.
 pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
     memory_words(weight_lanes(net, rtl), rtl.plan.weight_bits)
 }
@@ -65,14 +82,17 @@ pub fn weight_bytes(net: &Network, rtl: &LayerRtl) -> Vec<u8> {
     out
 }
 
-/// The bias memory: word `g` holds the biases of group `g`.
+/// The bias memory: word `g` holds the biases of group `g` (of a conv layer: of its
+/// channels `g*P .. g*P + P - 1`). Empty for a pooling layer.
 pub fn bias_memory(net: &Network, rtl: &LayerRtl) -> String {
-    let LayerOp::Dense(d) = &net.layers[rtl.index].op else {
-        unreachable!("check_plan refuses conv and pooling layers")
+    let bias = match &net.layers[rtl.index].op {
+        LayerOp::Dense(d) => &d.bias,
+        LayerOp::Conv2d(c) => &c.bias,
+        LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => return String::new(),
     };
     let p = rtl.plan.lanes as usize;
-    let words = (0..rtl.plan.groups as usize).map(|grp| group_lanes(&d.bias, grp, p));
-    memory_words(words, d.bias_bits as u32)
+    let words = (0..rtl.plan.groups as usize).map(|grp| group_lanes(bias, grp, p));
+    memory_words(words, rtl.bias_bits)
 }
 
 #[cfg(test)]

@@ -134,6 +134,14 @@ pub struct Param {
 }
 
 impl Param {
+    /// The value of an integer parameter (0 for any other kind).
+    pub fn int_value(&self) -> i64 {
+        match self.value {
+            ParamValue::Int(v) => v,
+            _ => 0,
+        }
+    }
+
     /// An integer parameter.
     pub fn int(name: &str, value: i64, doc: &str) -> Param {
         Param { name: name.into(), value: ParamValue::Int(value), doc: doc.into() }

@@ -1,8 +1,8 @@
 //! The per-layer wrapper `<model>_l<i>_<name>`: `sf_layer` with this layer's parameters
 //! ([`crate::layer::LayerRtl::params`]) and its ports passed through.
 
-use model::Network;
-use model::timing::layer_item_cycles;
+use model::timing::{conv_item_cycles, layer_item_cycles};
+use model::{LayerOp, Network, Stage};
 
 use crate::layer::{self, LayerRtl};
 use crate::verilog::{Instance, Item, Module, Port, pass};
@@ -11,6 +11,9 @@ use crate::verilog::{Instance, Item, Module, Port, pass};
 pub(crate) fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
     let layer = &net.layers[rtl.index];
     let p = &rtl.plan;
+    if let (LayerOp::Conv2d(c), Stage::Conv { banks, .. }) = (&layer.op, p.stage) {
+        return conv_wrapper(net, rtl, c, banks);
+    }
     let mut m = Module::new(
         &rtl.module,
         &format!(
@@ -57,8 +60,78 @@ pub(crate) fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
     m
 }
 
-/// The wrapper's ports, which are `sf_layer`'s.
+/// The wrapper of conv layer `rtl`: `sf_conv` with its parameters.
+fn conv_wrapper(net: &Network, rtl: &LayerRtl, conv: &model::Conv2d, banks: u32) -> Module {
+    let layer = &net.layers[rtl.index];
+    let p = &rtl.plan;
+    let out = conv.output_shape().expect("validated conv");
+    let mut m = Module::new(
+        &rtl.module,
+        &format!(
+            "Layer {} `{}`: conv {}x{}x{} -> {}x{}x{}, kernel {}, stride {}, padding {}; {} channel lanes in {} \
+             groups, {} membrane banks per lane.",
+            rtl.index,
+            rtl.name,
+            conv.in_channels,
+            conv.in_height,
+            conv.in_width,
+            out.channels,
+            out.height,
+            out.width,
+            conv.kernel,
+            conv.stride,
+            conv.padding,
+            p.lanes,
+            p.groups,
+            banks
+        ),
+    );
+    m.doc.push(format!(
+        "Neuron: {}, threshold 2^{}, decay {:?}, reset {:?}.",
+        layer.neuron.kind.label(),
+        layer.neuron.threshold_shift,
+        layer.neuron.decay,
+        layer.neuron.reset
+    ));
+    if let Some(pool) = net.layers.get(rtl.index + 1).filter(|l| l.is_pooling()) {
+        m.doc.push(format!("Fused pooling layer {} `{}` ({}).", rtl.index + 1, pool.name, pool.op.name()));
+    }
+    m.doc.push(format!(
+        "Per item: {} cycles (rows_e = kernel rows event e reaches, ev_w / pev_w = events of membrane word w and \
+         of the pooling windows it completes).",
+        conv_item_cycles(Some(p.groups))
+    ));
+    m.doc.push(format!(
+        "Weights in {} ({} words of {} bits), biases in {}.",
+        rtl.weights_file,
+        p.weight_words(),
+        p.taps_per_word() * p.lanes * p.weight_bits,
+        rtl.bias_file
+    ));
+    let ports = layer_ports(rtl);
+    m.items.push(Item::Instance(Instance {
+        module: "sf_conv".into(),
+        name: "u_conv".into(),
+        params: rtl.params.clone(),
+        connections: ports.iter().map(|port| pass(&port.name)).collect(),
+    }));
+    m.ports = ports;
+    m
+}
+
+/// The ports of a conv wrapper's fused pooling tap, on the core as `l<i+1>_emit_*`.
+pub(crate) const POOL_TAPS: [(&str, &str); 4] = [
+    ("pool_emit_valid", "emit_valid"),
+    ("pool_emit_neuron", "emit_neuron"),
+    ("pool_emit_sel", "emit_sel"),
+    ("pool_emit_neg", "emit_neg"),
+];
+
+/// The wrapper's ports, which are `sf_layer`'s (`sf_conv`'s for a conv layer).
 pub(crate) fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
+    if matches!(rtl.plan.stage, Stage::Conv { .. }) {
+        return conv_ports(rtl);
+    }
     let out_bits = rtl.output.as_ref().map_or(1 + rtl.sel_bits + rtl.neuron_bits, |o| o.event_bits);
     let t_bits = layer::index_bits(rtl.timesteps as u64);
     vec![
@@ -83,5 +156,36 @@ pub(crate) fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
         Port::input("wt_wr_en", 1, "write a weight word (loaded weights only)"),
         Port::input("wt_wr_addr", rtl.weight_addr_bits(), "weight word address"),
         Port::input("wt_wr_data", rtl.weight_word_bits(), "weight word, lane 0 low"),
+    ]
+}
+
+/// `sf_conv`'s ports.
+fn conv_ports(rtl: &LayerRtl) -> Vec<Port> {
+    let out_bits = rtl.params.iter().find(|p| p.name == "OUT_EVENT_BITS").map_or(1, |p| p.int_value() as u32);
+    let pool_bits = rtl.params.iter().find(|p| p.name == "POOL_NEURON_BITS").map_or(1, |p| p.int_value() as u32);
+    let t_bits = layer::index_bits(rtl.timesteps as u64);
+    vec![
+        Port::input("clk", 1, "clock"),
+        Port::input("rst", 1, "synchronous reset"),
+        Port::input("in_full", 1, "input slot holds the next item"),
+        Port::input("in_count", rtl.input.count_bits(), "events in the input slot"),
+        Port::output("in_rd_addr", rtl.input.addr_bits(), "event to read"),
+        Port::input("in_rd_data", rtl.input.event_bits, "event {neg, sel, {c, y, x}}, one cycle later"),
+        Port::output("in_release", 1, "done with the input slot"),
+        Port::input("out_free", 1, "output slot may be filled"),
+        Port::output("out_wr_en", 1, "write out_event"),
+        Port::output("out_event", out_bits, "event {neg, sel, source}"),
+        Port::output("out_commit", 1, "item complete"),
+        Port::output("emit_valid", 1, "tap: event or score this cycle"),
+        Port::output("emit_neuron", rtl.neuron_bits, "tap: its neuron"),
+        Port::output("emit_sel", rtl.sel_bits, "tap: its plane or value"),
+        Port::output("emit_neg", 1, "tap: negative spike"),
+        Port::output("score_value", rtl.plan.membrane_bits, "readout: the score"),
+        Port::output("pool_emit_valid", 1, "tap: fused pooling emits"),
+        Port::output("pool_emit_neuron", pool_bits, "tap: its pooled output"),
+        Port::output("pool_emit_sel", rtl.sel_bits, "tap: its plane or value"),
+        Port::output("pool_emit_neg", 1, "tap: negative spike"),
+        Port::output("item_done", 1, "tap: DONE cycle of an item"),
+        Port::output("item_t", t_bits, "tap: timestep of the item"),
     ]
 }

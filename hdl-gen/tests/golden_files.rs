@@ -86,7 +86,8 @@ fn write_dir_refuses_foreign_directories() {
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
     // A directory an older generator wrote (no manifest_version) is regenerated, not refused.
     let manifest = dir.join("manifest.json");
-    let old = std::fs::read_to_string(&manifest).unwrap().replace("\"manifest_version\": 1,", "");
+    let version = format!("\"manifest_version\": {},", hdl_gen::MANIFEST_VERSION);
+    let old = std::fs::read_to_string(&manifest).unwrap().replace(&version, "");
     std::fs::write(&manifest, old).unwrap();
     assert!(hdl_gen::DesignInfo::read(&dir).is_err());
     hdl_gen::write_dir(&design(), &dir, false).unwrap();

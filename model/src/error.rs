@@ -130,15 +130,15 @@ pub enum ModelError {
         reason: String,
     },
     /// A layer the hardware side (RTL generator, cycle model, co-simulation, boards) cannot
-    /// build yet: conv and pooling layers have a golden model but no RTL.
-    #[error("layer {layer} ({name}): convolutional layers have no RTL yet ({op}; only dense layers generate hardware)")]
+    /// build: it has a golden model but no RTL.
+    #[error("layer {layer} ({name}): no hardware for this layer: {reason}")]
     NoRtl {
         /// Layer index.
         layer: usize,
         /// The layer's name.
         name: String,
-        /// The op's name in the model file (`conv2d`, `sum_pool2d`, `max_pool2d`).
-        op: String,
+        /// Why, and what to do instead.
+        reason: String,
     },
     /// Parsed, but breaks a rule of the IR.
     #[error("{origin}: {error}")]

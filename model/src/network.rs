@@ -124,15 +124,26 @@ impl Network {
         }
     }
 
-    /// The typed refusal of everything hardware (RTL, cycle model, co-simulation, boards):
-    /// the first conv or pooling layer, which have no RTL yet, is an error naming it.
-    pub fn require_dense(&self) -> Result<(), crate::ModelError> {
-        match self.layers.iter().enumerate().find(|(_, l)| !matches!(l.op, LayerOp::Dense(_))) {
-            None => Ok(()),
-            Some((layer, l)) => {
-                Err(crate::ModelError::NoRtl { layer, name: l.name.clone(), op: l.op.name().to_string() })
+    /// The typed refusal of what the hardware (RTL, cycle model, co-simulation, boards)
+    /// cannot build: a pooling layer runs inside the conv stage before it, so it must follow
+    /// a conv layer directly. Everything else the IR holds has hardware.
+    pub fn require_hardware(&self) -> Result<(), crate::ModelError> {
+        for (layer, l) in self.layers.iter().enumerate() {
+            if l.is_pooling()
+                && !matches!(self.layers.get(layer.wrapping_sub(1)).map(|p| &p.op), Some(LayerOp::Conv2d(_)))
+            {
+                return Err(crate::ModelError::NoRtl {
+                    layer,
+                    name: l.name.clone(),
+                    reason: format!(
+                        "{} after a pooling layer (hardware pools inside the conv stage before the pooling layer; \
+                         merge the two windows into one)",
+                        l.op.name()
+                    ),
+                });
             }
         }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bounds;
 use crate::error::ModelError;
-use crate::network::Network;
+use crate::network::{Conv2d, LayerOp, Network};
 
 /// One layer's stage in the pipeline.
 ///
@@ -36,12 +36,121 @@ pub struct LayerPlan {
     pub input_planes: u32,
     /// Where the weights live in hardware.
     pub weights: WeightStore,
+    /// What kind of stage runs the layer.
+    pub stage: Stage,
+}
+
+/// What kind of pipeline stage runs a layer (ARCHITECTURE.md "Timing contract").
+///
+/// A dense layer's `lanes` run over its neurons. A conv layer's `lanes` run over its output
+/// channels (`groups = ceil(C' / lanes)` channel groups) and each lane keeps its membranes
+/// in `banks` memories interleaved by output column (`ox mod banks`), so one cycle adds an
+/// event's taps of one kernel row into every lane, and the update pass reads `banks`
+/// neighbouring columns of one channel at a time. A pooling layer has no stage of its own:
+/// it runs inside the conv stage before it ([`Stage::FusedPool`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Stage {
+    /// Lanes over neurons, accumulators in registers.
+    Dense,
+    /// Lanes over output channels, `banks` column-interleaved membrane memories per lane.
+    Conv {
+        /// Membrane memories per lane, interleaved by output column: at least the most taps
+        /// one kernel row can place ([`Conv2d::row_taps`]), and a multiple of the window of
+        /// a pooling layer that follows.
+        banks: u32,
+        /// Input channels C: with `kernel`, the weight memory's `C·K` rows.
+        in_channels: u32,
+        /// Kernel side K: a weight word holds one kernel row (`K` taps) of every lane.
+        kernel: u32,
+    },
+    /// A pooling layer computed by the conv stage before it: sum pooling renames the
+    /// conv's events on their way out, max pooling keeps one row of window maxima.
+    FusedPool,
+}
+
+impl Stage {
+    /// The conv stage's banks, `None` for other stages.
+    pub fn banks(&self) -> Option<u32> {
+        match self {
+            Stage::Conv { banks, .. } => Some(*banks),
+            _ => None,
+        }
+    }
+}
+
+/// Where one input coordinate (a row `y` or a column `x`) lands in a conv layer's output
+/// along that axis: the taps `k = first_tap + i·stride` reach output positions
+/// `first_out - i` for `i in 0..count` (ARCHITECTURE.md "Integer contract", Conv2d).
+///
+/// ```
+/// use model::plan::AxisTaps;
+/// // K = 3, stride 1, padding 1, 4 outputs: input 0 is reached by taps 1, 2 (outputs 0, -1
+/// // would be outside; tap 0 would need output 1).
+/// assert_eq!(AxisTaps::of(0, 3, 1, 1, 4), AxisTaps { first_tap: 0, first_out: 1, count: 2 });
+/// assert_eq!(AxisTaps::of(2, 3, 1, 1, 4), AxisTaps { first_tap: 0, first_out: 3, count: 3 });
+/// // Stride 2 without padding: input 1 is reached only by tap 1 of output 0.
+/// assert_eq!(AxisTaps::of(1, 3, 2, 0, 2), AxisTaps { first_tap: 1, first_out: 0, count: 1 });
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AxisTaps {
+    /// The smallest kernel index that reaches an output (0 when `count` is 0).
+    pub first_tap: u32,
+    /// The output position `first_tap` reaches: the largest one (0 when `count` is 0).
+    pub first_out: u32,
+    /// How many taps reach an output.
+    pub count: u32,
+}
+
+impl AxisTaps {
+    /// Taps of input coordinate `pos` for kernel `kernel`, `stride`, `padding` and
+    /// `out_size` output positions along the axis.
+    pub fn of(pos: u32, kernel: u32, stride: u32, padding: u32, out_size: u32) -> AxisTaps {
+        let (pos, kernel, stride, padding, out_size) =
+            (pos as i64, kernel as i64, stride.max(1) as i64, padding as i64, out_size as i64);
+        let shifted = pos + padding;
+        // out = (shifted - k) / stride must be an integer in 0..out_size and k in 0..kernel.
+        let lo = (shifted - (out_size - 1) * stride).max(0);
+        let hi = (kernel - 1).min(shifted);
+        let first = lo + (shifted - lo).rem_euclid(stride);
+        if out_size < 1 || first > hi {
+            return AxisTaps::default();
+        }
+        AxisTaps {
+            first_tap: first as u32,
+            first_out: ((shifted - first) / stride) as u32,
+            count: ((hi - first) / stride + 1) as u32,
+        }
+    }
+}
+
+impl Conv2d {
+    /// The most taps one kernel row can place along a row of the output:
+    /// `min(ceil(K / S), W')`, the fewest membrane banks a conv stage needs.
+    pub fn row_taps(&self) -> u32 {
+        let out_width = self.output_shape().map_or(1, |s| s.width);
+        self.kernel.div_ceil(self.stride.max(1)).min(out_width).max(1)
+    }
 }
 
 impl LayerPlan {
-    /// Rows of the weight memory: one per input, plus one per neuron with lateral connections.
+    /// Rows of the weight memory: one per input, plus one per neuron with lateral
+    /// connections; a conv layer's one per input channel and kernel row (`C·K`); none for
+    /// a fused pool.
     pub fn weight_rows(&self) -> u64 {
-        self.inputs as u64 + if self.lateral { self.neurons as u64 } else { 0 }
+        match self.stage {
+            Stage::Dense => self.inputs as u64 + if self.lateral { self.neurons as u64 } else { 0 },
+            Stage::Conv { in_channels, kernel, .. } => in_channels as u64 * kernel as u64,
+            Stage::FusedPool => 0,
+        }
+    }
+
+    /// Weights per lane in one weight word: a conv layer's kernel row (`K`), else 1.
+    pub fn taps_per_word(&self) -> u32 {
+        match self.stage {
+            Stage::Conv { kernel, .. } => kernel,
+            _ => 1,
+        }
     }
 
     /// Words of the layer's weight memory: one per row and group (`rows · groups`).
@@ -64,6 +173,17 @@ pub enum WeightStore {
     Rom,
     /// A single-port RAM written at start-up (`sf_layer` `WEIGHTS_LOADED`).
     Loaded,
+}
+
+/// The fewest banks a conv layer can have: its row taps, rounded up to a multiple of the
+/// window of the pooling layer that follows it (`pool`), so a membrane word holds whole
+/// pooling windows (their maxima, or their renamed columns, are then per word).
+pub fn default_banks(conv: &Conv2d, pool: Option<u32>) -> u32 {
+    let taps = conv.row_taps();
+    match pool {
+        Some(k) if k > 1 => taps.div_ceil(k) * k,
+        _ => taps,
+    }
 }
 
 /// A plan for the whole network.
@@ -89,7 +209,7 @@ impl HardwarePlan {
     /// ```
     pub fn per_layer(net: &Network, lanes: &[u32]) -> Result<HardwarePlan, ModelError> {
         // The one gate every hardware path (gen, cosim, build, run, the cycle model) passes.
-        net.require_dense()?;
+        net.require_hardware()?;
         if lanes.len() != net.layers.len() {
             return Err(ModelError::plan(
                 lanes.len().min(net.layers.len()),
@@ -103,10 +223,23 @@ impl HardwarePlan {
                 return Err(ModelError::plan(index, "lanes must be at least 1"));
             }
             let neurons = layer.outputs() as u32;
-            let lanes = p.min(neurons);
+            // Conv lanes run over output channels; a fused pool has no lanes of its own.
+            let (width, stage) = match &layer.op {
+                LayerOp::Dense(_) => (neurons, Stage::Dense),
+                LayerOp::Conv2d(c) => {
+                    let pool = net.layers.get(index + 1).and_then(|next| match &next.op {
+                        LayerOp::MaxPool2d(p) | LayerOp::SumPool2d(p) => Some(p.kernel),
+                        _ => None,
+                    });
+                    let banks = default_banks(c, pool);
+                    (c.out_channels, Stage::Conv { banks, in_channels: c.in_channels, kernel: c.kernel })
+                }
+                LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => (1, Stage::FusedPool),
+            };
+            let lanes = p.min(width);
             layers.push(LayerPlan {
                 lanes,
-                groups: neurons.div_ceil(lanes),
+                groups: width.div_ceil(lanes),
                 neurons,
                 inputs: layer.inputs() as u32,
                 lateral: layer.lateral.is_some(),
@@ -115,6 +248,7 @@ impl HardwarePlan {
                 membrane_bits: b.membrane_bits,
                 input_planes: net.input_code_of(index).planes() as u32,
                 weights: WeightStore::Rom,
+                stage,
             });
         }
         Ok(HardwarePlan { layers })

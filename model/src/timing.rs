@@ -23,6 +23,20 @@ pub const GROUP_OVERHEAD: u64 = DRAIN_CYCLES + 1;
 /// Cycles a stage spends in IDLE between its conditions holding and START.
 pub const HANDOFF: u64 = 1;
 
+/// Cycles of a conv item outside its events and words: START, FETCH (the first event is
+/// read), the drain of the scatter pipeline, the update pass's first membrane read, the
+/// tail cycle after the last word, DONE.
+pub const CONV_ITEM_OVERHEAD: u64 = ITEM_OVERHEAD + 1 + DRAIN_CYCLES + 1 + 1;
+
+/// Cycles of one conv item `(input, t)` with `G` channel groups: every received event `e`
+/// costs `G·max(1, rows_e)` scatter cycles (`rows_e`: kernel rows whose output row exists),
+/// every membrane word `w` of the update pass `max(1, ev_w, pev_w)` (its events, and the
+/// events of the max pooling windows it completes).
+pub fn conv_item_cycles(groups: Option<u32>) -> String {
+    let g = groups.map_or("G".to_string(), |g| g.to_string());
+    format!("{CONV_ITEM_OVERHEAD} + {g}·Σ_e max(1, rows_e) + Σ_w max(1, ev_w, pev_w)")
+}
+
 /// Cycles of one layer item `(input, t)`: `E_in` received events, `ev_g` events emitted by
 /// group `g`; with lateral connections a second pass replays the `E1` provisional events
 /// (`ev1_g` per group). `groups`: `None` sums over the groups (`Σ_g`), `Some(G)` writes the

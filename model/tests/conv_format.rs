@@ -208,12 +208,34 @@ fn pooling_needs_spikes_and_conv_needs_a_spatial_input() {
 }
 
 #[test]
-fn hardware_refuses_conv_with_a_typed_error() {
-    let e = model::HardwarePlan::uniform(&small(), 2).unwrap_err();
-    assert!(matches!(&e, ModelError::NoRtl { layer: 0, name, .. } if name == "conv"), "{e:?}");
+fn hardware_plans_conv_stages_with_fused_pooling() {
+    let plan = model::HardwarePlan::uniform(&small(), 2).unwrap();
+    // 2 channel lanes, banks = the kernel row's 3 taps rounded up to the pool window 2.
+    assert_eq!(plan.layers[0].stage, model::Stage::Conv { banks: 4, in_channels: 1, kernel: 3 });
+    assert_eq!((plan.layers[0].lanes, plan.layers[0].groups), (2, 1));
+    assert_eq!(plan.layers[0].weight_rows(), 3);
+    assert_eq!(plan.layers[1].stage, model::Stage::FusedPool);
+    assert_eq!(plan.layers[2].stage, model::Stage::Dense);
+}
+
+#[test]
+fn hardware_refuses_a_pooling_layer_after_a_pooling_layer_with_a_typed_error() {
+    let mut v: serde_json::Value = serde_json::from_str(&to_string(&small())).unwrap();
+    let layers = v["layers"].as_array_mut().unwrap();
+    let mut second = layers[1].clone();
+    second["name"] = "pool2".into();
+    second["op"] = serde_json::json!({"sum_pool2d": {"channels": 2, "in_height": 2, "in_width": 2, "kernel": 2}});
+    second["neuron"]["kind"] = "binary_lif".into();
+    layers.insert(2, second);
+    layers[3]["op"]["dense"]["inputs"] = 2.into();
+    layers[3]["op"]["dense"]["weights"] = serde_json::json!([1, 2, 3, -1, -2, -3]);
+    let net = from_slice(v.to_string().as_bytes(), "m.json").unwrap();
+    let e = model::HardwarePlan::uniform(&net, 2).unwrap_err();
+    assert!(matches!(&e, ModelError::NoRtl { layer: 2, name, .. } if name == "pool2"), "{e:?}");
     assert_eq!(
         e.to_string(),
-        "layer 0 (conv): convolutional layers have no RTL yet (conv2d; only dense layers generate hardware)"
+        "layer 2 (pool2): no hardware for this layer: sum_pool2d after a pooling layer (hardware pools inside the \
+         conv stage before the pooling layer; merge the two windows into one)"
     );
 }
 

@@ -42,19 +42,21 @@
 //! group 0 emitting 2 events, it takes 1 + (3 + 5 + 2) + (3 + 5 + 1) + (3 + 5 + 1) + 1 = 30
 //! cycles, so its DONE cycle, the input's `done`, is cycle 37.
 
-use model::{HardwarePlan, NeuronKind};
+use model::{AxisTaps, Conv2d, HardwarePlan, LayerOp, NeuronKind, Stage};
 use serde::Serialize;
 
 use crate::golden::{Golden, Trace};
 
-pub use model::timing::{GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD};
+pub use model::timing::{CONV_ITEM_OVERHEAD, GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD};
 
 /// Cycles of one layer stage for one item `(input, t)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ItemCycles {
-    /// Cycles from START to DONE inclusive.
+    /// Cycles from START to DONE inclusive (0 for a pooling layer fused into its conv stage,
+    /// whose DONE is the conv's).
     pub cycles: u64,
-    /// Of those, cycles replaying events into the lanes (`(E_in + E1) · G`).
+    /// Of those, cycles replaying events into the lanes: `(E_in + E1) · G` for a dense
+    /// layer, the scatter cycles `G·Σ_e max(1, rows_e)` for a conv layer.
     pub accumulate: u64,
     /// Events received.
     pub input_events: u64,
@@ -62,6 +64,9 @@ pub struct ItemCycles {
     pub lateral_events: u64,
     /// Events emitted (scores for a readout layer's last timestep).
     pub output_events: u64,
+    /// Weights added into membranes or accumulators (a dense layer's `(E_in + E1) · N`, a
+    /// conv layer's taps reached times output channels).
+    pub synaptic_ops: u64,
 }
 
 /// The work of one input in every stage.
@@ -71,6 +76,8 @@ pub struct InputWork {
     pub encoder: u64,
     /// `[layer][timestep]`.
     pub layers: Vec<Vec<ItemCycles>>,
+    /// Per layer: a pooling layer computed inside the conv stage before it.
+    pub fused: Vec<bool>,
 }
 
 impl InputWork {
@@ -89,12 +96,80 @@ fn encode(golden: &Golden, input: &[u8]) -> (u64, u64) {
     })
 }
 
+/// Events per source of a list of events, over `size` sources.
+fn per_source(events: &[model::SpikeEvent], size: usize) -> Vec<u64> {
+    let mut counts = vec![0u64; size];
+    for e in events {
+        counts[e.source as usize] += 1;
+    }
+    counts
+}
+
+/// One conv item (ARCHITECTURE.md "Timing contract", conv stages): the scatter over the
+/// received events, then the update pass over the membrane words, each word as long as the
+/// larger of its own events and those of the max pooling windows it completes.
+struct ConvItem<'a> {
+    conv: &'a Conv2d,
+    groups: u64,
+    banks: u32,
+    /// Events per conv neuron (scores at a readout layer's last timestep).
+    emitted: Vec<u64>,
+    /// A fused max pooling's kernel and events per pooled output.
+    max_pool: Option<(u32, Vec<u64>)>,
+}
+
+impl ConvItem<'_> {
+    fn cycles(&self, received: &[model::SpikeEvent]) -> ItemCycles {
+        let c = self.conv;
+        let out = c.output_shape().expect("validated conv");
+        let (mut scatter, mut synaptic_ops) = (0u64, 0u64);
+        for e in received {
+            let (y, x) = ((e.source / c.in_width) % c.in_height, e.source % c.in_width);
+            let rows = AxisTaps::of(y, c.kernel, c.stride, c.padding, out.height).count as u64;
+            let cols = AxisTaps::of(x, c.kernel, c.stride, c.padding, out.width).count as u64;
+            scatter += self.groups * rows.max(1);
+            synaptic_ops += rows * cols * c.out_channels as u64;
+        }
+        let banks = self.banks;
+        let words_per_row = out.width.div_ceil(banks);
+        let mut words = 0u64;
+        for o in 0..out.channels {
+            for oy in 0..out.height {
+                for w in 0..words_per_row {
+                    let first = out.index(o, oy, w * banks);
+                    let width = banks.min(out.width - w * banks) as usize;
+                    let ev: u64 = self.emitted[first..first + width].iter().sum();
+                    let pooled = match &self.max_pool {
+                        Some((k, pool_events)) if oy % k == k - 1 => {
+                            let pooled_width = out.width / k;
+                            let row = (o * (out.height / k) + oy / k) * pooled_width;
+                            let (from, to) = (w * banks / k, ((w + 1) * banks / k).min(pooled_width));
+                            pool_events[(row + from) as usize..(row + to) as usize].iter().sum()
+                        }
+                        _ => 0,
+                    };
+                    words += ev.max(pooled).max(1);
+                }
+            }
+        }
+        ItemCycles {
+            cycles: CONV_ITEM_OVERHEAD + scatter + words,
+            accumulate: scatter,
+            input_events: received.len() as u64,
+            lateral_events: 0,
+            output_events: self.emitted.iter().sum(),
+            synaptic_ops,
+        }
+    }
+}
+
 /// Work of one input from its golden trace.
 pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Trace) -> InputWork {
     let net = golden.network();
     let (encoder, input_events) = encode(golden, input);
     let timesteps = net.timesteps as usize;
     let mut layers = Vec::with_capacity(net.layers.len());
+    let fused: Vec<bool> = plan.layers.iter().map(|lp| lp.stage == Stage::FusedPool).collect();
     let mut received: Vec<u64> = vec![input_events; timesteps];
     for (l, lp) in plan.layers.iter().enumerate() {
         let groups = lp.groups as u64;
@@ -115,47 +190,80 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
             (counts.iter().sum::<u64>(), emit)
         };
         for (t, &e_in) in received.iter().enumerate() {
-            let (out, emit) = if readout {
-                let last = t + 1 == timesteps;
-                let scores = if last { lp.neurons as u64 } else { 0 };
-                (scores, if last { scores } else { groups })
-            } else {
-                per_group(&trace.layers[l][t])
+            let last = t + 1 == timesteps;
+            let item = match (&lp.stage, &net.layers[l].op) {
+                (Stage::Conv { banks, .. }, LayerOp::Conv2d(conv)) => {
+                    let n = lp.neurons as usize;
+                    let emitted = if readout {
+                        vec![u64::from(last); n]
+                    } else {
+                        per_source(&golden.wire_events(trace, l, t), n)
+                    };
+                    let max_pool = match net.layers.get(l + 1).map(|p| &p.op) {
+                        Some(LayerOp::MaxPool2d(p)) => Some((
+                            p.kernel,
+                            per_source(&golden.wire_events(trace, l + 1, t), net.layers[l + 1].outputs()),
+                        )),
+                        _ => None,
+                    };
+                    let item = ConvItem { conv, groups, banks: *banks, emitted, max_pool };
+                    item.cycles(&golden.received_events(input, trace, l, t))
+                }
+                (Stage::FusedPool, _) => ItemCycles {
+                    input_events: e_in,
+                    output_events: golden.wire_events(trace, l, t).len() as u64,
+                    ..ItemCycles::default()
+                },
+                _ => {
+                    let (out, emit) = if readout {
+                        let scores = if last { lp.neurons as u64 } else { 0 };
+                        (scores, if last { scores } else { groups })
+                    } else {
+                        per_group(&trace.layers[l][t])
+                    };
+                    let mut item = ItemCycles {
+                        cycles: ITEM_OVERHEAD + groups * (e_in + GROUP_OVERHEAD) + emit,
+                        accumulate: e_in * groups,
+                        input_events: e_in,
+                        lateral_events: 0,
+                        output_events: out,
+                        synaptic_ops: e_in * lp.neurons as u64,
+                    };
+                    if lp.lateral {
+                        let (e1, emit1) = per_group(&trace.provisional[l][t]);
+                        item.cycles += groups * (e1 + GROUP_OVERHEAD) + emit1;
+                        item.accumulate += e1 * groups;
+                        item.lateral_events = e1;
+                        item.synaptic_ops += e1 * lp.neurons as u64;
+                    }
+                    item
+                }
             };
-            let mut item = ItemCycles {
-                cycles: ITEM_OVERHEAD + groups * (e_in + GROUP_OVERHEAD) + emit,
-                accumulate: e_in * groups,
-                input_events: e_in,
-                lateral_events: 0,
-                output_events: out,
-            };
-            if lp.lateral {
-                let (e1, emit1) = per_group(&trace.provisional[l][t]);
-                item.cycles += groups * (e1 + GROUP_OVERHEAD) + emit1;
-                item.accumulate += e1 * groups;
-                item.lateral_events = e1;
-            }
             phases.push(item);
-            emitted.push(if readout { 0 } else { out });
+            emitted.push(if readout { 0 } else { item.output_events });
         }
         layers.push(phases);
         received = emitted;
     }
-    InputWork { encoder, layers }
+    InputWork { encoder, layers, fused }
 }
 
-/// Per layer: the ideal replay cycles `events · N / P` over the replay cycles the lanes
-/// spent (`events · G`), over a set of inputs. 1.0 when a layer received no events.
+/// Per layer: the synaptic operations done over what the lanes could have done in the
+/// cycles they spent replaying or scattering events (`lanes` adds per cycle for a dense
+/// layer, `lanes · banks` for a conv layer), over a set of inputs. For a dense layer that is
+/// the ideal replay `events · N / P` over the spent `events · G`. 1.0 when a layer spent no
+/// such cycles (no events, or a fused pooling layer).
 pub fn lane_utilization<'a>(plan: &HardwarePlan, works: impl Iterator<Item = &'a InputWork> + Clone) -> Vec<f64> {
     plan.layers
         .iter()
         .enumerate()
         .map(|(l, lp)| {
-            let (events, spent) = works
+            let (ops, spent) = works
                 .clone()
                 .flat_map(|w| &w.layers[l])
-                .fold((0u64, 0u64), |(e, s), item| (e + item.input_events + item.lateral_events, s + item.accumulate));
-            if spent == 0 { 1.0 } else { events as f64 * lp.neurons as f64 / lp.lanes as f64 / spent as f64 }
+                .fold((0u64, 0u64), |(o, s), item| (o + item.synaptic_ops, s + item.accumulate));
+            let width = lp.lanes as f64 * lp.stage.banks().unwrap_or(1) as f64;
+            if spent == 0 { 1.0 } else { ops as f64 / width / spent as f64 }
         })
         .collect()
 }
@@ -206,9 +314,18 @@ pub fn schedule(works: &[InputWork]) -> Schedule {
         for t in 0..timesteps {
             let x = n * timesteps + t;
             for l in 0..layers {
+                // A fused pooling layer is done when its conv stage is.
+                if work.fused[l] {
+                    let conv = finished[l - 1][x];
+                    finished[l].push(conv);
+                    continue;
+                }
                 let ready = if l == 0 { enc_finished } else { finished[l - 1][x] };
                 let own = if x >= 1 { finished[l][x - 1] } else { 0 };
-                let out_free = if l + 1 < layers && x >= 2 { finished[l + 1][x - 2] } else { 0 };
+                // The output buffer is the next stage's: after a fused pooling layer, the
+                // layer after it.
+                let consumer = if work.fused.get(l + 1) == Some(&true) { l + 2 } else { l + 1 };
+                let out_free = if consumer < layers && x >= 2 { finished[consumer][x - 2] } else { 0 };
                 let start = ready.max(own).max(out_free) + HANDOFF;
                 finished[l].push(start + work.layers[l][t].cycles);
             }
@@ -242,9 +359,9 @@ pub struct Demand<'a> {
 
 impl<'a> Demand<'a> {
     /// Trace every input of `images` (concatenated inputs of the network's size). A network
-    /// with conv or pooling layers has no timing contract yet: [`model::ModelError::NoRtl`].
+    /// the hardware cannot build is refused: [`model::ModelError::NoRtl`].
     pub fn new(golden: &'a Golden, images: &'a [u8]) -> Result<Demand<'a>, crate::SimError> {
-        golden.network().require_dense()?;
+        golden.network().require_hardware()?;
         let size = golden.network().input.size().max(1);
         let inputs: Vec<&[u8]> = images.chunks_exact(size).collect();
         let traces = inputs.iter().map(|input| golden.trace(input)).collect::<Result<_, _>>()?;
@@ -262,13 +379,15 @@ impl<'a> Demand<'a> {
     }
 
     /// Mean busy cycles per input of each layer stage under `plan`, a [`HANDOFF`] cycle per
-    /// item included: the interval the stage alone would allow between inputs.
+    /// item included: the interval the stage alone would allow between inputs (0 for a
+    /// pooling layer fused into its conv stage).
     pub fn stage_cycles(&self, plan: &HardwarePlan) -> Vec<f64> {
         let works = self.works(plan);
         let n = works.len().max(1) as f64;
         (0..plan.layers.len())
             .map(|l| {
-                works.iter().map(|w| w.layers[l].iter().map(|i| i.cycles + HANDOFF).sum::<u64>()).sum::<u64>() as f64
+                let handoff = if plan.layers[l].stage == Stage::FusedPool { 0 } else { HANDOFF };
+                works.iter().map(|w| w.layers[l].iter().map(|i| i.cycles + handoff).sum::<u64>()).sum::<u64>() as f64
                     / n
             })
             .collect()
@@ -324,7 +443,14 @@ mod tests {
         assert_eq!(work.encoder, 6);
         assert_eq!(
             work.layers[0][0],
-            ItemCycles { cycles: 30, accumulate: 9, input_events: 3, lateral_events: 0, output_events: 2 }
+            ItemCycles {
+                cycles: 30,
+                accumulate: 9,
+                input_events: 3,
+                lateral_events: 0,
+                output_events: 2,
+                synaptic_ops: 30
+            }
         );
         let s = schedule(std::slice::from_ref(&work));
         assert_eq!(s.inputs[0], InputTiming { start: 1, done: 37 });
@@ -354,16 +480,27 @@ mod tests {
         // pass 0: (3 + 5 + 1) x 3 = 27; pass 1 replays E1 = 2: (2 + 5 + 2) + (2 + 5 + 1) x 2 = 25
         assert_eq!(
             work.layers[0][0],
-            ItemCycles { cycles: 2 + 27 + 25, accumulate: 9 + 6, input_events: 3, lateral_events: 2, output_events: 2 }
+            ItemCycles {
+                cycles: 2 + 27 + 25,
+                accumulate: 9 + 6,
+                input_events: 3,
+                lateral_events: 2,
+                output_events: 2,
+                synaptic_ops: 50
+            }
         );
     }
 
     #[test]
-    fn conv_networks_have_no_timing_contract_yet() {
-        let net = model::examples::fuzz_conv_network(1);
-        let golden = Golden::new(&net).unwrap();
-        let images = vec![0u8; net.input.size()];
+    fn a_pooling_layer_after_a_pooling_layer_has_no_hardware() {
+        let chained = (0..200)
+            .map(model::examples::fuzz_conv_network)
+            .find(|net| net.layers.windows(2).any(|w| w[0].is_pooling() && w[1].is_pooling()))
+            .expect("the fuzzer chains pools");
+        let golden = Golden::new(&chained).unwrap();
+        let images = vec![0u8; chained.input.size()];
         let e = Demand::new(&golden, &images).err().expect("refused");
-        assert!(matches!(e, crate::SimError::Model(model::ModelError::NoRtl { layer: 0, .. })), "{e}");
+        assert!(matches!(e, crate::SimError::Model(model::ModelError::NoRtl { .. })), "{e}");
+        assert!(e.to_string().contains("after a pooling layer"), "{e}");
     }
 }

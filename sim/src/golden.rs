@@ -232,6 +232,8 @@ struct CompiledLayer {
     neuron: Neuron,
     /// Code table of the spikes this layer emits (`None` for readout layers).
     table: Option<CodeTable>,
+    /// Max pooling: the code table of what feeds it, in which it sends its maxima.
+    max_pool_table: Option<CodeTable>,
 }
 
 /// Scratch buffers for one in-flight input; reuse across inputs to avoid allocation.
@@ -282,6 +284,17 @@ impl Golden {
                 _ if layer.is_pooling() => None,
                 kind => Some(kind.code().table(kind.spike_range().max as u32).expect("validated code")),
             };
+            let max_pool_table = match &layer.op {
+                LayerOp::MaxPool2d(_) => {
+                    let index = layers.len();
+                    Some(
+                        net.input_code_of(index)
+                            .table(net.input_range_of(index).max.unsigned_abs())
+                            .expect("validated code"),
+                    )
+                }
+                _ => None,
+            };
             // A conv layer's bias is per output channel: expand it to every position.
             let per_neuron = match &op {
                 Op::Conv(c) => (0..n).map(|j| bias[j / (c.out_height * c.out_width)] as i64).collect(),
@@ -295,6 +308,7 @@ impl Golden {
                 bias: per_neuron,
                 neuron: layer.neuron.clone(),
                 table,
+                max_pool_table,
             });
         }
         let input_table = net.input.code.table(net.input.max_value).expect("validated input code");
@@ -461,6 +475,47 @@ impl Golden {
             }
         }
         out
+    }
+
+    /// The events `layer` sends at timestep `t` of `trace`, in hardware order: a spiking
+    /// layer's spikes in its code; sum pooling's, the events of the layer feeding it with
+    /// each source renamed to its window (in the order received); max pooling's, its maxima
+    /// in the code of what feeds it; none from a readout layer.
+    pub fn wire_events(&self, trace: &Trace, layer: usize, t: usize) -> Vec<SpikeEvent> {
+        let spikes = &trace.layers[layer][t];
+        match (&self.layers[layer].op, &self.layers[layer].max_pool_table) {
+            (Op::SumPool(p), _) => {
+                let mut events = self.wire_events(trace, layer - 1, t);
+                for e in &mut events {
+                    e.source = p.target(e.source as usize) as u32;
+                }
+                events
+            }
+            (_, Some(table)) => {
+                let mut out = Vec::new();
+                for s in spikes {
+                    table.push_events(s.neuron, s.value, &mut out);
+                }
+                out
+            }
+            _ => self.events(layer, spikes),
+        }
+    }
+
+    /// The code table of the events `layer` sends ([`Golden::wire_events`]): a spiking
+    /// layer's own; a pooling layer's, the code of what feeds it. `None` for a readout layer.
+    pub fn wire_table(&self, layer: usize) -> Option<&CodeTable> {
+        match (&self.layers[layer].op, &self.layers[layer].max_pool_table) {
+            (Op::SumPool(_), _) => self.wire_table(layer - 1),
+            (_, Some(table)) => Some(table),
+            _ => self.layers[layer].table.as_ref(),
+        }
+    }
+
+    /// The events `layer` receives at timestep `t`: the input's for layer 0 (the same at
+    /// every timestep), else what the layer before sends ([`Golden::wire_events`]).
+    pub fn received_events(&self, input: &[u8], trace: &Trace, layer: usize, t: usize) -> Vec<SpikeEvent> {
+        if layer == 0 { self.input_events(input) } else { self.wire_events(trace, layer - 1, t) }
     }
 
     /// Code table of the input values.

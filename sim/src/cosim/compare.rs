@@ -180,9 +180,9 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                     }
                     continue;
                 }
-                let table = golden.table(l).expect("spiking layer");
+                let table = golden.wire_table(l).expect("spiking or pooling layer");
                 let payload = table.is_payload();
-                let expected = golden.events(l, &trace.layers[l][t]);
+                let expected = golden.wire_events(trace, l, t);
                 let exp_wire: Vec<(u32, u32, bool)> =
                     expected.iter().map(|e| (e.source, wire(e, payload).0, wire(e, payload).1)).collect();
                 let got_wire: Vec<(u32, u32, bool)> = item.events.iter().map(|e| (e.neuron, e.sel, e.neg)).collect();
