@@ -5,7 +5,7 @@
 
 mod conv;
 
-pub use conv::{ConvSpec, ConvSpecError, fuzz_conv_network, random_conv_network};
+pub use conv::{ConvSpec, ConvSpecError, fuzz_conv_hardware_network, fuzz_conv_network, random_conv_network};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -275,6 +275,44 @@ impl HardwarePlan {
         Ok(self)
     }
 
+    /// The same plan with conv layer `index`'s membrane banks set to `banks`: more banks,
+    /// fewer membrane words for the update pass to visit (one cycle each at least), at the
+    /// cost of more, smaller memories. At least the layer's row taps, at most its output
+    /// width rounded up to the pooling window, and a multiple of a following pooling window.
+    ///
+    /// ```
+    /// let net = model::examples::fuzz_conv_hardware_network(0);
+    /// # let index = net.layers.iter().position(|l| matches!(l.op, model::LayerOp::Conv2d(_))).unwrap();
+    /// let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
+    /// let banks = plan.layers[index].stage.banks().unwrap();
+    /// assert!(plan.clone().with_banks(&net, index, banks).is_ok());
+    /// assert!(plan.with_banks(&net, index, 0).is_err());
+    /// ```
+    pub fn with_banks(mut self, net: &Network, index: usize, banks: u32) -> Result<HardwarePlan, ModelError> {
+        let Some(LayerOp::Conv2d(conv)) = net.layers.get(index).map(|l| &l.op) else {
+            return Err(ModelError::plan(index, "membrane banks are a conv layer's; this layer is not one"));
+        };
+        let pool = net.layers.get(index + 1).and_then(|next| match &next.op {
+            LayerOp::MaxPool2d(p) | LayerOp::SumPool2d(p) => Some(p.kernel),
+            _ => None,
+        });
+        let least = default_banks(conv, pool);
+        let width = conv.output_shape().map_or(1, |s| s.width);
+        let most = width.div_ceil(pool.unwrap_or(1)) * pool.unwrap_or(1);
+        if banks < least || banks > most.max(least) || pool.is_some_and(|k| banks % k != 0) {
+            let window = pool.map(|k| format!(", a multiple of the pooling window {k}")).unwrap_or_default();
+            return Err(ModelError::plan(
+                index,
+                format!("{banks} membrane banks; this conv layer takes {least} to {}{window}", most.max(least)),
+            ));
+        }
+        let layer = self.layers.get_mut(index).ok_or_else(|| ModelError::plan(index, "no such layer in the plan"))?;
+        if let Stage::Conv { banks: b, .. } = &mut layer.stage {
+            *b = banks;
+        }
+        Ok(self)
+    }
+
     /// Whether any layer's weights are loaded at start-up.
     pub fn loads_weights(&self) -> bool {
         self.layers.iter().any(|l| l.weights == WeightStore::Loaded)

@@ -13,7 +13,7 @@ use model::HardwarePlan;
 use model::examples::{fuzz_network, tiny_lateral_network, tiny_network};
 use rayon::prelude::*;
 use sim::Golden;
-use sim::cosim::fuzz::{fuzz_case, random_inputs};
+use sim::cosim::fuzz::{FuzzFamily, fuzz_case, random_inputs};
 use sim::cosim::{CosimOptions, MismatchKind, SimTimeout, Simulator, SimulatorKind, cosimulate, find_icarus, lint};
 
 fn icarus_available() -> bool {
@@ -62,6 +62,18 @@ fn generated_designs_are_lint_clean() {
         let loaded = if seed % 4 == 1 { vec![0] } else { vec![] };
         nets.push((net, lanes, loaded));
     }
+    // Conv stages: the bundled examples and random conv networks (packed sources, fused
+    // pooling, conv -> conv, conv -> dense).
+    for name in ["digits-conv", "mnist-conv"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}.sfm.json"));
+        let net = model::file::load(&path).unwrap();
+        nets.push((net.clone(), vec![16; net.layers.len()], vec![]));
+    }
+    for seed in 0..12 {
+        let net = model::examples::fuzz_conv_hardware_network(seed);
+        let lanes = net.layers.iter().map(|l| (l.outputs() as u32).div_ceil(2)).collect();
+        nets.push((net, lanes, vec![]));
+    }
     nets.par_iter().enumerate().for_each(|(i, (net, lanes, loaded))| {
         let dir = work_dir(&format!("lint{i}"));
         generate_loading(net, lanes, loaded, dir.path());
@@ -69,24 +81,36 @@ fn generated_designs_are_lint_clean() {
     });
 }
 
-/// At least 50 random networks (every neuron kind, random codes including payload, decays,
-/// resets, T, widths and lanes), each on 24 random inputs: 0 mismatches in data and cycles.
+/// At least 50 random dense networks (every neuron kind, random codes including payload,
+/// decays, resets, T, widths and lanes) and 24 random conv networks (conv layers of every
+/// neuron kind, kernel, stride and padding, fused sum and max pooling, dense tails, random
+/// channel lanes and membrane banks), each on 24 random inputs: 0 mismatches in data and
+/// cycles.
 #[test]
 fn random_networks_cosimulate_exactly() {
     if !common::verilator_available() {
         return;
     }
-    let seed: u64 = std::env::var("SPIKEFORGE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
-    let networks: u64 = std::env::var("SPIKEFORGE_FUZZ_NETWORKS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let count = |var: &str, default: u64| std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or(default);
+    let seed = count("SPIKEFORGE_FUZZ_SEED", 1);
+    let dense = count("SPIKEFORGE_FUZZ_NETWORKS", 50);
+    let conv = count("SPIKEFORGE_FUZZ_CONV_NETWORKS", 24);
     println!(
-        "co-simulating {networks} random networks from seed {seed} (replay: spikeforge cosim-fuzz --networks 1 --seed S)"
+        "co-simulating {dense} dense and {conv} conv random networks from seed {seed} (replay: spikeforge cosim-fuzz \
+         --family F --networks 1 --seed S)"
     );
     let work = work_dir("fuzz");
-    let failures: Vec<String> = (seed..seed + networks)
+    let cases: Vec<(FuzzFamily, u64)> = (seed..seed + dense)
+        .map(|s| (FuzzFamily::Dense, s))
+        .chain((seed..seed + conv).map(|s| (FuzzFamily::Conv, s)))
+        .collect();
+    let failures: Vec<String> = cases
         .into_par_iter()
-        .filter_map(|s| match fuzz_case(s, 24, SimulatorKind::Verilator, work.path(), &cache()) {
-            Ok(c) => c.mismatch.map(|m| format!("seed {s}: {} lanes {:?}: {m}", c.network, c.lanes)),
-            Err(e) => Some(format!("seed {s}: {e}")),
+        .filter_map(|(family, s)| match fuzz_case(family, s, 24, SimulatorKind::Verilator, work.path(), &cache()) {
+            Ok(c) => c.mismatch.map(|m| {
+                format!("{} seed {s}: {} lanes {:?} banks {:?}: {m}", family.name(), c.network, c.lanes, c.banks)
+            }),
+            Err(e) => Some(format!("{} seed {s}: {e}", family.name())),
         })
         .collect();
     assert!(failures.is_empty(), "{} failing networks:\n{}", failures.len(), failures.join("\n"));
@@ -185,6 +209,136 @@ fn mutation_wrong_reset_rule_is_caught_at_the_second_timestep() {
     let (mismatch, _) = first_mismatch(&m);
     // Reset only acts on the next timestep, so timestep 0 still matches.
     assert_eq!((mismatch.layer, mismatch.timestep), (0, 1), "{mismatch}");
+    assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
+}
+
+/// A small conv network with both pooling kinds: conv 3x3 pad 1 (integer spikes) -> max
+/// pool 2 -> conv 3x3 pad 1 -> sum pool 2 -> dense readout, on 8x8 inputs.
+fn conv_network() -> model::Network {
+    let spec = model::examples::ConvSpec {
+        name: "convmut".into(),
+        input: model::Shape3 { channels: 1, height: 8, width: 8 },
+        arch: "c4k3p1-mp2-c4k3p1-sp2-fc3".parse().unwrap(),
+        timesteps: 2,
+        neuron: model::examples::HiddenNeuron::Integer { max_spike: 7 },
+        weight_bits: 6,
+        decay: model::Decay::Shift(2),
+        input_density: 0.4,
+    };
+    model::examples::random_conv_network(&spec, 5).unwrap()
+}
+
+fn conv_mutant(name: &str) -> Mutant {
+    let scratch = work_dir(name);
+    let plan = generate(&conv_network(), &[2, 1, 4, 1, 3], scratch.path());
+    Mutant { scratch, plan }
+}
+
+/// Co-simulate a (possibly corrupted) conv design on 40 seeded random inputs; the first
+/// mismatch, with a waveform.
+fn conv_first_mismatch(m: &Mutant) -> Option<sim::cosim::Mismatch> {
+    let net = conv_network();
+    let golden = Golden::new(&net).unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(12);
+    let inputs = random_inputs(&net, 40, &mut rng);
+    let options = CosimOptions {
+        simulator: SimulatorKind::Verilator,
+        cache: cache(),
+        vcd_dir: Some(m.dir().join("vcd")),
+        progress: &|_| {},
+        timeout: Default::default(),
+    };
+    let outcome = cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).unwrap();
+    if outcome.report.first.is_some() {
+        let vcd = outcome.vcd.expect("a waveform of the failing input");
+        assert!(std::fs::metadata(&vcd).unwrap().len() > 1000, "{} is (nearly) empty", vcd.display());
+    }
+    outcome.report.first
+}
+
+/// A bit vector parameter of a generated wrapper, as bits (bit 0 first) and its width.
+fn bits_param(text: &str, name: &str) -> (Vec<bool>, usize, String) {
+    let start = text.find(&format!(".{name}(")).unwrap() + name.len() + 2;
+    let literal = &text[start..start + text[start..].find(')').unwrap()];
+    let (width, hex) = literal.split_once("'h").unwrap();
+    let width: usize = width.parse().unwrap();
+    let mut bits = Vec::with_capacity(width);
+    for digit in hex.chars().rev() {
+        let d = digit.to_digit(16).unwrap();
+        bits.extend((0..4).map(|b| d >> b & 1 == 1));
+    }
+    bits.truncate(width);
+    (bits, width, literal.to_string())
+}
+
+fn int_param(text: &str, name: &str) -> usize {
+    let start = text.find(&format!(".{name}(")).unwrap() + name.len() + 2;
+    text[start..start + text[start..].find(')').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn unmodified_conv_design_matches() {
+    if !common::verilator_available() {
+        return;
+    }
+    assert_eq!(conv_first_mismatch(&conv_mutant("conv-clean")), None);
+}
+
+#[test]
+fn mutation_corrupted_conv_weight_is_caught_at_its_layer() {
+    if !common::verilator_available() {
+        return;
+    }
+    let m = conv_mutant("conv-weight");
+    // Layer 2's first word: kernel row (c = 0, ky = 0) of every lane; flip a weight's sign bit.
+    let path = m.dir().join("l2_conv3_weights.mem");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let last = lines[0].pop().unwrap().to_digit(16).unwrap();
+    lines[0].push(char::from_digit(last ^ 0x8, 16).unwrap());
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let mismatch = conv_first_mismatch(&m).expect("the corrupted weight must mismatch");
+    assert_eq!(mismatch.layer, 2, "{mismatch}");
+    assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
+}
+
+#[test]
+fn mutation_corrupted_padding_edge_is_caught_at_its_layer() {
+    if !common::verilator_available() {
+        return;
+    }
+    let m = conv_mutant("conv-padding");
+    // Input column 0 of layer 0 (padding 1): kernel column 0 would reach output column -1,
+    // so one bank has no tap there. Mark it valid: the padding edge now adds a weight.
+    let wrapper = m.dir().join("convmut_l0_conv1.v");
+    let text = std::fs::read_to_string(&wrapper).unwrap();
+    let (mut bits, width, literal) = bits_param(&text, "X_TABLE");
+    let entry = 1 + int_param(&text, "TAP_BITS") + int_param(&text, "WORD_BITS");
+    let banks = int_param(&text, "B");
+    let invalid = (0..banks).find(|b| !bits[b * entry + entry - 1]).expect("a padded bank at column 0");
+    bits[invalid * entry + entry - 1] = true;
+    let hex: String = bits
+        .chunks(4)
+        .rev()
+        .map(|c| char::from_digit(c.iter().enumerate().map(|(i, &b)| u32::from(b) << i).sum(), 16).unwrap())
+        .collect();
+    common::edit(&wrapper, &literal, &format!("{width}'h{hex}"));
+    let mismatch = conv_first_mismatch(&m).expect("the corrupted padding must mismatch");
+    assert_eq!(mismatch.layer, 0, "{mismatch}");
+    assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
+}
+
+#[test]
+fn mutation_corrupted_pooling_window_is_caught_at_the_pooling_layer() {
+    if !common::verilator_available() {
+        return;
+    }
+    let m = conv_mutant("conv-pool");
+    // The max pooling window keeps only its first column's value: the conv layer is still
+    // right, its pooled output is not.
+    common::edit(&m.dir().join("sf_conv.v"), "if (ub == 0 || u_spike > u_window)", "if (ub == 0)");
+    let mismatch = conv_first_mismatch(&m).expect("the corrupted window must mismatch");
+    assert_eq!(mismatch.layer, 1, "{mismatch}");
     assert!(matches!(mismatch.kind, MismatchKind::Spike { .. }), "{mismatch}");
 }
 
@@ -301,13 +455,17 @@ fn icarus_runs_the_verilog_testbench_exactly() {
         return;
     }
     let seed = 900;
-    println!("co-simulating 8 random networks from seed {seed} in Icarus Verilog");
+    println!("co-simulating 8 dense and 4 conv random networks from seed {seed} in Icarus Verilog");
     let work = work_dir("icarus-fuzz");
-    let failures: Vec<String> = (seed..seed + 8)
+    let cases: Vec<(FuzzFamily, u64)> = (seed..seed + 8)
+        .map(|s| (FuzzFamily::Dense, s))
+        .chain((seed..seed + 4).map(|s| (FuzzFamily::Conv, s)))
+        .collect();
+    let failures: Vec<String> = cases
         .into_par_iter()
-        .filter_map(|s| match fuzz_case(s, 4, SimulatorKind::Icarus, work.path(), &cache()) {
-            Ok(c) => c.mismatch.map(|m| format!("seed {s}: {} lanes {:?}: {m}", c.network, c.lanes)),
-            Err(e) => Some(format!("seed {s}: {e}")),
+        .filter_map(|(family, s)| match fuzz_case(family, s, 4, SimulatorKind::Icarus, work.path(), &cache()) {
+            Ok(c) => c.mismatch.map(|m| format!("{} seed {s}: {} lanes {:?}: {m}", family.name(), c.network, c.lanes)),
+            Err(e) => Some(format!("{} seed {s}: {e}", family.name())),
         })
         .collect();
     assert!(failures.is_empty(), "{} failing networks:\n{}", failures.len(), failures.join("\n"));

@@ -145,8 +145,13 @@ module sf_uart_bridge #(
     reg [31:0]               cycles;
     reg                      counting;
     reg [31:0]               items_done;
-    reg signed [SCORE_BITS-1:0] scores [0:CLASSES-1];
+    // One vector rather than an array: every request clears all of them at once, which a
+    // loop over an array of hundreds of classes (a conv readout) cannot do in Verilator.
+    reg [CLASSES*SCORE_BITS-1:0] scores;
     reg [CLASS_BITS-1:0]     scan;           // argmax position / class being sent
+    wire signed [SCORE_BITS-1:0] scan_score = scores[scan*SCORE_BITS +: SCORE_BITS];
+    wire [CLASS_BITS-1:0]        emit_class = last_emit_neuron[CLASS_BITS-1:0];
+    wire signed [SCORE_BITS-1:0] emit_score = scores[emit_class*SCORE_BITS +: SCORE_BITS];
     reg [CLASS_BITS-1:0]     best_class;
     reg signed [SCORE_BITS-1:0] best_score;
     reg [7:0]                tx_index;       // reply byte being sent
@@ -241,9 +246,9 @@ module sf_uart_bridge #(
         end
         // A score sign-extended to whole reply bytes.
         if (8 * SCORE_BYTES > SCORE_BITS) begin : g_extend
-            assign score_wide = {{(8 * SCORE_BYTES - SCORE_BITS){scores[scan][SCORE_BITS-1]}}, scores[scan]};
+            assign score_wide = {{(8 * SCORE_BYTES - SCORE_BITS){scan_score[SCORE_BITS-1]}}, scan_score};
         end else begin : g_exact
-            assign score_wide = scores[scan];
+            assign score_wide = scan_score;
         end
         // The class on three LEDs.
         if (CLASS_BITS >= 3) begin : g_led_bits
@@ -287,7 +292,6 @@ module sf_uart_bridge #(
     wire frame_ok = rx_data == crc && status == ST_OK;
 
     wire last_timestep = items_done == T - 1;
-    integer c;
 
     // ---- clocked: receive, run, answer ----
     always @(posedge clk) begin
@@ -360,7 +364,7 @@ module sf_uart_bridge #(
                             ld_count        <= {LOAD_INDEX_BITS{1'b0}};
                             cycles          <= 32'd0;
                             scan            <= {CLASS_BITS{1'b0}};
-                            for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
+                            scores <= {(CLASSES*SCORE_BITS){1'b0}};
                             if (load_refused) begin
                                 // The frame cannot be delimited (or is not worth it): answer now.
                                 status <= ST_LOAD;
@@ -423,7 +427,7 @@ module sf_uart_bridge #(
                         state    <= S_ARGMAX;
                         scan     <= {CLASS_BITS{1'b0}};
                         cycles   <= 32'd0;
-                        for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
+                        scores <= {(CLASSES*SCORE_BITS){1'b0}};
                     end else begin
                         state <= S_DATA;
                     end
@@ -440,7 +444,7 @@ module sf_uart_bridge #(
                     items_done <= 32'd0;
                     cycles     <= 32'd0;
                     counting   <= 1'b0;
-                    for (c = 0; c < CLASSES; c = c + 1) scores[c] <= {SCORE_BITS{1'b0}};
+                    scores <= {(CLASSES*SCORE_BITS){1'b0}};
                     scan       <= {CLASS_BITS{1'b0}};
                     if (rx_data != crc) status <= ST_CRC;
                     else if (frame_ok && !weights_ready) status <= ST_UNLOADED;
@@ -455,8 +459,8 @@ module sf_uart_bridge #(
                     if (index == M - 1) state <= S_WAIT;
                 end
                 S_ARGMAX: begin
-                    if (scan == 0 || scores[scan] > best_score) begin
-                        best_score <= scores[scan];
+                    if (scan == 0 || scan_score > best_score) begin
+                        best_score <= scan_score;
                         best_class <= scan;
                     end
                     if ({{(32 - CLASS_BITS){1'b0}}, scan} == CLASSES - 1) begin
@@ -495,8 +499,8 @@ module sf_uart_bridge #(
                     cycles <= cycles + 32'd1;
                 end
                 if (last_emit_valid) begin
-                    if (READOUT != 0) scores[last_emit_neuron[CLASS_BITS-1:0]] <= readout_score;
-                    else scores[last_emit_neuron[CLASS_BITS-1:0]] <= scores[last_emit_neuron[CLASS_BITS-1:0]] + spike_value;
+                    if (READOUT != 0) scores[emit_class*SCORE_BITS +: SCORE_BITS] <= readout_score;
+                    else scores[emit_class*SCORE_BITS +: SCORE_BITS] <= emit_score + spike_value;
                 end
                 if (last_item_done) begin
                     items_done <= items_done + 32'd1;

@@ -29,6 +29,33 @@ const CONV_STREAM: u64 = 0xc0a7_2d00_5eed_0001;
 /// assert!(net.layers.iter().any(|l| matches!(l.op, model::LayerOp::Conv2d(_))));
 /// ```
 pub fn fuzz_conv_network(seed: u64) -> Network {
+    conv_network(seed, true)
+}
+
+/// Mixed into the seed of [`fuzz_conv_hardware_network`].
+const HARDWARE_STREAM: u64 = 0xc0a7_2d00_5eed_0002;
+
+/// A random small convolutional network the hardware can build (what co-simulation fuzzes):
+/// as [`fuzz_conv_network`], except that a pooling layer always follows a conv layer (the
+/// hardware computes it inside that conv's stage). Its own stream: seed `s` is not
+/// [`fuzz_conv_network`]`(s)` with its chains cut.
+///
+/// ```
+/// for seed in 0..20 {
+///     let net = model::examples::fuzz_conv_hardware_network(seed);
+///     net.require_hardware().unwrap();
+/// }
+/// ```
+pub fn fuzz_conv_hardware_network(seed: u64) -> Network {
+    let mut net = conv_network(seed ^ HARDWARE_STREAM ^ CONV_STREAM, false);
+    net.name = format!("fuzzconvhw{seed}");
+    net.provenance.generator = "fuzz_conv_hardware_network".into();
+    net.provenance.seed = Some(seed);
+    net
+}
+
+/// The generator behind both: `chained_pools` lets a pooling layer follow a pooling layer.
+fn conv_network(seed: u64, chained_pools: bool) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ CONV_STREAM);
     let mut shape =
         Shape3 { channels: rng.random_range(1..=3), height: rng.random_range(2..=8), width: rng.random_range(2..=8) };
@@ -46,8 +73,12 @@ pub fn fuzz_conv_network(seed: u64) -> Network {
     for index in 0..spatial {
         let last = index + 1 == spatial && !dense_tail;
         let windows: Vec<u32> = (1..=3).filter(|k| shape.height % k == 0 && shape.width % k == 0).collect();
-        let pool = index > 0 && rng.random_bool(0.4);
+        let after_pool = index > 0 && layers[index - 1].is_pooling();
+        let pool = index > 0 && (chained_pools || !after_pool) && rng.random_bool(0.4);
         if pool {
+            // The hardware stream prefers windows that pool something.
+            let wide: Vec<u32> = windows.iter().copied().filter(|&k| k > 1).collect();
+            let windows = if chained_pools || wide.is_empty() { windows } else { wide };
             let kernel = windows[rng.random_range(0..windows.len())];
             let p = Pool2d { channels: shape.channels, in_height: shape.height, in_width: shape.width, kernel };
             let feeding = layers[index - 1].neuron.kind.clone();

@@ -139,6 +139,9 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
         let mut scores = vec![0i64; net.classes()];
         for t in 0..t_max {
             let x = n * t_max + t;
+            // Every layer's data before any cycle count: a conv stage's DONE also depends on
+            // the events of the pooling layer fused into it (a later layer in this loop).
+            let mut cycle_mismatches = Vec::new();
             for l in 0..net.layers.len() {
                 let name = net.layers[l].name.clone();
                 let at = |neuron: Option<u32>, kind: MismatchKind| Mismatch {
@@ -175,9 +178,7 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                         let g = got.get(i).map_or(0, |g| g.1);
                         note(at(neuron, MismatchKind::Score { expected: e, got: g }));
                     }
-                    if let Some(m) = cycle_mismatch {
-                        note(m);
-                    }
+                    cycle_mismatches.extend(cycle_mismatch);
                     continue;
                 }
                 let table = golden.wire_table(l).expect("spiking or pooling layer");
@@ -221,9 +222,10 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                     };
                     note(at(Some(neuron), kind));
                 }
-                if let Some(m) = cycle_mismatch {
-                    note(m);
-                }
+                cycle_mismatches.extend(cycle_mismatch);
+            }
+            for m in cycle_mismatches {
+                note(m);
             }
         }
         if let (Some(&got), Some(model)) = (run.starts.get(n), schedule.inputs.get(n)) {

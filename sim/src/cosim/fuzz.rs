@@ -1,12 +1,13 @@
-//! Randomized co-simulation: random networks ([`model::examples::fuzz_network`]) with
-//! random lanes per layer and random inputs, generated, compiled and compared exactly like
-//! a user's model. Each case is a pure function of its seed, so a failure replays with
-//! `spikeforge cosim-fuzz --networks 1 --seed S`.
+//! Randomized co-simulation: random networks ([`model::examples::fuzz_network`], or
+//! [`model::examples::fuzz_conv_hardware_network`] for the conv family) with random lanes
+//! (and conv membrane banks) per layer and random inputs, generated, compiled and compared
+//! exactly like a user's model. Each case is a pure function of its family and seed, so a
+//! failure replays with `spikeforge cosim-fuzz --family F --networks 1 --seed S`.
 
 use std::path::Path;
 
-use model::HardwarePlan;
-use model::examples::fuzz_network;
+use model::examples::{fuzz_conv_hardware_network, fuzz_network};
+use model::{HardwarePlan, LayerOp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -15,15 +16,40 @@ use super::{CosimOptions, SimTimeout, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
 
+/// Which random networks a case draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FuzzFamily {
+    /// Dense networks: every neuron kind and code, lateral connections, loaded weights.
+    Dense,
+    /// Conv networks: conv layers of every neuron kind, stride and padding, fused sum and
+    /// max pooling, a dense tail half the time; random channel lanes and membrane banks.
+    Conv,
+}
+
+impl FuzzFamily {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FuzzFamily::Dense => "dense",
+            FuzzFamily::Conv => "conv",
+        }
+    }
+}
+
 /// One randomized case.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FuzzCase {
+    /// The kind of network.
+    pub family: FuzzFamily,
     /// Seed of the network, plan and inputs.
     pub seed: u64,
     /// Short description, e.g. `9 -> 5 integer D=3 -> 2 readout, T=2`.
     pub network: String,
     /// Lanes per layer.
     pub lanes: Vec<u32>,
+    /// Membrane banks per conv layer, in layer order.
+    pub banks: Vec<u32>,
     /// Layers whose weights are in a start-up-loaded RAM (preloaded in co-simulation).
     pub loaded: Vec<usize>,
     /// Inputs simulated.
@@ -39,7 +65,15 @@ pub fn describe(net: &model::Network) -> String {
     let mut parts = vec![format!("in {}", net.input.size())];
     for l in &net.layers {
         let lateral = if l.lateral.is_some() { " +lateral" } else { "" };
-        parts.push(format!("{} {}{lateral}", l.outputs(), l.neuron.kind.label()));
+        let op = match &l.op {
+            LayerOp::Dense(_) => String::new(),
+            LayerOp::Conv2d(c) => format!("conv k{} s{} p{} ", c.kernel, c.stride, c.padding),
+            LayerOp::SumPool2d(p) => format!("sum pool {} of ", p.kernel),
+            LayerOp::MaxPool2d(p) => format!("max pool {} of ", p.kernel),
+        };
+        let shape =
+            l.output_shape().map_or(l.outputs().to_string(), |s| format!("{}x{}x{}", s.channels, s.height, s.width));
+        parts.push(format!("{op}{shape} {}{lateral}", l.neuron.kind.label()));
     }
     format!("{}, T={}", parts.join(" -> "), net.timesteps)
 }
@@ -61,26 +95,59 @@ pub fn random_inputs(net: &model::Network, count: usize, rng: &mut ChaCha8Rng) -
     v
 }
 
-/// Generate, build and co-simulate the network of `seed` on `inputs` random inputs, in
-/// `work_dir/<seed>`. Returns the case; a mismatch is data, not an error.
+/// Generate, build and co-simulate the network of `family` and `seed` on `inputs` random
+/// inputs, in `work_dir/<family><seed>`. Returns the case; a mismatch is data, not an error.
 pub fn fuzz_case(
+    family: FuzzFamily,
     seed: u64,
     inputs: usize,
     simulator: SimulatorKind,
     work_dir: &Path,
     cache: &Path,
 ) -> Result<FuzzCase, SimError> {
-    let net = fuzz_network(seed);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
-    let lanes: Vec<u32> = net.layers.iter().map(|l| rng.random_range(1..=l.outputs() as u32)).collect();
-    // A quarter of the layers keep their weights in a start-up-loaded RAM (preloaded here:
-    // the RAM's port and timing are under test; the UART tests cover the load itself). Its
-    // own generator, so the lanes and inputs of a seed stay what they always were.
-    let mut store_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0010_aded);
-    let loaded: Vec<usize> = (0..net.layers.len()).filter(|_| store_rng.random_bool(0.25)).collect();
-    let plan = HardwarePlan::per_layer(&net, &lanes)?.with_loaded_weights(&loaded)?;
+    let (net, plan, lanes, loaded, banks, mut rng) = match family {
+        FuzzFamily::Dense => {
+            let net = fuzz_network(seed);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
+            let lanes: Vec<u32> = net.layers.iter().map(|l| rng.random_range(1..=l.outputs() as u32)).collect();
+            // A quarter of the layers keep their weights in a start-up-loaded RAM (preloaded
+            // here: the RAM's port and timing are under test; the UART tests cover the load
+            // itself). Its own generator, so the lanes and inputs of a seed stay what they
+            // always were.
+            let mut store_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0010_aded);
+            let loaded: Vec<usize> = (0..net.layers.len()).filter(|_| store_rng.random_bool(0.25)).collect();
+            let plan = HardwarePlan::per_layer(&net, &lanes)?.with_loaded_weights(&loaded)?;
+            (net, plan, lanes, loaded, Vec::new(), rng)
+        }
+        FuzzFamily::Conv => {
+            let net = fuzz_conv_hardware_network(seed);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
+            // Conv lanes run over output channels.
+            let width = |l: &model::Layer| match &l.op {
+                LayerOp::Conv2d(c) => c.out_channels,
+                _ => l.outputs() as u32,
+            };
+            let lanes: Vec<u32> = net.layers.iter().map(|l| rng.random_range(1..=width(l).max(1))).collect();
+            let mut plan = HardwarePlan::per_layer(&net, &lanes)?;
+            let mut banks = Vec::new();
+            for (index, l) in net.layers.iter().enumerate() {
+                let (LayerOp::Conv2d(c), Some(least)) = (&l.op, plan.layers[index].stage.banks()) else { continue };
+                // Any legal count: from the fewest to a word per output row.
+                let step = match net.layers.get(index + 1).map(|n| &n.op) {
+                    Some(LayerOp::SumPool2d(p) | LayerOp::MaxPool2d(p)) => p.kernel,
+                    _ => 1,
+                };
+                let width = c.output_shape().map_or(1, |s| s.width);
+                let most = width.div_ceil(step) * step;
+                let choice = least + step * rng.random_range(0..=(most.max(least) - least) / step);
+                plan = plan.with_banks(&net, index, choice)?;
+                banks.push(choice);
+            }
+            (net, plan, lanes, Vec::new(), banks, rng)
+        }
+    };
     let design = hdl_gen::generate(&net, &plan).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
-    let dir = work_dir.join(format!("seed{seed}"));
+    let dir = work_dir.join(format!("{}{seed}", family.name()));
     hdl_gen::write_dir(&design, &dir, true).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
     let golden = Golden::new(&net)?;
     let values = random_inputs(&net, inputs, &mut rng);
@@ -99,5 +166,15 @@ pub fn fuzz_case(
     if mismatch.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    Ok(FuzzCase { seed, network: describe(&net), lanes, loaded, inputs, cycles: outcome.report.rtl_cycles, mismatch })
+    Ok(FuzzCase {
+        family,
+        seed,
+        network: describe(&net),
+        lanes,
+        banks,
+        loaded,
+        inputs,
+        cycles: outcome.report.rtl_cycles,
+        mismatch,
+    })
 }
