@@ -872,10 +872,11 @@ fn recode_hidden_layers_compares_codes() {
     assert!(!o.status.success() && stderr(&o).contains("--input-code <INPUT_CODE>|--hidden-code"), "{}", stderr(&o));
 }
 
-/// `example --arch` makes an untrained conv model that inspect and eval handle; every
-/// command that needs hardware refuses it with one typed line naming the layer.
+/// `example --arch` makes an untrained conv model that inspect and eval handle and that goes
+/// to hardware; a pooling layer after a pooling layer, which has no hardware, is refused by
+/// every hardware command with one typed line naming the layer.
 #[test]
-fn conv_models_evaluate_and_hardware_commands_refuse() {
+fn conv_models_evaluate_and_go_to_hardware() {
     let dir = temp("conv");
     let model = dir.join("c.sfm.json");
     let model = model.to_str().unwrap();
@@ -922,14 +923,26 @@ fn conv_models_evaluate_and_hardware_commands_refuse() {
     }
     let rtl = dir.join("rtl");
     let rtl = rtl.to_str().unwrap();
-    let refusal = "layer 0 (conv1): convolutional layers have no RTL yet";
+    let o = spikeforge(&["gen", model, "--out", rtl]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("rtl/sf_conv.v").exists());
+    if have_data("scikit-learn digits", "digits.csv") && have_verilator() {
+        let o = spikeforge(&["cosim", model, "--limit", "4"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("4 inputs, 0 mismatching"), "{}", stdout(&o));
+    }
+    let chained = dir.join("chained.sfm.json");
+    let chained = chained.to_str().unwrap();
+    let make = ["example", "--arch", "c4k3p1-mp2-sp2-fc10", "--side", "8", "--out", chained];
+    assert!(spikeforge(&make).status.success());
+    let refusal = "layer 2 (pool3): no hardware for this layer: sum_pool2d after a pooling layer";
     for args in [
-        vec!["gen", model, "--out", rtl],
-        vec!["gen", model, "--out", rtl, "--board", "icebreaker"],
-        vec!["cosim", model, "--limit", "2"],
-        vec!["build", model, "--board", "icebreaker", "--out", rtl],
-        vec!["run", model, "--sim", "--limit", "2"],
-        vec!["eval", model, "--lanes", "2"],
+        vec!["gen", chained, "--out", rtl, "--force"],
+        vec!["gen", chained, "--out", rtl, "--force", "--board", "icebreaker"],
+        vec!["cosim", chained, "--limit", "2"],
+        vec!["build", chained, "--board", "icebreaker", "--out", rtl, "--force"],
+        vec!["run", chained, "--sim", "--limit", "2"],
+        vec!["eval", chained, "--lanes", "2"],
     ] {
         assert_clean_failure(&spikeforge(&args), refusal);
     }

@@ -491,6 +491,62 @@ mod tests {
         );
     }
 
+    /// The conv worked example of ARCHITECTURE.md ("Timing contract", conv stages).
+    #[test]
+    fn conv_worked_example_from_the_docs() {
+        let net = Network::new(
+            "c",
+            1,
+            Input { shape: vec![1, 4, 4], max_value: 1, code: SpikeCode::binary(1) },
+            vec![Layer {
+                name: "conv".into(),
+                op: LayerOp::Conv2d(model::Conv2d {
+                    in_channels: 1,
+                    in_height: 4,
+                    in_width: 4,
+                    out_channels: 2,
+                    kernel: 3,
+                    stride: 1,
+                    padding: 1,
+                    weight_bits: 4,
+                    bias_bits: 4,
+                    weights: vec![1; 18],
+                    bias: vec![0; 2],
+                }),
+                neuron: Neuron {
+                    kind: NeuronKind::BinaryLif,
+                    threshold_shift: 2,
+                    decay: Decay::Keep,
+                    reset: Reset::Soft,
+                },
+                histogram: None,
+                lateral: None,
+            }],
+        );
+        let golden = Golden::new(&net).unwrap();
+        let plan = HardwarePlan::uniform(&net, 2).unwrap();
+        assert_eq!(plan.layers[0].stage, Stage::Conv { banks: 3, in_channels: 1, kernel: 3 });
+        // Pixels (y, x) = (0, 0) and (1, 2): kernel rows reaching an output row 2 and 3.
+        let mut input = [0u8; 16];
+        input[0] = 1;
+        input[6] = 1;
+        // Pretend neurons (0, 0, 0), (0, 0, 1) and (1, 3, 3) fired: 2 events in channel 0's
+        // first word (columns 0..2 of row 0), 1 in channel 1's last word (column 3 of row 3).
+        let spike = |neuron| Spike { neuron, value: 1 };
+        let trace = Trace {
+            layers: vec![vec![vec![spike(0), spike(1), spike(31)]]],
+            scores: vec![0; 32],
+            class: 0,
+            provisional: vec![Vec::new()],
+        };
+        let work = input_work(&golden, &plan, &input, &trace);
+        // 9 + G·(2 + 3) + (2 + 15·1) over 2 channels x 4 rows x 2 words.
+        assert_eq!(work.layers[0][0].cycles, 9 + 5 + 17);
+        assert_eq!(work.layers[0][0].accumulate, 5);
+        // Taps reached: (0, 0) 2 rows x 2 columns, (1, 2) 3 x 3; times 2 channels.
+        assert_eq!(work.layers[0][0].synaptic_ops, (4 + 9) * 2);
+    }
+
     #[test]
     fn a_pooling_layer_after_a_pooling_layer_has_no_hardware() {
         let chained = (0..200)

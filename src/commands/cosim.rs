@@ -134,13 +134,18 @@ pub fn run(args: Args) -> Result<()> {
             outcome.golden_seconds,
             outcome.sim_seconds
         );
+        // Pooling layers run inside their conv stage: no lanes of their own.
         let util: Vec<String> = net
             .layers
             .iter()
             .zip(&outcome.lane_utilization)
+            .filter(|(l, _)| !l.is_pooling())
             .map(|(l, u)| format!("{} {}%", l.name, num(u * 100.0, 1)))
             .collect();
-        println!("lane utilization against the ideal events x N / P: {}", util.join(", "));
+        println!(
+            "lane utilization (weights added over what the lanes could add in their replay or scatter cycles): {}",
+            util.join(", ")
+        );
         if let Some(labels) = &labels {
             let correct = r.rtl_classes.iter().zip(labels).filter(|(c, l)| **c == **l as usize).count();
             println!(
