@@ -128,3 +128,47 @@ fn the_cycle_formula_is_the_same_everywhere() {
         assert!(wrapper.contains(&layer_item_cycles(is_lateral, Some(groups))), "{wrapper}");
     }
 }
+
+/// A small conv network: conv 3x3 pad 1 (2 channels, 4x4) -> max pool 2 -> conv 3x3 stride
+/// 2 pad 1 -> dense readout. The conv wrappers (`sf_conv` sized, tap tables), the core (the
+/// fused pooling layer's taps, packed sources), the kernel-row weight words.
+fn conv_design() -> (model::Network, hdl_gen::Design) {
+    let spec = model::examples::ConvSpec {
+        name: "tinyconv".into(),
+        input: model::Shape3 { channels: 1, height: 4, width: 4 },
+        arch: "c2k3p1-mp2-c3k3s2p1-fc2".parse().unwrap(),
+        timesteps: 2,
+        neuron: model::examples::HiddenNeuron::Integer { max_spike: 3 },
+        weight_bits: 4,
+        decay: model::Decay::Shift(1),
+        input_density: 0.5,
+    };
+    let net = model::examples::random_conv_network(&spec, 1).unwrap();
+    let plan = HardwarePlan::per_layer(&net, &[2, 1, 2, 2]).unwrap();
+    let design = hdl_gen::generate(&net, &plan).unwrap();
+    (net, design)
+}
+
+#[test]
+fn conv_wrappers_core_and_weights() {
+    let (net, d) = conv_design();
+    insta::assert_snapshot!("tinyconv_l0_conv1.v", d.files["tinyconv_l0_conv1.v"]);
+    insta::assert_snapshot!("tinyconv_l2_conv3.v", d.files["tinyconv_l2_conv3.v"]);
+    insta::assert_snapshot!("tinyconv_core.v", d.files["tinyconv_core.v"]);
+    insta::assert_snapshot!("tinyconv_l0_conv1_weights.mem", d.files["l0_conv1_weights.mem"]);
+    // A fused pooling layer has no wrapper of its own.
+    assert!(!d.files.contains_key("tinyconv_l1_pool2.v"));
+    // Word (c·K + ky)·G + g holds kernel row ky of every lane: tap kx of lane p at bits
+    // (kx·P + p)·W. Layer 0 has C = 1, G = 1: word 1 is kernel row 1.
+    let model::LayerOp::Conv2d(c) = &net.layers[0].op else { panic!("layer 0 is a conv layer") };
+    let words: Vec<&str> = d.files["l0_conv1_weights.mem"].lines().collect();
+    assert_eq!(words.len(), 3);
+    let word = u32::from_str_radix(words[1], 16).unwrap();
+    for kx in 0..3 {
+        for o in 0..2 {
+            let bits = (word >> ((kx * 2 + o) * 4)) & 0xf;
+            let w = ((bits as i32) << 28) >> 28;
+            assert_eq!(w, c.weights[((3 + kx) * 2 + o) as usize], "kx {kx} channel {o}");
+        }
+    }
+}
