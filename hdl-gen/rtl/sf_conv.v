@@ -574,7 +574,6 @@ module sf_conv #(
     integer                      ub, uj;
     reg [NEURON_RESULT_BITS-1:0] u_result;
     reg [MEM_BITS-1:0]           u_value;
-    reg [MEM_BITS-1:0]           u_kept;
     reg [OUT_VALUE_BITS-1:0]     u_mag;
     reg                          u_neg;
     reg                          u_exists;
@@ -587,18 +586,25 @@ module sf_conv #(
     reg [MASK_BITS-1:0]          u_masks;
     reg [POOL_MASK_BITS-1:0]     u_pool_masks;
     reg [31:0]                   u_col;
-    reg [MEM_BITS-1:0]           u_next;
-    reg signed [MEM_BITS-1:0]    u_bias_wide;
 
+    // The word being updated, fired and reset once per bank: shared by the write-back, the
+    // emission masks and the pooling windows (synthesis would not merge three copies).
+    localparam NRB = NEURON_RESULT_BITS;
+    reg [B*NRB-1:0]       fired;
+    reg [MEM_BITS-1:0]    f_kept;
+    reg [MEM_BITS-1:0]    f_next;
+    reg [MEM_BITS-1:0]    f_bias;
+    integer fb, fp;
     always @(*) begin
         update_data = {(P*B*MEM_BITS){1'b0}};
-        u_bias_wide = {{(MEM_BITS-BIAS_BITS){update_bias[BIAS_BITS-1]}}, update_bias};
-        for (ub = 0; ub < B; ub = ub + 1) begin
-            u_result = fire(rd_data[({{(32-LANE_BITS){1'b0}}, pass_lane_updating}*B + ub)*MEM_BITS +: MEM_BITS]);
-            u_kept = u_result[OUT_VALUE_BITS+1 +: MEM_BITS];
-            u_next = last_timestep ? u_bias_wide : neuron_decay(u_kept) + u_bias_wide;
-            for (mp = 0; mp < P; mp = mp + 1)
-                update_data[(mp*B + ub)*MEM_BITS +: MEM_BITS] = u_next;
+        f_bias = {{(MEM_BITS-BIAS_BITS){update_bias[BIAS_BITS-1]}}, update_bias};
+        for (fb = 0; fb < B; fb = fb + 1) begin
+            fired[fb*NRB +: NRB] = fire(rd_data[({{(32-LANE_BITS){1'b0}}, pass_lane_updating}*B + fb)*MEM_BITS +: MEM_BITS]);
+            f_kept = fired[fb*NRB + OUT_VALUE_BITS + 1 +: MEM_BITS];
+            // The last timestep leaves the bias alone: the next input starts from v = 0.
+            f_next = last_timestep ? f_bias : neuron_decay(f_kept) + f_bias;
+            for (fp = 0; fp < P; fp = fp + 1)
+                update_data[(fp*B + fb)*MEM_BITS +: MEM_BITS] = f_next;
         end
     end
 
@@ -681,7 +687,7 @@ module sf_conv #(
                         u_masks = {MASK_BITS{1'b0}};
                         u_pool_masks = {POOL_MASK_BITS{1'b0}};
                         for (ub = 0; ub < B; ub = ub + 1) begin
-                            u_result = fire(rd_data[({{(32-LANE_BITS){1'b0}}, pass_lane_updating}*B + ub)*MEM_BITS +: MEM_BITS]);
+                            u_result = fired[ub*NRB +: NRB];
                             u_value = u_result[OUT_VALUE_BITS+1+MEM_BITS +: MEM_BITS];
                             u_mag   = u_result[OUT_VALUE_BITS-1:0];
                             u_neg   = u_result[OUT_VALUE_BITS];
@@ -702,7 +708,7 @@ module sf_conv #(
                             for (uj = 0; uj < PPW; uj = uj + 1) begin
                                 u_window = {SPIKE_BITS{1'b0}};
                                 for (ub = 0; ub < PK; ub = ub + 1) begin
-                                    u_result = fire(rd_data[({{(32-LANE_BITS){1'b0}}, pass_lane_updating}*B + uj*PK + ub)*MEM_BITS +: MEM_BITS]);
+                                    u_result = fired[(uj*PK + ub)*NRB +: NRB];
                                     u_mag   = u_result[OUT_VALUE_BITS-1:0];
                                     u_spike = u_result[OUT_VALUE_BITS] ? -$signed({1'b0, u_mag}) : $signed({1'b0, u_mag});
                                     if (ub == 0 || u_spike > u_window) u_window = u_spike;

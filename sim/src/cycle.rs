@@ -78,6 +78,9 @@ pub struct InputWork {
     pub layers: Vec<Vec<ItemCycles>>,
     /// Per layer: a pooling layer computed inside the conv stage before it.
     pub fused: Vec<bool>,
+    /// Per layer: cycles after reset before the stage's first IDLE (a conv stage writes
+    /// every membrane word with its bias: `G·H'·ceil(W'/B)`; 0 for other stages).
+    pub init: Vec<u64>,
 }
 
 impl InputWork {
@@ -170,6 +173,18 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
     let timesteps = net.timesteps as usize;
     let mut layers = Vec::with_capacity(net.layers.len());
     let fused: Vec<bool> = plan.layers.iter().map(|lp| lp.stage == Stage::FusedPool).collect();
+    let init = plan
+        .layers
+        .iter()
+        .zip(&net.layers)
+        .map(|(lp, layer)| match (&lp.stage, &layer.op) {
+            (Stage::Conv { banks, .. }, LayerOp::Conv2d(c)) => {
+                let out = c.output_shape().expect("validated conv");
+                lp.groups as u64 * out.height as u64 * out.width.div_ceil(*banks) as u64
+            }
+            _ => 0,
+        })
+        .collect();
     let mut received: Vec<u64> = vec![input_events; timesteps];
     for (l, lp) in plan.layers.iter().enumerate() {
         let groups = lp.groups as u64;
@@ -245,7 +260,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
         layers.push(phases);
         received = emitted;
     }
-    InputWork { encoder, layers, fused }
+    InputWork { encoder, layers, fused, init }
 }
 
 /// Per layer: the synaptic operations done over what the lanes could have done in the
@@ -321,7 +336,8 @@ pub fn schedule(works: &[InputWork]) -> Schedule {
                     continue;
                 }
                 let ready = if l == 0 { enc_finished } else { finished[l - 1][x] };
-                let own = if x >= 1 { finished[l][x - 1] } else { 0 };
+                // Before its first item, a stage waits for its own INIT after reset.
+                let own = if x >= 1 { finished[l][x - 1] } else { work.init[l] };
                 // The output buffer is the next stage's: after a fused pooling layer, the
                 // layer after it.
                 let consumer = if work.fused.get(l + 1) == Some(&true) { l + 2 } else { l + 1 };
