@@ -104,6 +104,11 @@ pub fn run(args: Args) -> Result<()> {
         );
         let mut t = Table::new(&["layer", "lanes", "busy cycles/input", "lane utilization"]);
         for (l, layer) in report.layers.iter().enumerate() {
+            // A pooling layer runs inside the conv stage before it: no lanes, no cycles.
+            if net.layers[l].is_pooling() {
+                t.row(vec![layer.name.clone(), format!("in {}", net.layers[l - 1].name), "-".into(), "-".into()]);
+                continue;
+            }
             t.row(vec![
                 layer.name.clone(),
                 c.lanes[l].to_string(),
