@@ -21,7 +21,8 @@
 //! `spikeforge build` puts beside the measured ones.
 
 use hdl_gen::{MemoryKind, MemoryShape};
-use model::{HardwarePlan, Network};
+use model::plan::lane_width;
+use model::{HardwarePlan, LayerOp, Network};
 use serde::Serialize;
 
 use crate::BitstreamError;
@@ -129,8 +130,17 @@ impl Usage {
                 .filter(|m| matches!(m.shape.kind, MemoryKind::Weights(_)))
                 .map(|m| m.block_rams)
                 .sum();
+            // A conv stage's membranes are banks, several memories per layer: name them
+            // where they take blocks, as they are then most of the need.
+            let banked = |m: &&MemoryPlacement| {
+                matches!(m.shape.kind, MemoryKind::Membranes(_))
+                    && self.memories.iter().filter(|o| o.shape.kind == m.shape.kind).count() > 1
+            };
+            let membranes: u64 = self.memories.iter().filter(banked).map(|m| m.block_rams).sum();
+            let membranes =
+                if membranes > 0 { format!(", {membranes} for conv membrane banks") } else { String::new() };
             short.push(format!(
-                "block RAM: {} {} needed ({} for weights), the part has {} ({} over, {:.1}x)",
+                "block RAM: {} {} needed ({} for weights{membranes}), the part has {} ({} over, {:.1}x)",
                 self.block_rams,
                 self.block_ram_kind,
                 weights,
@@ -274,8 +284,9 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
         return Ok(None);
     }
     let loaded = plan.loaded_layers();
+    // Only dense layers' weights can be loaded (sf_conv keeps its weights in ROM).
     let Some(layer) = (0..net.layers.len())
-        .filter(|i| !loaded.contains(i))
+        .filter(|&i| !loaded.contains(&i) && matches!(net.layers[i].op, LayerOp::Dense(_)))
         .max_by_key(|&i| net.layers[i].inputs() * net.layers[i].outputs() * net.layers[i].weight_bits() as usize)
     else {
         return Ok(None);
@@ -284,7 +295,7 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
     with.push(layer);
     // Any lane count for that layer, the others at one lane: the sizer can take it from there.
     let mut lanes = vec![1u32; net.layers.len()];
-    for step in lane_steps(net.layers[layer].outputs() as u32) {
+    for step in lane_steps(lane_width(net, layer)) {
         lanes[layer] = step;
         let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(&with)?;
         if usage(board, net, &plan)?.shortfall().is_none() {
@@ -297,7 +308,7 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
 /// The most lanes, the same for every layer, whose plan (with the weights of `loaded`
 /// loaded at start-up) fits; `None` if not even one lane does.
 pub fn largest_uniform_fit(board: Board, net: &Network, loaded: &[usize]) -> Result<Option<u32>, BitstreamError> {
-    let widest = net.layers.iter().map(|l| l.outputs() as u32).max().unwrap_or(1);
+    let widest = (0..net.layers.len()).map(|i| lane_width(net, i)).max().unwrap_or(1);
     let mut best = None;
     // Not a search that stops at the first misfit: single-port RAM is tiled in both
     // dimensions, so one lane (a narrow, very deep array) can need more blocks than sixteen.
@@ -310,8 +321,9 @@ pub fn largest_uniform_fit(board: Board, net: &Network, loaded: &[usize]) -> Res
     Ok(best)
 }
 
-/// The lane counts worth having for `neurons` neurons, ascending: each the fewest lanes for
-/// its group count `ceil(neurons / lanes)` (more lanes at the same count only idle).
+/// The lane counts worth having for `neurons` neurons (a conv layer's output channels,
+/// [`lane_width`]), ascending: each the fewest lanes for its group count
+/// `ceil(neurons / lanes)` (more lanes at the same count only idle).
 ///
 /// ```
 /// assert_eq!(bitstreams::sizing::lane_steps(10), vec![1, 2, 3, 4, 5, 10]);
@@ -332,7 +344,7 @@ pub enum SizingLimit {
     /// The input encoder (one cycle per input value at least) is the slowest stage: more
     /// lanes anywhere would not raise throughput.
     InputBound,
-    /// The slowest layer already has a lane per neuron.
+    /// The slowest layer already has a lane per neuron (a conv layer: per output channel).
     FullyParallel {
         /// The layer.
         layer: usize,
@@ -398,7 +410,7 @@ pub fn size_lanes(
     // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
     // weights can be too deep for it. Such layers start at their fewest lanes that fit.
     for &layer in loaded {
-        for step in lane_steps(net.layers[layer].outputs() as u32) {
+        for step in lane_steps(lane_width(net, layer)) {
             lanes[layer] = step;
             let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
             if usage(board, net, &plan)?.single_port_rams.is_none_or(|(_, used, available)| used <= available) {
@@ -434,8 +446,7 @@ pub fn size_lanes(
         if worst <= encoder_cycles {
             return Ok(done(SizingLimit::InputBound));
         }
-        let neurons = plan.layers[slowest].neurons;
-        let Some(&next) = lane_steps(neurons).iter().find(|&&p| p > lanes[slowest]) else {
+        let Some(&next) = lane_steps(lane_width(net, slowest)).iter().find(|&&p| p > lanes[slowest]) else {
             return Ok(done(SizingLimit::FullyParallel { layer: slowest }));
         };
         let mut grown = lanes.clone();
@@ -560,6 +571,79 @@ mod tests {
         assert!(short.contains("single-port RAM: 8 ICESTORM_SPRAM"), "{short}");
         // Elsewhere loaded weights are ordinary block RAM.
         assert_eq!(usage(Board::Ulx3s, &net, &loaded).unwrap().single_port_rams, None);
+    }
+
+    /// An untrained conv network of `arch` on a `side x side` picture (8-bit weights, T = 2).
+    fn conv(arch: &str, side: u32) -> Network {
+        let spec = model::examples::ConvSpec {
+            name: "conv".into(),
+            input: model::Shape3 { channels: 1, height: side, width: side },
+            arch: arch.parse().unwrap(),
+            timesteps: 2,
+            neuron: model::examples::HiddenNeuron::Binary,
+            weight_bits: 8,
+            decay: model::Decay::Shift(1),
+            input_density: 0.3,
+        };
+        model::examples::random_conv_network(&spec, 1).unwrap()
+    }
+
+    /// A conv stage's memories: `P·B` membrane banks of `G·H'·ceil(W'/B)` words, one weight
+    /// memory of `C·K·G` words of `K·P` weights; where the banks go follows the family.
+    #[test]
+    fn conv_memories_are_banks_and_wide_weight_rows() {
+        let net = conv("c16k3p1-sp2-fc10", 8);
+        // 6 lanes: 3 channel groups; 3 taps per kernel row, rounded to the pool's 2: 4 banks.
+        let plan = HardwarePlan::per_layer(&net, &[6, 1, 10]).unwrap();
+        assert_eq!(plan.layers[0].stage.banks(), Some(4));
+        let mem_bits = plan.layers[0].membrane_bits as u64;
+        let u = usage(Board::Icebreaker, &net, &plan).unwrap();
+        let banks: Vec<&MemoryPlacement> =
+            u.memories.iter().filter(|m| m.shape.kind == MemoryKind::Membranes(0)).collect();
+        assert_eq!(banks.len(), 6 * 4);
+        assert!(banks.iter().all(|m| (m.shape.depth, m.shape.width) == (3 * 8 * 2, mem_bits)), "{banks:?}");
+        // No LUT RAM on the iCE40: 48 words is block RAM, a block per 16 bits of each bank.
+        let per_bank = mem_bits.div_ceil(16);
+        assert!(banks.iter().all(|m| m.block_rams == per_bank && m.logic == 0), "{mem_bits} bits: {banks:?}");
+        let weights = u.memories.iter().find(|m| m.shape.kind == MemoryKind::Weights(0)).unwrap();
+        assert_eq!((weights.shape.depth, weights.shape.width), (3 * 3, 3 * 6 * 8));
+        // LUT RAM on the ECP5: 16 words x 2 bits a cell, no block RAM.
+        let ecp5 = usage(Board::Ulx3s, &net, &plan).unwrap();
+        let bank = ecp5.memories.iter().find(|m| m.shape.kind == MemoryKind::Membranes(0)).unwrap();
+        assert_eq!((bank.block_rams, bank.logic), (0, 3 * mem_bits.div_ceil(2)));
+        // The pooling layer has no memories; payload input scales K taps per lane.
+        assert!(!u.memories.iter().any(|m| matches!(m.shape.kind, MemoryKind::Membranes(1) | MemoryKind::Weights(1))));
+        let mut payload = net.clone();
+        payload.input.code = model::SpikeCode::Payload;
+        assert_eq!(usage(Board::Ulx3s, &payload, &plan).unwrap().multipliers, Some(("MULT18X18D", 6 * 3, 156)));
+    }
+
+    /// Lanes step over a conv layer's output channels, never its neurons; a fused pool keeps
+    /// its one; a conv layer's weights are never loaded.
+    #[test]
+    fn conv_lanes_step_over_output_channels() {
+        let net = conv("c16k3p1-sp2-fc10", 8);
+        for board in Board::ALL {
+            let s = size_lanes(board, &net, &[], 10.0, &groups_cost(vec![2000.0, 0.0, 50.0])).unwrap();
+            assert!(lane_steps(16).contains(&s.plan.layers[0].lanes), "{board:?}: {:?}", s.plan);
+            assert_eq!(s.plan.layers[1].lanes, 1);
+            if let SizingLimit::FullyParallel { layer } = s.limit {
+                assert_eq!((layer, s.plan.layers[0].lanes), (0, 16));
+            }
+            assert!(s.plan.layers.iter().all(|l| l.weights == model::WeightStore::Rom));
+        }
+        let e = size_lanes(Board::Icebreaker, &net, &[0], 10.0, &groups_cost(vec![1.0; 3])).unwrap_err();
+        assert!(e.to_string().contains("conv layer's weights cannot be loaded"), "{e}");
+    }
+
+    /// MNIST's c16k5p2-mp2-c32k3p1-sp2-fc10 needs 238 kbit of conv membranes alone: the
+    /// UP5K (120 kbit of block RAM) refuses it in one line naming them.
+    #[test]
+    fn a_conv_network_too_big_for_the_part_is_refused_naming_its_membranes() {
+        let net = conv("c16k5p2-mp2-c32k3p1-sp2-fc10", 28);
+        let e = size_lanes(Board::Icebreaker, &net, &[], 10.0, &groups_cost(vec![1.0; 5])).unwrap_err().to_string();
+        assert!(e.contains("for conv membrane banks") && e.contains("even at lanes [1, 1, 1, 1, 1]"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 
     /// A stand-in for the cycle model with its shape: `G · (E + 5)` per layer.
