@@ -70,8 +70,9 @@ pub struct PartBudget {
     pub logic_per_estimated_lut: f64,
     /// Logic cells of the parts hdl-gen does not estimate (UART bridge, encoder, buffers).
     pub fixed_logic: u64,
-    /// Whether the part has LUT-RAM for small arrays (else they become flip-flops).
-    pub lut_ram: bool,
+    /// The part's LUT-RAM for small written arrays, if it has any (else they become
+    /// flip-flops).
+    pub lut_ram: Option<LutRam>,
     /// ROMs at least this deep go to block RAM (shallower ones become logic).
     pub rom_block_depth: u64,
     /// Written arrays at least this deep go to block RAM.
@@ -86,6 +87,21 @@ pub struct PartBudget {
     /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
     /// weights take block RAM like any written array.
     pub single_port_rams: Option<SinglePortRams>,
+}
+
+/// A part's LUT-RAM primitive: what one holds and what it takes of the logic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LutRam {
+    /// nextpnr's name of the primitive, where it counts them against a limit of their own.
+    pub kind: Option<&'static str>,
+    /// Words of one.
+    pub depth: u64,
+    /// Bits per word of one.
+    pub width: u64,
+    /// Logic cells one takes in nextpnr's count.
+    pub logic: u64,
+    /// How many the part can place, where that is fewer than the logic allows.
+    pub count: Option<u64>,
 }
 
 /// A part's single-port RAM blocks.
@@ -175,7 +191,7 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         configurations: BLOCK_4K,
         logic_per_estimated_lut: 1.2,
         fixed_logic: 2600,
-        lut_ram: false,
+        lut_ram: None,
         // Measured: a 64 x 40 bias ROM (mnist-up5k at 4 lanes) went to logic.
         rom_block_depth: 65,
         ram_block_depth: 16,
@@ -222,7 +238,8 @@ static ULX3S: BoardFacts = BoardFacts {
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
         fixed_logic: 1600,
-        lut_ram: true,
+        // 16 words x 2 bits per cell, as the dense designs were calibrated (a DPR16X4 is 16 x 4).
+        lut_ram: Some(LutRam { kind: None, depth: 16, width: 2, logic: 1, count: None }),
         rom_block_depth: 33,
         ram_block_depth: 256,
     },
@@ -260,7 +277,10 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
         fixed_logic: 1200,
-        lut_ram: true,
+        // Measured (digits-conv, 8 conv lanes x 4 membrane banks): nextpnr counted 8 LUT4 per
+        // RAM16SDP4 (5,378 LUT + 1,558 ALU + 212 x 8 = 8,632 LUT4 placed), and the part places
+        // 270 of them.
+        lut_ram: Some(LutRam { kind: Some("RAM16SDP4"), depth: 16, width: 4, logic: 8, count: Some(270) }),
         rom_block_depth: 33,
         ram_block_depth: 256,
     },

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::BitstreamError;
 use crate::boards::Board;
-pub use crate::boards::{PartBudget, SinglePortRams};
+pub use crate::boards::{LutRam, PartBudget, SinglePortRams};
 
 /// Block RAMs an array takes on a part with these configurations.
 ///
@@ -70,8 +70,15 @@ pub struct MemoryPlacement {
     pub block_rams: u64,
     /// Single-port RAM blocks it takes (loaded weights on parts that have them).
     pub single_port_rams: u64,
+    /// LUT-RAM primitives it takes ([`LutRam`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lut_rams: u64,
     /// Logic cells it takes when built from logic.
     pub logic: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Predicted use of a part by a plan.
@@ -99,13 +106,16 @@ pub struct Usage {
     pub multipliers: Option<(&'static str, u64, u64)>,
     /// Single-port RAM blocks used and available, with nextpnr's name (parts that have them).
     pub single_port_rams: Option<(&'static str, u64, u64)>,
+    /// LUT-RAM primitives used and available, with nextpnr's name (parts that place fewer
+    /// than their logic would hold).
+    pub lut_rams: Option<(&'static str, u64, u64)>,
 }
 
 impl Usage {
     /// The hard blocks besides logic and block RAM the plan uses, where the part has them:
     /// `(nextpnr kind, used, available)` for multipliers and single-port RAMs.
     pub fn hard_blocks(&self) -> impl Iterator<Item = (&'static str, u64, u64)> {
-        self.multipliers.into_iter().chain(self.single_port_rams)
+        self.multipliers.into_iter().chain(self.single_port_rams).chain(self.lut_rams)
     }
 
     /// The predicted count of nextpnr resource `kind`, if the model predicts it.
@@ -168,6 +178,14 @@ impl Usage {
                 used - available
             ));
         }
+        if let Some((kind, used, available)) = self.lut_rams
+            && used > available
+        {
+            short.push(format!(
+                "LUT-RAM: {used} {kind} needed for small written arrays (conv membrane banks), the part places {available} ({} over)",
+                used - available
+            ));
+        }
         if let Some((kind, used, available)) = self.multipliers {
             // One more than the lanes: synthesis also puts an index product in one.
             if used + 1 > available {
@@ -198,25 +216,39 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
                     shape,
                     block_rams: 0,
                     single_port_rams: blocks,
+                    lut_rams: 0,
                 };
             }
             let block_depth = if shape.writable { budget.ram_block_depth } else { budget.rom_block_depth };
             let distributed = shape.depth < block_depth;
             if distributed {
-                // A ROM is a LUT tree per bit (a one-word ROM, a constant); LUT-RAM holds 16
-                // words x 2 bits per logic cell; without LUT-RAM a written array is a
-                // flip-flop per bit, a cell each where cells pair a LUT with a flip-flop
-                // (iCE40), while elsewhere one word of flip-flops costs no LUT.
-                let logic = match (shape.writable, budget.lut_ram, shape.depth) {
-                    (_, _, 0..=1) if !shape.writable || budget.lut_ram => 0,
-                    (false, _, _) => shape.depth.div_ceil(8) * shape.width,
-                    (true, true, _) => shape.depth.div_ceil(16) * shape.width.div_ceil(2),
-                    (true, false, _) => shape.bits(),
+                // A ROM is a LUT tree per bit (a one-word ROM, a constant); LUT-RAM is tiled
+                // from the part's primitive; without LUT-RAM a written array is a flip-flop
+                // per bit, a cell each where cells pair a LUT with a flip-flop (iCE40), while
+                // elsewhere one word of flip-flops costs no LUT.
+                let lut_ram = budget.lut_ram.as_ref();
+                let primitives = match lut_ram {
+                    Some(r) if shape.writable && shape.depth > 1 => {
+                        shape.depth.div_ceil(r.depth) * shape.width.div_ceil(r.width)
+                    }
+                    _ => 0,
                 };
-                MemoryPlacement { shape, block_rams: 0, single_port_rams: 0, logic }
+                let logic = match (shape.writable, lut_ram, shape.depth) {
+                    (_, _, 0..=1) if !shape.writable || lut_ram.is_some() => 0,
+                    (false, _, _) => shape.depth.div_ceil(8) * shape.width,
+                    (true, Some(r), _) => primitives * r.logic,
+                    (true, None, _) => shape.bits(),
+                };
+                MemoryPlacement { shape, block_rams: 0, single_port_rams: 0, lut_rams: primitives, logic }
             } else {
                 let (block_rams, deep) = block_layout(shape.depth, shape.width, budget.configurations);
-                MemoryPlacement { logic: stacked_mux_logic(shape.width, deep), shape, block_rams, single_port_rams: 0 }
+                MemoryPlacement {
+                    logic: stacked_mux_logic(shape.width, deep),
+                    shape,
+                    block_rams,
+                    single_port_rams: 0,
+                    lut_rams: 0,
+                }
             }
         })
         .collect();
@@ -235,6 +267,10 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
             .single_port_rams
             .as_ref()
             .map(|r| (r.kind, memories.iter().map(|m| m.single_port_rams).sum(), r.count)),
+        lut_rams: budget
+            .lut_ram
+            .as_ref()
+            .and_then(|r| Some((r.kind?, memories.iter().map(|m| m.lut_rams).sum(), r.count?))),
         block_rams: memories.iter().map(|m| m.block_rams).sum(),
         block_rams_available: budget.block_rams,
         block_ram_kind: budget.block_ram_kind,
@@ -616,6 +652,27 @@ mod tests {
         let mut payload = net.clone();
         payload.input.code = model::SpikeCode::Payload;
         assert_eq!(usage(Board::Ulx3s, &payload, &plan).unwrap().multipliers, Some(("MULT18X18D", 6 * 3, 156)));
+    }
+
+    /// The Gowin part places 270 RAM16SDP4 (16 x 4 LUT-RAM, 8 LUT4 each): 16 conv channels
+    /// of 8 x 8 membranes (16 kbit) in banks shallower than a block take 256 of them at any
+    /// lane count that keeps them shallow, and 8 lanes no longer fit beside the rest.
+    #[test]
+    fn gowin_lut_ram_is_counted_and_capped() {
+        let net = conv("c16k3p1-sp2-fc10", 8);
+        let plan = HardwarePlan::per_layer(&net, &[8, 1, 3]).unwrap();
+        let u = usage(Board::Tangnano9k, &net, &plan).unwrap();
+        let (kind, used, available) = u.lut_rams.unwrap();
+        let bank = u.memories.iter().find(|m| m.shape.kind == MemoryKind::Membranes(0)).unwrap();
+        // 2 groups x 8 rows x 2 words: 32 x mem_bits, 2 x ceil(bits / 4) primitives.
+        assert_eq!(bank.lut_rams, 2 * bank.shape.width.div_ceil(4));
+        assert_eq!(bank.logic, 8 * bank.lut_rams);
+        assert_eq!((kind, available), ("RAM16SDP4", 270));
+        assert!(used > 256, "{used}");
+        let short = u.shortfall().unwrap();
+        assert!(short.contains("LUT-RAM") && short.contains("RAM16SDP4"), "{short}");
+        // Other parts have no such limit to report.
+        assert_eq!(usage(Board::Ulx3s, &net, &plan).unwrap().lut_rams, None);
     }
 
     /// Lanes step over a conv layer's output channels, never its neurons; a fused pool keeps
