@@ -482,17 +482,38 @@ pub fn size_lanes(
         if worst <= encoder_cycles {
             return Ok(done(SizingLimit::InputBound));
         }
-        let Some(&next) = lane_steps(lane_width(net, slowest)).iter().find(|&&p| p > lanes[slowest]) else {
+        let steps: Vec<u32> =
+            lane_steps(lane_width(net, slowest)).into_iter().filter(|&p| p > lanes[slowest]).collect();
+        if steps.is_empty() {
             return Ok(done(SizingLimit::FullyParallel { layer: slowest }));
-        };
-        let mut grown = lanes.clone();
-        grown[slowest] = next;
-        let candidate = HardwarePlan::per_layer(net, &grown)?.with_loaded_weights(loaded)?;
-        let candidate_usage = usage(board, net, &candidate)?;
-        if let Some(reason) = candidate_usage.shortfall() {
-            return Ok(done(SizingLimit::Resources { layer: slowest, lanes: next, reason }));
         }
-        (lanes, plan, predicted) = (grown, candidate, candidate_usage);
+        // The first step that fits, not only the next: memory is quantized, and a conv
+        // layer's membrane banks can take fewer LUT-RAM primitives or blocks at 4 lanes
+        // than at 3.
+        let mut first_misfit = None;
+        let mut grown_to = None;
+        for &next in &steps {
+            let mut grown = lanes.clone();
+            grown[slowest] = next;
+            let candidate = HardwarePlan::per_layer(net, &grown)?.with_loaded_weights(loaded)?;
+            let candidate_usage = usage(board, net, &candidate)?;
+            match candidate_usage.shortfall() {
+                None => {
+                    grown_to = Some((grown, candidate, candidate_usage));
+                    break;
+                }
+                Some(reason) => {
+                    first_misfit.get_or_insert((next, reason));
+                }
+            }
+        }
+        match grown_to {
+            Some(grown) => (lanes, plan, predicted) = grown,
+            None => {
+                let (lanes, reason) = first_misfit.expect("a step was tried");
+                return Ok(done(SizingLimit::Resources { layer: slowest, lanes, reason }));
+            }
+        }
     }
 }
 
