@@ -75,8 +75,9 @@ pub struct PartBudget {
     pub lut_ram: Option<LutRam>,
     /// ROMs at least this deep go to block RAM (shallower ones become logic).
     pub rom_block_depth: u64,
-    /// Written arrays at least this deep go to block RAM.
-    pub ram_block_depth: u64,
+    /// Written arrays go to block RAM when at least as deep and as large (`depth · width`
+    /// bits) as one of these `(depth, bits)` pairs.
+    pub ram_block_at: &'static [(u64, u64)],
     /// Share of the part's logic a plan may be predicted to use.
     pub logic_headroom: f64,
     /// Hard multipliers synthesis puts lane multipliers in, where it infers them by default
@@ -174,6 +175,12 @@ const OSS_CAD_SUITE: &str = "the OSS CAD Suite (github.com/YosysHQ/oss-cad-suite
 const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
 const BLOCK_4K: &[(u64, u64)] = &[(256, 16), (512, 8), (1024, 4), (2048, 2)];
 
+/// Where yosys 0.70's `memory_libmap` moves a written array (one read and one write port)
+/// from LUT-RAM to block RAM on the ECP5 and the GW1NR-9 alike, measured at widths 4 to 64
+/// and depths 32 to 512: 16-bit words at 128 deep (96 stay LUT-RAM), 32 and 64-bit words
+/// at 64, 8-bit ones at 192, 4-bit ones at 384.
+const LUT_RAM_TO_BLOCK: &[(u64, u64)] = &[(64, 2048), (192, 1536)];
+
 static ICEBREAKER: BoardFacts = BoardFacts {
     name: "icebreaker",
     fpga: "iCE40 UP5K-SG48",
@@ -194,7 +201,7 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         lut_ram: None,
         // Measured: a 64 x 40 bias ROM (mnist-up5k at 4 lanes) went to logic.
         rom_block_depth: 65,
-        ram_block_depth: 16,
+        ram_block_at: &[(16, 0)],
         logic_headroom: 0.8,
         multipliers: None,
         single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
@@ -241,7 +248,7 @@ static ULX3S: BoardFacts = BoardFacts {
         // 16 words x 2 bits per cell, as the dense designs were calibrated (a DPR16X4 is 16 x 4).
         lut_ram: Some(LutRam { kind: None, depth: 16, width: 2, logic: 1, count: None }),
         rom_block_depth: 33,
-        ram_block_depth: 256,
+        ram_block_at: LUT_RAM_TO_BLOCK,
     },
     cells: CellKinds { luts: &["LUT4"], flip_flops: &["TRELLIS_FF"] },
     flow: FlowFacts {
@@ -282,7 +289,7 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         // 270 of them.
         lut_ram: Some(LutRam { kind: Some("RAM16SDP4"), depth: 16, width: 4, logic: 8, count: Some(270) }),
         rom_block_depth: 33,
-        ram_block_depth: 256,
+        ram_block_at: LUT_RAM_TO_BLOCK,
     },
     // Not MUX2_LUT5..8: those are the slice's wide-function muxes, not LUTs.
     cells: CellKinds { luts: &["LUT1", "LUT2", "LUT3", "LUT4"], flip_flops: &["DFF"] },

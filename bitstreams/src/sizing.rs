@@ -9,7 +9,7 @@
 //!   ceil(width / w)` blocks. A wide, shallow weight ROM (many lanes) and a narrow, deep one
 //!   (few lanes) hold the same bits in different block counts, which a bit total misses.
 //!   Shallow arrays go to logic instead, at the depths where yosys 0.70's `memory_libmap`
-//!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_depth`]).
+//!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_at`]).
 //!   Each part's numbers are its row of the board table ([`crate::boards`]).
 //! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
 //!   part for the UART bridge, encoder and buffers, calibrated on measured builds
@@ -219,8 +219,11 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
                     lut_rams: 0,
                 };
             }
-            let block_depth = if shape.writable { budget.ram_block_depth } else { budget.rom_block_depth };
-            let distributed = shape.depth < block_depth;
+            let distributed = if shape.writable {
+                !budget.ram_block_at.iter().any(|&(depth, bits)| shape.depth >= depth && shape.bits() >= bits)
+            } else {
+                shape.depth < budget.rom_block_depth
+            };
             if distributed {
                 // A ROM is a LUT tree per bit (a one-word ROM, a constant); LUT-RAM is tiled
                 // from the part's primitive; without LUT-RAM a written array is a flip-flop
@@ -673,6 +676,33 @@ mod tests {
         let mut payload = net.clone();
         payload.input.code = model::SpikeCode::Payload;
         assert_eq!(usage(Board::Ulx3s, &payload, &plan).unwrap().multipliers, Some(("MULT18X18D", 6 * 3, 156)));
+    }
+
+    /// Written arrays move to block RAM where `memory_libmap` was measured to move them, on
+    /// the ECP5 and the Gowin part alike (`synth_* -run begin:map_ffs` on one-array designs).
+    #[test]
+    fn written_arrays_go_to_block_ram_where_yosys_puts_them() {
+        let net = mlp(8, 16);
+        let plan = HardwarePlan::uniform(&net, 4).unwrap();
+        for board in [Board::Ulx3s, Board::Tangnano9k] {
+            let cost = hdl_gen::resources(&net, &plan).unwrap();
+            let mut shape = cost.memories[0].clone();
+            for (depth, width, block) in [
+                (96, 16, false),
+                (128, 16, true),
+                (32, 64, false),
+                (64, 32, true),
+                (128, 8, false),
+                (192, 8, true),
+                (256, 4, false),
+                (384, 4, true),
+            ] {
+                (shape.depth, shape.width, shape.writable) = (depth, width, true);
+                let b = board.budget();
+                let to_block = b.ram_block_at.iter().any(|&(d, bits)| depth >= d && shape.bits() >= bits);
+                assert_eq!(to_block, block, "{board:?}: {depth} x {width}");
+            }
+        }
     }
 
     /// The Gowin part places 270 RAM16SDP4 (16 x 4 LUT-RAM, 8 LUT4 each): 16 conv channels
