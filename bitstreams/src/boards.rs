@@ -70,12 +70,14 @@ pub struct PartBudget {
     pub logic_per_estimated_lut: f64,
     /// Logic cells of the parts hdl-gen does not estimate (UART bridge, encoder, buffers).
     pub fixed_logic: u64,
-    /// Whether the part has LUT-RAM for small arrays (else they become flip-flops).
-    pub lut_ram: bool,
+    /// The part's LUT-RAM for small written arrays, if it has any (else they become
+    /// flip-flops).
+    pub lut_ram: Option<LutRam>,
     /// ROMs at least this deep go to block RAM (shallower ones become logic).
     pub rom_block_depth: u64,
-    /// Written arrays at least this deep go to block RAM.
-    pub ram_block_depth: u64,
+    /// Written arrays go to block RAM when at least as deep and as large (`depth · width`
+    /// bits) as one of these `(depth, bits)` pairs.
+    pub ram_block_at: &'static [(u64, u64)],
     /// Share of the part's logic a plan may be predicted to use.
     pub logic_headroom: f64,
     /// Hard multipliers synthesis puts lane multipliers in, where it infers them by default
@@ -86,6 +88,21 @@ pub struct PartBudget {
     /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
     /// weights take block RAM like any written array.
     pub single_port_rams: Option<SinglePortRams>,
+}
+
+/// A part's LUT-RAM primitive: what one holds and what it takes of the logic.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LutRam {
+    /// nextpnr's name of the primitive, where it counts them against a limit of their own.
+    pub kind: Option<&'static str>,
+    /// Words of one.
+    pub depth: u64,
+    /// Bits per word of one.
+    pub width: u64,
+    /// Logic cells one takes in nextpnr's count.
+    pub logic: u64,
+    /// How many the part can place, where that is fewer than the logic allows.
+    pub count: Option<u64>,
 }
 
 /// A part's single-port RAM blocks.
@@ -158,6 +175,12 @@ const OSS_CAD_SUITE: &str = "the OSS CAD Suite (github.com/YosysHQ/oss-cad-suite
 const BLOCK_18K: &[(u64, u64)] = &[(16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36)];
 const BLOCK_4K: &[(u64, u64)] = &[(256, 16), (512, 8), (1024, 4), (2048, 2)];
 
+/// Where yosys 0.70's `memory_libmap` moves a written array (one read and one write port)
+/// from LUT-RAM to block RAM on the ECP5 and the GW1NR-9 alike, measured at widths 4 to 64
+/// and depths 32 to 512: 16-bit words at 128 deep (96 stay LUT-RAM), 32 and 64-bit words
+/// at 64, 8-bit ones at 192, 4-bit ones at 384.
+const LUT_RAM_TO_BLOCK: &[(u64, u64)] = &[(64, 2048), (192, 1536)];
+
 static ICEBREAKER: BoardFacts = BoardFacts {
     name: "icebreaker",
     fpga: "iCE40 UP5K-SG48",
@@ -175,10 +198,10 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         configurations: BLOCK_4K,
         logic_per_estimated_lut: 1.2,
         fixed_logic: 2600,
-        lut_ram: false,
+        lut_ram: None,
         // Measured: a 64 x 40 bias ROM (mnist-up5k at 4 lanes) went to logic.
         rom_block_depth: 65,
-        ram_block_depth: 16,
+        ram_block_at: &[(16, 0)],
         logic_headroom: 0.8,
         multipliers: None,
         single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
@@ -222,9 +245,10 @@ static ULX3S: BoardFacts = BoardFacts {
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
         fixed_logic: 1600,
-        lut_ram: true,
+        // 16 words x 2 bits per cell, as the dense designs were calibrated (a DPR16X4 is 16 x 4).
+        lut_ram: Some(LutRam { kind: None, depth: 16, width: 2, logic: 1, count: None }),
         rom_block_depth: 33,
-        ram_block_depth: 256,
+        ram_block_at: LUT_RAM_TO_BLOCK,
     },
     cells: CellKinds { luts: &["LUT4"], flip_flops: &["TRELLIS_FF"] },
     flow: FlowFacts {
@@ -260,9 +284,12 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
         fixed_logic: 1200,
-        lut_ram: true,
+        // Measured (digits-conv, 8 conv lanes x 4 membrane banks): nextpnr counted 8 LUT4 per
+        // RAM16SDP4 (5,378 LUT + 1,558 ALU + 212 x 8 = 8,632 LUT4 placed), and the part places
+        // 270 of them.
+        lut_ram: Some(LutRam { kind: Some("RAM16SDP4"), depth: 16, width: 4, logic: 8, count: Some(270) }),
         rom_block_depth: 33,
-        ram_block_depth: 256,
+        ram_block_at: LUT_RAM_TO_BLOCK,
     },
     // Not MUX2_LUT5..8: those are the slice's wide-function muxes, not LUTs.
     cells: CellKinds { luts: &["LUT1", "LUT2", "LUT3", "LUT4"], flip_flops: &["DFF"] },

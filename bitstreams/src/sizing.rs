@@ -9,7 +9,7 @@
 //!   ceil(width / w)` blocks. A wide, shallow weight ROM (many lanes) and a narrow, deep one
 //!   (few lanes) hold the same bits in different block counts, which a bit total misses.
 //!   Shallow arrays go to logic instead, at the depths where yosys 0.70's `memory_libmap`
-//!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_depth`]).
+//!   was measured to switch ([`PartBudget::rom_block_depth`], [`PartBudget::ram_block_at`]).
 //!   Each part's numbers are its row of the board table ([`crate::boards`]).
 //! * **Logic** is hdl-gen's analytic LUT estimate scaled by a per-family factor plus a fixed
 //!   part for the UART bridge, encoder and buffers, calibrated on measured builds
@@ -21,12 +21,13 @@
 //! `spikeforge build` puts beside the measured ones.
 
 use hdl_gen::{MemoryKind, MemoryShape};
-use model::{HardwarePlan, Network};
+use model::plan::lane_width;
+use model::{HardwarePlan, LayerOp, Network};
 use serde::Serialize;
 
 use crate::BitstreamError;
 use crate::boards::Board;
-pub use crate::boards::{PartBudget, SinglePortRams};
+pub use crate::boards::{LutRam, PartBudget, SinglePortRams};
 
 /// Block RAMs an array takes on a part with these configurations.
 ///
@@ -69,8 +70,15 @@ pub struct MemoryPlacement {
     pub block_rams: u64,
     /// Single-port RAM blocks it takes (loaded weights on parts that have them).
     pub single_port_rams: u64,
+    /// LUT-RAM primitives it takes ([`LutRam`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lut_rams: u64,
     /// Logic cells it takes when built from logic.
     pub logic: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Predicted use of a part by a plan.
@@ -98,13 +106,16 @@ pub struct Usage {
     pub multipliers: Option<(&'static str, u64, u64)>,
     /// Single-port RAM blocks used and available, with nextpnr's name (parts that have them).
     pub single_port_rams: Option<(&'static str, u64, u64)>,
+    /// LUT-RAM primitives used and available, with nextpnr's name (parts that place fewer
+    /// than their logic would hold).
+    pub lut_rams: Option<(&'static str, u64, u64)>,
 }
 
 impl Usage {
     /// The hard blocks besides logic and block RAM the plan uses, where the part has them:
     /// `(nextpnr kind, used, available)` for multipliers and single-port RAMs.
     pub fn hard_blocks(&self) -> impl Iterator<Item = (&'static str, u64, u64)> {
-        self.multipliers.into_iter().chain(self.single_port_rams)
+        self.multipliers.into_iter().chain(self.single_port_rams).chain(self.lut_rams)
     }
 
     /// The predicted count of nextpnr resource `kind`, if the model predicts it.
@@ -129,8 +140,17 @@ impl Usage {
                 .filter(|m| matches!(m.shape.kind, MemoryKind::Weights(_)))
                 .map(|m| m.block_rams)
                 .sum();
+            // A conv stage's membranes are banks, several memories per layer: name them
+            // where they take blocks, as they are then most of the need.
+            let banked = |m: &&MemoryPlacement| {
+                matches!(m.shape.kind, MemoryKind::Membranes(_))
+                    && self.memories.iter().filter(|o| o.shape.kind == m.shape.kind).count() > 1
+            };
+            let membranes: u64 = self.memories.iter().filter(banked).map(|m| m.block_rams).sum();
+            let membranes =
+                if membranes > 0 { format!(", {membranes} for conv membrane banks") } else { String::new() };
             short.push(format!(
-                "block RAM: {} {} needed ({} for weights), the part has {} ({} over, {:.1}x)",
+                "block RAM: {} {} needed ({} for weights{membranes}), the part has {} ({} over, {:.1}x)",
                 self.block_rams,
                 self.block_ram_kind,
                 weights,
@@ -155,6 +175,14 @@ impl Usage {
         {
             short.push(format!(
                 "single-port RAM: {used} {kind} needed for loaded weights, the part has {available} ({} over)",
+                used - available
+            ));
+        }
+        if let Some((kind, used, available)) = self.lut_rams
+            && used > available
+        {
+            short.push(format!(
+                "LUT-RAM: {used} {kind} needed for small written arrays (conv membrane banks), the part places {available} ({} over)",
                 used - available
             ));
         }
@@ -188,25 +216,42 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
                     shape,
                     block_rams: 0,
                     single_port_rams: blocks,
+                    lut_rams: 0,
                 };
             }
-            let block_depth = if shape.writable { budget.ram_block_depth } else { budget.rom_block_depth };
-            let distributed = shape.depth < block_depth;
+            let distributed = if shape.writable {
+                !budget.ram_block_at.iter().any(|&(depth, bits)| shape.depth >= depth && shape.bits() >= bits)
+            } else {
+                shape.depth < budget.rom_block_depth
+            };
             if distributed {
-                // A ROM is a LUT tree per bit (a one-word ROM, a constant); LUT-RAM holds 16
-                // words x 2 bits per logic cell; without LUT-RAM a written array is a
-                // flip-flop per bit, a cell each where cells pair a LUT with a flip-flop
-                // (iCE40), while elsewhere one word of flip-flops costs no LUT.
-                let logic = match (shape.writable, budget.lut_ram, shape.depth) {
-                    (_, _, 0..=1) if !shape.writable || budget.lut_ram => 0,
-                    (false, _, _) => shape.depth.div_ceil(8) * shape.width,
-                    (true, true, _) => shape.depth.div_ceil(16) * shape.width.div_ceil(2),
-                    (true, false, _) => shape.bits(),
+                // A ROM is a LUT tree per bit (a one-word ROM, a constant); LUT-RAM is tiled
+                // from the part's primitive; without LUT-RAM a written array is a flip-flop
+                // per bit, a cell each where cells pair a LUT with a flip-flop (iCE40), while
+                // elsewhere one word of flip-flops costs no LUT.
+                let lut_ram = budget.lut_ram.as_ref();
+                let primitives = match lut_ram {
+                    Some(r) if shape.writable && shape.depth > 1 => {
+                        shape.depth.div_ceil(r.depth) * shape.width.div_ceil(r.width)
+                    }
+                    _ => 0,
                 };
-                MemoryPlacement { shape, block_rams: 0, single_port_rams: 0, logic }
+                let logic = match (shape.writable, lut_ram, shape.depth) {
+                    (_, _, 0..=1) if !shape.writable || lut_ram.is_some() => 0,
+                    (false, _, _) => shape.depth.div_ceil(8) * shape.width,
+                    (true, Some(r), _) => primitives * r.logic,
+                    (true, None, _) => shape.bits(),
+                };
+                MemoryPlacement { shape, block_rams: 0, single_port_rams: 0, lut_rams: primitives, logic }
             } else {
                 let (block_rams, deep) = block_layout(shape.depth, shape.width, budget.configurations);
-                MemoryPlacement { logic: stacked_mux_logic(shape.width, deep), shape, block_rams, single_port_rams: 0 }
+                MemoryPlacement {
+                    logic: stacked_mux_logic(shape.width, deep),
+                    shape,
+                    block_rams,
+                    single_port_rams: 0,
+                    lut_rams: 0,
+                }
             }
         })
         .collect();
@@ -225,6 +270,10 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
             .single_port_rams
             .as_ref()
             .map(|r| (r.kind, memories.iter().map(|m| m.single_port_rams).sum(), r.count)),
+        lut_rams: budget
+            .lut_ram
+            .as_ref()
+            .and_then(|r| Some((r.kind?, memories.iter().map(|m| m.lut_rams).sum(), r.count?))),
         block_rams: memories.iter().map(|m| m.block_rams).sum(),
         block_rams_available: budget.block_rams,
         block_ram_kind: budget.block_ram_kind,
@@ -274,8 +323,9 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
         return Ok(None);
     }
     let loaded = plan.loaded_layers();
+    // Only dense layers' weights can be loaded (sf_conv keeps its weights in ROM).
     let Some(layer) = (0..net.layers.len())
-        .filter(|i| !loaded.contains(i))
+        .filter(|&i| !loaded.contains(&i) && matches!(net.layers[i].op, LayerOp::Dense(_)))
         .max_by_key(|&i| net.layers[i].inputs() * net.layers[i].outputs() * net.layers[i].weight_bits() as usize)
     else {
         return Ok(None);
@@ -284,7 +334,7 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
     with.push(layer);
     // Any lane count for that layer, the others at one lane: the sizer can take it from there.
     let mut lanes = vec![1u32; net.layers.len()];
-    for step in lane_steps(net.layers[layer].outputs() as u32) {
+    for step in lane_steps(lane_width(net, layer)) {
         lanes[layer] = step;
         let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(&with)?;
         if usage(board, net, &plan)?.shortfall().is_none() {
@@ -297,7 +347,7 @@ fn load_suggestion(board: Board, net: &Network, plan: &HardwarePlan) -> Result<O
 /// The most lanes, the same for every layer, whose plan (with the weights of `loaded`
 /// loaded at start-up) fits; `None` if not even one lane does.
 pub fn largest_uniform_fit(board: Board, net: &Network, loaded: &[usize]) -> Result<Option<u32>, BitstreamError> {
-    let widest = net.layers.iter().map(|l| l.outputs() as u32).max().unwrap_or(1);
+    let widest = (0..net.layers.len()).map(|i| lane_width(net, i)).max().unwrap_or(1);
     let mut best = None;
     // Not a search that stops at the first misfit: single-port RAM is tiled in both
     // dimensions, so one lane (a narrow, very deep array) can need more blocks than sixteen.
@@ -310,8 +360,9 @@ pub fn largest_uniform_fit(board: Board, net: &Network, loaded: &[usize]) -> Res
     Ok(best)
 }
 
-/// The lane counts worth having for `neurons` neurons, ascending: each the fewest lanes for
-/// its group count `ceil(neurons / lanes)` (more lanes at the same count only idle).
+/// The lane counts worth having for `neurons` neurons (a conv layer's output channels,
+/// [`lane_width`]), ascending: each the fewest lanes for its group count
+/// `ceil(neurons / lanes)` (more lanes at the same count only idle).
 ///
 /// ```
 /// assert_eq!(bitstreams::sizing::lane_steps(10), vec![1, 2, 3, 4, 5, 10]);
@@ -332,7 +383,7 @@ pub enum SizingLimit {
     /// The input encoder (one cycle per input value at least) is the slowest stage: more
     /// lanes anywhere would not raise throughput.
     InputBound,
-    /// The slowest layer already has a lane per neuron.
+    /// The slowest layer already has a lane per neuron (a conv layer: per output channel).
     FullyParallel {
         /// The layer.
         layer: usize,
@@ -398,7 +449,7 @@ pub fn size_lanes(
     // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
     // weights can be too deep for it. Such layers start at their fewest lanes that fit.
     for &layer in loaded {
-        for step in lane_steps(net.layers[layer].outputs() as u32) {
+        for step in lane_steps(lane_width(net, layer)) {
             lanes[layer] = step;
             let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
             if usage(board, net, &plan)?.single_port_rams.is_none_or(|(_, used, available)| used <= available) {
@@ -434,18 +485,38 @@ pub fn size_lanes(
         if worst <= encoder_cycles {
             return Ok(done(SizingLimit::InputBound));
         }
-        let neurons = plan.layers[slowest].neurons;
-        let Some(&next) = lane_steps(neurons).iter().find(|&&p| p > lanes[slowest]) else {
+        let steps: Vec<u32> =
+            lane_steps(lane_width(net, slowest)).into_iter().filter(|&p| p > lanes[slowest]).collect();
+        if steps.is_empty() {
             return Ok(done(SizingLimit::FullyParallel { layer: slowest }));
-        };
-        let mut grown = lanes.clone();
-        grown[slowest] = next;
-        let candidate = HardwarePlan::per_layer(net, &grown)?.with_loaded_weights(loaded)?;
-        let candidate_usage = usage(board, net, &candidate)?;
-        if let Some(reason) = candidate_usage.shortfall() {
-            return Ok(done(SizingLimit::Resources { layer: slowest, lanes: next, reason }));
         }
-        (lanes, plan, predicted) = (grown, candidate, candidate_usage);
+        // The first step that fits, not only the next: memory is quantized, and a conv
+        // layer's membrane banks can take fewer LUT-RAM primitives or blocks at 4 lanes
+        // than at 3.
+        let mut first_misfit = None;
+        let mut grown_to = None;
+        for &next in &steps {
+            let mut grown = lanes.clone();
+            grown[slowest] = next;
+            let candidate = HardwarePlan::per_layer(net, &grown)?.with_loaded_weights(loaded)?;
+            let candidate_usage = usage(board, net, &candidate)?;
+            match candidate_usage.shortfall() {
+                None => {
+                    grown_to = Some((grown, candidate, candidate_usage));
+                    break;
+                }
+                Some(reason) => {
+                    first_misfit.get_or_insert((next, reason));
+                }
+            }
+        }
+        match grown_to {
+            Some(grown) => (lanes, plan, predicted) = grown,
+            None => {
+                let (lanes, reason) = first_misfit.expect("a step was tried");
+                return Ok(done(SizingLimit::Resources { layer: slowest, lanes, reason }));
+            }
+        }
     }
 }
 
@@ -560,6 +631,127 @@ mod tests {
         assert!(short.contains("single-port RAM: 8 ICESTORM_SPRAM"), "{short}");
         // Elsewhere loaded weights are ordinary block RAM.
         assert_eq!(usage(Board::Ulx3s, &net, &loaded).unwrap().single_port_rams, None);
+    }
+
+    /// An untrained conv network of `arch` on a `side x side` picture (8-bit weights, T = 2).
+    fn conv(arch: &str, side: u32) -> Network {
+        let spec = model::examples::ConvSpec {
+            name: "conv".into(),
+            input: model::Shape3 { channels: 1, height: side, width: side },
+            arch: arch.parse().unwrap(),
+            timesteps: 2,
+            neuron: model::examples::HiddenNeuron::Binary,
+            weight_bits: 8,
+            decay: model::Decay::Shift(1),
+            input_density: 0.3,
+        };
+        model::examples::random_conv_network(&spec, 1).unwrap()
+    }
+
+    /// A conv stage's memories: `P·B` membrane banks of `G·H'·ceil(W'/B)` words, one weight
+    /// memory of `C·K·G` words of `K·P` weights; where the banks go follows the family.
+    #[test]
+    fn conv_memories_are_banks_and_wide_weight_rows() {
+        let net = conv("c16k3p1-sp2-fc10", 8);
+        // 6 lanes: 3 channel groups; 3 taps per kernel row, rounded to the pool's 2: 4 banks.
+        let plan = HardwarePlan::per_layer(&net, &[6, 1, 10]).unwrap();
+        assert_eq!(plan.layers[0].stage.banks(), Some(4));
+        let mem_bits = plan.layers[0].membrane_bits as u64;
+        let u = usage(Board::Icebreaker, &net, &plan).unwrap();
+        let banks: Vec<&MemoryPlacement> =
+            u.memories.iter().filter(|m| m.shape.kind == MemoryKind::Membranes(0)).collect();
+        assert_eq!(banks.len(), 6 * 4);
+        assert!(banks.iter().all(|m| (m.shape.depth, m.shape.width) == (3 * 8 * 2, mem_bits)), "{banks:?}");
+        // No LUT RAM on the iCE40: 48 words is block RAM, a block per 16 bits of each bank.
+        let per_bank = mem_bits.div_ceil(16);
+        assert!(banks.iter().all(|m| m.block_rams == per_bank && m.logic == 0), "{mem_bits} bits: {banks:?}");
+        let weights = u.memories.iter().find(|m| m.shape.kind == MemoryKind::Weights(0)).unwrap();
+        assert_eq!((weights.shape.depth, weights.shape.width), (3 * 3, 3 * 6 * 8));
+        // LUT RAM on the ECP5: 16 words x 2 bits a cell, no block RAM.
+        let ecp5 = usage(Board::Ulx3s, &net, &plan).unwrap();
+        let bank = ecp5.memories.iter().find(|m| m.shape.kind == MemoryKind::Membranes(0)).unwrap();
+        assert_eq!((bank.block_rams, bank.logic), (0, 3 * mem_bits.div_ceil(2)));
+        // The pooling layer has no memories; payload input scales K taps per lane.
+        assert!(!u.memories.iter().any(|m| matches!(m.shape.kind, MemoryKind::Membranes(1) | MemoryKind::Weights(1))));
+        let mut payload = net.clone();
+        payload.input.code = model::SpikeCode::Payload;
+        assert_eq!(usage(Board::Ulx3s, &payload, &plan).unwrap().multipliers, Some(("MULT18X18D", 6 * 3, 156)));
+    }
+
+    /// Written arrays move to block RAM where `memory_libmap` was measured to move them, on
+    /// the ECP5 and the Gowin part alike (`synth_* -run begin:map_ffs` on one-array designs).
+    #[test]
+    fn written_arrays_go_to_block_ram_where_yosys_puts_them() {
+        let net = mlp(8, 16);
+        let plan = HardwarePlan::uniform(&net, 4).unwrap();
+        for board in [Board::Ulx3s, Board::Tangnano9k] {
+            let cost = hdl_gen::resources(&net, &plan).unwrap();
+            let mut shape = cost.memories[0].clone();
+            for (depth, width, block) in [
+                (96, 16, false),
+                (128, 16, true),
+                (32, 64, false),
+                (64, 32, true),
+                (128, 8, false),
+                (192, 8, true),
+                (256, 4, false),
+                (384, 4, true),
+            ] {
+                (shape.depth, shape.width, shape.writable) = (depth, width, true);
+                let b = board.budget();
+                let to_block = b.ram_block_at.iter().any(|&(d, bits)| depth >= d && shape.bits() >= bits);
+                assert_eq!(to_block, block, "{board:?}: {depth} x {width}");
+            }
+        }
+    }
+
+    /// The Gowin part places 270 RAM16SDP4 (16 x 4 LUT-RAM, 8 LUT4 each): 16 conv channels
+    /// of 8 x 8 membranes (16 kbit) in banks shallower than a block take 256 of them at any
+    /// lane count that keeps them shallow, and 8 lanes no longer fit beside the rest.
+    #[test]
+    fn gowin_lut_ram_is_counted_and_capped() {
+        let net = conv("c16k3p1-sp2-fc10", 8);
+        let plan = HardwarePlan::per_layer(&net, &[8, 1, 3]).unwrap();
+        let u = usage(Board::Tangnano9k, &net, &plan).unwrap();
+        let (kind, used, available) = u.lut_rams.unwrap();
+        let bank = u.memories.iter().find(|m| m.shape.kind == MemoryKind::Membranes(0)).unwrap();
+        // 2 groups x 8 rows x 2 words: 32 x mem_bits, 2 x ceil(bits / 4) primitives.
+        assert_eq!(bank.lut_rams, 2 * bank.shape.width.div_ceil(4));
+        assert_eq!(bank.logic, 8 * bank.lut_rams);
+        assert_eq!((kind, available), ("RAM16SDP4", 270));
+        assert!(used > 256, "{used}");
+        let short = u.shortfall().unwrap();
+        assert!(short.contains("LUT-RAM") && short.contains("RAM16SDP4"), "{short}");
+        // Other parts have no such limit to report.
+        assert_eq!(usage(Board::Ulx3s, &net, &plan).unwrap().lut_rams, None);
+    }
+
+    /// Lanes step over a conv layer's output channels, never its neurons; a fused pool keeps
+    /// its one; a conv layer's weights are never loaded.
+    #[test]
+    fn conv_lanes_step_over_output_channels() {
+        let net = conv("c16k3p1-sp2-fc10", 8);
+        for board in Board::ALL {
+            let s = size_lanes(board, &net, &[], 10.0, &groups_cost(vec![2000.0, 0.0, 50.0])).unwrap();
+            assert!(lane_steps(16).contains(&s.plan.layers[0].lanes), "{board:?}: {:?}", s.plan);
+            assert_eq!(s.plan.layers[1].lanes, 1);
+            if let SizingLimit::FullyParallel { layer } = s.limit {
+                assert_eq!((layer, s.plan.layers[0].lanes), (0, 16));
+            }
+            assert!(s.plan.layers.iter().all(|l| l.weights == model::WeightStore::Rom));
+        }
+        let e = size_lanes(Board::Icebreaker, &net, &[0], 10.0, &groups_cost(vec![1.0; 3])).unwrap_err();
+        assert!(e.to_string().contains("conv layer's weights cannot be loaded"), "{e}");
+    }
+
+    /// MNIST's c16k5p2-mp2-c32k3p1-sp2-fc10 needs 238 kbit of conv membranes alone: the
+    /// UP5K (120 kbit of block RAM) refuses it in one line naming them.
+    #[test]
+    fn a_conv_network_too_big_for_the_part_is_refused_naming_its_membranes() {
+        let net = conv("c16k5p2-mp2-c32k3p1-sp2-fc10", 28);
+        let e = size_lanes(Board::Icebreaker, &net, &[], 10.0, &groups_cost(vec![1.0; 5])).unwrap_err().to_string();
+        assert!(e.contains("for conv membrane banks") && e.contains("even at lanes [1, 1, 1, 1, 1]"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 
     /// A stand-in for the cycle model with its shape: `G · (E + 5)` per layer.

@@ -133,8 +133,10 @@ fn first_error(text: &str) -> String {
         .trim()
         .to_string();
     // Measured: YoWASP's yosys exhausted its stack in ABC9 on a 64-lane priority chain, and
-    // its nextpnr-ecp5 trapped after packing a 68,600-LUT design (256 lanes).
-    if text.contains("wasm trap") {
+    // its nextpnr-ecp5 trapped after packing a 68,600-LUT design (256 lanes); its yosys
+    // threw (a C++ exception out of WebAssembly: its 4 GiB of memory) in techmap on a conv
+    // network of 16 + 32 channel lanes (mnist-conv on the ECP5).
+    if text.contains("wasm trap") || text.contains("thrown Wasm exception") {
         format!(
             "{line}: the WebAssembly build of the tool ran out of stack or memory on a design this large; \
              use fewer lanes, or native yosys/nextpnr on PATH with SPIKEFORGE_NATIVE_TOOLS=1"
@@ -168,6 +170,19 @@ mod tests {
         assert!(matches!(e, BitstreamError::ToolFailed { .. }), "{e}");
         assert!(e.to_string().contains("ok.log"), "{e}");
         run_tool(&yosys, &["-p".into(), "help".into()], &dir, "ok.log", &["ok.log"]).unwrap();
+    }
+
+    /// The tail of YoWASP yosys's log when it ran out of memory (mnist-conv, 16 + 32 lanes).
+    #[test]
+    fn a_webassembly_tool_out_of_memory_says_what_to_do() {
+        let log = "Using template $paramod\\_90_fa for cells of type $fa.\nTraceback (most recent call last):\n\
+                   wasmtime._trap.Trap: error while executing at wasm backtrace:\n    0: 0x3e6a19 - yosys.wasm!main\n\n\
+                   Caused by:\n    thrown Wasm exception\n";
+        let message = first_error(log);
+        assert!(
+            message.contains("ran out of stack or memory") && message.contains("SPIKEFORGE_NATIVE_TOOLS=1"),
+            "{message}"
+        );
     }
 
     #[test]

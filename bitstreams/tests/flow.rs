@@ -66,6 +66,38 @@ fn mnist_fits_the_up5k_with_weights_in_spram() {
     within(&report, &predicted);
 }
 
+/// A conv network on the smallest part: the bundled `digits-conv` (c16k3p1-sp2-fc10, T = 2,
+/// 95.88%) at the lanes `spikeforge build --board icebreaker` sizes for it (2 conv lanes x 4
+/// membrane banks, 16-bit membranes of 128 words: a block RAM per bank), built and held to
+/// the prediction; every bank is a block of its own. About 2 minutes.
+#[test]
+#[ignore = "sf_conv loses membrane bank 3 in synthesis (u_result is driven from two always blocks); run with --ignored once fixed"]
+fn conv_example_builds_for_the_up5k() {
+    let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let board = Board::Icebreaker;
+    if testkit::require(find_tools(board)).is_none() {
+        return;
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/digits-conv.sfm.json");
+    let net = model::file::load(&path).unwrap();
+    let plan = HardwarePlan::per_layer(&net, &[2, 1, 1]).unwrap();
+    let predicted = bitstreams::sizing::check_fit(board, &net, &plan).unwrap();
+    let dir = testkit::scratch_dir("flow-test-conv-up5k");
+    hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
+    let options = BuildOptions { board, freq_mhz: None, seeds: 1, baud: 115_200 };
+    let report = build(&dir.join("rtl"), &dir.join("build"), &options, &|step| println!("conv up5k: {step}")).unwrap();
+    assert!(report.bitstream.is_file());
+    assert!(report.fmax_mhz >= 12.0, "the 12 MHz oscillator clock is met: {report:?}");
+    let netlist = std::fs::read_to_string(dir.join("build/synth.json")).unwrap();
+    for lane in 0..2 {
+        for bank in 0..4 {
+            let name = format!("u_l0.u_conv.g_lane[{lane}].g_bank[{bank}].bank");
+            assert!(netlist.contains(&name), "membrane bank {lane}.{bank} was lost in synthesis");
+        }
+    }
+    within(&report, &predicted);
+}
+
 /// The sizing model's prediction against the placed design: block RAMs exactly or one off
 /// (yosys may put a small array in logic), logic within 35% (its calibration, BENCHMARKS.md).
 fn within(report: &bitstreams::flow::BuildReport, predicted: &Usage) {

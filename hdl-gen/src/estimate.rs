@@ -132,7 +132,7 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
         memories.push(MemoryShape::ram(MemoryKind::LoadBuffer, bytes, 8));
     }
     for l in &layers {
-        memories.extend(layer_memories(l));
+        memories.extend(layer_memories(net, l));
     }
     // A lane receiving payload events multiplies the weight by a value of several bits:
     // synthesis maps that to a hard multiplier where the family infers them (ECP5).
@@ -145,8 +145,8 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
     Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories, multipliers })
 }
 
-/// Layer `l`'s memories: its input buffer, weights, biases, lateral buffer and membranes.
-fn layer_memories(l: &LayerRtl) -> Vec<MemoryShape> {
+/// Layer `l` of `net`: its input buffer, weights, biases, lateral buffer and membranes.
+fn layer_memories(net: &Network, l: &LayerRtl) -> Vec<MemoryShape> {
     let (p, g) = (l.plan.lanes as u64, l.plan.groups as u64);
     let i = l.index;
     // A fused pooling layer has no buffer or memory of its own (its window maxima are a row
@@ -173,8 +173,8 @@ fn layer_memories(l: &LayerRtl) -> Vec<MemoryShape> {
     match l.plan.stage.banks() {
         // P·B banks of G·H'·ceil(W'/B) words, each with its own ports.
         Some(banks) => {
-            let depth = l.plan.neurons as u64 / l.plan.groups.max(1) as u64 / l.plan.lanes.max(1) as u64;
-            let words = g * depth.div_ceil(banks as u64).max(1);
+            let (rows, columns) = net.layers[i].output_shape().map_or((1, 1), |s| (s.height as u64, s.width as u64));
+            let words = g * rows * columns.div_ceil(banks as u64).max(1);
             for _ in 0..p * banks as u64 {
                 memories.push(MemoryShape::ram(MemoryKind::Membranes(i), words, l.plan.membrane_bits as u64));
             }

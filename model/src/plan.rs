@@ -186,6 +186,22 @@ pub fn default_banks(conv: &Conv2d, pool: Option<u32>) -> u32 {
     }
 }
 
+/// How many lanes layer `index` of `net` can use: a dense layer's neurons, a conv layer's
+/// output channels, 1 for a pooling layer (fused into the conv stage before it, no lanes of
+/// its own). [`HardwarePlan::per_layer`] reduces lanes to it; a sizer steps lanes up to it.
+///
+/// ```
+/// # let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3
+/// assert_eq!(model::plan::lane_width(&net, 0), 5);
+/// ```
+pub fn lane_width(net: &Network, index: usize) -> u32 {
+    net.layers.get(index).map_or(1, |layer| match &layer.op {
+        LayerOp::Dense(_) => layer.outputs() as u32,
+        LayerOp::Conv2d(c) => c.out_channels,
+        LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => 1,
+    })
+}
+
 /// A plan for the whole network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HardwarePlan {
@@ -223,18 +239,18 @@ impl HardwarePlan {
                 return Err(ModelError::plan(index, "lanes must be at least 1"));
             }
             let neurons = layer.outputs() as u32;
-            // Conv lanes run over output channels; a fused pool has no lanes of its own.
-            let (width, stage) = match &layer.op {
-                LayerOp::Dense(_) => (neurons, Stage::Dense),
+            let width = lane_width(net, index);
+            let stage = match &layer.op {
+                LayerOp::Dense(_) => Stage::Dense,
                 LayerOp::Conv2d(c) => {
                     let pool = net.layers.get(index + 1).and_then(|next| match &next.op {
                         LayerOp::MaxPool2d(p) | LayerOp::SumPool2d(p) => Some(p.kernel),
                         _ => None,
                     });
                     let banks = default_banks(c, pool);
-                    (c.out_channels, Stage::Conv { banks, in_channels: c.in_channels, kernel: c.kernel })
+                    Stage::Conv { banks, in_channels: c.in_channels, kernel: c.kernel }
                 }
-                LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => (1, Stage::FusedPool),
+                LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => Stage::FusedPool,
             };
             let lanes = p.min(width);
             layers.push(LayerPlan {
@@ -270,7 +286,19 @@ impl HardwarePlan {
             let layer = self.layers.get_mut(index).ok_or_else(|| {
                 ModelError::plan(index, format!("no layer {index} to load weights into (the network has {count})"))
             })?;
-            layer.weights = WeightStore::Loaded;
+            // sf_conv keeps its weights in a ROM only; a fused pool has none.
+            match layer.stage {
+                Stage::Dense => layer.weights = WeightStore::Loaded,
+                Stage::Conv { .. } => {
+                    return Err(ModelError::plan(
+                        index,
+                        "a conv layer's weights cannot be loaded at start-up (only dense layers' can)",
+                    ));
+                }
+                Stage::FusedPool => {
+                    return Err(ModelError::plan(index, "a pooling layer has no weights to load"));
+                }
+            }
         }
         Ok(self)
     }
@@ -321,5 +349,48 @@ impl HardwarePlan {
     /// The layers whose weights are loaded at start-up, in order.
     pub fn loaded_layers(&self) -> Vec<usize> {
         self.layers.iter().enumerate().filter(|(_, l)| l.weights == WeightStore::Loaded).map(|(i, _)| i).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::examples::{ConvSpec, HiddenNeuron, random_conv_network};
+
+    fn conv_net() -> Network {
+        let spec = ConvSpec {
+            name: "c".into(),
+            input: crate::Shape3 { channels: 1, height: 8, width: 8 },
+            arch: "c6k3p1-sp2-fc10".parse().unwrap(),
+            timesteps: 2,
+            neuron: HiddenNeuron::Binary,
+            weight_bits: 4,
+            decay: crate::Decay::Shift(1),
+            input_density: 0.5,
+        };
+        random_conv_network(&spec, 1).unwrap()
+    }
+
+    #[test]
+    fn conv_lanes_run_over_output_channels_and_pools_have_none() {
+        let net = conv_net();
+        assert_eq!((0..3).map(|i| lane_width(&net, i)).collect::<Vec<_>>(), vec![6, 1, 10]);
+        let plan = HardwarePlan::uniform(&net, 4).unwrap();
+        assert_eq!((plan.layers[0].lanes, plan.layers[0].groups), (4, 2));
+        assert_eq!((plan.layers[1].lanes, plan.layers[1].groups), (1, 1));
+    }
+
+    #[test]
+    fn only_dense_layers_load_their_weights() {
+        let net = conv_net();
+        let plan = || HardwarePlan::uniform(&net, 2).unwrap();
+        let conv = plan().with_loaded_weights(&[0]).unwrap_err().to_string();
+        assert_eq!(
+            conv,
+            "hardware plan, layer 0: a conv layer's weights cannot be loaded at start-up (only dense layers' can)"
+        );
+        let pool = plan().with_loaded_weights(&[1]).unwrap_err().to_string();
+        assert_eq!(pool, "hardware plan, layer 1: a pooling layer has no weights to load");
+        assert_eq!(plan().with_loaded_weights(&[2]).unwrap().loaded_layers(), vec![2]);
     }
 }

@@ -49,7 +49,18 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     let mut t = Table::new(&["stage", "neurons", "lanes", "groups", "cycles per input"]);
     t.row(vec!["encoder".into(), "-".into(), "-".into(), "-".into(), num(s.encoder_cycles, 0)]);
     for (i, (l, c)) in s.plan.layers.iter().zip(&s.stage_cycles).enumerate() {
-        t.row(vec![format!("layer {i}"), l.neurons.to_string(), l.lanes.to_string(), l.groups.to_string(), num(*c, 0)]);
+        // Conv lanes run over output channels; a pooling layer runs inside the conv stage.
+        let row = match l.stage {
+            model::Stage::Dense => vec![l.neurons.to_string(), l.lanes.to_string(), l.groups.to_string(), num(*c, 0)],
+            model::Stage::Conv { banks, .. } => vec![
+                format!("{} ({} ch)", l.neurons, model::plan::lane_width(net, i)),
+                format!("{} x {banks} banks", l.lanes),
+                l.groups.to_string(),
+                num(*c, 0),
+            ],
+            model::Stage::FusedPool => vec![l.neurons.to_string(), "fused".into(), "-".into(), "-".into()],
+        };
+        t.row([vec![format!("layer {i}")], row].concat());
     }
     println!("lanes sized for the {} ({}):\n{}", facts.name, facts.fpga, t.render());
     let u = &s.usage;
@@ -70,7 +81,10 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     );
     let why = match &s.limit {
         SizingLimit::InputBound => "the input encoder (a cycle per input value) is the slowest stage".to_string(),
-        SizingLimit::FullyParallel { layer } => format!("layer {layer} has a lane per neuron"),
+        SizingLimit::FullyParallel { layer } => match s.plan.layers[*layer].stage {
+            model::Stage::Conv { .. } => format!("layer {layer} has a lane per output channel"),
+            _ => format!("layer {layer} has a lane per neuron"),
+        },
         SizingLimit::Resources { layer, lanes, reason } => {
             format!("{lanes} lanes for layer {layer} would not fit ({reason})")
         }
