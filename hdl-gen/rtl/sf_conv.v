@@ -237,8 +237,20 @@ module sf_conv #(
     wire [IN_X_BITS-1:0]   rd_x      = rd_source[IN_X_BITS-1:0];
     wire [IN_Y_BITS-1:0]   rd_y      = rd_source[IN_X_BITS +: IN_Y_BITS];
     wire [IN_C_BITS-1:0]   rd_c      = rd_source[IN_X_BITS + IN_Y_BITS +: IN_C_BITS];
-    wire [YE-1:0]          rd_rows   = Y_TABLE[rd_y * YE +: YE];
-    wire [B*XE-1:0]        rd_cols   = X_TABLE[rd_x * B * XE +: B * XE];
+    // Lookups, here and below, are multiplexers over constant slices: a part-select at a
+    // computed offset becomes a shifter over the whole vector in synthesis (32 stages deep
+    // for a 32-bit offset), which made a 28-wide conv layer hundreds of thousands of LUTs.
+    reg [YE-1:0]           rd_rows;
+    reg [B*XE-1:0]         rd_cols;
+    integer ty, tx;
+    always @(*) begin
+        rd_rows = {YE{1'b0}};
+        for (ty = 0; ty < H; ty = ty + 1)
+            if ({{(32-IN_Y_BITS){1'b0}}, rd_y} == ty) rd_rows = Y_TABLE[ty*YE +: YE];
+        rd_cols = {(B*XE){1'b0}};
+        for (tx = 0; tx < W; tx = tx + 1)
+            if ({{(32-IN_X_BITS){1'b0}}, rd_x} == tx) rd_cols = X_TABLE[tx*B*XE +: B*XE];
+    end
 
     // The controller moves to the next event in this cycle (FETCH, or the current event's
     // last row of its last group); the buffer's read port then runs one event ahead.
@@ -310,7 +322,7 @@ module sf_conv #(
     reg [B*MADDR_BITS-1:0] bank_addr_s3;
     reg [P*B*MEM_BITS-1:0] bank_delta_s3;
     reg [B-1:0]            bank_valid_s3;
-    integer rb, rp;
+    integer rb, rp, rk;
     reg [XE-1:0]           col_entry;
     reg [TAP_BITS-1:0]     col_tap;
     reg [WORD_BITS-1:0]    col_word;
@@ -330,7 +342,9 @@ module sf_conv #(
             bank_valid_s3[rb] = p3_valid && col_entry[XE-1];
             bank_addr_s3[rb*MADDR_BITS +: MADDR_BITS] = col_addr[MADDR_BITS-1:0];
             for (rp = 0; rp < P; rp = rp + 1)
-                bank_delta_s3[(rp*B + rb)*MEM_BITS +: MEM_BITS] = p3_delta[({{(32-TAP_BITS){1'b0}}, col_tap}*P + rp)*MEM_BITS +: MEM_BITS];
+                for (rk = 0; rk < K; rk = rk + 1)
+                    if ({{(32-TAP_BITS){1'b0}}, col_tap} == rk)
+                        bank_delta_s3[(rp*B + rb)*MEM_BITS +: MEM_BITS] = p3_delta[(rk*P + rp)*MEM_BITS +: MEM_BITS];
         end
     end
 
@@ -377,6 +391,13 @@ module sf_conv #(
     reg                  update_band_last;    // last row of a pooling band
     reg [BIAS_BITS-1:0]  update_bias;
     wire [P*BIAS_BITS-1:0] pass_bias_row = bias_rom[pass_group];
+    reg  [BIAS_BITS-1:0]   pass_bias;   // the bias of channel pass_group*P + pass_lane
+    integer bp;
+    always @(*) begin
+        pass_bias = {BIAS_BITS{1'b0}};
+        for (bp = 0; bp < P; bp = bp + 1)
+            if ({{(32-LANE_BITS){1'b0}}, pass_lane} == bp) pass_bias = pass_bias_row[bp*BIAS_BITS +: BIAS_BITS];
+    end
 
     // Pending emissions of the word updated last (conv) and of the windows it completed.
     reg [MASK_BITS-1:0]          pending;
@@ -502,6 +523,20 @@ module sf_conv #(
     endfunction
 
     /* verilator lint_off UNUSEDSIGNAL */
+    // A mask without one bit: a decoder, not a shifter.
+    function [MASK_BITS-1:0] without_bit;
+        input [MASK_BITS-1:0] bits;
+        input [31:0]          index;
+        integer i;
+        begin
+            without_bit = bits;
+            for (i = 0; i < MASK_BITS; i = i + 1)
+                if (index == i) without_bit[i] = 1'b0;
+        end
+    endfunction
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [MASK_BITS-1:0] pool_rest = without_bit({{(MASK_BITS-POOL_MASK_BITS){1'b0}}, pool_pending}, pool_bit);
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [31:0] emit_first    = lowest(pending, B);
     wire [31:0] pool_first    = lowest({{(MASK_BITS-POOL_MASK_BITS){1'b0}}, pool_pending}, PPW);
     /* verilator lint_on UNUSEDSIGNAL */
@@ -511,6 +546,29 @@ module sf_conv #(
     wire [31:0] pool_col      = {16'd0, pool_first[31:16]};
     wire [31:0] pool_plane    = {16'd0, pool_first[15:0]};
     wire [31:0] pool_bit      = pool_col * OUT_K + pool_plane;
+    // The emitting column's value, sign and score; the emitting window's value and sign.
+    reg [OUT_VALUE_BITS-1:0] emit_mag, pool_mag;
+    reg                      emit_negative, pool_negative;
+    reg [MEM_BITS-1:0]       emit_score;
+    integer eb;
+    always @(*) begin
+        emit_mag = {OUT_VALUE_BITS{1'b0}};
+        emit_negative = 1'b0;
+        emit_score = {MEM_BITS{1'b0}};
+        for (eb = 0; eb < B; eb = eb + 1)
+            if (emit_col == eb) begin
+                emit_mag      = pending_mag[eb*OUT_VALUE_BITS +: OUT_VALUE_BITS];
+                emit_negative = pending_neg[eb];
+                emit_score    = pending_score[eb*MEM_BITS +: MEM_BITS];
+            end
+        pool_mag = {OUT_VALUE_BITS{1'b0}};
+        pool_negative = 1'b0;
+        for (eb = 0; eb < PPW; eb = eb + 1)
+            if (pool_col == eb) begin
+                pool_mag      = pool_pending_mag[eb*OUT_VALUE_BITS +: OUT_VALUE_BITS];
+                pool_negative = pool_pending_neg[eb];
+            end
+    end
     wire        conv_emitting = state == S_PASS && pending != {MASK_BITS{1'b0}};
     wire        pool_emitting = state == S_PASS && pool_pending != {POOL_MASK_BITS{1'b0}};
     // At most one event left in each: this cycle ends the word's slot.
@@ -530,10 +588,8 @@ module sf_conv #(
     wire [31:0] max_pooled_x = pending_pool_col + pool_col;
     wire [31:0] max_pooled   = pending_pool_base + max_pooled_x;
     wire [31:0] pool_neuron  = POOL == 2 ? max_pooled : sum_pooled;
-    wire [OUT_VALUE_BITS+OUT_SEL_BITS-1:0] emit_mag_wide =
-        {{OUT_SEL_BITS{1'b0}}, pending_mag[emit_col*OUT_VALUE_BITS +: OUT_VALUE_BITS]};
-    wire [OUT_VALUE_BITS+OUT_SEL_BITS-1:0] pool_mag_wide =
-        {{OUT_SEL_BITS{1'b0}}, pool_pending_mag[pool_col*OUT_VALUE_BITS +: OUT_VALUE_BITS]};
+    wire [OUT_VALUE_BITS+OUT_SEL_BITS-1:0] emit_mag_wide = {{OUT_SEL_BITS{1'b0}}, emit_mag};
+    wire [OUT_VALUE_BITS+OUT_SEL_BITS-1:0] pool_mag_wide = {{OUT_SEL_BITS{1'b0}}, pool_mag};
     wire [31:0] emit_plane32 = emit_plane;
     wire [31:0] pool_plane32 = pool_plane;
     // Packed sources for a conv consumer.
@@ -544,8 +600,8 @@ module sf_conv #(
     wire [OUT_SEL_BITS-1:0] conv_sel = OUT_PAYLOAD != 0 ? emit_mag_wide[OUT_SEL_BITS-1:0] : emit_plane32[OUT_SEL_BITS-1:0];
     wire [OUT_SEL_BITS-1:0] pool_sel = POOL == 1 ? conv_sel
                                      : (OUT_PAYLOAD != 0 ? pool_mag_wide[OUT_SEL_BITS-1:0] : pool_plane32[OUT_SEL_BITS-1:0]);
-    wire                    conv_neg = pending_neg[emit_col];
-    wire                    pool_neg = POOL == 1 ? conv_neg : pool_pending_neg[pool_col];
+    wire                    conv_neg = emit_negative;
+    wire                    pool_neg = POOL == 1 ? conv_neg : pool_negative;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] out_source = POOL == 0 ? (OUT_PACKED != 0 ? packed_conv : conv_neuron)
                            : POOL == 1 ? (OUT_PACKED != 0 ? packed_sum : sum_pooled)
@@ -556,7 +612,7 @@ module sf_conv #(
     assign emit_neuron      = conv_neuron[NEURON_BITS-1:0];
     assign emit_sel         = conv_sel;
     assign emit_neg         = conv_neg;
-    assign score_value      = pending_score[emit_col*MEM_BITS +: MEM_BITS];
+    assign score_value      = emit_score;
     assign pool_emit_valid  = POOL == 1 ? conv_emitting : (POOL == 2 && pool_emitting);
     assign pool_emit_neuron = pool_neuron[POOL_NEURON_BITS-1:0];
     assign pool_emit_sel    = pool_sel;
@@ -568,6 +624,17 @@ module sf_conv #(
     assign in_release       = state == S_DONE && (IN_IS_IMAGE == 0 || last_timestep);
     assign item_done        = state == S_DONE;
     assign item_t           = timestep;
+
+    // The canonical planes of a value 0..=MAX_SPIKE (OUT_MASKS), for plane codes.
+    function [OUT_K-1:0] planes_of;
+        input [OUT_VALUE_BITS-1:0] value;
+        integer v;
+        begin
+            planes_of = {OUT_K{1'b0}};
+            for (v = 0; v <= MAX_SPIKE; v = v + 1)
+                if ({{(32-OUT_VALUE_BITS){1'b0}}, value} == v) planes_of = OUT_MASKS[v*OUT_K +: OUT_K];
+        end
+    endfunction
 
     // UPDATE temporaries (blocking, inside the clocked branch: evaluated only when a word
     // is updated).
@@ -591,6 +658,7 @@ module sf_conv #(
     // emission masks and the pooling windows (synthesis would not merge three copies).
     localparam NRB = NEURON_RESULT_BITS;
     reg [B*NRB-1:0]       fired;
+    reg [MEM_BITS-1:0]    f_word;
     reg [MEM_BITS-1:0]    f_kept;
     reg [MEM_BITS-1:0]    f_next;
     reg [MEM_BITS-1:0]    f_bias;
@@ -599,7 +667,10 @@ module sf_conv #(
         update_data = {(P*B*MEM_BITS){1'b0}};
         f_bias = {{(MEM_BITS-BIAS_BITS){update_bias[BIAS_BITS-1]}}, update_bias};
         for (fb = 0; fb < B; fb = fb + 1) begin
-            fired[fb*NRB +: NRB] = fire(rd_data[({{(32-LANE_BITS){1'b0}}, pass_lane_updating}*B + fb)*MEM_BITS +: MEM_BITS]);
+            f_word = {MEM_BITS{1'b0}};
+            for (fp = 0; fp < P; fp = fp + 1)
+                if ({{(32-LANE_BITS){1'b0}}, pass_lane_updating} == fp) f_word = rd_data[(fp*B + fb)*MEM_BITS +: MEM_BITS];
+            fired[fb*NRB +: NRB] = fire(f_word);
             f_kept = fired[fb*NRB + OUT_VALUE_BITS + 1 +: MEM_BITS];
             // The last timestep leaves the bias alone: the next input starts from v = 0.
             f_next = last_timestep ? f_bias : neuron_decay(f_kept) + f_bias;
@@ -618,6 +689,8 @@ module sf_conv #(
             init_in_group  <= 32'd0;
             pending        <= {MASK_BITS{1'b0}};
             pool_pending   <= {POOL_MASK_BITS{1'b0}};
+            pool_pending_mag <= {(PPW*OUT_VALUE_BITS){1'b0}};
+            pool_pending_neg <= {PPW{1'b0}};
             pass_more_updating <= 1'b0;
         end else begin
             case (state)
@@ -679,8 +752,8 @@ module sf_conv #(
                 end
                 S_PREREAD: state <= S_PASS;
                 S_PASS: begin
-                    if (conv_emitting) pending <= pending & ~({{(MASK_BITS-1){1'b0}}, 1'b1} << emit_bit);
-                    if (pool_emitting) pool_pending <= pool_pending & ~({{(POOL_MASK_BITS-1){1'b0}}, 1'b1} << pool_bit);
+                    if (conv_emitting) pending <= without_bit(pending, emit_bit);
+                    if (pool_emitting) pool_pending <= pool_rest[POOL_MASK_BITS-1:0];
                     if (conv_last && pool_last && !pass_more_updating) state <= S_DONE;
                     if (pass_update) begin
                         /* verilator lint_off BLKSEQ */
@@ -699,7 +772,7 @@ module sf_conv #(
                             else if (OUT_PAYLOAD != 0)
                                 u_masks[ub*OUT_K +: OUT_K] = {OUT_K{u_exists && u_mag != 0}};
                             else
-                                u_masks[ub*OUT_K +: OUT_K] = u_exists ? OUT_MASKS[u_mag*OUT_K +: OUT_K] : {OUT_K{1'b0}};
+                                u_masks[ub*OUT_K +: OUT_K] = u_exists ? planes_of(u_mag) : {OUT_K{1'b0}};
                             pending_neg[ub] <= u_neg;
                             pending_mag[ub*OUT_VALUE_BITS +: OUT_VALUE_BITS] <= u_mag;
                             pending_score[ub*MEM_BITS +: MEM_BITS] <= u_value;
@@ -720,7 +793,7 @@ module sf_conv #(
                                 u_col = update_word * PPW + uj;
                                 if (update_band_last && u_col < WP && u_window != 0) begin
                                     if (OUT_PAYLOAD != 0) u_pool_masks[uj*OUT_K +: OUT_K] = {OUT_K{1'b1}};
-                                    else u_pool_masks[uj*OUT_K +: OUT_K] = OUT_MASKS[u_abs[OUT_VALUE_BITS-1:0]*OUT_K +: OUT_K];
+                                    else u_pool_masks[uj*OUT_K +: OUT_K] = planes_of(u_abs[OUT_VALUE_BITS-1:0]);
                                 end
                                 pool_pending_neg[uj] <= u_window < 0;
                                 pool_pending_mag[uj*OUT_VALUE_BITS +: OUT_VALUE_BITS] <= u_abs[OUT_VALUE_BITS-1:0];
@@ -761,7 +834,7 @@ module sf_conv #(
                 update_oy         <= pass_oy;
                 update_band_first <= pass_band == {PBAND_BITS{1'b0}};
                 update_band_last  <= {{(32-PBAND_BITS){1'b0}}, pass_band} == PK - 1;
-                update_bias       <= pass_bias_row[pass_lane*BIAS_BITS +: BIAS_BITS];
+                update_bias       <= pass_bias;
                 // Advance: word, row, channel (lane, then group).
                 if ({{(32-WORD_BITS){1'b0}}, pass_word} != WB - 1) pass_word <= pass_word + 1'b1;
                 else begin
