@@ -71,7 +71,6 @@ fn mnist_fits_the_up5k_with_weights_in_spram() {
 /// membrane banks, 16-bit membranes of 128 words: a block RAM per bank), built and held to
 /// the prediction; every bank is a block of its own. About 2 minutes.
 #[test]
-#[ignore = "sf_conv loses membrane bank 3 in synthesis (u_result is driven from two always blocks); run with --ignored once fixed"]
 fn conv_example_builds_for_the_up5k() {
     let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let board = Board::Icebreaker;
