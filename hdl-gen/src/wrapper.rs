@@ -127,65 +127,54 @@ pub(crate) const POOL_TAPS: [(&str, &str); 4] = [
     ("pool_emit_neg", "emit_neg"),
 ];
 
-/// The wrapper's ports, which are `sf_layer`'s (`sf_conv`'s for a conv layer).
+/// The wrapper's ports, which are `sf_layer`'s, or `sf_conv`'s for a conv layer: packed
+/// sources in, the fused pooling layer's taps, no weight write port.
 pub(crate) fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
-    if matches!(rtl.plan.stage, Stage::Conv { .. }) {
-        return conv_ports(rtl);
+    let conv = matches!(rtl.plan.stage, Stage::Conv { .. });
+    let param = |name: &str| rtl.params.iter().find(|p| p.name == name).map_or(1, |p| p.int_value() as u32);
+    let (out_bits, in_doc, out_doc) = if conv {
+        (param("OUT_EVENT_BITS"), "event {neg, sel, {c, y, x}}, one cycle later", "event {neg, sel, source}")
+    } else {
+        let bits = rtl.output.as_ref().map_or(1 + rtl.sel_bits + rtl.neuron_bits, |o| o.event_bits);
+        (bits, "event {neg, sel, source}, one cycle later", "event {neg, sel, neuron}")
+    };
+    let t_bits = layer::index_bits(rtl.timesteps as u64);
+    let mut ports = vec![
+        Port::input("clk", 1, "clock"),
+        Port::input("rst", 1, "synchronous reset"),
+        Port::input("in_full", 1, "input slot holds the next item"),
+        Port::input("in_count", rtl.input.count_bits(), "events in the input slot"),
+        Port::output("in_rd_addr", rtl.input.addr_bits(), "event to read"),
+        Port::input("in_rd_data", rtl.input.event_bits, in_doc),
+        Port::output("in_release", 1, "done with the input slot"),
+        Port::input("out_free", 1, "output slot may be filled"),
+        Port::output("out_wr_en", 1, "write out_event"),
+        Port::output("out_event", out_bits, out_doc),
+        Port::output("out_commit", 1, "item complete"),
+        Port::output("emit_valid", 1, "tap: event or score this cycle"),
+        Port::output("emit_neuron", rtl.neuron_bits, "tap: its neuron"),
+        Port::output("emit_sel", rtl.sel_bits, "tap: its plane or value"),
+        Port::output("emit_neg", 1, "tap: negative spike"),
+        Port::output("score_value", rtl.plan.membrane_bits, "readout: the score"),
+    ];
+    if conv {
+        ports.extend([
+            Port::output("pool_emit_valid", 1, "tap: fused pooling emits"),
+            Port::output("pool_emit_neuron", param("POOL_NEURON_BITS"), "tap: its pooled output"),
+            Port::output("pool_emit_sel", rtl.sel_bits, "tap: its plane or value"),
+            Port::output("pool_emit_neg", 1, "tap: negative spike"),
+        ]);
     }
-    let out_bits = rtl.output.as_ref().map_or(1 + rtl.sel_bits + rtl.neuron_bits, |o| o.event_bits);
-    let t_bits = layer::index_bits(rtl.timesteps as u64);
-    vec![
-        Port::input("clk", 1, "clock"),
-        Port::input("rst", 1, "synchronous reset"),
-        Port::input("in_full", 1, "input slot holds the next item"),
-        Port::input("in_count", rtl.input.count_bits(), "events in the input slot"),
-        Port::output("in_rd_addr", rtl.input.addr_bits(), "event to read"),
-        Port::input("in_rd_data", rtl.input.event_bits, "event {neg, sel, source}, one cycle later"),
-        Port::output("in_release", 1, "done with the input slot"),
-        Port::input("out_free", 1, "output slot may be filled"),
-        Port::output("out_wr_en", 1, "write out_event"),
-        Port::output("out_event", out_bits, "event {neg, sel, neuron}"),
-        Port::output("out_commit", 1, "item complete"),
-        Port::output("emit_valid", 1, "tap: event or score this cycle"),
-        Port::output("emit_neuron", rtl.neuron_bits, "tap: its neuron"),
-        Port::output("emit_sel", rtl.sel_bits, "tap: its plane or value"),
-        Port::output("emit_neg", 1, "tap: negative spike"),
-        Port::output("score_value", rtl.plan.membrane_bits, "readout: the score"),
+    ports.extend([
         Port::output("item_done", 1, "tap: DONE cycle of an item"),
         Port::output("item_t", t_bits, "tap: timestep of the item"),
-        Port::input("wt_wr_en", 1, "write a weight word (loaded weights only)"),
-        Port::input("wt_wr_addr", rtl.weight_addr_bits(), "weight word address"),
-        Port::input("wt_wr_data", rtl.weight_word_bits(), "weight word, lane 0 low"),
-    ]
-}
-
-/// `sf_conv`'s ports.
-fn conv_ports(rtl: &LayerRtl) -> Vec<Port> {
-    let out_bits = rtl.params.iter().find(|p| p.name == "OUT_EVENT_BITS").map_or(1, |p| p.int_value() as u32);
-    let pool_bits = rtl.params.iter().find(|p| p.name == "POOL_NEURON_BITS").map_or(1, |p| p.int_value() as u32);
-    let t_bits = layer::index_bits(rtl.timesteps as u64);
-    vec![
-        Port::input("clk", 1, "clock"),
-        Port::input("rst", 1, "synchronous reset"),
-        Port::input("in_full", 1, "input slot holds the next item"),
-        Port::input("in_count", rtl.input.count_bits(), "events in the input slot"),
-        Port::output("in_rd_addr", rtl.input.addr_bits(), "event to read"),
-        Port::input("in_rd_data", rtl.input.event_bits, "event {neg, sel, {c, y, x}}, one cycle later"),
-        Port::output("in_release", 1, "done with the input slot"),
-        Port::input("out_free", 1, "output slot may be filled"),
-        Port::output("out_wr_en", 1, "write out_event"),
-        Port::output("out_event", out_bits, "event {neg, sel, source}"),
-        Port::output("out_commit", 1, "item complete"),
-        Port::output("emit_valid", 1, "tap: event or score this cycle"),
-        Port::output("emit_neuron", rtl.neuron_bits, "tap: its neuron"),
-        Port::output("emit_sel", rtl.sel_bits, "tap: its plane or value"),
-        Port::output("emit_neg", 1, "tap: negative spike"),
-        Port::output("score_value", rtl.plan.membrane_bits, "readout: the score"),
-        Port::output("pool_emit_valid", 1, "tap: fused pooling emits"),
-        Port::output("pool_emit_neuron", pool_bits, "tap: its pooled output"),
-        Port::output("pool_emit_sel", rtl.sel_bits, "tap: its plane or value"),
-        Port::output("pool_emit_neg", 1, "tap: negative spike"),
-        Port::output("item_done", 1, "tap: DONE cycle of an item"),
-        Port::output("item_t", t_bits, "tap: timestep of the item"),
-    ]
+    ]);
+    if !conv {
+        ports.extend([
+            Port::input("wt_wr_en", 1, "write a weight word (loaded weights only)"),
+            Port::input("wt_wr_addr", rtl.weight_addr_bits(), "weight word address"),
+            Port::input("wt_wr_data", rtl.weight_word_bits(), "weight word, lane 0 low"),
+        ]);
+    }
+    ports
 }
