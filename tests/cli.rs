@@ -427,9 +427,11 @@ fn another_models_design_is_refused_by_cosim_and_run() {
     // A manifest from before manifest versions is refused with the way out.
     let manifest = Path::new(rtl).join("manifest.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, text.replace("\"manifest_version\": 1,", "")).unwrap();
+    let version = hdl_gen::MANIFEST_VERSION;
+    std::fs::write(&manifest, text.replace(&format!("\"manifest_version\": {version},"), "")).unwrap();
     let o = spikeforge(&["cosim", small, "--rtl", rtl, "--data", "random", "--limit", "1"]);
-    assert_clean_failure(&o, "manifest version none, this spikeforge reads version 1: re-run `spikeforge gen`");
+    let expected = format!("manifest version none, this spikeforge reads version {version}: re-run `spikeforge gen`");
+    assert_clean_failure(&o, &expected);
 }
 
 /// `spikeforge train` on the scikit-learn digits: the summary's integer accuracy is what
