@@ -85,8 +85,8 @@ impl Stage {
 ///
 /// ```
 /// use model::plan::AxisTaps;
-/// // K = 3, stride 1, padding 1, 4 outputs: input 0 is reached by taps 1, 2 (outputs 0, -1
-/// // would be outside; tap 0 would need output 1).
+/// // K = 3, stride 1, padding 1, 4 outputs: input 0 is reached by taps 0 and 1 (outputs 1
+/// // and 0); tap 2 would need output -1.
 /// assert_eq!(AxisTaps::of(0, 3, 1, 1, 4), AxisTaps { first_tap: 0, first_out: 1, count: 2 });
 /// assert_eq!(AxisTaps::of(2, 3, 1, 1, 4), AxisTaps { first_tap: 0, first_out: 3, count: 3 });
 /// // Stride 2 without padding: input 1 is reached only by tap 1 of output 0.
@@ -392,5 +392,38 @@ mod tests {
         let pool = plan().with_loaded_weights(&[1]).unwrap_err().to_string();
         assert_eq!(pool, "hardware plan, layer 1: a pooling layer has no weights to load");
         assert_eq!(plan().with_loaded_weights(&[2]).unwrap().loaded_layers(), vec![2]);
+    }
+}
+
+#[cfg(test)]
+mod axis_tests {
+    use super::AxisTaps;
+
+    /// Against the contract's definition, enumerated: tap `k` reaches output `o` exactly when
+    /// `o·S = pos + P - k` with `0 <= o < out` and `0 <= k < K`.
+    #[test]
+    fn axis_taps_match_the_definition_exhaustively() {
+        for kernel in 1..=7u32 {
+            for stride in 1..=4u32 {
+                for padding in 0..kernel {
+                    for out in 1..=9u32 {
+                        for pos in 0..(out * stride + kernel) {
+                            let reached: Vec<(u32, u32)> = (0..kernel)
+                                .filter_map(|k| {
+                                    let shifted = (pos + padding) as i64 - k as i64;
+                                    let o = shifted / stride as i64;
+                                    (shifted >= 0 && shifted % stride as i64 == 0 && o < out as i64)
+                                        .then_some((k, o as u32))
+                                })
+                                .collect();
+                            let a = AxisTaps::of(pos, kernel, stride, padding, out);
+                            let listed: Vec<(u32, u32)> =
+                                (0..a.count).map(|i| (a.first_tap + i * stride, a.first_out - i)).collect();
+                            assert_eq!(listed, reached, "pos {pos} K {kernel} S {stride} P {padding} out {out}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
