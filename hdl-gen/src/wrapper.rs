@@ -42,22 +42,7 @@ pub(crate) fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
             layer_item_cycles(false, Some(p.groups))
         ));
     }
-    m.doc.push(format!(
-        "Weights in {} ({} words of {} bits), biases in {}.",
-        rtl.weights_file,
-        p.weight_words(),
-        p.lanes * p.weight_bits,
-        rtl.bias_file
-    ));
-    let ports = layer_ports(rtl);
-    m.items.push(Item::Instance(Instance {
-        module: "sf_layer".into(),
-        name: "u_layer".into(),
-        params: rtl.params.clone(),
-        connections: ports.iter().map(|port| pass(&port.name)).collect(),
-    }));
-    m.ports = ports;
-    m
+    with_instance(m, rtl, "sf_layer", "u_layer")
 }
 
 /// The wrapper of conv layer `rtl`: `sf_conv` with its parameters.
@@ -101,17 +86,23 @@ fn conv_wrapper(net: &Network, rtl: &LayerRtl, conv: &model::Conv2d, banks: u32)
          of the pooling windows it completes).",
         conv_item_cycles(Some(p.groups))
     ));
+    with_instance(m, rtl, "sf_conv", "u_conv")
+}
+
+/// Finish a wrapper: say where its memories are, instantiate the library module with the
+/// layer's parameters and pass every port through.
+fn with_instance(mut m: Module, rtl: &LayerRtl, module: &str, name: &str) -> Module {
     m.doc.push(format!(
         "Weights in {} ({} words of {} bits), biases in {}.",
         rtl.weights_file,
-        p.weight_words(),
-        p.taps_per_word() * p.lanes * p.weight_bits,
+        rtl.weight_words(),
+        rtl.weight_word_bits(),
         rtl.bias_file
     ));
     let ports = layer_ports(rtl);
     m.items.push(Item::Instance(Instance {
-        module: "sf_conv".into(),
-        name: "u_conv".into(),
+        module: module.into(),
+        name: name.into(),
         params: rtl.params.clone(),
         connections: ports.iter().map(|port| pass(&port.name)).collect(),
     }));

@@ -202,6 +202,41 @@ pub fn lane_width(net: &Network, index: usize) -> u32 {
     })
 }
 
+/// The membrane banks conv layer `index` may have: `least` (its row taps rounded up to the
+/// following pooling window, [`default_banks`]) to `most` (a word per output row, rounded up
+/// to the window) in steps of `step` (the window, else 1). `None` for a layer that is not
+/// a conv layer.
+///
+/// ```
+/// let net = model::examples::fuzz_conv_hardware_network(0);
+/// # let index = net.layers.iter().position(|l| matches!(l.op, model::LayerOp::Conv2d(_))).unwrap();
+/// let range = model::plan::bank_range(&net, index).unwrap();
+/// assert!(range.least <= range.most && range.least % range.step == 0);
+/// assert_eq!(model::plan::bank_range(&model::examples::tiny_network(), 0), None);
+/// ```
+pub fn bank_range(net: &Network, index: usize) -> Option<BankRange> {
+    let Some(LayerOp::Conv2d(conv)) = net.layers.get(index).map(|l| &l.op) else { return None };
+    let pool = net.layers.get(index + 1).and_then(|next| match &next.op {
+        LayerOp::MaxPool2d(p) | LayerOp::SumPool2d(p) => Some(p.kernel),
+        _ => None,
+    });
+    let least = default_banks(conv, pool);
+    let step = pool.unwrap_or(1).max(1);
+    let width = conv.output_shape().map_or(1, |s| s.width);
+    Some(BankRange { least, most: (width.div_ceil(step) * step).max(least), step })
+}
+
+/// What [`bank_range`] allows: `least..=most` in steps of `step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BankRange {
+    /// The fewest banks.
+    pub least: u32,
+    /// The most banks: one membrane word per output row.
+    pub most: u32,
+    /// Banks are a multiple of this (a following pooling window, else 1).
+    pub step: u32,
+}
+
 /// A plan for the whole network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HardwarePlan {
@@ -243,11 +278,7 @@ impl HardwarePlan {
             let stage = match &layer.op {
                 LayerOp::Dense(_) => Stage::Dense,
                 LayerOp::Conv2d(c) => {
-                    let pool = net.layers.get(index + 1).and_then(|next| match &next.op {
-                        LayerOp::MaxPool2d(p) | LayerOp::SumPool2d(p) => Some(p.kernel),
-                        _ => None,
-                    });
-                    let banks = default_banks(c, pool);
+                    let banks = bank_range(net, index).expect("a conv layer").least;
                     Stage::Conv { banks, in_channels: c.in_channels, kernel: c.kernel }
                 }
                 LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => Stage::FusedPool,
@@ -317,21 +348,14 @@ impl HardwarePlan {
     /// assert!(plan.with_banks(&net, index, 0).is_err());
     /// ```
     pub fn with_banks(mut self, net: &Network, index: usize, banks: u32) -> Result<HardwarePlan, ModelError> {
-        let Some(LayerOp::Conv2d(conv)) = net.layers.get(index).map(|l| &l.op) else {
+        let Some(BankRange { least, most, step }) = bank_range(net, index) else {
             return Err(ModelError::plan(index, "membrane banks are a conv layer's; this layer is not one"));
         };
-        let pool = net.layers.get(index + 1).and_then(|next| match &next.op {
-            LayerOp::MaxPool2d(p) | LayerOp::SumPool2d(p) => Some(p.kernel),
-            _ => None,
-        });
-        let least = default_banks(conv, pool);
-        let width = conv.output_shape().map_or(1, |s| s.width);
-        let most = width.div_ceil(pool.unwrap_or(1)) * pool.unwrap_or(1);
-        if banks < least || banks > most.max(least) || pool.is_some_and(|k| banks % k != 0) {
-            let window = pool.map(|k| format!(", a multiple of the pooling window {k}")).unwrap_or_default();
+        if banks < least || banks > most || banks % step != 0 {
+            let window = if step > 1 { format!(", a multiple of the pooling window {step}") } else { String::new() };
             return Err(ModelError::plan(
                 index,
-                format!("{banks} membrane banks; this conv layer takes {least} to {}{window}", most.max(least)),
+                format!("{banks} membrane banks; this conv layer takes {least} to {most}{window}"),
             ));
         }
         let layer = self.layers.get_mut(index).ok_or_else(|| ModelError::plan(index, "no such layer in the plan"))?;

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use model::examples::{fuzz_conv_hardware_network, fuzz_network};
+use model::plan::{bank_range, lane_width};
 use model::{HardwarePlan, LayerOp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -122,24 +123,15 @@ pub fn fuzz_case(
         FuzzFamily::Conv => {
             let net = fuzz_conv_hardware_network(seed);
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
-            // Conv lanes run over output channels.
-            let width = |l: &model::Layer| match &l.op {
-                LayerOp::Conv2d(c) => c.out_channels,
-                _ => l.outputs() as u32,
-            };
-            let lanes: Vec<u32> = net.layers.iter().map(|l| rng.random_range(1..=width(l).max(1))).collect();
+            // Conv lanes run over output channels; a fused pooling layer has one.
+            let lanes: Vec<u32> =
+                (0..net.layers.len()).map(|i| rng.random_range(1..=lane_width(&net, i).max(1))).collect();
             let mut plan = HardwarePlan::per_layer(&net, &lanes)?;
             let mut banks = Vec::new();
-            for (index, l) in net.layers.iter().enumerate() {
-                let (LayerOp::Conv2d(c), Some(least)) = (&l.op, plan.layers[index].stage.banks()) else { continue };
+            for index in 0..net.layers.len() {
+                let Some(range) = bank_range(&net, index) else { continue };
                 // Any legal count: from the fewest to a word per output row.
-                let step = match net.layers.get(index + 1).map(|n| &n.op) {
-                    Some(LayerOp::SumPool2d(p) | LayerOp::MaxPool2d(p)) => p.kernel,
-                    _ => 1,
-                };
-                let width = c.output_shape().map_or(1, |s| s.width);
-                let most = width.div_ceil(step) * step;
-                let choice = least + step * rng.random_range(0..=(most.max(least) - least) / step);
+                let choice = range.least + range.step * rng.random_range(0..=(range.most - range.least) / range.step);
                 plan = plan.with_banks(&net, index, choice)?;
                 banks.push(choice);
             }
