@@ -925,11 +925,19 @@ fn conv_models_evaluate_and_go_to_hardware() {
     }
     let rtl = dir.join("rtl");
     let rtl = rtl.to_str().unwrap();
-    let o = spikeforge(&["gen", model, "--out", rtl]);
+    // conv1 (8 wide, 3 taps a row, a 2x2 pool after it) takes 4 to 8 banks in steps of 2:
+    // 7 is made 8, and cosim of the directory reads them back (the cycle model needs them).
+    let o = spikeforge(&["gen", model, "--out", rtl, "--banks", "7"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.join("rtl/sf_conv.v").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("rtl/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["layers"][0]["plan"]["stage"]["banks"], 8, "{}", manifest["layers"][0]["plan"]);
     if have_data("scikit-learn digits", "digits.csv") && have_verilator() {
         let o = spikeforge(&["cosim", model, "--limit", "4"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("4 inputs, 0 mismatching"), "{}", stdout(&o));
+        let o = spikeforge(&["cosim", model, "--limit", "4", "--rtl", rtl]);
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stdout(&o).contains("4 inputs, 0 mismatching"), "{}", stdout(&o));
     }

@@ -15,7 +15,7 @@ use sim::Golden;
 use crate::BitstreamError;
 use crate::boards::Board;
 use crate::flow::{BuildOptions, BuildReport};
-use crate::sizing::{Sizing, Usage, check_fit, size_lanes};
+use crate::sizing::{Sizing, SizingChoices, Usage, check_fit, size_lanes};
 
 /// Inputs the cycle model runs on, both to size lanes and for the throughput a build
 /// reports: the same inputs, so the sizer's estimate and the build's figure agree.
@@ -47,13 +47,18 @@ pub fn inputs_per_second(clock_mhz: f64, cycles: f64) -> f64 {
     clock_mhz * 1e6 / cycles
 }
 
-/// Size lanes per layer for `board` on the events the first [`CYCLE_MODEL_SAMPLE`] inputs
-/// of `images` cause, with the weights of `loaded` layers loaded at start-up.
-pub fn size_for_board(board: Board, net: &Network, loaded: &[usize], images: &[u8]) -> Result<Sizing, BitstreamError> {
+/// Size lanes per layer (and conv membrane banks) for `board` on the events the first
+/// [`CYCLE_MODEL_SAMPLE`] inputs of `images` cause, within `choices`.
+pub fn size_for_board(
+    board: Board,
+    net: &Network,
+    choices: SizingChoices,
+    images: &[u8],
+) -> Result<Sizing, BitstreamError> {
     let golden = Golden::new(net)?;
     let sample = &images[..images.len().min(CYCLE_MODEL_SAMPLE * net.input.size())];
     let demand = sim::cycle::Demand::new(&golden, sample)?;
-    size_lanes(board, net, loaded, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))
+    size_lanes(board, net, choices, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))
 }
 
 /// What [`build_model`] is asked to do.
@@ -62,8 +67,8 @@ pub struct ModelBuildRequest<'a> {
     pub net: &'a Network,
     /// The plan, if the caller chose one; else sized for the board on `inputs`.
     pub plan: Option<HardwarePlan>,
-    /// Layers whose weights are loaded at start-up, for a sized plan.
-    pub loaded: &'a [usize],
+    /// Loaded layers and fixed conv banks, for a sized plan.
+    pub choices: SizingChoices<'a>,
     /// Inputs for lane sizing and the throughput, where the caller has them.
     pub inputs: Option<Inputs<'a>>,
     /// Board and flow options.
@@ -142,14 +147,18 @@ pub fn build_model(request: ModelBuildRequest, progress: &dyn Fn(Progress)) -> R
     let plan = match (request.plan, inputs) {
         (Some(plan), _) => plan,
         (None, Some(inputs)) => {
-            let sizing = size_for_board(board, net, request.loaded, inputs.images)?;
+            let sizing = size_for_board(board, net, request.choices, inputs.images)?;
             let clock_mhz = crate::flow::core_clock_mhz(board, request.flow.freq_mhz)?;
             progress(Progress::Sized { sizing: &sizing, clock_mhz });
             sizing.plan
         }
         (None, None) => {
             progress(Progress::Unsized { lanes: UNSIZED_LANES });
-            HardwarePlan::uniform(net, UNSIZED_LANES)?.with_loaded_weights(request.loaded)?
+            let plan = HardwarePlan::uniform(net, UNSIZED_LANES)?.with_loaded_weights(request.choices.loaded)?;
+            match request.choices.banks {
+                Some(banks) => plan.with_conv_banks(net, banks)?,
+                None => plan,
+            }
         }
     };
     let predicted = check_fit(board, net, &plan)?;

@@ -21,7 +21,7 @@
 //! `spikeforge build` puts beside the measured ones.
 
 use hdl_gen::{MemoryKind, MemoryShape};
-use model::plan::lane_width;
+use model::plan::{BankRange, bank_range, lane_width};
 use model::{HardwarePlan, LayerOp, Network};
 use serde::Serialize;
 
@@ -383,17 +383,29 @@ pub enum SizingLimit {
     /// The input encoder (one cycle per input value at least) is the slowest stage: more
     /// lanes anywhere would not raise throughput.
     InputBound,
-    /// The slowest layer already has a lane per neuron (a conv layer: per output channel).
+    /// The slowest layer already has a lane per neuron (a conv layer: per output channel,
+    /// and a membrane word per output row, or banks fixed by the caller).
     FullyParallel {
         /// The layer.
         layer: usize,
+    },
+    /// A conv layer with a lane per output channel whose update pass is bound by its
+    /// events: more membrane banks (fewer words per row) would not lower its cycles.
+    EventBound {
+        /// The layer.
+        layer: usize,
+        /// Its banks.
+        banks: u32,
     },
     /// The slowest layer's next step does not fit the part.
     Resources {
         /// The layer.
         layer: usize,
-        /// The lanes that did not fit.
+        /// The lanes that did not fit (or the lanes it has, when its banks did not fit).
         lanes: u32,
+        /// The membrane banks that did not fit, when the step was a conv layer's banks.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        banks: Option<u32>,
         /// The resource and by how much.
         reason: String,
     },
@@ -427,37 +439,74 @@ impl Sizing {
     }
 }
 
-/// Lanes per layer that maximize throughput on `board`: start every layer at one lane,
-/// then repeatedly give the slowest stage its next [`lane_steps`] count while the plan fits.
-/// A pipeline's throughput is its slowest stage's, so growing any other stage would only
+/// What [`size_lanes`] may choose besides lanes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SizingChoices<'a> {
+    /// Layers whose weights are loaded at start-up in every plan tried.
+    pub loaded: &'a [usize],
+    /// Every conv layer's membrane banks, fixed ([`HardwarePlan::with_conv_banks`]);
+    /// `None`: the sizer grows them once a conv layer has a lane per output channel.
+    pub banks: Option<u32>,
+}
+
+/// The sizer's position: lanes per layer and each conv layer's banks.
+#[derive(Clone, Debug)]
+struct Point {
+    lanes: Vec<u32>,
+    /// `Some` for conv layers.
+    banks: Vec<Option<u32>>,
+}
+
+impl Point {
+    fn plan(&self, net: &Network, loaded: &[usize]) -> Result<HardwarePlan, BitstreamError> {
+        let mut plan = HardwarePlan::per_layer(net, &self.lanes)?.with_loaded_weights(loaded)?;
+        for (index, banks) in self.banks.iter().enumerate() {
+            if let Some(banks) = *banks {
+                plan = plan.with_banks(net, index, banks)?;
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// Lanes per layer (and membrane banks per conv layer) that maximize throughput on
+/// `board`: start every layer at one lane and the fewest banks, then repeatedly give the
+/// slowest stage its next [`lane_steps`] count while the plan fits; a conv layer with a
+/// lane per output channel next gets its next [`model::plan::BankRange::steps`] count (fewer
+/// membrane words for its update pass to visit), where that lowers its cycles. A
+/// pipeline's throughput is its slowest stage's, so growing any other stage would only
 /// spend resources; the loop stops when the slowest stage cannot grow (see [`SizingLimit`]).
 ///
 /// `stage_cycles(plan)` returns each layer stage's mean busy cycles per input under `plan`
 /// (the caller measures it with `sim`'s cycle model on real inputs, which this crate does
-/// not depend on); `encoder_cycles` is the input encoder's, which no plan changes. The
-/// weights of `loaded` layers are loaded at start-up in every plan tried.
+/// not depend on); `encoder_cycles` is the input encoder's, which no plan changes.
 pub fn size_lanes(
     board: Board,
     net: &Network,
-    loaded: &[usize],
+    choices: SizingChoices,
     encoder_cycles: f64,
     stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
 ) -> Result<Sizing, BitstreamError> {
-    let mut lanes = vec![1u32; net.layers.len()];
+    let loaded = choices.loaded;
+    let ranges: Vec<Option<BankRange>> = (0..net.layers.len()).map(|i| bank_range(net, i)).collect();
+    let banks = ranges.iter().map(|r| r.map(|r| choices.banks.map_or(r.least, |b| r.legal(b)))).collect();
+    let mut at = Point { lanes: vec![1u32; net.layers.len()], banks };
     // Refuses a layer index the network does not have, before any is used.
-    HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
+    at.plan(net, loaded)?;
     // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
     // weights can be too deep for it. Such layers start at their fewest lanes that fit.
     for &layer in loaded {
         for step in lane_steps(lane_width(net, layer)) {
-            lanes[layer] = step;
-            let plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
-            if usage(board, net, &plan)?.single_port_rams.is_none_or(|(_, used, available)| used <= available) {
+            at.lanes[layer] = step;
+            if usage(board, net, &at.plan(net, loaded)?)?
+                .single_port_rams
+                .is_none_or(|(_, used, available)| used <= available)
+            {
                 break;
             }
         }
     }
-    let mut plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(loaded)?;
+    let mut plan = at.plan(net, loaded)?;
     let mut predicted = usage(board, net, &plan)?;
     if let Some(reason) = predicted.shortfall() {
         let mut advice = "use fewer or narrower weights or a larger board".to_string();
@@ -467,12 +516,12 @@ pub fn size_lanes(
         }
         return Err(BitstreamError::DoesNotFit {
             board: board.facts().name.into(),
-            reason: format!("{reason}, even at lanes {lanes:?}: {advice}"),
+            reason: format!("{reason}, even at lanes {:?}: {advice}", at.lanes),
             remedy: FitRemedy { load_layer, ..FitRemedy::default() },
         });
     }
+    let mut cycles = stage_cycles(&plan);
     loop {
-        let cycles = stage_cycles(&plan);
         let (slowest, &worst) =
             cycles.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("validated networks have layers");
         let done = |limit| Sizing {
@@ -485,36 +534,56 @@ pub fn size_lanes(
         if worst <= encoder_cycles {
             return Ok(done(SizingLimit::InputBound));
         }
-        let steps: Vec<u32> =
-            lane_steps(lane_width(net, slowest)).into_iter().filter(|&p| p > lanes[slowest]).collect();
-        if steps.is_empty() {
+        // Lanes first (each a whole group of output channels off every item), then banks.
+        let lane_candidates =
+            lane_steps(lane_width(net, slowest)).into_iter().filter(|&p| p > at.lanes[slowest]).map(|p| {
+                let mut next = at.clone();
+                next.lanes[slowest] = p;
+                next
+            });
+        let bank_candidates = match (ranges[slowest], at.banks[slowest], choices.banks) {
+            (Some(range), Some(now), None) => range.steps().into_iter().filter(|&b| b > now).collect(),
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .map(|b| {
+            let mut next = at.clone();
+            next.banks[slowest] = Some(b);
+            next
+        });
+        let growing_lanes = at.lanes[slowest] < lane_width(net, slowest);
+        let candidates: Vec<Point> = if growing_lanes { lane_candidates.collect() } else { bank_candidates.collect() };
+        if candidates.is_empty() {
             return Ok(done(SizingLimit::FullyParallel { layer: slowest }));
         }
         // The first step that fits, not only the next: memory is quantized, and a conv
         // layer's membrane banks can take fewer LUT-RAM primitives or blocks at 4 lanes
-        // than at 3.
+        // than at 3. A bank step must also lower the layer's cycles: once its update pass
+        // is bound by its events, fewer words save nothing.
         let mut first_misfit = None;
         let mut grown_to = None;
-        for &next in &steps {
-            let mut grown = lanes.clone();
-            grown[slowest] = next;
-            let candidate = HardwarePlan::per_layer(net, &grown)?.with_loaded_weights(loaded)?;
+        for next in candidates {
+            let candidate = next.plan(net, loaded)?;
             let candidate_usage = usage(board, net, &candidate)?;
-            match candidate_usage.shortfall() {
-                None => {
-                    grown_to = Some((grown, candidate, candidate_usage));
-                    break;
-                }
-                Some(reason) => {
-                    first_misfit.get_or_insert((next, reason));
-                }
+            if let Some(reason) = candidate_usage.shortfall() {
+                first_misfit.get_or_insert((next, reason));
+                continue;
+            }
+            let candidate_cycles = stage_cycles(&candidate);
+            if growing_lanes || candidate_cycles[slowest] < worst {
+                grown_to = Some((next, candidate, candidate_usage, candidate_cycles));
+                break;
             }
         }
-        match grown_to {
-            Some(grown) => (lanes, plan, predicted) = grown,
-            None => {
-                let (lanes, reason) = first_misfit.expect("a step was tried");
-                return Ok(done(SizingLimit::Resources { layer: slowest, lanes, reason }));
+        match (grown_to, first_misfit) {
+            (Some(grown), _) => (at, plan, predicted, cycles) = grown,
+            (None, Some((next, reason))) => {
+                let (lanes, banks) = (next.lanes[slowest], next.banks[slowest].filter(|_| !growing_lanes));
+                return Ok(done(SizingLimit::Resources { layer: slowest, lanes, banks, reason }));
+            }
+            (None, None) => {
+                let banks = at.banks[slowest].unwrap_or(1);
+                return Ok(done(SizingLimit::EventBound { layer: slowest, banks }));
             }
         }
     }
@@ -617,7 +686,7 @@ mod tests {
         }
         // Sized with layer 0 loaded: four lanes (16-bit words, 50,176 deep: four SPRAMs);
         // one lane would need 13, more lanes more block RAM for the membranes.
-        let s = size_lanes(Board::Icebreaker, &net, &[0], 900.0, &groups_cost(vec![300.0, 60.0])).unwrap();
+        let s = size_lanes(Board::Icebreaker, &net, loaded(&[0]), 900.0, &groups_cost(vec![300.0, 60.0])).unwrap();
         assert!(s.usage.shortfall().is_none());
         assert_eq!(s.plan.layers[0].lanes, 4, "{:?}", s.plan);
         assert_eq!(s.plan.layers[0].weights, model::WeightStore::Loaded);
@@ -732,7 +801,8 @@ mod tests {
     fn conv_lanes_step_over_output_channels() {
         let net = conv("c16k3p1-sp2-fc10", 8);
         for board in Board::ALL {
-            let s = size_lanes(board, &net, &[], 10.0, &groups_cost(vec![2000.0, 0.0, 50.0])).unwrap();
+            let s =
+                size_lanes(board, &net, SizingChoices::default(), 10.0, &groups_cost(vec![2000.0, 0.0, 50.0])).unwrap();
             assert!(lane_steps(16).contains(&s.plan.layers[0].lanes), "{board:?}: {:?}", s.plan);
             assert_eq!(s.plan.layers[1].lanes, 1);
             if let SizingLimit::FullyParallel { layer } = s.limit {
@@ -740,8 +810,53 @@ mod tests {
             }
             assert!(s.plan.layers.iter().all(|l| l.weights == model::WeightStore::Rom));
         }
-        let e = size_lanes(Board::Icebreaker, &net, &[0], 10.0, &groups_cost(vec![1.0; 3])).unwrap_err();
+        let e = size_lanes(Board::Icebreaker, &net, loaded(&[0]), 10.0, &groups_cost(vec![1.0; 3])).unwrap_err();
         assert!(e.to_string().contains("conv layer's weights cannot be loaded"), "{e}");
+    }
+
+    /// A stand-in for the conv cycle model: `G · E` for the scatter plus a cycle per
+    /// membrane word (`G · H' · ceil(W' / B)`) for the update pass, with `events` per layer.
+    fn conv_cost(net: &Network, events: Vec<f64>) -> impl Fn(&HardwarePlan) -> Vec<f64> + '_ {
+        move |plan| {
+            plan.layers
+                .iter()
+                .zip(&events)
+                .enumerate()
+                .map(|(i, (l, e))| {
+                    let words = match (l.stage, &net.layers[i].op) {
+                        (model::Stage::Conv { banks, .. }, LayerOp::Conv2d(c)) => {
+                            let out = c.output_shape().unwrap();
+                            out.height * out.width.div_ceil(banks)
+                        }
+                        _ => 0,
+                    };
+                    l.groups as f64 * (e + words as f64)
+                })
+                .collect()
+        }
+    }
+
+    /// Once a conv layer has a lane per output channel, the sizer gives it banks while
+    /// they shorten its update pass and fit; not when they are fixed or would not help.
+    #[test]
+    fn conv_banks_grow_after_lanes_where_they_shorten_the_pass() {
+        let net = conv("c8k3p1-sp2-fc10", 16);
+        let range = bank_range(&net, 0).unwrap();
+        let s = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0]))
+            .unwrap();
+        assert_eq!(s.plan.layers[0].lanes, 8, "{:?}", s.plan);
+        assert_eq!(s.plan.layers[0].stage.banks(), Some(range.most), "{:?}", s.limit);
+        assert_eq!(s.limit, SizingLimit::FullyParallel { layer: 0 });
+        // Banks fixed by the caller: made legal, never grown.
+        let fixed = SizingChoices { loaded: &[], banks: Some(3) };
+        let s = size_lanes(Board::Ulx3s, &net, fixed, 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0])).unwrap();
+        assert_eq!(s.plan.layers[0].stage.banks(), Some(range.legal(3)));
+        assert_eq!(s.limit, SizingLimit::FullyParallel { layer: 0 });
+        // A pass bound by its events: no bank step lowers the cycles, none is taken.
+        let flat = |plan: &HardwarePlan| plan.layers.iter().map(|l| l.groups as f64 * l.neurons as f64).collect();
+        let s = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), 1.0, &flat).unwrap();
+        assert_eq!(s.plan.layers[0].stage.banks(), Some(range.least));
+        assert_eq!(s.limit, SizingLimit::EventBound { layer: 0, banks: range.least });
     }
 
     /// MNIST's c16k5p2-mp2-c32k3p1-sp2-fc10 needs 238 kbit of conv membranes alone: the
@@ -749,9 +864,15 @@ mod tests {
     #[test]
     fn a_conv_network_too_big_for_the_part_is_refused_naming_its_membranes() {
         let net = conv("c16k5p2-mp2-c32k3p1-sp2-fc10", 28);
-        let e = size_lanes(Board::Icebreaker, &net, &[], 10.0, &groups_cost(vec![1.0; 5])).unwrap_err().to_string();
+        let e = size_lanes(Board::Icebreaker, &net, SizingChoices::default(), 10.0, &groups_cost(vec![1.0; 5]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("for conv membrane banks") && e.contains("even at lanes [1, 1, 1, 1, 1]"), "{e}");
         assert!(!e.contains('\n'), "{e}");
+    }
+
+    fn loaded(layers: &[usize]) -> SizingChoices<'_> {
+        SizingChoices { loaded: layers, banks: None }
     }
 
     /// A stand-in for the cycle model with its shape: `G · (E + 5)` per layer.
@@ -762,7 +883,8 @@ mod tests {
     #[test]
     fn sizing_grows_the_slowest_layer_until_the_part_is_full() {
         let net = example(256);
-        let s = size_lanes(Board::Ulx3s, &net, &[], 800.0, &groups_cost(vec![400.0, 60.0])).unwrap();
+        let s =
+            size_lanes(Board::Ulx3s, &net, SizingChoices::default(), 800.0, &groups_cost(vec![400.0, 60.0])).unwrap();
         assert!(s.usage.shortfall().is_none());
         assert!(s.plan.layers[0].lanes > s.plan.layers[1].lanes, "{:?}", s.plan);
         match &s.limit {
@@ -780,7 +902,7 @@ mod tests {
         fn sized_plans_fit(hidden in 8u32..300, e0 in 1.0f64..2000.0, e1 in 1.0f64..500.0, board in 0usize..3) {
             let net = example(hidden);
             let board = Board::ALL[board];
-            match size_lanes(board, &net, &[], 100.0, &groups_cost(vec![e0, e1])) {
+            match size_lanes(board, &net, SizingChoices::default(), 100.0, &groups_cost(vec![e0, e1])) {
                 Ok(s) => {
                     prop_assert!(s.usage.shortfall().is_none());
                     let check = check_fit(board, &net, &s.plan);

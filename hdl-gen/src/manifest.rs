@@ -200,8 +200,8 @@ impl DesignInfo {
         self.manifest.layers.last().map_or(32, |l| l.rtl.plan.membrane_bits as u64)
     }
 
-    /// The plan the design was generated with, for `net`: lanes and loaded layers from the
-    /// manifest. A design generated from another model (name, timesteps or layer shapes)
+    /// The plan the design was generated with, for `net`: lanes, conv membrane banks and
+    /// loaded layers from the manifest. A design generated from another model (name, timesteps or layer shapes)
     /// is refused with one line naming both.
     pub fn plan_for(&self, net: &Network) -> Result<HardwarePlan, HdlError> {
         let m = &self.manifest;
@@ -228,7 +228,13 @@ impl DesignInfo {
         let lanes: Vec<u32> = m.layers.iter().map(|l| l.rtl.plan.lanes).collect();
         let loaded: Vec<usize> =
             m.layers.iter().filter(|l| l.rtl.plan.weights == WeightStore::Loaded).map(|l| l.rtl.index).collect();
-        Ok(HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(&loaded)?)
+        let mut plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(&loaded)?;
+        for (index, l) in m.layers.iter().enumerate() {
+            if let Some(banks) = l.rtl.plan.stage.banks() {
+                plan = plan.with_banks(net, index, banks)?;
+            }
+        }
+        Ok(plan)
     }
 }
 
@@ -250,6 +256,19 @@ mod tests {
         let read = Manifest::parse(&design.files[MANIFEST], Path::new("m.json")).unwrap();
         assert_eq!(read.to_json(), design.files[MANIFEST]);
         let info = DesignInfo { dir: "rtl".into(), manifest: read };
+        assert_eq!(info.plan_for(&net).unwrap(), plan);
+    }
+
+    #[test]
+    fn a_conv_designs_banks_are_read_back() {
+        let net = model::examples::fuzz_conv_hardware_network(0);
+        let plan = HardwarePlan::uniform(&net, 2).unwrap().with_conv_banks(&net, u32::MAX).unwrap();
+        assert_ne!(plan, HardwarePlan::uniform(&net, 2).unwrap(), "the most banks are not the default");
+        let design = crate::generate(&net, &plan).unwrap();
+        let info = DesignInfo {
+            dir: "rtl".into(),
+            manifest: Manifest::parse(&design.files[MANIFEST], Path::new("m")).unwrap(),
+        };
         assert_eq!(info.plan_for(&net).unwrap(), plan);
     }
 

@@ -223,7 +223,7 @@ pub fn bank_range(net: &Network, index: usize) -> Option<BankRange> {
     let least = default_banks(conv, pool);
     let step = pool.unwrap_or(1).max(1);
     let width = conv.output_shape().map_or(1, |s| s.width);
-    Some(BankRange { least, most: (width.div_ceil(step) * step).max(least), step })
+    Some(BankRange { least, most: (width.div_ceil(step) * step).max(least), step, width })
 }
 
 /// What [`bank_range`] allows: `least..=most` in steps of `step`.
@@ -235,6 +235,39 @@ pub struct BankRange {
     pub most: u32,
     /// Banks are a multiple of this (a following pooling window, else 1).
     pub step: u32,
+    /// The layer's output width: a row takes `ceil(width / banks)` membrane words.
+    pub width: u32,
+}
+
+impl BankRange {
+    /// `banks` made legal: raised to a multiple of [`BankRange::step`], then held to
+    /// `least..=most`.
+    ///
+    /// ```
+    /// let range = model::plan::BankRange { least: 4, most: 14, step: 2, width: 14 };
+    /// assert_eq!((range.legal(1), range.legal(7), range.legal(30)), (4, 8, 14));
+    /// ```
+    pub fn legal(&self, banks: u32) -> u32 {
+        (banks.div_ceil(self.step.max(1)) * self.step.max(1)).clamp(self.least, self.most)
+    }
+
+    /// The bank counts worth having, ascending: each the fewest legal banks for its
+    /// membrane words per row (more banks at the same count only add memories).
+    ///
+    /// ```
+    /// // A 28-wide layer before a 2x2 pool: 6 banks (5 words a row) up to 28 (one word)
+    /// let range = model::plan::BankRange { least: 6, most: 28, step: 2, width: 28 };
+    /// assert_eq!(range.steps(), vec![6, 8, 10, 14, 28]);
+    /// ```
+    pub fn steps(&self) -> Vec<u32> {
+        let words = self.width.div_ceil(self.least.max(1)).max(1);
+        let mut steps: Vec<u32> = (1..=words).map(|w| self.legal(self.width.div_ceil(w))).collect();
+        steps.sort_unstable();
+        steps.dedup();
+        // Rounding to the step can leave two counts with the same words per row: keep the fewer.
+        steps.dedup_by_key(|b| self.width.div_ceil(*b));
+        steps
+    }
 }
 
 /// A plan for the whole network.
@@ -348,7 +381,7 @@ impl HardwarePlan {
     /// assert!(plan.with_banks(&net, index, 0).is_err());
     /// ```
     pub fn with_banks(mut self, net: &Network, index: usize, banks: u32) -> Result<HardwarePlan, ModelError> {
-        let Some(BankRange { least, most, step }) = bank_range(net, index) else {
+        let Some(BankRange { least, most, step, .. }) = bank_range(net, index) else {
             return Err(ModelError::plan(index, "membrane banks are a conv layer's; this layer is not one"));
         };
         if banks < least || banks > most || banks % step != 0 {
@@ -363,6 +396,26 @@ impl HardwarePlan {
             *b = banks;
         }
         Ok(self)
+    }
+
+    /// The same plan with every conv layer's membrane banks set to `banks` made legal for
+    /// that layer ([`BankRange::legal`]): the way one number on a command line reaches
+    /// layers of different widths and pooling windows.
+    ///
+    /// ```
+    /// let net = model::examples::fuzz_conv_hardware_network(0);
+    /// let plan = model::HardwarePlan::uniform(&net, 2).unwrap().with_conv_banks(&net, 1000).unwrap();
+    /// for (index, layer) in plan.layers.iter().enumerate() {
+    ///     if let Some(banks) = layer.stage.banks() {
+    ///         assert_eq!(banks, model::plan::bank_range(&net, index).unwrap().most);
+    ///     }
+    /// }
+    /// ```
+    pub fn with_conv_banks(self, net: &Network, banks: u32) -> Result<HardwarePlan, ModelError> {
+        (0..self.layers.len()).try_fold(self, |plan, index| match bank_range(net, index) {
+            Some(range) => plan.with_banks(net, index, range.legal(banks)),
+            None => Ok(plan),
+        })
     }
 
     /// Whether any layer's weights are loaded at start-up.
@@ -402,6 +455,31 @@ mod tests {
         let plan = HardwarePlan::uniform(&net, 4).unwrap();
         assert_eq!((plan.layers[0].lanes, plan.layers[0].groups), (4, 2));
         assert_eq!((plan.layers[1].lanes, plan.layers[1].groups), (1, 1));
+    }
+
+    #[test]
+    fn bank_steps_are_legal_and_each_saves_a_word_per_row() {
+        for width in 1u32..40 {
+            for step in 1..5 {
+                for least in (1..=width.div_ceil(step) * step).filter(|b| b % step == 0) {
+                    let range = BankRange { least, most: (width.div_ceil(step) * step).max(least), step, width };
+                    let steps = range.steps();
+                    assert_eq!(steps.first(), Some(&range.legal(least)), "{range:?}");
+                    assert_eq!(steps.last(), Some(&range.most), "{range:?}");
+                    for &b in &steps {
+                        assert_eq!(range.legal(b), b, "{range:?}");
+                    }
+                    for pair in steps.windows(2) {
+                        assert!(width.div_ceil(pair[1]) < width.div_ceil(pair[0]), "{range:?}: {steps:?}");
+                    }
+                    // No legal count between two steps has fewer words than the lower one.
+                    for b in (least..=range.most).filter(|b| b % step == 0) {
+                        let at_most_b = steps.iter().rfind(|&&s| s <= b).unwrap();
+                        assert_eq!(width.div_ceil(*at_most_b), width.div_ceil(b), "{range:?} at {b}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn run(args: Args) -> Result<()> {
     let request = ModelBuildRequest {
         net: &net,
         plan: args.lanes.explicit(&net)?,
-        loaded: &args.lanes.load_weights,
+        choices: args.lanes.choices(),
         inputs: data.as_ref().ok().map(|set| Inputs { images: &set.images, labels: &set.labels }),
         flow: BuildOptions { board, freq_mhz: args.freq, seeds: args.seeds, baud: args.baud },
         out_dir: &args.out,

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         (Some(plan), None) => plan,
         (None, Some(board)) => {
             let set = args.data.load(&net, &args.model)?;
-            let sizing = bitstreams::pipeline::size_for_board(board, &net, &args.lanes.load_weights, &set.images)?;
+            let sizing = bitstreams::pipeline::size_for_board(board, &net, args.lanes.choices(), &set.images)?;
             super::lanes::print_sizing(board, &net, &sizing, board.oscillator_mhz());
             sizing.plan
         }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use bitstreams::boards::Board;
-use bitstreams::sizing::{Sizing, SizingLimit};
+use bitstreams::sizing::{Sizing, SizingChoices, SizingLimit};
 use model::{HardwarePlan, Network};
 
 use crate::table::{Table, num};
@@ -21,6 +21,12 @@ pub struct LaneArgs {
     /// UP5K is its 1 Mbit of SPRAM (`spikeforge run` loads them before the first input)
     #[arg(long, value_delimiter = ',', value_name = "LAYERS")]
     pub load_weights: Vec<usize>,
+    /// Membrane banks of every conv layer, made legal per layer (at least its kernel row's
+    /// taps, at most a word per output row, a multiple of a following pooling window): more
+    /// banks, a shorter update pass, more memories [default: the fewest, or sized for
+    /// --board where the command has one]
+    #[arg(long)]
+    pub banks: Option<u32>,
 }
 
 impl LaneArgs {
@@ -31,14 +37,28 @@ impl LaneArgs {
             (None, Some(lanes)) => HardwarePlan::uniform(net, lanes)?,
             (None, None) => return Ok(None),
         };
-        Ok(Some(plan.with_loaded_weights(&self.load_weights)?))
+        Ok(Some(self.with_banks(net, plan.with_loaded_weights(&self.load_weights)?)?))
+    }
+
+    /// What the sizer may choose, given these arguments.
+    pub fn choices(&self) -> SizingChoices<'_> {
+        SizingChoices { loaded: &self.load_weights, banks: self.banks }
+    }
+
+    fn with_banks(&self, net: &Network, plan: HardwarePlan) -> Result<HardwarePlan> {
+        Ok(match self.banks {
+            Some(banks) => plan.with_conv_banks(net, banks)?,
+            None => plan,
+        })
     }
 
     /// The plan the user asked for, else `default` lanes everywhere.
     pub fn plan_or(&self, net: &Network, default: u32) -> Result<HardwarePlan> {
         Ok(match self.explicit(net)? {
             Some(plan) => plan,
-            None => HardwarePlan::uniform(net, default)?.with_loaded_weights(&self.load_weights)?,
+            None => {
+                self.with_banks(net, HardwarePlan::uniform(net, default)?.with_loaded_weights(&self.load_weights)?)?
+            }
         })
     }
 }
@@ -82,10 +102,19 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
     let why = match &s.limit {
         SizingLimit::InputBound => "the input encoder (a cycle per input value) is the slowest stage".to_string(),
         SizingLimit::FullyParallel { layer } => match s.plan.layers[*layer].stage {
-            model::Stage::Conv { .. } => format!("layer {layer} has a lane per output channel"),
+            model::Stage::Conv { banks, .. } => {
+                format!("layer {layer} has a lane per output channel and {banks} membrane banks")
+            }
             _ => format!("layer {layer} has a lane per neuron"),
         },
-        SizingLimit::Resources { layer, lanes, reason } => {
+        SizingLimit::EventBound { layer, banks } => format!(
+            "layer {layer} has a lane per output channel; its update pass is bound by its events, more than {banks} \
+             membrane banks would not shorten it"
+        ),
+        SizingLimit::Resources { layer, banks: Some(banks), reason, .. } => {
+            format!("{banks} membrane banks for layer {layer} would not fit ({reason})")
+        }
+        SizingLimit::Resources { layer, lanes, reason, .. } => {
             format!("{lanes} lanes for layer {layer} would not fit ({reason})")
         }
     };
