@@ -926,13 +926,17 @@ fn conv_models_evaluate_and_go_to_hardware() {
     let rtl = dir.join("rtl");
     let rtl = rtl.to_str().unwrap();
     // conv1 (8 wide, 3 taps a row, a 2x2 pool after it) takes 4 to 8 banks in steps of 2:
-    // 7 is made 8, and cosim of the directory reads them back (the cycle model needs them).
-    let o = spikeforge(&["gen", model, "--out", rtl, "--banks", "7"]);
+    // 7 is made 8, and cosim of the directory reads them and the one membrane set back (the
+    // cycle model needs both).
+    let o = spikeforge(&["gen", model, "--out", rtl, "--banks", "7", "--membrane-sets", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.join("rtl/sf_conv.v").exists());
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("rtl/manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["layers"][0]["plan"]["stage"]["banks"], 8, "{}", manifest["layers"][0]["plan"]);
+    let stage = &manifest["layers"][0]["plan"]["stage"];
+    assert_eq!((&stage["banks"], &stage["sets"]), (&serde_json::json!(8), &serde_json::json!("one")), "{stage}");
+    let o = spikeforge(&["gen", model, "--out", rtl, "--membrane-sets", "3"]);
+    assert!(!o.status.success() && stderr(&o).contains("3 is not in 1..=2"), "{}", stderr(&o));
     if have_data("scikit-learn digits", "digits.csv") && have_verilator() {
         let o = spikeforge(&["cosim", model, "--limit", "4"]);
         assert!(o.status.success(), "{}", stderr(&o));

@@ -155,10 +155,11 @@ pub fn build_model(request: ModelBuildRequest, progress: &dyn Fn(Progress)) -> R
         (None, None) => {
             progress(Progress::Unsized { lanes: UNSIZED_LANES });
             let plan = HardwarePlan::uniform(net, UNSIZED_LANES)?.with_loaded_weights(request.choices.loaded)?;
-            match request.choices.banks {
+            let plan = match request.choices.banks {
                 Some(banks) => plan.with_conv_banks(net, banks)?,
                 None => plan,
-            }
+            };
+            plan.with_membrane_sets(request.choices.sets.unwrap_or_default())
         }
     };
     let predicted = check_fit(board, net, &plan)?;

@@ -22,7 +22,7 @@
 
 use hdl_gen::{MemoryKind, MemoryShape};
 use model::plan::{BankRange, bank_range, lane_width};
-use model::{HardwarePlan, LayerOp, Network};
+use model::{HardwarePlan, LayerOp, MembraneSets, Network};
 use serde::Serialize;
 
 use crate::BitstreamError;
@@ -447,6 +447,9 @@ pub struct SizingChoices<'a> {
     /// Every conv layer's membrane banks, fixed ([`HardwarePlan::with_conv_banks`]);
     /// `None`: the sizer grows them once a conv layer has a lane per output channel.
     pub banks: Option<u32>,
+    /// Every conv layer's membrane sets, fixed; `None`: the sizer sizes the network with
+    /// two sets and with one and keeps the faster plan.
+    pub sets: Option<MembraneSets>,
 }
 
 /// The sizer's position: lanes per layer and each conv layer's banks.
@@ -455,11 +458,13 @@ struct Point {
     lanes: Vec<u32>,
     /// `Some` for conv layers.
     banks: Vec<Option<u32>>,
+    sets: MembraneSets,
 }
 
 impl Point {
     fn plan(&self, net: &Network, loaded: &[usize]) -> Result<HardwarePlan, BitstreamError> {
-        let mut plan = HardwarePlan::per_layer(net, &self.lanes)?.with_loaded_weights(loaded)?;
+        let mut plan =
+            HardwarePlan::per_layer(net, &self.lanes)?.with_loaded_weights(loaded)?.with_membrane_sets(self.sets);
         for (index, banks) in self.banks.iter().enumerate() {
             if let Some(banks) = *banks {
                 plan = plan.with_banks(net, index, banks)?;
@@ -477,6 +482,10 @@ impl Point {
 /// pipeline's throughput is its slowest stage's, so growing any other stage would only
 /// spend resources; the loop stops when the slowest stage cannot grow (see [`SizingLimit`]).
 ///
+/// A network with conv layers is sized twice, with two membrane sets per conv stage (its
+/// scatter and update pass overlap) and with one (half the membrane memory, so more lanes
+/// may fit), and the plan with the shorter bottleneck is kept (two sets on a tie).
+///
 /// `stage_cycles(plan)` returns each layer stage's mean busy cycles per input under `plan`
 /// (the caller measures it with `sim`'s cycle model on real inputs, which this crate does
 /// not depend on); `encoder_cycles` is the input encoder's, which no plan changes.
@@ -487,10 +496,36 @@ pub fn size_lanes(
     encoder_cycles: f64,
     stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
 ) -> Result<Sizing, BitstreamError> {
+    let has_conv = net.layers.iter().any(|l| matches!(l.op, LayerOp::Conv2d(_)));
+    let candidates = match choices.sets {
+        Some(sets) => vec![sets],
+        None if has_conv => vec![MembraneSets::Two, MembraneSets::One],
+        None => vec![MembraneSets::Two],
+    };
+    let mut best: Option<Result<Sizing, BitstreamError>> = None;
+    for sets in candidates {
+        let sized = size_with_sets(board, net, choices, sets, encoder_cycles, stage_cycles);
+        best = Some(match (best, sized) {
+            (Some(Ok(kept)), Ok(new)) if new.bottleneck_cycles() >= kept.bottleneck_cycles() => Ok(kept),
+            (Some(Ok(kept)), Err(_)) => Ok(kept),
+            (_, sized) => sized,
+        });
+    }
+    best.expect("one candidate at least")
+}
+
+fn size_with_sets(
+    board: Board,
+    net: &Network,
+    choices: SizingChoices,
+    sets: MembraneSets,
+    encoder_cycles: f64,
+    stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
+) -> Result<Sizing, BitstreamError> {
     let loaded = choices.loaded;
     let ranges: Vec<Option<BankRange>> = (0..net.layers.len()).map(|i| bank_range(net, i)).collect();
     let banks = ranges.iter().map(|r| r.map(|r| choices.banks.map_or(r.least, |b| r.legal(b)))).collect();
-    let mut at = Point { lanes: vec![1u32; net.layers.len()], banks };
+    let mut at = Point { lanes: vec![1u32; net.layers.len()], banks, sets };
     // Refuses a layer index the network does not have, before any is used.
     at.plan(net, loaded)?;
     // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
@@ -717,8 +752,8 @@ mod tests {
         model::examples::random_conv_network(&spec, 1).unwrap()
     }
 
-    /// A conv stage's memories: `P·B` membrane banks of `G·H'·ceil(W'/B)` words, one weight
-    /// memory of `C·K·G` words of `K·P` weights; where the banks go follows the family.
+    /// A conv stage's memories: `SETS·P·B` membrane banks of `G·H'·ceil(W'/B)` words, one
+    /// weight memory of `C·K·G` words of `K·P` weights; where the banks go follows the family.
     #[test]
     fn conv_memories_are_banks_and_wide_weight_rows() {
         let net = conv("c16k3p1-sp2-fc10", 8);
@@ -729,7 +764,10 @@ mod tests {
         let u = usage(Board::Icebreaker, &net, &plan).unwrap();
         let banks: Vec<&MemoryPlacement> =
             u.memories.iter().filter(|m| m.shape.kind == MemoryKind::Membranes(0)).collect();
-        assert_eq!(banks.len(), 6 * 4);
+        assert_eq!(banks.len(), 2 * 6 * 4);
+        let one = plan.clone().with_membrane_sets(MembraneSets::One);
+        let one_set = usage(Board::Icebreaker, &net, &one).unwrap();
+        assert_eq!(one_set.memories.iter().filter(|m| m.shape.kind == MemoryKind::Membranes(0)).count(), 6 * 4);
         assert!(banks.iter().all(|m| (m.shape.depth, m.shape.width) == (3 * 8 * 2, mem_bits)), "{banks:?}");
         // No LUT RAM on the iCE40: 48 words is block RAM, a block per 16 bits of each bank.
         let per_bank = mem_bits.div_ceil(16);
@@ -848,7 +886,7 @@ mod tests {
         assert_eq!(s.plan.layers[0].stage.banks(), Some(range.most), "{:?}", s.limit);
         assert_eq!(s.limit, SizingLimit::FullyParallel { layer: 0 });
         // Banks fixed by the caller: made legal, never grown.
-        let fixed = SizingChoices { loaded: &[], banks: Some(3) };
+        let fixed = SizingChoices { banks: Some(3), ..SizingChoices::default() };
         let s = size_lanes(Board::Ulx3s, &net, fixed, 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0])).unwrap();
         assert_eq!(s.plan.layers[0].stage.banks(), Some(range.legal(3)));
         assert_eq!(s.limit, SizingLimit::FullyParallel { layer: 0 });
@@ -872,7 +910,7 @@ mod tests {
     }
 
     fn loaded(layers: &[usize]) -> SizingChoices<'_> {
-        SizingChoices { loaded: layers, banks: None }
+        SizingChoices { loaded: layers, ..SizingChoices::default() }
     }
 
     /// A stand-in for the cycle model with its shape: `G · (E + 5)` per layer.

@@ -9,7 +9,9 @@
 // timestep of an input), so the scatter adds weights straight into it and the update pass
 // needs no accumulator memory.
 //
-// Per item (input, timestep), after IDLE and START:
+// Two engines work on an item (input, timestep) one after the other, each passing through
+// IDLE between items:
+//   the scatter engine, after START:
 //   FETCH    1 cycle: the first event is read (its row and column table entries looked up)
 //   SCATTER  for every received event, for every channel group, max(1, rows) cycles: one
 //            cycle per kernel row ky whose output row oy exists; every lane adds the
@@ -17,7 +19,8 @@
 //            lands in its own bank) into the membranes (5-stage pipeline: weight read ->
 //            row register -> scale -> membrane read and bank routing -> add and write;
 //            back-to-back writes to one word are forwarded)
-//   DRAIN1..DRAIN4: the last event's writes complete
+//   DRAIN1..DRAIN4: the last event's writes complete; DRAIN4 releases the input slot
+//   the update pass:
 //   PREREAD  1 cycle: the first membrane word of the update pass is read
 //   PASS     for every channel o, row oy, word w (channel-major raster order) max(1, ev_w,
 //            pev_w) cycles: the first updates the word's B neurons (fire, reset, then
@@ -26,9 +29,13 @@
 //            ascending), the last of them in the cycle that updates the next word; pev_w
 //            are the events of the max pooling windows the word completes, emitted beside
 //            them on the pool's own port; then one tail cycle emitting the last events
-//   DONE     commits the output slot and releases the input slot
-// Cycles per item: 9 + G*Σ_e max(1, rows_e) + Σ_w max(1, ev_w, pev_w). After a reset, INIT
-// writes every membrane word with its bias (G*HO*WB cycles) before the first IDLE.
+//   DONE     commits the output slot
+// Scatter: 6 + G*Σ_e max(1, rows_e) cycles from START; pass: 3 + Σ_w max(1, ev_w, pev_w)
+// from PREREAD. The scatter of an item starts once its input slot is full and its
+// membrane set is ready; the pass, once the item is scattered, the previous pass is DONE
+// and the output slot is free. With SETS = 2 an input's timesteps use set input mod 2:
+// the next input's scatter runs beside this input's last pass. After a reset, INIT writes
+// every membrane word (of both sets at once) with its bias (G*HO*WB cycles).
 //
 // Fused pooling (POOL): sum pooling (1) renames every conv event's source to its window
 // (no cycles); max pooling (2) keeps the running maximum of each window of the current
@@ -46,7 +53,7 @@
 //   weights   C*K*G words of K*P*W_BITS: word (c*K + ky)*G + g holds W[c][ky][kx][g*P + p]
 //             at bits (kx*P + p)*W_BITS
 //   biases    G words of P*BIAS_BITS
-//   membranes P*B banks of G*HO*WB words of MEM_BITS
+//   membranes SETS*P*B banks of G*HO*WB words of MEM_BITS
 //
 // Event sources: packed {c, y, x} coordinates into a conv stage (every conv stage reads
 // them; OUT_PACKED writes them for a conv consumer), else the flat channel-major index.
@@ -58,7 +65,7 @@
 //   in_count         in   IN_COUNT_BITS   events in the input slot
 //   in_rd_addr       out  IN_ADDR_BITS    event to read
 //   in_rd_data       in   IN_EVENT_BITS   event {neg, sel, source}, one cycle after in_rd_addr
-//   in_release       out  1               done with the input slot
+//   in_release       out  1               done with the input slot (the scatter's DRAIN4)
 //   out_free         in   1               the output slot may be filled (ignored when HAS_OUT = 0)
 //   out_wr_en        out  1               write out_event
 //   out_event        out  OUT_EVENT_BITS  event {neg, sel, source}
@@ -73,7 +80,7 @@
 //   pool_emit_sel    out  OUT_SEL_BITS    its plane or value
 //   pool_emit_neg    out  1               negative ternary spike
 //   item_done        out  1               debug tap: this is the DONE cycle of an item
-//   item_t           out  T_BITS          the timestep of the item being processed
+//   item_t           out  T_BITS          the timestep of the item being updated
 module sf_conv #(
     // geometry
     parameter C = 1,                 // input channels
@@ -87,6 +94,8 @@ module sf_conv #(
     parameter P = 2,                 // channel lanes
     parameter G = 1,                 // channel groups = ceil(CO / P)
     parameter B = 3,                 // membrane banks per lane (column interleave)
+    parameter SETS = 2,              // membrane sets: 2 lets the scatter of the next input
+                                     // run beside the update pass of this one
     parameter WB = 2,                // words per output row = ceil(WO / B)
     parameter T = 1,                 // timesteps per input
     parameter T_BITS = 1,
@@ -175,9 +184,11 @@ module sf_conv #(
     localparam ACC_BITS = MEM_BITS;
     localparam LAT_SHIFT = 0;
 
+    // The scatter engine (state) and the update pass (pass_state) run side by side, each on
+    // its own membrane set; with one set they take turns.
     localparam S_INIT = 4'd0, S_IDLE = 4'd1, S_START = 4'd2, S_FETCH = 4'd3, S_SCATTER = 4'd4,
-               S_DRAIN1 = 4'd5, S_DRAIN2 = 4'd6, S_DRAIN3 = 4'd7, S_DRAIN4 = 4'd8,
-               S_PREREAD = 4'd9, S_PASS = 4'd10, S_DONE = 4'd11;
+               S_DRAIN1 = 4'd5, S_DRAIN2 = 4'd6, S_DRAIN3 = 4'd7, S_DRAIN4 = 4'd8;
+    localparam P_IDLE = 2'd0, P_PREREAD = 2'd1, P_PASS = 2'd2, P_DONE = 2'd3;
     localparam DEPTH = G * HO * WB;                    // words per membrane bank
     localparam MADDR_BITS = $clog2(DEPTH) > 0 ? $clog2(DEPTH) : 1;
     localparam G_BITS = $clog2(G) > 0 ? $clog2(G) : 1;
@@ -199,8 +210,16 @@ module sf_conv #(
     initial $readmemh(BIAS_FILE, bias_rom);
 
     // ---------------------------------------------------------------- controller state
-    reg [3:0]                state;
-    reg [T_BITS-1:0]         timestep;
+    reg [3:0]                state;         // the scatter engine
+    reg [1:0]                pass_state;    // the update pass
+    reg [T_BITS-1:0]         timestep;      // of the item being scattered
+    reg [T_BITS-1:0]         pass_t;        // of the item being updated
+    // Membrane sets: an input's timesteps all use one (set = input mod SETS). A set is
+    // ready for a scatter until one ends in it, then scattered until its pass is DONE.
+    reg                      scatter_set;
+    reg                      pass_set;
+    reg [1:0]                set_ready;
+    reg [1:0]                set_scattered;
     reg [IN_COUNT_BITS-1:0]  event_count;
     reg [IN_COUNT_BITS-1:0]  next_event;    // index of the event after the current one
     reg [MADDR_BITS-1:0]     init_addr;
@@ -230,6 +249,8 @@ module sf_conv #(
     reg                      pass_more;     // a word remains to be updated
 
     wire last_timestep = {{(32-T_BITS){1'b0}}, timestep} == T - 1;
+    wire pass_last_t   = {{(32-T_BITS){1'b0}}, pass_t} == T - 1;
+    wire pass_active   = pass_state == P_PREREAD || pass_state == P_PASS;
     wire [31:0] channel = {{(32-G_BITS){1'b0}}, pass_group} * P + {{(32-LANE_BITS){1'b0}}, pass_lane};
 
     // ---------------------------------------------------------------- event decode
@@ -295,6 +316,7 @@ module sf_conv #(
     localparam MUL_BITS = (IN_SEL_BITS > IN_AMP_BITS ? IN_SEL_BITS : IN_AMP_BITS) + 1;
     localparam PROD_BITS = W_BITS + MUL_BITS + 1;
     localparam WIDE = PROD_BITS > MEM_BITS ? PROD_BITS : MEM_BITS;
+    `include "sf_scale.vh"
     function [MEM_BITS-1:0] scaled;
         input signed [W_BITS-1:0] w;
         input [IN_SEL_BITS-1:0]   sel;
@@ -311,7 +333,7 @@ module sf_conv #(
             else
                 for (k = 0; k < IN_K; k = k + 1)
                     if (sel == k[IN_SEL_BITS-1:0])
-                        product = w * $signed({{(MUL_BITS-IN_AMP_BITS){1'b0}}, IN_AMPS[k*IN_AMP_BITS +: IN_AMP_BITS]});
+                        product = times_amplitude(w, {{(32-IN_AMP_BITS){1'b0}}, IN_AMPS[k*IN_AMP_BITS +: IN_AMP_BITS]});
             wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
             if (negative) wide = -wide;
             scaled = wide[MEM_BITS-1:0];
@@ -428,18 +450,25 @@ module sf_conv #(
                                         + {{(32-WORD_BITS){1'b0}}, pass_word};
     /* verilator lint_on UNUSEDSIGNAL */
     reg  [MADDR_BITS-1:0]   update_addr;           // the word being updated (read last cycle)
-    wire                    pass_read = state == S_PREREAD || (pass_update && pass_more);
-    reg  [B*MADDR_BITS-1:0] rd_addr;
-    reg  [B*MADDR_BITS-1:0] wr_addr;
-    reg  [B-1:0]            wr_bank;
-    reg  [P-1:0]            wr_lane;
-    reg  [P*B*MEM_BITS-1:0] wr_data;
-    wire                    rd_en = pass_read || p3_valid;
-    wire [P*B*MEM_BITS-1:0] rd_data;
+    wire                    pass_read = pass_state == P_PREREAD || (pass_update && pass_more);
+    // Per set (index 0 and 1 of each pair): the pass's ports on pass_set while it runs, else
+    // the scatter's (writes only into scatter_set), and INIT's into both.
+    reg  [2*B*MADDR_BITS-1:0] rd_addr;
+    reg  [2*B*MADDR_BITS-1:0] wr_addr;
+    reg  [2*B-1:0]            wr_bank;
+    reg  [2*P-1:0]            wr_lane;
+    reg  [2*P*B*MEM_BITS-1:0] wr_data;
+    reg  [1:0]                rd_en;
+    wire [2*P*B*MEM_BITS-1:0] set_rd_data;
+    // What each engine reads: its own set's banks.
+    wire [P*B*MEM_BITS-1:0] rd_data      = scatter_set ? set_rd_data[P*B*MEM_BITS +: P*B*MEM_BITS]
+                                                       : set_rd_data[0 +: P*B*MEM_BITS];
+    wire [P*B*MEM_BITS-1:0] pass_rd_data = pass_set ? set_rd_data[P*B*MEM_BITS +: P*B*MEM_BITS]
+                                                    : set_rd_data[0 +: P*B*MEM_BITS];
     reg  [P*B*MEM_BITS-1:0] update_data;           // the pass's new words (below)
     reg  [P*BIAS_BITS-1:0]  init_bias;
 
-    integer mb, mp;
+    integer mb, mp, ms;
     reg [P*B*MEM_BITS-1:0] scatter_sum;
     reg [MEM_BITS-1:0]     old_value;
     always @(*) begin
@@ -452,27 +481,32 @@ module sf_conv #(
                 scatter_sum[(mp*B + mb)*MEM_BITS +: MEM_BITS] = old_value + p4_delta[(mp*B + mb)*MEM_BITS +: MEM_BITS];
             end
         init_bias = bias_rom[init_group];
-        if (state == S_INIT) begin
-            rd_addr = {B{pass_addr32[MADDR_BITS-1:0]}};
-            wr_addr = {B{init_addr}};
-            wr_bank = {B{1'b1}};
-            wr_lane = {P{1'b1}};
-            for (mb = 0; mb < B; mb = mb + 1)
-                for (mp = 0; mp < P; mp = mp + 1)
-                    wr_data[(mp*B + mb)*MEM_BITS +: MEM_BITS] =
-                        {{(MEM_BITS-BIAS_BITS){init_bias[mp*BIAS_BITS+BIAS_BITS-1]}}, init_bias[mp*BIAS_BITS +: BIAS_BITS]};
-        end else if (pass_update) begin
-            rd_addr = {B{pass_addr32[MADDR_BITS-1:0]}};
-            wr_addr = {B{update_addr}};
-            wr_bank = {B{1'b1}};
-            wr_lane = {{(P-1){1'b0}}, 1'b1} << pass_lane_updating;
-            wr_data = update_data;
-        end else begin
-            rd_addr = state == S_PREREAD ? {B{pass_addr32[MADDR_BITS-1:0]}} : bank_addr_s3;
-            wr_addr = p4_addr;
-            wr_bank = p4_valid;
-            wr_lane = {P{1'b1}};
-            wr_data = scatter_sum;
+        for (ms = 0; ms < 2; ms = ms + 1) begin
+            if (state == S_INIT) begin
+                rd_addr[ms*B*MADDR_BITS +: B*MADDR_BITS] = {B{pass_addr32[MADDR_BITS-1:0]}};
+                rd_en[ms] = 1'b0;
+                wr_addr[ms*B*MADDR_BITS +: B*MADDR_BITS] = {B{init_addr}};
+                wr_bank[ms*B +: B] = {B{1'b1}};
+                wr_lane[ms*P +: P] = {P{1'b1}};
+                for (mb = 0; mb < B; mb = mb + 1)
+                    for (mp = 0; mp < P; mp = mp + 1)
+                        wr_data[((ms*P + mp)*B + mb)*MEM_BITS +: MEM_BITS] =
+                            {{(MEM_BITS-BIAS_BITS){init_bias[mp*BIAS_BITS+BIAS_BITS-1]}}, init_bias[mp*BIAS_BITS +: BIAS_BITS]};
+            end else if (pass_active && pass_set == ms[0]) begin
+                rd_addr[ms*B*MADDR_BITS +: B*MADDR_BITS] = {B{pass_addr32[MADDR_BITS-1:0]}};
+                rd_en[ms] = pass_read;
+                wr_addr[ms*B*MADDR_BITS +: B*MADDR_BITS] = {B{update_addr}};
+                wr_bank[ms*B +: B] = {B{pass_update}};
+                wr_lane[ms*P +: P] = {{(P-1){1'b0}}, 1'b1} << pass_lane_updating;
+                wr_data[ms*P*B*MEM_BITS +: P*B*MEM_BITS] = update_data;
+            end else begin
+                rd_addr[ms*B*MADDR_BITS +: B*MADDR_BITS] = bank_addr_s3;
+                rd_en[ms] = p3_valid && scatter_set == ms[0];
+                wr_addr[ms*B*MADDR_BITS +: B*MADDR_BITS] = p4_addr;
+                wr_bank[ms*B +: B] = scatter_set == ms[0] ? p4_valid : {B{1'b0}};
+                wr_lane[ms*P +: P] = {P{1'b1}};
+                wr_data[ms*P*B*MEM_BITS +: P*B*MEM_BITS] = scatter_sum;
+            end
         end
     end
 
@@ -482,18 +516,25 @@ module sf_conv #(
         fwd_data  <= scatter_sum;
     end
 
-    genvar gp, gb;
+    genvar gs, gp, gb;
     generate
-        for (gp = 0; gp < P; gp = gp + 1) begin : g_lane
-            for (gb = 0; gb < B; gb = gb + 1) begin : g_bank
-                reg [MEM_BITS-1:0] bank [0:DEPTH-1];
-                reg [MEM_BITS-1:0] bank_rd;
-                always @(posedge clk) begin
-                    if (wr_bank[gb] && wr_lane[gp])
-                        bank[wr_addr[gb*MADDR_BITS +: MADDR_BITS]] <= wr_data[(gp*B + gb)*MEM_BITS +: MEM_BITS];
-                    if (rd_en) bank_rd <= bank[rd_addr[gb*MADDR_BITS +: MADDR_BITS]];
+        for (gs = 0; gs < 2; gs = gs + 1) begin : g_set
+            for (gp = 0; gp < P; gp = gp + 1) begin : g_lane
+                for (gb = 0; gb < B; gb = gb + 1) begin : g_bank
+                    if (gs < SETS) begin : g_mem
+                        reg [MEM_BITS-1:0] bank [0:DEPTH-1];
+                        reg [MEM_BITS-1:0] bank_rd;
+                        always @(posedge clk) begin
+                            if (wr_bank[gs*B + gb] && wr_lane[gs*P + gp])
+                                bank[wr_addr[(gs*B + gb)*MADDR_BITS +: MADDR_BITS]] <=
+                                    wr_data[((gs*P + gp)*B + gb)*MEM_BITS +: MEM_BITS];
+                            if (rd_en[gs]) bank_rd <= bank[rd_addr[(gs*B + gb)*MADDR_BITS +: MADDR_BITS]];
+                        end
+                        assign set_rd_data[((gs*P + gp)*B + gb)*MEM_BITS +: MEM_BITS] = bank_rd;
+                    end else begin : g_none
+                        assign set_rd_data[((gs*P + gp)*B + gb)*MEM_BITS +: MEM_BITS] = {MEM_BITS{1'b0}};
+                    end
                 end
-                assign rd_data[(gp*B + gb)*MEM_BITS +: MEM_BITS] = bank_rd;
             end
         end
     endgenerate
@@ -569,12 +610,12 @@ module sf_conv #(
                 pool_negative = pool_pending_neg[eb];
             end
     end
-    wire        conv_emitting = state == S_PASS && pending != {MASK_BITS{1'b0}};
-    wire        pool_emitting = state == S_PASS && pool_pending != {POOL_MASK_BITS{1'b0}};
+    wire        conv_emitting = pass_state == P_PASS && pending != {MASK_BITS{1'b0}};
+    wire        pool_emitting = pass_state == P_PASS && pool_pending != {POOL_MASK_BITS{1'b0}};
     // At most one event left in each: this cycle ends the word's slot.
     wire        conv_last = (pending & (pending - 1'b1)) == {MASK_BITS{1'b0}};
     wire        pool_last = (pool_pending & (pool_pending - 1'b1)) == {POOL_MASK_BITS{1'b0}};
-    assign      pass_update = state == S_PASS && conv_last && pool_last && pass_more_updating;
+    assign      pass_update = pass_state == P_PASS && conv_last && pool_last && pass_more_updating;
 
     // ---- taps and the output event
     /* verilator lint_off UNUSEDSIGNAL */
@@ -620,10 +661,11 @@ module sf_conv #(
     assign out_wr_en        = HAS_OUT != 0 && (POOL == 2 ? pool_emitting : conv_emitting);
     assign out_event        = {POOL == 2 ? pool_neg : conv_neg, POOL == 2 ? pool_sel : conv_sel,
                                out_source[OUT_SRC_BITS-1:0]};
-    assign out_commit       = state == S_DONE && HAS_OUT != 0;
-    assign in_release       = state == S_DONE && (IN_IS_IMAGE == 0 || last_timestep);
-    assign item_done        = state == S_DONE;
-    assign item_t           = timestep;
+    assign out_commit       = pass_state == P_DONE && HAS_OUT != 0;
+    // The scatter is done with its events once its last writes are in.
+    assign in_release       = state == S_DRAIN4 && (IN_IS_IMAGE == 0 || last_timestep);
+    assign item_done        = pass_state == P_DONE;
+    assign item_t           = pass_t;
 
     // The canonical planes of a value 0..=MAX_SPIKE (OUT_MASKS), for plane codes.
     function [OUT_K-1:0] planes_of;
@@ -669,11 +711,11 @@ module sf_conv #(
         for (fb = 0; fb < B; fb = fb + 1) begin
             f_word = {MEM_BITS{1'b0}};
             for (fp = 0; fp < P; fp = fp + 1)
-                if ({{(32-LANE_BITS){1'b0}}, pass_lane_updating} == fp) f_word = rd_data[(fp*B + fb)*MEM_BITS +: MEM_BITS];
+                if ({{(32-LANE_BITS){1'b0}}, pass_lane_updating} == fp) f_word = pass_rd_data[(fp*B + fb)*MEM_BITS +: MEM_BITS];
             fired[fb*NRB +: NRB] = fire(f_word);
             f_kept = fired[fb*NRB + OUT_VALUE_BITS + 1 +: MEM_BITS];
             // The last timestep leaves the bias alone: the next input starts from v = 0.
-            f_next = last_timestep ? f_bias : neuron_decay(f_kept) + f_bias;
+            f_next = pass_last_t ? f_bias : neuron_decay(f_kept) + f_bias;
             for (fp = 0; fp < P; fp = fp + 1)
                 update_data[(fp*B + fb)*MEM_BITS +: MEM_BITS] = f_next;
         end
@@ -683,7 +725,13 @@ module sf_conv #(
     always @(posedge clk) begin
         if (rst) begin
             state          <= S_INIT;
+            pass_state     <= P_IDLE;
             timestep       <= {T_BITS{1'b0}};
+            pass_t         <= {T_BITS{1'b0}};
+            scatter_set    <= 1'b0;
+            pass_set       <= 1'b0;
+            set_ready      <= SETS == 2 ? 2'b11 : 2'b01;
+            set_scattered  <= 2'b00;
             init_addr      <= {MADDR_BITS{1'b0}};
             init_group     <= {G_BITS{1'b0}};
             init_in_group  <= 32'd0;
@@ -702,7 +750,7 @@ module sf_conv #(
                     end else init_in_group <= init_in_group + 1;
                     if ({{(32-MADDR_BITS){1'b0}}, init_addr} == DEPTH - 1) state <= S_IDLE;
                 end
-                S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
+                S_IDLE: if (in_full && set_ready[scatter_set]) state <= S_START;
                 S_START: begin
                     event_count <= in_count;
                     next_event  <= {IN_COUNT_BITS{1'b0}};
@@ -738,7 +786,17 @@ module sf_conv #(
                 S_DRAIN1: state <= S_DRAIN2;
                 S_DRAIN2: state <= S_DRAIN3;
                 S_DRAIN3: state <= S_DRAIN4;
-                S_DRAIN4: begin
+                default: begin  // S_DRAIN4: the item's membranes are complete
+                    set_ready[scatter_set]     <= 1'b0;
+                    set_scattered[scatter_set] <= 1'b1;
+                    timestep <= last_timestep ? {T_BITS{1'b0}} : timestep + 1'b1;
+                    if (last_timestep && SETS == 2) scatter_set <= ~scatter_set;
+                    state <= S_IDLE;
+                end
+            endcase
+
+            case (pass_state)
+                P_IDLE: if (set_scattered[pass_set] && (out_free || HAS_OUT == 0)) begin
                     pass_group     <= {G_BITS{1'b0}};
                     pass_lane      <= {LANE_BITS{1'b0}};
                     pass_oy        <= {OY_BITS{1'b0}};
@@ -748,13 +806,13 @@ module sf_conv #(
                     pass_pool_base <= 32'd0;
                     pass_py        <= 32'd0;
                     pass_more      <= 1'b1;
-                    state          <= S_PREREAD;
+                    pass_state     <= P_PREREAD;
                 end
-                S_PREREAD: state <= S_PASS;
-                S_PASS: begin
+                P_PREREAD: pass_state <= P_PASS;
+                P_PASS: begin
                     if (conv_emitting) pending <= without_bit(pending, emit_bit);
                     if (pool_emitting) pool_pending <= pool_rest[POOL_MASK_BITS-1:0];
-                    if (conv_last && pool_last && !pass_more_updating) state <= S_DONE;
+                    if (conv_last && pool_last && !pass_more_updating) pass_state <= P_DONE;
                     if (pass_update) begin
                         /* verilator lint_off BLKSEQ */
                         u_masks = {MASK_BITS{1'b0}};
@@ -768,7 +826,7 @@ module sf_conv #(
                             u_exists = u_col < WO;
                             u_spike = u_neg ? -$signed({1'b0, u_mag}) : $signed({1'b0, u_mag});
                             if (KIND == SF_KIND_READOUT)
-                                u_masks[ub*OUT_K +: OUT_K] = {OUT_K{u_exists && last_timestep}};
+                                u_masks[ub*OUT_K +: OUT_K] = {OUT_K{u_exists && pass_last_t}};
                             else if (OUT_PAYLOAD != 0)
                                 u_masks[ub*OUT_K +: OUT_K] = {OUT_K{u_exists && u_mag != 0}};
                             else
@@ -811,9 +869,12 @@ module sf_conv #(
                         pending_py        <= update_py;
                     end
                 end
-                default: begin  // S_DONE
-                    timestep <= last_timestep ? {T_BITS{1'b0}} : timestep + 1'b1;
-                    state    <= S_IDLE;
+                default: begin  // P_DONE
+                    set_scattered[pass_set] <= 1'b0;
+                    set_ready[pass_set]     <= 1'b1;
+                    pass_t <= pass_last_t ? {T_BITS{1'b0}} : pass_t + 1'b1;
+                    if (pass_last_t && SETS == 2) pass_set <= ~pass_set;
+                    pass_state <= P_IDLE;
                 end
             endcase
 

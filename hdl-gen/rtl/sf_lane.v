@@ -55,6 +55,7 @@ module sf_lane #(
     // shift-add) selected by the plane; no general multiplier. Payload codes: the value
     // itself multiplies the weight. A function called in the clocked add branch, so
     // simulators compute it only in cycles that add.
+    `include "sf_scale.vh"
     function [ACC_BITS-1:0] contribution;
         input signed [W_BITS-1:0] w;
         input [SEL_BITS-1:0]      plane;
@@ -74,11 +75,11 @@ module sf_lane #(
                 // begin/end: without them the else below would bind to the loop's if.
                 for (k = 0; k < LAT_K; k = k + 1)
                     if (plane == k[SEL_BITS-1:0])
-                        product = w * $signed({{(MUL_BITS-LAT_AMP_BITS){1'b0}}, LAT_AMPS[k*LAT_AMP_BITS +: LAT_AMP_BITS]});
+                        product = times_amplitude(w, {{(32-LAT_AMP_BITS){1'b0}}, LAT_AMPS[k*LAT_AMP_BITS +: LAT_AMP_BITS]});
             end else
                 for (k = 0; k < K; k = k + 1)
                     if (plane == k[SEL_BITS-1:0])
-                        product = w * $signed({{(MUL_BITS-AMP_BITS){1'b0}}, AMPS[k*AMP_BITS +: AMP_BITS]});
+                        product = times_amplitude(w, {{(32-AMP_BITS){1'b0}}, AMPS[k*AMP_BITS +: AMP_BITS]});
             wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
             if (negative) wide = -wide;
             contribution = wide[ACC_BITS-1:0];

@@ -170,16 +170,16 @@ fn layer_memories(net: &Network, l: &LayerRtl) -> Vec<MemoryShape> {
         let width = 1 + l.sel_bits as u64 + l.neuron_bits as u64;
         memories.push(MemoryShape::ram(MemoryKind::LateralEvents(i), depth, width));
     }
-    match l.plan.stage.banks() {
-        // P·B banks of G·H'·ceil(W'/B) words, each with its own ports.
-        Some(banks) => {
+    match l.plan.stage {
+        // SETS·P·B banks of G·H'·ceil(W'/B) words, each with its own ports.
+        model::Stage::Conv { banks, sets, .. } => {
             let (rows, columns) = net.layers[i].output_shape().map_or((1, 1), |s| (s.height as u64, s.width as u64));
             let words = g * rows * columns.div_ceil(banks as u64).max(1);
-            for _ in 0..p * banks as u64 {
+            for _ in 0..sets.count() as u64 * p * banks as u64 {
                 memories.push(MemoryShape::ram(MemoryKind::Membranes(i), words, l.plan.membrane_bits as u64));
             }
         }
-        None => memories.push(MemoryShape::ram(MemoryKind::Membranes(i), g, p * l.plan.membrane_bits as u64)),
+        _ => memories.push(MemoryShape::ram(MemoryKind::Membranes(i), g, p * l.plan.membrane_bits as u64)),
     }
     memories
 }
@@ -201,17 +201,22 @@ pub(crate) fn estimate(l: &LayerRtl) -> Estimate {
     let lateral_luts = if l.plan.lateral { w * k_out.max(l.sel_bits as u64) + 6 * mem } else { 0 };
     match l.plan.stage {
         model::Stage::FusedPool => return Estimate::default(),
-        model::Stage::Conv { banks, kernel, .. } => {
+        model::Stage::Conv { banks, kernel, sets, .. } => {
             let (b, k) = (banks as u64, kernel as u64);
+            // A second membrane set adds a read mux per bank word and the set's port muxes.
+            let second_set = if sets == model::MembraneSets::Two { p * b * mem * 2 } else { 0 };
             return Estimate {
                 weight_bits: l.plan.weight_words() * k * p * w,
-                state_bits: l.plan.neurons as u64 * mem + g * p * l.bias_bits as u64,
+                state_bits: sets.count() as u64 * l.plan.neurons as u64 * mem + g * p * l.bias_bits as u64,
                 buffer_bits: 2 * (1u64 << l.input.addr_bits()) * l.input.event_bits as u64,
                 // The weight row twice (read, held), the scaled taps, the routed deltas and
                 // the forwarded sums per bank, the pending word.
                 flip_flops: 2 * k * p * w + k * p * mem + 2 * b * p * mem + b * (mem + k_out + 2) + 256,
                 // K scalers and B adders per lane, B neuron updates, the routing muxes.
-                luts: p * (k * w * in_scale + b * mem + b * k.min(b) * mem / 2) + b * 4 * mem + 2 * b * k_out,
+                luts: p * (k * w * in_scale + b * mem + b * k.min(b) * mem / 2)
+                    + b * 4 * mem
+                    + 2 * b * k_out
+                    + second_set,
             };
         }
         model::Stage::Dense => {}

@@ -212,7 +212,9 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
     };
     let codes = Codes { input: &in_code, output: &out_code, out_table: &out_table, max_spike };
     rtl.params = match (&layer.op, plan.stage) {
-        (LayerOp::Conv2d(conv), Stage::Conv { banks, .. }) => conv_params(net, bounds, &rtl, &codes, conv, banks),
+        (LayerOp::Conv2d(conv), Stage::Conv { banks, sets, .. }) => {
+            conv_params(net, bounds, &rtl, &codes, conv, banks, sets)
+        }
         (LayerOp::Dense(_), _) => {
             let mut params = shape_params(&rtl, &codes);
             params.extend(neuron_params(net, bounds, &rtl, &codes));
@@ -237,6 +239,7 @@ fn conv_params(
     codes: &Codes,
     conv: &Conv2d,
     banks: u32,
+    sets: model::MembraneSets,
 ) -> Vec<Param> {
     let out = conv.output_shape().expect("validated conv");
     let (plan, input, index) = (&rtl.plan, &rtl.input, rtl.index);
@@ -296,6 +299,7 @@ fn conv_params(
         Param::int("P", plan.lanes as i64, "channel lanes (hardware plan)"),
         Param::int("G", plan.groups as i64, "channel groups = ceil(CO / P)"),
         Param::int("B", banks as i64, "membrane banks per lane (hardware plan)"),
+        Param::int("SETS", sets.count() as i64, "membrane sets (hardware plan): 2 overlaps scatter and update pass"),
         Param::int("WB", words_per_row as i64, "words per output row = ceil(WO / B)"),
         Param::int("T", t as i64, "timesteps per input"),
         Param::int("T_BITS", index_bits(t) as i64, ""),

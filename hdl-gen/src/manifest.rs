@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use model::{HardwarePlan, Network, WeightStore};
+use model::{HardwarePlan, Network, Stage, WeightStore};
 use serde::{Deserialize, Serialize};
 
 use crate::estimate::Estimate;
@@ -17,7 +17,7 @@ use crate::{HdlError, MANIFEST, board, protocol};
 pub const GENERATOR: &str = "spikeforge hdl-gen";
 
 /// The manifest format's version: bumped whenever a field changes meaning, appears or goes.
-pub const MANIFEST_VERSION: u32 = 2;
+pub const MANIFEST_VERSION: u32 = 3;
 
 /// The manifest written next to the Verilog.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -201,7 +201,7 @@ impl DesignInfo {
     }
 
     /// The plan the design was generated with, for `net`: lanes, conv membrane banks and
-    /// loaded layers from the manifest. A design generated from another model (name, timesteps or layer shapes)
+    /// sets, and loaded layers from the manifest. A design generated from another model (name, timesteps or layer shapes)
     /// is refused with one line naming both.
     pub fn plan_for(&self, net: &Network) -> Result<HardwarePlan, HdlError> {
         let m = &self.manifest;
@@ -233,6 +233,10 @@ impl DesignInfo {
             if let Some(banks) = l.rtl.plan.stage.banks() {
                 plan = plan.with_banks(net, index, banks)?;
             }
+            if let (Some(sets), Stage::Conv { sets: s, .. }) = (l.rtl.plan.stage.sets(), &mut plan.layers[index].stage)
+            {
+                *s = sets;
+            }
         }
         Ok(plan)
     }
@@ -262,7 +266,11 @@ mod tests {
     #[test]
     fn a_conv_designs_banks_are_read_back() {
         let net = model::examples::fuzz_conv_hardware_network(0);
-        let plan = HardwarePlan::uniform(&net, 2).unwrap().with_conv_banks(&net, u32::MAX).unwrap();
+        let plan = HardwarePlan::uniform(&net, 2)
+            .unwrap()
+            .with_conv_banks(&net, u32::MAX)
+            .unwrap()
+            .with_membrane_sets(model::MembraneSets::One);
         assert_ne!(plan, HardwarePlan::uniform(&net, 2).unwrap(), "the most banks are not the default");
         let design = crate::generate(&net, &plan).unwrap();
         let info = DesignInfo {

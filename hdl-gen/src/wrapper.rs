@@ -54,7 +54,7 @@ fn conv_wrapper(net: &Network, rtl: &LayerRtl, conv: &model::Conv2d, banks: u32)
         &rtl.module,
         &format!(
             "Layer {} `{}`: conv {}x{}x{} -> {}x{}x{}, kernel {}, stride {}, padding {}; {} channel lanes in {} \
-             groups, {} membrane banks per lane.",
+             groups, {} membrane banks per lane in {} set(s).",
             rtl.index,
             rtl.name,
             conv.in_channels,
@@ -68,7 +68,8 @@ fn conv_wrapper(net: &Network, rtl: &LayerRtl, conv: &model::Conv2d, banks: u32)
             conv.padding,
             p.lanes,
             p.groups,
-            banks
+            banks,
+            p.stage.sets().map_or(1, |s| s.count())
         ),
     );
     m.doc.push(format!(

@@ -34,7 +34,7 @@ pub use network::{
     Conv2d, Decay, Dense, Input, Lateral, Layer, LayerOp, Network, Neuron, NeuronKind, Pool2d, Provenance, Reset,
     Shape3, SpikeRange,
 };
-pub use plan::{AxisTaps, HardwarePlan, LayerPlan, Stage, WeightStore};
+pub use plan::{AxisTaps, HardwarePlan, LayerPlan, MembraneSets, Stage, WeightStore};
 pub use validate::{
     MAX_BIAS_BITS, MAX_DATAPATH_BITS, MAX_LAYERS, MAX_SPIKE, MAX_THRESHOLD_SHIFT, MAX_TIMESTEPS, MAX_WEIGHT_BITS,
     MAX_WIDTH,

@@ -63,13 +63,47 @@ pub enum Stage {
         in_channels: u32,
         /// Kernel side K: a weight word holds one kernel row (`K` taps) of every lane.
         kernel: u32,
+        /// Membrane sets, 1 or 2 ([`MembraneSets`]): with two, the scatter of the next
+        /// input runs beside the update pass of this one, at twice the membrane memory.
+        sets: MembraneSets,
     },
     /// A pooling layer computed by the conv stage before it: sum pooling renames the
     /// conv's events on their way out, max pooling keeps one row of window maxima.
     FusedPool,
 }
 
+/// How many copies of its membranes a conv stage keeps: an input's timesteps all work in
+/// one, so with two the scatter engine starts the next input while the update pass finishes
+/// this one (ARCHITECTURE.md "Timing contract", conv stages).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembraneSets {
+    /// One set: the scatter of an item waits for the pass of the item before.
+    One,
+    /// Two sets, one per input of a pair: scatter and pass of neighbouring inputs overlap.
+    #[default]
+    Two,
+}
+
+impl MembraneSets {
+    /// 1 or 2.
+    pub fn count(self) -> u32 {
+        match self {
+            MembraneSets::One => 1,
+            MembraneSets::Two => 2,
+        }
+    }
+}
+
 impl Stage {
+    /// The conv stage's membrane sets, `None` for other stages.
+    pub fn sets(&self) -> Option<MembraneSets> {
+        match self {
+            Stage::Conv { sets, .. } => Some(*sets),
+            _ => None,
+        }
+    }
+
     /// The conv stage's banks, `None` for other stages.
     pub fn banks(&self) -> Option<u32> {
         match self {
@@ -312,7 +346,7 @@ impl HardwarePlan {
                 LayerOp::Dense(_) => Stage::Dense,
                 LayerOp::Conv2d(c) => {
                     let banks = bank_range(net, index).expect("a conv layer").least;
-                    Stage::Conv { banks, in_channels: c.in_channels, kernel: c.kernel }
+                    Stage::Conv { banks, in_channels: c.in_channels, kernel: c.kernel, sets: MembraneSets::Two }
                 }
                 LayerOp::SumPool2d(_) | LayerOp::MaxPool2d(_) => Stage::FusedPool,
             };
@@ -416,6 +450,23 @@ impl HardwarePlan {
             Some(range) => plan.with_banks(net, index, range.legal(banks)),
             None => Ok(plan),
         })
+    }
+
+    /// The same plan with every conv layer keeping `sets` membrane sets.
+    ///
+    /// ```
+    /// use model::plan::MembraneSets;
+    /// let net = model::examples::fuzz_conv_hardware_network(0);
+    /// let plan = model::HardwarePlan::uniform(&net, 2).unwrap().with_membrane_sets(MembraneSets::One);
+    /// assert!(plan.layers.iter().filter_map(|l| l.stage.sets()).all(|s| s == MembraneSets::One));
+    /// ```
+    pub fn with_membrane_sets(mut self, sets: MembraneSets) -> HardwarePlan {
+        for layer in &mut self.layers {
+            if let Stage::Conv { sets: s, .. } = &mut layer.stage {
+                *s = sets;
+            }
+        }
+        self
     }
 
     /// Whether any layer's weights are loaded at start-up.

@@ -23,18 +23,34 @@ pub const GROUP_OVERHEAD: u64 = DRAIN_CYCLES + 1;
 /// Cycles a stage spends in IDLE between its conditions holding and START.
 pub const HANDOFF: u64 = 1;
 
-/// Cycles of a conv item outside its events and words: START, FETCH (the first event is
-/// read), the drain of the scatter pipeline, the update pass's first membrane read, the
-/// tail cycle after the last word, DONE.
-pub const CONV_ITEM_OVERHEAD: u64 = ITEM_OVERHEAD + 1 + DRAIN_CYCLES + 1 + 1;
+/// Cycles of a conv item's scatter outside its events: START, FETCH (the first event is
+/// read) and the drain of the scatter pipeline (its last cycle releases the input slot).
+pub const CONV_SCATTER_OVERHEAD: u64 = 1 + 1 + DRAIN_CYCLES;
 
-/// Cycles of one conv item `(input, t)` with `G` channel groups: every received event `e`
-/// costs `G·max(1, rows_e)` scatter cycles (`rows_e`: kernel rows whose output row exists),
-/// every membrane word `w` of the update pass `max(1, ev_w, pev_w)` (its events, and the
-/// events of the max pooling windows it completes).
+/// Cycles of a conv item's update pass outside its words: the first membrane read
+/// (PREREAD), the tail cycle after the last word, DONE.
+pub const CONV_PASS_OVERHEAD: u64 = 1 + 1 + 1;
+
+/// Cycles of a conv item outside its events and words: scatter and update pass.
+pub const CONV_ITEM_OVERHEAD: u64 = CONV_SCATTER_OVERHEAD + CONV_PASS_OVERHEAD;
+
+/// Cycles of one conv item `(input, t)` with `G` channel groups, in its two engines: every
+/// received event `e` costs `G·max(1, rows_e)` scatter cycles (`rows_e`: kernel rows whose
+/// output row exists), every membrane word `w` of the update pass `max(1, ev_w, pev_w)` (its
+/// events, and the events of the max pooling windows it completes).
+///
+/// ```
+/// assert_eq!(
+///     model::timing::conv_item_cycles(Some(2)),
+///     "scatter 6 + 2·Σ_e max(1, rows_e), then update pass 3 + Σ_w max(1, ev_w, pev_w)"
+/// );
+/// ```
 pub fn conv_item_cycles(groups: Option<u32>) -> String {
     let g = groups.map_or("G".to_string(), |g| g.to_string());
-    format!("{CONV_ITEM_OVERHEAD} + {g}·Σ_e max(1, rows_e) + Σ_w max(1, ev_w, pev_w)")
+    format!(
+        "scatter {CONV_SCATTER_OVERHEAD} + {g}·Σ_e max(1, rows_e), then update pass {CONV_PASS_OVERHEAD} + Σ_w max(1, \
+         ev_w, pev_w)"
+    )
 }
 
 /// Cycles of one layer item `(input, t)`: `E_in` received events, `ev_g` events emitted by

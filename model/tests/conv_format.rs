@@ -211,7 +211,10 @@ fn pooling_needs_spikes_and_conv_needs_a_spatial_input() {
 fn hardware_plans_conv_stages_with_fused_pooling() {
     let plan = model::HardwarePlan::uniform(&small(), 2).unwrap();
     // 2 channel lanes, banks = the kernel row's 3 taps rounded up to the pool window 2.
-    assert_eq!(plan.layers[0].stage, model::Stage::Conv { banks: 4, in_channels: 1, kernel: 3 });
+    assert_eq!(
+        plan.layers[0].stage,
+        model::Stage::Conv { banks: 4, in_channels: 1, kernel: 3, sets: model::MembraneSets::Two }
+    );
     assert_eq!((plan.layers[0].lanes, plan.layers[0].groups), (2, 1));
     assert_eq!(plan.layers[0].weight_rows(), 3);
     assert_eq!(plan.layers[1].stage, model::Stage::FusedPool);

@@ -42,19 +42,22 @@
 //! group 0 emitting 2 events, it takes 1 + (3 + 5 + 2) + (3 + 5 + 1) + (3 + 5 + 1) + 1 = 30
 //! cycles, so its DONE cycle, the input's `done`, is cycle 37.
 
-use model::{AxisTaps, Conv2d, HardwarePlan, LayerOp, NeuronKind, Stage};
+use model::{AxisTaps, Conv2d, HardwarePlan, LayerOp, MembraneSets, NeuronKind, Stage};
 use serde::Serialize;
 
 use crate::golden::{Golden, Trace};
 
-pub use model::timing::{CONV_ITEM_OVERHEAD, GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD};
+pub use model::timing::{CONV_ITEM_OVERHEAD, CONV_PASS_OVERHEAD, GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD};
 
 /// Cycles of one layer stage for one item `(input, t)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ItemCycles {
     /// Cycles from START to DONE inclusive (0 for a pooling layer fused into its conv stage,
-    /// whose DONE is the conv's).
+    /// whose DONE is the conv's); a conv stage's scatter (START to DRAIN4) and update pass
+    /// (PREREAD to DONE) together, without the IDLE cycle between them.
     pub cycles: u64,
+    /// Of those, a conv stage's update pass (PREREAD to DONE); 0 for other stages.
+    pub pass: u64,
     /// Of those, cycles replaying events into the lanes: `(E_in + E1) · G` for a dense
     /// layer, the scatter cycles `G·Σ_e max(1, rows_e)` for a conv layer.
     pub accumulate: u64,
@@ -81,12 +84,33 @@ pub struct InputWork {
     /// Per layer: cycles after reset before the stage's first IDLE (a conv stage writes
     /// every membrane word with its bias: `G·H'·ceil(W'/B)`; 0 for other stages).
     pub init: Vec<u64>,
+    /// Per layer: a conv stage's membrane sets (its scatter and update pass are two
+    /// engines); `None` for other stages.
+    pub sets: Vec<Option<MembraneSets>>,
 }
 
 impl InputWork {
-    /// Busy cycles of layer `l` over all timesteps.
-    pub fn layer_total(&self, l: usize) -> u64 {
-        self.layers[l].iter().map(|p| p.cycles).sum()
+    /// The cycles between inputs stage `l` alone would allow, `handoff` cycles per engine
+    /// and item on top: its items back to back, except that with two membrane sets the
+    /// scatter of the next input overlaps this input's last update pass (the larger of the
+    /// two chains that share an input: each engine's own items, and the other engine's
+    /// items of the same input it must wait for).
+    pub fn stage_interval(&self, l: usize, handoff: u64) -> u64 {
+        let items = &self.layers[l];
+        match self.sets[l] {
+            None if self.fused[l] => 0,
+            None => items.iter().map(|i| i.cycles + handoff).sum(),
+            Some(MembraneSets::One) => items.iter().map(|i| i.cycles + 2 * handoff).sum(),
+            Some(MembraneSets::Two) => {
+                let scatter: Vec<u64> = items.iter().map(|i| i.cycles - i.pass + handoff).collect();
+                let pass: Vec<u64> = items.iter().map(|i| i.pass + handoff).collect();
+                let (all_scatter, all_pass) = (scatter.iter().sum::<u64>(), pass.iter().sum::<u64>());
+                let last = items.len().saturating_sub(1);
+                let scatter_chain = all_scatter + pass[..last].iter().sum::<u64>();
+                let pass_chain = all_pass + scatter.get(1..).map_or(0, |s| s.iter().sum::<u64>());
+                scatter_chain.max(pass_chain)
+            }
+        }
     }
 }
 
@@ -157,6 +181,7 @@ impl ConvItem<'_> {
         }
         ItemCycles {
             cycles: CONV_ITEM_OVERHEAD + scatter + words,
+            pass: CONV_PASS_OVERHEAD + words,
             accumulate: scatter,
             input_events: received.len() as u64,
             lateral_events: 0,
@@ -185,6 +210,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
             _ => 0,
         })
         .collect();
+    let sets = plan.layers.iter().map(|lp| lp.stage.sets()).collect();
     let mut received: Vec<u64> = vec![input_events; timesteps];
     for (l, lp) in plan.layers.iter().enumerate() {
         let groups = lp.groups as u64;
@@ -238,6 +264,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
                     };
                     let mut item = ItemCycles {
                         cycles: ITEM_OVERHEAD + groups * (e_in + GROUP_OVERHEAD) + emit,
+                        pass: 0,
                         accumulate: e_in * groups,
                         input_events: e_in,
                         lateral_events: 0,
@@ -260,7 +287,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
         layers.push(phases);
         received = emitted;
     }
-    InputWork { encoder, layers, fused, init }
+    InputWork { encoder, layers, fused, init, sets }
 }
 
 /// Per layer: the synaptic operations done over what the lanes could have done in the
@@ -317,12 +344,15 @@ pub fn schedule(works: &[InputWork]) -> Schedule {
     };
     let layers = first.layers.len();
     let timesteps = first.layers.first().map_or(0, Vec::len);
-    // finished[l][x]: first cycle after layer l's DONE of item x = input * T + t.
+    // finished[l][x]: first cycle after layer l's DONE of item x = input * T + t;
+    // released[l][x]: first cycle after layer l released item x's input slot (its DONE,
+    // a conv stage's DRAIN4); scattered[l][x]: a conv stage's first cycle after DRAIN4.
     let mut finished: Vec<Vec<u64>> = vec![Vec::with_capacity(works.len() * timesteps); layers];
+    let mut released: Vec<Vec<u64>> = vec![Vec::with_capacity(works.len() * timesteps); layers];
     let mut encoder_free = 0u64;
     let mut inputs = Vec::with_capacity(works.len());
     for (n, work) in works.iter().enumerate() {
-        let image_slot_free = if n >= 2 { finished[0][(n - 2) * timesteps + timesteps - 1] } else { 0 };
+        let image_slot_free = if n >= 2 { released[0][(n - 2) * timesteps + timesteps - 1] } else { 0 };
         let enc_start = encoder_free.max(image_slot_free) + HANDOFF;
         let enc_finished = enc_start + work.encoder;
         encoder_free = enc_finished;
@@ -331,19 +361,38 @@ pub fn schedule(works: &[InputWork]) -> Schedule {
             for l in 0..layers {
                 // A fused pooling layer is done when its conv stage is.
                 if work.fused[l] {
-                    let conv = finished[l - 1][x];
+                    let (conv, conv_released) = (finished[l - 1][x], released[l - 1][x]);
                     finished[l].push(conv);
+                    released[l].push(conv_released);
                     continue;
                 }
                 let ready = if l == 0 { enc_finished } else { finished[l - 1][x] };
-                // Before its first item, a stage waits for its own INIT after reset.
-                let own = if x >= 1 { finished[l][x - 1] } else { work.init[l] };
                 // The output buffer is the next stage's: after a fused pooling layer, the
-                // layer after it.
+                // layer after it. Its slot for item x is free once item x - 2 left it.
                 let consumer = if work.fused.get(l + 1) == Some(&true) { l + 2 } else { l + 1 };
-                let out_free = if consumer < layers && x >= 2 { finished[consumer][x - 2] } else { 0 };
-                let start = ready.max(own).max(out_free) + HANDOFF;
-                finished[l].push(start + work.layers[l][t].cycles);
+                let out_free = if consumer < layers && x >= 2 { released[consumer][x - 2] } else { 0 };
+                let item = work.layers[l][t];
+                let Some(sets) = work.sets[l] else {
+                    // Before its first item, a stage waits for its own INIT after reset.
+                    let own = if x >= 1 { finished[l][x - 1] } else { work.init[l] };
+                    let done = ready.max(own).max(out_free) + HANDOFF + item.cycles;
+                    finished[l].push(done);
+                    released[l].push(done);
+                    continue;
+                };
+                // A conv stage: the scatter engine, then the update pass (module docs).
+                let scatter_free = if x >= 1 { released[l][x - 1] } else { work.init[l] };
+                let set_ready = match sets {
+                    _ if x == 0 => work.init[l],
+                    MembraneSets::One => finished[l][x - 1],
+                    MembraneSets::Two if t > 0 => finished[l][x - 1],
+                    MembraneSets::Two if n >= 2 => finished[l][(n - 2) * timesteps + timesteps - 1],
+                    MembraneSets::Two => work.init[l],
+                };
+                let scattered = scatter_free.max(ready).max(set_ready) + HANDOFF + (item.cycles - item.pass);
+                let pass_free = if x >= 1 { finished[l][x - 1] } else { 0 };
+                finished[l].push(scattered.max(pass_free).max(out_free) + HANDOFF + item.pass);
+                released[l].push(scattered);
             }
         }
         let done = finished[layers - 1][n * timesteps + timesteps - 1] - 1;
@@ -401,11 +450,7 @@ impl<'a> Demand<'a> {
         let works = self.works(plan);
         let n = works.len().max(1) as f64;
         (0..plan.layers.len())
-            .map(|l| {
-                let handoff = if plan.layers[l].stage == Stage::FusedPool { 0 } else { HANDOFF };
-                works.iter().map(|w| w.layers[l].iter().map(|i| i.cycles + handoff).sum::<u64>()).sum::<u64>() as f64
-                    / n
-            })
+            .map(|l| works.iter().map(|w| w.stage_interval(l, HANDOFF)).sum::<u64>() as f64 / n)
             .collect()
     }
 }
@@ -461,6 +506,7 @@ mod tests {
             work.layers[0][0],
             ItemCycles {
                 cycles: 30,
+                pass: 0,
                 accumulate: 9,
                 input_events: 3,
                 lateral_events: 0,
@@ -498,6 +544,7 @@ mod tests {
             work.layers[0][0],
             ItemCycles {
                 cycles: 2 + 27 + 25,
+                pass: 0,
                 accumulate: 9 + 6,
                 input_events: 3,
                 lateral_events: 2,
@@ -541,7 +588,10 @@ mod tests {
         );
         let golden = Golden::new(&net).unwrap();
         let plan = HardwarePlan::uniform(&net, 2).unwrap();
-        assert_eq!(plan.layers[0].stage, Stage::Conv { banks: 3, in_channels: 1, kernel: 3 });
+        assert_eq!(
+            plan.layers[0].stage,
+            Stage::Conv { banks: 3, in_channels: 1, kernel: 3, sets: model::MembraneSets::Two }
+        );
         // Pixels (y, x) = (0, 0) and (1, 2): kernel rows reaching an output row 2 and 3.
         let mut input = [0u8; 16];
         input[0] = 1;
@@ -561,6 +611,21 @@ mod tests {
         assert_eq!(work.layers[0][0].accumulate, 5);
         // Taps reached: (0, 0) 2 rows x 2 columns, (1, 2) 3 x 3; times 2 channels.
         assert_eq!(work.layers[0][0].synaptic_ops, (4 + 9) * 2);
+        // The scatter is 6 + 5 cycles, the update pass 3 + 17.
+        assert_eq!(work.layers[0][0].pass, 3 + 17);
+        // Encoder: START, 16 values (one event at most each), DONE: cycles 1..18. INIT
+        // writes 1·4·2 words (cycles 0..7). Scatter 20..30 (DRAIN4 at 30 releases the
+        // image), pass 32..51.
+        let s = schedule(std::slice::from_ref(&work));
+        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 51 });
+        // A second input: encoded in 20..37, scattered in 39..49 beside the first input's
+        // pass (two sets), updated in 53..72 once that pass is DONE.
+        let s2 = schedule(&[work.clone(), work.clone()]);
+        assert_eq!(s2.inputs[1], InputTiming { start: 20, done: 72 });
+        // One set: the second scatter waits for the first pass (53..63), its pass 65..84.
+        let one = HardwarePlan::uniform(&net, 2).unwrap().with_membrane_sets(model::MembraneSets::One);
+        let single = input_work(&golden, &one, &input, &trace);
+        assert_eq!(schedule(&[single.clone(), single]).inputs[1].done, 84);
     }
 
     #[test]

@@ -59,7 +59,8 @@ pub struct CycleStats {
     pub latency_min: u64,
     /// Maximum latency.
     pub latency_max: u64,
-    /// Mean busy cycles per input of each layer stage.
+    /// Mean busy cycles per input of each layer stage (a conv stage with two membrane
+    /// sets: the interval its overlapping engines allow, [`InputWork::stage_interval`]).
     pub layer_cycles: Vec<f64>,
     /// Mean encoder cycles per input.
     pub encoder_cycles: f64,
@@ -352,7 +353,7 @@ fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats 
     let stream: Vec<InputWork> = works.iter().map(|(_, w)| w.clone()).collect();
     let pipelined = schedule(&stream).total as f64 / n;
     let layer_cycles =
-        (0..plan.layers.len()).map(|l| works.iter().map(|(_, w)| w.layer_total(l)).sum::<u64>() as f64 / n).collect();
+        (0..plan.layers.len()).map(|l| works.iter().map(|(_, w)| w.stage_interval(l, 0)).sum::<u64>() as f64 / n).collect();
     let lane_utilization = crate::cycle::lane_utilization(plan, works.iter().map(|(_, w)| w));
     CycleStats {
         lanes: plan.layers.iter().map(|l| l.lanes).collect(),

@@ -76,12 +76,12 @@ pub fn run(args: Args) -> Result<()> {
         .filter_map(|c| match c {
             Ok(c) => c.mismatch.as_ref().map(|m| {
                 format!(
-                    "{} seed {}: {} (lanes {:?}, banks {:?}, loaded weights {:?}): {m}",
+                    "{} seed {}: {} (lanes {:?}, banks {}, loaded weights {:?}): {m}",
                     c.family.name(),
                     c.seed,
                     c.network,
                     c.lanes,
-                    c.banks,
+                    banks_and_sets(c),
                     c.loaded
                 )
             }),
@@ -113,7 +113,7 @@ pub fn run(args: Args) -> Result<()> {
                 c.seed.to_string(),
                 c.network.clone(),
                 format!("{:?}", c.lanes),
-                format!("{:?}", c.banks),
+                banks_and_sets(c),
                 format!("{:?}", c.loaded),
                 c.inputs.to_string(),
                 num(c.cycles as f64, 0),
@@ -141,4 +141,12 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A case's conv banks and its membrane sets, e.g. `[4, 2] x2`.
+fn banks_and_sets(c: &FuzzCase) -> String {
+    match c.sets {
+        Some(sets) => format!("{:?} x{sets}", c.banks),
+        None => format!("{:?}", c.banks),
+    }
 }

@@ -20,6 +20,12 @@ pub struct Args {
     /// Cycle model with explicit lanes per layer, e.g. 16,10
     #[arg(long, value_delimiter = ',')]
     lanes_per_layer: Option<Vec<u32>>,
+    /// Membrane banks of every conv layer in the cycle model, made legal per layer (as `gen --banks`)
+    #[arg(long)]
+    banks: Option<u32>,
+    /// Membrane sets of every conv layer in the cycle model (as `gen --membrane-sets`)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2))]
+    membrane_sets: Option<u32>,
     /// Write each spiking layer's value histogram to DIR/<layer>.json (input for `code --hist`)
     #[arg(long)]
     histogram_dir: Option<PathBuf>,
@@ -38,6 +44,16 @@ pub fn run(args: Args) -> Result<()> {
         (Some(p), _) => Some(HardwarePlan::uniform(&net, *p)?),
         (None, Some(list)) => Some(HardwarePlan::per_layer(&net, list)?),
         _ => None,
+    };
+    let plan = match (plan, args.banks) {
+        (Some(plan), Some(banks)) => Some(plan.with_conv_banks(&net, banks)?),
+        (None, Some(_)) => bail!("--banks sets the cycle model's conv banks: give --lanes or --lanes-per-layer too"),
+        (plan, None) => plan,
+    };
+    let plan = match (plan, args.membrane_sets) {
+        (Some(plan), Some(1)) => Some(plan.with_membrane_sets(model::MembraneSets::One)),
+        (None, Some(_)) => bail!("--membrane-sets sets the cycle model's conv sets: give --lanes or --lanes-per-layer too"),
+        (plan, _) => plan,
     };
     let golden = Golden::new(&net)?;
     let bar = ProgressBar::new(set.len() as u64).with_style(

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use bitstreams::boards::Board;
 use bitstreams::sizing::{Sizing, SizingChoices, SizingLimit};
-use model::{HardwarePlan, Network};
+use model::{HardwarePlan, MembraneSets, Network};
 
 use crate::table::{Table, num};
 
@@ -27,6 +27,11 @@ pub struct LaneArgs {
     /// --board where the command has one]
     #[arg(long)]
     pub banks: Option<u32>,
+    /// Membrane sets of every conv layer: 2 lets the scatter of the next input run beside
+    /// the update pass of this one, 1 halves the membrane memory [default: 2, or sized for
+    /// --board where the command has one]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2))]
+    pub membrane_sets: Option<u32>,
 }
 
 impl LaneArgs {
@@ -42,12 +47,21 @@ impl LaneArgs {
 
     /// What the sizer may choose, given these arguments.
     pub fn choices(&self) -> SizingChoices<'_> {
-        SizingChoices { loaded: &self.load_weights, banks: self.banks }
+        SizingChoices { loaded: &self.load_weights, banks: self.banks, sets: self.sets() }
     }
 
+    fn sets(&self) -> Option<MembraneSets> {
+        self.membrane_sets.map(|n| if n == 1 { MembraneSets::One } else { MembraneSets::Two })
+    }
+
+    /// `plan` with the conv banks and sets asked for.
     fn with_banks(&self, net: &Network, plan: HardwarePlan) -> Result<HardwarePlan> {
-        Ok(match self.banks {
+        let plan = match self.banks {
             Some(banks) => plan.with_conv_banks(net, banks)?,
+            None => plan,
+        };
+        Ok(match self.sets() {
+            Some(sets) => plan.with_membrane_sets(sets),
             None => plan,
         })
     }
@@ -72,9 +86,14 @@ pub fn print_sizing(board: Board, net: &Network, s: &Sizing, clock_mhz: f64) {
         // Conv lanes run over output channels; a pooling layer runs inside the conv stage.
         let row = match l.stage {
             model::Stage::Dense => vec![l.neurons.to_string(), l.lanes.to_string(), l.groups.to_string(), num(*c, 0)],
-            model::Stage::Conv { banks, .. } => vec![
+            model::Stage::Conv { banks, sets, .. } => vec![
                 format!("{} ({} ch)", l.neurons, model::plan::lane_width(net, i)),
-                format!("{} x {banks} banks", l.lanes),
+                format!(
+                    "{} x {banks} banks, {} set{}",
+                    l.lanes,
+                    sets.count(),
+                    if sets.count() == 1 { "" } else { "s" }
+                ),
                 l.groups.to_string(),
                 num(*c, 0),
             ],

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use model::examples::{fuzz_conv_hardware_network, fuzz_network};
 use model::plan::{bank_range, lane_width};
-use model::{HardwarePlan, LayerOp};
+use model::{HardwarePlan, LayerOp, MembraneSets};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -51,6 +51,8 @@ pub struct FuzzCase {
     pub lanes: Vec<u32>,
     /// Membrane banks per conv layer, in layer order.
     pub banks: Vec<u32>,
+    /// Membrane sets of every conv layer (conv networks).
+    pub sets: Option<u32>,
     /// Layers whose weights are in a start-up-loaded RAM (preloaded in co-simulation).
     pub loaded: Vec<usize>,
     /// Inputs simulated.
@@ -106,7 +108,7 @@ pub fn fuzz_case(
     work_dir: &Path,
     cache: &Path,
 ) -> Result<FuzzCase, SimError> {
-    let (net, plan, lanes, loaded, banks, mut rng) = match family {
+    let (net, plan, lanes, loaded, banks, sets, mut rng) = match family {
         FuzzFamily::Dense => {
             let net = fuzz_network(seed);
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_ffee);
@@ -118,7 +120,7 @@ pub fn fuzz_case(
             let mut store_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0010_aded);
             let loaded: Vec<usize> = (0..net.layers.len()).filter(|_| store_rng.random_bool(0.25)).collect();
             let plan = HardwarePlan::per_layer(&net, &lanes)?.with_loaded_weights(&loaded)?;
-            (net, plan, lanes, loaded, Vec::new(), rng)
+            (net, plan, lanes, loaded, Vec::new(), None, rng)
         }
         FuzzFamily::Conv => {
             let net = fuzz_conv_hardware_network(seed);
@@ -135,7 +137,14 @@ pub fn fuzz_case(
                 plan = plan.with_banks(&net, index, choice)?;
                 banks.push(choice);
             }
-            (net, plan, lanes, Vec::new(), banks, rng)
+            // Its own generator, so the lanes, banks and inputs of a seed stay what they were.
+            let sets = if ChaCha8Rng::seed_from_u64(seed ^ 0x5e75).random_bool(0.5) {
+                MembraneSets::Two
+            } else {
+                MembraneSets::One
+            };
+            let plan = plan.with_membrane_sets(sets);
+            (net, plan, lanes, Vec::new(), banks, Some(sets.count()), rng)
         }
     };
     let design = hdl_gen::generate(&net, &plan).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
@@ -164,6 +173,7 @@ pub fn fuzz_case(
         network: describe(&net),
         lanes,
         banks,
+        sets,
         loaded,
         inputs,
         cycles: outcome.report.rtl_cycles,
