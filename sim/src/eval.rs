@@ -352,8 +352,9 @@ fn cycle_stats(plan: &HardwarePlan, works: &[(usize, InputWork)]) -> CycleStats 
         works.iter().map(|(_, w)| schedule(std::slice::from_ref(w)).inputs[0].latency()).collect();
     let stream: Vec<InputWork> = works.iter().map(|(_, w)| w.clone()).collect();
     let pipelined = schedule(&stream).total as f64 / n;
-    let layer_cycles =
-        (0..plan.layers.len()).map(|l| works.iter().map(|(_, w)| w.stage_interval(l, 0)).sum::<u64>() as f64 / n).collect();
+    let layer_cycles = (0..plan.layers.len())
+        .map(|l| works.iter().map(|(_, w)| w.stage_interval(l, 0)).sum::<u64>() as f64 / n)
+        .collect();
     let lane_utilization = crate::cycle::lane_utilization(plan, works.iter().map(|(_, w)| w));
     CycleStats {
         lanes: plan.layers.iter().map(|l| l.lanes).collect(),

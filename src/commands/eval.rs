@@ -52,7 +52,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     let plan = match (plan, args.membrane_sets) {
         (Some(plan), Some(1)) => Some(plan.with_membrane_sets(model::MembraneSets::One)),
-        (None, Some(_)) => bail!("--membrane-sets sets the cycle model's conv sets: give --lanes or --lanes-per-layer too"),
+        (None, Some(_)) => {
+            bail!("--membrane-sets sets the cycle model's conv sets: give --lanes or --lanes-per-layer too")
+        }
         (plan, _) => plan,
     };
     let golden = Golden::new(&net)?;
