@@ -67,9 +67,9 @@ fn mnist_fits_the_up5k_with_weights_in_spram() {
 }
 
 /// A conv network on the smallest part: the bundled `digits-conv` (c16k3p1-sp2-fc10, T = 2,
-/// 95.88%) at the lanes `spikeforge build --board icebreaker` sizes for it (2 conv lanes x 4
-/// membrane banks, 16-bit membranes of 128 words: a block RAM per bank), built and held to
-/// the prediction; every bank is a block of its own. About 2 minutes.
+/// 95.88%) at the plan `spikeforge build --board icebreaker` sizes for it (2 conv lanes x 4
+/// membrane banks in one set, 16-bit membranes of 128 words: a block RAM per bank), built
+/// and held to the prediction; every bank is a block of its own. About 2 minutes.
 #[test]
 fn conv_example_builds_for_the_up5k() {
     let _turn = ONE_FLOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -79,7 +79,7 @@ fn conv_example_builds_for_the_up5k() {
     }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/digits-conv.sfm.json");
     let net = model::file::load(&path).unwrap();
-    let plan = HardwarePlan::per_layer(&net, &[2, 1, 1]).unwrap();
+    let plan = HardwarePlan::per_layer(&net, &[2, 1, 1]).unwrap().with_membrane_sets(model::MembraneSets::One);
     let predicted = bitstreams::sizing::check_fit(board, &net, &plan).unwrap();
     let dir = testkit::scratch_dir("flow-test-conv-up5k");
     hdl_gen::write_dir(&hdl_gen::generate(&net, &plan).unwrap(), &dir.join("rtl"), true).unwrap();
@@ -90,7 +90,7 @@ fn conv_example_builds_for_the_up5k() {
     let netlist = std::fs::read_to_string(dir.join("build/synth.json")).unwrap();
     for lane in 0..2 {
         for bank in 0..4 {
-            let name = format!("u_l0.u_conv.g_lane[{lane}].g_bank[{bank}].bank");
+            let name = format!("u_l0.u_conv.g_set[0].g_lane[{lane}].g_bank[{bank}].g_mem.bank");
             assert!(netlist.contains(&name), "membrane bank {lane}.{bank} was lost in synthesis");
         }
     }
