@@ -68,6 +68,10 @@ pub struct PartBudget {
     pub configurations: &'static [(u64, u64)],
     /// Synthesized logic cells per hdl-gen LUT.
     pub logic_per_estimated_lut: f64,
+    /// A conv stage's logic over [`PartBudget::logic_per_estimated_lut`] times its hdl-gen
+    /// estimate, with one membrane set and with two: measured per family (BENCHMARKS.md
+    /// "Conv models on the boards"), as the estimate was calibrated on one small design.
+    pub conv_logic_factor: [f64; 2],
     /// Logic cells of the parts hdl-gen does not estimate (UART bridge, encoder, buffers).
     pub fixed_logic: u64,
     /// The part's LUT-RAM for small written arrays, if it has any (else they become
@@ -197,6 +201,9 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         block_rams: 30,
         configurations: BLOCK_4K,
         logic_per_estimated_lut: 1.2,
+        // digits-conv, 2 lanes x 4 banks, one set: 4,147 LC placed, 4,104 predicted. Two
+        // sets: not measured here; the ECP5's ratio between the two.
+        conv_logic_factor: [1.0, 1.7],
         // Recalibrated on 2026-12-03 (BENCHMARKS.md "The sizing model against placed
         // designs"): the digits flow test placed 2,509 LC against 3,388 predicted at 2,600.
         fixed_logic: 2300,
@@ -246,6 +253,9 @@ static ULX3S: BoardFacts = BoardFacts {
         block_rams: 208,
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
+        // mnist-conv: 15.0k TRELLIS_COMB at 4x6 / 8x4 lanes x banks, one set (1.9x the
+        // estimate); 84.4k at 8x6 / 32x4, two sets (3.2x; place and route failed at 101%).
+        conv_logic_factor: [1.9, 3.2],
         fixed_logic: 1600,
         // 16 words x 2 bits per cell, as the dense designs were calibrated (a DPR16X4 is 16 x 4).
         lut_ram: Some(LutRam { kind: None, depth: 16, width: 2, logic: 1, count: None }),
@@ -285,6 +295,9 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         block_rams: 26,
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
+        // digits-conv, one set: 1.26-1.42x the estimate on the GW1NR-9. Two sets: not
+        // measured here; the ECP5's ratio between the two.
+        conv_logic_factor: [1.4, 2.4],
         fixed_logic: 1200,
         // Measured (digits-conv, 8 conv lanes x 4 membrane banks): nextpnr counted 8 LUT4 per
         // RAM16SDP4 (5,378 LUT + 1,558 ALU + 212 x 8 = 8,632 LUT4 placed), and the part places

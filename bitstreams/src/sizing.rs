@@ -255,8 +255,16 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
             }
         })
         .collect();
-    let estimated: u64 = cost.estimates.iter().map(|e| e.luts).sum();
-    let logic = (estimated as f64 * budget.logic_per_estimated_lut).round() as u64
+    let estimated: f64 = cost
+        .estimates
+        .iter()
+        .zip(&plan.layers)
+        .map(|(e, l)| {
+            let factor = l.stage.sets().map_or(1.0, |sets| budget.conv_logic_factor[sets.count() as usize - 1]);
+            e.luts as f64 * factor
+        })
+        .sum();
+    let logic = (estimated * budget.logic_per_estimated_lut).round() as u64
         + budget.fixed_logic
         + memories.iter().map(|m| m.logic).sum::<u64>();
     Ok(Usage {
@@ -597,6 +605,7 @@ fn size_with_sets(
         // is bound by its events, fewer words save nothing.
         let mut first_misfit = None;
         let mut grown_to = None;
+        let mut fitting = false;
         for next in candidates {
             let candidate = next.plan(net, loaded)?;
             let candidate_usage = usage(board, net, &candidate)?;
@@ -604,6 +613,7 @@ fn size_with_sets(
                 first_misfit.get_or_insert((next, reason));
                 continue;
             }
+            fitting = true;
             let candidate_cycles = stage_cycles(&candidate);
             if growing_lanes || candidate_cycles[slowest] < worst {
                 grown_to = Some((next, candidate, candidate_usage, candidate_cycles));
@@ -612,11 +622,12 @@ fn size_with_sets(
         }
         match (grown_to, first_misfit) {
             (Some(grown), _) => (at, plan, predicted, cycles) = grown,
-            (None, Some((next, reason))) => {
+            // Steps that fit but do not help say more than the larger ones that do not fit.
+            (None, Some((next, reason))) if !fitting => {
                 let (lanes, banks) = (next.lanes[slowest], next.banks[slowest].filter(|_| !growing_lanes));
                 return Ok(done(SizingLimit::Resources { layer: slowest, lanes, banks, reason }));
             }
-            (None, None) => {
+            (None, _) => {
                 let banks = at.banks[slowest].unwrap_or(1);
                 return Ok(done(SizingLimit::EventBound { layer: slowest, banks }));
             }

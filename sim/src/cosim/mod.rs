@@ -137,7 +137,8 @@ impl Simulator {
 
     /// Run `count` inputs of `size` values back to back. `vcd` = (file, first, last cycle).
     /// A run still going after [`SimTimeout::budget`] for `limit` cycles is killed
-    /// ([`SimError::Hung`]).
+    /// ([`SimError::Hung`]); under Verilator each finished item restarts that clock with
+    /// one item's share of `limit`.
     pub fn run(
         &self,
         inputs: &[u8],
@@ -188,15 +189,25 @@ impl Simulator {
         });
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let mut parser = RecordParser::new(self.layers);
+        // Every finished item re-arms the guard for one item's share of the cycles: a large
+        // design that simulates slowly but keeps finishing items is not hung (the measured
+        // speed is a small dense design's); a stuck one is still killed.
+        let items = (count as u64 * self.timesteps).max(1);
+        let per_item = self.timeout.budget(self.kind, limit.div_ceil(items));
+        let armed = std::cell::Cell::new(budget);
         let read = stdout.lines().try_for_each(|line| {
             let line =
                 line.map_err(|source| SimError::Process { step: "reading", program: "the harness".into(), source })?;
-            parser.line(&line, progress)
+            parser.line(&line, &mut |n| {
+                guarded.arm(per_item);
+                armed.set(per_item);
+                progress(n)
+            })
         });
         guarded.disarm();
         // A killed harness may have left half a record: the hang is the error to report.
         if guarded.fired() {
-            return Err(parser.hung(self.kind, budget, vcd.map(|(path, _, _)| path)));
+            return Err(parser.hung(self.kind, armed.get(), vcd.map(|(path, _, _)| path)));
         }
         read?;
         let status = guarded.child.wait().map_err(|source| SimError::Process {
