@@ -295,9 +295,10 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         block_rams: 26,
         configurations: BLOCK_18K,
         logic_per_estimated_lut: 1.2,
-        // digits-conv, one set: 1.26-1.42x the estimate on the GW1NR-9. Two sets: not
-        // measured here; the ECP5's ratio between the two.
-        conv_logic_factor: [1.4, 2.4],
+        // digits-conv, one set: 1.26-1.42x the estimate at 2x4 lanes x banks, 2.3x at 4x4
+        // (7,885 LUT4 placed against 6,170 predicted at 1.4; place and route failed with
+        // 268 of 270 RAM16SDP4). Two sets: not measured here; the ECP5's ratio.
+        conv_logic_factor: [2.3, 3.9],
         fixed_logic: 1200,
         // Measured (digits-conv, 8 conv lanes x 4 membrane banks): nextpnr counted 8 LUT4 per
         // RAM16SDP4 (5,378 LUT + 1,558 ALU + 212 x 8 = 8,632 LUT4 placed), and the part places
