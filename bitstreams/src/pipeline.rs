@@ -67,7 +67,8 @@ pub struct ModelBuildRequest<'a> {
     pub net: &'a Network,
     /// The plan, if the caller chose one; else sized for the board on `inputs`.
     pub plan: Option<HardwarePlan>,
-    /// Loaded layers and fixed conv banks, for a sized plan.
+    /// Loaded layers and fixed conv banks and membrane sets, for a sized plan (the banks
+    /// and sets also apply to the unsized one).
     pub choices: SizingChoices<'a>,
     /// Inputs for lane sizing and the throughput, where the caller has them.
     pub inputs: Option<Inputs<'a>>,
