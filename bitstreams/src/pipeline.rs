@@ -155,12 +155,7 @@ pub fn build_model(request: ModelBuildRequest, progress: &dyn Fn(Progress)) -> R
         }
         (None, None) => {
             progress(Progress::Unsized { lanes: UNSIZED_LANES });
-            let plan = HardwarePlan::uniform(net, UNSIZED_LANES)?.with_loaded_weights(request.choices.loaded)?;
-            let plan = match request.choices.banks {
-                Some(banks) => plan.with_conv_banks(net, banks)?,
-                None => plan,
-            };
-            plan.with_membrane_sets(request.choices.sets.unwrap_or_default())
+            request.choices.apply(net, HardwarePlan::uniform(net, UNSIZED_LANES)?)?
         }
     };
     let predicted = check_fit(board, net, &plan)?;

@@ -460,6 +460,22 @@ pub struct SizingChoices<'a> {
     pub sets: Option<MembraneSets>,
 }
 
+impl SizingChoices<'_> {
+    /// `plan` (lanes chosen elsewhere) with these loaded layers, conv banks and sets: the
+    /// one place a plan given on a command line, or the unsized default, takes them.
+    pub fn apply(&self, net: &Network, plan: HardwarePlan) -> Result<HardwarePlan, BitstreamError> {
+        let plan = plan.with_loaded_weights(self.loaded)?;
+        let plan = match self.banks {
+            Some(banks) => plan.with_conv_banks(net, banks)?,
+            None => plan,
+        };
+        Ok(match self.sets {
+            Some(sets) => plan.with_membrane_sets(sets),
+            None => plan,
+        })
+    }
+}
+
 /// The sizer's position: lanes per layer and each conv layer's banks.
 #[derive(Clone, Debug)]
 struct Point {

@@ -45,18 +45,15 @@ pub fn run(args: Args) -> Result<()> {
         (None, Some(list)) => Some(HardwarePlan::per_layer(&net, list)?),
         _ => None,
     };
-    let plan = match (plan, args.banks) {
-        (Some(plan), Some(banks)) => Some(plan.with_conv_banks(&net, banks)?),
-        (None, Some(_)) => bail!("--banks sets the cycle model's conv banks: give --lanes or --lanes-per-layer too"),
-        (plan, None) => plan,
+    if plan.is_none() && (args.banks.is_some() || args.membrane_sets.is_some()) {
+        bail!("--banks and --membrane-sets set the cycle model's conv stages: give --lanes or --lanes-per-layer too");
+    }
+    let choices = bitstreams::sizing::SizingChoices {
+        loaded: &[],
+        banks: args.banks,
+        sets: super::lanes::membrane_sets(args.membrane_sets),
     };
-    let plan = match (plan, args.membrane_sets) {
-        (Some(plan), Some(1)) => Some(plan.with_membrane_sets(model::MembraneSets::One)),
-        (None, Some(_)) => {
-            bail!("--membrane-sets sets the cycle model's conv sets: give --lanes or --lanes-per-layer too")
-        }
-        (plan, _) => plan,
-    };
+    let plan = plan.map(|plan| choices.apply(&net, plan)).transpose()?;
     let golden = Golden::new(&net)?;
     let bar = ProgressBar::new(set.len() as u64).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} inputs, {per_sec}, eta {eta}")

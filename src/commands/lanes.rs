@@ -42,7 +42,7 @@ impl LaneArgs {
             (None, Some(lanes)) => HardwarePlan::uniform(net, lanes)?,
             (None, None) => return Ok(None),
         };
-        Ok(Some(self.with_banks(net, plan.with_loaded_weights(&self.load_weights)?)?))
+        Ok(Some(self.choices().apply(net, plan)?))
     }
 
     /// What the sizer may choose, given these arguments.
@@ -51,30 +51,21 @@ impl LaneArgs {
     }
 
     fn sets(&self) -> Option<MembraneSets> {
-        self.membrane_sets.map(|n| if n == 1 { MembraneSets::One } else { MembraneSets::Two })
-    }
-
-    /// `plan` with the conv banks and sets asked for.
-    fn with_banks(&self, net: &Network, plan: HardwarePlan) -> Result<HardwarePlan> {
-        let plan = match self.banks {
-            Some(banks) => plan.with_conv_banks(net, banks)?,
-            None => plan,
-        };
-        Ok(match self.sets() {
-            Some(sets) => plan.with_membrane_sets(sets),
-            None => plan,
-        })
+        membrane_sets(self.membrane_sets)
     }
 
     /// The plan the user asked for, else `default` lanes everywhere.
     pub fn plan_or(&self, net: &Network, default: u32) -> Result<HardwarePlan> {
         Ok(match self.explicit(net)? {
             Some(plan) => plan,
-            None => {
-                self.with_banks(net, HardwarePlan::uniform(net, default)?.with_loaded_weights(&self.load_weights)?)?
-            }
+            None => self.choices().apply(net, HardwarePlan::uniform(net, default)?)?,
         })
     }
+}
+
+/// `--membrane-sets` (clap holds it to 1 or 2) as the plan's type.
+pub fn membrane_sets(count: Option<u32>) -> Option<MembraneSets> {
+    count.map(|n| if n == 1 { MembraneSets::One } else { MembraneSets::Two })
 }
 
 /// The sizing as a table and its reason in one line; throughput at `clock_mhz`.
