@@ -563,21 +563,9 @@ module sf_conv #(
         end
     endfunction
 
-    /* verilator lint_off UNUSEDSIGNAL */
-    // A mask without one bit: a decoder, not a shifter.
-    function [MASK_BITS-1:0] without_bit;
-        input [MASK_BITS-1:0] bits;
-        input [31:0]          index;
-        integer i;
-        begin
-            without_bit = bits;
-            for (i = 0; i < MASK_BITS; i = i + 1)
-                if (index == i) without_bit[i] = 1'b0;
-        end
-    endfunction
+    `include "sf_mask.vh"
     /* verilator lint_off UNUSEDSIGNAL */
     wire [MASK_BITS-1:0] pool_rest = without_bit({{(MASK_BITS-POOL_MASK_BITS){1'b0}}, pool_pending}, pool_bit);
-    /* verilator lint_on UNUSEDSIGNAL */
     wire [31:0] emit_first    = lowest(pending, B);
     wire [31:0] pool_first    = lowest({{(MASK_BITS-POOL_MASK_BITS){1'b0}}, pool_pending}, PPW);
     /* verilator lint_on UNUSEDSIGNAL */

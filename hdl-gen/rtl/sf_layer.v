@@ -332,19 +332,8 @@ module sf_layer #(
     reg [LANE_BITS-1:0]    emit_lane;    // next pending bit, kept up to date by the controller
     reg [OUT_SEL_BITS-1:0] emit_plane;
     // The lowest pending bit is {emit_lane, emit_plane} (the controller sets them to
-    // first_pending(pending) whenever it sets pending), so it is cleared by its index: a
-    // decoder, where pending & (pending - 1) was a MASK_BITS-long carry chain (the critical
-    // path of the 128-lane layer at 29.9 MHz on the ECP5).
-    function [MASK_BITS-1:0] without_bit;
-        input [MASK_BITS-1:0] bits;
-        input [31:0]          index;
-        integer b;
-        begin
-            without_bit = bits;
-            for (b = 0; b < MASK_BITS; b = b + 1)
-                if (b == index) without_bit[b] = 1'b0;
-        end
-    endfunction
+    // first_pending(pending) whenever it sets pending), so it is cleared by its index.
+    `include "sf_mask.vh"
     wire [31:0] emit_bit = {{(32-LANE_BITS){1'b0}}, emit_lane} * OUT_K + {{(32-OUT_SEL_BITS){1'b0}}, emit_plane};
     wire [MASK_BITS-1:0] pending_rest = without_bit(pending, emit_bit);
     wire emitting  = state == S_EMIT && pending != {MASK_BITS{1'b0}};

@@ -55,11 +55,12 @@ use crate::verilog::Module;
 pub use crate::write::write_dir;
 
 /// The hand-written library, copied into every generated directory.
-pub const LIBRARY: [(&str, &str); 7] = [
+pub const LIBRARY: [(&str, &str); 8] = [
     ("sf_event_buffer.v", include_str!("../rtl/sf_event_buffer.v")),
     ("sf_lane.v", include_str!("../rtl/sf_lane.v")),
     ("sf_neuron.vh", include_str!("../rtl/sf_neuron.vh")),
     ("sf_scale.vh", include_str!("../rtl/sf_scale.vh")),
+    ("sf_mask.vh", include_str!("../rtl/sf_mask.vh")),
     ("sf_encoder.v", include_str!("../rtl/sf_encoder.v")),
     ("sf_layer.v", include_str!("../rtl/sf_layer.v")),
     ("sf_conv.v", include_str!("../rtl/sf_conv.v")),
