@@ -130,7 +130,7 @@ module sf_conv #(
     parameter KIND = 2,              // SF_KIND_* of sf_defs.vh
     parameter Q = 4,
     parameter MAX_SPIKE = 1,
-    parameter DECAY_MODE = 0,        // 0 keep, 1 clear, 2 shift
+    parameter DECAY_MODE = 0,        // 0 keep, 1 clear, 2 shift, 3 leak
     parameter DECAY_SHIFT = 1,
     parameter RESET_SOFT = 1,
     // outgoing code and events

@@ -87,7 +87,7 @@ module sf_layer #(
     parameter KIND = 2,              // SF_KIND_* of sf_defs.vh: 0 binary LIF, 1 ternary, 2 integer, 3 readout
     parameter Q = 4,
     parameter MAX_SPIKE = 1,
-    parameter DECAY_MODE = 0,        // 0 keep, 1 clear, 2 shift
+    parameter DECAY_MODE = 0,        // 0 keep, 1 clear, 2 shift, 3 leak
     parameter DECAY_SHIFT = 1,
     parameter RESET_SOFT = 1,
     // outgoing code

@@ -10,7 +10,8 @@
 //                                    integer: clamp((u + θ/2) >>> Q, 0, D); readout: 0
 //   stored'= spike == 0 ? u : (hard ? 0 : u - spike·θ);  readout layers store u
 //
-// with θ = 2^Q and decay keep / clear / arithmetic shift right by DECAY_SHIFT. The KIND and
+// with θ = 2^Q and decay keep / clear / arithmetic shift right by DECAY_SHIFT / leak
+// v - (v >>> DECAY_SHIFT) (|leak(v)| <= |v|, so it is exact at v's width). The KIND and
 // DECAY_MODE codes are sf_defs.vh's (generated), which sf_layer includes first. All
 // arithmetic is signed at NEURON_INT_BITS, wide enough for every intermediate value; the
 // bounds analysis proves u and stored' fit MEM_BITS.
@@ -33,13 +34,16 @@ localparam NEURON_W4 = NEURON_W3 > OUT_VALUE_BITS + Q + 2 ? NEURON_W3 : OUT_VALU
 localparam NEURON_INT_BITS = NEURON_W4 + 2;
 localparam NEURON_RESULT_BITS = 2 * MEM_BITS + 1 + OUT_VALUE_BITS;
 
-// decay(v) of the integer contract at MEM_BITS: keep, clear, or arithmetic shift right by
-// DECAY_SHIFT (a conv stage stores decay(v') + bias for the next timestep).
+// decay(v) of the integer contract at MEM_BITS: keep, clear, arithmetic shift right by
+// DECAY_SHIFT, or leak v - (v >>> DECAY_SHIFT) (a conv stage stores decay(v') + bias for the
+// next timestep).
 function [MEM_BITS-1:0] neuron_decay;
     input [MEM_BITS-1:0] v;
     begin
         if (DECAY_MODE == SF_DECAY_KEEP) neuron_decay = v;
         else if (DECAY_MODE == SF_DECAY_CLEAR) neuron_decay = {MEM_BITS{1'b0}};
+        // Both operands signed: an unsigned one would make >>> a logical shift.
+        else if (DECAY_MODE == SF_DECAY_LEAK) neuron_decay = $signed(v) - ($signed(v) >>> DECAY_SHIFT);
         else neuron_decay = $signed(v) >>> DECAY_SHIFT;  // SF_DECAY_SHIFT
     end
 endfunction
@@ -69,6 +73,7 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
         end else begin
             if (DECAY_MODE == SF_DECAY_KEEP) decayed = prev;
             else if (DECAY_MODE == SF_DECAY_CLEAR) decayed = {NEURON_INT_BITS{1'b0}};
+            else if (DECAY_MODE == SF_DECAY_LEAK) decayed = prev - (prev >>> DECAY_SHIFT);
             else decayed = prev >>> DECAY_SHIFT;  // SF_DECAY_SHIFT
             u = decayed + {{(NEURON_INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
                         + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};

@@ -12,7 +12,8 @@ pub const DEFS_FILE: &str = "sf_defs.vh";
 const KINDS: [&str; 4] = ["SF_KIND_BINARY_LIF", "SF_KIND_TERNARY", "SF_KIND_INTEGER", "SF_KIND_READOUT"];
 
 /// The decay modes of `sf_layer`'s `DECAY_MODE` parameter, in code order.
-const DECAY_MODES: [&str; 3] = ["SF_DECAY_KEEP", "SF_DECAY_CLEAR", "SF_DECAY_SHIFT"];
+/// `SF_DECAY_LEAK` came last: appended, so the older codes (and files) stay as they were.
+const DECAY_MODES: [&str; 4] = ["SF_DECAY_KEEP", "SF_DECAY_CLEAR", "SF_DECAY_SHIFT", "SF_DECAY_LEAK"];
 
 /// `KIND` of a neuron kind (its index in [`KINDS`]).
 pub(crate) fn kind_code(kind: &NeuronKind) -> i64 {
@@ -30,6 +31,7 @@ pub(crate) fn decay_code(decay: &Decay) -> i64 {
         Decay::Keep => 0,
         Decay::Clear => 1,
         Decay::Shift(_) => 2,
+        Decay::Leak(_) => 3,
     }
 }
 
@@ -85,6 +87,8 @@ mod tests {
         assert_eq!(DECAY_MODES[decay_code(&Decay::Keep) as usize], "SF_DECAY_KEEP");
         assert_eq!(DECAY_MODES[decay_code(&Decay::Clear) as usize], "SF_DECAY_CLEAR");
         assert_eq!(DECAY_MODES[decay_code(&Decay::Shift(1)) as usize], "SF_DECAY_SHIFT");
+        assert_eq!(DECAY_MODES[decay_code(&Decay::Leak(1)) as usize], "SF_DECAY_LEAK");
+        assert!(defs_header().contains("localparam SF_DECAY_LEAK = 3;\n"));
         assert!(defs_header().contains("localparam SF_KIND_INTEGER = 2;\n"));
         assert!(defs_header().contains("localparam SF_GROUP_OVERHEAD = 5;\n"));
     }

@@ -403,6 +403,7 @@ fn neuron_params(net: &Network, bounds: &LayerBounds, rtl: &LayerRtl, codes: &Co
         Decay::Keep => (1, "keep: λ = 1".to_string()),
         Decay::Clear => (1, "clear: λ = 0".to_string()),
         Decay::Shift(k) => (k as i64, format!("λ = 2^-{k}, arithmetic shift")),
+        Decay::Leak(k) => (k as i64, format!("λ = 1 - 2^-{k}, v - (v >>> {k})")),
     };
     let out_code = codes.output;
     let out_masks = pack_bits((0..=codes.max_spike).map(|v| codes.out_table.mask(v) as i64), rtl.out_planes);

@@ -28,6 +28,29 @@ fn lateral_layer_wrapper_and_weights() {
     insta::assert_snapshot!("tinylat_l0_hidden_weights.mem", d.files["l0_hidden_weights.mem"]);
 }
 
+/// A leak layer: mode 3 (sf_defs.vh's SF_DECAY_LEAK), its k in DECAY_SHIFT and the rule
+/// beside them; otherwise only its header and membrane bound differ from the shift layer.
+#[test]
+fn leak_layer_wrapper() {
+    let mut net = tiny_network();
+    net.layers[0].neuron.decay = model::Decay::Leak(3);
+    let d = hdl_gen::generate(&net, &HardwarePlan::per_layer(&net, &[2, 3]).unwrap()).unwrap();
+    let leaky = &d.files["tiny_l0_hidden.v"];
+    let line = |name: &str| leaky.lines().find(|l| l.contains(name)).unwrap_or_default().trim().to_string();
+    assert_eq!(line(".DECAY_MODE("), ".DECAY_MODE(3),                          // λ = 1 - 2^-3, v - (v >>> 3)");
+    assert_eq!(line(".DECAY_SHIFT("), ".DECAY_SHIFT(3),");
+    assert!(d.files["sf_defs.vh"].contains("localparam SF_DECAY_LEAK = 3;"));
+    let shifted = &design().files["tiny_l0_hidden.v"];
+    let differing: Vec<(&str, &str)> = leaky.lines().zip(shifted.lines()).filter(|(a, b)| a != b).collect();
+    // The header names the decay; leak:3 keeps more membrane than shift:1, so the bound moves.
+    let expected = ["decay Leak(3)", "proven membrane range", ".DECAY_MODE(", ".DECAY_SHIFT("];
+    assert_eq!(leaky.lines().count(), shifted.lines().count());
+    assert_eq!(differing.len(), expected.len(), "{differing:#?}");
+    for ((line, _), what) in differing.iter().zip(expected) {
+        assert!(line.contains(what), "{line}");
+    }
+}
+
 #[test]
 fn core() {
     insta::assert_snapshot!("tiny_core.v", design().files["tiny_core.v"]);

@@ -216,11 +216,15 @@ fn sat(v: i128) -> i64 {
     v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
+/// `Decay::apply` in `i128`. The membrane loop above maps a range through it by its ends,
+/// which is exact because every mode is monotone (non-decreasing): `v >> k` is
+/// `floor(v / 2^k)` and `v - (v >> k)` is `ceil(v · (1 - 2^-k))`.
 fn decay128(decay: Decay, v: i128) -> i128 {
     match decay {
         Decay::Keep => v,
         Decay::Clear => 0,
         Decay::Shift(k) => v >> k.min(126),
+        Decay::Leak(k) => v - (v >> k.min(126)),
     }
 }
 
@@ -343,6 +347,48 @@ mod tests {
         let leaky = one_layer(NeuronKind::BinaryLif, Reset::Soft, Decay::Shift(1), 8, vec![2], vec![0]);
         assert!(layer_bounds(&leaky, 0).membrane.hi < 12);
         assert_eq!(b.score, IntRange { lo: 0, hi: 8 });
+    }
+
+    proptest::proptest! {
+        /// What mapping the membrane range by its ends relies on: every decay is monotone,
+        /// never moves a membrane away from 0, and agrees with the golden model's `i64` one.
+        #[test]
+        fn decays_are_monotone_and_shrink(a in -(1i64 << 40)..(1i64 << 40), d in 0i64..1000, k in 1u8..=31) {
+            for decay in [Decay::Keep, Decay::Clear, Decay::Shift(k), Decay::Leak(k)] {
+                let (lo, hi) = (decay128(decay, a as i128), decay128(decay, (a + d) as i128));
+                proptest::prop_assert!(lo <= hi, "{decay}: decay({a}) = {lo} > decay({}) = {hi}", a + d);
+                proptest::prop_assert!(lo.abs() <= (a as i128).abs() && lo * (a as i128) >= 0, "{decay}: {a} -> {lo}");
+                proptest::prop_assert_eq!(lo, decay.apply(a) as i128);
+            }
+        }
+    }
+
+    #[test]
+    fn leaky_membrane_bound_covers_every_stored_value() {
+        // Exhaustive over a small layer: every reachable membrane lies inside the bound.
+        for k in 1..=4 {
+            let net = one_layer(NeuronKind::Ternary, Reset::Soft, Decay::Leak(k), 6, vec![3, -2], vec![1]);
+            let b = layer_bounds(&net, 0);
+            let keep =
+                layer_bounds(&one_layer(NeuronKind::Ternary, Reset::Soft, Decay::Keep, 6, vec![3, -2], vec![1]), 0);
+            assert!(keep.membrane.lo <= b.membrane.lo && b.membrane.hi <= keep.membrane.hi, "leak:{k} wider than keep");
+            let mut states = vec![0i64];
+            for _ in 0..6 {
+                let mut next = Vec::new();
+                for &stored in &states {
+                    for (x0, x1) in (0..=3).flat_map(|x0| (0..=3).map(move |x1| (x0, x1))) {
+                        let decayed = Decay::Leak(k).apply(stored);
+                        let u = decayed + 1 + 3 * x0 - 2 * x1;
+                        assert!(b.membrane.contains(decayed) && b.membrane.contains(u), "leak:{k}: {u} outside {b:?}");
+                        let s = fire(&NeuronKind::Ternary, 2, u);
+                        next.push(after_reset(Reset::Soft, 2, u, s));
+                    }
+                }
+                next.sort_unstable();
+                next.dedup();
+                states = next;
+            }
+        }
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! file regenerated with the same spec and seed is byte-identical.
 
 mod conv;
+mod leak;
 
 pub use conv::{ConvSpec, ConvSpecError, fuzz_conv_hardware_network, fuzz_conv_network, random_conv_network};
+pub use leak::with_random_leaks;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

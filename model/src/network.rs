@@ -653,7 +653,8 @@ impl SpikeRange {
     }
 }
 
-/// Membrane leak `λ` as a shift. Serialized as `"keep"`, `"clear"` or `{"shift": k}`.
+/// Membrane leak `λ` as a shift. Serialized as `"keep"`, `"clear"`, `{"shift": k}` or
+/// `{"leak": k}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decay {
@@ -663,15 +664,19 @@ pub enum Decay {
     Clear,
     /// `λ = 2^-k`, `k` in 1..=31: arithmetic right shift (floor).
     Shift(u8),
+    /// `λ = 1 - 2^-k`, `k` in 1..=31: `v - (v >> k)` with the arithmetic (floor) shift, the
+    /// leak factors near 1 (0.5, 0.75, 0.875, ...) that snnTorch and NIR networks use.
+    Leak(u8),
 }
 
-/// `keep`, `clear` or `shift:K`; [`FromStr`](std::str::FromStr) reads the same text back,
-/// with `K` in 1..=31.
+/// `keep`, `clear`, `shift:K` or `leak:K`; [`FromStr`](std::str::FromStr) reads the same
+/// text back, with `K` in 1..=31.
 ///
 /// ```
 /// use model::Decay;
 /// assert_eq!(Decay::Shift(3).to_string(), "shift:3");
 /// assert_eq!("keep".parse::<Decay>(), Ok(Decay::Keep));
+/// assert_eq!("leak:4".parse::<Decay>(), Ok(Decay::Leak(4)));
 /// assert!("shift:0".parse::<Decay>().is_err());
 /// ```
 impl std::fmt::Display for Decay {
@@ -680,6 +685,7 @@ impl std::fmt::Display for Decay {
             Decay::Keep => f.write_str("keep"),
             Decay::Clear => f.write_str("clear"),
             Decay::Shift(k) => write!(f, "shift:{k}"),
+            Decay::Leak(k) => write!(f, "leak:{k}"),
         }
     }
 }
@@ -691,27 +697,37 @@ impl std::str::FromStr for Decay {
         match text {
             "keep" => Ok(Decay::Keep),
             "clear" => Ok(Decay::Clear),
-            _ => text
-                .strip_prefix("shift:")
-                .and_then(|k| k.parse::<u8>().ok())
-                .filter(|k| (1..=31).contains(k))
-                .map(Decay::Shift)
-                .ok_or_else(|| crate::error::ParseError {
-                    text: text.to_string(),
-                    expected: "keep, clear or shift:K with K in 1..=31",
-                }),
+            _ => {
+                let shift = |prefix: &str| {
+                    text.strip_prefix(prefix).and_then(|k| k.parse::<u8>().ok()).filter(|k| (1..=31).contains(k))
+                };
+                shift("shift:").map(Decay::Shift).or_else(|| shift("leak:").map(Decay::Leak)).ok_or_else(|| {
+                    crate::error::ParseError {
+                        text: text.to_string(),
+                        expected: "keep, clear, shift:K or leak:K with K in 1..=31",
+                    }
+                })
+            }
         }
     }
 }
 
 impl Decay {
-    /// Apply the leak to a post-reset membrane (floor division by `2^k`).
+    /// Apply the leak to a post-reset membrane: `v`, 0, `v >> k` or `v - (v >> k)`, every
+    /// shift arithmetic (floor division by `2^k`).
+    ///
+    /// ```
+    /// use model::Decay;
+    /// assert_eq!(Decay::Leak(2).apply(100), 75);
+    /// assert_eq!(Decay::Leak(1).apply(-7), -3); // -7 - floor(-7 / 2) = -7 + 4
+    /// ```
     #[inline]
     pub fn apply(self, v: i64) -> i64 {
         match self {
             Decay::Keep => v,
             Decay::Clear => 0,
             Decay::Shift(k) => v >> k,
+            Decay::Leak(k) => v - (v >> k),
         }
     }
 }
@@ -733,17 +749,26 @@ mod tests {
 
     proptest! {
         #[test]
-        fn decays_round_trip(k in 1u8..=31, which in 0usize..3) {
-            let decay: Decay = [Decay::Keep, Decay::Clear, Decay::Shift(k)][which];
+        fn decays_round_trip(k in 1u8..=31, which in 0usize..4) {
+            let decay: Decay = [Decay::Keep, Decay::Clear, Decay::Shift(k), Decay::Leak(k)][which];
             prop_assert_eq!(decay.to_string().parse::<Decay>(), Ok(decay));
         }
     }
 
     #[test]
     fn decays_outside_the_range_are_refused() {
-        for text in ["shift:0", "shift:32", "shift:", "slow", "Keep"] {
+        for text in ["shift:0", "shift:32", "shift:", "leak:0", "leak:32", "leak:", "slow", "Keep"] {
             let e = text.parse::<Decay>().unwrap_err().to_string();
-            assert_eq!(e, format!("`{text}`: expected keep, clear or shift:K with K in 1..=31"));
+            assert_eq!(e, format!("`{text}`: expected keep, clear, shift:K or leak:K with K in 1..=31"));
+        }
+    }
+
+    #[test]
+    fn leak_keeps_all_but_the_floor_shifted_part() {
+        // v - floor(v / 2^k), by hand
+        for (v, k, want) in [(100, 2, 75), (-7, 1, -3), (7, 1, 4), (-1, 31, 0), (-3, 1, -1), (0, 5, 0), (-100, 3, -87)]
+        {
+            assert_eq!(Decay::Leak(k).apply(v), want, "v = {v}, k = {k}");
         }
     }
 }

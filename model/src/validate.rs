@@ -118,13 +118,15 @@ impl Network {
                 format!("is {}, must be 0..={MAX_THRESHOLD_SHIFT}", n.threshold_shift),
             ));
         }
-        if let Decay::Shift(k) = n.decay {
+        // Shift 0 would be λ = 1 and leak 0 λ = 0: each has its own name.
+        let decay_shift = match n.decay {
+            Decay::Shift(k) => Some(("neuron.decay.shift", k, "use \"keep\" for no leak")),
+            Decay::Leak(k) => Some(("neuron.decay.leak", k, "use \"clear\" for λ = 0")),
+            Decay::Keep | Decay::Clear => None,
+        };
+        if let Some((field, k, hint)) = decay_shift {
             if k == 0 || k > 31 {
-                return Err(err(
-                    loc,
-                    "neuron.decay.shift",
-                    format!("is {k}, must be 1..=31 (use \"keep\" for no leak)"),
-                ));
+                return Err(err(loc, field, format!("is {k}, must be 1..=31 ({hint})")));
             }
         }
         let last = index + 1 == self.layers.len();

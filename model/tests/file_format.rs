@@ -52,6 +52,24 @@ fn round_trip_is_exact_and_stable() {
 }
 
 #[test]
+fn leak_decay_reads_and_writes_as_its_own_object() {
+    let text = edit(&tiny_network(), |v| v["layers"][0]["neuron"]["decay"] = serde_json::json!({"leak": 3}));
+    let net = from_slice(text.as_bytes(), "leak.json").unwrap();
+    assert_eq!(net.layers[0].neuron.decay, Decay::Leak(3));
+    let written = to_string(&net);
+    assert!(written.contains("\"decay\": {\n          \"leak\": 3\n        },"), "{written}");
+    assert_eq!(from_slice(written.as_bytes(), "again.json").unwrap(), net);
+    for (k, hint) in [(0, "clear"), (32, "clear")] {
+        let (loc, field, reason) =
+            invalid(&edit(&net, |v| v["layers"][0]["neuron"]["decay"] = serde_json::json!({"leak": k})));
+        assert_eq!((loc, field.as_str()), (Location::Layer { index: 0, name: "hidden".into() }, "neuron.decay.leak"));
+        assert!(reason.starts_with(&format!("is {k}, must be 1..=31")) && reason.contains(hint), "{reason}");
+    }
+    let (_, field, _) = invalid(&edit(&net, |v| v["layers"][0]["neuron"]["decay"] = serde_json::json!({"shift": 0})));
+    assert_eq!(field, "neuron.decay.shift");
+}
+
+#[test]
 fn header_errors() {
     let net = tiny_network();
     let no_version = edit(&net, |v| {

@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! acc   = Σ_i s_{l-1,t}[i] · W[i][j]          (exact; equal to Σ over events of multiplier·W)
-//! u     = decay(stored) + bias[j] + acc        (decay: keep | clear | arithmetic >> k)
+//! u     = decay(stored) + bias[j] + acc        (decay: keep | clear | v >> k | v - (v >> k),
+//!                                               every >> arithmetic)
 //! s     = fire(u)                              (bounds::fire: threshold, round half up, clamp)
 //! stored = after_reset(u, s)                   (hard: 0 if s != 0; soft: u - s·θ)
 //! ```
@@ -660,6 +661,7 @@ fn add_decayed(decay: Decay, stored: &[i64], bias: &[i64], acc: &mut [i64]) {
         Decay::Keep => terms.for_each(|((a, &v), &b)| *a += v + b),
         Decay::Clear => terms.for_each(|((a, _), &b)| *a += b),
         Decay::Shift(k) => terms.for_each(|((a, &v), &b)| *a += (v >> k) + b),
+        Decay::Leak(k) => terms.for_each(|((a, &v), &b)| *a += v - (v >> k) + b),
     }
 }
 

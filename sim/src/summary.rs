@@ -188,6 +188,7 @@ pub fn summarize(net: &Network) -> ModelSummary {
                     Decay::Keep => "keep".into(),
                     Decay::Clear => "clear".into(),
                     Decay::Shift(k) => format!(">>{k}"),
+                    Decay::Leak(k) => format!("leak:{k}"),
                 },
                 reset: match layer.neuron.reset {
                     Reset::Hard => "hard".into(),

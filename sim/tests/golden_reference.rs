@@ -7,7 +7,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use model::bounds::{LayerBounds, analyze};
-use model::examples::{fuzz_conv_network, fuzz_network};
+use model::examples::{fuzz_conv_network, fuzz_network, with_random_leaks};
 use model::{Decay, LayerOp, Network, NeuronKind, Reset, SpikeCode, SpikeEvent};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -129,6 +129,7 @@ fn reference(net: &Network, input: &[u8]) -> RefOut {
                     Decay::Keep => kept,
                     Decay::Clear => 0,
                     Decay::Shift(k) => floor_shift(kept, k),
+                    Decay::Leak(k) => kept - floor_shift(kept, k),
                 };
                 check(&bounds[l], "decayed membrane", decayed, |b| b.membrane);
                 let u = decayed + x;
@@ -298,6 +299,36 @@ proptest! {
     fn golden_matches_reference_on_conv_networks(seed in any::<u64>(), input_seed in any::<u64>()) {
         check_against_reference(&fuzz_conv_network(seed), input_seed, 3, &format!("conv network seed {seed}"))?;
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)))]
+    /// The same networks with `leak:K` decays (drawn over them: the fuzz networks predate it).
+    #[test]
+    fn golden_matches_reference_with_leaky_decays(seed in any::<u64>(), input_seed in any::<u64>(), conv in any::<bool>()) {
+        let (net, what) = if conv {
+            (with_random_leaks(fuzz_conv_network(seed), seed), format!("leaky conv network seed {seed}"))
+        } else {
+            (with_random_leaks(fuzz_network(seed), seed), format!("leaky network seed {seed}"))
+        };
+        check_against_reference(&net, input_seed, 4, &what)?;
+    }
+}
+
+#[test]
+fn hand_computed_leak_example() {
+    // Two readout neurons, weights 1 and -1, bias 0, leak:1, T = 4, input 10 every step:
+    // membranes 10, 10 - 5 + 10 = 15, 15 - 7 + 10 = 18, 18 - 9 + 10 = 19 and -10,
+    // -10 + 5 - 10 = -15, -15 + 8 - 10 = -17, -17 + 9 - 10 = -18 (v - floor(v / 2)).
+    let text = r#"{"format": "spikeforge-model", "version": 1, "name": "leak", "timesteps": 4,
+      "input": {"shape": [1], "max_value": 15, "code": "payload"},
+      "layers": [{"name": "out",
+         "op": {"dense": {"inputs": 1, "outputs": 2, "weight_bits": 2, "bias_bits": 2, "weights": [1, -1], "bias": [0, 0]}},
+         "neuron": {"kind": "readout", "threshold_shift": 0, "decay": {"leak": 1}, "reset": "hard"}}],
+      "provenance": {"trained": false, "generator": "hand"}}"#;
+    let net = model::file::from_slice(text.as_bytes(), "leak.json").unwrap();
+    assert_eq!(Golden::new(&net).unwrap().trace(&[10]).unwrap().scores, vec![19, -18]);
+    assert_eq!(reference(&net, &[10]).scores, vec![19, -18]);
 }
 
 #[test]

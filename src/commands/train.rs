@@ -62,7 +62,7 @@ pub struct Args {
     /// Adam's initial learning rate (cosine-annealed)
     #[arg(long, default_value_t = 2e-3)]
     learning_rate: f64,
-    /// Hidden membrane decay: keep, clear or shift:K (λ = 2^-K) [default: shift:2 for ternary, else shift:1]
+    /// Hidden membrane decay: keep, clear, shift:K (λ = 2^-K) or leak:K (λ = 1 - 2^-K) [default: shift:2 for ternary, else shift:1]
     #[arg(long)]
     decay: Option<Decay>,
     /// Hidden reset: soft (subtract the threshold) or hard (to zero) [default: hard for ternary, else soft]

@@ -178,10 +178,15 @@ impl TrainConfig {
         if !(1..=8).contains(&self.max_planes) {
             return bad("max-planes", format!("is {}, must be 1..=8", self.max_planes));
         }
-        if let Decay::Shift(k) = self.decay
+        let decay_shift = match self.decay {
+            Decay::Shift(k) => Some(("shift", k)),
+            Decay::Leak(k) => Some(("leak", k)),
+            Decay::Keep | Decay::Clear => None,
+        };
+        if let Some((mode, k)) = decay_shift
             && !(1..=31).contains(&k)
         {
-            return bad("decay", format!("shift {k}, must be 1..=31"));
+            return bad("decay", format!("{mode} {k}, must be 1..=31"));
         }
         if let Some(shift) = self.shift_pixels
             && shift > 8

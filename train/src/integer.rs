@@ -127,6 +127,7 @@ fn decay(v: &Tensor, decay: Decay) -> Tensor {
         Decay::Clear => v.zeros_like(),
         // floor(v / 2^k), the arithmetic shift of the contract.
         Decay::Shift(k) => v.floor_divide_scalar(1i64 << k),
+        Decay::Leak(k) => v - v.floor_divide_scalar(1i64 << k),
     }
 }
 

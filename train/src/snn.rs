@@ -307,6 +307,7 @@ impl Snn {
             Decay::Keep => v.shallow_clone(),
             Decay::Clear => v.zeros_like(),
             Decay::Shift(k) => v * 0.5f64.powi(k as i32),
+            Decay::Leak(k) => v * (1.0 - 0.5f64.powi(k as i32)),
         }
     }
 
