@@ -56,6 +56,8 @@ have ccache || apt_install ccache
 have yosys || apt_install yosys
 # Icarus Verilog: the event-driven reference simulator for the generated Verilog testbench.
 have iverilog || apt_install iverilog
+# libhdf5 (+ pkg-config to find it): NIR graphs are HDF5 files (`spikeforge import/export`).
+apt_install libhdf5-dev pkg-config
 # openFPGALoader flashes bitstreams (`spikeforge deploy`).
 have openFPGALoader || apt_install openfpgaloader
 
@@ -89,8 +91,9 @@ PY
     mv data/digits.csv.tmp data/digits.csv
 fi
 
-# The pinned Python venv (.venv): PyTorch for the trainer (train/requirements.txt) and the
-# YoWASP FPGA toolchain (bitstreams/requirements.txt). tch links to PyTorch's
+# The pinned Python venv (.venv): PyTorch for the trainer (train/requirements.txt), the
+# YoWASP FPGA toolchain (bitstreams/requirements.txt) and NIR with snnTorch, whose exports
+# the import tests read (nir/requirements.txt). tch links to PyTorch's
 # libtorch; .cargo/config.toml (generated, not committed: it holds this checkout's absolute
 # path) tells torch-sys where it is and gives every binary an rpath to it, so plain
 # `cargo build/test/run` work.
@@ -99,7 +102,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     say "creating the Python venv $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$VENV"; }
 fi
-for REQUIREMENTS in train/requirements.txt bitstreams/requirements.txt; do
+for REQUIREMENTS in train/requirements.txt bitstreams/requirements.txt nir/requirements.txt; do
     stamp="$VENV/.spikeforge-$(dirname "$REQUIREMENTS")-requirements"
     if ! cmp -s "$REQUIREMENTS" "$stamp"; then
         say "installing $REQUIREMENTS into $VENV (PyTorch is ~2.6 GB, the FPGA tools ~180 MB; once)"

@@ -42,6 +42,10 @@ enum Command {
     Run(Box<commands::run::Args>),
     /// Flash a bitstream with openFPGALoader
     Deploy(commands::deploy::Args),
+    /// Import a NIR graph (snnTorch, Norse, Sinabs, ...) as a model, quantized to integers
+    Import(Box<commands::import::Args>),
+    /// Export a model as a NIR graph (binary LIF layers; for snnTorch, Norse, Sinabs, ...)
+    Export(Box<commands::export::Args>),
     /// Write the seeded, untrained example network
     Example(commands::example::Args),
     /// Rewrite a model with another input spike code (same results, other events and cycles)
@@ -96,6 +100,8 @@ fn main() -> ExitCode {
         Command::Build(a) => commands::build::run(*a),
         Command::Run(a) => commands::run::run(*a),
         Command::Deploy(a) => commands::deploy::run(a),
+        Command::Import(a) => commands::import::run(*a),
+        Command::Export(a) => commands::export::run(*a),
         Command::Example(a) => commands::example::run(a),
         Command::Recode(a) => commands::recode::run(a),
         Command::Bench(a) => commands::bench::run(a),

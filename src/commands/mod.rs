@@ -10,7 +10,9 @@ pub mod data;
 pub mod deploy;
 pub mod eval;
 pub mod example;
+pub mod export;
 pub mod generate;
+pub mod import;
 pub mod inspect;
 pub mod lanes;
 pub mod recode;
@@ -31,6 +33,9 @@ pub fn flag_hint(error: &anyhow::Error) -> Option<String> {
             return bitstream_flags(e);
         }
         if let Some(model::ModelError::Exists { .. }) = e.downcast_ref::<model::ModelError>() {
+            return Some("pass --force to overwrite it".into());
+        }
+        if let Some(nir::NirError::Exists { .. }) = e.downcast_ref::<nir::NirError>() {
             return Some("pass --force to overwrite it".into());
         }
         if let Some(hdl_gen::HdlError::NotEmpty { .. }) = e.downcast_ref::<hdl_gen::HdlError>() {
