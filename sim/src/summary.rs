@@ -31,7 +31,7 @@ pub struct LayerSummary {
     pub code: String,
     /// Threshold as `2^q`.
     pub threshold_shift: u8,
-    /// `keep`, `clear` or `>>k`.
+    /// `keep`, `clear`, `>>k` or `leak:k`.
     pub decay: String,
     /// `hard` or `soft`.
     pub reset: String,

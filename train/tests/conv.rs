@@ -154,3 +154,21 @@ fn the_integer_forward_matches_the_golden_model_on_random_conv_networks() {
         integer_matches_golden(&net, &images, &format!("fuzz_conv_network({seed})"));
     }
 }
+
+/// The same with `leak:K` decays laid over them (`v - floor(v / 2^k)` in int64).
+#[test]
+fn the_integer_forward_matches_the_golden_model_with_leaky_decays() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for seed in 0..60 {
+        let net = model::examples::with_random_leaks(model::examples::fuzz_conv_network(seed), seed);
+        let max = net.input.max_value as u64;
+        let images: Vec<u8> = (0..net.input.size() * 8).map(|_| (next() % (max + 1)) as u8).collect();
+        integer_matches_golden(&net, &images, &format!("leaky fuzz_conv_network({seed})"));
+    }
+}
