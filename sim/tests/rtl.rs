@@ -129,6 +129,13 @@ fn leaky_networks_cosimulate_exactly() {
     }
     let work = work_dir("leak");
     let cases: Vec<(&str, u64)> = (0..16).map(|s| ("dense", s)).chain((0..10).map(|s| ("conv", s))).collect();
+    // Both datapaths meet the mode: sf_layer's neuron_update and sf_conv's neuron_decay.
+    let leaky_conv_layers: usize = (0..10)
+        .map(|s| with_random_leaks(fuzz_conv_hardware_network(s), s))
+        .flat_map(|n| n.layers)
+        .filter(|l| matches!(l.op, model::LayerOp::Conv2d(_)) && matches!(l.neuron.decay, model::Decay::Leak(_)))
+        .count();
+    assert!(leaky_conv_layers >= 5, "only {leaky_conv_layers} leaky conv layers");
     let failures: Vec<String> = cases
         .into_par_iter()
         .filter_map(|(family, seed)| {
