@@ -80,6 +80,25 @@ impl Drop for Scratch {
     }
 }
 
+/// The project's Python (`.venv/bin/python`, made by `make setup`) if it imports every one
+/// of `modules`; otherwise why not, for [`require`].
+pub fn venv_python(modules: &[&str]) -> Result<std::path::PathBuf, String> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    if !python.exists() {
+        return Err(format!("{} not found: run `make setup`", python.display()));
+    }
+    let import = format!("import {}", modules.join(", "));
+    match std::process::Command::new(&python).args(["-c", &import]).output() {
+        Ok(out) if out.status.success() => Ok(python),
+        Ok(out) => Err(format!(
+            "{} cannot `{import}` ({}): run `make setup`",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+        )),
+        Err(e) => Err(format!("{}: {e}", python.display())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,24 +126,5 @@ mod tests {
     #[test]
     fn what_is_found_is_required_without_skipping() {
         assert_eq!(require::<_, String>(Ok(3)), Some(3));
-    }
-}
-
-/// The project's Python (`.venv/bin/python`, made by `make setup`) if it imports every one
-/// of `modules`; otherwise why not, for [`require`].
-pub fn venv_python(modules: &[&str]) -> Result<std::path::PathBuf, String> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    if !python.exists() {
-        return Err(format!("{} not found: run `make setup`", python.display()));
-    }
-    let import = format!("import {}", modules.join(", "));
-    match std::process::Command::new(&python).args(["-c", &import]).output() {
-        Ok(out) if out.status.success() => Ok(python),
-        Ok(out) => Err(format!(
-            "{} cannot `{import}` ({}): run `make setup`",
-            python.display(),
-            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
-        )),
-        Err(e) => Err(format!("{}: {e}", python.display())),
     }
 }
