@@ -59,6 +59,13 @@ enum What {
         #[arg(long)]
         data_dir: Option<std::path::PathBuf>,
     },
+    /// NIR import time (HDF5 read, then mapping and quantization) of a graph of about a
+    /// million parameters
+    Nir {
+        /// Repetitions
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
     /// Model-file save and load time for a network of about a million parameters
     Load {
         /// Repetitions
@@ -74,6 +81,7 @@ pub fn run(args: Args) -> Result<()> {
             golden(hidden, arch.as_deref(), &timesteps, seconds, data_dir)
         }
         What::Load { repeat } => load(repeat),
+        What::Nir { repeat } => nir_import(repeat),
         What::Simulators { model, lanes, verilator_inputs, icarus_inputs, data_dir } => {
             simulators(model, lanes, verilator_inputs, icarus_inputs, data_dir)
         }
@@ -255,6 +263,51 @@ fn load(repeat: usize) -> Result<()> {
         times.len().to_string(),
     ]);
     println!("model file: 784-1024-256-10, parse + schema + validation + bounds");
+    println!("{}", t.render());
+    Ok(())
+}
+
+/// The 784-1024-256-10 network of `load`, with binary LIF hidden layers (what NIR holds),
+/// written as a NIR graph, then read and imported `repeat` times.
+fn nir_import(repeat: usize) -> Result<()> {
+    let mut net = random_network(
+        &RandomSpec { neuron: HiddenNeuron::Binary, decay: Decay::Leak(3), ..spec(vec![1024, 256], 4) },
+        3,
+    );
+    for layer in &mut net.layers {
+        layer.neuron.reset = model::Reset::Hard;
+    }
+    let graph = nir::export::export(&net, 1e-4)?;
+    let dir = tempfile::Builder::new().prefix("spikeforge-bench-").tempdir()?;
+    let path = dir.path().join("million.nir");
+    nir::file::write(&graph, &path, nir::file::Overwrite::Refuse)?;
+    let bytes = std::fs::metadata(&path)?.len();
+    let (mut read_ms, mut import_ms) = (Vec::new(), Vec::new());
+    let options = nir::ImportOptions::new("million", 4);
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let g = nir::file::read(&path)?;
+        read_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        let started = Instant::now();
+        let imported = nir::import(&g, &options)?;
+        import_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(imported.network.parameters() == net.parameters(), "the imported network lost parameters");
+    }
+    dir.close()?;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let total: Vec<f64> = read_ms.iter().zip(&import_ms).map(|(a, b)| a + b).collect();
+    let mut t =
+        Table::new(&["parameters", "file MB", "read ms", "import ms", "total ms (mean)", "total ms (min)", "repeats"]);
+    t.row(vec![
+        num(net.parameters() as f64, 0),
+        num(bytes as f64 / 1e6, 2),
+        num(mean(&read_ms), 1),
+        num(mean(&import_ms), 1),
+        num(mean(&total), 1),
+        num(total.iter().copied().fold(f64::INFINITY, f64::min), 1),
+        total.len().to_string(),
+    ]);
+    println!("NIR graph: 784-1024-256-10 Affine + LIF, gzip float32 (HDF5 read, then map, quantize and validate)");
     println!("{}", t.render());
     Ok(())
 }
