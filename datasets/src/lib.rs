@@ -86,6 +86,28 @@ impl Dataset {
         &self.images[i * n..(i + 1) * n]
     }
 
+    /// `n` images spread evenly over the set (all if fewer): image `i·len/n` for
+    /// `i = 0..n`. The splits are ordered by class, so this keeps every class where the
+    /// first `n` would not.
+    ///
+    /// ```
+    /// let set = datasets::synthetic(1, 10).test;
+    /// let spread = set.spread(4);
+    /// assert_eq!(spread.len(), 4);
+    /// assert_eq!(spread.image(1), set.image(set.len() / 4));
+    /// ```
+    pub fn spread(&self, n: usize) -> Dataset {
+        let n = n.min(self.len());
+        let picks: Vec<usize> = (0..n).map(|i| i * self.len() / n.max(1)).collect();
+        Dataset {
+            name: self.name.clone(),
+            shape: self.shape.clone(),
+            classes: self.classes,
+            images: picks.iter().flat_map(|&i| self.image(i).iter().copied()).collect(),
+            labels: picks.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+
     /// The first `n` images (all if fewer).
     pub fn truncated(&self, n: usize) -> Dataset {
         let n = n.min(self.len());

@@ -87,10 +87,15 @@ pub struct Imported {
 
 /// Maps `graph` onto a validated integer network, or refuses in one line naming the node.
 pub fn import(graph: &NirGraph, options: &ImportOptions) -> Result<Imported, NirError> {
+    import_with_headroom(graph, options, &[])
+}
+
+/// [`import`] with layer `i`'s scale doubled `headroom[i]` more times (see [`quantize`]).
+pub fn import_with_headroom(graph: &NirGraph, options: &ImportOptions, headroom: &[u8]) -> Result<Imported, NirError> {
     check_options(options)?;
     let mut report = ImportReport::default();
     let lowered = lower(graph, options, &mut report)?;
-    let network = quantize(&lowered, options, &mut report)?;
+    let network = quantize(&lowered, options, headroom, &mut report)?;
     network
         .validate()
         .map_err(|e| NirError::Model(model::ModelError::Invalid { origin: options.name.clone(), error: e }))?;
@@ -807,11 +812,21 @@ pub fn decay_factor(decay: Decay) -> f64 {
 }
 
 /// Turns float layers into a validated-shape integer network, reporting every rounding.
-pub fn quantize(lowered: &Lowered, options: &ImportOptions, report: &mut ImportReport) -> Result<Network, NirError> {
+///
+/// `headroom[i]` (missing: 0) doubles layer `i`'s integer scale that many more times than
+/// the largest one that clips no weight: finer steps for the many small weights, the few
+/// largest clipped to the range ([`crate::calibrate`] chooses it on data).
+pub fn quantize(
+    lowered: &Lowered,
+    options: &ImportOptions,
+    headroom: &[u8],
+    report: &mut ImportReport,
+) -> Result<Network, NirError> {
     let wmax = ((1i64 << (options.weight_bits - 1)) - 1) as f64;
     let mut layers = Vec::new();
     let mut previous_kind = NeuronKind::BinaryLif;
-    for l in &lowered.layers {
+    for (index, l) in lowered.layers.iter().enumerate() {
+        let extra = headroom.get(index).copied().unwrap_or(0);
         let Some(neuron) = &l.neuron else {
             let FloatOp::Pool { input, kernel } = l.op else { unreachable!("only pooling has no neuron") };
             layers.push(Layer {
@@ -847,7 +862,7 @@ pub fn quantize(lowered: &Lowered, options: &ImportOptions, report: &mut ImportR
                 .map(|o| wmax * neuron.threshold[o] / col_max[o])
                 .fold(f64::INFINITY, f64::min);
             let q = if room.is_finite() {
-                room.log2().floor().clamp(0.0, model::MAX_THRESHOLD_SHIFT as f64) as u8
+                (room.log2().floor() + extra as f64).clamp(0.0, model::MAX_THRESHOLD_SHIFT as f64) as u8
             } else {
                 8
             };
@@ -866,7 +881,7 @@ pub fn quantize(lowered: &Lowered, options: &ImportOptions, report: &mut ImportR
         } else {
             // A power of two, as for spiking layers: weights on a binary grid stay exact.
             let m = col_max.iter().copied().fold(0.0, f64::max);
-            let s = if m > 0.0 { (wmax / m).log2().floor().exp2() } else { 1.0 };
+            let s = if m > 0.0 { ((wmax / m).log2().floor() + extra as f64).exp2() } else { 1.0 };
             report.exact(
                 &l.name,
                 format!("readout: weights and bias x {} for every neuron, so scores compare", fmt_num(s)),

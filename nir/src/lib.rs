@@ -11,6 +11,7 @@
 //! other module is a pure function of its arguments.
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod chain;
 pub mod check;
 mod error;

@@ -40,6 +40,14 @@ pub struct Args {
     /// Model name (default: the file's stem)
     #[arg(long)]
     name: Option<String>,
+    /// Choose each layer's integer scale on this data's training split: the scale that
+    /// clips no weight, doubled once or twice where that makes the integer model agree more
+    /// often with the float graph (mnist, digits, synthetic or idx:DIR)
+    #[arg(long, value_name = "DATA")]
+    calibrate: Option<String>,
+    /// With --calibrate: inputs of the training split to use, spread evenly over it
+    #[arg(long, default_value_t = 1000)]
+    calibrate_limit: usize,
     /// Run the graph in float and the imported model in integers on this data and report
     /// both accuracies and their class agreement (mnist, digits, synthetic or idx:DIR)
     #[arg(long, value_name = "DATA")]
@@ -67,6 +75,7 @@ struct JsonReport<'a> {
     model: String,
     options: JsonOptions,
     lines: Vec<JsonLine<'a>>,
+    calibration: Option<&'a nir::calibrate::Calibration>,
     check: Option<&'a CheckReport>,
 }
 
@@ -101,7 +110,23 @@ pub fn run(args: Args) -> Result<()> {
         input_scale: args.input_scale,
         input_max: args.input_max,
     };
-    let imported = nir::import(&graph, &options).with_context(|| format!("importing {}", args.graph.display()))?;
+    let mut imported = nir::import(&graph, &options).with_context(|| format!("importing {}", args.graph.display()))?;
+    let mut calibration = None;
+    if let Some(data) = &args.calibrate {
+        let data_args =
+            DataArgs { data: Some(data.clone()), split: "train".into(), limit: None, data_dir: args.data_dir.clone() };
+        let set = data_args.load(&imported.network, &args.out)?.spread(args.calibrate_limit);
+        let layers = imported.network.layers.len() as u64;
+        let bar = ProgressBar::new(1 + layers * nir::calibrate::MAX_HEADROOM as u64).with_style(
+            ProgressStyle::with_template("calibrate {bar:30} {pos}/{len} trials {elapsed}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        let (calibrated, report) = nir::calibrate::import_calibrated(&graph, &options, &set, &|| bar.inc(1))?;
+        bar.finish_and_clear();
+        imported = calibrated;
+        calibration = Some(report);
+    }
     let net = imported.network;
     print!("{}", imported.report);
     let check = match &args.check {
@@ -158,6 +183,7 @@ pub fn run(args: Args) -> Result<()> {
                 .iter()
                 .map(|l| JsonLine { subject: &l.subject, text: &l.text, exact: l.exact })
                 .collect(),
+            calibration: calibration.as_ref(),
             check: check.as_ref(),
         };
         std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
