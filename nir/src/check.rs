@@ -49,17 +49,7 @@ pub fn check(
     data: &Dataset,
     progress: &(dyn Fn() + Sync),
 ) -> Result<CheckReport, NirError> {
-    if data.image_size() != float.input_size() {
-        return Err(NirError::Input {
-            index: 0,
-            reason: format!(
-                "{} has {} values per input, the graph takes {}",
-                data.name,
-                data.image_size(),
-                float.input_size()
-            ),
-        });
-    }
+    float.check_size(data)?;
     let outcomes: Vec<(usize, usize)> = (0..data.len())
         .into_par_iter()
         .map(|i| {

@@ -68,6 +68,22 @@ impl<'a> FloatNet<'a> {
         self.input_shape.iter().product()
     }
 
+    /// Refuses a data set whose inputs do not have the graph's input size.
+    pub fn check_size(&self, data: &datasets::Dataset) -> Result<(), NirError> {
+        if data.image_size() == self.input_size() {
+            return Ok(());
+        }
+        Err(NirError::Input {
+            index: 0,
+            reason: format!(
+                "{} has {} values per input, the graph takes {}",
+                data.name,
+                data.image_size(),
+                self.input_size()
+            ),
+        })
+    }
+
     /// Scores of one input (pixels as integers).
     pub fn scores(&self, pixels: &[u8]) -> Result<Vec<f64>, NirError> {
         if pixels.len() != self.input_size() {
@@ -127,61 +143,32 @@ impl<'a> FloatNet<'a> {
             NirNode::Flatten { .. } => Tensor { shape: vec![x.data.len()], data: x.data },
             NirNode::Lif { tau, r, v_leak, v_threshold, v_reset } => {
                 let p = |a: &Param| broadcast(a, &x.shape).map_err(&bad);
-                let (tau, r, v_leak, th, reset) = (p(tau)?, p(r)?, p(v_leak)?, p(v_threshold)?, p(v_reset)?);
                 state.v.resize(x.data.len(), 0.0);
-                let mut z = vec![0.0; x.data.len()];
-                for i in 0..x.data.len() {
-                    let v = &mut state.v[i];
-                    *v += dt / tau[i] * (v_leak[i] - *v + r[i] * x.data[i]);
-                    if *v > th[i] {
-                        z[i] = 1.0;
-                        *v = reset[i];
-                    }
-                }
-                Tensor { shape: x.shape, data: z }
+                leaky_update(&mut state.v, dt, &p(tau)?, &p(r)?, &p(v_leak)?, &x.data);
+                Tensor { data: fire(&mut state.v, &p(v_threshold)?, &p(v_reset)?), shape: x.shape }
             }
             NirNode::If { r, v_threshold, v_reset } => {
                 let p = |a: &Param| broadcast(a, &x.shape).map_err(&bad);
-                let (r, th, reset) = (p(r)?, p(v_threshold)?, p(v_reset)?);
                 state.v.resize(x.data.len(), 0.0);
-                let mut z = vec![0.0; x.data.len()];
-                for i in 0..x.data.len() {
-                    let v = &mut state.v[i];
-                    *v += dt * r[i] * x.data[i];
-                    if *v > th[i] {
-                        z[i] = 1.0;
-                        *v = reset[i];
-                    }
+                for ((v, r), x) in state.v.iter_mut().zip(&p(r)?).zip(&x.data) {
+                    *v += dt * r * x;
                 }
-                Tensor { shape: x.shape, data: z }
+                Tensor { data: fire(&mut state.v, &p(v_threshold)?, &p(v_reset)?), shape: x.shape }
             }
             NirNode::CubaLif { tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in } => {
                 let p = |a: &Param| broadcast(a, &x.shape).map_err(&bad);
-                let (ts, tm, r, v_leak, th, reset, w_in) =
-                    (p(tau_syn)?, p(tau_mem)?, p(r)?, p(v_leak)?, p(v_threshold)?, p(v_reset)?, p(w_in)?);
-                state.v.resize(x.data.len(), 0.0);
                 state.current.resize(x.data.len(), 0.0);
-                let mut z = vec![0.0; x.data.len()];
-                for i in 0..x.data.len() {
-                    let c = &mut state.current[i];
-                    *c += dt / ts[i] * (w_in[i] * x.data[i] - *c);
-                    let v = &mut state.v[i];
-                    *v += dt / tm[i] * (v_leak[i] - *v + r[i] * *c);
-                    if *v > th[i] {
-                        z[i] = 1.0;
-                        *v = reset[i];
-                    }
+                for ((c, ts), (w, x)) in state.current.iter_mut().zip(&p(tau_syn)?).zip(p(w_in)?.iter().zip(&x.data)) {
+                    *c += dt / ts * (w * x - *c);
                 }
-                Tensor { shape: x.shape, data: z }
+                state.v.resize(x.data.len(), 0.0);
+                leaky_update(&mut state.v, dt, &p(tau_mem)?, &p(r)?, &p(v_leak)?, &state.current);
+                Tensor { data: fire(&mut state.v, &p(v_threshold)?, &p(v_reset)?), shape: x.shape }
             }
             NirNode::Li { tau, r, v_leak } => {
                 let p = |a: &Param| broadcast(a, &x.shape).map_err(&bad);
-                let (tau, r, v_leak) = (p(tau)?, p(r)?, p(v_leak)?);
                 state.v.resize(x.data.len(), 0.0);
-                for i in 0..x.data.len() {
-                    let v = &mut state.v[i];
-                    *v += dt / tau[i] * (v_leak[i] - *v + r[i] * x.data[i]);
-                }
+                leaky_update(&mut state.v, dt, &p(tau)?, &p(r)?, &p(v_leak)?, &x.data);
                 Tensor { shape: x.shape, data: state.v.clone() }
             }
             NirNode::I { r } => {
@@ -204,6 +191,28 @@ impl<'a> FloatNet<'a> {
             }
         })
     }
+}
+
+/// `v += dt/tau · (v_leak - v + r·i)`, element by element (LIF, LI, CubaLIF's membrane).
+fn leaky_update(v: &mut [f64], dt: f64, tau: &[f64], r: &[f64], v_leak: &[f64], i: &[f64]) {
+    for (k, v) in v.iter_mut().enumerate() {
+        *v += dt / tau[k] * (v_leak[k] - *v + r[k] * i[k]);
+    }
+}
+
+/// NIR's firing rule after the update: `z = v > v_threshold`, and `v = v_reset` where `z`.
+fn fire(v: &mut [f64], threshold: &[f64], reset: &[f64]) -> Vec<f64> {
+    v.iter_mut()
+        .zip(threshold.iter().zip(reset))
+        .map(|(v, (th, r))| {
+            if *v > *th {
+                *v = *r;
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// A parameter for every element of `shape`: a scalar, one per element, or one per channel
