@@ -24,7 +24,14 @@ pub const NIR_VERSION: &str = "1.0.8";
 
 /// Reads a NIR graph from an HDF5 file written by `nir.write` (or [`write`]).
 pub fn read(path: &Path) -> Result<NirGraph, NirError> {
-    let file = h5::File::open(path).map_err(|e| hdf5(path, "/", e))?;
+    let unreadable = |message: String| NirError::Hdf5 { path: path.to_path_buf(), object: "/".into(), message };
+    std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let file = h5::File::open(path).map_err(|e| match e.to_string() {
+        m if m.contains("file signature not found") => {
+            unreadable("not an HDF5 file (a NIR graph is one: nir.write writes it)".into())
+        }
+        _ => hdf5(path, "/", e),
+    })?;
     let node = file.group("node").map_err(|e| hdf5(path, "/node", e))?;
     let reader = Reader { path: path.to_path_buf() };
     match reader.node(&node, "node", "/node")? {

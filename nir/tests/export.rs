@@ -98,7 +98,9 @@ fn a_file_that_is_not_hdf5_is_one_clear_error() {
     let path = dir.join("bad.nir");
     std::fs::write(&path, b"{\"not\": \"hdf5\"}").unwrap();
     let e = nir::file::read(&path).unwrap_err().to_string();
-    assert!(e.starts_with(&format!("{}: /:", path.display())), "{e}");
+    assert_eq!(e, format!("{}: /: not an HDF5 file (a NIR graph is one: nir.write writes it)", path.display()));
+    let missing = nir::file::read(&dir.join("missing.nir")).unwrap_err().to_string();
+    assert!(missing.contains("No such file"), "{missing}");
     assert!(!e.contains('\n'), "{e}");
 }
 
