@@ -146,6 +146,14 @@ pub enum SimError {
         /// The waveform of the input, as far as the simulator got, if one was requested.
         vcd: Option<PathBuf>,
     },
+    /// A shard that is not `I/N` with `1 <= I <= N`.
+    #[error("{given:?} is not a shard: {reason}")]
+    Shard {
+        /// What was given.
+        given: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// Labels and inputs disagree.
     #[error("dataset has {inputs} inputs but {labels} labels")]
     Labels {

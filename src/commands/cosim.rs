@@ -1,10 +1,12 @@
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use sim::Golden;
-use sim::cosim::{CosimOptions, SimulatorKind, cosimulate, default_cache_dir};
+use sim::cosim::junit::TestSuites;
+use sim::cosim::{CosimOptions, SimulatorKind, ci, cosimulate_shard};
 
 use crate::table::{Table, num};
 
@@ -33,6 +35,19 @@ pub struct Args {
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
+    /// Co-simulate only shard I of N (e.g. 2/4), for a CI matrix: input k (0-based, after
+    /// --split and --limit) goes to shard (k mod N) + 1, so shards get equal counts and an even
+    /// spread of a dataset stored class by class; mismatches name the input's number in the
+    /// whole run
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Write a JUnit XML report to FILE (replacing it): one test case per 100 inputs of this
+    /// shard, a failing one naming its first mismatch and waveform; written also when the run
+    /// fails
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    #[command(flatten)]
+    cache: super::cache::CacheArgs,
 }
 
 /// The simulator that runs the RTL.
@@ -54,6 +69,7 @@ impl From<Simulator> for SimulatorKind {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let shard = super::parse_shard(args.shard.as_deref())?;
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let size = net.input.size();
@@ -81,7 +97,7 @@ pub fn run(args: Args) -> Result<()> {
             (dir, plan)
         }
     };
-    let count = inputs.len() / size.max(1);
+    let count = shard.len(inputs.len() / size.max(1));
     let bar = ProgressBar::new(count as u64 * net.timesteps as u64).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} items, {per_sec}, eta {eta}")
             .expect("static template")
@@ -91,22 +107,32 @@ pub fn run(args: Args) -> Result<()> {
     bar.set_message(format!("{} co-simulation", simulator.name()));
     let options = CosimOptions {
         simulator,
-        cache: default_cache_dir(),
+        cache: args.cache.dir(),
         vcd_dir: Some(args.vcd.clone()),
         progress: &|k| bar.inc(k as u64),
         timeout: Default::default(),
     };
-    let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).context("co-simulation failed")?;
+    let started = Instant::now();
+    let outcome = cosimulate_shard(&golden, &plan, &dir, &inputs, shard, &options);
     bar.finish_and_clear();
     drop(scratch);
+    if let Some(path) = &args.junit {
+        let suite = match &outcome {
+            Ok(o) => ci::cosim_suite(&net.name, o),
+            Err(e) => ci::cosim_error_suite(&net.name, simulator, shard, e, started.elapsed().as_secs_f64()),
+        };
+        TestSuites { suites: vec![suite] }.write(path).context("--junit")?;
+    }
+    let outcome = outcome.context("co-simulation failed")?;
     let r = &outcome.report;
     if args.json {
         super::print_json(&outcome)?;
     } else {
         let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64;
         println!(
-            "co-simulated {} on {source} in {}: {} inputs, {} mismatching",
+            "co-simulated {} on {source}{} in {}: {} inputs, {} mismatching",
             net.name,
+            if shard.is_whole() { String::new() } else { format!(" (shard {shard})") },
             simulator.name(),
             r.inputs,
             r.mismatched_inputs
@@ -147,6 +173,7 @@ pub fn run(args: Args) -> Result<()> {
             util.join(", ")
         );
         if let Some(labels) = &labels {
+            let labels = shard.select(labels.iter());
             let correct = r.rtl_classes.iter().zip(labels).filter(|(c, l)| **c == **l as usize).count();
             println!(
                 "accuracy on the RTL: {:.2}% ({correct}/{})",
@@ -155,10 +182,8 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
     }
-    if let Some(m) = &r.first {
-        let vcd =
-            outcome.vcd.as_ref().map(|p| format!("; waveform of that input: {}", p.display())).unwrap_or_default();
-        bail!("{} of {} inputs mismatch; first: {m}{vcd}", r.mismatched_inputs, r.inputs);
+    if let Some(failure) = outcome.failure() {
+        bail!("{failure}");
     }
     Ok(())
 }

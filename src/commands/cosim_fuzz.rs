@@ -1,8 +1,12 @@
-use anyhow::{Result, bail};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use sim::cosim::default_cache_dir;
-use sim::cosim::fuzz::{FuzzCase, FuzzFamily, fuzz_case};
+use sim::cosim::ci::{self, FuzzResult};
+use sim::cosim::fuzz::{FuzzCase, FuzzFamily, fuzz_case, fuzz_jobs};
+use sim::cosim::junit::TestSuites;
 
 use crate::table::{Table, num};
 
@@ -27,6 +31,16 @@ pub struct Args {
     /// Print JSON instead of a table
     #[arg(long)]
     json: bool,
+    /// Co-simulate only shard I of N (e.g. 2/4), for a CI matrix: network i (seed + i,
+    /// 0-based i) goes to shard (i mod N) + 1, in every family, so shards get equal counts
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Write a JUnit XML report to FILE (replacing it): one test case per network, a failing
+    /// one naming its seed, plan, first mismatch and waveform; written also when the run fails
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    #[command(flatten)]
+    cache: super::cache::CacheArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,44 +61,40 @@ impl Family {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let shard = super::parse_shard(args.shard.as_deref())?;
     let families = args.family.members();
-    let total = args.networks * families.len() as u64;
+    let jobs = fuzz_jobs(&families, args.seed, args.networks, shard);
+    let total = jobs.len();
     let work = tempfile::Builder::new().prefix("spikeforge-fuzz-").tempdir()?;
-    let cache = default_cache_dir();
-    let bar = ProgressBar::new(total).with_style(
+    let cache = args.cache.dir();
+    let bar = ProgressBar::new(total as u64).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} networks, eta {eta}")
             .expect("static template")
             .progress_chars("=> "),
     );
     bar.set_message(format!("co-simulating random networks from seed {}", args.seed));
-    let started = std::time::Instant::now();
-    let jobs: Vec<(FuzzFamily, u64)> =
-        families.iter().flat_map(|&f| (0..args.networks).map(move |i| (f, args.seed + i))).collect();
-    let cases: Vec<Result<FuzzCase, String>> = jobs
+    let started = Instant::now();
+    let results: Vec<FuzzResult> = jobs
         .into_par_iter()
         .map(|(family, seed)| {
-            let r = fuzz_case(family, seed, args.inputs, args.simulator.into(), work.path(), &cache)
+            let started = Instant::now();
+            let outcome = fuzz_case(family, seed, args.inputs, args.simulator.into(), work.path(), &cache)
                 .map_err(|e| format!("{} seed {seed}: {e}", family.name()));
             bar.inc(1);
-            r
+            FuzzResult { family, seed, outcome, seconds: started.elapsed().as_secs_f64() }
         })
         .collect();
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.junit {
+        let suite = ci::fuzz_suite(args.seed, shard, &results, seconds);
+        TestSuites { suites: vec![suite] }.write(path).context("--junit")?;
+    }
+    let cases: Vec<Result<FuzzCase, String>> = results.into_iter().map(|r| r.outcome).collect();
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| match c {
-            Ok(c) => c.mismatch.as_ref().map(|m| {
-                format!(
-                    "{} seed {}: {} (lanes {:?}, banks {}, loaded weights {:?}): {m}",
-                    c.family.name(),
-                    c.seed,
-                    c.network,
-                    c.lanes,
-                    banks_and_sets(c),
-                    c.loaded
-                )
-            }),
+            Ok(c) => c.failure(),
             Err(e) => Some(e.clone()),
         })
         .collect();
@@ -113,7 +123,7 @@ pub fn run(args: Args) -> Result<()> {
                 c.seed.to_string(),
                 c.network.clone(),
                 format!("{:?}", c.lanes),
-                banks_and_sets(c),
+                c.banks_and_sets(),
                 format!("{:?}", c.loaded),
                 c.inputs.to_string(),
                 num(c.cycles as f64, 0),
@@ -121,8 +131,9 @@ pub fn run(args: Args) -> Result<()> {
             ]);
         }
         println!("{}", t.render());
+        let of_shard = if shard.is_whole() { String::new() } else { format!(", shard {shard}") };
         println!(
-            "{total} networks, {} failing, {:.1} s ({} seeds {}..={} of {})",
+            "{total} networks, {} failing, {:.1} s ({} seeds {}..={} of {}{of_shard})",
             failures.len(),
             seconds,
             args.networks,
@@ -141,12 +152,4 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// A case's conv banks and its membrane sets, e.g. `[4, 2] x2`.
-fn banks_and_sets(c: &FuzzCase) -> String {
-    match c.sets {
-        Some(sets) => format!("{:?} x{sets}", c.banks),
-        None => format!("{:?}", c.banks),
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod cache;
 pub mod code;
 pub mod cosim;
 pub mod cosim_fuzz;
@@ -21,7 +22,7 @@ pub mod train;
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use bitstreams::BitstreamError;
 
 /// The command-line flags that act on a library error's advice, if any error in the chain
@@ -74,6 +75,14 @@ pub fn load_model(path: &Path) -> Result<model::Network> {
 }
 
 /// Print a serializable report as pretty JSON.
+/// `--shard I/N`, or the whole run; a bad value is one line naming the flag.
+pub fn parse_shard(shard: Option<&str>) -> Result<sim::cosim::Shard> {
+    match shard {
+        Some(s) => Ok(s.parse().context("--shard")?),
+        None => Ok(sim::cosim::Shard::WHOLE),
+    }
+}
+
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())

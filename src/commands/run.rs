@@ -42,6 +42,8 @@ pub struct Args {
     /// Print JSON instead of a summary
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    cache: super::cache::CacheArgs,
     /// Only load the weights (designs with --load-weights), then stop: the board keeps them
     /// until it is reconfigured, for hosts of your own that speak the inference protocol
     #[arg(long)]
@@ -93,7 +95,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => {
             bar.set_message("simulated board (Verilator, bit-level UART)");
-            let board = sim::cosim::uart::SimulatedBoard::start(&design, &sim::cosim::default_cache_dir())?;
+            let board = sim::cosim::uart::SimulatedBoard::start(&design, &args.cache.dir())?;
             (Box::new(board), "simulated UART".to_string())
         }
     };

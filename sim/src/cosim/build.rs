@@ -30,6 +30,26 @@ pub fn find_verilator() -> Result<Verilator, SimError> {
     Ok(Verilator { path: PathBuf::from("verilator"), version })
 }
 
+/// The cache subdirectory of builds by this Verilator, named from `verilator --version`
+/// (`verilator-5.006-2023-01-22-rev-debian-5.006-3`): a CI cache keyed on the name never
+/// hands one Verilator's build to another.
+pub fn version_dir(version: &str) -> String {
+    let mut name = String::new();
+    for c in version.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    match name.strip_prefix("verilator") {
+        Some(rest) if !rest.is_empty() => format!("verilator{rest}"),
+        _ if name.is_empty() => "verilator-unknown".into(),
+        _ => format!("verilator-{name}"),
+    }
+}
+
 /// 64-bit FNV-1a: a stable content hash for cache keys (not for security).
 fn fnv1a(hash: &mut u64, bytes: &[u8]) {
     for &b in bytes {
@@ -158,7 +178,8 @@ pub(super) fn build_harness(design_dir: &Path, cache: &Path, harness: &Harness) 
         [verilator.version.as_bytes(), harness.source.1.as_bytes(), harness.header.1.as_bytes(), flag_text.as_bytes()];
     let hash = content_hash(design_dir, harness.sources.iter().chain(harness.includes), &extra)?;
     let top = harness.top;
-    let final_dir = cached_build(cache, &format!("{top}-{hash:016x}{}", harness.suffix), "obj/Vsim", |dir| {
+    let cache = cache.join(version_dir(&verilator.version));
+    let final_dir = cached_build(&cache, &format!("{top}-{hash:016x}{}", harness.suffix), "obj/Vsim", |dir| {
         let io = |p: &Path, source| SimError::Io { path: p.to_path_buf(), source };
         std::fs::write(dir.join(harness.source.0), harness.source.1).map_err(|e| io(dir, e))?;
         std::fs::write(dir.join(harness.header.0), harness.header.1).map_err(|e| io(dir, e))?;
@@ -233,4 +254,20 @@ pub(super) fn check_build(
         .trim()
         .to_string();
     Err(SimError::Build { tool, top: top.to_string(), first_error, log })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_subdirectory_is_named_from_the_verilator_version() {
+        let debian = "Verilator 5.006 2023-01-22 rev (Debian 5.006-3)\n";
+        assert_eq!(version_dir(debian), "verilator-5.006-2023-01-22-rev-debian-5.006-3");
+        assert_eq!(version_dir("Verilator 5.030 2024-10-27 rev v5.030"), "verilator-5.030-2024-10-27-rev-v5.030");
+        assert_ne!(version_dir(debian), version_dir("Verilator 5.020 2024-01-01 rev (Debian 5.020-1)"));
+        assert_eq!(version_dir("5.006"), "verilator-5.006");
+        assert_eq!(version_dir(" "), "verilator-unknown");
+        assert!(!version_dir("Verilator 5/../x").contains('/'));
+    }
 }

@@ -103,6 +103,10 @@ pub struct CosimReport {
     pub mismatched_inputs: usize,
     /// The first mismatch in time order.
     pub first: Option<Mismatch>,
+    /// The first mismatch of every mismatching input, in input order (JUnit reports one
+    /// per batch of inputs; left out of JSON, which names the first only).
+    #[serde(skip)]
+    pub mismatches: Vec<Mismatch>,
     /// Class the RTL's scores give, per input.
     pub rtl_classes: Vec<usize>,
     /// RTL latency per input (encoder START to last DONE, inclusive).
@@ -127,6 +131,7 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
     let readout = matches!(net.layers[last].neuron.kind, NeuronKind::Readout);
     let mut first: Option<Mismatch> = None;
     let mut mismatched = 0usize;
+    let mut mismatches = Vec::new();
     let mut rtl_classes = Vec::with_capacity(traces.len());
     let mut rtl_latency = Vec::with_capacity(traces.len());
     for (n, trace) in traces.iter().enumerate() {
@@ -249,14 +254,16 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
         if let Some(m) = found {
             mismatched += 1;
             if first.is_none() {
-                first = Some(m);
+                first = Some(m.clone());
             }
+            mismatches.push(m);
         }
     }
     CosimReport {
         inputs: traces.len(),
         mismatched_inputs: mismatched,
         first,
+        mismatches,
         rtl_classes,
         rtl_latency,
         model_latency: schedule.inputs.iter().map(|i| i.latency()).collect(),

@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::{CosimOptions, SimTimeout, SimulatorKind, cosimulate};
+use super::{CosimOptions, Shard, SimTimeout, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -61,6 +61,39 @@ pub struct FuzzCase {
     pub cycles: u64,
     /// The first mismatch, if any.
     pub mismatch: Option<String>,
+}
+
+impl FuzzCase {
+    /// The line that reports this case's mismatch, if it has one: family, seed, network,
+    /// plan and where the RTL disagrees (with the waveform).
+    pub fn failure(&self) -> Option<String> {
+        self.mismatch.as_ref().map(|m| {
+            format!(
+                "{} seed {}: {} (lanes {:?}, banks {}, loaded weights {:?}): {m}",
+                self.family.name(),
+                self.seed,
+                self.network,
+                self.lanes,
+                self.banks_and_sets(),
+                self.loaded
+            )
+        })
+    }
+
+    /// Conv banks and membrane sets, e.g. `[4, 2] x2`.
+    pub fn banks_and_sets(&self) -> String {
+        match self.sets {
+            Some(sets) => format!("{:?} x{sets}", self.banks),
+            None => format!("{:?}", self.banks),
+        }
+    }
+}
+
+/// The cases of a campaign: `networks` seeds from `first_seed` of each family, the seeds of
+/// `shard` only (seed offset `i` goes to shard `(i mod N) + 1`, both families alike), in
+/// family order.
+pub fn fuzz_jobs(families: &[FuzzFamily], first_seed: u64, networks: u64, shard: Shard) -> Vec<(FuzzFamily, u64)> {
+    families.iter().flat_map(|&f| shard.select(0..networks).map(move |i| (f, first_seed + i))).collect()
 }
 
 /// Describe a network in one line.
@@ -179,4 +212,29 @@ pub fn fuzz_case(
         cycles: outcome.report.rtl_cycles,
         mismatch,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shards_of_a_campaign_are_its_seeds_split_both_families_alike() {
+        let families = [FuzzFamily::Dense, FuzzFamily::Conv];
+        let whole = fuzz_jobs(&families, 5, 10, Shard::WHOLE);
+        assert_eq!(whole.len(), 20);
+        assert_eq!(whole[0], (FuzzFamily::Dense, 5));
+        assert_eq!(whole[19], (FuzzFamily::Conv, 14));
+        let mut union: Vec<(FuzzFamily, u64)> =
+            (1..=3).flat_map(|i| fuzz_jobs(&families, 5, 10, Shard::new(i, 3).unwrap())).collect();
+        assert_eq!(
+            fuzz_jobs(&families, 5, 10, Shard::new(2, 3).unwrap())[..3],
+            [(FuzzFamily::Dense, 6), (FuzzFamily::Dense, 9), (FuzzFamily::Dense, 12)]
+        );
+        let key = |j: &(FuzzFamily, u64)| (j.0.name(), j.1);
+        union.sort_by_key(key);
+        let mut whole = whole;
+        whole.sort_by_key(key);
+        assert_eq!(union, whole);
+    }
 }

@@ -12,11 +12,14 @@
 //! Verilator.
 
 mod build;
+pub mod ci;
 mod compare;
 pub mod fuzz;
 mod guard;
 mod icarus;
+pub mod junit;
 mod records;
+mod shard;
 pub mod uart;
 
 use std::io::{BufRead, BufReader, Write};
@@ -27,12 +30,13 @@ use std::time::{Duration, Instant};
 use model::HardwarePlan;
 use rayon::prelude::*;
 
-pub use build::{Verilator, find_verilator};
+pub use build::{Verilator, find_verilator, version_dir};
 pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
 pub use guard::SimTimeout;
 pub use hdl_gen::DesignInfo;
 pub use icarus::find_icarus;
 use serde::Serialize;
+pub use shard::Shard;
 
 use crate::cycle::{self, InputWork, input_work};
 use crate::error::SimError;
@@ -253,6 +257,12 @@ pub fn lint(design_dir: &Path) -> Result<(), SimError> {
     Ok(())
 }
 
+/// The build cache: `dir` when given (`--cache-dir`), else [`default_cache_dir`].
+/// Verilator builds go into a subdirectory named from its version ([`version_dir`]).
+pub fn cache_dir(dir: Option<&Path>) -> PathBuf {
+    dir.map_or_else(default_cache_dir, Path::to_path_buf)
+}
+
 /// Where compiled simulations are cached: `$SPIKEFORGE_CACHE_DIR`, else
 /// `~/.cache/spikeforge/verilator`, else the system temp directory.
 pub fn default_cache_dir() -> PathBuf {
@@ -297,6 +307,9 @@ pub struct CosimOutcome {
     /// Per layer: ideal replay cycles `events · N / P` over the replay cycles spent
     /// (`events · G`), from the cycle model the RTL was held to.
     pub lane_utilization: Vec<f64>,
+    /// The shard of the inputs that ran (left out of JSON for the unsharded run).
+    #[serde(skip_serializing_if = "Shard::is_whole")]
+    pub shard: Shard,
 }
 
 /// Co-simulate the design in `design_dir` (written by `hdl_gen`) on `inputs` (concatenated,
@@ -308,8 +321,29 @@ pub fn cosimulate(
     inputs: &[u8],
     options: &CosimOptions,
 ) -> Result<CosimOutcome, SimError> {
+    cosimulate_shard(golden, plan, design_dir, inputs, Shard::WHOLE, options)
+}
+
+/// [`cosimulate`] on `shard`'s part of `inputs` only ([`Shard`]), streamed as one run. Input
+/// indices in the outcome and its errors (mismatches, the waveform's name, a hang) are the
+/// whole run's, so every shard names an input as the unsharded run would.
+pub fn cosimulate_shard(
+    golden: &Golden,
+    plan: &HardwarePlan,
+    design_dir: &Path,
+    inputs: &[u8],
+    shard: Shard,
+    options: &CosimOptions,
+) -> Result<CosimOutcome, SimError> {
     let net = golden.network();
     let size = net.input.size();
+    let selected;
+    let inputs = if shard.is_whole() {
+        inputs
+    } else {
+        selected = shard.select_inputs(inputs, size);
+        &selected
+    };
     let started = Instant::now();
     let mut sim = Simulator::build(options.simulator, design_dir, &options.cache, false)?;
     sim.timeout = options.timeout;
@@ -319,7 +353,7 @@ pub fn cosimulate(
     let traces: Vec<Trace> = inputs
         .par_chunks(size)
         .enumerate()
-        .map(|(i, x)| golden.trace_observed(x, i, &mut NoObserver))
+        .map(|(i, x)| golden.trace_observed(x, shard.global(i), &mut NoObserver))
         .collect::<Result<_, _>>()?;
     let works: Vec<InputWork> =
         traces.iter().zip(inputs.chunks(size)).map(|(t, x)| input_work(golden, plan, x, t)).collect();
@@ -333,25 +367,33 @@ pub fn cosimulate(
             let dir = options.vcd_dir.as_deref().expect("checked");
             let first = schedule.inputs[n].start.saturating_sub(2);
             let inputs = (&inputs[..(n + 1) * size], size);
-            return Err(hung_waveform(options, design_dir, inputs, (limit, first), dir, hung));
+            return Err(renumber_hung(
+                hung_waveform(options, design_dir, inputs, (limit, first), dir, hung, shard),
+                shard,
+            ));
         }
-        run => run?,
+        run => run.map_err(|e| renumber_hung(e, shard))?,
     };
     let sim_seconds = started.elapsed().as_secs_f64();
-    let report = compare(golden, &traces, &schedule, &run);
+    let mut report = compare(golden, &traces, &schedule, &run);
+    for m in report.first.iter_mut().chain(&mut report.mismatches) {
+        m.input = shard.global(m.input);
+    }
 
     let mut vcd = None;
     if let (Some(m), Some(dir)) = (&report.first, &options.vcd_dir) {
-        let n = m.input;
+        let n = shard.local(m.input).expect("renumbered from this shard");
         let first = schedule.inputs[n].start.min(run.starts.get(n).copied().unwrap_or(u64::MAX)).saturating_sub(2);
         let rtl_done =
             run.layers.last().and_then(|l| l.get((n + 1) * net.timesteps as usize - 1)).map_or(0, |i| i.done);
         let last = schedule.inputs[n].done.max(rtl_done) + 2;
         std::fs::create_dir_all(dir).map_err(|source| SimError::Io { path: dir.to_path_buf(), source })?;
-        let path = dir.join(format!("input{n}.vcd"));
+        let path = dir.join(format!("input{}.vcd", m.input));
         let mut traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
         traced.timeout = options.timeout;
-        traced.run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})?;
+        traced
+            .run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})
+            .map_err(|e| renumber_hung(e, shard))?;
         vcd = Some(path);
     }
     let lane_utilization = cycle::lane_utilization(plan, works.iter());
@@ -363,7 +405,18 @@ pub fn cosimulate(
         sim_seconds,
         golden_seconds,
         lane_utilization,
+        shard,
     })
+}
+
+/// A hang while simulating this shard's `n`th input names the whole run's input.
+fn renumber_hung(e: SimError, shard: Shard) -> SimError {
+    match e {
+        SimError::Hung { simulator, budget, input, layer, vcd } => {
+            SimError::Hung { simulator, budget, input: input.map(|n| shard.global(n)), layer, vcd }
+        }
+        other => other,
+    }
 }
 
 /// The error for `hung` (input `n`, the last of `inputs`), naming the waveform of that
@@ -375,9 +428,10 @@ fn hung_waveform(
     (limit, first): (u64, u64),
     dir: &Path,
     hung: SimError,
+    shard: Shard,
 ) -> SimError {
     let SimError::Hung { input: Some(n), .. } = hung else { return hung };
-    let path = dir.join(format!("input{n}.vcd"));
+    let path = dir.join(format!("input{}.vcd", shard.global(n)));
     let traced = std::fs::create_dir_all(dir)
         .map_err(|source| SimError::Io { path: dir.to_path_buf(), source })
         .and_then(|_| Simulator::build(options.simulator, design_dir, &options.cache, true));
