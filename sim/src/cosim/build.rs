@@ -215,6 +215,9 @@ pub(super) fn cached_build(
     product: &str,
     make: impl FnOnce(&Path) -> Result<(), SimError>,
 ) -> Result<PathBuf, SimError> {
+    // Simulators run in the design directory: a relative cache (`--cache-dir .cosim-cache`)
+    // must not make the binary's path relative to it.
+    let cache = &std::path::absolute(cache).map_err(|source| SimError::Io { path: cache.to_path_buf(), source })?;
     let final_dir = cache.join(name);
     if final_dir.join(product).exists() {
         return Ok(final_dir);
@@ -259,6 +262,17 @@ pub(super) fn check_build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relative_cache_gives_an_absolute_build_directory() {
+        let name = format!("sf-relative-cache-test-{}", std::process::id());
+        let dir = cached_build(Path::new(&format!("target/{name}")), "x", "done", |d| {
+            std::fs::write(d.join("done"), "").map_err(|source| SimError::Io { path: d.to_path_buf(), source })
+        })
+        .unwrap();
+        let _ = std::fs::remove_dir_all(format!("target/{name}"));
+        assert!(dir.is_absolute() && dir.ends_with(format!("target/{name}/x")), "{}", dir.display());
+    }
 
     #[test]
     fn the_cache_subdirectory_is_named_from_the_verilator_version() {
