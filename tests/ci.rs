@@ -202,3 +202,162 @@ fn a_bad_shard_is_one_line() {
         assert!(err.starts_with(&format!("error: --shard: \"{given}\" is not a shard: {reason}")), "{err}");
     }
 }
+
+/// The scikit-learn digits, which the workflows co-simulate, are installed; outside CI a
+/// missing dataset skips with a reason, in CI it fails.
+fn have_digits() -> bool {
+    Path::new(ROOT).join("data/digits.csv").exists()
+        || testkit::skip_unless_ci("scikit-learn digits not installed (run `make setup`)")
+}
+
+fn yaml(path: &str) -> serde_norway::Value {
+    let text = std::fs::read_to_string(Path::new(ROOT).join(path)).unwrap();
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A YAML scalar as the string a CI runner substitutes (`1` and `"1"` alike).
+fn scalar(v: &serde_norway::Value) -> String {
+    match v {
+        serde_norway::Value::String(s) => s.clone(),
+        serde_norway::Value::Number(n) => n.to_string(),
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
+
+/// The `name` attributes of a JUnit file's test cases.
+fn case_names(xml: &str) -> Vec<String> {
+    xml.split("<testcase ")
+        .skip(1)
+        .map(|c| {
+            let start = c.find(" name=\"").unwrap() + 7;
+            c[start..start + c[start..].find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// The install and build steps the recipe starts with: what the README says, not run here
+/// (the binary under test is the build).
+const SETUP_STEPS: [&str; 2] = ["Install", "Build spikeforge"];
+
+/// The GitHub workflow users copy is data: its co-simulation job's `run:` commands run here,
+/// exactly, for every matrix entry, and together the shards' JUnit reports cover every
+/// input of the bundled example's test split, all passing.
+#[test]
+fn the_github_workflow_runs_locally_for_every_shard() {
+    if !have_verilator() || !have_digits() {
+        return;
+    }
+    let workflow = yaml("docs/ci/github-cosim.yml");
+    let job = &workflow["jobs"]["cosim"];
+    let shards: Vec<String> = job["strategy"]["matrix"]["shard"].as_sequence().unwrap().iter().map(scalar).collect();
+    assert_eq!(shards, ["1", "2", "3", "4"]);
+    let steps = job["steps"].as_sequence().unwrap();
+    let named =
+        |name: &str| steps.iter().find(|s| s["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("{name}"));
+    assert_eq!(named("Install")["run"].as_str().unwrap().trim(), "make setup");
+    assert!(named("Build spikeforge")["run"].as_str().unwrap().contains("cargo build --release --locked"));
+    let uses = |action: &str| {
+        steps
+            .iter()
+            .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(action)))
+            .unwrap_or_else(|| panic!("{action}"))
+    };
+    let cache_dir = uses("actions/cache@")["with"]["path"].as_str().unwrap();
+    let reports = uses("actions/upload-artifact@")["with"]["path"].as_str().unwrap();
+    let runs: Vec<&str> = steps
+        .iter()
+        .filter(|s| !s["name"].as_str().is_some_and(|n| SETUP_STEPS.contains(&n)))
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    let cosim = runs.iter().find(|r| r.contains("spikeforge cosim ")).expect("a co-simulation step");
+    assert!(
+        cosim.contains(&format!("--cache-dir {cache_dir}")) && cosim.contains(&format!("--junit {reports}")),
+        "{cosim}"
+    );
+
+    // The commands run in a directory of their own holding the repository's examples and data.
+    let dir = testkit::scratch_dir("ci-github");
+    for link in ["examples", "data"] {
+        std::os::unix::fs::symlink(Path::new(ROOT).join(link), dir.join(link)).unwrap();
+    }
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    for shard in &shards {
+        let output = dir.join(format!("github-output-{shard}"));
+        for run in &runs {
+            let command = run.replace("${{ matrix.shard }}", shard);
+            assert!(!command.contains("${{"), "a run command needs only the matrix: {command}");
+            // GitHub's own shell for `run:`.
+            let o = Command::new("bash")
+                .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &command])
+                .current_dir(&dir)
+                .env("PATH", &path)
+                .env("GITHUB_OUTPUT", &output)
+                .env("GITHUB_PATH", dir.join("github-path"))
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "shard {shard}: {command}\n{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                stderr(&o)
+            );
+        }
+        let key = std::fs::read_to_string(&output).unwrap();
+        assert!(key.starts_with("key=Verilator-") && key.lines().count() == 1, "{key}");
+    }
+    let total = datasets::load(&datasets::Source::Digits, &Path::new(ROOT).join("data")).unwrap().test.len();
+    let mut covered = vec![0; total];
+    for shard in &shards {
+        let junit = dir.join(reports).join(format!("cosim-{shard}.xml"));
+        assert_eq!(junit_counts(&junit).1, 0, "{}", junit.display());
+        for name in case_names(&std::fs::read_to_string(&junit).unwrap()) {
+            // `inputs A-B, one in N (shard I/N)`
+            let range = name.strip_prefix("inputs ").unwrap().split(',').next().unwrap();
+            let (a, b) = range.split_once('-').unwrap();
+            let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+            assert!(name.contains(&format!("one in 4 (shard {shard}/4)")), "{name}");
+            (a..=b).step_by(4).for_each(|k| covered[k] += 1);
+        }
+    }
+    assert!(covered.iter().all(|&n| n == 1), "every input exactly once: {covered:?}");
+    let keyed = std::fs::read_dir(dir.join(cache_dir)).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
+    assert!(keyed.iter().all(|n| n.to_string_lossy().starts_with("verilator-")), "{keyed:?}");
+}
+
+/// The GitLab file runs the same spikeforge commands over the same shards as the GitHub
+/// workflow, after the same install and build.
+#[test]
+fn the_gitlab_file_runs_the_github_workflows_commands() {
+    let github = yaml("docs/ci/github-cosim.yml");
+    let gitlab = yaml("docs/ci/gitlab-cosim.yml");
+    let job = &gitlab["cosim"];
+    let matrix = job["parallel"]["matrix"].as_sequence().unwrap();
+    assert_eq!(matrix.len(), 1);
+    let shards: Vec<String> = matrix[0]["SHARD"].as_sequence().unwrap().iter().map(scalar).collect();
+    let github_shards: Vec<String> =
+        github["jobs"]["cosim"]["strategy"]["matrix"]["shard"].as_sequence().unwrap().iter().map(scalar).collect();
+    assert_eq!(shards, github_shards);
+    let script: Vec<&str> = job["script"].as_sequence().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let github_lines: Vec<String> = github["jobs"]["cosim"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .flat_map(|r| r.lines().map(|l| l.replace("${{ matrix.shard }}", "$SHARD")))
+        .collect();
+    let spikeforge =
+        |lines: Vec<String>| -> Vec<String> { lines.into_iter().filter(|l| l.starts_with("spikeforge ")).collect() };
+    let gitlab_spikeforge = spikeforge(script.iter().map(|s| s.to_string()).collect());
+    assert!(!gitlab_spikeforge.is_empty());
+    assert_eq!(gitlab_spikeforge, spikeforge(github_lines.clone()));
+    for setup in ["make setup", "cargo build --release --locked"] {
+        assert!(script.contains(&setup) && github_lines.iter().any(|l| l == setup), "{setup}");
+    }
+    let cached = job["cache"]["paths"].as_sequence().unwrap();
+    assert!(gitlab_spikeforge[0].contains(&format!("--cache-dir {}", cached[0].as_str().unwrap())));
+    let junit = job["artifacts"]["reports"]["junit"].as_str().unwrap();
+    assert_eq!(junit, "reports/cosim-*.xml");
+    assert!(gitlab_spikeforge[0].contains("--junit reports/cosim-$SHARD.xml"));
+    assert_eq!(job["artifacts"]["when"].as_str(), Some("always"), "the reports of a failing run are the ones CI needs");
+}
