@@ -3,7 +3,7 @@
 
 use model::{HardwarePlan, LayerOp, NeuronKind};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cycle::{InputWork, input_work, schedule};
 use crate::error::SimError;
@@ -16,7 +16,7 @@ pub const E_AC_PJ: f64 = 0.9;
 pub const E_MAC_PJ: f64 = 4.6;
 
 /// What one layer did, averaged per input.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerActivity {
     /// Layer name.
     pub name: String,
@@ -49,7 +49,7 @@ pub struct LayerActivity {
 }
 
 /// Cycle-model statistics over the evaluated inputs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CycleStats {
     /// Lanes per layer.
     pub lanes: Vec<u32>,
@@ -72,7 +72,7 @@ pub struct CycleStats {
 }
 
 /// One input's outcome in the golden model.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputOutcome {
     /// The dataset's label.
     pub label: u8,
@@ -84,7 +84,7 @@ pub struct InputOutcome {
 }
 
 /// Result of [`evaluate`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalReport {
     /// Inputs evaluated.
     pub inputs: usize,

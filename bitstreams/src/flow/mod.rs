@@ -14,7 +14,7 @@ mod reports;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use pll::{Ecp5Pll, board_pll, core_clock_mhz, ecp5_pll};
 pub use reports::{parse_fmax, parse_stat, parse_utilization};
@@ -24,7 +24,7 @@ use crate::boards::{Board, BoardFacts};
 use crate::tools::{self, run_tool};
 
 /// The tool commands of one flow.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tools {
     /// yosys.
     pub yosys: PathBuf,
@@ -65,7 +65,7 @@ pub struct BuildOptions {
 }
 
 /// One resource row: what the design uses of what the part has.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
     /// nextpnr's cell type (`ICESTORM_LC`, `TRELLIS_COMB`, ...).
     pub kind: String,
@@ -76,7 +76,7 @@ pub struct Resource {
 }
 
 /// A placement attempt.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeedResult {
     /// Placer seed.
     pub seed: u32,
@@ -87,7 +87,7 @@ pub struct SeedResult {
 }
 
 /// Everything a build measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BuildReport {
     /// Board name.
     pub board: String,

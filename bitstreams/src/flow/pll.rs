@@ -1,14 +1,14 @@
 //! The core clock when it is not the oscillator: the PLL settings the flow puts in front of
 //! the board top.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::BitstreamError;
 use crate::boards::{Board, PllKind};
 
 /// The dividers of an ECP5 EHXPLLL with CLKOP fed back (`sf_pll_ecp5`):
 /// `f_out = f_in * clkfb_div / clki_div`, VCO `f_out * clkop_div`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ecp5Pll {
     /// Input divider.
     pub clki_div: u32,

@@ -3,14 +3,14 @@
 use std::fmt;
 
 use model::{NeuronKind, SpikeEvent};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{RtlEvent, RtlRun};
 use crate::cycle::Schedule;
 use crate::golden::{Golden, Trace, argmax};
 
 /// What differed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MismatchKind {
     /// A neuron's spike differs (value reconstructed from its events).
     Spike {
@@ -54,7 +54,7 @@ pub enum MismatchKind {
 }
 
 /// The first place the RTL and the models disagree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mismatch {
     /// Input index in the batch.
     pub input: usize,
@@ -95,7 +95,7 @@ impl fmt::Display for Mismatch {
 }
 
 /// Result of comparing one run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CosimReport {
     /// Inputs compared.
     pub inputs: usize,

@@ -1,0 +1,43 @@
+//! # spikeforge `report`: one page people look at
+//!
+//! From the JSON the commands already write (a training log, `eval --json`, `cosim --json`,
+//! a design's `manifest.json`, a build's `report.json`), [`build_page`] makes one
+//! self-contained HTML page: a section per file, each plot beside a table of its exact
+//! numbers.
+//!
+//! Architecture Invariant: every input is read through its producer's serde type
+//! ([`sim::eval::EvalReport`], [`sim::cosim::CosimOutcome`], [`hdl_gen::Manifest`],
+//! [`bitstreams::flow::BuildReport`]) or, where that type cannot be read back, a typed view
+//! with every field required ([`TrainLog`], [`BuildFile`]), never untyped JSON: a format
+//! change breaks the build or names the file, rather than drawing an empty plot.
+//!
+//! Architecture Invariant: the page is a pure function of its inputs: no timestamps, no
+//! host names, inputs in a fixed order, so golden snapshots hold and two runs diff clean.
+//! It loads nothing (inline styles and SVG, no scripts).
+
+mod build_file;
+mod error;
+mod input;
+mod page;
+mod sections;
+mod train_log;
+
+pub use build_file::BuildFile;
+pub use error::ReportError;
+pub use input::{Input, Source, read_file, read_inputs};
+pub use page::{Figure, Section, Table, escape, render};
+pub use train_log::{EpochRow, LayerRow, TrainLog, TrainLogConfig};
+
+/// The page's heading.
+pub const TITLE: &str = "spikeforge report";
+
+/// The sections for `sources`, in their order.
+pub fn sections(sources: &[Source]) -> Result<Vec<Section>, ReportError> {
+    sources.iter().map(sections::section).collect()
+}
+
+/// Read `paths` ([`read_inputs`]) and make the page.
+pub fn build_page(paths: &[std::path::PathBuf]) -> Result<String, ReportError> {
+    let sources = read_inputs(paths)?;
+    Ok(render(TITLE, &sections(&sources)?))
+}

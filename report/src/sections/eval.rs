@@ -1,0 +1,74 @@
+//! `eval --json`: activity per layer, and cycles per layer where a plan was given.
+
+use sim::eval::EvalReport;
+
+use super::fixed;
+use crate::ReportError;
+use crate::page::{Figure, Section, Table};
+
+pub(super) fn section(eval: &EvalReport, source: String) -> Result<Section, ReportError> {
+    let mut facts = vec![format!(
+        "accuracy {:.2}% ({}/{}), {:.1} pJ per input",
+        eval.accuracy * 100.0,
+        eval.correct,
+        eval.inputs,
+        eval.energy_pj
+    )];
+    let mut activity = Table::new(&["layer", "neurons", "spikes", "events", "synaptic ops", "spike rate"]);
+    for l in &eval.layers {
+        activity.row(vec![
+            l.name.clone(),
+            l.neurons.to_string(),
+            fixed(l.spikes, 2),
+            fixed(l.events, 2),
+            fixed(l.synaptic_ops, 1),
+            fixed(l.spike_rate, 4),
+        ]);
+    }
+    let mut figures =
+        vec![Figure { title: "Spikes, events and synaptic ops per input".into(), svg: None, table: activity }];
+    if let Some(cycles) = &eval.cycles {
+        let bottleneck = bottleneck(&cycles.layer_cycles);
+        facts.push(format!(
+            "{:.1} cycles per input pipelined, latency {:.1} (min {}, max {})",
+            cycles.pipelined_cycles_per_input, cycles.latency_mean, cycles.latency_min, cycles.latency_max
+        ));
+        let mut table = Table::new(&["stage", "lanes", "cycles per input", "lane utilization", "bottleneck"]);
+        table.row(vec!["encoder".into(), "-".into(), fixed(cycles.encoder_cycles, 1), "-".into(), String::new()]);
+        for (i, l) in eval.layers.iter().enumerate() {
+            table.row(vec![
+                l.name.clone(),
+                cycles.lanes.get(i).map_or("-".into(), |p| p.to_string()),
+                cycles.layer_cycles.get(i).map_or("-".into(), |c| fixed(*c, 1)),
+                cycles.lane_utilization.get(i).map_or("-".into(), |u| fixed(*u, 3)),
+                if bottleneck == Some(i) { "yes".into() } else { String::new() },
+            ]);
+        }
+        figures.push(Figure { title: "Cycles per layer".into(), svg: None, table });
+    }
+    Ok(Section { title: "Evaluation (golden model)".into(), source, facts, figures })
+}
+
+/// The layer stage with the most cycles per input: it sets the pipeline's rate. First on ties.
+pub(super) fn bottleneck(cycles: &[f64]) -> Option<usize> {
+    cycles
+        .iter()
+        .enumerate()
+        .fold(None, |best, (i, c)| match best {
+            Some((_, b)) if b >= *c => best,
+            _ => Some((i, *c)),
+        })
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bottleneck;
+
+    #[test]
+    fn the_bottleneck_is_the_slowest_stage_first_on_ties() {
+        assert_eq!(bottleneck(&[]), None);
+        assert_eq!(bottleneck(&[3.0, 9.0, 9.0, 1.0]), Some(1));
+        assert_eq!(bottleneck(&[5.0]), Some(0));
+    }
+}
