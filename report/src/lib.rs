@@ -19,6 +19,7 @@ mod build_file;
 mod error;
 mod input;
 mod page;
+mod plots;
 mod sections;
 mod train_log;
 

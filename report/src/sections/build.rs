@@ -4,6 +4,7 @@ use super::fixed;
 use crate::ReportError;
 use crate::build_file::BuildFile;
 use crate::page::{Figure, Section, Table};
+use crate::plots::{Bars, Level, bars};
 
 pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, ReportError> {
     let b = &file.build;
@@ -30,13 +31,38 @@ pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, Repor
     for s in &b.seeds {
         clock.row(vec![format!("Fmax seed {}{}", s.seed, if s.met { "" } else { " (not met)" }), fixed(s.fmax_mhz, 2)]);
     }
+    let kinds: Vec<String> = b.resources.iter().map(|r| r.kind.clone()).collect();
+    let resources_plot = bars(
+        "Resources used of the part",
+        "used %",
+        &kinds,
+        &[Bars { name: "used", values: b.resources.iter().map(|r| percent(r.used, r.available)).collect() }],
+        None,
+        &[Level { name: "the whole part", y: 100.0 }],
+    )?;
+    let mut names = vec!["board top".to_string()];
+    let mut values = vec![b.clock_mhz];
+    for s in &b.seeds {
+        names.push(format!("seed {}", s.seed));
+        values.push(s.fmax_mhz);
+    }
+    // A seed that missed the target is the marked bar (the first such).
+    let missed = b.seeds.iter().position(|s| !s.met).map(|i| i + 1);
+    let clock_plot = bars(
+        "Fmax per seed against the target",
+        "MHz",
+        &names,
+        &[Bars { name: "MHz", values }],
+        missed,
+        &[Level { name: "target", y: b.target_mhz }],
+    )?;
     Ok(Section {
         title: format!("Build: {} on {}", file.model, b.board),
         source,
         facts,
         figures: vec![
-            Figure { title: "Resources used of the part".into(), svg: None, table: resources },
-            Figure { title: "Fmax against the target".into(), svg: None, table: clock },
+            Figure { title: "Resources used of the part".into(), svg: Some(resources_plot), table: resources },
+            Figure { title: "Fmax against the target".into(), svg: Some(clock_plot), table: clock },
         ],
     })
 }

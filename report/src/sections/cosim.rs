@@ -5,6 +5,7 @@ use sim::cosim::CosimOutcome;
 use super::fixed;
 use crate::ReportError;
 use crate::page::{Figure, Section, Table};
+use crate::plots::{Bars, Series, bars, lines};
 
 pub(super) fn section(cosim: &CosimOutcome, source: String) -> Result<Section, ReportError> {
     let r = &cosim.report;
@@ -31,13 +32,33 @@ pub(super) fn section(cosim: &CosimOutcome, source: String) -> Result<Section, R
     for (i, u) in cosim.lane_utilization.iter().enumerate() {
         lanes.row(vec![i.to_string(), fixed(*u, 3)]);
     }
+    let per_input = |v: &[u64]| v.iter().enumerate().map(|(i, c)| (i as f64, *c as f64)).collect();
+    let latency_plot = lines(
+        "Latency per input",
+        "input",
+        "cycles",
+        &[
+            Series { name: "RTL", points: per_input(&r.rtl_latency) },
+            Series { name: "cycle model", points: per_input(&r.model_latency) },
+        ],
+        &[],
+    )?;
+    let layers: Vec<String> = (0..cosim.lane_utilization.len()).map(|i| i.to_string()).collect();
+    let lanes_plot = bars(
+        "Lane utilization per layer",
+        "of ideal",
+        &layers,
+        &[Bars { name: "utilization", values: cosim.lane_utilization.clone() }],
+        None,
+        &[crate::plots::Level { name: "ideal", y: 1.0 }],
+    )?;
     Ok(Section {
         title: "Co-simulation".into(),
         source,
         facts,
         figures: vec![
-            Figure { title: "Latency per input: RTL and cycle model".into(), svg: None, table: latency },
-            Figure { title: "Lane utilization per layer".into(), svg: None, table: lanes },
+            Figure { title: "Latency per input: RTL and cycle model".into(), svg: Some(latency_plot), table: latency },
+            Figure { title: "Lane utilization per layer".into(), svg: Some(lanes_plot), table: lanes },
         ],
     })
 }

@@ -5,6 +5,7 @@ use sim::eval::EvalReport;
 use super::fixed;
 use crate::ReportError;
 use crate::page::{Figure, Section, Table};
+use crate::plots::{Bars, bars};
 
 pub(super) fn section(eval: &EvalReport, source: String) -> Result<Section, ReportError> {
     let mut facts = vec![format!(
@@ -25,8 +26,23 @@ pub(super) fn section(eval: &EvalReport, source: String) -> Result<Section, Repo
             fixed(l.spike_rate, 4),
         ]);
     }
-    let mut figures =
-        vec![Figure { title: "Spikes, events and synaptic ops per input".into(), svg: None, table: activity }];
+    let names: Vec<String> = eval.layers.iter().map(|l| l.name.clone()).collect();
+    let activity_plot = bars(
+        "Spikes and events per input",
+        "per input",
+        &names,
+        &[
+            Bars { name: "spikes", values: eval.layers.iter().map(|l| l.spikes).collect() },
+            Bars { name: "events", values: eval.layers.iter().map(|l| l.events).collect() },
+        ],
+        None,
+        &[],
+    )?;
+    let mut figures = vec![Figure {
+        title: "Spikes, events and synaptic ops per input".into(),
+        svg: Some(activity_plot),
+        table: activity,
+    }];
     if let Some(cycles) = &eval.cycles {
         let bottleneck = bottleneck(&cycles.layer_cycles);
         facts.push(format!(
@@ -44,7 +60,20 @@ pub(super) fn section(eval: &EvalReport, source: String) -> Result<Section, Repo
                 if bottleneck == Some(i) { "yes".into() } else { String::new() },
             ]);
         }
-        figures.push(Figure { title: "Cycles per layer".into(), svg: None, table });
+        let mut stages = vec!["encoder".to_string()];
+        stages.extend(names.iter().cloned());
+        let mut values = vec![cycles.encoder_cycles];
+        values.extend(cycles.layer_cycles.iter().copied());
+        // The encoder is stage 0 in the plot, so the bottleneck layer is one further on.
+        let plot = bars(
+            "Cycles per input and stage (bottleneck in red)",
+            "cycles per input",
+            &stages,
+            &[Bars { name: "cycles", values }],
+            bottleneck.map(|b| b + 1),
+            &[],
+        )?;
+        figures.push(Figure { title: "Cycles per layer".into(), svg: Some(plot), table });
     }
     Ok(Section { title: "Evaluation (golden model)".into(), source, facts, figures })
 }

@@ -22,7 +22,7 @@ pub fn section(source: &Source) -> Result<Section, ReportError> {
         Input::Train(log) => train::section(log, path),
         Input::Eval(eval) => eval::section(eval, path),
         Input::Cosim(cosim) => cosim::section(cosim, path),
-        Input::Manifest(manifest) => Ok(design::section(manifest, path)),
+        Input::Manifest(manifest) => design::section(manifest, path),
         Input::Build(build) => build::section(build, path),
     }
 }

@@ -3,6 +3,7 @@
 use super::fixed;
 use crate::ReportError;
 use crate::page::{Figure, Section, Table};
+use crate::plots::{Level, Series, lines};
 use crate::train_log::TrainLog;
 
 pub(super) fn section(log: &TrainLog, source: String) -> Result<Section, ReportError> {
@@ -26,12 +27,26 @@ pub(super) fn section(log: &TrainLog, source: String) -> Result<Section, ReportE
             fixed(l.spikes_per_input, 1),
         ]);
     }
+    let per_epoch =
+        |f: fn(&crate::train_log::EpochRow) -> f64| log.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect();
+    let loss = lines("Training loss", "epoch", "loss", &[Series { name: "loss", points: per_epoch(|e| e.loss) }], &[])?;
+    let accuracy = lines(
+        "Accuracy",
+        "epoch",
+        "accuracy %",
+        &[
+            Series { name: "train (float)", points: per_epoch(|e| e.train_accuracy) },
+            Series { name: "test (float)", points: per_epoch(|e| e.test_accuracy) },
+        ],
+        &[Level { name: "test (integer, exported)", y: log.integer_accuracy }],
+    )?;
+    let svg = format!("{loss}{accuracy}");
     Ok(Section {
         title: format!("Training: {}", log.config.name),
         source,
         facts,
         figures: vec![
-            Figure { title: "Loss and accuracy per epoch".into(), svg: None, table: epochs },
+            Figure { title: "Loss and accuracy per epoch".into(), svg: Some(svg), table: epochs },
             Figure { title: "Exported layers".into(), svg: None, table: layers },
         ],
     })
