@@ -52,6 +52,8 @@ enum Command {
     Recode(commands::recode::Args),
     /// Measure golden-model throughput and model-file load time
     Bench(commands::bench::Args),
+    /// Write one HTML page with plots and tables from training logs, eval/cosim --json, manifests and build reports
+    Report(commands::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +107,7 @@ fn main() -> ExitCode {
         Command::Example(a) => commands::example::run(a),
         Command::Recode(a) => commands::recode::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Report(a) => commands::report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

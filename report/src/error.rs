@@ -39,6 +39,20 @@ pub enum ReportError {
         /// The parser's complaint.
         reason: String,
     },
+    /// The page would replace a file and that was not asked for.
+    #[error("{path} already exists")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The page could not be written.
+    #[error("cannot write {path}: {error}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        error: std::io::Error,
+    },
     /// Nothing to report on.
     #[error("no input files: give files, or directories that hold some")]
     Empty,

@@ -37,6 +37,14 @@ pub fn sections(sources: &[Source]) -> Result<Vec<Section>, ReportError> {
     sources.iter().map(sections::section).collect()
 }
 
+/// Write `page` to `out`; an existing file only with `force`.
+pub fn write_page(page: &str, out: &std::path::Path, force: bool) -> Result<(), ReportError> {
+    if !force && out.exists() {
+        return Err(ReportError::Exists { path: out.to_path_buf() });
+    }
+    std::fs::write(out, page).map_err(|error| ReportError::Write { path: out.to_path_buf(), error })
+}
+
 /// Read `paths` ([`read_inputs`]) and make the page.
 pub fn build_page(paths: &[std::path::PathBuf]) -> Result<String, ReportError> {
     let sources = read_inputs(paths)?;

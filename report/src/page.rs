@@ -88,7 +88,8 @@ section{margin-bottom:3em}\
 table{border-collapse:collapse;font-size:0.9em}\
 th,td{border:1px solid #ccc;padding:0.2em 0.6em;text-align:right}\
 th{background:#f3f3f3}\
-.source{color:#666;font-family:monospace}";
+.source{color:#666;font-family:monospace}\
+.numbers{max-height:24em;overflow-y:auto}";
 
 /// The whole page.
 pub fn render(title: &str, sections: &[Section]) -> String {
@@ -111,7 +112,8 @@ pub fn render(title: &str, sections: &[Section]) -> String {
                 out += svg.trim_start_matches(|c: char| c != '<');
             }
             out += "</div>";
-            out += &figure.table.html();
+            // Long tables (an epoch per row) scroll rather than push the next plot away.
+            out += &format!("<div class=\"numbers\">{}</div>", figure.table.html());
             out += "</div>";
         }
         out += "</section>\n";

@@ -17,6 +17,7 @@ pub mod import;
 pub mod inspect;
 pub mod lanes;
 pub mod recode;
+pub mod report;
 pub mod run;
 pub mod train;
 
@@ -41,6 +42,9 @@ pub fn flag_hint(error: &anyhow::Error) -> Option<String> {
         }
         if let Some(hdl_gen::HdlError::NotEmpty { .. }) = e.downcast_ref::<hdl_gen::HdlError>() {
             return Some("pass --force to write into it anyway".into());
+        }
+        if let Some(::report::ReportError::Exists { .. }) = e.downcast_ref::<::report::ReportError>() {
+            return Some("pass --force to overwrite it".into());
         }
         if let Some(::train::TrainError::Diverged { .. }) = e.downcast_ref::<::train::TrainError>() {
             return Some("lower --learning-rate".into());

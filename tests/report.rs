@@ -1,0 +1,54 @@
+//! `spikeforge report`: the page from the report crate's fixtures, and what it refuses.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_spikeforge");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const FIXTURES: &str = "report/tests/fixtures";
+
+fn spikeforge(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).current_dir(ROOT).output().expect("the binary runs")
+}
+
+fn one_line_error(o: &Output, expected: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("error: ") && err.contains(expected), "expected {expected:?} in {err:?}");
+}
+
+#[test]
+fn report_writes_a_page_and_never_overwrites_without_force() {
+    let dir = testkit::scratch_dir("cli-report");
+    let out = dir.path().join("report.html");
+    let out_arg = out.to_str().unwrap();
+    let o = spikeforge(&["report", FIXTURES, "--out", out_arg]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("from 5 input files"));
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("Training: digits-lms") && page.contains("<svg "));
+
+    std::fs::write(&out, "mine").unwrap();
+    let o = spikeforge(&["report", FIXTURES, "--out", out_arg]);
+    one_line_error(&o, "already exists (pass --force to overwrite it)");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
+    let o = spikeforge(&["report", FIXTURES, "--out", out_arg, "--force"]);
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), page, "the same inputs give the same page");
+}
+
+#[test]
+fn report_refuses_no_inputs_and_names_an_unknown_file() {
+    let dir = testkit::scratch_dir("cli-report-refuses");
+    let out = dir.path().join("r.html");
+    let out_arg = out.to_str().unwrap();
+    let o = spikeforge(&["report", "--out", out_arg]);
+    assert_eq!(o.status.code(), Some(2), "clap refuses a missing input");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    one_line_error(&spikeforge(&["report", empty.to_str().unwrap(), "--out", out_arg]), "no input files");
+    let o = spikeforge(&["report", "examples/digits-lms.sfm.json", "--out", out_arg]);
+    one_line_error(&o, "examples/digits-lms.sfm.json is none of the files a report reads");
+    assert!(!Path::new(&out).exists());
+}
