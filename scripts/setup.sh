@@ -58,6 +58,8 @@ have yosys || apt_install yosys
 have iverilog || apt_install iverilog
 # libhdf5 (+ pkg-config to find it): NIR graphs are HDF5 files (`spikeforge import/export`).
 apt_install libhdf5-dev pkg-config
+# Headless Chromium renders `spikeforge report`'s page in its test (report/tests/render.rs).
+have chromium || apt_install chromium
 # openFPGALoader flashes bitstreams (`spikeforge deploy`).
 have openFPGALoader || apt_install openfpgaloader
 
