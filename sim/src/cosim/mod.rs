@@ -35,7 +35,7 @@ pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
 pub use guard::SimTimeout;
 pub use hdl_gen::DesignInfo;
 pub use icarus::find_icarus;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 pub use shard::Shard;
 
 use crate::cycle::{self, InputWork, input_work};
@@ -82,7 +82,7 @@ pub struct RtlRun {
 }
 
 /// Which simulator runs the RTL.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SimulatorKind {
     /// Verilator with the C++ harness: fast, the default.
@@ -290,7 +290,7 @@ pub struct CosimOptions<'a> {
 }
 
 /// What [`cosimulate`] found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct CosimOutcome {
     /// The simulator that ran the RTL.
     pub simulator: SimulatorKind,
