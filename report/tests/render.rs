@@ -106,7 +106,7 @@ fn every_plot_draws_in_chromium() {
             }
         }
     }
-    assert_eq!(svgs.len(), 9);
+    assert_eq!(svgs.len(), 11);
     let rows = (svgs.len() as u32).div_ceil(COLUMNS);
     let dir = testkit::scratch_dir("report-render");
     let size = (COLUMNS * PLOT.0, rows * PLOT.1);

@@ -1,4 +1,5 @@
-//! A training log: loss and accuracy per epoch, the exported layers.
+//! A training log: loss and accuracy per epoch, spike rate and learned D per hidden layer,
+//! the exported layers.
 
 use super::fixed;
 use crate::ReportError;
@@ -47,7 +48,52 @@ pub(super) fn section(log: &TrainLog, source: String) -> Result<Section, ReportE
         facts,
         figures: vec![
             Figure { title: "Loss and accuracy per epoch".into(), svg: Some(svg), table: epochs },
+            activity(log)?,
             Figure { title: "Exported layers".into(), svg: None, table: layers },
         ],
     })
+}
+
+/// Spike rate and the learned spike maximum D of each hidden layer, per epoch.
+fn activity(log: &TrainLog) -> Result<Figure, ReportError> {
+    let hidden = log.epochs.iter().map(|e| e.spike_rate.len()).max().unwrap_or(0);
+    // The log's per-layer lists cover the hidden layers, which come first among the exported ones.
+    let names: Vec<String> =
+        (0..hidden).map(|i| log.layers.get(i).map_or_else(|| format!("layer {i}"), |l| l.name.clone())).collect();
+    let rate: Vec<Series> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Series {
+            name,
+            points: log.epochs.iter().filter_map(|e| Some((e.epoch as f64, *e.spike_rate.get(i)?))).collect(),
+        })
+        .collect();
+    let d: Vec<Series> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Series {
+            name,
+            points: log.epochs.iter().filter_map(|e| Some((e.epoch as f64, (*e.max_spike.get(i)?)? as f64))).collect(),
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
+    let mut svg = lines("Spike rate per hidden layer", "epoch", "spike magnitude per neuron and step", &rate, &[])?;
+    if !d.is_empty() {
+        svg += &lines("Learned spike maximum D", "epoch", "D", &d, &[])?;
+    }
+    let mut head = vec!["epoch".to_string()];
+    for name in &names {
+        head.push(format!("{name} rate"));
+        head.push(format!("{name} D"));
+    }
+    let mut table = Table { head, rows: Vec::new() };
+    for e in &log.epochs {
+        let mut row = vec![e.epoch.to_string()];
+        for i in 0..hidden {
+            row.push(e.spike_rate.get(i).map_or("-".into(), |r| fixed(*r, 4)));
+            row.push(e.max_spike.get(i).copied().flatten().map_or("-".into(), |d| d.to_string()));
+        }
+        table.row(row);
+    }
+    Ok(Figure { title: "Spike rate and learned D per hidden layer".into(), svg: Some(svg), table })
 }
