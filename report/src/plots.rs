@@ -108,6 +108,15 @@ pub fn lines(
     Ok(svg)
 }
 
+/// The plot `draw` makes where there is something to draw; `None` leaves its table alone
+/// (a run of no inputs still gets a page).
+pub fn drawn_if(
+    something: bool,
+    draw: impl FnOnce() -> Result<String, ReportError>,
+) -> Result<Option<String>, ReportError> {
+    if something { draw().map(Some) } else { Ok(None) }
+}
+
 /// One group of bars: a value per category.
 pub struct Bars<'a> {
     /// Legend text.

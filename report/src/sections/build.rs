@@ -4,7 +4,7 @@ use super::fixed;
 use crate::ReportError;
 use crate::build_file::BuildFile;
 use crate::page::{Figure, Section, Table};
-use crate::plots::{Bars, Level, bars};
+use crate::plots::{Bars, Level, bars, drawn_if};
 
 pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, ReportError> {
     let b = &file.build;
@@ -32,14 +32,16 @@ pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, Repor
         clock.row(vec![format!("Fmax seed {}{}", s.seed, if s.met { "" } else { " (not met)" }), fixed(s.fmax_mhz, 2)]);
     }
     let kinds: Vec<String> = b.resources.iter().map(|r| r.kind.clone()).collect();
-    let resources_plot = bars(
-        "Resources used of the part",
-        "used %",
-        &kinds,
-        &[Bars { name: "used", values: b.resources.iter().map(|r| percent(r.used, r.available)).collect() }],
-        None,
-        &[Level { name: "the whole part", y: 100.0 }],
-    )?;
+    let resources_plot = drawn_if(!b.resources.is_empty(), || {
+        bars(
+            "Resources used of the part",
+            "used %",
+            &kinds,
+            &[Bars { name: "used", values: b.resources.iter().map(|r| percent(r.used, r.available)).collect() }],
+            None,
+            &[Level { name: "the whole part", y: 100.0 }],
+        )
+    })?;
     let mut names = vec!["board top".to_string()];
     let mut values = vec![b.clock_mhz];
     for s in &b.seeds {
@@ -61,7 +63,7 @@ pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, Repor
         source,
         facts,
         figures: vec![
-            Figure { title: "Resources used of the part".into(), svg: Some(resources_plot), table: resources },
+            Figure { title: "Resources used of the part".into(), svg: resources_plot, table: resources },
             Figure { title: "Fmax against the target".into(), svg: Some(clock_plot), table: clock },
         ],
     })
