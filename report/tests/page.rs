@@ -50,8 +50,9 @@ fn every_plot_matches_its_golden_svg() {
             }
         }
     }
-    // Training: 2 (loss and accuracy, spike rate and D), eval: 2, design: 1, cosim: 2, build: 2.
-    assert_eq!(plots, 9);
+    // Training: 2 (loss and accuracy, spike rate and D), eval: 3 (activity, cycles, fc1's
+    // histogram), design: 1, cosim: 2, build: 2.
+    assert_eq!(plots, 10);
 }
 
 #[test]
@@ -60,7 +61,7 @@ fn the_page_is_well_formed_and_the_same_every_time() {
     let elements = check_well_formed(&page).unwrap();
     assert!(elements > 500, "{elements} elements");
     // Training draws two charts into each of its two figures; every other figure has one.
-    assert_eq!(page.matches("<svg ").count(), 11);
+    assert_eq!(page.matches("<svg ").count(), 12);
     assert!(!page.contains("<script"), "no scripts");
     assert!(
         !page.contains("http://")

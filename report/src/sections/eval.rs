@@ -1,4 +1,5 @@
-//! `eval --json`: activity per layer, and cycles per layer where a plan was given.
+//! `eval --json`: activity per layer, cycles per layer where a plan was given, and each
+//! spiking layer's spike-value histogram.
 
 use sim::eval::EvalReport;
 
@@ -75,7 +76,30 @@ pub(super) fn section(eval: &EvalReport, source: String) -> Result<Section, Repo
         )?;
         figures.push(Figure { title: "Cycles per layer".into(), svg: Some(plot), table });
     }
+    for l in eval.layers.iter().filter(|l| !l.histogram.is_empty()) {
+        figures.push(histogram(&l.name, &l.histogram)?);
+    }
     Ok(Section { title: "Evaluation (golden model)".into(), source, facts, figures })
+}
+
+/// A layer's emitted values over all neurons, timesteps and inputs. The JSON indexes the
+/// counts by `value - min` without the minimum, so the bins are named by that offset.
+fn histogram(layer: &str, counts: &[u64]) -> Result<Figure, ReportError> {
+    let bins: Vec<String> = (0..counts.len()).map(|k| format!("min+{k}")).collect();
+    let total = counts.iter().sum::<u64>().max(1) as f64;
+    let mut table = Table::new(&["value", "count", "share %"]);
+    for (bin, count) in bins.iter().zip(counts) {
+        table.row(vec![bin.clone(), count.to_string(), fixed(*count as f64 * 100.0 / total, 2)]);
+    }
+    let svg = bars(
+        &format!("Spike values of {layer}"),
+        "count",
+        &bins,
+        &[Bars { name: "count", values: counts.iter().map(|c| *c as f64).collect() }],
+        None,
+        &[],
+    )?;
+    Ok(Figure { title: format!("Spike-value histogram of {layer}"), svg: Some(svg), table })
 }
 
 /// The layer stage with the most cycles per input: it sets the pipeline's rate. First on ties.
