@@ -122,8 +122,9 @@ fn json_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), ReportError> {
 }
 
 /// Read `paths`: files must each be one of the inputs; directories are searched for them
-/// (a build or design directory also holds other JSON, such as nextpnr's reports, which is
-/// passed over, while JSON that looks like an input but does not parse is still an error).
+/// (a build or design directory also holds other files named `.json`, such as nextpnr's
+/// reports, which are passed over, while JSON that looks like an input but does not parse
+/// is still an error).
 /// The result is in page order (training, evaluation, design, co-simulation, build, then
 /// by path), so the same inputs give the same page however they were named.
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Source>, ReportError> {
@@ -133,8 +134,11 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Source>, ReportError> {
             let mut found = Vec::new();
             json_files(path, &mut found)?;
             for file in found {
-                if let Some(input) = recognize(&file)? {
-                    sources.push(Source { path: file, input });
+                match recognize(&file) {
+                    Ok(Some(input)) => sources.push(Source { path: file, input }),
+                    // A tool's log or half-written file that is not JSON is not ours either.
+                    Ok(None) | Err(ReportError::NotJson { .. }) => {}
+                    Err(e) => return Err(e),
                 }
             }
         } else {

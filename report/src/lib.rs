@@ -45,6 +45,19 @@ pub fn write_page(page: &str, out: &std::path::Path, force: bool) -> Result<(), 
     std::fs::write(out, page).map_err(|error| ReportError::Write { path: out.to_path_buf(), error })
 }
 
+/// The page name [`write_dir_page`] uses.
+pub const DIR_PAGE: &str = "report.html";
+
+/// The page for everything a command wrote into `dir` ([`read_inputs`] on the directory),
+/// written beside it as `dir/report.html`, replacing an earlier one: the directory is the
+/// command's own output. Returns the page's path.
+pub fn write_dir_page(dir: &std::path::Path) -> Result<std::path::PathBuf, ReportError> {
+    let sources = read_inputs(&[dir.to_path_buf()])?;
+    let out = dir.join(DIR_PAGE);
+    write_page(&render(TITLE, &sections(&sources)?), &out, true)?;
+    Ok(out)
+}
+
 /// Read `paths` ([`read_inputs`]) and make the page.
 pub fn build_page(paths: &[std::path::PathBuf]) -> Result<String, ReportError> {
     let sources = read_inputs(paths)?;

@@ -76,3 +76,26 @@ fn the_checker_finds_an_unclosed_element() {
     assert!(check_well_formed("<svg><g></svg>").is_err());
     assert!(check_well_formed("<svg><rect/></svg>").is_ok());
 }
+
+#[test]
+fn a_command_output_directory_gets_its_page_beside_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["report.json", "digits-lms.eval.json"] {
+        std::fs::copy(fixtures().join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("rtl")).unwrap();
+    std::fs::copy(fixtures().join("manifest.json"), dir.path().join("rtl/manifest.json")).unwrap();
+    // What a build directory also holds: a tool's own JSON and a file cut short.
+    std::fs::create_dir(dir.path().join("build")).unwrap();
+    std::fs::write(dir.path().join("build/nextpnr-report.json"), r#"{"utilization": {}, "fmax": {}}"#).unwrap();
+    std::fs::write(dir.path().join("build/partial.json"), "{\"a\": ").unwrap();
+    let page = report::write_dir_page(dir.path()).unwrap();
+    assert_eq!(page, dir.path().join("report.html"));
+    let first = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        first.contains("Build: digits-conv") && first.contains("Design: digits-lms") && first.contains("Evaluation")
+    );
+    // Run again (the page itself is not JSON, so it is not an input): the same page.
+    report::write_dir_page(dir.path()).unwrap();
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), first);
+}

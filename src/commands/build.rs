@@ -43,6 +43,9 @@ pub struct Args {
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
+    /// Also write OUT/report.html: plots and tables of the build and its design (`spikeforge report OUT`)
+    #[arg(long)]
+    report: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -75,6 +78,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     let out = build_model(request, &progress)?;
     bar.finish_and_clear();
+    if args.report {
+        let page = ::report::write_dir_page(&args.out)?;
+        // On stderr, so that --json keeps stdout one JSON document.
+        eprintln!("report: {}", page.display());
+    }
     if args.json {
         return super::print_json(&out);
     }
