@@ -52,3 +52,15 @@ fn report_refuses_no_inputs_and_names_an_unknown_file() {
     one_line_error(&o, "examples/digits-lms.sfm.json is none of the files a report reads");
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn train_report_refuses_to_replace_a_page_before_training() {
+    let dir = testkit::scratch_dir("cli-train-report");
+    let page = dir.path().join("m.train.html");
+    std::fs::write(&page, "mine").unwrap();
+    let out = dir.path().join("m.sfm.json");
+    let o = spikeforge(&["train", "--data", "digits", "--out", out.to_str().unwrap(), "--report"]);
+    one_line_error(&o, "m.train.html already exists (pass --force to overwrite it)");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "mine");
+    assert!(!out.exists());
+}

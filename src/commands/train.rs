@@ -53,6 +53,9 @@ pub struct Args {
     /// Replace OUT and the log if they exist
     #[arg(long)]
     force: bool,
+    /// Also write the log's page of plots and tables beside it (LOG with `.html` for `.json`)
+    #[arg(long)]
+    report: bool,
     /// Seed for initialization and shuffling
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -175,12 +178,19 @@ pub fn run(args: Args) -> Result<()> {
     let cfg = args.config()?;
     cfg.check()?;
     let log = args.log.clone().unwrap_or_else(|| default_log(&args.out));
-    for path in [&args.out, &log] {
+    let page = args.report.then(|| log.with_extension("html"));
+    for path in [Some(&args.out), Some(&log), page.as_ref()].into_iter().flatten() {
         if path.exists() && !args.force {
             bail!("{} already exists (pass --force to overwrite it)", path.display());
         }
     }
-    run_training(&args, &cfg, &log)
+    run_training(&args, &cfg, &log)?;
+    if let Some(page) = page {
+        let html = ::report::build_page(std::slice::from_ref(&log))?;
+        ::report::write_page(&html, &page, true)?;
+        println!("report: {}", page.display());
+    }
+    Ok(())
 }
 
 #[cfg(not(feature = "train"))]
