@@ -64,3 +64,30 @@ fn train_report_refuses_to_replace_a_page_before_training() {
     assert_eq!(std::fs::read_to_string(&page).unwrap(), "mine");
     assert!(!out.exists());
 }
+
+#[test]
+fn cosim_report_writes_the_run_as_a_page() {
+    if testkit::require(Command::new("verilator").arg("--version").output().map_err(|e| format!("verilator: {e}")))
+        .is_none()
+    {
+        return;
+    }
+    let dir = testkit::scratch_dir("cli-cosim-report");
+    let out = dir.path().join("cosim.html");
+    let o = spikeforge(&[
+        "cosim",
+        "examples/digits-lms.sfm.json",
+        "--data",
+        "digits",
+        "--limit",
+        "6",
+        "--lanes",
+        "4",
+        "--report",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg "), "{page}");
+    assert!(page.contains("digits_lms co-simulation") || page.contains("Co-simulation"), "{page}");
+}

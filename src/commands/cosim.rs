@@ -35,6 +35,10 @@ pub struct Args {
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
+    /// Also write an HTML page of the run (latency per input, lane utilization; plots and
+    /// tables, `spikeforge report`) to FILE, replacing it
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// Co-simulate only shard I of N (e.g. 2/4), for a CI matrix: input k (0-based, after
     /// --split and --limit) goes to shard (k mod N) + 1, so shards get equal counts and an even
     /// spread of a dataset stored class by class; mismatches name the input's number in the
@@ -124,6 +128,15 @@ pub fn run(args: Args) -> Result<()> {
         TestSuites { suites: vec![suite] }.write(path).context("--junit")?;
     }
     let outcome = outcome.context("co-simulation failed")?;
+    if let Some(path) = &args.report {
+        let source = ::report::Source {
+            path: PathBuf::from(format!("{} co-simulation", net.name)),
+            input: ::report::Input::Cosim(outcome.clone()),
+        };
+        let page = ::report::render(::report::TITLE, &::report::sections(&[source])?);
+        ::report::write_page(&page, path, true)?;
+        eprintln!("report: {}", path.display());
+    }
     let r = &outcome.report;
     if args.json {
         super::print_json(&outcome)?;

@@ -308,7 +308,7 @@ pub struct CosimOutcome {
     /// (`events · G`), from the cycle model the RTL was held to.
     pub lane_utilization: Vec<f64>,
     /// The shard of the inputs that ran (left out of JSON for the unsharded run).
-    #[serde(skip_serializing_if = "Shard::is_whole")]
+    #[serde(default, skip_serializing_if = "Shard::is_whole")]
     pub shard: Shard,
 }
 

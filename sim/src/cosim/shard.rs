@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::SimError;
 
@@ -109,9 +109,33 @@ impl Serialize for Shard {
     }
 }
 
+/// `"I/N"`, as [`Serialize`] writes it (the report crate reads `cosim --json` back).
+impl<'de> Deserialize<'de> for Shard {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Shard, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The whole run: what a report without a `shard` field was.
+impl Default for Shard {
+    fn default() -> Shard {
+        Shard::WHOLE
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shard_reads_back_what_it_writes() {
+        let s: Shard = "2/4".parse().unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, "\"2/4\"");
+        assert_eq!(serde_json::from_str::<Shard>(&json).unwrap(), s);
+        assert!(serde_json::from_str::<Shard>("\"5/4\"").is_err());
+    }
 
     #[test]
     fn shards_partition_every_item_exactly_once_and_evenly() {
