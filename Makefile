@@ -14,7 +14,8 @@ setup:
 	@scripts/setup.sh
 
 # The demo trains the example's recipe from scratch (about 30 s), checks the golden model
-# reproduces the trainer's integer accuracy, then generates and co-simulates the RTL.
+# reproduces the trainer's integer accuracy, then generates and co-simulates the RTL, and
+# ends with one HTML page of the run (training, design, co-simulation): target/demo/report.html.
 DEMO_MODEL := $(DEMO_OUT)/mnist-lms.sfm.json
 demo: setup
 	$(CARGO) build --release --locked --features train
@@ -24,7 +25,8 @@ demo: setup
 	$(BIN) eval $(DEMO_MODEL) --data mnist --lanes 16 --histogram-dir $(DEMO_OUT)/histograms
 	$(BIN) code --max-spike 15 --hist $(DEMO_OUT)/histograms/fc1.json --max-planes 4
 	$(BIN) gen $(DEMO_MODEL) --out $(DEMO_OUT)/rtl --lanes 16
-	$(BIN) cosim $(DEMO_MODEL) --rtl $(DEMO_OUT)/rtl --data mnist --vcd $(DEMO_OUT)/vcd
+	$(BIN) cosim $(DEMO_MODEL) --rtl $(DEMO_OUT)/rtl --data mnist --vcd $(DEMO_OUT)/vcd --json-out $(DEMO_OUT)/cosim.json
+	$(BIN) report $(DEMO_OUT) --out $(DEMO_OUT)/report.html --force
 
 lint:
 	$(CARGO) fmt --all -- --check

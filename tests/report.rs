@@ -74,6 +74,7 @@ fn cosim_report_writes_the_run_as_a_page() {
     }
     let dir = testkit::scratch_dir("cli-cosim-report");
     let out = dir.path().join("cosim.html");
+    let json = dir.path().join("cosim.json");
     let o = spikeforge(&[
         "cosim",
         "examples/digits-lms.sfm.json",
@@ -85,9 +86,17 @@ fn cosim_report_writes_the_run_as_a_page() {
         "4",
         "--report",
         out.to_str().unwrap(),
+        "--json-out",
+        json.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let page = std::fs::read_to_string(&out).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg "), "{page}");
     assert!(page.contains("digits_lms co-simulation") || page.contains("Co-simulation"), "{page}");
+    // --json-out keeps the tables on the terminal and gives `report` the run
+    assert!(String::from_utf8_lossy(&o.stdout).contains("6 inputs, 0 mismatching"));
+    let again = dir.path().join("again.html");
+    let o = spikeforge(&["report", json.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&again).unwrap().contains("<svg "));
 }

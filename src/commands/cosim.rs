@@ -39,6 +39,10 @@ pub struct Args {
     /// tables, `spikeforge report`) to FILE, replacing it
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Also write what --json prints to FILE (replacing it), keeping the tables on the
+    /// terminal: `spikeforge report` reads it
+    #[arg(long, value_name = "FILE")]
+    json_out: Option<PathBuf>,
     /// Co-simulate only shard I of N (e.g. 2/4), for a CI matrix: input k (0-based, after
     /// --split and --limit) goes to shard (k mod N) + 1, so shards get equal counts and an even
     /// spread of a dataset stored class by class; mismatches name the input's number in the
@@ -136,6 +140,10 @@ pub fn run(args: Args) -> Result<()> {
         let page = ::report::render(::report::TITLE, &::report::sections(&[source])?);
         ::report::write_page(&page, path, true)?;
         eprintln!("report: {}", path.display());
+    }
+    if let Some(path) = &args.json_out {
+        std::fs::write(path, serde_json::to_string_pretty(&outcome)? + "\n")
+            .with_context(|| format!("--json-out {}", path.display()))?;
     }
     let r = &outcome.report;
     if args.json {
