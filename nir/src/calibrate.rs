@@ -14,7 +14,7 @@ use serde::Serialize;
 use sim::golden::Golden;
 
 use crate::float::{FloatNet, argmax};
-use crate::import::{ImportOptions, Imported, import_with_headroom, lower, quantize};
+use crate::import::{ImportOptions, Imported, check_options, import_with_headroom, lower, quantize, validated};
 use crate::report::ImportReport;
 use crate::{NirError, NirGraph};
 
@@ -44,13 +44,15 @@ pub fn import_calibrated(
     data: &Dataset,
     progress: &(dyn Fn() + Sync),
 ) -> Result<(Imported, Calibration), NirError> {
-    check_options_by_import(graph, options)?;
+    // Refuse what import refuses before any data is run: the graph, the options, and an
+    // uncalibrated network that breaks an IR rule.
+    check_options(options)?;
+    let lowered = lower(graph, options, &mut ImportReport::default())?;
+    validated(quantize(&lowered, options, &[], &mut ImportReport::default())?, options)?;
     let float = FloatNet::new(graph, options.dt, options.input_scale, options.timesteps)?;
     float.check_size(data)?;
     let reference: Vec<Vec<f64>> =
         (0..data.len()).into_par_iter().map(|i| float.scores(data.image(i))).collect::<Result<_, _>>()?;
-    let mut scratch = ImportReport::default();
-    let lowered = lower(graph, options, &mut scratch)?;
     // Spike counts compare directly between float and integer; a readout's scores do not
     // (another scale), so there only the class counts.
     let counts_compare = lowered.layers.last().and_then(|l| l.neuron.as_ref()).is_some_and(|n| n.fires);
@@ -133,11 +135,6 @@ impl Score {
     fn better_than(&self, other: &Score) -> bool {
         self.agree > other.agree || (self.agree == other.agree && self.distance < other.distance)
     }
-}
-
-/// Refuses what [`crate::import`] refuses before any data is run.
-fn check_options_by_import(graph: &NirGraph, options: &ImportOptions) -> Result<(), NirError> {
-    crate::import(graph, options).map(|_| ())
 }
 
 #[cfg(test)]

@@ -36,7 +36,6 @@
 use model::{
     Conv2d, Decay, Dense, Input, Layer, LayerOp, Network, Neuron, NeuronKind, Pool2d, Reset, Shape3, SpikeCode,
 };
-use ndarray::ArrayD;
 
 use crate::NirError;
 use crate::chain::{Link, linearize};
@@ -95,14 +94,19 @@ pub fn import_with_headroom(graph: &NirGraph, options: &ImportOptions, headroom:
     check_options(options)?;
     let mut report = ImportReport::default();
     let lowered = lower(graph, options, &mut report)?;
-    let network = quantize(&lowered, options, headroom, &mut report)?;
-    network
-        .validate()
-        .map_err(|e| NirError::Model(model::ModelError::Invalid { origin: options.name.clone(), error: e }))?;
+    let network = validated(quantize(&lowered, options, headroom, &mut report)?, options)?;
     Ok(Imported { network, report })
 }
 
-fn check_options(o: &ImportOptions) -> Result<(), NirError> {
+/// `network` if it passes the IR's rules, else the rule it breaks.
+pub(crate) fn validated(network: Network, options: &ImportOptions) -> Result<Network, NirError> {
+    network
+        .validate()
+        .map_err(|e| NirError::Model(model::ModelError::Invalid { origin: options.name.clone(), error: e }))?;
+    Ok(network)
+}
+
+pub(crate) fn check_options(o: &ImportOptions) -> Result<(), NirError> {
     let bad =
         |field: &str, reason: String| NirError::Unsupported { node: "options".into(), kind: field.into(), reason };
     if !(1..=model::MAX_WEIGHT_BITS).contains(&o.weight_bits) {
@@ -1027,14 +1031,9 @@ pub(crate) fn fmt_num(v: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
-#[allow(dead_code)]
-fn zeros(shape: &[usize]) -> ArrayD<f64> {
-    ArrayD::zeros(ndarray::IxDyn(shape))
-}
-
 #[cfg(test)]
 mod tests {
-    use ndarray::IxDyn;
+    use ndarray::{ArrayD, IxDyn};
     use proptest::prelude::*;
 
     use super::*;
