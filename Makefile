@@ -38,9 +38,20 @@ unit:
 test: setup lint unit
 
 # Slow tiers, not part of `make test`.
+# The 2,000-network tier runs as FUZZ_SHARDS shards, one after another, each with its JUnit
+# file in target/fuzz/; `make fuzz FUZZ_SHARD=2/4` runs one shard (a CI matrix entry). Every
+# shard runs even when an earlier one fails; the target fails if any did.
+FUZZ_SHARDS ?= 4
+FUZZ_SHARD ?=
 fuzz: setup
 	$(CARGO) build --release --locked
-	$(BIN) cosim-fuzz --networks 2000 --seed 1
+	@mkdir -p target/fuzz
+	@status=0; \
+	for shard in $(if $(FUZZ_SHARD),$(FUZZ_SHARD),$$(seq -f '%g/$(FUZZ_SHARDS)' 1 $(FUZZ_SHARDS))); do \
+		echo "fuzz shard $$shard"; \
+		$(BIN) cosim-fuzz --networks 2000 --seed 1 --shard $$shard \
+			--junit target/fuzz/shard-$${shard%%/*}-of-$${shard##*/}.xml || status=1; \
+	done; exit $$status
 	SPIKEFORGE_FUZZ_ITERS=500000 $(CARGO) test --release -p spikeforge-model --test file_format mutation_fuzz -- --nocapture
 	PROPTEST_CASES=20000 $(CARGO) test --release -p spikeforge-sim --test golden_reference
 

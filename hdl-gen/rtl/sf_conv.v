@@ -81,6 +81,11 @@
 //   pool_emit_neg    out  1               negative ternary spike
 //   item_done        out  1               debug tap: this is the DONE cycle of an item
 //   item_t           out  T_BITS          the timestep of the item being updated
+//   mem_tap_valid    out  1               simulation tap: this cycle updates a word
+//   mem_tap_neuron   out  NEURON_BITS     the neuron of its column 0 (flat, channel-major)
+//   mem_tap_mask     out  B               columns that exist (< WO)
+//   mem_tap_row      out  B*MEM_BITS      their membranes v' after fire and reset (column 0
+//                                         in the low bits; what is stored is decay(v') + bias)
 module sf_conv #(
     // geometry
     parameter C = 1,                 // input channels
@@ -175,7 +180,11 @@ module sf_conv #(
     output wire [OUT_SEL_BITS-1:0]     pool_emit_sel,
     output wire                        pool_emit_neg,
     output wire                        item_done,
-    output wire [T_BITS-1:0]           item_t
+    output wire [T_BITS-1:0]           item_t,
+    output wire                        mem_tap_valid,
+    output wire [NEURON_BITS-1:0]      mem_tap_neuron,
+    output wire [B-1:0]                mem_tap_mask,
+    output wire [B*MEM_BITS-1:0]       mem_tap_row
 );
     `include "sf_defs.vh"
     // sf_neuron.vh's integrate step is the dense layer's; a conv stage uses its fire, reset
@@ -708,6 +717,35 @@ module sf_conv #(
                 update_data[(fp*B + fb)*MEM_BITS +: MEM_BITS] = f_next;
         end
     end
+
+    // ---- the membrane tap: simulation only. Co-simulation folds every membrane the update
+    // pass computes into a digest (sim/src/membrane.rs) and compares it with the golden
+    // model's.
+`ifdef SYNTHESIS
+    // yosys defines SYNTHESIS: the tap is not elaborated, so no netlist differs.
+    assign mem_tap_valid  = 1'b0;
+    assign mem_tap_neuron = {NEURON_BITS{1'b0}};
+    assign mem_tap_mask   = {B{1'b0}};
+    assign mem_tap_row    = {(B*MEM_BITS){1'b0}};
+`else
+    reg [B-1:0]          tap_mask;
+    reg [B*MEM_BITS-1:0] tap_row;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]          tap_first = update_word * B;
+    wire [31:0]          tap_neuron = update_row_base + tap_first;
+    /* verilator lint_on UNUSEDSIGNAL */
+    integer tb;
+    always @(*) begin
+        for (tb = 0; tb < B; tb = tb + 1) begin
+            tap_mask[tb] = tap_first + tb < WO;
+            tap_row[tb*MEM_BITS +: MEM_BITS] = fired[tb*NRB + OUT_VALUE_BITS + 1 +: MEM_BITS];
+        end
+    end
+    assign mem_tap_valid  = pass_update;
+    assign mem_tap_neuron = tap_neuron[NEURON_BITS-1:0];
+    assign mem_tap_mask   = tap_mask;
+    assign mem_tap_row    = tap_row;
+`endif
 
     // ---------------------------------------------------------------- controller
     always @(posedge clk) begin

@@ -54,6 +54,11 @@
 //   score_value  out  MEM_BITS        readout layers: the neuron's membrane (its score)
 //   item_done    out  1               debug tap: this is the DONE cycle of an item
 //   item_t       out  T_BITS          the timestep of the item being processed
+//   mem_tap_valid  out 1              simulation tap: the cycle after an UPDATE that stored
+//                                     final membranes (not pass 0 of a LATERAL layer)
+//   mem_tap_neuron out NEURON_BITS    the neuron of lane 0 (group * P)
+//   mem_tap_mask   out P              lanes holding a neuron (group * P + lane < N)
+//   mem_tap_row    out P*MEM_BITS     their stored membranes v' (lane 0 in the low bits)
 //   wt_wr_en     in   1               WEIGHTS_LOADED: write wt_wr_data at wt_wr_addr (only
 //                                     while the layer is idle; ignored otherwise)
 //   wt_wr_addr   in   WADDR_BITS      weight word address (source*G + g)
@@ -128,6 +133,10 @@ module sf_layer #(
     output wire [MEM_BITS-1:0]       score_value,
     output wire                      item_done,
     output wire [T_BITS-1:0]         item_t,
+    output wire                      mem_tap_valid,
+    output wire [NEURON_BITS-1:0]    mem_tap_neuron,
+    output wire [P-1:0]              mem_tap_mask,
+    output wire [P*MEM_BITS-1:0]     mem_tap_row,
     input  wire                      wt_wr_en,
     input  wire [WADDR_BITS-1:0]     wt_wr_addr,
     input  wire [P*W_BITS-1:0]       wt_wr_data
@@ -377,11 +386,39 @@ module sf_layer #(
     reg [NEURON_RESULT_BITS-1:0] u_result;
     reg [OUT_VALUE_BITS-1:0]     u_mag;
     reg                          u_exists;
+    reg [P-1:0]                  u_exists_row;
     reg [P*MEM_BITS-1:0]         u_stored_row;
     reg [MASK_BITS-1:0]          u_masks;
 
+    // ---- the membrane tap: simulation only. Co-simulation folds every membrane the update
+    // writes into a digest (sim/src/membrane.rs) and compares it with the golden model's.
+    // Registered because the row is computed inside the clocked UPDATE branch: the tap shows
+    // it in the first EMIT cycle.
+`ifdef SYNTHESIS
+    // yosys defines SYNTHESIS: the tap is not elaborated, so no netlist differs.
+    assign mem_tap_valid  = 1'b0;
+    assign mem_tap_neuron = {NEURON_BITS{1'b0}};
+    assign mem_tap_mask   = {P{1'b0}};
+    assign mem_tap_row    = {(P*MEM_BITS){1'b0}};
+`else
+    reg                   tap_valid;
+    reg [NEURON_BITS-1:0] tap_neuron;
+    reg [P-1:0]           tap_mask;
+    reg [P*MEM_BITS-1:0]  tap_row;
+    assign mem_tap_valid  = tap_valid;
+    assign mem_tap_neuron = tap_neuron;
+    assign mem_tap_mask   = tap_mask;
+    assign mem_tap_row    = tap_row;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] group_base = {{(32-G_BITS){1'b0}}, group} * P;
+    /* verilator lint_on UNUSEDSIGNAL */
+`endif
+
     // ---------------------------------------------------------------- controller
     always @(posedge clk) begin
+`ifndef SYNTHESIS
+        tap_valid <= 1'b0;
+`endif
         if (rst) begin
             state       <= S_IDLE;
             event_index <= {COUNT_BITS{1'b0}};
@@ -422,6 +459,7 @@ module sf_layer #(
                         u_mag = u_result[OUT_VALUE_BITS-1:0];
                         // Padding lanes of the last group (neuron >= N) never emit.
                         u_exists = {{(32-G_BITS){1'b0}}, group} * P + u_lane < N;
+                        u_exists_row[u_lane] = u_exists;
                         // Pass 0 of a LATERAL layer keeps u1 for pass 1: no reset yet.
                         u_stored_row[u_lane*MEM_BITS +: MEM_BITS] = provisional_pass
                             ? u_result[OUT_VALUE_BITS+1+MEM_BITS +: MEM_BITS]
@@ -438,6 +476,12 @@ module sf_layer #(
                     end
                     /* verilator lint_on BLKSEQ */
                     membranes[group] <= u_stored_row;
+`ifndef SYNTHESIS
+                    tap_valid  <= !provisional_pass;
+                    tap_neuron <= group_base[NEURON_BITS-1:0];
+                    tap_mask   <= u_exists_row;
+                    tap_row    <= u_stored_row;
+`endif
                     pending <= u_masks;
                     {emit_lane, emit_plane} <= first_pending(u_masks);
                     state <= S_EMIT;

@@ -102,6 +102,9 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Modu
         m.ports.push(Port::output(&format!("l{i}_emit_neg"), 1, "tap: negative spike"));
         m.ports.push(Port::output(&format!("l{i}_item_done"), 1, "tap: DONE cycle"));
         m.ports.push(Port::output(&format!("l{i}_item_t"), t_bits, "tap: timestep"));
+        for (name, width, doc) in wrapper::membrane_tap_ports(l) {
+            m.ports.push(Port::output(&format!("l{i}_{name}"), width, doc));
+        }
     }
     let last = layers.last().expect("validated networks have layers");
     m.ports.push(Port::output("score_value", last.plan.membrane_bits, "last layer: score of the emitting neuron"));
@@ -179,7 +182,7 @@ fn layer_connection(l: &LayerRtl, consumer: usize, layers: usize, port: &str, wi
             (false, _) => Expr::ident(&format!("b{consumer}_{buf}")),
         };
     }
-    if TAPS.contains(&port) {
+    if TAPS.contains(&port) || port.starts_with("mem_tap_") {
         return Expr::ident(&format!("l{i}_{port}"));
     }
     if let Some(k) = WEIGHT_PORTS.iter().position(|p| *p == port) {

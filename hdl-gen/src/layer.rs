@@ -155,6 +155,26 @@ impl LayerRtl {
     pub fn weight_addr_bits(&self) -> u32 {
         index_bits(self.weight_words())
     }
+
+    /// Membranes the simulation-only membrane tap (`mem_tap_*`) shows in one cycle: a dense
+    /// stage's lanes (the group UPDATE wrote), a conv stage's banks (the word of one channel
+    /// the update pass fired); 0 for a fused pooling layer, which has no membranes.
+    ///
+    /// ```
+    /// # use model::examples::tiny_network;
+    /// # use model::HardwarePlan;
+    /// let net = tiny_network();
+    /// let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap();
+    /// let design = hdl_gen::generate(&net, &plan).unwrap();
+    /// assert_eq!(design.layers[0].membrane_tap_width(), 2);
+    /// ```
+    pub fn membrane_tap_width(&self) -> u32 {
+        match self.plan.stage {
+            Stage::Dense => self.plan.lanes,
+            Stage::Conv { banks, .. } => banks,
+            Stage::FusedPool => 0,
+        }
+    }
 }
 
 /// A Verilog identifier from free text: letters, digits and `_`, not starting with a digit.

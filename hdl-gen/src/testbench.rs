@@ -72,6 +72,16 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
         let has_score = i == last && readout;
         let tap = |s: &str| (s.to_string(), Expr::ident(&format!("l{i}_{s}")));
         let score = if i == last { Expr::ident("score_value") } else { Expr::zero(1) };
+        // A fused pooling layer has no membranes: its tap folds nothing and prints digest 0.
+        let lanes = l.membrane_tap_width();
+        let membrane_taps: Vec<(String, Expr)> = if lanes == 0 {
+            [("mem_tap_valid", 1), ("mem_tap_neuron", l.neuron_bits), ("mem_tap_mask", 1), ("mem_tap_row", 1)]
+                .into_iter()
+                .map(|(n, width)| (n.to_string(), Expr::zero(width)))
+                .collect()
+        } else {
+            ["mem_tap_valid", "mem_tap_neuron", "mem_tap_mask", "mem_tap_row"].into_iter().map(tap).collect()
+        };
         m.items.push(Item::Blank);
         m.items.push(Item::Instance(Instance {
             module: "sf_tb_tap".into(),
@@ -83,6 +93,8 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
                 Param::int("T_BITS", t_bits as i64, ""),
                 Param::int("SCORE_BITS", if i == last { l.plan.membrane_bits as i64 } else { 1 }, ""),
                 Param::int("HAS_SCORE", i64::from(has_score), if has_score { "readout scores" } else { "" }),
+                Param::int("MEM_LANES", i64::from(lanes.max(1)), "membranes per tap cycle"),
+                Param::int("MEM_BITS", if lanes == 0 { 1 } else { l.plan.membrane_bits as i64 }, ""),
             ],
             connections: ["clk", "rst", "cycle", "fd"]
                 .into_iter()
@@ -90,6 +102,7 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
                 .chain(["emit_valid", "emit_neuron", "emit_sel", "emit_neg"].into_iter().map(tap))
                 .chain([("score_value".to_string(), score)])
                 .chain(["item_done", "item_t"].into_iter().map(tap))
+                .chain(membrane_taps)
                 .collect(),
         }));
     }

@@ -119,6 +119,21 @@ pub(crate) const POOL_TAPS: [(&str, &str); 4] = [
     ("pool_emit_neg", "emit_neg"),
 ];
 
+/// The simulation-only membrane tap of a layer stage (`sf_layer`'s and `sf_conv`'s
+/// `mem_tap_*`): name, width, doc. Empty for a fused pooling layer.
+pub(crate) fn membrane_tap_ports(rtl: &LayerRtl) -> Vec<(&'static str, u32, &'static str)> {
+    let width = rtl.membrane_tap_width();
+    if width == 0 {
+        return Vec::new();
+    }
+    vec![
+        ("mem_tap_valid", 1, "tap: membranes written (simulation only)"),
+        ("mem_tap_neuron", rtl.neuron_bits, "tap: neuron of the first membrane"),
+        ("mem_tap_mask", width, "tap: membranes that exist"),
+        ("mem_tap_row", width * rtl.plan.membrane_bits, "tap: the membranes, first in the low bits"),
+    ]
+}
+
 /// The wrapper's ports, which are `sf_layer`'s, or `sf_conv`'s for a conv layer: packed
 /// sources in, the fused pooling layer's taps, no weight write port.
 pub(crate) fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
@@ -161,6 +176,7 @@ pub(crate) fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
         Port::output("item_done", 1, "tap: DONE cycle of an item"),
         Port::output("item_t", t_bits, "tap: timestep of the item"),
     ]);
+    ports.extend(membrane_tap_ports(rtl).into_iter().map(|(name, width, doc)| Port::output(name, width, doc)));
     if !conv {
         ports.extend([
             Port::input("wt_wr_en", 1, "write a weight word (loaded weights only)"),

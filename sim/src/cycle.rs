@@ -499,6 +499,7 @@ mod tests {
             scores: vec![0; 10],
             class: 0,
             provisional: vec![Vec::new()],
+            digests: Vec::new(),
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
         assert_eq!(work.encoder, 6);
@@ -537,6 +538,7 @@ mod tests {
             scores: vec![0; 10],
             class: 0,
             provisional: vec![vec![vec![spike(0), spike(5)]]],
+            digests: Vec::new(),
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
         // pass 0: (3 + 5 + 1) x 3 = 27; pass 1 replays E1 = 2: (2 + 5 + 2) + (2 + 5 + 1) x 2 = 25
@@ -604,6 +606,7 @@ mod tests {
             scores: vec![0; 32],
             class: 0,
             provisional: vec![Vec::new()],
+            digests: Vec::new(),
         };
         let work = input_work(&golden, &plan, &input, &trace);
         // 9 + G·(2 + 3) + (2 + 15·1) over 2 channels x 4 rows x 2 words.

@@ -28,6 +28,7 @@ use model::{CodeTable, Decay, LayerOp, Network, Neuron, NeuronKind, SpikeEvent};
 use ndarray::Array2;
 
 use crate::error::SimError;
+use crate::membrane::MembraneDigest;
 
 /// One non-zero spike: neuron index and signed integer value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +52,9 @@ pub struct Trace {
     /// Per layer, per timestep, the provisional spikes `s1` of a layer with lateral
     /// connections (what its lateral pass replays; never emitted). Empty for other layers.
     pub provisional: Vec<Vec<Vec<Spike>>>,
+    /// Per layer, per timestep, the digest of the membranes the update pass leaves
+    /// ([`crate::membrane`]); 0 for a pooling layer, which has none.
+    pub digests: Vec<Vec<MembraneDigest>>,
 }
 
 /// Receives each layer's dense output vector as it is produced.
@@ -61,6 +65,11 @@ pub trait Observer {
     /// `values[j]` is neuron `j`'s provisional spike `s1` at timestep `t` of a layer with
     /// lateral connections, reported before [`Observer::spikes`] of the same layer and step.
     fn provisional(&mut self, _layer: usize, _t: usize, _values: &[i32]) {}
+
+    /// `stored[j]` is neuron `j`'s membrane after timestep `t`'s update: `v'` after fire and
+    /// reset, a readout layer's `u`. Reported after [`Observer::spikes`] of the same layer
+    /// and step; never for a pooling layer.
+    fn membranes(&mut self, _layer: usize, _t: usize, _stored: &[i64]) {}
 }
 
 impl<O: Observer + ?Sized> Observer for &mut O {
@@ -70,6 +79,10 @@ impl<O: Observer + ?Sized> Observer for &mut O {
 
     fn provisional(&mut self, layer: usize, t: usize, values: &[i32]) {
         (**self).provisional(layer, t, values);
+    }
+
+    fn membranes(&mut self, layer: usize, t: usize, stored: &[i64]) {
+        (**self).membranes(layer, t, stored);
     }
 }
 
@@ -84,6 +97,11 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.provisional(layer, t, values);
         self.1.provisional(layer, t, values);
     }
+
+    fn membranes(&mut self, layer: usize, t: usize, stored: &[i64]) {
+        self.0.membranes(layer, t, stored);
+        self.1.membranes(layer, t, stored);
+    }
 }
 
 /// Records nothing: the fastest way to classify.
@@ -96,6 +114,7 @@ impl Observer for NoObserver {
 struct TraceObserver {
     layers: Vec<Vec<Vec<Spike>>>,
     provisional: Vec<Vec<Vec<Spike>>>,
+    digests: Vec<Vec<MembraneDigest>>,
 }
 
 fn non_zero(values: &[i32]) -> Vec<Spike> {
@@ -109,6 +128,22 @@ impl Observer for TraceObserver {
 
     fn provisional(&mut self, layer: usize, _t: usize, values: &[i32]) {
         self.provisional[layer].push(non_zero(values));
+    }
+
+    fn membranes(&mut self, layer: usize, t: usize, stored: &[i64]) {
+        self.digests[layer][t] = MembraneDigest::of(stored);
+    }
+}
+
+/// Keeps every layer's membranes at every timestep (`[layer][t][neuron]`; empty for a
+/// pooling layer): what locates a membrane digest mismatch to its neuron.
+struct MembraneObserver(Vec<Vec<Vec<i64>>>);
+
+impl Observer for MembraneObserver {
+    fn spikes(&mut self, _: usize, _: usize, _: &[i32]) {}
+
+    fn membranes(&mut self, layer: usize, t: usize, stored: &[i64]) {
+        self.0[layer][t] = stored.to_vec();
     }
 }
 
@@ -357,10 +392,20 @@ impl Golden {
     /// `also` (e.g. a statistics counter), so one forward pass serves both.
     pub fn trace_observed<O: Observer>(&self, input: &[u8], index: usize, also: &mut O) -> Result<Trace, SimError> {
         let empty = vec![Vec::new(); self.layers.len()];
-        let mut obs = (TraceObserver { layers: empty.clone(), provisional: empty }, also);
+        let digests = vec![vec![MembraneDigest::default(); self.net.timesteps as usize]; self.layers.len()];
+        let mut obs = (TraceObserver { layers: empty.clone(), provisional: empty, digests }, also);
         let mut scratch = self.scratch();
         let scores = self.run(input, index, &mut scratch, &mut obs)?;
-        Ok(Trace { class: argmax(&scores), scores, layers: obs.0.layers, provisional: obs.0.provisional })
+        let TraceObserver { layers, provisional, digests } = obs.0;
+        Ok(Trace { class: argmax(&scores), scores, layers, provisional, digests })
+    }
+
+    /// Every layer's membranes after every timestep of one input, `[layer][t][neuron]`
+    /// (see [`Observer::membranes`]; empty for a pooling layer).
+    pub fn membranes(&self, input: &[u8]) -> Result<Vec<Vec<Vec<i64>>>, SimError> {
+        let mut obs = MembraneObserver(vec![vec![Vec::new(); self.net.timesteps as usize]; self.layers.len()]);
+        self.run(input, 0, &mut self.scratch(), &mut obs)?;
+        Ok(obs.0)
     }
 
     /// Run one input, reporting spikes to `obs`; returns the scores. `index` names the input
@@ -433,6 +478,7 @@ impl Golden {
                     }
                 }
                 obs.spikes(l, t, &s.spikes[l]);
+                obs.membranes(l, t, &s.stored[l]);
             }
         }
         Ok(if matches!(self.layers[last].neuron.kind, NeuronKind::Readout) {

@@ -3,6 +3,7 @@
 //! - [`golden`]: the integer forward pass every implementation must match bit for bit.
 //! - [`cycle`]: the exact cycle count of the generated hardware for an input.
 //! - [`eval`]: batch evaluation over a dataset (accuracy, activity, histograms, energy).
+//! - [`membrane`]: the membrane digest both the golden model and the RTL's tap fold.
 //! - [`summary`]: the static per-layer summary `spikeforge inspect` prints.
 //! - [`cosim`]: the generated RTL in Verilator or Icarus Verilog against both models, and
 //!   the board top over a simulated UART ([`cosim::uart`]).
@@ -19,7 +20,9 @@ pub mod cycle;
 pub mod error;
 pub mod eval;
 pub mod golden;
+pub mod membrane;
 pub mod summary;
 
 pub use error::SimError;
 pub use golden::{Golden, Spike, Trace};
+pub use membrane::MembraneDigest;

@@ -3,7 +3,9 @@
 // simulator (Icarus Verilog) runs the same test as the Verilator C++ harness
 // (sim/src/cosim/harness.cpp) and writes the same records:
 //   S <cycle>                  encoder START of the next input
-//   D <layer> <t> <cycle>      (sf_tb_tap) a layer's DONE cycle
+//   D <layer> <t> <cycle> <digest>   (sf_tb_tap) a layer's DONE cycle and the digest (hex)
+//                              of the membranes its update wrote for the item
+//   V <layer> <neuron> <value> (sf_tb_tap) inside the VCD window: one of those membranes
 //   E <layer> <neuron> <sel> <neg> <score>   (sf_tb_tap) an emitted event
 //   X <cycles>                 end: all items done
 //   T <cycle>                  end: cycle limit reached

@@ -90,8 +90,9 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     writeln!(taps, "#define SF_TOP V{top}").ok();
     writeln!(taps, "#define SF_TIMESTEPS {timesteps}").ok();
     writeln!(taps, "#define SF_TRACE {}", u8::from(trace)).ok();
+    writeln!(taps, "#define SF_LAYERS {layers}").ok();
     taps.push_str("#define SF_SAMPLE_TAPS(top, cycle) do { \\\n");
-    for l in 0..layers {
+    for (l, layer) in info.manifest.layers.iter().enumerate() {
         let score = if l == last {
             format!("(long long)((int64_t)((uint64_t)top.score_value << {s}) >> {s})", s = 64 - membrane_bits)
         } else {
@@ -103,11 +104,24 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
              (unsigned)top.l{l}_emit_sel, (unsigned)top.l{l}_emit_neg, {score}); \\"
         )
         .ok();
+        // Folded before the DONE check: a DONE record closes the item's digest.
+        let lanes = layer.rtl.membrane_tap_width();
+        if lanes > 0 {
+            writeln!(
+                taps,
+                "    if (top.l{l}_mem_tap_valid) {{ uint32_t mask_[2], row_[2]; sf_fold({l}, \
+                 (uint64_t)top.l{l}_mem_tap_neuron, sf_words(top.l{l}_mem_tap_mask, mask_), \
+                 sf_words(top.l{l}_mem_tap_row, row_), {lanes}, {bits}, cycle); }} \\",
+                bits = layer.rtl.plan.membrane_bits
+            )
+            .ok();
+        }
         let bump = if l == last { " last_done++;" } else { "" };
         writeln!(
             taps,
-            "    if (top.l{l}_item_done) {{ printf(\"D {l} %u %llu\\n\", (unsigned)top.l{l}_item_t, \
-             (unsigned long long)(cycle));{bump} fflush(stdout); }} \\"
+            "    if (top.l{l}_item_done) {{ printf(\"D {l} %u %llu %016llx\\n\", (unsigned)top.l{l}_item_t, \
+             (unsigned long long)(cycle), (unsigned long long)sf_digest[{l}]); sf_digest[{l}] = 0;{bump} \
+             fflush(stdout); }} \\"
         )
         .ok();
     }

@@ -5,9 +5,10 @@ use std::fmt;
 use model::{NeuronKind, SpikeEvent};
 use serde::{Deserialize, Serialize};
 
-use super::{RtlEvent, RtlRun};
+use super::{RtlEvent, RtlItem, RtlRun};
 use crate::cycle::Schedule;
 use crate::golden::{Golden, Trace, argmax};
+use crate::membrane::MembraneDigest;
 
 /// What differed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +50,17 @@ pub enum MismatchKind {
         /// RTL.
         got: u64,
     },
+    /// The membranes the layer's update wrote differ while its spikes agree (or before
+    /// they disagree): the digests differ ([`crate::membrane`]). `value` names the first
+    /// differing neuron's membrane once the VCD replay has listed them.
+    Membrane {
+        /// Golden digest.
+        expected: MembraneDigest,
+        /// RTL digest.
+        got: MembraneDigest,
+        /// `(golden, RTL)` membrane of [`Mismatch::neuron`], when located.
+        value: Option<(i64, i64)>,
+    },
     /// The RTL never finished this item (stall or deadlock).
     Missing,
 }
@@ -89,6 +101,15 @@ impl fmt::Display for Mismatch {
             MismatchKind::StartCycle { expected, got } => {
                 write!(f, ": the cycle model starts this input at cycle {expected}, the RTL at cycle {got}")
             }
+            MismatchKind::Membrane { expected, got, value: Some((e, g)) } => write!(
+                f,
+                ": expected membrane {e}, the RTL stored {g} (membrane digest {expected}, RTL {got}; spikes agree)"
+            ),
+            MismatchKind::Membrane { expected, got, value: None } => write!(
+                f,
+                ": the membranes differ (digest {expected}, RTL {got}; spikes agree; the VCD replay (--vcd) names the \
+                 neuron)"
+            ),
             MismatchKind::Missing => write!(f, ": the RTL never finished this item (stalled)"),
         }
     }
@@ -183,6 +204,7 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                         let g = got.get(i).map_or(0, |g| g.1);
                         note(at(neuron, MismatchKind::Score { expected: e, got: g }));
                     }
+                    note_membranes(trace, l, t, item, &mut |kind| note(at(None, kind)));
                     cycle_mismatches.extend(cycle_mismatch);
                     continue;
                 }
@@ -227,6 +249,7 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                     };
                     note(at(Some(neuron), kind));
                 }
+                note_membranes(trace, l, t, item, &mut |kind| note(at(None, kind)));
                 cycle_mismatches.extend(cycle_mismatch);
             }
             for m in cycle_mismatches {
@@ -269,6 +292,34 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
         model_latency: schedule.inputs.iter().map(|i| i.latency()).collect(),
         rtl_cycles: run.cycles,
         model_cycles: schedule.total,
+    }
+}
+
+/// After the item's spikes: its membrane digest, where the RTL printed one.
+fn note_membranes(trace: &Trace, layer: usize, t: usize, item: &RtlItem, note: &mut impl FnMut(MismatchKind)) {
+    let expected = trace.digests.get(layer).and_then(|d| d.get(t)).copied().unwrap_or_default();
+    if let Some(got) = item.digest.filter(|&got| got != expected) {
+        note(MismatchKind::Membrane { expected, got, value: None });
+    }
+}
+
+/// The first neuron whose membrane the RTL listed differently from `golden` (one layer's
+/// membranes at one timestep), with `(golden, RTL)` values; `None` if the listing agrees.
+/// A neuron the RTL did not list (or listed twice) counts as different.
+pub fn locate_membrane(golden: &[i64], listed: &[(u32, i64)]) -> Option<(u32, i64, i64)> {
+    let mut got: Vec<Option<i64>> = vec![None; golden.len()];
+    let mut extra: Option<(u32, i64)> = None;
+    for &(neuron, value) in listed {
+        match got.get_mut(neuron as usize) {
+            Some(slot @ None) => *slot = Some(value),
+            _ => extra = extra.or(Some((neuron, value))),
+        }
+    }
+    let differing = golden.iter().zip(&got).enumerate().find(|(_, (e, g))| Some(**e) != **g);
+    match (differing, extra) {
+        (Some((j, (&e, g))), _) => Some((j as u32, e, g.unwrap_or(0))),
+        (None, Some((neuron, value))) => Some((neuron, golden.get(neuron as usize).copied().unwrap_or(0), value)),
+        (None, None) => None,
     }
 }
 

@@ -6,7 +6,9 @@
 // stdout: one record per line, cycle 0 = the first cycle after reset
 //   S <cycle>                          encoder START of the next input
 //   E <layer> <neuron> <sel> <neg> <score>   an emitted event (score: last layer only)
-//   D <layer> <t> <cycle>              a layer's DONE cycle for timestep t of an item
+//   D <layer> <t> <cycle> <digest>     a layer's DONE cycle for timestep t of an item, and
+//                                      the digest (hex) of the membranes its update wrote
+//   V <layer> <neuron> <value>         inside the VCD window: one of those membranes
 //   X <cycles>                         end: all inputs done
 //   T <cycles>                         end: cycle limit reached (deadlock or stall)
 //   Records are flushed at every S and D record: a harness killed as hung (the RTL looping
@@ -26,6 +28,54 @@ static bool read_exact(void* dst, size_t n) {
     return fread(dst, 1, n, stdin) == n;
 }
 
+// ---- membrane digests (sim/src/membrane.rs is the definition; sf_tb_tap.v the Verilog twin)
+static uint64_t sf_digest[SF_LAYERS];
+static bool sf_listing = false;
+static uint64_t sf_list_first = 0, sf_list_last = 0;
+
+static inline uint64_t sf_mix(uint64_t neuron, int64_t value) {
+    uint64_t h = (uint64_t)value ^ (neuron * 0x9E3779B97F4A7C15ULL);
+    h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 29);
+}
+
+// A tap port as 32-bit words, least significant first: Verilator keeps ports up to 64 bits
+// in an integer and wider ones in a VlWide.
+template <std::size_t N>
+static inline const uint32_t* sf_words(const VlWide<N>& wide, uint32_t*) {
+    return wide.data();
+}
+static inline const uint32_t* sf_words(uint64_t narrow, uint32_t* buf) {
+    buf[0] = (uint32_t)narrow;
+    buf[1] = (uint32_t)(narrow >> 32);
+    return buf;
+}
+
+// Bits lo .. lo+bits-1 of words (bits <= 64), sign-extended.
+static inline int64_t sf_field(const uint32_t* words, unsigned lo, unsigned bits) {
+    unsigned w = lo / 32, s = lo % 32;
+    uint64_t raw = (uint64_t)words[w] >> s;
+    if (s + bits > 32) raw |= (uint64_t)words[w + 1] << (32 - s);
+    if (s + bits > 64) raw |= (uint64_t)words[w + 2] << (64 - s);
+    if (bits < 64) {
+        raw &= (1ULL << bits) - 1;
+        if ((raw >> (bits - 1)) & 1) raw |= ~0ULL << bits;
+    }
+    return (int64_t)raw;
+}
+
+// Fold one tap cycle's membranes into the layer's digest (and list them in the window).
+static void sf_fold(unsigned layer, uint64_t first, const uint32_t* mask, const uint32_t* row, unsigned lanes,
+                    unsigned bits, uint64_t cycle) {
+    for (unsigned i = 0; i < lanes; i++) {
+        if (!((mask[i / 32] >> (i % 32)) & 1)) continue;
+        int64_t value = sf_field(row, i * bits, bits);
+        sf_digest[layer] += sf_mix(first + i, value);
+        if (sf_listing && cycle >= sf_list_first && cycle <= sf_list_last)
+            printf("V %u %llu %lld\n", layer, (unsigned long long)(first + i), (long long)value);
+    }
+}
+
 int main(int argc, char** argv) {
     uint32_t count = 0, size = 0;
     if (!read_exact(&count, 4) || !read_exact(&size, 4)) {
@@ -38,6 +88,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     uint64_t limit = argc > 1 ? strtoull(argv[1], nullptr, 10) : 0;
+    // The VCD window also lists membranes (V records), with or without a trace build.
+    if (argc > 4) {
+        sf_listing = true;
+        sf_list_first = strtoull(argv[3], nullptr, 10);
+        sf_list_last = strtoull(argv[4], nullptr, 10);
+    }
     VerilatedContext ctx;
     SF_TOP top(&ctx);
 #if SF_TRACE

@@ -31,7 +31,7 @@ use model::HardwarePlan;
 use rayon::prelude::*;
 
 pub use build::{Verilator, find_verilator, version_dir};
-pub use compare::{CosimReport, Mismatch, MismatchKind, compare};
+pub use compare::{CosimReport, Mismatch, MismatchKind, compare, locate_membrane};
 pub use guard::SimTimeout;
 pub use hdl_gen::DesignInfo;
 pub use icarus::find_icarus;
@@ -41,6 +41,7 @@ pub use shard::Shard;
 use crate::cycle::{self, InputWork, input_work};
 use crate::error::SimError;
 use crate::golden::{Golden, NoObserver, Trace};
+use crate::membrane::MembraneDigest;
 use guard::GuardedChild;
 use records::RecordParser;
 
@@ -66,6 +67,12 @@ pub struct RtlItem {
     pub t: u32,
     /// DONE cycle.
     pub done: u64,
+    /// Digest of the membranes the layer's update wrote for the item (`None`: the record
+    /// carried none).
+    pub digest: Option<MembraneDigest>,
+    /// The membranes themselves, `(neuron, value)` in the order written: only inside a VCD
+    /// window, where they locate a digest mismatch.
+    pub membranes: Vec<(u32, i64)>,
 }
 
 /// Everything the RTL did for a batch of inputs.
@@ -381,7 +388,7 @@ pub fn cosimulate_shard(
     }
 
     let mut vcd = None;
-    if let (Some(m), Some(dir)) = (&report.first, &options.vcd_dir) {
+    if let (Some(m), Some(dir)) = (report.first.clone(), &options.vcd_dir) {
         let n = shard.local(m.input).expect("renumbered from this shard");
         let first = schedule.inputs[n].start.min(run.starts.get(n).copied().unwrap_or(u64::MAX)).saturating_sub(2);
         let rtl_done =
@@ -391,9 +398,18 @@ pub fn cosimulate_shard(
         let path = dir.join(format!("input{}.vcd", m.input));
         let mut traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
         traced.timeout = options.timeout;
-        traced
+        let replay = traced
             .run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})
             .map_err(|e| renumber_hung(e, shard))?;
+        // The replay listed the membranes of the input's window: name the neuron.
+        let located = locate_in_replay(golden, &m, &inputs[n * size..(n + 1) * size], &replay, n)?;
+        if let Some((neuron, kind)) = located {
+            let same = |x: &&mut Mismatch| x.input == m.input;
+            for x in report.first.iter_mut().chain(report.mismatches.iter_mut().filter(same).take(1)) {
+                x.neuron = Some(neuron);
+                x.kind = kind.clone();
+            }
+        }
         vcd = Some(path);
     }
     let lane_utilization = cycle::lane_utilization(plan, works.iter());
@@ -407,6 +423,27 @@ pub fn cosimulate_shard(
         lane_utilization,
         shard,
     })
+}
+
+/// For a membrane digest mismatch `m` (of local input `n`, whose values are `input`): the
+/// first neuron whose membrane the replay listed differently from the golden model, and the
+/// mismatch kind with both values. `None` for other mismatches, or if the listing agrees.
+fn locate_in_replay(
+    golden: &Golden,
+    m: &Mismatch,
+    input: &[u8],
+    replay: &RtlRun,
+    n: usize,
+) -> Result<Option<(u32, MismatchKind)>, SimError> {
+    let MismatchKind::Membrane { expected, got, value: None } = m.kind else { return Ok(None) };
+    let t_max = golden.network().timesteps as usize;
+    let Some(item) = replay.layers.get(m.layer).and_then(|l| l.get(n * t_max + m.timestep as usize)) else {
+        return Ok(None);
+    };
+    let membranes = golden.membranes(input)?;
+    let expected_values = &membranes[m.layer][m.timestep as usize];
+    Ok(compare::locate_membrane(expected_values, &item.membranes)
+        .map(|(neuron, e, g)| (neuron, MismatchKind::Membrane { expected, got, value: Some((e, g)) })))
 }
 
 /// A hang while simulating this shard's `n`th input names the whole run's input.

@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use super::{RtlEvent, RtlItem, RtlRun, SimulatorKind};
 use crate::error::SimError;
+use crate::membrane::MembraneDigest;
 
 /// Turns record lines into an [`RtlRun`].
 pub(super) struct RecordParser {
     run: RtlRun,
     /// Events of each layer's current item, until its `D` record.
     pending: Vec<Vec<RtlEvent>>,
+    /// Membranes listed (`V` records) for each layer's current item, until its `D` record.
+    listed: Vec<Vec<(u32, i64)>>,
     ended: bool,
     /// Layer of the last event or DONE record.
     last_layer: Option<usize>,
@@ -23,6 +26,7 @@ impl RecordParser {
         RecordParser {
             run: RtlRun { layers: vec![Vec::new(); layers], ..RtlRun::default() },
             pending: vec![Vec::new(); layers],
+            listed: vec![Vec::new(); layers],
             ended: false,
             last_layer: None,
         }
@@ -53,12 +57,22 @@ impl RecordParser {
                 self.pending.get_mut(layer).ok_or_else(bad)?.push(event);
                 self.last_layer = Some(layer);
             }
+            "V" => {
+                let layer = num()? as usize;
+                let membrane = (num()? as u32, num()?);
+                self.listed.get_mut(layer).ok_or_else(bad)?.push(membrane);
+            }
             "D" => {
                 let layer = num()? as usize;
                 let t = num()? as u32;
                 let done = num()? as u64;
+                let digest = match fields.next() {
+                    Some(hex) => Some(MembraneDigest(u64::from_str_radix(hex, 16).map_err(|_| bad())?)),
+                    None => None,
+                };
                 let events = std::mem::take(self.pending.get_mut(layer).ok_or_else(bad)?);
-                self.run.layers[layer].push(RtlItem { events, t, done });
+                let membranes = std::mem::take(&mut self.listed[layer]);
+                self.run.layers[layer].push(RtlItem { events, t, done, digest, membranes });
                 self.last_layer = Some(layer);
                 if layer + 1 == layers {
                     progress(1);
@@ -88,7 +102,16 @@ mod tests {
     fn records_group_events_into_items_per_layer() {
         let mut p = RecordParser::new(2);
         let mut done = 0;
-        for l in ["S 1", "E 0 3 1 0 0", "E 1 2 0 0 -5", "E 0 4 0 1 0", "D 0 0 20", "D 1 0 30", "X 31"] {
+        for l in [
+            "S 1",
+            "E 0 3 1 0 0",
+            "E 1 2 0 0 -5",
+            "V 0 4 -17",
+            "E 0 4 0 1 0",
+            "D 0 0 20 00000000000000ff",
+            "D 1 0 30",
+            "X 31",
+        ] {
             p.line(l, &mut |k| done += k).unwrap();
         }
         let run = p.finish().unwrap();
@@ -98,6 +121,9 @@ mod tests {
         assert!(run.layers[0][0].events[1].neg);
         assert_eq!(run.layers[1][0].events[0].score, -5);
         assert_eq!((run.layers[1][0].done, run.cycles, run.timed_out), (30, 31, false));
+        assert_eq!(run.layers[0][0].digest, Some(MembraneDigest(255)));
+        assert_eq!(run.layers[0][0].membranes, vec![(4, -17)]);
+        assert_eq!((run.layers[1][0].digest, run.layers[1][0].membranes.len()), (None, 0));
     }
 
     #[test]
@@ -106,6 +132,8 @@ mod tests {
         assert!(p.line("E 5 0 0 0 0", &mut |_| {}).is_err(), "layer out of range");
         assert!(p.line("Q 1", &mut |_| {}).is_err());
         assert!(p.line("D 0 x 3", &mut |_| {}).is_err());
+        assert!(p.line("D 0 0 3 zz", &mut |_| {}).is_err(), "a digest is hex");
+        assert!(p.line("V 2 0 1", &mut |_| {}).is_err(), "layer out of range");
         assert!(RecordParser::new(1).finish().is_err());
     }
 }
