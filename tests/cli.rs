@@ -245,7 +245,8 @@ fn eval_on_digits_and_shape_mismatch() {
 }
 
 /// Without --data a command runs on the data the model records it was trained on (the
-/// digits example on digits, not MNIST), and `eval --json` gives every input's scores.
+/// digits example on digits, not MNIST), and `eval --json` gives every input's scores and
+/// what was evaluated (the model file, name, T and codes, the data).
 #[test]
 fn eval_defaults_to_the_models_dataset_and_reports_each_input() {
     if !have_data("scikit-learn digits", "digits.csv") {
@@ -269,6 +270,16 @@ fn eval_defaults_to_the_models_dataset_and_reports_each_input() {
         correct += usize::from(input["label"].as_u64() == Some(class as u64));
     }
     assert_eq!(v["correct"], correct);
+    // What tells this output from another model's on a report page.
+    assert_eq!(v["data"], "digits/test");
+    let model = &v["model"];
+    assert_eq!(
+        (&model["file"], &model["name"], &model["timesteps"]),
+        (&"examples/digits-lms.sfm.json".into(), &"digits-lms".into(), &2.into())
+    );
+    assert_eq!(model["layers"][0]["neuron"], "integer D=5");
+    assert_eq!(model["layers"][0]["code"], "[1,2,3,4]");
+    assert!(model["layers"][1]["code"].is_null(), "the readout sends no spikes: {model}");
 }
 
 /// A model no bundled dataset fits: without --data the error says what would.

@@ -32,9 +32,14 @@ pub use train_log::{EpochRow, LayerRow, TrainLog, TrainLogConfig};
 /// The page's heading.
 pub const TITLE: &str = "spikeforge report";
 
-/// The sections for `sources`, in their order.
+/// The sections for `sources`, in their order, and after the training and evaluation
+/// sections one comparing accuracy against T and the spike code per dataset where several
+/// models were trained or evaluated on it.
 pub fn sections(sources: &[Source]) -> Result<Vec<Section>, ReportError> {
-    sources.iter().map(sections::section).collect()
+    let mut out: Vec<Section> = sources.iter().map(sections::section).collect::<Result<_, _>>()?;
+    let after = sources.iter().rposition(|s| matches!(s.input, Input::Train(_) | Input::Eval(_))).map_or(0, |i| i + 1);
+    out.splice(after..after, sections::comparisons(sources)?);
+    Ok(out)
 }
 
 /// Write `page` to `out`; an existing file only with `force`.

@@ -61,6 +61,33 @@ pub fn lines(
     series: &[Series],
     levels: &[Level],
 ) -> Result<String, ReportError> {
+    xy(title, x_desc, y_desc, series, levels, Marks::Lines)
+}
+
+/// One dot per point over a numeric x: for points that are separate runs, not a sequence
+/// (models at several T), where a line would claim values between them.
+pub fn scatter(title: &str, x_desc: &str, y_desc: &str, series: &[Series]) -> Result<String, ReportError> {
+    xy(title, x_desc, y_desc, series, &[], Marks::Dots)
+}
+
+/// How [`xy`] draws a series.
+#[derive(Clone, Copy, PartialEq)]
+enum Marks {
+    Lines,
+    Dots,
+}
+
+/// Dot radius in pixels.
+const DOT: i32 = 5;
+
+fn xy(
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[Series],
+    levels: &[Level],
+    marks: Marks,
+) -> Result<String, ReportError> {
     let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
     let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).chain(levels.iter().map(|l| l.y));
     let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
@@ -68,8 +95,15 @@ pub fn lines(
     if !x_lo.is_finite() || !y_lo.is_finite() {
         return Err(ReportError::Plot { plot: title.into(), reason: "no points".into() });
     }
-    let (x_lo, x_hi) = if x_hi > x_lo { (x_lo, x_hi) } else { (x_lo - 1.0, x_hi + 1.0) };
+    let (x_lo, x_hi) = match marks {
+        Marks::Lines if x_hi > x_lo => (x_lo, x_hi),
+        Marks::Lines => (x_lo - 1.0, x_hi + 1.0),
+        // A dot on the frame would be half hidden by it.
+        Marks::Dots => (x_lo - 0.5, x_hi + 0.5),
+    };
     let (y_lo, y_hi) = span(y_lo, y_hi, false);
+    // Dots sit at whole numbers (T, spike values): only those ticks are named.
+    let whole = |x: &f64| if (x - x.round()).abs() < 1e-9 { format!("{}", x.round()) } else { String::new() };
     let mut svg = String::new();
     draw_into(&mut svg, title, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -79,14 +113,26 @@ pub fn lines(
             .y_label_area_size(64)
             .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
             .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(|e| e.to_string())?;
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(x_desc).y_desc(y_desc);
+        if marks == Marks::Dots {
+            mesh.x_label_formatter(&whole);
+        }
+        mesh.draw().map_err(|e| e.to_string())?;
         for (i, s) in series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(s.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            match marks {
+                Marks::Lines => chart
+                    .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(s.name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))),
+                Marks::Dots => chart
+                    .draw_series(s.points.iter().map(|p| Circle::new(*p, DOT, colour.filled())))
+                    .map_err(|e| e.to_string())?
+                    .label(s.name)
+                    .legend(move |(x, y)| Circle::new((x + 10, y), DOT, colour.filled())),
+            };
         }
         for (i, level) in levels.iter().enumerate() {
             let colour = PALETTE[(series.len() + i) % PALETTE.len()];
@@ -218,6 +264,20 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
         assert!(["Loss", "loss", "floor", "epoch"].iter().all(|t| svg.contains(&format!("\n{t}\n</text>"))));
         assert!(svg.contains("<polyline"));
+    }
+
+    #[test]
+    fn a_scatter_plot_draws_a_dot_per_point_and_no_line() {
+        let series = [
+            Series { name: "D=3", points: vec![(1.0, 90.0), (2.0, 95.0)] },
+            Series { name: "D=5", points: vec![(2.0, 91.0)] },
+        ];
+        let svg = scatter("Accuracy against T", "T", "accuracy %", &series).unwrap();
+        // Three dots and the two legend entries' dots.
+        assert_eq!(svg.matches("<circle").count(), 5, "{svg}");
+        // Axes and ticks are black polylines; a series would be a coloured one.
+        assert!(!svg.lines().any(|l| l.starts_with("<polyline") && l.contains("#1F77B4")), "{svg}");
+        assert!(svg.contains("\nD=5\n</text>") && svg.contains("\n2\n</text>") && !svg.contains("\n1.5\n</text>"));
     }
 
     #[test]

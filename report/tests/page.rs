@@ -99,3 +99,77 @@ fn a_command_output_directory_gets_its_page_beside_its_files() {
     report::write_dir_page(dir.path()).unwrap();
     assert_eq!(std::fs::read_to_string(&page).unwrap(), first);
 }
+
+fn compare_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/compare")
+}
+
+/// `eval --json` of the bundled examples (digits: two codes of digits-lms, one of
+/// digits-conv, all at T = 2; MNIST: T = 1 and 2, 300 inputs) and one training log: a
+/// comparison per dataset, with a plot only along what varies in it.
+#[test]
+fn several_models_are_compared_per_dataset_along_what_varies() {
+    let sources = read_inputs(&[compare_fixtures()]).unwrap();
+    let all = sections(&sources).unwrap();
+    let compared: Vec<_> = all.iter().filter(|s| s.title.starts_with("Accuracy against T")).collect();
+    let titles: Vec<&str> = compared.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Accuracy against T and the spike code: digits", "Accuracy against T and the spike code: mnist"]
+    );
+    // After every training and evaluation section: the last two on this page.
+    assert_eq!(all.len() - 2, all.iter().position(|s| s.title.starts_with("Accuracy against T")).unwrap());
+    for (section, plots) in compared.iter().zip(["code", "T"]) {
+        let svg = section.figures[0].svg.as_deref().unwrap();
+        let name = section.title.rsplit(' ').next().unwrap();
+        assert_eq!(svg.matches("<svg ").count(), 1, "{name}: one plot, along what varies");
+        assert!(svg.contains(&format!("Accuracy against {}", if plots == "T" { "T" } else { "the spike code" })));
+        insta::assert_snapshot!(format!("compare_{name}"), svg);
+    }
+    let rows: Vec<Vec<&str>> =
+        compared[1].figures[0].table.rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let base = compare_fixtures().display().to_string();
+    let log = format!("{base}/mnist-small.train.json");
+    let up5k = format!("{base}/mnist-up5k.eval.json");
+    // Sorted by T, then code, model and file; the log's float and integer accuracy, eval's integer.
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows[1],
+        ["mnist-small", "-", log.as_str(), "mnist/test", "2004", "1", "integer D=15 [1,2,4,8]", "95.71", "95.71"]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            "mnist-up5k",
+            "examples/mnist-up5k.sfm.json",
+            up5k.as_str(),
+            "mnist/test",
+            "300",
+            "1",
+            "integer D=15 [1,2,4,8]",
+            "-",
+            "99.33"
+        ]
+    );
+    assert_eq!(
+        rows[3][0..6],
+        ["mnist-mlp", "examples/mnist-mlp.sfm.json", &format!("{base}/mnist-mlp.eval.json"), "mnist/test", "300", "2"]
+    );
+    let digits = &compared[0].figures[0].table.rows;
+    let codes: Vec<&str> = digits.iter().map(|r| r[6].as_str()).collect();
+    assert_eq!(codes, ["integer D=3 [1,2,3]", "integer D=5 [1,1,1,1,1]", "integer D=5 [1,2,3,4]"]);
+}
+
+#[test]
+fn one_model_alone_or_on_each_dataset_is_not_compared() {
+    let alone = read_inputs(&[compare_fixtures().join("mnist-mlp.eval.json"), fixtures().join("digits-lms.eval.json")])
+        .unwrap();
+    assert!(sections(&alone).unwrap().iter().all(|s| !s.title.starts_with("Accuracy against")));
+    // The same model trained and evaluated: one model, nothing to compare.
+    let same = read_inputs(&[
+        compare_fixtures().join("mnist-small.eval.json"),
+        compare_fixtures().join("mnist-small.train.json"),
+    ])
+    .unwrap();
+    assert!(sections(&same).unwrap().iter().all(|s| !s.title.starts_with("Accuracy against")));
+}

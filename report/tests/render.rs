@@ -90,15 +90,11 @@ fn census(width: u32, rgba: &[u8], x0: u32, y0: u32) -> (usize, usize) {
     (dark, coloured)
 }
 
-#[test]
-fn every_plot_draws_in_chromium() {
-    let Some(browser) = chromium() else {
-        testkit::skip_unless_ci("chromium not installed (scripts/setup.sh installs Debian's chromium)");
-        return;
-    };
-    let sources = read_inputs(&[fixtures()]).unwrap();
+/// Every plot of the sections `keep` selects from the page of `inputs`.
+fn plots_of(inputs: &[PathBuf], keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let sources = read_inputs(inputs).unwrap();
     let mut svgs = Vec::new();
-    for section in sections(&sources).unwrap() {
+    for section in sections(&sources).unwrap().into_iter().filter(|s| keep(&s.title)) {
         for figure in section.figures {
             // A figure may hold several plots (training: loss and accuracy).
             if let Some(svg) = figure.svg {
@@ -106,12 +102,35 @@ fn every_plot_draws_in_chromium() {
             }
         }
     }
+    svgs
+}
+
+#[test]
+fn every_plot_draws_in_chromium() {
+    let svgs = plots_of(&[fixtures()], |_| true);
     assert_eq!(svgs.len(), 12);
+    check_plots_draw(&svgs, "report-render");
+}
+
+#[test]
+fn the_comparison_plots_draw_in_chromium() {
+    let compare = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/compare");
+    let svgs = plots_of(&[compare], |title| title.starts_with("Accuracy against T"));
+    assert_eq!(svgs.len(), 2, "digits against the code, MNIST against T");
+    check_plots_draw(&svgs, "report-render-compare");
+}
+
+/// Draw `svgs` in Chromium and check each drew its axes and its coloured marks.
+fn check_plots_draw(svgs: &[String], scratch: &str) {
+    let Some(browser) = chromium() else {
+        testkit::skip_unless_ci("chromium not installed (scripts/setup.sh installs Debian's chromium)");
+        return;
+    };
     // One cell more than the plots: it must stay blank, so the check can fail.
     let rows = (svgs.len() as u32 + 1).div_ceil(COLUMNS);
-    let dir = testkit::scratch_dir("report-render");
+    let dir = testkit::scratch_dir(scratch);
     let size = (COLUMNS * PLOT.0, rows * PLOT.1);
-    let (width, height, rgba) = screenshot(&browser, dir.path(), &grid_page(&svgs), size);
+    let (width, height, rgba) = screenshot(&browser, dir.path(), &grid_page(svgs), size);
     assert_eq!((width, height), size, "the screenshot has the asked size");
     for i in 0..svgs.len() as u32 {
         let (dark, coloured) = census(width, &rgba, i % COLUMNS * PLOT.0, i / COLUMNS * PLOT.1);

@@ -100,6 +100,59 @@ pub struct EvalReport {
     pub cycles: Option<CycleStats>,
     /// Per input, in input order: label, class and scores.
     pub per_input: Vec<InputOutcome>,
+    /// What was evaluated, so that several models' outputs can be told apart and compared
+    /// (absent in outputs written before it was added).
+    #[serde(default)]
+    pub model: Option<EvaluatedModel>,
+    /// The inputs' dataset and split, e.g. `digits/test` (set by the caller that loaded
+    /// them; absent when unknown).
+    #[serde(default)]
+    pub data: Option<String>,
+}
+
+/// The model an [`EvalReport`] is of: what tells two evaluated models apart (name,
+/// timesteps, spike codes), the same fields a training log names its layers by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluatedModel {
+    /// The model file as the caller named it, if it came from one.
+    pub file: Option<String>,
+    /// The network's name.
+    pub name: String,
+    /// Timesteps T.
+    pub timesteps: u32,
+    /// Per layer, in order.
+    pub layers: Vec<EvaluatedLayer>,
+}
+
+/// One layer's neuron and spike code in an [`EvaluatedModel`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluatedLayer {
+    /// Layer name.
+    pub name: String,
+    /// The neuron ([`NeuronKind::label`]: `binary`, `ternary`, `integer D=5`, `readout`).
+    pub neuron: String,
+    /// The code its spikes travel in ([`model::SpikeCode::label`]), `None` for the readout.
+    pub code: Option<String>,
+}
+
+impl EvaluatedModel {
+    /// The identity of `net`, with no file.
+    pub fn of(net: &model::Network) -> EvaluatedModel {
+        EvaluatedModel {
+            file: None,
+            name: net.name.clone(),
+            timesteps: net.timesteps,
+            layers: net
+                .layers
+                .iter()
+                .map(|l| EvaluatedLayer {
+                    name: l.name.clone(),
+                    neuron: l.neuron.kind.label(),
+                    code: (!matches!(l.neuron.kind, NeuronKind::Readout)).then(|| l.neuron.kind.code().label()),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -343,6 +396,8 @@ fn report(golden: &Golden, count: usize, total: Partial, plan: Option<&HardwareP
         layers,
         cycles,
         per_input: total.outcomes,
+        model: Some(EvaluatedModel::of(net)),
+        data: None,
     }
 }
 

@@ -62,7 +62,12 @@ pub fn run(args: Args) -> Result<()> {
     );
     bar.set_message(format!("golden model on {}", set.name));
     let started = std::time::Instant::now();
-    let report = evaluate(&golden, &set.images, &set.labels, plan.as_ref(), &|k| bar.inc(k as u64))?;
+    let mut report = evaluate(&golden, &set.images, &set.labels, plan.as_ref(), &|k| bar.inc(k as u64))?;
+    // What tells this output from another model's on one report page.
+    report.data = Some(set.name.clone());
+    if let Some(model) = &mut report.model {
+        model.file = Some(args.model.display().to_string());
+    }
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     if let Some(dir) = &args.histogram_dir {

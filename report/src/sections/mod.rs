@@ -1,6 +1,7 @@
 //! One section per input file: what the page says about each kind.
 
 mod build;
+mod compare;
 mod cosim;
 mod design;
 mod eval;
@@ -9,6 +10,8 @@ mod train;
 use crate::ReportError;
 use crate::input::{Input, Source};
 use crate::page::Section;
+
+pub(crate) use compare::sections as comparisons;
 
 /// Numbers in tables: fixed decimals, so the page is the same on every machine.
 fn fixed(value: f64, decimals: usize) -> String {
