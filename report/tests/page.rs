@@ -51,8 +51,8 @@ fn every_plot_matches_its_golden_svg() {
         }
     }
     // Training: 2 (loss and accuracy, spike rate and D), eval: 3 (activity, cycles, fc1's
-    // histogram), design: 1, cosim: 2, build: 2.
-    assert_eq!(plots, 10);
+    // histogram), design: 1, cosim: 2, build: 3 (resources, Fmax, images per second).
+    assert_eq!(plots, 11);
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn the_page_is_well_formed_and_the_same_every_time() {
     let elements = check_well_formed(&page).unwrap();
     assert!(elements > 500, "{elements} elements");
     // Training draws two charts into each of its two figures; every other figure has one.
-    assert_eq!(page.matches("<svg ").count(), 12);
+    assert_eq!(page.matches("<svg ").count(), 13);
     assert!(!page.contains("<script"), "no scripts");
     assert!(
         !page.contains("http://")
@@ -69,6 +69,34 @@ fn the_page_is_well_formed_and_the_same_every_time() {
         "loads nothing"
     );
     assert_eq!(page, build_page(&[fixtures()]).unwrap());
+}
+
+/// The build's throughput at both clocks, from report.json, and no energy made up from an
+/// assumed power.
+#[test]
+fn a_build_says_images_per_second_at_both_clocks_and_has_no_power_estimate() {
+    let sources = read_inputs(&[fixtures().join("report.json")]).unwrap();
+    let build = &sections(&sources).unwrap()[0];
+    let figure = build.figures.iter().find(|f| f.title.starts_with("Images per second")).unwrap();
+    let rows: Vec<[&str; 2]> = figure.table.rows.iter().map(|r| [r[0].as_str(), r[1].as_str()]).collect();
+    assert_eq!(
+        rows[..5],
+        [
+            ["cycles per image (cycle model, back to back)", "7222.8"],
+            ["board top clock (oscillator), MHz", "12.00"],
+            ["images per second at the board top clock", "1661.4"],
+            ["Fmax (best seed), MHz", "27.19"],
+            ["images per second at Fmax", "3764.3"],
+        ]
+    );
+    assert_eq!(rows[5], ["energy per image on this part", "no power estimate for this part"]);
+    assert!(rows[6][0].contains("45 nm") && rows[6][1] == "0.0757", "{rows:?}");
+    assert!(build.facts.iter().any(|f| f.starts_with("energy: no power estimate for this part")), "{:?}", build.facts);
+    // report.json's energy_per_input_uj (an assumed 5 mW over the throughput) is not on the page.
+    let page = build_page(&[fixtures().join("report.json")]).unwrap();
+    assert!(!page.contains("3.01") && !page.contains("µJ per input (board"), "an assumed power is not an estimate");
+    let svg = figure.svg.as_deref().unwrap();
+    assert!(svg.contains("board top, 12.00 MHz (oscillator)") && svg.contains("Fmax, 27.19 MHz"));
 }
 
 #[test]

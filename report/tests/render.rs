@@ -108,7 +108,7 @@ fn plots_of(inputs: &[PathBuf], keep: impl Fn(&str) -> bool) -> Vec<String> {
 #[test]
 fn every_plot_draws_in_chromium() {
     let svgs = plots_of(&[fixtures()], |_| true);
-    assert_eq!(svgs.len(), 12);
+    assert_eq!(svgs.len(), 13);
     check_plots_draw(&svgs, "report-render");
 }
 

@@ -1,4 +1,5 @@
-//! A build's `report.json`: resources against the part, Fmax against the target.
+//! A build's `report.json`: resources against the part, Fmax against the target, images per
+//! second at the board top's clock and at Fmax.
 
 use super::fixed;
 use crate::ReportError;
@@ -10,11 +11,12 @@ pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, Repor
     let b = &file.build;
     let mut facts = vec![format!("{} on {}, lanes {:?}", file.model, b.board, file.lanes)];
     if let Some(ips) = file.images_per_second {
-        facts.push(format!("{ips:.1} inputs per second"));
+        facts.push(format!(
+            "{ips:.1} images per second at the board top's {:.2} MHz clock",
+            b.clock_mhz.min(b.fmax_mhz)
+        ));
     }
-    if let Some(uj) = file.energy_per_input_uj {
-        facts.push(format!("{uj:.2} µJ per input (board estimate)"));
-    }
+    facts.push(NO_POWER.into());
     let mut resources = Table::new(&["resource", "used", "available", "used %"]);
     for r in &b.resources {
         resources.row(vec![
@@ -65,8 +67,52 @@ pub(super) fn section(file: &BuildFile, source: String) -> Result<Section, Repor
         figures: vec![
             Figure { title: "Resources used of the part".into(), svg: resources_plot, table: resources },
             Figure { title: "Fmax against the target".into(), svg: Some(clock_plot), table: clock },
+            throughput(file)?,
         ],
     })
+}
+
+/// What the page says for energy per image. The open flows (yosys, nextpnr) have no power
+/// analysis and nothing measured a supply current, so there is no power to divide by the
+/// throughput; an assumed power would be a number made up, not an estimate.
+const NO_POWER: &str = "energy: no power estimate for this part (the open flows have no power analysis)";
+
+/// Images per second at the board top's clock and at Fmax: clock / cycles per image of the
+/// cycle model, which the RTL meets exactly.
+fn throughput(file: &BuildFile) -> Result<Figure, ReportError> {
+    let b = &file.build;
+    let source = if b.pll.is_some() { "PLL" } else { "oscillator" };
+    // The board top runs at its clock unless the design cannot: then at Fmax (as report.json).
+    let board = b.clock_mhz.min(b.fmax_mhz);
+    let or_dash = |v: Option<f64>, decimals| v.map_or("-".into(), |v| fixed(v, decimals));
+    let mut table = Table::new(&["", "value"]);
+    for (what, value) in [
+        ("cycles per image (cycle model, back to back)".to_string(), or_dash(file.cycles_per_input, 1)),
+        (format!("board top clock ({source}), MHz"), fixed(board, 2)),
+        ("images per second at the board top clock".into(), or_dash(file.images_per_second, 1)),
+        ("Fmax (best seed), MHz".into(), fixed(b.fmax_mhz, 2)),
+        ("images per second at Fmax".into(), or_dash(file.images_per_second_at_fmax, 1)),
+        ("energy per image on this part".into(), "no power estimate for this part".into()),
+        (
+            "energy per image in the SNN papers' 45 nm model (0.9 pJ per synaptic op, 4.6 pJ per MAC; not this part), µJ"
+                .into(),
+            or_dash(file.model_energy_per_input_uj, 4),
+        ),
+    ] {
+        table.row(vec![what, value]);
+    }
+    let (Some(at_clock), Some(at_fmax)) = (file.images_per_second, file.images_per_second_at_fmax) else {
+        return Ok(Figure { title: "Images per second and energy per image".into(), svg: None, table });
+    };
+    let svg = bars(
+        "Images per second: board clock and Fmax",
+        "images per second",
+        &[format!("board top, {board:.2} MHz ({source})"), format!("Fmax, {:.2} MHz", b.fmax_mhz)],
+        &[Bars { name: "images per second", values: vec![at_clock, at_fmax] }],
+        None,
+        &[],
+    )?;
+    Ok(Figure { title: "Images per second and energy per image".into(), svg: Some(svg), table })
 }
 
 /// `used / available` in %, 0 for a resource the part does not have.
