@@ -100,3 +100,56 @@ fn cosim_report_writes_the_run_as_a_page() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(std::fs::read_to_string(&again).unwrap().contains("<svg "));
 }
+
+/// `train --report` end to end: a tiny training run on the digits (an MLP of 32 LMS neurons,
+/// 2 epochs, seconds) writes the log's page beside it, with every training plot, and the page
+/// is the one `report` makes of the log.
+#[cfg(feature = "train")]
+#[test]
+fn train_report_writes_the_page_of_the_run_with_its_plots() {
+    if !Path::new(ROOT).join("data/digits.csv").exists()
+        && testkit::skip_unless_ci("scikit-learn digits not installed (run `make setup` or `make test`)")
+    {
+        return;
+    }
+    let dir = testkit::scratch_dir("cli-train-report-e2e");
+    let out = dir.path().join("tiny.sfm.json");
+    let o = spikeforge(&[
+        "train",
+        "--neuron",
+        "lms",
+        "--data",
+        "digits",
+        "--hidden",
+        "32",
+        "--timesteps",
+        "2",
+        "--epochs",
+        "2",
+        "--learning-rate",
+        "0.01",
+        "--threads",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page_path = dir.path().join("tiny.train.html");
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("report: {}", page_path.display())));
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<h2>Training: tiny</h2>"), "{page}");
+    // Loss, accuracy, spike rate and the learned D: each drawn, titled in its SVG.
+    assert_eq!(page.matches("<svg ").count(), 4, "{page}");
+    for title in ["Training loss", "Accuracy", "Spike rate per hidden layer", "Learned spike maximum D"] {
+        assert!(page.contains(&format!("\n{title}\n</text>")), "no plot {title:?}");
+    }
+    // A row per epoch in the loss table, then the exported layers.
+    assert!(page.contains("<tr><td>2</td>") && !page.contains("<tr><td>3</td>"), "{page}");
+    assert!(page.contains("<td>fc1</td><td>integer D="), "{page}");
+    let again = dir.path().join("again.html");
+    let log = dir.path().join("tiny.train.json");
+    let o = spikeforge(&["report", log.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), page, "the page is what `report` makes of the log");
+}
