@@ -38,6 +38,22 @@ fn report_writes_a_page_and_never_overwrites_without_force() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), page, "the same inputs give the same page");
 }
 
+/// `eval --json` of several bundled models (and a training log): a comparison per dataset.
+#[test]
+fn report_compares_models_per_dataset() {
+    let dir = testkit::scratch_dir("cli-report-compare");
+    let out = dir.path().join("compare.html");
+    let o = spikeforge(&["report", "report/tests/compare", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&out).unwrap();
+    for dataset in ["digits", "mnist"] {
+        assert!(page.contains(&format!("<h2>Accuracy against T and the spike code: {dataset}</h2>")), "{dataset}");
+    }
+    assert!(page.contains("\nAccuracy against T on mnist\n</text>"));
+    assert!(page.contains("\nAccuracy against the spike code on digits\n</text>"));
+    assert!(page.contains("<td>examples/mnist-mlp.sfm.json</td>"));
+}
+
 #[test]
 fn report_refuses_no_inputs_and_names_an_unknown_file() {
     let dir = testkit::scratch_dir("cli-report-refuses");
