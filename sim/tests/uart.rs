@@ -209,3 +209,122 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
     let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 2, |_, _| {}).unwrap();
     assert_exact(&cases, "");
 }
+
+/// One chunk of abuse for the board's receiver, drawn from `rng`: random bytes, a truncated
+/// request, a request or load request whose CRC is right but whose length, target, address or
+/// word count is absurd, a storm of sync bytes, or valid requests back to back (faster than
+/// the board answers).
+fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str, Vec<u8>) {
+    use hdl_gen::protocol::{LOAD_SYNC, REQUEST_SYNC, crc8, request};
+    use rand::{Rng, RngCore};
+    fn bytes(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        rng.fill_bytes(&mut v);
+        v
+    }
+    let valid = |values: Vec<u8>| request(&values.iter().map(|v| v & 1).collect::<Vec<u8>>());
+    match rng.random_range(0..7) {
+        0 => {
+            let n = rng.random_range(1..64);
+            ("random bytes", bytes(rng, n))
+        }
+        1 => {
+            let frame = valid(bytes(rng, size));
+            let cut = rng.random_range(1..frame.len());
+            ("a truncated request", frame[..cut].to_vec())
+        }
+        2 => {
+            // A length the model does not take, the CRC right: the board refuses it.
+            let n = rng.random_range(0..2000);
+            ("a request of a wrong length", request(&bytes(rng, n)))
+        }
+        3 => {
+            // A length field far beyond what follows: the board must time the request out.
+            let mut frame = vec![REQUEST_SYNC];
+            frame.extend_from_slice(&rng.random_range(2000u16..=u16::MAX).to_le_bytes());
+            let n = rng.random_range(0..300);
+            frame.extend(bytes(rng, n));
+            let crc = crc8(&frame[1..]);
+            frame.push(crc);
+            ("a request announcing an absurd length", frame)
+        }
+        4 => {
+            // Any target, address and count, with a matching or a wrong number of bytes.
+            let mut frame = vec![LOAD_SYNC, rng.random_range(0..=255)];
+            frame.extend_from_slice(&rng.random_range(0u32..1 << 24).to_le_bytes()[..3]);
+            let count: u8 = rng.random_range(0..=255);
+            frame.push(count);
+            let n = if rng.random_bool(0.5) { count as usize } else { rng.random_range(0..600) };
+            frame.extend(bytes(rng, n));
+            let crc = crc8(&frame[1..]);
+            frame.push(crc);
+            ("a load request with a valid CRC", frame)
+        }
+        5 => {
+            let n = rng.random_range(1..40);
+            ("sync bytes", (0..n).map(|_| if rng.random_bool(0.5) { REQUEST_SYNC } else { LOAD_SYNC }).collect())
+        }
+        _ => {
+            let a = valid(bytes(rng, size));
+            let b = valid(bytes(rng, size));
+            ("valid requests back to back", [a.clone(), b, a].concat())
+        }
+    }
+}
+
+/// Issue #18: the board top under abuse never wedges. Per seed, rounds of chunks from
+/// `abuse_chunk` go onto the line; after each round the line is drained (the board answers,
+/// refuses or times out whatever it took for a request). Then the board must serve the next
+/// valid frames exactly: its weights reloaded (a valid load frame may have overwritten them,
+/// which is its job) and four inputs inferred, each on its first attempt.
+/// `SPIKEFORGE_UART_FUZZ_SEEDS` sets how many seeds (default 12); a failure prints its seed
+/// and the chunks that preceded it.
+#[test]
+fn the_board_top_survives_random_abuse_and_serves_the_next_valid_frame() {
+    use sim::cosim::uart::{infer_inputs, load_images};
+    if !common::verilator_available() {
+        return;
+    }
+    let seeds: u64 = std::env::var("SPIKEFORGE_UART_FUZZ_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+    let net = tiny_network();
+    let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap().with_loaded_weights(&[0]).unwrap();
+    let dir = testkit::scratch_dir("uart-test-abuse");
+    let design = hdl_gen::generate(&net, &plan).unwrap();
+    hdl_gen::write_dir(&design, dir.path(), true).unwrap();
+    let images = hdl_gen::board::weight_images(&net, &design);
+    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
+    let golden = Golden::new(&net).unwrap();
+    let bit = 10 * sim.timing.clks_per_bit as u64;
+    println!("UART abuse fuzzing, seeds 0..{seeds} (replay: SPIKEFORGE_UART_FUZZ_SEEDS)");
+    // Replies (answers or refusals) the abuse drew: the test is only as good as the frames
+    // it got through to the bridge.
+    let mut answered = 0usize;
+    for seed in 0..seeds {
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed ^ 0xab05e);
+        let mut link = sim.connect().unwrap();
+        load_images(&sim, &mut link, &images, 4).unwrap_or_else(|e| panic!("seed {seed}: first load: {e}"));
+        let mut history = Vec::new();
+        for _round in 0..4 {
+            let mut stream = Vec::new();
+            for _ in 0..rand::Rng::random_range(&mut rng, 1..5) {
+                let (what, chunk) = abuse_chunk(&mut rng, net.input.size());
+                history.push(format!("{what} ({} bytes)", chunk.len()));
+                stream.extend(chunk);
+            }
+            hdl_gen::protocol::Transport::send(&mut link, &stream).unwrap();
+            // The stream, whatever it starts, a request's timeout, and the replies.
+            link.max_cycles = (stream.len() as u64 + 200) * bit + 4 * sim.timing.timeout as u64 + 100_000;
+            let replies = hdl_gen::protocol::Transport::receive(&mut link, 1 << 20)
+                .unwrap_or_else(|e| panic!("seed {seed}: the board stopped answering after {history:?}: {e}"));
+            answered += replies.len() / sim.format.len();
+        }
+        load_images(&sim, &mut link, &images, 1)
+            .unwrap_or_else(|e| panic!("seed {seed}: reload after {history:?}: {e}"));
+        let inputs = random_inputs(&net, 4, &mut rng);
+        let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 1, |_, _| {})
+            .unwrap_or_else(|e| panic!("seed {seed}: inference after {history:?}: {e}"));
+        assert_exact(&cases, &format!("seed {seed}, after {history:?}: "));
+    }
+    println!("the abuse drew {answered} replies");
+    assert!(answered as u64 >= seeds, "only {answered} replies to {seeds} seeds of abuse");
+}
