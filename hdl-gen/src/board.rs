@@ -10,6 +10,7 @@
 use model::{Network, NeuronKind, SpikeCode};
 
 use crate::layer::{LayerRtl, index_bits, value_bits};
+pub use crate::pll::ECP5_PLL_LIBRARY;
 use crate::protocol::ReplyFormat;
 use crate::verilog::{Expr, Instance, Item, Module, Param, Port, pack_bits, pass};
 
@@ -60,51 +61,12 @@ pub fn load_targets(layers: &[LayerRtl]) -> Vec<LoadTarget> {
         .collect()
 }
 
-/// The synthesis-only library of the ECP5 clocked top (`<model>_board_ecp5`).
-pub const ECP5_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_ecp5.v", include_str!("../rtl/board/sf_pll_ecp5.v"))];
-
-/// `<model>_board_ecp5`: the board top behind an ECP5 PLL (`sf_pll_ecp5`), for a core
-/// clock other than the board's oscillator. The same ports as the board top; the UART and
-/// timeout parameters pass through, the PLL dividers are set by the flow (`chparam`).
-pub(crate) fn ecp5_pll_module(board_top: &Module) -> Module {
-    let mut m = Module::new(
-        &format!("{}_ecp5", board_top.name),
-        &format!("`{}` on a PLL-made core clock (ECP5; synthesis only).", board_top.name),
-    );
-    m.doc.push("f_core = f_oscillator * CLKFB_DIV / CLKI_DIV; CLKS_PER_BIT and TIMEOUT count f_core cycles.".into());
-    m.params.extend(uart_timing_params("core clock"));
-    m.params.push(Param::int("CLKI_DIV", 1, "input divider"));
-    m.params.push(Param::int("CLKFB_DIV", 2, "feedback divider (25 MHz -> 50 MHz by default)"));
-    m.params.push(Param::int("CLKOP_DIV", 12, "output divider: VCO = f_core * CLKOP_DIV"));
-    m.params.push(Param::int("CLKOP_CPHASE", 6, "CLKOP_DIV / 2"));
-    m.ports = board_top.ports.clone();
-    m.items.push(Item::Wire { name: "core_clk".into(), width: 1 });
-    m.items.push(Item::Instance(Instance {
-        module: "sf_pll_ecp5".into(),
-        name: "u_pll".into(),
-        params: ["CLKI_DIV", "CLKFB_DIV", "CLKOP_DIV", "CLKOP_CPHASE"].into_iter().map(Param::pass).collect(),
-        connections: vec![("clk_in".into(), Expr::ident("clk")), ("clk_out".into(), Expr::ident("core_clk"))],
-    }));
-    m.items.push(Item::Blank);
-    m.items.push(Item::Instance(Instance {
-        module: board_top.name.clone(),
-        name: "u_board".into(),
-        params: ["CLKS_PER_BIT", "TIMEOUT"].into_iter().map(Param::pass).collect(),
-        connections: board_top
-            .ports
-            .iter()
-            .map(|p| if p.name == "clk" { ("clk".into(), Expr::ident("core_clk")) } else { pass(&p.name) })
-            .collect(),
-    }));
-    m
-}
-
 /// Default clocks per UART bit (12 MHz at 115,200 baud).
 pub const DEFAULT_CLKS_PER_BIT: u32 = 104;
 
 /// The UART timing parameters every board-level top declares (the flows set them with
 /// `chparam`), counted in cycles of `clock`.
-fn uart_timing_params(clock: &str) -> [Param; 2] {
+pub(crate) fn uart_timing_params(clock: &str) -> [Param; 2] {
     [
         Param::int("CLKS_PER_BIT", DEFAULT_CLKS_PER_BIT as i64, &format!("{clock} / baud rate")),
         Param::int("TIMEOUT", 1_200_000, &format!("silent {clock} cycles that drop a half-received request")),

@@ -32,6 +32,7 @@ mod estimate;
 pub mod layer;
 mod manifest;
 pub mod memory;
+pub mod pll;
 pub mod protocol;
 mod testbench;
 pub mod verilog;
@@ -50,6 +51,7 @@ use crate::layer::{LayerRtl, identifier, layer_rtl, value_bits};
 pub use crate::manifest::{
     BoardManifest, DesignInfo, LayerManifest, MANIFEST_VERSION, Manifest, PllManifest, TestbenchManifest,
 };
+use crate::pll::PllFamily;
 pub use crate::testbench::TESTBENCH_LIBRARY;
 use crate::verilog::Module;
 pub use crate::write::write_dir;
@@ -87,7 +89,6 @@ impl Design {
     pub fn verilog_files(&self) -> Vec<String> {
         let mut v: Vec<String> = LIBRARY.iter().map(|(n, _)| n.to_string()).collect();
         let (bench, board) = (&self.manifest.testbench.files, &self.manifest.board.files);
-        let pll = &self.manifest.board.ecp5_pll.files;
         v.extend(
             self.files
                 .keys()
@@ -96,7 +97,7 @@ impl Design {
                         && !f.starts_with("sf_")
                         && !bench.contains(f)
                         && !board.contains(f)
-                        && !pll.contains(f)
+                        && !self.manifest.board.is_pll_file(f)
                 })
                 .cloned(),
         );
@@ -172,8 +173,10 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         board_library.push(board::WEIGHT_LOADER_LIBRARY);
     }
     let board_files = add_top(&mut files, &board_library, &board_top);
-    let pll_top = board::ecp5_pll_module(&board_top);
-    let pll_files = add_top(&mut files, &board::ECP5_PLL_LIBRARY, &pll_top);
+    let [ecp5_pll, ice40_pll, gowin_pll] = PllFamily::ALL.map(|family| {
+        let top = pll::pll_module(&board_top, family);
+        PllManifest { files: add_top(&mut files, &family.library(), &top), top: top.name }
+    });
     let mut names: Vec<String> = files.keys().cloned().collect();
     names.push(MANIFEST.to_string());
     names.sort();
@@ -211,7 +214,9 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             top: board_top.name.clone(),
             files: board_files,
             reply,
-            ecp5_pll: PllManifest { top: pll_top.name.clone(), files: pll_files },
+            ecp5_pll,
+            ice40_pll,
+            gowin_pll,
             load_buffer: board::load_buffer_bytes(&layers),
             loads,
         },

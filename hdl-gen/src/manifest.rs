@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::estimate::Estimate;
 use crate::layer::LayerRtl;
+use crate::pll::PllFamily;
 use crate::{HdlError, MANIFEST, board, protocol};
 
 /// [`Manifest::generator`] of every manifest spikeforge writes.
@@ -77,12 +78,32 @@ pub struct BoardManifest {
     /// The board top behind an ECP5 PLL, for core clocks other than the oscillator
     /// (synthesis only: its files are in neither the co-simulation nor the board sources).
     pub ecp5_pll: PllManifest,
+    /// The board top behind an iCE40 PLL, as [`BoardManifest::ecp5_pll`].
+    pub ice40_pll: PllManifest,
+    /// The board top behind a Gowin PLL, as [`BoardManifest::ecp5_pll`].
+    pub gowin_pll: PllManifest,
     /// Bytes one load request may carry (`None`: no layer's weights are loaded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_buffer: Option<u64>,
     /// The memories load requests write, in target order (empty: weights are in the bitstream).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loads: Vec<board::LoadTarget>,
+}
+
+impl BoardManifest {
+    /// The board top behind `family`'s PLL.
+    pub fn pll(&self, family: PllFamily) -> &PllManifest {
+        match family {
+            PllFamily::Ecp5 => &self.ecp5_pll,
+            PllFamily::Ice40 => &self.ice40_pll,
+            PllFamily::Gowin => &self.gowin_pll,
+        }
+    }
+
+    /// Whether `file` belongs to a PLL top (synthesis only, one family at a time).
+    pub fn is_pll_file(&self, file: &str) -> bool {
+        PllFamily::ALL.into_iter().any(|family| self.pll(family).files.iter().any(|f| f == file))
+    }
 }
 
 /// A clocked top in the manifest: its module and the files it adds.
@@ -169,8 +190,7 @@ impl DesignInfo {
     /// The core's Verilog files, sorted: every `.v` but the testbench's and the board's.
     pub fn sources(&self) -> Vec<String> {
         let (bench, board) = (&self.manifest.testbench, &self.manifest.board);
-        let elsewhere =
-            |f: &String| bench.files.contains(f) || board.files.contains(f) || board.ecp5_pll.files.contains(f);
+        let elsewhere = |f: &String| bench.files.contains(f) || board.files.contains(f) || board.is_pll_file(f);
         self.files(".v").into_iter().filter(|f| !elsewhere(f)).collect()
     }
 

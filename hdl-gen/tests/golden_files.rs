@@ -67,6 +67,21 @@ fn board_top() {
     insta::assert_snapshot!("tiny_board_ecp5.v", design().files["tiny_board_ecp5.v"]);
 }
 
+/// The iCE40 and Gowin clocked tops: the board top behind `sf_pll_ice40` / `sf_pll_gowin`,
+/// each PLL's dividers as parameters the flow sets.
+#[test]
+fn pll_tops() {
+    let d = design();
+    insta::assert_snapshot!("tiny_board_ice40.v", d.files["tiny_board_ice40.v"]);
+    insta::assert_snapshot!("tiny_board_gowin.v", d.files["tiny_board_gowin.v"]);
+    for family in hdl_gen::pll::PllFamily::ALL {
+        let top = d.manifest.board.pll(family);
+        assert_eq!(top.top, format!("tiny_board_{}", family.suffix()));
+        assert_eq!(top.files, [format!("sf_pll_{}.v", family.suffix()), format!("{}.v", top.top)]);
+        assert!(top.files.iter().all(|f| !d.verilog_files().contains(f)), "{family:?} is synthesis-only");
+    }
+}
+
 #[test]
 fn memories_and_manifest() {
     let d = design();
@@ -88,7 +103,9 @@ fn output_is_deterministic_and_has_no_paths() {
         .iter()
         .chain(&hdl_gen::TESTBENCH_LIBRARY)
         .chain(&hdl_gen::board::BOARD_LIBRARY)
-        .chain(&hdl_gen::board::ECP5_PLL_LIBRARY)
+        .chain(&hdl_gen::pll::ECP5_PLL_LIBRARY)
+        .chain(&hdl_gen::pll::ICE40_PLL_LIBRARY)
+        .chain(&hdl_gen::pll::GOWIN_PLL_LIBRARY)
     {
         assert_eq!(&a.files[*name], text);
     }
