@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::tools::Tool;
+pub use hdl_gen::pll::PllFamily;
 
 /// A supported dev board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -50,7 +51,7 @@ pub struct BoardFacts {
     /// The flow's tools and command lines.
     pub flow: FlowFacts,
     /// The PLL that can clock the board top at another frequency than the oscillator.
-    pub pll: Option<PllKind>,
+    pub pll: Option<PllFamily>,
 }
 
 /// What a part offers a design, as the cost model sees it.
@@ -166,13 +167,6 @@ pub struct FlowFacts {
     pub bitstream: &'static str,
 }
 
-/// A PLL the flow can put in front of the board top.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum PllKind {
-    /// ECP5 EHXPLLL with CLKOP fed back (`sf_pll_ecp5`, [`crate::flow::ecp5_pll`]).
-    Ecp5,
-}
-
 /// Where native builds of the tools Debian does not package come from.
 const OSS_CAD_SUITE: &str = "the OSS CAD Suite (github.com/YosysHQ/oss-cad-suite-build)";
 
@@ -226,7 +220,8 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         pack_args: &["{placed}", "{bitstream}"],
         bitstream: "top.bin",
     },
-    pll: None,
+    // The 12 MHz oscillator is on pin 35, the PLL's input pad (`sf_pll_ice40`).
+    pll: Some(PllFamily::Ice40),
 };
 
 static ULX3S: BoardFacts = BoardFacts {
@@ -273,7 +268,7 @@ static ULX3S: BoardFacts = BoardFacts {
         pack_args: &["{placed}", "{bitstream}"],
         bitstream: "top.bit",
     },
-    pll: Some(PllKind::Ecp5),
+    pll: Some(PllFamily::Ecp5),
 };
 
 static TANGNANO9K: BoardFacts = BoardFacts {
@@ -329,7 +324,7 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         pack_args: &["-d", "GW1N-9C", "-o", "{bitstream}", "{placed}"],
         bitstream: "top.fs",
     },
-    pll: None,
+    pll: Some(PllFamily::Gowin),
 };
 
 impl Board {
@@ -409,8 +404,8 @@ mod tests {
     }
 
     #[test]
-    fn only_the_ulx3s_has_a_pll() {
-        let with_pll: Vec<_> = Board::ALL.into_iter().filter(|b| b.facts().pll.is_some()).collect();
-        assert_eq!(with_pll, [Board::Ulx3s]);
+    fn every_board_has_its_family_pll() {
+        let plls: Vec<_> = Board::ALL.into_iter().map(|b| b.facts().pll).collect();
+        assert_eq!(plls, [Some(PllFamily::Ice40), Some(PllFamily::Ecp5), Some(PllFamily::Gowin)]);
     }
 }

@@ -57,13 +57,24 @@ pub enum BitstreamError {
         /// Its log.
         log: std::path::PathBuf,
     },
-    /// A core clock no PLL setting reaches.
-    #[error("no ECP5 PLL setting makes {mhz} MHz or less from {oscillator_mhz} MHz")]
+    /// A core clock outside what the board's PLL makes.
+    #[error(
+        "no {family} PLL setting on the {board} makes {mhz} MHz from its {oscillator_mhz} MHz oscillator \
+         (it makes {min_mhz} to {max_mhz} MHz)"
+    )]
     NoPllSetting {
+        /// Board name.
+        board: String,
+        /// The PLL's family.
+        family: &'static str,
         /// The clock asked for.
         mhz: f64,
         /// The board's oscillator.
         oscillator_mhz: f64,
+        /// The slowest clock the PLL makes from the oscillator.
+        min_mhz: f64,
+        /// The fastest.
+        max_mhz: f64,
     },
     /// An output directory holding files a build did not write.
     #[error("{} is not empty and not written by `spikeforge build`", path.display())]

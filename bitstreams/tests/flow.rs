@@ -1,12 +1,12 @@
 //! Each board's flow end to end on the bundled trained digits model
 //! (`examples/digits-lms.sfm.json`, LMS 64-64-10, T = 2) at two lanes per layer, which
 //! `bitstreams::sizing` says fits every board: synthesis, place and route, packing, reports
-//! that parse, and the sizing model's prediction held against the measurement. The YoWASP
-//! tools are required in CI (`CI=true`); elsewhere the tests skip with a reason. About a
-//! minute per board on 2 cores.
+//! that parse, and the sizing model's prediction held against the measurement; the digits
+//! builds run behind each board's PLL (`--freq`). The YoWASP tools are required in CI
+//! (`CI=true`); elsewhere the tests skip with a reason. About a minute per board on 2 cores.
 
 use bitstreams::boards::Board;
-use bitstreams::flow::{BuildOptions, build, find_tools};
+use bitstreams::flow::{BuildOptions, Pll, build, find_tools};
 use bitstreams::sizing::Usage;
 use model::HardwarePlan;
 
@@ -118,8 +118,12 @@ fn used(report: &bitstreams::flow::BuildReport, kind: &str) -> (u64, u64) {
 }
 
 #[test]
-fn trained_model_builds_for_the_icebreaker() {
-    let Some(report) = build_digits(Board::Icebreaker, None) else { return };
+fn trained_model_builds_for_the_icebreaker_behind_a_pll() {
+    // 24 MHz from the 12 MHz oscillator: the PLL top (12 * 64 / 2^5).
+    let Some(report) = build_digits(Board::Icebreaker, Some(24.0)) else { return };
+    let Some(Pll::Ice40(pll)) = report.pll else { panic!("an iCE40 PLL for 24 MHz: {:?}", report.pll) };
+    assert_eq!((pll.divr, pll.divf, pll.divq, pll.mhz), (0, 63, 5, 24.0));
+    assert!(report.cells.iter().any(|(k, n)| k == "SB_PLL40_PAD" && *n == 1), "{:?}", report.cells);
     let (lc, available) = used(&report, "ICESTORM_LC");
     assert!(lc > 100 && available == 5280, "{lc}/{available}");
     assert!(used(&report, "ICESTORM_RAM").0 > 0, "memories in EBR");
@@ -129,7 +133,7 @@ fn trained_model_builds_for_the_icebreaker() {
 fn trained_model_builds_for_the_ulx3s_behind_a_pll() {
     // 40 MHz from the 25 MHz oscillator: the PLL top (25 * 8 / 5).
     let Some(report) = build_digits(Board::Ulx3s, Some(40.0)) else { return };
-    let pll = report.pll.expect("a PLL for 40 MHz");
+    let Some(Pll::Ecp5(pll)) = report.pll else { panic!("an ECP5 PLL for 40 MHz: {:?}", report.pll) };
     assert_eq!((pll.clkfb_div as f64 / pll.clki_div as f64, pll.mhz), (1.6, 40.0));
     assert!(report.cells.iter().any(|(k, n)| k == "EHXPLLL" && *n == 1), "{:?}", report.cells);
     assert_eq!(used(&report, "TRELLIS_COMB").1, 83_640);
@@ -137,8 +141,14 @@ fn trained_model_builds_for_the_ulx3s_behind_a_pll() {
 }
 
 #[test]
-fn trained_model_builds_for_the_tangnano9k() {
-    let Some(report) = build_digits(Board::Tangnano9k, None) else { return };
+fn trained_model_builds_for_the_tangnano9k_behind_a_pll() {
+    // 54 MHz from the 27 MHz oscillator: the PLL top (27 * 2 / 1).
+    let Some(report) = build_digits(Board::Tangnano9k, Some(54.0)) else { return };
+    let Some(Pll::Gowin(pll)) = report.pll else { panic!("a Gowin PLL for 54 MHz: {:?}", report.pll) };
+    assert_eq!((pll.idiv_sel, pll.fbdiv_sel, pll.mhz), (0, 1, 54.0));
+    for cell in ["rPLL", "DQCE"] {
+        assert!(report.cells.iter().any(|(k, n)| k == cell && *n == 1), "{cell}: {:?}", report.cells);
+    }
     assert_eq!(used(&report, "LUT4").1, 8_640);
     assert!(used(&report, "BSRAM").0 > 0, "memories in BSRAM");
 }

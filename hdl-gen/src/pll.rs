@@ -18,7 +18,7 @@ pub const ICE40_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_ice40.v", include_str
 pub const GOWIN_PLL_LIBRARY: [(&str, &str); 1] = [("sf_pll_gowin.v", include_str!("../rtl/board/sf_pll_gowin.v"))];
 
 /// An FPGA family whose PLL can clock the board top.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum PllFamily {
     /// Lattice ECP5: one EHXPLLL, CLKOP fed back, a DCCA gate.
     Ecp5,

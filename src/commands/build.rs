@@ -20,9 +20,9 @@ pub struct Args {
     /// Output directory: rtl/, tool logs, reports, the bitstream
     #[arg(long)]
     out: PathBuf,
-    /// Core clock in MHz (default: the board's oscillator). On the ULX3S a PLL makes it (the
-    /// fastest setting not above it); elsewhere it is only the place-and-route target, as
-    /// those board tops run on the oscillator
+    /// Core clock in MHz (default: the board's oscillator). The board's PLL makes it (the
+    /// fastest setting not above it; ECP5 EHXPLLL, iCE40 SB_PLL40_PAD, Gowin rPLL), with the
+    /// design held until the PLL locks; the place-and-route target is the PLL's clock
     #[arg(long)]
     freq: Option<f64>,
     /// Placer seeds to try until timing is met
@@ -118,6 +118,16 @@ fn print_report(out: &ModelBuild, args: &Args) {
         if b.fmax_mhz >= b.target_mhz { "met" } else { "NOT met" },
         seeds.join(", ")
     );
+    if let Some(pll) = &b.pll {
+        let dividers: Vec<String> = pll.parameters().iter().map(|(name, value)| format!("{name} {value}")).collect();
+        println!(
+            "core clock: {} MHz from the {} PLL ({}) for --freq {}",
+            num(pll.mhz(), 3),
+            pll.family().label(),
+            dividers.join(", "),
+            args.freq.unwrap_or(pll.mhz())
+        );
+    }
     if let Some((from, to)) = &b.critical_path {
         println!("critical path: {from} -> {to}");
     }
@@ -132,7 +142,7 @@ fn print_report(out: &ModelBuild, args: &Args) {
             b.fmax_mhz.min(b.clock_mhz),
             if b.pll.is_some() { " (PLL)" } else { " (oscillator)" },
             num(at_fmax, 0),
-            if facts.pll.is_some() { " (--freq sets the PLL)" } else { " (no PLL generated for this board yet)" }
+            if facts.pll.is_some() { " (--freq sets the PLL)" } else { " (no PLL for this board)" }
         );
     }
     if let (Some(board_uj), Some(model_uj)) = (out.energy_per_input_uj, out.model_energy_per_input_uj) {

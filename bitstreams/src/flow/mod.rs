@@ -16,7 +16,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub use pll::{Ecp5Pll, board_pll, core_clock_mhz, ecp5_pll};
+pub use pll::{
+    Ecp5Pll, GowinPll, Ice40Pll, Pll, board_pll, core_clock_mhz, ecp5_pll, ecp5_settings, gowin_pll, gowin_settings,
+    ice40_filter_range, ice40_pll, ice40_settings, pll_settings,
+};
 pub use reports::{parse_fmax, parse_stat, parse_utilization};
 
 use crate::BitstreamError;
@@ -103,8 +106,9 @@ pub struct BuildReport {
     pub target_mhz: f64,
     /// The clock the board top runs on in MHz: the board's oscillator, or the PLL's.
     pub clock_mhz: f64,
-    /// The PLL in front of the board top, where a core clock was asked for (ECP5 only so far).
-    pub pll: Option<Ecp5Pll>,
+    /// The PLL in front of the board top, where a core clock other than the oscillator was
+    /// asked for: its dividers and the clock it makes.
+    pub pll: Option<Pll>,
     /// Best achieved Fmax in MHz.
     pub fmax_mhz: f64,
     /// Cells on the critical path of the best placement (from, to).
@@ -147,7 +151,7 @@ pub struct Staged {
     /// Whether a layer's weights are loaded at start-up (single-port RAM on the UP5K).
     loads_weights: bool,
     /// The PLL in front of the board top.
-    pll: Option<Ecp5Pll>,
+    pll: Option<Pll>,
     /// The clock the board top runs on in MHz.
     clock_mhz: f64,
     /// nextpnr's target in MHz.
@@ -155,18 +159,17 @@ pub struct Staged {
 }
 
 /// Step 1: copy everything the tools read into `out_dir` (they run on relative names),
-/// write the board's constraints, and settle the clock: a PLL in front of the board top
-/// where the board has one and another clock was asked for, elsewhere only a timing target
-/// (those tops run on the oscillator).
+/// write the board's constraints, and settle the clock: the board's PLL in front of the board
+/// top where another clock than the oscillator was asked for ([`board_pll`]).
 pub fn stage(design_dir: &Path, out_dir: &Path, options: &BuildOptions) -> Result<Staged, BitstreamError> {
     let facts = options.board.facts();
     let info = hdl_gen::DesignInfo::read(design_dir)?;
     // A manifest of another version was refused by `read`: every design has both tops.
     let board_top = info.board();
     let pll = board_pll(options.board, options.freq_mhz)?;
-    let pll_top = pll.map(|_| &board_top.ecp5_pll);
+    let pll_top = pll.map(|p| board_top.pll(p.family()));
     let oscillator_mhz = options.board.oscillator_mhz();
-    let clock_mhz = pll.map_or(oscillator_mhz, |p| p.mhz);
+    let clock_mhz = pll.map_or(oscillator_mhz, |p| p.mhz());
     let io = |p: &Path, error| BitstreamError::Io { path: p.to_path_buf(), error };
     std::fs::create_dir_all(out_dir).map_err(|e| io(out_dir, e))?;
     let pll_sources = pll_top.map(|p| p.files.clone()).unwrap_or_default();
@@ -201,15 +204,12 @@ pub fn synthesize(tools: &Tools, staged: &Staged, baud: u32) -> Result<Vec<(Stri
     let clock_hz = staged.clock_mhz * 1e6;
     let clks_per_bit = (clock_hz / baud as f64).round() as u64;
     let timeout = (clock_hz / 10.0) as u64;
-    let pll_params = staged.pll.map_or(String::new(), |p| {
-        format!(
-            " -chparam CLKI_DIV {} -chparam CLKFB_DIV {} -chparam CLKOP_DIV {} -chparam CLKOP_CPHASE {}",
-            p.clki_div,
-            p.clkfb_div,
-            p.clkop_div,
-            p.clkop_div / 2
-        )
-    });
+    let pll_params: String = staged
+        .pll
+        .iter()
+        .flat_map(|p| p.parameters())
+        .map(|(name, value)| format!(" -chparam {name} {value}"))
+        .collect();
     let flow = &staged.facts.flow;
     // Loaded weights (no initial contents, one address port) go to single-port RAM, which
     // synthesis may only infer when asked.
