@@ -844,6 +844,31 @@ fn build_refuses_a_model_that_cannot_fit() {
     assert!(!dir.join("g").exists(), "nothing written for a plan that does not fit");
 }
 
+/// A core clock the board's PLL cannot make is refused up front with the range it can make,
+/// and nothing is written.
+#[test]
+fn build_refuses_a_clock_the_pll_cannot_make() {
+    let dir = temp("pllrange");
+    let out = dir.join("b");
+    let o = spikeforge(&[
+        "build",
+        EXAMPLE,
+        "--board",
+        "icebreaker",
+        "--lanes",
+        "2",
+        "--freq",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_clean_failure(
+        &o,
+        "no iCE40 PLL setting on the icebreaker makes 10 MHz from its 12 MHz oscillator (it makes 16.125 to 270 MHz)",
+    );
+    assert!(!out.exists(), "nothing written for a clock the PLL cannot make");
+}
+
 /// `--board` takes the board table's names and nothing else.
 #[test]
 fn boards_are_named_by_the_table() {

@@ -143,13 +143,14 @@ pub struct ModelBuild {
 pub fn build_model(request: ModelBuildRequest, progress: &dyn Fn(Progress)) -> Result<ModelBuild, BitstreamError> {
     let net = request.net;
     let board = request.flow.board;
+    // A core clock the board's PLL cannot make is refused before anything is sized or written.
+    let clock_mhz = crate::flow::core_clock_mhz(board, request.flow.freq_mhz)?;
     let size = net.input.size();
     let inputs = request.inputs.map(|i| i.first(CYCLE_MODEL_SAMPLE, size));
     let plan = match (request.plan, inputs) {
         (Some(plan), _) => plan,
         (None, Some(inputs)) => {
             let sizing = size_for_board(board, net, request.choices, inputs.images)?;
-            let clock_mhz = crate::flow::core_clock_mhz(board, request.flow.freq_mhz)?;
             progress(Progress::Sized { sizing: &sizing, clock_mhz });
             sizing.plan
         }
