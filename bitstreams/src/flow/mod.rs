@@ -164,7 +164,8 @@ pub struct Staged {
 pub fn stage(design_dir: &Path, out_dir: &Path, options: &BuildOptions) -> Result<Staged, BitstreamError> {
     let facts = options.board.facts();
     let info = hdl_gen::DesignInfo::read(design_dir)?;
-    // A manifest of another version was refused by `read`: every design has both tops.
+    // A manifest of another version was refused by `read`: every design has the board top
+    // and a clocked top per PLL family.
     let board_top = info.board();
     let pll = board_pll(options.board, options.freq_mhz)?;
     let pll_top = pll.map(|p| board_top.pll(p.family()));
