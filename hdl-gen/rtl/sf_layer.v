@@ -386,7 +386,9 @@ module sf_layer #(
     reg [NEURON_RESULT_BITS-1:0] u_result;
     reg [OUT_VALUE_BITS-1:0]     u_mag;
     reg                          u_exists;
-    reg [P-1:0]                  u_exists_row;
+`ifndef SYNTHESIS
+    reg [P-1:0]                  u_exists_row;  // the membrane tap's mask (below)
+`endif
     reg [P*MEM_BITS-1:0]         u_stored_row;
     reg [MASK_BITS-1:0]          u_masks;
 
@@ -459,7 +461,11 @@ module sf_layer #(
                         u_mag = u_result[OUT_VALUE_BITS-1:0];
                         // Padding lanes of the last group (neuron >= N) never emit.
                         u_exists = {{(32-G_BITS){1'b0}}, group} * P + u_lane < N;
+`ifndef SYNTHESIS
+                        // Under synthesis even this unread temporary cost ~40 LUT4 (yosys
+                        // keeps the blocking assignment's mux chain).
                         u_exists_row[u_lane] = u_exists;
+`endif
                         // Pass 0 of a LATERAL layer keeps u1 for pass 1: no reset yet.
                         u_stored_row[u_lane*MEM_BITS +: MEM_BITS] = provisional_pass
                             ? u_result[OUT_VALUE_BITS+1+MEM_BITS +: MEM_BITS]
