@@ -305,7 +305,8 @@ fn note_membranes(trace: &Trace, layer: usize, t: usize, item: &RtlItem, note: &
 
 /// The first neuron whose membrane the RTL listed differently from `golden` (one layer's
 /// membranes at one timestep), with `(golden, RTL)` values; `None` if the listing agrees.
-/// A neuron the RTL did not list (or listed twice) counts as different.
+/// A neuron the RTL listed twice counts as different, and so does one it did not list (its
+/// RTL value then reads 0: the tap skipped it, which is itself the bug to look for).
 pub fn locate_membrane(golden: &[i64], listed: &[(u32, i64)]) -> Option<(u32, i64, i64)> {
     let mut got: Vec<Option<i64>> = vec![None; golden.len()];
     let mut extra: Option<(u32, i64)> = None;
@@ -337,4 +338,27 @@ fn rtl_value(table: &model::CodeTable, e: &RtlEvent) -> i64 {
         table.amplitudes().get(e.sel as usize).copied().unwrap_or(0) as i64
     };
     if e.neg { -magnitude } else { magnitude }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_membrane_listing_names_the_first_neuron_that_differs() {
+        let golden = [5, -3, 0, 7];
+        assert_eq!(locate_membrane(&golden, &[(2, 0), (0, 5), (1, -3), (3, 7)]), None, "any order agrees");
+        assert_eq!(locate_membrane(&golden, &[(0, 5), (1, -4), (2, 0), (3, 6)]), Some((1, -3, -4)));
+        assert_eq!(locate_membrane(&golden, &[(0, 5), (1, -3), (3, 7)]), Some((2, 0, 0)), "one never listed");
+        assert_eq!(
+            locate_membrane(&golden, &[(0, 5), (1, -3), (2, 0), (3, 7), (9, 1)]),
+            Some((9, 0, 1)),
+            "no neuron 9"
+        );
+        assert_eq!(
+            locate_membrane(&golden, &[(0, 5), (0, 6), (1, -3), (2, 0), (3, 7)]),
+            Some((0, 5, 6)),
+            "listed twice"
+        );
+    }
 }
