@@ -722,7 +722,7 @@ module sf_conv #(
     // pass computes into a digest (sim/src/membrane.rs) and compares it with the golden
     // model's.
 `ifdef SYNTHESIS
-    // yosys defines SYNTHESIS: the tap is not elaborated, so no netlist differs.
+    // yosys defines SYNTHESIS: the tap is not elaborated, so synthesis sees none of it.
     assign mem_tap_valid  = 1'b0;
     assign mem_tap_neuron = {NEURON_BITS{1'b0}};
     assign mem_tap_mask   = {B{1'b0}};

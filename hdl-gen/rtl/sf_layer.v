@@ -397,7 +397,7 @@ module sf_layer #(
     // Registered because the row is computed inside the clocked UPDATE branch: the tap shows
     // it in the first EMIT cycle.
 `ifdef SYNTHESIS
-    // yosys defines SYNTHESIS: the tap is not elaborated, so no netlist differs.
+    // yosys defines SYNTHESIS: the tap is not elaborated, so synthesis sees none of it.
     assign mem_tap_valid  = 1'b0;
     assign mem_tap_neuron = {NEURON_BITS{1'b0}};
     assign mem_tap_mask   = {P{1'b0}};

@@ -2,6 +2,7 @@
 //! over named categories. Every plot is a standalone `<svg>` document of a fixed size.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::ReportError;
@@ -40,6 +41,22 @@ fn span(lo: f64, hi: f64, from_zero: bool) -> (f64, f64) {
     let lo = if from_zero { lo.min(0.0) } else { lo };
     let pad = if hi > lo { (hi - lo) * 0.05 } else { hi.abs().max(1.0) * 0.5 };
     (if from_zero && lo >= 0.0 { 0.0 } else { lo - pad }, hi + pad)
+}
+
+/// The chart frame every plot shares: its caption, margin and label areas over `x` by `y`.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    ChartBuilder::on(root)
+        .caption(title, (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)
+        .map_err(|e| e.to_string())
 }
 
 fn draw_into(
@@ -106,13 +123,7 @@ fn xy(
     let whole = |x: &f64| if (x - x.round()).abs() < 1e-9 { format!("{}", x.round()) } else { String::new() };
     let mut svg = String::new();
     draw_into(&mut svg, title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-            .map_err(|e| e.to_string())?;
+        let mut chart = frame(root, title, x_lo..x_hi, y_lo..y_hi)?;
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(x_desc).y_desc(y_desc);
         if marks == Marks::Dots {
@@ -192,13 +203,7 @@ pub fn bars(
     let names = categories.to_vec();
     let mut svg = String::new();
     draw_into(&mut svg, title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..y_hi)
-            .map_err(|e| e.to_string())?;
+        let mut chart = frame(root, title, -0.5..n as f64 - 0.5, 0.0..y_hi)?;
         // Ticks only at the categories' centres, each named.
         let label = move |x: &f64| {
             let i = x.round();
