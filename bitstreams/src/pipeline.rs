@@ -58,7 +58,7 @@ pub fn size_for_board(
     let golden = Golden::new(net)?;
     let sample = &images[..images.len().min(CYCLE_MODEL_SAMPLE * net.input.size())];
     let demand = sim::cycle::Demand::new(&golden, sample)?;
-    size_lanes(board, net, choices, demand.encoder_cycles(), &|plan| demand.stage_cycles(plan))
+    size_lanes(board, net, choices, &|values| demand.encoder_cycles(values), &|plan| demand.stage_cycles(plan))
 }
 
 /// What [`build_model`] is asked to do.

@@ -458,13 +458,24 @@ pub struct SizingChoices<'a> {
     /// Every conv layer's membrane sets, fixed; `None`: the sizer sizes the network with
     /// two sets and with one and keeps the faster plan.
     pub sets: Option<MembraneSets>,
+    /// Input values the encoder takes per cycle, fixed; `None`: the sizer starts at one and
+    /// widens the encoder (up to [`AUTO_VALUES_PER_CYCLE`]) whenever it is the bottleneck.
+    pub values_per_cycle: Option<u32>,
 }
+
+/// The widest encoder the sizer chooses by itself (a wider one must be asked for): its
+/// logic grows with `values · planes` and is not in the resource estimate.
+pub const AUTO_VALUES_PER_CYCLE: u32 = 8;
 
 impl SizingChoices<'_> {
     /// `plan` (lanes chosen elsewhere) with these loaded layers, conv banks and sets: the
     /// one place a plan given on a command line, or the unsized default, takes them.
     pub fn apply(&self, net: &Network, plan: HardwarePlan) -> Result<HardwarePlan, BitstreamError> {
         let plan = plan.with_loaded_weights(self.loaded)?;
+        let plan = match self.values_per_cycle {
+            Some(values) => plan.with_values_per_cycle(net, values)?,
+            None => plan,
+        };
         let plan = match self.banks {
             Some(banks) => plan.with_conv_banks(net, banks)?,
             None => plan,
@@ -483,12 +494,16 @@ struct Point {
     /// `Some` for conv layers.
     banks: Vec<Option<u32>>,
     sets: MembraneSets,
+    /// The encoder's width.
+    values: u32,
 }
 
 impl Point {
     fn plan(&self, net: &Network, loaded: &[usize]) -> Result<HardwarePlan, BitstreamError> {
-        let mut plan =
-            HardwarePlan::per_layer(net, &self.lanes)?.with_loaded_weights(loaded)?.with_membrane_sets(self.sets);
+        let mut plan = HardwarePlan::per_layer(net, &self.lanes)?
+            .with_loaded_weights(loaded)?
+            .with_membrane_sets(self.sets)
+            .with_values_per_cycle(net, self.values)?;
         for (index, banks) in self.banks.iter().enumerate() {
             if let Some(banks) = *banks {
                 plan = plan.with_banks(net, index, banks)?;
@@ -510,14 +525,19 @@ impl Point {
 /// scatter and update pass overlap) and with one (half the membrane memory, so more lanes
 /// may fit), and the plan with the shorter bottleneck is kept (two sets on a tie).
 ///
+/// When the encoder is the slowest stage and its width is not fixed, it takes the next
+/// width [`HardwarePlan::encoder_widths`] allows (up to [`AUTO_VALUES_PER_CYCLE`]) that
+/// lowers its cycles, and the lanes grow on from there.
+///
 /// `stage_cycles(plan)` returns each layer stage's mean busy cycles per input under `plan`
 /// (the caller measures it with `sim`'s cycle model on real inputs, which this crate does
-/// not depend on); `encoder_cycles` is the input encoder's, which no plan changes.
+/// not depend on); `encoder_cycles(values)` is the input encoder's taking `values` values
+/// per cycle, which nothing else in a plan changes.
 pub fn size_lanes(
     board: Board,
     net: &Network,
     choices: SizingChoices,
-    encoder_cycles: f64,
+    encoder_cycles: &dyn Fn(u32) -> f64,
     stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
 ) -> Result<Sizing, BitstreamError> {
     let has_conv = net.layers.iter().any(|l| matches!(l.op, LayerOp::Conv2d(_)));
@@ -543,13 +563,18 @@ fn size_with_sets(
     net: &Network,
     choices: SizingChoices,
     sets: MembraneSets,
-    encoder_cycles: f64,
+    encoder_cycles: &dyn Fn(u32) -> f64,
     stage_cycles: &dyn Fn(&HardwarePlan) -> Vec<f64>,
 ) -> Result<Sizing, BitstreamError> {
     let loaded = choices.loaded;
+    let widths: Vec<u32> = match choices.values_per_cycle {
+        Some(values) => vec![values],
+        None => HardwarePlan::encoder_widths(net).into_iter().filter(|&v| v <= AUTO_VALUES_PER_CYCLE).collect(),
+    };
     let ranges: Vec<Option<BankRange>> = (0..net.layers.len()).map(|i| bank_range(net, i)).collect();
     let banks = ranges.iter().map(|r| r.map(|r| choices.banks.map_or(r.least, |b| r.legal(b)))).collect();
-    let mut at = Point { lanes: vec![1u32; net.layers.len()], banks, sets };
+    let mut at = Point { lanes: vec![1u32; net.layers.len()], banks, sets, values: widths[0] };
+    let mut encoder = encoder_cycles(at.values);
     // Refuses a layer index the network does not have, before any is used.
     at.plan(net, loaded)?;
     // Single-port RAM is tiled in depth as well as width: at one lane a loaded layer's
@@ -586,12 +611,19 @@ fn size_with_sets(
         let done = |limit| Sizing {
             plan: plan.clone(),
             usage: predicted.clone(),
-            encoder_cycles,
+            encoder_cycles: encoder,
             stage_cycles: cycles.clone(),
             limit,
         };
-        if worst <= encoder_cycles {
-            return Ok(done(SizingLimit::InputBound));
+        if worst <= encoder {
+            // A wider encoder, if one is allowed and helps, moves the bottleneck back to a layer.
+            let wider =
+                widths.iter().filter(|&&v| v > at.values).map(|&v| (v, encoder_cycles(v))).find(|(_, c)| *c < encoder);
+            let Some((values, cycles_then)) = wider else { return Ok(done(SizingLimit::InputBound)) };
+            at.values = values;
+            encoder = cycles_then;
+            plan = at.plan(net, loaded)?;
+            continue;
         }
         // Lanes first (each a whole group of output channels off every item), then banks.
         let lane_candidates =
@@ -748,7 +780,7 @@ mod tests {
         }
         // Sized with layer 0 loaded: four lanes (16-bit words, 50,176 deep: four SPRAMs);
         // one lane would need 13, more lanes more block RAM for the membranes.
-        let s = size_lanes(Board::Icebreaker, &net, loaded(&[0]), 900.0, &groups_cost(vec![300.0, 60.0])).unwrap();
+        let s = size_lanes(Board::Icebreaker, &net, loaded(&[0]), &|_| 900.0, &groups_cost(vec![300.0, 60.0])).unwrap();
         assert!(s.usage.shortfall().is_none());
         assert_eq!(s.plan.layers[0].lanes, 4, "{:?}", s.plan);
         assert_eq!(s.plan.layers[0].weights, model::WeightStore::Loaded);
@@ -866,8 +898,8 @@ mod tests {
     fn conv_lanes_step_over_output_channels() {
         let net = conv("c16k3p1-sp2-fc10", 8);
         for board in Board::ALL {
-            let s =
-                size_lanes(board, &net, SizingChoices::default(), 10.0, &groups_cost(vec![2000.0, 0.0, 50.0])).unwrap();
+            let s = size_lanes(board, &net, SizingChoices::default(), &|_| 10.0, &groups_cost(vec![2000.0, 0.0, 50.0]))
+                .unwrap();
             assert!(lane_steps(16).contains(&s.plan.layers[0].lanes), "{board:?}: {:?}", s.plan);
             assert_eq!(s.plan.layers[1].lanes, 1);
             if let SizingLimit::FullyParallel { layer } = s.limit {
@@ -875,7 +907,7 @@ mod tests {
             }
             assert!(s.plan.layers.iter().all(|l| l.weights == model::WeightStore::Rom));
         }
-        let e = size_lanes(Board::Icebreaker, &net, loaded(&[0]), 10.0, &groups_cost(vec![1.0; 3])).unwrap_err();
+        let e = size_lanes(Board::Icebreaker, &net, loaded(&[0]), &|_| 10.0, &groups_cost(vec![1.0; 3])).unwrap_err();
         assert!(e.to_string().contains("conv layer's weights cannot be loaded"), "{e}");
     }
 
@@ -907,19 +939,20 @@ mod tests {
     fn conv_banks_grow_after_lanes_where_they_shorten_the_pass() {
         let net = conv("c8k3p1-sp2-fc10", 16);
         let range = bank_range(&net, 0).unwrap();
-        let s = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0]))
-            .unwrap();
+        let s =
+            size_lanes(Board::Ulx3s, &net, SizingChoices::default(), &|_| 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0]))
+                .unwrap();
         assert_eq!(s.plan.layers[0].lanes, 8, "{:?}", s.plan);
         assert_eq!(s.plan.layers[0].stage.banks(), Some(range.most), "{:?}", s.limit);
         assert_eq!(s.limit, SizingLimit::FullyParallel { layer: 0 });
         // Banks fixed by the caller: made legal, never grown.
         let fixed = SizingChoices { banks: Some(3), ..SizingChoices::default() };
-        let s = size_lanes(Board::Ulx3s, &net, fixed, 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0])).unwrap();
+        let s = size_lanes(Board::Ulx3s, &net, fixed, &|_| 1.0, &conv_cost(&net, vec![40.0, 0.0, 1.0])).unwrap();
         assert_eq!(s.plan.layers[0].stage.banks(), Some(range.legal(3)));
         assert_eq!(s.limit, SizingLimit::FullyParallel { layer: 0 });
         // A pass bound by its events: no bank step lowers the cycles, none is taken.
         let flat = |plan: &HardwarePlan| plan.layers.iter().map(|l| l.groups as f64 * l.neurons as f64).collect();
-        let s = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), 1.0, &flat).unwrap();
+        let s = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), &|_| 1.0, &flat).unwrap();
         assert_eq!(s.plan.layers[0].stage.banks(), Some(range.least));
         assert_eq!(s.limit, SizingLimit::EventBound { layer: 0, banks: range.least });
     }
@@ -929,7 +962,7 @@ mod tests {
     #[test]
     fn a_conv_network_too_big_for_the_part_is_refused_naming_its_membranes() {
         let net = conv("c16k5p2-mp2-c32k3p1-sp2-fc10", 28);
-        let e = size_lanes(Board::Icebreaker, &net, SizingChoices::default(), 10.0, &groups_cost(vec![1.0; 5]))
+        let e = size_lanes(Board::Icebreaker, &net, SizingChoices::default(), &|_| 10.0, &groups_cost(vec![1.0; 5]))
             .unwrap_err()
             .to_string();
         assert!(e.contains("for conv membrane banks") && e.contains("even at lanes [1, 1, 1, 1, 1]"), "{e}");
@@ -945,11 +978,31 @@ mod tests {
         move |plan| plan.layers.iter().zip(&events).map(|(l, e)| l.groups as f64 * (e + 5.0)).collect()
     }
 
+    /// An encoder costing 800 cycles at one value per cycle and half as much per doubling:
+    /// left free, the sizer widens it whenever it is the bottleneck and grows lanes on; fixed
+    /// at one value, the same network stops input-bound.
+    #[test]
+    fn the_sizer_widens_the_encoder_when_it_is_the_bottleneck() {
+        let net = mlp(16, 64); // 256 inputs: widths 1, 2, 4, 8 (the sizer's cap)
+        let encoder = |values: u32| 800.0 / values as f64;
+        let free = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), &encoder, &groups_cost(vec![100.0, 10.0]))
+            .unwrap();
+        assert!(free.plan.values_per_cycle > 1, "{:?}", free.plan);
+        assert_eq!(free.encoder_cycles, encoder(free.plan.values_per_cycle));
+        assert!(free.bottleneck_cycles() < 800.0);
+        let fixed = SizingChoices { values_per_cycle: Some(1), ..SizingChoices::default() };
+        let narrow = size_lanes(Board::Ulx3s, &net, fixed, &encoder, &groups_cost(vec![100.0, 10.0])).unwrap();
+        assert_eq!((narrow.plan.values_per_cycle, &narrow.limit), (1, &SizingLimit::InputBound));
+        assert!(narrow.plan.layers[0].lanes <= free.plan.layers[0].lanes);
+        // Never wider than the cap, even where a wider encoder would still help.
+        assert!(free.plan.values_per_cycle <= AUTO_VALUES_PER_CYCLE);
+    }
+
     #[test]
     fn sizing_grows_the_slowest_layer_until_the_part_is_full() {
         let net = example(256);
-        let s =
-            size_lanes(Board::Ulx3s, &net, SizingChoices::default(), 800.0, &groups_cost(vec![400.0, 60.0])).unwrap();
+        let s = size_lanes(Board::Ulx3s, &net, SizingChoices::default(), &|_| 800.0, &groups_cost(vec![400.0, 60.0]))
+            .unwrap();
         assert!(s.usage.shortfall().is_none());
         assert!(s.plan.layers[0].lanes > s.plan.layers[1].lanes, "{:?}", s.plan);
         match &s.limit {
@@ -967,7 +1020,7 @@ mod tests {
         fn sized_plans_fit(hidden in 8u32..300, e0 in 1.0f64..2000.0, e1 in 1.0f64..500.0, board in 0usize..3) {
             let net = example(hidden);
             let board = Board::ALL[board];
-            match size_lanes(board, &net, SizingChoices::default(), 100.0, &groups_cost(vec![e0, e1])) {
+            match size_lanes(board, &net, SizingChoices::default(), &|_| 100.0, &groups_cost(vec![e0, e1])) {
                 Ok(s) => {
                     prop_assert!(s.usage.shortfall().is_none());
                     let check = check_fit(board, &net, &s.plan);

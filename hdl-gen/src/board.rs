@@ -78,14 +78,19 @@ const LOAD_PORTS: [(&str, u32); 5] =
     [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
 
 /// The board top of `core` and the layout of its replies.
-pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> (Module, ReplyFormat) {
+pub(crate) fn board_module(
+    net: &Network,
+    core: &Module,
+    layers: &[LayerRtl],
+    values_per_cycle: u32,
+) -> (Module, ReplyFormat) {
     let targets = load_targets(layers);
     let load_buffer = load_buffer_bytes(layers).unwrap_or(1);
     let top = core.name.trim_end_matches("_core");
     let name = format!("{top}_board");
     let last = layers.last().expect("validated networks have layers");
     let value = value_bits(net.input.max_value as u64);
-    let (bridge, reply) = bridge(net, last, &targets, load_buffer);
+    let (bridge, reply) = bridge(net, last, &targets, load_buffer, values_per_cycle);
 
     let mut m =
         Module::new(&name, &format!("Board top of `{}`: inference over a UART (115,200 8N1 by default).", net.name));
@@ -108,7 +113,7 @@ pub(crate) fn board_module(net: &Network, core: &Module, layers: &[LayerRtl]) ->
         ("tx_data", 8),
         ("in_valid", 1),
         ("in_ready", 1),
-        ("in_value", value),
+        ("in_value", value * values_per_cycle),
         ("encoder_start", 1),
         ("last_emit_valid", 1),
         ("last_emit_neuron", last.neuron_bits),
@@ -183,7 +188,13 @@ fn uart_items() -> Vec<Item> {
 }
 
 /// The inference bridge sized for `net`'s input and last layer, and its reply layout.
-fn bridge(net: &Network, last: &LayerRtl, targets: &[LoadTarget], load_buffer: u64) -> (Instance, ReplyFormat) {
+fn bridge(
+    net: &Network,
+    last: &LayerRtl,
+    targets: &[LoadTarget],
+    load_buffer: u64,
+    values_per_cycle: u32,
+) -> (Instance, ReplyFormat) {
     let id = Expr::ident;
     let classes = net.layers[last.index].outputs() as u32;
     let last_layer = &net.layers[last.index];
@@ -213,40 +224,48 @@ fn bridge(net: &Network, last: &LayerRtl, targets: &[LoadTarget], load_buffer: u
     let bridge = Instance {
         module: "sf_uart_bridge".into(),
         name: "u_bridge".into(),
-        params: vec![
-            Param::int("M", size as i64, "input values per request"),
-            Param::int("SRC_BITS", index_bits(size) as i64, ""),
-            Param::int("VALUE_BITS", value as i64, ""),
-            Param::int("MAX_VALUE", net.input.max_value as i64, ""),
-            Param::int("T", net.timesteps as i64, "timesteps per input"),
-            Param::int("CLASSES", classes as i64, &format!("outputs of layer {} ({})", last.index, last.name)),
-            Param::int("CLASS_BITS", index_bits(classes as u64) as i64, ""),
-            Param::int("NEURON_BITS", last.neuron_bits as i64, ""),
-            Param::int("SEL_BITS", last.sel_bits as i64, ""),
-            Param::int("READOUT", i64::from(readout), &code),
-            Param::int("IN_SCORE_BITS", last.plan.membrane_bits as i64, "the core's score_value"),
-            Param::int("SCORE_BITS", score_bits as i64, if readout { "membrane width" } else { "T x spike range" }),
-            Param::int("SCORE_BYTES", score_bytes as i64, "bytes per score in a reply"),
-            Param::int("K", k as i64, ""),
-            Param::bits("AMPS", amp_bits, "plane amplitudes, 8 bits each"),
-            Param::int("PAYLOAD", i64::from(payload), ""),
-            Param::pass("TIMEOUT"),
-            Param::int("LOAD_TARGETS", targets.len() as i64, "layers whose weights are loaded over the UART"),
-            Param::int("LOAD_ENTRIES", targets.len().max(1) as i64, ""),
-            Param::bits(
-                "LOAD_WORD_BYTES",
-                table_bits(targets.iter().map(|t| t.word_bytes as u64), 16),
-                "bytes per weight word, per target",
-            ),
-            Param::bits("LOAD_DEPTH", table_bits(targets.iter().map(|t| t.words), 24), "weight words, per target"),
-            Param::int(
-                "LOAD_TOTAL",
-                targets.iter().map(|t| t.words as i64).sum(),
-                "word writes before inference is allowed",
-            ),
-            Param::int("LOAD_BUFFER", load_buffer as i64, "most bytes per load request"),
-            Param::int("LOAD_INDEX_BITS", value_bits(load_buffer) as i64, ""),
-        ],
+        params: vec![Param::int("M", size as i64, "input values per request")]
+            .into_iter()
+            // One value per cycle is the module's default and needs no text.
+            .chain(
+                (values_per_cycle > 1).then(|| {
+                    Param::int("VALUES_PER_CYCLE", values_per_cycle as i64, "values the core takes per cycle")
+                }),
+            )
+            .chain([
+                Param::int("SRC_BITS", index_bits(size) as i64, ""),
+                Param::int("VALUE_BITS", value as i64, ""),
+                Param::int("MAX_VALUE", net.input.max_value as i64, ""),
+                Param::int("T", net.timesteps as i64, "timesteps per input"),
+                Param::int("CLASSES", classes as i64, &format!("outputs of layer {} ({})", last.index, last.name)),
+                Param::int("CLASS_BITS", index_bits(classes as u64) as i64, ""),
+                Param::int("NEURON_BITS", last.neuron_bits as i64, ""),
+                Param::int("SEL_BITS", last.sel_bits as i64, ""),
+                Param::int("READOUT", i64::from(readout), &code),
+                Param::int("IN_SCORE_BITS", last.plan.membrane_bits as i64, "the core's score_value"),
+                Param::int("SCORE_BITS", score_bits as i64, if readout { "membrane width" } else { "T x spike range" }),
+                Param::int("SCORE_BYTES", score_bytes as i64, "bytes per score in a reply"),
+                Param::int("K", k as i64, ""),
+                Param::bits("AMPS", amp_bits, "plane amplitudes, 8 bits each"),
+                Param::int("PAYLOAD", i64::from(payload), ""),
+                Param::pass("TIMEOUT"),
+                Param::int("LOAD_TARGETS", targets.len() as i64, "layers whose weights are loaded over the UART"),
+                Param::int("LOAD_ENTRIES", targets.len().max(1) as i64, ""),
+                Param::bits(
+                    "LOAD_WORD_BYTES",
+                    table_bits(targets.iter().map(|t| t.word_bytes as u64), 16),
+                    "bytes per weight word, per target",
+                ),
+                Param::bits("LOAD_DEPTH", table_bits(targets.iter().map(|t| t.words), 24), "weight words, per target"),
+                Param::int(
+                    "LOAD_TOTAL",
+                    targets.iter().map(|t| t.words as i64).sum(),
+                    "word writes before inference is allowed",
+                ),
+                Param::int("LOAD_BUFFER", load_buffer as i64, "most bytes per load request"),
+                Param::int("LOAD_INDEX_BITS", value_bits(load_buffer) as i64, ""),
+            ])
+            .collect(),
         connections: [
             pass("clk"),
             pass("rst"),

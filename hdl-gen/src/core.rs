@@ -80,18 +80,32 @@ fn buffer(i: usize, format: &EventFormat) -> Vec<Item> {
 }
 
 /// The core: encoder, buffer 0, layer 0, buffer 1, layer 1, ... with debug taps as ports.
-pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Module {
+pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl], values_per_cycle: u32) -> Module {
     let name = format!("{top}_core");
     let value = value_bits(net.input.max_value as u64);
     let mut m =
         Module::new(&name, &format!("Core of `{}`: input encoder and {} layer stages.", net.name, layers.len()));
-    m.doc.push("Inputs stream in one value per accepted cycle; every layer's emitted events are".into());
+    m.doc.push(if values_per_cycle > 1 {
+        format!("Inputs stream in {values_per_cycle} values per accepted cycle; every layer's emitted events are")
+    } else {
+        "Inputs stream in one value per accepted cycle; every layer's emitted events are".into()
+    });
     m.doc.push("visible on its tap ports (co-simulation compares them with the golden model).".into());
     m.ports.push(Port::input("clk", 1, "clock"));
     m.ports.push(Port::input("rst", 1, "synchronous reset"));
-    m.ports.push(Port::input("in_valid", 1, "in_value holds the next input value"));
-    m.ports.push(Port::output("in_ready", 1, "in_value taken"));
-    m.ports.push(Port::input("in_value", value, &format!("input value 0..={}", net.input.max_value)));
+    if values_per_cycle > 1 {
+        m.ports.push(Port::input("in_valid", 1, "in_value holds the next chunk of input values"));
+        m.ports.push(Port::output("in_ready", 1, "in_value taken"));
+        m.ports.push(Port::input(
+            "in_value",
+            value * values_per_cycle,
+            &format!("{values_per_cycle} input values 0..={}, the first at the bottom", net.input.max_value),
+        ));
+    } else {
+        m.ports.push(Port::input("in_valid", 1, "in_value holds the next input value"));
+        m.ports.push(Port::output("in_ready", 1, "in_value taken"));
+        m.ports.push(Port::input("in_value", value, &format!("input value 0..={}", net.input.max_value)));
+    }
     m.ports.push(Port::output("encoder_start", 1, "tap: encoder START cycle of an input"));
     for l in layers {
         let i = l.index;
@@ -122,7 +136,7 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl]) -> Modu
     m.items.push(Item::Comment(vec!["Image event buffer: encoder -> layer 0 (read at every timestep).".into()]));
     m.items.extend(buffer(0, &layers[0].input));
     m.items.push(Item::Blank);
-    m.items.push(Item::Instance(encoder(net, &layers[0].input)));
+    m.items.push(Item::Instance(encoder(net, &layers[0].input, values_per_cycle)));
     for l in layers {
         let i = l.index;
         m.items.push(Item::Blank);
@@ -196,7 +210,7 @@ fn layer_connection(l: &LayerRtl, consumer: usize, layers: usize, port: &str, wi
 }
 
 /// The input encoder, writing into event buffer 0.
-fn encoder(net: &Network, image: &EventFormat) -> Instance {
+fn encoder(net: &Network, image: &EventFormat, values_per_cycle: u32) -> Instance {
     let value = value_bits(net.input.max_value as u64);
     let shape = net.input_shape_of(0);
     let in_table = net.input.code.table(net.input.max_value).expect("validated code");
@@ -205,33 +219,37 @@ fn encoder(net: &Network, image: &EventFormat) -> Instance {
     Instance {
         module: "sf_encoder".into(),
         name: "u_encoder".into(),
-        params: vec![
-            Param::int("M", net.input.size() as i64, "input values per input"),
-            Param::int("SRC_BITS", image.source_bits as i64, ""),
-            Param::int("VALUE_BITS", value as i64, ""),
-            Param::int("MAX_VALUE", net.input.max_value as i64, ""),
-            Param::int("K", k as i64, &format!("planes of the input code {}", net.input.code.label())),
-            Param::int("SEL_BITS", image.sel_bits as i64, ""),
-            Param::int(
-                "PAYLOAD",
-                i64::from(net.input.code == model::SpikeCode::Payload),
-                "events carry the value itself",
-            ),
-            Param::bits("MASKS", masks, "canonical planes of each input value"),
-        ]
-        .into_iter()
-        // A conv layer 0 reads packed positions (the defaults, flat indices, need no text).
-        .chain(match (image.packed, shape) {
-            (Some([_, y_bits, x_bits]), Some(shape)) => vec![
-                Param::int("PACKED", 1, "layer 0 is a conv layer: sources {c, y, x}"),
-                Param::int("HEIGHT", shape.height as i64, ""),
-                Param::int("WIDTH", shape.width as i64, ""),
-                Param::int("Y_BITS", y_bits as i64, ""),
-                Param::int("X_BITS", x_bits as i64, ""),
-            ],
-            _ => Vec::new(),
-        })
-        .collect(),
+        params: vec![Param::int("M", net.input.size() as i64, "input values per input")]
+            .into_iter()
+            // One value per cycle is the module's default and needs no text.
+            .chain(
+                (values_per_cycle > 1).then(|| Param::int("VALUES_PER_CYCLE", values_per_cycle as i64, "chunk width")),
+            )
+            .chain([
+                Param::int("SRC_BITS", image.source_bits as i64, ""),
+                Param::int("VALUE_BITS", value as i64, ""),
+                Param::int("MAX_VALUE", net.input.max_value as i64, ""),
+                Param::int("K", k as i64, &format!("planes of the input code {}", net.input.code.label())),
+                Param::int("SEL_BITS", image.sel_bits as i64, ""),
+                Param::int(
+                    "PAYLOAD",
+                    i64::from(net.input.code == model::SpikeCode::Payload),
+                    "events carry the value itself",
+                ),
+                Param::bits("MASKS", masks, "canonical planes of each input value"),
+            ])
+            // A conv layer 0 reads packed positions (the defaults, flat indices, need no text).
+            .chain(match (image.packed, shape) {
+                (Some([_, y_bits, x_bits]), Some(shape)) => vec![
+                    Param::int("PACKED", 1, "layer 0 is a conv layer: sources {c, y, x}"),
+                    Param::int("HEIGHT", shape.height as i64, ""),
+                    Param::int("WIDTH", shape.width as i64, ""),
+                    Param::int("Y_BITS", y_bits as i64, ""),
+                    Param::int("X_BITS", x_bits as i64, ""),
+                ],
+                _ => Vec::new(),
+            })
+            .collect(),
         connections: ["clk", "rst", "in_valid", "in_ready", "in_value"]
             .into_iter()
             .map(pass)

@@ -113,6 +113,8 @@ pub(crate) fn layer_rtls(net: &Network, plan: &HardwarePlan, top: &str) -> Vec<L
 pub(crate) fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlError> {
     net.validate()?;
     net.require_hardware()?;
+    // The field is public: a plan built by hand is checked as `with_values_per_cycle` would.
+    plan.clone().with_values_per_cycle(net, plan.values_per_cycle)?;
     if plan.layers.len() != net.layers.len() {
         return Err(model::ModelError::Plan {
             layer: 0,
@@ -162,11 +164,12 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         files.insert(rtl.weights_file.clone(), memory::weight_memory(net, rtl));
         files.insert(rtl.bias_file.clone(), memory::bias_memory(net, rtl));
     }
-    let core = core::core_module(net, &top, &layers);
+    let chunk = plan.values_per_cycle;
+    let core = core::core_module(net, &top, &layers, chunk);
     files.insert(format!("{}.v", core.name), core.to_string());
-    let bench = testbench::testbench_module(net, &core, &layers);
+    let bench = testbench::testbench_module(net, &core, &layers, chunk);
     let bench_files = add_top(&mut files, &TESTBENCH_LIBRARY, &bench);
-    let (board_top, reply) = board::board_module(net, &core, &layers);
+    let (board_top, reply) = board::board_module(net, &core, &layers, chunk);
     let mut board_library = board::BOARD_LIBRARY.to_vec();
     let loads = board::load_targets(&layers);
     if !loads.is_empty() {
@@ -189,6 +192,7 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
         timesteps: net.timesteps,
         inputs: net.input.size() as u64,
         input_value_bits: value_bits(net.input.max_value as u64),
+        input_values_per_cycle: chunk,
         layers: layers
             .iter()
             .map(|l| LayerManifest {
@@ -204,9 +208,10 @@ pub fn generate(net: &Network, plan: &HardwarePlan) -> Result<Design, HdlError> 
             })
             .collect(),
         timing: format!(
-            "per input: encoder {} (e_i = events of value i); a stage starts {HANDOFF} cycle after its own \
-             previous item is done, its input item committed and its output slot released (ARCHITECTURE.md)",
-            encoder_item_cycles()
+            "per input: encoder {} ({}); a stage starts {HANDOFF} cycle after its own previous item is done, its \
+             input item committed and its output slot released (ARCHITECTURE.md)",
+            encoder_item_cycles(chunk),
+            if chunk > 1 { "e_c = events of chunk c" } else { "e_i = events of value i" }
         ),
         files: names,
         testbench: TestbenchManifest { top: bench.name.clone(), files: bench_files, usage: testbench::USAGE.into() },

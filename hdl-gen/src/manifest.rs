@@ -18,7 +18,7 @@ use crate::{HdlError, MANIFEST, board, protocol};
 pub const GENERATOR: &str = "spikeforge hdl-gen";
 
 /// The manifest format's version: bumped whenever a field changes meaning, appears or goes.
-pub const MANIFEST_VERSION: u32 = 5;
+pub const MANIFEST_VERSION: u32 = 6;
 
 /// The manifest written next to the Verilog.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,8 @@ pub struct Manifest {
     pub inputs: u64,
     /// Bits of one input value.
     pub input_value_bits: u32,
+    /// Input values the encoder takes per cycle (the core's `in_value` holds as many).
+    pub input_values_per_cycle: u32,
     /// Per layer.
     pub layers: Vec<LayerManifest>,
     /// The pipeline's timing rules, for people.
@@ -248,7 +250,9 @@ impl DesignInfo {
         let lanes: Vec<u32> = m.layers.iter().map(|l| l.rtl.plan.lanes).collect();
         let loaded: Vec<usize> =
             m.layers.iter().filter(|l| l.rtl.plan.weights == WeightStore::Loaded).map(|l| l.rtl.index).collect();
-        let mut plan = HardwarePlan::per_layer(net, &lanes)?.with_loaded_weights(&loaded)?;
+        let mut plan = HardwarePlan::per_layer(net, &lanes)?
+            .with_loaded_weights(&loaded)?
+            .with_values_per_cycle(net, m.input_values_per_cycle)?;
         for (index, l) in m.layers.iter().enumerate() {
             if let Some(banks) = l.rtl.plan.stage.banks() {
                 plan = plan.with_banks(net, index, banks)?;

@@ -21,10 +21,16 @@ pub(crate) const USAGE: &str = "iverilog -g2005 -DSF_PRELOAD_WEIGHTS -s <top> -o
 /// The testbench `<model>_tb`: clock and records (`sf_tb_clock`), the input stream
 /// (`sf_tb_source`), the core, and one recorder per layer (`sf_tb_tap`). It writes the
 /// records the Verilator harness prints, so both simulators are checked by the same code.
-pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]) -> Module {
+pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl], values_per_cycle: u32) -> Module {
     let name = format!("{}_tb", core.name.trim_end_matches("_core"));
     let mut m = Module::new(&name, &format!("Simulation-only testbench of `{}` (Icarus Verilog).", core.name));
-    m.doc.push("Plusargs: +inputs=FILE (one hex value per line) +items=N (inputs x timesteps)".into());
+    m.doc.push(if values_per_cycle > 1 {
+        format!(
+            "Plusargs: +inputs=FILE (one hex chunk of {values_per_cycle} values per line) +items=N (inputs x timesteps)"
+        )
+    } else {
+        "Plusargs: +inputs=FILE (one hex value per line) +items=N (inputs x timesteps)".into()
+    });
     m.doc.push("[+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]; records as in sf_tb_clock.v.".into());
     let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
     m.items.extend([wire("clk", 1), wire("rst", 1), wire("cycle", 64), wire("fd", 32)]);
@@ -47,11 +53,15 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
     m.items.push(Item::Instance(Instance {
         module: "sf_tb_source".into(),
         name: "u_source".into(),
-        params: vec![Param::int(
-            "VALUE_BITS",
-            value_bits(net.input.max_value as u64) as i64,
-            "bits of one input value",
-        )],
+        params: vec![if values_per_cycle > 1 {
+            Param::int(
+                "VALUE_BITS",
+                (value_bits(net.input.max_value as u64) * values_per_cycle) as i64,
+                &format!("bits of one chunk of {values_per_cycle} input values"),
+            )
+        } else {
+            Param::int("VALUE_BITS", value_bits(net.input.max_value as u64) as i64, "bits of one input value")
+        }],
         connections: ["clk", "rst", "in_valid", "in_ready", "in_value"].into_iter().map(pass).collect(),
     }));
     m.items.push(Item::Blank);

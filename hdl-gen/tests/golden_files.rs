@@ -212,3 +212,35 @@ fn conv_wrappers_core_and_weights() {
         }
     }
 }
+
+/// An encoder taking 3 values per cycle: the lines of the core, the testbench and the board
+/// top that differ from the one-value design (the encoder's and the bridge's
+/// VALUES_PER_CYCLE, the chunk-wide `in_value`, the testbench source's width), and nothing
+/// else.
+#[test]
+fn wide_encoder_lines() {
+    let net = tiny_network();
+    let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap();
+    let wide = hdl_gen::generate(&net, &plan.clone().with_values_per_cycle(&net, 3).unwrap()).unwrap();
+    let narrow = design();
+    let mut changed = String::new();
+    for file in ["tiny_core.v", "tiny_tb.v", "tiny_board.v"] {
+        changed.push_str(&format!("== {file}\n"));
+        let (w, n): (Vec<&str>, Vec<&str>) = (wide.files[file].lines().collect(), narrow.files[file].lines().collect());
+        // Lines added or changed (the narrow design's lines are a subsequence of the wide one's).
+        let mut j = 0;
+        for line in &w {
+            if j < n.len() && *line == n[j] {
+                j += 1;
+            } else {
+                changed.push_str(line);
+                changed.push('\n');
+                if j < n.len() && w.iter().all(|l| *l != n[j]) {
+                    j += 1;
+                }
+            }
+        }
+        assert_eq!(j, n.len(), "{file}: lines of the one-value design missing from the wide one");
+    }
+    insta::assert_snapshot!("tiny_wide_encoder_lines", changed);
+}

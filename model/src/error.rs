@@ -121,6 +121,14 @@ pub enum ModelError {
         /// What is wrong with the request.
         reason: String,
     },
+    /// An input encoder width that does not fit the network's input.
+    #[error("hardware plan, input encoder of {values} values per cycle: {reason}")]
+    EncoderWidth {
+        /// The requested values per cycle.
+        values: u32,
+        /// What is wrong.
+        reason: String,
+    },
     /// A hardware plan that does not fit the network.
     #[error("hardware plan, layer {layer}: {reason}")]
     Plan {

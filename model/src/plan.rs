@@ -304,11 +304,19 @@ impl BankRange {
     }
 }
 
+/// The widest input encoder a plan may ask for, in values per cycle. A bound on the
+/// encoder's priority logic (over `values · planes` bits, one cycle deep) rather than a
+/// measured optimum: the sizer measures the widths up to it.
+pub const MAX_VALUES_PER_CYCLE: u32 = 32;
+
 /// A plan for the whole network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HardwarePlan {
     /// Per layer, in order.
     pub layers: Vec<LayerPlan>,
+    /// Input values the encoder takes per cycle (its chunk; 1 unless
+    /// [`HardwarePlan::with_values_per_cycle`] says otherwise).
+    pub values_per_cycle: u32,
 }
 
 impl HardwarePlan {
@@ -365,7 +373,53 @@ impl HardwarePlan {
                 stage,
             });
         }
-        Ok(HardwarePlan { layers })
+        Ok(HardwarePlan { layers, values_per_cycle: 1 })
+    }
+
+    /// The same plan with an encoder taking `values` input values per cycle. Each chunk of
+    /// `values` consecutive values costs `max(1, its events)` cycles instead of one cycle per
+    /// value at least, so a wider encoder pays off on inputs with many zeros (an MNIST digit).
+    /// `values` must divide the input's size and, into a conv layer 0, the input's width (a
+    /// chunk stays inside one row); at most [`MAX_VALUES_PER_CYCLE`].
+    ///
+    /// ```
+    /// # let net = model::examples::tiny_network(); // 6 inputs -> 5 -> 3
+    /// let plan = model::HardwarePlan::uniform(&net, 2).unwrap();
+    /// assert_eq!(plan.values_per_cycle, 1);
+    /// assert_eq!(plan.clone().with_values_per_cycle(&net, 3).unwrap().values_per_cycle, 3);
+    /// assert!(plan.with_values_per_cycle(&net, 4).is_err()); // 4 does not divide 6
+    /// ```
+    pub fn with_values_per_cycle(mut self, net: &Network, values: u32) -> Result<HardwarePlan, ModelError> {
+        let refuse = |reason: String| ModelError::EncoderWidth { values, reason };
+        if values == 0 || values > MAX_VALUES_PER_CYCLE {
+            return Err(refuse(format!("must be 1 to {MAX_VALUES_PER_CYCLE}")));
+        }
+        let size = net.input.size() as u64;
+        if size % values as u64 != 0 {
+            return Err(refuse(format!("does not divide the input's {size} values")));
+        }
+        let conv_first = matches!(net.layers.first().map(|l| &l.op), Some(LayerOp::Conv2d(_)));
+        if let (true, Some(shape)) = (conv_first, net.input_shape_of(0)) {
+            if shape.width % values != 0 {
+                return Err(refuse(format!(
+                    "does not divide the input's width {} (a chunk into a conv layer stays in one row)",
+                    shape.width
+                )));
+            }
+        }
+        self.values_per_cycle = values;
+        Ok(self)
+    }
+
+    /// The encoder widths [`HardwarePlan::with_values_per_cycle`] accepts for `net`, ascending.
+    ///
+    /// ```
+    /// # let net = model::examples::tiny_network(); // 6 inputs
+    /// assert_eq!(model::HardwarePlan::encoder_widths(&net), vec![1, 2, 3, 6]);
+    /// ```
+    pub fn encoder_widths(net: &Network) -> Vec<u32> {
+        let Ok(plan) = HardwarePlan::per_layer(net, &vec![1; net.layers.len()]) else { return vec![1] };
+        (1..=MAX_VALUES_PER_CYCLE).filter(|&v| plan.clone().with_values_per_cycle(net, v).is_ok()).collect()
     }
 
     /// The same plan with the weights of `layers` loaded at start-up ([`WeightStore::Loaded`]).

@@ -69,9 +69,18 @@ pub fn layer_item_cycles(lateral: bool, groups: Option<u32>) -> String {
     }
 }
 
-/// Cycles of the encoder for one input: `e_i` events of input value `i`.
-pub fn encoder_item_cycles() -> String {
-    format!("{ITEM_OVERHEAD} + Σ_i max(1, e_i)")
+/// Cycles of the encoder for one input: `e_i` events of input value `i`, or with an encoder
+/// taking `V > 1` values per cycle `e_c` events of chunk `c` (values `cV .. cV + V - 1`).
+///
+/// ```
+/// assert_eq!(model::timing::encoder_item_cycles(4), "2 + Σ_c max(1, e_c) over chunks of 4 values");
+/// ```
+pub fn encoder_item_cycles(values_per_cycle: u32) -> String {
+    if values_per_cycle <= 1 {
+        format!("{ITEM_OVERHEAD} + Σ_i max(1, e_i)")
+    } else {
+        format!("{ITEM_OVERHEAD} + Σ_c max(1, e_c) over chunks of {values_per_cycle} values")
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +94,6 @@ mod tests {
             layer_item_cycles(true, Some(2)),
             "2 + 2·(E_in + 5) + Σ_g max(1, ev1_g) + 2·(E1 + 5) + Σ_g max(1, ev_g)"
         );
-        assert_eq!(encoder_item_cycles(), "2 + Σ_i max(1, e_i)");
+        assert_eq!(encoder_item_cycles(1), "2 + Σ_i max(1, e_i)");
     }
 }

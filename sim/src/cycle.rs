@@ -8,6 +8,8 @@
 //!
 //! ```text
 //! encoder item = START + Σ_i max(1, e_i) + DONE            e_i = events of input value i
+//!              = START + Σ_c max(1, e_c) + DONE            taking V values per cycle:
+//!                                                          e_c = events of chunk c
 //! layer item   = START + Σ_g (E_in + GROUP_OVERHEAD + max(1, ev_g)) + DONE
 //! ```
 //!
@@ -114,11 +116,12 @@ impl InputWork {
     }
 }
 
-/// The encoder's cycles for one input and the events it writes: `(cycles, events)`.
-fn encode(golden: &Golden, input: &[u8]) -> (u64, u64) {
+/// The encoder's cycles for one input and the events it writes: `(cycles, events)`. It
+/// takes `values_per_cycle` values at a time; each such chunk costs `max(1, its events)`.
+fn encode(golden: &Golden, input: &[u8], values_per_cycle: u32) -> (u64, u64) {
     let input_table = golden.input_table();
-    input.iter().fold((ITEM_OVERHEAD, 0), |(cycles, events), &v| {
-        let e = input_table.events_for(v as u32).unwrap_or(0) as u64;
+    input.chunks(values_per_cycle.max(1) as usize).fold((ITEM_OVERHEAD, 0), |(cycles, events), chunk| {
+        let e: u64 = chunk.iter().map(|&v| input_table.events_for(v as u32).unwrap_or(0) as u64).sum();
         (cycles + e.max(1), events + e)
     })
 }
@@ -194,7 +197,7 @@ impl ConvItem<'_> {
 /// Work of one input from its golden trace.
 pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Trace) -> InputWork {
     let net = golden.network();
-    let (encoder, input_events) = encode(golden, input);
+    let (encoder, input_events) = encode(golden, input, plan.values_per_cycle);
     let timesteps = net.timesteps as usize;
     let mut layers = Vec::with_capacity(net.layers.len());
     let fused: Vec<bool> = plan.layers.iter().map(|lp| lp.stage == Stage::FusedPool).collect();
@@ -437,9 +440,10 @@ impl<'a> Demand<'a> {
         self.inputs.iter().zip(&self.traces).map(|(input, trace)| input_work(self.golden, plan, input, trace)).collect()
     }
 
-    /// Mean busy cycles per input of the encoder, the [`HANDOFF`] cycle included.
-    pub fn encoder_cycles(&self) -> f64 {
-        let total: u64 = self.inputs.iter().map(|input| encode(self.golden, input).0 + HANDOFF).sum();
+    /// Mean busy cycles per input of an encoder taking `values_per_cycle` values per cycle,
+    /// the [`HANDOFF`] cycle included.
+    pub fn encoder_cycles(&self, values_per_cycle: u32) -> f64 {
+        let total: u64 = self.inputs.iter().map(|input| encode(self.golden, input, values_per_cycle).0 + HANDOFF).sum();
         total as f64 / self.inputs.len().max(1) as f64
     }
 

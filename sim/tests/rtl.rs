@@ -36,7 +36,16 @@ fn generate(net: &model::Network, lanes: &[u32], dir: &Path) -> HardwarePlan {
 
 /// With the weights of `loaded` layers loaded at start-up.
 fn generate_loading(net: &model::Network, lanes: &[u32], loaded: &[usize], dir: &Path) -> HardwarePlan {
-    let plan = HardwarePlan::per_layer(net, lanes).unwrap().with_loaded_weights(loaded).unwrap();
+    generate_with(net, lanes, loaded, 1, dir)
+}
+
+fn generate_with(net: &model::Network, lanes: &[u32], loaded: &[usize], values: u32, dir: &Path) -> HardwarePlan {
+    let plan = HardwarePlan::per_layer(net, lanes)
+        .unwrap()
+        .with_loaded_weights(loaded)
+        .unwrap()
+        .with_values_per_cycle(net, values)
+        .unwrap();
     let design = hdl_gen::generate(net, &plan).unwrap();
     hdl_gen::write_dir(&design, dir, true).unwrap();
     plan
@@ -78,8 +87,11 @@ fn generated_designs_are_lint_clean() {
     }
     nets.par_iter().enumerate().for_each(|(i, (net, lanes, loaded))| {
         let dir = work_dir(&format!("lint{i}"));
-        generate_loading(net, lanes, loaded, dir.path());
-        lint(dir.path()).unwrap_or_else(|e| panic!("network {i} ({}): {e}", net.name));
+        // Every other design with the widest encoder the sizer would pick (core and bridge).
+        let widths = HardwarePlan::encoder_widths(net);
+        let values = if i % 2 == 1 { widths.into_iter().filter(|&v| v <= 8).max().unwrap_or(1) } else { 1 };
+        generate_with(net, lanes, loaded, values, dir.path());
+        lint(dir.path()).unwrap_or_else(|e| panic!("network {i} ({}, {values} values per cycle): {e}", net.name));
     });
 }
 

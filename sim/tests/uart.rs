@@ -98,7 +98,7 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
 }
 
 /// Random networks, including spiking last layers whose scores the bridge counts from
-/// events (plane codes, payload, ternary).
+/// events (plane codes, payload, ternary), loaded weights and wide encoders.
 #[test]
 fn random_networks_over_uart() {
     if !common::verilator_available() {
@@ -110,13 +110,18 @@ fn random_networks_over_uart() {
         let net = fuzz_network(seed);
         let lanes: Vec<u32> = net.layers.iter().map(|l| (l.outputs() as u32).div_ceil(2)).collect();
         let (plan, dir) = design(&net, &lanes, &format!("fuzz{seed}"));
-        // Every other network loads its first layer's weights over the UART first.
-        let plan = if seed % 2 == 1 {
-            let loading = plan.with_loaded_weights(&[0]).unwrap();
-            hdl_gen::write_dir(&hdl_gen::generate(&net, &loading).unwrap(), dir.path(), true).unwrap();
-            loading
-        } else {
+        // Every other network loads its first layer's weights over the UART first; two in
+        // three take the widest encoder up to 8 values per cycle, so the bridge keeps the
+        // request in chunks.
+        let loaded: &[usize] = if seed % 2 == 1 { &[0] } else { &[] };
+        let widest = HardwarePlan::encoder_widths(&net).into_iter().filter(|&v| v <= 8).max().unwrap_or(1);
+        let values = if seed % 3 == 0 { 1 } else { widest };
+        let plan = if loaded.is_empty() && values == 1 {
             plan
+        } else {
+            let changed = plan.with_loaded_weights(loaded).unwrap().with_values_per_cycle(&net, values).unwrap();
+            hdl_gen::write_dir(&hdl_gen::generate(&net, &changed).unwrap(), dir.path(), true).unwrap();
+            changed
         };
         let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
         let golden = Golden::new(&net).unwrap();

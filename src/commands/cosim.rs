@@ -24,7 +24,7 @@ pub struct Args {
     #[command(flatten)]
     lanes: super::lanes::LaneArgs,
     /// Co-simulate this existing generated directory (e.g. hand-edited RTL) instead of generating
-    #[arg(long, conflicts_with_all = ["lanes", "lanes_per_layer", "banks", "membrane_sets"])]
+    #[arg(long, conflicts_with_all = ["lanes", "lanes_per_layer", "banks", "membrane_sets", "values_per_cycle"])]
     rtl: Option<PathBuf>,
     /// Where to write the VCD of the first mismatching input
     #[arg(long, default_value = "cosim-vcd")]

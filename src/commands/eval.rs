@@ -26,6 +26,9 @@ pub struct Args {
     /// Membrane sets of every conv layer in the cycle model (as `gen --membrane-sets`)
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2))]
     membrane_sets: Option<u32>,
+    /// Input values the encoder takes per cycle in the cycle model (as `gen --values-per-cycle`)
+    #[arg(long, value_name = "V")]
+    values_per_cycle: Option<u32>,
     /// Write each spiking layer's value histogram to DIR/<layer>.json (input for `code --hist`)
     #[arg(long)]
     histogram_dir: Option<PathBuf>,
@@ -45,13 +48,17 @@ pub fn run(args: Args) -> Result<()> {
         (None, Some(list)) => Some(HardwarePlan::per_layer(&net, list)?),
         _ => None,
     };
-    if plan.is_none() && (args.banks.is_some() || args.membrane_sets.is_some()) {
-        bail!("--banks and --membrane-sets set the cycle model's conv stages: give --lanes or --lanes-per-layer too");
+    if plan.is_none() && (args.banks.is_some() || args.membrane_sets.is_some() || args.values_per_cycle.is_some()) {
+        bail!(
+            "--banks, --membrane-sets and --values-per-cycle set the cycle model's stages: give --lanes or \
+             --lanes-per-layer too"
+        );
     }
     let choices = bitstreams::sizing::SizingChoices {
         loaded: &[],
         banks: args.banks,
         sets: super::lanes::membrane_sets(args.membrane_sets),
+        values_per_cycle: args.values_per_cycle,
     };
     let plan = plan.map(|plan| choices.apply(&net, plan)).transpose()?;
     let golden = Golden::new(&net)?;

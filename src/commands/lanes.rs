@@ -32,6 +32,11 @@ pub struct LaneArgs {
     /// --board where the command has one]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=2))]
     pub membrane_sets: Option<u32>,
+    /// Input values the encoder takes per cycle, a divisor of the input's size (and, into a
+    /// conv layer, of its width): each chunk of them costs max(1, its events) cycles
+    /// [default: 1, or sized for --board where the command has one]
+    #[arg(long, value_name = "V")]
+    pub values_per_cycle: Option<u32>,
 }
 
 impl LaneArgs {
@@ -47,7 +52,12 @@ impl LaneArgs {
 
     /// What the sizer may choose, given these arguments.
     pub fn choices(&self) -> SizingChoices<'_> {
-        SizingChoices { loaded: &self.load_weights, banks: self.banks, sets: self.sets() }
+        SizingChoices {
+            loaded: &self.load_weights,
+            banks: self.banks,
+            sets: self.sets(),
+            values_per_cycle: self.values_per_cycle,
+        }
     }
 
     fn sets(&self) -> Option<MembraneSets> {

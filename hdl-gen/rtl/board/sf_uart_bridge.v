@@ -4,7 +4,8 @@
 // throughput). The host side is `hdl_gen::protocol` (byte layouts, CRC, status codes).
 //
 // Request  (host -> board): 0xA5, M as u16 little-endian, M input values (one byte each),
-//                           CRC-8 over the length and value bytes.
+//                           CRC-8 over the length and value bytes. The values are kept in
+//                           chunks of VALUES_PER_CYCLE and go to the core a chunk per cycle.
 // Reply    (board -> host): 0x5A, status, class, cycles as u32 LE, CLASSES scores of
 //                           SCORE_BYTES each (two's complement, LE), CRC-8 over everything
 //                           after 0x5A. Always the same length; on a bad request the class,
@@ -40,9 +41,9 @@
 //   tx_ready          in   1              sf_uart_tx is idle
 //   tx_send           out  1              send tx_data
 //   tx_data           out  8              the byte to send
-//   in_valid          out  1              to the core: in_value holds the next value
+//   in_valid          out  1              to the core: in_value holds the next chunk
 //   in_ready          in   1              the core takes in_value
-//   in_value          out  VALUE_BITS     the next input value
+//   in_value          out  V*VALUE_BITS   the next VALUES_PER_CYCLE input values, first at the bottom
 //   encoder_start     in   1              the core's encoder START tap
 //   last_emit_valid   in   1              the last layer emits an event
 //   last_emit_neuron  in   NEURON_BITS    its neuron
@@ -59,6 +60,7 @@
 //   load_word_end     out  1              the word's last byte: write the word
 module sf_uart_bridge #(
     parameter M             = 4,      // input values per request
+    parameter VALUES_PER_CYCLE = 1,   // V: values per chunk fed to the core, a divisor of M
     parameter SRC_BITS      = 2,      // clog2(M), at least 1
     parameter VALUE_BITS    = 8,
     parameter MAX_VALUE     = 255,
@@ -93,7 +95,7 @@ module sf_uart_bridge #(
     output wire [7:0]               tx_data,
     output wire                     in_valid,
     input  wire                     in_ready,
-    output wire [VALUE_BITS-1:0]    in_value,
+    output wire [VALUES_PER_CYCLE*VALUE_BITS-1:0] in_value,
     input  wire                     encoder_start,
     input  wire                     last_emit_valid,
     input  wire [NEURON_BITS-1:0]   last_emit_neuron,
@@ -138,9 +140,15 @@ module sf_uart_bridge #(
     reg [7:0]                status;
     reg [7:0]                crc;
     reg [7:0]                length_low;     // first byte of the request's length
-    reg [SRC_BITS:0]         index;          // values received or fed
-    reg [VALUE_BITS-1:0]     buffer [0:M-1];
-    reg [VALUE_BITS-1:0]     next_value;     // buffer[index], registered (block RAM read)
+    localparam V      = VALUES_PER_CYCLE;
+    localparam CHUNKS = M / V;
+    localparam CHUNK_BITS = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
+    localparam LANE_BITS  = V > 1 ? $clog2(V) : 1;
+    reg [SRC_BITS:0]         index;          // values received, or chunks fed
+    reg [CHUNK_BITS-1:0]     data_chunk;     // chunk of the value being received
+    reg [LANE_BITS-1:0]      data_lane;      // its place in the chunk
+    reg [V*VALUE_BITS-1:0]   buffer [0:CHUNKS-1];
+    reg [V*VALUE_BITS-1:0]   next_value;     // buffer[index], registered (block RAM read)
     reg [31:0]               silence;        // cycles since the last byte of a request
     reg [31:0]               cycles;
     reg                      counting;
@@ -282,11 +290,18 @@ module sf_uart_bridge #(
     // The input buffer's one read port, registered and without a reset, so synthesis can
     // put the buffer in block RAM (a mux in front of the register, or a reset, made yosys
     // build a 784-value buffer from 6,272 flip-flops): the first value in S_LOAD, the next
-    // one whenever the core takes one in S_FEED.
+    // one whenever the core takes one in S_FEED. A value is written into its chunk's lane
+    // (a partial write: block RAMs with bit or byte enables keep it in one memory).
     wire                feed_read = state == S_LOAD || (state == S_FEED && in_ready);
-    wire [SRC_BITS-1:0] feed_addr = state == S_LOAD ? {SRC_BITS{1'b0}} : index[SRC_BITS-1:0] + 1'b1;
+    wire [CHUNK_BITS-1:0] feed_addr = state == S_LOAD ? {CHUNK_BITS{1'b0}} : index[CHUNK_BITS-1:0] + 1'b1;
     always @(posedge clk)
         if (feed_read) next_value <= buffer[feed_addr];
+    // With one value per chunk the received count is the address (no extra counters).
+    wire [CHUNK_BITS-1:0] write_chunk = V == 1 ? index[CHUNK_BITS-1:0] : data_chunk;
+    wire [LANE_BITS-1:0]  write_lane  = V == 1 ? {LANE_BITS{1'b0}} : data_lane;
+    always @(posedge clk)
+        if (state == S_DATA && rx_valid)
+            buffer[write_chunk][write_lane * VALUE_BITS +: VALUE_BITS] <= rx_data[VALUE_BITS-1:0];
 
     // At a request's CRC byte: the frame is good (else the reply says why, at once).
     wire frame_ok = rx_data == crc && status == ST_OK;
@@ -421,6 +436,8 @@ module sf_uart_bridge #(
                 S_LEN1: if (rx_valid) begin
                     crc          <= crc8(crc, rx_data);
                     index        <= {(SRC_BITS + 1){1'b0}};
+                    data_chunk   <= {CHUNK_BITS{1'b0}};
+                    data_lane    <= {LANE_BITS{1'b0}};
                     if ({rx_data, length_low} != LENGTH) begin
                         // The rest of the request cannot be delimited: answer now.
                         status   <= ST_LENGTH;
@@ -433,7 +450,12 @@ module sf_uart_bridge #(
                     end
                 end
                 S_DATA: if (rx_valid) begin
-                    buffer[index[SRC_BITS-1:0]] <= rx_data[VALUE_BITS-1:0];
+                    if ({{(32 - LANE_BITS){1'b0}}, data_lane} == V - 1) begin
+                        data_lane  <= {LANE_BITS{1'b0}};
+                        data_chunk <= data_chunk + 1'b1;
+                    end else begin
+                        data_lane  <= data_lane + 1'b1;
+                    end
                     if (value_too_big && status == ST_OK) status <= ST_VALUE;
                     crc   <= crc8(crc, rx_data);
                     index <= index + 1'b1;
@@ -456,7 +478,7 @@ module sf_uart_bridge #(
                 end
                 S_FEED: if (in_ready) begin
                     index      <= index + 1'b1;
-                    if (index == M - 1) state <= S_WAIT;
+                    if (index == CHUNKS - 1) state <= S_WAIT;
                 end
                 S_ARGMAX: begin
                     if (scan == 0 || scan_score > best_score) begin

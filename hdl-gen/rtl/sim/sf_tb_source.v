@@ -1,8 +1,10 @@
 // sf_tb_source: simulation only. Streams the input values from a text file into the core,
-// one value per accepted cycle, back to back, as the Verilator harness does.
+// one word per accepted cycle, back to back, as the Verilator harness does. A word is one
+// input value, or the chunk of an encoder taking several per cycle (its first value at the
+// bottom): VALUE_BITS is then the chunk's width.
 //
 // Plusargs
-//   +inputs=FILE    one hexadecimal value per line (all inputs concatenated)
+//   +inputs=FILE    one hexadecimal word per line (all inputs concatenated)
 //
 // Ports
 //   clk        in   1            clock

@@ -91,6 +91,8 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
     writeln!(taps, "#define SF_TIMESTEPS {timesteps}").ok();
     writeln!(taps, "#define SF_TRACE {}", u8::from(trace)).ok();
     writeln!(taps, "#define SF_LAYERS {layers}").ok();
+    writeln!(taps, "#define SF_VALUES_PER_CYCLE {}", info.manifest.input_values_per_cycle).ok();
+    writeln!(taps, "#define SF_VALUE_BITS {}", info.manifest.input_value_bits).ok();
     taps.push_str("#define SF_SAMPLE_TAPS(top, cycle) do { \\\n");
     for (l, layer) in info.manifest.layers.iter().enumerate() {
         let score = if l == last {
@@ -149,6 +151,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         design_dir: design_dir.to_path_buf(),
         layers,
         timesteps,
+        input_chunk: (info.manifest.input_values_per_cycle, info.manifest.input_value_bits),
         timeout: SimTimeout::default(),
     })
 }

@@ -232,6 +232,7 @@ mod tests {
             banks: vec![],
             sets: None,
             loaded: vec![],
+            values_per_cycle: 1,
             inputs: 4,
             cycles: 100,
             mismatch: mismatch.map(String::from),

@@ -55,6 +55,8 @@ pub struct FuzzCase {
     pub sets: Option<u32>,
     /// Layers whose weights are in a start-up-loaded RAM (preloaded in co-simulation).
     pub loaded: Vec<usize>,
+    /// Input values the encoder takes per cycle.
+    pub values_per_cycle: u32,
     /// Inputs simulated.
     pub inputs: usize,
     /// RTL cycles simulated.
@@ -69,13 +71,17 @@ impl FuzzCase {
     pub fn failure(&self) -> Option<String> {
         self.mismatch.as_ref().map(|m| {
             format!(
-                "{} seed {}: {} (lanes {:?}, banks {}, loaded weights {:?}): {m}",
+                "{} seed {}: {} (lanes {:?}, banks {}, loaded weights {:?}{}): {m}",
                 self.family.name(),
                 self.seed,
                 self.network,
                 self.lanes,
                 self.banks_and_sets(),
-                self.loaded
+                self.loaded,
+                match self.values_per_cycle {
+                    1 => String::new(),
+                    v => format!(", encoder {v} values per cycle"),
+                }
             )
         })
     }
@@ -180,6 +186,15 @@ pub fn fuzz_case(
             (net, plan, lanes, Vec::new(), banks, Some(sets.count()), rng)
         }
     };
+    // Half the networks get a wider encoder, any width the input allows; its own generator,
+    // so the network, plan and inputs of a seed stay what they were.
+    let widths = HardwarePlan::encoder_widths(&net);
+    let mut width_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c4_a2c4);
+    let values_per_cycle = match widths.get(1..) {
+        Some(wider) if !wider.is_empty() && width_rng.random_bool(0.5) => wider[width_rng.random_range(0..wider.len())],
+        _ => 1,
+    };
+    let plan = plan.with_values_per_cycle(&net, values_per_cycle)?;
     let design = hdl_gen::generate(&net, &plan).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
     let dir = work_dir.join(format!("{}{seed}", family.name()));
     hdl_gen::write_dir(&design, &dir, true).map_err(|source| SimError::Generate { seed: Some(seed), source })?;
@@ -208,6 +223,7 @@ pub fn fuzz_case(
         banks,
         sets,
         loaded,
+        values_per_cycle,
         inputs,
         cycles: outcome.report.rtl_cycles,
         mismatch,

@@ -2,7 +2,8 @@
 // tap ports, so one harness serves every design; sim/src/cosim/mod.rs writes a small
 // header (taps.h) that lists the layers' tap ports for this design.
 //
-// stdin:  u32 count, u32 size, then count * size input values (one byte each)
+// stdin:  u32 count, u32 size, then count * size input values (one byte each), fed to the
+//         core SF_VALUES_PER_CYCLE at a time
 // stdout: one record per line, cycle 0 = the first cycle after reset
 //   S <cycle>                          encoder START of the next input
 //   E <layer> <neuron> <sel> <neg> <score>   an emitted event (score: last layer only)
@@ -49,6 +50,24 @@ static inline const uint32_t* sf_words(uint64_t narrow, uint32_t* buf) {
     buf[0] = (uint32_t)narrow;
     buf[1] = (uint32_t)(narrow >> 32);
     return buf;
+}
+
+// Put `n` input values on the core's in_value, value j at bits j*SF_VALUE_BITS (an encoder
+// taking SF_VALUES_PER_CYCLE values per cycle reads a chunk of them; n = 0 clears the port).
+template <std::size_t N>
+static inline void sf_put_chunk(VlWide<N>& port, const uint8_t* values, unsigned n) {
+    for (std::size_t w = 0; w < N; w++) port[w] = 0;
+    for (unsigned j = 0; j < n; j++) {
+        unsigned lo = j * SF_VALUE_BITS, s = lo % 32;
+        port[lo / 32] |= (uint32_t)values[j] << s;
+        if (s + SF_VALUE_BITS > 32) port[lo / 32 + 1] |= (uint32_t)values[j] >> (32 - s);
+    }
+}
+template <typename T>
+static inline void sf_put_chunk(T& port, const uint8_t* values, unsigned n) {
+    uint64_t packed = 0;
+    for (unsigned j = 0; j < n; j++) packed |= (uint64_t)values[j] << (j * SF_VALUE_BITS);
+    port = (T)packed;
 }
 
 // Bits lo .. lo+bits-1 of words (bits <= 64), sign-extended.
@@ -114,7 +133,7 @@ int main(int argc, char** argv) {
     // Reset for two cycles.
     top.rst = 1;
     top.in_valid = 0;
-    top.in_value = 0;
+    sf_put_chunk(top.in_value, values.data(), 0);
     for (int i = 0; i < 2; i++) {
         top.clk = 0;
         top.eval();
@@ -129,7 +148,8 @@ int main(int argc, char** argv) {
     uint64_t cycle = 0;
     for (;; cycle++) {
         top.in_valid = next_value < total_values;
-        top.in_value = next_value < total_values ? values[next_value] : 0;
+        sf_put_chunk(top.in_value, values.data() + (next_value < total_values ? next_value : 0),
+                     next_value < total_values ? SF_VALUES_PER_CYCLE : 0);
         top.clk = 0;
         top.eval();
 #if SF_TRACE
@@ -141,7 +161,7 @@ int main(int argc, char** argv) {
             fflush(stdout);
         }
         SF_SAMPLE_TAPS(top, cycle);
-        if (top.in_valid && top.in_ready) next_value++;
+        if (top.in_valid && top.in_ready) next_value += SF_VALUES_PER_CYCLE;
         top.clk = 1;
         top.eval();
 #if SF_TRACE

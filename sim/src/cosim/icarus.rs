@@ -52,6 +52,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         design_dir: design_dir.to_path_buf(),
         layers: info.layers(),
         timesteps: info.timesteps(),
+        input_chunk: (info.manifest.input_values_per_cycle, info.manifest.input_value_bits),
         timeout: SimTimeout::default(),
     })
 }
@@ -64,9 +65,11 @@ pub(super) fn run(sim: &Simulator, batch: Batch, progress: &mut impl FnMut(usize
         tempfile::Builder::new().prefix("spikeforge-icarus-").tempdir().map_err(|e| io(&std::env::temp_dir(), e))?;
     let input_file = scratch.path().join("inputs.hex");
     let records = scratch.path().join("records.txt");
+    let (values, bits) = sim.input_chunk;
     let mut text = String::with_capacity(inputs.len() * 3);
-    for v in inputs {
-        text.push_str(&format!("{v:x}\n"));
+    for chunk in inputs.chunks(values.max(1) as usize) {
+        text.push_str(&chunk_hex(chunk, bits));
+        text.push('\n');
     }
     std::fs::write(&input_file, text).map_err(|e| io(&input_file, e))?;
     let count = (inputs.len() / size.max(1)) as u64;
@@ -135,4 +138,35 @@ pub(super) fn run(sim: &Simulator, batch: Batch, progress: &mut impl FnMut(usize
         SimError::Unfinished { .. } => SimError::Unfinished { said: messages.trim().to_string() },
         e => e,
     })
+}
+
+/// One line of the testbench's input file: the chunk's values packed as the core's
+/// `in_value` takes them (value `j` at bits `j·bits`), in hexadecimal.
+fn chunk_hex(chunk: &[u8], bits: u32) -> String {
+    if let [v] = chunk {
+        return format!("{v:x}");
+    }
+    let total = chunk.len() * bits as usize;
+    let bit = |i: usize| (chunk[i / bits as usize] >> (i % bits as usize)) & 1;
+    let digits: String = (0..total.div_ceil(4))
+        .rev()
+        .map(|d| {
+            let nibble = (0..4).filter(|&b| d * 4 + b < total).fold(0u32, |n, b| n | u32::from(bit(d * 4 + b)) << b);
+            char::from_digit(nibble, 16).expect("a nibble")
+        })
+        .collect();
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() { "0".into() } else { significant.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_pack_their_first_value_at_the_bottom() {
+        assert_eq!(super::chunk_hex(&[0xab], 8), "ab");
+        assert_eq!(super::chunk_hex(&[0x01, 0x02], 8), "201");
+        assert_eq!(super::chunk_hex(&[3, 0, 1], 2), "13");
+        assert_eq!(super::chunk_hex(&[0; 9], 8), "0");
+        assert_eq!(super::chunk_hex(&[0xff; 9], 8), "f".repeat(18));
+    }
 }

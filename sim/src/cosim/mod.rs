@@ -131,6 +131,8 @@ pub struct Simulator {
     pub layers: usize,
     /// Timesteps per input.
     pub timesteps: u64,
+    /// Input values the core takes per cycle, and the bits of each (how inputs are packed).
+    pub input_chunk: (u32, u32),
     /// The wall-clock guard on each run.
     pub timeout: SimTimeout,
 }
