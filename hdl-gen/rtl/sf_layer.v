@@ -6,20 +6,24 @@
 //           multiplier * W[source][g*P + lane]               (5-stage pipeline:
 //           event read -> weight-row read -> row register -> scale (sf_lane) -> add)
 //   DRAIN1..DRAIN4: the last event's add completes; the group's membranes and biases are read
-//   UPDATE  1 cycle: neuron_update (sf_neuron.vh) for every lane; membranes written back;
-//           spikes latched as plane masks; accumulators cleared
+//   UPDATE  1 cycle: neuron_integrate (sf_neuron.vh) for every lane, u registered;
+//           accumulators cleared
+//   FIRE    1 cycle: neuron_fire for every lane; membranes written back; spikes latched as
+//           plane masks (two cycles rather than one halve the path from the membrane and
+//           bias rows to the membrane write and the emission registers: it was the iCE40's
+//           critical path)
 //   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
 // then DONE commits the output slot and releases the input slot. Cycles per item
 // (ARCHITECTURE.md "Timing contract"; the constants are sf_defs.vh's SF_*_OVERHEAD):
-// 2 + Σ_g (E_in + 5 + max(1, ev_g))
+// 2 + Σ_g (E_in + 6 + max(1, ev_g))
 //
 // With LATERAL = 1 (lateral connections R) every item takes the groups twice. Pass 0 is
-// the above, except that UPDATE stores the feedforward membrane u1 = decay(v) + b + acc
+// the above, except that FIRE stores the feedforward membrane u1 = decay(v) + b + acc
 // and EMIT writes the provisional spikes fire(u1) into the layer's own lateral event
 // buffer instead of the output. Pass 1 replays those E1 events through the lateral weight
-// rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + (acc << LAT_SHIFT), fires,
+// rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + (acc << LAT_SHIFT), FIRE fires,
 // resets and stores as usual, and EMIT sends the real spikes. Cycles per item:
-// 2 + Σ_g (E_in + 5 + max(1, ev1_g)) + Σ_g (E1 + 5 + max(1, ev_g))
+// 2 + Σ_g (E_in + 6 + max(1, ev1_g)) + Σ_g (E1 + 6 + max(1, ev_g))
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
@@ -54,7 +58,7 @@
 //   score_value  out  MEM_BITS        readout layers: the neuron's membrane (its score)
 //   item_done    out  1               debug tap: this is the DONE cycle of an item
 //   item_t       out  T_BITS          the timestep of the item being processed
-//   mem_tap_valid  out 1              simulation tap: the cycle after an UPDATE that stored
+//   mem_tap_valid  out 1              simulation tap: the cycle after a FIRE that stored
 //                                     final membranes (not pass 0 of a LATERAL layer)
 //   mem_tap_neuron out NEURON_BITS    the neuron of lane 0 (group * P)
 //   mem_tap_mask   out P              lanes holding a neuron (group * P + lane < N)
@@ -144,7 +148,7 @@ module sf_layer #(
     `include "sf_defs.vh"
     localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
                S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
-               S_DONE = 4'd9;
+               S_DONE = 4'd9, S_FIRE = 4'd10;
     localparam MASK_BITS = P * OUT_K;
     // An event's plane/value field and its count, wide enough for both passes.
     localparam SEL_BITS = LATERAL != 0 && OUT_SEL_BITS > IN_SEL_BITS ? OUT_SEL_BITS : IN_SEL_BITS;
@@ -193,6 +197,7 @@ module sf_layer #(
     reg [P*W_BITS-1:0]    weight_held;
     reg [P*BIAS_BITS-1:0] bias_row;
     reg [P*MEM_BITS-1:0]  membrane_row;
+    reg [P*MEM_BITS-1:0]  u_row;         // UPDATE -> FIRE: every lane's u
 
     // ---- the event being read: from the input slot, or in pass 1 from the lateral buffer
     localparam LAT_EVENT_BITS = 1 + OUT_SEL_BITS + NEURON_BITS;
@@ -290,7 +295,7 @@ module sf_layer #(
     `include "sf_neuron.vh"
 
     // The lowest pending bit is the lowest neuron's lowest plane: the wire order.
-    // Returns {lane, plane}; only called in UPDATE and EMIT cycles.
+    // Returns {lane, plane}; only called in FIRE and EMIT cycles.
     //
     // A binary tree over the lanes, so the logic is log2(P) muxes deep rather than a P*K
     // long priority chain (at 64 lanes the chain was the critical path, and deep enough to
@@ -380,7 +385,7 @@ module sf_layer #(
         end
     endgenerate
 
-    // UPDATE-cycle temporaries: blocking assignments inside the clocked block keep the
+    // FIRE-cycle temporaries: blocking assignments inside the clocked block keep the
     // neuron update off every other cycle (see sf_neuron.vh).
     integer                      u_lane;
     reg [NEURON_RESULT_BITS-1:0] u_result;
@@ -394,7 +399,7 @@ module sf_layer #(
 
     // ---- the membrane tap: simulation only. Co-simulation folds every membrane the update
     // writes into a digest (sim/src/membrane.rs) and compares it with the golden model's.
-    // Registered because the row is computed inside the clocked UPDATE branch: the tap shows
+    // Registered because the row is computed inside the clocked FIRE branch: the tap shows
     // it in the first EMIT cycle.
 `ifdef SYNTHESIS
     // yosys defines SYNTHESIS: the tap is not elaborated, so synthesis sees none of it.
@@ -450,14 +455,19 @@ module sf_layer #(
                 S_DRAIN3: state <= S_DRAIN4;
                 S_DRAIN4: state <= S_UPDATE;
                 S_UPDATE: begin
-                    /* verilator lint_off BLKSEQ */
-                    for (u_lane = 0; u_lane < P; u_lane = u_lane + 1) begin
-                        u_result = neuron_update(
+                    for (u_lane = 0; u_lane < P; u_lane = u_lane + 1)
+                        u_row[u_lane*MEM_BITS +: MEM_BITS] <= neuron_integrate(
                             timestep == {T_BITS{1'b0}},
                             acc_row[u_lane*ACC_BITS +: ACC_BITS],
                             bias_row[u_lane*BIAS_BITS +: BIAS_BITS],
                             membrane_row[u_lane*MEM_BITS +: MEM_BITS],
                             lateral_pass);
+                    state <= S_FIRE;
+                end
+                S_FIRE: begin
+                    /* verilator lint_off BLKSEQ */
+                    for (u_lane = 0; u_lane < P; u_lane = u_lane + 1) begin
+                        u_result = neuron_fire(u_row[u_lane*MEM_BITS +: MEM_BITS]);
                         u_mag = u_result[OUT_VALUE_BITS-1:0];
                         // Padding lanes of the last group (neuron >= N) never emit.
                         u_exists = {{(32-G_BITS){1'b0}}, group} * P + u_lane < N;

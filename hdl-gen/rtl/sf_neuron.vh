@@ -48,7 +48,8 @@ function [MEM_BITS-1:0] neuron_decay;
     end
 endfunction
 
-function [NEURON_RESULT_BITS-1:0] neuron_update;
+// ---- integrate: u (the bounds prove it fits MEM_BITS, so the cut is exact) ----
+function [MEM_BITS-1:0] neuron_integrate;
     input                 first;
     input [ACC_BITS-1:0]  acc;
     input [BIAS_BITS-1:0] bias;
@@ -56,16 +57,13 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
     input                 second;
     // Every operand is signed: one unsigned operand in a conditional makes the whole
     // expression unsigned and turns >>> into a logical shift.
-    reg signed [NEURON_INT_BITS-1:0] theta, half, prev, decayed, u, rounded, spike;
-    // Only their low bits are the result: the bounds prove the rest are sign copies.
+    reg signed [NEURON_INT_BITS-1:0] prev, decayed;
+    // Only its low bits are the result: the bounds prove the rest are sign copies.
     /* verilator lint_off UNUSEDSIGNAL */
-    reg signed [NEURON_INT_BITS-1:0] kept, magnitude;
+    reg signed [NEURON_INT_BITS-1:0] u;
     /* verilator lint_on UNUSEDSIGNAL */
     begin
-        theta   = {{(NEURON_INT_BITS-1){1'b0}}, 1'b1} <<< Q;
-        half    = theta >>> 1;  // 0 when Q = 0
-        prev    = first ? {NEURON_INT_BITS{1'b0}} : {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored};
-        // ---- integrate ----
+        prev = first ? {NEURON_INT_BITS{1'b0}} : {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored};
         if (second) begin
             // u1 was decayed and biased in the first pass: only the lateral sum is added.
             u = {{(NEURON_INT_BITS-MEM_BITS){stored[MEM_BITS-1]}}, stored}
@@ -78,7 +76,21 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
             u = decayed + {{(NEURON_INT_BITS-BIAS_BITS){bias[BIAS_BITS-1]}}, bias}
                         + {{(NEURON_INT_BITS-ACC_BITS){acc[ACC_BITS-1]}}, acc};
         end
-        // ---- fire ----
+        neuron_integrate = u[MEM_BITS-1:0];
+    end
+endfunction
+
+// ---- fire and reset from u: {u, stored', spike_neg, |spike|} ----
+function [NEURON_RESULT_BITS-1:0] neuron_fire;
+    input [MEM_BITS-1:0] u_in;
+    reg signed [NEURON_INT_BITS-1:0] theta, half, u, rounded, spike;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg signed [NEURON_INT_BITS-1:0] kept, magnitude;
+    /* verilator lint_on UNUSEDSIGNAL */
+    begin
+        theta   = {{(NEURON_INT_BITS-1){1'b0}}, 1'b1} <<< Q;
+        half    = theta >>> 1;  // 0 when Q = 0
+        u       = {{(NEURON_INT_BITS-MEM_BITS){u_in[MEM_BITS-1]}}, u_in};
         rounded = (u + half) >>> Q;
         if (KIND == SF_KIND_BINARY_LIF) spike = u >= theta ? 1 : 0;
         else if (KIND == SF_KIND_TERNARY) spike = u >= theta ? 1 : (u <= -theta ? -1 : 0);
@@ -89,6 +101,18 @@ function [NEURON_RESULT_BITS-1:0] neuron_update;
         else if (RESET_SOFT != 0) kept = u - spike * theta;
         else kept = {NEURON_INT_BITS{1'b0}};
         magnitude = spike < 0 ? -spike : spike;
-        neuron_update = {u[MEM_BITS-1:0], kept[MEM_BITS-1:0], spike < 0, magnitude[OUT_VALUE_BITS-1:0]};
+        neuron_fire = {u_in, kept[MEM_BITS-1:0], spike < 0, magnitude[OUT_VALUE_BITS-1:0]};
+    end
+endfunction
+
+// Both in one cycle (sf_conv's update pass, which fires a word that already holds u).
+function [NEURON_RESULT_BITS-1:0] neuron_update;
+    input                 first;
+    input [ACC_BITS-1:0]  acc;
+    input [BIAS_BITS-1:0] bias;
+    input [MEM_BITS-1:0]  stored;
+    input                 second;
+    begin
+        neuron_update = neuron_fire(neuron_integrate(first, acc, bias, stored, second));
     end
 endfunction

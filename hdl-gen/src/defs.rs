@@ -52,7 +52,7 @@ pub fn defs_header() -> String {
          \n// Neuron kinds (KIND)\n{}\
          \n// Decay modes (DECAY_MODE)\n{}\
          \n// Timing contract (ARCHITECTURE.md), in cycles: the shape of sf_layer's state machine\n\
-         // (START/DONE, DRAIN1..DRAIN4, UPDATE), not counters, so no module reads them.\n{}\
+         // (START/DONE, DRAIN1..DRAIN4, UPDATE and FIRE), not counters, so no module reads them.\n{}\
          /* verilator lint_on UNUSEDPARAM */\n",
         localparams(&coded(&KINDS)),
         localparams(&coded(&DECAY_MODES)),
@@ -90,6 +90,6 @@ mod tests {
         assert_eq!(DECAY_MODES[decay_code(&Decay::Leak(1)) as usize], "SF_DECAY_LEAK");
         assert!(defs_header().contains("localparam SF_DECAY_LEAK = 3;\n"));
         assert!(defs_header().contains("localparam SF_KIND_INTEGER = 2;\n"));
-        assert!(defs_header().contains("localparam SF_GROUP_OVERHEAD = 5;\n"));
+        assert!(defs_header().contains("localparam SF_GROUP_OVERHEAD = 6;\n"));
     }
 }
