@@ -162,6 +162,14 @@ module sf_uart_bridge #(
     wire signed [SCORE_BITS-1:0] emit_score = scores[emit_class*SCORE_BITS +: SCORE_BITS];
     reg [CLASS_BITS-1:0]     best_class;
     reg signed [SCORE_BITS-1:0] best_score;
+    // The argmax reads a score in one cycle and compares it in the next: the score mux and
+    // the comparison in one cycle were the UP5K design's critical path (28.4 MHz).
+    reg signed [SCORE_BITS-1:0] held_score;  // scores[held_class], read the cycle before
+    reg [CLASS_BITS-1:0]     held_class;
+    reg                      held_valid;
+    // Likewise a reply byte is chosen one cycle and sent (and added to the CRC) the next.
+    reg [7:0]                tx_byte;
+    reg                      tx_prepared;    // tx_byte holds reply byte tx_index
     reg [7:0]                tx_index;       // reply byte being sent
     reg [7:0]                score_byte;     // byte of the current class's score
 
@@ -284,8 +292,8 @@ module sf_uart_bridge #(
         else if (tx_index == REPLY_BYTES - 1)      reply_byte = crc;
         else                                       reply_byte = score_wide[score_byte * 8 +: 8];
     end
-    assign tx_send = state == S_TX && tx_ready;
-    assign tx_data = reply_byte;
+    assign tx_send = state == S_TX && tx_ready && tx_prepared;
+    assign tx_data = tx_byte;
 
     // The input buffer's one read port, registered and without a reset, so synthesis can
     // put the buffer in block RAM (a mux in front of the register, or a reset, made yosys
@@ -323,6 +331,11 @@ module sf_uart_bridge #(
             scan       <= {CLASS_BITS{1'b0}};
             best_class <= {CLASS_BITS{1'b0}};
             best_score <= {SCORE_BITS{1'b0}};
+            held_score <= {SCORE_BITS{1'b0}};
+            held_class <= {CLASS_BITS{1'b0}};
+            held_valid <= 1'b0;
+            tx_byte    <= 8'd0;
+            tx_prepared <= 1'b0;
             tx_index   <= 8'd0;
             score_byte <= 8'd0;
             ld_head    <= 3'd0;
@@ -347,6 +360,7 @@ module sf_uart_bridge #(
                 if (rx_error) status <= ST_FRAMING;
             end
             stream_en <= 1'b0;
+            if (state != S_ARGMAX) held_valid <= 1'b0;
             case (state)
                 S_SYNC: if (rx_valid && rx_data == REQUEST_SYNC) begin
                     state   <= S_LEN0;
@@ -481,23 +495,31 @@ module sf_uart_bridge #(
                     if (index == CHUNKS - 1) state <= S_WAIT;
                 end
                 S_ARGMAX: begin
-                    if (scan == 0 || scan_score > best_score) begin
-                        best_score <= scan_score;
-                        best_class <= scan;
+                    // Read class `scan`, compare the class read the cycle before.
+                    held_score <= scan_score;
+                    held_class <= scan;
+                    held_valid <= 1'b1;
+                    if ({{(32 - CLASS_BITS){1'b0}}, scan} != CLASSES - 1) scan <= scan + 1'b1;
+                    if (held_valid && (held_class == 0 || held_score > best_score)) begin
+                        best_score <= held_score;
+                        best_class <= held_class;
                     end
-                    if ({{(32 - CLASS_BITS){1'b0}}, scan} == CLASSES - 1) begin
+                    if (held_valid && {{(32 - CLASS_BITS){1'b0}}, held_class} == CLASSES - 1) begin
                         if (status != ST_OK) best_class <= {CLASS_BITS{1'b0}};
-                        state      <= S_TX;
-                        tx_index   <= 8'd0;
-                        scan       <= {CLASS_BITS{1'b0}};
-                        score_byte <= 8'd0;
-                        crc        <= 8'd0;
-                    end else begin
-                        scan <= scan + 1'b1;
+                        state       <= S_TX;
+                        tx_index    <= 8'd0;
+                        tx_prepared <= 1'b0;
+                        scan        <= {CLASS_BITS{1'b0}};
+                        score_byte  <= 8'd0;
+                        crc         <= 8'd0;
                     end
                 end
-                S_TX: if (tx_ready) begin
-                    if (tx_index != 8'd0) crc <= crc8(crc, reply_byte);
+                S_TX: if (!tx_prepared) begin
+                    tx_byte     <= reply_byte;
+                    tx_prepared <= 1'b1;
+                end else if (tx_ready) begin
+                    tx_prepared <= 1'b0;
+                    if (tx_index != 8'd0) crc <= crc8(crc, tx_byte);
                     if (tx_index >= 8'd7 && tx_index < REPLY_BYTES - 1) begin
                         if (score_byte == SCORE_BYTES - 1) begin
                             score_byte <= 8'd0;
