@@ -158,7 +158,24 @@ module sf_uart_bridge #(
     reg [CLASSES*SCORE_BITS-1:0] scores;
     reg [CLASS_BITS-1:0]     scan;           // argmax position / class being sent
     wire signed [SCORE_BITS-1:0] scan_score = scores[scan*SCORE_BITS +: SCORE_BITS];
-    wire [CLASS_BITS-1:0]        emit_class = last_emit_neuron[CLASS_BITS-1:0];
+    // The last layer's taps, registered before the scores use them (the readout's score mux
+    // straight into the score update was the UP5K design's critical path at 29.9 MHz). The
+    // end of the input is delayed to match (`finishing`); `cycles` still counts to the
+    // layer's DONE cycle itself.
+    reg                      tap_emit_valid;
+    reg [CLASS_BITS-1:0]     tap_emit_class;
+    reg [SEL_BITS-1:0]       tap_emit_sel;
+    reg                      tap_emit_neg;
+    reg [IN_SCORE_BITS-1:0]  tap_score;
+    reg                      finishing;      // the last timestep was done the cycle before
+    always @(posedge clk) begin
+        tap_emit_valid <= last_emit_valid && !rst;
+        tap_emit_class <= last_emit_neuron[CLASS_BITS-1:0];
+        tap_emit_sel   <= last_emit_sel;
+        tap_emit_neg   <= last_emit_neg;
+        tap_score      <= score_value;
+    end
+    wire [CLASS_BITS-1:0]        emit_class = tap_emit_class;
     wire signed [SCORE_BITS-1:0] emit_score = scores[emit_class*SCORE_BITS +: SCORE_BITS];
     reg [CLASS_BITS-1:0]     best_class;
     reg signed [SCORE_BITS-1:0] best_score;
@@ -242,23 +259,23 @@ module sf_uart_bridge #(
     wire signed [SCORE_BITS-1:0] readout_score;
     generate
         if (READOUT != 0) begin : g_readout
-            assign readout_score = $signed(score_value);
+            assign readout_score = $signed(tap_score);
             assign spike_value   = {SCORE_BITS{1'b0}};
-            wire unused_event = ^{last_emit_sel, last_emit_neg};
+            wire unused_event = ^{tap_emit_sel, tap_emit_neg};
         end else begin : g_counts
             // SCORE_BITS >= 9 and SEL_BITS <= 8 for spike counts (the generator sees to it).
             wire [7:0] raw;
             if (PAYLOAD != 0 && SEL_BITS < 8) begin : g_pad
-                assign raw = {{(8 - SEL_BITS){1'b0}}, last_emit_sel};
+                assign raw = {{(8 - SEL_BITS){1'b0}}, tap_emit_sel};
             end else if (PAYLOAD != 0) begin : g_full
-                assign raw = last_emit_sel[7:0];
+                assign raw = tap_emit_sel[7:0];
             end else begin : g_planes
-                assign raw = AMPS[last_emit_sel * 8 +: 8];
+                assign raw = AMPS[tap_emit_sel * 8 +: 8];
             end
             wire signed [SCORE_BITS-1:0] magnitude = $signed({{(SCORE_BITS - 8){1'b0}}, raw});
-            assign spike_value   = last_emit_neg ? -magnitude : magnitude;
+            assign spike_value   = tap_emit_neg ? -magnitude : magnitude;
             assign readout_score = {SCORE_BITS{1'b0}};
-            wire unused_score = ^score_value;
+            wire unused_score = ^tap_score;
         end
         // A score sign-extended to whole reply bytes.
         if (8 * SCORE_BYTES > SCORE_BITS) begin : g_extend
@@ -334,6 +351,7 @@ module sf_uart_bridge #(
             held_score <= {SCORE_BITS{1'b0}};
             held_class <= {CLASS_BITS{1'b0}};
             held_valid <= 1'b0;
+            finishing  <= 1'b0;
             tx_byte    <= 8'd0;
             tx_prepared <= 1'b0;
             tx_index   <= 8'd0;
@@ -542,17 +560,21 @@ module sf_uart_bridge #(
                 end else if (counting) begin
                     cycles <= cycles + 32'd1;
                 end
-                if (last_emit_valid) begin
+                if (tap_emit_valid) begin
                     if (READOUT != 0) scores[emit_class*SCORE_BITS +: SCORE_BITS] <= readout_score;
                     else scores[emit_class*SCORE_BITS +: SCORE_BITS] <= emit_score + spike_value;
                 end
                 if (last_item_done) begin
                     items_done <= items_done + 32'd1;
                     if (last_timestep) begin
-                        counting <= 1'b0;
-                        state    <= S_ARGMAX;
-                        scan     <= {CLASS_BITS{1'b0}};
+                        counting  <= 1'b0;
+                        finishing <= 1'b1;
                     end
+                end
+                if (finishing) begin
+                    finishing <= 1'b0;
+                    state     <= S_ARGMAX;
+                    scan      <= {CLASS_BITS{1'b0}};
                 end
             end
         end
