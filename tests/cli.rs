@@ -736,7 +736,8 @@ fn run_on_the_simulated_board_matches_the_golden_model() {
 }
 
 /// `--load-weights 0`: `run` first loads layer 0's weights over the (simulated) UART into
-/// the RAM that replaces its ROM, then every input is exact.
+/// the RAM that replaces its ROM and checks the board's CRC of them, then every input is
+/// exact.
 #[test]
 fn run_loads_weights_over_the_uart_first() {
     if !have_verilator() {
@@ -749,8 +750,9 @@ fn run_loads_weights_over_the_uart_first() {
     let args = ["run", small, "--sim", "--lanes", "8", "--load-weights", "0", "--data", "synthetic", "--limit", "3"];
     let o = spikeforge(&[&args[..], &["--json"]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
-    // 64 inputs x 4 groups of 8 lanes
+    // 64 inputs x 4 groups of 8 lanes, and the board's CRC of them checked.
     assert!(stderr(&o).contains("loaded 256 weight words"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("CRC-32 checked per layer"), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((v["inputs"].as_u64(), v["exact"].as_u64()), (Some(3), Some(3)), "{v}");
     let o = spikeforge(&["run", small, "--sim", "--load-weights", "2", "--data", "synthetic", "--limit", "1"]);

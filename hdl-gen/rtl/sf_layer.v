@@ -31,8 +31,9 @@
 //            With WEIGHTS_LOADED = 1 the weights are a RAM with one shared address port
 //            and no initial contents (the shape of an iCE40 SPRAM, which a bitstream cannot
 //            initialize): they are written through wt_wr_* while the layer is idle (the
-//            board loads them over the UART). Simulations that skip the load define
-//            SF_PRELOAD_WEIGHTS to start from WEIGHTS_FILE instead.
+//            board loads them over the UART) and read back through wt_rd_* (the board's
+//            weight CRC). Simulations that skip the load define SF_PRELOAD_WEIGHTS to start
+//            from WEIGHTS_FILE instead.
 //   biases   G words of P*BIAS_BITS
 //   membranes G words of P*MEM_BITS (stored post-reset membranes; t = 0 reads them as 0;
 //            between the passes of a LATERAL layer, u1)
@@ -65,8 +66,12 @@
 //   mem_tap_row    out P*MEM_BITS     their stored membranes v' (lane 0 in the low bits)
 //   wt_wr_en     in   1               WEIGHTS_LOADED: write wt_wr_data at wt_wr_addr (only
 //                                     while the layer is idle; ignored otherwise)
-//   wt_wr_addr   in   WADDR_BITS      weight word address (source*G + g)
+//   wt_wr_addr   in   WADDR_BITS      weight word address (source*G + g), of a write or a read
 //   wt_wr_data   in   P*W_BITS        weight word, lane 0 in the low bits
+//   wt_rd_en     in   1               WEIGHTS_LOADED: read the word at wt_wr_addr (only while
+//                                     the layer is idle; ignored otherwise)
+//   wt_rd_data   out  P*W_BITS        the word read, from the cycle after wt_rd_en until the
+//                                     next read or inference (0 without WEIGHTS_LOADED)
 module sf_layer #(
     parameter N = 4,                 // neurons
     parameter M = 4,                 // inputs
@@ -143,7 +148,9 @@ module sf_layer #(
     output wire [P*MEM_BITS-1:0]     mem_tap_row,
     input  wire                      wt_wr_en,
     input  wire [WADDR_BITS-1:0]     wt_wr_addr,
-    input  wire [P*W_BITS-1:0]       wt_wr_data
+    input  wire [P*W_BITS-1:0]       wt_wr_data,
+    input  wire                      wt_rd_en,
+    output wire [P*W_BITS-1:0]       wt_rd_data
 );
     `include "sf_defs.vh"
     localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
@@ -233,22 +240,27 @@ module sf_layer #(
     generate
         if (WEIGHTS_LOADED != 0) begin : g_weight_ram
             // One address for reads and writes: what a single-port RAM (SPRAM) offers.
-            // Writes are taken only in IDLE, where no read is in flight.
+            // Writes and outside reads are taken only in IDLE, where no read is in flight
+            // (stage2_valid is low) and weight_row holds nothing still needed: the next
+            // REPLAY reads its rows afresh, so an outside read never disturbs inference.
+            wire outside = (wt_wr_en || wt_rd_en) && state == S_IDLE;
             wire do_write = wt_wr_en && state == S_IDLE;
-            wire [WADDR_BITS-1:0] weight_port_addr = do_write ? wt_wr_addr : weight_addr[WADDR_BITS-1:0];
+            wire [WADDR_BITS-1:0] weight_port_addr = outside ? wt_wr_addr : weight_addr[WADDR_BITS-1:0];
 `ifdef SF_PRELOAD_WEIGHTS
             initial $readmemh(WEIGHTS_FILE, weights);
 `endif
             always @(posedge clk) begin
                 if (do_write) weights[weight_port_addr] <= wt_wr_data;
-                else if (stage2_valid) weight_row <= weights[weight_port_addr];
+                else if (stage2_valid || outside) weight_row <= weights[weight_port_addr];
             end
+            assign wt_rd_data = weight_row;
         end else begin : g_weight_rom
             initial $readmemh(WEIGHTS_FILE, weights);
             always @(posedge clk)
                 if (stage2_valid) weight_row <= weights[weight_addr[WADDR_BITS-1:0]];
-            // ROM layers have no write port.
-            wire unused_write = ^{wt_wr_en, wt_wr_addr, wt_wr_data};
+            // ROM layers have no write or read port.
+            wire unused_write = ^{wt_wr_en, wt_wr_addr, wt_wr_data, wt_rd_en};
+            assign wt_rd_data = {(P*W_BITS){1'b0}};
         end
     endgenerate
 

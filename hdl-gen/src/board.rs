@@ -73,9 +73,14 @@ pub(crate) fn uart_timing_params(clock: &str) -> [Param; 2] {
     ]
 }
 
-/// The bridge's load stream to the weight loaders: name and width.
-const LOAD_PORTS: [(&str, u32); 5] =
-    [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1)];
+/// The bridge's load stream to the weight loaders (and the read requests of its weight
+/// CRC): name and width.
+const LOAD_PORTS: [(&str, u32); 6] =
+    [("load_en", 1), ("load_target", 8), ("load_addr", 24), ("load_byte", 8), ("load_word_end", 1), ("read_en", 1)];
+
+/// The loaders' read-back bytes to the bridge: name and width (each loader's on
+/// `l<i>_<name>`, ORed together).
+const READ_PORTS: [(&str, u32); 2] = [("read_valid", 1), ("read_byte", 8)];
 
 /// The board top of `core` and the layout of its replies.
 pub(crate) fn board_module(
@@ -125,7 +130,7 @@ pub(crate) fn board_module(
         m.items.push(wire(n, w));
     }
     if !targets.is_empty() {
-        for (n, w) in LOAD_PORTS {
+        for (n, w) in LOAD_PORTS.into_iter().chain(READ_PORTS) {
             m.items.push(wire(n, w));
         }
     }
@@ -290,12 +295,14 @@ fn bridge(
         ]
         .into_iter()
         .chain(LOAD_PORTS.iter().map(|(n, _)| (n.to_string(), if targets.is_empty() { Expr::Open } else { id(n) })))
+        .chain(READ_PORTS.iter().map(|(n, w)| (n.to_string(), if targets.is_empty() { Expr::zero(*w) } else { id(n) })))
         .collect(),
     };
     (bridge, ReplyFormat { classes, score_bytes })
 }
 
-/// A weight loader per load target, with the core's write port wires it drives.
+/// A weight loader per load target, with the core's weight port wires it drives, and the
+/// OR of their read-back bytes for the bridge.
 fn loader_items(layers: &[LayerRtl], targets: &[LoadTarget]) -> Vec<Item> {
     let id = Expr::ident;
     let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
@@ -305,9 +312,12 @@ fn loader_items(layers: &[LayerRtl], targets: &[LoadTarget]) -> Vec<Item> {
         let i = l.index;
         items.push(Item::Blank);
         items.push(Item::Comment(vec![format!("Layer {i}'s weights, loaded over the UART (target {}).", t.target)]));
-        let write_ports = crate::core::weight_port_specs(l);
-        for (name, width, _) in &write_ports {
-            items.push(wire(name, *width));
+        let weight_ports = crate::core::weight_port_specs(l);
+        for p in &weight_ports {
+            items.push(wire(&p.name, p.width));
+        }
+        for (n, w) in READ_PORTS {
+            items.push(wire(&format!("l{i}_{n}"), w));
         }
         items.push(Item::Instance(Instance {
             module: "sf_weight_loader".into(),
@@ -322,17 +332,27 @@ fn loader_items(layers: &[LayerRtl], targets: &[LoadTarget]) -> Vec<Item> {
                 Param::int("WORD_BYTES", t.word_bytes as i64, ""),
                 Param::int("ADDR_BITS", l.weight_addr_bits() as i64, &format!("{} words", t.words)),
             ],
-            connections: ["clk", "rst", "load_en", "load_target", "load_addr", "load_byte", "load_word_end"]
+            connections: ["clk", "rst", "load_en", "load_target", "load_addr", "load_byte", "load_word_end", "read_en"]
                 .into_iter()
                 .map(pass)
+                .chain(READ_PORTS.iter().map(|(n, _)| (n.to_string(), id(&format!("l{i}_{n}")))))
                 .chain(
-                    ["wr_en", "wr_addr", "wr_data"]
+                    // In WEIGHT_PORTS order.
+                    ["wr_en", "wr_addr", "wr_data", "rd_en", "rd_data"]
                         .into_iter()
-                        .zip(&write_ports)
-                        .map(|(port, (name, _, _))| (port.into(), id(name))),
+                        .zip(&weight_ports)
+                        .map(|(port, p)| (port.into(), id(&p.name))),
                 )
                 .collect(),
         }));
+    }
+    if !targets.is_empty() {
+        items.push(Item::Blank);
+        items.push(Item::Comment(vec!["A loader sends 0 unless it answers a read: OR their bytes.".into()]));
+        for (n, _) in READ_PORTS {
+            let names = targets.iter().map(|t| format!("l{}_{n}", layers[t.layer].index)).collect();
+            items.push(Item::Assign { lhs: n.into(), rhs: Expr::Or(names) });
+        }
     }
     items
 }
@@ -393,6 +413,8 @@ pub fn weight_images(net: &Network, design: &crate::Design) -> Vec<crate::protoc
         .into_iter()
         .map(|t| crate::protocol::WeightImage {
             target: t.target,
+            layer: t.layer,
+            name: design.layers[t.layer].name.clone(),
             word_bytes: t.word_bytes,
             bytes: crate::memory::weight_bytes(net, &design.layers[t.layer]),
         })

@@ -23,22 +23,43 @@ const WRITE_SIDE: [(&str, &str); 4] =
 /// The debug taps of a layer: on the wrapper as they are, on the core as `l<i>_<tap>`.
 const TAPS: [&str; 6] = ["emit_valid", "emit_neuron", "emit_sel", "emit_neg", "item_done", "item_t"];
 
-/// The wrapper's weight write ports, on the core as `l<i>_<port>` ([`weight_port_specs`]).
-const WEIGHT_PORTS: [&str; 3] = ["wt_wr_en", "wt_wr_addr", "wt_wr_data"];
+/// The wrapper's weight write and read ports, on the core as `l<i>_<port>`
+/// ([`weight_port_specs`]); only `wt_rd_data` is an output.
+const WEIGHT_PORTS: [&str; 5] = ["wt_wr_en", "wt_wr_addr", "wt_wr_data", "wt_rd_en", "wt_rd_data"];
 
 /// Whether a core port is one of [`weight_port_specs`]'s.
 pub(crate) fn is_weight_port(name: &str) -> bool {
-    name.contains("_wt_wr_")
+    name.contains("_wt_wr_") || name.contains("_wt_rd_")
 }
 
-/// The core's weight write ports of a layer with loaded weights: name, width, doc.
-pub(crate) fn weight_port_specs(l: &LayerRtl) -> [(String, u32, String); 3] {
+/// One of the core's weight ports of a layer with loaded weights.
+pub(crate) struct WeightPort {
+    /// `l<i>_wt_*`.
+    pub name: String,
+    /// Bits.
+    pub width: u32,
+    /// What it carries.
+    pub doc: String,
+    /// The core drives it (the word read).
+    pub output: bool,
+}
+
+/// The core's weight ports of a layer with loaded weights, in [`WEIGHT_PORTS`] order: the
+/// loader writes words through them and reads them back for the board's weight CRC.
+pub(crate) fn weight_port_specs(l: &LayerRtl) -> [WeightPort; 5] {
     let i = l.index;
-    let [en, addr, data] = WEIGHT_PORTS;
+    let port = |k: usize, width: u32, doc: String| WeightPort {
+        name: format!("l{i}_{}", WEIGHT_PORTS[k]),
+        width,
+        doc,
+        output: WEIGHT_PORTS[k] == "wt_rd_data",
+    };
     [
-        (format!("l{i}_{en}"), 1, format!("layer {i}: write a weight word (only while idle)")),
-        (format!("l{i}_{addr}"), l.weight_addr_bits(), "weight word address (source * G + group)".into()),
-        (format!("l{i}_{data}"), l.weight_word_bits(), "weight word, lane 0 in the low bits".into()),
+        port(0, 1, format!("layer {i}: write a weight word (only while idle)")),
+        port(1, l.weight_addr_bits(), "weight word address (source * G + group), of a write or a read".into()),
+        port(2, l.weight_word_bits(), "weight word, lane 0 in the low bits".into()),
+        port(3, 1, format!("layer {i}: read a weight word (only while idle)")),
+        port(4, l.weight_word_bits(), "the word read, the cycle after wt_rd_en".into()),
     ]
 }
 
@@ -127,8 +148,12 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl], values_
         m.items.push(Item::Assign { lhs: "score_value".into(), rhs: Expr::zero(last.plan.membrane_bits) });
     }
     for l in layers.iter().filter(|l| l.loads_weights()) {
-        for (name, width, doc) in weight_port_specs(l) {
-            m.ports.push(Port::input(&name, width, &doc));
+        for p in weight_port_specs(l) {
+            m.ports.push(if p.output {
+                Port::output(&p.name, p.width, &p.doc)
+            } else {
+                Port::input(&p.name, p.width, &p.doc)
+            });
         }
     }
 
@@ -200,7 +225,12 @@ fn layer_connection(l: &LayerRtl, consumer: usize, layers: usize, port: &str, wi
         return Expr::ident(&format!("l{i}_{port}"));
     }
     if let Some(k) = WEIGHT_PORTS.iter().position(|p| *p == port) {
-        return if l.loads_weights() { Expr::ident(&weight_port_specs(l)[k].0) } else { Expr::zero(width) };
+        let spec = &weight_port_specs(l)[k];
+        return match (l.loads_weights(), spec.output) {
+            (true, _) => Expr::ident(&spec.name),
+            (false, true) => Expr::Open,
+            (false, false) => Expr::zero(width),
+        };
     }
     match port {
         "score_value" if i + 1 == layers => Expr::ident("score_value"),

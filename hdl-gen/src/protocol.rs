@@ -19,6 +19,8 @@
 pub const REQUEST_SYNC: u8 = 0xa5;
 /// First byte of a weight load request.
 pub const LOAD_SYNC: u8 = 0xa6;
+/// First byte of a weight CRC request.
+pub const WEIGHT_CRC_SYNC: u8 = 0xa7;
 /// First byte of a reply.
 pub const REPLY_SYNC: u8 = 0x5a;
 
@@ -31,6 +33,47 @@ pub fn crc8(bytes: &[u8]) -> u8 {
         }
         c
     })
+}
+
+/// CRC-32/ISO-HDLC, zlib's `crc32` (polynomial 0x04C11DB7 reflected, initial 0xFFFFFFFF,
+/// final xor 0xFFFFFFFF): the weight CRC the board answers ([`weight_crc_request`]).
+///
+/// ```
+/// // The catalogue check value.
+/// assert_eq!(hdl_gen::protocol::crc32(b"123456789"), 0xcbf4_3926);
+/// ```
+pub fn crc32(bytes: &[u8]) -> u32 {
+    !bytes.iter().fold(u32::MAX, |crc, &b| {
+        let mut c = crc ^ b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 { (c >> 1) ^ 0xedb8_8320 } else { c >> 1 };
+        }
+        c
+    })
+}
+
+/// The request for the CRC-32 of `target`'s weight memory: sync, target, CRC-8 over the
+/// target byte. The board reads the memory's words back in address order, each as the
+/// little-endian bytes a load request carries (padding bits 0), and replies with status
+/// `Ok`, class 0, `cycles` = [`crc32`] of those bytes and zero scores.
+///
+/// A worked example: target 1 holds two 16-bit words, 0x0102 at address 0 and 0x0304 at
+/// address 1, so the CRC covers the bytes 02 01 04 03.
+///
+/// ```
+/// use hdl_gen::protocol::{ReplyFormat, Status, WeightImage, crc8, crc32, weight_crc_request};
+/// assert_eq!(weight_crc_request(1), [0xa7, 0x01, 0x07]);
+/// let image = WeightImage { target: 1, layer: 2, name: "out".into(), word_bytes: 2, bytes: vec![0x02, 0x01, 0x04, 0x03] };
+/// assert_eq!(image.crc32(), 0x77ea_e91e);
+/// assert_eq!(image.crc32(), crc32(&[0x02, 0x01, 0x04, 0x03]));
+/// // The reply (one class, one score byte): the CRC in the cycles field, little-endian.
+/// let mut reply = vec![0x5a, 0, 0, 0x1e, 0xe9, 0xea, 0x77, 0];
+/// reply.push(crc8(&reply[1..]));
+/// let r = ReplyFormat { classes: 1, score_bytes: 1 }.parse(&reply).unwrap();
+/// assert_eq!((r.status, r.cycles), (Status::Ok, 0x77ea_e91e));
+/// ```
+pub fn weight_crc_request(target: u8) -> Vec<u8> {
+    vec![WEIGHT_CRC_SYNC, target, crc8(&[target])]
 }
 
 /// The request frame for one input: sync, length (u16 LE), values, CRC over length and
@@ -69,11 +112,16 @@ pub fn load_request(target: u8, address: u32, words: &[u8], word_bytes: u32) -> 
     frame
 }
 
-/// One memory's contents to load: its target, word size and bytes (words in address order).
+/// One memory's contents to load: its target and layer, word size and bytes (words in
+/// address order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WeightImage {
     /// Target number.
     pub target: u8,
+    /// The layer whose weights these are (its index).
+    pub layer: usize,
+    /// The layer's name.
+    pub name: String,
     /// Bytes per word.
     pub word_bytes: u32,
     /// All words, concatenated.
@@ -84,6 +132,11 @@ impl WeightImage {
     /// Words in the image.
     pub fn words(&self) -> u64 {
         (self.bytes.len() / self.word_bytes.max(1) as usize) as u64
+    }
+
+    /// The CRC-32 the board answers for this memory once the image is loaded.
+    pub fn crc32(&self) -> u32 {
+        crc32(&self.bytes)
     }
 
     /// The load requests that write the image, each as many whole words as `buffer` bytes
@@ -154,6 +207,58 @@ pub fn load_weights(
     Ok(retries)
 }
 
+/// Ask the board for the CRC-32 of `target`'s weight memory ([`weight_crc_request`]),
+/// resending on a corrupted or lost request or reply up to `max_attempts` times (the
+/// request changes nothing, so a retry is harmless).
+pub fn weight_crc(
+    link: &mut dyn Transport,
+    target: u8,
+    format: ReplyFormat,
+    max_attempts: u32,
+) -> Result<u32, HostError> {
+    let frame = weight_crc_request(target);
+    let mut last = String::new();
+    for attempt in 1..=max_attempts.max(1) {
+        if attempt > 1 {
+            link.drain().map_err(HostError::Link)?;
+        }
+        link.send(&frame).map_err(HostError::Link)?;
+        let bytes = link.receive(format.len()).map_err(HostError::Link)?;
+        match format.parse(&bytes) {
+            Ok(reply) if reply.status == Status::Ok => return Ok(reply.cycles),
+            Ok(reply) if reply.status == Status::Load => return Err(HostError::Refused(reply.status)),
+            Ok(reply) => last = format!("weight CRC of target {target}: board reported {:?}", reply.status),
+            Err(e) => last = format!("weight CRC of target {target}: {e}"),
+        }
+    }
+    Err(HostError::GaveUp { attempts: max_attempts.max(1), last })
+}
+
+/// Check a load: ask the board for every image's weight CRC ([`weight_crc`]) and compare it
+/// with the image's. The first memory that differs is a [`HostError::WeightMismatch`]
+/// naming its layer.
+pub fn verify_weights(
+    link: &mut dyn Transport,
+    images: &[WeightImage],
+    format: ReplyFormat,
+    max_attempts: u32,
+) -> Result<(), HostError> {
+    for image in images {
+        let got = weight_crc(link, image.target, format, max_attempts)?;
+        let expected = image.crc32();
+        if got != expected {
+            return Err(HostError::WeightMismatch {
+                layer: image.layer,
+                name: image.name.clone(),
+                target: image.target,
+                expected,
+                got,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// What the board says about a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,7 +273,8 @@ pub enum Status {
     Value,
     /// A UART framing error inside the request.
     Framing,
-    /// A load request to no target, past its depth, of no words or too many bytes.
+    /// A load or weight CRC request to no target, or a load past its depth, of no words or
+    /// of too many bytes.
     Load,
     /// An inference before the board's loaded weights were written (after power-on).
     Unloaded,
@@ -322,6 +428,22 @@ pub enum HostError {
     /// The board refused the request for a reason a retry cannot fix.
     #[error("the board refused the request: {}", refusal(*.0))]
     Refused(Status),
+    /// A loaded weight memory's CRC differs from the model's weights.
+    #[error(
+        "layer {layer} ({name}): the board's weight memory has CRC-32 0x{got:08x}, the model's weights 0x{expected:08x} (load target {target})"
+    )]
+    WeightMismatch {
+        /// The layer's index.
+        layer: usize,
+        /// Its name.
+        name: String,
+        /// Its load target.
+        target: u8,
+        /// The CRC of the model's weight words.
+        expected: u32,
+        /// The board's.
+        got: u32,
+    },
     /// Every attempt failed.
     #[error("no valid reply after {attempts} attempts; last: {last}")]
     GaveUp {
@@ -384,6 +506,29 @@ mod tests {
         // The catalogue check value of CRC-8/SMBUS over "123456789".
         assert_eq!(crc8(b"123456789"), 0xf4);
         assert_eq!(crc8(&[]), 0);
+    }
+
+    #[test]
+    fn crc32_iso_hdlc_check_values() {
+        // The catalogue check value of CRC-32/ISO-HDLC over "123456789", the empty string's,
+        // and one zero byte's (zlib.crc32(b"\0")).
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+        assert_eq!(crc32(&[]), 0);
+        assert_eq!(crc32(&[0]), 0xd202_ef8d);
+    }
+
+    #[test]
+    fn a_weight_image_with_any_one_bit_flipped_has_another_crc() {
+        let image = WeightImage { target: 0, layer: 0, name: "fc1".into(), word_bytes: 3, bytes: (0..48).collect() };
+        for bit in 0..image.bytes.len() * 8 {
+            let mut bad = image.clone();
+            bad.bytes[bit / 8] ^= 1 << (bit % 8);
+            assert_ne!(bad.crc32(), image.crc32(), "flip of bit {bit} went unnoticed");
+        }
+        // Two words swapped (an address bit wrong in a loader) change it too.
+        let mut swapped = image.clone();
+        swapped.bytes[..6].rotate_left(3);
+        assert_ne!(swapped.crc32(), image.crc32());
     }
 
     #[test]

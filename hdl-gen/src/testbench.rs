@@ -4,7 +4,7 @@ use model::Network;
 
 use crate::core::is_weight_port;
 use crate::layer::{self, LayerRtl, value_bits};
-use crate::verilog::{Expr, Instance, Item, Module, Param, pass};
+use crate::verilog::{Dir, Expr, Instance, Item, Module, Param, pass};
 
 /// The simulation-only library of the Verilog testbench (`<model>_tb`), copied into every
 /// generated directory next to [`crate::LIBRARY`] but never part of the synthesizable sources.
@@ -65,6 +65,11 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
         connections: ["clk", "rst", "in_valid", "in_ready", "in_value"].into_iter().map(pass).collect(),
     }));
     m.items.push(Item::Blank);
+    // Loaded weights' read ports (the board's weight CRC) are left open.
+    let reads_weights = core.ports.iter().any(|p| is_weight_port(&p.name) && p.dir == Dir::Output);
+    if reads_weights {
+        m.items.push(Item::Lint { off: true, rule: "PINCONNECTEMPTY".into() });
+    }
     m.items.push(Item::Instance(Instance {
         module: core.name.clone(),
         name: "u_core".into(),
@@ -72,9 +77,16 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
         connections: core
             .ports
             .iter()
-            .map(|p| if is_weight_port(&p.name) { (p.name.clone(), Expr::zero(p.width)) } else { pass(&p.name) })
+            .map(|p| match (is_weight_port(&p.name), p.dir == Dir::Output) {
+                (true, true) => (p.name.clone(), Expr::Open),
+                (true, false) => (p.name.clone(), Expr::zero(p.width)),
+                (false, _) => pass(&p.name),
+            })
             .collect(),
     }));
+    if reads_weights {
+        m.items.push(Item::Lint { off: false, rule: "PINCONNECTEMPTY".into() });
+    }
     let t_bits = layer::index_bits(net.timesteps as u64);
     let readout = matches!(net.layers[last].neuron.kind, model::NeuronKind::Readout);
     for l in layers {

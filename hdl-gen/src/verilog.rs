@@ -69,6 +69,8 @@ pub enum Expr {
     },
     /// Left open (an unconnected output).
     Open,
+    /// `a | b | ...`: signals of which at most one is nonzero at a time.
+    Or(Vec<String>),
 }
 
 impl Expr {
@@ -105,6 +107,7 @@ impl fmt::Display for Expr {
             Expr::Ident(n) => write!(f, "{n}"),
             Expr::Const { width, value } => write!(f, "{width}'d{value}"),
             Expr::Open => Ok(()),
+            Expr::Or(names) => write!(f, "{}", names.join(" | ")),
         }
     }
 }

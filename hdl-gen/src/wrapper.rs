@@ -182,6 +182,8 @@ pub(crate) fn layer_ports(rtl: &LayerRtl) -> Vec<Port> {
             Port::input("wt_wr_en", 1, "write a weight word (loaded weights only)"),
             Port::input("wt_wr_addr", rtl.weight_addr_bits(), "weight word address"),
             Port::input("wt_wr_data", rtl.weight_word_bits(), "weight word, lane 0 low"),
+            Port::input("wt_rd_en", 1, "read a weight word (loaded weights only)"),
+            Port::output("wt_rd_data", rtl.weight_word_bits(), "the word read, lane 0 low"),
         ]);
     }
     ports

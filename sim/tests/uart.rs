@@ -159,17 +159,29 @@ fn endless_loop_over_uart_is_killed_and_located() {
     assert!(left.is_empty(), "simulator processes left running: {left:?}");
 }
 
+/// The layer a failed weight check names, with the message.
+fn weight_mismatch(result: Result<(), sim::SimError>) -> (usize, String) {
+    let err = result.expect_err("the weight check must fail");
+    let message = err.to_string();
+    let sim::SimError::Host { source: hdl_gen::protocol::HostError::WeightMismatch { layer, .. }, .. } = &err else {
+        panic!("not a weight mismatch: {err:?}")
+    };
+    (*layer, message)
+}
+
 /// Weights loaded over the UART (the UP5K's SPRAM route): load requests fill every layer's
-/// weight RAM, then inference is exact. A load request with a flipped bit is refused by its
-/// CRC and resent, nothing written meanwhile; a request past a memory's end is refused; and
-/// before the load the board refuses to infer (its RAMs are empty after power-on).
+/// weight RAM, the board's CRC of each memory matches the model's, then inference is exact.
+/// A load request with a flipped bit is refused by its CRC and resent, nothing written
+/// meanwhile; a request past a memory's end is refused; before the load the board refuses
+/// to infer (its RAMs are empty after power-on); and a wrong word written with a valid
+/// frame is caught by the weight CRC, which names its layer.
 #[test]
 fn weights_loaded_over_uart_then_inference_is_exact() {
     if !common::verilator_available() {
         return;
     }
-    use hdl_gen::protocol::{Status, Transport, load_request};
-    use sim::cosim::uart::{infer_inputs, load_images};
+    use hdl_gen::protocol::{Status, Transport, load_request, weight_crc_request};
+    use sim::cosim::uart::{check_images, infer_inputs, load_images};
     let net = tiny_network();
     let dir = testkit::scratch_dir("uart-test-loaded");
     let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap().with_loaded_weights(&[0, 1]).unwrap();
@@ -194,6 +206,14 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
     link.corrupt_request(vec![6 * 10 + 1 + 3]);
     let resent = load_images(&sim, &mut link, &images, 4).unwrap();
     assert_eq!(resent, 1);
+    // A bit of the first weight CRC reply's CRC field is flipped on the line: resent.
+    link.corrupt_reply(vec![4 * 8 + 2]);
+    check_images(&sim, &mut link, &images, 2).unwrap();
+    assert!(check_images(&sim, &mut link, &images, 1).is_ok(), "the CRC is the same when asked again");
+    // A weight CRC of a target that does not exist is refused.
+    link.send(&weight_crc_request(2)).unwrap();
+    let reply = sim.format.parse(&link.receive(sim.format.len()).unwrap()).unwrap();
+    assert_eq!((reply.status, reply.cycles), (Status::Load, 0));
     // Past the end of target 0, and a target that does not exist.
     for (target, address) in [(0u8, images[0].words() as u32), (7, 0)] {
         link.send(&load_request(target, address, &[0], 1)).unwrap();
@@ -211,16 +231,68 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
     link.send(&load_request(0, 0, first_words, 1)).unwrap();
     let reply = sim.format.parse(&link.receive(sim.format.len()).unwrap()).unwrap();
     assert_eq!(reply.status, Status::Checksum);
+    check_images(&sim, &mut link, &images, 1).unwrap();
+
+    // One wrong word in layer 1 (target 1), sent as a valid frame: the board takes it, the
+    // weight CRC does not; the right word restores it.
+    let wb = images[1].word_bytes as usize;
+    let word = &images[1].bytes[3 * wb..4 * wb];
+    let mut wrong = word.to_vec();
+    wrong[0] ^= 0x10;
+    for (bytes, expected) in [(&wrong[..], false), (word, true)] {
+        link.send(&load_request(1, 3, bytes, wb as u32)).unwrap();
+        let reply = sim.format.parse(&link.receive(sim.format.len()).unwrap()).unwrap();
+        assert_eq!((reply.status, reply.cycles), (Status::Ok, 1));
+        let checked = check_images(&sim, &mut link, &images, 1);
+        if expected {
+            checked.unwrap();
+        } else {
+            let (layer, message) = weight_mismatch(checked);
+            assert_eq!(layer, 1, "{message}");
+            assert!(message.contains("layer 1 (out)"), "{message}");
+            assert!(message.contains(&format!("0x{:08x}", images[1].crc32())), "{message}");
+        }
+    }
     let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 2, |_, _| {}).unwrap();
     assert_exact(&cases, "");
 }
 
+/// A loader that stores one word wrongly (bit 0 of word 3 of every target flipped after the
+/// frame's CRC matched) loads without a complaint, and the weight CRC catches it, naming
+/// the first layer whose memory differs.
+#[test]
+fn a_loader_that_stores_a_wrong_word_is_caught_by_the_weight_crc() {
+    if !common::verilator_available() {
+        return;
+    }
+    use sim::cosim::uart::{check_images, load_images};
+    let net = tiny_network();
+    let dir = testkit::scratch_dir("uart-test-bad-loader");
+    let plan = HardwarePlan::per_layer(&net, &[2, 3]).unwrap().with_loaded_weights(&[0, 1]).unwrap();
+    let design = hdl_gen::generate(&net, &plan).unwrap();
+    hdl_gen::write_dir(&design, dir.path(), true).unwrap();
+    let loader = dir.path().join("sf_weight_loader.v");
+    let text = std::fs::read_to_string(&loader).unwrap();
+    let good = "wr_data <= shifted[WORD_BITS-1:0];";
+    assert!(text.contains(good), "the mutation needs the loader's write");
+    let bad = "wr_data <= shifted[WORD_BITS-1:0] ^ {{(WORD_BITS-1){1'b0}}, load_addr == 24'd3};";
+    std::fs::write(&loader, text.replace(good, bad)).unwrap();
+    let sim = UartSimulator::build(dir.path(), &sim::cosim::default_cache_dir(), UartTiming::default()).unwrap();
+    let images = hdl_gen::board::weight_images(&net, &design);
+    let mut link = sim.connect().unwrap();
+    assert_eq!(load_images(&sim, &mut link, &images, 1).unwrap(), 0, "every frame was accepted");
+    let (layer, message) = weight_mismatch(check_images(&sim, &mut link, &images, 1));
+    assert_eq!(layer, 0, "{message}");
+    assert!(message.contains("layer 0 (hidden)"), "{message}");
+    println!("{message}");
+}
+
 /// One chunk of abuse for the board's receiver, drawn from `rng`: random bytes, a truncated
 /// request, a request or load request whose CRC is right but whose length, target, address or
-/// word count is absurd, a storm of sync bytes, or valid requests back to back (faster than
-/// the board answers).
+/// word count is absurd, a storm of sync bytes, a weight CRC request to any target, or valid
+/// requests back to back (faster than the board answers).
 fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str, Vec<u8>) {
-    use hdl_gen::protocol::{LOAD_SYNC, REQUEST_SYNC, crc8, request};
+    use hdl_gen::protocol::{LOAD_SYNC, REQUEST_SYNC, WEIGHT_CRC_SYNC, crc8, request, weight_crc_request};
     use rand::{Rng, RngCore};
     fn bytes(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<u8> {
         let mut v = vec![0u8; n];
@@ -228,7 +300,7 @@ fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str,
         v
     }
     let valid = |values: Vec<u8>| request(&values.iter().map(|v| v & 1).collect::<Vec<u8>>());
-    match rng.random_range(0..7) {
+    match rng.random_range(0..8) {
         0 => {
             let n = rng.random_range(1..64);
             ("random bytes", bytes(rng, n))
@@ -267,7 +339,18 @@ fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str,
         }
         5 => {
             let n = rng.random_range(1..40);
-            ("sync bytes", (0..n).map(|_| if rng.random_bool(0.5) { REQUEST_SYNC } else { LOAD_SYNC }).collect())
+            let syncs = [REQUEST_SYNC, LOAD_SYNC, WEIGHT_CRC_SYNC];
+            ("sync bytes", (0..n).map(|_| syncs[rng.random_range(0..syncs.len())]).collect())
+        }
+        6 => {
+            // Half of them to target 0 or 1 (the design has target 0 only), the rest to any
+            // target; the CRC right or, one time in four, wrong.
+            let target = if rng.random_bool(0.5) { rng.random_range(0..2) } else { rng.random_range(0..=255) };
+            let mut frame = weight_crc_request(target);
+            if rng.random_bool(0.25) {
+                frame[2] ^= 1 << rng.random_range(0..8);
+            }
+            ("a weight CRC request", frame)
         }
         _ => {
             let a = valid(bytes(rng, size));
@@ -281,12 +364,12 @@ fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str,
 /// `abuse_chunk` go onto the line; after each round the line is drained (the board answers,
 /// refuses or times out whatever it took for a request). Then the board must serve the next
 /// valid frames exactly: its weights reloaded (a valid load frame may have overwritten them,
-/// which is its job) and four inputs inferred, each on its first attempt.
+/// which is its job), their CRC checked and four inputs inferred, each on its first attempt.
 /// `SPIKEFORGE_UART_FUZZ_SEEDS` sets how many seeds (default 12); a failure prints its seed
 /// and the chunks that preceded it.
 #[test]
 fn the_board_top_survives_random_abuse_and_serves_the_next_valid_frame() {
-    use sim::cosim::uart::{infer_inputs, load_images};
+    use sim::cosim::uart::{check_images, infer_inputs, load_images};
     if !common::verilator_available() {
         return;
     }
@@ -325,6 +408,8 @@ fn the_board_top_survives_random_abuse_and_serves_the_next_valid_frame() {
         }
         load_images(&sim, &mut link, &images, 1)
             .unwrap_or_else(|e| panic!("seed {seed}: reload after {history:?}: {e}"));
+        check_images(&sim, &mut link, &images, 1)
+            .unwrap_or_else(|e| panic!("seed {seed}: weight CRC after {history:?}: {e}"));
         let inputs = random_inputs(&net, 4, &mut rng);
         let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 1, |_, _| {})
             .unwrap_or_else(|e| panic!("seed {seed}: inference after {history:?}: {e}"));

@@ -154,8 +154,8 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Write `images` into the board with a progress bar; nothing to do for a design without
-/// loaded weights.
+/// Write `images` into the board with a progress bar and check each memory's CRC; nothing
+/// to do for a design without loaded weights.
 fn load(
     link: &mut dyn Transport,
     images: &[hdl_gen::protocol::WeightImage],
@@ -175,6 +175,10 @@ fn load(
     let retries = hdl_gen::protocol::load_weights(link, images, buffer, format, attempts, &|w| bar.inc(w))
         .map_err(|e| anyhow::anyhow!("loading the weights into the board: {e}"))?;
     bar.finish_and_clear();
-    eprintln!("loaded {words} weight words ({retries} requests resent)");
+    // The board's CRC of every loaded memory against the model's, before any inference:
+    // catches what the per-frame CRC cannot (a loader or RAM that stores a word wrongly).
+    hdl_gen::protocol::verify_weights(link, images, format, attempts)
+        .map_err(|e| anyhow::anyhow!("checking the loaded weights: {e}"))?;
+    eprintln!("loaded {words} weight words ({retries} requests resent), CRC-32 checked per layer");
     Ok(())
 }

@@ -19,13 +19,27 @@
 //                           `cycles` = words written and zero scores. Only when
 //                           LOAD_TARGETS > 0 (layers with loaded weights); writes are idempotent,
 //                           so the host simply resends a frame that was refused.
+// Weight CRC (host -> board): 0xA7, target, CRC-8 over the target byte. The bridge reads
+//                           the target's LOAD_DEPTH words back in address order through its
+//                           sf_weight_loader (read_en, then read_valid / read_byte, each word
+//                           LOAD_WORD_BYTES bytes, little-endian, padding bits 0: the bytes a
+//                           load request carries) and replies with class 0, `cycles` = the
+//                           CRC-32 of those bytes and zero scores. LOAD_WORD_BYTES + 4
+//                           cycles per word. Only when LOAD_TARGETS > 0; the reads happen
+//                           between requests, while the core is idle (the bridge starts a
+//                           request only after the last one's last layer finished), so they
+//                           never meet an inference.
 // Status: 0 ok, 1 CRC mismatch, 2 length is not M, 3 a value above MAX_VALUE, 4 a UART
-// framing error inside the request, 5 a load to no target, past the target's depth, of no
-// words or of more bytes than LOAD_BUFFER, 6 an inference before LOAD_TOTAL words were
-// loaded since power-on (the loaded RAMs start empty: without this a freshly configured
-// board would answer, wrongly). A request that stops arriving for TIMEOUT cycles is
-// dropped without a reply (the host times out and sends it again).
+// framing error inside the request, 5 a load or weight CRC to no target, a load past the
+// target's depth, of no words or of more bytes than LOAD_BUFFER, 6 an inference before
+// LOAD_TOTAL words were loaded since power-on (the loaded RAMs start empty: without this a
+// freshly configured board would answer, wrongly). A request that stops arriving for
+// TIMEOUT cycles is dropped without a reply (the host times out and sends it again).
 // CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
+// CRC-32: polynomial 0x04C11DB7 reflected (0xEDB88320), initial value 0xFFFFFFFF, bytes
+// taken lowest bit first, final xor 0xFFFFFFFF (CRC-32/ISO-HDLC, as zlib's crc32): 32 bits
+// fill the reply's `cycles` field exactly and catch every error burst up to 32 bits long in
+// memories far larger than CRC-16's 65,535-bit limit for two-bit errors.
 //
 // cycles: from the encoder's START cycle of the input to the last layer's DONE cycle of its
 // last timestep, both included (the co-simulation report's latency of an input alone).
@@ -58,6 +72,9 @@
 //   load_addr         out  24             word address the byte belongs to
 //   load_byte         out  8              the byte (a word's bytes come lowest first)
 //   load_word_end     out  1              the word's last byte: write the word
+//   read_en           out  1              read word load_addr of target load_target (weight CRC)
+//   read_valid        in   1              a loader sends the next byte of the word read
+//   read_byte         in   8              the byte (every loader's ORed: 0 from the others)
 module sf_uart_bridge #(
     parameter M             = 4,      // input values per request
     parameter VALUES_PER_CYCLE = 1,   // V: values per chunk fed to the core, a divisor of M
@@ -109,12 +126,16 @@ module sf_uart_bridge #(
     output wire [7:0]               load_target,
     output wire [23:0]              load_addr,
     output wire [7:0]               load_byte,
-    output wire                     load_word_end
+    output wire                     load_word_end,
+    output wire                     read_en,
+    input  wire                     read_valid,
+    input  wire [7:0]               read_byte
 );
     localparam S_SYNC = 4'd0, S_LEN0 = 4'd1, S_LEN1 = 4'd2, S_DATA = 4'd3, S_CRC = 4'd4,
                S_LOAD = 4'd5, S_FEED = 4'd6, S_WAIT = 4'd7, S_ARGMAX = 4'd8, S_TX = 4'd9,
-               S_LHEAD = 4'd10, S_LDATA = 4'd11, S_LCRC = 4'd12, S_LCOMMIT = 4'd13;
-    localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, REPLY_SYNC = 8'h5a;
+               S_LHEAD = 4'd10, S_LDATA = 4'd11, S_LCRC = 4'd12, S_LCOMMIT = 4'd13,
+               S_CHEAD = 4'd14, S_CSUM = 4'd15;
+    localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, CHECK_SYNC = 8'ha7, REPLY_SYNC = 8'h5a;
     localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4,
                      ST_LOAD = 8'd5, ST_UNLOADED = 8'd6;
     // Reply bytes: sync, status, class, 4 cycle bytes, the scores, the CRC.
@@ -133,6 +154,20 @@ module sf_uart_bridge #(
             for (i = 0; i < 8; i = i + 1)
                 c = c[7] ? {c[6:0], 1'b0} ^ 8'h07 : {c[6:0], 1'b0};
             crc8 = c;
+        end
+    endfunction
+
+    // CRC-32/ISO-HDLC of one more byte, without the final xor.
+    function [31:0] crc32;
+        input [31:0] crc;
+        input [7:0]  value;
+        integer i;
+        reg [31:0] c;
+        begin
+            c = crc ^ {24'd0, value};
+            for (i = 0; i < 8; i = i + 1)
+                c = c[0] ? {1'b0, c[31:1]} ^ 32'hedb88320 : {1'b0, c[31:1]};
+            crc32 = c;
         end
     endfunction
 
@@ -208,6 +243,8 @@ module sf_uart_bridge #(
     reg [23:0]               stream_addr;
     reg                      stream_word_end;
     reg [31:0]               words_loaded;   // word writes since reset, up to LOAD_TOTAL
+    reg                      read_word;      // weight CRC: a word's read is under way
+    reg                      read_request;   // read_en
     wire                     weights_ready;
     generate
         if (LOAD_TARGETS == 0) begin : g_rom_weights
@@ -227,6 +264,7 @@ module sf_uart_bridge #(
     assign load_addr     = stream_addr;
     assign load_byte     = stream_byte;
     assign load_word_end = stream_word_end;
+    assign read_en       = read_request;
 
     // The target's table entries (an unknown target reads entry 0; it is refused anyway).
     wire [7:0]  rx_target      = rx_data < LOAD_ENTRIES ? rx_data : 8'd0;
@@ -370,14 +408,17 @@ module sf_uart_bridge #(
             stream_addr     <= 24'd0;
             stream_word_end <= 1'b0;
             words_loaded    <= 32'd0;
+            read_word       <= 1'b0;
+            read_request    <= 1'b0;
         end else begin
             // Receiving: a request that goes silent is dropped.
-            if ((state >= S_LEN0 && state <= S_CRC) || (state >= S_LHEAD && state <= S_LCRC)) begin
+            if ((state >= S_LEN0 && state <= S_CRC) || (state >= S_LHEAD && state <= S_LCRC) || state == S_CHEAD) begin
                 silence <= rx_valid ? 32'd0 : silence + 32'd1;
                 if (silence >= TIMEOUT) state <= S_SYNC;
                 if (rx_error) status <= ST_FRAMING;
             end
-            stream_en <= 1'b0;
+            stream_en    <= 1'b0;
+            read_request <= 1'b0;
             if (state != S_ARGMAX) held_valid <= 1'b0;
             case (state)
                 S_SYNC: if (rx_valid && rx_data == REQUEST_SYNC) begin
@@ -391,6 +432,54 @@ module sf_uart_bridge #(
                     crc     <= 8'd0;
                     silence <= 32'd0;
                     ld_head <= 3'd0;
+                end else if (rx_valid && rx_data == CHECK_SYNC && LOAD_TARGETS != 0) begin
+                    state   <= S_CHEAD;
+                    status  <= ST_OK;
+                    crc     <= 8'd0;
+                    silence <= 32'd0;
+                    ld_head <= 3'd0;
+                end
+                S_CHEAD: if (rx_valid) begin
+                    // Byte 0 the target, byte 1 the frame's CRC.
+                    crc     <= crc8(crc, rx_data);
+                    ld_head <= ld_head + 3'd1;
+                    if (ld_head == 3'd0) begin
+                        ld_target     <= rx_data;
+                        ld_word_bytes <= target_bytes;
+                        ld_depth      <= target_depth;
+                    end else begin
+                        ld_addr         <= 24'd0;
+                        ld_byte_in_word <= 16'd0;
+                        read_word       <= 1'b0;
+                        scan            <= {CLASS_BITS{1'b0}};
+                        scores <= {(CLASSES*SCORE_BITS){1'b0}};
+                        if (rx_data != crc) status <= ST_CRC;
+                        else if (frame_ok && unknown_target) status <= ST_LOAD;
+                        // The CRC's initial value, or the refusal's zero.
+                        cycles <= frame_ok && !unknown_target ? 32'hffffffff : 32'd0;
+                        state  <= frame_ok && !unknown_target ? S_CSUM : S_ARGMAX;
+                    end
+                end
+                S_CSUM: begin
+                    // One word at a time: ask for it, then fold its bytes into the CRC.
+                    if (!read_word) begin
+                        read_request <= 1'b1;
+                        stream_addr  <= ld_addr;
+                        read_word    <= 1'b1;
+                    end
+                    if (read_valid) begin
+                        ld_byte_in_word <= byte_in_word_next;
+                        if (last_word_byte) begin
+                            read_word <= 1'b0;
+                            ld_addr   <= ld_addr + 24'd1;
+                        end
+                        if (last_word_byte && ld_addr == ld_depth - 24'd1) begin
+                            cycles <= ~crc32(cycles, read_byte);
+                            state  <= S_ARGMAX;
+                        end else begin
+                            cycles <= crc32(cycles, read_byte);
+                        end
+                    end
                 end
                 S_LHEAD: if (rx_valid) begin
                     crc     <= crc8(crc, rx_data);

@@ -9,7 +9,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 
-use hdl_gen::protocol::{Inference, LinkError, ReplyFormat, Transport, WeightImage, infer, load_weights};
+use hdl_gen::protocol::{
+    Inference, LinkError, ReplyFormat, Transport, WeightImage, infer, load_weights, verify_weights,
+};
 use model::HardwarePlan;
 use serde::Serialize;
 
@@ -240,6 +242,25 @@ pub fn load_images(
         + 2 * sim.timing.timeout as u64
         + 1000;
     load_weights(link, images, sim.load_buffer, sim.format, attempts, &|_| {}).map_err(|e| SimError::from_host(None, e))
+}
+
+/// Check a load as `spikeforge run` does: the board's CRC of every loaded memory against the
+/// image's, with the host's [`verify_weights`] (up to `attempts` tries per request). A
+/// memory that differs is a [`SimError::Host`] holding [`HostError::WeightMismatch`].
+///
+/// [`HostError::WeightMismatch`]: hdl_gen::protocol::HostError::WeightMismatch
+pub fn check_images(
+    sim: &UartSimulator,
+    link: &mut UartLink,
+    images: &[WeightImage],
+    attempts: u32,
+) -> Result<(), SimError> {
+    let bits = 10 * sim.timing.clks_per_bit as u64;
+    // The request and the reply on the line, the read-back (word bytes + 4 cycles a word),
+    // and a timeout.
+    let reading = images.iter().map(|i| i.words() * (i.word_bytes as u64 + 4)).max().unwrap_or(0);
+    link.max_cycles = (3 + sim.format.len() as u64) * bits + reading + 2 * sim.timing.timeout as u64 + 1000;
+    verify_weights(link, images, sim.format, attempts).map_err(|e| SimError::from_host(None, e))
 }
 
 /// One input over the simulated UART.
