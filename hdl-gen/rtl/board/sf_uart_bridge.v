@@ -275,6 +275,7 @@ module sf_uart_bridge #(
     wire [15:0] byte_in_word_next = last_word_byte ? 16'd0 : ld_byte_in_word + 16'd1;
     wire [7:0]  words_left_next   = last_word_byte ? ld_words_left - 8'd1 : ld_words_left;
     wire        frame_last_byte   = last_word_byte && ld_words_left == 8'd1;
+    wire [23:0] ld_addr_next      = ld_addr + 24'd1;
     // Header byte 4 (the word count) decides whether the request is acceptable.
     wire [24:0] load_end_addr  = {1'b0, ld_addr} + {17'd0, rx_data};
     wire        unknown_target;
@@ -455,13 +456,16 @@ module sf_uart_bridge #(
                         scores <= {(CLASSES*SCORE_BITS){1'b0}};
                         if (rx_data != crc) status <= ST_CRC;
                         else if (frame_ok && unknown_target) status <= ST_LOAD;
-                        // The CRC's initial value, or the refusal's zero.
-                        cycles <= frame_ok && !unknown_target ? 32'hffffffff : 32'd0;
+                        // The CRC kept inverted (S_CSUM) starts at 0, as a refusal's cycles.
+                        cycles <= 32'd0;
                         state  <= frame_ok && !unknown_target ? S_CSUM : S_ARGMAX;
                     end
                 end
                 S_CSUM: begin
-                    // One word at a time: ask for it, then fold its bytes into the CRC.
+                    // One word at a time: ask for it, then fold its bytes into the CRC. The
+                    // register holds the CRC inverted, so the initial value and the final
+                    // xor (both all ones) cost no multiplexer: the inversions fold into the
+                    // update's xor gates.
                     if (!read_word) begin
                         read_request <= 1'b1;
                         stream_addr  <= ld_addr;
@@ -471,14 +475,10 @@ module sf_uart_bridge #(
                         ld_byte_in_word <= byte_in_word_next;
                         if (last_word_byte) begin
                             read_word <= 1'b0;
-                            ld_addr   <= ld_addr + 24'd1;
+                            ld_addr   <= ld_addr_next;
                         end
-                        if (last_word_byte && ld_addr == ld_depth - 24'd1) begin
-                            cycles <= ~crc32(cycles, read_byte);
-                            state  <= S_ARGMAX;
-                        end else begin
-                            cycles <= crc32(cycles, read_byte);
-                        end
+                        cycles <= ~crc32(~cycles, read_byte);
+                        if (last_word_byte && ld_addr_next == ld_depth) state <= S_ARGMAX;
                     end
                 end
                 S_LHEAD: if (rx_valid) begin
@@ -541,7 +541,7 @@ module sf_uart_bridge #(
                     ld_byte_in_word <= byte_in_word_next;
                     ld_words_left   <= words_left_next;
                     if (last_word_byte) begin
-                        ld_addr <= ld_addr + 24'd1;
+                        ld_addr <= ld_addr_next;
                         if (!weights_ready) words_loaded <= words_loaded + 32'd1;
                     end
                     if (frame_last_byte) begin
