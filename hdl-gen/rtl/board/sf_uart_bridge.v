@@ -37,9 +37,10 @@
 // TIMEOUT cycles is dropped without a reply (the host times out and sends it again).
 // CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
 // CRC-32: polynomial 0x04C11DB7 reflected (0xEDB88320), initial value 0xFFFFFFFF, bytes
-// taken lowest bit first, final xor 0xFFFFFFFF (CRC-32/ISO-HDLC, as zlib's crc32): 32 bits
-// fill the reply's `cycles` field exactly and catch every error burst up to 32 bits long in
-// memories far larger than CRC-16's 65,535-bit limit for two-bit errors.
+// taken lowest bit first, final xor 0xFFFFFFFF (CRC-32/ISO-HDLC, as zlib's crc32). Not a
+// CRC-16: 32 bits fill the reply's `cycles` field exactly, and a CRC-16 catches every
+// two-bit error only below 65,535 bits while a loaded memory holds up to 784 kbit
+// (mnist-up5k); a random corruption passes a CRC-32 once in 2^32, not in 2^16.
 //
 // cycles: from the encoder's START cycle of the input to the last layer's DONE cycle of its
 // last timestep, both included (the co-simulation report's latency of an input alone).
