@@ -266,6 +266,7 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         .sum();
     let logic = (estimated * budget.logic_per_estimated_lut).round() as u64
         + budget.fixed_logic
+        + if plan.loads_weights() { WEIGHT_CRC_LOGIC } else { 0 }
         + memories.iter().map(|m| m.logic).sum::<u64>();
     Ok(Usage {
         board: board.facts().name,
@@ -418,6 +419,11 @@ pub enum SizingLimit {
         reason: String,
     },
 }
+
+/// Logic of the weight read-back and CRC-32 a board top with loaded weights carries (the
+/// bridge's CRC, the loaders' read path): measured +117 LUT4 (mnist-up5k) and +163
+/// (digits-lms) in `synth_ice40` when it was added; the larger is counted.
+const WEIGHT_CRC_LOGIC: u64 = 165;
 
 /// What [`size_lanes`] chose and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
