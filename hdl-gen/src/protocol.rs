@@ -171,36 +171,20 @@ pub fn load_weights(
     let mut retries = 0;
     for image in images {
         for (first, words, frame) in image.frames(buffer) {
-            let mut last = String::new();
-            let mut done = false;
-            for attempt in 1..=max_attempts.max(1) {
-                if attempt > 1 {
-                    retries += 1;
-                    link.drain().map_err(HostError::Link)?;
-                }
-                link.send(&frame).map_err(HostError::Link)?;
-                let bytes = link.receive(format.len()).map_err(HostError::Link)?;
-                match format.parse(&bytes) {
-                    Ok(reply) if reply.status == Status::Ok && reply.cycles == words => {
-                        done = true;
-                        break;
-                    }
-                    Ok(reply) if reply.status == Status::Load => return Err(HostError::Refused(reply.status)),
-                    Ok(reply) => {
-                        last = format!(
-                            "target {} words {first}..{}: board reported {:?}, {} words",
-                            image.target,
-                            first + words,
-                            reply.status,
-                            reply.cycles
-                        )
-                    }
-                    Err(e) => last = format!("target {} words {first}..{}: {e}", image.target, first + words),
-                }
-            }
-            if !done {
-                return Err(HostError::GaveUp { attempts: max_attempts.max(1), last });
-            }
+            let prefix = format!("target {} words {first}..{}: ", image.target, first + words);
+            let accepted = exchange(
+                link,
+                &frame,
+                format,
+                max_attempts,
+                Exchange {
+                    prefix: &prefix,
+                    refused: &[Status::Load],
+                    accept: &|reply| reply.status == Status::Ok && reply.cycles == words,
+                    describe: &|reply| format!("board reported {:?}, {} words", reply.status, reply.cycles),
+                },
+            )?;
+            retries += accepted.attempts - 1;
             progress(words as u64);
         }
     }
@@ -216,22 +200,15 @@ pub fn weight_crc(
     format: ReplyFormat,
     max_attempts: u32,
 ) -> Result<u32, HostError> {
-    let frame = weight_crc_request(target);
-    let mut last = String::new();
-    for attempt in 1..=max_attempts.max(1) {
-        if attempt > 1 {
-            link.drain().map_err(HostError::Link)?;
-        }
-        link.send(&frame).map_err(HostError::Link)?;
-        let bytes = link.receive(format.len()).map_err(HostError::Link)?;
-        match format.parse(&bytes) {
-            Ok(reply) if reply.status == Status::Ok => return Ok(reply.cycles),
-            Ok(reply) if reply.status == Status::Load => return Err(HostError::Refused(reply.status)),
-            Ok(reply) => last = format!("weight CRC of target {target}: board reported {:?}", reply.status),
-            Err(e) => last = format!("weight CRC of target {target}: {e}"),
-        }
-    }
-    Err(HostError::GaveUp { attempts: max_attempts.max(1), last })
+    let prefix = format!("weight CRC of target {target}: ");
+    let accepted = exchange(
+        link,
+        &weight_crc_request(target),
+        format,
+        max_attempts,
+        Exchange { prefix: &prefix, refused: &[Status::Load], ..Exchange::OK },
+    )?;
+    Ok(accepted.reply.cycles)
 }
 
 /// Check a load: ask the board for every image's weight CRC ([`weight_crc`]) and compare it
@@ -474,23 +451,59 @@ pub fn infer(
     format: ReplyFormat,
     max_attempts: u32,
 ) -> Result<Inference, HostError> {
-    let frame = request(values);
+    exchange(
+        link,
+        &request(values),
+        format,
+        max_attempts,
+        Exchange { refused: &[Status::Length, Status::Value, Status::Load, Status::Unloaded], ..Exchange::OK },
+    )
+}
+
+/// How [`exchange`] judges a reply.
+struct Exchange<'a> {
+    /// Starts every problem it records (which request it was).
+    prefix: &'a str,
+    /// Statuses that end the exchange at once as [`HostError::Refused`]: resending cannot help.
+    refused: &'a [Status],
+    /// Whether a reply is the answer.
+    accept: &'a dyn Fn(&Reply) -> bool,
+    /// A reply that was neither accepted nor refused, in words.
+    describe: &'a dyn Fn(&Reply) -> String,
+}
+
+impl Exchange<'_> {
+    /// Accept status `Ok`, refuse nothing.
+    const OK: Exchange<'static> = Exchange {
+        prefix: "",
+        refused: &[],
+        accept: &|reply| reply.status == Status::Ok,
+        describe: &|reply| format!("board reported {:?}", reply.status),
+    };
+}
+
+/// Send `frame` and read its reply, resending after a corrupted, lost or unaccepted
+/// exchange (the link drained first) up to `max_attempts` times. Every request here is
+/// idempotent, so a retry neither loses nor duplicates anything.
+fn exchange(
+    link: &mut dyn Transport,
+    frame: &[u8],
+    format: ReplyFormat,
+    max_attempts: u32,
+    judge: Exchange,
+) -> Result<Inference, HostError> {
     let mut errors = Vec::new();
     for attempt in 1..=max_attempts.max(1) {
         if attempt > 1 {
             link.drain().map_err(HostError::Link)?;
         }
-        link.send(&frame).map_err(HostError::Link)?;
+        link.send(frame).map_err(HostError::Link)?;
         let bytes = link.receive(format.len()).map_err(HostError::Link)?;
         match format.parse(&bytes) {
-            Ok(reply) if reply.status == Status::Ok => {
-                return Ok(Inference { reply, attempts: attempt, errors });
-            }
-            Ok(reply) if matches!(reply.status, Status::Length | Status::Value | Status::Load | Status::Unloaded) => {
-                return Err(HostError::Refused(reply.status));
-            }
-            Ok(reply) => errors.push(format!("board reported {:?}", reply.status)),
-            Err(e) => errors.push(e.to_string()),
+            Ok(reply) if (judge.accept)(&reply) => return Ok(Inference { reply, attempts: attempt, errors }),
+            Ok(reply) if judge.refused.contains(&reply.status) => return Err(HostError::Refused(reply.status)),
+            Ok(reply) => errors.push(format!("{}{}", judge.prefix, (judge.describe)(&reply))),
+            Err(e) => errors.push(format!("{}{e}", judge.prefix)),
         }
     }
     let last = errors.last().cloned().unwrap_or_default();
