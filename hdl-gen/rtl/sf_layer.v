@@ -362,7 +362,11 @@ module sf_layer #(
     `include "sf_mask.vh"
     wire [31:0] emit_bit = {{(32-LANE_BITS){1'b0}}, emit_lane} * OUT_K + {{(32-OUT_SEL_BITS){1'b0}}, emit_plane};
     wire [MASK_BITS-1:0] pending_rest = without_bit(pending, emit_bit);
-    wire emitting  = state == S_EMIT && pending != {MASK_BITS{1'b0}};
+    // pending_any is pending != 0, kept in a register beside it: the reduction of the whole
+    // mask in front of the buffer's write pointer was the Tang Nano 9K's critical path
+    // (58.9 MHz) once the neuron update took two cycles.
+    reg  pending_any;
+    wire emitting  = state == S_EMIT && pending_any;
     wire emit_last = pending_rest == {MASK_BITS{1'b0}};
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] neuron_index = {{(32-G_BITS){1'b0}}, group} * P + {{(32-LANE_BITS){1'b0}}, emit_lane};
@@ -447,6 +451,7 @@ module sf_layer #(
             group       <= {G_BITS{1'b0}};
             timestep    <= {T_BITS{1'b0}};
             pending     <= {MASK_BITS{1'b0}};
+            pending_any <= 1'b0;
         end else begin
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
@@ -511,11 +516,13 @@ module sf_layer #(
                     tap_row    <= u_stored_row;
 `endif
                     pending <= u_masks;
+                    pending_any <= u_masks != {MASK_BITS{1'b0}};
                     {emit_lane, emit_plane} <= first_pending(u_masks);
                     state <= S_EMIT;
                 end
                 S_EMIT: begin
                     pending <= pending_rest;
+                    pending_any <= !emit_last;
                     {emit_lane, emit_plane} <= first_pending(pending_rest);
                     if (emitting && provisional_pass) lateral_count <= lateral_next;
                     if (emit_last) begin
