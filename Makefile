@@ -8,7 +8,7 @@ BIN := target/release/spikeforge
 EXAMPLE := examples/mnist-mlp.sfm.json
 DEMO_OUT := target/demo
 
-.PHONY: setup demo test lint unit fuzz bench bench-train example
+.PHONY: setup demo test lint unit fuzz mutation bench bench-train example
 
 setup:
 	@scripts/setup.sh
@@ -54,6 +54,17 @@ fuzz: setup
 	done; exit $$status
 	SPIKEFORGE_FUZZ_ITERS=500000 $(CARGO) test --release -p spikeforge-model --test file_format mutation_fuzz -- --nocapture
 	PROPTEST_CASES=20000 $(CARGO) test --release -p spikeforge-sim --test golden_reference
+
+# RTL mutation campaign (issue #18, RELIABILITY.md): yosys `mutate` plants MUTATION_MUTANTS
+# faults per hand-written module in each small host design, and each must fail co-simulation.
+# Writes target/mutation/mutation.json and .md; `make mutation MUTATION_SHARD=2/4` runs one
+# shard (then mutation-shard-2-of-4.*), MUTATION_SEED picks other mutants.
+MUTATION_MUTANTS ?= 200
+MUTATION_SEED ?= 1
+MUTATION_SHARD ?=
+mutation: setup
+	MUTATION_MUTANTS=$(MUTATION_MUTANTS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_SHARD=$(MUTATION_SHARD) \
+		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
 
 bench: setup
 	$(CARGO) build --release --locked

@@ -162,6 +162,14 @@ pub enum SimError {
         /// Labels given.
         labels: usize,
     },
+    /// The RTL mutation campaign could not list, apply or run its mutants on a host design.
+    #[error("mutation campaign, host {host}: {reason}")]
+    Mutation {
+        /// The host design.
+        host: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl SimError {

@@ -7,6 +7,7 @@
 //! - [`summary`]: the static per-layer summary `spikeforge inspect` prints.
 //! - [`cosim`]: the generated RTL in Verilator or Icarus Verilog against both models, and
 //!   the board top over a simulated UART ([`cosim::uart`]).
+//! - [`mutation`]: the RTL mutation campaign (yosys `mutate` mutants against co-simulation).
 //! - [`board`]: inputs on a board top through any byte link, checked against both models.
 //!
 //! Architecture invariant: the golden model is the definition of correct. It computes in
@@ -21,6 +22,7 @@ pub mod error;
 pub mod eval;
 pub mod golden;
 pub mod membrane;
+pub mod mutation;
 pub mod summary;
 
 pub use error::SimError;

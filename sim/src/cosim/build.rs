@@ -157,7 +157,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
 }
 
 /// The define that initializes loaded weights from their files (`sf_layer.v`).
-pub(super) const PRELOAD_WEIGHTS: &str = "SF_PRELOAD_WEIGHTS";
+pub(crate) const PRELOAD_WEIGHTS: &str = "SF_PRELOAD_WEIGHTS";
 
 /// A C++ harness to compile with a design's Verilog.
 pub(super) struct Harness<'a> {

@@ -11,7 +11,7 @@
 //! Architecture Invariant: this module is the only place in the workspace that runs
 //! Verilator.
 
-mod build;
+pub(crate) mod build;
 pub mod ci;
 mod compare;
 pub mod fuzz;

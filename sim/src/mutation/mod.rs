@@ -1,0 +1,336 @@
+//! RTL mutation campaign (issue #18): yosys's `mutate` pass (the engine of YosysHQ's mcy)
+//! plants faults in the hand-written modules of small host designs, and co-simulation must
+//! notice each one.
+//!
+//! Per host design: generate it, list `per_module` mutants in every hand-written module it
+//! instantiates (over that host's parameterizations of the module), apply them all behind a
+//! control register ([`netlist`]), build the netlist once in Verilator and run it once per
+//! mutant with [`crate::cosim::cosimulate`] on the host's random inputs. A mutant is killed
+//! when co-simulation reports a mismatch, the simulation fails or exits early, or it runs past
+//! its time budget. Before any mutant the netlist with none live must co-simulate exactly,
+//! which checks the whole machinery (yosys's reading of the RTL, the instrumentation).
+
+pub mod netlist;
+pub mod report;
+mod yosys;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use model::examples::{ConvSpec, HiddenNeuron, random_conv_network, tiny_lateral_network, tiny_network};
+use model::{Decay, HardwarePlan, Network, Shape3};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cosim::fuzz::{describe, random_inputs};
+use crate::cosim::{CosimOptions, DesignInfo, Shard, SimTimeout, SimulatorKind, cosimulate};
+use crate::error::SimError;
+use crate::golden::Golden;
+
+/// A hand-written module of the core (`hdl-gen/rtl/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RtlModule {
+    /// `sf_encoder.v`.
+    Encoder,
+    /// `sf_event_buffer.v`.
+    EventBuffer,
+    /// `sf_layer.v`.
+    Layer,
+    /// `sf_lane.v`.
+    Lane,
+    /// `sf_conv.v`.
+    Conv,
+}
+
+impl RtlModule {
+    /// Every hand-written module of the core.
+    pub const CORE: [RtlModule; 5] =
+        [RtlModule::Encoder, RtlModule::EventBuffer, RtlModule::Layer, RtlModule::Lane, RtlModule::Conv];
+
+    /// The Verilog module name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RtlModule::Encoder => "sf_encoder",
+            RtlModule::EventBuffer => "sf_event_buffer",
+            RtlModule::Layer => "sf_layer",
+            RtlModule::Lane => "sf_lane",
+            RtlModule::Conv => "sf_conv",
+        }
+    }
+}
+
+/// A design the mutants run in: a network, its plan and its inputs.
+pub struct Host {
+    /// Short name (`dense`, `lateral`, `conv`).
+    pub name: String,
+    /// The network.
+    pub network: Network,
+    /// Lanes, banks and weight stores.
+    pub plan: HardwarePlan,
+    /// Concatenated inputs.
+    pub inputs: Vec<u8>,
+}
+
+/// The host designs: the tiny dense network (its readout's weights in a start-up-loaded
+/// RAM), the same with lateral connections (groups narrower than the layer), and a small
+/// conv network (integer neurons, max pooling fused, a dense readout), each with `inputs`
+/// random inputs of `seed`.
+pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
+    let conv_spec = ConvSpec {
+        name: "mutconv".into(),
+        input: Shape3 { channels: 1, height: 6, width: 6 },
+        arch: "c3k3p1-mp2-fc3".parse().expect("a valid architecture"),
+        timesteps: 2,
+        neuron: HiddenNeuron::Integer { max_spike: 3 },
+        weight_bits: 4,
+        decay: Decay::Shift(1),
+        input_density: 0.5,
+    };
+    let conv = random_conv_network(&conv_spec, seed)
+        .map_err(|e| SimError::Mutation { host: "conv".into(), reason: e.to_string() })?;
+    let conv_plan = HardwarePlan::per_layer(&conv, &[2, 1, 2])?;
+    let hosts = [
+        ("dense", tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
+        ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
+        ("conv", conv, conv_plan),
+    ];
+    Ok(hosts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, network, plan))| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6d75_7400 + i as u64));
+            let inputs = random_inputs(&network, inputs, &mut rng);
+            Host { name: name.into(), network, plan, inputs }
+        })
+        .collect())
+}
+
+/// One mutant: a `mutate` command of yosys live in one host design.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mutant {
+    /// The host design.
+    pub host: String,
+    /// The module it mutates.
+    pub module: RtlModule,
+    /// Its control value (what `mutsel.mem` holds to make it live).
+    pub id: u32,
+    /// The `mutate -ctrl ... -mode ... -module ... -cell ... -port ...` line yosys listed.
+    pub command: String,
+}
+
+/// How co-simulation noticed a mutant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict", content = "detail")]
+pub enum Verdict {
+    /// Co-simulation passed: an equivalent mutant, or a hole in the tests.
+    Survived,
+    /// A spike, score, membrane or cycle differed.
+    Mismatch(String),
+    /// The simulation ran past its budget.
+    Timeout(String),
+    /// The simulation exited early or wrote something it should not.
+    Crashed(String),
+}
+
+impl Verdict {
+    /// Whether co-simulation noticed the mutant.
+    pub fn killed(&self) -> bool {
+        !matches!(self, Verdict::Survived)
+    }
+}
+
+/// A mutant and what co-simulation said.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MutantResult {
+    /// The mutant.
+    pub mutant: Mutant,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// Wall-clock seconds of its co-simulation.
+    pub seconds: f64,
+}
+
+/// A host design ready to run mutants: the instrumented netlist is built and passes.
+pub struct PreparedHost {
+    /// The host.
+    pub host: Host,
+    /// Its mutants, in id order.
+    pub mutants: Vec<Mutant>,
+    /// The instrumented design (copied per worker thread).
+    pub dir: PathBuf,
+    golden: Golden,
+}
+
+/// What a campaign runs.
+#[derive(Clone, Debug)]
+pub struct CampaignOptions {
+    /// Where host designs and worker copies go.
+    pub work_dir: PathBuf,
+    /// Verilator build cache.
+    pub cache: PathBuf,
+    /// Mutants listed per module and host.
+    pub per_module: usize,
+    /// yosys `mutate -seed` (and the seed of the hosts' inputs).
+    pub seed: u64,
+    /// Random inputs per host.
+    pub inputs: usize,
+    /// Extra `mutate -list` filter options, e.g. `-mode inv` (empty for none).
+    pub filter: String,
+    /// Modules to mutate.
+    pub modules: Vec<RtlModule>,
+    /// Hosts to use (by name; empty: all).
+    pub hosts: Vec<String>,
+    /// Which mutants of the whole list run: mutant `k` in shard `(k mod N) + 1`.
+    pub shard: Shard,
+    /// The wall-clock guard per mutant's run.
+    pub timeout: SimTimeout,
+}
+
+impl CampaignOptions {
+    /// The campaign's defaults: 200 mutants per module and host, seed 1, 60 inputs, every
+    /// core module and host, no shard, a 5 s floor on each run's budget.
+    pub fn new(work_dir: &Path, cache: &Path) -> CampaignOptions {
+        CampaignOptions {
+            work_dir: work_dir.to_path_buf(),
+            cache: cache.to_path_buf(),
+            per_module: 200,
+            seed: 1,
+            inputs: 60,
+            filter: String::new(),
+            modules: RtlModule::CORE.to_vec(),
+            hosts: Vec::new(),
+            shard: Shard::WHOLE,
+            timeout: SimTimeout { floor: Duration::from_secs(5), factor: 10.0 },
+        }
+    }
+}
+
+/// Generate `host` in `options.work_dir/<host>/rtl`, list and apply its mutants with yosys,
+/// write the instrumented design to `.../mutants`, build it and check that it co-simulates
+/// exactly with no mutant live.
+pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, SimError> {
+    let root = options.work_dir.join(&host.name);
+    let rtl = root.join("rtl");
+    let generate = |source| SimError::Generate { seed: None, source };
+    let design = hdl_gen::generate(&host.network, &host.plan).map_err(generate)?;
+    hdl_gen::write_dir(&design, &rtl, true).map_err(generate)?;
+    let info = DesignInfo::read(&rtl).map_err(SimError::Design)?;
+    let (top, sources) = (info.top().to_string(), info.sources());
+    let mutated = yosys::mutate(
+        &rtl,
+        &host.name,
+        (&top, &sources),
+        &options.modules,
+        (options.per_module, options.seed),
+        &options.filter,
+    )?;
+    let (text, readers) = netlist::instrument(&mutated.netlist);
+    if readers == 0 && !mutated.mutants.is_empty() {
+        return Err(SimError::Mutation {
+            host: host.name,
+            reason: "no module of the netlist reads the control".into(),
+        });
+    }
+    let dir = root.join("mutants");
+    copy_design(&rtl, &dir)?;
+    for source in &sources {
+        let body = if *source == format!("{top}.v") { text.as_str() } else { "" };
+        write(&dir.join(source), body)?;
+    }
+    write(&dir.join(netlist::SELECT_FILE), &netlist::select(0))?;
+    let golden = Golden::new(&host.network)?;
+    let prepared = PreparedHost { host, mutants: mutated.mutants, dir, golden };
+    if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) =
+        prepared.cosimulate(&prepared.dir, options)?
+    {
+        return Err(SimError::Mutation {
+            host: prepared.host.name,
+            reason: format!("the netlist with no mutant live fails co-simulation: {m}"),
+        });
+    }
+    Ok(prepared)
+}
+
+impl PreparedHost {
+    /// Co-simulate `mutant` (in this thread's copy of the design).
+    pub fn run(&self, mutant: &Mutant, options: &CampaignOptions) -> Result<MutantResult, SimError> {
+        let started = Instant::now();
+        let worker = self.dir.with_file_name(format!("worker{}", rayon::current_thread_index().unwrap_or(0)));
+        if !worker.join(netlist::SELECT_FILE).exists() {
+            copy_design(&self.dir, &worker)?;
+        }
+        write(&worker.join(netlist::SELECT_FILE), &netlist::select(mutant.id))?;
+        let verdict = self.cosimulate(&worker, options)?;
+        Ok(MutantResult { mutant: mutant.clone(), verdict, seconds: started.elapsed().as_secs_f64() })
+    }
+
+    /// One line on the host: name, network and lanes.
+    pub fn describe(&self) -> String {
+        let lanes: Vec<u32> = self.host.plan.layers.iter().map(|l| l.lanes).collect();
+        format!("{}: {} (lanes {lanes:?})", self.host.name, describe(&self.host.network))
+    }
+
+    fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
+        let cosim = CosimOptions {
+            simulator: SimulatorKind::Verilator,
+            cache: options.cache.clone(),
+            vcd_dir: None,
+            progress: &|_| {},
+            timeout: options.timeout,
+        };
+        match cosimulate(&self.golden, &self.host.plan, dir, &self.host.inputs, &cosim) {
+            Ok(outcome) => Ok(outcome.report.first.map_or(Verdict::Survived, |m| Verdict::Mismatch(m.to_string()))),
+            Err(e @ SimError::Hung { .. }) => Ok(Verdict::Timeout(e.to_string())),
+            Err(e @ (SimError::Exited { .. } | SimError::Record { .. } | SimError::Unfinished { .. })) => {
+                Ok(Verdict::Crashed(e.to_string()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Run a campaign: prepare the hosts, then co-simulate this shard's mutants on rayon's
+/// threads, calling `progress` after each. Returns every result in mutant order.
+pub fn campaign(
+    options: &CampaignOptions,
+    progress: impl Fn(&MutantResult) + Sync,
+) -> Result<(Vec<PreparedHost>, Vec<MutantResult>), SimError> {
+    let hosts: Vec<Host> = hosts(options.inputs, options.seed)?
+        .into_iter()
+        .filter(|h| options.hosts.is_empty() || options.hosts.contains(&h.name))
+        .collect();
+    let prepared: Vec<PreparedHost> = hosts.into_par_iter().map(|h| prepare(h, options)).collect::<Result<_, _>>()?;
+    let jobs: Vec<(&PreparedHost, &Mutant)> =
+        options.shard.select(prepared.iter().flat_map(|p| p.mutants.iter().map(move |m| (p, m)))).collect();
+    let results = jobs
+        .par_iter()
+        .map(|(p, m)| {
+            let r = p.run(m, options)?;
+            progress(&r);
+            Ok(r)
+        })
+        .collect::<Result<Vec<_>, SimError>>()?;
+    Ok((prepared, results))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), SimError> {
+    std::fs::write(path, text).map_err(|source| SimError::Io { path: path.to_path_buf(), source })
+}
+
+/// Copy the files of design directory `from` into `to` (created).
+fn copy_design(from: &Path, to: &Path) -> Result<(), SimError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SimError::Io { path, source }
+    };
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        if entry.file_type().map_err(io(&entry.path()))?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(io(&entry.path()))?;
+        }
+    }
+    Ok(())
+}

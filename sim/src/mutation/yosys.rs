@@ -1,0 +1,108 @@
+//! yosys's `mutate` pass over a generated core: list mutants per hand-written module, apply
+//! them all behind the control port, write the netlist.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::netlist::{CONTROL, CONTROL_BITS};
+use super::{Mutant, RtlModule};
+use crate::cosim::build::PRELOAD_WEIGHTS;
+use crate::error::SimError;
+
+/// The mutants of one host design and the netlist carrying all of them.
+pub struct Mutated {
+    /// In control-value order (ids 1, 2, ...).
+    pub mutants: Vec<Mutant>,
+    /// `write_verilog -noattr` of the whole core, every mutant behind `mutsel`.
+    pub netlist: String,
+}
+
+/// Run yosys in `dir` (a generated design with top `top` and core `sources`): per module of
+/// `modules`, `mutate -list per_module -seed seed` over that module's parameterizations, then
+/// apply them all with `-ctrl`. `-nosynthesis` keeps the simulation-only membrane tap,
+/// which co-simulation compares; the define the harness passes preloads start-up-loaded
+/// weights, as in co-simulation. Extra `mutate` filter options (`-mode inv`) go into `filter`.
+pub fn mutate(
+    dir: &Path,
+    host: &str,
+    (top, sources): (&str, &[String]),
+    modules: &[RtlModule],
+    (per_module, seed): (usize, u64),
+    filter: &str,
+) -> Result<Mutated, SimError> {
+    let mut script = format!(
+        "read_verilog -nosynthesis -defer -D{PRELOAD_WEIGHTS} -I. {}\nhierarchy -top {top}\nproc\nopt_clean\n",
+        sources.join(" ")
+    );
+    let mut first = 1usize;
+    for m in modules {
+        script.push_str(&format!(
+            "mutate -list {per_module} -seed {seed} {filter} -ctrl {CONTROL} {CONTROL_BITS} {first} -o mutants-{name}.ys *{name}\n",
+            name = m.name()
+        ));
+        first += per_module;
+    }
+    for m in modules {
+        script.push_str(&format!("script mutants-{}.ys\n", m.name()));
+    }
+    script.push_str("write_verilog -noattr mutated.v\n");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SimError::Io { path, source }
+    };
+    std::fs::write(dir.join("mutate.ys"), &script).map_err(io(&dir.join("mutate.ys")))?;
+    let output =
+        Command::new("yosys").args(["-q", "-l", "yosys.log", "-s", "mutate.ys"]).current_dir(dir).output().map_err(
+            |source| match source.kind() {
+                std::io::ErrorKind::NotFound => {
+                    SimError::MissingTool { tool: "yosys".into(), hint: "install it with `make setup`".into() }
+                }
+                _ => SimError::Process { step: "cannot run", program: "yosys".into(), source },
+            },
+        )?;
+    if !output.status.success() {
+        return Err(SimError::Mutation {
+            host: host.into(),
+            reason: format!(
+                "yosys exited with {} (log {}): {}",
+                output.status,
+                dir.join("yosys.log").display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        });
+    }
+    let mut mutants = Vec::new();
+    for &module in modules {
+        let path = dir.join(format!("mutants-{}.ys", module.name()));
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        for command in text.lines().filter(|l| !l.trim().is_empty()) {
+            let id = control_value(command).ok_or_else(|| SimError::Mutation {
+                host: host.into(),
+                reason: format!("no control value in {command:?}"),
+            })?;
+            mutants.push(Mutant { host: host.into(), module, id, command: command.to_string() });
+        }
+    }
+    let path = dir.join("mutated.v");
+    let netlist = std::fs::read_to_string(&path).map_err(io(&path))?;
+    Ok(Mutated { mutants, netlist })
+}
+
+/// `k` of `mutate -ctrl mutsel 16 k ...`.
+fn control_value(command: &str) -> Option<u32> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "-ctrl")?;
+    words.get(at + 3)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_control_value_is_the_third_word_after_ctrl() {
+        let line = "mutate -ctrl mutsel 16 17 -mode inv -module $paramod$a\\sf_lane -cell $procmux$2739 -port A";
+        assert_eq!(control_value(line), Some(17));
+        assert_eq!(control_value("mutate -mode inv"), None);
+    }
+}

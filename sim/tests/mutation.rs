@@ -1,0 +1,126 @@
+//! The RTL mutation campaign (`sim::mutation`): a smoke test that the machinery works and
+//! kills a mutant known to be wrong, and the campaign itself (`make mutation`, ignored here).
+//!
+//! Verilator and yosys are required in CI (`CI=true`); elsewhere these tests skip.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sim::cosim::Shard;
+use sim::mutation::report::{Equivalent, is_equivalent, rows, table};
+use sim::mutation::{CampaignOptions, RtlModule, Verdict, campaign};
+
+fn tools_available() -> bool {
+    testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
+}
+
+fn yosys() -> Result<(), String> {
+    match std::process::Command::new("yosys").arg("-V").output() {
+        Ok(o) if o.status.success() => Ok(()),
+        _ => Err("yosys not found (make setup installs it)".into()),
+    }
+}
+
+#[test]
+fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() {
+    if !tools_available() {
+        return;
+    }
+    let work = testkit::scratch_dir("mutation-smoke");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    // The lane's add strobe stuck at 0: no weight ever reaches an accumulator. `prepare`
+    // already required the netlist with no mutant live to co-simulate exactly.
+    options.hosts = vec!["dense".into()];
+    options.modules = vec![RtlModule::Lane];
+    options.per_module = 2;
+    options.inputs = 8;
+    options.filter = "-mode const0 -wire add_pending".into();
+    let (prepared, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(prepared.len(), 1);
+    assert_eq!(results.len(), 2, "{results:?}");
+    for r in &results {
+        assert!(r.mutant.command.contains("-mode const0") && r.mutant.command.contains("sf_lane"), "{r:?}");
+        assert!(matches!(r.verdict, Verdict::Mismatch(_)), "{r:?}");
+    }
+}
+
+/// Survivors shown equivalent (RELIABILITY.md "RTL mutation campaign" says how).
+const EQUIVALENT: &[Equivalent] = &[];
+
+/// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
+/// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv`,
+/// `MUTATION_MODULES=sf_lane,...`. Writes target/mutation/.
+#[test]
+#[ignore = "the mutation campaign: make mutation"]
+fn mutation_campaign() {
+    if !tools_available() {
+        return;
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation");
+    let mut options = CampaignOptions::new(&root.join("work"), &sim::cosim::default_cache_dir());
+    if let Some(n) = env("MUTATION_MUTANTS") {
+        options.per_module = n.parse().expect("MUTATION_MUTANTS is a count");
+    }
+    if let Some(s) = env("MUTATION_SEED") {
+        options.seed = s.parse().expect("MUTATION_SEED is a number");
+    }
+    if let Some(s) = env("MUTATION_SHARD") {
+        options.shard = s.parse().expect("MUTATION_SHARD is I/N");
+    }
+    if let Some(h) = env("MUTATION_HOSTS") {
+        options.hosts = h.split(',').map(String::from).collect();
+    }
+    if let Some(m) = env("MUTATION_MODULES") {
+        options.modules = RtlModule::CORE.into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
+    }
+    let name = if options.shard == Shard::WHOLE {
+        "mutation".to_string()
+    } else {
+        format!("mutation-shard-{}-of-{}", options.shard.index(), options.shard.count())
+    };
+    println!(
+        "mutation campaign: seed {}, {} mutants per module and host, shard {}, {} inputs per host",
+        options.seed, options.per_module, options.shard, options.inputs
+    );
+    let started = Instant::now();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let (prepared, results) = campaign(&options, |r| {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let verdict = match &r.verdict {
+            Verdict::Survived => "SURVIVED".to_string(),
+            v => format!("{v:?}").chars().take(120).collect(),
+        };
+        println!("[{n}] {} #{} {} {:.1} s: {verdict}", r.mutant.host, r.mutant.id, r.mutant.module.name(), r.seconds);
+    })
+    .unwrap();
+    let rows = rows(&results, EQUIVALENT);
+    let survivors: Vec<_> = results.iter().filter(|r| !r.verdict.killed() && !is_equivalent(r, EQUIVALENT)).collect();
+    let hosts: Vec<String> = prepared.iter().map(|p| p.describe()).collect();
+    let json = serde_json::json!({
+        "seed": options.seed,
+        "per_module": options.per_module,
+        "shard": options.shard,
+        "inputs": options.inputs,
+        "seconds": started.elapsed().as_secs_f64(),
+        "hosts": hosts,
+        "modules": rows,
+        "survivors": survivors,
+        "results": results,
+    });
+    std::fs::create_dir_all(&root).unwrap();
+    let path: PathBuf = root.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let mut text = format!("hosts:\n{}\n\n{}", hosts.join("\n"), table(&rows));
+    text.push_str("\nsurvivors (replay: the host's netlist with mutsel.mem holding the id):\n");
+    for s in &survivors {
+        text.push_str(&format!("{} #{}: {}\n", s.mutant.host, s.mutant.id, s.mutant.command));
+    }
+    std::fs::write(root.join(format!("{name}.md")), &text).unwrap();
+    println!(
+        "{text}\n{} and {} ({:.0} s)",
+        path.display(),
+        root.join(format!("{name}.md")).display(),
+        started.elapsed().as_secs_f64()
+    );
+}
