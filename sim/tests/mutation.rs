@@ -4,11 +4,12 @@
 //! Verilator and yosys are required in CI (`CI=true`); elsewhere these tests skip.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sim::cosim::Shard;
+use sim::mutation::equivalence::Scope;
 use sim::mutation::report::{Equivalent, is_equivalent, rows, table};
-use sim::mutation::{CampaignOptions, RtlModule, Verdict, campaign};
+use sim::mutation::{CampaignOptions, Mutant, RtlModule, Verdict, campaign};
 
 fn tools_available() -> bool {
     testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
@@ -42,6 +43,14 @@ fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() 
         assert!(r.mutant.command.contains("-mode const0") && r.mutant.command.contains("sf_lane"), "{r:?}");
         assert!(matches!(r.verdict, Verdict::Mismatch(_)), "{r:?}");
     }
+    // Nor can yosys prove it equivalent to the lane, while it proves the lane's `none`
+    // mutation (yosys's no-op) is.
+    let budget = Duration::from_secs(60);
+    assert_eq!(prepared[0].prove(&results[0].mutant, &[Scope::Module], budget).unwrap(), None);
+    let module = results[0].mutant.command.split(" -module ").nth(1).unwrap().split(' ').next().unwrap();
+    let none = Mutant { command: format!("mutate -mode none -module {module}"), ..results[0].mutant.clone() };
+    let proof = prepared[0].prove(&none, &[Scope::Module], budget).unwrap();
+    assert_eq!(proof.map(|p| p.scope), Some(Scope::Module));
 }
 
 /// Survivors shown equivalent (RELIABILITY.md "RTL mutation campaign" says how).
@@ -49,7 +58,8 @@ const EQUIVALENT: &[Equivalent] = &[];
 
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv`,
-/// `MUTATION_MODULES=sf_lane,...`. Writes target/mutation/.
+/// `MUTATION_MODULES=sf_lane,...`, `MUTATION_PROOF_SECONDS` per equivalence proof of a
+/// survivor (120; 0: none). Writes target/mutation/.
 #[test]
 #[ignore = "the mutation campaign: make mutation"]
 fn mutation_campaign() {
@@ -71,6 +81,9 @@ fn mutation_campaign() {
     if let Some(h) = env("MUTATION_HOSTS") {
         options.hosts = h.split(',').map(String::from).collect();
     }
+    if let Some(s) = env("MUTATION_PROOF_SECONDS") {
+        options.proof_budget = Duration::from_secs(s.parse().expect("MUTATION_PROOF_SECONDS is a count"));
+    }
     if let Some(m) = env("MUTATION_MODULES") {
         options.modules = RtlModule::CORE.into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
     }
@@ -87,15 +100,17 @@ fn mutation_campaign() {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let (prepared, results) = campaign(&options, |r| {
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let verdict = match &r.verdict {
-            Verdict::Survived => "SURVIVED".to_string(),
-            v => format!("{v:?}").chars().take(120).collect(),
+        let verdict = match (&r.verdict, &r.proof) {
+            (Verdict::Survived, Some(p)) => format!("EQUIVALENT ({:?} scope, proven in {:.0} s)", p.scope, p.seconds),
+            (Verdict::Survived, None) => "SURVIVED".to_string(),
+            (v, _) => format!("{v:?}").chars().take(120).collect(),
         };
         println!("[{n}] {} #{} {} {:.1} s: {verdict}", r.mutant.host, r.mutant.id, r.mutant.module.name(), r.seconds);
     })
     .unwrap();
     let rows = rows(&results, EQUIVALENT);
     let survivors: Vec<_> = results.iter().filter(|r| !r.verdict.killed() && !is_equivalent(r, EQUIVALENT)).collect();
+    let proven: Vec<_> = results.iter().filter(|r| r.proof.is_some()).collect();
     let hosts: Vec<String> = prepared.iter().map(|p| p.describe()).collect();
     let json = serde_json::json!({
         "seed": options.seed,
@@ -106,6 +121,7 @@ fn mutation_campaign() {
         "hosts": hosts,
         "modules": rows,
         "survivors": survivors,
+        "proven_equivalent": proven,
         "results": results,
     });
     std::fs::create_dir_all(&root).unwrap();

@@ -58,7 +58,7 @@ impl SimulatorKind {
 /// A child process in its own process group, with a watchdog that kills the whole group
 /// once an armed deadline passes. Dropping it kills the group too, so an early error
 /// return never leaves a simulator running.
-pub(super) struct GuardedChild {
+pub(crate) struct GuardedChild {
     /// The process (leader of its group).
     pub child: Child,
     deadlines: Option<Sender<Option<Instant>>>,

@@ -15,7 +15,7 @@ pub(crate) mod build;
 pub mod ci;
 mod compare;
 pub mod fuzz;
-mod guard;
+pub(crate) mod guard;
 mod icarus;
 pub mod junit;
 mod records;

@@ -10,6 +10,7 @@
 //! its time budget. Before any mutant the netlist with none live must co-simulate exactly,
 //! which checks the whole machinery (yosys's reading of the RTL, the instrumentation).
 
+pub mod equivalence;
 pub mod netlist;
 pub mod report;
 mod yosys;
@@ -28,6 +29,7 @@ use crate::cosim::fuzz::{describe, random_inputs};
 use crate::cosim::{CosimOptions, DesignInfo, Shard, SimTimeout, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
+use equivalence::{Proof, Scope};
 
 /// A hand-written module of the core (`hdl-gen/rtl/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -150,6 +152,8 @@ pub struct MutantResult {
     pub verdict: Verdict,
     /// Wall-clock seconds of its co-simulation.
     pub seconds: f64,
+    /// For a survivor: yosys's proof that it is equivalent, if one was found.
+    pub proof: Option<Proof>,
 }
 
 /// A host design ready to run mutants: the instrumented netlist is built and passes.
@@ -160,6 +164,10 @@ pub struct PreparedHost {
     pub mutants: Vec<Mutant>,
     /// The instrumented design (copied per worker thread).
     pub dir: PathBuf,
+    /// The generated design the mutants were listed in.
+    pub rtl: PathBuf,
+    top: String,
+    sources: Vec<String>,
     golden: Golden,
 }
 
@@ -186,11 +194,13 @@ pub struct CampaignOptions {
     pub shard: Shard,
     /// The wall-clock guard per mutant's run.
     pub timeout: SimTimeout,
+    /// Time for each equivalence proof of a survivor, at each scope (zero: no proofs).
+    pub proof_budget: Duration,
 }
 
 impl CampaignOptions {
     /// The campaign's defaults: 200 mutants per module and host, seed 1, 60 inputs, every
-    /// core module and host, no shard, a 5 s floor on each run's budget.
+    /// core module and host, no shard, a 5 s floor on each run's budget, 120 s per proof.
     pub fn new(work_dir: &Path, cache: &Path) -> CampaignOptions {
         CampaignOptions {
             work_dir: work_dir.to_path_buf(),
@@ -203,6 +213,7 @@ impl CampaignOptions {
             hosts: Vec::new(),
             shard: Shard::WHOLE,
             timeout: SimTimeout { floor: Duration::from_secs(5), factor: 10.0 },
+            proof_budget: Duration::from_secs(120),
         }
     }
 }
@@ -241,7 +252,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     }
     write(&dir.join(netlist::SELECT_FILE), &netlist::select(0))?;
     let golden = Golden::new(&host.network)?;
-    let prepared = PreparedHost { host, mutants: mutated.mutants, dir, golden };
+    let prepared = PreparedHost { host, mutants: mutated.mutants, dir, rtl, top, sources, golden };
     if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) =
         prepared.cosimulate(&prepared.dir, options)?
     {
@@ -263,7 +274,12 @@ impl PreparedHost {
         }
         write(&worker.join(netlist::SELECT_FILE), &netlist::select(mutant.id))?;
         let verdict = self.cosimulate(&worker, options)?;
-        Ok(MutantResult { mutant: mutant.clone(), verdict, seconds: started.elapsed().as_secs_f64() })
+        Ok(MutantResult { mutant: mutant.clone(), verdict, seconds: started.elapsed().as_secs_f64(), proof: None })
+    }
+
+    /// Try to prove a survivor equivalent at `scopes` in turn ([`equivalence::prove`]).
+    pub fn prove(&self, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Result<Option<Proof>, SimError> {
+        equivalence::prove(&self.rtl, (&self.top, &self.sources), mutant, scopes, budget)
     }
 
     /// One line on the host: name, network and lanes.
@@ -292,7 +308,8 @@ impl PreparedHost {
 }
 
 /// Run a campaign: prepare the hosts, then co-simulate this shard's mutants on rayon's
-/// threads, calling `progress` after each. Returns every result in mutant order.
+/// threads, calling `progress` after each, then try to prove each survivor equivalent
+/// (calling `progress` again). Returns every result in mutant order.
 pub fn campaign(
     options: &CampaignOptions,
     progress: impl Fn(&MutantResult) + Sync,
@@ -309,6 +326,17 @@ pub fn campaign(
         .map(|(p, m)| {
             let r = p.run(m, options)?;
             progress(&r);
+            Ok(r)
+        })
+        .collect::<Result<Vec<_>, SimError>>()?;
+    let results = results
+        .into_par_iter()
+        .zip(jobs.par_iter())
+        .map(|(mut r, (p, m))| {
+            if !r.verdict.killed() && !options.proof_budget.is_zero() {
+                r.proof = p.prove(m, &[Scope::Module, Scope::Host], options.proof_budget)?;
+                progress(&r);
+            }
             Ok(r)
         })
         .collect::<Result<Vec<_>, SimError>>()?;

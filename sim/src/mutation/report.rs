@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::{MutantResult, RtlModule};
 
-/// A surviving mutant shown equivalent to the RTL: it changes no output of its host design
-/// on any input. Matched on host and the `-module`/`-cell`/`-port`/`-portbit`/`-mode` of its
+/// A surviving mutant shown equivalent to the RTL by reasoning (yosys's proofs are in
+/// [`MutantResult::proof`]): it changes no output of its host design on any input. Matched on host and the `-module`/`-cell`/`-port`/`-portbit`/`-mode` of its
 /// command (its control value aside).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Equivalent {
@@ -44,7 +44,7 @@ pub fn rows(results: &[MutantResult], equivalent: &[Equivalent]) -> Vec<ModuleRo
     }
     let row = |module: &'static str, rs: &[&MutantResult]| {
         let killed = rs.iter().filter(|r| r.verdict.killed()).count();
-        let equivalent = rs.iter().filter(|r| !r.verdict.killed() && is_equivalent(r, equivalent)).count();
+        let equivalent = rs.iter().filter(|r| is_equivalent(r, equivalent)).count();
         let survived = rs.len() - killed - equivalent;
         let live = rs.len() - equivalent;
         let kill_rate = if live == 0 { 1.0 } else { killed as f64 / live as f64 };
@@ -56,9 +56,11 @@ pub fn rows(results: &[MutantResult], equivalent: &[Equivalent]) -> Vec<ModuleRo
     rows
 }
 
-/// Whether `result`'s mutant is one of `equivalent`.
+/// Whether `result`'s mutant survived and was proven equivalent, or is one of `equivalent`.
 pub fn is_equivalent(result: &MutantResult, equivalent: &[Equivalent]) -> bool {
-    equivalent.iter().any(|e| e.host == result.mutant.host && result.mutant.command.contains(e.mutation))
+    !result.verdict.killed()
+        && (result.proof.is_some()
+            || equivalent.iter().any(|e| e.host == result.mutant.host && result.mutant.command.contains(e.mutation)))
 }
 
 /// The rows as a Markdown table.
@@ -87,7 +89,12 @@ mod tests {
 
     fn result(module: RtlModule, id: u32, verdict: Verdict) -> MutantResult {
         let command = format!("mutate -ctrl mutsel 16 {id} -mode inv -module m -cell c{id} -port A");
-        MutantResult { mutant: Mutant { host: "dense".into(), module, id, command }, verdict, seconds: 0.1 }
+        MutantResult {
+            mutant: Mutant { host: "dense".into(), module, id, command },
+            verdict,
+            seconds: 0.1,
+            proof: None,
+        }
     }
 
     #[test]

@@ -20,8 +20,10 @@ pub struct Mutated {
 /// Run yosys in `dir` (a generated design with top `top` and core `sources`): per module of
 /// `modules`, `mutate -list per_module -seed seed` over that module's parameterizations, then
 /// apply them all with `-ctrl`. `-nosynthesis` keeps the simulation-only membrane tap,
-/// which co-simulation compares; the define the harness passes preloads start-up-loaded
-/// weights, as in co-simulation. Extra `mutate` filter options (`-mode inv`) go into `filter`.
+/// which co-simulation compares. The define the harness passes preloads start-up-loaded
+/// weights, as in co-simulation. Memory cells (`$memrd`, `$memwr`, `$meminit`) are left
+/// alone: yosys cannot write a memory whose port clock or initialization address a mutant
+/// made variable, and the wires into their ports are mutated where they are driven. Extra `mutate` filter options (`-mode inv`) go into `filter`.
 pub fn mutate(
     dir: &Path,
     host: &str,
@@ -30,14 +32,11 @@ pub fn mutate(
     (per_module, seed): (usize, u64),
     filter: &str,
 ) -> Result<Mutated, SimError> {
-    let mut script = format!(
-        "read_verilog -nosynthesis -defer -D{PRELOAD_WEIGHTS} -I. {}\nhierarchy -top {top}\nproc\nopt_clean\n",
-        sources.join(" ")
-    );
+    let mut script = read_script(top, sources);
     let mut first = 1usize;
     for m in modules {
         script.push_str(&format!(
-            "mutate -list {per_module} -seed {seed} {filter} -ctrl {CONTROL} {CONTROL_BITS} {first} -o mutants-{name}.ys *{name}\n",
+            "mutate -list {per_module} -seed {seed} {filter} -ctrl {CONTROL} {CONTROL_BITS} {first} -o mutants-{name}.ys *{name}/* *{name}/t:$mem* %d\n",
             name = m.name()
         ));
         first += per_module;
@@ -86,6 +85,14 @@ pub fn mutate(
     let path = dir.join("mutated.v");
     let netlist = std::fs::read_to_string(&path).map_err(io(&path))?;
     Ok(Mutated { mutants, netlist })
+}
+
+/// Read the core as the campaign does (see [`mutate`]), elaborated and processed, top `top`.
+pub(super) fn read_script(top: &str, sources: &[String]) -> String {
+    format!(
+        "read_verilog -nosynthesis -defer -D{PRELOAD_WEIGHTS} -I. {}\nhierarchy -top {top}\nproc\nopt_clean\n",
+        sources.join(" ")
+    )
 }
 
 /// `k` of `mutate -ctrl mutsel 16 k ...`.
