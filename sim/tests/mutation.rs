@@ -53,6 +53,25 @@ fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() 
     assert_eq!(proof.map(|p| p.scope), Some(Scope::Module));
 }
 
+#[test]
+fn an_encoder_whose_start_tap_stays_low_is_killed() {
+    if !tools_available() {
+        return;
+    }
+    // This mutant survived the first campaign: no START record only went unnoticed.
+    let work = testkit::scratch_dir("mutation-start");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    options.hosts = vec!["dense".into()];
+    options.modules = vec![RtlModule::Encoder];
+    options.per_module = 1;
+    options.inputs = 4;
+    options.filter = "-mode const0 -wire started".into();
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    let Verdict::Mismatch(m) = &results[0].verdict else { panic!("{results:?}") };
+    assert!(m.contains("never reported its start"), "{m}");
+}
+
 /// Survivors shown equivalent (RELIABILITY.md "RTL mutation campaign" says how).
 const EQUIVALENT: &[Equivalent] = &[];
 

@@ -50,6 +50,16 @@ pub enum MismatchKind {
         /// RTL.
         got: u64,
     },
+    /// The encoder never reported starting this input (its START tap stayed low).
+    NoStart {
+        /// The cycle model's start.
+        expected: u64,
+    },
+    /// The encoder reported a start after the last input's: one that began no input.
+    ExtraStart {
+        /// The RTL's cycle of it.
+        got: u64,
+    },
     /// The membranes the layer's update wrote differ while its spikes agree (or before
     /// they disagree): the digests differ ([`crate::membrane`]). `value` names the first
     /// differing neuron's membrane once the VCD replay has listed them.
@@ -100,6 +110,12 @@ impl fmt::Display for Mismatch {
             }
             MismatchKind::StartCycle { expected, got } => {
                 write!(f, ": the cycle model starts this input at cycle {expected}, the RTL at cycle {got}")
+            }
+            MismatchKind::NoStart { expected } => {
+                write!(f, ": the cycle model starts this input at cycle {expected}, the RTL never reported its start")
+            }
+            MismatchKind::ExtraStart { got } => {
+                write!(f, ": the RTL reported an encoder start at cycle {got} after the last input's")
             }
             MismatchKind::Membrane { expected, got, value: Some((e, g)) } => write!(
                 f,
@@ -256,17 +272,18 @@ pub fn compare(golden: &Golden, traces: &[Trace], schedule: &Schedule, run: &Rtl
                 note(m);
             }
         }
-        if let (Some(&got), Some(model)) = (run.starts.get(n), schedule.inputs.get(n)) {
-            if got != model.start {
-                note(Mismatch {
-                    input: n,
-                    layer: 0,
-                    layer_name: "encoder".into(),
-                    timestep: 0,
-                    neuron: None,
-                    kind: MismatchKind::StartCycle { expected: model.start, got },
-                });
+        // A missing or surplus START record is a mismatch too: a start tap stuck low once
+        // passed every comparison (the mutation campaign found it).
+        let start = match (run.starts.get(n), schedule.inputs.get(n)) {
+            (Some(&got), Some(model)) if got != model.start => {
+                Some(MismatchKind::StartCycle { expected: model.start, got })
             }
+            (None, Some(model)) => Some(MismatchKind::NoStart { expected: model.start }),
+            _ if n + 1 == traces.len() => run.starts.get(n + 1).map(|&got| MismatchKind::ExtraStart { got }),
+            _ => None,
+        };
+        if let Some(kind) = start {
+            note(Mismatch { input: n, layer: 0, layer_name: "encoder".into(), timestep: 0, neuron: None, kind });
         }
         let done = run.layers[last].get(n * t_max + t_max - 1).map(|i| i.done);
         rtl_latency.push(match (run.starts.get(n), done) {
