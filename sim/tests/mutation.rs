@@ -3,13 +3,22 @@
 //!
 //! Verilator and yosys are required in CI (`CI=true`); elsewhere these tests skip.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sim::cosim::DesignInfo;
+use sim::mutation::equivalence::{self, Proof};
 
 use sim::cosim::Shard;
 use sim::mutation::equivalence::Scope;
 use sim::mutation::report::{Equivalent, is_equivalent, rows, table};
-use sim::mutation::{CampaignOptions, Mutant, RtlModule, Verdict, campaign};
+use sim::mutation::{CampaignOptions, Mutant, MutantResult, RtlModule, Verdict, campaign};
 
 fn tools_available() -> bool {
     testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
@@ -77,8 +86,8 @@ const EQUIVALENT: &[Equivalent] = &[];
 
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv`,
-/// `MUTATION_MODULES=sf_lane,...`, `MUTATION_PROOF_SECONDS` per equivalence proof of a
-/// survivor (120; 0: none). Writes target/mutation/.
+/// `MUTATION_MODULES=sf_lane,...`. Writes target/mutation/; [`mutation_proofs`] then tries
+/// to prove the survivors equivalent.
 #[test]
 #[ignore = "the mutation campaign: make mutation"]
 fn mutation_campaign() {
@@ -100,9 +109,6 @@ fn mutation_campaign() {
     if let Some(h) = env("MUTATION_HOSTS") {
         options.hosts = h.split(',').map(String::from).collect();
     }
-    if let Some(s) = env("MUTATION_PROOF_SECONDS") {
-        options.proof_budget = Duration::from_secs(s.parse().expect("MUTATION_PROOF_SECONDS is a count"));
-    }
     if let Some(m) = env("MUTATION_MODULES") {
         options.modules = RtlModule::CORE.into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
     }
@@ -116,46 +122,131 @@ fn mutation_campaign() {
         options.seed, options.per_module, options.shard, options.inputs
     );
     let started = Instant::now();
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
     let (prepared, results) = campaign(&options, |r| {
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let verdict = match (&r.verdict, &r.proof) {
-            (Verdict::Survived, Some(p)) => format!("EQUIVALENT ({:?} scope, proven in {:.0} s)", p.scope, p.seconds),
-            (Verdict::Survived, None) => "SURVIVED".to_string(),
-            (v, _) => format!("{v:?}").chars().take(120).collect(),
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let verdict = match &r.verdict {
+            Verdict::Survived => "SURVIVED".to_string(),
+            v => format!("{v:?}").chars().take(120).collect(),
         };
         println!("[{n}] {} #{} {} {:.1} s: {verdict}", r.mutant.host, r.mutant.id, r.mutant.module.name(), r.seconds);
     })
     .unwrap();
-    let rows = rows(&results, EQUIVALENT);
+    let summary = Summary {
+        seed: options.seed,
+        per_module: options.per_module,
+        shard: options.shard,
+        inputs: options.inputs,
+        seconds: started.elapsed().as_secs_f64(),
+        hosts: prepared.iter().map(|p| p.describe()).collect(),
+        results,
+    };
+    write_summary(&root, &name, &summary);
+}
+
+/// What a campaign wrote, read back by [`mutation_proofs`].
+#[derive(Serialize, Deserialize)]
+struct Summary {
+    seed: u64,
+    per_module: usize,
+    shard: Shard,
+    inputs: usize,
+    seconds: f64,
+    hosts: Vec<String>,
+    results: Vec<MutantResult>,
+}
+
+/// `root/name.json` (the table's rows, survivors, proven equivalents and every result) and
+/// `root/name.md` (the table and the survivors' commands).
+fn write_summary(root: &Path, name: &str, summary: &Summary) {
+    let results = &summary.results;
+    let rows = rows(results, EQUIVALENT);
     let survivors: Vec<_> = results.iter().filter(|r| !r.verdict.killed() && !is_equivalent(r, EQUIVALENT)).collect();
     let proven: Vec<_> = results.iter().filter(|r| r.proof.is_some()).collect();
-    let hosts: Vec<String> = prepared.iter().map(|p| p.describe()).collect();
-    let json = serde_json::json!({
-        "seed": options.seed,
-        "per_module": options.per_module,
-        "shard": options.shard,
-        "inputs": options.inputs,
-        "seconds": started.elapsed().as_secs_f64(),
-        "hosts": hosts,
-        "modules": rows,
-        "survivors": survivors,
-        "proven_equivalent": proven,
-        "results": results,
-    });
-    std::fs::create_dir_all(&root).unwrap();
+    let mut json = serde_json::to_value(summary).unwrap();
+    json["modules"] = serde_json::to_value(&rows).unwrap();
+    json["survivors"] = serde_json::to_value(&survivors).unwrap();
+    json["proven_equivalent"] = serde_json::to_value(&proven).unwrap();
+    std::fs::create_dir_all(root).unwrap();
     let path: PathBuf = root.join(format!("{name}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
-    let mut text = format!("hosts:\n{}\n\n{}", hosts.join("\n"), table(&rows));
-    text.push_str("\nsurvivors (replay: the host's netlist with mutsel.mem holding the id):\n");
+    let mut text = format!(
+        "seed {}, {} mutants per module and host, shard {}, {} inputs per host, {:.0} s\nhosts:\n{}\n\n{}",
+        summary.seed,
+        summary.per_module,
+        summary.shard,
+        summary.inputs,
+        summary.seconds,
+        summary.hosts.join("\n"),
+        table(&rows)
+    );
+    text.push_str("\nsurvivors (replay: the host's instrumented netlist with mutsel.mem holding the id):\n");
     for s in &survivors {
         text.push_str(&format!("{} #{}: {}\n", s.mutant.host, s.mutant.id, s.mutant.command));
     }
-    std::fs::write(root.join(format!("{name}.md")), &text).unwrap();
-    println!(
-        "{text}\n{} and {} ({:.0} s)",
-        path.display(),
-        root.join(format!("{name}.md")).display(),
-        started.elapsed().as_secs_f64()
-    );
+    let md = root.join(format!("{name}.md"));
+    std::fs::write(&md, &text).unwrap();
+    println!("{text}\n{} and {}", path.display(), md.display());
+}
+
+/// Prove the survivors of target/mutation/mutation.json equivalent, resumably: each attempt
+/// is appended to proofs.jsonl as it ends, and a rerun skips the ones there, then the summary
+/// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module` (default `module,host`).
+#[test]
+#[ignore = "equivalence proofs of the campaign's survivors: make mutation"]
+fn mutation_proofs() {
+    if !tools_available() {
+        return;
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation");
+    let json = root.join("mutation.json");
+    let mut summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(120, |s| s.parse().unwrap()));
+    let scopes: Vec<Scope> = env("MUTATION_PROOF_SCOPES")
+        .unwrap_or_else(|| "module,host".into())
+        .split(',')
+        .map(|s| match s {
+            "module" => Scope::Module,
+            "host" => Scope::Host,
+            other => panic!("MUTATION_PROOF_SCOPES: {other:?} is no scope"),
+        })
+        .collect();
+    let log = root.join("proofs.jsonl");
+    let attempted = |text: &str| -> BTreeMap<(String, u32), Option<Proof>> {
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<(String, u32, Option<Proof>)>(l).ok())
+            .map(|(h, id, p)| ((h, id), p))
+            .collect()
+    };
+    let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
+    let todo: Vec<&MutantResult> = summary
+        .results
+        .iter()
+        .filter(|r| !r.verdict.killed() && !done.contains_key(&(r.mutant.host.clone(), r.mutant.id)))
+        .collect();
+    println!("{} survivors to prove ({} attempted before), {budget:?} per scope {scopes:?}", todo.len(), done.len());
+    if !budget.is_zero() {
+        let file = Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap());
+        let counter = AtomicUsize::new(0);
+        todo.par_iter().for_each(|r| {
+            let dir = root.join("work").join(&r.mutant.host).join("rtl");
+            let info = DesignInfo::read(&dir).unwrap();
+            let proof = equivalence::prove(&dir, (info.top(), &info.sources()), &r.mutant, &scopes, budget).unwrap();
+            let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &proof)).unwrap();
+            writeln!(file.lock().unwrap(), "{line}").unwrap();
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            let said =
+                proof.map_or("not proven".to_string(), |p| format!("EQUIVALENT ({:?}, {:.0} s)", p.scope, p.seconds));
+            println!("[{n}/{}] {} #{} {}: {said}", todo.len(), r.mutant.host, r.mutant.id, r.mutant.module.name());
+        });
+    }
+    let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
+    for r in &mut summary.results {
+        if let Some(Some(p)) = done.get(&(r.mutant.host.clone(), r.mutant.id)) {
+            r.proof = Some(p.clone());
+        }
+    }
+    write_summary(&root, "mutation", &summary);
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Mutant;
 use super::yosys::read_script;
@@ -20,7 +20,7 @@ use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
 
 /// Where an equivalence was proven.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// The mutated module's own ports.
@@ -30,7 +30,7 @@ pub enum Scope {
 }
 
 /// A proof that a mutant is equivalent.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Proof {
     /// At which ports.
     pub scope: Scope,

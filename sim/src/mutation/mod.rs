@@ -23,7 +23,7 @@ use model::{Decay, HardwarePlan, Network, Shape3};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cosim::fuzz::{describe, random_inputs};
 use crate::cosim::{CosimOptions, DesignInfo, Shard, SimTimeout, SimulatorKind, cosimulate};
@@ -32,7 +32,7 @@ use crate::golden::Golden;
 use equivalence::{Proof, Scope};
 
 /// A hand-written module of the core (`hdl-gen/rtl/`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RtlModule {
     /// `sf_encoder.v`.
     Encoder,
@@ -110,7 +110,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
 }
 
 /// One mutant: a `mutate` command of yosys live in one host design.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mutant {
     /// The host design.
     pub host: String,
@@ -123,7 +123,7 @@ pub struct Mutant {
 }
 
 /// How co-simulation noticed a mutant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "verdict", content = "detail")]
 pub enum Verdict {
     /// Co-simulation passed: an equivalent mutant, or a hole in the tests.
@@ -144,7 +144,7 @@ impl Verdict {
 }
 
 /// A mutant and what co-simulation said.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MutantResult {
     /// The mutant.
     pub mutant: Mutant,
@@ -153,6 +153,7 @@ pub struct MutantResult {
     /// Wall-clock seconds of its co-simulation.
     pub seconds: f64,
     /// For a survivor: yosys's proof that it is equivalent, if one was found.
+    #[serde(default)]
     pub proof: Option<Proof>,
 }
 
@@ -194,13 +195,11 @@ pub struct CampaignOptions {
     pub shard: Shard,
     /// The wall-clock guard per mutant's run.
     pub timeout: SimTimeout,
-    /// Time for each equivalence proof of a survivor, at each scope (zero: no proofs).
-    pub proof_budget: Duration,
 }
 
 impl CampaignOptions {
     /// The campaign's defaults: 200 mutants per module and host, seed 1, 60 inputs, every
-    /// core module and host, no shard, a 5 s floor on each run's budget, 120 s per proof.
+    /// core module and host, no shard, a 5 s floor on each run's budget.
     pub fn new(work_dir: &Path, cache: &Path) -> CampaignOptions {
         CampaignOptions {
             work_dir: work_dir.to_path_buf(),
@@ -213,7 +212,6 @@ impl CampaignOptions {
             hosts: Vec::new(),
             shard: Shard::WHOLE,
             timeout: SimTimeout { floor: Duration::from_secs(5), factor: 10.0 },
-            proof_budget: Duration::from_secs(120),
         }
     }
 }
@@ -308,8 +306,8 @@ impl PreparedHost {
 }
 
 /// Run a campaign: prepare the hosts, then co-simulate this shard's mutants on rayon's
-/// threads, calling `progress` after each, then try to prove each survivor equivalent
-/// (calling `progress` again). Returns every result in mutant order.
+/// threads, calling `progress` after each. Returns every result in mutant order; proving
+/// the survivors equivalent is a step of its own ([`equivalence::prove`]), resumable.
 pub fn campaign(
     options: &CampaignOptions,
     progress: impl Fn(&MutantResult) + Sync,
@@ -326,17 +324,6 @@ pub fn campaign(
         .map(|(p, m)| {
             let r = p.run(m, options)?;
             progress(&r);
-            Ok(r)
-        })
-        .collect::<Result<Vec<_>, SimError>>()?;
-    let results = results
-        .into_par_iter()
-        .zip(jobs.par_iter())
-        .map(|(mut r, (p, m))| {
-            if !r.verdict.killed() && !options.proof_budget.is_zero() {
-                r.proof = p.prove(m, &[Scope::Module, Scope::Host], options.proof_budget)?;
-                progress(&r);
-            }
             Ok(r)
         })
         .collect::<Result<Vec<_>, SimError>>()?;
