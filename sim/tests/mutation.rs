@@ -86,7 +86,8 @@ const EQUIVALENT: &[Equivalent] = &[];
 
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv`,
-/// `MUTATION_MODULES=sf_lane,...`. Writes target/mutation/; [`mutation_proofs`] then tries
+/// `MUTATION_MODULES=sf_lane,...`, `MUTATION_RERUN_SURVIVORS=1` (only the last whole run's
+/// survivors, with its seed and counts). Writes target/mutation/; [`mutation_proofs`] then tries
 /// to prove the survivors equivalent.
 #[test]
 #[ignore = "the mutation campaign: make mutation"]
@@ -112,6 +113,15 @@ fn mutation_campaign() {
     if let Some(m) = env("MUTATION_MODULES") {
         options.modules = RtlModule::CORE.into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
     }
+    // Rerun only the survivors of the last whole run (after a test got stronger), merged
+    // into its summary.
+    let earlier: Option<Summary> = env("MUTATION_RERUN_SURVIVORS")
+        .map(|_| serde_json::from_str(&std::fs::read_to_string(root.join("mutation.json")).unwrap()).unwrap());
+    if let Some(e) = &earlier {
+        options.only =
+            e.results.iter().filter(|r| !r.verdict.killed()).map(|r| (r.mutant.host.clone(), r.mutant.id)).collect();
+        (options.seed, options.per_module, options.shard) = (e.seed, e.per_module, Shard::WHOLE);
+    }
     let name = if options.shard == Shard::WHOLE {
         "mutation".to_string()
     } else {
@@ -132,14 +142,23 @@ fn mutation_campaign() {
         println!("[{n}] {} #{} {} {:.1} s: {verdict}", r.mutant.host, r.mutant.id, r.mutant.module.name(), r.seconds);
     })
     .unwrap();
-    let summary = Summary {
-        seed: options.seed,
-        per_module: options.per_module,
-        shard: options.shard,
-        inputs: options.inputs,
-        seconds: started.elapsed().as_secs_f64(),
-        hosts: prepared.iter().map(|p| p.describe()).collect(),
-        results,
+    let summary = match earlier {
+        Some(mut e) => {
+            for r in results {
+                let slot = e.results.iter_mut().find(|o| o.mutant.host == r.mutant.host && o.mutant.id == r.mutant.id);
+                *slot.expect("a mutant of the earlier run") = r;
+            }
+            e
+        }
+        None => Summary {
+            seed: options.seed,
+            per_module: options.per_module,
+            shard: options.shard,
+            inputs: options.inputs,
+            seconds: started.elapsed().as_secs_f64(),
+            hosts: prepared.iter().map(|p| p.describe()).collect(),
+            results,
+        },
     };
     write_summary(&root, &name, &summary);
 }

@@ -193,6 +193,8 @@ pub struct CampaignOptions {
     pub hosts: Vec<String>,
     /// Which mutants of the whole list run: mutant `k` in shard `(k mod N) + 1`.
     pub shard: Shard,
+    /// Only these mutants (host and id; empty: all), e.g. the survivors of an earlier run.
+    pub only: Vec<(String, u32)>,
     /// The wall-clock guard per mutant's run.
     pub timeout: SimTimeout,
 }
@@ -211,6 +213,7 @@ impl CampaignOptions {
             modules: RtlModule::CORE.to_vec(),
             hosts: Vec::new(),
             shard: Shard::WHOLE,
+            only: Vec::new(),
             timeout: SimTimeout { floor: Duration::from_secs(5), factor: 10.0 },
         }
     }
@@ -317,8 +320,11 @@ pub fn campaign(
         .filter(|h| options.hosts.is_empty() || options.hosts.contains(&h.name))
         .collect();
     let prepared: Vec<PreparedHost> = hosts.into_par_iter().map(|h| prepare(h, options)).collect::<Result<_, _>>()?;
-    let jobs: Vec<(&PreparedHost, &Mutant)> =
-        options.shard.select(prepared.iter().flat_map(|p| p.mutants.iter().map(move |m| (p, m)))).collect();
+    let wanted = |m: &Mutant| options.only.is_empty() || options.only.iter().any(|(h, id)| *h == m.host && *id == m.id);
+    let jobs: Vec<(&PreparedHost, &Mutant)> = options
+        .shard
+        .select(prepared.iter().flat_map(|p| p.mutants.iter().filter(|m| wanted(m)).map(move |m| (p, m))))
+        .collect();
     let results = jobs
         .par_iter()
         .map(|(p, m)| {
