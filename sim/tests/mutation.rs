@@ -240,16 +240,28 @@ fn mutation_proofs() {
             .collect()
     };
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
-    let todo: Vec<&MutantResult> = summary
+    let mut todo: Vec<&MutantResult> = summary
         .results
         .iter()
         .filter(|r| !r.verdict.killed() && !done.contains_key(&(r.mutant.host.clone(), r.mutant.id)))
         .collect();
+    // Round robin over hosts and modules, so a run cut short has proofs of each.
+    let mut rank: BTreeMap<(String, RtlModule), usize> = BTreeMap::new();
+    let mut keyed: Vec<(usize, &MutantResult)> = todo
+        .drain(..)
+        .map(|r| {
+            let n = rank.entry((r.mutant.host.clone(), r.mutant.module)).or_default();
+            *n += 1;
+            (*n, r)
+        })
+        .collect();
+    keyed.sort_by_key(|(n, r)| (*n, r.mutant.host.clone(), r.mutant.module));
+    let todo: Vec<&MutantResult> = keyed.into_iter().map(|(_, r)| r).collect();
     println!("{} survivors to prove ({} attempted before), {budget:?} per scope {scopes:?}", todo.len(), done.len());
     if !budget.is_zero() {
         let file = Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap());
         let counter = AtomicUsize::new(0);
-        todo.par_iter().for_each(|r| {
+        todo.iter().par_bridge().for_each(|r| {
             let dir = root.join("work").join(&r.mutant.host).join("rtl");
             let info = DesignInfo::read(&dir).unwrap();
             let proof = equivalence::prove(&dir, (info.top(), &info.sources()), &r.mutant, &scopes, budget).unwrap();
