@@ -211,7 +211,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// Prove the survivors of target/mutation/mutation.json equivalent, resumably: each attempt
 /// is appended to proofs.jsonl as it ends, and a rerun skips the ones there, then the summary
 /// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
-/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module` (default `module,host`).
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module` (default `module,host`),
+/// `MUTATION_PROOF_RETRY=1` (try the unproven ones again, e.g. at host scope).
 #[test]
 #[ignore = "equivalence proofs of the campaign's survivors: make mutation"]
 fn mutation_proofs() {
@@ -240,10 +241,15 @@ fn mutation_proofs() {
             .collect()
     };
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
+    let retry = env("MUTATION_PROOF_RETRY").is_some();
     let mut todo: Vec<&MutantResult> = summary
         .results
         .iter()
-        .filter(|r| !r.verdict.killed() && !done.contains_key(&(r.mutant.host.clone(), r.mutant.id)))
+        .filter(|r| match done.get(&(r.mutant.host.clone(), r.mutant.id)) {
+            _ if r.verdict.killed() => false,
+            None => true,
+            Some(proof) => retry && proof.is_none(),
+        })
         .collect();
     // Round robin over hosts and modules, so a run cut short has proofs of each.
     let mut rank: BTreeMap<(String, RtlModule), usize> = BTreeMap::new();
