@@ -114,19 +114,17 @@ pub(crate) fn core_module(net: &Network, top: &str, layers: &[LayerRtl], values_
     m.doc.push("visible on its tap ports (co-simulation compares them with the golden model).".into());
     m.ports.push(Port::input("clk", 1, "clock"));
     m.ports.push(Port::input("rst", 1, "synchronous reset"));
-    if values_per_cycle > 1 {
-        m.ports.push(Port::input("in_valid", 1, "in_value holds the next chunk of input values"));
-        m.ports.push(Port::output("in_ready", 1, "in_value taken"));
-        m.ports.push(Port::input(
-            "in_value",
-            value * values_per_cycle,
-            &format!("{values_per_cycle} input values 0..={}, the first at the bottom", net.input.max_value),
-        ));
-    } else {
-        m.ports.push(Port::input("in_valid", 1, "in_value holds the next input value"));
-        m.ports.push(Port::output("in_ready", 1, "in_value taken"));
-        m.ports.push(Port::input("in_value", value, &format!("input value 0..={}", net.input.max_value)));
-    }
+    let max = net.input.max_value;
+    let (next, carried) = match values_per_cycle {
+        1 => ("in_value holds the next input value", format!("input value 0..={max}")),
+        v => (
+            "in_value holds the next chunk of input values",
+            format!("{v} input values 0..={max}, the first at the bottom"),
+        ),
+    };
+    m.ports.push(Port::input("in_valid", 1, next));
+    m.ports.push(Port::output("in_ready", 1, "in_value taken"));
+    m.ports.push(Port::input("in_value", value * values_per_cycle, &carried));
     m.ports.push(Port::output("encoder_start", 1, "tap: encoder START cycle of an input"));
     for l in layers {
         let i = l.index;

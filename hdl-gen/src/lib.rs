@@ -114,7 +114,7 @@ pub(crate) fn check_plan(net: &Network, plan: &HardwarePlan) -> Result<(), HdlEr
     net.validate()?;
     net.require_hardware()?;
     // The field is public: a plan built by hand is checked as `with_values_per_cycle` would.
-    plan.clone().with_values_per_cycle(net, plan.values_per_cycle)?;
+    HardwarePlan::check_values_per_cycle(net, plan.values_per_cycle)?;
     if plan.layers.len() != net.layers.len() {
         return Err(model::ModelError::Plan {
             layer: 0,

@@ -53,15 +53,14 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
     m.items.push(Item::Instance(Instance {
         module: "sf_tb_source".into(),
         name: "u_source".into(),
-        params: vec![if values_per_cycle > 1 {
-            Param::int(
-                "VALUE_BITS",
-                (value_bits(net.input.max_value as u64) * values_per_cycle) as i64,
-                &format!("bits of one chunk of {values_per_cycle} input values"),
-            )
-        } else {
-            Param::int("VALUE_BITS", value_bits(net.input.max_value as u64) as i64, "bits of one input value")
-        }],
+        params: vec![Param::int(
+            "VALUE_BITS",
+            (value_bits(net.input.max_value as u64) * values_per_cycle) as i64,
+            &match values_per_cycle {
+                1 => "bits of one input value".to_string(),
+                v => format!("bits of one chunk of {v} input values"),
+            },
+        )],
         connections: ["clk", "rst", "in_valid", "in_ready", "in_value"].into_iter().map(pass).collect(),
     }));
     m.items.push(Item::Blank);

@@ -390,25 +390,38 @@ impl HardwarePlan {
     /// assert!(plan.with_values_per_cycle(&net, 4).is_err()); // 4 does not divide 6
     /// ```
     pub fn with_values_per_cycle(mut self, net: &Network, values: u32) -> Result<HardwarePlan, ModelError> {
-        let refuse = |reason: String| ModelError::EncoderWidth { values, reason };
+        HardwarePlan::check_values_per_cycle(net, values)?;
+        self.values_per_cycle = values;
+        Ok(self)
+    }
+
+    /// Whether an encoder taking `values` values per cycle fits `net`'s input (the rules of
+    /// [`HardwarePlan::with_values_per_cycle`]), without a plan to put it in.
+    ///
+    /// ```
+    /// # let net = model::examples::tiny_network(); // 6 inputs
+    /// assert!(model::HardwarePlan::check_values_per_cycle(&net, 3).is_ok());
+    /// assert!(model::HardwarePlan::check_values_per_cycle(&net, 0).is_err());
+    /// ```
+    pub fn check_values_per_cycle(net: &Network, values: u32) -> Result<(), ModelError> {
+        let refuse = |reason: String| Err(ModelError::EncoderWidth { values, reason });
         if values == 0 || values > MAX_VALUES_PER_CYCLE {
-            return Err(refuse(format!("must be 1 to {MAX_VALUES_PER_CYCLE}")));
+            return refuse(format!("must be 1 to {MAX_VALUES_PER_CYCLE}"));
         }
         let size = net.input.size() as u64;
         if size % values as u64 != 0 {
-            return Err(refuse(format!("does not divide the input's {size} values")));
+            return refuse(format!("does not divide the input's {size} values"));
         }
         let conv_first = matches!(net.layers.first().map(|l| &l.op), Some(LayerOp::Conv2d(_)));
         if let (true, Some(shape)) = (conv_first, net.input_shape_of(0)) {
             if shape.width % values != 0 {
-                return Err(refuse(format!(
+                return refuse(format!(
                     "does not divide the input's width {} (a chunk into a conv layer stays in one row)",
                     shape.width
-                )));
+                ));
             }
         }
-        self.values_per_cycle = values;
-        Ok(self)
+        Ok(())
     }
 
     /// The encoder widths [`HardwarePlan::with_values_per_cycle`] accepts for `net`, ascending.
@@ -418,8 +431,7 @@ impl HardwarePlan {
     /// assert_eq!(model::HardwarePlan::encoder_widths(&net), vec![1, 2, 3, 6]);
     /// ```
     pub fn encoder_widths(net: &Network) -> Vec<u32> {
-        let Ok(plan) = HardwarePlan::per_layer(net, &vec![1; net.layers.len()]) else { return vec![1] };
-        (1..=MAX_VALUES_PER_CYCLE).filter(|&v| plan.clone().with_values_per_cycle(net, v).is_ok()).collect()
+        (1..=MAX_VALUES_PER_CYCLE).filter(|&v| HardwarePlan::check_values_per_cycle(net, v).is_ok()).collect()
     }
 
     /// The same plan with the weights of `layers` loaded at start-up ([`WeightStore::Loaded`]).
