@@ -803,6 +803,37 @@ fn up5k_example_runs_on_the_simulated_board_with_loaded_weights() {
     assert_eq!((v["inputs"].as_u64(), v["exact"].as_u64()), (Some(4), Some(4)), "{v}");
 }
 
+/// A baud rate the board's USB bridge or clock cannot run is refused in one line before
+/// anything is built or simulated, saying why.
+#[test]
+fn build_and_run_refuse_a_baud_rate_the_board_cannot_run() {
+    let out = temp("baud");
+    let dir = out.join("b");
+    let d = dir.to_str().unwrap();
+    // The ULX3S's 25 MHz makes 3 Mbaud 8.33 clocks per bit: 8 is 4.2% off.
+    let o =
+        spikeforge(&["build", "examples/mnist-small.sfm.json", "--board", "ulx3s", "--baud", "3000000", "--out", d]);
+    assert_clean_failure(&o, "4.2% off");
+    assert!(!dir.exists(), "nothing written");
+    // Its FT231X stops at 3 Mbaud, whatever the clock.
+    let o = spikeforge(&[
+        "build",
+        "examples/mnist-small.sfm.json",
+        "--board",
+        "ulx3s",
+        "--freq",
+        "100",
+        "--baud",
+        "4000000",
+        "--out",
+        d,
+    ]);
+    assert_clean_failure(&o, "FT231XS, runs at most 3000000 baud");
+    // The iCEBreaker's 12 MHz gives 2 clocks per bit at 6 Mbaud; the receiver needs 4.
+    let o = spikeforge(&["run", "examples/mnist-small.sfm.json", "--sim", "--baud", "6000000", "--limit", "1"]);
+    assert_clean_failure(&o, "the UART receiver needs 4");
+}
+
 /// No board on the USB port: `run` and `deploy` say so in one line and exit 1.
 #[test]
 fn run_and_deploy_without_a_board_say_so() {

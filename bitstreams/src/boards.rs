@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::BitstreamError;
 use crate::tools::Tool;
 pub use hdl_gen::pll::PllFamily;
 
@@ -52,6 +53,81 @@ pub struct BoardFacts {
     pub flow: FlowFacts,
     /// The PLL that can clock the board top at another frequency than the oscillator.
     pub pll: Option<PllFamily>,
+    /// The USB-to-UART bridge between the host and the FPGA's UART pins.
+    pub usb_uart: UsbUart,
+}
+
+/// A board's USB-to-UART bridge: what limits the host link's baud rate.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct UsbUart {
+    /// The chip.
+    pub chip: &'static str,
+    /// The fastest baud rate it runs.
+    pub max_baud: u32,
+    /// Where that figure comes from.
+    pub source: &'static str,
+}
+
+/// The fewest clocks per UART bit `sf_uart_rx` samples reliably (its header: at least 4).
+pub const MIN_CLKS_PER_BIT: u32 = 4;
+
+/// The largest error between the baud rate asked for and the one a whole number of clocks
+/// per bit gives: 2% keeps the sample point of the tenth bit inside it with the far end's
+/// own error (FTDI's bridges are within 3% at their fractional divisors, usually far less).
+pub const MAX_BAUD_ERROR: f64 = 0.02;
+
+/// Clocks per UART bit for `baud` on `board` clocked at `clock_hz`: a [`BitstreamError::Baud`]
+/// when the board's USB bridge does not run that fast, when there are fewer than
+/// [`MIN_CLKS_PER_BIT`] clocks per bit, or when the nearest whole divider misses `baud` by
+/// more than [`MAX_BAUD_ERROR`].
+///
+/// ```
+/// use bitstreams::boards::{Board, uart_divider};
+/// assert_eq!(uart_divider(Board::Icebreaker, 12e6, 115_200).unwrap(), 104);
+/// assert_eq!(uart_divider(Board::Ulx3s, 48e6, 3_000_000).unwrap(), 16);
+/// // 25 MHz / 3 Mbaud is 8.33 clocks per bit: 8 would be 4.2% fast.
+/// assert!(uart_divider(Board::Ulx3s, 25e6, 3_000_000).is_err());
+/// // 12 MHz / 3 Mbaud is 4 clocks per bit, the least the receiver takes.
+/// assert_eq!(uart_divider(Board::Icebreaker, 12e6, 3_000_000).unwrap(), 4);
+/// assert!(uart_divider(Board::Icebreaker, 12e6, 6_000_000).is_err());
+/// // The ULX3S's FT231X stops at 3 Mbaud.
+/// assert!(uart_divider(Board::Ulx3s, 100e6, 4_000_000).is_err());
+/// // 27 MHz / 2 Mbaud is 13.5 clocks per bit: 3.7% off either way.
+/// assert!(uart_divider(Board::Tangnano9k, 27e6, 2_000_000).is_err());
+/// ```
+pub fn uart_divider(board: Board, clock_hz: f64, baud: u32) -> Result<u32, BitstreamError> {
+    let usb = &board.facts().usb_uart;
+    let refuse = |reason: String| BitstreamError::Baud { board: board.to_string(), baud, reason };
+    if baud == 0 {
+        return Err(refuse("a baud rate must be above 0".into()));
+    }
+    if baud > usb.max_baud {
+        return Err(refuse(format!(
+            "its USB bridge, the {}, runs at most {} baud ({})",
+            usb.chip, usb.max_baud, usb.source
+        )));
+    }
+    let exact = clock_hz / baud as f64;
+    let divider = exact.round().max(1.0) as u32;
+    if divider < MIN_CLKS_PER_BIT {
+        return Err(refuse(format!(
+            "{:.2} MHz gives {exact:.2} clocks per bit, and the UART receiver needs {MIN_CLKS_PER_BIT} \
+             (a faster core clock with --freq, or a lower baud rate)",
+            clock_hz / 1e6
+        )));
+    }
+    let error = (clock_hz / divider as f64 - baud as f64).abs() / baud as f64;
+    if error > MAX_BAUD_ERROR {
+        return Err(refuse(format!(
+            "{:.2} MHz / {divider} clocks per bit is {:.0} baud, {:.1}% off (at most {:.0}%: pick a baud rate \
+             that divides the clock more evenly, or another --freq)",
+            clock_hz / 1e6,
+            clock_hz / divider as f64,
+            100.0 * error,
+            100.0 * MAX_BAUD_ERROR
+        )));
+    }
+    Ok(divider)
 }
 
 /// What a part offers a design, as the cost model sees it.
@@ -222,6 +298,11 @@ static ICEBREAKER: BoardFacts = BoardFacts {
     },
     // The 12 MHz oscillator is on pin 35, the PLL's input pad (`sf_pll_ice40`).
     pll: Some(PllFamily::Ice40),
+    usb_uart: UsbUart {
+        chip: "FT2232H (channel B)",
+        max_baud: 12_000_000,
+        source: "FTDI DS_FT2232H datasheet: UART interface up to 12 Mbaud",
+    },
 };
 
 static ULX3S: BoardFacts = BoardFacts {
@@ -269,6 +350,11 @@ static ULX3S: BoardFacts = BoardFacts {
         bitstream: "top.bit",
     },
     pll: Some(PllFamily::Ecp5),
+    usb_uart: UsbUart {
+        chip: "FT231XS",
+        max_baud: 3_000_000,
+        source: "FTDI DS_FT231X datasheet (FT_000565): 300 baud to 3 Mbaud",
+    },
 };
 
 static TANGNANO9K: BoardFacts = BoardFacts {
@@ -325,6 +411,12 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         bitstream: "top.fs",
     },
     pll: Some(PllFamily::Gowin),
+    usb_uart: UsbUart {
+        chip: "BL702 (Sipeed's USB-JTAG/UART firmware)",
+        max_baud: 3_000_000,
+        source: "no vendor figure; a user reports clean 3 Mbaud through it with pyftdi \
+                 (github.com/sipeed/TangNano-9K-example issue 7), Linux's serial driver set it wrongly",
+    },
 };
 
 impl Board {

@@ -76,6 +76,16 @@ pub enum BitstreamError {
         /// The fastest.
         max_mhz: f64,
     },
+    /// A UART baud rate the board or its clock cannot run.
+    #[error("{baud} baud on the {board}: {reason}")]
+    Baud {
+        /// Board name.
+        board: String,
+        /// The baud rate asked for.
+        baud: u32,
+        /// Why not.
+        reason: String,
+    },
     /// An output directory holding files a build did not write.
     #[error("{} is not empty and not written by `spikeforge build`", path.display())]
     NotOurs {

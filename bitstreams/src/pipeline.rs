@@ -137,6 +137,24 @@ pub struct ModelBuild {
     pub report_path: PathBuf,
 }
 
+/// The flow's report of the build in `out_dir` (what [`build_model`] wrote to its
+/// `report.json`), if there is one: `spikeforge run --build` takes the board top's clock
+/// and baud rate from it.
+pub fn read_build_report(out_dir: &Path) -> Result<Option<BuildReport>, BitstreamError> {
+    let path = out_dir.join("report.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(BitstreamError::Io { path, error }),
+    };
+    #[derive(serde::Deserialize)]
+    struct Written {
+        build: BuildReport,
+    }
+    let bad = |e: serde_json::Error| BitstreamError::Io { path: path.clone(), error: std::io::Error::other(e) };
+    serde_json::from_str::<Written>(&text).map(|w| Some(w.build)).map_err(bad)
+}
+
 /// Build `request.net` for a board: plan, fit check, design in `out_dir/rtl`, the flow in
 /// `out_dir/build`, the report in `out_dir/report.json`. `progress` hears the sizing and
 /// each flow step.
@@ -145,6 +163,8 @@ pub fn build_model(request: ModelBuildRequest, progress: &dyn Fn(Progress)) -> R
     let board = request.flow.board;
     // A core clock the board's PLL cannot make is refused before anything is sized or written.
     let clock_mhz = crate::flow::core_clock_mhz(board, request.flow.freq_mhz)?;
+    // So is a baud rate the board's USB bridge or that clock cannot run.
+    crate::boards::uart_divider(board, clock_mhz * 1e6, request.flow.baud)?;
     let size = net.input.size();
     let inputs = request.inputs.map(|i| i.first(CYCLE_MODEL_SAMPLE, size));
     let plan = match (request.plan, inputs) {

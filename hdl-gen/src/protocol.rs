@@ -21,6 +21,8 @@ pub const REQUEST_SYNC: u8 = 0xa5;
 pub const LOAD_SYNC: u8 = 0xa6;
 /// First byte of a weight CRC request.
 pub const WEIGHT_CRC_SYNC: u8 = 0xa7;
+/// First byte of a sparse request ([`sparse_request`]).
+pub const SPARSE_SYNC: u8 = 0xa8;
 /// First byte of a reply.
 pub const REPLY_SYNC: u8 = 0x5a;
 
@@ -86,6 +88,70 @@ pub fn request(values: &[u8]) -> Vec<u8> {
     let crc = crc8(&frame[1..]);
     frame.push(crc);
     frame
+}
+
+/// The sparse request frame for one input: sync 0xA8, the number of values (u16 LE), then
+/// for each group of 8 values (the last one shorter when the count is not a multiple of 8) a
+/// mask byte whose bit `i` says value `8g + i` follows, then those values; a clear bit's
+/// value is 0. CRC over everything after the sync byte. An MNIST digit (150 non-zero pixels
+/// of 784) takes 253 bytes instead of the dense [`request`]'s 788.
+///
+/// ```
+/// use hdl_gen::protocol::{crc8, sparse_request};
+/// // Ten values: group 0 has values at 1 and 7, group 1 (two values) at 9.
+/// let frame = sparse_request(&[0, 5, 0, 0, 0, 0, 0, 9, 0, 3]);
+/// assert_eq!(frame[..frame.len() - 1], [0xa8, 10, 0, 0b1000_0010, 5, 9, 0b10, 3]);
+/// assert_eq!(*frame.last().unwrap(), crc8(&frame[1..frame.len() - 1]));
+/// ```
+pub fn sparse_request(values: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(4 + values.len().div_ceil(8) + values.len());
+    frame.push(SPARSE_SYNC);
+    frame.extend_from_slice(&(values.len() as u16).to_le_bytes());
+    for group in values.chunks(8) {
+        let mask = group.iter().enumerate().fold(0u8, |m, (i, &v)| if v != 0 { m | 1 << i } else { m });
+        frame.push(mask);
+        frame.extend(group.iter().filter(|&&v| v != 0));
+    }
+    let crc = crc8(&frame[1..]);
+    frame.push(crc);
+    frame
+}
+
+/// How the host frames an input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Framing {
+    /// Every value ([`request`]).
+    Dense,
+    /// The non-zero values behind a mask byte per 8 ([`sparse_request`]).
+    Sparse,
+    /// Whichever of the two is shorter for this input (dense on a tie).
+    #[default]
+    Shortest,
+}
+
+impl Framing {
+    /// The request frame for `values`.
+    ///
+    /// ```
+    /// use hdl_gen::protocol::{Framing, SPARSE_SYNC, REQUEST_SYNC};
+    /// assert_eq!(Framing::Shortest.frame(&[0; 16])[0], SPARSE_SYNC);
+    /// assert_eq!(Framing::Shortest.frame(&[1; 16])[0], REQUEST_SYNC);
+    /// ```
+    pub fn frame(self, values: &[u8]) -> Vec<u8> {
+        match self {
+            Framing::Dense => request(values),
+            Framing::Sparse => sparse_request(values),
+            Framing::Shortest => {
+                let non_zero = values.iter().filter(|&&v| v != 0).count();
+                if values.len().div_ceil(8) + non_zero < values.len() {
+                    sparse_request(values)
+                } else {
+                    request(values)
+                }
+            }
+        }
+    }
 }
 
 /// The load request writing `words` (each `word_bytes` long, concatenated) to `target`
@@ -383,6 +449,11 @@ pub trait Transport {
     fn drain(&mut self) -> Result<(), LinkError> {
         Ok(())
     }
+    /// Board clock cycles simulated so far, for a transport that simulates the board (its
+    /// line time, which wall-clock time does not measure); `None` for a real link.
+    fn simulated_cycles(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One inference as the host saw it.
@@ -441,19 +512,20 @@ fn refusal(status: Status) -> String {
     }
 }
 
-/// Send one input and return the board's reply, resending on a corrupted or lost request or
-/// reply (a checksum or framing status, a reply that fails its CRC, or silence) up to
-/// `max_attempts` times. Inference is idempotent, so a retry can never lose or duplicate a
-/// result.
+/// Send one input framed as `framing` says and return the board's reply, resending on a
+/// corrupted or lost request or reply (a checksum or framing status, a reply that fails its
+/// CRC, or silence) up to `max_attempts` times. Inference is idempotent, so a retry can never
+/// lose or duplicate a result.
 pub fn infer(
     link: &mut dyn Transport,
     values: &[u8],
+    framing: Framing,
     format: ReplyFormat,
     max_attempts: u32,
 ) -> Result<Inference, HostError> {
     exchange(
         link,
-        &request(values),
+        &framing.frame(values),
         format,
         max_attempts,
         Exchange { refused: &[Status::Length, Status::Value, Status::Load, Status::Unloaded], ..Exchange::OK },
@@ -512,6 +584,8 @@ fn exchange(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -519,6 +593,38 @@ mod tests {
         // The catalogue check value of CRC-8/SMBUS over "123456789".
         assert_eq!(crc8(b"123456789"), 0xf4);
         assert_eq!(crc8(&[]), 0);
+    }
+
+    /// The board's reading of a sparse frame, written from the frame's description: what
+    /// the bridge must store for it.
+    fn decode_sparse(frame: &[u8]) -> Vec<u8> {
+        assert_eq!(frame[0], SPARSE_SYNC);
+        assert_eq!(*frame.last().unwrap(), crc8(&frame[1..frame.len() - 1]));
+        let count = u16::from_le_bytes([frame[1], frame[2]]) as usize;
+        let mut bytes = frame[3..frame.len() - 1].iter().copied();
+        let mut values = Vec::new();
+        while values.len() < count {
+            let mask = bytes.next().expect("a mask byte");
+            for bit in 0..8.min(count - values.len()) {
+                values.push(if mask >> bit & 1 == 1 { bytes.next().expect("a value byte") } else { 0 });
+            }
+        }
+        assert_eq!(bytes.next(), None, "bytes after the last group");
+        values
+    }
+
+    proptest! {
+        #[test]
+        fn a_sparse_frame_carries_every_value_and_shortest_is_never_longer(
+            values in prop::collection::vec(prop_oneof![3 => Just(0u8), 1 => any::<u8>()], 0..100)
+        ) {
+            let sparse = sparse_request(&values);
+            prop_assert_eq!(decode_sparse(&sparse), values.clone());
+            let non_zero = values.iter().filter(|&&v| v != 0).count();
+            prop_assert_eq!(sparse.len(), 4 + values.len().div_ceil(8) + non_zero);
+            let shortest = Framing::Shortest.frame(&values);
+            prop_assert!(shortest.len() <= sparse.len().min(request(&values).len()));
+        }
     }
 
     #[test]

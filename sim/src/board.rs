@@ -2,11 +2,13 @@
 //! or the UART co-simulation) and checking every reply against the golden model and the
 //! cycle model.
 
-use hdl_gen::protocol::{ReplyFormat, Transport, infer};
+use std::time::Instant;
+
+use hdl_gen::protocol::{Framing, ReplyFormat, Transport, infer};
 use model::HardwarePlan;
 use serde::Serialize;
 
-use crate::cycle::{self, input_work};
+use crate::cycle::{self, InputWork, input_work};
 use crate::error::SimError;
 use crate::golden::{Golden, NoObserver};
 
@@ -23,10 +25,15 @@ pub struct Expected {
 
 /// The golden and cycle models' answer for input `x` (index `i` in errors).
 pub fn expected(golden: &Golden, plan: &HardwarePlan, x: &[u8], i: usize) -> Result<Expected, SimError> {
+    expected_work(golden, plan, x, i).map(|(want, _)| want)
+}
+
+/// [`expected`] and the input's work for the cycle model's schedule.
+fn expected_work(golden: &Golden, plan: &HardwarePlan, x: &[u8], i: usize) -> Result<(Expected, InputWork), SimError> {
     let trace = golden.trace_observed(x, i, &mut NoObserver)?;
     let work = input_work(golden, plan, x, &trace);
     let cycles = cycle::schedule(std::slice::from_ref(&work)).inputs[0].latency();
-    Ok(Expected { class: trace.class, scores: trace.scores, cycles })
+    Ok((Expected { class: trace.class, scores: trace.scores, cycles }, work))
 }
 
 /// A board run over a dataset.
@@ -40,19 +47,31 @@ pub struct BoardReport {
     pub correct: Option<usize>,
     /// Mean cycles per input on the board.
     pub mean_cycles: f64,
+    /// Cycles per input of the core streaming these inputs back to back (the cycle model's
+    /// schedule): what the core could do behind a link that keeps up.
+    pub pipelined_cycles: f64,
+    /// Mean bytes of the request frames sent (first attempts).
+    pub mean_request_bytes: f64,
+    /// Wall-clock seconds spent in exchanges with the board (model checks excluded).
+    pub link_seconds: f64,
+    /// Board clock cycles the exchanges took, where the transport simulates the board
+    /// ([`Transport::simulated_cycles`]): the link's time on the simulated line.
+    pub link_cycles: Option<u64>,
     /// Requests sent beyond one per input (corrupted or lost frames).
     pub retries: u32,
     /// The first input that differs from the models, described.
     pub first_mismatch: Option<String>,
 }
 
-/// Run `inputs` (with optional `labels`) one by one, up to `attempts` requests each.
+/// Run `inputs` (with optional `labels`) one by one, each framed as `framing` says, up to
+/// `attempts` requests each.
 #[allow(clippy::too_many_arguments)]
 pub fn run_board(
     golden: &Golden,
     plan: &HardwarePlan,
     link: &mut dyn Transport,
     format: ReplyFormat,
+    framing: Framing,
     inputs: &[u8],
     labels: Option<&[u8]>,
     attempts: u32,
@@ -64,13 +83,29 @@ pub fn run_board(
         exact: 0,
         correct: labels.map(|_| 0),
         mean_cycles: 0.0,
+        pipelined_cycles: 0.0,
+        mean_request_bytes: 0.0,
+        link_seconds: 0.0,
+        link_cycles: None,
         retries: 0,
         first_mismatch: None,
     };
     let mut cycles = 0u64;
+    let mut works = Vec::new();
+    let mut request_bytes = 0usize;
+    let mut link_cycles = 0u64;
     for (i, x) in inputs.chunks(size).enumerate() {
-        let want = expected(golden, plan, x, i)?;
-        let got = infer(link, x, format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
+        let (want, work) = expected_work(golden, plan, x, i)?;
+        works.push(work);
+        request_bytes += framing.frame(x).len();
+        let before = link.simulated_cycles();
+        let started = Instant::now();
+        let got = infer(link, x, framing, format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
+        report.link_seconds += started.elapsed().as_secs_f64();
+        if let (Some(before), Some(after)) = (before, link.simulated_cycles()) {
+            link_cycles += after - before;
+            report.link_cycles = Some(link_cycles);
+        }
         let r = &got.reply;
         report.inputs += 1;
         report.retries += got.attempts - 1;
@@ -90,6 +125,9 @@ pub fn run_board(
         }
         progress(1);
     }
-    report.mean_cycles = cycles as f64 / report.inputs.max(1) as f64;
+    let n = report.inputs.max(1) as f64;
+    report.mean_cycles = cycles as f64 / n;
+    report.pipelined_cycles = cycle::schedule(&works).total as f64 / n;
+    report.mean_request_bytes = request_bytes as f64 / n;
     Ok(report)
 }

@@ -9,6 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use hdl_gen::protocol::Framing;
 use model::HardwarePlan;
 use model::examples::{fuzz_network, tiny_network};
 use sim::Golden;
@@ -65,10 +66,57 @@ fn tiny_network_over_uart_matches_golden_and_cycle_models() {
         return;
     }
     let b = tiny_board("tiny", 5, 12, |_| {});
-    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).unwrap();
-    assert_eq!(cases.len(), 12);
+    // The same inputs, and then with two values in three zeroed, in either frame.
+    let zeroed: Vec<u8> = b.inputs.iter().enumerate().map(|(i, &v)| if i % 3 == 0 { v } else { 0 }).collect();
+    for framing in [Framing::Dense, Framing::Sparse] {
+        for inputs in [&b.inputs, &zeroed] {
+            let cases = run_inputs(&b.golden, &b.plan, &b.sim, inputs, framing, 1, |_, _| {}).unwrap();
+            assert_eq!(cases.len(), 12);
+            assert_exact(&cases, &format!("{framing:?} frames: "));
+            assert!(cases.iter().all(|c| c.inference.attempts == 1));
+        }
+    }
+}
+
+/// A sparse frame: a flipped mask bit makes the board read one value byte more or fewer,
+/// which the CRC byte (or the silence that follows) gives away; a mask bit past the input's
+/// last value is refused as a length error.
+#[test]
+fn sparse_frames_with_errors_are_retried_or_refused() {
+    use hdl_gen::protocol::{ReplyFormat, Status, Transport, crc8, infer, sparse_request};
+    if !common::verilator_available() {
+        return;
+    }
+    let b = tiny_board("sparse-errors", 3, 4, |_| {});
+    // Line bits: byte 3 is the first mask byte; bit 1 + k is its data bit k.
+    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, Framing::Sparse, 4, |i, link| match i {
+        0 => link.corrupt_request(vec![3 * 10 + 1]),
+        1 => link.corrupt_request(vec![3 * 10 + 1 + 5]),
+        2 => link.corrupt_request(vec![4 * 10 + 1 + 2]), // a value byte (or the next mask)
+        _ => {}
+    })
+    .unwrap();
     assert_exact(&cases, "");
-    assert!(cases.iter().all(|c| c.inference.attempts == 1));
+    let attempts: Vec<u32> = cases.iter().map(|c| c.inference.attempts).collect();
+    assert_eq!(attempts, vec![2, 2, 2, 1], "{cases:#?}");
+    // The tiny network takes 6 values: mask bits 6 and 7 lie past them.
+    let size = b.golden.network().input.size();
+    assert!(size % 8 != 0, "the test needs a last group shorter than 8");
+    let mut frame = sparse_request(&vec![0; size]);
+    // No value byte follows for it: the board reads none.
+    frame[3] = 1 << (size % 8);
+    let last = frame.len() - 1;
+    frame[last] = crc8(&frame[1..last]);
+    let mut link = b.sim.connect().unwrap();
+    link.max_cycles = 100_000;
+    link.send(&frame).unwrap();
+    let format: ReplyFormat = b.sim.format;
+    let reply = format.parse(&link.receive(format.len()).unwrap()).unwrap();
+    assert_eq!(reply.status, Status::Length, "{reply:?}");
+    // And the host's own frames go through afterwards.
+    let x = &b.inputs[..size];
+    let ok = infer(&mut link, x, Framing::Sparse, format, 1).unwrap();
+    assert_eq!(ok.reply.class as usize, cases[0].expected_class);
 }
 
 /// Each kind of line error, once per input: the protocol notices and the retry succeeds.
@@ -80,7 +128,7 @@ fn bit_errors_on_either_line_are_detected_and_retried() {
     let b = tiny_board("errors", 9, 6, |_| {});
     // Line bits of the request: 10 per byte (start, 8 data, stop); byte 0 is the sync byte,
     // 1-2 the length, then the values.
-    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 4, |i, link| match i {
+    let cases = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, Framing::Dense, 4, |i, link| match i {
         0 => link.corrupt_request(vec![3 * 10 + 1 + 2]), // a data bit of value 0: CRC mismatch
         1 => link.corrupt_request(vec![4 * 10 + 9]),     // a stop bit: framing error
         2 => link.corrupt_request(vec![5 * 10]),         // a start bit: the byte is lost (timeout)
@@ -127,8 +175,13 @@ fn random_networks_over_uart() {
         let golden = Golden::new(&net).unwrap();
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
         let inputs = random_inputs(&net, 4, &mut rng);
-        let cases =
-            run_inputs(&golden, &plan, &sim, &inputs, 1, |_, _| {}).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // Half the networks get sparse frames (with wide encoders too), of inputs with about
+        // one value in three zeroed.
+        let framing = if seed % 4 < 2 { Framing::Sparse } else { Framing::Dense };
+        let inputs: Vec<u8> =
+            inputs.iter().map(|&v| if rand::Rng::random_bool(&mut rng, 0.3) { 0 } else { v }).collect();
+        let cases = run_inputs(&golden, &plan, &sim, &inputs, framing, 1, |_, _| {})
+            .unwrap_or_else(|e| panic!("seed {seed} ({framing:?} frames): {e}"));
         assert_exact(&cases, &format!("seed {seed} ({}), ", net.name));
     }
 }
@@ -147,8 +200,8 @@ fn endless_loop_over_uart_is_killed_and_located() {
     assert_eq!(common::processes_in(b.dir.path()).len(), 1);
     drop(link);
     let started = Instant::now();
-    let err =
-        run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, 1, |_, _| {}).expect_err("the endless loop must be caught");
+    let err = run_inputs(&b.golden, &b.plan, &b.sim, &b.inputs, Framing::Shortest, 1, |_, _| {})
+        .expect_err("the endless loop must be caught");
     let seconds = started.elapsed().as_secs_f64();
     let message = err.to_string();
     println!("{message} ({seconds:.1} s)");
@@ -196,7 +249,9 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
 
     // Unloaded (a freshly configured board): inference is refused, not answered wrongly.
     let mut fresh = sim.connect().unwrap();
-    let refused = infer_inputs(&golden, &plan, &sim, &mut fresh, &inputs, 1, |_, _| {}).unwrap_err().to_string();
+    let refused = infer_inputs(&golden, &plan, &sim, &mut fresh, &inputs, Framing::Shortest, 1, |_, _| {})
+        .unwrap_err()
+        .to_string();
     assert!(refused.contains("weights are not loaded"), "{refused}");
     drop(fresh);
 
@@ -253,7 +308,7 @@ fn weights_loaded_over_uart_then_inference_is_exact() {
             assert!(message.contains(&format!("0x{:08x}", images[1].crc32())), "{message}");
         }
     }
-    let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 2, |_, _| {}).unwrap();
+    let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, Framing::Shortest, 2, |_, _| {}).unwrap();
     assert_exact(&cases, "");
 }
 
@@ -292,7 +347,9 @@ fn a_loader_that_stores_a_wrong_word_is_caught_by_the_weight_crc() {
 /// word count is absurd, a storm of sync bytes, a weight CRC request to any target, or valid
 /// requests back to back (faster than the board answers).
 fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str, Vec<u8>) {
-    use hdl_gen::protocol::{LOAD_SYNC, REQUEST_SYNC, WEIGHT_CRC_SYNC, crc8, request, weight_crc_request};
+    use hdl_gen::protocol::{
+        LOAD_SYNC, REQUEST_SYNC, SPARSE_SYNC, WEIGHT_CRC_SYNC, crc8, request, sparse_request, weight_crc_request,
+    };
     use rand::{Rng, RngCore};
     fn bytes(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<u8> {
         let mut v = vec![0u8; n];
@@ -300,7 +357,8 @@ fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str,
         v
     }
     let valid = |values: Vec<u8>| request(&values.iter().map(|v| v & 1).collect::<Vec<u8>>());
-    match rng.random_range(0..8) {
+    let valid_sparse = |values: Vec<u8>| sparse_request(&values.iter().map(|v| v & 1).collect::<Vec<u8>>());
+    match rng.random_range(0..10) {
         0 => {
             let n = rng.random_range(1..64);
             ("random bytes", bytes(rng, n))
@@ -339,7 +397,7 @@ fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str,
         }
         5 => {
             let n = rng.random_range(1..40);
-            let syncs = [REQUEST_SYNC, LOAD_SYNC, WEIGHT_CRC_SYNC];
+            let syncs = [REQUEST_SYNC, LOAD_SYNC, WEIGHT_CRC_SYNC, SPARSE_SYNC];
             ("sync bytes", (0..n).map(|_| syncs[rng.random_range(0..syncs.len())]).collect())
         }
         6 => {
@@ -352,10 +410,27 @@ fn abuse_chunk(rng: &mut rand_chacha::ChaCha8Rng, size: usize) -> (&'static str,
             }
             ("a weight CRC request", frame)
         }
+        7 => {
+            // Random masks and values under a sparse header with any length, the CRC right:
+            // a length error, a timeout, or (by chance) a valid request.
+            let mut frame = vec![SPARSE_SYNC];
+            let n: u16 = if rng.random_bool(0.5) { size as u16 } else { rng.random_range(0..2000) };
+            frame.extend_from_slice(&n.to_le_bytes());
+            let body = rng.random_range(0..(size + size.div_ceil(8) + 4));
+            frame.extend(bytes(rng, body));
+            let crc = crc8(&frame[1..]);
+            frame.push(crc);
+            ("a sparse request with random masks and a valid CRC", frame)
+        }
+        8 => {
+            let frame = valid_sparse(bytes(rng, size));
+            let cut = rng.random_range(1..frame.len());
+            ("a truncated sparse request", frame[..cut].to_vec())
+        }
         _ => {
             let a = valid(bytes(rng, size));
-            let b = valid(bytes(rng, size));
-            ("valid requests back to back", [a.clone(), b, a].concat())
+            let b = valid_sparse(bytes(rng, size));
+            ("valid dense and sparse requests back to back", [a.clone(), b, a].concat())
         }
     }
 }
@@ -411,7 +486,7 @@ fn the_board_top_survives_random_abuse_and_serves_the_next_valid_frame() {
         check_images(&sim, &mut link, &images, 1)
             .unwrap_or_else(|e| panic!("seed {seed}: weight CRC after {history:?}: {e}"));
         let inputs = random_inputs(&net, 4, &mut rng);
-        let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, 1, |_, _| {})
+        let cases = infer_inputs(&golden, &plan, &sim, &mut link, &inputs, Framing::Shortest, 1, |_, _| {})
             .unwrap_or_else(|e| panic!("seed {seed}: inference after {history:?}: {e}"));
         assert_exact(&cases, &format!("seed {seed}, after {history:?}: "));
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use hdl_gen::protocol::Transport;
+use hdl_gen::protocol::{Framing, Transport};
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::Golden;
 
@@ -31,9 +31,15 @@ pub struct Args {
     /// Or the bitstream's lanes and loaded weights, as given to `spikeforge build`
     #[command(flatten)]
     lanes: super::lanes::LaneArgs,
-    /// Baud rate
-    #[arg(long, default_value_t = 115_200)]
-    baud: u32,
+    /// Baud rate (default: the build's, with --build DIR, else 115,200). With --sim the
+    /// simulated line runs at it against the board top's clock; without --baud or a build
+    /// it runs at 8 clocks per bit, the fastest to simulate
+    #[arg(long)]
+    baud: Option<u32>,
+    /// How inputs are framed: every value, only the non-zero ones behind a mask byte per 8,
+    /// or whichever is shorter for each input
+    #[arg(long, value_enum, default_value_t = FramingArg::Shortest)]
+    framing: FramingArg,
     /// Requests per input before giving up (corrupted frames are resent)
     #[arg(long, default_value_t = 4)]
     attempts: u32,
@@ -50,9 +56,68 @@ pub struct Args {
     load_only: bool,
 }
 
+/// `--framing`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FramingArg {
+    Dense,
+    Sparse,
+    Shortest,
+}
+
+impl From<FramingArg> for Framing {
+    fn from(f: FramingArg) -> Framing {
+        match f {
+            FramingArg::Dense => Framing::Dense,
+            FramingArg::Sparse => Framing::Sparse,
+            FramingArg::Shortest => Framing::Shortest,
+        }
+    }
+}
+
+/// What `run --json` prints: the board report and the two throughputs beside each other.
+#[derive(serde::Serialize)]
+struct RunReport {
+    #[serde(flatten)]
+    board: sim::board::BoardReport,
+    /// The board top's clock in MHz (the build's, or the board's oscillator).
+    clock_mhz: f64,
+    /// The line's baud rate (with `--sim`, the simulated one).
+    baud: f64,
+    /// How inputs were framed.
+    framing: Framing,
+    /// Inputs per second over the link: on the simulated line's clock with `--sim`, else
+    /// wall-clock time in the exchanges.
+    link_inputs_per_second: f64,
+    /// What the core does streaming the same inputs at the clock: clock / pipelined cycles.
+    core_inputs_per_second: f64,
+}
+
 pub fn run(args: Args) -> Result<()> {
     let board = args.board;
     let facts = board.facts();
+    // The board top's clock and baud rate: the build's where there is one.
+    let built = match &args.build {
+        Some(dir) => bitstreams::pipeline::read_build_report(dir)?,
+        None => None,
+    };
+    if let Some(b) = &built
+        && b.board != facts.name
+    {
+        bail!(
+            "{} was built for the {}, not the {} (--board)",
+            args.build.as_ref().expect("built").display(),
+            b.board,
+            facts.name
+        );
+    }
+    let clock_hz = built.as_ref().map_or(facts.clock_hz as f64, |b| b.clock_mhz * 1e6);
+    let built_baud = built.as_ref().and_then(|b| b.baud);
+    if let (Some(asked), Some(built)) = (args.baud, built_baud)
+        && asked != built
+    {
+        bail!("the bitstream's UART runs at {built} baud (its build report); --baud {asked} would not be understood");
+    }
+    let baud = args.baud.or(built_baud);
     // A missing board is the first thing to say, before any work.
     let serial = if args.sim {
         None
@@ -61,9 +126,18 @@ pub fn run(args: Args) -> Result<()> {
             Some(p) => p.clone(),
             None => bitstreams::serial::find_port()?,
         };
-        let link = bitstreams::serial::SerialLink::open(&port, args.baud, Duration::from_millis(500))?;
+        let link = bitstreams::serial::SerialLink::open(&port, baud.unwrap_or(115_200), Duration::from_millis(500))?;
         Some((link, port))
     };
+    // The simulated line: at the baud rate asked for (checked as a build checks it), or at
+    // the fastest to simulate.
+    let timing = match (args.sim, baud) {
+        (true, Some(baud)) => {
+            sim::cosim::uart::UartTiming::at(bitstreams::boards::uart_divider(board, clock_hz, baud)?)
+        }
+        _ => sim::cosim::uart::UartTiming::default(),
+    };
+    let line_baud = if args.sim { clock_hz / timing.clks_per_bit as f64 } else { baud.unwrap_or(115_200) as f64 };
     let net = super::load_model(&args.model)?;
     let golden = Golden::new(&net)?;
     let plan = match &args.build {
@@ -95,7 +169,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => {
             bar.set_message("simulated board (Verilator, bit-level UART)");
-            let board = sim::cosim::uart::SimulatedBoard::start(&design, &args.cache.dir())?;
+            let board = sim::cosim::uart::SimulatedBoard::start(&design, &args.cache.dir(), timing)?;
             (Box::new(board), "simulated UART".to_string())
         }
     };
@@ -108,6 +182,7 @@ pub fn run(args: Args) -> Result<()> {
             &plan,
             link.as_mut(),
             format,
+            args.framing.into(),
             &set.images,
             Some(&set.labels),
             args.attempts,
@@ -125,10 +200,20 @@ pub fn run(args: Args) -> Result<()> {
     let report = report?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    let link_seconds = report.link_cycles.map_or(report.link_seconds, |c| c as f64 / clock_hz);
+    let run = RunReport {
+        clock_mhz: clock_hz / 1e6,
+        baud: line_baud,
+        framing: args.framing.into(),
+        link_inputs_per_second: report.inputs as f64 / link_seconds.max(f64::MIN_POSITIVE),
+        core_inputs_per_second: clock_hz / report.pipelined_cycles.max(1.0),
+        board: report,
+    };
+    let report = &run.board;
     if args.json {
-        super::print_json(&report)?;
+        super::print_json(&run)?;
     } else {
-        let latency_us = report.mean_cycles / facts.clock_hz as f64 * 1e6;
+        let latency_us = report.mean_cycles / clock_hz * 1e6;
         println!("ran {} inputs of {} over {link_name} ({})", report.inputs, set.name, facts.name);
         if let Some(correct) = report.correct {
             println!(
@@ -141,7 +226,18 @@ pub fn run(args: Args) -> Result<()> {
             "latency: {} cycles per input = {} µs at {} MHz (compute only; the UART adds the transfer)",
             num(report.mean_cycles, 1),
             num(latency_us, 1),
-            facts.clock_hz / 1_000_000
+            num(clock_hz / 1e6, 2)
+        );
+        let clock = if args.sim { "on the simulated line's clock" } else { "wall clock in the exchanges" };
+        println!(
+            "throughput: {} inputs/s over the link at {} baud ({}, mean request {} bytes, {clock}); \
+             the core alone {} inputs/s ({} cycles per input streamed)",
+            num(run.link_inputs_per_second, 0),
+            num(line_baud, 0),
+            framing_name(run.framing),
+            num(report.mean_request_bytes, 1),
+            num(run.core_inputs_per_second, 0),
+            num(report.pipelined_cycles, 1)
         );
         println!(
             "exact against golden and cycle models: {}/{}; retried requests: {}; wall {:.1} s",
@@ -152,6 +248,14 @@ pub fn run(args: Args) -> Result<()> {
         bail!("the board disagrees with the golden model: {m}");
     }
     Ok(())
+}
+
+fn framing_name(framing: Framing) -> &'static str {
+    match framing {
+        Framing::Dense => "dense frames",
+        Framing::Sparse => "sparse frames",
+        Framing::Shortest => "the shorter frame per input",
+    }
 }
 
 /// Write `images` into the board with a progress bar and check each memory's CRC; nothing

@@ -63,7 +63,8 @@ pub struct BuildOptions {
     pub freq_mhz: Option<f64>,
     /// Placer seeds to try until timing is met.
     pub seeds: u32,
-    /// UART baud rate of the board top.
+    /// UART baud rate of the board top ([`crate::boards::uart_divider`] checks it against the
+    /// board's USB bridge and the core clock).
     pub baud: u32,
 }
 
@@ -113,6 +114,9 @@ pub struct BuildReport {
     pub fmax_mhz: f64,
     /// Cells on the critical path of the best placement (from, to).
     pub critical_path: Option<(String, String)>,
+    /// The UART's baud rate (absent in reports of builds before it was recorded).
+    #[serde(default)]
+    pub baud: Option<u32>,
     /// The bitstream.
     pub bitstream: PathBuf,
     /// Seconds per step.
@@ -131,7 +135,7 @@ pub fn build(
     let staged = stage(design_dir, out_dir, options)?;
     let mut seconds = Vec::new();
     progress("synthesis (yosys)");
-    let cells = timed(&mut seconds, "synthesis", || synthesize(&tools, &staged, options.baud))?;
+    let cells = timed(&mut seconds, "synthesis", || synthesize(&tools, &staged))?;
     let placed = timed(&mut seconds, "place and route", || place_and_route(&tools, &staged, options.seeds, progress))?;
     progress("packing");
     let bitstream = timed(&mut seconds, "packing", || pack(&tools, &staged, placed.best_seed))?;
@@ -156,6 +160,10 @@ pub struct Staged {
     clock_mhz: f64,
     /// nextpnr's target in MHz.
     target_mhz: f64,
+    /// The UART's baud rate.
+    baud: u32,
+    /// Its clocks per bit at `clock_mhz`.
+    clks_per_bit: u32,
 }
 
 /// Step 1: copy everything the tools read into `out_dir` (they run on relative names),
@@ -171,6 +179,7 @@ pub fn stage(design_dir: &Path, out_dir: &Path, options: &BuildOptions) -> Resul
     let pll_top = pll.map(|p| board_top.pll(p.family()));
     let oscillator_mhz = options.board.oscillator_mhz();
     let clock_mhz = pll.map_or(oscillator_mhz, |p| p.mhz());
+    let clks_per_bit = crate::boards::uart_divider(options.board, clock_mhz * 1e6, options.baud)?;
     let io = |p: &Path, error| BitstreamError::Io { path: p.to_path_buf(), error };
     std::fs::create_dir_all(out_dir).map_err(|e| io(out_dir, e))?;
     let pll_sources = pll_top.map(|p| p.files.clone()).unwrap_or_default();
@@ -196,14 +205,16 @@ pub fn stage(design_dir: &Path, out_dir: &Path, options: &BuildOptions) -> Resul
         pll,
         clock_mhz,
         target_mhz: if pll.is_some() { clock_mhz } else { options.freq_mhz.unwrap_or(oscillator_mhz) },
+        baud: options.baud,
+        clks_per_bit,
     })
 }
 
 /// Step 2: synthesize the top with the board top's UART timing and PLL dividers as
 /// parameters into `synth.json`; returns the synthesized cells by type.
-pub fn synthesize(tools: &Tools, staged: &Staged, baud: u32) -> Result<Vec<(String, u64)>, BitstreamError> {
+pub fn synthesize(tools: &Tools, staged: &Staged) -> Result<Vec<(String, u64)>, BitstreamError> {
     let clock_hz = staged.clock_mhz * 1e6;
-    let clks_per_bit = (clock_hz / baud as f64).round() as u64;
+    let clks_per_bit = staged.clks_per_bit;
     let timeout = (clock_hz / 10.0) as u64;
     let pll_params: String = staged
         .pll
@@ -329,6 +340,7 @@ pub fn report(
         pll: staged.pll,
         fmax_mhz: placed.fmax_mhz,
         critical_path,
+        baud: Some(staged.baud),
         bitstream,
         seconds,
     })

@@ -6,6 +6,15 @@
 // Request  (host -> board): 0xA5, M as u16 little-endian, M input values (one byte each),
 //                           CRC-8 over the length and value bytes. The values are kept in
 //                           chunks of VALUES_PER_CYCLE and go to the core a chunk per cycle.
+// Sparse   (host -> board): 0xA8, M as u16 LE, then per group of 8 values (the last group
+//                           M mod 8, if that is not 0): a mask byte, bit i set when value
+//                           8g + i follows, then those values in order; a clear bit's value
+//                           is 0. CRC-8 over everything after 0xA8. A mask bit past value M
+//                           is status 2 (no byte is read for it). An MNIST digit (150
+//                           non-zero pixels of 784) is 253 bytes instead of 788. The bridge
+//                           writes one value per cycle, a clear bit's 0 without waiting for
+//                           a byte: at most 7 such writes fall between two bytes, which come
+//                           at least 10 * CLKS_PER_BIT cycles apart, so none is missed.
 // Reply    (board -> host): 0x5A, status, class, cycles as u32 LE, CLASSES scores of
 //                           SCORE_BYTES each (two's complement, LE), CRC-8 over everything
 //                           after 0x5A. Always the same length; on a bad request the class,
@@ -136,7 +145,8 @@ module sf_uart_bridge #(
                S_LOAD = 4'd5, S_FEED = 4'd6, S_WAIT = 4'd7, S_ARGMAX = 4'd8, S_TX = 4'd9,
                S_LHEAD = 4'd10, S_LDATA = 4'd11, S_LCRC = 4'd12, S_LCOMMIT = 4'd13,
                S_CHEAD = 4'd14, S_CSUM = 4'd15;
-    localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, CHECK_SYNC = 8'ha7, REPLY_SYNC = 8'h5a;
+    localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, CHECK_SYNC = 8'ha7, SPARSE_SYNC = 8'ha8,
+                     REPLY_SYNC = 8'h5a;
     localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4,
                      ST_LOAD = 8'd5, ST_UNLOADED = 8'd6;
     // Reply bytes: sync, status, class, 4 cycle bytes, the scores, the CRC.
@@ -185,6 +195,11 @@ module sf_uart_bridge #(
     reg [LANE_BITS-1:0]      data_lane;      // its place in the chunk
     reg [V*VALUE_BITS-1:0]   buffer [0:CHUNKS-1];
     reg [V*VALUE_BITS-1:0]   next_value;     // buffer[index], registered (block RAM read)
+    // Sparse requests: the mask byte of the group being written, walked from bit 0.
+    reg                      sparse;         // the request being received is sparse
+    reg                      mask_held;      // a group's mask is being walked
+    reg [7:0]                mask;           // its bits not yet walked, the next at the bottom
+    reg [2:0]                mask_bit;       // the bit walked (the group's value being written)
     reg [31:0]               silence;        // cycles since the last byte of a request
     reg [31:0]               cycles;
     reg                      counting;
@@ -364,9 +379,14 @@ module sf_uart_bridge #(
     // With one value per chunk the received count is the address (no extra counters).
     wire [CHUNK_BITS-1:0] write_chunk = V == 1 ? index[CHUNK_BITS-1:0] : data_chunk;
     wire [LANE_BITS-1:0]  write_lane  = V == 1 ? {LANE_BITS{1'b0}} : data_lane;
+    // The next value is written: a dense request's byte, a sparse one's byte for a set mask
+    // bit, or a clear bit's 0, which needs no byte.
+    wire                  value_zero  = sparse && !mask[0];
+    wire                  value_write = state == S_DATA && (sparse ? mask_held && (value_zero || rx_valid) : rx_valid);
+    wire [VALUE_BITS-1:0] value_in    = value_zero ? {VALUE_BITS{1'b0}} : rx_data[VALUE_BITS-1:0];
     always @(posedge clk)
-        if (state == S_DATA && rx_valid)
-            buffer[write_chunk][write_lane * VALUE_BITS +: VALUE_BITS] <= rx_data[VALUE_BITS-1:0];
+        if (value_write)
+            buffer[write_chunk][write_lane * VALUE_BITS +: VALUE_BITS] <= value_in;
 
     // At a request's CRC byte: the frame is good (else the reply says why, at once).
     wire frame_ok = rx_data == crc && status == ST_OK;
@@ -381,6 +401,10 @@ module sf_uart_bridge #(
             crc        <= 8'd0;
             length_low <= 8'd0;
             index      <= {(SRC_BITS + 1){1'b0}};
+            sparse     <= 1'b0;
+            mask_held  <= 1'b0;
+            mask       <= 8'd0;
+            mask_bit   <= 3'd0;
             silence    <= 32'd0;
             cycles     <= 32'd0;
             counting   <= 1'b0;
@@ -423,11 +447,12 @@ module sf_uart_bridge #(
             read_request <= 1'b0;
             if (state != S_ARGMAX) held_valid <= 1'b0;
             case (state)
-                S_SYNC: if (rx_valid && rx_data == REQUEST_SYNC) begin
+                S_SYNC: if (rx_valid && (rx_data == REQUEST_SYNC || rx_data == SPARSE_SYNC)) begin
                     state   <= S_LEN0;
                     status  <= ST_OK;
                     crc     <= 8'd0;
                     silence <= 32'd0;
+                    sparse  <= rx_data == SPARSE_SYNC;
                 end else if (rx_valid && rx_data == LOAD_SYNC && LOAD_TARGETS != 0) begin
                     state   <= S_LHEAD;
                     status  <= ST_OK;
@@ -560,6 +585,7 @@ module sf_uart_bridge #(
                     index        <= {(SRC_BITS + 1){1'b0}};
                     data_chunk   <= {CHUNK_BITS{1'b0}};
                     data_lane    <= {LANE_BITS{1'b0}};
+                    mask_held    <= 1'b0;
                     if ({rx_data, length_low} != LENGTH) begin
                         // The rest of the request cannot be delimited: answer now.
                         status   <= ST_LENGTH;
@@ -571,17 +597,31 @@ module sf_uart_bridge #(
                         state <= S_DATA;
                     end
                 end
-                S_DATA: if (rx_valid) begin
-                    if ({{(32 - LANE_BITS){1'b0}}, data_lane} == V - 1) begin
-                        data_lane  <= {LANE_BITS{1'b0}};
-                        data_chunk <= data_chunk + 1'b1;
-                    end else begin
-                        data_lane  <= data_lane + 1'b1;
+                S_DATA: begin
+                    if (rx_valid) crc <= crc8(crc, rx_data);
+                    if (sparse && !mask_held && rx_valid) begin
+                        mask      <= rx_data;
+                        mask_held <= 1'b1;
+                        mask_bit  <= 3'd0;
                     end
-                    if (value_too_big && status == ST_OK) status <= ST_VALUE;
-                    crc   <= crc8(crc, rx_data);
-                    index <= index + 1'b1;
-                    if (index == M - 1) state <= S_CRC;
+                    if (value_write) begin
+                        if ({{(32 - LANE_BITS){1'b0}}, data_lane} == V - 1) begin
+                            data_lane  <= {LANE_BITS{1'b0}};
+                            data_chunk <= data_chunk + 1'b1;
+                        end else begin
+                            data_lane  <= data_lane + 1'b1;
+                        end
+                        if (!value_zero && value_too_big && status == ST_OK) status <= ST_VALUE;
+                        mask     <= {1'b0, mask[7:1]};
+                        mask_bit <= mask_bit + 3'd1;
+                        if (mask_bit == 3'd7) mask_held <= 1'b0;
+                        index <= index + 1'b1;
+                        if (index == M - 1) begin
+                            state <= S_CRC;
+                            // The last group's bits past value M must be clear.
+                            if (sparse && mask[7:1] != 7'd0 && status == ST_OK) status <= ST_LENGTH;
+                        end
+                    end
                 end
                 S_CRC: if (rx_valid) begin
                     index      <= {(SRC_BITS + 1){1'b0}};

@@ -9,8 +9,12 @@
 //   u32 g, g × u32 reply data-bit indices to invert after decoding (byte * 8 + bit),
 //   u32 expect (reply bytes wanted), u64 max_cycles (give up after this many cycles)
 // stdout, per transaction: u32 got, got bytes, u64 cycles simulated so far
+// A transaction's bits go onto the line after what earlier ones left unsent (a host that
+// sends the next request before the last reply is in), and a transaction ends when its
+// reply bytes are in, the line still busy or not.
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <set>
 #include <vector>
 #include "verilated.h"
@@ -61,6 +65,8 @@ int main(int, char**) {
     top.rx = 1;
     top.eval();
     Decoder decoder;
+    std::deque<bool> line;      // line bits not yet sent, the front one on the line
+    uint64_t bit_elapsed = 0;   // cycles the front bit has been on the line
     // Let the board's power-on reset finish before the host speaks.
     for (int i = 0; i < 64; i++, cycle++) {
         top.clk = 0;
@@ -84,19 +90,19 @@ int main(int, char**) {
         for (uint32_t i = 0; i < g; i++) { uint32_t v; if (!read_exact(&v, 4)) return 2; reply_flips.insert(v); }
         if (!read_exact(&expect, 4) || !read_exact(&max_cycles, 8)) return 2;
 
-        std::vector<bool> line;
+        std::vector<bool> bits;
         for (uint8_t b : request) {
-            line.push_back(false);
-            for (int i = 0; i < 8; i++) line.push_back((b >> i) & 1);
-            line.push_back(true);
+            bits.push_back(false);
+            for (int i = 0; i < 8; i++) bits.push_back((b >> i) & 1);
+            bits.push_back(true);
         }
-        for (uint32_t i : line_flips) if (i < line.size()) line[i] = !line[i];
+        for (uint32_t i : line_flips) if (i < bits.size()) bits[i] = !bits[i];
+        line.insert(line.end(), bits.begin(), bits.end());
 
         std::vector<uint8_t> reply;
         uint64_t start = cycle;
         while (cycle - start < max_cycles && reply.size() < expect) {
-            uint64_t k = (cycle - start) / SF_CPB;
-            top.rx = k < line.size() ? line[k] : 1;
+            top.rx = line.empty() ? 1 : line.front();
             top.clk = 0;
             top.eval();
             int byte = decoder.step(cycle, top.tx);
@@ -104,6 +110,10 @@ int main(int, char**) {
             top.clk = 1;
             top.eval();
             cycle++;
+            if (!line.empty() && ++bit_elapsed == SF_CPB) {
+                line.pop_front();
+                bit_elapsed = 0;
+            }
         }
         for (uint32_t i : reply_flips) if (i / 8 < reply.size()) reply[i / 8] ^= (uint8_t)(1u << (i % 8));
         uint32_t got = (uint32_t)reply.size();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 
 use hdl_gen::protocol::{
-    Inference, LinkError, ReplyFormat, Transport, WeightImage, infer, load_weights, verify_weights,
+    Framing, Inference, LinkError, ReplyFormat, Transport, WeightImage, infer, load_weights, verify_weights,
 };
 use model::HardwarePlan;
 use serde::Serialize;
@@ -36,6 +36,16 @@ impl Default for UartTiming {
     /// Fast enough to simulate: 8 clocks per bit, requests dropped after 4,000 quiet cycles.
     fn default() -> UartTiming {
         UartTiming { clks_per_bit: 8, timeout: 4000 }
+    }
+}
+
+impl UartTiming {
+    /// The timing of a board top clocked at `clock_hz` with its UART at `clks_per_bit`
+    /// (`bitstreams::uart_divider` checks a baud rate and gives it): as a board flow sets
+    /// it, except that a half-received request is dropped after 100 byte times rather than
+    /// 0.1 s, so a lost byte costs little simulated time.
+    pub fn at(clks_per_bit: u32) -> UartTiming {
+        UartTiming { clks_per_bit, timeout: clks_per_bit.saturating_mul(1000).max(4000) }
     }
 }
 
@@ -183,6 +193,10 @@ impl Transport for UartLink {
             }
         }
     }
+
+    fn simulated_cycles(&self) -> Option<u64> {
+        Some(self.cycles)
+    }
 }
 
 /// The board top of a design in Verilator behind a simulated UART, run from a scratch
@@ -194,15 +208,15 @@ pub struct SimulatedBoard {
 }
 
 impl SimulatedBoard {
-    /// Write `design` into a scratch directory, build its board top (or reuse the build
-    /// cached in `cache`) with the default [`UartTiming`] and start it.
-    pub fn start(design: &hdl_gen::Design, cache: &Path) -> Result<SimulatedBoard, SimError> {
+    /// Write `design` into a scratch directory, build its board top with `timing` (or reuse
+    /// the build cached in `cache`) and start it.
+    pub fn start(design: &hdl_gen::Design, cache: &Path, timing: UartTiming) -> Result<SimulatedBoard, SimError> {
         let dir = tempfile::Builder::new()
             .prefix("spikeforge-run-")
             .tempdir()
             .map_err(|source| SimError::Io { path: std::env::temp_dir(), source })?;
         hdl_gen::write_dir(design, dir.path(), true).map_err(|source| SimError::Generate { seed: None, source })?;
-        let uart = UartSimulator::build(dir.path(), cache, UartTiming::default())?;
+        let uart = UartSimulator::build(dir.path(), cache, timing)?;
         let mut link = uart.connect()?;
         // A lost request is noticed after this many cycles without a complete reply.
         link.max_cycles = 50_000_000;
@@ -217,6 +231,10 @@ impl Transport for SimulatedBoard {
 
     fn receive(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
         self.link.receive(n)
+    }
+
+    fn simulated_cycles(&self) -> Option<u64> {
+        self.link.simulated_cycles()
     }
 }
 
@@ -288,13 +306,15 @@ impl UartCase {
     }
 }
 
-/// Run `inputs` through the board top one by one with [`infer`] (up to `attempts` tries
-/// each), calling `corrupt(index, attempt_link)` before each input to inject errors.
+/// Run `inputs` through the board top one by one with [`infer`] (framed as `framing` says,
+/// up to `attempts` tries each), calling `corrupt(index, attempt_link)` before each input to
+/// inject errors.
 pub fn run_inputs(
     golden: &Golden,
     plan: &HardwarePlan,
     sim: &UartSimulator,
     inputs: &[u8],
+    framing: Framing,
     attempts: u32,
     corrupt: impl FnMut(usize, &mut UartLink),
 ) -> Result<Vec<UartCase>, SimError> {
@@ -304,30 +324,33 @@ pub fn run_inputs(
             hdl_gen::generate(golden.network(), plan).map_err(|source| SimError::Generate { seed: None, source })?;
         load_images(sim, &mut link, &hdl_gen::board::weight_images(golden.network(), &design), attempts)?;
     }
-    infer_inputs(golden, plan, sim, &mut link, inputs, attempts, corrupt)
+    infer_inputs(golden, plan, sim, &mut link, inputs, framing, attempts, corrupt)
 }
 
 /// [`run_inputs`] on a link already open (and loaded, if the design loads weights).
+#[allow(clippy::too_many_arguments)]
 pub fn infer_inputs(
     golden: &Golden,
     plan: &HardwarePlan,
     sim: &UartSimulator,
     link: &mut UartLink,
     inputs: &[u8],
+    framing: Framing,
     attempts: u32,
     mut corrupt: impl FnMut(usize, &mut UartLink),
 ) -> Result<Vec<UartCase>, SimError> {
     let size = golden.network().input.size();
-    let request_cycles = (size as u64 + 4) * 10 * sim.timing.clks_per_bit as u64;
-    let reply_cycles = sim.format.len() as u64 * 10 * sim.timing.clks_per_bit as u64;
+    let bit = 10 * sim.timing.clks_per_bit as u64;
+    let reply_cycles = sim.format.len() as u64 * bit;
     let mut cases = Vec::new();
     for (i, x) in inputs.chunks(size).enumerate() {
         let want = crate::board::expected(golden, plan, x, i)?;
         let latency = want.cycles;
+        let request_cycles = framing.frame(x).len() as u64 * bit;
         // Room for the request, the inference, the reply, and a dropped request's timeout.
         link.max_cycles = request_cycles + 2 * latency + reply_cycles + 2 * sim.timing.timeout as u64 + 1000;
         corrupt(i, link);
-        let inference = infer(link, x, sim.format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
+        let inference = infer(link, x, framing, sim.format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
         cases.push(UartCase {
             input: i,
             inference,
