@@ -733,6 +733,36 @@ fn run_on_the_simulated_board_matches_the_golden_model() {
     assert_eq!(v["inputs"], 3);
     assert_eq!(v["exact"], 3, "{v}");
     assert_eq!(v["retries"], 0);
+    // Sparse frames of MNIST digits, two in flight, on the simulated line's clock (12 MHz at
+    // 8 clocks per bit: 1.5 Mbaud).
+    assert_eq!((v["pipelined"].as_bool(), v["baud"].as_f64()), (Some(true), Some(1_500_000.0)), "{v}");
+    let bytes = v["mean_request_bytes"].as_f64().unwrap();
+    assert!(bytes > 4.0 + 98.0 && bytes < 788.0, "{v}");
+    let link = v["link_inputs_per_second"].as_f64().unwrap();
+    // At most the line's bytes allow, and a good part of it.
+    let line_bound = 1_500_000.0 / 10.0 / bytes;
+    assert!(
+        link < line_bound && link > 0.5 * line_bound,
+        "{link} inputs/s over the link, the line allows {line_bound}: {v}"
+    );
+    // One request at a time and dense frames: slower.
+    let o = spikeforge(&[
+        "run",
+        EXAMPLE,
+        "--sim",
+        "--data",
+        "mnist",
+        "--limit",
+        "3",
+        "--json",
+        "--no-pipeline",
+        "--framing",
+        "dense",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((w["exact"].as_u64(), w["mean_request_bytes"].as_f64()), (Some(3), Some(788.0)), "{w}");
+    assert!(w["link_inputs_per_second"].as_f64().unwrap() < link, "{w}");
 }
 
 /// `--load-weights 0`: `run` first loads layer 0's weights over the (simulated) UART into

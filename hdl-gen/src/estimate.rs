@@ -26,7 +26,7 @@ pub struct Estimate {
 /// What a memory array holds; the layer or buffer number where there are several.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryKind {
-    /// The UART bridge's buffer of one input's values.
+    /// The UART bridge's two banks of request values (one received while the other feeds the core).
     UartInput,
     /// The UART bridge's buffer of one load request's bytes.
     LoadBuffer,
@@ -123,10 +123,13 @@ pub struct PlanResources {
 pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, HdlError> {
     check_plan(net, plan)?;
     let layers = layer_rtls(net, plan, "net");
+    // The bridge's two request banks (one received while the other feeds the core), a
+    // chunk of `values_per_cycle` values a word.
+    let chunk = plan.values_per_cycle.max(1) as u64;
     let mut memories = vec![MemoryShape::ram(
         MemoryKind::UartInput,
-        net.input.size() as u64,
-        value_bits(net.input.max_value as u64) as u64,
+        2 * net.input.size() as u64 / chunk,
+        chunk * value_bits(net.input.max_value as u64) as u64,
     )];
     if let Some(bytes) = board::load_buffer_bytes(&layers) {
         memories.push(MemoryShape::ram(MemoryKind::LoadBuffer, bytes, 8));

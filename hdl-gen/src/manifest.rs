@@ -18,7 +18,7 @@ use crate::{HdlError, MANIFEST, board, protocol};
 pub const GENERATOR: &str = "spikeforge hdl-gen";
 
 /// The manifest format's version: bumped whenever a field changes meaning, appears or goes.
-pub const MANIFEST_VERSION: u32 = 6;
+pub const MANIFEST_VERSION: u32 = 7;
 
 /// The manifest written next to the Verilog.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,11 +8,13 @@
 //! assert_eq!(frame[..3], [0xa5, 3, 0]);
 //! assert_eq!(*frame.last().unwrap(), crc8(&frame[1..frame.len() - 1]));
 //! let format = ReplyFormat { classes: 2, score_bytes: 2 };
-//! // 0x5a, status, class, cycles (u32 LE), 2 scores of 2 bytes, CRC.
-//! let mut reply = vec![0x5a, 0, 1, 0x10, 0x27, 0, 0, 0xfe, 0xff, 0x05, 0x00];
+//! // 0x5a, status, tag (the request's CRC byte), class, cycles (u32 LE), 2 scores of 2
+//! // bytes, CRC.
+//! let tag = frame[frame.len() - 1];
+//! let mut reply = vec![0x5a, 0, tag, 1, 0x10, 0x27, 0, 0, 0xfe, 0xff, 0x05, 0x00];
 //! reply.push(crc8(&reply[1..]));
 //! let r = format.parse(&reply).unwrap();
-//! assert_eq!((r.status, r.class, r.cycles, r.scores.clone()), (Status::Ok, 1, 10_000, vec![-2, 5]));
+//! assert_eq!((r.status, r.tag, r.class, r.cycles, r.scores.clone()), (Status::Ok, tag, 1, 10_000, vec![-2, 5]));
 //! ```
 
 /// First byte of a request.
@@ -68,8 +70,9 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 /// let image = WeightImage { target: 1, layer: 2, name: "out".into(), word_bytes: 2, bytes: vec![0x02, 0x01, 0x04, 0x03] };
 /// assert_eq!(image.crc32(), 0x77ea_e91e);
 /// assert_eq!(image.crc32(), crc32(&[0x02, 0x01, 0x04, 0x03]));
-/// // The reply (one class, one score byte): the CRC in the cycles field, little-endian.
-/// let mut reply = vec![0x5a, 0, 0, 0x1e, 0xe9, 0xea, 0x77, 0];
+/// // The reply (one class, one score byte): the request's CRC byte as its tag, the weight
+/// // CRC in the cycles field, little-endian.
+/// let mut reply = vec![0x5a, 0, 0x07, 0, 0x1e, 0xe9, 0xea, 0x77, 0];
 /// reply.push(crc8(&reply[1..]));
 /// let r = ReplyFormat { classes: 1, score_bytes: 1 }.parse(&reply).unwrap();
 /// assert_eq!((r.status, r.cycles), (Status::Ok, 0x77ea_e91e));
@@ -343,6 +346,9 @@ impl Status {
 pub struct Reply {
     /// Whether inference ran.
     pub status: Status,
+    /// The CRC byte of the request answered (0 for one refused before its CRC byte): which
+    /// of the requests in flight this reply answers.
+    pub tag: u8,
     /// Predicted class (0 unless `Ok`).
     pub class: u32,
     /// Cycles from the encoder's START to the last layer's last DONE, inclusive.
@@ -390,10 +396,10 @@ pub struct ReplyFormat {
 impl ReplyFormat {
     /// Bytes in a reply.
     pub fn len(&self) -> usize {
-        8 + (self.classes * self.score_bytes) as usize
+        9 + (self.classes * self.score_bytes) as usize
     }
 
-    /// Always false: a reply has at least its 8 fixed bytes.
+    /// Always false: a reply has at least its 9 fixed bytes.
     pub fn is_empty(&self) -> bool {
         false
     }
@@ -414,7 +420,7 @@ impl ReplyFormat {
         }
         let status = Status::from_byte(bytes[1]).ok_or(ReplyError::Status(bytes[1]))?;
         let sb = self.score_bytes as usize;
-        let scores = bytes[7..n - 1]
+        let scores = bytes[8..n - 1]
             .chunks(sb)
             .map(|c| {
                 let mut v = c.iter().rev().fold(0i64, |acc, &b| (acc << 8) | b as i64);
@@ -427,8 +433,9 @@ impl ReplyFormat {
             .collect();
         Ok(Reply {
             status,
-            class: bytes[2] as u32,
-            cycles: u32::from_le_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]),
+            tag: bytes[2],
+            class: bytes[3] as u32,
+            cycles: u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
             scores,
         })
     }
@@ -532,6 +539,72 @@ pub fn infer(
     )
 }
 
+/// Requests the board top takes in flight: the one it runs (or answers) and the next.
+pub const MAX_IN_FLIGHT: usize = 2;
+
+/// How a host sends a run of inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HostOptions {
+    /// How each input is framed.
+    pub framing: Framing,
+    /// Send the next request before the last reply is in ([`infer_pipelined`]), or one
+    /// request at a time ([`infer`]).
+    pub pipelined: bool,
+    /// Requests per input before giving up.
+    pub attempts: u32,
+}
+
+/// Infer every input of `inputs` with up to [`MAX_IN_FLIGHT`] requests in flight: request
+/// N + 1 goes out before reply N is in, so the line carries requests while the board
+/// computes and answers. Each reply must be status `Ok` and carry the tag of the oldest
+/// request in flight; two consecutive requests with the same tag (CRC byte) are not sent
+/// together, so a request the board never took (a corrupted sync byte) cannot pass its
+/// successor's reply off as its own. Anything else (a refusal, a corrupted or missing
+/// reply) drains the link and takes the requests in flight again one at a time with
+/// [`infer`]'s retries; the first send counts as an attempt. Returns one [`Inference`]
+/// per input, in order.
+pub fn infer_pipelined(
+    link: &mut dyn Transport,
+    inputs: &[&[u8]],
+    framing: Framing,
+    format: ReplyFormat,
+    max_attempts: u32,
+) -> Result<Vec<Inference>, HostError> {
+    let frames: Vec<Vec<u8>> = inputs.iter().map(|x| framing.frame(x)).collect();
+    let tag = |i: usize| frames[i].last().copied().unwrap_or(0);
+    let mut results = Vec::with_capacity(frames.len());
+    let mut sent = 0;
+    while results.len() < frames.len() {
+        let oldest = results.len();
+        while sent < frames.len() && sent - oldest < MAX_IN_FLIGHT && (sent == oldest || tag(sent) != tag(sent - 1)) {
+            link.send(&frames[sent]).map_err(HostError::Link)?;
+            sent += 1;
+        }
+        let bytes = link.receive(format.len()).map_err(HostError::Link)?;
+        let problem = match format.parse(&bytes) {
+            Ok(reply) if reply.status == Status::Ok && reply.tag == tag(oldest) => {
+                results.push(Inference { reply, attempts: 1, errors: Vec::new() });
+                continue;
+            }
+            Ok(reply) if reply.status == Status::Ok => {
+                format!("a reply tagged 0x{:02x}, not 0x{:02x}", reply.tag, tag(oldest))
+            }
+            Ok(reply) => format!("board reported {:?}", reply.status),
+            Err(e) => e.to_string(),
+        };
+        // Back to one at a time for what is in flight, from a quiet line.
+        link.drain().map_err(HostError::Link)?;
+        for (i, x) in inputs.iter().enumerate().take(sent).skip(oldest) {
+            let mut done = infer(link, x, framing, format, max_attempts.saturating_sub(1).max(1))?;
+            done.attempts += 1;
+            let first = if i == oldest { problem.clone() } else { "in flight behind a failed request".into() };
+            done.errors.insert(0, first);
+            results.push(done);
+        }
+    }
+    Ok(results)
+}
+
 /// How [`exchange`] judges a reply.
 struct Exchange<'a> {
     /// Starts every problem it records (which request it was).
@@ -565,6 +638,7 @@ fn exchange(
     judge: Exchange,
 ) -> Result<Inference, HostError> {
     let mut errors = Vec::new();
+    let tag = frame.last().copied().unwrap_or(0);
     for attempt in 1..=max_attempts.max(1) {
         if attempt > 1 {
             link.drain().map_err(HostError::Link)?;
@@ -572,6 +646,10 @@ fn exchange(
         link.send(frame).map_err(HostError::Link)?;
         let bytes = link.receive(format.len()).map_err(HostError::Link)?;
         match format.parse(&bytes) {
+            // An answer to another request (one before it, answered late) is not this one's.
+            Ok(reply) if reply.status == Status::Ok && reply.tag != tag => {
+                errors.push(format!("{}a reply tagged 0x{:02x}, not 0x{tag:02x}", judge.prefix, reply.tag))
+            }
             Ok(reply) if (judge.accept)(&reply) => return Ok(Inference { reply, attempts: attempt, errors }),
             Ok(reply) if judge.refused.contains(&reply.status) => return Err(HostError::Refused(reply.status)),
             Ok(reply) => errors.push(format!("{}{}", judge.prefix, (judge.describe)(&reply))),
@@ -653,7 +731,7 @@ mod tests {
     #[test]
     fn every_single_bit_flip_of_a_reply_is_detected() {
         let format = ReplyFormat { classes: 3, score_bytes: 3 };
-        let mut reply = vec![REPLY_SYNC, 0, 2, 1, 2, 3, 4, 1, 0, 0, 0xff, 0xff, 0xff, 7, 0, 0];
+        let mut reply = vec![REPLY_SYNC, 0, 0x3c, 2, 1, 2, 3, 4, 1, 0, 0, 0xff, 0xff, 0xff, 7, 0, 0];
         reply.push(crc8(&reply[1..]));
         assert_eq!(format.parse(&reply).unwrap().scores, vec![1, -1, 7]);
         for bit in 0..reply.len() * 8 {
@@ -662,5 +740,6 @@ mod tests {
             assert!(format.parse(&bad).is_err(), "flip of bit {bit} went unnoticed");
         }
         assert!(matches!(format.parse(&reply[..5]), Err(ReplyError::Short { .. })));
+        assert_eq!(format.parse(&reply).unwrap().tag, 0x3c);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use hdl_gen::protocol::{Framing, ReplyFormat, Transport, infer};
+use hdl_gen::protocol::{HostOptions, Inference, ReplyFormat, Transport, infer, infer_pipelined};
 use model::HardwarePlan;
 use serde::Serialize;
 
@@ -63,18 +63,21 @@ pub struct BoardReport {
     pub first_mismatch: Option<String>,
 }
 
-/// Run `inputs` (with optional `labels`) one by one, each framed as `framing` says, up to
-/// `attempts` requests each.
+/// Inputs a pipelined run sends before it checks their replies: the pipeline empties once
+/// per block (one reply's wait in 64 inputs), and the golden model's traces of a block are
+/// all that is kept.
+const BLOCK: usize = 64;
+
+/// Run `inputs` (with optional `labels`) as `host` says, and check every reply.
 #[allow(clippy::too_many_arguments)]
 pub fn run_board(
     golden: &Golden,
     plan: &HardwarePlan,
     link: &mut dyn Transport,
     format: ReplyFormat,
-    framing: Framing,
+    host: HostOptions,
     inputs: &[u8],
     labels: Option<&[u8]>,
-    attempts: u32,
     progress: &dyn Fn(usize),
 ) -> Result<BoardReport, SimError> {
     let size = golden.network().input.size();
@@ -94,40 +97,69 @@ pub fn run_board(
     let mut works = Vec::new();
     let mut request_bytes = 0usize;
     let mut link_cycles = 0u64;
-    for (i, x) in inputs.chunks(size).enumerate() {
-        let (want, work) = expected_work(golden, plan, x, i)?;
-        works.push(work);
-        request_bytes += framing.frame(x).len();
+    let all: Vec<&[u8]> = inputs.chunks(size).collect();
+    let block = if host.pipelined { BLOCK } else { 1 };
+    for (b, xs) in all.chunks(block).enumerate() {
+        let first = b * block;
+        let mut wants = Vec::with_capacity(xs.len());
+        for (k, x) in xs.iter().enumerate() {
+            let (want, work) = expected_work(golden, plan, x, first + k)?;
+            wants.push(want);
+            works.push(work);
+            request_bytes += host.framing.frame(x).len();
+        }
         let before = link.simulated_cycles();
         let started = Instant::now();
-        let got = infer(link, x, framing, format, attempts).map_err(|e| SimError::from_host(Some(i), e))?;
+        let got: Vec<Inference> = if host.pipelined {
+            infer_pipelined(link, xs, host.framing, format, host.attempts)
+                .map_err(|e| SimError::from_host(Some(first), e))?
+        } else {
+            vec![
+                infer(link, xs[0], host.framing, format, host.attempts)
+                    .map_err(|e| SimError::from_host(Some(first), e))?,
+            ]
+        };
         report.link_seconds += started.elapsed().as_secs_f64();
         if let (Some(before), Some(after)) = (before, link.simulated_cycles()) {
             link_cycles += after - before;
             report.link_cycles = Some(link_cycles);
         }
-        let r = &got.reply;
-        report.inputs += 1;
-        report.retries += got.attempts - 1;
-        cycles += r.cycles as u64;
-        if r.class as usize == want.class && r.scores == want.scores && r.cycles as u64 == want.cycles {
-            report.exact += 1;
-        } else if report.first_mismatch.is_none() {
-            report.first_mismatch = Some(format!(
-                "input {i}: board class {} scores {:?} cycles {}, golden class {} scores {:?}, cycle model {}",
-                r.class, r.scores, r.cycles, want.class, want.scores, want.cycles
-            ));
+        for (k, (got, want)) in got.iter().zip(wants).enumerate() {
+            check(&mut report, &mut cycles, first + k, got, &want, labels);
         }
-        if let (Some(labels), Some(correct)) = (labels, report.correct.as_mut())
-            && labels.get(i).is_some_and(|&l| l as u32 == r.class)
-        {
-            *correct += 1;
-        }
-        progress(1);
+        progress(xs.len());
     }
     let n = report.inputs.max(1) as f64;
     report.mean_cycles = cycles as f64 / n;
     report.pipelined_cycles = cycle::schedule(&works).total as f64 / n;
     report.mean_request_bytes = request_bytes as f64 / n;
     Ok(report)
+}
+
+/// Count input `i`'s reply `got` against what the models say (`want`) into `report`.
+fn check(
+    report: &mut BoardReport,
+    cycles: &mut u64,
+    i: usize,
+    got: &Inference,
+    want: &Expected,
+    labels: Option<&[u8]>,
+) {
+    let r = &got.reply;
+    report.inputs += 1;
+    report.retries += got.attempts - 1;
+    *cycles += r.cycles as u64;
+    if r.class as usize == want.class && r.scores == want.scores && r.cycles as u64 == want.cycles {
+        report.exact += 1;
+    } else if report.first_mismatch.is_none() {
+        report.first_mismatch = Some(format!(
+            "input {i}: board class {} scores {:?} cycles {}, golden class {} scores {:?}, cycle model {}",
+            r.class, r.scores, r.cycles, want.class, want.scores, want.cycles
+        ));
+    }
+    if let (Some(labels), Some(correct)) = (labels, report.correct.as_mut())
+        && labels.get(i).is_some_and(|&l| l as u32 == r.class)
+    {
+        *correct += 1;
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use hdl_gen::protocol::{Framing, Transport};
+use hdl_gen::protocol::{Framing, HostOptions, Transport};
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::Golden;
 
@@ -40,6 +40,10 @@ pub struct Args {
     /// or whichever is shorter for each input
     #[arg(long, value_enum, default_value_t = FramingArg::Shortest)]
     framing: FramingArg,
+    /// Send each request only after the last reply is in (by default the next request goes
+    /// out while the board computes and answers the last one)
+    #[arg(long)]
+    no_pipeline: bool,
     /// Requests per input before giving up (corrupted frames are resent)
     #[arg(long, default_value_t = 4)]
     attempts: u32,
@@ -85,6 +89,8 @@ struct RunReport {
     baud: f64,
     /// How inputs were framed.
     framing: Framing,
+    /// Whether the next request went out before the last reply was in.
+    pipelined: bool,
     /// Inputs per second over the link: on the simulated line's clock with `--sim`, else
     /// wall-clock time in the exchanges.
     link_inputs_per_second: f64,
@@ -182,10 +188,9 @@ pub fn run(args: Args) -> Result<()> {
             &plan,
             link.as_mut(),
             format,
-            args.framing.into(),
+            HostOptions { framing: args.framing.into(), pipelined: !args.no_pipeline, attempts: args.attempts },
             &set.images,
             Some(&set.labels),
-            args.attempts,
             &|k| bar.inc(k as u64),
         )),
         _ => None,
@@ -205,6 +210,7 @@ pub fn run(args: Args) -> Result<()> {
         clock_mhz: clock_hz / 1e6,
         baud: line_baud,
         framing: args.framing.into(),
+        pipelined: !args.no_pipeline,
         link_inputs_per_second: report.inputs as f64 / link_seconds.max(f64::MIN_POSITIVE),
         core_inputs_per_second: clock_hz / report.pipelined_cycles.max(1.0),
         board: report,
@@ -230,11 +236,12 @@ pub fn run(args: Args) -> Result<()> {
         );
         let clock = if args.sim { "on the simulated line's clock" } else { "wall clock in the exchanges" };
         println!(
-            "throughput: {} inputs/s over the link at {} baud ({}, mean request {} bytes, {clock}); \
+            "throughput: {} inputs/s over the link at {} baud ({}, {}, mean request {} bytes, {clock}); \
              the core alone {} inputs/s ({} cycles per input streamed)",
             num(run.link_inputs_per_second, 0),
             num(line_baud, 0),
             framing_name(run.framing),
+            if run.pipelined { "two requests in flight" } else { "one request at a time" },
             num(report.mean_request_bytes, 1),
             num(run.core_inputs_per_second, 0),
             num(report.pipelined_cycles, 1)

@@ -1,7 +1,19 @@
-// sf_uart_bridge: the on-board inference protocol. It receives one input over the UART,
+// sf_uart_bridge: the on-board inference protocol. It receives an input over the UART,
 // checks it, streams it into the core, waits for the last layer's last timestep, and sends
-// back the class, the cycle count and every class score. One input at a time (latency, not
-// throughput). The host side is `hdl_gen::protocol` (byte layouts, CRC, status codes).
+// back the class, the cycle count and every class score. The host side is
+// `hdl_gen::protocol` (byte layouts, CRC, status codes).
+//
+// Two machines share the bridge: the receiver takes a frame off the line and hands it over
+// as a job (an input in one of two buffer banks, a load, a weight CRC, or a refusal); the
+// executor runs one job at a time (feeds the core, waits, finds the class, replies). The
+// receiver takes the next inference request while the executor runs the last one, so a
+// host may send request N + 1 before reply N arrives and replies come in request order.
+// The receiver holds one job waiting: it starts a request only when no job is waiting,
+// and a load or weight CRC request only when the executor is idle too (they share the
+// load registers and, for the CRC, need the core idle). A sync byte it cannot take is
+// ignored like any byte between frames, so a host keeps at most two inference requests in
+// flight (the one running, or answered, and the next) and sends a load or CRC request only
+// after every reply is in.
 //
 // Request  (host -> board): 0xA5, M as u16 little-endian, M input values (one byte each),
 //                           CRC-8 over the length and value bytes. The values are kept in
@@ -15,10 +27,13 @@
 //                           writes one value per cycle, a clear bit's 0 without waiting for
 //                           a byte: at most 7 such writes fall between two bytes, which come
 //                           at least 10 * CLKS_PER_BIT cycles apart, so none is missed.
-// Reply    (board -> host): 0x5A, status, class, cycles as u32 LE, CLASSES scores of
+// Reply    (board -> host): 0x5A, status, tag, class, cycles as u32 LE, CLASSES scores of
 //                           SCORE_BYTES each (two's complement, LE), CRC-8 over everything
 //                           after 0x5A. Always the same length; on a bad request the class,
-//                           cycles and scores are 0.
+//                           cycles and scores are 0. The tag is the CRC byte of the request
+//                           answered (0 for one refused before its CRC byte): a host with two
+//                           requests in flight tells a reply to the one from a reply to the
+//                           other, and notices a request the board never took.
 // Load     (host -> board): 0xA6, target, word address as u24 LE, words (1..255), the
 //                           words' bytes (LOAD_WORD_BYTES of the target each, little-endian),
 //                           CRC-8 over everything after 0xA6. Nothing is written before the
@@ -35,15 +50,15 @@
 //                           load request carries) and replies with class 0, `cycles` = the
 //                           CRC-32 of those bytes and zero scores. LOAD_WORD_BYTES + 4
 //                           cycles per word. Only when LOAD_TARGETS > 0; the reads happen
-//                           between requests, while the core is idle (the bridge starts a
-//                           request only after the last one's last layer finished), so they
-//                           never meet an inference.
+//                           while the core is idle (the executor runs one job at a time),
+//                           so they never meet an inference.
 // Status: 0 ok, 1 CRC mismatch, 2 length is not M, 3 a value above MAX_VALUE, 4 a UART
 // framing error inside the request, 5 a load or weight CRC to no target, a load past the
 // target's depth, of no words or of more bytes than LOAD_BUFFER, 6 an inference before
 // LOAD_TOTAL words were loaded since power-on (the loaded RAMs start empty: without this a
 // freshly configured board would answer, wrongly). A request that stops arriving for
 // TIMEOUT cycles is dropped without a reply (the host times out and sends it again).
+// An inference request's status 6 is decided when the executor takes it.
 // CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
 // CRC-32: polynomial 0x04C11DB7 reflected (0xEDB88320), initial value 0xFFFFFFFF, bytes
 // taken lowest bit first, final xor 0xFFFFFFFF (CRC-32/ISO-HDLC, as zlib's crc32). Not a
@@ -141,18 +156,21 @@ module sf_uart_bridge #(
     input  wire                     read_valid,
     input  wire [7:0]               read_byte
 );
-    localparam S_SYNC = 4'd0, S_LEN0 = 4'd1, S_LEN1 = 4'd2, S_DATA = 4'd3, S_CRC = 4'd4,
-               S_LOAD = 4'd5, S_FEED = 4'd6, S_WAIT = 4'd7, S_ARGMAX = 4'd8, S_TX = 4'd9,
-               S_LHEAD = 4'd10, S_LDATA = 4'd11, S_LCRC = 4'd12, S_LCOMMIT = 4'd13,
-               S_CHEAD = 4'd14, S_CSUM = 4'd15;
+    // Receiver states.
+    localparam R_SYNC = 4'd0, R_LEN0 = 4'd1, R_LEN1 = 4'd2, R_DATA = 4'd3, R_CRC = 4'd4,
+               R_LHEAD = 4'd5, R_LDATA = 4'd6, R_LCRC = 4'd7, R_CHEAD = 4'd8;
+    // Executor states.
+    localparam X_IDLE = 3'd0, X_LOAD = 3'd1, X_FEED = 3'd2, X_WAIT = 3'd3, X_ARGMAX = 3'd4,
+               X_TX = 3'd5, X_LCOMMIT = 3'd6, X_CSUM = 3'd7;
+    // Jobs the receiver hands the executor.
+    localparam [1:0] J_INFER = 2'd0, J_LOAD = 2'd1, J_CHECK = 2'd2, J_REFUSE = 2'd3;
     localparam [7:0] REQUEST_SYNC = 8'ha5, LOAD_SYNC = 8'ha6, CHECK_SYNC = 8'ha7, SPARSE_SYNC = 8'ha8,
                      REPLY_SYNC = 8'h5a;
     localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4,
                      ST_LOAD = 8'd5, ST_UNLOADED = 8'd6;
-    // Reply bytes: sync, status, class, 4 cycle bytes, the scores, the CRC.
-    localparam REPLY_BYTES = 8 + CLASSES * SCORE_BYTES;
+    // Reply bytes: sync, status, tag, class, 4 cycle bytes, the scores, the CRC.
+    localparam REPLY_BYTES = 9 + CLASSES * SCORE_BYTES;
     localparam [15:0] LENGTH = M;
-
 
     // CRC-8/SMBUS of one more byte.
     function [7:0] crc8;
@@ -182,25 +200,43 @@ module sf_uart_bridge #(
         end
     endfunction
 
-    reg [3:0]                state;
-    reg [7:0]                status;
-    reg [7:0]                crc;
+    // ---- the receiver's registers ----
+    reg [3:0]                rstate;
+    reg [7:0]                status;         // of the frame being received
+    reg [7:0]                crc;            // of the frame being received
     reg [7:0]                length_low;     // first byte of the request's length
     localparam V      = VALUES_PER_CYCLE;
     localparam CHUNKS = M / V;
     localparam CHUNK_BITS = CHUNKS > 1 ? $clog2(CHUNKS) : 1;
     localparam LANE_BITS  = V > 1 ? $clog2(V) : 1;
-    reg [SRC_BITS:0]         index;          // values received, or chunks fed
+    reg [SRC_BITS:0]         index;          // values received
     reg [CHUNK_BITS-1:0]     data_chunk;     // chunk of the value being received
     reg [LANE_BITS-1:0]      data_lane;      // its place in the chunk
-    reg [V*VALUE_BITS-1:0]   buffer [0:CHUNKS-1];
-    reg [V*VALUE_BITS-1:0]   next_value;     // buffer[index], registered (block RAM read)
+    reg                      rx_bank;        // the bank the next request is written to
+    // Two banks of CHUNKS chunks, bank 1 from CHUNKS on: one the receiver writes, one the
+    // executor feeds the core from.
+    reg [V*VALUE_BITS-1:0]   buffer [0:2*CHUNKS-1];
     // Sparse requests: the mask byte of the group being written, walked from bit 0.
     reg                      sparse;         // the request being received is sparse
     reg                      mask_held;      // a group's mask is being walked
     reg [7:0]                mask;           // its bits not yet walked, the next at the bottom
     reg [2:0]                mask_bit;       // the bit walked (the group's value being written)
     reg [31:0]               silence;        // cycles since the last byte of a request
+    // The job handed over and not yet taken.
+    reg                      job_ready;
+    reg [1:0]                job_kind;
+    reg [7:0]                job_status;
+    reg [7:0]                job_tag;        // the frame's CRC byte (0 if refused before it)
+    reg                      job_bank;
+
+    // ---- the executor's registers ----
+    reg [2:0]                xstate;
+    reg [7:0]                reply_status;
+    reg [7:0]                reply_tag;
+    reg [7:0]                reply_crc;
+    reg                      feed_bank;      // the bank the core is fed from
+    reg [CHUNK_BITS:0]       feed_index;     // chunks fed
+    reg [V*VALUE_BITS-1:0]   next_value;     // the next chunk, registered (block RAM read)
     reg [31:0]               cycles;
     reg                      counting;
     reg [31:0]               items_done;
@@ -241,7 +277,9 @@ module sf_uart_bridge #(
     reg [7:0]                tx_index;       // reply byte being sent
     reg [7:0]                score_byte;     // byte of the current class's score
 
-    // Load requests: header, the byte buffer, and the stream to the loaders.
+    // Load requests: header, the byte buffer, and the stream to the loaders. The receiver
+    // fills them, the executor streams (or, for a weight CRC, reads) from them; never both
+    // at once, as the receiver takes a load or CRC request only while the executor is idle.
     reg [2:0]                ld_head;        // header bytes received after 0xA6
     reg [7:0]                ld_target;
     reg [23:0]               ld_addr;        // word address (streaming: the current word's)
@@ -272,9 +310,9 @@ module sf_uart_bridge #(
     endgenerate
 
     // ---- combinational: the core stream, the value of an emitted spike, the reply byte ----
-    assign in_valid = state == S_FEED;
+    assign in_valid = xstate == X_FEED;
     assign in_value = next_value;
-    assign busy     = state != S_SYNC;
+    assign busy     = rstate != R_SYNC || xstate != X_IDLE || job_ready;
     assign load_en       = stream_en;
     assign load_target   = ld_target;
     assign load_addr     = stream_addr;
@@ -358,54 +396,82 @@ module sf_uart_bridge #(
     reg  [7:0] reply_byte;
     always @(*) begin
         if (tx_index == 8'd0)                      reply_byte = REPLY_SYNC;
-        else if (tx_index == 8'd1)                 reply_byte = status;
-        else if (tx_index == 8'd2)                 reply_byte = {{(8 - CLASS_BITS){1'b0}}, best_class};
-        else if (tx_index < 8'd7)                  reply_byte = cycles[(tx_index - 8'd3) * 8 +: 8];
-        else if (tx_index == REPLY_BYTES - 1)      reply_byte = crc;
+        else if (tx_index == 8'd1)                 reply_byte = reply_status;
+        else if (tx_index == 8'd2)                 reply_byte = reply_tag;
+        else if (tx_index == 8'd3)                 reply_byte = {{(8 - CLASS_BITS){1'b0}}, best_class};
+        else if (tx_index < 8'd8)                  reply_byte = cycles[(tx_index - 8'd4) * 8 +: 8];
+        else if (tx_index == REPLY_BYTES - 1)      reply_byte = reply_crc;
         else                                       reply_byte = score_wide[score_byte * 8 +: 8];
     end
-    assign tx_send = state == S_TX && tx_ready && tx_prepared;
+    assign tx_send = xstate == X_TX && tx_ready && tx_prepared;
     assign tx_data = tx_byte;
 
     // The input buffer's one read port, registered and without a reset, so synthesis can
     // put the buffer in block RAM (a mux in front of the register, or a reset, made yosys
-    // build a 784-value buffer from 6,272 flip-flops): the first value in S_LOAD, the next
-    // one whenever the core takes one in S_FEED. A value is written into its chunk's lane
-    // (a partial write: block RAMs with bit or byte enables keep it in one memory).
-    wire                feed_read = state == S_LOAD || (state == S_FEED && in_ready);
-    wire [CHUNK_BITS-1:0] feed_addr = state == S_LOAD ? {CHUNK_BITS{1'b0}} : index[CHUNK_BITS-1:0] + 1'b1;
+    // build a 784-value buffer from 6,272 flip-flops): the first chunk in X_LOAD, the next
+    // one whenever the core takes one in X_FEED. A value is written into its chunk's lane
+    // (a partial write: block RAMs with bit or byte enables keep it in one memory). Bank b
+    // holds chunks b * CHUNKS onwards.
+    localparam ADDR_BITS = $clog2(2 * CHUNKS);
+    localparam [ADDR_BITS-1:0] BANK_OFFSET = CHUNKS[ADDR_BITS-1:0];
+    wire                  feed_read  = xstate == X_LOAD || (xstate == X_FEED && in_ready);
+    wire [CHUNK_BITS:0]   feed_chunk = xstate == X_LOAD ? {(CHUNK_BITS + 1){1'b0}} : feed_index + 1'b1;
+    wire [ADDR_BITS-1:0]  feed_addr  = (feed_bank ? BANK_OFFSET : {ADDR_BITS{1'b0}}) + feed_chunk[ADDR_BITS-1:0];
     always @(posedge clk)
         if (feed_read) next_value <= buffer[feed_addr];
-    // With one value per chunk the received count is the address (no extra counters).
+    // With one value per chunk the received count is the chunk (no extra counters).
     wire [CHUNK_BITS-1:0] write_chunk = V == 1 ? index[CHUNK_BITS-1:0] : data_chunk;
     wire [LANE_BITS-1:0]  write_lane  = V == 1 ? {LANE_BITS{1'b0}} : data_lane;
+    wire [CHUNK_BITS:0]   write_wide  = {1'b0, write_chunk};
+    wire [ADDR_BITS-1:0]  write_addr  = (rx_bank ? BANK_OFFSET : {ADDR_BITS{1'b0}}) + write_wide[ADDR_BITS-1:0];
+    // One chunk: one address bit less than a chunk count has.
+    wire                  unused_chunk_bits = ^{feed_chunk, write_wide};
     // The next value is written: a dense request's byte, a sparse one's byte for a set mask
     // bit, or a clear bit's 0, which needs no byte.
     wire                  value_zero  = sparse && !mask[0];
-    wire                  value_write = state == S_DATA && (sparse ? mask_held && (value_zero || rx_valid) : rx_valid);
+    wire                  value_write = rstate == R_DATA && (sparse ? mask_held && (value_zero || rx_valid) : rx_valid);
     wire [VALUE_BITS-1:0] value_in    = value_zero ? {VALUE_BITS{1'b0}} : rx_data[VALUE_BITS-1:0];
     always @(posedge clk)
         if (value_write)
-            buffer[write_chunk][write_lane * VALUE_BITS +: VALUE_BITS] <= value_in;
+            buffer[write_addr][write_lane * VALUE_BITS +: VALUE_BITS] <= value_in;
 
-    // At a request's CRC byte: the frame is good (else the reply says why, at once).
-    wire frame_ok = rx_data == crc && status == ST_OK;
+    // At a frame's CRC byte: its status (a CRC mismatch above anything found before).
+    wire [7:0] end_status = rx_data != crc ? ST_CRC : status;
+    wire       frame_ok   = rx_data == crc && status == ST_OK;
+    // The receiver starts a request only with no job waiting, a load or CRC request only
+    // with the executor idle too.
+    wire       take_request = !job_ready;
+    wire       take_load    = !job_ready && xstate == X_IDLE && LOAD_TARGETS != 0;
 
     wire last_timestep = items_done == T - 1;
 
     // ---- clocked: receive, run, answer ----
     always @(posedge clk) begin
         if (rst) begin
-            state      <= S_SYNC;
+            rstate     <= R_SYNC;
             status     <= ST_OK;
             crc        <= 8'd0;
             length_low <= 8'd0;
             index      <= {(SRC_BITS + 1){1'b0}};
+            data_chunk <= {CHUNK_BITS{1'b0}};
+            data_lane  <= {LANE_BITS{1'b0}};
+            rx_bank    <= 1'b0;
             sparse     <= 1'b0;
             mask_held  <= 1'b0;
             mask       <= 8'd0;
             mask_bit   <= 3'd0;
             silence    <= 32'd0;
+            job_ready  <= 1'b0;
+            job_kind   <= J_REFUSE;
+            job_status <= ST_OK;
+            job_tag    <= 8'd0;
+            job_bank   <= 1'b0;
+            xstate     <= X_IDLE;
+            reply_status <= ST_OK;
+            reply_tag  <= 8'd0;
+            reply_crc  <= 8'd0;
+            feed_bank  <= 1'b0;
+            feed_index <= {(CHUNK_BITS + 1){1'b0}};
             cycles     <= 32'd0;
             counting   <= 1'b0;
             items_done <= 32'd0;
@@ -437,36 +503,34 @@ module sf_uart_bridge #(
             read_word       <= 1'b0;
             read_request    <= 1'b0;
         end else begin
+            // ================= the receiver =================
             // Receiving: a request that goes silent is dropped.
-            if ((state >= S_LEN0 && state <= S_CRC) || (state >= S_LHEAD && state <= S_LCRC) || state == S_CHEAD) begin
+            if (rstate != R_SYNC) begin
                 silence <= rx_valid ? 32'd0 : silence + 32'd1;
-                if (silence >= TIMEOUT) state <= S_SYNC;
+                if (silence >= TIMEOUT) rstate <= R_SYNC;
                 if (rx_error) status <= ST_FRAMING;
             end
-            stream_en    <= 1'b0;
-            read_request <= 1'b0;
-            if (state != S_ARGMAX) held_valid <= 1'b0;
-            case (state)
-                S_SYNC: if (rx_valid && (rx_data == REQUEST_SYNC || rx_data == SPARSE_SYNC)) begin
-                    state   <= S_LEN0;
+            case (rstate)
+                R_SYNC: if (rx_valid && take_request && (rx_data == REQUEST_SYNC || rx_data == SPARSE_SYNC)) begin
+                    rstate  <= R_LEN0;
                     status  <= ST_OK;
                     crc     <= 8'd0;
                     silence <= 32'd0;
                     sparse  <= rx_data == SPARSE_SYNC;
-                end else if (rx_valid && rx_data == LOAD_SYNC && LOAD_TARGETS != 0) begin
-                    state   <= S_LHEAD;
+                end else if (rx_valid && take_load && rx_data == LOAD_SYNC) begin
+                    rstate  <= R_LHEAD;
                     status  <= ST_OK;
                     crc     <= 8'd0;
                     silence <= 32'd0;
                     ld_head <= 3'd0;
-                end else if (rx_valid && rx_data == CHECK_SYNC && LOAD_TARGETS != 0) begin
-                    state   <= S_CHEAD;
+                end else if (rx_valid && take_load && rx_data == CHECK_SYNC) begin
+                    rstate  <= R_CHEAD;
                     status  <= ST_OK;
                     crc     <= 8'd0;
                     silence <= 32'd0;
                     ld_head <= 3'd0;
                 end
-                S_CHEAD: if (rx_valid) begin
+                R_CHEAD: if (rx_valid) begin
                     // Byte 0 the target, byte 1 the frame's CRC.
                     crc     <= crc8(crc, rx_data);
                     ld_head <= ld_head + 3'd1;
@@ -477,37 +541,14 @@ module sf_uart_bridge #(
                     end else begin
                         ld_addr         <= 24'd0;
                         ld_byte_in_word <= 16'd0;
-                        read_word       <= 1'b0;
-                        scan            <= {CLASS_BITS{1'b0}};
-                        scores <= {(CLASSES*SCORE_BITS){1'b0}};
-                        if (rx_data != crc) status <= ST_CRC;
-                        else if (frame_ok && unknown_target) status <= ST_LOAD;
-                        // The CRC kept inverted (S_CSUM) starts at 0, as a refusal's cycles.
-                        cycles <= 32'd0;
-                        state  <= frame_ok && !unknown_target ? S_CSUM : S_ARGMAX;
+                        job_ready  <= 1'b1;
+                        job_kind   <= frame_ok && !unknown_target ? J_CHECK : J_REFUSE;
+                        job_status <= frame_ok && unknown_target ? ST_LOAD : end_status;
+                        job_tag    <= rx_data;
+                        rstate     <= R_SYNC;
                     end
                 end
-                S_CSUM: begin
-                    // One word at a time: ask for it, then fold its bytes into the CRC. The
-                    // register holds the CRC inverted, so the initial value and the final
-                    // xor (both all ones) cost no multiplexer: the inversions fold into the
-                    // update's xor gates.
-                    if (!read_word) begin
-                        read_request <= 1'b1;
-                        stream_addr  <= ld_addr;
-                        read_word    <= 1'b1;
-                    end
-                    if (read_valid) begin
-                        ld_byte_in_word <= byte_in_word_next;
-                        if (last_word_byte) begin
-                            read_word <= 1'b0;
-                            ld_addr   <= ld_addr_next;
-                        end
-                        cycles <= ~crc32(~cycles, read_byte);
-                        if (last_word_byte && ld_addr_next == ld_depth) state <= S_ARGMAX;
-                    end
-                end
-                S_LHEAD: if (rx_valid) begin
+                R_LHEAD: if (rx_valid) begin
                     crc     <= crc8(crc, rx_data);
                     ld_head <= ld_head + 3'd1;
                     case (ld_head)
@@ -524,20 +565,20 @@ module sf_uart_bridge #(
                             ld_words_left   <= rx_data;
                             ld_byte_in_word <= 16'd0;
                             ld_count        <= {LOAD_INDEX_BITS{1'b0}};
-                            cycles          <= 32'd0;
-                            scan            <= {CLASS_BITS{1'b0}};
-                            scores <= {(CLASSES*SCORE_BITS){1'b0}};
                             if (load_refused) begin
                                 // The frame cannot be delimited (or is not worth it): answer now.
-                                status <= ST_LOAD;
-                                state  <= S_ARGMAX;
+                                job_ready  <= 1'b1;
+                                job_kind   <= J_REFUSE;
+                                job_status <= ST_LOAD;
+                                job_tag    <= 8'd0;
+                                rstate     <= R_SYNC;
                             end else begin
-                                state  <= S_LDATA;
+                                rstate     <= R_LDATA;
                             end
                         end
                     endcase
                 end
-                S_LDATA: if (rx_valid) begin
+                R_LDATA: if (rx_valid) begin
                     crc <= crc8(crc, rx_data);
                     if ({{(32 - LOAD_INDEX_BITS){1'b0}}, ld_count} < LOAD_BUFFER) begin
                         load_buffer[ld_count[LOAD_ADDR_BITS-1:0]] <= rx_data;
@@ -547,40 +588,24 @@ module sf_uart_bridge #(
                     end
                     ld_byte_in_word <= byte_in_word_next;
                     ld_words_left   <= words_left_next;
-                    if (frame_last_byte) state <= S_LCRC;
+                    if (frame_last_byte) rstate <= R_LCRC;
                 end
-                S_LCRC: if (rx_valid) begin
+                R_LCRC: if (rx_valid) begin
                     ld_count        <= {LOAD_INDEX_BITS{1'b0}};
                     ld_words_left   <= ld_words;
                     ld_byte_in_word <= 16'd0;
-                    if (rx_data != crc) status <= ST_CRC;
-                    state <= frame_ok ? S_LCOMMIT : S_ARGMAX;
+                    job_ready  <= 1'b1;
+                    job_kind   <= frame_ok ? J_LOAD : J_REFUSE;
+                    job_status <= end_status;
+                    job_tag    <= rx_data;
+                    rstate     <= R_SYNC;
                 end
-                S_LCOMMIT: begin
-                    // One buffered byte per cycle, registered (a block RAM read) with its word
-                    // address and whether it completes the word.
-                    stream_en       <= 1'b1;
-                    stream_byte     <= load_buffer[ld_count[LOAD_ADDR_BITS-1:0]];
-                    stream_addr     <= ld_addr;
-                    stream_word_end <= last_word_byte;
-                    ld_count        <= ld_count + 1'b1;
-                    ld_byte_in_word <= byte_in_word_next;
-                    ld_words_left   <= words_left_next;
-                    if (last_word_byte) begin
-                        ld_addr <= ld_addr_next;
-                        if (!weights_ready) words_loaded <= words_loaded + 32'd1;
-                    end
-                    if (frame_last_byte) begin
-                        cycles <= {24'd0, ld_words};
-                        state  <= S_ARGMAX;
-                    end
-                end
-                S_LEN0: if (rx_valid) begin
+                R_LEN0: if (rx_valid) begin
                     length_low  <= rx_data;
                     crc         <= crc8(crc, rx_data);
-                    state       <= S_LEN1;
+                    rstate      <= R_LEN1;
                 end
-                S_LEN1: if (rx_valid) begin
+                R_LEN1: if (rx_valid) begin
                     crc          <= crc8(crc, rx_data);
                     index        <= {(SRC_BITS + 1){1'b0}};
                     data_chunk   <= {CHUNK_BITS{1'b0}};
@@ -588,16 +613,16 @@ module sf_uart_bridge #(
                     mask_held    <= 1'b0;
                     if ({rx_data, length_low} != LENGTH) begin
                         // The rest of the request cannot be delimited: answer now.
-                        status   <= ST_LENGTH;
-                        state    <= S_ARGMAX;
-                        scan     <= {CLASS_BITS{1'b0}};
-                        cycles   <= 32'd0;
-                        scores <= {(CLASSES*SCORE_BITS){1'b0}};
+                        job_ready  <= 1'b1;
+                        job_kind   <= J_REFUSE;
+                        job_status <= ST_LENGTH;
+                        job_tag    <= 8'd0;
+                        rstate     <= R_SYNC;
                     end else begin
-                        state <= S_DATA;
+                        rstate <= R_DATA;
                     end
                 end
-                S_DATA: begin
+                R_DATA: begin
                     if (rx_valid) crc <= crc8(crc, rx_data);
                     if (sparse && !mask_held && rx_valid) begin
                         mask      <= rx_data;
@@ -617,32 +642,101 @@ module sf_uart_bridge #(
                         if (mask_bit == 3'd7) mask_held <= 1'b0;
                         index <= index + 1'b1;
                         if (index == M - 1) begin
-                            state <= S_CRC;
+                            rstate <= R_CRC;
                             // The last group's bits past value M must be clear.
                             if (sparse && mask[7:1] != 7'd0 && status == ST_OK) status <= ST_LENGTH;
                         end
                     end
                 end
-                S_CRC: if (rx_valid) begin
-                    index      <= {(SRC_BITS + 1){1'b0}};
-                    items_done <= 32'd0;
-                    cycles     <= 32'd0;
-                    counting   <= 1'b0;
+                R_CRC: if (rx_valid) begin
+                    // A good request goes to the executor in its bank, and the next one
+                    // is written to the other.
+                    job_ready  <= 1'b1;
+                    job_kind   <= frame_ok ? J_INFER : J_REFUSE;
+                    job_status <= end_status;
+                    job_tag    <= rx_data;
+                    job_bank   <= rx_bank;
+                    if (frame_ok) rx_bank <= !rx_bank;
+                    rstate     <= R_SYNC;
+                end
+                default: rstate <= R_SYNC;
+            endcase
+
+            // ================= the executor =================
+            stream_en    <= 1'b0;
+            read_request <= 1'b0;
+            if (xstate != X_ARGMAX) held_valid <= 1'b0;
+            case (xstate)
+                X_IDLE: if (job_ready) begin
+                    // Take the job: every reply starts from zero scores and cycles.
+                    job_ready    <= 1'b0;
+                    reply_status <= job_status;
+                    reply_tag    <= job_tag;
+                    feed_bank    <= job_bank;
+                    feed_index   <= {(CHUNK_BITS + 1){1'b0}};
+                    items_done   <= 32'd0;
+                    cycles       <= 32'd0;
+                    counting     <= 1'b0;
+                    scan         <= {CLASS_BITS{1'b0}};
                     scores <= {(CLASSES*SCORE_BITS){1'b0}};
-                    scan       <= {CLASS_BITS{1'b0}};
-                    if (rx_data != crc) status <= ST_CRC;
-                    else if (frame_ok && !weights_ready) status <= ST_UNLOADED;
-                    state <= frame_ok && weights_ready ? S_LOAD : S_ARGMAX;
+                    read_word    <= 1'b0;
+                    case (job_kind)
+                        J_INFER: if (weights_ready) begin
+                            xstate <= X_LOAD;
+                        end else begin
+                            reply_status <= ST_UNLOADED;
+                            xstate       <= X_ARGMAX;
+                        end
+                        J_LOAD:  xstate <= X_LCOMMIT;
+                        J_CHECK: xstate <= X_CSUM;
+                        default: xstate <= X_ARGMAX;
+                    endcase
                 end
-                S_LOAD: begin
-                    index      <= {(SRC_BITS + 1){1'b0}};
-                    state      <= S_FEED;
+                X_CSUM: begin
+                    // One word at a time: ask for it, then fold its bytes into the CRC. The
+                    // register holds the CRC inverted, so the initial value and the final
+                    // xor (both all ones) cost no multiplexer: the inversions fold into the
+                    // update's xor gates.
+                    if (!read_word) begin
+                        read_request <= 1'b1;
+                        stream_addr  <= ld_addr;
+                        read_word    <= 1'b1;
+                    end
+                    if (read_valid) begin
+                        ld_byte_in_word <= byte_in_word_next;
+                        if (last_word_byte) begin
+                            read_word <= 1'b0;
+                            ld_addr   <= ld_addr_next;
+                        end
+                        cycles <= ~crc32(~cycles, read_byte);
+                        if (last_word_byte && ld_addr_next == ld_depth) xstate <= X_ARGMAX;
+                    end
                 end
-                S_FEED: if (in_ready) begin
-                    index      <= index + 1'b1;
-                    if (index == CHUNKS - 1) state <= S_WAIT;
+                X_LCOMMIT: begin
+                    // One buffered byte per cycle, registered (a block RAM read) with its word
+                    // address and whether it completes the word.
+                    stream_en       <= 1'b1;
+                    stream_byte     <= load_buffer[ld_count[LOAD_ADDR_BITS-1:0]];
+                    stream_addr     <= ld_addr;
+                    stream_word_end <= last_word_byte;
+                    ld_count        <= ld_count + 1'b1;
+                    ld_byte_in_word <= byte_in_word_next;
+                    ld_words_left   <= words_left_next;
+                    if (last_word_byte) begin
+                        ld_addr <= ld_addr_next;
+                        if (!weights_ready) words_loaded <= words_loaded + 32'd1;
+                    end
+                    if (frame_last_byte) begin
+                        cycles <= {24'd0, ld_words};
+                        xstate <= X_ARGMAX;
+                    end
                 end
-                S_ARGMAX: begin
+                X_LOAD: xstate <= X_FEED;
+                X_FEED: if (in_ready) begin
+                    feed_index <= feed_index + 1'b1;
+                    if ({{(31 - CHUNK_BITS){1'b0}}, feed_index} == CHUNKS - 1) xstate <= X_WAIT;
+                end
+                X_ARGMAX: begin
                     // Read class `scan`, compare the class read the cycle before.
                     held_score <= scan_score;
                     held_class <= scan;
@@ -653,22 +747,22 @@ module sf_uart_bridge #(
                         best_class <= held_class;
                     end
                     if (held_valid && {{(32 - CLASS_BITS){1'b0}}, held_class} == CLASSES - 1) begin
-                        if (status != ST_OK) best_class <= {CLASS_BITS{1'b0}};
-                        state       <= S_TX;
+                        if (reply_status != ST_OK) best_class <= {CLASS_BITS{1'b0}};
+                        xstate      <= X_TX;
                         tx_index    <= 8'd0;
                         tx_prepared <= 1'b0;
                         scan        <= {CLASS_BITS{1'b0}};
                         score_byte  <= 8'd0;
-                        crc         <= 8'd0;
+                        reply_crc   <= 8'd0;
                     end
                 end
-                S_TX: if (!tx_prepared) begin
+                X_TX: if (!tx_prepared) begin
                     tx_byte     <= reply_byte;
                     tx_prepared <= 1'b1;
                 end else if (tx_ready) begin
                     tx_prepared <= 1'b0;
-                    if (tx_index != 8'd0) crc <= crc8(crc, tx_byte);
-                    if (tx_index >= 8'd7 && tx_index < REPLY_BYTES - 1) begin
+                    if (tx_index != 8'd0) reply_crc <= crc8(reply_crc, tx_byte);
+                    if (tx_index >= 8'd8 && tx_index < REPLY_BYTES - 1) begin
                         if (score_byte == SCORE_BYTES - 1) begin
                             score_byte <= 8'd0;
                             scan       <= scan + 1'b1;
@@ -676,14 +770,14 @@ module sf_uart_bridge #(
                             score_byte <= score_byte + 8'd1;
                         end
                     end
-                    if (tx_index == REPLY_BYTES - 1) state <= S_SYNC;
+                    if (tx_index == REPLY_BYTES - 1) xstate <= X_IDLE;
                     tx_index <= tx_index + 8'd1;
                 end
-                default: ;   // S_WAIT: below
+                default: ;   // X_WAIT: below
             endcase
 
-            // Running (S_FEED and S_WAIT): count cycles, collect scores, notice the end.
-            if (state == S_FEED || state == S_WAIT) begin
+            // Running (X_FEED and X_WAIT): count cycles, collect scores, notice the end.
+            if (xstate == X_FEED || xstate == X_WAIT) begin
                 if (encoder_start && !counting) begin
                     counting <= 1'b1;
                     cycles   <= 32'd1;
@@ -703,7 +797,7 @@ module sf_uart_bridge #(
                 end
                 if (finishing) begin
                     finishing <= 1'b0;
-                    state     <= S_ARGMAX;
+                    xstate    <= X_ARGMAX;
                     scan      <= {CLASS_BITS{1'b0}};
                 end
             end

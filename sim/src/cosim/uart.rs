@@ -197,6 +197,12 @@ impl Transport for UartLink {
     fn simulated_cycles(&self) -> Option<u64> {
         Some(self.cycles)
     }
+
+    /// Simulate until the board is quiet (every byte sent, `led_busy` low, its line idle
+    /// for a byte time, or `max_cycles`), discarding what it sends.
+    fn drain(&mut self) -> Result<(), LinkError> {
+        self.receive(u32::MAX as usize).map(|_| ())
+    }
 }
 
 /// The board top of a design in Verilator behind a simulated UART, run from a scratch
@@ -235,6 +241,10 @@ impl Transport for SimulatedBoard {
 
     fn simulated_cycles(&self) -> Option<u64> {
         self.link.simulated_cycles()
+    }
+
+    fn drain(&mut self) -> Result<(), LinkError> {
+        self.link.drain()
     }
 }
 
