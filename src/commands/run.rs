@@ -44,6 +44,13 @@ pub struct Args {
     /// out while the board computes and answers the last one)
     #[arg(long)]
     no_pipeline: bool,
+    /// With --sim: invert one bit of this share of the bytes on the simulated line, both
+    /// ways (0.01: one byte in a hundred), to soak the protocol; raise --attempts with it
+    #[arg(long, requires = "sim", value_name = "RATE")]
+    line_errors: Option<f64>,
+    /// Seed of the --line-errors corruption
+    #[arg(long, default_value_t = 1)]
+    noise_seed: u64,
     /// Requests per input before giving up (corrupted frames are resent)
     #[arg(long, default_value_t = 4)]
     attempts: u32,
@@ -78,6 +85,19 @@ impl From<FramingArg> for Framing {
     }
 }
 
+/// The corruption `--line-errors` put on the simulated line.
+#[derive(serde::Serialize)]
+struct LineErrors {
+    /// Share of bytes with a bit inverted, each way.
+    rate: f64,
+    /// The noise's seed.
+    seed: u64,
+    /// Request bytes corrupted.
+    request_bytes: u64,
+    /// Reply bytes corrupted.
+    reply_bytes: u64,
+}
+
 /// What `run --json` prints: the board report and the two throughputs beside each other.
 #[derive(serde::Serialize)]
 struct RunReport {
@@ -91,6 +111,8 @@ struct RunReport {
     framing: Framing,
     /// Whether the next request went out before the last reply was in.
     pipelined: bool,
+    /// The simulated line's corruption (`--line-errors`).
+    line_errors: Option<LineErrors>,
     /// Inputs per second over the link: on the simulated line's clock with `--sim`, else
     /// wall-clock time in the exchanges.
     link_inputs_per_second: f64,
@@ -168,25 +190,31 @@ pub fn run(args: Args) -> Result<()> {
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    let (mut link, link_name): (Box<dyn Transport>, String) = match serial {
+    let (mut real, mut simulated, link_name) = match serial {
         Some((link, port)) => {
             bar.set_message(format!("{} on {port}", facts.name));
-            (Box::new(link), port)
+            (Some(link), None, port)
         }
         None => {
             bar.set_message("simulated board (Verilator, bit-level UART)");
-            let board = sim::cosim::uart::SimulatedBoard::start(&design, &args.cache.dir(), timing)?;
-            (Box::new(board), "simulated UART".to_string())
+            let noise = args.line_errors.map(|rate| sim::cosim::uart::LineNoise::new(rate, args.noise_seed));
+            let board = sim::cosim::uart::SimulatedBoard::start(&design, &args.cache.dir(), timing, noise)?;
+            (None, Some(board), "simulated UART".to_string())
         }
+    };
+    let link: &mut dyn Transport = match (&mut real, &mut simulated) {
+        (Some(link), _) => link,
+        (None, Some(board)) => board,
+        (None, None) => unreachable!("a link was opened above"),
     };
     // Loaded weights first: the board keeps them until it is reconfigured.
     let buffer = design.manifest.board.load_buffer.unwrap_or(256);
-    let loaded = load(link.as_mut(), &images, buffer, format, args.attempts);
+    let loaded = load(link, &images, buffer, format, args.attempts);
     let report = match (&loaded, &set) {
         (Ok(_), Some(set)) => Some(sim::board::run_board(
             &golden,
             &plan,
-            link.as_mut(),
+            link,
             format,
             HostOptions { framing: args.framing.into(), pipelined: !args.no_pipeline, attempts: args.attempts },
             &set.images,
@@ -195,7 +223,14 @@ pub fn run(args: Args) -> Result<()> {
         )),
         _ => None,
     };
-    drop(link);
+    let noise = simulated.as_ref().and_then(|b| b.noise()).map(|n| LineErrors {
+        rate: args.line_errors.unwrap_or(0.0),
+        seed: args.noise_seed,
+        request_bytes: n.request_bytes,
+        reply_bytes: n.reply_bytes,
+    });
+    drop(real);
+    drop(simulated);
     loaded?;
     let (Some(report), Some(set)) = (report, set) else {
         let keeps = if args.sim { "the simulated board ends here" } else { "it keeps them until reconfigured" };
@@ -211,6 +246,7 @@ pub fn run(args: Args) -> Result<()> {
         baud: line_baud,
         framing: args.framing.into(),
         pipelined: !args.no_pipeline,
+        line_errors: noise,
         link_inputs_per_second: report.inputs as f64 / link_seconds.max(f64::MIN_POSITIVE),
         core_inputs_per_second: clock_hz / report.pipelined_cycles.max(1.0),
         board: report,
@@ -250,6 +286,15 @@ pub fn run(args: Args) -> Result<()> {
             "exact against golden and cycle models: {}/{}; retried requests: {}; wall {:.1} s",
             report.exact, report.inputs, report.retries, seconds
         );
+        if let Some(n) = &run.line_errors {
+            println!(
+                "line errors: {} request and {} reply bytes corrupted (one in {}, seed {}); every answer checked",
+                n.request_bytes,
+                n.reply_bytes,
+                num(1.0 / n.rate.max(f64::MIN_POSITIVE), 0),
+                n.seed
+            );
+        }
     }
     if let Some(m) = &report.first_mismatch {
         bail!("the board disagrees with the golden model: {m}");

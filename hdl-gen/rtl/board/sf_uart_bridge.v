@@ -15,35 +15,36 @@
 // flight (the one running, or answered, and the next) and sends a load or CRC request only
 // after every reply is in.
 //
+// Every frame ends with the CRC-32 of all its bytes after the sync byte, little-endian.
 // Request  (host -> board): 0xA5, M as u16 little-endian, M input values (one byte each),
-//                           CRC-8 over the length and value bytes. The values are kept in
-//                           chunks of VALUES_PER_CYCLE and go to the core a chunk per cycle.
+//                           CRC. The values are kept in chunks of VALUES_PER_CYCLE and go
+//                           to the core a chunk per cycle.
 // Sparse   (host -> board): 0xA8, M as u16 LE, then per group of 8 values (the last group
 //                           M mod 8, if that is not 0): a mask byte, bit i set when value
 //                           8g + i follows, then those values in order; a clear bit's value
-//                           is 0. CRC-8 over everything after 0xA8. A mask bit past value M
-//                           is status 2 (no byte is read for it). An MNIST digit (150
-//                           non-zero pixels of 784) is 253 bytes instead of 788. The bridge
-//                           writes one value per cycle, a clear bit's 0 without waiting for
-//                           a byte: at most 7 such writes fall between two bytes, which come
-//                           at least 10 * CLKS_PER_BIT cycles apart, so none is missed.
+//                           is 0. CRC. A mask bit past value M is status 2 (no byte is read
+//                           for it). An MNIST digit (150 non-zero pixels of 784) is 256
+//                           bytes instead of 791. The bridge writes one value per cycle, a
+//                           clear bit's 0 without waiting for a byte: at most 7 such writes
+//                           fall between two bytes, which come at least 10 * CLKS_PER_BIT
+//                           cycles apart, so none is missed.
 // Reply    (board -> host): 0x5A, status, tag, class, cycles as u32 LE, CLASSES scores of
-//                           SCORE_BYTES each (two's complement, LE), CRC-8 over everything
-//                           after 0x5A. Always the same length; on a bad request the class,
-//                           cycles and scores are 0. The tag is the CRC byte of the request
-//                           answered (0 for one refused before its CRC byte): a host with two
+//                           SCORE_BYTES each (two's complement, LE), CRC. Always the same
+//                           length; on a bad request the class, cycles and scores are 0.
+//                           The tag is the last byte of the request answered (its CRC's
+//                           top byte; 0 for one refused before its CRC): a host with two
 //                           requests in flight tells a reply to the one from a reply to the
 //                           other, and notices a request the board never took.
 // Load     (host -> board): 0xA6, target, word address as u24 LE, words (1..255), the
 //                           words' bytes (LOAD_WORD_BYTES of the target each, little-endian),
-//                           CRC-8 over everything after 0xA6. Nothing is written before the
-//                           CRC matches: the bytes wait in a LOAD_BUFFER-byte buffer, then
-//                           stream out on load_* one per cycle to the target's
-//                           sf_weight_loader. The reply is the same frame with class 0,
-//                           `cycles` = words written and zero scores. Only when
-//                           LOAD_TARGETS > 0 (layers with loaded weights); writes are idempotent,
-//                           so the host simply resends a frame that was refused.
-// Weight CRC (host -> board): 0xA7, target, CRC-8 over the target byte. The bridge reads
+//                           CRC. Nothing is written before the CRC matches: the bytes wait
+//                           in a LOAD_BUFFER-byte buffer, then stream out on load_* one per
+//                           cycle to the target's sf_weight_loader. The reply is the same
+//                           frame with class 0, `cycles` = words written and zero scores.
+//                           Only when LOAD_TARGETS > 0 (layers with loaded weights); writes
+//                           are idempotent, so the host simply resends a frame that was
+//                           refused.
+// Weight CRC (host -> board): 0xA7, target, CRC. The bridge reads
 //                           the target's LOAD_DEPTH words back in address order through its
 //                           sf_weight_loader (read_en, then read_valid / read_byte, each word
 //                           LOAD_WORD_BYTES bytes, little-endian, padding bits 0: the bytes a
@@ -58,13 +59,16 @@
 // LOAD_TOTAL words were loaded since power-on (the loaded RAMs start empty: without this a
 // freshly configured board would answer, wrongly). A request that stops arriving for
 // TIMEOUT cycles is dropped without a reply (the host times out and sends it again).
-// An inference request's status 6 is decided when the executor takes it.
-// CRC-8: polynomial 0x07, initial value 0, no reflection, no final xor (CRC-8/SMBUS).
+// Statuses 2 (length) and 5 (load header) are answered before the frame's CRC, so a
+// corrupted byte can cause them: such a reply's tag is 0. Status 6 is decided when the
+// executor takes the request.
 // CRC-32: polynomial 0x04C11DB7 reflected (0xEDB88320), initial value 0xFFFFFFFF, bytes
 // taken lowest bit first, final xor 0xFFFFFFFF (CRC-32/ISO-HDLC, as zlib's crc32). Not a
-// CRC-16: 32 bits fill the reply's `cycles` field exactly, and a CRC-16 catches every
-// two-bit error only below 65,535 bits while a loaded memory holds up to 784 kbit
-// (mnist-up5k); a random corruption passes a CRC-32 once in 2^32, not in 2^16.
+// CRC-8 or CRC-16: on a line with one corrupted byte in a hundred, a 256-byte request
+// holds two or more corrupted bytes in about seven sends out of ten, and a random
+// corruption passes a CRC-8 once in 256 sends, a CRC-16 once in 65,536: hundreds of
+// thousands of sends would hand the host wrong answers; a CRC-32 passes one in 2^32. The
+// weight CRC is CRC-32 too: a loaded memory holds up to 784 kbit (mnist-up5k).
 //
 // cycles: from the encoder's START cycle of the input to the last layer's DONE cycle of its
 // last timestep, both included (the co-simulation report's latency of an input alone).
@@ -158,7 +162,7 @@ module sf_uart_bridge #(
 );
     // Receiver states.
     localparam R_SYNC = 4'd0, R_LEN0 = 4'd1, R_LEN1 = 4'd2, R_DATA = 4'd3, R_CRC = 4'd4,
-               R_LHEAD = 4'd5, R_LDATA = 4'd6, R_LCRC = 4'd7, R_CHEAD = 4'd8;
+               R_LHEAD = 4'd5, R_LDATA = 4'd6, R_CHEAD = 4'd7;
     // Executor states.
     localparam X_IDLE = 3'd0, X_LOAD = 3'd1, X_FEED = 3'd2, X_WAIT = 3'd3, X_ARGMAX = 3'd4,
                X_TX = 3'd5, X_LCOMMIT = 3'd6, X_CSUM = 3'd7;
@@ -169,22 +173,8 @@ module sf_uart_bridge #(
     localparam [7:0] ST_OK = 8'd0, ST_CRC = 8'd1, ST_LENGTH = 8'd2, ST_VALUE = 8'd3, ST_FRAMING = 8'd4,
                      ST_LOAD = 8'd5, ST_UNLOADED = 8'd6;
     // Reply bytes: sync, status, tag, class, 4 cycle bytes, the scores, the CRC.
-    localparam REPLY_BYTES = 9 + CLASSES * SCORE_BYTES;
+    localparam REPLY_BYTES = 12 + CLASSES * SCORE_BYTES;
     localparam [15:0] LENGTH = M;
-
-    // CRC-8/SMBUS of one more byte.
-    function [7:0] crc8;
-        input [7:0] crc;
-        input [7:0] value;
-        integer i;
-        reg [7:0] c;
-        begin
-            c = crc ^ value;
-            for (i = 0; i < 8; i = i + 1)
-                c = c[7] ? {c[6:0], 1'b0} ^ 8'h07 : {c[6:0], 1'b0};
-            crc8 = c;
-        end
-    endfunction
 
     // CRC-32/ISO-HDLC of one more byte, without the final xor.
     function [31:0] crc32;
@@ -203,7 +193,10 @@ module sf_uart_bridge #(
     // ---- the receiver's registers ----
     reg [3:0]                rstate;
     reg [7:0]                status;         // of the frame being received
-    reg [7:0]                crc;            // of the frame being received
+    reg [31:0]               crc;            // CRC-32 of the frame so far, without the final xor
+    reg [1:0]                crc_byte;       // CRC bytes received
+    reg                      crc_bad;        // one of them differed
+    reg [1:0]                frame_kind;     // J_INFER, J_LOAD or J_CHECK: what the CRC closes
     reg [7:0]                length_low;     // first byte of the request's length
     localparam V      = VALUES_PER_CYCLE;
     localparam CHUNKS = M / V;
@@ -233,7 +226,7 @@ module sf_uart_bridge #(
     reg [2:0]                xstate;
     reg [7:0]                reply_status;
     reg [7:0]                reply_tag;
-    reg [7:0]                reply_crc;
+    reg [31:0]               reply_crc;      // CRC-32 of the reply so far, without the final xor
     reg                      feed_bank;      // the bank the core is fed from
     reg [CHUNK_BITS:0]       feed_index;     // chunks fed
     reg [V*VALUE_BITS-1:0]   next_value;     // the next chunk, registered (block RAM read)
@@ -393,6 +386,8 @@ module sf_uart_bridge #(
         end
     endgenerate
 
+    localparam [7:0] CRC_AT = REPLY_BYTES - 4;   // the reply's first CRC byte
+    wire [31:0] reply_crc_out = ~reply_crc;
     reg  [7:0] reply_byte;
     always @(*) begin
         if (tx_index == 8'd0)                      reply_byte = REPLY_SYNC;
@@ -400,7 +395,7 @@ module sf_uart_bridge #(
         else if (tx_index == 8'd2)                 reply_byte = reply_tag;
         else if (tx_index == 8'd3)                 reply_byte = {{(8 - CLASS_BITS){1'b0}}, best_class};
         else if (tx_index < 8'd8)                  reply_byte = cycles[(tx_index - 8'd4) * 8 +: 8];
-        else if (tx_index == REPLY_BYTES - 1)      reply_byte = reply_crc;
+        else if (tx_index >= CRC_AT)               reply_byte = reply_crc_out[(tx_index - CRC_AT) * 8 +: 8];
         else                                       reply_byte = score_wide[score_byte * 8 +: 8];
     end
     assign tx_send = xstate == X_TX && tx_ready && tx_prepared;
@@ -435,9 +430,11 @@ module sf_uart_bridge #(
         if (value_write)
             buffer[write_addr][write_lane * VALUE_BITS +: VALUE_BITS] <= value_in;
 
-    // At a frame's CRC byte: its status (a CRC mismatch above anything found before).
-    wire [7:0] end_status = rx_data != crc ? ST_CRC : status;
-    wire       frame_ok   = rx_data == crc && status == ST_OK;
+    // At a frame's last CRC byte: its status (a CRC mismatch above anything found before).
+    wire [31:0] crc_out    = ~crc;
+    wire        crc_differs = crc_bad || rx_data != crc_out[crc_byte * 8 +: 8];
+    wire [7:0]  end_status = crc_differs ? ST_CRC : status;
+    wire        frame_ok   = !crc_differs && status == ST_OK;
     // The receiver starts a request only with no job waiting, a load or CRC request only
     // with the executor idle too.
     wire       take_request = !job_ready;
@@ -450,7 +447,10 @@ module sf_uart_bridge #(
         if (rst) begin
             rstate     <= R_SYNC;
             status     <= ST_OK;
-            crc        <= 8'd0;
+            crc        <= 32'hffffffff;
+            crc_byte   <= 2'd0;
+            crc_bad    <= 1'b0;
+            frame_kind <= J_INFER;
             length_low <= 8'd0;
             index      <= {(SRC_BITS + 1){1'b0}};
             data_chunk <= {CHUNK_BITS{1'b0}};
@@ -469,7 +469,7 @@ module sf_uart_bridge #(
             xstate     <= X_IDLE;
             reply_status <= ST_OK;
             reply_tag  <= 8'd0;
-            reply_crc  <= 8'd0;
+            reply_crc  <= 32'hffffffff;
             feed_bank  <= 1'b0;
             feed_index <= {(CHUNK_BITS + 1){1'b0}};
             cycles     <= 32'd0;
@@ -514,42 +514,41 @@ module sf_uart_bridge #(
                 R_SYNC: if (rx_valid && take_request && (rx_data == REQUEST_SYNC || rx_data == SPARSE_SYNC)) begin
                     rstate  <= R_LEN0;
                     status  <= ST_OK;
-                    crc     <= 8'd0;
+                    crc     <= 32'hffffffff;
+                    crc_byte <= 2'd0;
+                    crc_bad <= 1'b0;
+                    frame_kind <= J_INFER;
                     silence <= 32'd0;
                     sparse  <= rx_data == SPARSE_SYNC;
                 end else if (rx_valid && take_load && rx_data == LOAD_SYNC) begin
                     rstate  <= R_LHEAD;
                     status  <= ST_OK;
-                    crc     <= 8'd0;
+                    crc     <= 32'hffffffff;
+                    crc_byte <= 2'd0;
+                    crc_bad <= 1'b0;
+                    frame_kind <= J_LOAD;
                     silence <= 32'd0;
                     ld_head <= 3'd0;
                 end else if (rx_valid && take_load && rx_data == CHECK_SYNC) begin
                     rstate  <= R_CHEAD;
                     status  <= ST_OK;
-                    crc     <= 8'd0;
+                    crc     <= 32'hffffffff;
+                    crc_byte <= 2'd0;
+                    crc_bad <= 1'b0;
+                    frame_kind <= J_CHECK;
                     silence <= 32'd0;
                     ld_head <= 3'd0;
                 end
                 R_CHEAD: if (rx_valid) begin
-                    // Byte 0 the target, byte 1 the frame's CRC.
-                    crc     <= crc8(crc, rx_data);
-                    ld_head <= ld_head + 3'd1;
-                    if (ld_head == 3'd0) begin
-                        ld_target     <= rx_data;
-                        ld_word_bytes <= target_bytes;
-                        ld_depth      <= target_depth;
-                    end else begin
-                        ld_addr         <= 24'd0;
-                        ld_byte_in_word <= 16'd0;
-                        job_ready  <= 1'b1;
-                        job_kind   <= frame_ok && !unknown_target ? J_CHECK : J_REFUSE;
-                        job_status <= frame_ok && unknown_target ? ST_LOAD : end_status;
-                        job_tag    <= rx_data;
-                        rstate     <= R_SYNC;
-                    end
+                    // The target, then the CRC.
+                    crc           <= crc32(crc, rx_data);
+                    ld_target     <= rx_data;
+                    ld_word_bytes <= target_bytes;
+                    ld_depth      <= target_depth;
+                    rstate        <= R_CRC;
                 end
                 R_LHEAD: if (rx_valid) begin
-                    crc     <= crc8(crc, rx_data);
+                    crc     <= crc32(crc, rx_data);
                     ld_head <= ld_head + 3'd1;
                     case (ld_head)
                         3'd0: begin
@@ -579,7 +578,7 @@ module sf_uart_bridge #(
                     endcase
                 end
                 R_LDATA: if (rx_valid) begin
-                    crc <= crc8(crc, rx_data);
+                    crc <= crc32(crc, rx_data);
                     if ({{(32 - LOAD_INDEX_BITS){1'b0}}, ld_count} < LOAD_BUFFER) begin
                         load_buffer[ld_count[LOAD_ADDR_BITS-1:0]] <= rx_data;
                         ld_count <= ld_count + 1'b1;
@@ -588,25 +587,15 @@ module sf_uart_bridge #(
                     end
                     ld_byte_in_word <= byte_in_word_next;
                     ld_words_left   <= words_left_next;
-                    if (frame_last_byte) rstate <= R_LCRC;
-                end
-                R_LCRC: if (rx_valid) begin
-                    ld_count        <= {LOAD_INDEX_BITS{1'b0}};
-                    ld_words_left   <= ld_words;
-                    ld_byte_in_word <= 16'd0;
-                    job_ready  <= 1'b1;
-                    job_kind   <= frame_ok ? J_LOAD : J_REFUSE;
-                    job_status <= end_status;
-                    job_tag    <= rx_data;
-                    rstate     <= R_SYNC;
+                    if (frame_last_byte) rstate <= R_CRC;
                 end
                 R_LEN0: if (rx_valid) begin
                     length_low  <= rx_data;
-                    crc         <= crc8(crc, rx_data);
+                    crc         <= crc32(crc, rx_data);
                     rstate      <= R_LEN1;
                 end
                 R_LEN1: if (rx_valid) begin
-                    crc          <= crc8(crc, rx_data);
+                    crc          <= crc32(crc, rx_data);
                     index        <= {(SRC_BITS + 1){1'b0}};
                     data_chunk   <= {CHUNK_BITS{1'b0}};
                     data_lane    <= {LANE_BITS{1'b0}};
@@ -623,7 +612,7 @@ module sf_uart_bridge #(
                     end
                 end
                 R_DATA: begin
-                    if (rx_valid) crc <= crc8(crc, rx_data);
+                    if (rx_valid) crc <= crc32(crc, rx_data);
                     if (sparse && !mask_held && rx_valid) begin
                         mask      <= rx_data;
                         mask_held <= 1'b1;
@@ -649,15 +638,36 @@ module sf_uart_bridge #(
                     end
                 end
                 R_CRC: if (rx_valid) begin
-                    // A good request goes to the executor in its bank, and the next one
-                    // is written to the other.
-                    job_ready  <= 1'b1;
-                    job_kind   <= frame_ok ? J_INFER : J_REFUSE;
-                    job_status <= end_status;
-                    job_tag    <= rx_data;
-                    job_bank   <= rx_bank;
-                    if (frame_ok) rx_bank <= !rx_bank;
-                    rstate     <= R_SYNC;
+                    // Four CRC bytes, lowest first, each against the CRC of the frame.
+                    crc_byte <= crc_byte + 2'd1;
+                    crc_bad  <= crc_differs;
+                    if (crc_byte == 2'd3) begin
+                        // The frame is whole: hand it over. A good request goes to the
+                        // executor in its bank, and the next one is written to the other.
+                        job_ready  <= 1'b1;
+                        job_tag    <= rx_data;
+                        job_status <= end_status;
+                        job_bank   <= rx_bank;
+                        rstate     <= R_SYNC;
+                        case (frame_kind)
+                            J_INFER: begin
+                                job_kind <= frame_ok ? J_INFER : J_REFUSE;
+                                if (frame_ok) rx_bank <= !rx_bank;
+                            end
+                            J_LOAD: begin
+                                job_kind        <= frame_ok ? J_LOAD : J_REFUSE;
+                                ld_count        <= {LOAD_INDEX_BITS{1'b0}};
+                                ld_words_left   <= ld_words;
+                                ld_byte_in_word <= 16'd0;
+                            end
+                            default: begin
+                                job_kind        <= frame_ok && !unknown_target ? J_CHECK : J_REFUSE;
+                                if (frame_ok && unknown_target) job_status <= ST_LOAD;
+                                ld_addr         <= 24'd0;
+                                ld_byte_in_word <= 16'd0;
+                            end
+                        endcase
+                    end
                 end
                 default: rstate <= R_SYNC;
             endcase
@@ -753,7 +763,7 @@ module sf_uart_bridge #(
                         tx_prepared <= 1'b0;
                         scan        <= {CLASS_BITS{1'b0}};
                         score_byte  <= 8'd0;
-                        reply_crc   <= 8'd0;
+                        reply_crc   <= 32'hffffffff;
                     end
                 end
                 X_TX: if (!tx_prepared) begin
@@ -761,8 +771,8 @@ module sf_uart_bridge #(
                     tx_prepared <= 1'b1;
                 end else if (tx_ready) begin
                     tx_prepared <= 1'b0;
-                    if (tx_index != 8'd0) reply_crc <= crc8(reply_crc, tx_byte);
-                    if (tx_index >= 8'd8 && tx_index < REPLY_BYTES - 1) begin
+                    if (tx_index != 8'd0 && tx_index < CRC_AT) reply_crc <= crc32(reply_crc, tx_byte);
+                    if (tx_index >= 8'd8 && tx_index < CRC_AT) begin
                         if (score_byte == SCORE_BYTES - 1) begin
                             score_byte <= 8'd0;
                             scan       <= scan + 1'b1;

@@ -49,6 +49,53 @@ impl UartTiming {
     }
 }
 
+/// Random corruption of the simulated line, for soaking the protocol: every byte on it,
+/// either way, has one bit inverted with probability `rate` (a request byte's start, data or
+/// stop bit as it goes onto the line; a reply byte's data bit as it is decoded), drawn from
+/// a seeded generator so a run replays.
+#[derive(Clone, Debug)]
+pub struct LineNoise {
+    rate: f64,
+    rng: rand_chacha::ChaCha8Rng,
+    /// Request bytes corrupted so far.
+    pub request_bytes: u64,
+    /// Reply bytes corrupted so far (of those that arrived).
+    pub reply_bytes: u64,
+}
+
+impl LineNoise {
+    /// Corrupt a byte in `1 / rate`, from `seed`.
+    pub fn new(rate: f64, seed: u64) -> LineNoise {
+        let rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+        LineNoise { rate: rate.clamp(0.0, 1.0), rng, request_bytes: 0, reply_bytes: 0 }
+    }
+
+    /// Line bits to invert in `bytes` request bytes (10 per byte).
+    fn request_flips(&mut self, bytes: usize) -> Vec<u32> {
+        use rand::Rng;
+        let mut flips = Vec::new();
+        for k in 0..bytes as u32 {
+            if self.rng.random_bool(self.rate) {
+                flips.push(k * 10 + self.rng.random_range(0..10));
+                self.request_bytes += 1;
+            }
+        }
+        flips
+    }
+
+    /// Data bits to invert in up to `bytes` reply bytes (8 per byte).
+    fn reply_flips(&mut self, bytes: usize) -> Vec<u32> {
+        use rand::Rng;
+        let mut flips = Vec::new();
+        for k in 0..bytes as u32 {
+            if self.rng.random_bool(self.rate) {
+                flips.push(k * 8 + self.rng.random_range(0..8));
+            }
+        }
+        flips
+    }
+}
+
 /// The compiled board top.
 #[derive(Clone, Debug)]
 pub struct UartSimulator {
@@ -108,6 +155,7 @@ impl UartSimulator {
             pending: Vec::new(),
             line_flips: Vec::new(),
             reply_flips: Vec::new(),
+            noise: None,
             max_cycles: 1_000_000,
             cycles: 0,
         })
@@ -115,7 +163,8 @@ impl UartSimulator {
 }
 
 /// A serial link to the simulated board: bytes sent are clocked onto its `rx` line at the
-/// next [`Transport::receive`], which simulates until the reply is in or `max_cycles` pass.
+/// next [`Transport::receive`], which simulates until the reply is in, the board has gone
+/// quiet without it (a lost request or reply), or `max_cycles` pass.
 pub struct UartLink {
     child: GuardedChild,
     timeout: SimTimeout,
@@ -128,6 +177,8 @@ pub struct UartLink {
     pub max_cycles: u64,
     /// Cycles simulated so far.
     pub cycles: u64,
+    /// Random corruption on both lines, if any.
+    pub noise: Option<LineNoise>,
 }
 
 impl UartLink {
@@ -165,6 +216,17 @@ impl Transport for UartLink {
     }
 
     fn receive(&mut self, n: usize) -> Result<Vec<u8>, LinkError> {
+        // Replies of a drain or of the abuse tests (n huge) are not corrupted: they are read
+        // only to be thrown away.
+        let noisy_reply = n <= u16::MAX as usize;
+        if let Some(noise) = &mut self.noise {
+            let pending = self.pending.len();
+            self.line_flips.extend(noise.request_flips(pending));
+            if noisy_reply {
+                self.reply_flips.extend(noise.reply_flips(n));
+            }
+        }
+        let reply_flips: Vec<u32> = if self.noise.is_some() { self.reply_flips.clone() } else { Vec::new() };
         let mut msg = Vec::new();
         msg.extend_from_slice(&(self.pending.len() as u32).to_le_bytes());
         msg.extend_from_slice(&self.pending);
@@ -182,7 +244,15 @@ impl Transport for UartLink {
         let exchanged = self.exchange(&msg);
         self.child.disarm();
         match exchanged {
-            Ok(reply) => Ok(reply),
+            Ok(reply) => {
+                if let Some(noise) = &mut self.noise {
+                    let mut hit: Vec<u32> =
+                        reply_flips.iter().map(|b| b / 8).filter(|&k| (k as usize) < reply.len()).collect();
+                    hit.dedup();
+                    noise.reply_bytes += hit.len() as u64;
+                }
+                Ok(reply)
+            }
             // The input is the caller's to name (SimError::from_host).
             Err(_) if self.child.fired() => {
                 let simulator = SimulatorKind::Verilator;
@@ -199,7 +269,7 @@ impl Transport for UartLink {
     }
 
     /// Simulate until the board is quiet (every byte sent, `led_busy` low, its line idle
-    /// for a byte time, or `max_cycles`), discarding what it sends.
+    /// for a byte time; or `max_cycles`), discarding what it sends.
     fn drain(&mut self) -> Result<(), LinkError> {
         self.receive(u32::MAX as usize).map(|_| ())
     }
@@ -215,8 +285,13 @@ pub struct SimulatedBoard {
 
 impl SimulatedBoard {
     /// Write `design` into a scratch directory, build its board top with `timing` (or reuse
-    /// the build cached in `cache`) and start it.
-    pub fn start(design: &hdl_gen::Design, cache: &Path, timing: UartTiming) -> Result<SimulatedBoard, SimError> {
+    /// the build cached in `cache`) and start it, its line corrupted by `noise` if given.
+    pub fn start(
+        design: &hdl_gen::Design,
+        cache: &Path,
+        timing: UartTiming,
+        noise: Option<LineNoise>,
+    ) -> Result<SimulatedBoard, SimError> {
         let dir = tempfile::Builder::new()
             .prefix("spikeforge-run-")
             .tempdir()
@@ -226,7 +301,13 @@ impl SimulatedBoard {
         let mut link = uart.connect()?;
         // A lost request is noticed after this many cycles without a complete reply.
         link.max_cycles = 50_000_000;
+        link.noise = noise;
         Ok(SimulatedBoard { link, _dir: dir })
+    }
+
+    /// The line's corruption so far, if it is corrupted.
+    pub fn noise(&self) -> Option<&LineNoise> {
+        self.link.noise.as_ref()
     }
 }
 
