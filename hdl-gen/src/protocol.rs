@@ -597,6 +597,13 @@ pub fn infer_pipelined(
     Ok(results)
 }
 
+/// Refusals the board decides before a frame's CRC is in (its length, a load's header): a
+/// corrupted byte can cause them, so the host believes one only when it repeats.
+const UNCHECKED_REFUSALS: [Status; 2] = [Status::Length, Status::Load];
+
+/// How many times in a row an unchecked refusal must come to be believed (or every attempt).
+const UNCHECKED_BELIEVED_AFTER: u32 = 3;
+
 /// How [`exchange`] judges a reply.
 struct Exchange<'a> {
     /// Starts every problem it records (which request it was).
@@ -631,6 +638,7 @@ fn exchange(
 ) -> Result<Inference, HostError> {
     let mut errors = Vec::new();
     let tag = frame.last().copied().unwrap_or(0);
+    let mut unchecked_in_a_row = 0;
     for attempt in 1..=max_attempts.max(1) {
         if attempt > 1 {
             link.drain().map_err(HostError::Link)?;
@@ -643,16 +651,26 @@ fn exchange(
                 errors.push(format!("{}a reply tagged 0x{:02x}, not 0x{tag:02x}", judge.prefix, reply.tag))
             }
             Ok(reply) if (judge.accept)(&reply) => return Ok(Inference { reply, attempts: attempt, errors }),
-            // A refusal decided before the CRC (tag 0: a length or load header) may come from
-            // a corrupted byte: it is believed only once every attempt got it.
-            Ok(reply)
-                if judge.refused.contains(&reply.status) && (reply.tag == tag || attempt == max_attempts.max(1)) =>
-            {
-                return Err(HostError::Refused(reply.status));
+            Ok(reply) if judge.refused.contains(&reply.status) => {
+                // A refusal decided before the CRC (a length or load header) may come from a
+                // corrupted byte: it is believed when it repeats. Any other one checked the
+                // whole frame: it is believed when it answers this frame (its tag).
+                let believed = if UNCHECKED_REFUSALS.contains(&reply.status) {
+                    unchecked_in_a_row += 1;
+                    unchecked_in_a_row >= UNCHECKED_BELIEVED_AFTER
+                } else {
+                    reply.tag == tag
+                };
+                if believed || attempt == max_attempts.max(1) {
+                    return Err(HostError::Refused(reply.status));
+                }
+                errors.push(format!("{}{}", judge.prefix, (judge.describe)(&reply)));
+                continue;
             }
             Ok(reply) => errors.push(format!("{}{}", judge.prefix, (judge.describe)(&reply))),
             Err(e) => errors.push(format!("{}{e}", judge.prefix)),
         }
+        unchecked_in_a_row = 0;
     }
     let last = errors.last().cloned().unwrap_or_default();
     Err(HostError::GaveUp { attempts: max_attempts.max(1), last })
