@@ -8,7 +8,7 @@ BIN := target/release/spikeforge
 EXAMPLE := examples/mnist-mlp.sfm.json
 DEMO_OUT := target/demo
 
-.PHONY: setup demo test lint unit fuzz mutation bench bench-train example
+.PHONY: setup demo test lint unit fuzz mutation soak bench bench-train example
 
 setup:
 	@scripts/setup.sh
@@ -72,6 +72,20 @@ mutation: setup
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
 	$(if $(MUTATION_SHARD),,rm -f target/mutation/proofs.jsonl; MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture)
+
+# Protocol soak (issue #18, RELIABILITY.md): the bundled mnist-small's board top at 3 Mbaud
+# in Verilator, all 10,000 MNIST digits, one byte in a hundred corrupted on the line each
+# way; every answer must be exact. About 40 minutes on 2 cores; the JSON goes to
+# target/soak.json.
+SOAK_RATE ?= 0.01
+SOAK_SEED ?= 1
+soak: setup
+	$(CARGO) build --release --locked
+	@mkdir -p target
+	$(BIN) run examples/mnist-small.sfm.json --sim --board tangnano9k --baud 3000000 \
+		--lanes-per-layer 22,1 --values-per-cycle 2 --data mnist --split all \
+		--line-errors $(SOAK_RATE) --noise-seed $(SOAK_SEED) --attempts 1000 --json > target/soak.json
+	@python3 -c "import json; r = json.load(open('target/soak.json')); print(r['exact'], 'of', r['inputs'], 'exact,', r['retries'], 'requests resent,', r['line_errors'])"
 
 bench: setup
 	$(CARGO) build --release --locked
