@@ -25,6 +25,40 @@ pub fn find_port() -> Result<String, BitstreamError> {
     })
 }
 
+/// What the FTDI driver's latency timer of `port` was, and whether it could be lowered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LatencyTimer {
+    /// Not an FTDI port under Linux's `ftdi_sio` (no `latency_timer` in sysfs).
+    NotFtdi,
+    /// Already 1 ms.
+    Low,
+    /// Lowered from this many ms to 1.
+    Lowered(u32),
+    /// Left at this many ms: the sysfs file is not writable (not root).
+    Kept(u32),
+}
+
+/// Lower the latency timer of an FTDI serial port (`/dev/ttyUSB*` under `ftdi_sio`) to 1 ms.
+/// The chip holds a short reply until its buffer fills or the timer runs out, 16 ms by
+/// default: with the board's 20- to 200-byte replies that, not the baud rate, would set a
+/// pipelined link's pace (two requests per 16 ms).
+pub fn lower_latency_timer(port: &str) -> LatencyTimer {
+    let Some(name) = Path::new(port).file_name().and_then(|n| n.to_str()) else {
+        return LatencyTimer::NotFtdi;
+    };
+    let file = Path::new("/sys/bus/usb-serial/devices").join(name).join("latency_timer");
+    let Some(ms) = std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse::<u32>().ok()) else {
+        return LatencyTimer::NotFtdi;
+    };
+    if ms <= 1 {
+        return LatencyTimer::Low;
+    }
+    match std::fs::write(&file, "1") {
+        Ok(()) => LatencyTimer::Lowered(ms),
+        Err(_) => LatencyTimer::Kept(ms),
+    }
+}
+
 /// An open serial port.
 pub struct SerialLink {
     port: Box<dyn serialport::SerialPort>,
@@ -72,5 +106,16 @@ impl Transport for SerialLink {
     fn drain(&mut self) -> Result<(), LinkError> {
         std::thread::sleep(self.timeout / 2);
         self.port.clear(serialport::ClearBuffer::Input).map_err(LinkError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_without_an_ftdi_latency_timer_is_left_alone() {
+        assert_eq!(lower_latency_timer("/dev/ttyUSB-that-is-not-there"), LatencyTimer::NotFtdi);
+        assert_eq!(lower_latency_timer("/"), LatencyTimer::NotFtdi);
     }
 }

@@ -155,6 +155,13 @@ pub fn run(args: Args) -> Result<()> {
             None => bitstreams::serial::find_port()?,
         };
         let link = bitstreams::serial::SerialLink::open(&port, baud.unwrap_or(115_200), Duration::from_millis(500))?;
+        if let bitstreams::serial::LatencyTimer::Kept(ms) = bitstreams::serial::lower_latency_timer(&port) {
+            eprintln!(
+                "note: {port}'s FTDI latency timer is {ms} ms and could not be lowered (not root): replies wait up to \
+                 that long; as root, echo 1 > /sys/bus/usb-serial/devices/{}/latency_timer",
+                port.trim_start_matches("/dev/")
+            );
+        }
         Some((link, port))
     };
     // The simulated line: at the baud rate asked for (checked as a build checks it), or at
