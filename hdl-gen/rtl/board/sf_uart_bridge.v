@@ -437,8 +437,11 @@ module sf_uart_bridge #(
     wire        frame_ok   = !crc_differs && status == ST_OK;
     // The receiver starts a request only with no job waiting, a load or CRC request only
     // with the executor idle too.
-    wire       take_request = !job_ready;
-    wire       take_load    = !job_ready && xstate == X_IDLE && LOAD_TARGETS != 0;
+    wire       take_request  = !job_ready;
+    wire       take_load     = !job_ready && xstate == X_IDLE && LOAD_TARGETS != 0;
+    wire       start_request = take_request && (rx_data == REQUEST_SYNC || rx_data == SPARSE_SYNC);
+    wire       start_load    = take_load && rx_data == LOAD_SYNC;
+    wire       start_check   = take_load && rx_data == CHECK_SYNC;
 
     wire last_timestep = items_done == T - 1;
 
@@ -511,33 +514,16 @@ module sf_uart_bridge #(
                 if (rx_error) status <= ST_FRAMING;
             end
             case (rstate)
-                R_SYNC: if (rx_valid && take_request && (rx_data == REQUEST_SYNC || rx_data == SPARSE_SYNC)) begin
-                    rstate  <= R_LEN0;
-                    status  <= ST_OK;
-                    crc     <= 32'hffffffff;
-                    crc_byte <= 2'd0;
-                    crc_bad <= 1'b0;
-                    frame_kind <= J_INFER;
-                    silence <= 32'd0;
-                    sparse  <= rx_data == SPARSE_SYNC;
-                end else if (rx_valid && take_load && rx_data == LOAD_SYNC) begin
-                    rstate  <= R_LHEAD;
-                    status  <= ST_OK;
-                    crc     <= 32'hffffffff;
-                    crc_byte <= 2'd0;
-                    crc_bad <= 1'b0;
-                    frame_kind <= J_LOAD;
-                    silence <= 32'd0;
-                    ld_head <= 3'd0;
-                end else if (rx_valid && take_load && rx_data == CHECK_SYNC) begin
-                    rstate  <= R_CHEAD;
-                    status  <= ST_OK;
-                    crc     <= 32'hffffffff;
-                    crc_byte <= 2'd0;
-                    crc_bad <= 1'b0;
-                    frame_kind <= J_CHECK;
-                    silence <= 32'd0;
-                    ld_head <= 3'd0;
+                R_SYNC: if (rx_valid && (start_request || start_load || start_check)) begin
+                    rstate     <= start_request ? R_LEN0 : start_load ? R_LHEAD : R_CHEAD;
+                    frame_kind <= start_request ? J_INFER : start_load ? J_LOAD : J_CHECK;
+                    sparse     <= rx_data == SPARSE_SYNC;
+                    status     <= ST_OK;
+                    crc        <= 32'hffffffff;
+                    crc_byte   <= 2'd0;
+                    crc_bad    <= 1'b0;
+                    silence    <= 32'd0;
+                    ld_head    <= 3'd0;
                 end
                 R_CHEAD: if (rx_valid) begin
                     // The target, then the CRC.
