@@ -404,9 +404,7 @@ module sf_uart_bridge #(
     // The input buffer's one read port, registered and without a reset, so synthesis can
     // put the buffer in block RAM (a mux in front of the register, or a reset, made yosys
     // build a 784-value buffer from 6,272 flip-flops): the first chunk in X_LOAD, the next
-    // one whenever the core takes one in X_FEED. A value is written into its chunk's lane
-    // (a partial write: block RAMs with bit or byte enables keep it in one memory). Bank b
-    // holds chunks b * CHUNKS onwards.
+    // one whenever the core takes one in X_FEED. Bank b holds chunks b * CHUNKS onwards.
     localparam ADDR_BITS = $clog2(2 * CHUNKS);
     localparam [ADDR_BITS-1:0] BANK_OFFSET = CHUNKS[ADDR_BITS-1:0];
     wire                  feed_read  = xstate == X_LOAD || (xstate == X_FEED && in_ready);
@@ -426,9 +424,28 @@ module sf_uart_bridge #(
     wire                  value_zero  = sparse && !mask[0];
     wire                  value_write = rstate == R_DATA && (sparse ? mask_held && (value_zero || rx_valid) : rx_valid);
     wire [VALUE_BITS-1:0] value_in    = value_zero ? {VALUE_BITS{1'b0}} : rx_data[VALUE_BITS-1:0];
+    // A chunk's values gather in `chunk_values` and go into the buffer whole with its last
+    // one: lane-wide partial writes made yosys cut the GW1NR-9's buffer into 2-bit slices,
+    // 8 block RAMs for what one holds.
+    wire [V*VALUE_BITS-1:0] chunk_in;
+    wire                    chunk_full;
+    generate
+        if (V == 1) begin : g_one_value
+            assign chunk_in   = value_in;
+            assign chunk_full = 1'b1;
+            wire unused_lane = ^write_lane;
+        end else begin : g_gather
+            reg [(V-1)*VALUE_BITS-1:0] chunk_values;   // lanes 0 .. V-2 of the chunk
+            always @(posedge clk)
+                if (value_write && !chunk_full)
+                    chunk_values[write_lane * VALUE_BITS +: VALUE_BITS] <= value_in;
+            assign chunk_in   = {value_in, chunk_values};
+            assign chunk_full = {{(32 - LANE_BITS){1'b0}}, write_lane} == V - 1;
+        end
+    endgenerate
     always @(posedge clk)
-        if (value_write)
-            buffer[write_addr][write_lane * VALUE_BITS +: VALUE_BITS] <= value_in;
+        if (value_write && chunk_full)
+            buffer[write_addr] <= chunk_in;
 
     // At a frame's last CRC byte: its status (a CRC mismatch above anything found before).
     wire [31:0] crc_out    = ~crc;
