@@ -123,12 +123,13 @@ pub enum SimError {
     #[error("co-simulation: the design loads no weights, yet weights were given to load")]
     NoWeightBuffer,
     /// The host protocol gave up on a request to a board (real or simulated).
-    #[error("co-simulation: {}: {source}", match input { Some(i) => format!("input {i}"), None => "loading weights".to_string() })]
+    // Not an error `source`: the message holds it, and a chain printer would say it twice.
+    #[error("co-simulation: {}: {error}", match input { Some(i) => format!("input {i}"), None => "loading weights".to_string() })]
     Host {
         /// The input whose inference failed (`None`: while loading weights).
         input: Option<usize>,
         /// Why.
-        source: hdl_gen::protocol::HostError,
+        error: hdl_gen::protocol::HostError,
     },
     /// A simulator ran past its time budget ([`crate::cosim::SimTimeout`]) and was killed
     /// with its children: the RTL never finished an evaluation (a procedural loop that does
@@ -185,9 +186,9 @@ impl SimError {
                     }
                     own => own,
                 },
-                Err(link) => SimError::Host { input, source: hdl_gen::protocol::HostError::Link(link) },
+                Err(link) => SimError::Host { input, error: hdl_gen::protocol::HostError::Link(link) },
             },
-            other => SimError::Host { input, source: other },
+            other => SimError::Host { input, error: other },
         }
     }
 }

@@ -216,7 +216,7 @@ fn endless_loop_over_uart_is_killed_and_located() {
 fn weight_mismatch(result: Result<(), sim::SimError>) -> (usize, String) {
     let err = result.expect_err("the weight check must fail");
     let message = err.to_string();
-    let sim::SimError::Host { source: hdl_gen::protocol::HostError::WeightMismatch { layer, .. }, .. } = &err else {
+    let sim::SimError::Host { error: hdl_gen::protocol::HostError::WeightMismatch { layer, .. }, .. } = &err else {
         panic!("not a weight mismatch: {err:?}")
     };
     (*layer, message)
