@@ -147,12 +147,14 @@ pub fn read_build_report(out_dir: &Path) -> Result<Option<BuildReport>, Bitstrea
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(BitstreamError::Io { path, error }),
     };
+    // Only the flow's part is read: a report of another version still gives its clock.
     #[derive(serde::Deserialize)]
     struct Written {
-        build: BuildReport,
+        #[serde(default)]
+        build: Option<BuildReport>,
     }
     let bad = |e: serde_json::Error| BitstreamError::Io { path: path.clone(), error: std::io::Error::other(e) };
-    serde_json::from_str::<Written>(&text).map(|w| Some(w.build)).map_err(bad)
+    serde_json::from_str::<Written>(&text).map(|w| w.build).map_err(bad)
 }
 
 /// Build `request.net` for a board: plan, fit check, design in `out_dir/rtl`, the flow in

@@ -46,7 +46,7 @@ pub struct Args {
     no_pipeline: bool,
     /// With --sim: invert one bit of this share of the bytes on the simulated line, both
     /// ways (0.01: one byte in a hundred), to soak the protocol; raise --attempts with it
-    #[arg(long, requires = "sim", value_name = "RATE")]
+    #[arg(long, requires = "sim", value_name = "RATE", value_parser = share)]
     line_errors: Option<f64>,
     /// Seed of the --line-errors corruption
     #[arg(long, default_value_t = 1)]
@@ -65,6 +65,14 @@ pub struct Args {
     /// until it is reconfigured, for hosts of your own that speak the inference protocol
     #[arg(long)]
     load_only: bool,
+}
+
+/// A share of bytes: a number from 0 to 1.
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("{text} is not a share of bytes from 0 to 1 (0.01: one byte in a hundred)")),
+    }
 }
 
 /// `--framing`.
