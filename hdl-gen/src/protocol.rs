@@ -554,14 +554,15 @@ pub struct HostOptions {
 /// successor's reply off as its own. Anything else (a refusal, a corrupted or missing
 /// reply) drains the link and takes the requests in flight again one at a time with
 /// [`infer`]'s retries; the first send counts as an attempt. Returns one [`Inference`]
-/// per input, in order.
+/// per input, in order, or the first input the host gave up on (its index in `inputs`) and
+/// why.
 pub fn infer_pipelined(
     link: &mut dyn Transport,
     inputs: &[&[u8]],
     framing: Framing,
     format: ReplyFormat,
     max_attempts: u32,
-) -> Result<Vec<Inference>, HostError> {
+) -> Result<Vec<Inference>, (usize, HostError)> {
     let frames: Vec<Vec<u8>> = inputs.iter().map(|x| framing.frame(x)).collect();
     let tag = |i: usize| frames[i].last().copied().unwrap_or(0);
     let mut results = Vec::with_capacity(frames.len());
@@ -569,10 +570,10 @@ pub fn infer_pipelined(
     while results.len() < frames.len() {
         let oldest = results.len();
         while sent < frames.len() && sent - oldest < MAX_IN_FLIGHT && (sent == oldest || tag(sent) != tag(sent - 1)) {
-            link.send(&frames[sent]).map_err(HostError::Link)?;
+            link.send(&frames[sent]).map_err(|e| (sent, HostError::Link(e)))?;
             sent += 1;
         }
-        let bytes = link.receive(format.len()).map_err(HostError::Link)?;
+        let bytes = link.receive(format.len()).map_err(|e| (oldest, HostError::Link(e)))?;
         let problem = match format.parse(&bytes) {
             Ok(reply) if reply.status == Status::Ok && reply.tag == tag(oldest) => {
                 results.push(Inference { reply, attempts: 1, errors: Vec::new() });
@@ -585,9 +586,10 @@ pub fn infer_pipelined(
             Err(e) => e.to_string(),
         };
         // Back to one at a time for what is in flight, from a quiet line.
-        link.drain().map_err(HostError::Link)?;
+        link.drain().map_err(|e| (oldest, HostError::Link(e)))?;
         for (i, x) in inputs.iter().enumerate().take(sent).skip(oldest) {
-            let mut done = infer(link, x, framing, format, max_attempts.saturating_sub(1).max(1))?;
+            let mut done =
+                infer(link, x, framing, format, max_attempts.saturating_sub(1).max(1)).map_err(|e| (i, e))?;
             done.attempts += 1;
             let first = if i == oldest { problem.clone() } else { "in flight behind a failed request".into() };
             done.errors.insert(0, first);

@@ -112,7 +112,7 @@ pub fn run_board(
         let started = Instant::now();
         let got: Vec<Inference> = if host.pipelined {
             infer_pipelined(link, xs, host.framing, format, host.attempts)
-                .map_err(|e| SimError::from_host(Some(first), e))?
+                .map_err(|(k, e)| SimError::from_host(Some(first + k), e))?
         } else {
             vec![
                 infer(link, xs[0], host.framing, format, host.attempts)
