@@ -75,7 +75,7 @@ mutation: setup
 
 # Protocol soak (issue #18, RELIABILITY.md): the bundled mnist-small's board top at 3 Mbaud
 # in Verilator, all 10,000 MNIST digits, one byte in a hundred corrupted on the line each
-# way; every answer must be exact. About 40 minutes on 2 cores; the JSON goes to
+# way; every answer must be exact. About 16 minutes on one core; the JSON goes to
 # target/soak.json.
 SOAK_RATE ?= 0.01
 SOAK_SEED ?= 1
