@@ -262,6 +262,9 @@ pub fn place_and_route(
     let flow = &staged.facts.flow;
     let mut results: Vec<SeedResult> = Vec::new();
     let mut best: Option<(f64, u32)> = None;
+    // A placer that gives up on one seed may place the next (nextpnr-himbaechel's Gowin
+    // placer failed a Tang Nano design at one seed that it had placed at another clock).
+    let mut unplaced: Option<BitstreamError> = None;
     for seed in 1..=seeds.max(1) {
         progress(&format!("place and route (nextpnr, seed {seed})"));
         let placed = format!("seed{seed}.{}", flow.placed_extension);
@@ -279,7 +282,15 @@ pub fn place_and_route(
             report.clone(),
         ]);
         let log = format!("nextpnr-seed{seed}.log");
-        run_tool(&tools.nextpnr, &args, &staged.dir, &log, &[&report]).map_err(|e| match e {
+        let ran = run_tool(&tools.nextpnr, &args, &staged.dir, &log, &[&report]);
+        if let Err(BitstreamError::ToolFailed { message, .. }) = &ran
+            && message.contains("Unable to find legal placement")
+        {
+            progress(&format!("seed {seed} could not be placed: {message}"));
+            unplaced.get_or_insert(ran.expect_err("matched an error"));
+            continue;
+        }
+        ran.map_err(|e| match e {
             BitstreamError::ToolFailed { message, .. }
                 if message.contains("Unable to place")
                     || message.contains("requires")
@@ -303,7 +314,9 @@ pub fn place_and_route(
             break;
         }
     }
-    let (fmax_mhz, best_seed) = best.expect("at least one seed ran");
+    let Some((fmax_mhz, best_seed)) = best else {
+        return Err(unplaced.expect("a seed that neither placed nor failed otherwise"));
+    };
     Ok(Placement { seeds: results, best_seed, fmax_mhz })
 }
 

@@ -448,8 +448,13 @@ module sf_uart_bridge #(
             buffer[write_addr] <= chunk_in;
 
     // At a frame's last CRC byte: its status (a CRC mismatch above anything found before).
+    // The CRC byte expected next is picked a cycle ahead (the CRC and the byte count hold
+    // for 10 * CLKS_PER_BIT cycles before it comes): the pick and the compare in one cycle
+    // from rx_data were the UP5K design's critical path (31.85 MHz).
     wire [31:0] crc_out    = ~crc;
-    wire        crc_differs = crc_bad || rx_data != crc_out[crc_byte * 8 +: 8];
+    reg  [7:0]  crc_expect;
+    always @(posedge clk) crc_expect <= crc_out[crc_byte * 8 +: 8];
+    wire        crc_differs = crc_bad || rx_data != crc_expect;
     wire [7:0]  end_status = crc_differs ? ST_CRC : status;
     wire        frame_ok   = !crc_differs && status == ST_OK;
     // The receiver starts a request only with no job waiting, a load or CRC request only
