@@ -15,9 +15,9 @@ use crate::table::num;
 pub struct Args {
     /// Model file (the one the bitstream was built from)
     model: PathBuf,
-    /// Board (for its clock; the UART runs at --baud)
-    #[arg(long, default_value = "icebreaker")]
-    board: bitstreams::boards::Board,
+    /// Board, for its clock (default: the build's, with --build DIR, else the iCEBreaker)
+    #[arg(long)]
+    board: Option<bitstreams::boards::Board>,
     /// Serial port (default: the first /dev/ttyUSB* or /dev/ttyACM*)
     #[arg(long)]
     port: Option<String>,
@@ -129,23 +129,23 @@ struct RunReport {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let board = args.board;
-    let facts = board.facts();
-    // The board top's clock and baud rate: the build's where there is one.
+    // The board top's board, clock and baud rate: the build's where there is one.
     let built = match &args.build {
         Some(dir) => bitstreams::pipeline::read_build_report(dir)?,
         None => None,
     };
-    if let Some(b) = &built
-        && b.board != facts.name
-    {
-        bail!(
-            "{} was built for the {}, not the {} (--board)",
-            args.build.as_ref().expect("built").display(),
-            b.board,
-            facts.name
-        );
-    }
+    let built_board =
+        built.as_ref().and_then(|b| bitstreams::boards::Board::ALL.into_iter().find(|x| x.facts().name == b.board));
+    let board = match (args.board, built_board) {
+        (Some(asked), Some(built)) if asked != built => {
+            let dir = args.build.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
+            bail!("{dir} was built for the {built}, not the {asked} (--board)");
+        }
+        (Some(asked), _) => asked,
+        (None, Some(built)) => built,
+        (None, None) => bitstreams::boards::Board::Icebreaker,
+    };
+    let facts = board.facts();
     let clock_hz = built.as_ref().map_or(facts.clock_hz as f64, |b| b.clock_mhz * 1e6);
     let built_baud = built.as_ref().and_then(|b| b.baud);
     if let (Some(asked), Some(built)) = (args.baud, built_baud)
