@@ -58,9 +58,10 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     })
 }
 
-/// The request for the CRC-32 of `target`'s weight memory: sync, target, CRC ([`seal`]). The board reads the memory's words back in address order, each as the
-/// little-endian bytes a load request carries (padding bits 0), and replies with status
-/// `Ok`, class 0, `cycles` = [`crc32`] of those bytes and zero scores.
+/// The request for the CRC-32 of `target`'s weight memory: sync, target, CRC ([`seal`]).
+/// The board reads the memory's words back in address order, each as the little-endian
+/// bytes a load request carries (padding bits 0), and replies with status `Ok`, class 0,
+/// `cycles` = [`crc32`] of those bytes and zero scores.
 ///
 /// A worked example: target 1 holds two 16-bit words, 0x0102 at address 0 and 0x0304 at
 /// address 1, so the CRC covers the bytes 02 01 04 03.
@@ -136,17 +137,40 @@ impl Framing {
     /// assert_eq!(Framing::Shortest.frame(&[1; 16])[0], REQUEST_SYNC);
     /// ```
     pub fn frame(self, values: &[u8]) -> Vec<u8> {
-        match self {
-            Framing::Dense => request(values),
+        match self.resolve(values) {
             Framing::Sparse => sparse_request(values),
-            Framing::Shortest => {
-                let non_zero = values.iter().filter(|&&v| v != 0).count();
-                if values.len().div_ceil(8) + non_zero < values.len() {
-                    sparse_request(values)
-                } else {
-                    request(values)
-                }
+            _ => request(values),
+        }
+    }
+
+    /// The length of [`Framing::frame`]'s frame for `values`, without building it: sync,
+    /// length and CRC (7 bytes) around the values, or around a mask byte per 8 values and
+    /// the non-zero ones.
+    ///
+    /// ```
+    /// use hdl_gen::protocol::Framing;
+    /// assert_eq!(Framing::Dense.frame_len(&[0, 5, 0]), 10);
+    /// assert_eq!(Framing::Sparse.frame_len(&[0, 5, 0]), 9);
+    /// assert_eq!(Framing::Shortest.frame_len(&[0, 5, 0]), 9);
+    /// ```
+    pub fn frame_len(self, values: &[u8]) -> usize {
+        let dense = values.len();
+        let sparse = || values.len().div_ceil(8) + values.iter().filter(|&&v| v != 0).count();
+        7 + match self {
+            Framing::Dense => dense,
+            Framing::Sparse => sparse(),
+            Framing::Shortest => dense.min(sparse()),
+        }
+    }
+
+    /// Dense or sparse for `values`: `Shortest` picks sparse only when it is shorter.
+    fn resolve(self, values: &[u8]) -> Framing {
+        match self {
+            Framing::Shortest if Framing::Sparse.frame_len(values) < Framing::Dense.frame_len(values) => {
+                Framing::Sparse
             }
+            Framing::Shortest => Framing::Dense,
+            other => other,
         }
     }
 }
@@ -717,6 +741,9 @@ mod tests {
             prop_assert_eq!(sparse.len(), 7 + values.len().div_ceil(8) + non_zero);
             let shortest = Framing::Shortest.frame(&values);
             prop_assert!(shortest.len() <= sparse.len().min(request(&values).len()));
+            for framing in [Framing::Dense, Framing::Sparse, Framing::Shortest] {
+                prop_assert_eq!(framing.frame_len(&values), framing.frame(&values).len());
+            }
         }
     }
 

@@ -106,7 +106,7 @@ pub fn run_board(
             let (want, work) = expected_work(golden, plan, x, first + k)?;
             wants.push(want);
             works.push(work);
-            request_bytes += host.framing.frame(x).len();
+            request_bytes += host.framing.frame_len(x);
         }
         let before = link.simulated_cycles();
         let started = Instant::now();

@@ -70,26 +70,15 @@ impl LineNoise {
         LineNoise { rate: rate.clamp(0.0, 1.0), rng, request_bytes: 0, reply_bytes: 0 }
     }
 
-    /// Line bits to invert in `bytes` request bytes (10 per byte).
-    fn request_flips(&mut self, bytes: usize) -> Vec<u32> {
+    /// Bits to invert in `bytes` bytes of `bits_per_byte` each (10 line bits of a request
+    /// byte, 8 data bits of a reply byte): at most one per byte, so one bit per corrupted
+    /// byte.
+    fn flips(&mut self, bytes: usize, bits_per_byte: u32) -> Vec<u32> {
         use rand::Rng;
         let mut flips = Vec::new();
         for k in 0..bytes as u32 {
             if self.rng.random_bool(self.rate) {
-                flips.push(k * 10 + self.rng.random_range(0..10));
-                self.request_bytes += 1;
-            }
-        }
-        flips
-    }
-
-    /// Data bits to invert in up to `bytes` reply bytes (8 per byte).
-    fn reply_flips(&mut self, bytes: usize) -> Vec<u32> {
-        use rand::Rng;
-        let mut flips = Vec::new();
-        for k in 0..bytes as u32 {
-            if self.rng.random_bool(self.rate) {
-                flips.push(k * 8 + self.rng.random_range(0..8));
+                flips.push(k * bits_per_byte + self.rng.random_range(0..bits_per_byte));
             }
         }
         flips
@@ -220,10 +209,11 @@ impl Transport for UartLink {
         // only to be thrown away.
         let noisy_reply = n <= u16::MAX as usize;
         if let Some(noise) = &mut self.noise {
-            let pending = self.pending.len();
-            self.line_flips.extend(noise.request_flips(pending));
+            let request = noise.flips(self.pending.len(), 10);
+            noise.request_bytes += request.len() as u64;
+            self.line_flips.extend(request);
             if noisy_reply {
-                self.reply_flips.extend(noise.reply_flips(n));
+                self.reply_flips.extend(noise.flips(n, 8));
             }
         }
         let reply_flips: Vec<u32> = if self.noise.is_some() { self.reply_flips.clone() } else { Vec::new() };
@@ -431,13 +421,13 @@ pub fn infer_inputs(
     mut corrupt: impl FnMut(usize, &mut UartLink),
 ) -> Result<Vec<UartCase>, SimError> {
     let size = golden.network().input.size();
-    let bit = 10 * sim.timing.clks_per_bit as u64;
-    let reply_cycles = sim.format.len() as u64 * bit;
+    let byte_cycles = 10 * sim.timing.clks_per_bit as u64;
+    let reply_cycles = sim.format.len() as u64 * byte_cycles;
     let mut cases = Vec::new();
     for (i, x) in inputs.chunks(size).enumerate() {
         let want = crate::board::expected(golden, plan, x, i)?;
         let latency = want.cycles;
-        let request_cycles = framing.frame(x).len() as u64 * bit;
+        let request_cycles = framing.frame_len(x) as u64 * byte_cycles;
         // Room for the request, the inference, the reply, and a dropped request's timeout.
         link.max_cycles = request_cycles + 2 * latency + reply_cycles + 2 * sim.timing.timeout as u64 + 1000;
         corrupt(i, link);
