@@ -289,7 +289,8 @@ impl SimulatedBoard {
         hdl_gen::write_dir(design, dir.path(), true).map_err(|source| SimError::Generate { seed: None, source })?;
         let uart = UartSimulator::build(dir.path(), cache, timing)?;
         let mut link = uart.connect()?;
-        // A lost request is noticed after this many cycles without a complete reply.
+        // A lost request is noticed when the board goes quiet without a reply; this bounds a
+        // board that never does.
         link.max_cycles = 50_000_000;
         link.noise = noise;
         Ok(SimulatedBoard { link, _dir: dir })
