@@ -18,7 +18,9 @@ mod yosys;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use model::examples::{ConvSpec, HiddenNeuron, random_conv_network, tiny_lateral_network, tiny_network};
+use model::examples::{
+    ConvSpec, HiddenNeuron, RandomSpec, random_conv_network, random_network, tiny_lateral_network, tiny_network,
+};
 use model::{Decay, HardwarePlan, Network, Shape3};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -65,7 +67,7 @@ impl RtlModule {
 
 /// A design the mutants run in: a network, its plan and its inputs.
 pub struct Host {
-    /// Short name (`dense`, `lateral`, `conv`).
+    /// Short name (`dense`, `lateral`, `conv`, `ternary`).
     pub name: String,
     /// The network.
     pub network: Network,
@@ -76,9 +78,10 @@ pub struct Host {
 }
 
 /// The host designs: the tiny dense network (its readout's weights in a start-up-loaded
-/// RAM), the same with lateral connections (groups narrower than the layer), and a small
-/// conv network (integer neurons, max pooling fused, a dense readout), each with `inputs`
-/// random inputs of `seed`.
+/// RAM), the same with lateral connections (groups narrower than the layer), a small conv
+/// network (integer neurons, max pooling fused, a dense readout), and a ternary network whose
+/// readout has one lane for eight neurons (negative events, and a consumer slow enough that
+/// the event buffer fills), each with `inputs` random inputs of `seed`.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
@@ -93,10 +96,24 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv = random_conv_network(&conv_spec, seed)
         .map_err(|e| SimError::Mutation { host: "conv".into(), reason: e.to_string() })?;
     let conv_plan = HardwarePlan::per_layer(&conv, &[2, 1, 2])?;
+    let ternary_spec = RandomSpec {
+        name: "mutternary".into(),
+        input_shape: vec![6],
+        hidden: vec![8],
+        classes: 8,
+        timesteps: 3,
+        neuron: HiddenNeuron::Ternary,
+        weight_bits: 4,
+        decay: Decay::Shift(1),
+        input_density: 0.5,
+    };
+    let ternary = random_network(&ternary_spec, seed);
+    let ternary_plan = HardwarePlan::per_layer(&ternary, &[8, 1])?;
     let hosts = [
         ("dense", tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
         ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
         ("conv", conv, conv_plan),
+        ("ternary", ternary, ternary_plan),
     ];
     Ok(hosts
         .into_iter()
