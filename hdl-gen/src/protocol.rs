@@ -342,17 +342,23 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status byte of a reply.
+    pub fn byte(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Checksum => 1,
+            Status::Length => 2,
+            Status::Value => 3,
+            Status::Framing => 4,
+            Status::Load => 5,
+            Status::Unloaded => 6,
+        }
+    }
+
     fn from_byte(b: u8) -> Option<Status> {
-        Some(match b {
-            0 => Status::Ok,
-            1 => Status::Checksum,
-            2 => Status::Length,
-            3 => Status::Value,
-            4 => Status::Framing,
-            5 => Status::Load,
-            6 => Status::Unloaded,
-            _ => return None,
-        })
+        [Status::Ok, Status::Checksum, Status::Length, Status::Value, Status::Framing, Status::Load, Status::Unloaded]
+            .into_iter()
+            .find(|s| s.byte() == b)
     }
 }
 
@@ -417,6 +423,27 @@ impl ReplyFormat {
     /// Always false: a reply has at least its 12 fixed bytes.
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// The bytes the board sends for `reply` (what [`ReplyFormat::parse`] reads back): the
+    /// reference a test compares a board's bytes with. Scores are cut to `score_bytes`.
+    ///
+    /// ```
+    /// use hdl_gen::protocol::{Reply, ReplyFormat, Status, seal};
+    /// let format = ReplyFormat { classes: 2, score_bytes: 2 };
+    /// let reply = Reply { status: Status::Ok, tag: 0x3c, class: 1, cycles: 300, scores: vec![-2, 7] };
+    /// let bytes = format.encode(&reply);
+    /// assert_eq!(bytes, seal(vec![0x5a, 0, 0x3c, 1, 0x2c, 0x01, 0, 0, 0xfe, 0xff, 7, 0]));
+    /// assert_eq!(format.parse(&bytes), Ok(reply));
+    /// ```
+    pub fn encode(&self, reply: &Reply) -> Vec<u8> {
+        let mut frame = vec![REPLY_SYNC, reply.status.byte(), reply.tag, reply.class as u8];
+        frame.extend_from_slice(&reply.cycles.to_le_bytes());
+        for k in 0..self.classes as usize {
+            let score = reply.scores.get(k).copied().unwrap_or(0);
+            frame.extend_from_slice(&score.to_le_bytes()[..self.score_bytes.min(8) as usize]);
+        }
+        seal(frame)
     }
 
     /// Parse exactly one reply.

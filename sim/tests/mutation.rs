@@ -12,13 +12,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sim::cosim::DesignInfo;
 use sim::mutation::equivalence::{self, Proof};
 
 use sim::cosim::Shard;
 use sim::mutation::equivalence::Scope;
 use sim::mutation::report::{Equivalent, is_equivalent, rows, table};
-use sim::mutation::{CampaignOptions, Mutant, MutantResult, RtlModule, Verdict, campaign};
+use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign};
 
 fn tools_available() -> bool {
     testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
@@ -81,6 +80,26 @@ fn an_encoder_whose_start_tap_stays_low_is_killed() {
     assert!(m.contains("never reported its start"), "{m}");
 }
 
+#[test]
+fn the_board_script_passes_the_unmutated_board_top_and_kills_a_bridge_blind_to_crc_errors() {
+    if !tools_available() {
+        return;
+    }
+    // `prepare` plays the whole script on the netlist with no mutant live: every reply of
+    // the board top byte for byte as the protocol and the golden model say.
+    let work = testkit::scratch_dir("mutation-board");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    options.hosts = vec!["board".into()];
+    options.modules = vec![RtlModule::UartBridge];
+    options.per_module = 1;
+    options.filter = "-mode const0 -wire crc_differs".into();
+    let (prepared, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(prepared[0].reading.top, "tiny_board");
+    assert_eq!(results.len(), 1, "{results:?}");
+    let Verdict::Mismatch(m) = &results[0].verdict else { panic!("{results:?}") };
+    assert!(m.contains("CRC is wrong"), "{m}");
+}
+
 /// Survivors shown equivalent (RELIABILITY.md "RTL mutation campaign" says how).
 const EQUIVALENT: &[Equivalent] = &[];
 
@@ -111,7 +130,7 @@ fn mutation_campaign() {
         options.hosts = h.split(',').map(String::from).collect();
     }
     if let Some(m) = env("MUTATION_MODULES") {
-        options.modules = RtlModule::CORE.into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
+        options.modules = RtlModule::all().into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
     }
     // Rerun only the survivors of the last whole run (after a test got stronger), merged
     // into its summary.
@@ -269,8 +288,8 @@ fn mutation_proofs() {
         let counter = AtomicUsize::new(0);
         todo.iter().par_bridge().for_each(|r| {
             let dir = root.join("work").join(&r.mutant.host).join("rtl");
-            let info = DesignInfo::read(&dir).unwrap();
-            let proof = equivalence::prove(&dir, (info.top(), &info.sources()), &r.mutant, &scopes, budget).unwrap();
+            let reading = HostKind::of(&r.mutant.host).reading(&dir).unwrap();
+            let proof = equivalence::prove(&dir, &reading, &r.mutant, &scopes, budget).unwrap();
             let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &proof)).unwrap();
             writeln!(file.lock().unwrap(), "{line}").unwrap();
             let n = counter.fetch_add(1, Ordering::Relaxed) + 1;

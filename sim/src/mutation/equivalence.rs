@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Mutant;
-use super::yosys::read_script;
+use super::yosys::{Reading, read_script};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
 
@@ -38,11 +38,11 @@ pub struct Proof {
     pub seconds: f64,
 }
 
-/// Try to prove `mutant` equivalent in the generated design in `dir` (top `top`, core
-/// `sources`) at each of `scopes` in turn, each within `budget`. `None`: not proven.
+/// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
+/// says) at each of `scopes` in turn, each within `budget`. `None`: not proven.
 pub fn prove(
     dir: &Path,
-    (top, sources): (&str, &[String]),
+    reading: &Reading,
     mutant: &Mutant,
     scopes: &[Scope],
     budget: Duration,
@@ -55,14 +55,14 @@ pub fn prove(
     for &scope in scopes {
         let unit = match scope {
             Scope::Module => module.as_str(),
-            Scope::Host => top,
+            Scope::Host => reading.top.as_str(),
         };
         let started = Instant::now();
         let script = format!(
             "{read}design -save orig\n{mutation}\n{gate}design -stash mutated\ndesign -load orig\n{gold}\
              design -copy-from mutated -as gate gate\nequiv_make gold gate equiv\nhierarchy -top equiv\n\
              equiv_simple -seq 4\nequiv_induct -seq 4\nequiv_status -assert\n",
-            read = read_script(top, sources),
+            read = read_script(reading),
             gate = isolate(unit, "gate"),
             gold = isolate(unit, "gold"),
         );

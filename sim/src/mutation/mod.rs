@@ -10,10 +10,13 @@
 //! its time budget. Before any mutant the netlist with none live must co-simulate exactly,
 //! which checks the whole machinery (yosys's reading of the RTL, the instrumentation).
 
+pub mod board;
 pub mod equivalence;
 pub mod netlist;
 pub mod report;
 mod yosys;
+
+pub use yosys::Reading;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,6 +31,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cosim::fuzz::{describe, random_inputs};
+use crate::cosim::uart::{UartSimulator, UartTiming};
 use crate::cosim::{CosimOptions, DesignInfo, Shard, SimTimeout, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
@@ -46,12 +50,32 @@ pub enum RtlModule {
     Lane,
     /// `sf_conv.v`.
     Conv,
+    /// `board/sf_uart_bridge.v`.
+    UartBridge,
+    /// `board/sf_uart_rx.v`.
+    UartRx,
+    /// `board/sf_uart_tx.v`.
+    UartTx,
+    /// `board/sf_weight_loader.v`.
+    WeightLoader,
+    /// `board/sf_reset.v`.
+    Reset,
 }
 
 impl RtlModule {
     /// Every hand-written module of the core.
     pub const CORE: [RtlModule; 5] =
         [RtlModule::Encoder, RtlModule::EventBuffer, RtlModule::Layer, RtlModule::Lane, RtlModule::Conv];
+
+    /// Every hand-written module of the board top that simulates (the PLL wrappers, vendor
+    /// primitives, do not).
+    pub const BOARD: [RtlModule; 5] =
+        [RtlModule::UartBridge, RtlModule::UartRx, RtlModule::UartTx, RtlModule::WeightLoader, RtlModule::Reset];
+
+    /// Core and board modules.
+    pub fn all() -> Vec<RtlModule> {
+        RtlModule::CORE.into_iter().chain(RtlModule::BOARD).collect()
+    }
 
     /// The Verilog module name.
     pub fn name(self) -> &'static str {
@@ -61,14 +85,67 @@ impl RtlModule {
             RtlModule::Layer => "sf_layer",
             RtlModule::Lane => "sf_lane",
             RtlModule::Conv => "sf_conv",
+            RtlModule::UartBridge => "sf_uart_bridge",
+            RtlModule::UartRx => "sf_uart_rx",
+            RtlModule::UartTx => "sf_uart_tx",
+            RtlModule::WeightLoader => "sf_weight_loader",
+            RtlModule::Reset => "sf_reset",
         }
+    }
+
+    /// Whether the module belongs to the board top (mutated in the board host only).
+    pub fn is_board(self) -> bool {
+        RtlModule::BOARD.contains(&self)
+    }
+}
+
+/// What a host design is run as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostKind {
+    /// The core in the co-simulation harness ([`cosimulate`]): its core modules mutated.
+    Core,
+    /// The board top behind the simulated UART, played [`board::script`]: its board modules
+    /// mutated.
+    Board,
+}
+
+/// The name of the board host.
+pub const BOARD_HOST: &str = "board";
+
+impl HostKind {
+    /// The kind of the host named `name`.
+    pub fn of(name: &str) -> HostKind {
+        if name == BOARD_HOST { HostKind::Board } else { HostKind::Core }
+    }
+
+    /// How yosys reads a design of this kind generated in `rtl`.
+    pub fn reading(self, rtl: &Path) -> Result<Reading, SimError> {
+        let info = DesignInfo::read(rtl).map_err(SimError::Design)?;
+        Ok(match self {
+            HostKind::Core => {
+                Reading { top: info.top().into(), sources: info.sources(), preload: true, params: vec![] }
+            }
+            HostKind::Board => {
+                let board = info.board();
+                let timing = UartTiming::default();
+                Reading {
+                    top: board.top.clone(),
+                    sources: info.sources().into_iter().chain(board.files.iter().cloned()).collect(),
+                    preload: false,
+                    params: vec![("CLKS_PER_BIT".into(), timing.clks_per_bit), ("TIMEOUT".into(), timing.timeout)],
+                }
+            }
+        })
     }
 }
 
 /// A design the mutants run in: a network, its plan and its inputs.
 pub struct Host {
-    /// Short name (`dense`, `lateral`, `conv`, `ternary`).
+    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `board`).
     pub name: String,
+    /// Core or board top.
+    pub kind: HostKind,
     /// The network.
     pub network: Network,
     /// Lanes, banks and weight stores.
@@ -81,7 +158,8 @@ pub struct Host {
 /// RAM), the same with lateral connections (groups narrower than the layer), a small conv
 /// network (integer neurons, max pooling fused, a dense readout), and a ternary network whose
 /// readout has one lane for eight neurons (negative events, and a consumer slow enough that
-/// the event buffer fills), each with `inputs` random inputs of `seed`.
+/// the event buffer fills), each with `inputs` random inputs of `seed`; and the board top of
+/// the tiny dense network (its hidden layer's weights loaded over the UART), with 16.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
@@ -114,14 +192,17 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
         ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
         ("conv", conv, conv_plan),
         ("ternary", ternary, ternary_plan),
+        (BOARD_HOST, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[0])?),
     ];
     Ok(hosts
         .into_iter()
         .enumerate()
         .map(|(i, (name, network, plan))| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6d75_7400 + i as u64));
-            let inputs = random_inputs(&network, inputs, &mut rng);
-            Host { name: name.into(), network, plan, inputs }
+            let kind = HostKind::of(name);
+            let count = if kind == HostKind::Board { inputs.min(16) } else { inputs };
+            let inputs = random_inputs(&network, count, &mut rng);
+            Host { name: name.into(), kind, network, plan, inputs }
         })
         .collect())
 }
@@ -184,9 +265,11 @@ pub struct PreparedHost {
     pub dir: PathBuf,
     /// The generated design the mutants were listed in.
     pub rtl: PathBuf,
-    top: String,
-    sources: Vec<String>,
+    /// How yosys read it.
+    pub reading: Reading,
     golden: Golden,
+    /// The board host's exchanges.
+    script: Vec<board::Exchange>,
 }
 
 /// What a campaign runs.
@@ -218,7 +301,7 @@ pub struct CampaignOptions {
 
 impl CampaignOptions {
     /// The campaign's defaults: 200 mutants per module and host, seed 1, 60 inputs, every
-    /// core module and host, no shard, a 5 s floor on each run's budget.
+    /// core and board module and host, no shard, a 5 s floor on each run's budget.
     pub fn new(work_dir: &Path, cache: &Path) -> CampaignOptions {
         CampaignOptions {
             work_dir: work_dir.to_path_buf(),
@@ -227,7 +310,7 @@ impl CampaignOptions {
             seed: 1,
             inputs: 60,
             filter: String::new(),
-            modules: RtlModule::CORE.to_vec(),
+            modules: RtlModule::all(),
             hosts: Vec::new(),
             shard: Shard::WHOLE,
             only: Vec::new(),
@@ -245,17 +328,13 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let generate = |source| SimError::Generate { seed: None, source };
     let design = hdl_gen::generate(&host.network, &host.plan).map_err(generate)?;
     hdl_gen::write_dir(&design, &rtl, true).map_err(generate)?;
-    let info = DesignInfo::read(&rtl).map_err(SimError::Design)?;
-    let (top, sources) = (info.top().to_string(), info.sources());
-    let mutated = yosys::mutate(
-        &rtl,
-        &host.name,
-        (&top, &sources),
-        &options.modules,
-        (options.per_module, options.seed),
-        &options.filter,
-    )?;
+    let reading = host.kind.reading(&rtl)?;
+    let modules: Vec<RtlModule> =
+        options.modules.iter().copied().filter(|m| m.is_board() == (host.kind == HostKind::Board)).collect();
+    let mutated =
+        yosys::mutate(&rtl, &host.name, &reading, &modules, (options.per_module, options.seed), &options.filter)?;
     let (text, readers) = netlist::instrument(&mutated.netlist);
+    let text = netlist::redeclare(&text, &reading.top, &reading.params);
     if readers == 0 && !mutated.mutants.is_empty() {
         return Err(SimError::Mutation {
             host: host.name,
@@ -264,13 +343,17 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     }
     let dir = root.join("mutants");
     copy_design(&rtl, &dir)?;
-    for source in &sources {
-        let body = if *source == format!("{top}.v") { text.as_str() } else { "" };
+    for source in &reading.sources {
+        let body = if *source == format!("{}.v", reading.top) { text.as_str() } else { "" };
         write(&dir.join(source), body)?;
     }
     write(&dir.join(netlist::SELECT_FILE), &netlist::select(0))?;
     let golden = Golden::new(&host.network)?;
-    let prepared = PreparedHost { host, mutants: mutated.mutants, dir, rtl, top, sources, golden };
+    let script = match host.kind {
+        HostKind::Core => Vec::new(),
+        HostKind::Board => board::script(&golden, &host.plan, &design, &host.inputs)?,
+    };
+    let prepared = PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script };
     if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) =
         prepared.cosimulate(&prepared.dir, options)?
     {
@@ -297,7 +380,7 @@ impl PreparedHost {
 
     /// Try to prove a survivor equivalent at `scopes` in turn ([`equivalence::prove`]).
     pub fn prove(&self, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Result<Option<Proof>, SimError> {
-        equivalence::prove(&self.rtl, (&self.top, &self.sources), mutant, scopes, budget)
+        equivalence::prove(&self.rtl, &self.reading, mutant, scopes, budget)
     }
 
     /// One line on the host: name, network and lanes.
@@ -307,6 +390,10 @@ impl PreparedHost {
     }
 
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
+        if self.host.kind == HostKind::Board {
+            let uart = UartSimulator::build(dir, &options.cache, UartTiming::default())?;
+            return board::play(&uart, &self.script);
+        }
         let cosim = CosimOptions {
             simulator: SimulatorKind::Verilator,
             cache: options.cache.clone(),

@@ -60,6 +60,28 @@ pub fn instrument(netlist: &str) -> (String, usize) {
     (text, readers)
 }
 
+/// `netlist` with `params` declared again in module `top`, after its header: yosys fixed
+/// them when it elaborated the top, and a harness that sets them (Verilator's `-G`, which
+/// refuses a parameter the design lacks) finds them. They are read nowhere: the values
+/// yosys fixed must be the ones the harness sets.
+pub fn redeclare(netlist: &str, top: &str, params: &[(String, u32)]) -> String {
+    let header = format!("module {top}(");
+    let mut out = String::with_capacity(netlist.len() + 100);
+    let mut in_header = false;
+    for line in netlist.lines() {
+        out.push_str(line);
+        out.push('\n');
+        in_header |= line.starts_with(&header);
+        if in_header && line.trim_end().ends_with(");") {
+            in_header = false;
+            for (name, value) in params {
+                out.push_str(&format!("  parameter {name} = {value};\n"));
+            }
+        }
+    }
+    out
+}
+
 /// The contents of [`SELECT_FILE`] that make mutant `id` live.
 pub fn select(id: u32) -> String {
     format!("{id:x}\n")
@@ -68,6 +90,17 @@ pub fn select(id: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_are_declared_after_the_top_header() {
+        let netlist = "module sub(a);\nendmodule\nmodule top(clk,\n  rx);\n  input clk;\nendmodule\n";
+        let params = [("CLKS_PER_BIT".to_string(), 8)];
+        let text = redeclare(netlist, "top", &params);
+        assert_eq!(
+            text,
+            "module sub(a);\nendmodule\nmodule top(clk,\n  rx);\n  parameter CLKS_PER_BIT = 8;\n  input clk;\nendmodule\n"
+        );
+    }
 
     #[test]
     fn control_ports_become_registers_and_their_connections_go() {

@@ -17,22 +17,37 @@ pub struct Mutated {
     pub netlist: String,
 }
 
-/// Run yosys in `dir` (a generated design with top `top` and core `sources`): per module of
+/// How yosys reads a host design.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// The top module: the core's, or the board top's.
+    pub top: String,
+    /// The Verilog files.
+    pub sources: Vec<String>,
+    /// Whether start-up-loaded weights start from their files (the core harness's define),
+    /// rather than being loaded over the UART.
+    pub preload: bool,
+    /// Parameters of the top, as a harness sets them (the board top's `CLKS_PER_BIT`): the
+    /// netlist yosys writes has them fixed.
+    pub params: Vec<(String, u32)>,
+}
+
+/// Run yosys in `dir` (a generated design read as `reading` says): per module of
 /// `modules`, `mutate -list per_module -seed seed` over that module's parameterizations, then
 /// apply them all with `-ctrl`. `-nosynthesis` keeps the simulation-only membrane tap,
-/// which co-simulation compares. The define the harness passes preloads start-up-loaded
-/// weights, as in co-simulation. Memory cells (`$memrd`, `$memwr`, `$meminit`) are left
+/// which co-simulation compares. For a core host the define the harness passes preloads
+/// start-up-loaded weights, as in co-simulation. Memory cells (`$memrd`, `$memwr`, `$meminit`) are left
 /// alone: yosys cannot write a memory whose port clock or initialization address a mutant
 /// made variable, and the wires into their ports are mutated where they are driven. Extra `mutate` filter options (`-mode inv`) go into `filter`.
 pub fn mutate(
     dir: &Path,
     host: &str,
-    (top, sources): (&str, &[String]),
+    reading: &Reading,
     modules: &[RtlModule],
     (per_module, seed): (usize, u64),
     filter: &str,
 ) -> Result<Mutated, SimError> {
-    let mut script = read_script(top, sources);
+    let mut script = read_script(reading);
     let mut first = 1usize;
     for m in modules {
         script.push_str(&format!(
@@ -87,11 +102,14 @@ pub fn mutate(
     Ok(Mutated { mutants, netlist })
 }
 
-/// Read the core as the campaign does (see [`mutate`]), elaborated and processed, top `top`.
-pub(super) fn read_script(top: &str, sources: &[String]) -> String {
+/// Read the design as the campaign does (see [`mutate`]), elaborated and processed.
+pub(super) fn read_script(reading: &Reading) -> String {
+    let define = if reading.preload { format!(" -D{PRELOAD_WEIGHTS}") } else { String::new() };
+    let params: String = reading.params.iter().map(|(name, value)| format!(" -chparam {name} {value}")).collect();
     format!(
-        "read_verilog -nosynthesis -defer -D{PRELOAD_WEIGHTS} -I. {}\nhierarchy -top {top}\nproc\nopt_clean\n",
-        sources.join(" ")
+        "read_verilog -nosynthesis -defer{define} -I. {}\nhierarchy -top {}{params}\nproc\nopt_clean\n",
+        reading.sources.join(" "),
+        reading.top
     )
 }
 

@@ -1,0 +1,207 @@
+//! The board host's test: a fixed script of exchanges with the board top behind the
+//! simulated UART, each reply compared byte for byte with what the protocol
+//! (`hdl_gen::protocol`) and the golden model say the board must send.
+//!
+//! Co-simulation of the core compares every spike; here what the board says is all there
+//! is, so the script asks for every reply the bridge can give: a refusal before the weights
+//! are loaded, the loads and their weight CRC, inferences in dense and sparse frames, two
+//! requests in flight, and each refusal (CRC, length, value, framing, load header, unknown
+//! target, a sparse mask past the input), a request dropped for its silence, and what
+//! follows each. A host retrying would hide a flaky board, so nothing is retried: any byte
+//! that differs, a reply missing, or one too many kills the mutant.
+
+use hdl_gen::protocol::{
+    Framing, LOAD_SYNC, Reply, SPARSE_SYNC, Status, Transport, request, seal, sparse_request, weight_crc_request,
+};
+use model::HardwarePlan;
+
+use super::Verdict;
+use crate::cosim::uart::UartSimulator;
+use crate::error::SimError;
+use crate::golden::Golden;
+
+/// One exchange: bytes onto the line, the bytes the board must send back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    /// What it tests, for a kill's message.
+    pub what: String,
+    /// The bytes sent.
+    pub send: Vec<u8>,
+    /// Line bits of `send` inverted (10 a byte: start, 8 data, stop).
+    pub line_flips: Vec<u32>,
+    /// The reply bytes, in order; empty when the board must stay silent (a dropped request).
+    pub expect: Vec<u8>,
+}
+
+/// The script for the board top of `plan` over `network` (its layers with loaded weights
+/// start empty), with `inputs` (concatenated) as the inferences.
+pub fn script(
+    golden: &Golden,
+    plan: &HardwarePlan,
+    design: &hdl_gen::Design,
+    inputs: &[u8],
+) -> Result<Vec<Exchange>, SimError> {
+    let net = golden.network();
+    let format = design.manifest.board.reply;
+    let buffer = design.manifest.board.load_buffer.unwrap_or(0);
+    let images = hdl_gen::board::weight_images(net, design);
+    let size = net.input.size();
+    let xs: Vec<&[u8]> = inputs.chunks(size).collect();
+    let mut script = Vec::new();
+    let tag = |frame: &[u8]| *frame.last().expect("a frame");
+    let reply =
+        |status: Status, tag: u8, cycles: u32| format.encode(&Reply { status, tag, class: 0, cycles, scores: vec![] });
+    let answer = |i: usize, frame: &[u8]| -> Result<Vec<u8>, SimError> {
+        let want = crate::board::expected(golden, plan, xs[i], i)?;
+        Ok(format.encode(&Reply {
+            status: Status::Ok,
+            tag: tag(frame),
+            class: want.class as u32,
+            cycles: want.cycles as u32,
+            scores: want.scores,
+        }))
+    };
+    let mut push = |what: String, send: Vec<u8>, line_flips: Vec<u32>, expect: Vec<u8>| {
+        script.push(Exchange { what, send, line_flips, expect })
+    };
+    let first = request(xs[0]);
+    if !images.is_empty() {
+        push(
+            "an inference before the weights are loaded".into(),
+            first.clone(),
+            vec![],
+            reply(Status::Unloaded, tag(&first), 0),
+        );
+    }
+    for image in &images {
+        for (word, words, frame) in image.frames(buffer) {
+            let expect = reply(Status::Ok, tag(&frame), words);
+            push(format!("load target {} words {word}..{}", image.target, word + words), frame, vec![], expect);
+        }
+        let frame = weight_crc_request(image.target);
+        push(
+            format!("weight CRC of target {}", image.target),
+            frame.clone(),
+            vec![],
+            reply(Status::Ok, tag(&frame), image.crc32()),
+        );
+    }
+    let nowhere = images.len() as u8;
+    let frame = weight_crc_request(nowhere);
+    push("weight CRC of no target".into(), frame.clone(), vec![], reply(Status::Load, tag(&frame), 0));
+    let word_bytes = images.first().map_or(1, |i| i.word_bytes);
+    let words = images.first().map_or(1, |i| i.words() as u32);
+    // Built by hand: `load_request` refuses to build them.
+    for (what, target, address, count) in [
+        ("a load to no target", nowhere, 0, 1u32),
+        ("a load past the memory's depth", 0, words, 1),
+        ("a load of no words", 0, 0, 0),
+    ] {
+        let mut frame = vec![LOAD_SYNC, target];
+        frame.extend_from_slice(&address.to_le_bytes()[..3]);
+        frame.push(count as u8);
+        frame.extend(std::iter::repeat_n(0x5a, (count * word_bytes) as usize));
+        push(what.into(), seal(frame), vec![], reply(Status::Load, 0, 0));
+    }
+    for (i, x) in xs.iter().enumerate() {
+        let framing = if i % 2 == 0 { Framing::Dense } else { Framing::Sparse };
+        let frame = framing.frame(x);
+        let expect = answer(i, &frame)?;
+        push(format!("input {i}, {framing:?}"), frame, vec![], expect);
+    }
+    // Two requests in flight: the second arrives while the first runs.
+    let (a, b) = (request(xs[0]), sparse_request(xs[1 % xs.len()]));
+    let expect = [answer(0, &a)?, answer(1 % xs.len(), &b)?].concat();
+    push("two requests in flight".into(), [a, b].concat(), vec![], expect);
+    // A CRC byte hit.
+    let mut bad = request(xs[0]);
+    let n = bad.len();
+    bad[n - 4] ^= 0x01;
+    push("a request whose CRC is wrong".into(), bad.clone(), vec![], reply(Status::Checksum, tag(&bad), 0));
+    push("a request one value short".into(), request(&xs[0][1..]), vec![], reply(Status::Length, 0, 0));
+    let mut big = xs[0].to_vec();
+    let max = net.input.max_value.min(254) as u8;
+    big[size / 2] = max + 1;
+    let frame = request(&big);
+    push("a value above the maximum".into(), frame.clone(), vec![], reply(Status::Value, tag(&frame), 0));
+    let frame = sparse_request(&big);
+    push("a sparse value above the maximum".into(), frame.clone(), vec![], reply(Status::Value, tag(&frame), 0));
+    // The last group's mask with a bit past the input's last value.
+    let mut frame = vec![SPARSE_SYNC];
+    frame.extend_from_slice(&(size as u16).to_le_bytes());
+    for (g, group) in xs[0].chunks(8).enumerate() {
+        let mut mask = group.iter().enumerate().fold(0u8, |m, (k, &v)| if v != 0 { m | 1 << k } else { m });
+        if g == (size - 1) / 8 && group.len() < 8 {
+            mask |= 1 << 7;
+        }
+        frame.push(mask);
+        frame.extend(group.iter().filter(|&&v| v != 0));
+    }
+    let frame = seal(frame);
+    if size % 8 != 0 {
+        push("a sparse mask past the last value".into(), frame.clone(), vec![], reply(Status::Length, tag(&frame), 0));
+    }
+    // The stop bit of the first value byte low: a framing error inside the request.
+    let frame = request(xs[0]);
+    push(
+        "a framing error inside a request".into(),
+        frame.clone(),
+        vec![3 * 10 + 9],
+        reply(Status::Framing, tag(&frame), 0),
+    );
+    let frame = request(xs[0]);
+    let cut = frame.len() / 2;
+    push("half a request, then silence".into(), frame[..cut].to_vec(), vec![], vec![]);
+    let last = xs.len() - 1;
+    let frame = Framing::Sparse.frame(xs[last]);
+    let expect = answer(last, &frame)?;
+    push(format!("input {last} after the silence"), frame, vec![], expect);
+    // Noise between frames is ignored.
+    let frame = request(xs[0]);
+    let expect = answer(0, &frame)?;
+    push("bytes before a request".into(), [vec![0x00, 0xff, 0x5a, 0x13], frame].concat(), vec![], expect);
+    Ok(script)
+}
+
+/// Play `script` on a fresh run of the board top `sim`: the first exchange whose reply
+/// differs (or a reply after the last) is the verdict's mismatch.
+pub fn play(sim: &UartSimulator, script: &[Exchange]) -> Result<Verdict, SimError> {
+    let mut link = sim.connect()?;
+    let bit = 10 * sim.timing.clks_per_bit as u64;
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+    for (k, e) in script.iter().enumerate() {
+        link.corrupt_request(e.line_flips.clone());
+        link.send(&e.send).map_err(|e| SimError::from_host(None, hdl_gen::protocol::HostError::Link(e)))?;
+        // The bytes both ways, a dropped request's timeout, and a generous inference.
+        link.max_cycles = (e.send.len() + e.expect.len() + 16) as u64 * bit + 2 * sim.timing.timeout as u64 + 20_000;
+        let n = if e.expect.is_empty() { u32::MAX as usize } else { e.expect.len() };
+        let got = match link.receive(n) {
+            Ok(got) => got,
+            Err(err) => return Ok(link_failure(k, e, err)),
+        };
+        if got != e.expect {
+            return Ok(Verdict::Mismatch(format!(
+                "exchange {k} ({}): expected [{}], the board sent [{}]",
+                e.what,
+                hex(&e.expect),
+                hex(&got)
+            )));
+        }
+    }
+    link.max_cycles = 100 * bit + 2 * sim.timing.timeout as u64;
+    match link.receive(u32::MAX as usize) {
+        Ok(extra) if extra.is_empty() => Ok(Verdict::Survived),
+        Ok(extra) => Ok(Verdict::Mismatch(format!("after the script, the board sent [{}]", hex(&extra)))),
+        Err(err) => Ok(link_failure(script.len(), &Exchange { what: "the end".into(), ..script[0].clone() }, err)),
+    }
+}
+
+/// A link that failed during exchange `k`: the simulation hung (its wall-clock guard fired)
+/// or exited.
+fn link_failure(k: usize, e: &Exchange, err: hdl_gen::protocol::LinkError) -> Verdict {
+    let message = format!("exchange {k} ({}): {err}", e.what);
+    match err.downcast_ref::<SimError>() {
+        Some(SimError::Hung { .. }) => Verdict::Timeout(message),
+        _ => Verdict::Crashed(message),
+    }
+}
