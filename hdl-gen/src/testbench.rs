@@ -16,7 +16,7 @@ pub const TESTBENCH_LIBRARY: [(&str, &str); 3] = [
 
 /// How to run the testbench, for people (the manifest says it).
 pub(crate) const USAGE: &str = "iverilog -g2005 -DSF_PRELOAD_WEIGHTS -s <top> -o sim.vvp <design sources> <testbench files>; \
-     vvp sim.vvp +inputs=FILE +items=N [+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]";
+     vvp sim.vvp +inputs=FILE +items=N [+out=FILE] [+limit=CYCLES] [+stall=SEED] [+vcd=FILE +vcd_first=A +vcd_last=B]";
 
 /// The testbench `<model>_tb`: clock and records (`sf_tb_clock`), the input stream
 /// (`sf_tb_source`), the core, and one recorder per layer (`sf_tb_tap`). It writes the
@@ -31,7 +31,10 @@ pub(crate) fn testbench_module(net: &Network, core: &Module, layers: &[LayerRtl]
     } else {
         "Plusargs: +inputs=FILE (one hex value per line) +items=N (inputs x timesteps)".into()
     });
-    m.doc.push("[+out=FILE] [+limit=CYCLES] [+vcd=FILE +vcd_first=A +vcd_last=B]; records as in sf_tb_clock.v.".into());
+    m.doc.push(
+        "[+out=FILE] [+limit=CYCLES] [+stall=SEED] [+vcd=FILE +vcd_first=A +vcd_last=B]; records as in sf_tb_clock.v."
+            .into(),
+    );
     let wire = |n: &str, width: u32| Item::Wire { name: n.into(), width };
     m.items.extend([wire("clk", 1), wire("rst", 1), wire("cycle", 64), wire("fd", 32)]);
     // Loaded weights start from their files (SF_PRELOAD_WEIGHTS): the bench never writes them.

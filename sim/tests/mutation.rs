@@ -106,7 +106,8 @@ const EQUIVALENT: &[Equivalent] = &[];
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv`,
 /// `MUTATION_MODULES=sf_lane,...`, `MUTATION_RERUN_SURVIVORS=1` (only the last whole run's
-/// survivors, with its seed and counts). Writes target/mutation/; [`mutation_proofs`] then tries
+/// survivors, with its seed and counts), `MUTATION_ADD=1` (this run's hosts replace theirs in
+/// the last whole run's summary). Writes target/mutation/; [`mutation_proofs`] then tries
 /// to prove the survivors equivalent.
 #[test]
 #[ignore = "the mutation campaign: make mutation"]
@@ -161,15 +162,32 @@ fn mutation_campaign() {
         println!("[{n}] {} #{} {} {:.1} s: {verdict}", r.mutant.host, r.mutant.id, r.mutant.module.name(), r.seconds);
     })
     .unwrap();
-    let summary = match earlier {
-        Some(mut e) => {
+    let summary = match (earlier, env("MUTATION_ADD")) {
+        (Some(mut e), _) => {
             for r in results {
                 let slot = e.results.iter_mut().find(|o| o.mutant.host == r.mutant.host && o.mutant.id == r.mutant.id);
                 *slot.expect("a mutant of the earlier run") = r;
             }
             e
         }
-        None => Summary {
+        (None, Some(_)) => {
+            // This run's hosts replace theirs in the last whole run's summary.
+            let mut e: Summary =
+                serde_json::from_str(&std::fs::read_to_string(root.join("mutation.json")).unwrap()).unwrap();
+            assert_eq!(
+                (e.seed, e.per_module),
+                (options.seed, options.per_module),
+                "MUTATION_ADD: another seed or count"
+            );
+            let ran = |host: &str| prepared.iter().any(|p| p.host.name == host);
+            e.results.retain(|r| !ran(&r.mutant.host));
+            e.results.extend(results);
+            e.hosts.retain(|h| !ran(h.split(':').next().unwrap_or_default()));
+            e.hosts.extend(prepared.iter().map(|p| p.describe()));
+            e.seconds += started.elapsed().as_secs_f64();
+            e
+        }
+        (None, None) => Summary {
             seed: options.seed,
             per_module: options.per_module,
             shard: options.shard,

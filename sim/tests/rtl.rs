@@ -268,6 +268,7 @@ fn leaky_networks_cosimulate_exactly() {
                 vcd_dir: Some(dir.join("vcd")),
                 progress: &|_| {},
                 timeout: Default::default(),
+                stall: None,
             };
             let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).unwrap();
             let decays: Vec<String> = net.layers.iter().map(|l| l.neuron.decay.to_string()).collect();
@@ -309,6 +310,7 @@ fn run_tiny(m: &Mutant, vcd: bool, simulator: SimulatorKind) -> sim::cosim::Cosi
         vcd_dir: vcd.then(|| m.dir().join("vcd")),
         progress: &|_| {},
         timeout: Default::default(),
+        stall: None,
     };
     cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).unwrap()
 }
@@ -432,6 +434,7 @@ fn conv_first_mismatch(m: &Mutant) -> Option<sim::cosim::Mismatch> {
         vcd_dir: Some(m.dir().join("vcd")),
         progress: &|_| {},
         timeout: Default::default(),
+        stall: None,
     };
     let outcome = cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).unwrap();
     if outcome.report.first.is_some() {
@@ -553,8 +556,14 @@ fn endless_loop_is_killed_and_located(simulator: SimulatorKind) {
 
     // Through cosimulate, with the waveform of the hung input.
     let vcd_dir = m.dir().join("vcd");
-    let options =
-        CosimOptions { simulator, cache: cache(), vcd_dir: Some(vcd_dir.clone()), progress: &|_| {}, timeout };
+    let options = CosimOptions {
+        simulator,
+        cache: cache(),
+        vcd_dir: Some(vcd_dir.clone()),
+        progress: &|_| {},
+        timeout,
+        stall: None,
+    };
     let err = cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).expect_err("the endless loop must be caught");
     let message = err.to_string();
     println!("{message} (the guard alone: {seconds:.1} s)");
@@ -609,6 +618,7 @@ fn mutation_corrupted_lateral_weights_are_caught_in_their_layer() {
             vcd_dir: None,
             progress: &|_| {},
             timeout: Default::default(),
+            stall: None,
         };
         cosimulate(&golden, plan, dir, &inputs, &options).unwrap().report
     };
@@ -667,4 +677,52 @@ fn icarus_runs_the_verilog_testbench_exactly() {
     assert_eq!(mismatch, verilator_mismatch, "both simulators name the same first mismatch");
     let vcd = outcome.vcd.expect("a waveform of the failing input");
     assert!(std::fs::metadata(&vcd).unwrap().len() > 1000, "{} is (nearly) empty", vcd.display());
+}
+
+/// A stalled input stream (`in_valid` low in about one cycle in four): spikes, scores and
+/// membranes as the golden model says, in a dense design, one taking two values a cycle and
+/// a conv design; the stalls cost cycles (so they happened), and Icarus, stalled by the
+/// testbench's twin of the harness's draw, takes exactly Verilator's cycles per input.
+#[test]
+fn a_stalled_input_stream_gives_the_same_results_in_both_simulators() {
+    if !common::verilator_available() || !icarus_available() {
+        return;
+    }
+    let conv = conv_network();
+    let cases = [
+        ("tiny", tiny_network(), vec![2, 3], 1),
+        ("tiny-v2", tiny_network(), vec![2, 3], 2),
+        ("conv", conv, vec![2, 1, 4, 1, 3], 1),
+    ];
+    for (name, net, lanes, values) in cases {
+        let dir = work_dir(&format!("stall-{name}"));
+        let plan = generate_with(&net, &lanes, &[], values, dir.path());
+        let golden = Golden::new(&net).unwrap();
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(13);
+        let inputs = random_inputs(&net, 12, &mut rng);
+        let run = |simulator, stall| {
+            let options = CosimOptions {
+                simulator,
+                cache: cache(),
+                vcd_dir: Some(dir.path().join("vcd")),
+                progress: &|_| {},
+                timeout: Default::default(),
+                stall,
+            };
+            cosimulate(&golden, &plan, dir.path(), &inputs, &options).unwrap().report
+        };
+        let streamed = run(SimulatorKind::Verilator, None);
+        let stalled = run(SimulatorKind::Verilator, Some(5));
+        assert_eq!(stalled.first, None, "{name}");
+        assert!(
+            stalled.rtl_cycles > streamed.rtl_cycles,
+            "{name}: {} cycles stalled, {} not",
+            stalled.rtl_cycles,
+            streamed.rtl_cycles
+        );
+        assert_eq!(stalled.rtl_classes, streamed.rtl_classes, "{name}");
+        let icarus = run(SimulatorKind::Icarus, Some(5));
+        assert_eq!(icarus.first, None, "{name}");
+        assert_eq!((icarus.rtl_cycles, &icarus.rtl_latency), (stalled.rtl_cycles, &stalled.rtl_latency), "{name}");
+    }
 }

@@ -365,6 +365,7 @@ fn simulators(
             vcd_dir: None,
             progress: &|k| bar.inc(k as u64),
             timeout: Default::default(),
+            stall: None,
         };
         let outcome = cosimulate(&golden, &plan, dir, &digits[..count * 784], &options)?;
         bar.finish_and_clear();

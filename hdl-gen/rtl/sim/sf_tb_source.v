@@ -1,10 +1,13 @@
 // sf_tb_source: simulation only. Streams the input values from a text file into the core,
 // one word per accepted cycle, back to back, as the Verilator harness does. A word is one
 // input value, or the chunk of an encoder taking several per cycle (its first value at the
-// bottom): VALUE_BITS is then the chunk's width.
+// bottom): VALUE_BITS is then the chunk's width. With +stall=SEED it holds in_valid low in
+// about one cycle in four, the cycles the harness's SF_STALL_SEED picks (splitmix64 of
+// SEED + cycle * 0x9E3779B97F4A7C15, its low two bits 0; cycle 0 is the first after reset).
 //
 // Plusargs
 //   +inputs=FILE    one hexadecimal word per line (all inputs concatenated)
+//   +stall=SEED     stall the stream (decimal seed)
 //
 // Ports
 //   clk        in   1            clock
@@ -26,10 +29,28 @@ module sf_tb_source #(
     integer          found;
     reg [VALUE_BITS-1:0] value;
     reg              have_value;
+    reg              stalling;
+    reg [63:0]       stall_seed;
+    reg [63:0]       cycle;
+
+    function [63:0] splitmix;
+        input [63:0] z0;
+        reg [63:0] z;
+        begin
+            z = (z0 ^ (z0 >> 30)) * 64'hBF58476D1CE4E5B9;
+            z = (z ^ (z >> 27)) * 64'h94D049BB133111EB;
+            splitmix = z ^ (z >> 31);
+        end
+    endfunction
+    wire [63:0] stall_draw = splitmix(stall_seed + cycle * 64'h9E3779B97F4A7C15);
+    wire        stalled    = stalling && stall_draw[1:0] == 2'd0;
 
     initial begin
         have_value = 1'b0;
         in_value   = {VALUE_BITS{1'b0}};
+        cycle      = 64'd0;
+        stall_seed = 64'd0;
+        stalling   = $value$plusargs("stall=%d", stall_seed) != 0;
         if (!$value$plusargs("inputs=%s", path)) begin
             $display("sf_tb_source: no +inputs=FILE");
             $finish;
@@ -44,12 +65,13 @@ module sf_tb_source #(
         in_value   = value;
     end
 
-    assign in_valid = have_value && !rst;
+    assign in_valid = have_value && !rst && !stalled;
 
-    // ---- clocked: the next value after each accepted one ----
+    // ---- clocked: the cycle count, the next value after each accepted one ----
     // $fscanf's result is needed within the same edge, hence the blocking assignment.
     /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
+        cycle <= rst ? 64'd0 : cycle + 64'd1;
         if (in_valid && in_ready) begin
             found = $fscanf(fd, "%h\n", value);
             have_value <= found == 1;

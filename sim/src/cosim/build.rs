@@ -153,6 +153,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         timesteps,
         input_chunk: (info.manifest.input_values_per_cycle, info.manifest.input_value_bits),
         timeout: SimTimeout::default(),
+        stall: None,
     })
 }
 

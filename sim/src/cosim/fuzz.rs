@@ -206,6 +206,7 @@ pub fn fuzz_case(
         vcd_dir: Some(dir.join("vcd")),
         progress: &|_| {},
         timeout: SimTimeout::default(),
+        stall: None,
     };
     let outcome = cosimulate(&golden, &plan, &dir, &values, &options)?;
     let mismatch = outcome.report.first.as_ref().map(|m| {

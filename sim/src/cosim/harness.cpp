@@ -15,6 +15,8 @@
 //   Records are flushed at every S and D record: a harness killed as hung (the RTL looping
 //   inside one evaluation) has then told how far it got.
 // argv:   [limit_cycles] [vcd_path first_cycle last_cycle]
+// env:    SF_STALL_SEED=N  hold in_valid low in about one cycle in four, drawn from N and the
+//                          cycle (sf_stalled; sf_tb_source.v's +stall=N is its twin)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +52,19 @@ static inline const uint32_t* sf_words(uint64_t narrow, uint32_t* buf) {
     buf[0] = (uint32_t)narrow;
     buf[1] = (uint32_t)(narrow >> 32);
     return buf;
+}
+
+// The stalled cycles of a run with SF_STALL_SEED: splitmix64 of seed + cycle * golden ratio,
+// its low two bits 0.
+static bool sf_stalling = false;
+static uint64_t sf_stall_seed = 0;
+static inline bool sf_stalled(uint64_t cycle) {
+    if (!sf_stalling) return false;
+    uint64_t z = sf_stall_seed + cycle * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (z & 3) == 0;
 }
 
 // Put `n` input values on the core's in_value, value j at bits j*SF_VALUE_BITS (an encoder
@@ -107,6 +122,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     uint64_t limit = argc > 1 ? strtoull(argv[1], nullptr, 10) : 0;
+    if (const char* stall = getenv("SF_STALL_SEED")) {
+        sf_stalling = true;
+        sf_stall_seed = strtoull(stall, nullptr, 10);
+    }
     // The VCD window also lists membranes (V records), with or without a trace build.
     if (argc > 4) {
         sf_listing = true;
@@ -147,7 +166,7 @@ int main(int argc, char** argv) {
     uint64_t next_value = 0, last_done = 0;
     uint64_t cycle = 0;
     for (;; cycle++) {
-        top.in_valid = next_value < total_values;
+        top.in_valid = next_value < total_values && !sf_stalled(cycle);
         sf_put_chunk(top.in_value, values.data() + (next_value < total_values ? next_value : 0),
                      next_value < total_values ? SF_VALUES_PER_CYCLE : 0);
         top.clk = 0;

@@ -54,6 +54,7 @@ pub(super) fn build(design_dir: &Path, cache: &Path) -> Result<Simulator, SimErr
         timesteps: info.timesteps(),
         input_chunk: (info.manifest.input_values_per_cycle, info.manifest.input_value_bits),
         timeout: SimTimeout::default(),
+        stall: None,
     })
 }
 
@@ -81,6 +82,9 @@ pub(super) fn run(sim: &Simulator, batch: Batch, progress: &mut impl FnMut(usize
         .arg(format!("+out={}", records.display()))
         .arg(format!("+items={}", count * sim.timesteps))
         .arg(format!("+limit={limit}"));
+    if let Some(seed) = sim.stall {
+        cmd.arg(format!("+stall={seed}"));
+    }
     if let Some((path, first, last)) = vcd {
         let abs = std::path::absolute(path).map_err(|e| io(path, e))?;
         cmd.arg(format!("+vcd={}", abs.display())).arg(format!("+vcd_first={first}")).arg(format!("+vcd_last={last}"));

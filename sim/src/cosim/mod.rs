@@ -31,7 +31,7 @@ use model::HardwarePlan;
 use rayon::prelude::*;
 
 pub use build::{Verilator, find_verilator, version_dir};
-pub use compare::{CosimReport, Mismatch, MismatchKind, compare, locate_membrane};
+pub use compare::{CosimReport, Mismatch, MismatchKind, Timing, compare, locate_membrane};
 pub use guard::SimTimeout;
 pub use hdl_gen::DesignInfo;
 pub use icarus::find_icarus;
@@ -135,6 +135,9 @@ pub struct Simulator {
     pub input_chunk: (u32, u32),
     /// The wall-clock guard on each run.
     pub timeout: SimTimeout,
+    /// A seed to stall the input stream with (`in_valid` low in about one cycle in four,
+    /// the same cycles in both simulators); `None`: back to back.
+    pub stall: Option<u64>,
 }
 
 impl Simulator {
@@ -180,6 +183,9 @@ impl Simulator {
         let count = inputs.len() / size.max(1);
         let mut cmd = Command::new(&self.binary);
         cmd.arg(limit.to_string());
+        if let Some(seed) = self.stall {
+            cmd.env("SF_STALL_SEED", seed.to_string());
+        }
         if let Some((path, first, last)) = vcd {
             let abs = std::path::absolute(path).map_err(|source| SimError::Io { path: path.to_path_buf(), source })?;
             cmd.arg(abs).arg(first.to_string()).arg(last.to_string());
@@ -331,6 +337,10 @@ pub struct CosimOptions<'a> {
     pub progress: &'a dyn Fn(usize),
     /// The wall-clock guard on each simulator run.
     pub timeout: SimTimeout,
+    /// Stall the input stream with this seed ([`Simulator::stall`]). Spikes, scores and
+    /// membranes are compared as always; START and DONE cycles are not (the cycle model
+    /// assumes a stream that never stalls), only that every input starts once.
+    pub stall: Option<u64>,
 }
 
 /// What [`cosimulate`] found.
@@ -354,6 +364,9 @@ pub struct CosimOutcome {
     /// The shard of the inputs that ran (left out of JSON for the unsharded run).
     #[serde(default, skip_serializing_if = "Shard::is_whole")]
     pub shard: Shard,
+    /// The seed the input stream was stalled with, if it was (cycles then unchecked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall: Option<u64>,
 }
 
 /// Co-simulate the design in `design_dir` (written by `hdl_gen`) on `inputs` (concatenated,
@@ -391,6 +404,7 @@ pub fn cosimulate_shard(
     let started = Instant::now();
     let mut sim = Simulator::build(options.simulator, design_dir, &options.cache, false)?;
     sim.timeout = options.timeout;
+    sim.stall = options.stall;
     let build_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -419,7 +433,8 @@ pub fn cosimulate_shard(
         run => run.map_err(|e| renumber_hung(e, shard))?,
     };
     let sim_seconds = started.elapsed().as_secs_f64();
-    let mut report = compare(golden, &traces, &schedule, &run);
+    let timing = if options.stall.is_some() { Timing::Unchecked } else { Timing::Checked };
+    let mut report = compare(golden, &traces, &schedule, &run, timing);
     for m in report.first.iter_mut().chain(&mut report.mismatches) {
         m.input = shard.global(m.input);
     }
@@ -435,6 +450,7 @@ pub fn cosimulate_shard(
         let path = dir.join(format!("input{}.vcd", m.input));
         let mut traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
         traced.timeout = options.timeout;
+        traced.stall = options.stall;
         let replay = traced
             .run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})
             .map_err(|e| renumber_hung(e, shard))?;
@@ -459,6 +475,7 @@ pub fn cosimulate_shard(
         golden_seconds,
         lane_utilization,
         shard,
+        stall: options.stall,
     })
 }
 
@@ -514,6 +531,7 @@ fn hung_waveform(
         Err(e) => return e,
     };
     traced.timeout = options.timeout;
+    traced.stall = options.stall;
     match traced.run(inputs, size, limit, Some((&path, first, limit)), |_| {}) {
         Err(e @ SimError::Hung { .. }) => e,
         // The replay did not hang the same way: the first report stands.

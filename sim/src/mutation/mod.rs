@@ -394,21 +394,36 @@ impl PreparedHost {
             let uart = UartSimulator::build(dir, &options.cache, UartTiming::default())?;
             return board::play(&uart, &self.script);
         }
-        let cosim = CosimOptions {
-            simulator: SimulatorKind::Verilator,
-            cache: options.cache.clone(),
-            vcd_dir: None,
-            progress: &|_| {},
-            timeout: options.timeout,
-        };
-        match cosimulate(&self.golden, &self.host.plan, dir, &self.host.inputs, &cosim) {
-            Ok(outcome) => Ok(outcome.report.first.map_or(Verdict::Survived, |m| Verdict::Mismatch(m.to_string()))),
-            Err(e @ SimError::Hung { .. }) => Ok(Verdict::Timeout(e.to_string())),
-            Err(e @ (SimError::Exited { .. } | SimError::Record { .. } | SimError::Unfinished { .. })) => {
-                Ok(Verdict::Crashed(e.to_string()))
+        // The stream back to back (every cycle checked), then, if that noticed nothing,
+        // stalled (values only): the encoder's stall paths run only there.
+        for stall in [None, Some(options.seed)] {
+            let cosim = CosimOptions {
+                simulator: SimulatorKind::Verilator,
+                cache: options.cache.clone(),
+                vcd_dir: None,
+                progress: &|_| {},
+                timeout: options.timeout,
+                stall,
+            };
+            let said = |m: String| match stall {
+                Some(seed) => format!("with the stream stalled (seed {seed}): {m}"),
+                None => m,
+            };
+            let verdict = match cosimulate(&self.golden, &self.host.plan, dir, &self.host.inputs, &cosim) {
+                Ok(outcome) => {
+                    outcome.report.first.map_or(Verdict::Survived, |m| Verdict::Mismatch(said(m.to_string())))
+                }
+                Err(e @ SimError::Hung { .. }) => Verdict::Timeout(said(e.to_string())),
+                Err(e @ (SimError::Exited { .. } | SimError::Record { .. } | SimError::Unfinished { .. })) => {
+                    Verdict::Crashed(said(e.to_string()))
+                }
+                Err(e) => return Err(e),
+            };
+            if verdict.killed() {
+                return Ok(verdict);
             }
-            Err(e) => Err(e),
         }
+        Ok(Verdict::Survived)
     }
 }
 
