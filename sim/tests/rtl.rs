@@ -689,7 +689,22 @@ fn a_stalled_input_stream_gives_the_same_results_in_both_simulators() {
         return;
     }
     let conv = conv_network();
+    let ternary = model::examples::random_network(
+        &model::examples::RandomSpec {
+            name: "stallternary".into(),
+            input_shape: vec![6],
+            hidden: vec![8],
+            classes: 8,
+            timesteps: 3,
+            neuron: model::examples::HiddenNeuron::Ternary,
+            weight_bits: 4,
+            decay: model::Decay::Shift(1),
+            input_density: 0.5,
+        },
+        1,
+    );
     let cases = [
+        ("ternary", ternary, vec![8, 1], 1),
         ("tiny", tiny_network(), vec![2, 3], 1),
         ("tiny-v2", tiny_network(), vec![2, 3], 2),
         ("conv", conv, vec![2, 1, 4, 1, 3], 1),
@@ -712,6 +727,10 @@ fn a_stalled_input_stream_gives_the_same_results_in_both_simulators() {
             cosimulate(&golden, &plan, dir.path(), &inputs, &options).unwrap().report
         };
         let streamed = run(SimulatorKind::Verilator, None);
+        for seed in 1..6 {
+            let r = run(SimulatorKind::Verilator, Some(seed));
+            assert_eq!(r.first, None, "{name} stall seed {seed}");
+        }
         let stalled = run(SimulatorKind::Verilator, Some(5));
         assert_eq!(stalled.first, None, "{name}");
         assert!(

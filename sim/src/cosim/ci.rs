@@ -172,6 +172,7 @@ mod tests {
             golden_seconds: 1.0,
             lane_utilization: vec![],
             shard,
+            stall: None,
         }
     }
 

@@ -59,6 +59,12 @@ pub fn mutate(
     for m in modules {
         script.push_str(&format!("script mutants-{}.ys\n", m.name()));
     }
+    // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
+    // whose control reads a second bit of it, makes a loop at vector granularity that no
+    // bit closes. Verilator 5.006 at -O3 mis-ordered such a false loop (UNOPTFLAT): the
+    // `ternary` host's netlist with no mutant live then failed co-simulation when its input
+    // stream stalled, while the same netlist with the control tied to 0, or at -O0, passed.
+    script.push_str("splitnets\n");
     script.push_str("write_verilog -noattr mutated.v\n");
     let io = |path: &Path| {
         let path = path.to_path_buf();
