@@ -122,6 +122,7 @@ module sf_conv #(
     parameter IN_AMP_BITS = 9,
     parameter [IN_K*IN_AMP_BITS-1:0] IN_AMPS = 9'd1,
     parameter IN_PAYLOAD = 0,
+    parameter IN_SIGNED  = 1,        // 0: no incoming event is negative (a non-ternary code)
     parameter IN_IS_IMAGE = 0,       // layer 0: the input slot holds all T timesteps
     parameter IN_ADDR_BITS = 4,
     parameter IN_COUNT_BITS = 5,
@@ -344,7 +345,10 @@ module sf_conv #(
                     if (sel == k[IN_SEL_BITS-1:0])
                         product = times_amplitude(w, {{(32-IN_AMP_BITS){1'b0}}, IN_AMPS[k*IN_AMP_BITS +: IN_AMP_BITS]});
             wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
-            if (negative) wide = -wide;
+            // A constant condition: no negation for a code that is never negative.
+            if (IN_SIGNED != 0) begin
+                if (negative) wide = -wide;
+            end
             scaled = wide[MEM_BITS-1:0];
         end
     endfunction

@@ -17,7 +17,8 @@
 //   add_en   in   1          accumulate this cycle
 //   weight   in   W_BITS     signed weight of this lane's neuron for the event's source
 //   sel      in   SEL_BITS   plane index (plane codes) or spike value (payload codes)
-//   neg      in   1          negative (ternary) spike
+//   neg      in   1          negative (ternary) spike; read only if SIGNED (LAT_SIGNED in the
+//                            lateral pass): a lane fed by non-ternary codes has no negation
 //   lateral  in   1          the event is the layer's own (LAT_* code); 0 when LATERAL = 0
 //   acc      out  ACC_BITS   signed accumulator
 module sf_lane #(
@@ -28,11 +29,13 @@ module sf_lane #(
     parameter AMP_BITS  = 9,          // width of each amplitude in AMPS
     parameter [K*AMP_BITS-1:0] AMPS = 9'd1,  // amplitude of plane k at [k*AMP_BITS +: AMP_BITS]
     parameter PAYLOAD   = 0,          // 1: sel is the spike value itself
+    parameter SIGNED    = 1,          // 0: no event of the incoming code is negative (neg unused)
     parameter LATERAL   = 0,          // 1: a second code for the lateral pass
     parameter LAT_K     = 1,
     parameter LAT_AMP_BITS = 1,
     parameter [LAT_K*LAT_AMP_BITS-1:0] LAT_AMPS = {(LAT_K*LAT_AMP_BITS){1'b1}},
-    parameter LAT_PAYLOAD = 0
+    parameter LAT_PAYLOAD = 0,
+    parameter LAT_SIGNED  = 1         // 0: the layer's own code is never negative
 ) (
     input  wire                       clk,
     input  wire                       clear,
@@ -49,6 +52,7 @@ module sf_lane #(
     localparam MUL_BITS = (MUL_W1 > LAT_AMP_BITS ? MUL_W1 : LAT_AMP_BITS) + 1;
     localparam PROD_BITS = W_BITS + MUL_BITS + 1;
     localparam WIDE = PROD_BITS > ACC_BITS ? PROD_BITS : ACC_BITS;
+    localparam NEGATES = SIGNED != 0 || (LATERAL != 0 && LAT_SIGNED != 0);
 
     // ---- the scaled, signed contribution of this event ----
     // Plane codes: a constant product per plane (synthesis makes each a shift or a
@@ -81,7 +85,11 @@ module sf_lane #(
                     if (plane == k[SEL_BITS-1:0])
                         product = times_amplitude(w, {{(32-AMP_BITS){1'b0}}, AMPS[k*AMP_BITS +: AMP_BITS]});
             wide = {{(WIDE-PROD_BITS){product[PROD_BITS-1]}}, product};
-            if (negative) wide = -wide;
+            // A constant condition: a lane whose codes are never negative has no negation
+            // (its neg input is 0 anyway).
+            if (NEGATES != 0) begin
+                if (negative) wide = -wide;
+            end
             contribution = wide[ACC_BITS-1:0];
         end
     endfunction

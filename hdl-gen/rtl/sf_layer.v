@@ -88,6 +88,7 @@ module sf_layer #(
     parameter IN_AMP_BITS = 9,
     parameter [IN_K*IN_AMP_BITS-1:0] IN_AMPS = 9'd1,
     parameter IN_PAYLOAD = 0,
+    parameter IN_SIGNED  = 1,        // 0: no incoming event is negative (a non-ternary code)
     parameter IN_IS_IMAGE = 0,       // layer 0: the input slot holds all T timesteps
     parameter IN_ADDR_BITS = 4,
     parameter IN_COUNT_BITS = 5,
@@ -292,9 +293,9 @@ module sf_layer #(
         for (lane = 0; lane < P; lane = lane + 1) begin : g_lane
             sf_lane #(
                 .W_BITS(W_BITS), .SEL_BITS(SEL_BITS), .ACC_BITS(ACC_BITS), .K(IN_K),
-                .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD),
+                .AMP_BITS(IN_AMP_BITS), .AMPS(IN_AMPS), .PAYLOAD(IN_PAYLOAD), .SIGNED(IN_SIGNED),
                 .LATERAL(LATERAL), .LAT_K(OUT_K), .LAT_AMP_BITS(OUT_AMP_BITS), .LAT_AMPS(OUT_AMPS),
-                .LAT_PAYLOAD(OUT_PAYLOAD)
+                .LAT_PAYLOAD(OUT_PAYLOAD), .LAT_SIGNED(KIND == SF_KIND_TERNARY ? 1 : 0)
             ) u_lane (
                 .clk(clk), .clear(clear_acc), .add_en(stage4_valid),
                 .weight(weight_held[lane*W_BITS +: W_BITS]), .sel(stage4_sel), .neg(stage4_neg),

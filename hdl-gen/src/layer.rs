@@ -230,7 +230,8 @@ pub fn layer_rtl(net: &Network, bounds: &LayerBounds, plan: &LayerPlan, index: u
         bias_file: if file { format!("l{index}_{}_bias.mem", identifier(&layer.name)) } else { String::new() },
         params: Vec::new(),
     };
-    let codes = Codes { input: &in_code, output: &out_code, out_table: &out_table, max_spike };
+    let in_signed = net.input_range_of(index).min < 0;
+    let codes = Codes { input: &in_code, in_signed, output: &out_code, out_table: &out_table, max_spike };
     rtl.params = match (&layer.op, plan.stage) {
         (LayerOp::Conv2d(conv), Stage::Conv { banks, sets, .. }) => {
             conv_params(net, bounds, &rtl, &codes, conv, banks, sets)
@@ -341,6 +342,11 @@ fn conv_params(
         Param::int("IN_AMP_BITS", amp_bits as i64, ""),
         Param::bits("IN_AMPS", in_amps, &format!("amplitudes {} of {in_label}'s code", codes.input.label())),
         Param::int("IN_PAYLOAD", i64::from(*codes.input == SpikeCode::Payload), "events carry values, not planes"),
+        Param::int(
+            "IN_SIGNED",
+            i64::from(codes.in_signed),
+            if codes.in_signed { "ternary: events may be negative" } else { "no event is negative" },
+        ),
         Param::int("IN_IS_IMAGE", i64::from(index == 0), "input slot holds all T timesteps"),
         Param::int(
             "IN_ADDR_BITS",
@@ -372,6 +378,8 @@ fn conv_params(
 /// The spike codes a layer receives and emits.
 struct Codes<'a> {
     input: &'a SpikeCode,
+    /// Whether an incoming event can be negative (the producer is ternary).
+    in_signed: bool,
     output: &'a SpikeCode,
     out_table: &'a CodeTable,
     /// Largest emitted value `D` (1 for readout layers).
@@ -399,6 +407,11 @@ fn shape_params(rtl: &LayerRtl, codes: &Codes) -> Vec<Param> {
         Param::int("IN_AMP_BITS", amp_bits as i64, ""),
         Param::bits("IN_AMPS", in_amps, &format!("amplitudes {} of {in_label}'s code", in_code.label())),
         Param::int("IN_PAYLOAD", i64::from(*in_code == SpikeCode::Payload), "events carry values, not planes"),
+        Param::int(
+            "IN_SIGNED",
+            i64::from(codes.in_signed),
+            if codes.in_signed { "ternary: events may be negative" } else { "no event is negative" },
+        ),
         Param::int("IN_IS_IMAGE", i64::from(index == 0), "input slot holds all T timesteps"),
         Param::int(
             "IN_ADDR_BITS",

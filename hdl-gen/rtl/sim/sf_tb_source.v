@@ -42,7 +42,10 @@ module sf_tb_source #(
             splitmix = z ^ (z >> 31);
         end
     endfunction
+    // Only the low two bits decide.
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [63:0] stall_draw = splitmix(stall_seed + cycle * 64'h9E3779B97F4A7C15);
+    /* verilator lint_on UNUSEDSIGNAL */
     wire        stalled    = stalling && stall_draw[1:0] == 2'd0;
 
     initial begin
