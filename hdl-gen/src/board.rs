@@ -160,7 +160,7 @@ fn uart_items() -> Vec<Item> {
         params: vec![Param::int("CYCLES", 16, "cycles of reset after configuration"), Param::int("BITS", 5, "")],
         connections: vec![pass("clk"), pass("rst")],
     }));
-    let uart_params = vec![Param::pass("CLKS_PER_BIT"), Param::int("COUNT_BITS", 16, "up to 65,535 clocks per bit")];
+    let uart_params = vec![Param::pass("CLKS_PER_BIT")];
     items.push(Item::Blank);
     items.push(Item::Instance(Instance {
         module: "sf_uart_rx".into(),

@@ -14,8 +14,7 @@
 //   data         out  8   the byte, least significant bit first on the line
 //   frame_error  out  1   with data_valid: this byte ended with a low stop bit
 module sf_uart_rx #(
-    parameter CLKS_PER_BIT = 104,   // clock / baud rate, at least 4
-    parameter COUNT_BITS   = 8      // clog2(CLKS_PER_BIT + 1)
+    parameter CLKS_PER_BIT = 104    // clock / baud rate, at least 4
 ) (
     input  wire       clk,
     input  wire       rst,
@@ -24,6 +23,8 @@ module sf_uart_rx #(
     output reg  [7:0] data,
     output reg        frame_error
 );
+    // The bit counter holds 0 .. CLKS_PER_BIT - 1, no more: its width follows the rate.
+    localparam COUNT_BITS = $clog2(CLKS_PER_BIT);
     localparam S_IDLE = 2'd0, S_START = 2'd1, S_DATA = 2'd2, S_STOP = 2'd3;
     localparam [COUNT_BITS-1:0] HALF = CLKS_PER_BIT / 2;
     localparam [COUNT_BITS-1:0] FULL = CLKS_PER_BIT - 1;

@@ -10,8 +10,7 @@
 //   ready    out  1   idle: a byte may be sent
 //   tx       out  1   serial line
 module sf_uart_tx #(
-    parameter CLKS_PER_BIT = 104,
-    parameter COUNT_BITS   = 8
+    parameter CLKS_PER_BIT = 104    // clock / baud rate, at least 4
 ) (
     input  wire       clk,
     input  wire       rst,
@@ -20,6 +19,8 @@ module sf_uart_tx #(
     output wire       ready,
     output reg        tx
 );
+    // The bit counter holds 0 .. CLKS_PER_BIT - 1, no more: its width follows the rate.
+    localparam COUNT_BITS = $clog2(CLKS_PER_BIT);
     localparam [COUNT_BITS-1:0] FULL = CLKS_PER_BIT - 1;
 
     reg [9:0]            shift;   // {stop, data, start}, sent from bit 0
