@@ -69,8 +69,9 @@ int main(int, char**) {
     Decoder decoder;
     std::deque<bool> line;      // line bits not yet sent, the front one on the line
     uint64_t bit_elapsed = 0;   // cycles the front bit has been on the line
-    // Let the board's power-on reset finish before the host speaks.
-    for (int i = 0; i < 64; i++, cycle++) {
+    // The host speaks 4 cycles after the board's power-on reset (sf_reset, 16 cycles) ends:
+    // a reset that lasts longer misses the first start bit.
+    for (int i = 0; i < 20; i++, cycle++) {
         top.clk = 0;
         top.eval();
         decoder.step(cycle, top.tx);
