@@ -324,6 +324,11 @@ impl CampaignOptions {
 /// exactly with no mutant live.
 pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, SimError> {
     let root = options.work_dir.join(&host.name);
+    // Start clean: a worker's copy from an earlier run holds that run's netlist, and `run`
+    // copies the design into a worker only once.
+    if root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|source| SimError::Io { path: root.clone(), source })?;
+    }
     let rtl = root.join("rtl");
     let generate = |source| SimError::Generate { seed: None, source };
     let design = hdl_gen::generate(&host.network, &host.plan).map_err(generate)?;
@@ -333,6 +338,18 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
         options.modules.iter().copied().filter(|m| m.is_board() == (host.kind == HostKind::Board)).collect();
     let mutated =
         yosys::mutate(&rtl, &host.name, &reading, &modules, (options.per_module, options.seed), &options.filter)?;
+    // A module in the netlist with no mutant means the selection missed its name.
+    for m in &modules {
+        let instantiated = mutated.netlist.contains(&format!("\\{} ", m.name()))
+            || mutated.netlist.contains(&format!("\\{}\\", m.name()))
+            || mutated.netlist.contains(&format!("module {}(", m.name()));
+        if instantiated && !mutated.mutants.iter().any(|x| x.module == *m) {
+            return Err(SimError::Mutation {
+                host: host.name,
+                reason: format!("yosys listed no mutant in {}, which the design instantiates", m.name()),
+            });
+        }
+    }
     let (text, readers) = netlist::instrument(&mutated.netlist);
     let text = netlist::redeclare(&text, &reading.top, &reading.params);
     if readers == 0 && !mutated.mutants.is_empty() {

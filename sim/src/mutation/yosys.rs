@@ -49,9 +49,11 @@ pub fn mutate(
 ) -> Result<Mutated, SimError> {
     let mut script = read_script(reading);
     let mut first = 1usize;
+    // `*name*`: a module with one short parameter list is named `$paramod\name\P=...`, with
+    // a long one `$paramod$hash\name`.
     for m in modules {
         script.push_str(&format!(
-            "mutate -list {per_module} -seed {seed} {filter} -ctrl {CONTROL} {CONTROL_BITS} {first} -o mutants-{name}.ys *{name}/* *{name}/t:$mem* %d\n",
+            "mutate -list {per_module} -seed {seed} {filter} -ctrl {CONTROL} {CONTROL_BITS} {first} -o mutants-{name}.ys *{name}*/* *{name}*/t:$mem* %d\n",
             name = m.name()
         ));
         first += per_module;
