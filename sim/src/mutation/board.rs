@@ -47,6 +47,12 @@ pub fn script(
     let images = hdl_gen::board::weight_images(net, design);
     let size = net.input.size();
     let xs: Vec<&[u8]> = inputs.chunks(size).collect();
+    if xs.is_empty() {
+        return Err(SimError::Mutation {
+            host: super::BOARD_HOST.into(),
+            reason: "the board script needs an input".into(),
+        });
+    }
     let mut script = Vec::new();
     let tag = |frame: &[u8]| *frame.last().expect("a frame");
     let reply =
@@ -119,13 +125,15 @@ pub fn script(
     bad[n - 4] ^= 0x01;
     push("a request whose CRC is wrong".into(), bad.clone(), vec![], reply(Status::Checksum, tag(&bad), 0));
     push("a request one value short".into(), request(&xs[0][1..]), vec![], reply(Status::Length, 0, 0));
-    let mut big = xs[0].to_vec();
-    let max = net.input.max_value.min(254) as u8;
-    big[size / 2] = max + 1;
-    let frame = request(&big);
-    push("a value above the maximum".into(), frame.clone(), vec![], reply(Status::Value, tag(&frame), 0));
-    let frame = sparse_request(&big);
-    push("a sparse value above the maximum".into(), frame.clone(), vec![], reply(Status::Value, tag(&frame), 0));
+    // A value above the maximum, where there is one.
+    if net.input.max_value < 255 {
+        let mut big = xs[0].to_vec();
+        big[size / 2] = net.input.max_value as u8 + 1;
+        let frame = request(&big);
+        push("a value above the maximum".into(), frame.clone(), vec![], reply(Status::Value, tag(&frame), 0));
+        let frame = sparse_request(&big);
+        push("a sparse value above the maximum".into(), frame.clone(), vec![], reply(Status::Value, tag(&frame), 0));
+    }
     // The last group's mask with a bit past the input's last value.
     let mut frame = vec![SPARSE_SYNC];
     frame.extend_from_slice(&(size as u16).to_le_bytes());
@@ -177,7 +185,7 @@ pub fn play(sim: &UartSimulator, script: &[Exchange]) -> Result<Verdict, SimErro
         let n = if e.expect.is_empty() { u32::MAX as usize } else { e.expect.len() };
         let got = match link.receive(n) {
             Ok(got) => got,
-            Err(err) => return Ok(link_failure(k, e, err)),
+            Err(err) => return Ok(link_failure(&format!("exchange {k} ({})", e.what), err)),
         };
         if got != e.expect {
             return Ok(Verdict::Mismatch(format!(
@@ -192,14 +200,14 @@ pub fn play(sim: &UartSimulator, script: &[Exchange]) -> Result<Verdict, SimErro
     match link.receive(u32::MAX as usize) {
         Ok(extra) if extra.is_empty() => Ok(Verdict::Survived),
         Ok(extra) => Ok(Verdict::Mismatch(format!("after the script, the board sent [{}]", hex(&extra)))),
-        Err(err) => Ok(link_failure(script.len(), &Exchange { what: "the end".into(), ..script[0].clone() }, err)),
+        Err(err) => Ok(link_failure("after the script", err)),
     }
 }
 
-/// A link that failed during exchange `k`: the simulation hung (its wall-clock guard fired)
-/// or exited.
-fn link_failure(k: usize, e: &Exchange, err: hdl_gen::protocol::LinkError) -> Verdict {
-    let message = format!("exchange {k} ({}): {err}", e.what);
+/// A link that failed `during` an exchange: the simulation hung (its wall-clock guard
+/// fired) or exited.
+fn link_failure(during: &str, err: hdl_gen::protocol::LinkError) -> Verdict {
+    let message = format!("{during}: {err}");
     match err.downcast_ref::<SimError>() {
         Some(SimError::Hung { .. }) => Verdict::Timeout(message),
         _ => Verdict::Crashed(message),

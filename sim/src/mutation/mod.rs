@@ -1,14 +1,16 @@
 //! RTL mutation campaign (issue #18): yosys's `mutate` pass (the engine of YosysHQ's mcy)
-//! plants faults in the hand-written modules of small host designs, and co-simulation must
+//! plants faults in the hand-written modules of small host designs, and the tests must
 //! notice each one.
 //!
 //! Per host design: generate it, list `per_module` mutants in every hand-written module it
 //! instantiates (over that host's parameterizations of the module), apply them all behind a
 //! control register ([`netlist`]), build the netlist once in Verilator and run it once per
-//! mutant with [`crate::cosim::cosimulate`] on the host's random inputs. A mutant is killed
-//! when co-simulation reports a mismatch, the simulation fails or exits early, or it runs past
-//! its time budget. Before any mutant the netlist with none live must co-simulate exactly,
-//! which checks the whole machinery (yosys's reading of the RTL, the instrumentation).
+//! mutant. Core hosts run [`crate::cosim::cosimulate`] on the host's random inputs, streamed
+//! and, if that notices nothing, stalled; the board host plays [`board::script`] over the
+//! simulated UART. A mutant is killed when the test reports a mismatch, the simulation fails
+//! or exits early, or it runs past its time budget. Before any mutant the netlist with none
+//! live must pass, which checks the whole machinery (yosys's reading of the RTL, the
+//! instrumentation, the simulator).
 
 pub mod board;
 pub mod equivalence;
