@@ -33,8 +33,9 @@ pub struct Exchange {
     pub expect: Vec<u8>,
 }
 
-/// The script for the board top of `plan` over `network` (its layers with loaded weights
-/// start empty), with `inputs` (concatenated) as the inferences.
+/// The script for `design`'s board top (`plan` over `golden`'s network; its layers with
+/// loaded weights start empty), with `inputs` (concatenated, at least one) as the
+/// inferences.
 pub fn script(
     golden: &Golden,
     plan: &HardwarePlan,
