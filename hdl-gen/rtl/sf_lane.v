@@ -17,8 +17,8 @@
 //   add_en   in   1          accumulate this cycle
 //   weight   in   W_BITS     signed weight of this lane's neuron for the event's source
 //   sel      in   SEL_BITS   plane index (plane codes) or spike value (payload codes)
-//   neg      in   1          negative (ternary) spike; read only if SIGNED (LAT_SIGNED in the
-//                            lateral pass): a lane fed by non-ternary codes has no negation
+//   neg      in   1          negative (ternary) spike; unused unless SIGNED or LAT_SIGNED: a
+//                            lane fed only by non-ternary codes has no negation
 //   lateral  in   1          the event is the layer's own (LAT_* code); 0 when LATERAL = 0
 //   acc      out  ACC_BITS   signed accumulator
 module sf_lane #(
