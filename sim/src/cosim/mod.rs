@@ -343,6 +343,17 @@ pub struct CosimOptions<'a> {
     pub stall: Option<u64>,
 }
 
+impl CosimOptions<'_> {
+    /// The simulator of the design in `design_dir` (`trace`: the VCD-capable build) with
+    /// these options' time guard and stall.
+    fn simulator(&self, design_dir: &Path, trace: bool) -> Result<Simulator, SimError> {
+        let mut sim = Simulator::build(self.simulator, design_dir, &self.cache, trace)?;
+        sim.timeout = self.timeout;
+        sim.stall = self.stall;
+        Ok(sim)
+    }
+}
+
 /// What [`cosimulate`] found.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct CosimOutcome {
@@ -402,9 +413,7 @@ pub fn cosimulate_shard(
         &selected
     };
     let started = Instant::now();
-    let mut sim = Simulator::build(options.simulator, design_dir, &options.cache, false)?;
-    sim.timeout = options.timeout;
-    sim.stall = options.stall;
+    let sim = options.simulator(design_dir, false)?;
     let build_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -448,10 +457,8 @@ pub fn cosimulate_shard(
         let last = schedule.inputs[n].done.max(rtl_done) + 2;
         std::fs::create_dir_all(dir).map_err(|source| SimError::Io { path: dir.to_path_buf(), source })?;
         let path = dir.join(format!("input{}.vcd", m.input));
-        let mut traced = Simulator::build(options.simulator, design_dir, &options.cache, true)?;
-        traced.timeout = options.timeout;
-        traced.stall = options.stall;
-        let replay = traced
+        let replay = options
+            .simulator(design_dir, true)?
             .run(&inputs[..(n + 1) * size], size, last + 10, Some((&path, first, last)), |_| {})
             .map_err(|e| renumber_hung(e, shard))?;
         // The replay listed the membranes of the input's window: name the neuron.
@@ -525,13 +532,11 @@ fn hung_waveform(
     let path = dir.join(format!("input{}.vcd", shard.global(n)));
     let traced = std::fs::create_dir_all(dir)
         .map_err(|source| SimError::Io { path: dir.to_path_buf(), source })
-        .and_then(|_| Simulator::build(options.simulator, design_dir, &options.cache, true));
-    let mut traced = match traced {
+        .and_then(|_| options.simulator(design_dir, true));
+    let traced = match traced {
         Ok(traced) => traced,
         Err(e) => return e,
     };
-    traced.timeout = options.timeout;
-    traced.stall = options.stall;
     match traced.run(inputs, size, limit, Some((&path, first, limit)), |_| {}) {
         Err(e @ SimError::Hung { .. }) => e,
         // The replay did not hang the same way: the first report stands.
