@@ -443,6 +443,12 @@ impl Board {
         &self.facts().budget
     }
 
+    /// The board whose table name is `name` (as build reports and the command line
+    /// spell it).
+    pub fn named(name: &str) -> Option<Board> {
+        Board::ALL.into_iter().find(|b| b.facts().name == name)
+    }
+
     /// The oscillator in MHz.
     pub fn oscillator_mhz(self) -> f64 {
         self.facts().clock_hz as f64 / 1e6
@@ -478,6 +484,7 @@ mod tests {
         for board in Board::ALL {
             let f = board.facts();
             assert_eq!(serde_json::to_value(board).unwrap(), f.name, "serialized as its name");
+            assert_eq!(Board::named(f.name), Some(board), "found by its name");
             assert!(!f.constraints_text.is_empty() && f.constraints.starts_with(f.name), "{}", f.name);
             // The templates name the files the flow writes and reads, and nothing else.
             let args = f.flow.place_args.iter().chain(f.flow.pack_args).collect::<Vec<_>>();

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use hdl_gen::protocol::{Framing, HostOptions, Transport};
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::Golden;
@@ -134,8 +134,16 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => bitstreams::pipeline::read_build_report(dir)?,
         None => None,
     };
-    let built_board =
-        built.as_ref().and_then(|b| bitstreams::boards::Board::ALL.into_iter().find(|x| x.facts().name == b.board));
+    let built_board = match &built {
+        Some(b) => Some(bitstreams::boards::Board::named(&b.board).with_context(|| {
+            format!(
+                "{}: the build report names the board {:?}, which this spikeforge does not know",
+                args.build.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
+                b.board
+            )
+        })?),
+        None => None,
+    };
     let board = match (args.board, built_board) {
         (Some(asked), Some(built)) if asked != built => {
             let dir = args.build.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
