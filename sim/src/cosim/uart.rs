@@ -85,6 +85,90 @@ impl LineNoise {
     }
 }
 
+/// A fault on the host's line into the board (`rx`), placed by a test of the receiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineFault {
+    /// Line bit `bit` inverted (10 line bits a byte: start, 8 data, stop).
+    Flip {
+        /// The line bit.
+        bit: u32,
+    },
+    /// Line bit `bit` lasts `cycles` clocks more than a bit time (fewer if negative, at
+    /// least one): a sender whose clock runs off, or jitter.
+    Stretch {
+        /// The line bit.
+        bit: u32,
+        /// Clocks added to its bit time.
+        cycles: i32,
+    },
+    /// Before byte `byte` (the count of bytes: after the last), the line idles high for a
+    /// bit time, drops for `low` clocks, then idles another bit time: noise a receiver must
+    /// not take for a start bit when `low` ends before the bit's middle.
+    Glitch {
+        /// The byte it comes before.
+        byte: u32,
+        /// Clocks the line is low.
+        low: u32,
+    },
+}
+
+/// `bytes` on the line as 8N1 at `clks_per_bit`, shaped by `faults`: each segment a level
+/// and the clocks it lasts, in the order played.
+///
+/// ```
+/// use sim::cosim::uart::{LineFault, line_segments};
+/// // 0x01 at 4 clocks per bit: start (low), bit 0 (high), bits 1-7 (low), stop (high).
+/// let plain = line_segments(&[0x01], 4, &[]);
+/// assert_eq!(plain, vec![(false, 4), (true, 4), (false, 28), (true, 4)]);
+/// let glitched = line_segments(&[0x01], 4, &[LineFault::Glitch { byte: 0, low: 1 }]);
+/// assert_eq!(&glitched[..3], &[(true, 4), (false, 1), (true, 4)]);
+/// ```
+pub fn line_segments(bytes: &[u8], clks_per_bit: u32, faults: &[LineFault]) -> Vec<(bool, u32)> {
+    let mut bits: Vec<(bool, u32)> = Vec::with_capacity(bytes.len() * 10);
+    for &b in bytes {
+        bits.push((false, clks_per_bit));
+        bits.extend((0..8).map(|i| ((b >> i) & 1 == 1, clks_per_bit)));
+        bits.push((true, clks_per_bit));
+    }
+    for fault in faults {
+        match *fault {
+            LineFault::Flip { bit } => {
+                if let Some(b) = bits.get_mut(bit as usize) {
+                    b.0 = !b.0;
+                }
+            }
+            LineFault::Stretch { bit, cycles } => {
+                if let Some(b) = bits.get_mut(bit as usize) {
+                    b.1 = (i64::from(b.1) + i64::from(cycles)).clamp(1, i64::from(i32::MAX)) as u32;
+                }
+            }
+            LineFault::Glitch { .. } => {}
+        }
+    }
+    let mut segments: Vec<(bool, u32)> = Vec::with_capacity(bits.len() + 3 * faults.len());
+    let glitches = |k: usize| {
+        faults.iter().filter_map(move |f| match *f {
+            LineFault::Glitch { byte, low } if byte as usize == k => Some(low.max(1)),
+            _ => None,
+        })
+    };
+    for k in 0..=bytes.len() {
+        for low in glitches(k) {
+            segments.extend([(true, clks_per_bit), (false, low), (true, clks_per_bit)]);
+        }
+        segments.extend(bits.iter().skip(k * 10).take(if k < bytes.len() { 10 } else { 0 }));
+    }
+    // Neighbours at one level are one segment.
+    let mut merged: Vec<(bool, u32)> = Vec::with_capacity(segments.len());
+    for (level, cycles) in segments {
+        match merged.last_mut() {
+            Some(last) if last.0 == level => last.1 += cycles,
+            _ => merged.push((level, cycles)),
+        }
+    }
+    merged
+}
+
 /// The compiled board top.
 #[derive(Clone, Debug)]
 pub struct UartSimulator {
@@ -107,7 +191,14 @@ impl UartSimulator {
         let board = info.board();
         let top = &board.top;
         let header = format!("#include \"V{top}.h\"\n#define SF_TOP V{top}\n#define SF_CPB {}\n", timing.clks_per_bit);
-        let extra_flags = [format!("-GCLKS_PER_BIT={}", timing.clks_per_bit), format!("-GTIMEOUT={}", timing.timeout)];
+        // Registers start random rather than zero (the harness seeds them): a reset that
+        // misses one shows.
+        let extra_flags = [
+            format!("-GCLKS_PER_BIT={}", timing.clks_per_bit),
+            format!("-GTIMEOUT={}", timing.timeout),
+            "--x-initial".into(),
+            "unique".into(),
+        ];
         let sources: Vec<String> = info.sources().iter().chain(&board.files).cloned().collect();
         let harness = Harness {
             top,
@@ -142,11 +233,13 @@ impl UartSimulator {
             stdin,
             stdout,
             pending: Vec::new(),
-            line_flips: Vec::new(),
+            line_faults: Vec::new(),
             reply_flips: Vec::new(),
+            clks_per_bit: self.timing.clks_per_bit,
             noise: None,
             max_cycles: 1_000_000,
             cycles: 0,
+            reply_starts: Vec::new(),
         })
     }
 }
@@ -160,12 +253,15 @@ pub struct UartLink {
     stdin: ChildStdin,
     stdout: ChildStdout,
     pending: Vec<u8>,
-    line_flips: Vec<u32>,
+    line_faults: Vec<LineFault>,
     reply_flips: Vec<u32>,
+    clks_per_bit: u32,
     /// Cycles a receive may simulate before it returns what it has.
     pub max_cycles: u64,
     /// Cycles simulated so far.
     pub cycles: u64,
+    /// The cycle each byte of the last reply began on the line (its start bit's first).
+    pub reply_starts: Vec<u64>,
     /// Random corruption on both lines, if any.
     pub noise: Option<LineNoise>,
 }
@@ -173,7 +269,13 @@ pub struct UartLink {
 impl UartLink {
     /// Invert these line bits (10 per byte: start, 8 data, stop) of the next request sent.
     pub fn corrupt_request(&mut self, line_bits: Vec<u32>) {
-        self.line_flips = line_bits;
+        self.line_faults = line_bits.into_iter().map(|bit| LineFault::Flip { bit }).collect();
+    }
+
+    /// Shape the line of the next request sent with `faults` (its bytes' line bits counted
+    /// from the first byte sent since the last receive).
+    pub fn shape_request(&mut self, faults: Vec<LineFault>) {
+        self.line_faults = faults;
     }
 
     /// Invert these data bits (byte · 8 + bit) of the next reply received.
@@ -183,18 +285,23 @@ impl UartLink {
 }
 
 impl UartLink {
-    /// Send one request message to the harness and read its reply and cycle count.
-    fn exchange(&mut self, msg: &[u8]) -> std::io::Result<Vec<u8>> {
+    /// Send one request message to the harness and read its reply, the cycle each reply
+    /// byte began, the cycle count and the first cycle (plus one) `tx` broke 8N1 timing.
+    fn exchange(&mut self, msg: &[u8]) -> std::io::Result<(Vec<u8>, u64)> {
         self.stdin.write_all(msg)?;
         self.stdin.flush()?;
         let mut word = [0u8; 4];
         self.stdout.read_exact(&mut word)?;
         let mut reply = vec![0u8; u32::from_le_bytes(word) as usize];
         self.stdout.read_exact(&mut reply)?;
-        let mut cycles = [0u8; 8];
-        self.stdout.read_exact(&mut cycles)?;
-        self.cycles = u64::from_le_bytes(cycles);
-        Ok(reply)
+        let mut starts = vec![0u8; 8 * reply.len()];
+        self.stdout.read_exact(&mut starts)?;
+        self.reply_starts = starts.chunks(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+        let mut long = [0u8; 8];
+        self.stdout.read_exact(&mut long)?;
+        self.cycles = u64::from_le_bytes(long);
+        self.stdout.read_exact(&mut long)?;
+        Ok((reply, u64::from_le_bytes(long)))
     }
 }
 
@@ -211,16 +318,26 @@ impl Transport for UartLink {
         if let Some(noise) = &mut self.noise {
             let request = noise.flips(self.pending.len(), 10);
             noise.request_bytes += request.len() as u64;
-            self.line_flips.extend(request);
+            self.line_faults.extend(request.into_iter().map(|bit| LineFault::Flip { bit }));
             if noisy_reply {
                 self.reply_flips.extend(noise.flips(n, 8));
             }
         }
         let reply_flips: Vec<u32> = if self.noise.is_some() { self.reply_flips.clone() } else { Vec::new() };
+        let segments = line_segments(&self.pending, self.clks_per_bit, &std::mem::take(&mut self.line_faults));
+        let segments: Vec<u32> = segments
+            .into_iter()
+            // Longer segments are split: 31 bits hold a length.
+            .flat_map(|(level, cycles)| {
+                let chunks = cycles.div_ceil(0x7fff_ffff).max(1);
+                (0..chunks).map(move |k| {
+                    let length = (cycles - k * 0x7fff_ffff).min(0x7fff_ffff);
+                    u32::from(level) << 31 | length
+                })
+            })
+            .collect();
         let mut msg = Vec::new();
-        msg.extend_from_slice(&(self.pending.len() as u32).to_le_bytes());
-        msg.extend_from_slice(&self.pending);
-        for list in [std::mem::take(&mut self.line_flips), std::mem::take(&mut self.reply_flips)] {
+        for list in [segments, std::mem::take(&mut self.reply_flips)] {
             msg.extend_from_slice(&(list.len() as u32).to_le_bytes());
             for b in list {
                 msg.extend_from_slice(&b.to_le_bytes());
@@ -234,7 +351,10 @@ impl Transport for UartLink {
         let exchanged = self.exchange(&msg);
         self.child.disarm();
         match exchanged {
-            Ok(reply) => {
+            Ok((_, fault)) if fault != 0 => {
+                Err(Box::new(SimError::LineTiming { cycle: fault - 1, line: "tx", clks_per_bit: self.clks_per_bit }))
+            }
+            Ok((reply, _)) => {
                 if let Some(noise) = &mut self.noise {
                     let mut hit: Vec<u32> =
                         reply_flips.iter().map(|b| b / 8).filter(|&k| (k as usize) < reply.len()).collect();
@@ -442,4 +562,48 @@ pub fn infer_inputs(
         });
     }
     Ok(cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycles(segments: &[(bool, u32)]) -> u64 {
+        segments.iter().map(|s| u64::from(s.1)).sum()
+    }
+
+    /// The level of the line `at` cycles after it starts.
+    fn level(segments: &[(bool, u32)], at: u64) -> bool {
+        let mut t = 0;
+        for &(l, c) in segments {
+            t += u64::from(c);
+            if at < t {
+                return l;
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn faults_change_only_what_they_name() {
+        let bytes = [0xa5, 0x00, 0xff];
+        let clean = line_segments(&bytes, 8, &[]);
+        assert_eq!(cycles(&clean), 3 * 10 * 8);
+        // A flipped stop bit: the same length, one bit time low where it was high.
+        let flipped = line_segments(&bytes, 8, &[LineFault::Flip { bit: 19 }]);
+        assert_eq!(cycles(&flipped), 240);
+        assert!((0..240).all(|t| level(&flipped, t) == (level(&clean, t) ^ (152..160).contains(&t))));
+        // Stretched bits add their clocks; a shortened one never vanishes.
+        let jitter = [LineFault::Stretch { bit: 3, cycles: 2 }, LineFault::Stretch { bit: 4, cycles: -20 }];
+        assert_eq!(cycles(&line_segments(&bytes, 8, &jitter)), 240 + 2 - 7);
+        // A glitch before the last byte and one after it: a bit time high, low, a bit time high.
+        let glitched =
+            line_segments(&bytes, 8, &[LineFault::Glitch { byte: 2, low: 3 }, LineFault::Glitch { byte: 3, low: 1 }]);
+        assert_eq!(cycles(&glitched), 240 + (8 + 3 + 8) + (8 + 1 + 8));
+        assert!((0..160).all(|t| level(&glitched, t) == level(&clean, t)));
+        assert!((160..168).all(|t| level(&glitched, t)) && (168..171).all(|t| !level(&glitched, t)));
+        assert!((179..259).all(|t| level(&glitched, t) == level(&clean, t - 19)));
+        // Neighbours at one level are merged: no segment follows one of its own level.
+        assert!(glitched.windows(2).all(|w| w[0].0 != w[1].0));
+    }
 }

@@ -7,8 +7,16 @@
 //! are loaded, the loads and their weight CRC, inferences in dense and sparse frames, two
 //! requests in flight, and each refusal (CRC, length, value, framing, load header, unknown
 //! target, a sparse mask past the input), a request dropped for its silence, and what
-//! follows each. A host retrying would hide a flaky board, so nothing is retried: any byte
-//! that differs, a reply missing, or one too many kills the mutant.
+//! follows each; and the line as a real one is: glitches shorter than half a bit before and
+//! inside a request, bits a few clocks long or short. A host retrying would hide a flaky
+//! board, so nothing is retried: any byte that differs, a reply missing, or one too many
+//! kills the mutant.
+//!
+//! The protocol says what the board sends, not when. The cycle each reply byte begins is
+//! held to the unmutated board top's instead ([`Timeline`]), so a mutant that answers
+//! right but a cycle late (a receiver sampling off the middle of its bits, a transmitter
+//! whose stop bit is two bits long) is killed too, as is any reply off 8N1 timing
+//! ([`SimError::LineTiming`]).
 
 use hdl_gen::protocol::{
     Framing, LOAD_SYNC, Reply, SPARSE_SYNC, Status, Transport, request, seal, sparse_request, weight_crc_request,
@@ -16,7 +24,7 @@ use hdl_gen::protocol::{
 use model::HardwarePlan;
 
 use super::Verdict;
-use crate::cosim::uart::UartSimulator;
+use crate::cosim::uart::{LineFault, UartSimulator};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -27,19 +35,20 @@ pub struct Exchange {
     pub what: String,
     /// The bytes sent.
     pub send: Vec<u8>,
-    /// Line bits of `send` inverted (10 a byte: start, 8 data, stop).
-    pub line_flips: Vec<u32>,
+    /// How the line of `send` differs from clean 8N1.
+    pub line: Vec<LineFault>,
     /// The reply bytes, in order; empty when the board must stay silent (a dropped request).
     pub expect: Vec<u8>,
 }
 
 /// The script for `design`'s board top (`plan` over `golden`'s network; its layers with
-/// loaded weights start empty), with `inputs` (concatenated, at least one) as the
-/// inferences.
+/// loaded weights start empty) at `timing_clks_per_bit` clocks per bit, with `inputs`
+/// (concatenated, at least one) as the inferences.
 pub fn script(
     golden: &Golden,
     plan: &HardwarePlan,
     design: &hdl_gen::Design,
+    timing_clks_per_bit: u32,
     inputs: &[u8],
 ) -> Result<Vec<Exchange>, SimError> {
     let net = golden.network();
@@ -68,8 +77,8 @@ pub fn script(
             scores: want.scores,
         }))
     };
-    let mut push = |what: String, send: Vec<u8>, line_flips: Vec<u32>, expect: Vec<u8>| {
-        script.push(Exchange { what, send, line_flips, expect })
+    let mut push = |what: String, send: Vec<u8>, line: Vec<LineFault>, expect: Vec<u8>| {
+        script.push(Exchange { what, send, line, expect })
     };
     let first = request(xs[0]);
     if !images.is_empty() {
@@ -155,9 +164,30 @@ pub fn script(
     push(
         "a framing error inside a request".into(),
         frame.clone(),
-        vec![3 * 10 + 9],
+        vec![LineFault::Flip { bit: 3 * 10 + 9 }],
         reply(Status::Framing, tag(&frame), 0),
     );
+    // The line as a real one is: glitches shorter than half a bit (a receiver that takes
+    // one for a start bit loses the frame) before the request and between two of its bytes,
+    // and bits a quarter bit time long or short, one after the other.
+    let cpb = timing_clks_per_bit;
+    let frame = request(xs[0]);
+    let expect = answer(0, &frame)?;
+    let glitches = [1, cpb / 2 - 1]
+        .into_iter()
+        .flat_map(|low| [LineFault::Glitch { byte: 0, low }, LineFault::Glitch { byte: 3, low }])
+        .collect();
+    push("glitches on the line before and inside a request".into(), frame.clone(), glitches, expect.clone());
+    let quarter = (cpb / 4) as i32;
+    let jitter = (0..frame.len() as u32)
+        .flat_map(|k| {
+            (1..9).map(move |b| LineFault::Stretch {
+                bit: k * 10 + b,
+                cycles: if b % 2 == 1 { quarter } else { -quarter },
+            })
+        })
+        .collect();
+    push("a request whose bits are a quarter bit long and short in turn".into(), frame, jitter, expect);
     let frame = request(xs[0]);
     let cut = frame.len() / 2;
     push("half a request, then silence".into(), frame[..cut].to_vec(), vec![], vec![]);
@@ -172,37 +202,56 @@ pub fn script(
     Ok(script)
 }
 
+/// The cycle each reply byte of each exchange began on the line, as a run of the script
+/// saw it.
+pub type Timeline = Vec<Vec<u64>>;
+
 /// Play `script` on a fresh run of the board top `sim`: the first exchange whose reply
-/// differs (or a reply after the last) is the verdict's mismatch.
-pub fn play(sim: &UartSimulator, script: &[Exchange]) -> Result<Verdict, SimError> {
+/// differs from the script's (or a reply after the last), or, given `reference`, whose
+/// bytes began at other cycles than there, is the verdict's mismatch. Returns the verdict
+/// and this run's timeline.
+pub fn play(
+    sim: &UartSimulator,
+    script: &[Exchange],
+    reference: Option<&Timeline>,
+) -> Result<(Verdict, Timeline), SimError> {
     let mut link = sim.connect()?;
     let bit = 10 * sim.timing.clks_per_bit as u64;
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+    let mut timeline = Timeline::new();
     for (k, e) in script.iter().enumerate() {
-        link.corrupt_request(e.line_flips.clone());
+        link.shape_request(e.line.clone());
         link.send(&e.send).map_err(|e| SimError::from_host(None, hdl_gen::protocol::HostError::Link(e)))?;
         // The bytes both ways, a dropped request's timeout, and a generous inference.
         link.max_cycles = (e.send.len() + e.expect.len() + 16) as u64 * bit + 2 * sim.timing.timeout as u64 + 20_000;
         let n = if e.expect.is_empty() { u32::MAX as usize } else { e.expect.len() };
         let got = match link.receive(n) {
             Ok(got) => got,
-            Err(err) => return Ok(link_failure(&format!("exchange {k} ({})", e.what), err)),
+            Err(err) => return Ok((link_failure(&format!("exchange {k} ({})", e.what), err), timeline)),
         };
         if got != e.expect {
-            return Ok(Verdict::Mismatch(format!(
-                "exchange {k} ({}): expected [{}], the board sent [{}]",
-                e.what,
-                hex(&e.expect),
-                hex(&got)
-            )));
+            let message =
+                format!("exchange {k} ({}): expected [{}], the board sent [{}]", e.what, hex(&e.expect), hex(&got));
+            return Ok((Verdict::Mismatch(message), timeline));
         }
+        if let Some(want) = reference.and_then(|r| r.get(k))
+            && let Some(j) = (0..want.len()).find(|&j| link.reply_starts.get(j) != want.get(j))
+        {
+            let message = format!(
+                "exchange {k} ({}): reply byte {j} began at cycle {}, on the unmutated board at cycle {}",
+                e.what, link.reply_starts[j], want[j]
+            );
+            return Ok((Verdict::Mismatch(message), timeline));
+        }
+        timeline.push(link.reply_starts.clone());
     }
     link.max_cycles = 100 * bit + 2 * sim.timing.timeout as u64;
-    match link.receive(u32::MAX as usize) {
-        Ok(extra) if extra.is_empty() => Ok(Verdict::Survived),
-        Ok(extra) => Ok(Verdict::Mismatch(format!("after the script, the board sent [{}]", hex(&extra)))),
-        Err(err) => Ok(link_failure("after the script", err)),
-    }
+    let verdict = match link.receive(u32::MAX as usize) {
+        Ok(extra) if extra.is_empty() => Verdict::Survived,
+        Ok(extra) => Verdict::Mismatch(format!("after the script, the board sent [{}]", hex(&extra))),
+        Err(err) => link_failure("after the script", err),
+    };
+    Ok((verdict, timeline))
 }
 
 /// A link that failed `during` an exchange: the simulation hung (its wall-clock guard
@@ -211,6 +260,7 @@ fn link_failure(during: &str, err: hdl_gen::protocol::LinkError) -> Verdict {
     let message = format!("{during}: {err}");
     match err.downcast_ref::<SimError>() {
         Some(SimError::Hung { .. }) => Verdict::Timeout(message),
+        Some(SimError::LineTiming { .. }) => Verdict::Mismatch(message),
         _ => Verdict::Crashed(message),
     }
 }

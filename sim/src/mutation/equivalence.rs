@@ -39,7 +39,8 @@ pub struct Proof {
 }
 
 /// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
-/// says) at each of `scopes` in turn, each within `budget`. `None`: not proven.
+/// says) at each of `scopes` in turn, each within `budget`. `None`: not proven (always
+/// for a module that is not [`RtlModule::provable`](super::RtlModule::provable)).
 pub fn prove(
     dir: &Path,
     reading: &Reading,
@@ -52,6 +53,9 @@ pub fn prove(
         reason: format!("no -module in {:?}", mutant.command),
     })?;
     let mutation = without_control(&mutant.command);
+    if !mutant.module.provable() {
+        return Ok(None);
+    }
     for &scope in scopes {
         let unit = match scope {
             Scope::Module => module.as_str(),

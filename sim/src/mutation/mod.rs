@@ -99,6 +99,15 @@ impl RtlModule {
     pub fn is_board(self) -> bool {
         RtlModule::BOARD.contains(&self)
     }
+
+    /// Whether a survivor of this module can be shown equivalent by [`equivalence::prove`].
+    /// Not `sf_reset`: `equiv_induct` proves only the induction step (matching states stay
+    /// matching) and never looks at the initial state, and all `sf_reset` does is count
+    /// from its counter's initial value. Mutants that never reset at all were "proven"
+    /// equivalent that way; the board test kills them, its registers starting random.
+    pub fn provable(self) -> bool {
+        self != RtlModule::Reset
+    }
 }
 
 /// What a host design is run as.
@@ -272,6 +281,8 @@ pub struct PreparedHost {
     golden: Golden,
     /// The board host's exchanges.
     script: Vec<board::Exchange>,
+    /// When the unmutated board top sent each byte of its replies to `script`.
+    timeline: board::Timeline,
 }
 
 /// What a campaign runs.
@@ -370,12 +381,22 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let golden = Golden::new(&host.network)?;
     let script = match host.kind {
         HostKind::Core => Vec::new(),
-        HostKind::Board => board::script(&golden, &host.plan, &design, &host.inputs)?,
+        HostKind::Board => {
+            board::script(&golden, &host.plan, &design, UartTiming::default().clks_per_bit, &host.inputs)?
+        }
     };
-    let prepared = PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script };
-    if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) =
-        prepared.cosimulate(&prepared.dir, options)?
-    {
+    let mut prepared =
+        PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script, timeline: Vec::new() };
+    let clean = match prepared.host.kind {
+        HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
+        HostKind::Board => {
+            let uart = UartSimulator::build(&prepared.dir, &options.cache, UartTiming::default())?;
+            let (verdict, timeline) = board::play(&uart, &prepared.script, None)?;
+            prepared.timeline = timeline;
+            verdict
+        }
+    };
+    if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) = clean {
         return Err(SimError::Mutation {
             host: prepared.host.name,
             reason: format!("the netlist with no mutant live fails co-simulation: {m}"),
@@ -411,7 +432,7 @@ impl PreparedHost {
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
         if self.host.kind == HostKind::Board {
             let uart = UartSimulator::build(dir, &options.cache, UartTiming::default())?;
-            return board::play(&uart, &self.script);
+            return Ok(board::play(&uart, &self.script, Some(&self.timeline))?.0);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
         // stalled (values only): the encoder's stall paths run only there.
