@@ -27,6 +27,14 @@ pub enum Scope {
     Module,
     /// The host core's ports (what co-simulation observes).
     Host,
+    /// `sf_reset` only, which has no input: its whole output sequence, simulated from its
+    /// counter's power-on value until the state repeats, is a reset high for the first
+    /// `L >= 1` cycles and low ever after ([`reset_cycles`]). Every register of the board
+    /// top resets synchronously and holds its reset value while `rst` is high, so after
+    /// `max(L, 16)` cycles the board is in the state the original's reset leaves: the same
+    /// board for every host that starts after that (the UART test's host starts at cycle 20;
+    /// a real host milliseconds after configuration).
+    StartUp,
 }
 
 /// A proof that a mutant is equivalent.
@@ -38,9 +46,19 @@ pub struct Proof {
     pub seconds: f64,
 }
 
+impl Proof {
+    /// Whether this kind of proof holds for a mutant of `module`: `equiv_induct` proofs
+    /// for modules whose behaviour does not start from an initial value, the reset
+    /// sequence for `sf_reset`.
+    pub fn holds_for(&self, module: super::RtlModule) -> bool {
+        module.provable() == (self.scope != Scope::StartUp)
+    }
+}
+
 /// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
-/// says) at each of `scopes` in turn, each within `budget`. `None`: not proven (always
-/// for a module that is not [`RtlModule::provable`](super::RtlModule::provable)).
+/// says) at each of `scopes` in turn, each within `budget`. `None`: not proven. A module
+/// that is not [`RtlModule::provable`](super::RtlModule::provable) (`sf_reset`) is judged
+/// by its reset sequence instead ([`Scope::StartUp`]).
 pub fn prove(
     dir: &Path,
     reading: &Reading,
@@ -54,12 +72,19 @@ pub fn prove(
     })?;
     let mutation = without_control(&mutant.command);
     if !mutant.module.provable() {
-        return Ok(None);
+        let started = Instant::now();
+        return Ok(match reset_cycles(dir, reading, mutant)? {
+            Some(cycles) if cycles >= 1 => {
+                Some(Proof { scope: Scope::StartUp, seconds: started.elapsed().as_secs_f64() })
+            }
+            _ => None,
+        });
     }
     for &scope in scopes {
         let unit = match scope {
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
+            Scope::StartUp => continue,
         };
         let started = Instant::now();
         let script = format!(
@@ -90,6 +115,80 @@ pub fn prove(
     Ok(None)
 }
 
+/// Cycles simulated from power-on: more than the 2^5 states of the host's 5-bit counter,
+/// so the sequence has entered its cycle and gone once round it.
+const RESET_SIMULATED: u64 = 80;
+
+/// The reset sequence of a mutated `sf_reset` (it has no input, so one simulation from its
+/// initial value is all its behaviour): `Some(L)` if `rst` is high in cycles `0..L` and low
+/// in every later cycle of [`RESET_SIMULATED`], else `None`.
+pub fn reset_cycles(dir: &Path, reading: &Reading, mutant: &Mutant) -> Result<Option<u64>, SimError> {
+    let module = module_of(&mutant.command).ok_or_else(|| SimError::Mutation {
+        host: mutant.host.clone(),
+        reason: format!("no -module in {:?}", mutant.command),
+    })?;
+    let name = format!("reset-{}-{}", mutant.id, std::process::id());
+    let vcd = dir.join(format!("{name}.vcd"));
+    let script = format!(
+        "{read}{mutation}
+hierarchy -top {module}
+flatten
+sim -clock clk -n {RESET_SIMULATED} -vcd {name}.vcd
+",
+        read = read_script(reading),
+        mutation = without_control(&mutant.command),
+    );
+    let path = dir.join(format!("{name}.ys"));
+    std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
+    let output = Command::new("yosys")
+        .args(["-q", "-s", &format!("{name}.ys")])
+        .current_dir(dir)
+        .output()
+        .map_err(|source| SimError::Process { step: "cannot run", program: "yosys".into(), source })?;
+    let _ = std::fs::remove_file(&path);
+    let text = std::fs::read_to_string(&vcd).unwrap_or_default();
+    let _ = std::fs::remove_file(&vcd);
+    if !output.status.success() {
+        return Ok(None);
+    }
+    Ok(reset_high_first(&rst_levels(&text)))
+}
+
+/// `rst` in each simulated cycle, from `sim -clock clk -vcd` output (a clock period is 10
+/// time units, a cycle's values set at its rising edge).
+fn rst_levels(vcd: &str) -> Vec<Option<bool>> {
+    let mut id = None;
+    let mut levels = vec![None; RESET_SIMULATED as usize + 1];
+    let mut cycle = 0usize;
+    for line in vcd.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["$var", _, "1", code, "rst", ..] = words.as_slice() {
+            id = Some(code.to_string());
+        } else if let Some(t) = line.strip_prefix('#') {
+            cycle = t.parse::<usize>().map_or(cycle, |t| t / 10);
+        } else if let (Some(code), Some((value, rest))) = (&id, line.strip_prefix('b').and_then(|l| l.split_once(' ')))
+            && rest == code
+            && cycle < levels.len()
+        {
+            let level = match value {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            };
+            levels[cycle..].iter_mut().for_each(|l| *l = level);
+        }
+    }
+    levels
+}
+
+/// `Some(L)` if `levels` is `L` highs then only lows (every cycle known).
+fn reset_high_first(levels: &[Option<bool>]) -> Option<u64> {
+    let known: Option<Vec<bool>> = levels.iter().copied().collect();
+    let known = known?;
+    let high = known.iter().take_while(|&&l| l).count();
+    (high < known.len() && known[high..].iter().all(|&l| !l)).then_some(high as u64)
+}
+
 /// Make `unit` the top, inline its submodules, turn memories into registers, name it `name`.
 fn isolate(unit: &str, name: &str) -> String {
     format!("hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nrename {unit} {name}\n")
@@ -99,6 +198,7 @@ fn scope_name(scope: Scope) -> &'static str {
     match scope {
         Scope::Module => "module",
         Scope::Host => "host",
+        Scope::StartUp => "start-up",
     }
 }
 
@@ -121,6 +221,20 @@ fn without_control(command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_is_highs_then_lows_read_from_the_vcd() {
+        let vcd = "$var wire 1 n3 rst $end\n$var reg 5 n2 count $end\n#0\nb1 n3\n#10\nb00001 n2\n#160\nb0 n3\n";
+        let levels = rst_levels(vcd);
+        assert_eq!(levels[15], Some(true));
+        assert_eq!(levels[16], Some(false));
+        assert_eq!(reset_high_first(&levels), Some(16));
+        assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nb0 n3\n")), Some(0));
+        // High again later, or never known: no.
+        assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nb1 n3\n#50\nb0 n3\n#90\nb1 n3\n")), None);
+        assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nbx n3\n")), None);
+        assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nb1 n3\n")), None);
+    }
 
     #[test]
     fn the_mutation_is_the_command_without_its_control() {

@@ -100,11 +100,12 @@ impl RtlModule {
         RtlModule::BOARD.contains(&self)
     }
 
-    /// Whether a survivor of this module can be shown equivalent by [`equivalence::prove`].
+    /// Whether a survivor of this module can be shown equivalent by yosys's `equiv_induct`.
     /// Not `sf_reset`: `equiv_induct` proves only the induction step (matching states stay
     /// matching) and never looks at the initial state, and all `sf_reset` does is count
     /// from its counter's initial value. Mutants that never reset at all were "proven"
     /// equivalent that way; the board test kills them, its registers starting random.
+    /// [`equivalence::prove`] judges `sf_reset` by its reset sequence instead.
     pub fn provable(self) -> bool {
         self != RtlModule::Reset
     }
