@@ -12,10 +12,12 @@
 //           plane masks (two cycles rather than one halve the path from the membrane and
 //           bias rows to the membrane write and the emission registers: it was the iCE40's
 //           critical path)
+//   ARM     1 cycle: the first pending event and whether there is any, from the latched
+//           masks (in FIRE, after the firing, it was the Tang Nano 9K's critical path)
 //   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
 // then DONE commits the output slot and releases the input slot. Cycles per item
 // (ARCHITECTURE.md "Timing contract"; the constants are sf_defs.vh's SF_*_OVERHEAD):
-// 2 + Σ_g (E_in + 6 + max(1, ev_g))
+// 2 + Σ_g (E_in + 7 + max(1, ev_g))
 //
 // With LATERAL = 1 (lateral connections R) every item takes the groups twice. Pass 0 is
 // the above, except that FIRE stores the feedforward membrane u1 = decay(v) + b + acc
@@ -23,7 +25,7 @@
 // buffer instead of the output. Pass 1 replays those E1 events through the lateral weight
 // rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + (acc << LAT_SHIFT), FIRE fires,
 // resets and stores as usual, and EMIT sends the real spikes. Cycles per item:
-// 2 + Σ_g (E_in + 6 + max(1, ev1_g)) + Σ_g (E1 + 6 + max(1, ev_g))
+// 2 + Σ_g (E_in + 7 + max(1, ev1_g)) + Σ_g (E1 + 7 + max(1, ev_g))
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
@@ -156,7 +158,7 @@ module sf_layer #(
     `include "sf_defs.vh"
     localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
                S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
-               S_DONE = 4'd9, S_FIRE = 4'd10;
+               S_DONE = 4'd9, S_FIRE = 4'd10, S_ARM = 4'd11;
     localparam MASK_BITS = P * OUT_K;
     // An event's plane/value field and its count, wide enough for both passes.
     localparam SEL_BITS = LATERAL != 0 && OUT_SEL_BITS > IN_SEL_BITS ? OUT_SEL_BITS : IN_SEL_BITS;
@@ -359,13 +361,13 @@ module sf_layer #(
     reg [LANE_BITS-1:0]    emit_lane;    // next pending bit, kept up to date by the controller
     reg [OUT_SEL_BITS-1:0] emit_plane;
     // The lowest pending bit is {emit_lane, emit_plane} (the controller sets them to
-    // first_pending(pending) whenever it sets pending), so it is cleared by its index.
+    // first_pending(pending) in ARM and in every EMIT cycle), so it is cleared by its index.
     `include "sf_mask.vh"
     wire [31:0] emit_bit = {{(32-LANE_BITS){1'b0}}, emit_lane} * OUT_K + {{(32-OUT_SEL_BITS){1'b0}}, emit_plane};
     wire [MASK_BITS-1:0] pending_rest = without_bit(pending, emit_bit);
-    // pending_any is pending != 0, kept in a register beside it: the reduction of the whole
-    // mask in front of the buffer's write pointer was the Tang Nano 9K's critical path
-    // (58.9 MHz) once the neuron update took two cycles.
+    // pending_any is pending != 0, kept in a register beside it (set in ARM and EMIT): the
+    // reduction of the whole mask in front of the buffer's write pointer was the Tang Nano
+    // 9K's critical path (58.9 MHz) once the neuron update took two cycles.
     reg  pending_any;
     wire emitting  = state == S_EMIT && pending_any;
     wire emit_last = pending_rest == {MASK_BITS{1'b0}};
@@ -417,7 +419,7 @@ module sf_layer #(
     // ---- the membrane tap: simulation only. Co-simulation folds every membrane the update
     // writes into a digest (sim/src/membrane.rs) and compares it with the golden model's.
     // Registered because the row is computed inside the clocked FIRE branch: the tap shows
-    // it in the first EMIT cycle.
+    // it in the ARM cycle.
 `ifdef SYNTHESIS
     // yosys defines SYNTHESIS: the tap is not elaborated, so synthesis sees none of it.
     assign mem_tap_valid  = 1'b0;
@@ -517,8 +519,11 @@ module sf_layer #(
                     tap_row    <= u_stored_row;
 `endif
                     pending <= u_masks;
-                    pending_any <= u_masks != {MASK_BITS{1'b0}};
-                    {emit_lane, emit_plane} <= first_pending(u_masks);
+                    state <= S_ARM;
+                end
+                S_ARM: begin
+                    pending_any <= pending != {MASK_BITS{1'b0}};
+                    {emit_lane, emit_plane} <= first_pending(pending);
                     state <= S_EMIT;
                 end
                 S_EMIT: begin

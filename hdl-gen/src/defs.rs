@@ -90,6 +90,6 @@ mod tests {
         assert_eq!(DECAY_MODES[decay_code(&Decay::Leak(1)) as usize], "SF_DECAY_LEAK");
         assert!(defs_header().contains("localparam SF_DECAY_LEAK = 3;\n"));
         assert!(defs_header().contains("localparam SF_KIND_INTEGER = 2;\n"));
-        assert!(defs_header().contains("localparam SF_GROUP_OVERHEAD = 6;\n"));
+        assert!(defs_header().contains("localparam SF_GROUP_OVERHEAD = 7;\n"));
     }
 }

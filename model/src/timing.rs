@@ -6,9 +6,9 @@
 //!
 //! ```
 //! use model::timing::{GROUP_OVERHEAD, ITEM_OVERHEAD, layer_item_cycles};
-//! assert_eq!(GROUP_OVERHEAD, 6);
-//! assert_eq!(layer_item_cycles(false, None), "2 + Σ_g (E_in + 6 + max(1, ev_g))");
-//! assert_eq!(layer_item_cycles(false, Some(3)), "2 + 3·(E_in + 6) + Σ_g max(1, ev_g)");
+//! assert_eq!(GROUP_OVERHEAD, 7);
+//! assert_eq!(layer_item_cycles(false, None), "2 + Σ_g (E_in + 7 + max(1, ev_g))");
+//! assert_eq!(layer_item_cycles(false, Some(3)), "2 + 3·(E_in + 7) + Σ_g max(1, ev_g)");
 //! # assert_eq!(ITEM_OVERHEAD, 2);
 //! ```
 
@@ -18,8 +18,9 @@ pub const ITEM_OVERHEAD: u64 = 2;
 /// weight read, weight register, scale, add.
 pub const DRAIN_CYCLES: u64 = 4;
 /// Cycles per group besides event replay and emission: the drain, then one cycle
-/// integrating the group's membranes (UPDATE) and one firing and storing them (FIRE).
-pub const GROUP_OVERHEAD: u64 = DRAIN_CYCLES + 2;
+/// integrating the group's membranes (UPDATE), one firing and storing them (FIRE) and one
+/// finding the first spike to emit (ARM).
+pub const GROUP_OVERHEAD: u64 = DRAIN_CYCLES + 3;
 /// Cycles a stage spends in IDLE between its conditions holding and START.
 pub const HANDOFF: u64 = 1;
 
@@ -89,10 +90,10 @@ mod tests {
 
     #[test]
     fn lateral_items_take_the_groups_twice() {
-        assert_eq!(layer_item_cycles(true, None), "2 + Σ_g (E_in + 6 + max(1, ev1_g)) + Σ_g (E1 + 6 + max(1, ev_g))");
+        assert_eq!(layer_item_cycles(true, None), "2 + Σ_g (E_in + 7 + max(1, ev1_g)) + Σ_g (E1 + 7 + max(1, ev_g))");
         assert_eq!(
             layer_item_cycles(true, Some(2)),
-            "2 + 2·(E_in + 6) + Σ_g max(1, ev1_g) + 2·(E1 + 6) + Σ_g max(1, ev_g)"
+            "2 + 2·(E_in + 7) + Σ_g max(1, ev1_g) + 2·(E1 + 7) + Σ_g max(1, ev_g)"
         );
         assert_eq!(encoder_item_cycles(1), "2 + Σ_i max(1, e_i)");
     }

@@ -41,8 +41,8 @@
 //! Worked example (one input, T = 1, one layer of N = 10 neurons with P = 4 lanes, G = 3):
 //! 3 input values with 2, 0, 1 events: the encoder starts at cycle 1 and takes
 //! 1 + (2 + 1 + 1) + 1 = 6 cycles (F = 7). The layer starts at cycle 8; with E_in = 3 and
-//! group 0 emitting 2 events, it takes 1 + (3 + 6 + 2) + (3 + 6 + 1) + (3 + 6 + 1) + 1 = 33
-//! cycles, so its DONE cycle, the input's `done`, is cycle 40.
+//! group 0 emitting 2 events, it takes 1 + (3 + 7 + 2) + (3 + 7 + 1) + (3 + 7 + 1) + 1 = 36
+//! cycles, so its DONE cycle, the input's `done`, is cycle 43.
 
 use model::{AxisTaps, Conv2d, HardwarePlan, LayerOp, MembraneSets, NeuronKind, Stage};
 use serde::Serialize;
@@ -510,7 +510,7 @@ mod tests {
         assert_eq!(
             work.layers[0][0],
             ItemCycles {
-                cycles: 33,
+                cycles: 36,
                 pass: 0,
                 accumulate: 9,
                 input_events: 3,
@@ -520,13 +520,13 @@ mod tests {
             }
         );
         let s = schedule(std::slice::from_ref(&work));
-        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 40 });
-        assert_eq!(s.inputs[0].latency(), 40);
+        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 43 });
+        assert_eq!(s.inputs[0].latency(), 43);
         // A second identical input overlaps: its encoder (cycles 8..13) runs while the layer
         // works on the first; the layer starts it one cycle after finishing the first.
         let s2 = schedule(&[work.clone(), work]);
         assert_eq!(s2.inputs[1].start, 8);
-        assert_eq!(s2.inputs[1].done, 40 + 1 + 33);
+        assert_eq!(s2.inputs[1].done, 43 + 1 + 36);
     }
 
     #[test]
@@ -545,11 +545,11 @@ mod tests {
             digests: Vec::new(),
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
-        // pass 0: (3 + 6 + 1) x 3 = 30; pass 1 replays E1 = 2: (2 + 6 + 2) + (2 + 6 + 1) x 2 = 28
+        // pass 0: (3 + 7 + 1) x 3 = 33; pass 1 replays E1 = 2: (2 + 7 + 2) + (2 + 7 + 1) x 2 = 31
         assert_eq!(
             work.layers[0][0],
             ItemCycles {
-                cycles: 2 + 30 + 28,
+                cycles: 2 + 33 + 31,
                 pass: 0,
                 accumulate: 9 + 6,
                 input_events: 3,
