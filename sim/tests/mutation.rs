@@ -335,7 +335,7 @@ fn mutation_proofs() {
         let counter = AtomicUsize::new(0);
         todo.iter().par_bridge().for_each(|r| {
             let dir = root.join("work").join(&r.mutant.host).join("rtl");
-            let reading = HostKind::of(&r.mutant.host).reading(&dir).unwrap();
+            let reading = HostKind::reading(&r.mutant.host, &dir).unwrap();
             let proof = equivalence::prove(&dir, &reading, &r.mutant, &scopes, budget).unwrap();
             let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &proof)).unwrap();
             writeln!(file.lock().unwrap(), "{line}").unwrap();

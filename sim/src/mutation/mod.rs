@@ -122,25 +122,36 @@ pub enum HostKind {
     Board,
 }
 
-/// The name of the board host.
+/// The name of the first board host.
 pub const BOARD_HOST: &str = "board";
+
+/// The name of the second board host: both layers loaded over the UART, words of several
+/// bytes, two values per cycle, 13 clocks per bit.
+pub const WIDE_BOARD_HOST: &str = "board-wide";
+
+/// The UART timing a board host is simulated and read with (`CLKS_PER_BIT`, `TIMEOUT`):
+/// fast to simulate, and for the second host a bit time that is not a power of two, so
+/// its counters use every bit.
+pub fn uart_timing(host: &str) -> UartTiming {
+    if host == WIDE_BOARD_HOST { UartTiming { clks_per_bit: 13, timeout: 4000 } } else { UartTiming::default() }
+}
 
 impl HostKind {
     /// The kind of the host named `name`.
     pub fn of(name: &str) -> HostKind {
-        if name == BOARD_HOST { HostKind::Board } else { HostKind::Core }
+        if name == BOARD_HOST || name == WIDE_BOARD_HOST { HostKind::Board } else { HostKind::Core }
     }
 
-    /// How yosys reads a design of this kind generated in `rtl`.
-    pub fn reading(self, rtl: &Path) -> Result<Reading, SimError> {
+    /// How yosys reads the host `name`'s design, generated in `rtl`.
+    pub fn reading(name: &str, rtl: &Path) -> Result<Reading, SimError> {
         let info = DesignInfo::read(rtl).map_err(SimError::Design)?;
-        Ok(match self {
+        Ok(match HostKind::of(name) {
             HostKind::Core => {
                 Reading { top: info.top().into(), sources: info.sources(), preload: true, params: vec![] }
             }
             HostKind::Board => {
                 let board = info.board();
-                let timing = UartTiming::default();
+                let timing = uart_timing(name);
                 Reading {
                     top: board.top.clone(),
                     sources: info.sources().into_iter().chain(board.files.iter().cloned()).collect(),
@@ -154,7 +165,7 @@ impl HostKind {
 
 /// A design the mutants run in: a network, its plan and its inputs.
 pub struct Host {
-    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `board`).
+    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `board`, `board-wide`).
     pub name: String,
     /// Core or board top.
     pub kind: HostKind,
@@ -205,6 +216,13 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
         ("conv", conv, conv_plan),
         ("ternary", ternary, ternary_plan),
         (BOARD_HOST, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[0])?),
+        (
+            WIDE_BOARD_HOST,
+            tiny_network(),
+            HardwarePlan::per_layer(&tiny_network(), &[5, 1])?
+                .with_loaded_weights(&[0, 1])?
+                .with_values_per_cycle(&tiny_network(), 2)?,
+        ),
     ];
     Ok(hosts
         .into_iter()
@@ -347,7 +365,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let generate = |source| SimError::Generate { seed: None, source };
     let design = hdl_gen::generate(&host.network, &host.plan).map_err(generate)?;
     hdl_gen::write_dir(&design, &rtl, true).map_err(generate)?;
-    let reading = host.kind.reading(&rtl)?;
+    let reading = HostKind::reading(&host.name, &rtl)?;
     let modules: Vec<RtlModule> =
         options.modules.iter().copied().filter(|m| m.is_board() == (host.kind == HostKind::Board)).collect();
     let mutated =
@@ -383,7 +401,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let script = match host.kind {
         HostKind::Core => Vec::new(),
         HostKind::Board => {
-            board::script(&golden, &host.plan, &design, UartTiming::default().clks_per_bit, &host.inputs)?
+            board::script(&golden, &host.plan, &design, uart_timing(&host.name).clks_per_bit, &host.inputs)?
         }
     };
     let mut prepared =
@@ -391,7 +409,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let clean = match prepared.host.kind {
         HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
         HostKind::Board => {
-            let uart = UartSimulator::build(&prepared.dir, &options.cache, UartTiming::default())?;
+            let uart = UartSimulator::build(&prepared.dir, &options.cache, uart_timing(&prepared.host.name))?;
             let (verdict, timeline) = board::play(&uart, &prepared.script, None)?;
             prepared.timeline = timeline;
             verdict
@@ -432,7 +450,7 @@ impl PreparedHost {
 
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
         if self.host.kind == HostKind::Board {
-            let uart = UartSimulator::build(dir, &options.cache, UartTiming::default())?;
+            let uart = UartSimulator::build(dir, &options.cache, uart_timing(&self.host.name))?;
             return Ok(board::play(&uart, &self.script, Some(&self.timeline))?.0);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
