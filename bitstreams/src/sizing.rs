@@ -754,9 +754,10 @@ mod tests {
         assert!(e.contains("multipliers: 257 MULT18X18D"), "{e}");
         let narrow = HardwarePlan::per_layer(&net, &[128, 1]).unwrap();
         assert_eq!(usage(Board::Ulx3s, &net, &narrow).unwrap().multipliers, Some(("MULT18X18D", 128, 156)));
-        // Plane-coded inputs need none; the iCE40 builds them from LUTs.
+        // Plane-coded inputs need none; the UP5K has 8 SB_MAC16 (`synth_ice40 -dsp`).
         assert_eq!(usage(Board::Ulx3s, &mlp(14, 256), &wide).unwrap().multipliers, Some(("MULT18X18D", 0, 156)));
-        assert_eq!(usage(Board::Icebreaker, &net, &narrow).unwrap().multipliers, None);
+        let four = HardwarePlan::per_layer(&net, &[4, 1]).unwrap();
+        assert_eq!(usage(Board::Icebreaker, &net, &four).unwrap().multipliers, Some(("ICESTORM_DSP", 4, 8)));
     }
 
     /// The UP5K route to MNIST: 784-256-10 with 4-bit weights and payload input does not

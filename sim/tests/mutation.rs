@@ -298,18 +298,21 @@ fn mutation_proofs() {
         })
         .collect();
     let log = root.join("proofs.jsonl");
-    let attempted = |text: &str| -> BTreeMap<(String, u32), Option<Proof>> {
+    // Keyed by the mutation itself, not only its id: after an RTL change the same id can
+    // name another mutant, and a proof of the old one must not be taken for it.
+    let attempted = |text: &str| -> BTreeMap<(String, u32, String), Option<Proof>> {
         text.lines()
-            .filter_map(|l| serde_json::from_str::<(String, u32, Option<Proof>)>(l).ok())
-            .map(|(h, id, p)| ((h, id), p))
+            .filter_map(|l| serde_json::from_str::<(String, u32, String, Option<Proof>)>(l).ok())
+            .map(|(h, id, command, p)| ((h, id, command), p))
             .collect()
     };
+    let key = |r: &MutantResult| (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     let retry = env("MUTATION_PROOF_RETRY").is_some();
     let mut todo: Vec<&MutantResult> = summary
         .results
         .iter()
-        .filter(|r| match done.get(&(r.mutant.host.clone(), r.mutant.id)) {
+        .filter(|r| match done.get(&key(r)) {
             _ if r.verdict.killed() => false,
             None => true,
             Some(Some(proof)) => !proof.holds_for(r.mutant.module),
@@ -337,7 +340,7 @@ fn mutation_proofs() {
             let dir = root.join("work").join(&r.mutant.host).join("rtl");
             let reading = HostKind::reading(&r.mutant.host, &dir).unwrap();
             let proof = equivalence::prove(&dir, &reading, &r.mutant, &scopes, budget).unwrap();
-            let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &proof)).unwrap();
+            let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &r.mutant.command, &proof)).unwrap();
             writeln!(file.lock().unwrap(), "{line}").unwrap();
             let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
             let said =
@@ -348,7 +351,7 @@ fn mutation_proofs() {
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     for r in &mut summary.results {
         r.proof = None;
-        let Some(Some(p)) = done.get(&(r.mutant.host.clone(), r.mutant.id)) else { continue };
+        let Some(Some(p)) = done.get(&key(r)) else { continue };
         if r.verdict.killed() {
             // A proof of a mutant the tests kill is unsound (an earlier campaign's, or a
             // module's whose proofs are not trusted any more): say so, count the kill.

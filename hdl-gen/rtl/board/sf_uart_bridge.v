@@ -323,10 +323,16 @@ module sf_uart_bridge #(
     wire [7:0]  words_left_next   = last_word_byte ? ld_words_left - 8'd1 : ld_words_left;
     wire        frame_last_byte   = last_word_byte && ld_words_left == 8'd1;
     wire [23:0] ld_addr_next      = ld_addr + 24'd1;
-    // Header byte 4 (the word count) decides whether the request is acceptable.
-    wire [24:0] load_end_addr  = {1'b0, ld_addr} + {17'd0, rx_data};
+    // Header byte 4 (the word count) decides whether the request is acceptable: refused
+    // if ld_addr + count > ld_depth, i.e. count > ld_room = ld_depth - ld_addr. The room is
+    // a register, computed from the address and depth while the count byte is still on the
+    // line (a byte time at least): the 25-bit add and compare behind rx_data were the UP5K
+    // design's critical path (31.15 MHz) once its lanes' multipliers went to SB_MAC16.
+    reg  [24:0] ld_room;    // negative (bit 24) when the address is past the depth
+    always @(posedge clk) ld_room <= {1'b0, ld_depth} - {1'b0, ld_addr};
+    wire        count_too_big  = ld_room[24] || (ld_room[23:8] == 16'd0 && rx_data > ld_room[7:0]);
     wire        unknown_target;
-    wire        load_refused   = unknown_target || rx_data == 8'd0 || load_end_addr > {1'b0, ld_depth};
+    wire        load_refused   = unknown_target || rx_data == 8'd0 || count_too_big;
     generate
         if (LOAD_TARGETS == 0) begin : g_no_targets
             assign unknown_target = 1'b1;
