@@ -243,20 +243,22 @@ module sf_uart_bridge #(
     // end of the input is delayed to match (`finishing`); `cycles` still counts to the
     // layer's DONE cycle itself.
     reg                      tap_emit_valid;
-    reg [CLASS_BITS-1:0]     tap_emit_class;
+    reg [CLASSES-1:0]        tap_emit_hit;   // one-hot: the emitted neuron's class
     reg [SEL_BITS-1:0]       tap_emit_sel;
     reg                      tap_emit_neg;
     reg [IN_SCORE_BITS-1:0]  tap_score;
     reg                      finishing;      // the last timestep was done the cycle before
     always @(posedge clk) begin
         tap_emit_valid <= last_emit_valid && !rst;
-        tap_emit_class <= last_emit_neuron[CLASS_BITS-1:0];
+        tap_emit_hit   <= {{(CLASSES-1){1'b0}}, 1'b1} << last_emit_neuron[CLASS_BITS-1:0];
         tap_emit_sel   <= last_emit_sel;
         tap_emit_neg   <= last_emit_neg;
         tap_score      <= score_value;
     end
-    wire [CLASS_BITS-1:0]        emit_class = tap_emit_class;
-    wire signed [SCORE_BITS-1:0] emit_score = scores[emit_class*SCORE_BITS +: SCORE_BITS];
+    // The class is decoded a cycle ahead, in the taps, and each class's score has its own
+    // adder (spike counts): the class decode, a score mux, the adder and the write's
+    // enable in series were the UP5K design's critical path (33.55 MHz).
+    integer score_class;
     reg [CLASS_BITS-1:0]     best_class;
     reg signed [SCORE_BITS-1:0] best_score;
     // The argmax reads a score in one cycle and compares it in the next: the score mux and
@@ -808,10 +810,11 @@ module sf_uart_bridge #(
                 end else if (counting) begin
                     cycles <= cycles + 32'd1;
                 end
-                if (tap_emit_valid) begin
-                    if (READOUT != 0) scores[emit_class*SCORE_BITS +: SCORE_BITS] <= readout_score;
-                    else scores[emit_class*SCORE_BITS +: SCORE_BITS] <= emit_score + spike_value;
-                end
+                if (tap_emit_valid)
+                    for (score_class = 0; score_class < CLASSES; score_class = score_class + 1)
+                        if (tap_emit_hit[score_class])
+                            scores[score_class*SCORE_BITS +: SCORE_BITS] <= READOUT != 0 ? readout_score
+                                : scores[score_class*SCORE_BITS +: SCORE_BITS] + spike_value;
                 if (last_item_done) begin
                     items_done <= items_done + 32'd1;
                     if (last_timestep) begin
