@@ -369,8 +369,11 @@ module sf_layer #(
     // reduction of the whole mask in front of the buffer's write pointer was the Tang Nano
     // 9K's critical path (58.9 MHz) once the neuron update took two cycles.
     reg  pending_any;
+    // pending_multi: pending has two or more bits (set in ARM and EMIT, beside pending), so
+    // "this is the group's last event" is a register and not pending_rest reduced.
+    reg  pending_multi;
     wire emitting  = state == S_EMIT && pending_any;
-    wire emit_last = pending_rest == {MASK_BITS{1'b0}};
+    wire emit_last = !pending_multi;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] neuron_index = {{(32-G_BITS){1'b0}}, group} * P + {{(32-LANE_BITS){1'b0}}, emit_lane};
     /* verilator lint_on UNUSEDSIGNAL */
@@ -455,6 +458,7 @@ module sf_layer #(
             timestep    <= {T_BITS{1'b0}};
             pending     <= {MASK_BITS{1'b0}};
             pending_any <= 1'b0;
+            pending_multi <= 1'b0;
         end else begin
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
@@ -523,12 +527,14 @@ module sf_layer #(
                 end
                 S_ARM: begin
                     pending_any <= pending != {MASK_BITS{1'b0}};
+                    pending_multi <= several_bits(pending);
                     {emit_lane, emit_plane} <= first_pending(pending);
                     state <= S_EMIT;
                 end
                 S_EMIT: begin
                     pending <= pending_rest;
-                    pending_any <= !emit_last;
+                    pending_any <= pending_multi;
+                    pending_multi <= several_bits(pending_rest);
                     {emit_lane, emit_plane} <= first_pending(pending_rest);
                     if (emitting && provisional_pass) lateral_count <= lateral_next;
                     if (emit_last) begin

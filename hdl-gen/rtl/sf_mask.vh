@@ -18,3 +18,32 @@ function [MASK_BITS-1:0] without_bit;
             if (b == index) without_bit[b] = 1'b0;
     end
 endfunction
+
+// Whether at least two bits of a mask are set: "was the event being sent the last one",
+// asked of the mask that still holds it. A tree of (any, several) pairs, log2(MASK_BITS)
+// deep, so the answer can be a register beside the mask rather than a reduction of the
+// mask behind the cleared bit (that reduction, into the state, bounded the Tang Nano 9K
+// and the UP5K at 65.7 and 32.6 MHz). Nodes are combined in place, as in first_pending.
+//
+// Arguments
+//   bits     MASK_BITS   the mask
+// Result: 1 if two or more bits are set.
+localparam SF_MASK_LEVELS = $clog2(MASK_BITS);
+localparam SF_MASK_PAD    = 1 << SF_MASK_LEVELS;
+function several_bits;
+    input [MASK_BITS-1:0] bits;
+    integer h, k;
+    reg [SF_MASK_PAD-1:0] node_any;
+    reg [SF_MASK_PAD-1:0] node_several;
+    begin
+        node_any     = {SF_MASK_PAD{1'b0}};
+        node_several = {SF_MASK_PAD{1'b0}};
+        for (k = 0; k < MASK_BITS; k = k + 1) node_any[k] = bits[k];
+        for (h = 0; h < SF_MASK_LEVELS; h = h + 1)
+            for (k = 0; k < SF_MASK_PAD / 2; k = k + 1) if (k < (SF_MASK_PAD >> (h + 1))) begin
+                node_several[k] = node_several[2*k] | node_several[2*k+1] | (node_any[2*k] & node_any[2*k+1]);
+                node_any[k]     = node_any[2*k] | node_any[2*k+1];
+            end
+        several_bits = node_several[0];
+    end
+endfunction
