@@ -111,6 +111,7 @@ pub fn script(
     for (what, target, address, count) in [
         ("a load to no target", nowhere, 0, 1u32),
         ("a load past the memory's depth", 0, words, 1),
+        ("a load that starts past the memory's end", 0, words + 1, 1),
         ("a load of no words", 0, 0, 0),
     ] {
         let mut frame = vec![LOAD_SYNC, target];
