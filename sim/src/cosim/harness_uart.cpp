@@ -98,7 +98,8 @@ int main(int, char**) {
     std::deque<std::pair<bool, uint32_t>> line;   // segments not yet played, the front one on the line
     uint32_t played = 0;                          // cycles of the front segment played
     // The host speaks 4 cycles after the board's power-on reset (sf_reset, 16 cycles) ends:
-    // a reset that lasts longer misses the first start bit.
+    // a reset that lasts longer misses the first start bit. tx is not held to 8N1 before the
+    // reset's first edge sets it high (each transaction starts with no fault recorded).
     for (int i = 0; i < 20; i++, cycle++) {
         top.clk = 0;
         top.eval();
