@@ -164,7 +164,8 @@ pub struct PartBudget {
     /// Hard multipliers synthesis puts payload lanes' multipliers in, where it infers them
     /// (`synth_ecp5` by default, `synth_ice40 -dsp` in the UP5K's SB_MAC16): neither falls
     /// back to logic when they run out, so the sizer holds payload lanes to them.
-    /// `synth_gowin`'s MULT9X9 are not counted: the logic estimate covers them.
+    /// `synth_gowin` maps them to MULT9X9 (40 on the GW1NR-9; mnist-small used 22), which
+    /// the sizer does not count yet.
     pub multipliers: Option<(&'static str, u64)>,
     /// Single-port RAMs that hold loaded weights ([`model::WeightStore::Loaded`]) where the
     /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
