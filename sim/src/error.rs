@@ -150,10 +150,8 @@ pub enum SimError {
     /// The simulated board's serial line broke 8N1 timing: an edge inside a bit, a start
     /// bit that rose before its end or a stop bit that fell. The board's transmitter runs on
     /// the simulation's clock, so every bit it sends lasts exactly `clks_per_bit` cycles.
-    #[error("co-simulation: the board's {line} line broke 8N1 timing at cycle {cycle} ({clks_per_bit} clocks per bit)")]
+    #[error("co-simulation: the board's tx line broke 8N1 timing at cycle {cycle} ({clks_per_bit} clocks per bit)")]
     LineTiming {
-        /// The line (`tx`).
-        line: &'static str,
         /// The first cycle it was wrong.
         cycle: u64,
         /// The bit time, in clocks.

@@ -134,20 +134,16 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => bitstreams::pipeline::read_build_report(dir)?,
         None => None,
     };
+    let build_dir = args.build.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
     let built_board = match &built {
         Some(b) => Some(bitstreams::boards::Board::named(&b.board).with_context(|| {
-            format!(
-                "{}: the build report names the board {:?}, which this spikeforge does not know",
-                args.build.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
-                b.board
-            )
+            format!("{build_dir}: the build report names the board {:?}, which this spikeforge does not know", b.board)
         })?),
         None => None,
     };
     let board = match (args.board, built_board) {
         (Some(asked), Some(built)) if asked != built => {
-            let dir = args.build.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
-            bail!("{dir} was built for the {built}, not the {asked} (--board)");
+            bail!("{build_dir} was built for the {built}, not the {asked} (--board)");
         }
         (Some(asked), _) => asked,
         (None, Some(built)) => built,

@@ -7,7 +7,7 @@
 // SF_CPB cycles and any other edge is a fault.
 //
 // stdin, repeated until EOF, one transaction each:
-//   u32 s, s × u32 line segments for rx (bit 31 the level, bits 0-30 its length in cycles),
+//   u32 s, s × (u32 level, u32 cycles) line segments for rx, played in order,
 //   u32 g, g × u32 reply data-bit indices to invert after decoding (byte * 8 + bit),
 //   u32 expect (reply bytes wanted), u64 max_cycles (give up after this many cycles)
 // stdout, per transaction: u32 got, got bytes, got × u64 the cycle each byte's start bit
@@ -111,9 +111,9 @@ int main(int, char**) {
         uint32_t s = 0;
         if (!read_exact(&s, 4)) break;
         for (uint32_t i = 0; i < s; i++) {
-            uint32_t v;
-            if (!read_exact(&v, 4)) return 2;
-            if (v & 0x7fffffffu) line.emplace_back((v >> 31) != 0, v & 0x7fffffffu);
+            uint32_t v[2];
+            if (!read_exact(v, 8)) return 2;
+            if (v[1]) line.emplace_back(v[0] != 0, v[1]);
         }
         uint32_t g = 0, expect = 0;
         uint64_t max_cycles = 0;

@@ -325,23 +325,16 @@ impl Transport for UartLink {
         }
         let reply_flips: Vec<u32> = if self.noise.is_some() { self.reply_flips.clone() } else { Vec::new() };
         let segments = line_segments(&self.pending, self.clks_per_bit, &std::mem::take(&mut self.line_faults));
-        let segments: Vec<u32> = segments
-            .into_iter()
-            // Longer segments are split: 31 bits hold a length.
-            .flat_map(|(level, cycles)| {
-                let chunks = cycles.div_ceil(0x7fff_ffff).max(1);
-                (0..chunks).map(move |k| {
-                    let length = (cycles - k * 0x7fff_ffff).min(0x7fff_ffff);
-                    u32::from(level) << 31 | length
-                })
-            })
-            .collect();
         let mut msg = Vec::new();
-        for list in [segments, std::mem::take(&mut self.reply_flips)] {
-            msg.extend_from_slice(&(list.len() as u32).to_le_bytes());
-            for b in list {
-                msg.extend_from_slice(&b.to_le_bytes());
-            }
+        msg.extend_from_slice(&(segments.len() as u32).to_le_bytes());
+        for (level, cycles) in segments {
+            msg.extend_from_slice(&u32::from(level).to_le_bytes());
+            msg.extend_from_slice(&cycles.to_le_bytes());
+        }
+        let reply_bits = std::mem::take(&mut self.reply_flips);
+        msg.extend_from_slice(&(reply_bits.len() as u32).to_le_bytes());
+        for b in reply_bits {
+            msg.extend_from_slice(&b.to_le_bytes());
         }
         msg.extend_from_slice(&(n as u32).to_le_bytes());
         msg.extend_from_slice(&self.max_cycles.to_le_bytes());
@@ -352,7 +345,7 @@ impl Transport for UartLink {
         self.child.disarm();
         match exchanged {
             Ok((_, fault)) if fault != 0 => {
-                Err(Box::new(SimError::LineTiming { cycle: fault - 1, line: "tx", clks_per_bit: self.clks_per_bit }))
+                Err(Box::new(SimError::LineTiming { cycle: fault - 1, clks_per_bit: self.clks_per_bit }))
             }
             Ok((reply, _)) => {
                 if let Some(noise) = &mut self.noise {

@@ -66,11 +66,6 @@ pub fn prove(
     scopes: &[Scope],
     budget: Duration,
 ) -> Result<Option<Proof>, SimError> {
-    let module = module_of(&mutant.command).ok_or_else(|| SimError::Mutation {
-        host: mutant.host.clone(),
-        reason: format!("no -module in {:?}", mutant.command),
-    })?;
-    let mutation = without_control(&mutant.command);
     if !mutant.module.provable() {
         let started = Instant::now();
         return Ok(match reset_cycles(dir, reading, mutant)? {
@@ -80,6 +75,8 @@ pub fn prove(
             _ => None,
         });
     }
+    let module = mutated_module(mutant)?;
+    let mutation = without_control(&mutant.command);
     for &scope in scopes {
         let unit = match scope {
             Scope::Module => module.as_str(),
@@ -123,10 +120,7 @@ const RESET_SIMULATED: u64 = 80;
 /// initial value is all its behaviour): `Some(L)` if `rst` is high in cycles `0..L` and low
 /// in every later cycle of [`RESET_SIMULATED`], else `None`.
 pub fn reset_cycles(dir: &Path, reading: &Reading, mutant: &Mutant) -> Result<Option<u64>, SimError> {
-    let module = module_of(&mutant.command).ok_or_else(|| SimError::Mutation {
-        host: mutant.host.clone(),
-        reason: format!("no -module in {:?}", mutant.command),
-    })?;
+    let module = mutated_module(mutant)?;
     let name = format!("reset-{}-{}", mutant.id, std::process::id());
     let vcd = dir.join(format!("{name}.vcd"));
     let script = format!(
@@ -200,6 +194,14 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Host => "host",
         Scope::StartUp => "start-up",
     }
+}
+
+/// The module `mutant`'s command mutates.
+fn mutated_module(mutant: &Mutant) -> Result<String, SimError> {
+    module_of(&mutant.command).ok_or_else(|| SimError::Mutation {
+        host: mutant.host.clone(),
+        reason: format!("no -module in {:?}", mutant.command),
+    })
 }
 
 /// The `-module` argument of a `mutate` command.

@@ -409,8 +409,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let clean = match prepared.host.kind {
         HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
         HostKind::Board => {
-            let uart = UartSimulator::build(&prepared.dir, &options.cache, uart_timing(&prepared.host.name))?;
-            let (verdict, timeline) = board::play(&uart, &prepared.script, None)?;
+            let (verdict, timeline) = prepared.play(&prepared.dir, options, None)?;
             prepared.timeline = timeline;
             verdict
         }
@@ -448,10 +447,20 @@ impl PreparedHost {
         format!("{}: {} (lanes {lanes:?})", self.host.name, describe(&self.host.network))
     }
 
+    /// Play the board host's script on the design in `dir` ([`board::play`]).
+    fn play(
+        &self,
+        dir: &Path,
+        options: &CampaignOptions,
+        reference: Option<&board::Timeline>,
+    ) -> Result<(Verdict, board::Timeline), SimError> {
+        let uart = UartSimulator::build(dir, &options.cache, uart_timing(&self.host.name))?;
+        board::play(&uart, &self.script, reference)
+    }
+
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
         if self.host.kind == HostKind::Board {
-            let uart = UartSimulator::build(dir, &options.cache, uart_timing(&self.host.name))?;
-            return Ok(board::play(&uart, &self.script, Some(&self.timeline))?.0);
+            return Ok(self.play(dir, options, Some(&self.timeline))?.0);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
         // stalled (values only): the encoder's stall paths run only there.
