@@ -358,13 +358,19 @@ module sf_layer #(
     endfunction
 
     // ---------------------------------------------------------------- emission
-    reg [LANE_BITS-1:0]    emit_lane;    // next pending bit, kept up to date by the controller
+    // During EMIT the lowest pending bit is the event being sent. It is kept twice, both
+    // set in ARM and in every EMIT cycle from the same mask: as {emit_lane, emit_plane},
+    // which the outputs read, and one-hot as emit_onehot, which clears it. Clearing by the
+    // one-hot is one gate per bit; clearing by the index needed a decoder in front of the
+    // search for the next bit, and that loop (index -> decoder -> clear -> search -> index)
+    // bounded the Tang Nano 9K at 69 MHz and the ECP5 at 64 MHz. emit_onehot is all zero
+    // outside EMIT (reset, and the last EMIT cycle finds no bit), so ARM reads the same
+    // pending_rest as EMIT.
+    reg [LANE_BITS-1:0]    emit_lane;
     reg [OUT_SEL_BITS-1:0] emit_plane;
-    // The lowest pending bit is {emit_lane, emit_plane} (the controller sets them to
-    // first_pending(pending) in ARM and in every EMIT cycle), so it is cleared by its index.
+    reg [MASK_BITS-1:0]    emit_onehot;
     `include "sf_mask.vh"
-    wire [31:0] emit_bit = {{(32-LANE_BITS){1'b0}}, emit_lane} * OUT_K + {{(32-OUT_SEL_BITS){1'b0}}, emit_plane};
-    wire [MASK_BITS-1:0] pending_rest = without_bit(pending, emit_bit);
+    wire [MASK_BITS-1:0] pending_rest = pending & ~emit_onehot;
     // pending_any is pending != 0, kept in a register beside it (set in ARM and EMIT): the
     // reduction of the whole mask in front of the buffer's write pointer was the Tang Nano
     // 9K's critical path (58.9 MHz) once the neuron update took two cycles.
@@ -459,6 +465,7 @@ module sf_layer #(
             pending     <= {MASK_BITS{1'b0}};
             pending_any <= 1'b0;
             pending_multi <= 1'b0;
+            emit_onehot <= {MASK_BITS{1'b0}};
         end else begin
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
@@ -526,15 +533,18 @@ module sf_layer #(
                     state <= S_ARM;
                 end
                 S_ARM: begin
+                    // emit_onehot is zero here: pending_rest is pending.
                     pending_any <= pending != {MASK_BITS{1'b0}};
-                    pending_multi <= several_bits(pending);
-                    {emit_lane, emit_plane} <= first_pending(pending);
+                    pending_multi <= several_bits(pending_rest);
+                    emit_onehot <= lowest_bit(pending_rest);
+                    {emit_lane, emit_plane} <= first_pending(pending_rest);
                     state <= S_EMIT;
                 end
                 S_EMIT: begin
                     pending <= pending_rest;
                     pending_any <= pending_multi;
                     pending_multi <= several_bits(pending_rest);
+                    emit_onehot <= lowest_bit(pending_rest);
                     {emit_lane, emit_plane} <= first_pending(pending_rest);
                     if (emitting && provisional_pass) lateral_count <= lateral_next;
                     if (emit_last) begin

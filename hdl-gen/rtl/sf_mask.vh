@@ -1,6 +1,9 @@
-// sf_mask.vh: a mask of pending events without one of its bits, included into the module
-// bodies of sf_layer and sf_conv (it reads their MASK_BITS). A decoder over the bit's index:
-// a part-select or shift at a computed index becomes a shifter over the whole mask, and
+// sf_mask.vh: functions over a mask of pending events, included into the module bodies of
+// sf_layer and sf_conv (they read the module's MASK_BITS). None of them is a carry chain or
+// a shifter at a computed index, because the mask's emission loop is a critical path.
+//
+// without_bit: the mask without one of its bits. A decoder over the bit's index: a
+// part-select or shift at a computed index becomes a shifter over the whole mask, and
 // pending & (pending - 1) a MASK_BITS-long carry chain (the critical path of the 128-lane
 // layer at 29.9 MHz on the ECP5).
 //
@@ -45,5 +48,23 @@ function several_bits;
                 node_any[k]     = node_any[2*k] | node_any[2*k+1];
             end
         several_bits = node_several[0];
+    end
+endfunction
+
+// The lowest set bit of a mask, one-hot (all zero for an empty mask). bits & -bits would be
+// a MASK_BITS-long carry chain; this is a prefix OR (Kogge-Stone: log2(MASK_BITS) levels of
+// two-input ORs, which synthesis packs several to a LUT) followed by one AND per bit.
+//
+// Arguments
+//   bits     MASK_BITS   the mask
+// Result: bits with every bit but the lowest cleared.
+function [MASK_BITS-1:0] lowest_bit;
+    input [MASK_BITS-1:0] bits;
+    integer s;
+    reg [MASK_BITS-1:0] below;  // bit i: some bit under i is set
+    begin
+        below = bits << 1;
+        for (s = 1; s < MASK_BITS; s = s * 2) below = below | (below << s);
+        lowest_bit = bits & ~below;
     end
 endfunction
