@@ -280,9 +280,9 @@ module sf_uart_bridge #(
     reg [23:0]               ld_addr;        // word address (streaming: the current word's)
     reg [7:0]                ld_words;
     reg [7:0]                ld_words_left;
-    reg [15:0]               ld_word_bytes;  // of the target
+    reg [15:0]               ld_word_last;   // of the target: bytes per word - 1
     reg [23:0]               ld_depth;       // of the target
-    reg [15:0]               ld_byte_in_word;
+    reg [15:0]               ld_bytes_after; // bytes of the current word after this one
     reg [LOAD_INDEX_BITS-1:0] ld_count;      // bytes buffered, then bytes streamed
     // LOAD_BUFFER is a power of two: its index is ld_count without the top bit.
     localparam LOAD_ADDR_BITS = LOAD_INDEX_BITS > 1 ? LOAD_INDEX_BITS - 1 : 1;
@@ -317,11 +317,15 @@ module sf_uart_bridge #(
 
     // The target's table entries (an unknown target reads entry 0; it is refused anyway).
     wire [7:0]  rx_target      = rx_data < LOAD_ENTRIES ? rx_data : 8'd0;
-    wire [15:0] target_bytes   = LOAD_WORD_BYTES[rx_target * 16 +: 16];
+    // The table is constant: synthesis folds the - 1 into the lookup.
+    wire [15:0] target_last    = LOAD_WORD_BYTES[rx_target * 16 +: 16] - 16'd1;
     wire [23:0] target_depth   = LOAD_DEPTH[rx_target * 24 +: 24];
-    wire        last_word_byte = ld_byte_in_word == ld_word_bytes - 16'd1;
+    // Counted down to zero rather than up to the word's size: a compare with a register
+    // minus one, into the executor's state and its cycle counter, was the UP5K design's
+    // critical path (34.9 MHz).
+    wire        last_word_byte = ld_bytes_after == 16'd0;
     // One step through a load frame's bytes, taken twice (receiving, then streaming).
-    wire [15:0] byte_in_word_next = last_word_byte ? 16'd0 : ld_byte_in_word + 16'd1;
+    wire [15:0] bytes_after_next = last_word_byte ? ld_word_last : ld_bytes_after - 16'd1;
     wire [7:0]  words_left_next   = last_word_byte ? ld_words_left - 8'd1 : ld_words_left;
     wire        frame_last_byte   = last_word_byte && ld_words_left == 8'd1;
     wire [23:0] ld_addr_next      = ld_addr + 24'd1;
@@ -535,9 +539,9 @@ module sf_uart_bridge #(
             ld_addr    <= 24'd0;
             ld_words   <= 8'd0;
             ld_words_left   <= 8'd0;
-            ld_word_bytes   <= 16'd1;
+            ld_word_last    <= 16'd0;
             ld_depth        <= 24'd0;
-            ld_byte_in_word <= 16'd0;
+            ld_bytes_after  <= 16'd0;
             ld_count   <= {LOAD_INDEX_BITS{1'b0}};
             stream_en  <= 1'b0;
             stream_byte     <= 8'd0;
@@ -570,7 +574,7 @@ module sf_uart_bridge #(
                     // The target, then the CRC.
                     crc           <= crc32(crc, rx_data);
                     ld_target     <= rx_data;
-                    ld_word_bytes <= target_bytes;
+                    ld_word_last  <= target_last;
                     ld_depth      <= target_depth;
                     rstate        <= R_CRC;
                 end
@@ -580,7 +584,7 @@ module sf_uart_bridge #(
                     case (ld_head)
                         3'd0: begin
                             ld_target     <= rx_data;
-                            ld_word_bytes <= target_bytes;
+                            ld_word_last  <= target_last;
                             ld_depth      <= target_depth;
                         end
                         3'd1: ld_addr[7:0]   <= rx_data;
@@ -589,7 +593,7 @@ module sf_uart_bridge #(
                         default: begin
                             ld_words        <= rx_data;
                             ld_words_left   <= rx_data;
-                            ld_byte_in_word <= 16'd0;
+                            ld_bytes_after  <= ld_word_last;
                             ld_count        <= {LOAD_INDEX_BITS{1'b0}};
                             if (load_refused) begin
                                 // The frame cannot be delimited (or is not worth it): answer now.
@@ -612,7 +616,7 @@ module sf_uart_bridge #(
                     end else begin
                         status <= ST_LOAD;
                     end
-                    ld_byte_in_word <= byte_in_word_next;
+                    ld_bytes_after  <= bytes_after_next;
                     ld_words_left   <= words_left_next;
                     if (frame_last_byte) rstate <= R_CRC;
                 end
@@ -685,13 +689,13 @@ module sf_uart_bridge #(
                                 job_kind        <= frame_ok ? J_LOAD : J_REFUSE;
                                 ld_count        <= {LOAD_INDEX_BITS{1'b0}};
                                 ld_words_left   <= ld_words;
-                                ld_byte_in_word <= 16'd0;
+                                ld_bytes_after  <= ld_word_last;
                             end
                             default: begin
                                 job_kind        <= frame_ok && !unknown_target ? J_CHECK : J_REFUSE;
                                 if (frame_ok && unknown_target) job_status <= ST_LOAD;
                                 ld_addr         <= 24'd0;
-                                ld_byte_in_word <= 16'd0;
+                                ld_bytes_after  <= ld_word_last;
                             end
                         endcase
                     end
@@ -740,7 +744,7 @@ module sf_uart_bridge #(
                         read_word    <= 1'b1;
                     end
                     if (read_valid) begin
-                        ld_byte_in_word <= byte_in_word_next;
+                        ld_bytes_after  <= bytes_after_next;
                         if (last_word_byte) begin
                             read_word <= 1'b0;
                             ld_addr   <= ld_addr_next;
@@ -757,7 +761,7 @@ module sf_uart_bridge #(
                     stream_addr     <= ld_addr;
                     stream_word_end <= last_word_byte;
                     ld_count        <= ld_count + 1'b1;
-                    ld_byte_in_word <= byte_in_word_next;
+                    ld_bytes_after  <= bytes_after_next;
                     ld_words_left   <= words_left_next;
                     if (last_word_byte) begin
                         ld_addr <= ld_addr_next;
