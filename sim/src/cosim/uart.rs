@@ -13,7 +13,7 @@ use hdl_gen::protocol::{
     Framing, Inference, LinkError, ReplyFormat, Transport, WeightImage, infer, load_weights, verify_weights,
 };
 use model::HardwarePlan;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::build::{Harness, build_harness};
 use super::guard::GuardedChild;
@@ -24,7 +24,7 @@ use crate::golden::Golden;
 const HARNESS: &str = include_str!("harness_uart.cpp");
 
 /// UART timing of a co-simulated board top.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UartTiming {
     /// Clocks per bit (the board top's `CLKS_PER_BIT`).
     pub clks_per_bit: u32,

@@ -41,10 +41,11 @@ pub struct Exchange {
     pub expect: Vec<u8>,
 }
 
-/// The script for `design`'s board top (`plan` over `golden`'s network; its layers with
-/// loaded weights start empty) at `timing_clks_per_bit` clocks per bit, with `inputs`
-/// (concatenated, at least one) as the inferences.
+/// The script for the board host `host`: `design`'s board top (`plan` over `golden`'s
+/// network; its layers with loaded weights start empty) at `timing_clks_per_bit` clocks per
+/// bit, with `inputs` (concatenated, at least one) as the inferences.
 pub fn script(
+    host: &str,
     golden: &Golden,
     plan: &HardwarePlan,
     design: &hdl_gen::Design,
@@ -58,10 +59,7 @@ pub fn script(
     let size = net.input.size();
     let xs: Vec<&[u8]> = inputs.chunks(size).collect();
     if xs.is_empty() {
-        return Err(SimError::Mutation {
-            host: super::BOARD_HOST.into(),
-            reason: "the board script needs an input".into(),
-        });
+        return Err(SimError::Mutation { host: host.into(), reason: "the board script needs an input".into() });
     }
     let mut script = Vec::new();
     let tag = |frame: &[u8]| *frame.last().expect("a frame");

@@ -117,9 +117,9 @@ impl RtlModule {
 pub enum HostKind {
     /// The core in the co-simulation harness ([`cosimulate`]): its core modules mutated.
     Core,
-    /// The board top behind the simulated UART, played [`board::script`]: its board modules
-    /// mutated.
-    Board,
+    /// The board top behind the simulated UART at this timing, played [`board::script`]:
+    /// its board modules mutated.
+    Board(UartTiming),
 }
 
 /// The name of the first board host.
@@ -129,17 +129,26 @@ pub const BOARD_HOST: &str = "board";
 /// bytes, two values per cycle, 13 clocks per bit.
 pub const WIDE_BOARD_HOST: &str = "board-wide";
 
-/// The UART timing a board host is simulated and read with (`CLKS_PER_BIT`, `TIMEOUT`):
-/// fast to simulate, and for the second host a bit time that is not a power of two, so
-/// its counters use every bit.
-pub fn uart_timing(host: &str) -> UartTiming {
-    if host == WIDE_BOARD_HOST { UartTiming { clks_per_bit: 13, timeout: 4000 } } else { UartTiming::default() }
-}
+/// The board hosts, each with the UART timing it is simulated and read with
+/// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the second a bit time that is not
+/// a power of two, so its counters use every bit. Every other host is a core host.
+const BOARD_HOSTS: [(&str, UartTiming); 2] = [
+    (BOARD_HOST, UartTiming { clks_per_bit: 8, timeout: 4000 }),
+    (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4000 }),
+];
 
 impl HostKind {
     /// The kind of the host named `name`.
     pub fn of(name: &str) -> HostKind {
-        if name == BOARD_HOST || name == WIDE_BOARD_HOST { HostKind::Board } else { HostKind::Core }
+        BOARD_HOSTS
+            .iter()
+            .find(|(board, _)| *board == name)
+            .map_or(HostKind::Core, |(_, timing)| HostKind::Board(*timing))
+    }
+
+    /// Whether this is a board host.
+    pub fn is_board(self) -> bool {
+        matches!(self, HostKind::Board(_))
     }
 
     /// How yosys reads the host `name`'s design, generated in `rtl`.
@@ -149,9 +158,8 @@ impl HostKind {
             HostKind::Core => {
                 Reading { top: info.top().into(), sources: info.sources(), preload: true, params: vec![] }
             }
-            HostKind::Board => {
+            HostKind::Board(timing) => {
                 let board = info.board();
-                let timing = uart_timing(name);
                 Reading {
                     top: board.top.clone(),
                     sources: info.sources().into_iter().chain(board.files.iter().cloned()).collect(),
@@ -230,7 +238,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
         .map(|(i, (name, network, plan))| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6d75_7400 + i as u64));
             let kind = HostKind::of(name);
-            let count = if kind == HostKind::Board { inputs.min(16) } else { inputs };
+            let count = if kind.is_board() { inputs.min(16) } else { inputs };
             let inputs = random_inputs(&network, count, &mut rng);
             Host { name: name.into(), kind, network, plan, inputs }
         })
@@ -367,7 +375,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     hdl_gen::write_dir(&design, &rtl, true).map_err(generate)?;
     let reading = HostKind::reading(&host.name, &rtl)?;
     let modules: Vec<RtlModule> =
-        options.modules.iter().copied().filter(|m| m.is_board() == (host.kind == HostKind::Board)).collect();
+        options.modules.iter().copied().filter(|m| m.is_board() == host.kind.is_board()).collect();
     let mutated =
         yosys::mutate(&rtl, &host.name, &reading, &modules, (options.per_module, options.seed), &options.filter)?;
     // A module in the netlist with no mutant means the selection missed its name.
@@ -400,16 +408,16 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let golden = Golden::new(&host.network)?;
     let script = match host.kind {
         HostKind::Core => Vec::new(),
-        HostKind::Board => {
-            board::script(&golden, &host.plan, &design, uart_timing(&host.name).clks_per_bit, &host.inputs)?
+        HostKind::Board(timing) => {
+            board::script(&host.name, &golden, &host.plan, &design, timing.clks_per_bit, &host.inputs)?
         }
     };
     let mut prepared =
         PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script, timeline: Vec::new() };
     let clean = match prepared.host.kind {
         HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
-        HostKind::Board => {
-            let (verdict, timeline) = prepared.play(&prepared.dir, options, None)?;
+        HostKind::Board(timing) => {
+            let (verdict, timeline) = prepared.play(&prepared.dir, options, timing, None)?;
             prepared.timeline = timeline;
             verdict
         }
@@ -452,15 +460,16 @@ impl PreparedHost {
         &self,
         dir: &Path,
         options: &CampaignOptions,
+        timing: UartTiming,
         reference: Option<&board::Timeline>,
     ) -> Result<(Verdict, board::Timeline), SimError> {
-        let uart = UartSimulator::build(dir, &options.cache, uart_timing(&self.host.name))?;
+        let uart = UartSimulator::build(dir, &options.cache, timing)?;
         board::play(&uart, &self.script, reference)
     }
 
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
-        if self.host.kind == HostKind::Board {
-            return Ok(self.play(dir, options, Some(&self.timeline))?.0);
+        if let HostKind::Board(timing) = self.host.kind {
+            return Ok(self.play(dir, options, timing, Some(&self.timeline))?.0);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
         // stalled (values only): the encoder's stall paths run only there.
