@@ -160,6 +160,20 @@ module sf_layer #(
                S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
                S_DONE = 4'd9, S_FIRE = 4'd10, S_ARM = 4'd11;
     localparam MASK_BITS = P * OUT_K;
+    // The emission mask in blocks of BLOCK_LANES lanes (a power of two), about
+    // sqrt(MASK_BITS) bits each, so the loop that finds the next event spans one block or
+    // the BLOCKS blocks' summary bits, never the whole mask (see the emission below).
+    localparam integer OUT_K_BITS      = $clog2(OUT_K);
+    localparam integer BLOCK_LANE_WANT = ($clog2(MASK_BITS) + 1) / 2 - OUT_K_BITS;
+    localparam integer BLOCK_LANE_BITS = BLOCK_LANE_WANT < 0 ? 0
+                                       : BLOCK_LANE_WANT > $clog2(P) ? $clog2(P) : BLOCK_LANE_WANT;
+    localparam BLOCK_LANES = 1 << BLOCK_LANE_BITS;
+    localparam BLOCK_BITS  = BLOCK_LANES * OUT_K;
+    localparam BLOCKS      = (P + BLOCK_LANES - 1) / BLOCK_LANES;
+    localparam PAD_MASK    = BLOCKS * BLOCK_BITS;      // the mask, padding lanes never set
+    localparam BLOCK_INDEX_BITS = BLOCK_LANE_BITS > 0 ? BLOCK_LANE_BITS : 1;
+    localparam BLOCK_FIRST_BITS = BLOCK_INDEX_BITS + OUT_SEL_BITS;
+    localparam BLOCKS_BITS = $clog2(BLOCKS) > 0 ? $clog2(BLOCKS) : 1;
     // An event's plane/value field and its count, wide enough for both passes.
     localparam SEL_BITS = LATERAL != 0 && OUT_SEL_BITS > IN_SEL_BITS ? OUT_SEL_BITS : IN_SEL_BITS;
     localparam COUNT_BITS = LATERAL != 0 && LAT_COUNT_BITS > IN_COUNT_BITS ? LAT_COUNT_BITS : IN_COUNT_BITS;
@@ -180,7 +194,7 @@ module sf_layer #(
     reg [COUNT_BITS-1:0]    lateral_count; // LATERAL: provisional events written in pass 0
     reg [G_BITS-1:0]        group;
     reg [T_BITS-1:0]        timestep;
-    reg [MASK_BITS-1:0]     pending;       // planes still to emit, bit lane*OUT_K + plane
+    reg [PAD_MASK-1:0]      pending;       // planes still to emit, bit lane*OUT_K + plane
     reg [P-1:0]             pending_neg;
     reg [P*OUT_VALUE_BITS-1:0] pending_mag;
     reg [P*MEM_BITS-1:0]    pending_score;
@@ -309,77 +323,75 @@ module sf_layer #(
     // ---------------------------------------------------------------- neuron update
     `include "sf_neuron.vh"
 
-    // The lowest pending bit is the lowest neuron's lowest plane: the wire order.
-    // Returns {lane, plane}; only called in FIRE and EMIT cycles.
-    //
-    // A binary tree over the lanes, so the logic is log2(P) muxes deep rather than a P*K
-    // long priority chain (at 64 lanes the chain was the critical path, and deep enough to
-    // exhaust yosys's stack in ABC9). Leaf l holds {any plane of lane l pending, its first
-    // plane}; a node takes its lower child when that has a pending plane and otherwise the
-    // upper child with the level's lane bit set. Nodes are combined in place: node k of a
-    // level reads nodes 2k and 2k+1 of the level below, which no lower k has overwritten.
-    localparam PAD_LANES  = 1 << LANE_BITS;
-    localparam FIRST_BITS = LANE_BITS + OUT_SEL_BITS;
-    function [FIRST_BITS-1:0] first_pending;
-        input [MASK_BITS-1:0] mask;
-        integer l, k, h;
-        reg [PAD_LANES-1:0]            node_any;
-        reg [PAD_LANES*FIRST_BITS-1:0] node_first;
-        reg [OUT_SEL_BITS-1:0]         plane;
-        reg                            found;
-        begin
-            node_any   = {PAD_LANES{1'b0}};
-            node_first = {(PAD_LANES*FIRST_BITS){1'b0}};
-            for (l = 0; l < P; l = l + 1) begin
-                // OUT_K is at most a handful of planes: a short chain is fine here.
-                plane = {OUT_SEL_BITS{1'b0}};
-                found = 1'b0;
-                for (k = OUT_K - 1; k >= 0; k = k - 1)
-                    if (mask[l*OUT_K + k]) begin
-                        plane = k[OUT_SEL_BITS-1:0];
-                        found = 1'b1;
-                    end
-                node_any[l] = found;
-                node_first[l*FIRST_BITS +: FIRST_BITS] = {{LANE_BITS{1'b0}}, plane};
-            end
-            for (h = 0; h < LANE_BITS; h = h + 1) begin
-                // yosys wants constant loop bounds: the level's width is a guard instead.
-                for (k = 0; k < PAD_LANES / 2; k = k + 1) if (k < (PAD_LANES >> (h + 1))) begin
-                    if (node_any[2*k])
-                        node_first[k*FIRST_BITS +: FIRST_BITS] = node_first[2*k*FIRST_BITS +: FIRST_BITS];
-                    else
-                        node_first[k*FIRST_BITS +: FIRST_BITS] = node_first[(2*k+1)*FIRST_BITS +: FIRST_BITS]
-                            | ({{(FIRST_BITS-1){1'b0}}, 1'b1} << (OUT_SEL_BITS + h));
-                    node_any[k] = node_any[2*k] | node_any[2*k+1];
-                end
-            end
-            first_pending = node_first[FIRST_BITS-1:0];
-        end
-    endfunction
-
     // ---------------------------------------------------------------- emission
-    // During EMIT the lowest pending bit is the event being sent. It is kept twice, both
-    // set in ARM and in every EMIT cycle from the same mask: as {emit_lane, emit_plane},
-    // which the outputs read, and one-hot as emit_onehot, which clears it. Clearing by the
-    // one-hot is one gate per bit; clearing by the index needed a decoder in front of the
-    // search for the next bit, and that loop (index -> decoder -> clear -> search -> index)
-    // bounded the Tang Nano 9K at 69 MHz and the ECP5 at 64 MHz. emit_onehot is all zero
-    // outside EMIT (reset, and the last EMIT cycle finds no bit), so ARM reads the same
-    // pending_rest as EMIT.
-    reg [LANE_BITS-1:0]    emit_lane;
-    reg [OUT_SEL_BITS-1:0] emit_plane;
-    reg [MASK_BITS-1:0]    emit_onehot;
-    `include "sf_mask.vh"
-    wire [MASK_BITS-1:0] pending_rest = pending & ~emit_onehot;
-    // pending_any is pending != 0, kept in a register beside it (set in ARM and EMIT): the
-    // reduction of the whole mask in front of the buffer's write pointer was the Tang Nano
-    // 9K's critical path (58.9 MHz) once the neuron update took two cycles.
+    // EMIT sends the pending events lowest first (neuron ascending, plane ascending), one
+    // per cycle. Finding the next one is a loop (clear the bit just sent, search the rest),
+    // and over a whole 512-bit mask (128 lanes of 4 planes) it was the ECP5's critical path
+    // at 69 MHz. So the mask is searched in BLOCKS blocks of BLOCK_LANES lanes, each with
+    // its own registered result, and only the active block (the lowest with events left)
+    // steps:
+    //   block_cur    per block, the one-hot of its lowest pending bit; it clears that bit
+    //                when the block steps (one gate per bit: a decoder of the index in front
+    //                of the search was the Tang Nano 9K's critical path at 69 MHz)
+    //   block_first  its {lane in block, plane}; block_any, block_more: one, two or more
+    //   block_active the active block, one-hot, and block_index its number
+    // ARM steps every block (block_cur is zero there, so each searches its whole slice)
+    // and picks the first block with an event; an EMIT cycle that sends an event steps the
+    // active block and, when that block has nothing more, makes the next block with an
+    // event active. The event sent is {block_index, block_first of that block}.
+    reg  [PAD_MASK-1:0]                  block_cur;
+    reg  [BLOCKS*BLOCK_FIRST_BITS-1:0]   block_first;
+    reg  [BLOCKS-1:0]                    block_any;
+    reg  [BLOCKS-1:0]                    block_more;
+    reg  [BLOCKS-1:0]                    block_active;
+    reg  [BLOCKS_BITS-1:0]               block_index;
+    wire [PAD_MASK-1:0]                  pending_rest = pending & ~block_cur;
+    wire [PAD_MASK-1:0]                  rest_lowest;
+    wire [BLOCKS*BLOCK_FIRST_BITS-1:0]   rest_first;
+    wire [BLOCKS-1:0]                    rest_any;
+    wire [BLOCKS-1:0]                    rest_several;
+    genvar blk;
+    generate
+        for (blk = 0; blk < BLOCKS; blk = blk + 1) begin : g_block
+            sf_emit_search #(
+                .LANES(BLOCK_LANES), .OUT_K(OUT_K), .OUT_SEL_BITS(OUT_SEL_BITS), .LANE_BITS(BLOCK_INDEX_BITS)
+            ) u_search (
+                .pending(pending_rest[blk*BLOCK_BITS +: BLOCK_BITS]),
+                .lowest(rest_lowest[blk*BLOCK_BITS +: BLOCK_BITS]),
+                .first(rest_first[blk*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]),
+                .any(rest_any[blk]),
+                .several(rest_several[blk])
+            );
+        end
+    endgenerate
+    // Over the blocks: in ARM the blocks with any event (every block_cur is zero, and
+    // block_any and block_active are zero from the last group's end), in EMIT the blocks
+    // after the active one that still have events.
+    wire [BLOCKS-1:0] blocks_waiting = state == S_ARM ? rest_any : block_any & ~block_active;
+    wire [BLOCKS-1:0] next_block;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [BLOCKS_BITS:0] next_block_first;   // {index, plane}: the plane bit is always 0
+    wire                 next_block_several;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire                 blocks_waiting_any;
+    sf_emit_search #(
+        .LANES(BLOCKS), .OUT_K(1), .OUT_SEL_BITS(1), .LANE_BITS(BLOCKS_BITS)
+    ) u_block_search (
+        .pending(blocks_waiting), .lowest(next_block), .first(next_block_first),
+        .any(blocks_waiting_any), .several(next_block_several)
+    );
+    // pending_any: an event is being sent this EMIT cycle (set in ARM and EMIT).
     reg  pending_any;
-    // pending_multi: pending has two or more bits (set in ARM and EMIT, beside pending), so
-    // "this is the group's last event" is a register and not pending_rest reduced.
-    reg  pending_multi;
-    wire emitting  = state == S_EMIT && pending_any;
-    wire emit_last = !pending_multi;
+    wire active_more = (block_active & block_more) != {BLOCKS{1'b0}};
+    wire emitting    = state == S_EMIT && pending_any;
+    wire emit_last   = !active_more && !blocks_waiting_any;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [BLOCK_FIRST_BITS-1:0] emit_first = block_first[block_index*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
+    wire [31:0] emit_lane32 = {{(32-BLOCKS_BITS){1'b0}}, block_index} * BLOCK_LANES
+                            + {{(32-BLOCK_INDEX_BITS){1'b0}}, emit_first[OUT_SEL_BITS +: BLOCK_INDEX_BITS]};
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [LANE_BITS-1:0]    emit_lane  = emit_lane32[LANE_BITS-1:0];
+    wire [OUT_SEL_BITS-1:0] emit_plane = emit_first[OUT_SEL_BITS-1:0];
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0] neuron_index = {{(32-G_BITS){1'b0}}, group} * P + {{(32-LANE_BITS){1'b0}}, emit_lane};
     /* verilator lint_on UNUSEDSIGNAL */
@@ -423,7 +435,7 @@ module sf_layer #(
     reg [P-1:0]                  u_exists_row;  // the membrane tap's mask (below)
 `endif
     reg [P*MEM_BITS-1:0]         u_stored_row;
-    reg [MASK_BITS-1:0]          u_masks;
+    reg [PAD_MASK-1:0]           u_masks;
 
     // ---- the membrane tap: simulation only. Co-simulation folds every membrane the update
     // writes into a digest (sim/src/membrane.rs) and compares it with the golden model's.
@@ -462,10 +474,12 @@ module sf_layer #(
             lateral_count <= {COUNT_BITS{1'b0}};
             group       <= {G_BITS{1'b0}};
             timestep    <= {T_BITS{1'b0}};
-            pending     <= {MASK_BITS{1'b0}};
+            pending     <= {PAD_MASK{1'b0}};
             pending_any <= 1'b0;
-            pending_multi <= 1'b0;
-            emit_onehot <= {MASK_BITS{1'b0}};
+            block_cur    <= {PAD_MASK{1'b0}};
+            block_any    <= {BLOCKS{1'b0}};
+            block_more   <= {BLOCKS{1'b0}};
+            block_active <= {BLOCKS{1'b0}};
         end else begin
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
@@ -497,6 +511,7 @@ module sf_layer #(
                 end
                 S_FIRE: begin
                     /* verilator lint_off BLKSEQ */
+                    u_masks = {PAD_MASK{1'b0}};
                     for (u_lane = 0; u_lane < P; u_lane = u_lane + 1) begin
                         u_result = neuron_fire(u_row[u_lane*MEM_BITS +: MEM_BITS]);
                         u_mag = u_result[OUT_VALUE_BITS-1:0];
@@ -533,19 +548,34 @@ module sf_layer #(
                     state <= S_ARM;
                 end
                 S_ARM: begin
-                    // emit_onehot is zero here: pending_rest is pending.
-                    pending_any <= pending != {MASK_BITS{1'b0}};
-                    pending_multi <= several_bits(pending_rest);
-                    emit_onehot <= lowest_bit(pending_rest);
-                    {emit_lane, emit_plane} <= first_pending(pending_rest);
+                    // block_cur is zero here: every block searches its whole slice.
+                    block_cur    <= rest_lowest;
+                    block_first  <= rest_first;
+                    block_any    <= rest_any;
+                    block_more   <= rest_several;
+                    block_active <= next_block;
+                    block_index  <= next_block_first[1 +: BLOCKS_BITS];
+                    pending_any  <= blocks_waiting_any;
                     state <= S_EMIT;
                 end
                 S_EMIT: begin
-                    pending <= pending_rest;
-                    pending_any <= pending_multi;
-                    pending_multi <= several_bits(pending_rest);
-                    emit_onehot <= lowest_bit(pending_rest);
-                    {emit_lane, emit_plane} <= first_pending(pending_rest);
+                    if (emitting) begin
+                        // Step the active block: its sent bit cleared, its next one found.
+                        for (u_lane = 0; u_lane < BLOCKS; u_lane = u_lane + 1)
+                            if (block_active[u_lane]) begin
+                                pending[u_lane*BLOCK_BITS +: BLOCK_BITS]   <= pending_rest[u_lane*BLOCK_BITS +: BLOCK_BITS];
+                                block_cur[u_lane*BLOCK_BITS +: BLOCK_BITS] <= rest_lowest[u_lane*BLOCK_BITS +: BLOCK_BITS];
+                                block_first[u_lane*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]
+                                    <= rest_first[u_lane*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
+                                block_any[u_lane]  <= block_more[u_lane];
+                                block_more[u_lane] <= rest_several[u_lane];
+                            end
+                        if (!active_more) begin
+                            block_active <= next_block;
+                            block_index  <= next_block_first[1 +: BLOCKS_BITS];
+                        end
+                    end
+                    pending_any <= !emit_last;
                     if (emitting && provisional_pass) lateral_count <= lateral_next;
                     if (emit_last) begin
                         event_index <= {COUNT_BITS{1'b0}};

@@ -1,6 +1,7 @@
 // sf_mask.vh: functions over a mask of pending events, included into the module bodies of
-// sf_layer and sf_conv (they read the module's MASK_BITS). None of them is a carry chain or
-// a shifter at a computed index, because the mask's emission loop is a critical path.
+// sf_emit_search and sf_conv (they read the module's MASK_BITS). None of them is a carry
+// chain or a shifter at a computed index, because the mask's emission loop is a critical
+// path.
 //
 // without_bit: the mask without one of its bits. A decoder over the bit's index: a
 // part-select or shift at a computed index becomes a shifter over the whole mask, and

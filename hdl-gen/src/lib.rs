@@ -57,8 +57,9 @@ use crate::verilog::Module;
 pub use crate::write::write_dir;
 
 /// The hand-written library, copied into every generated directory.
-pub const LIBRARY: [(&str, &str); 8] = [
+pub const LIBRARY: [(&str, &str); 9] = [
     ("sf_event_buffer.v", include_str!("../rtl/sf_event_buffer.v")),
+    ("sf_emit_search.v", include_str!("../rtl/sf_emit_search.v")),
     ("sf_lane.v", include_str!("../rtl/sf_lane.v")),
     ("sf_neuron.vh", include_str!("../rtl/sf_neuron.vh")),
     ("sf_scale.vh", include_str!("../rtl/sf_scale.vh")),

@@ -50,6 +50,8 @@ pub enum RtlModule {
     Layer,
     /// `sf_lane.v`.
     Lane,
+    /// `sf_emit_search.v`.
+    EmitSearch,
     /// `sf_conv.v`.
     Conv,
     /// `board/sf_uart_bridge.v`.
@@ -66,8 +68,14 @@ pub enum RtlModule {
 
 impl RtlModule {
     /// Every hand-written module of the core.
-    pub const CORE: [RtlModule; 5] =
-        [RtlModule::Encoder, RtlModule::EventBuffer, RtlModule::Layer, RtlModule::Lane, RtlModule::Conv];
+    pub const CORE: [RtlModule; 6] = [
+        RtlModule::Encoder,
+        RtlModule::EventBuffer,
+        RtlModule::Layer,
+        RtlModule::Lane,
+        RtlModule::EmitSearch,
+        RtlModule::Conv,
+    ];
 
     /// Every hand-written module of the board top that simulates (the PLL wrappers, vendor
     /// primitives, do not).
@@ -86,6 +94,7 @@ impl RtlModule {
             RtlModule::EventBuffer => "sf_event_buffer",
             RtlModule::Layer => "sf_layer",
             RtlModule::Lane => "sf_lane",
+            RtlModule::EmitSearch => "sf_emit_search",
             RtlModule::Conv => "sf_conv",
             RtlModule::UartBridge => "sf_uart_bridge",
             RtlModule::UartRx => "sf_uart_rx",
