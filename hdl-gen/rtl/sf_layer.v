@@ -382,9 +382,13 @@ module sf_layer #(
     );
     // pending_any: an event is being sent this EMIT cycle (set in ARM and EMIT).
     reg  pending_any;
+    // "This is the group's last event" from registers only: through blocks_waiting, ARM's
+    // search of the mask would sit in front of the state (the Tang Nano 9K's critical path
+    // at 74 MHz), although it is masked off in EMIT.
     wire active_more = (block_active & block_more) != {BLOCKS{1'b0}};
+    wire others_wait = (block_any & ~block_active) != {BLOCKS{1'b0}};
     wire emitting    = state == S_EMIT && pending_any;
-    wire emit_last   = !active_more && !blocks_waiting_any;
+    wire emit_last   = !active_more && !others_wait;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [BLOCK_FIRST_BITS-1:0] emit_first = block_first[block_index*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
     wire [31:0] emit_lane32 = {{(32-BLOCKS_BITS){1'b0}}, block_index} * BLOCK_LANES
