@@ -193,6 +193,15 @@ module sf_layer #(
     reg                     lateral_pass;  // LATERAL: pass 1, replaying the provisional spikes
     reg [COUNT_BITS-1:0]    lateral_count; // LATERAL: provisional events written in pass 0
     reg [G_BITS-1:0]        group;
+    // group * P, the group's first neuron, kept beside group rather than multiplied: yosys
+    // put the product in a DSP, and the readout's emitted neuron (group * P + lane) into
+    // the board's class decode ran through it (the ECP5's critical path at 65.6 MHz).
+    // (G - 1) * P < N: it fits NEURON_BITS.
+    reg [NEURON_BITS-1:0]   group_first;
+    wire [31:0]             group_first32 = {{(32-NEURON_BITS){1'b0}}, group_first};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]             next_group_first = group_first32 + P;
+    /* verilator lint_on UNUSEDSIGNAL */
     reg [T_BITS-1:0]        timestep;
     reg [PAD_MASK-1:0]      pending;       // planes still to emit, bit lane*OUT_K + plane
     reg [P-1:0]             pending_neg;
@@ -397,7 +406,7 @@ module sf_layer #(
     wire [LANE_BITS-1:0]    emit_lane  = emit_lane32[LANE_BITS-1:0];
     wire [OUT_SEL_BITS-1:0] emit_plane = emit_first[OUT_SEL_BITS-1:0];
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] neuron_index = {{(32-G_BITS){1'b0}}, group} * P + {{(32-LANE_BITS){1'b0}}, emit_lane};
+    wire [31:0] neuron_index = group_first32 + {{(32-LANE_BITS){1'b0}}, emit_lane};
     /* verilator lint_on UNUSEDSIGNAL */
 
     assign emit_valid  = emitting && !provisional_pass;
@@ -460,9 +469,6 @@ module sf_layer #(
     assign mem_tap_neuron = tap_neuron;
     assign mem_tap_mask   = tap_mask;
     assign mem_tap_row    = tap_row;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] group_base = {{(32-G_BITS){1'b0}}, group} * P;
-    /* verilator lint_on UNUSEDSIGNAL */
 `endif
 
     // ---------------------------------------------------------------- controller
@@ -477,6 +483,7 @@ module sf_layer #(
             lateral_pass  <= 1'b0;
             lateral_count <= {COUNT_BITS{1'b0}};
             group       <= {G_BITS{1'b0}};
+            group_first <= {NEURON_BITS{1'b0}};
             timestep    <= {T_BITS{1'b0}};
             pending     <= {PAD_MASK{1'b0}};
             pending_any <= 1'b0;
@@ -493,6 +500,7 @@ module sf_layer #(
                     lateral_pass  <= 1'b0;
                     lateral_count <= {COUNT_BITS{1'b0}};
                     group       <= {G_BITS{1'b0}};
+            group_first <= {NEURON_BITS{1'b0}};
                     state       <= in_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                 end
                 S_REPLAY: begin
@@ -520,7 +528,7 @@ module sf_layer #(
                         u_result = neuron_fire(u_row[u_lane*MEM_BITS +: MEM_BITS]);
                         u_mag = u_result[OUT_VALUE_BITS-1:0];
                         // Padding lanes of the last group (neuron >= N) never emit.
-                        u_exists = {{(32-G_BITS){1'b0}}, group} * P + u_lane < N;
+                        u_exists = group_first32 + u_lane < N;
 `ifndef SYNTHESIS
                         // Under synthesis even this unread temporary cost ~40 LUT4 (yosys
                         // keeps the blocking assignment's mux chain).
@@ -544,7 +552,7 @@ module sf_layer #(
                     membranes[group] <= u_stored_row;
 `ifndef SYNTHESIS
                     tap_valid  <= !provisional_pass;
-                    tap_neuron <= group_base[NEURON_BITS-1:0];
+                    tap_neuron <= group_first;
                     tap_mask   <= u_exists_row;
                     tap_row    <= u_stored_row;
 `endif
@@ -587,11 +595,13 @@ module sf_layer #(
                             // Pass 1: replay the provisional spikes, group 0 first.
                             lateral_pass <= 1'b1;
                             group        <= {G_BITS{1'b0}};
+                            group_first  <= {NEURON_BITS{1'b0}};
                             event_count  <= lateral_total;
                             state        <= lateral_total == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                         end else if (last_group) state <= S_DONE;
                         else begin
-                            group <= group + 1'b1;
+                            group       <= group + 1'b1;
+                            group_first <= next_group_first[NEURON_BITS-1:0];
                             state <= event_count == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                         end
                     end
