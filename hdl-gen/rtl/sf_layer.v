@@ -354,6 +354,7 @@ module sf_layer #(
     reg  [BLOCKS-1:0]                    block_more;
     reg  [BLOCKS-1:0]                    block_active;
     reg  [BLOCKS_BITS-1:0]               block_index;
+    integer                              step_block;
     wire [PAD_MASK-1:0]                  pending_rest = pending & ~block_cur;
     wire [PAD_MASK-1:0]                  rest_lowest;
     wire [BLOCKS*BLOCK_FIRST_BITS-1:0]   rest_first;
@@ -500,7 +501,7 @@ module sf_layer #(
                     lateral_pass  <= 1'b0;
                     lateral_count <= {COUNT_BITS{1'b0}};
                     group       <= {G_BITS{1'b0}};
-            group_first <= {NEURON_BITS{1'b0}};
+                    group_first <= {NEURON_BITS{1'b0}};
                     state       <= in_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                 end
                 S_REPLAY: begin
@@ -573,14 +574,16 @@ module sf_layer #(
                 S_EMIT: begin
                     if (emitting) begin
                         // Step the active block: its sent bit cleared, its next one found.
-                        for (u_lane = 0; u_lane < BLOCKS; u_lane = u_lane + 1)
-                            if (block_active[u_lane]) begin
-                                pending[u_lane*BLOCK_BITS +: BLOCK_BITS]   <= pending_rest[u_lane*BLOCK_BITS +: BLOCK_BITS];
-                                block_cur[u_lane*BLOCK_BITS +: BLOCK_BITS] <= rest_lowest[u_lane*BLOCK_BITS +: BLOCK_BITS];
-                                block_first[u_lane*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]
-                                    <= rest_first[u_lane*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
-                                block_any[u_lane]  <= block_more[u_lane];
-                                block_more[u_lane] <= rest_several[u_lane];
+                        for (step_block = 0; step_block < BLOCKS; step_block = step_block + 1)
+                            if (block_active[step_block]) begin
+                                pending[step_block*BLOCK_BITS +: BLOCK_BITS]
+                                    <= pending_rest[step_block*BLOCK_BITS +: BLOCK_BITS];
+                                block_cur[step_block*BLOCK_BITS +: BLOCK_BITS]
+                                    <= rest_lowest[step_block*BLOCK_BITS +: BLOCK_BITS];
+                                block_first[step_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]
+                                    <= rest_first[step_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
+                                block_any[step_block]  <= block_more[step_block];
+                                block_more[step_block] <= rest_several[step_block];
                             end
                         if (!active_more) begin
                             block_active <= next_block;
