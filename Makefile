@@ -59,8 +59,8 @@ fuzz: setup
 # faults per hand-written module (core and board) in each small host design, and each must
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
 # equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES, module or
-# module,host; resumable: attempts go to target/mutation/proofs.jsonl). About 15 minutes for
-# the 5,400 mutants, then up to two hours of proofs, on 2 cores. Writes
+# module,host; resumable: attempts go to target/mutation/proofs.jsonl). About 17 minutes for
+# the 6,157 mutants, then up to two hours of proofs, on 2 cores. Writes
 # target/mutation/mutation.json and .md. `make mutation MUTATION_SHARD=2/4` runs one shard of
 # the mutants (mutation-shard-2-of-4.*, no proofs); MUTATION_SEED picks other mutants.
 MUTATION_MUTANTS ?= 200
