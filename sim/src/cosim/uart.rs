@@ -33,13 +33,16 @@ pub struct UartTiming {
 }
 
 impl Default for UartTiming {
-    /// Fast enough to simulate: 8 clocks per bit, requests dropped after 4,000 quiet cycles.
+    /// [`UartTiming::FAST`].
     fn default() -> UartTiming {
-        UartTiming { clks_per_bit: 8, timeout: 4000 }
+        UartTiming::FAST
     }
 }
 
 impl UartTiming {
+    /// Fast enough to simulate: 8 clocks per bit, requests dropped after 4,000 quiet cycles.
+    pub const FAST: UartTiming = UartTiming { clks_per_bit: 8, timeout: 4000 };
+
     /// The timing of a board top clocked at `clock_hz` with its UART at `clks_per_bit`
     /// (`bitstreams::uart_divider` checks a baud rate and gives it): as a board flow sets
     /// it, except that a half-received request is dropped after 100 byte times rather than

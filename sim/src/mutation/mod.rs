@@ -141,10 +141,8 @@ pub const WIDE_BOARD_HOST: &str = "board-wide";
 /// The board hosts, each with the UART timing it is simulated and read with
 /// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the second a bit time that is not
 /// a power of two, so its counters use every bit. Every other host is a core host.
-const BOARD_HOSTS: [(&str, UartTiming); 2] = [
-    (BOARD_HOST, UartTiming { clks_per_bit: 8, timeout: 4000 }),
-    (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4000 }),
-];
+const BOARD_HOSTS: [(&str, UartTiming); 2] =
+    [(BOARD_HOST, UartTiming::FAST), (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, ..UartTiming::FAST })];
 
 impl HostKind {
     /// The kind of the host named `name`.
