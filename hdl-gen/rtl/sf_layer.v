@@ -4,7 +4,9 @@
 // Per item (input, timestep), after IDLE and START, for every group g:
 //   REPLAY  E_in cycles: read every received event, in order; each lane adds
 //           multiplier * W[source][g*P + lane]               (5-stage pipeline:
-//           event read -> weight-row read -> row register -> scale (sf_lane) -> add)
+//           event register -> weight-row read -> row register -> scale (sf_lane) -> add;
+//           the input slot is read one cycle ahead, so event 0 is read in the cycle
+//           before the group's first REPLAY cycle: START or the last EMIT)
 //   DRAIN1..DRAIN4: the last event's add completes; the group's membranes and biases are read
 //   UPDATE  1 cycle: neuron_integrate (sf_neuron.vh) for every lane, u registered;
 //           accumulators cleared
@@ -47,7 +49,8 @@
 //   rst          in   1               synchronous reset
 //   in_full      in   1               the input slot holds this layer's next item
 //   in_count     in   IN_COUNT_BITS   events in the input slot
-//   in_rd_addr   out  IN_ADDR_BITS    event to read
+//   in_rd_addr   out  IN_ADDR_BITS    event to read: k + 1 in REPLAY cycle k, 0 in every other
+//                                     state (so event 0 in the cycle before REPLAY)
 //   in_rd_data   in   IN_EVENT_BITS   event {neg, sel, source}, one cycle after in_rd_addr
 //   in_release   out  1               done with the input slot
 //   out_free     in   1               the output slot may be filled (ignored when HAS_OUT = 0)
@@ -188,7 +191,12 @@ module sf_layer #(
 
     // ---------------------------------------------------------------- controller state
     reg [3:0]               state;
-    reg [COUNT_BITS-1:0]    event_index;   // next event to read in REPLAY
+    reg [COUNT_BITS-1:0]    event_index;   // the event of this REPLAY cycle
+    // The input slot's read address, one event ahead of event_index (0 outside REPLAY). The
+    // event buffer's read lands in a block RAM's output latch, slow to leave (5.8 ns on the
+    // ECP5); reading one cycle early lets a register (in_event) take it before it becomes
+    // the weight memory's address, without a cycle more per group.
+    reg [IN_ADDR_BITS-1:0]  read_index;
     reg [COUNT_BITS-1:0]    event_count;   // events of this item (of this pass)
     reg                     lateral_pass;  // LATERAL: pass 1, replaying the provisional spikes
     reg [COUNT_BITS-1:0]    lateral_count; // LATERAL: provisional events written in pass 0
@@ -211,14 +219,20 @@ module sf_layer #(
     wire last_group    = {{(32-G_BITS){1'b0}}, group} == G - 1;
     wire last_timestep = {{(32-T_BITS){1'b0}}, timestep} == T - 1;
     wire next_is_last_event = event_index + 1'b1 == event_count;
+    // read_index on entering REPLAY: event 0 is read in the cycle before, event 1 in the first.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] first_read32 = 32'd1;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [IN_ADDR_BITS-1:0] first_read = first_read32[IN_ADDR_BITS-1:0];
     // Emissions of pass 0 of a LATERAL layer go to the lateral buffer, not the output.
     wire provisional_pass = LATERAL != 0 && !lateral_pass;
 
     // ---------------------------------------------------------------- replay pipeline
-    // stage 1 (REPLAY): address the event; stage 2: address its weight row; stage 3: hold
-    // the row in a register (a block RAM's output is slow: on the ECP5 the read feeding a
-    // DSP multiplier was the critical path); stages 4 and 5 (sf_lane): scale the weight by
-    // the event's amplitude or value, then add.
+    // stage 1 (REPLAY): the event, read the cycle before, is registered (in_event; the
+    // lateral buffer is read in this cycle into its own register); stage 2: address its
+    // weight row; stage 3: hold the row in a register (a block RAM's output is slow: on the
+    // ECP5 the read feeding a DSP multiplier was the critical path); stages 4 and 5
+    // (sf_lane): scale the weight by the event's amplitude or value, then add.
     reg                   stage2_valid;
     reg                   stage3_valid;
     reg [SEL_BITS-1:0]    stage3_sel;
@@ -239,9 +253,10 @@ module sf_layer #(
     wire [OUT_SEL_BITS-1:0]  lateral_sel    = lateral_rd_data[NEURON_BITS +: OUT_SEL_BITS];
     wire                     lateral_neg    = lateral_rd_data[LAT_EVENT_BITS-1];
 
-    wire [SRC_BITS-1:0]    in_source = in_rd_data[SRC_BITS-1:0];
-    wire [IN_SEL_BITS-1:0] in_sel    = in_rd_data[SRC_BITS +: IN_SEL_BITS];
-    wire                   event_neg = lateral_pass ? lateral_neg : in_rd_data[IN_EVENT_BITS-1];
+    reg  [IN_EVENT_BITS-1:0] in_event;
+    wire [SRC_BITS-1:0]    in_source = in_event[SRC_BITS-1:0];
+    wire [IN_SEL_BITS-1:0] in_sel    = in_event[SRC_BITS +: IN_SEL_BITS];
+    wire                   event_neg = lateral_pass ? lateral_neg : in_event[IN_EVENT_BITS-1];
     // The weight row: input i is row i, the lateral row of neuron k is row M + k.
     // 32-bit index arithmetic, truncated to the memory's address width (also for the plane
     // field: a width difference written as a replication would be negative in one of the
@@ -259,7 +274,7 @@ module sf_layer #(
     wire [31:0]            lateral_wr_addr = {{(32-COUNT_BITS){1'b0}}, lateral_count};
     /* verilator lint_on UNUSEDSIGNAL */
 
-    assign in_rd_addr = event_index[IN_ADDR_BITS-1:0];
+    assign in_rd_addr = read_index;
 
     // Memories are read only when their data is used (read enables: less switching in
     // hardware, less work per cycle in simulation).
@@ -291,6 +306,7 @@ module sf_layer #(
     endgenerate
 
     always @(posedge clk) begin
+        if (state == S_REPLAY) in_event <= in_rd_data;
         stage2_valid <= state == S_REPLAY;
         stage3_valid <= stage2_valid;
         if (stage2_valid) begin
@@ -482,6 +498,7 @@ module sf_layer #(
         if (rst) begin
             state       <= S_IDLE;
             event_index <= {COUNT_BITS{1'b0}};
+            read_index  <= {IN_ADDR_BITS{1'b0}};
             event_count <= {COUNT_BITS{1'b0}};
             lateral_pass  <= 1'b0;
             lateral_count <= {COUNT_BITS{1'b0}};
@@ -500,6 +517,8 @@ module sf_layer #(
                 S_START: begin
                     event_count <= in_count32[COUNT_BITS-1:0];
                     event_index <= {COUNT_BITS{1'b0}};
+                    // read_index stays 0 outside REPLAY: START's and EMIT's reads are event 0.
+                    if (in_count != {IN_COUNT_BITS{1'b0}}) read_index <= first_read;
                     lateral_pass  <= 1'b0;
                     lateral_count <= {COUNT_BITS{1'b0}};
                     group       <= {G_BITS{1'b0}};
@@ -508,6 +527,7 @@ module sf_layer #(
                 end
                 S_REPLAY: begin
                     event_index <= event_index + 1'b1;
+                    read_index  <= next_is_last_event ? {IN_ADDR_BITS{1'b0}} : read_index + 1'b1;
                     if (next_is_last_event) state <= S_DRAIN1;
                 end
                 S_DRAIN1: state <= S_DRAIN2;
@@ -607,6 +627,7 @@ module sf_layer #(
                         else begin
                             group       <= group + 1'b1;
                             group_first <= next_group_first[NEURON_BITS-1:0];
+                            if (event_count != {COUNT_BITS{1'b0}}) read_index <= first_read;
                             state <= event_count == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                         end
                     end
