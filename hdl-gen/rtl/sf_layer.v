@@ -6,28 +6,36 @@
 //           multiplier * W[source][g*P + lane]               (5-stage pipeline:
 //           event register -> weight-row read -> row register -> scale (sf_lane) -> add;
 //           the input slot is read one cycle ahead, so event 0 is read in the cycle
-//           before the group's first REPLAY cycle: START or the last EMIT)
+//           before the group's first REPLAY cycle: START or the ARM before)
 //   DRAIN1..DRAIN4: the last event's add completes; the group's membranes and biases are read
 //   UPDATE  1 cycle: neuron_integrate (sf_neuron.vh) for every lane, u registered;
 //           accumulators cleared
+//   WAIT    while group g - 1 still has events to send after this cycle (FIRE overwrites
+//           the masks they are sent from)
 //   FIRE    1 cycle: neuron_fire for every lane; membranes written back; spikes latched as
 //           plane masks (two cycles rather than one halve the path from the membrane and
 //           bias rows to the membrane write and the emission registers: it was the iCE40's
 //           critical path)
 //   ARM     1 cycle: the first pending event and whether there is any, from the latched
-//           masks (in FIRE, after the firing, it was the Tang Nano 9K's critical path)
-//   EMIT    max(1, events) cycles: one event per cycle, neuron ascending, plane ascending
-// then DONE commits the output slot and releases the input slot. Cycles per item
-// (ARCHITECTURE.md "Timing contract"; the constants are sf_defs.vh's SF_*_OVERHEAD):
-// 2 + Σ_g (E_in + 7 + max(1, ev_g))
+//           masks (in FIRE, after the firing, it was the Tang Nano 9K's critical path);
+//           then group g + 1's REPLAY, while
+//   EMIT    group g's ev_g events go out, one per cycle from the cycle after ARM, neuron
+//           ascending, plane ascending, beside the controller
+// after the last group's ARM, FLUSH waits for its emission (max(1, ev) cycles), then DONE
+// commits the output slot and releases the input slot. Group g's ARM comes
+// max(E_in + 7, ev_(g-1) + 2) cycles after group g - 1's (ev_(-1) = 0: START to group 0's
+// ARM is E_in + 7). Cycles per item (ARCHITECTURE.md "Timing contract"; the constants are
+// sf_defs.vh's SF_*_OVERHEAD and SF_EMIT_GAP):
+// 2 + Σ_g max(E_in + 7, ev_(g-1) + 2) + max(1, ev_(G-1))
 //
 // With LATERAL = 1 (lateral connections R) every item takes the groups twice. Pass 0 is
 // the above, except that FIRE stores the feedforward membrane u1 = decay(v) + b + acc
 // and EMIT writes the provisional spikes fire(u1) into the layer's own lateral event
-// buffer instead of the output. Pass 1 replays those E1 events through the lateral weight
-// rows (rows M .. M+N-1 of the weight memory), UPDATE computes u = u1 + (acc << LAT_SHIFT), FIRE fires,
-// resets and stores as usual, and EMIT sends the real spikes. Cycles per item:
-// 2 + Σ_g (E_in + 7 + max(1, ev1_g)) + Σ_g (E1 + 7 + max(1, ev_g))
+// buffer instead of the output. Pass 1 starts after pass 0's FLUSH: it replays those E1
+// events through the lateral weight rows (rows M .. M+N-1 of the weight memory), UPDATE
+// computes u = u1 + (acc << LAT_SHIFT), FIRE fires, resets and stores as usual, and EMIT
+// sends the real spikes. Cycles per item:
+// 2 + Σ_g max(E_in + 7, ev1_(g-1) + 2) + max(1, ev1_(G-1)) + Σ_g max(E1 + 7, ev_(g-1) + 2) + max(1, ev_(G-1))
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
 //   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
@@ -160,8 +168,8 @@ module sf_layer #(
 );
     `include "sf_defs.vh"
     localparam S_IDLE = 4'd0, S_START = 4'd1, S_REPLAY = 4'd2, S_DRAIN1 = 4'd3,
-               S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_EMIT = 4'd8,
-               S_DONE = 4'd9, S_FIRE = 4'd10, S_ARM = 4'd11;
+               S_DRAIN2 = 4'd4, S_DRAIN3 = 4'd5, S_DRAIN4 = 4'd6, S_UPDATE = 4'd7, S_FLUSH = 4'd8,
+               S_DONE = 4'd9, S_FIRE = 4'd10, S_ARM = 4'd11, S_WAIT = 4'd12;
     localparam MASK_BITS = P * OUT_K;
     // The emission mask in blocks of BLOCK_LANES lanes (a power of two), about
     // sqrt(MASK_BITS) bits each, so the loop that finds the next event spans one block or
@@ -206,6 +214,9 @@ module sf_layer #(
     // the board's class decode ran through it (the ECP5's critical path at 65.6 MHz).
     // (G - 1) * P < N: it fits NEURON_BITS.
     reg [NEURON_BITS-1:0]   group_first;
+    // The first neuron of the group being emitted: the controller has moved on to the
+    // next group by then.
+    reg [NEURON_BITS-1:0]   emit_first_neuron;
     wire [31:0]             group_first32 = {{(32-NEURON_BITS){1'b0}}, group_first};
     /* verilator lint_off UNUSEDSIGNAL */
     wire [31:0]             next_group_first = group_first32 + P;
@@ -349,8 +360,8 @@ module sf_layer #(
     `include "sf_neuron.vh"
 
     // ---------------------------------------------------------------- emission
-    // EMIT sends the pending events lowest first (neuron ascending, plane ascending), one
-    // per cycle. Finding the next one is a loop (clear the bit just sent, search the rest),
+    // The emitter sends the pending events lowest first (neuron ascending, plane
+    // ascending), one per cycle, in whatever state the controller is in. Finding the next one is a loop (clear the bit just sent, search the rest),
     // and over a whole 512-bit mask (128 lanes of 4 planes) it was the ECP5's critical path
     // at 69 MHz. So the mask is searched in BLOCKS blocks of BLOCK_LANES lanes, each with
     // its own registered result, and only the active block (the lowest with events left)
@@ -361,7 +372,7 @@ module sf_layer #(
     //   block_first  its {lane in block, plane}; block_any, block_more: one, two or more
     //   block_active the active block, one-hot, and block_index its number
     // ARM steps every block (block_cur is zero there, so each searches its whole slice)
-    // and picks the first block with an event; an EMIT cycle that sends an event steps the
+    // and picks the first block with an event; a cycle that sends an event steps the
     // active block and, when that block has nothing more, makes the next block with an
     // event active. The event sent is {block_index, block_first of that block}.
     reg  [PAD_MASK-1:0]                  block_cur;
@@ -391,8 +402,8 @@ module sf_layer #(
         end
     endgenerate
     // Over the blocks: in ARM the blocks with any event (every block_cur is zero, and
-    // block_any and block_active are zero from the last group's end), in EMIT the blocks
-    // after the active one that still have events.
+    // block_any and block_active are zero from the last group's end), while emitting the
+    // blocks after the active one that still have events.
     wire [BLOCKS-1:0] blocks_waiting = state == S_ARM ? rest_any : block_any & ~block_active;
     wire [BLOCKS-1:0] next_block;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -406,17 +417,21 @@ module sf_layer #(
         .pending(blocks_waiting), .lowest(next_block), .first(next_block_first),
         .any(blocks_waiting_any), .several(next_block_several)
     );
-    // pending_any: an event is being sent this EMIT cycle (set in ARM and EMIT). It always
+    // pending_any: an event is being sent this cycle (set in ARM and by the emitter). It always
     // equals block_active != 0, kept as a register because it gates the output buffer's
     // write pointer (a reduction there was the Tang Nano 9K's critical path at 58.9 MHz).
     reg  pending_any;
     // "This is the group's last event" from registers only: through blocks_waiting, ARM's
     // search of the mask would sit in front of the state (the Tang Nano 9K's critical path
-    // at 74 MHz), although it is masked off in EMIT.
+    // at 74 MHz), although it is masked off while emitting.
     wire active_more = (block_active & block_more) != {BLOCKS{1'b0}};
     wire others_wait = (block_any & ~block_active) != {BLOCKS{1'b0}};
-    wire emitting    = state == S_EMIT && pending_any;
+    wire emitting    = pending_any;
     wire emit_last   = !active_more && !others_wait;
+    // The emission runs beside the controller: group g's events go out while group g + 1
+    // replays. Group g + 1's FIRE, which overwrites the masks, waits (S_WAIT) until this
+    // cycle is not one that emits with more to come.
+    wire emit_busy   = emitting && !emit_last;
     /* verilator lint_off UNUSEDSIGNAL */
     wire [BLOCK_FIRST_BITS-1:0] emit_first = block_first[block_index*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
     wire [31:0] emit_lane32 = {{(32-BLOCKS_BITS){1'b0}}, block_index} * BLOCK_LANES
@@ -425,7 +440,7 @@ module sf_layer #(
     wire [LANE_BITS-1:0]    emit_lane  = emit_lane32[LANE_BITS-1:0];
     wire [OUT_SEL_BITS-1:0] emit_plane = emit_first[OUT_SEL_BITS-1:0];
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [31:0] neuron_index = group_first32 + {{(32-LANE_BITS){1'b0}}, emit_lane};
+    wire [31:0] neuron_index = {{(32-NEURON_BITS){1'b0}}, emit_first_neuron} + {{(32-LANE_BITS){1'b0}}, emit_lane};
     /* verilator lint_on UNUSEDSIGNAL */
 
     assign emit_valid  = emitting && !provisional_pass;
@@ -440,7 +455,7 @@ module sf_layer #(
     assign item_done   = state == S_DONE;
     assign item_t      = timestep;
 
-    // ---- the lateral buffer: written in pass 0's EMIT, read (registered) in pass 1's REPLAY
+    // ---- the lateral buffer: written by pass 0's emission, read (registered) in pass 1's REPLAY
     wire [COUNT_BITS-1:0] lateral_next  = lateral_count + 1'b1;
     wire [COUNT_BITS-1:0] lateral_total = emitting ? lateral_next : lateral_count;
     generate
@@ -512,12 +527,35 @@ module sf_layer #(
             block_more   <= {BLOCKS{1'b0}};
             block_active <= {BLOCKS{1'b0}};
         end else begin
+            // ---- the emitter, in any state: the active block steps (its sent bit cleared,
+            // its next one found) and, when it has nothing more, the next block with events
+            // becomes active.
+            if (emitting) begin
+                for (step_block = 0; step_block < BLOCKS; step_block = step_block + 1)
+                    if (block_active[step_block]) begin
+                        pending[step_block*BLOCK_BITS +: BLOCK_BITS]
+                            <= pending_rest[step_block*BLOCK_BITS +: BLOCK_BITS];
+                        block_cur[step_block*BLOCK_BITS +: BLOCK_BITS]
+                            <= rest_lowest[step_block*BLOCK_BITS +: BLOCK_BITS];
+                        block_first[step_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]
+                            <= rest_first[step_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
+                        block_any[step_block]  <= block_more[step_block];
+                        block_more[step_block] <= rest_several[step_block];
+                    end
+                if (!active_more) begin
+                    block_active <= next_block;
+                    block_index  <= next_block_first[1 +: BLOCKS_BITS];
+                end
+                pending_any <= !emit_last;
+                if (provisional_pass) lateral_count <= lateral_next;
+            end
+            // ---- the controller (FIRE and ARM never meet an emission: see S_WAIT)
             case (state)
                 S_IDLE: if (in_full && (out_free || HAS_OUT == 0)) state <= S_START;
                 S_START: begin
                     event_count <= in_count32[COUNT_BITS-1:0];
                     event_index <= {COUNT_BITS{1'b0}};
-                    // read_index stays 0 outside REPLAY: START's and EMIT's reads are event 0.
+                    // read_index stays 0 outside REPLAY: START's and ARM's reads are event 0.
                     if (in_count != {IN_COUNT_BITS{1'b0}}) read_index <= first_read;
                     lateral_pass  <= 1'b0;
                     lateral_count <= {COUNT_BITS{1'b0}};
@@ -542,7 +580,7 @@ module sf_layer #(
                             bias_row[u_lane*BIAS_BITS +: BIAS_BITS],
                             membrane_row[u_lane*MEM_BITS +: MEM_BITS],
                             lateral_pass);
-                    state <= S_FIRE;
+                    state <= emit_busy ? S_WAIT : S_FIRE;
                 end
                 S_FIRE: begin
                     /* verilator lint_off BLKSEQ */
@@ -591,46 +629,28 @@ module sf_layer #(
                     block_active <= next_block;
                     block_index  <= next_block_first[1 +: BLOCKS_BITS];
                     pending_any  <= blocks_waiting_any;
-                    state <= S_EMIT;
+                    emit_first_neuron <= group_first;
+                    // On to the next group at once: this one's events go out meanwhile.
+                    event_index <= {COUNT_BITS{1'b0}};
+                    if (last_group) state <= S_FLUSH;
+                    else begin
+                        group       <= group + 1'b1;
+                        group_first <= next_group_first[NEURON_BITS-1:0];
+                        if (event_count != {COUNT_BITS{1'b0}}) read_index <= first_read;
+                        state <= event_count == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
+                    end
                 end
-                S_EMIT: begin
-                    if (emitting) begin
-                        // Step the active block: its sent bit cleared, its next one found.
-                        for (step_block = 0; step_block < BLOCKS; step_block = step_block + 1)
-                            if (block_active[step_block]) begin
-                                pending[step_block*BLOCK_BITS +: BLOCK_BITS]
-                                    <= pending_rest[step_block*BLOCK_BITS +: BLOCK_BITS];
-                                block_cur[step_block*BLOCK_BITS +: BLOCK_BITS]
-                                    <= rest_lowest[step_block*BLOCK_BITS +: BLOCK_BITS];
-                                block_first[step_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]
-                                    <= rest_first[step_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS];
-                                block_any[step_block]  <= block_more[step_block];
-                                block_more[step_block] <= rest_several[step_block];
-                            end
-                        if (!active_more) begin
-                            block_active <= next_block;
-                            block_index  <= next_block_first[1 +: BLOCKS_BITS];
-                        end
-                    end
-                    pending_any <= !emit_last;
-                    if (emitting && provisional_pass) lateral_count <= lateral_next;
-                    if (emit_last) begin
-                        event_index <= {COUNT_BITS{1'b0}};
-                        if (last_group && provisional_pass) begin
-                            // Pass 1: replay the provisional spikes, group 0 first.
-                            lateral_pass <= 1'b1;
-                            group        <= {G_BITS{1'b0}};
-                            group_first  <= {NEURON_BITS{1'b0}};
-                            event_count  <= lateral_total;
-                            state        <= lateral_total == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
-                        end else if (last_group) state <= S_DONE;
-                        else begin
-                            group       <= group + 1'b1;
-                            group_first <= next_group_first[NEURON_BITS-1:0];
-                            if (event_count != {COUNT_BITS{1'b0}}) read_index <= first_read;
-                            state <= event_count == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
-                        end
-                    end
+                S_WAIT: if (!emit_busy) state <= S_FIRE;
+                S_FLUSH: if (!emit_busy) begin
+                    // The last group's events are out (or go out this cycle).
+                    if (provisional_pass) begin
+                        // Pass 1: replay the provisional spikes, group 0 first.
+                        lateral_pass <= 1'b1;
+                        group        <= {G_BITS{1'b0}};
+                        group_first  <= {NEURON_BITS{1'b0}};
+                        event_count  <= lateral_total;
+                        state        <= lateral_total == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
+                    end else state <= S_DONE;
                 end
                 default: begin  // S_DONE
                     timestep <= last_timestep ? {T_BITS{1'b0}} : timestep + 1'b1;

@@ -2,7 +2,7 @@
 //! so that neither side mirrors the other's numbers. `sf_layer` includes it in its module
 //! body; its `localparam`s then sit beside the parameters they are compared with.
 
-use model::timing::{DRAIN_CYCLES, GROUP_OVERHEAD, ITEM_OVERHEAD};
+use model::timing::{DRAIN_CYCLES, EMIT_GAP, GROUP_OVERHEAD, ITEM_OVERHEAD};
 use model::{Decay, NeuronKind};
 
 /// File name of the generated include.
@@ -38,8 +38,12 @@ pub(crate) fn decay_code(decay: &Decay) -> i64 {
 /// The text of `sf_defs.vh`.
 pub fn defs_header() -> String {
     let coded = |names: &'static [&str]| names.iter().enumerate().map(|(i, n)| (*n, i as u64)).collect::<Vec<_>>();
-    let timing =
-        [("SF_ITEM_OVERHEAD", ITEM_OVERHEAD), ("SF_DRAIN_CYCLES", DRAIN_CYCLES), ("SF_GROUP_OVERHEAD", GROUP_OVERHEAD)];
+    let timing = [
+        ("SF_ITEM_OVERHEAD", ITEM_OVERHEAD),
+        ("SF_DRAIN_CYCLES", DRAIN_CYCLES),
+        ("SF_GROUP_OVERHEAD", GROUP_OVERHEAD),
+        ("SF_EMIT_GAP", EMIT_GAP),
+    ];
     let localparams = |list: &[(&str, u64)]| -> String {
         list.iter().map(|(name, value)| format!("localparam {name} = {value};\n")).collect()
     };
@@ -52,7 +56,7 @@ pub fn defs_header() -> String {
          \n// Neuron kinds (KIND)\n{}\
          \n// Decay modes (DECAY_MODE)\n{}\
          \n// Timing contract (ARCHITECTURE.md), in cycles: the shape of sf_layer's state machine\n\
-         // (START/DONE, DRAIN1..DRAIN4, UPDATE and FIRE), not counters, so no module reads them.\n{}\
+         // (START/DONE, DRAIN1..DRAIN4, UPDATE, FIRE and ARM), not counters, so no module reads them.\n{}\
          /* verilator lint_on UNUSEDPARAM */\n",
         localparams(&coded(&KINDS)),
         localparams(&coded(&DECAY_MODES)),

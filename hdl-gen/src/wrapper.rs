@@ -38,7 +38,7 @@ pub(crate) fn layer_wrapper(net: &Network, rtl: &LayerRtl) -> Module {
         ));
     } else {
         m.doc.push(format!(
-            "Per item: {} cycles (E_in = received events, ev_g = events group g emits).",
+            "Per item: {} cycles (E_in = received events, ev_g = events group g emits, ev_(-1) = 0).",
             layer_item_cycles(false, Some(p.groups))
         ));
     }

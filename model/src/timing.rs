@@ -7,8 +7,8 @@
 //! ```
 //! use model::timing::{GROUP_OVERHEAD, ITEM_OVERHEAD, layer_item_cycles};
 //! assert_eq!(GROUP_OVERHEAD, 7);
-//! assert_eq!(layer_item_cycles(false, None), "2 + Σ_g (E_in + 7 + max(1, ev_g))");
-//! assert_eq!(layer_item_cycles(false, Some(3)), "2 + 3·(E_in + 7) + Σ_g max(1, ev_g)");
+//! assert_eq!(layer_item_cycles(false, None), "2 + Σ_g max(E_in + 7, ev_(g-1) + 2) + max(1, ev_(G-1))");
+//! assert_eq!(layer_item_cycles(false, Some(3)), "2 + Σ_g<3 max(E_in + 7, ev_(g-1) + 2) + max(1, ev_2)");
 //! # assert_eq!(ITEM_OVERHEAD, 2);
 //! ```
 
@@ -17,10 +17,16 @@ pub const ITEM_OVERHEAD: u64 = 2;
 /// Cycles after a group's last event until its last add is in the accumulators: event read,
 /// weight read, weight register, scale, add.
 pub const DRAIN_CYCLES: u64 = 4;
-/// Cycles per group besides event replay and emission: the drain, then one cycle
-/// integrating the group's membranes (UPDATE), one firing and storing them (FIRE) and one
-/// finding the first spike to emit (ARM).
+/// Cycles per group besides event replay: the drain, then one cycle integrating the group's
+/// membranes (UPDATE), one firing and storing them (FIRE) and one finding the first spike to
+/// emit (ARM). From START, or a group's ARM, to the next group's ARM when the emission in
+/// between is short.
 pub const GROUP_OVERHEAD: u64 = DRAIN_CYCLES + 3;
+/// Cycles from a group's last emitted event to the next group's ARM at the least: FIRE,
+/// which overwrites the emission masks, and ARM. Group `g`'s events go out one per cycle
+/// from the cycle after its ARM, beside group `g + 1`'s replay, so group `g + 1`'s ARM comes
+/// `max(E + GROUP_OVERHEAD, ev_g + EMIT_GAP)` cycles after group `g`'s.
+pub const EMIT_GAP: u64 = 2;
 /// Cycles a stage spends in IDLE between its conditions holding and START.
 pub const HANDOFF: u64 = 1;
 
@@ -54,19 +60,45 @@ pub fn conv_item_cycles(groups: Option<u32>) -> String {
     )
 }
 
+/// Cycles of one pass over a dense layer's groups, from START (or the cycle before the
+/// pass's first REPLAY) to its last group's emission: `events` replayed per group, `emitted[g]`
+/// events sent by group `g`. Group `g`'s emission overlaps group `g + 1`'s replay; the
+/// last group's takes `max(1, ev)` cycles of its own (FLUSH).
+///
+/// ```
+/// // Three groups, 3 events each; the groups emit 2, 0 and 1 events.
+/// assert_eq!(model::timing::layer_pass_cycles(3, &[2, 0, 1]), 10 + 10 + 10 + 1);
+/// // A group that emits more than the next one replays delays the next FIRE.
+/// assert_eq!(model::timing::layer_pass_cycles(0, &[9, 0]), 7 + 11 + 1);
+/// ```
+pub fn layer_pass_cycles(events: u64, emitted: &[u64]) -> u64 {
+    let arms: u64 = std::iter::once(0)
+        .chain(emitted.iter().copied())
+        .take(emitted.len())
+        .map(|before| (events + GROUP_OVERHEAD).max(before + EMIT_GAP))
+        .sum();
+    arms + emitted.last().map_or(1, |&ev| ev.max(1))
+}
+
 /// Cycles of one layer item `(input, t)`: `E_in` received events, `ev_g` events emitted by
-/// group `g`; with lateral connections a second pass replays the `E1` provisional events
-/// (`ev1_g` per group). `groups`: `None` sums over the groups (`Σ_g`), `Some(G)` writes the
-/// replay of a plan with `G` groups as a product.
+/// group `g` (`ev_(-1)` = 0); with lateral connections a second pass replays the `E1`
+/// provisional events (`ev1_g` per group). `groups`: `None` for any number of groups `G`,
+/// `Some(G)` writes the last group's number.
 pub fn layer_item_cycles(lateral: bool, groups: Option<u32>) -> String {
-    let pass = |events: &str, emitted: &str| match groups {
-        None => format!("Σ_g ({events} + {GROUP_OVERHEAD} + max(1, {emitted}))"),
-        Some(g) => format!("{g}·({events} + {GROUP_OVERHEAD}) + Σ_g max(1, {emitted})"),
+    let (over, last) = match groups {
+        None => ("Σ_g".to_string(), "G-1".to_string()),
+        Some(g) => (format!("Σ_g<{g}"), g.saturating_sub(1).to_string()),
+    };
+    let pass = |events: &str, emitted: &str| {
+        let last = if last.contains('-') { format!("({last})") } else { last.clone() };
+        format!(
+            "{over} max({events} + {GROUP_OVERHEAD}, {emitted}_(g-1) + {EMIT_GAP}) + max(1, {emitted}_{last})"
+        )
     };
     if lateral {
-        format!("{ITEM_OVERHEAD} + {} + {}", pass("E_in", "ev1_g"), pass("E1", "ev_g"))
+        format!("{ITEM_OVERHEAD} + {} + {}", pass("E_in", "ev1"), pass("E1", "ev"))
     } else {
-        format!("{ITEM_OVERHEAD} + {}", pass("E_in", "ev_g"))
+        format!("{ITEM_OVERHEAD} + {}", pass("E_in", "ev"))
     }
 }
 
@@ -90,10 +122,13 @@ mod tests {
 
     #[test]
     fn lateral_items_take_the_groups_twice() {
-        assert_eq!(layer_item_cycles(true, None), "2 + Σ_g (E_in + 7 + max(1, ev1_g)) + Σ_g (E1 + 7 + max(1, ev_g))");
+        assert_eq!(
+            layer_item_cycles(true, None),
+            "2 + Σ_g max(E_in + 7, ev1_(g-1) + 2) + max(1, ev1_(G-1)) + Σ_g max(E1 + 7, ev_(g-1) + 2) + max(1, ev_(G-1))"
+        );
         assert_eq!(
             layer_item_cycles(true, Some(2)),
-            "2 + 2·(E_in + 7) + Σ_g max(1, ev1_g) + 2·(E1 + 7) + Σ_g max(1, ev_g)"
+            "2 + Σ_g<2 max(E_in + 7, ev1_(g-1) + 2) + max(1, ev1_1) + Σ_g<2 max(E1 + 7, ev_(g-1) + 2) + max(1, ev_1)"
         );
         assert_eq!(encoder_item_cycles(1), "2 + Σ_i max(1, e_i)");
     }

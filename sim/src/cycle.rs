@@ -10,15 +10,19 @@
 //! encoder item = START + Σ_i max(1, e_i) + DONE            e_i = events of input value i
 //!              = START + Σ_c max(1, e_c) + DONE            taking V values per cycle:
 //!                                                          e_c = events of chunk c
-//! layer item   = START + Σ_g (E_in + GROUP_OVERHEAD + max(1, ev_g)) + DONE
+//! layer item   = START + Σ_g max(E_in + GROUP_OVERHEAD, ev_(g-1) + EMIT_GAP)
+//!                      + max(1, ev_(G-1)) + DONE                ev_(-1) = 0
 //! ```
 //!
 //! A layer with `P` lanes visits its `G = ceil(N / P)` groups in order: it replays all
 //! `E_in` received events (one per cycle, every lane adding `multiplier · w` for its
 //! neuron), drains the accumulate pipeline and updates the group's membranes
-//! ([`GROUP_OVERHEAD`] cycles), then emits the group's `ev_g` events one per cycle
-//! (one cycle if there are none). A readout layer emits nothing except at the last
-//! timestep, where it emits each neuron's score (`ev_g` = group size).
+//! ([`GROUP_OVERHEAD`] cycles from START or the previous group's ARM to this group's ARM).
+//! The group's `ev_g` events then go out one per cycle beside the next group's replay; the
+//! next group fires only after the last of them ([`EMIT_GAP`]: FIRE and ARM after it), and
+//! the last group's emission takes `max(1, ev_(G-1))` cycles of its own before DONE. A
+//! readout layer emits nothing except at the last timestep, where it emits each neuron's
+//! score (`ev_g` = group size).
 //!
 //! A layer with lateral connections runs its groups twice per item: the first pass as
 //! above but emitting each group's provisional spikes (`ev1_g` events, its own code) into
@@ -26,8 +30,8 @@
 //! through the lateral weights and emits the real spikes:
 //!
 //! ```text
-//! lateral item = START + Σ_g (E_in + GROUP_OVERHEAD + max(1, ev1_g))
-//!                      + Σ_g (E1 + GROUP_OVERHEAD + max(1, ev_g)) + DONE
+//! lateral item = START + Σ_g max(E_in + GROUP_OVERHEAD, ev1_(g-1) + EMIT_GAP) + max(1, ev1_(G-1))
+//!                      + Σ_g max(E1 + GROUP_OVERHEAD, ev_(g-1) + EMIT_GAP) + max(1, ev_(G-1)) + DONE
 //! ```
 //!
 //! Stages hand over through double-buffered event buffers. Let `F(s, x)` be the first cycle
@@ -41,15 +45,18 @@
 //! Worked example (one input, T = 1, one layer of N = 10 neurons with P = 4 lanes, G = 3):
 //! 3 input values with 2, 0, 1 events: the encoder starts at cycle 1 and takes
 //! 1 + (2 + 1 + 1) + 1 = 6 cycles (F = 7). The layer starts at cycle 8; with E_in = 3 and
-//! group 0 emitting 2 events, it takes 1 + (3 + 7 + 2) + (3 + 7 + 1) + (3 + 7 + 1) + 1 = 36
-//! cycles, so its DONE cycle, the input's `done`, is cycle 43.
+//! group 0 emitting 2 events (during group 1's replay), it takes
+//! 1 + (3 + 7) + max(3 + 7, 2 + 2) + max(3 + 7, 0 + 2) + max(1, 0) + 1 = 33 cycles, so its
+//! DONE cycle, the input's `done`, is cycle 40.
 
 use model::{AxisTaps, Conv2d, HardwarePlan, LayerOp, MembraneSets, NeuronKind, Stage};
 use serde::Serialize;
 
 use crate::golden::{Golden, Trace};
 
-pub use model::timing::{CONV_ITEM_OVERHEAD, CONV_PASS_OVERHEAD, GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD};
+pub use model::timing::{
+    CONV_ITEM_OVERHEAD, CONV_PASS_OVERHEAD, EMIT_GAP, GROUP_OVERHEAD, HANDOFF, ITEM_OVERHEAD, layer_pass_cycles,
+};
 
 /// Cycles of one layer stage for one item `(input, t)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -222,7 +229,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
         let table = golden.table(l);
         let mut phases = Vec::with_capacity(timesteps);
         let mut emitted = Vec::with_capacity(timesteps);
-        // Events per group of a list of this layer's spikes, and the emission cycles.
+        // Events per group of a list of this layer's spikes.
         let per_group = |spikes: &[crate::golden::Spike]| {
             let mut counts = vec![0u64; lp.groups as usize];
             if let Some(table) = table {
@@ -230,8 +237,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
                     counts[s.neuron as usize / lanes] += table.events_for(s.value.unsigned_abs()).unwrap_or(0) as u64;
                 }
             }
-            let emit: u64 = counts.iter().map(|&e| e.max(1)).sum();
-            (counts.iter().sum::<u64>(), emit)
+            counts
         };
         for (t, &e_in) in received.iter().enumerate() {
             let last = t + 1 == timesteps;
@@ -259,27 +265,34 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
                     ..ItemCycles::default()
                 },
                 _ => {
-                    let (out, emit) = if readout {
-                        let scores = if last { lp.neurons as u64 } else { 0 };
-                        (scores, if last { scores } else { groups })
+                    let sent: Vec<u64> = if readout {
+                        // Scores, at the last timestep only: every neuron of every group.
+                        (0..groups)
+                            .map(|g| if last { (lp.neurons as u64 - g * lanes as u64).min(lanes as u64) } else { 0 })
+                            .collect()
                     } else {
                         per_group(&trace.layers[l][t])
                     };
                     let mut item = ItemCycles {
-                        cycles: ITEM_OVERHEAD + groups * (e_in + GROUP_OVERHEAD) + emit,
+                        cycles: ITEM_OVERHEAD,
                         pass: 0,
                         accumulate: e_in * groups,
                         input_events: e_in,
                         lateral_events: 0,
-                        output_events: out,
+                        output_events: sent.iter().sum(),
                         synaptic_ops: e_in * lp.neurons as u64,
                     };
                     if lp.lateral {
-                        let (e1, emit1) = per_group(&trace.provisional[l][t]);
-                        item.cycles += groups * (e1 + GROUP_OVERHEAD) + emit1;
+                        // Pass 0 replays the received events and emits the provisional
+                        // spikes; pass 1 replays those and emits the real ones.
+                        let provisional = per_group(&trace.provisional[l][t]);
+                        let e1 = provisional.iter().sum();
+                        item.cycles += layer_pass_cycles(e_in, &provisional) + layer_pass_cycles(e1, &sent);
                         item.accumulate += e1 * groups;
                         item.lateral_events = e1;
                         item.synaptic_ops += e1 * lp.neurons as u64;
+                    } else {
+                        item.cycles += layer_pass_cycles(e_in, &sent);
                     }
                     item
                 }
@@ -510,7 +523,7 @@ mod tests {
         assert_eq!(
             work.layers[0][0],
             ItemCycles {
-                cycles: 36,
+                cycles: 33,
                 pass: 0,
                 accumulate: 9,
                 input_events: 3,
@@ -520,13 +533,13 @@ mod tests {
             }
         );
         let s = schedule(std::slice::from_ref(&work));
-        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 43 });
-        assert_eq!(s.inputs[0].latency(), 43);
+        assert_eq!(s.inputs[0], InputTiming { start: 1, done: 40 });
+        assert_eq!(s.inputs[0].latency(), 40);
         // A second identical input overlaps: its encoder (cycles 8..13) runs while the layer
         // works on the first; the layer starts it one cycle after finishing the first.
         let s2 = schedule(&[work.clone(), work]);
         assert_eq!(s2.inputs[1].start, 8);
-        assert_eq!(s2.inputs[1].done, 43 + 1 + 36);
+        assert_eq!(s2.inputs[1].done, 40 + 1 + 33);
     }
 
     #[test]
@@ -545,11 +558,12 @@ mod tests {
             digests: Vec::new(),
         };
         let work = input_work(&golden, &plan, &[3, 0, 1], &trace);
-        // pass 0: (3 + 7 + 1) x 3 = 33; pass 1 replays E1 = 2: (2 + 7 + 2) + (2 + 7 + 1) x 2 = 31
+        // pass 0: (3 + 7) x 3 + max(1, 0) = 31, the emissions (1, 1, 0) hidden by the replays;
+        // pass 1 replays E1 = 2: (2 + 7) x 3 + max(1, 0) = 28
         assert_eq!(
             work.layers[0][0],
             ItemCycles {
-                cycles: 2 + 33 + 31,
+                cycles: 2 + 31 + 28,
                 pass: 0,
                 accumulate: 9 + 6,
                 input_events: 3,
