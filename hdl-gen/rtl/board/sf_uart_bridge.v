@@ -552,34 +552,41 @@ module sf_uart_bridge #(
             read_request    <= 1'b0;
         end else begin
             // ================= the receiver =================
-            // Receiving: a request that goes silent is dropped.
-            if (rstate != R_SYNC) begin
+            if (rstate == R_SYNC) begin
+                // Waiting for a frame, its registers are set up every cycle, not only when a
+                // sync byte starts one: nothing reads them before, and the start condition
+                // (whether the executor may take a load) in front of them was the UP5K
+                // design's critical path (`xstate -> crc`, 33.6 MHz). What kind of frame a
+                // byte would start is decided from the byte alone.
+                frame_kind <= rx_data == LOAD_SYNC ? J_LOAD : rx_data == CHECK_SYNC ? J_CHECK : J_INFER;
+                sparse     <= rx_data == SPARSE_SYNC;
+                status     <= ST_OK;
+                crc        <= 32'hffffffff;
+                crc_byte   <= 2'd0;
+                crc_bad    <= 1'b0;
+                silence    <= 32'd0;
+                ld_head    <= 3'd0;
+            end else begin
+                // Receiving: a request that goes silent is dropped.
                 silence <= rx_valid ? 32'd0 : silence + 32'd1;
                 if (silence >= TIMEOUT) rstate <= R_SYNC;
                 if (rx_error) status <= ST_FRAMING;
+                // Every byte after the sync byte, up to the CRC's own, is in the CRC: one
+                // update here rather than one per state (a multiplexer fewer between rx_data
+                // and the CRC, the UP5K's critical path at 34.5 MHz).
+                if (rx_valid && rstate != R_CRC) crc <= crc32(crc, rx_data);
             end
             case (rstate)
-                R_SYNC: if (rx_valid && (start_request || start_load || start_check)) begin
-                    rstate     <= start_request ? R_LEN0 : start_load ? R_LHEAD : R_CHEAD;
-                    frame_kind <= start_request ? J_INFER : start_load ? J_LOAD : J_CHECK;
-                    sparse     <= rx_data == SPARSE_SYNC;
-                    status     <= ST_OK;
-                    crc        <= 32'hffffffff;
-                    crc_byte   <= 2'd0;
-                    crc_bad    <= 1'b0;
-                    silence    <= 32'd0;
-                    ld_head    <= 3'd0;
-                end
+                R_SYNC: if (rx_valid && (start_request || start_load || start_check))
+                    rstate <= start_request ? R_LEN0 : start_load ? R_LHEAD : R_CHEAD;
                 R_CHEAD: if (rx_valid) begin
                     // The target, then the CRC.
-                    crc           <= crc32(crc, rx_data);
                     ld_target     <= rx_data;
                     ld_word_last  <= target_last;
                     ld_depth      <= target_depth;
                     rstate        <= R_CRC;
                 end
                 R_LHEAD: if (rx_valid) begin
-                    crc     <= crc32(crc, rx_data);
                     ld_head <= ld_head + 3'd1;
                     case (ld_head)
                         3'd0: begin
@@ -609,7 +616,6 @@ module sf_uart_bridge #(
                     endcase
                 end
                 R_LDATA: if (rx_valid) begin
-                    crc <= crc32(crc, rx_data);
                     if ({{(32 - LOAD_INDEX_BITS){1'b0}}, ld_count} < LOAD_BUFFER) begin
                         load_buffer[ld_count[LOAD_ADDR_BITS-1:0]] <= rx_data;
                         ld_count <= ld_count + 1'b1;
@@ -622,11 +628,9 @@ module sf_uart_bridge #(
                 end
                 R_LEN0: if (rx_valid) begin
                     length_low  <= rx_data;
-                    crc         <= crc32(crc, rx_data);
                     rstate      <= R_LEN1;
                 end
                 R_LEN1: if (rx_valid) begin
-                    crc          <= crc32(crc, rx_data);
                     index        <= {(SRC_BITS + 1){1'b0}};
                     data_chunk   <= {CHUNK_BITS{1'b0}};
                     data_lane    <= {LANE_BITS{1'b0}};
@@ -643,7 +647,6 @@ module sf_uart_bridge #(
                     end
                 end
                 R_DATA: begin
-                    if (rx_valid) crc <= crc32(crc, rx_data);
                     if (sparse && !mask_held && rx_valid) begin
                         mask      <= rx_data;
                         mask_held <= 1'b1;
