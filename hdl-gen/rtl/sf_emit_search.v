@@ -12,7 +12,9 @@
 // Ports
 //   pending  in   LANES*OUT_K              the mask, bit lane*OUT_K + plane
 //   lowest   out  LANES*OUT_K              its lowest set bit, one-hot (zero if none)
-//   first    out  LANE_BITS+OUT_SEL_BITS   {lane, plane} of that bit (zero if none)
+//   first    out  LANE_BITS+OUT_SEL_BITS   {lane, plane} of that bit (if none: the highest
+//                                           padded lane, plane 0; sf_layer reads it only
+//                                           where `any` holds)
 //   any      out  1                        some bit is set
 //   several  out  1                        two or more bits are set
 module sf_emit_search #(
