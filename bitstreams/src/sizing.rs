@@ -266,6 +266,7 @@ pub fn usage(board: Board, net: &Network, plan: &HardwarePlan) -> Result<Usage, 
         .sum();
     let logic = (estimated * budget.logic_per_estimated_lut).round() as u64
         + budget.fixed_logic
+        + (cost.multiplier_bits as f64 * budget.soft_multiplier_logic).round() as u64
         + if plan.loads_weights() { WEIGHT_CRC_LOGIC } else { 0 }
         + memories.iter().map(|m| m.logic).sum::<u64>();
     Ok(Usage {
@@ -746,18 +747,23 @@ mod tests {
     }
 
     #[test]
-    fn payload_lanes_are_held_to_the_ecp5_multipliers() {
+    fn payload_multipliers_are_hard_on_the_up5k_and_logic_on_the_ecp5() {
         let mut net = mlp(14, 256);
         net.input.code = model::SpikeCode::Payload;
-        let wide = HardwarePlan::per_layer(&net, &[256, 1]).unwrap();
-        let e = usage(Board::Ulx3s, &net, &wide).unwrap().shortfall().unwrap();
-        assert!(e.contains("multipliers: 257 MULT18X18D"), "{e}");
-        let narrow = HardwarePlan::per_layer(&net, &[128, 1]).unwrap();
-        assert_eq!(usage(Board::Ulx3s, &net, &narrow).unwrap().multipliers, Some(("MULT18X18D", 128, 156)));
-        // Plane-coded inputs need none; the UP5K has 8 SB_MAC16 (`synth_ice40 -dsp`).
-        assert_eq!(usage(Board::Ulx3s, &mlp(14, 256), &wide).unwrap().multipliers, Some(("MULT18X18D", 0, 156)));
+        // The UP5K has 8 SB_MAC16 (`synth_ice40 -dsp`) and holds payload lanes to them.
         let four = HardwarePlan::per_layer(&net, &[4, 1]).unwrap();
         assert_eq!(usage(Board::Icebreaker, &net, &four).unwrap().multipliers, Some(("ICESTORM_DSP", 4, 8)));
+        let nine = HardwarePlan::per_layer(&net, &[9, 1]).unwrap();
+        let e = usage(Board::Icebreaker, &net, &nine).unwrap().shortfall().unwrap();
+        assert!(e.contains("ICESTORM_DSP for payload lanes, the part has 8"), "{e}");
+        // The ECP5 builds them in logic (`synth_ecp5 -nodsp`): no multiplier count, and each
+        // costs logic by its size (8-bit weights x 8-bit values here).
+        let narrow = HardwarePlan::per_layer(&net, &[128, 1]).unwrap();
+        let payload = usage(Board::Ulx3s, &net, &narrow).unwrap();
+        assert_eq!(payload.multipliers, None);
+        let planes = usage(Board::Ulx3s, &mlp(14, 256), &narrow).unwrap();
+        let per_bit = (payload.logic as f64 - planes.logic as f64) / (128.0 * 8.0 * 8.0);
+        assert!(per_bit > 2.41, "{per_bit}: the multipliers' logic comes on top of the lanes' estimate");
     }
 
     /// The UP5K route to MNIST: 784-256-10 with 4-bit weights and payload input does not
@@ -848,7 +854,7 @@ mod tests {
         assert!(!u.memories.iter().any(|m| matches!(m.shape.kind, MemoryKind::Membranes(1) | MemoryKind::Weights(1))));
         let mut payload = net.clone();
         payload.input.code = model::SpikeCode::Payload;
-        assert_eq!(usage(Board::Ulx3s, &payload, &plan).unwrap().multipliers, Some(("MULT18X18D", 6 * 3, 156)));
+        assert_eq!(usage(Board::Icebreaker, &payload, &plan).unwrap().multipliers, Some(("ICESTORM_DSP", 6 * 3, 8)));
     }
 
     /// Written arrays move to block RAM where `memory_libmap` was measured to move them, on

@@ -104,6 +104,9 @@ pub struct PlanResources {
     pub memories: Vec<MemoryShape>,
     /// Lane multipliers (lanes receiving multi-bit payload events).
     pub multipliers: u64,
+    /// Their size: weight bits times value bits, summed over them (what a multiplier built in
+    /// logic costs grows with).
+    pub multiplier_bits: u64,
 }
 
 /// The resources [`crate::generate`] would spend on `net` with `plan`, without building the
@@ -140,12 +143,12 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
     // A lane receiving payload events multiplies the weight by a value of several bits:
     // synthesis maps that to a hard multiplier where the family infers them (ECP5).
     // A conv stage scales every tap of a kernel row in every lane: K multipliers per lane.
-    let multipliers = layers
-        .iter()
-        .filter(|l| l.in_payload && l.input.sel_bits > 1)
-        .map(|l| l.plan.lanes as u64 * l.plan.taps_per_word() as u64)
-        .sum();
-    Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories, multipliers })
+    let payload: Vec<&LayerRtl> = layers.iter().filter(|l| l.in_payload && l.input.sel_bits > 1).collect();
+    let count = |l: &LayerRtl| l.plan.lanes as u64 * l.plan.taps_per_word() as u64;
+    let multipliers = payload.iter().map(|l| count(l)).sum();
+    let multiplier_bits =
+        payload.iter().map(|l| count(l) * l.plan.weight_bits as u64 * l.input.sel_bits as u64).sum();
+    Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories, multipliers, multiplier_bits })
 }
 
 /// Layer `l` of `net`: its input buffer, weights, biases, lateral buffer and membranes.
