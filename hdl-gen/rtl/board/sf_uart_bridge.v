@@ -275,14 +275,29 @@ module sf_uart_bridge #(
     // Load requests: header, the byte buffer, and the stream to the loaders. The receiver
     // fills them, the executor streams (or, for a weight CRC, reads) from them; never both
     // at once, as the receiver takes a load or CRC request only while the executor is idle.
+    // A byte's place in a word counts up to the largest target's word size minus one, in
+    // as few bits as that takes: at 16 bits, "the word's last byte" was a 16-input zero test
+    // in front of the executor's state and cycle counter (the UP5K design's critical path,
+    // 34-36 MHz, where words are 2 bytes).
+    function integer byte_count_bits;
+        input integer entries;
+        integer t, most;
+        begin
+            most = 1;
+            for (t = 0; t < entries; t = t + 1)
+                if ({16'd0, LOAD_WORD_BYTES[t*16 +: 16]} > most) most = {16'd0, LOAD_WORD_BYTES[t*16 +: 16]};
+            byte_count_bits = $clog2(most) > 0 ? $clog2(most) : 1;
+        end
+    endfunction
+    localparam BYTE_BITS = byte_count_bits(LOAD_ENTRIES);
     reg [2:0]                ld_head;        // header bytes received after 0xA6
     reg [7:0]                ld_target;
     reg [23:0]               ld_addr;        // word address (streaming: the current word's)
     reg [7:0]                ld_words;
     reg [7:0]                ld_words_left;
-    reg [15:0]               ld_word_last;   // of the target: bytes per word - 1
+    reg [BYTE_BITS-1:0]      ld_word_last;   // of the target: bytes per word - 1
     reg [23:0]               ld_depth;       // of the target
-    reg [15:0]               ld_bytes_after; // bytes of the current word after this one
+    reg [BYTE_BITS-1:0]      ld_bytes_after; // bytes of the current word after this one
     reg [LOAD_INDEX_BITS-1:0] ld_count;      // bytes buffered, then bytes streamed
     // LOAD_BUFFER is a power of two: its index is ld_count without the top bit.
     localparam LOAD_ADDR_BITS = LOAD_INDEX_BITS > 1 ? LOAD_INDEX_BITS - 1 : 1;
@@ -318,14 +333,17 @@ module sf_uart_bridge #(
     // The target's table entries (an unknown target reads entry 0; it is refused anyway).
     wire [7:0]  rx_target      = rx_data < LOAD_ENTRIES ? rx_data : 8'd0;
     // The table is constant: synthesis folds the - 1 into the lookup.
-    wire [15:0] target_last    = LOAD_WORD_BYTES[rx_target * 16 +: 16] - 16'd1;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [15:0] target_last16  = LOAD_WORD_BYTES[rx_target * 16 +: 16] - 16'd1;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [BYTE_BITS-1:0] target_last = target_last16[BYTE_BITS-1:0];
     wire [23:0] target_depth   = LOAD_DEPTH[rx_target * 24 +: 24];
     // Counted down to zero rather than up to the word's size: a compare with a register
     // minus one, into the executor's state and its cycle counter, was the UP5K design's
     // critical path (34.9 MHz).
-    wire        last_word_byte = ld_bytes_after == 16'd0;
+    wire        last_word_byte = ld_bytes_after == {BYTE_BITS{1'b0}};
     // One step through a load frame's bytes, taken twice (receiving, then streaming).
-    wire [15:0] bytes_after_next = last_word_byte ? ld_word_last : ld_bytes_after - 16'd1;
+    wire [BYTE_BITS-1:0] bytes_after_next = last_word_byte ? ld_word_last : ld_bytes_after - 1'b1;
     wire [7:0]  words_left_next   = last_word_byte ? ld_words_left - 8'd1 : ld_words_left;
     wire        frame_last_byte   = last_word_byte && ld_words_left == 8'd1;
     wire [23:0] ld_addr_next      = ld_addr + 24'd1;
@@ -539,9 +557,9 @@ module sf_uart_bridge #(
             ld_addr    <= 24'd0;
             ld_words   <= 8'd0;
             ld_words_left   <= 8'd0;
-            ld_word_last    <= 16'd0;
+            ld_word_last    <= {BYTE_BITS{1'b0}};
             ld_depth        <= 24'd0;
-            ld_bytes_after  <= 16'd0;
+            ld_bytes_after  <= {BYTE_BITS{1'b0}};
             ld_count   <= {LOAD_INDEX_BITS{1'b0}};
             stream_en  <= 1'b0;
             stream_byte     <= 8'd0;
