@@ -320,6 +320,46 @@ fn first_mismatch(m: &Mutant) -> (sim::cosim::Mismatch, Option<PathBuf>) {
     (outcome.report.first.expect("the corrupted design must mismatch"), outcome.vcd)
 }
 
+/// A group that emits more events than the next group replays delays that group's FIRE
+/// (WAIT in `sf_layer`; `max(E_in + 7, ev_(g-1) + 2)` in the timing contract). The tiny
+/// network with the hidden layer's biases at their largest fires every hidden neuron at its
+/// largest value, two planes, with no input at all: with 3 lanes, group 0 emits 6 events
+/// while group 1 replays none, so group 1's ARM comes 8 cycles after group 0's, not 7. The
+/// RTL matches the models on that input and on random ones, cycles included.
+#[test]
+fn a_group_emitting_more_than_the_next_replays_delays_its_fire() {
+    if !common::verilator_available() {
+        return;
+    }
+    let mut net = tiny_network();
+    if let model::LayerOp::Dense(dense) = &mut net.layers[0].op {
+        dense.bias = vec![31; 5];
+    }
+    let scratch = work_dir("emit-wait");
+    let plan = generate(&net, &[3, 3], scratch.path());
+    let golden = Golden::new(&net).unwrap();
+    let silent = vec![0u8; net.input.size()];
+    let trace = golden.trace(&silent).unwrap();
+    let work = sim::cycle::input_work(&golden, &plan, &silent, &trace);
+    // START, group 0's ARM at E_in + 7 = 7, group 1's at 7 + max(7, 6 + 2), its 4 events, DONE.
+    assert_eq!(work.layers[0][0].output_events, 10);
+    assert_eq!(work.layers[0][0].cycles, 1 + 7 + 8 + 4 + 1);
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(5);
+    let mut inputs = silent;
+    inputs.extend(random_inputs(&net, 20, &mut rng));
+    let options = CosimOptions {
+        simulator: SimulatorKind::Verilator,
+        cache: cache(),
+        vcd_dir: None,
+        progress: &|_| {},
+        timeout: Default::default(),
+        stall: None,
+    };
+    let outcome = cosimulate(&golden, &plan, scratch.path(), &inputs, &options).unwrap();
+    assert_eq!(outcome.report.first, None);
+    assert_eq!(outcome.report.rtl_cycles, outcome.report.model_cycles);
+}
+
 #[test]
 fn unmodified_tiny_design_matches() {
     if !common::verilator_available() {
