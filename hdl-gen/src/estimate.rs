@@ -146,8 +146,7 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
     let payload: Vec<&LayerRtl> = layers.iter().filter(|l| l.in_payload && l.input.sel_bits > 1).collect();
     let count = |l: &LayerRtl| l.plan.lanes as u64 * l.plan.taps_per_word() as u64;
     let multipliers = payload.iter().map(|l| count(l)).sum();
-    let multiplier_bits =
-        payload.iter().map(|l| count(l) * l.plan.weight_bits as u64 * l.input.sel_bits as u64).sum();
+    let multiplier_bits = payload.iter().map(|l| count(l) * l.plan.weight_bits as u64 * l.input.sel_bits as u64).sum();
     Ok(PlanResources { estimates: layers.iter().map(estimate).collect(), memories, multipliers, multiplier_bits })
 }
 

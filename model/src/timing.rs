@@ -91,9 +91,7 @@ pub fn layer_item_cycles(lateral: bool, groups: Option<u32>) -> String {
     };
     let pass = |events: &str, emitted: &str| {
         let last = if last.contains('-') { format!("({last})") } else { last.clone() };
-        format!(
-            "{over} max({events} + {GROUP_OVERHEAD}, {emitted}_(g-1) + {EMIT_GAP}) + max(1, {emitted}_{last})"
-        )
+        format!("{over} max({events} + {GROUP_OVERHEAD}, {emitted}_(g-1) + {EMIT_GAP}) + max(1, {emitted}_{last})")
     };
     if lateral {
         format!("{ITEM_OVERHEAD} + {} + {}", pass("E_in", "ev1"), pass("E1", "ev"))
