@@ -30,6 +30,18 @@ fn cache() -> PathBuf {
     sim::cosim::default_cache_dir()
 }
 
+/// Verilator with the test build cache, no progress, the default time guard and no stall.
+fn verilator(vcd_dir: Option<PathBuf>) -> CosimOptions<'static> {
+    CosimOptions {
+        simulator: SimulatorKind::Verilator,
+        cache: cache(),
+        vcd_dir,
+        progress: &|_| {},
+        timeout: Default::default(),
+        stall: None,
+    }
+}
+
 fn generate(net: &model::Network, lanes: &[u32], dir: &Path) -> HardwarePlan {
     generate_loading(net, lanes, &[], dir)
 }
@@ -262,14 +274,7 @@ fn leaky_networks_cosimulate_exactly() {
             }
             let golden = Golden::new(&net).unwrap();
             let inputs = random_inputs(&net, 24, &mut rng);
-            let options = CosimOptions {
-                simulator: SimulatorKind::Verilator,
-                cache: cache(),
-                vcd_dir: Some(dir.join("vcd")),
-                progress: &|_| {},
-                timeout: Default::default(),
-                stall: None,
-            };
+            let options = verilator(Some(dir.join("vcd")));
             let outcome = cosimulate(&golden, &plan, &dir, &inputs, &options).unwrap();
             let decays: Vec<String> = net.layers.iter().map(|l| l.neuron.decay.to_string()).collect();
             outcome
@@ -347,14 +352,7 @@ fn a_group_emitting_more_than_the_next_replays_delays_its_fire() {
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(5);
     let mut inputs = silent;
     inputs.extend(random_inputs(&net, 20, &mut rng));
-    let options = CosimOptions {
-        simulator: SimulatorKind::Verilator,
-        cache: cache(),
-        vcd_dir: None,
-        progress: &|_| {},
-        timeout: Default::default(),
-        stall: None,
-    };
+    let options = verilator(None);
     let outcome = cosimulate(&golden, &plan, scratch.path(), &inputs, &options).unwrap();
     assert_eq!(outcome.report.first, None);
     assert_eq!(outcome.report.rtl_cycles, outcome.report.model_cycles);
@@ -468,14 +466,7 @@ fn conv_first_mismatch(m: &Mutant) -> Option<sim::cosim::Mismatch> {
     let golden = Golden::new(&net).unwrap();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(12);
     let inputs = random_inputs(&net, 40, &mut rng);
-    let options = CosimOptions {
-        simulator: SimulatorKind::Verilator,
-        cache: cache(),
-        vcd_dir: Some(m.dir().join("vcd")),
-        progress: &|_| {},
-        timeout: Default::default(),
-        stall: None,
-    };
+    let options = verilator(Some(m.dir().join("vcd")));
     let outcome = cosimulate(&golden, &m.plan, m.dir(), &inputs, &options).unwrap();
     if outcome.report.first.is_some() {
         let vcd = outcome.vcd.expect("a waveform of the failing input");
@@ -652,14 +643,7 @@ fn mutation_corrupted_lateral_weights_are_caught_in_their_layer() {
         inputs.chunks(6).map(|x| golden.trace(x).unwrap().provisional[0].iter().map(Vec::len).sum::<usize>()).sum();
     assert!(provisional > 60, "the inputs hardly exercise the lateral pass ({provisional} provisional spikes)");
     let run = |dir: &Path, plan: &HardwarePlan| {
-        let options = CosimOptions {
-            simulator: SimulatorKind::Verilator,
-            cache: cache(),
-            vcd_dir: None,
-            progress: &|_| {},
-            timeout: Default::default(),
-            stall: None,
-        };
+        let options = verilator(None);
         cosimulate(&golden, plan, dir, &inputs, &options).unwrap().report
     };
     let scratch = work_dir("lateral");
