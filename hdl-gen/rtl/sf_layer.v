@@ -57,8 +57,9 @@
 //   rst          in   1               synchronous reset
 //   in_full      in   1               the input slot holds this layer's next item
 //   in_count     in   IN_COUNT_BITS   events in the input slot
-//   in_rd_addr   out  IN_ADDR_BITS    event to read: k + 1 in REPLAY cycle k, 0 in every other
-//                                     state (so event 0 in the cycle before REPLAY)
+//   in_rd_addr   out  IN_ADDR_BITS    event to read: k + 1 in REPLAY cycle k of a pass over the
+//                                     input slot, 0 outside REPLAY (so event 0 in the cycle
+//                                     before); in pass 1 of a LATERAL layer, unused
 //   in_rd_data   in   IN_EVENT_BITS   event {neg, sel, source}, one cycle after in_rd_addr
 //   in_release   out  1               done with the input slot
 //   out_free     in   1               the output slot may be filled (ignored when HAS_OUT = 0)
@@ -361,9 +362,9 @@ module sf_layer #(
 
     // ---------------------------------------------------------------- emission
     // The emitter sends the pending events lowest first (neuron ascending, plane
-    // ascending), one per cycle, in whatever state the controller is in. Finding the next one is a loop (clear the bit just sent, search the rest),
-    // and over a whole 512-bit mask (128 lanes of 4 planes) it was the ECP5's critical path
-    // at 69 MHz. So the mask is searched in BLOCKS blocks of BLOCK_LANES lanes, each with
+    // ascending), one per cycle, in whatever state the controller is in. Finding the next
+    // one is a loop (clear the bit just sent, search the rest), and over a whole 512-bit
+    // mask (128 lanes of 4 planes) it was the ECP5's critical path at 69 MHz. So the mask is searched in BLOCKS blocks of BLOCK_LANES lanes, each with
     // its own registered result, and only the active block (the lowest with events left)
     // steps:
     //   block_cur    per block, the one-hot of its lowest pending bit; it clears that bit
