@@ -14,8 +14,8 @@
 
 /// Cycles of every item outside its groups (or input values): START and DONE.
 pub const ITEM_OVERHEAD: u64 = 2;
-/// Cycles after a group's last event until its last add is in the accumulators: event read,
-/// weight read, weight register, scale, add.
+/// Cycles after a group's last event until its last add is in the accumulators: event
+/// register, weight read, weight register, scale, add.
 pub const DRAIN_CYCLES: u64 = 4;
 /// Cycles per group besides event replay: the drain, then one cycle integrating the group's
 /// membranes (UPDATE), one firing and storing them (FIRE) and one finding the first spike to
@@ -129,5 +129,27 @@ mod tests {
             "2 + Σ_g<2 max(E_in + 7, ev1_(g-1) + 2) + max(1, ev1_1) + Σ_g<2 max(E1 + 7, ev_(g-1) + 2) + max(1, ev_1)"
         );
         assert_eq!(encoder_item_cycles(1), "2 + Σ_i max(1, e_i)");
+    }
+
+    proptest::proptest! {
+        /// Emitting beside the next group's replay never takes longer than emitting after
+        /// it (the contract before 2026-12-05: every group `E + 7 + max(1, ev_g)`), and a pass
+        /// never takes less than its replays and overheads plus the last group's emission.
+        #[test]
+        fn overlapped_emission_lies_between_replay_alone_and_the_serial_schedule(
+            events in 0u64..300,
+            emitted in proptest::collection::vec(0u64..400, 1..20),
+        ) {
+            let pass = layer_pass_cycles(events, &emitted);
+            let serial: u64 = emitted.iter().map(|&ev| events + GROUP_OVERHEAD + ev.max(1)).sum();
+            let groups = emitted.len() as u64;
+            let last = emitted[emitted.len() - 1].max(1);
+            proptest::prop_assert!(pass <= serial);
+            proptest::prop_assert!(pass >= groups * (events + GROUP_OVERHEAD) + last);
+            // Equal when no group emits more than the next group's replay hides.
+            if emitted.iter().all(|&ev| ev + EMIT_GAP <= events + GROUP_OVERHEAD) {
+                proptest::prop_assert_eq!(pass, groups * (events + GROUP_OVERHEAD) + last);
+            }
+        }
     }
 }
