@@ -141,7 +141,8 @@ pub fn resources(net: &Network, plan: &HardwarePlan) -> Result<PlanResources, Hd
         memories.extend(layer_memories(net, l));
     }
     // A lane receiving payload events multiplies the weight by a value of several bits:
-    // synthesis maps that to a hard multiplier where the family infers them (ECP5).
+    // synthesis maps that to a hard multiplier where the flow lets it infer them (the UP5K's
+    // SB_MAC16); the ECP5 flow builds it in logic, whose cost grows with multiplier_bits.
     // A conv stage scales every tap of a kernel row in every lane: K multipliers per lane.
     let payload: Vec<&LayerRtl> = layers.iter().filter(|l| l.in_payload && l.input.sel_bits > 1).collect();
     let count = |l: &LayerRtl| l.plan.lanes as u64 * l.plan.taps_per_word() as u64;

@@ -85,12 +85,12 @@ pub fn layer_pass_cycles(events: u64, emitted: &[u64]) -> u64 {
 /// provisional events (`ev1_g` per group). `groups`: `None` for any number of groups `G`,
 /// `Some(G)` writes the last group's number.
 pub fn layer_item_cycles(lateral: bool, groups: Option<u32>) -> String {
+    // The sum's range and the last group's index, as subscripts.
     let (over, last) = match groups {
-        None => ("Σ_g".to_string(), "G-1".to_string()),
+        None => ("Σ_g".to_string(), "(G-1)".to_string()),
         Some(g) => (format!("Σ_g<{g}"), g.saturating_sub(1).to_string()),
     };
     let pass = |events: &str, emitted: &str| {
-        let last = if last.contains('-') { format!("({last})") } else { last.clone() };
         format!("{over} max({events} + {GROUP_OVERHEAD}, {emitted}_(g-1) + {EMIT_GAP}) + max(1, {emitted}_{last})")
     };
     if lateral {
