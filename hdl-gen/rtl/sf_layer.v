@@ -38,8 +38,11 @@
 // 2 + Σ_g max(E_in + 7, ev1_(g-1) + 2) + max(1, ev1_(G-1)) + Σ_g max(E1 + 7, ev_(g-1) + 2) + max(1, ev_(G-1))
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
-//   weights  M*G words of P*W_BITS: word source*G + g holds W[source][g*P .. g*P+P-1]
-//            (LATERAL: (M+N)*G words, word (M+k)*G + g holds R[k][g*P .. g*P+P-1])
+//   weights  G*M words of P*W_BITS, group-major: word g*S + source holds
+//            W[source][g*P .. g*P+P-1], S = M rows per group (LATERAL: S = M + N, word
+//            g*S + M + k holds R[k][g*P .. g*P+P-1]). Group-major, the address is the
+//            group's first word (a register, stepped by S) plus the event's row: no
+//            multiplier (source*G + g took one of the UP5K's eight SB_MAC16)
 //            With WEIGHTS_LOADED = 1 the weights are a RAM with one shared address port
 //            and no initial contents (the shape of an iCE40 SPRAM, which a bitstream cannot
 //            initialize): they are written through wt_wr_* while the layer is idle (the
@@ -80,7 +83,7 @@
 //   mem_tap_row    out P*MEM_BITS     their stored membranes v' (lane 0 in the low bits)
 //   wt_wr_en     in   1               WEIGHTS_LOADED: write wt_wr_data at wt_wr_addr (only
 //                                     while the layer is idle; ignored otherwise)
-//   wt_wr_addr   in   WADDR_BITS      weight word address (source*G + g), of a write or a read
+//   wt_wr_addr   in   WADDR_BITS      weight word address (g*S + source), of a write or a read
 //   wt_wr_data   in   P*W_BITS        weight word, lane 0 in the low bits
 //   wt_rd_en     in   1               WEIGHTS_LOADED: read the word at wt_wr_addr (only while
 //                                     the layer is idle; ignored otherwise)
@@ -191,6 +194,7 @@ module sf_layer #(
     localparam COUNT_BITS = LATERAL != 0 && LAT_COUNT_BITS > IN_COUNT_BITS ? LAT_COUNT_BITS : IN_COUNT_BITS;
     localparam LAT_DEPTH = LATERAL != 0 ? N * OUT_K : 1;
     localparam LANE_BITS = $clog2(P) > 0 ? $clog2(P) : 1;
+    localparam ROWS = M + (LATERAL != 0 ? N : 0);  // weight words per group (S)
 
     // ---------------------------------------------------------------- memories
     reg [P*W_BITS-1:0]    weights    [0:(M+(LATERAL != 0 ? N : 0))*G-1];
@@ -215,6 +219,11 @@ module sf_layer #(
     // the board's class decode ran through it (the ECP5's critical path at 65.6 MHz).
     // (G - 1) * P < N: it fits NEURON_BITS.
     reg [NEURON_BITS-1:0]   group_first;
+    // group * S, the group's first weight word, kept beside group for the same reason.
+    reg [WADDR_BITS-1:0]    group_row;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]             next_group_row = {{(32-WADDR_BITS){1'b0}}, group_row} + ROWS;
+    /* verilator lint_on UNUSEDSIGNAL */
     // The first neuron of the group being emitted: the controller has moved on to the
     // next group by then.
     reg [NEURON_BITS-1:0]   emit_first_neuron;
@@ -279,7 +288,7 @@ module sf_layer #(
     wire [SEL_BITS-1:0]    event_sel = event_sel32[SEL_BITS-1:0];
     wire [31:0]            weight_source = lateral_pass ? M + {{(32-NEURON_BITS){1'b0}}, lateral_neuron}
                                                         : {{(32-SRC_BITS){1'b0}}, in_source};
-    wire [31:0]            weight_addr  = weight_source * G + {{(32-G_BITS){1'b0}}, group};
+    wire [31:0]            weight_addr  = {{(32-WADDR_BITS){1'b0}}, group_row} + weight_source;
     // (A replication of COUNT_BITS - IN_COUNT_BITS would be zero wide without LATERAL.)
     wire [31:0]            in_count32 = {{(32-IN_COUNT_BITS){1'b0}}, in_count};
     wire [31:0]            lateral_rd_addr = {{(32-COUNT_BITS){1'b0}}, event_index};
@@ -520,6 +529,7 @@ module sf_layer #(
             lateral_count <= {COUNT_BITS{1'b0}};
             group       <= {G_BITS{1'b0}};
             group_first <= {NEURON_BITS{1'b0}};
+            group_row   <= {WADDR_BITS{1'b0}};
             timestep    <= {T_BITS{1'b0}};
             pending     <= {PAD_MASK{1'b0}};
             pending_any <= 1'b0;
@@ -562,6 +572,7 @@ module sf_layer #(
                     lateral_count <= {COUNT_BITS{1'b0}};
                     group       <= {G_BITS{1'b0}};
                     group_first <= {NEURON_BITS{1'b0}};
+                    group_row   <= {WADDR_BITS{1'b0}};
                     state       <= in_count == {IN_COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                 end
                 S_REPLAY: begin
@@ -637,6 +648,7 @@ module sf_layer #(
                     else begin
                         group       <= group + 1'b1;
                         group_first <= next_group_first[NEURON_BITS-1:0];
+                        group_row   <= next_group_row[WADDR_BITS-1:0];
                         if (event_count != {COUNT_BITS{1'b0}}) read_index <= first_read;
                         state <= event_count == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                     end
@@ -649,6 +661,7 @@ module sf_layer #(
                         lateral_pass <= 1'b1;
                         group        <= {G_BITS{1'b0}};
                         group_first  <= {NEURON_BITS{1'b0}};
+                        group_row    <= {WADDR_BITS{1'b0}};
                         event_count  <= lateral_total;
                         state        <= lateral_total == {COUNT_BITS{1'b0}} ? S_DRAIN1 : S_REPLAY;
                     end else state <= S_DONE;

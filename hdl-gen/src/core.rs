@@ -56,7 +56,7 @@ pub(crate) fn weight_port_specs(l: &LayerRtl) -> [WeightPort; 5] {
     };
     [
         port(0, 1, format!("layer {i}: write a weight word (only while idle)")),
-        port(1, l.weight_addr_bits(), "weight word address (source * G + group), of a write or a read".into()),
+        port(1, l.weight_addr_bits(), "weight word address (group * S + source), of a write or a read".into()),
         port(2, l.weight_word_bits(), "weight word, lane 0 in the low bits".into()),
         port(3, 1, format!("layer {i}: read a weight word (only while idle)")),
         port(4, l.weight_word_bits(), "the word read, the cycle after wt_rd_en".into()),

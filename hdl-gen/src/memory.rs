@@ -22,9 +22,11 @@ fn group_lanes(row: &[i32], grp: usize, lanes: usize) -> Vec<i64> {
     (grp * lanes..(grp + 1) * lanes).map(|j| row.get(j).map_or(0, |&v| v as i64)).collect()
 }
 
-/// The weight words in memory order: word `source * G + g` holds
-/// `W[source][g*P .. g*P + P - 1]`, zero for lanes past the last neuron; with lateral
-/// connections word `(M + k) * G + g` holds `R[k][g*P .. g*P + P - 1]`.
+/// The weight words in memory order, group-major: with `S = M` rows per group (`S = M + N`
+/// with lateral connections), word `g * S + source` holds `W[source][g*P .. g*P + P - 1]`,
+/// zero for lanes past the last neuron, and word `g * S + M + k` holds
+/// `R[k][g*P .. g*P + P - 1]`. Group-major, `sf_layer` addresses a row as the group's first
+/// word (a register it steps by `S`) plus the event's source, with no multiplier.
 ///
 /// A conv layer's word `(c·K + ky)·G + g` holds its kernel row `W[c][ky][kx][g*P + p]` for
 /// every `kx` and lane `p`, tap `kx` of lane `p` at position `kx·P + p` (zero past the last
@@ -36,8 +38,11 @@ fn weight_lanes<'a>(net: &'a Network, rtl: &LayerRtl) -> Box<dyn Iterator<Item =
         LayerOp::Dense(d) => {
             let n = d.outputs as usize;
             let lateral: &[i32] = layer.lateral.as_ref().map_or(&[], |l| &l.weights);
-            let rows = d.weights.chunks(n).chain(lateral.chunks(n));
-            Box::new(rows.flat_map(move |row| (0..g).map(move |grp| group_lanes(row, grp, p))))
+            let rows: Vec<&[i32]> = d.weights.chunks(n).chain(lateral.chunks(n)).collect();
+            Box::new((0..g).flat_map(move |grp| {
+                let rows = rows.clone();
+                rows.into_iter().map(move |row| group_lanes(row, grp, p))
+            }))
         }
         LayerOp::Conv2d(c) => {
             // weights[((c·K + ky)·K + kx)·C' + o]: a kernel row is K runs of C' weights.
@@ -50,9 +55,9 @@ fn weight_lanes<'a>(net: &'a Network, rtl: &LayerRtl) -> Box<dyn Iterator<Item =
     }
 }
 
-/// The weight memory as `$readmemh` text: word `source * G + g` holds
-/// `W[source][g*P .. g*P + P - 1]` (zero past the last neuron), then the lateral rows; a
-/// conv layer's words are its kernel rows per channel group.
+/// The weight memory as `$readmemh` text: word `g * S + source` holds
+/// `W[source][g*P .. g*P + P - 1]` (zero past the last neuron), the group's lateral rows
+/// after its `M` input rows; a conv layer's words are its kernel rows per channel group.
 pub fn weight_memory(net: &Network, rtl: &LayerRtl) -> String {
     memory_words(weight_lanes(net, rtl), rtl.plan.weight_bits)
 }

@@ -374,14 +374,14 @@ fn mutation_corrupted_weight_is_caught_at_its_neuron() {
         return;
     }
     let m = tiny_mutant("weight");
-    // W[0][2] of layer 0 sits in word 0 * G + 1 (group 1, lane 0) of the weight memory:
-    // set it from 1 to -8 (4-bit two's complement 8).
+    // W[0][2] of layer 0 sits in word 1 * M + 0 (group 1, lane 0; M = 6 rows a group) of the
+    // weight memory: set it from 1 to -8 (4-bit two's complement 8).
     let path = m.dir().join("l0_hidden_weights.mem");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
-    let word = u32::from_str_radix(&lines[1], 16).unwrap();
+    let word = u32::from_str_radix(&lines[6], 16).unwrap();
     assert_eq!(word & 0xf, 1, "W[0][2] of the tiny network is 1");
-    lines[1] = format!("{:02x}", (word & !0xf) | 0x8);
+    lines[6] = format!("{:02x}", (word & !0xf) | 0x8);
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let (mismatch, vcd) = first_mismatch(&m);
     assert_eq!((mismatch.layer, mismatch.neuron), (0, Some(2)), "{mismatch}");
@@ -651,14 +651,16 @@ fn mutation_corrupted_lateral_weights_are_caught_in_their_layer() {
     let plan = generate(&net, &[2, 3], dir);
     let clean = run(dir, &plan);
     assert_eq!((clean.first.as_ref(), clean.rtl_cycles), (None, clean.model_cycles));
-    // Rows 6..=10 (x 3 groups) of layer 0's weight memory are R: flip bit 2 of every lateral
-    // weight (both 4-bit lanes of each word).
+    // Rows 6..=10 of each group's 11 in layer 0's weight memory are R: flip bit 2 of every
+    // lateral weight (both 4-bit lanes of each word).
     let path = dir.join("l0_hidden_weights.mem");
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<String> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| if i >= 6 * 3 { format!("{:02x}", u32::from_str_radix(l, 16).unwrap() ^ 0x44) } else { l.into() })
+        .map(
+            |(i, l)| if i % 11 >= 6 { format!("{:02x}", u32::from_str_radix(l, 16).unwrap() ^ 0x44) } else { l.into() },
+        )
         .collect();
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let corrupted = run(dir, &plan).first.expect("corrupted lateral weights must mismatch");
