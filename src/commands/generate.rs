@@ -46,7 +46,12 @@ pub fn run(args: Args) -> Result<()> {
         (Some(plan), None) => plan,
         (None, Some(board)) => {
             let set = args.data.load(&net, &args.model)?;
-            let sizing = bitstreams::pipeline::size_for_board(board, &net, args.lanes.choices(), &set.images)?;
+            let sizing = bitstreams::pipeline::size_for_board(
+                board,
+                &net,
+                args.lanes.choices(),
+                bitstreams::pipeline::Inputs { images: &set.images, labels: &set.labels },
+            )?;
             super::lanes::print_sizing(board, &net, &sizing, board.oscillator_mhz());
             sizing.plan
         }
