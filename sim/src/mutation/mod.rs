@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use model::examples::{
     ConvSpec, HiddenNeuron, RandomSpec, random_conv_network, random_network, tiny_lateral_network, tiny_network,
 };
-use model::{Decay, HardwarePlan, Network, Shape3};
+use model::{Decay, HardwarePlan, LayerOp, Network, Shape3};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -131,6 +131,9 @@ pub enum HostKind {
     Board(UartTiming),
 }
 
+/// The name of the core host that reaches `sf_layer`'s WAIT (see [`hosts`]).
+pub const WAIT_HOST: &str = "wait";
+
 /// The name of the first board host.
 pub const BOARD_HOST: &str = "board";
 
@@ -180,7 +183,7 @@ impl HostKind {
 
 /// A design the mutants run in: a network, its plan and its inputs.
 pub struct Host {
-    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `board`, `board-wide`).
+    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `wait`, `board`, `board-wide`).
     pub name: String,
     /// Core or board top.
     pub kind: HostKind,
@@ -196,8 +199,12 @@ pub struct Host {
 /// RAM), the same with lateral connections (groups narrower than the layer), a small conv
 /// network (integer neurons, max pooling fused, a dense readout), and a ternary network whose
 /// readout has one lane for eight neurons (negative events, and a consumer slow enough that
-/// the event buffer fills), each with `inputs` random inputs of `seed`; and the board top of
-/// the tiny dense network (its hidden layer's weights loaded over the UART), with 16.
+/// the event buffer fills), each with `inputs` random inputs of `seed`; the tiny dense
+/// network with every hidden bias at its maximum, three lanes a group and a silent input
+/// first (`wait`: a group firing all 3 x 2 planes after a group that replayed no events
+/// makes the next group's FIRE wait for the emission, state WAIT, which no other host
+/// reaches); and the board top of the tiny dense network (its hidden layer's weights loaded
+/// over the UART), with 16.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
@@ -225,11 +232,17 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     };
     let ternary = random_network(&ternary_spec, seed);
     let ternary_plan = HardwarePlan::per_layer(&ternary, &[8, 1])?;
+    let mut saturated = tiny_network();
+    if let LayerOp::Dense(dense) = &mut saturated.layers[0].op {
+        dense.bias.iter_mut().for_each(|b| *b = 31);
+    }
+    let saturated_plan = HardwarePlan::per_layer(&saturated, &[3, 3])?;
     let hosts = [
         ("dense", tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
         ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
         ("conv", conv, conv_plan),
         ("ternary", ternary, ternary_plan),
+        (WAIT_HOST, saturated, saturated_plan),
         (BOARD_HOST, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[0])?),
         (
             WIDE_BOARD_HOST,
@@ -246,7 +259,10 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6d75_7400 + i as u64));
             let kind = HostKind::of(name);
             let count = if kind.is_board() { inputs.min(16) } else { inputs };
-            let inputs = random_inputs(&network, count, &mut rng);
+            let mut inputs = random_inputs(&network, count, &mut rng);
+            if name == WAIT_HOST {
+                inputs.splice(0..0, std::iter::repeat_n(0, network.input.size()));
+            }
             Host { name: name.into(), kind, network, plan, inputs }
         })
         .collect())
