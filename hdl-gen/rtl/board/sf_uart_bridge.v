@@ -162,7 +162,7 @@ module sf_uart_bridge #(
 );
     // Receiver states.
     localparam R_SYNC = 4'd0, R_LEN0 = 4'd1, R_LEN1 = 4'd2, R_DATA = 4'd3, R_CRC = 4'd4,
-               R_LHEAD = 4'd5, R_LDATA = 4'd6, R_CHEAD = 4'd7;
+               R_LHEAD = 4'd5, R_LDATA = 4'd6, R_CHEAD = 4'd7, R_LCOUNT = 4'd8;
     // Executor states.
     localparam X_IDLE = 3'd0, X_LOAD = 3'd1, X_FEED = 3'd2, X_WAIT = 3'd3, X_ARGMAX = 3'd4,
                X_TX = 3'd5, X_LCOMMIT = 3'd6, X_CSUM = 3'd7;
@@ -364,9 +364,13 @@ module sf_uart_bridge #(
         ld_room_short <= ld_room[23:8] == 16'd0;
         ld_room_low   <= ld_room[7:0];
     end
-    wire        count_too_big  = ld_past || (ld_room_short && rx_data > ld_room_low);
+    // Decided in R_LCOUNT, the cycle after the count byte, from the count held in ld_words:
+    // compared as it left the receiver (rx_data), it ran through the receiver's state and job
+    // registers in the same cycle, the UP5K's critical path at 35.2 MHz. The first data byte
+    // is a byte time away.
+    wire        count_too_big  = ld_past || (ld_room_short && ld_words > ld_room_low);
     wire        unknown_target;
-    wire        load_refused   = unknown_target || rx_data == 8'd0 || count_too_big;
+    wire        load_refused   = unknown_target || ld_words == 8'd0 || count_too_big;
     generate
         if (LOAD_TARGETS == 0) begin : g_no_targets
             assign unknown_target = 1'b1;
@@ -621,18 +625,19 @@ module sf_uart_bridge #(
                             ld_words_left   <= rx_data;
                             ld_bytes_after  <= ld_word_last;
                             ld_count        <= {LOAD_INDEX_BITS{1'b0}};
-                            if (load_refused) begin
-                                // The frame cannot be delimited (or is not worth it): answer now.
-                                job_ready  <= 1'b1;
-                                job_kind   <= J_REFUSE;
-                                job_status <= ST_LOAD;
-                                job_tag    <= 8'd0;
-                                rstate     <= R_SYNC;
-                            end else begin
-                                rstate     <= R_LDATA;
-                            end
+                            rstate          <= R_LCOUNT;
                         end
                     endcase
+                end
+                R_LCOUNT: if (load_refused) begin
+                    // The frame cannot be delimited (or is not worth it): answer now.
+                    job_ready  <= 1'b1;
+                    job_kind   <= J_REFUSE;
+                    job_status <= ST_LOAD;
+                    job_tag    <= 8'd0;
+                    rstate     <= R_SYNC;
+                end else begin
+                    rstate     <= R_LDATA;
                 end
                 R_LDATA: if (rx_valid) begin
                     if ({{(32 - LOAD_INDEX_BITS){1'b0}}, ld_count} < LOAD_BUFFER) begin
