@@ -260,11 +260,17 @@ module sf_uart_bridge #(
     integer score_class;
     reg [CLASS_BITS-1:0]     best_class;
     reg signed [SCORE_BITS-1:0] best_score;
-    // The argmax reads a score in one cycle and compares it in the next: the score mux and
-    // the comparison in one cycle were the UP5K design's critical path (28.4 MHz).
+    // The argmax takes two cycles a class: one reads a score (and takes the class judged
+    // before it, if better), the next compares it with the best so far. The score mux and
+    // the comparison in one cycle were the UP5K design's critical path (28.4 MHz); the
+    // comparison into the best score's enable in one cycle was next (33.3-36.1 MHz over
+    // three seeds). Ten classes cost ten cycles more a reply, against hundreds of a reply's
+    // bytes on the line.
     reg signed [SCORE_BITS-1:0] held_score;  // scores[held_class], read the cycle before
     reg [CLASS_BITS-1:0]     held_class;
     reg                      held_valid;
+    reg                      held_better;    // held_score beats best_score (or is class 0)
+    reg                      argmax_judge;   // this X_ARGMAX cycle compares, not reads
     // Likewise a reply byte is chosen one cycle and sent (and added to the CRC) the next.
     reg [7:0]                tx_byte;
     reg                      tx_prepared;    // tx_byte holds reply byte tx_index
@@ -552,6 +558,8 @@ module sf_uart_bridge #(
             held_score <= {SCORE_BITS{1'b0}};
             held_class <= {CLASS_BITS{1'b0}};
             held_valid <= 1'b0;
+            held_better  <= 1'b0;
+            argmax_judge <= 1'b0;
             finishing  <= 1'b0;
             tx_byte    <= 8'd0;
             tx_prepared <= 1'b0;
@@ -808,17 +816,22 @@ module sf_uart_bridge #(
                     feed_index <= feed_index + 1'b1;
                     if ({{(31 - CHUNK_BITS){1'b0}}, feed_index} == CHUNKS - 1) xstate <= X_WAIT;
                 end
-                X_ARGMAX: begin
-                    // Read class `scan`, compare the class read the cycle before.
+                X_ARGMAX: if (argmax_judge) begin
+                    held_better  <= held_class == 0 || held_score > best_score;
+                    argmax_judge <= 1'b0;
+                end else begin
+                    // Read class `scan`; take the class judged the cycle before if better.
                     held_score <= scan_score;
                     held_class <= scan;
                     held_valid <= 1'b1;
                     if ({{(32 - CLASS_BITS){1'b0}}, scan} != CLASSES - 1) scan <= scan + 1'b1;
-                    if (held_valid && (held_class == 0 || held_score > best_score)) begin
+                    if (held_valid && held_better) begin
                         best_score <= held_score;
                         best_class <= held_class;
                     end
+                    argmax_judge <= 1'b1;
                     if (held_valid && {{(32 - CLASS_BITS){1'b0}}, held_class} == CLASSES - 1) begin
+                        argmax_judge <= 1'b0;
                         if (reply_status != ST_OK) best_class <= {CLASS_BITS{1'b0}};
                         xstate      <= X_TX;
                         tx_index    <= 8'd0;
