@@ -38,8 +38,8 @@
 // 2 + Σ_g max(E_in + 7, ev1_(g-1) + 2) + max(1, ev1_(G-1)) + Σ_g max(E1 + 7, ev_(g-1) + 2) + max(1, ev_(G-1))
 //
 // Memories (initialized from files written by hdl-gen, lane 0 in the low bits):
-//   weights  G*M words of P*W_BITS, group-major: word g*S + source holds
-//            W[source][g*P .. g*P+P-1], S = M rows per group (LATERAL: S = M + N, word
+//   weights  G*S words of P*W_BITS, group-major: word g*S + source holds
+//            W[source][g*P .. g*P+P-1], S = M rows per group (LATERAL: S = M + N, and word
 //            g*S + M + k holds R[k][g*P .. g*P+P-1]). Group-major, the address is the
 //            group's first word (a register, stepped by S) plus the event's row: no
 //            multiplier (source*G + g took one of the UP5K's eight SB_MAC16)
@@ -197,7 +197,7 @@ module sf_layer #(
     localparam ROWS = M + (LATERAL != 0 ? N : 0);  // weight words per group (S)
 
     // ---------------------------------------------------------------- memories
-    reg [P*W_BITS-1:0]    weights    [0:(M+(LATERAL != 0 ? N : 0))*G-1];
+    reg [P*W_BITS-1:0]    weights    [0:ROWS*G-1];
     reg [P*BIAS_BITS-1:0] bias_rom   [0:G-1];
     reg [P*MEM_BITS-1:0]  membranes  [0:G-1];
     initial $readmemh(BIAS_FILE, bias_rom);
