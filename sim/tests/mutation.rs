@@ -62,6 +62,33 @@ fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() 
 }
 
 #[test]
+fn the_wait_host_kills_a_layer_that_fires_over_an_emission() {
+    if !tools_available() {
+        return;
+    }
+    // UPDATE's choice between WAIT and FIRE stuck at FIRE: FIRE no longer waits for the
+    // previous group's emission and overwrites the masks it sends from. Only a group
+    // emitting two or more events more than the next group's replay lasts shows it: the
+    // wait host has one, the dense host (like the others) none.
+    let work = testkit::scratch_dir("mutation-wait");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    options.hosts = vec![sim::mutation::WAIT_HOST.into(), "dense".into()];
+    options.modules = vec![RtlModule::Layer];
+    options.per_module = 1;
+    options.inputs = 2;
+    let update = include_str!("../../hdl-gen/rtl/sf_layer.v")
+        .lines()
+        .position(|l| l.contains("state <= emit_busy ? S_WAIT : S_FIRE"))
+        .expect("UPDATE's next state in sf_layer.v")
+        + 1;
+    options.filter = format!("-mode const0 -port S -src sf_layer.v:{update}.30-{update}.57");
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    let verdict = |host: &str| results.iter().find(|r| r.mutant.host == host).map(|r| r.verdict.clone());
+    assert!(matches!(verdict(sim::mutation::WAIT_HOST), Some(Verdict::Mismatch(_))), "{results:?}");
+    assert!(matches!(verdict("dense"), Some(Verdict::Survived)), "{results:?}");
+}
+
+#[test]
 fn an_encoder_whose_start_tap_stays_low_is_killed() {
     if !tools_available() {
         return;

@@ -200,10 +200,10 @@ pub struct Host {
 /// network (integer neurons, max pooling fused, a dense readout), and a ternary network whose
 /// readout has one lane for eight neurons (negative events, and a consumer slow enough that
 /// the event buffer fills), each with `inputs` random inputs of `seed`; the tiny dense
-/// network with every hidden bias at its maximum, three lanes a group and a silent input
-/// first (`wait`: a group firing all 3 x 2 planes after a group that replayed no events
-/// makes the next group's FIRE wait for the emission, state WAIT, which no other host
-/// reaches); and the board top of the tiny dense network (its hidden layer's weights loaded
+/// network with every hidden bias at its maximum, four lanes a group and a silent input
+/// first (`wait`: a group firing all 4 x 2 planes while the next group replays no events
+/// makes that group's FIRE wait three cycles for the emission, state WAIT, which no other
+/// host reaches for more than the one cycle where skipping it changes nothing); and the board top of the tiny dense network (its hidden layer's weights loaded
 /// over the UART), with 16.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
@@ -236,7 +236,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     if let LayerOp::Dense(dense) = &mut saturated.layers[0].op {
         dense.bias.iter_mut().for_each(|b| *b = 31);
     }
-    let saturated_plan = HardwarePlan::per_layer(&saturated, &[3, 3])?;
+    let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
     let hosts = [
         ("dense", tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
         ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
