@@ -203,8 +203,9 @@ pub struct Host {
 /// network with every hidden bias at its maximum, four lanes a group and a silent input
 /// first (`wait`: a group firing all 4 x 2 planes while the next group replays no events
 /// makes that group's FIRE wait three cycles for the emission, state WAIT, which no other
-/// host reaches; with three lanes, one cycle of WAIT, a FIRE that never waits survived); and the board top of the tiny dense network (its hidden layer's weights loaded
-/// over the UART), with 16.
+/// host reaches; with three lanes, one cycle of WAIT, a FIRE that never waits survived);
+/// and the board top of the tiny dense network (its hidden layer's weights loaded over the
+/// UART), with 16.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
