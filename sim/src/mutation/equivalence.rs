@@ -118,7 +118,8 @@ const RESET_SIMULATED: u64 = 80;
 
 /// The reset sequence of a mutated `sf_reset` (it has no input, so one simulation from its
 /// initial value is all its behaviour): `Some(L)` if `rst` is high in cycles `0..L` and low
-/// in every later cycle of [`RESET_SIMULATED`], else `None`.
+/// in every later cycle of the 80 simulated (more than the 2^5 states of its counter), else
+/// `None`.
 pub fn reset_cycles(dir: &Path, reading: &Reading, mutant: &Mutant) -> Result<Option<u64>, SimError> {
     let module = mutated_module(mutant)?;
     let name = format!("reset-{}-{}", mutant.id, std::process::id());
