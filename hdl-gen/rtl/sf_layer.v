@@ -373,9 +373,9 @@ module sf_layer #(
     // The emitter sends the pending events lowest first (neuron ascending, plane
     // ascending), one per cycle, in whatever state the controller is in. Finding the next
     // one is a loop (clear the bit just sent, search the rest), and over a whole 512-bit
-    // mask (128 lanes of 4 planes) it was the ECP5's critical path at 69 MHz. So the mask is searched in BLOCKS blocks of BLOCK_LANES lanes, each with
-    // its own registered result, and only the active block (the lowest with events left)
-    // steps:
+    // mask (128 lanes of 4 planes) it was the ECP5's critical path at 69 MHz. So the mask
+    // is searched in BLOCKS blocks of BLOCK_LANES lanes, each with its own registered
+    // result, and only the active block (the lowest with events left) steps:
     //   block_cur    per block, the one-hot of its lowest pending bit; it clears that bit
     //                when the block steps (one gate per bit: a decoder of the index in front
     //                of the search was the Tang Nano 9K's critical path at 69 MHz)

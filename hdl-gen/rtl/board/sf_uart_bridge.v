@@ -739,6 +739,9 @@ module sf_uart_bridge #(
             endcase
 
             // ================= the executor =================
+            // The input buffer's read address steps with every read (feed_read: X_LOAD's
+            // and each chunk the core takes in X_FEED); X_IDLE sets it to the job's bank.
+            if (feed_read) feed_addr <= feed_addr + 1'b1;
             stream_en    <= 1'b0;
             read_request <= 1'b0;
             if (xstate != X_ARGMAX) held_valid <= 1'b0;
@@ -807,12 +810,8 @@ module sf_uart_bridge #(
                         xstate <= X_ARGMAX;
                     end
                 end
-                X_LOAD: begin
-                    feed_addr <= feed_addr + 1'b1;
-                    xstate    <= X_FEED;
-                end
+                X_LOAD: xstate <= X_FEED;
                 X_FEED: if (in_ready) begin
-                    feed_addr  <= feed_addr + 1'b1;
                     feed_index <= feed_index + 1'b1;
                     if ({{(31 - CHUNK_BITS){1'b0}}, feed_index} == CHUNKS - 1) xstate <= X_WAIT;
                 end
