@@ -184,9 +184,21 @@ fn reset_high_first(levels: &[Option<bool>]) -> Option<u64> {
     (high < known.len() && known[high..].iter().all(|&l| !l)).then_some(high as u64)
 }
 
-/// Make `unit` the top, inline its submodules, turn memories into registers, name it `name`.
+/// Make `unit` the top, inline its submodules, turn memories into registers, drop the bits
+/// nothing reads, name it `name`.
+///
+/// `equiv_make` pairs every wire of one name, and `equiv_status -assert` wants every pair
+/// proven, also a pair that drives nothing: a mutant of bit 20 of a 32-bit address whose
+/// low 5 bits are the only ones read failed its proof at the unread bit, and with it every
+/// register the induction could not close without that pair (`weight_row`, `u_row`).
+/// `wreduce` narrows each cell to the bits that are read and `opt_clean` removes the rest,
+/// so only what reaches a register or a port is compared. Both keep the module's behaviour
+/// and every register's name. Not `opt`: its `opt_merge` keeps one of two registers that
+/// compute the same, under a name that can differ between the two copies, and an unpaired
+/// register is a free variable to the induction (the unmutated host against itself then
+/// failed, at the event buffers' read registers).
 fn isolate(unit: &str, name: &str) -> String {
-    format!("hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nrename {unit} {name}\n")
+    format!("hierarchy -top {unit}\nflatten\nmemory\nwreduce\nopt_clean\nrename {unit} {name}\n")
 }
 
 fn scope_name(scope: Scope) -> &'static str {
