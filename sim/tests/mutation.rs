@@ -16,7 +16,7 @@ use sim::mutation::equivalence::{self, Proof};
 
 use sim::cosim::Shard;
 use sim::mutation::equivalence::Scope;
-use sim::mutation::report::{Equivalent, is_equivalent, rows, table};
+use sim::mutation::report::{Equivalent, is_equivalent, line_table, rows, survivors_by_line, table};
 use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign};
 
 fn tools_available() -> bool {
@@ -323,6 +323,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
         summary.hosts.join("\n"),
         table(&rows)
     );
+    text.push_str("\nsurvivors by module and source line:\n\n");
+    text.push_str(&line_table(&survivors_by_line(survivors.iter().copied())));
     text.push_str("\nsurvivors (replay: the host's instrumented netlist with mutsel.mem holding the id):\n");
     for s in &survivors {
         text.push_str(&format!("{} #{}: {}\n", s.mutant.host, s.mutant.id, s.mutant.command));

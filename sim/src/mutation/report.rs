@@ -82,6 +82,45 @@ pub fn table(rows: &[ModuleRow]) -> String {
     text
 }
 
+/// Where survivors sit: per module and source line (the cell's: the last `-src file:line` of
+/// the command that names a line; the ones before it are the declarations of the wires it
+/// drives), how many, most first. Survivors of one line are usually one
+/// story (an unread bit, a path no host takes), so this is where classifying them starts.
+pub fn survivors_by_line<'a>(survivors: impl IntoIterator<Item = &'a MutantResult>) -> Vec<(String, usize)> {
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for r in survivors {
+        *count.entry(format!("{} {}", r.mutant.module.name(), source_line(&r.mutant.command))).or_default() += 1;
+    }
+    let mut lines: Vec<(String, usize)> = count.into_iter().collect();
+    lines.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    lines
+}
+
+/// `file.v:N` of a `mutate` command's last `-src file.v:N.C-N.C` whose line is not 0
+/// (yosys writes `0.0-0.0` for cells it made), or `?`.
+fn source_line(command: &str) -> String {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "-src")
+        .filter_map(|w| {
+            let (file, rest) = w[1].split_once(':')?;
+            let line = rest.split('.').next()?;
+            (line != "0").then(|| format!("{file}:{line}"))
+        })
+        .next_back()
+        .unwrap_or_else(|| "?".into())
+}
+
+/// [`survivors_by_line`] as a Markdown table.
+pub fn line_table(lines: &[(String, usize)]) -> String {
+    let mut text = String::from("| module and line | survivors |\n|---|---:|\n");
+    for (line, n) in lines {
+        text.push_str(&format!("| {line} | {n} |\n"));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +153,24 @@ mod tests {
         assert_eq!(rows[1].kill_rate, 0.5);
         assert_eq!((rows[2].module, rows[2].mutants, rows[2].killed), ("total", 4, 2));
         assert!(table(&rows).contains("| sf_lane | 3 | 1 | 1 | 1 | 50.0% |"));
+    }
+
+    #[test]
+    fn survivors_are_counted_by_their_cells_source_line() {
+        let at = |id: u32, src: &str| {
+            let mut r = result(RtlModule::Layer, id, Verdict::Survived);
+            r.mutant.command.push_str(src);
+            r
+        };
+        let survivors = [
+            at(1, " -src sf_layer.v:291.28-291.39 -src sf_layer.v:291.43-291.95"),
+            at(2, " -src sf_layer.v:0.0-0.0 -src sf_layer.v:291.1-291.9"),
+            at(3, " -wire x -src sf_layer.v:225.29-225.43 -src sf_layer.v:647.25-647.35"),
+            at(4, " -src sf_layer.v:0.0-0.0"),
+        ];
+        let lines = survivors_by_line(&survivors);
+        let expected = [("sf_layer sf_layer.v:291", 2), ("sf_layer ?", 1), ("sf_layer sf_layer.v:647", 1)];
+        assert_eq!(lines, expected.map(|(l, n)| (l.to_string(), n)));
+        assert!(line_table(&lines).contains("| sf_layer sf_layer.v:291 | 2 |"));
     }
 }
