@@ -115,6 +115,30 @@ fn a_mutant_of_an_address_bit_nothing_reads_survives_and_is_proven_equivalent() 
 }
 
 #[test]
+fn a_mutated_reset_counter_keeps_its_power_on_value_in_the_netlist() {
+    if !tools_available() {
+        return;
+    }
+    // Mutants of the counter's flip-flop output move the flip-flop onto new wires; the
+    // initial value must follow it, or the harness starts the counter random and the board's
+    // power-on reset lasts however long that says (session 19's clean board netlist that
+    // failed for one draw of mutants).
+    let work = testkit::scratch_dir("mutation-reset-init");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    options.hosts = vec!["board".into()];
+    options.modules = vec![RtlModule::Reset];
+    options.per_module = 2;
+    options.filter = "-port Q -wire count".into();
+    let (prepared, results) = campaign(&options, |_| {}).unwrap();
+    assert!(results.iter().all(|r| r.mutant.command.contains("-port Q")), "{results:?}");
+    let netlist = std::fs::read_to_string(prepared[0].dir.join("mutated.v")).unwrap();
+    let reset = netlist.split("\nmodule ").find(|m| m.contains("sf_reset")).expect("sf_reset in the netlist");
+    let registers: Vec<&str> = reset.lines().filter(|l| l.trim_start().starts_with("reg ")).collect();
+    assert_eq!(registers.len(), 1, "{registers:?}");
+    assert!(registers[0].trim_end().ends_with("= 5'h00;"), "{registers:?}");
+}
+
+#[test]
 fn an_encoder_whose_start_tap_stays_low_is_killed() {
     if !tools_available() {
         return;

@@ -816,11 +816,6 @@ module sf_uart_bridge #(
                     if ({{(31 - CHUNK_BITS){1'b0}}, feed_index} == CHUNKS - 1) xstate <= X_WAIT;
                 end
                 X_ARGMAX: if (argmax_judge) begin
-                    // An if rather than `held_class == 0 || held_score > best_score`: with
-                    // that form the mutation campaign's instrumented board netlist (no mutant
-                    // live) answered one input wrongly. yosys proves the two forms equal in
-                    // isolation and the RTL co-simulates with both, so the cause lies in the
-                    // instrumented netlist; not understood yet (RELIABILITY.md).
                     if (held_class == {CLASS_BITS{1'b0}}) held_better <= 1'b1;
                     else held_better <= held_score > best_score;
                     argmax_judge <= 1'b0;
