@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Mutant;
-use super::yosys::{Reading, read_script};
+use super::yosys::{Reading, keeping_initial_values, read_script};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
 
@@ -125,13 +125,12 @@ pub fn reset_cycles(dir: &Path, reading: &Reading, mutant: &Mutant) -> Result<Op
     let name = format!("reset-{}-{}", mutant.id, std::process::id());
     let vcd = dir.join(format!("{name}.vcd"));
     let script = format!(
-        "{read}{mutation}
-hierarchy -top {module}
+        "{read}{mutation}hierarchy -top {module}
 flatten
 sim -clock clk -n {RESET_SIMULATED} -vcd {name}.vcd
 ",
         read = read_script(reading),
-        mutation = without_control(&mutant.command),
+        mutation = keeping_initial_values(&without_control(&mutant.command)),
     );
     let path = dir.join(format!("{name}.ys"));
     std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;

@@ -58,19 +58,8 @@ pub fn mutate(
         ));
         first += per_module;
     }
-    // A mutant of a flip-flop's output moves the flip-flop onto a new wire, and the initial
-    // value stays on the old one, now driven by the mutant's mux: the register came out of
-    // `write_verilog` with none, and started random in the UART harness. That is
-    // `sf_reset`'s counter, so the board's power-on reset lasted as long as the seeded
-    // random count said, sometimes a cycle or none, and the netlist with no mutant live
-    // failed for some draws of mutants and not for others (session 19's "disagreement").
-    // The new wires get the initial value back. It is 0: the only register with one in the
-    // RTL library is that counter, `reg [BITS-1:0] count = 0`.
-    script.push_str("select -set init_ff a:init %ci1:+$dff[Q] t:$dff %i\n");
-    for m in modules {
-        script.push_str(&format!("script mutants-{}.ys\n", m.name()));
-    }
-    script.push_str("select -set init_q @init_ff %co1:+$dff[Q] w:* %i a:init %d\nsetattr -set init 1'0 @init_q\n");
+    let apply: String = modules.iter().map(|m| format!("script mutants-{}.ys\n", m.name())).collect();
+    script.push_str(&keeping_initial_values(&apply));
     // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
     // whose control reads a second bit of it, makes a loop at vector granularity that no
     // bit closes. Verilator 5.006 at -O3 mis-ordered such a false loop (UNOPTFLAT): the
@@ -128,6 +117,25 @@ pub(super) fn read_script(reading: &Reading) -> String {
         "read_verilog -nosynthesis -defer{define} -I. {}\nhierarchy -top {}{params}\nproc\nopt_clean\n",
         reading.sources.join(" "),
         reading.top
+    )
+}
+
+/// `apply` (yosys commands that apply mutants), followed by giving each flip-flop that had
+/// an initial value its value back.
+///
+/// A mutant of a flip-flop's output moves the flip-flop onto a new wire, and the initial
+/// value stays on the old one, now driven by the mutant's mux: the register came out of
+/// `write_verilog` with none and started random in the UART harness. That is `sf_reset`'s
+/// counter, so the board's power-on reset lasted as long as the seeded random count said,
+/// sometimes a cycle or none, and the netlist with no mutant live failed for some draws of
+/// mutants and not for others (session 19). In `sim` the value was `x`. The new wires get
+/// 0: the only register with an initial value in the RTL library is that counter,
+/// `reg [BITS-1:0] count = 0`.
+pub(super) fn keeping_initial_values(apply: &str) -> String {
+    format!(
+        "select -set init_ff a:init %ci1:+$dff[Q] t:$dff %i\n{}\n\
+         select -set init_q @init_ff %co1:+$dff[Q] w:* %i a:init %d\nsetattr -set init 1'0 @init_q\n",
+        apply.trim_end()
     )
 }
 
