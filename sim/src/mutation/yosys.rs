@@ -151,6 +151,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_register_initial_value_in_the_mutated_library_is_zero() {
+        // keeping_initial_values gives mutated flip-flops 0 back; a register declared with
+        // another value would silently start wrong in the campaign.
+        let library = hdl_gen::LIBRARY.iter().chain(hdl_gen::board::BOARD_LIBRARY.iter());
+        let library = library.chain(std::iter::once(&hdl_gen::board::WEIGHT_LOADER_LIBRARY));
+        let mut initialized = Vec::new();
+        for (file, text) in library {
+            for line in text.lines().map(str::trim_start).filter(|l| l.starts_with("reg ") && l.contains('=')) {
+                let value = line.split_once('=').map_or("", |(_, v)| v.trim().trim_end_matches(';'));
+                assert!(value.ends_with("{1'b0}}") || value.ends_with("'b0") || value == "0", "{file}: {line}");
+                initialized.push(*file);
+            }
+        }
+        assert_eq!(initialized, ["sf_reset.v"], "the registers with an initial value");
+    }
+
+    #[test]
     fn the_control_value_is_the_third_word_after_ctrl() {
         let line = "mutate -ctrl mutsel 16 17 -mode inv -module $paramod$a\\sf_lane -cell $procmux$2739 -port A";
         assert_eq!(control_value(line), Some(17));
