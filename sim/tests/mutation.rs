@@ -132,7 +132,11 @@ fn a_mutated_reset_counter_keeps_its_power_on_value_in_the_netlist() {
     let (prepared, results) = campaign(&options, |_| {}).unwrap();
     assert!(results.iter().all(|r| r.mutant.command.contains("-port Q")), "{results:?}");
     let netlist = std::fs::read_to_string(prepared[0].dir.join("mutated.v")).unwrap();
-    let reset = netlist.split("\nmodule ").find(|m| m.contains("sf_reset")).expect("sf_reset in the netlist");
+    // The module whose header names sf_reset, not the board top that instantiates it.
+    let reset = netlist
+        .split("\nmodule ")
+        .find(|m| m.lines().next().is_some_and(|header| header.contains("sf_reset")))
+        .expect("sf_reset in the netlist");
     let registers: Vec<&str> = reset.lines().filter(|l| l.trim_start().starts_with("reg ")).collect();
     assert_eq!(registers.len(), 1, "{registers:?}");
     assert!(registers[0].trim_end().ends_with("= 5'h00;"), "{registers:?}");
