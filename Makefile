@@ -58,21 +58,25 @@ fuzz: setup
 # RTL mutation campaign (issue #18, RELIABILITY.md): yosys `mutate` plants MUTATION_MUTANTS
 # faults per hand-written module (core and board) in each small host design, and each must
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
-# equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES, module or
-# module,host; resumable: attempts go to target/mutation/proofs.jsonl). About 17 minutes for
-# the 6,157 mutants, then up to two hours of proofs, on 2 cores. Writes
+# equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: module,
+# power-on, host; resumable: attempts go to target/mutation/proofs.jsonl), and the same proofs
+# are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. About 50
+# minutes for the 7,157 mutants, then up to two hours of proofs, on 2 cores. Writes
 # target/mutation/mutation.json and .md. `make mutation MUTATION_SHARD=2/4` runs one shard of
 # the mutants (mutation-shard-2-of-4.*, no proofs); MUTATION_SEED picks other mutants.
 MUTATION_MUTANTS ?= 200
 MUTATION_SEED ?= 1
 MUTATION_SHARD ?=
 MUTATION_PROOF_SECONDS ?= 30
-MUTATION_PROOF_SCOPES ?= module
+MUTATION_PROOF_SCOPES ?= module,power-on
+MUTATION_SOUNDNESS ?= 40
 mutation: setup
 	MUTATION_MUTANTS=$(MUTATION_MUTANTS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_SHARD=$(MUTATION_SHARD) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
 	$(if $(MUTATION_SHARD),,rm -f target/mutation/proofs.jsonl; MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture)
+	$(if $(MUTATION_SHARD),,MUTATION_SOUNDNESS=$(MUTATION_SOUNDNESS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
+		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_soundness -- --ignored --nocapture)
 
 # Protocol soak (issue #18, RELIABILITY.md): the bundled mnist-small's board top at 3 Mbaud
 # in Verilator, all 10,000 MNIST digits, one byte in a hundred corrupted on the line each

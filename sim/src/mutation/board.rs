@@ -8,7 +8,8 @@
 //! requests in flight, and each refusal (CRC, length, value, framing, load header, unknown
 //! target, a sparse mask past the input), a request dropped for its silence, and what
 //! follows each; and the line as a real one is: glitches shorter than half a bit before and
-//! inside a request, bits a few clocks long or short. A host retrying would hide a flaky
+//! inside a request, bits a few clocks long or short, pauses of a few clocks between bytes,
+//! and a pause at each edge of the timeout (kept at `TIMEOUT` clocks, dropped at two more). A host retrying would hide a flaky
 //! board, so nothing is retried: any byte that differs, a reply missing, or one too many
 //! kills the mutant.
 //!
@@ -24,7 +25,7 @@ use hdl_gen::protocol::{
 use model::HardwarePlan;
 
 use super::Verdict;
-use crate::cosim::uart::{LineFault, UartSimulator};
+use crate::cosim::uart::{LineFault, UartSimulator, UartTiming};
 use crate::error::SimError;
 use crate::golden::Golden;
 
@@ -42,14 +43,14 @@ pub struct Exchange {
 }
 
 /// The script for the board host `host`: `design`'s board top (`plan` over `golden`'s
-/// network; its layers with loaded weights start empty) at `timing_clks_per_bit` clocks per
-/// bit, with `inputs` (concatenated, at least one) as the inferences.
+/// network; its layers with loaded weights start empty) at `timing`, with `inputs`
+/// (concatenated, at least one) as the inferences.
 pub fn script(
     host: &str,
     golden: &Golden,
     plan: &HardwarePlan,
     design: &hdl_gen::Design,
-    timing_clks_per_bit: u32,
+    timing: UartTiming,
     inputs: &[u8],
 ) -> Result<Vec<Exchange>, SimError> {
     let net = golden.network();
@@ -169,7 +170,7 @@ pub fn script(
     // The line as a real one is: glitches shorter than half a bit (a receiver that takes
     // one for a start bit loses the frame) before the request and between two of its bytes,
     // and bits a quarter bit time long or short, one after the other.
-    let cpb = timing_clks_per_bit;
+    let cpb = timing.clks_per_bit;
     let frame = request(xs[0]);
     let expect = answer(0, &frame)?;
     let glitches = [1, cpb / 2 - 1]
@@ -187,7 +188,41 @@ pub fn script(
         })
         .collect();
     push("a request whose bits are a quarter bit long and short in turn".into(), frame, jitter, expect);
+    // A host's bytes need not come back to back (an operating system hands the UART a
+    // write in pieces): pauses of 1, 2, 3, ... clocks after the bytes, an odd sum in all, so
+    // the frame's length in clocks is off the multiple of a bit time that bytes back to back
+    // give (a register that flips every cycle while a frame is received, instead of holding,
+    // reads right at every multiple of two).
+    let frame = Framing::Sparse.frame(xs[0]);
+    let expect = answer(0, &frame)?;
+    let mut pauses: Vec<i32> = (1..frame.len() as i32).collect();
+    if pauses.iter().sum::<i32>() % 2 == 0 {
+        pauses[0] += 1;
+    }
+    let paused = pauses.iter().enumerate().map(|(k, &p)| stop_bit(k as u32, p)).collect();
+    push("a request with pauses of a few clocks between its bytes".into(), frame, paused, expect);
+    // The timeout's edges: a byte `TIMEOUT` clocks after the one before (between the
+    // receiver's `data_valid` pulses, a byte time apart back to back) is still part of the
+    // request; at `TIMEOUT + 2` the request was dropped the clock before, and the byte
+    // starts the next frame.
+    let byte_time = 10 * cpb as i32;
+    let kept = timing.timeout as i32 - byte_time;
     let frame = request(xs[0]);
+    let expect = answer(0, &frame)?;
+    let at = (frame.len() / 2) as u32;
+    push(
+        format!("a request with a pause of TIMEOUT ({}) clocks between two bytes", timing.timeout),
+        frame.clone(),
+        vec![stop_bit(at, kept)],
+        expect.clone(),
+    );
+    let cut = frame.len() / 2;
+    push(
+        "half a request, then a whole one TIMEOUT + 2 clocks after its last byte".into(),
+        [&frame[..cut], &frame[..]].concat(),
+        vec![stop_bit(cut as u32 - 1, kept + 2)],
+        expect,
+    );
     let cut = frame.len() / 2;
     push("half a request, then silence".into(), frame[..cut].to_vec(), vec![], vec![]);
     let last = xs.len() - 1;
@@ -199,6 +234,11 @@ pub fn script(
     let expect = answer(0, &frame)?;
     push("bytes before a request".into(), [vec![0x00, 0xff, 0x5a, 0x13], frame].concat(), vec![], expect);
     Ok(script)
+}
+
+/// Byte `byte`'s stop bit `clocks` longer: the line idles that long before the next byte.
+fn stop_bit(byte: u32, clocks: i32) -> LineFault {
+    LineFault::Stretch { bit: byte * 10 + 9, cycles: clocks }
 }
 
 /// The cycle each reply byte of each exchange began on the line, as a run of the script

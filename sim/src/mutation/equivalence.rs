@@ -4,9 +4,17 @@
 //!
 //! First the mutated module alone (its own parameterization, submodules inlined): equal
 //! outputs for every input sequence. If that fails (the mutant is observable at the
-//! module's ports), the whole host core: equal outputs for every input stream the core can
-//! be given, which covers a port bit the parent never reads or a value the parent never
-//! sends. A proof that fails or runs out of time says nothing; the mutant stays a survivor.
+//! module's ports, or only from states the module never reaches), the module from power-on:
+//! a miter of the two copies, every register zero at first, proven safe by `scorr` and PDR
+//! (`yosys-abc`). Then the whole host core: equal outputs for every input stream the
+//! core can be given, which covers a port bit the parent never reads or a value the parent
+//! never sends. A proof that fails or runs out of time says nothing; the mutant stays a
+//! survivor.
+//!
+//! No proof is tried for a mutant of a flip-flop's clock: `equiv_*` and the AIGER model
+//! give every flip-flop the one global clock, so a register whose clock is inverted or
+//! stuck looked like the original (a stuck clock of `sf_layer`'s `group_first` was
+//! "proven" that way in session 20).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -27,6 +35,15 @@ pub enum Scope {
     Module,
     /// The host core's ports (what co-simulation observes).
     Host,
+    /// The mutated module's own ports from the FPGA's power-on state: every register zero
+    /// (as configuration leaves it on the iCE40, ECP5 and Gowin parts, and as the core
+    /// harness starts; the library declares no other initial value but `sf_reset`'s
+    /// counter's 0), then every input sequence, the reset the board gives its modules
+    /// included. Proven by `scorr` and PDR (`yosys-abc`) over a miter: the one proof here
+    /// that looks only at states the module can reach, so a counter whose bits are visited
+    /// in another order, or a register that toggles where it should hold at times it is
+    /// never read, can be shown equivalent.
+    PowerOn,
     /// `sf_reset` only, which has no input: its whole output sequence, simulated from its
     /// counter's power-on value until the state repeats, is a reset high for the first
     /// `L >= 1` cycles and low ever after ([`reset_cycles`]). Every register of the board
@@ -47,12 +64,20 @@ pub struct Proof {
 }
 
 impl Proof {
-    /// Whether this kind of proof holds for a mutant of `module`: `equiv_induct` proofs
-    /// for modules whose behaviour does not start from an initial value, the reset
-    /// sequence for `sf_reset`.
-    pub fn holds_for(&self, module: super::RtlModule) -> bool {
-        module.provable() == (self.scope != Scope::StartUp)
+    /// Whether this kind of proof holds for `mutant`: `equiv_induct` and PDR proofs for
+    /// modules whose behaviour does not start from an initial value and mutants that leave
+    /// every clock alone, the reset sequence for `sf_reset`.
+    pub fn holds_for(&self, mutant: &Mutant) -> bool {
+        if self.scope == Scope::StartUp {
+            return !mutant.module.provable();
+        }
+        mutant.module.provable() && !mutates_a_clock(&mutant.command)
     }
+}
+
+/// Whether `command` mutates a flip-flop's clock input.
+pub fn mutates_a_clock(command: &str) -> bool {
+    command.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w == ["-port", "CLK"])
 }
 
 /// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
@@ -75,12 +100,21 @@ pub fn prove(
             _ => None,
         });
     }
+    if mutates_a_clock(&mutant.command) {
+        return Ok(None);
+    }
     let module = mutated_module(mutant)?;
     let mutation = without_control(&mutant.command);
     for &scope in scopes {
         let unit = match scope {
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
+            Scope::PowerOn => {
+                if let Some(proof) = prove_from_power_on(dir, reading, mutant, &module, budget)? {
+                    return Ok(Some(proof));
+                }
+                continue;
+            }
             Scope::StartUp => continue,
         };
         let started = Instant::now();
@@ -95,21 +129,92 @@ pub fn prove(
         let name = format!("equiv-{}-{}-{}.ys", mutant.id, scope_name(scope), std::process::id());
         let path = dir.join(&name);
         std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
-        let mut cmd = Command::new("yosys");
-        cmd.args(["-q", "-s", &name]).current_dir(dir).stdout(Stdio::null()).stderr(Stdio::null());
-        let mut guarded = GuardedChild::spawn(&mut cmd)?;
-        guarded.arm(budget);
-        let status = guarded.child.wait().map_err(|source| SimError::Process {
-            step: "waiting for",
-            program: "yosys".into(),
-            source,
-        })?;
+        let passed = run_within(dir, "yosys", &["-q", "-s", &name], None, budget)?;
         let _ = std::fs::remove_file(&path);
-        if status.success() && !guarded.fired() {
+        if passed {
             return Ok(Some(Proof { scope, seconds: started.elapsed().as_secs_f64() }));
         }
     }
     Ok(None)
+}
+
+/// [`Scope::PowerOn`]: yosys builds the miter of the original `module` and the mutated one,
+/// every flip-flop's initial value 0 (`setundef -zero -init`), and writes it as an AIGER
+/// model whose one output is "the copies' outputs differ"; `yosys-abc` merges the registers
+/// the two copies share (`scorr`: signal correspondence by induction from the initial
+/// state, which leaves the mutant's cone) and `pdr` proves that the output never rises, or
+/// finds the input sequence that raises it.
+///
+/// `x` constants in the logic (a `$shiftx` out of range, a `case` default) are 0 in both
+/// copies: the proof is of that one choice of each don't-care, the same in both.
+fn prove_from_power_on(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    module: &str,
+    budget: Duration,
+) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let name = format!("pdr-{}-{}", mutant.id, std::process::id());
+    let copy = |name: &str| {
+        format!("hierarchy -top {module}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\nrename {module} {name}\n")
+    };
+    let script = format!(
+        "{read}design -save orig\n{mutation}\n{gate}design -stash mutated\ndesign -load orig\n{gold}\
+         design -copy-from mutated -as gate gate\nmiter -equiv -flatten gold gate miter\nhierarchy -top miter\n\
+         opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven -anyseq\ndffunmap\n\
+         aigmap\nopt_clean\nwrite_aiger -zinit {name}.aig\n",
+        read = read_script(reading),
+        mutation = without_control(&mutant.command),
+        gate = copy("gate"),
+        gold = copy("gold"),
+    );
+    let path = dir.join(format!("{name}.ys"));
+    std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
+    let aig = dir.join(format!("{name}.aig"));
+    let log = dir.join(format!("{name}.log"));
+    let built = run_within(dir, "yosys", &["-q", "-s", &format!("{name}.ys")], None, budget)?;
+    let left = budget.saturating_sub(started.elapsed());
+    let abc = format!("read_aiger {name}.aig; strash; scorr; dc2; pdr");
+    let proven = built
+        && !left.is_zero()
+        && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), left)?
+        && std::fs::read_to_string(&log).is_ok_and(|text| text.contains("Property proved"));
+    for file in [&path, &aig, &log] {
+        let _ = std::fs::remove_file(file);
+    }
+    Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// Run `program` with `args` in `dir` (its output to `log`, if given), killed after
+/// `budget`: whether it ran to the end and succeeded.
+fn run_within(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    log: Option<&Path>,
+    budget: Duration,
+) -> Result<bool, SimError> {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(dir).stderr(Stdio::null());
+    match log {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|source| SimError::Io { path: path.to_path_buf(), source })?;
+            cmd.stdout(file);
+        }
+        None => {
+            cmd.stdout(Stdio::null());
+        }
+    }
+    let mut guarded = GuardedChild::spawn(&mut cmd)?;
+    guarded.arm(budget);
+    let status = guarded.child.wait().map_err(|source| SimError::Process {
+        step: "waiting for",
+        program: program.into(),
+        source,
+    })?;
+    Ok(status.success() && !guarded.fired())
 }
 
 /// Cycles simulated from power-on: more than the 2^5 states of the host's 5-bit counter,
@@ -204,6 +309,7 @@ fn scope_name(scope: Scope) -> &'static str {
     match scope {
         Scope::Module => "module",
         Scope::Host => "host",
+        Scope::PowerOn => "power-on",
         Scope::StartUp => "start-up",
     }
 }
@@ -248,6 +354,24 @@ mod tests {
         assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nb1 n3\n#50\nb0 n3\n#90\nb1 n3\n")), None);
         assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nbx n3\n")), None);
         assert_eq!(reset_high_first(&rst_levels("$var wire 1 n3 rst $end\n#0\nb1 n3\n")), None);
+    }
+
+    #[test]
+    fn a_mutant_of_a_clock_input_is_never_taken_as_proven() {
+        let clock = "mutate -ctrl mutsel 16 443 -mode const0 -module $paramod$6\\sf_layer -cell $procdff$7355 -port CLK -portbit 0";
+        assert!(mutates_a_clock(clock));
+        assert!(!mutates_a_clock("mutate -mode inv -module m -cell $procdff$1 -port Q -portbit 0 -wire CLK"));
+        let mutant = |command: &str| Mutant {
+            host: "wait".into(),
+            module: super::super::RtlModule::Layer,
+            id: 443,
+            command: command.into(),
+        };
+        for scope in [Scope::Module, Scope::PowerOn, Scope::Host] {
+            let proof = Proof { scope, seconds: 1.0 };
+            assert!(!proof.holds_for(&mutant(clock)), "{scope:?}");
+            assert!(proof.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")), "{scope:?}");
+        }
     }
 
     #[test]

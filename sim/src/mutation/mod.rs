@@ -143,9 +143,12 @@ pub const WIDE_BOARD_HOST: &str = "board-wide";
 
 /// The board hosts, each with the UART timing it is simulated and read with
 /// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the second a bit time that is not
-/// a power of two, so its counters use every bit. Every other host is a core host.
+/// a power of two, so its counters use every bit, and an odd timeout. A silence counter
+/// that reads bit `k` inverted reaches 4,000 on the same cycle as the original (4,000 is a
+/// multiple of 2^(k+1) for k < 5), and 4,001 a cycle or more early: the script's byte
+/// `TIMEOUT` cycles after the one before catches it. Every other host is a core host.
 const BOARD_HOSTS: [(&str, UartTiming); 2] =
-    [(BOARD_HOST, UartTiming::FAST), (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, ..UartTiming::FAST })];
+    [(BOARD_HOST, UartTiming::FAST), (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4001 })];
 
 impl HostKind {
     /// The kind of the host named `name`.
@@ -432,9 +435,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     let golden = Golden::new(&host.network)?;
     let script = match host.kind {
         HostKind::Core => Vec::new(),
-        HostKind::Board(timing) => {
-            board::script(&host.name, &golden, &host.plan, &design, timing.clks_per_bit, &host.inputs)?
-        }
+        HostKind::Board(timing) => board::script(&host.name, &golden, &host.plan, &design, timing, &host.inputs)?,
     };
     let mut prepared =
         PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script, timeline: Vec::new() };
