@@ -60,7 +60,7 @@ fuzz: setup
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
 # equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: module,
 # power-on, host; resumable: attempts go to target/mutation/proofs.jsonl), and the same proofs
-# are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. About 50
+# are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. About 16
 # minutes for the 7,157 mutants, then up to two hours of proofs, on 2 cores. Writes
 # target/mutation/mutation.json and .md. `make mutation MUTATION_SHARD=2/4` runs one shard of
 # the mutants (mutation-shard-2-of-4.*, no proofs); MUTATION_SEED picks other mutants.

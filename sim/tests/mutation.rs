@@ -23,11 +23,18 @@ fn tools_available() -> bool {
     testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
 }
 
+/// yosys, and the `yosys-abc` of the same package (the proofs from power-on run its `pdr`).
 fn yosys() -> Result<(), String> {
-    match std::process::Command::new("yosys").arg("-V").output() {
-        Ok(o) if o.status.success() => Ok(()),
-        _ => Err("yosys not found (make setup installs it)".into()),
+    let runs = |program: &str, args: &[&str]| {
+        std::process::Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
+    };
+    if !runs("yosys", &["-V"]) {
+        return Err("yosys not found (make setup installs it)".into());
     }
+    if !runs("yosys-abc", &["-c", "quit"]) {
+        return Err("yosys-abc not found (it comes with yosys; make setup installs it)".into());
+    }
+    Ok(())
 }
 
 #[test]
