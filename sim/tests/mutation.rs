@@ -262,8 +262,7 @@ fn mutation_campaign() {
     if !tools_available() {
         return;
     }
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation");
+    let root = campaign_root();
     let mut options = CampaignOptions::new(&root.join("work"), &sim::cosim::default_cache_dir());
     if let Some(n) = env("MUTATION_MUTANTS") {
         options.per_module = n.parse().expect("MUTATION_MUTANTS is a count");
@@ -402,7 +401,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// Prove the survivors of target/mutation/mutation.json equivalent, resumably: each attempt
 /// is appended to proofs.jsonl as it ends, and a rerun skips the ones there, then the summary
 /// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
-/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module` (default `module,host`),
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module,power-on` (default
+/// `module,power-on,host`),
 /// `MUTATION_PROOF_RETRY=1` (try the unproven ones again, e.g. at host scope),
 /// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors).
 #[test]
@@ -411,8 +411,7 @@ fn mutation_proofs() {
     if !tools_available() {
         return;
     }
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation");
+    let root = campaign_root();
     let json = root.join("mutation.json");
     let mut summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(120, |s| s.parse().unwrap()));
@@ -498,8 +497,7 @@ fn mutation_soundness() {
     }
     use rand::SeedableRng;
     use rand::seq::SliceRandom;
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation");
+    let root = campaign_root();
     let summary: Summary = serde_json::from_str(&std::fs::read_to_string(root.join("mutation.json")).unwrap()).unwrap();
     let count: usize = env("MUTATION_SOUNDNESS").map_or(40, |s| s.parse().expect("MUTATION_SOUNDNESS is a count"));
     let seed: u64 = env("MUTATION_SEED").map_or(1, |s| s.parse().expect("MUTATION_SEED is a number"));
@@ -539,4 +537,14 @@ fn proof_scopes(list: &str) -> Vec<Scope> {
             other => panic!("MUTATION_PROOF_SCOPES: {other:?} is no scope"),
         })
         .collect()
+}
+
+/// A knob of the campaign's tiers: the variable `name`, unless unset or empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Where the campaign's tiers keep their work and summaries: target/mutation.
+fn campaign_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation")
 }
