@@ -121,6 +121,23 @@ pub fn script(
             reply(Status::Ok, tag(&frame), image.crc32()),
         );
     }
+    // The last load and weight CRC again, with pauses between their bytes ([`paused`]).
+    if let Some(image) = images.last() {
+        if let Some((word, words, frame)) = image.frames(buffer).pop() {
+            let expect = reply(Status::Ok, tag(&frame), words);
+            let what =
+                format!("load target {} words {word}..{} with pauses between its bytes", image.target, word + words);
+            push(what, frame.clone(), paused(frame.len()), expect);
+        }
+        let frame = weight_crc_request(image.target);
+        let expect = reply(Status::Ok, tag(&frame), image.crc32());
+        push(
+            format!("weight CRC of target {} with pauses between its bytes", image.target),
+            frame.clone(),
+            paused(frame.len()),
+            expect,
+        );
+    }
     let nowhere = images.len() as u8;
     let frame = weight_crc_request(nowhere);
     push("weight CRC of no target".into(), frame.clone(), vec![], reply(Status::Load, tag(&frame), 0));
@@ -208,19 +225,10 @@ pub fn script(
         })
         .collect();
     push("a request whose bits are a quarter bit long and short in turn".into(), frame, jitter, expect);
-    // A host's bytes need not come back to back (an operating system hands the UART a
-    // write in pieces): pauses of 1, 2, 3, ... clocks after the bytes, an odd sum in all, so
-    // the frame's length in clocks is off the multiple of a bit time that bytes back to back
-    // give (a register that flips every cycle while a frame is received, instead of holding,
-    // reads right at every multiple of two).
     let frame = Framing::Sparse.frame(xs[0]);
     let expect = answer(0, &frame)?;
-    let mut pauses: Vec<i32> = (1..frame.len() as i32).collect();
-    if pauses.iter().sum::<i32>() % 2 == 0 {
-        pauses[0] += 1;
-    }
-    let paused = pauses.iter().enumerate().map(|(k, &p)| stop_bit(k as u32, p)).collect();
-    push("a request with pauses of a few clocks between its bytes".into(), frame, paused, expect);
+    let line = paused(frame.len());
+    push("a request with pauses of a few clocks between its bytes".into(), frame, line, expect);
     // The timeout's edges: a byte `TIMEOUT` clocks after the one before (between the
     // receiver's `data_valid` pulses, a byte time apart back to back) is still part of the
     // request; at `TIMEOUT + 2` the request was dropped the clock before, and the byte
@@ -254,6 +262,22 @@ pub fn script(
     let expect = answer(0, &frame)?;
     push("bytes before a request".into(), [vec![0x00, 0xff, 0x5a, 0x13], frame].concat(), vec![], expect);
     Ok(script)
+}
+
+/// A host's bytes need not come back to back (an operating system hands the UART a write
+/// in pieces): pauses of 1, 2, 3, ... clocks after the bytes of a frame of `len` bytes, an
+/// odd sum in all, so the frame's length in clocks is off the multiple of a bit time that
+/// bytes back to back give. A register that flips every cycle where it should hold (its
+/// output read inverted by its own hold path) reads right after every even gap, and every
+/// gap between bytes back to back is even at 8 clocks per bit.
+fn paused(len: usize) -> Vec<LineFault> {
+    let mut pauses: Vec<i32> = (1..len as i32).collect();
+    if let Some(first) = pauses.first_mut()
+        && (1..len as i32).sum::<i32>() % 2 == 0
+    {
+        *first += 1;
+    }
+    pauses.iter().enumerate().map(|(k, &p)| stop_bit(k as u32, p)).collect()
 }
 
 /// Byte `byte`'s stop bit `clocks` longer: the line idles that long before the next byte.
