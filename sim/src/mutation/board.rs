@@ -4,14 +4,14 @@
 //!
 //! Co-simulation of the core compares every spike; here what the board says is all there
 //! is, so the script asks for every reply the bridge can give: a refusal before the weights
-//! are loaded and one with a word missing, the loads and their weight CRC, inferences in dense and sparse frames, two
-//! requests in flight, and each refusal (CRC, length, value, framing, load header, unknown
-//! target, a sparse mask past the input), a request dropped for its silence, and what
-//! follows each; and the line as a real one is: glitches shorter than half a bit before and
-//! inside a request, bits a few clocks long or short, pauses of a few clocks between bytes,
-//! and a pause at each edge of the timeout (kept at `TIMEOUT` clocks, dropped at two more). A host retrying would hide a flaky
-//! board, so nothing is retried: any byte that differs, a reply missing, or one too many
-//! kills the mutant.
+//! are loaded and one with a word missing, the loads and their weight CRC, inferences in
+//! dense and sparse frames, two requests in flight, and each refusal (CRC, length, value,
+//! framing, load header, unknown target, a sparse mask past the input), a request dropped
+//! for its silence, and what follows each; and the line as a real one is: glitches shorter
+//! than half a bit before and inside a request, bits a few clocks long or short, pauses of
+//! a few clocks between bytes, and a pause at each edge of the timeout (kept at `TIMEOUT`
+//! clocks, dropped at two more). A host retrying would hide a flaky board, so nothing is
+//! retried: any byte that differs, a reply missing, or one too many kills the mutant.
 //!
 //! The protocol says what the board sends, not when. The cycle each reply byte begins is
 //! held to the unmutated board top's instead ([`Timeline`]), so a mutant that answers
@@ -268,8 +268,8 @@ pub fn script(
 /// in pieces): pauses of 1, 2, 3, ... clocks after the bytes of a frame of `len` bytes, an
 /// odd sum in all, so the frame's length in clocks is off the multiple of a bit time that
 /// bytes back to back give. A register that flips every cycle where it should hold (its
-/// output read inverted by its own hold path) reads right after every even gap, and every
-/// gap between bytes back to back is even at 8 clocks per bit.
+/// output read inverted by its own hold path) reads right after every even gap, and bytes
+/// back to back are ten bit times, an even number of clocks, apart.
 fn paused(len: usize) -> Vec<LineFault> {
     let mut pauses: Vec<i32> = (1..len as i32).collect();
     if let Some(first) = pauses.first_mut()

@@ -146,7 +146,9 @@ pub fn prove(
 /// finds the input sequence that raises it.
 ///
 /// `x` constants in the logic (a `$shiftx` out of range, a `case` default) are 0 in both
-/// copies: the proof is of that one choice of each don't-care, the same in both.
+/// copies: the proof is of that one choice of each don't-care, the same in both. A wire
+/// nothing drives (a memory's read of a word past its last) is a free input in each copy,
+/// separately, which can only make a proof fail.
 fn prove_from_power_on(
     dir: &Path,
     reading: &Reading,
