@@ -86,6 +86,8 @@ pub fn table(rows: &[ModuleRow]) -> String {
 /// the command that names a line; the ones before it are the declarations of the wires it
 /// drives), how many, most first. Survivors of one line are usually one
 /// story (an unread bit, a path no host takes), so this is where classifying them starts.
+/// A flip-flop's cell is the whole `always` block it came from, which says little: its
+/// mutants count under the register's declaration and name, `file.v:N (name)`.
 pub fn survivors_by_line<'a>(survivors: impl IntoIterator<Item = &'a MutantResult>) -> Vec<(String, usize)> {
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for r in survivors {
@@ -97,19 +99,21 @@ pub fn survivors_by_line<'a>(survivors: impl IntoIterator<Item = &'a MutantResul
 }
 
 /// `file.v:N` of a `mutate` command's last `-src file.v:N.C-N.C` whose line is not 0
-/// (yosys writes `0.0-0.0` for cells it made), or `?`.
+/// (yosys writes `0.0-0.0` for cells it made), or `?`; for a flip-flop's output (`-port Q`
+/// with `-wire name`), the first, the register's declaration, and its name.
 fn source_line(command: &str) -> String {
     let words: Vec<&str> = command.split_whitespace().collect();
-    words
-        .windows(2)
-        .filter(|w| w[0] == "-src")
-        .filter_map(|w| {
-            let (file, rest) = w[1].split_once(':')?;
-            let line = rest.split('.').next()?;
-            (line != "0").then(|| format!("{file}:{line}"))
-        })
-        .next_back()
-        .unwrap_or_else(|| "?".into())
+    let after = |flag: &str| words.windows(2).find(|w| w[0] == flag).map(|w| w[1]);
+    let mut lines = words.windows(2).filter(|w| w[0] == "-src").filter_map(|w| {
+        let (file, rest) = w[1].split_once(':')?;
+        let line = rest.split('.').next()?;
+        (line != "0").then(|| format!("{file}:{line}"))
+    });
+    match (after("-port"), after("-wire")) {
+        (Some("Q"), Some(wire)) => lines.next().map(|line| format!("{line} ({wire})")),
+        _ => lines.next_back(),
+    }
+    .unwrap_or_else(|| "?".into())
 }
 
 /// [`survivors_by_line`] as a Markdown table.
@@ -159,17 +163,27 @@ mod tests {
     fn survivors_are_counted_by_their_cells_source_line() {
         let at = |id: u32, src: &str| {
             let mut r = result(RtlModule::Layer, id, Verdict::Survived);
-            r.mutant.command.push_str(src);
+            r.mutant.command = format!("mutate -mode inv -module m -cell c{id}{src}");
             r
         };
         let survivors = [
-            at(1, " -src sf_layer.v:291.28-291.39 -src sf_layer.v:291.43-291.95"),
+            at(1, " -port A -src sf_layer.v:291.28-291.39 -src sf_layer.v:291.43-291.95"),
             at(2, " -src sf_layer.v:0.0-0.0 -src sf_layer.v:291.1-291.9"),
             at(3, " -wire x -src sf_layer.v:225.29-225.43 -src sf_layer.v:647.25-647.35"),
             at(4, " -src sf_layer.v:0.0-0.0"),
+            // A flip-flop's output: under the register's declaration, not its `always` block.
+            at(
+                5,
+                " -port Q -portbit 2 -wire state -wirebit 2 -src sf_layer.v:160.30-160.35 -src sf_layer.v:519.5-675.8",
+            ),
         ];
         let lines = survivors_by_line(&survivors);
-        let expected = [("sf_layer sf_layer.v:291", 2), ("sf_layer ?", 1), ("sf_layer sf_layer.v:647", 1)];
+        let expected = [
+            ("sf_layer sf_layer.v:291", 2),
+            ("sf_layer ?", 1),
+            ("sf_layer sf_layer.v:160 (state)", 1),
+            ("sf_layer sf_layer.v:647", 1),
+        ];
         assert_eq!(lines, expected.map(|(l, n)| (l.to_string(), n)));
         assert!(line_table(&lines).contains("| sf_layer sf_layer.v:291 | 2 |"));
     }
