@@ -214,7 +214,7 @@ fn the_board_script_passes_the_unmutated_board_top_and_kills_a_bridge_blind_to_c
     assert_eq!(prepared[0].reading.top, "tiny_board");
     assert_eq!(results.len(), 1, "{results:?}");
     let Verdict::Mismatch(m) = &results[0].verdict else { panic!("{results:?}") };
-    assert!(m.contains("CRC is wrong"), "{m}");
+    assert!(m.contains("first CRC byte is wrong"), "{m}");
 }
 
 #[test]

@@ -166,11 +166,18 @@ pub fn script(
     let (a, b) = (request(xs[0]), sparse_request(xs[1 % xs.len()]));
     let expect = [answer(0, &a)?, answer(1 % xs.len(), &b)?].concat();
     push("two requests in flight".into(), [a, b].concat(), vec![], expect);
-    // A CRC byte hit.
+    // A CRC byte hit: the first, the last, and a value byte (all four CRC bytes then
+    // differ). The bridge judges each CRC byte as it comes, and a check that loses an
+    // earlier byte's verdict, or inverts it, can still refuse the first case.
+    for (what, at) in [("whose first CRC byte is wrong", 4), ("whose last CRC byte is wrong", 1)] {
+        let mut bad = request(xs[0]);
+        let n = bad.len();
+        bad[n - at] ^= 0x01;
+        push(format!("a request {what}"), bad.clone(), vec![], reply(Status::Checksum, tag(&bad), 0));
+    }
     let mut bad = request(xs[0]);
-    let n = bad.len();
-    bad[n - 4] ^= 0x01;
-    push("a request whose CRC is wrong".into(), bad.clone(), vec![], reply(Status::Checksum, tag(&bad), 0));
+    bad[3] ^= 0x01;
+    push("a request with a value byte corrupted".into(), bad.clone(), vec![], reply(Status::Checksum, tag(&bad), 0));
     push("a request one value short".into(), request(&xs[0][1..]), vec![], reply(Status::Length, 0, 0));
     // A value above the maximum, where there is one.
     if net.input.max_value < 255 {
