@@ -43,14 +43,11 @@ fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() 
         return;
     }
     let work = testkit::scratch_dir("mutation-smoke");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
     // The lane's add strobe stuck at 0: no weight ever reaches an accumulator. `prepare`
     // already required the netlist with no mutant live to co-simulate exactly.
-    options.hosts = vec!["dense".into()];
-    options.modules = vec![RtlModule::Lane];
+    let mut options = one_mutant(work.path(), "dense", RtlModule::Lane, "-mode const0 -wire add_pending");
     options.per_module = 2;
     options.inputs = 8;
-    options.filter = "-mode const0 -wire add_pending".into();
     let (prepared, results) = campaign(&options, |_| {}).unwrap();
     assert_eq!(prepared.len(), 1);
     assert_eq!(results.len(), 2, "{results:?}");
@@ -104,12 +101,8 @@ fn a_mutant_of_an_address_bit_nothing_reads_survives_and_is_proven_equivalent() 
     // bits only: bit 20 stuck at 1 changes nothing. The proof pairs wires by name, so the
     // unread bit itself must not count against it (`equivalence::isolate`).
     let work = testkit::scratch_dir("mutation-unread");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-    options.hosts = vec!["dense".into()];
-    options.modules = vec![RtlModule::Layer];
-    options.per_module = 1;
+    let mut options = one_mutant(work.path(), "dense", RtlModule::Layer, "-mode const1 -wire weight_addr -wirebit 20");
     options.inputs = 4;
-    options.filter = "-mode const1 -wire weight_addr -wirebit 20".into();
     let (prepared, results) = campaign(&options, |_| {}).unwrap();
     assert_eq!(results.len(), 1, "{results:?}");
     assert!(matches!(results[0].verdict, Verdict::Survived), "{results:?}");
@@ -135,11 +128,7 @@ fn a_receiver_counting_its_bits_in_another_order_is_proven_equivalent_from_power
         [("-mode inv -wire bit_index -wirebit 2", false), ("-mode cnot0 -wire ticks -wirebit 2", true)]
     {
         let work = testkit::scratch_dir("mutation-power-on-proof");
-        let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-        options.hosts = vec!["board".into()];
-        options.modules = vec![RtlModule::UartRx];
-        options.per_module = 1;
-        options.filter = filter.into();
+        let options = one_mutant(work.path(), "board", RtlModule::UartRx, filter);
         let (prepared, results) = campaign(&options, |_| {}).unwrap();
         assert_eq!(results.len(), 1, "{results:?}");
         assert_eq!(results[0].verdict.killed(), killed, "{filter}: {results:?}");
@@ -160,11 +149,8 @@ fn a_mutated_reset_counter_keeps_its_power_on_value_in_the_netlist() {
     // power-on reset lasts however long that says (session 19's clean board netlist that
     // failed for one draw of mutants).
     let work = testkit::scratch_dir("mutation-reset-init");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-    options.hosts = vec!["board".into()];
-    options.modules = vec![RtlModule::Reset];
+    let mut options = one_mutant(work.path(), "board", RtlModule::Reset, "-port Q -wire count");
     options.per_module = 2;
-    options.filter = "-port Q -wire count".into();
     let (prepared, results) = campaign(&options, |_| {}).unwrap();
     assert!(results.iter().all(|r| r.mutant.command.contains("-port Q")), "{results:?}");
     let netlist = std::fs::read_to_string(prepared[0].dir.join("mutated.v")).unwrap();
@@ -185,12 +171,8 @@ fn an_encoder_whose_start_tap_stays_low_is_killed() {
     }
     // This mutant survived the first campaign: no START record only went unnoticed.
     let work = testkit::scratch_dir("mutation-start");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-    options.hosts = vec!["dense".into()];
-    options.modules = vec![RtlModule::Encoder];
-    options.per_module = 1;
+    let mut options = one_mutant(work.path(), "dense", RtlModule::Encoder, "-mode const0 -wire started");
     options.inputs = 4;
-    options.filter = "-mode const0 -wire started".into();
     let (_, results) = campaign(&options, |_| {}).unwrap();
     assert_eq!(results.len(), 1, "{results:?}");
     let Verdict::Mismatch(m) = &results[0].verdict else { panic!("{results:?}") };
@@ -205,11 +187,7 @@ fn the_board_script_passes_the_unmutated_board_top_and_kills_a_bridge_blind_to_c
     // `prepare` plays the whole script on the netlist with no mutant live: every reply of
     // the board top byte for byte as the protocol and the golden model say.
     let work = testkit::scratch_dir("mutation-board");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-    options.hosts = vec!["board".into()];
-    options.modules = vec![RtlModule::UartBridge];
-    options.per_module = 1;
-    options.filter = "-mode const0 -wire crc_differs".into();
+    let options = one_mutant(work.path(), "board", RtlModule::UartBridge, "-mode const0 -wire crc_differs");
     let (prepared, results) = campaign(&options, |_| {}).unwrap();
     assert_eq!(prepared[0].reading.top, "tiny_board");
     assert_eq!(results.len(), 1, "{results:?}");
@@ -232,11 +210,7 @@ fn a_receiver_that_answers_right_but_late_and_a_transmitter_off_8n1_are_killed()
         (RtlModule::UartTx, "-mode const0 -wire shift -wirebit 9", "broke 8N1 timing"),
     ] {
         let work = testkit::scratch_dir("mutation-board-timing");
-        let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-        options.hosts = vec!["board".into()];
-        options.modules = vec![module];
-        options.per_module = 1;
-        options.filter = filter.into();
+        let options = one_mutant(work.path(), "board", module, filter);
         let (_, results) = campaign(&options, |_| {}).unwrap();
         assert_eq!(results.len(), 1, "{results:?}");
         let Verdict::Mismatch(m) = &results[0].verdict else { panic!("{module:?}: {results:?}") };
@@ -537,6 +511,17 @@ fn proof_scopes(list: &str) -> Vec<Scope> {
             other => panic!("MUTATION_PROOF_SCOPES: {other:?} is no scope"),
         })
         .collect()
+}
+
+/// Campaign options for one mutant of `module` in `host`, drawn from those `filter` lists
+/// (raise `per_module` for more), with its work in `work`.
+fn one_mutant(work: &Path, host: &str, module: RtlModule, filter: &str) -> CampaignOptions {
+    let mut options = CampaignOptions::new(work, &sim::cosim::default_cache_dir());
+    options.hosts = vec![host.into()];
+    options.modules = vec![module];
+    options.per_module = 1;
+    options.filter = filter.into();
+    options
 }
 
 /// A knob of the campaign's tiers: the variable `name`, unless unset or empty.
