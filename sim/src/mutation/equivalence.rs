@@ -119,12 +119,9 @@ pub fn prove(
         };
         let started = Instant::now();
         let script = format!(
-            "{read}design -save orig\n{mutation}\n{gate}design -stash mutated\ndesign -load orig\n{gold}\
-             design -copy-from mutated -as gate gate\nequiv_make gold gate equiv\nhierarchy -top equiv\n\
+            "{copies}equiv_make gold gate equiv\nhierarchy -top equiv\n\
              equiv_simple -seq 4\nequiv_induct -seq 4\nequiv_status -assert\n",
-            read = read_script(reading),
-            gate = isolate(unit, "gate"),
-            gold = isolate(unit, "gold"),
+            copies = gold_and_gate(reading, &mutation, |name| isolate(unit, name)),
         );
         let name = format!("equiv-{}-{}-{}.ys", mutant.id, scope_name(scope), std::process::id());
         let path = dir.join(&name);
@@ -162,14 +159,10 @@ fn prove_from_power_on(
         format!("hierarchy -top {module}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\nrename {module} {name}\n")
     };
     let script = format!(
-        "{read}design -save orig\n{mutation}\n{gate}design -stash mutated\ndesign -load orig\n{gold}\
-         design -copy-from mutated -as gate gate\nmiter -equiv -flatten gold gate miter\nhierarchy -top miter\n\
+        "{copies}miter -equiv -flatten gold gate miter\nhierarchy -top miter\n\
          opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven -anyseq\ndffunmap\n\
          aigmap\nopt_clean\nwrite_aiger -zinit {name}.aig\n",
-        read = read_script(reading),
-        mutation = without_control(&mutant.command),
-        gate = copy("gate"),
-        gold = copy("gold"),
+        copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
     );
     let path = dir.join(format!("{name}.ys"));
     std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
@@ -186,6 +179,19 @@ fn prove_from_power_on(
         let _ = std::fs::remove_file(file);
     }
     Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// The yosys commands that read the host as `reading` says and leave two modules, `gold`
+/// (the original) and `gate` (with `mutation` applied), each made by `copy(name)` from the
+/// design it was read into.
+fn gold_and_gate(reading: &Reading, mutation: &str, copy: impl Fn(&str) -> String) -> String {
+    format!(
+        "{read}design -save orig\n{mutation}\n{gate}design -stash mutated\ndesign -load orig\n{gold}\
+         design -copy-from mutated -as gate gate\n",
+        read = read_script(reading),
+        gate = copy("gate"),
+        gold = copy("gold"),
+    )
 }
 
 /// Run `program` with `args` in `dir` (its output to `log`, if given), killed after
