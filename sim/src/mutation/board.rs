@@ -20,7 +20,8 @@
 //! ([`SimError::LineTiming`]).
 
 use hdl_gen::protocol::{
-    Framing, LOAD_SYNC, Reply, SPARSE_SYNC, Status, Transport, request, seal, sparse_request, weight_crc_request,
+    Framing, LOAD_SYNC, Reply, SPARSE_SYNC, Status, Transport, WeightImage, request, seal, sparse_request,
+    weight_crc_request,
 };
 use model::HardwarePlan;
 
@@ -76,6 +77,17 @@ pub fn script(
             scores: want.scores,
         }))
     };
+    // An image's load requests, each with what it tests and the reply it must get.
+    let loads = |image: &WeightImage| -> Vec<(String, Vec<u8>, Vec<u8>)> {
+        image
+            .frames(buffer)
+            .into_iter()
+            .map(|(word, words, frame)| {
+                let expect = reply(Status::Ok, tag(&frame), words);
+                (format!("load target {} words {word}..{}", image.target, word + words), frame, expect)
+            })
+            .collect()
+    };
     let mut push = |what: String, send: Vec<u8>, line: Vec<LineFault>, expect: Vec<u8>| {
         script.push(Exchange { what, send, line, expect })
     };
@@ -94,11 +106,8 @@ pub fn script(
     if let Some((last, before)) = images.split_last() {
         let mut short = last.clone();
         short.bytes.truncate(short.bytes.len() - short.word_bytes.max(1) as usize);
-        for image in before.iter().chain(std::iter::once(&short)) {
-            for (word, words, frame) in image.frames(buffer) {
-                let expect = reply(Status::Ok, tag(&frame), words);
-                push(format!("load target {} words {word}..{}", image.target, word + words), frame, vec![], expect);
-            }
+        for (what, frame, expect) in before.iter().chain(std::iter::once(&short)).flat_map(loads) {
+            push(what, frame, vec![], expect);
         }
         let frame = request(xs[0]);
         push(
@@ -109,9 +118,8 @@ pub fn script(
         );
     }
     for image in &images {
-        for (word, words, frame) in image.frames(buffer) {
-            let expect = reply(Status::Ok, tag(&frame), words);
-            push(format!("load target {} words {word}..{}", image.target, word + words), frame, vec![], expect);
+        for (what, frame, expect) in loads(image) {
+            push(what, frame, vec![], expect);
         }
         let frame = weight_crc_request(image.target);
         push(
@@ -123,11 +131,8 @@ pub fn script(
     }
     // The last load and weight CRC again, with pauses between their bytes ([`paused`]).
     if let Some(image) = images.last() {
-        if let Some((word, words, frame)) = image.frames(buffer).pop() {
-            let expect = reply(Status::Ok, tag(&frame), words);
-            let what =
-                format!("load target {} words {word}..{} with pauses between its bytes", image.target, word + words);
-            push(what, frame.clone(), paused(frame.len()), expect);
+        if let Some((what, frame, expect)) = loads(image).pop() {
+            push(format!("{what} with pauses between its bytes"), frame.clone(), paused(frame.len()), expect);
         }
         let frame = weight_crc_request(image.target);
         let expect = reply(Status::Ok, tag(&frame), image.crc32());
