@@ -433,9 +433,7 @@ fn mutation_proofs() {
         let file = Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap());
         let counter = AtomicUsize::new(0);
         todo.iter().par_bridge().for_each(|r| {
-            let dir = root.join("work").join(&r.mutant.host).join("rtl");
-            let reading = HostKind::reading(&r.mutant.host, &dir).unwrap();
-            let proof = equivalence::prove(&dir, &reading, &r.mutant, &scopes, budget).unwrap();
+            let proof = prove_in_campaign(&root, &r.mutant, &scopes, budget);
             let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &r.mutant.command, &proof)).unwrap();
             writeln!(file.lock().unwrap(), "{line}").unwrap();
             let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
@@ -485,9 +483,7 @@ fn mutation_soundness() {
     let proven: Vec<String> = killed
         .par_iter()
         .filter_map(|r| {
-            let dir = root.join("work").join(&r.mutant.host).join("rtl");
-            let reading = HostKind::reading(&r.mutant.host, &dir).unwrap();
-            let proof = equivalence::prove(&dir, &reading, &r.mutant, &scopes, budget).unwrap();
+            let proof = prove_in_campaign(&root, &r.mutant, &scopes, budget);
             println!(
                 "{} #{} {}: {}",
                 r.mutant.host,
@@ -522,6 +518,13 @@ fn one_mutant(work: &Path, host: &str, module: RtlModule, filter: &str) -> Campa
     options.per_module = 1;
     options.filter = filter.into();
     options
+}
+
+/// [`equivalence::prove`] of `mutant` in the campaign's generated design of its host.
+fn prove_in_campaign(root: &Path, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Option<Proof> {
+    let dir = root.join("work").join(&mutant.host).join("rtl");
+    let reading = HostKind::reading(&mutant.host, &dir).unwrap();
+    equivalence::prove(&dir, &reading, mutant, scopes, budget).unwrap()
 }
 
 /// A knob of the campaign's tiers: the variable `name`, unless unset or empty.
