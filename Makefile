@@ -59,7 +59,7 @@ fuzz: setup
 # faults per hand-written module (core and board) in each small host design, and each must
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
 # equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: module,
-# power-on, host; resumable: attempts go to target/mutation/proofs.jsonl), and the same proofs
+# power-on, parent, host; resumable: attempts go to target/mutation/proofs.jsonl), and the same proofs
 # are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. About 16
 # minutes for the 7,157 mutants, then up to two hours of proofs, on 2 cores. Writes
 # target/mutation/mutation.json and .md. `make mutation MUTATION_SHARD=2/4` runs one shard of
@@ -68,7 +68,7 @@ MUTATION_MUTANTS ?= 200
 MUTATION_SEED ?= 1
 MUTATION_SHARD ?=
 MUTATION_PROOF_SECONDS ?= 30
-MUTATION_PROOF_SCOPES ?= module,power-on
+MUTATION_PROOF_SCOPES ?= module,power-on,parent
 MUTATION_SOUNDNESS ?= 40
 mutation: setup
 	MUTATION_MUTANTS=$(MUTATION_MUTANTS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_SHARD=$(MUTATION_SHARD) \

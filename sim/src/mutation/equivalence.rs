@@ -6,10 +6,11 @@
 //! outputs for every input sequence. If that fails (the mutant is observable at the
 //! module's ports, or only from states the module never reaches), the module from power-on:
 //! a miter of the two copies, every register zero at first, proven safe by `scorr` and PDR
-//! (`yosys-abc`). Then the whole host core: equal outputs for every input stream the
-//! core can be given, which covers a port bit the parent never reads or a value the parent
-//! never sends. A proof that fails or runs out of time says nothing; the mutant stays a
-//! survivor.
+//! (`yosys-abc`). Then the module inside its parent, from power-on, the parent's outputs
+//! compared only where its readers read them ([`observed`](super::observed)): a port bit the
+//! parent never reads, or reads only at other times. Then the whole host core: equal
+//! outputs for every input stream the core can be given. A proof that fails or runs out of
+//! time says nothing; the mutant stays a survivor.
 //!
 //! No proof is tried for a mutant of a flip-flop's clock: `equiv_*` and the AIGER model
 //! give every flip-flop the one global clock, so a register whose clock is inverted or
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Mutant;
+use super::observed::{self, DesignModules};
 use super::yosys::{Reading, keeping_initial_values, read_script};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
@@ -52,6 +54,13 @@ pub enum Scope {
     /// board for every host that starts after that (the UART test's host starts at cycle 20;
     /// a real host milliseconds after configuration).
     StartUp,
+    /// The mutated module inside each module that instantiates it (each parameterization of
+    /// `sf_layer` holding the `sf_emit_search` or `sf_lane`), from power-on as
+    /// [`Scope::PowerOn`], with the parent's outputs compared only in the cycles they are
+    /// read ([`observed`](super::observed)): a mutant that changes a port its parent never
+    /// reads, or reads only at other times, is equivalent there. For a module the host's top
+    /// instantiates, the parent is the whole host core.
+    Parent,
 }
 
 /// A proof that a mutant is equivalent.
@@ -115,6 +124,12 @@ pub fn prove(
                 }
                 continue;
             }
+            Scope::Parent => {
+                if let Some(proof) = prove_in_parents(dir, reading, mutant, &module, budget)? {
+                    return Ok(Some(proof));
+                }
+                continue;
+            }
             Scope::StartUp => continue,
         };
         let started = Instant::now();
@@ -154,13 +169,72 @@ fn prove_from_power_on(
     budget: Duration,
 ) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
+    let proven = power_on_miter_holds(dir, reading, mutant, module, None, budget)?;
+    Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// [`Scope::Parent`]: the power-on proof of every module that instantiates `module`, each
+/// with its outputs compared as [`observed::qualified_outputs`] says, within `budget` in
+/// all. No parent (the host's top): not proven.
+fn prove_in_parents(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    module: &str,
+    budget: Duration,
+) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
+    let parents = design.parents_of(module);
+    if parents.is_empty() {
+        return Ok(None);
+    }
+    for parent in parents {
+        let Some(summary) = design.module(parent) else { return Ok(None) };
+        let (reader, params) = design.read_as(parent);
+        let miter = observed::masked_miter(&summary.ports, &observed::qualified_outputs(reader, params));
+        let left = budget.saturating_sub(started.elapsed());
+        if left.is_zero() || !power_on_miter_holds(dir, reading, mutant, parent, Some(&miter), left)? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// Whether the original `unit` and the one with `mutant` applied never differ from
+/// power-on (see [`prove_from_power_on`]), proven within `budget`: compared at every output
+/// by `miter -equiv`, or by `masked` (Verilog of an [`observed::MITER`] over the two copies
+/// `gold` and `gate`).
+fn power_on_miter_holds(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    unit: &str,
+    masked: Option<&str>,
+    budget: Duration,
+) -> Result<bool, SimError> {
+    let started = Instant::now();
     let name = format!("pdr-{}-{}", mutant.id, std::process::id());
     let copy = |name: &str| {
-        format!("hierarchy -top {module}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\nrename {module} {name}\n")
+        format!("hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\nrename {unit} {name}\n")
     };
+    let miter_path = dir.join(format!("{name}-miter.v"));
+    let miter = match masked {
+        None => "miter -equiv -flatten gold gate miter\nhierarchy -top miter\n".to_string(),
+        Some(text) => {
+            std::fs::write(&miter_path, text).map_err(|source| SimError::Io { path: miter_path.clone(), source })?;
+            format!("read_verilog {name}-miter.v\nhierarchy -top {top}\nflatten\n", top = observed::MITER)
+        }
+    };
+    // A masked miter's parent holds memories whose address its free inputs drive (a layer's
+    // `wt_wr_addr`) past the last word, where a read is undriven: free in each copy, it
+    // differs between two identical copies. There such a word reads 0 in both, as the
+    // memory's zero-initialized spare words read in a block RAM; the designs never address
+    // them from their own state.
+    let undriven = if masked.is_some() { "-zero" } else { "-anyseq" };
     let script = format!(
-        "{copies}miter -equiv -flatten gold gate miter\nhierarchy -top miter\n\
-         opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven -anyseq\ndffunmap\n\
+        "{copies}{miter}\
+         opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven {undriven}\ndffunmap\n\
          aigmap\nopt_clean\nwrite_aiger -zinit {name}.aig\n",
         copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
     );
@@ -175,10 +249,40 @@ fn prove_from_power_on(
         && !left.is_zero()
         && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), left)?
         && std::fs::read_to_string(&log).is_ok_and(|text| text.contains("Property proved"));
-    for file in [&path, &aig, &log] {
+    for file in [&path, &aig, &log, &miter_path] {
         let _ = std::fs::remove_file(file);
     }
-    Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
+    Ok(proven)
+}
+
+/// The modules of the design in `dir` read as `reading` says, with their ports,
+/// parameters and instances (`write_json`; half a second for a core host), or `None` if
+/// yosys did not finish within `budget`. Read anew for each proof: a cache keyed by the
+/// directory would outlive a campaign that regenerates it.
+fn design_modules(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    budget: Duration,
+) -> Result<Option<DesignModules>, SimError> {
+    let name = format!("modules-{}-{}", mutant.id, std::process::id());
+    let script = format!("{}write_json {name}.json\n", read_script(reading));
+    let path = dir.join(format!("{name}.ys"));
+    let json = dir.join(format!("{name}.json"));
+    std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
+    let ran = run_within(dir, "yosys", &["-q", "-s", &format!("{name}.ys")], None, budget)?;
+    let text = std::fs::read_to_string(&json);
+    for file in [&path, &json] {
+        let _ = std::fs::remove_file(file);
+    }
+    if !ran {
+        return Ok(None);
+    }
+    let text = text.map_err(|source| SimError::Io { path: json.clone(), source })?;
+    DesignModules::from_json(&text).map(Some).map_err(|e| SimError::Mutation {
+        host: mutant.host.clone(),
+        reason: format!("yosys's JSON of the design in {}: {e}", dir.display()),
+    })
 }
 
 /// The yosys commands that read the host as `reading` says and leave two modules, `gold`
@@ -319,6 +423,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Host => "host",
         Scope::PowerOn => "power-on",
         Scope::StartUp => "start-up",
+        Scope::Parent => "parent",
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod board;
 pub mod equivalence;
 pub mod netlist;
+pub mod observed;
 pub mod report;
 mod yosys;
 
