@@ -223,7 +223,7 @@ fn power_on_miter_holds(
         None => "miter -equiv -flatten gold gate miter\nhierarchy -top miter\n".to_string(),
         Some(text) => {
             std::fs::write(&miter_path, text).map_err(|source| SimError::Io { path: miter_path.clone(), source })?;
-            format!("read_verilog {name}-miter.v\nhierarchy -top {top}\nflatten\n", top = observed::MITER)
+            format!("read_verilog {name}-miter.v\nproc\nhierarchy -top {top}\nflatten\n", top = observed::MITER)
         }
     };
     // A masked miter's parent holds memories whose address its free inputs drive (a layer's
