@@ -58,8 +58,9 @@ pub enum Scope {
     /// `sf_layer` holding the `sf_emit_search` or `sf_lane`), from power-on as
     /// [`Scope::PowerOn`], with the parent's outputs compared only in the cycles they are
     /// read ([`observed`](super::observed)): a mutant that changes a port its parent never
-    /// reads, or reads only at other times, is equivalent there. For a module the host's top
-    /// instantiates, the parent is the whole host core.
+    /// reads, or reads only at other times, is equivalent there. `rst` is high only in the
+    /// first cycles, as the harness and `sf_reset` give it (`observed::masked_miter`). For a
+    /// module the host's top instantiates, the parent is the whole host core.
     Parent,
 }
 
