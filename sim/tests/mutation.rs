@@ -127,15 +127,7 @@ fn a_receiver_counting_its_bits_in_another_order_is_proven_equivalent_from_power
     for (filter, killed) in
         [("-mode inv -wire bit_index -wirebit 2", false), ("-mode cnot0 -wire ticks -wirebit 2", true)]
     {
-        let work = testkit::scratch_dir("mutation-power-on-proof");
-        let options = one_mutant(work.path(), "board", RtlModule::UartRx, filter);
-        let (prepared, results) = campaign(&options, |_| {}).unwrap();
-        assert_eq!(results.len(), 1, "{results:?}");
-        assert_eq!(results[0].verdict.killed(), killed, "{filter}: {results:?}");
-        let prove = |scope| prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(120)).unwrap();
-        assert_eq!(prove(Scope::Module), None, "{filter}");
-        let want = if killed { None } else { Some(Scope::PowerOn) };
-        assert_eq!(prove(Scope::PowerOn).map(|p| p.scope), want, "{filter}");
+        assert_proven_beyond_the_module("board", RtlModule::UartRx, filter, killed, Scope::PowerOn);
     }
 }
 
@@ -151,16 +143,23 @@ fn a_plane_bit_no_layer_reads_is_proven_equivalent_in_the_parent_and_not_at_the_
     // module's ports it is a difference; in each parent, compared as its readers read it, it
     // is none. A mutant of the same search that the tests kill is not proven there.
     for (filter, killed) in [("-mode const1 -wire first -wirebit 0", false), ("-mode const0 -wire any", true)] {
-        let work = testkit::scratch_dir("mutation-parent-proof");
-        let options = one_mutant(work.path(), "dense", RtlModule::EmitSearch, filter);
-        let (prepared, results) = campaign(&options, |_| {}).unwrap();
-        assert_eq!(results.len(), 1, "{results:?}");
-        assert_eq!(results[0].verdict.killed(), killed, "{filter}: {results:?}");
-        let prove = |scope| prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(120)).unwrap();
-        assert_eq!(prove(Scope::Module), None, "{filter}");
-        let want = if killed { None } else { Some(Scope::Parent) };
-        assert_eq!(prove(Scope::Parent).map(|p| p.scope), want, "{filter}");
+        assert_proven_beyond_the_module("dense", RtlModule::EmitSearch, filter, killed, Scope::Parent);
     }
+}
+
+/// The one mutant of `module` in `host` that `filter` lists is killed or survives as
+/// `killed` says, is not proven at module scope, and is proven at `scope` exactly when it
+/// survives.
+fn assert_proven_beyond_the_module(host: &str, module: RtlModule, filter: &str, killed: bool, scope: Scope) {
+    let work = testkit::scratch_dir("mutation-proof");
+    let options = one_mutant(work.path(), host, module, filter);
+    let (prepared, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].verdict.killed(), killed, "{filter}: {results:?}");
+    let prove = |scope| prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(120)).unwrap();
+    assert_eq!(prove(Scope::Module), None, "{filter}");
+    let want = if killed { None } else { Some(scope) };
+    assert_eq!(prove(scope).map(|p| p.scope), want, "{filter}");
 }
 
 #[test]
