@@ -139,12 +139,8 @@ pub fn prove(
              equiv_simple -seq 4\nequiv_induct -seq 4\nequiv_status -assert\n",
             copies = gold_and_gate(reading, &mutation, |name| isolate(unit, name)),
         );
-        let name = format!("equiv-{}-{}-{}.ys", mutant.id, scope_name(scope), std::process::id());
-        let path = dir.join(&name);
-        std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
-        let passed = run_within(dir, "yosys", &["-q", "-s", &name], None, budget)?;
-        let _ = std::fs::remove_file(&path);
-        if passed {
+        let name = format!("equiv-{}-{}-{}", mutant.id, scope_name(scope), std::process::id());
+        if run_yosys_script(dir, &name, &script, budget)? {
             return Ok(Some(Proof { scope, seconds: started.elapsed().as_secs_f64() }));
         }
     }
@@ -239,18 +235,16 @@ fn power_on_miter_holds(
          aigmap\nopt_clean\nwrite_aiger -zinit {name}.aig\n",
         copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
     );
-    let path = dir.join(format!("{name}.ys"));
-    std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
     let aig = dir.join(format!("{name}.aig"));
     let log = dir.join(format!("{name}.log"));
-    let built = run_within(dir, "yosys", &["-q", "-s", &format!("{name}.ys")], None, budget)?;
+    let built = run_yosys_script(dir, &name, &script, budget)?;
     let left = budget.saturating_sub(started.elapsed());
     let abc = format!("read_aiger {name}.aig; strash; scorr; dc2; pdr");
     let proven = built
         && !left.is_zero()
         && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), left)?
         && std::fs::read_to_string(&log).is_ok_and(|text| text.contains("Property proved"));
-    for file in [&path, &aig, &log, &miter_path] {
+    for file in [&aig, &log, &miter_path] {
         let _ = std::fs::remove_file(file);
     }
     Ok(proven)
@@ -268,14 +262,10 @@ fn design_modules(
 ) -> Result<Option<DesignModules>, SimError> {
     let name = format!("modules-{}-{}", mutant.id, std::process::id());
     let script = format!("{}write_json {name}.json\n", read_script(reading));
-    let path = dir.join(format!("{name}.ys"));
     let json = dir.join(format!("{name}.json"));
-    std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
-    let ran = run_within(dir, "yosys", &["-q", "-s", &format!("{name}.ys")], None, budget)?;
+    let ran = run_yosys_script(dir, &name, &script, budget)?;
     let text = std::fs::read_to_string(&json);
-    for file in [&path, &json] {
-        let _ = std::fs::remove_file(file);
-    }
+    let _ = std::fs::remove_file(&json);
     if !ran {
         return Ok(None);
     }
@@ -297,6 +287,17 @@ fn gold_and_gate(reading: &Reading, mutation: &str, copy: impl Fn(&str) -> Strin
         gate = copy("gate"),
         gold = copy("gold"),
     )
+}
+
+/// Write `script` to `{name}.ys` in `dir`, run it with `yosys -q` within `budget` and remove
+/// it: whether yosys ran to the end and succeeded.
+fn run_yosys_script(dir: &Path, name: &str, script: &str, budget: Duration) -> Result<bool, SimError> {
+    let file = format!("{name}.ys");
+    let path = dir.join(&file);
+    std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;
+    let passed = run_within(dir, "yosys", &["-q", "-s", &file], None, budget);
+    let _ = std::fs::remove_file(&path);
+    passed
 }
 
 /// Run `program` with `args` in `dir` (its output to `log`, if given), killed after
