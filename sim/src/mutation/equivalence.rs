@@ -188,8 +188,7 @@ fn prove_in_parents(
     }
     for parent in parents {
         let Some(summary) = design.module(parent) else { return Ok(None) };
-        let (reader, params) = design.read_as(parent);
-        let miter = observed::masked_miter(&summary.ports, &observed::qualified_outputs(reader, params));
+        let miter = observed::masked_miter(&summary.ports, &design.rules(parent));
         let left = budget.saturating_sub(started.elapsed());
         if left.is_zero() || !power_on_miter_holds(dir, reading, mutant, parent, Some(&miter), left)? {
             return Ok(None);

@@ -16,38 +16,43 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 /// When the readers of an output read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Read {
-    /// In the cycles the output `when` is high in the original (`when` itself is compared
-    /// in every cycle, so where it differs the miter has already fired).
-    With(&'static str),
+    /// In the cycles the output `when` is high in the original (`when` itself must be
+    /// compared in every cycle, so where it differs the miter has already fired; a `when`
+    /// with a rule of its own makes [`masked_miter`] compare the output in every cycle).
+    With(String),
     /// Lane `i` of it (the `i`th of as many equal slices as `mask` has bits) in the cycles
     /// `when` and bit `i` of the output `mask` are high.
     PerLane {
         /// The valid of the whole output.
-        when: &'static str,
+        when: String,
         /// One bit per lane.
-        mask: &'static str,
+        mask: String,
     },
     /// Never: nothing reads it in this parameterization.
     Never,
 }
 
 /// An output read only in some cycles, or never.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QualifiedOutput {
     /// The output.
-    pub port: &'static str,
+    pub port: String,
     /// When it is read.
     pub read: Read,
 }
 
-const fn read_with(port: &'static str, when: &'static str) -> QualifiedOutput {
-    QualifiedOutput { port, read: Read::With(when) }
+fn read_with(port: &str, when: &str) -> QualifiedOutput {
+    QualifiedOutput { port: port.into(), read: Read::With(when.into()) }
 }
 
-const fn never(port: &'static str) -> QualifiedOutput {
-    QualifiedOutput { port, read: Read::Never }
+fn never(port: &str) -> QualifiedOutput {
+    QualifiedOutput { port: port.into(), read: Read::Never }
+}
+
+fn per_lane(port: &str, when: &str, mask: &str) -> QualifiedOutput {
+    QualifiedOutput { port: port.into(), read: Read::PerLane { when: when.into(), mask: mask.into() } }
 }
 
 /// `KIND` of a readout layer (`SF_KIND_READOUT`, `sf_defs.vh`).
@@ -55,7 +60,8 @@ const KIND_READOUT: u64 = 3;
 
 /// The outputs of the hand-written module `name` (its source name, `sf_layer`, or a yosys
 /// parameterization of it, `$paramod$...\sf_layer`) with parameters `params` that are read
-/// only in some cycles. A module not listed has every output read in every cycle.
+/// only in some cycles, or `None` for a module with no rules of its own (every output read
+/// in every cycle, unless it passes a child's output through: [`DesignModules::rules`]).
 ///
 /// `sf_layer`, where each output is read:
 /// - `out_event`: by the next layer's `sf_event_buffer`, which writes `wr_data` only with
@@ -71,17 +77,27 @@ const KIND_READOUT: u64 = 3;
 /// - `item_t`: by the tap's `D` record, only with `item_done`.
 /// - `mem_tap_neuron`, `mem_tap_mask`, `mem_tap_row`: by the tap's membrane digest, only
 ///   with `mem_tap_valid`, and each lane of the row only where `mem_tap_mask` has its bit.
-pub fn qualified_outputs(name: &str, params: &Parameters) -> Vec<QualifiedOutput> {
-    if base_name(name) != "sf_layer" {
-        return Vec::new();
-    }
+///
+/// `sf_conv` has the same ports, read the same way, and its fused pooling's events besides:
+/// `pool_emit_neuron`, `pool_emit_sel` and `pool_emit_neg` go to the tap of the pooling
+/// layer (the generated core wires them to that layer's `emit_*` ports), which writes an
+/// `E` record only with `pool_emit_valid`.
+pub fn qualified_outputs(name: &str, params: &Parameters) -> Option<Vec<QualifiedOutput>> {
+    let conv = match base_name(name) {
+        "sf_layer" => false,
+        "sf_conv" => true,
+        _ => return None,
+    };
     let mut rules = vec![
         read_with("emit_neuron", "emit_valid"),
         read_with("item_t", "item_done"),
         read_with("mem_tap_neuron", "mem_tap_valid"),
         read_with("mem_tap_mask", "mem_tap_valid"),
-        QualifiedOutput { port: "mem_tap_row", read: Read::PerLane { when: "mem_tap_valid", mask: "mem_tap_mask" } },
+        per_lane("mem_tap_row", "mem_tap_valid", "mem_tap_mask"),
     ];
+    if conv {
+        rules.extend(["pool_emit_neuron", "pool_emit_sel", "pool_emit_neg"].map(|p| read_with(p, "pool_emit_valid")));
+    }
     if params.number("HAS_OUT") == Some(0) {
         rules.extend([never("out_wr_en"), never("out_event"), never("out_commit")]);
     } else {
@@ -97,7 +113,7 @@ pub fn qualified_outputs(name: &str, params: &Parameters) -> Vec<QualifiedOutput
             read_with("score_value", "emit_valid"),
         ],
     });
-    rules
+    Some(rules)
 }
 
 /// `sf_layer` of `$paramod$abc\sf_layer`, `$paramod\sf_layer\P=1` and `sf_layer`.
@@ -140,7 +156,15 @@ pub struct ModuleSummary {
     pub params: Parameters,
     /// The types of its cells (the names of the modules it instantiates among them).
     pub instantiates: Vec<String>,
+    /// The nets of each port's bits.
+    port_nets: BTreeMap<String, Vec<Net>>,
+    /// Its cells: type, and the nets on each of their ports.
+    cells: Vec<(String, BTreeMap<String, Vec<Net>>)>,
 }
+
+/// One bit of a port or a cell's connection in `write_json`: a net's number, or a
+/// constant (`"0"`, `"1"`, `"x"`, `"z"`).
+type Net = serde_json::Value;
 
 /// The modules of a design as yosys's `write_json` lists them.
 #[derive(Clone, Debug, Default)]
@@ -166,13 +190,15 @@ struct JsonModule {
 #[derive(Deserialize)]
 struct JsonPort {
     direction: String,
-    bits: Vec<serde_json::Value>,
+    bits: Vec<Net>,
 }
 
 #[derive(Deserialize)]
 struct JsonCell {
     #[serde(rename = "type")]
     kind: String,
+    #[serde(default)]
+    connections: BTreeMap<String, Vec<Net>>,
 }
 
 impl DesignModules {
@@ -185,13 +211,22 @@ impl DesignModules {
             .map(|(name, module)| {
                 let ports = module
                     .ports
-                    .into_iter()
-                    .map(|(name, port)| Port { name, input: port.direction == "input", width: port.bits.len() })
+                    .iter()
+                    .map(|(name, port)| Port {
+                        name: name.clone(),
+                        input: port.direction == "input",
+                        width: port.bits.len(),
+                    })
                     .collect();
-                let mut instantiates: Vec<String> = module.cells.into_values().map(|cell| cell.kind).collect();
+                let port_nets = module.ports.into_iter().map(|(name, port)| (name, port.bits)).collect();
+                let cells: Vec<(String, BTreeMap<String, Vec<Net>>)> =
+                    module.cells.into_values().map(|cell| (cell.kind, cell.connections)).collect();
+                let mut instantiates: Vec<String> = cells.iter().map(|(kind, _)| kind.clone()).collect();
                 instantiates.sort();
                 instantiates.dedup();
-                (name, ModuleSummary { ports, params: module.parameter_default_values, instantiates })
+                let summary =
+                    ModuleSummary { ports, params: module.parameter_default_values, instantiates, port_nets, cells };
+                (name, summary)
             })
             .collect();
         Ok(DesignModules { modules })
@@ -211,20 +246,52 @@ impl DesignModules {
         self.modules.get(name)
     }
 
-    /// The module whose outputs `name`'s are, read as that one's are read: `name` itself,
-    /// or, for a wrapper that only instantiates one module with the very same ports (the
-    /// generator's `tiny_l0_hidden` around its `sf_layer`, which passes every port
-    /// through), what that module is read as.
-    pub fn read_as<'a>(&'a self, name: &'a str) -> (&'a str, &'a Parameters) {
-        static NONE: Parameters = Parameters(BTreeMap::new());
-        let Some(summary) = self.modules.get(name) else { return (name, &NONE) };
-        let children: Vec<&String> = summary.instantiates.iter().filter(|k| self.modules.contains_key(*k)).collect();
-        match children.as_slice() {
-            [only] if summary.instantiates.len() == 1 && self.modules[*only].ports == summary.ports => {
-                self.read_as(only)
-            }
-            _ => (name, &summary.params),
+    /// The outputs of module `name` that are read only in some cycles: a hand-written
+    /// module's own rules ([`qualified_outputs`]), else the rules of the children's outputs
+    /// it passes through. An output of `name` that is, bit for bit, the net of a child's
+    /// output with a rule gets that rule, its qualifier renamed to the output of `name` on
+    /// the child's qualifier's net (no such output: the rule is dropped, and the output is
+    /// compared in every cycle). So the generator's layer wrapper (`tiny_l0_hidden`, every
+    /// port through) is read as its `sf_layer`, and the core (`tiny_core`, each layer's
+    /// taps as `l0_emit_neuron`, ...) as its layers: the readers of those outputs are the
+    /// readers the hand-written module's rules name, the tap and the UART bridge.
+    pub fn rules(&self, name: &str) -> Vec<QualifiedOutput> {
+        let Some(summary) = self.modules.get(name) else { return Vec::new() };
+        if let Some(own) = qualified_outputs(name, &summary.params) {
+            return own;
         }
+        let is_net = |bits: &[Net]| !bits.is_empty() && bits.iter().all(Net::is_u64);
+        // The output of `name` whose nets are `bits`.
+        let output_on = |bits: &[Net]| {
+            summary
+                .ports
+                .iter()
+                .find(|p| !p.input && summary.port_nets.get(&p.name).is_some_and(|nets| nets == bits))
+                .map(|p| p.name.clone())
+        };
+        let mut rules = Vec::new();
+        for (kind, connections) in &summary.cells {
+            let Some(child) = self.modules.get(kind) else { continue };
+            let child_output_on = |port: &str| {
+                let bits = connections.get(port)?;
+                child.ports.iter().any(|p| p.name == port && !p.input).then_some(())?;
+                if is_net(bits) { output_on(bits) } else { None }
+            };
+            for rule in self.rules(kind) {
+                let Some(port) = child_output_on(&rule.port) else { continue };
+                let read = match &rule.read {
+                    Read::Never => Some(Read::Never),
+                    Read::With(when) => child_output_on(when).map(Read::With),
+                    Read::PerLane { when, mask } => child_output_on(when)
+                        .zip(child_output_on(mask))
+                        .map(|(when, mask)| Read::PerLane { when, mask }),
+                };
+                if let Some(read) = read {
+                    rules.push(QualifiedOutput { port, read });
+                }
+            }
+        }
+        rules
     }
 }
 
@@ -234,8 +301,9 @@ pub const MITER: &str = "sf_parent_miter";
 /// Verilog of a module [`MITER`] that instantiates `gold` and `gate` (two copies of a module
 /// with `ports`) on the same inputs and has one output, `trigger`: high in a cycle where an
 /// output differs that the copies' readers read then. Each output is compared as
-/// `qualified` says (an entry whose qualifier or mask is not an output of `ports` counts as
-/// read in every cycle), every output it does not name in every cycle.
+/// `qualified` says, every output it does not name in every cycle. An entry whose qualifier
+/// is not an output of `ports` or is itself compared only at times, or whose mask is
+/// neither compared in every cycle nor with that qualifier, counts as read in every cycle.
 ///
 /// With `emit_valid` (1 bit) and `emit_neuron` (3 bits) outputs, `emit_neuron` read with
 /// `emit_valid`, the comparison is
@@ -262,17 +330,28 @@ pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput]) -> String {
             .collect();
         let _ = writeln!(text, "    {copy} u_{copy} ({});", connections.join(", "));
     }
+    let rule = |name: &str| qualified.iter().find(|q| q.port == name).map(|q| &q.read);
+    // A qualifier compared only at times of its own could differ unseen where its payload
+    // is read: such a payload is compared in every cycle. A mask must be compared whenever
+    // its lanes' valid is high.
+    let every_cycle = |when: &str| output(when).is_some() && rule(when).is_none();
+    let with_valid = |mask: &str, when: &str| match rule(mask) {
+        None => true,
+        Some(Read::With(valid)) => valid == when,
+        Some(_) => false,
+    };
     let mut differs = Vec::new();
     for port in &outputs {
         let name = &port.name;
-        let read = qualified.iter().find(|q| q.port == name.as_str()).map(|q| q.read);
-        match read {
+        match rule(name) {
             Some(Read::Never) => {}
-            Some(Read::With(when)) if output(when).is_some() => {
+            Some(Read::With(when)) if every_cycle(when) => {
                 differs.push(format!("(gold_{when} && gold_{name} != gate_{name})"))
             }
             Some(Read::PerLane { when, mask })
-                if output(when).is_some() && output(mask).is_some_and(|m| m.width > 0 && port.width % m.width == 0) =>
+                if every_cycle(when)
+                    && with_valid(mask, when)
+                    && output(mask).is_some_and(|m| m.width > 0 && port.width % m.width == 0) =>
             {
                 let lanes = output(mask).map_or(1, |m| m.width);
                 let slice = port.width / lanes;
@@ -334,7 +413,11 @@ mod tests {
     }
 
     fn rule(rules: &[QualifiedOutput], port: &str) -> Option<Read> {
-        rules.iter().find(|q| q.port == port).map(|q| q.read)
+        rules.iter().find(|q| q.port == port).map(|q| q.read.clone())
+    }
+
+    fn with(when: &str) -> Option<Read> {
+        Some(Read::With(when.into()))
     }
 
     #[test]
@@ -342,22 +425,27 @@ mod tests {
         assert_eq!(base_name("$paramod$3f2a\\sf_layer"), "sf_layer");
         assert_eq!(base_name("$paramod\\sf_emit_search\\LANES=s32'00000000000000000000000000000010"), "sf_emit_search");
         assert_eq!(base_name("\\sf_layer"), "sf_layer");
-        assert!(qualified_outputs("$paramod\\sf_lane\\W=1", &Parameters::default()).is_empty());
+        assert_eq!(qualified_outputs("$paramod\\sf_lane\\W=1", &Parameters::default()), None);
     }
 
     #[test]
     fn a_layer_reads_its_score_or_its_plane_and_sign_by_its_kind() {
-        let readout = qualified_outputs("$paramod$3f2a\\sf_layer", &params(&[("KIND", 3), ("HAS_OUT", 0)]));
+        let readout = qualified_outputs("$paramod$3f2a\\sf_layer", &params(&[("KIND", 3), ("HAS_OUT", 0)])).unwrap();
         assert_eq!(rule(&readout, "emit_sel"), Some(Read::Never));
-        assert_eq!(rule(&readout, "score_value"), Some(Read::With("emit_valid")));
+        assert_eq!(rule(&readout, "score_value"), with("emit_valid"));
         assert_eq!(rule(&readout, "out_event"), Some(Read::Never));
-        let hidden = qualified_outputs("$paramod$3f2b\\sf_layer", &params(&[("KIND", 2), ("HAS_OUT", 1)]));
-        assert_eq!(rule(&hidden, "emit_sel"), Some(Read::With("emit_valid")));
+        let hidden = qualified_outputs("$paramod$3f2b\\sf_layer", &params(&[("KIND", 2), ("HAS_OUT", 1)])).unwrap();
+        assert_eq!(rule(&hidden, "emit_sel"), with("emit_valid"));
         assert_eq!(rule(&hidden, "score_value"), Some(Read::Never));
-        assert_eq!(rule(&hidden, "out_event"), Some(Read::With("out_wr_en")));
+        assert_eq!(rule(&hidden, "out_event"), with("out_wr_en"));
         assert_eq!(rule(&hidden, "out_wr_en"), None, "read in every cycle");
+        // A conv stage: the same, and its pooled events with their own valid.
+        let conv = qualified_outputs("$paramod$9c\\sf_conv", &params(&[("KIND", 2), ("HAS_OUT", 1)])).unwrap();
+        assert_eq!(rule(&conv, "pool_emit_neuron"), with("pool_emit_valid"));
+        assert_eq!(rule(&conv, "emit_sel"), with("emit_valid"));
+        assert_eq!(rule(&conv, "out_event"), with("out_wr_en"));
         // Parameters unknown: nothing is taken as unread.
-        let unknown = qualified_outputs("sf_layer", &Parameters::default());
+        let unknown = qualified_outputs("sf_layer", &Parameters::default()).unwrap();
         assert!(unknown.iter().all(|q| q.read != Read::Never), "{unknown:?}");
     }
 
@@ -374,7 +462,7 @@ mod tests {
             port("mem_tap_mask", false, 2),
             port("mem_tap_row", false, 8),
         ];
-        let rules = qualified_outputs("sf_layer", &params(&[("KIND", 3), ("HAS_OUT", 0)]));
+        let rules = qualified_outputs("sf_layer", &params(&[("KIND", 3), ("HAS_OUT", 0)])).unwrap();
         let text = masked_miter(&ports, &rules);
         assert!(text.contains("input  wire [3:0] pending,"), "{text}");
         assert!(
@@ -412,20 +500,93 @@ mod tests {
         assert!(design.parents_of("top").is_empty());
         assert_eq!(design.module("top").unwrap().ports, [port("a", true, 2)]);
         assert_eq!(design.module("$paramod\\child\\W=2").unwrap().params.number("W"), Some(2));
-        // `top` does more than pass its child's ports through: read as itself.
-        assert_eq!(design.read_as("top").0, "top");
+        // `child` has no rules of its own and passes none through.
+        assert!(design.rules("top").is_empty());
     }
 
     #[test]
-    fn a_wrapper_that_passes_every_port_through_is_read_as_what_it_wraps() {
+    fn a_wrapper_and_the_core_are_read_as_the_layer_whose_outputs_they_pass_through() {
+        // A readout layer; its wrapper passes every port through; the core passes some on
+        // under other names, `l1_item_t` without its `item_done`, and bit 0 of the neuron
+        // alone as `neuron_bit`.
         let json = r#"{"modules": {
-            "tiny_l1_out": {"ports": {"a": {"direction": "input", "bits": [2]}, "y": {"direction": "output", "bits": [3]}},
-                    "cells": {"u": {"type": "$paramod$ab\\sf_layer"}}},
             "$paramod$ab\\sf_layer": {"parameter_default_values": {"KIND": "00000000000000000000000000000011"},
-                    "ports": {"a": {"direction": "input", "bits": [2]}, "y": {"direction": "output", "bits": [3]}}}
+                "ports": {"emit_valid": {"direction": "output", "bits": [2]},
+                          "emit_neuron": {"direction": "output", "bits": [3, 4]},
+                          "emit_sel": {"direction": "output", "bits": [5]},
+                          "item_done": {"direction": "output", "bits": [6]},
+                          "item_t": {"direction": "output", "bits": [7]},
+                          "mem_tap_valid": {"direction": "output", "bits": [8]},
+                          "mem_tap_mask": {"direction": "output", "bits": [9, 10]},
+                          "mem_tap_row": {"direction": "output", "bits": [11, 12, 13, 14]}}},
+            "tiny_l1_out": {
+                "ports": {"emit_valid": {"direction": "output", "bits": [2]},
+                          "emit_neuron": {"direction": "output", "bits": [3, 4]},
+                          "emit_sel": {"direction": "output", "bits": [5]},
+                          "item_done": {"direction": "output", "bits": [6]},
+                          "item_t": {"direction": "output", "bits": [7]},
+                          "mem_tap_valid": {"direction": "output", "bits": [8]},
+                          "mem_tap_mask": {"direction": "output", "bits": [9, 10]},
+                          "mem_tap_row": {"direction": "output", "bits": [11, 12, 13, 14]}},
+                "cells": {"u": {"type": "$paramod$ab\\sf_layer", "connections": {
+                          "emit_valid": [2], "emit_neuron": [3, 4], "emit_sel": [5], "item_done": [6],
+                          "item_t": [7], "mem_tap_valid": [8], "mem_tap_mask": [9, 10],
+                          "mem_tap_row": [11, 12, 13, 14]}}}},
+            "tiny_core": {
+                "ports": {"l1_emit_valid": {"direction": "output", "bits": [20]},
+                          "l1_emit_neuron": {"direction": "output", "bits": [21, 22]},
+                          "l1_emit_sel": {"direction": "output", "bits": [23]},
+                          "l1_item_t": {"direction": "output", "bits": [25]},
+                          "l1_mem_tap_valid": {"direction": "output", "bits": [26]},
+                          "l1_mem_tap_mask": {"direction": "output", "bits": [27, 28]},
+                          "l1_mem_tap_row": {"direction": "output", "bits": [29, 30, 31, 32]},
+                          "neuron_bit": {"direction": "output", "bits": [21]}},
+                "cells": {"u_l1": {"type": "tiny_l1_out", "connections": {
+                          "emit_valid": [20], "emit_neuron": [21, 22], "emit_sel": [23], "item_done": [24],
+                          "item_t": [25], "mem_tap_valid": [26], "mem_tap_mask": [27, 28],
+                          "mem_tap_row": [29, 30, 31, 32]}}}}
         }}"#;
         let design = DesignModules::from_json(json).unwrap();
-        let (name, params) = design.read_as("tiny_l1_out");
-        assert_eq!((name, params.number("KIND")), ("$paramod$ab\\sf_layer", Some(3)));
+        let layer = qualified_outputs("$paramod$ab\\sf_layer", &params(&[("KIND", 3)])).unwrap();
+        let mut wrapper = design.rules("tiny_l1_out");
+        let mut expected: Vec<QualifiedOutput> = layer
+            .into_iter()
+            .filter(|q| ["emit_neuron", "emit_sel", "item_t", "mem_tap_mask", "mem_tap_row"].contains(&q.port.as_str()))
+            .collect();
+        wrapper.sort_by(|a, b| a.port.cmp(&b.port));
+        expected.sort_by(|a, b| a.port.cmp(&b.port));
+        assert_eq!(wrapper, expected, "every output the layer has a rule for");
+
+        let core = design.rules("tiny_core");
+        assert_eq!(rule(&core, "l1_emit_neuron"), with("l1_emit_valid"));
+        assert_eq!(rule(&core, "l1_emit_sel"), Some(Read::Never), "a readout's plane");
+        assert_eq!(rule(&core, "l1_mem_tap_mask"), with("l1_mem_tap_valid"));
+        assert_eq!(
+            rule(&core, "l1_mem_tap_row"),
+            Some(Read::PerLane { when: "l1_mem_tap_valid".into(), mask: "l1_mem_tap_mask".into() })
+        );
+        assert_eq!(rule(&core, "l1_item_t"), None, "its item_done is no output of the core");
+        assert_eq!(rule(&core, "neuron_bit"), None, "a slice of an output is no pass-through");
+        assert_eq!(rule(&core, "l1_emit_valid"), None);
+    }
+
+    #[test]
+    fn a_payload_whose_qualifier_is_compared_only_at_times_is_compared_in_every_cycle() {
+        let ports = [
+            port("a", true, 1),
+            port("v", false, 1),
+            port("w", false, 1),
+            port("x", false, 2),
+            port("m", false, 2),
+            port("row", false, 4),
+        ];
+        let rules = [read_with("v", "w"), read_with("x", "v"), read_with("m", "w"), per_lane("row", "w", "m")];
+        let text = masked_miter(&ports, &rules);
+        assert!(text.contains("(gold_w && gold_v != gate_v)"), "{text}");
+        assert!(text.contains("(gold_x != gate_x)"), "{text}");
+        assert!(text.contains("(gold_w && gold_m[1] && gold_row[3:2] != gate_row[3:2])"), "{text}");
+        // A mask read with another valid than its lanes': every lane in every cycle.
+        let text = masked_miter(&ports, &[read_with("m", "v"), per_lane("row", "w", "m")]);
+        assert!(text.contains("(gold_row != gate_row)"), "{text}");
     }
 }
