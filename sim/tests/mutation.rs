@@ -563,7 +563,11 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Where the campaign's tiers keep their work and summaries: target/mutation.
+/// Where the campaign's tiers keep their work and summaries: `MUTATION_ROOT`, else
+/// target/mutation. Another root holds another campaign, or a copy of one to try proofs on
+/// beside a run that rewrites the first one's summary.
 fn campaign_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation")
+    env("MUTATION_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mutation"))
 }
