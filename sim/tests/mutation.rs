@@ -147,6 +147,24 @@ fn a_plane_bit_no_layer_reads_is_proven_equivalent_in_the_parent_and_not_at_the_
     }
 }
 
+#[test]
+fn an_event_buffer_mutant_is_proven_equivalent_in_the_core_and_not_at_the_module() {
+    if !tools_available() {
+        return;
+    }
+    // The event buffer's parent is the generated core, whose outputs are its layers' taps
+    // passed through, read as the layers' rules say (`l0_emit_neuron` with `l0_emit_valid`,
+    // ...) by way of the generated modules' nets. In `dense` only the image buffer's words
+    // have a bit 5: the event's sign, which layer 0 never reads (`IN_SIGNED` 0: the input
+    // code has no negative spikes). Inverted, it differs at the buffer's ports and at none
+    // of the core's. Bit 0 (a source bit) inverted is killed and not proven.
+    for (filter, killed) in
+        [("-mode inv -wire rd_data -wirebit 5", false), ("-mode inv -wire rd_data -wirebit 0", true)]
+    {
+        assert_proven_beyond_the_module("dense", RtlModule::EventBuffer, filter, killed, Scope::Parent);
+    }
+}
+
 /// The one mutant of `module` in `host` that `filter` lists is killed or survives as
 /// `killed` says, is not proven at module scope, and is proven at `scope` exactly when it
 /// survives.
