@@ -142,14 +142,21 @@ pub const BOARD_HOST: &str = "board";
 /// bytes, two values per cycle, 13 clocks per bit.
 pub const WIDE_BOARD_HOST: &str = "board-wide";
 
+/// The name of the third board host: a last layer of spiking neurons, so the bridge
+/// counts spikes into two-byte scores, and 12 input values a request.
+pub const COUNTS_BOARD_HOST: &str = "board-counts";
+
 /// The board hosts, each with the UART timing it is simulated and read with
-/// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the second a bit time that is not
+/// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the others a bit time that is not
 /// a power of two, so its counters use every bit, and an odd timeout. A silence counter
 /// that reads bit `k` inverted reaches 4,000 on the same cycle as the original (4,000 is a
 /// multiple of 2^(k+1) for k < 5), and 4,001 a cycle or more early: the script's byte
 /// `TIMEOUT` cycles after the one before catches it. Every other host is a core host.
-const BOARD_HOSTS: [(&str, UartTiming); 2] =
-    [(BOARD_HOST, UartTiming::FAST), (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4001 })];
+const BOARD_HOSTS: [(&str, UartTiming); 3] = [
+    (BOARD_HOST, UartTiming::FAST),
+    (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4001 }),
+    (COUNTS_BOARD_HOST, UartTiming { clks_per_bit: 11, timeout: 4003 }),
+];
 
 impl HostKind {
     /// The kind of the host named `name`.
@@ -187,7 +194,8 @@ impl HostKind {
 
 /// A design the mutants run in: a network, its plan and its inputs.
 pub struct Host {
-    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `wait`, `board`, `board-wide`).
+    /// Short name (`dense`, `lateral`, `conv`, `ternary`, `wait`, `board`, `board-wide`,
+    /// `board-counts`).
     pub name: String,
     /// Core or board top.
     pub kind: HostKind,
@@ -208,8 +216,12 @@ pub struct Host {
 /// first (`wait`: a group firing all 4 x 2 planes while the next group replays no events
 /// makes that group's FIRE wait three cycles for the emission, state WAIT, which no other
 /// host reaches; with three lanes, one cycle of WAIT, a FIRE that never waits survived);
-/// and the board top of the tiny dense network (its hidden layer's weights loaded over the
-/// UART), with 16.
+/// and three board tops, each with at most 16 inputs: the tiny dense network (its hidden
+/// layer's weights loaded over the UART), the same with both layers loaded, words of
+/// several bytes and two values a cycle (`board-wide`), and a network of 12 inputs whose
+/// last layer spikes (integer neurons, D = 3, planes 1 and 2), its weights loaded
+/// (`board-counts`: the bridge's spike counting, amplitudes and two-byte scores, which the
+/// readout hosts never build).
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
@@ -242,6 +254,8 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
         dense.bias.iter_mut().for_each(|b| *b = 31);
     }
     let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
+    let counts = counts_network(seed);
+    let counts_plan = HardwarePlan::per_layer(&counts, &[3, 2])?.with_loaded_weights(&[1])?;
     let hosts = [
         ("dense", tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
         ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
@@ -256,6 +270,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
                 .with_loaded_weights(&[0, 1])?
                 .with_values_per_cycle(&tiny_network(), 2)?,
         ),
+        (COUNTS_BOARD_HOST, counts, counts_plan),
     ];
     Ok(hosts
         .into_iter()
@@ -271,6 +286,27 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
             Host { name: name.into(), kind, network, plan, inputs }
         })
         .collect())
+}
+
+/// `board-counts`' network: 12 inputs, 6 then 3 integer neurons (D = 3, planes 1 and 2)
+/// and no readout, so its answers are spike counts: the random network of that shape with
+/// its readout layer left off (the spiking layers' thresholds are calibrated on their
+/// inputs).
+fn counts_network(seed: u64) -> Network {
+    let spec = RandomSpec {
+        name: "mutcounts".into(),
+        input_shape: vec![12],
+        hidden: vec![6, 3],
+        classes: 2,
+        timesteps: 2,
+        neuron: HiddenNeuron::Integer { max_spike: 3 },
+        weight_bits: 4,
+        decay: Decay::Shift(1),
+        input_density: 0.5,
+    };
+    let mut net = random_network(&spec, seed);
+    net.layers.pop();
+    net
 }
 
 /// One mutant: a `mutate` command of yosys live in one host design.
@@ -576,4 +612,23 @@ fn copy_design(from: &Path, to: &Path) -> Result<(), SimError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counts_board_host_builds_what_the_readout_hosts_do_not() {
+        let hosts = hosts(4, 1).unwrap();
+        let host = hosts.iter().find(|h| h.name == COUNTS_BOARD_HOST).expect("the host");
+        assert!(host.kind.is_board());
+        host.network.validate().unwrap();
+        assert!(host.network.input.size() > 8, "more inputs than a byte of sources");
+        let design = hdl_gen::generate(&host.network, &host.plan).unwrap();
+        let reply = design.manifest.board.reply;
+        assert_eq!((reply.classes, reply.score_bytes), (3, 2), "spike counts of the last layer, two bytes each");
+        let (_, top) = design.files.iter().find(|(name, _)| name.ends_with("_board.v")).expect("the board top");
+        assert!(top.contains(".READOUT(0)"), "{top}");
+    }
 }
