@@ -418,7 +418,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
 /// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module,power-on,parent,host`
 /// (default `module,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones again, e.g. at host scope),
-/// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors).
+/// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors),
+/// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors).
 #[test]
 #[ignore = "equivalence proofs of the campaign's survivors: make mutation"]
 fn mutation_proofs() {
@@ -443,10 +444,12 @@ fn mutation_proofs() {
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     let retry = env("MUTATION_PROOF_RETRY").is_some();
     let chosen = proof_modules();
+    let hosts = env("MUTATION_PROOF_HOSTS");
     let mut todo: Vec<&MutantResult> = summary
         .results
         .iter()
         .filter(|r| chosen(r.mutant.module))
+        .filter(|r| hosts.as_ref().is_none_or(|list| list.split(',').any(|h| h == r.mutant.host)))
         .filter(|r| match done.get(&key(r)) {
             _ if r.verdict.killed() => false,
             None => true,
