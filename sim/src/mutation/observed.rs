@@ -158,8 +158,8 @@ pub struct ModuleSummary {
     pub instantiates: Vec<String>,
     /// The nets of each port's bits.
     port_nets: BTreeMap<String, Vec<Net>>,
-    /// Its cells: type, and the nets on each of their ports.
-    cells: Vec<(String, BTreeMap<String, Vec<Net>>)>,
+    /// Its cells.
+    cells: Vec<Cell>,
 }
 
 /// One bit of a port or a cell's connection in `write_json`: a net's number, or a
@@ -182,7 +182,7 @@ struct JsonModule {
     #[serde(default)]
     ports: BTreeMap<String, JsonPort>,
     #[serde(default)]
-    cells: BTreeMap<String, JsonCell>,
+    cells: BTreeMap<String, Cell>,
     #[serde(default)]
     parameter_default_values: Parameters,
 }
@@ -193,8 +193,10 @@ struct JsonPort {
     bits: Vec<Net>,
 }
 
-#[derive(Deserialize)]
-struct JsonCell {
+/// A cell of a module: its type (a module's name, or a yosys cell type such as `$add`) and
+/// the nets on each of its ports.
+#[derive(Clone, Debug, Deserialize)]
+struct Cell {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -219,9 +221,8 @@ impl DesignModules {
                     })
                     .collect();
                 let port_nets = module.ports.into_iter().map(|(name, port)| (name, port.bits)).collect();
-                let cells: Vec<(String, BTreeMap<String, Vec<Net>>)> =
-                    module.cells.into_values().map(|cell| (cell.kind, cell.connections)).collect();
-                let mut instantiates: Vec<String> = cells.iter().map(|(kind, _)| kind.clone()).collect();
+                let cells: Vec<Cell> = module.cells.into_values().collect();
+                let mut instantiates: Vec<String> = cells.iter().map(|cell| cell.kind.clone()).collect();
                 instantiates.sort();
                 instantiates.dedup();
                 let summary =
@@ -270,14 +271,14 @@ impl DesignModules {
                 .map(|p| p.name.clone())
         };
         let mut rules = Vec::new();
-        for (kind, connections) in &summary.cells {
-            let Some(child) = self.modules.get(kind) else { continue };
+        for cell in &summary.cells {
+            let Some(child) = self.modules.get(&cell.kind) else { continue };
             let child_output_on = |port: &str| {
-                let bits = connections.get(port)?;
+                let bits = cell.connections.get(port)?;
                 child.ports.iter().any(|p| p.name == port && !p.input).then_some(())?;
                 if is_net(bits) { output_on(bits) } else { None }
             };
-            for rule in self.rules(kind) {
+            for rule in self.rules(&cell.kind) {
                 let Some(port) = child_output_on(&rule.port) else { continue };
                 let read = match &rule.read {
                     Read::Never => Some(Read::Never),
