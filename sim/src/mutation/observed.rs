@@ -147,15 +147,13 @@ pub struct Port {
     pub width: usize,
 }
 
-/// One module of a design: its ports, parameters and the modules it instantiates.
+/// One module of a design: its ports, parameters and cells (the modules it instantiates among them).
 #[derive(Clone, Debug, Default)]
 pub struct ModuleSummary {
     /// Its ports, by name.
     pub ports: Vec<Port>,
     /// Its parameter values.
     pub params: Parameters,
-    /// The types of its cells (the names of the modules it instantiates among them).
-    pub instantiates: Vec<String>,
     /// The nets of each port's bits.
     port_nets: BTreeMap<String, Vec<Net>>,
     /// Its cells.
@@ -221,12 +219,8 @@ impl DesignModules {
                     })
                     .collect();
                 let port_nets = module.ports.into_iter().map(|(name, port)| (name, port.bits)).collect();
-                let cells: Vec<Cell> = module.cells.into_values().collect();
-                let mut instantiates: Vec<String> = cells.iter().map(|cell| cell.kind.clone()).collect();
-                instantiates.sort();
-                instantiates.dedup();
-                let summary =
-                    ModuleSummary { ports, params: module.parameter_default_values, instantiates, port_nets, cells };
+                let cells = module.cells.into_values().collect();
+                let summary = ModuleSummary { ports, params: module.parameter_default_values, port_nets, cells };
                 (name, summary)
             })
             .collect();
@@ -237,7 +231,7 @@ impl DesignModules {
     pub fn parents_of(&self, module: &str) -> Vec<&str> {
         self.modules
             .iter()
-            .filter(|(_, summary)| summary.instantiates.iter().any(|kind| kind == module))
+            .filter(|(_, summary)| summary.cells.iter().any(|cell| cell.kind == module))
             .map(|(name, _)| name.as_str())
             .collect()
     }
