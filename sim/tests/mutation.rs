@@ -443,13 +443,11 @@ fn mutation_proofs() {
     let key = |r: &MutantResult| (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     let retry = env("MUTATION_PROOF_RETRY").is_some();
-    let chosen = proof_modules();
-    let hosts = env("MUTATION_PROOF_HOSTS");
+    let chosen = proof_chosen();
     let mut todo: Vec<&MutantResult> = summary
         .results
         .iter()
-        .filter(|r| chosen(r.mutant.module))
-        .filter(|r| hosts.as_ref().is_none_or(|list| list.split(',').any(|h| h == r.mutant.host)))
+        .filter(|r| chosen(&r.mutant))
         .filter(|r| match done.get(&key(r)) {
             _ if r.verdict.killed() => false,
             None => true,
@@ -500,7 +498,8 @@ fn mutation_proofs() {
 }
 
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
-/// `MUTATION_SEED` from every provable module (or those of `MUTATION_PROOF_MODULES`), each tried at `MUTATION_PROOF_SCOPES`
+/// `MUTATION_SEED` from every provable module (or those of `MUTATION_PROOF_MODULES`, in the
+/// hosts of `MUTATION_PROOF_HOSTS`), each tried at `MUTATION_PROOF_SCOPES`
 /// (module,power-on,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
 /// equivalent, so a proof of one means the proof is unsound: the test fails and names it.
 #[test]
@@ -517,10 +516,10 @@ fn mutation_soundness() {
     let seed: u64 = env("MUTATION_SEED").map_or(1, |s| s.parse().expect("MUTATION_SEED is a number"));
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(30, |s| s.parse().unwrap()));
     let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("module,power-on,parent"));
-    let chosen = proof_modules();
+    let chosen = proof_chosen();
     let mut killed: Vec<&MutantResult> =
         summary.results.iter().filter(|r| r.verdict.killed() && r.mutant.module.provable()).collect();
-    killed.retain(|r| chosen(r.mutant.module));
+    killed.retain(|r| chosen(&r.mutant));
     killed.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
     killed.truncate(count);
     println!("{} killed mutants (seed {seed}), {budget:?} per scope {scopes:?}", killed.len());
@@ -541,11 +540,13 @@ fn mutation_soundness() {
     assert!(proven.is_empty(), "killed mutants proven equivalent:\n{}", proven.join("\n"));
 }
 
-/// Whether a module's mutants are to be proven: those `MUTATION_PROOF_MODULES` names
-/// (`sf_lane,sf_emit_search`), or all.
-fn proof_modules() -> impl Fn(RtlModule) -> bool {
-    let modules = env("MUTATION_PROOF_MODULES");
-    move |m| modules.as_ref().is_none_or(|list| list.split(',').any(|n| n == m.name()))
+/// Whether a mutant is to be proven: of a module `MUTATION_PROOF_MODULES` names
+/// (`sf_lane,sf_emit_search`; unset: any) in a host `MUTATION_PROOF_HOSTS` names
+/// (`board-counts`; unset: any).
+fn proof_chosen() -> impl Fn(&Mutant) -> bool {
+    let (modules, hosts) = (env("MUTATION_PROOF_MODULES"), env("MUTATION_PROOF_HOSTS"));
+    let listed = |list: &Option<String>, name: &str| list.as_ref().is_none_or(|l| l.split(',').any(|n| n == name));
+    move |m| listed(&modules, m.module.name()) && listed(&hosts, &m.host)
 }
 
 /// `module,power-on,parent,host` as scopes.
