@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sim::mutation::equivalence::{self, Proof};
+use sim::mutation::equivalence::{self, Finding, Proof, Refutation, Scope};
 
 use sim::cosim::Shard;
-use sim::mutation::equivalence::Scope;
 use sim::mutation::report::{Equivalent, is_equivalent, line_table, rows, survivors_by_line, table};
 use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign};
 
@@ -58,11 +57,11 @@ fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() 
     // Nor can yosys prove it equivalent to the lane, while it proves the lane's `none`
     // mutation (yosys's no-op) is.
     let budget = Duration::from_secs(60);
-    assert_eq!(prepared[0].prove(&results[0].mutant, &[Scope::Module], budget).unwrap(), None);
+    assert_eq!(prepared[0].prove(&results[0].mutant, &[Scope::Module], budget).unwrap(), Finding::Open);
     let module = results[0].mutant.command.split(" -module ").nth(1).unwrap().split(' ').next().unwrap();
     let none = Mutant { command: format!("mutate -mode none -module {module}"), ..results[0].mutant.clone() };
-    let proof = prepared[0].prove(&none, &[Scope::Module], budget).unwrap();
-    assert_eq!(proof.map(|p| p.scope), Some(Scope::Module));
+    let found = prepared[0].prove(&none, &[Scope::Module], budget).unwrap();
+    assert_eq!(found.proof().map(|p| p.scope), Some(Scope::Module));
 }
 
 #[test]
@@ -109,8 +108,8 @@ fn a_mutant_of_an_address_bit_nothing_reads_survives_and_is_proven_equivalent() 
     // At the module's ports, and at the host core's: there every register of every module
     // must pair with its copy, or the induction fails even for an unmutated host.
     for scope in [Scope::Module, Scope::Host] {
-        let proof = prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(300)).unwrap();
-        assert_eq!(proof.map(|p| p.scope), Some(scope), "{results:?}");
+        let found = prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(300)).unwrap();
+        assert_eq!(found.proof().map(|p| p.scope), Some(scope), "{results:?}");
     }
 }
 
@@ -167,7 +166,8 @@ fn an_event_buffer_mutant_is_proven_equivalent_in_the_core_and_not_at_the_module
 
 /// The one mutant of `module` in `host` that `filter` lists is killed or survives as
 /// `killed` says, is not proven at module scope, and is proven at `scope` exactly when it
-/// survives.
+/// survives. A killed one is refuted there if `scope` is [`Scope::Parent`], the one scope
+/// whose counterexamples are recorded.
 fn assert_proven_beyond_the_module(host: &str, module: RtlModule, filter: &str, killed: bool, scope: Scope) {
     let work = testkit::scratch_dir("mutation-proof");
     let options = one_mutant(work.path(), host, module, filter);
@@ -175,9 +175,13 @@ fn assert_proven_beyond_the_module(host: &str, module: RtlModule, filter: &str, 
     assert_eq!(results.len(), 1, "{results:?}");
     assert_eq!(results[0].verdict.killed(), killed, "{filter}: {results:?}");
     let prove = |scope| prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(120)).unwrap();
-    assert_eq!(prove(Scope::Module), None, "{filter}");
+    assert_eq!(prove(Scope::Module), Finding::Open, "{filter}");
+    let found = prove(scope);
     let want = if killed { None } else { Some(scope) };
-    assert_eq!(prove(scope).map(|p| p.scope), want, "{filter}");
+    assert_eq!(found.proof().map(|p| p.scope), want, "{filter}");
+    if killed && scope == Scope::Parent {
+        assert_eq!(found.refutation().map(|r| r.scope), Some(Scope::Parent), "{filter}: {found:?}");
+    }
 }
 
 #[test]
@@ -406,7 +410,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
     text.push_str(&line_table(&survivors_by_line(survivors.iter().copied())));
     text.push_str("\nsurvivors (replay: the host's instrumented netlist with mutsel.mem holding the id):\n");
     for s in &survivors {
-        text.push_str(&format!("{} #{}: {}\n", s.mutant.host, s.mutant.id, s.mutant.command));
+        let refuted = s.refuted.map_or(String::new(), |r| format!(" [refuted: {:?}, frame {}]", r.scope, r.frame));
+        text.push_str(&format!("{} #{}: {}{refuted}\n", s.mutant.host, s.mutant.id, s.mutant.command));
     }
     let md = root.join(format!("{name}.md"));
     std::fs::write(&md, &text).unwrap();
@@ -434,10 +439,17 @@ fn mutation_proofs() {
     let log = root.join("proofs.jsonl");
     // Keyed by the mutation itself, not only its id: after an RTL change the same id can
     // name another mutant, and a proof of the old one must not be taken for it.
-    let attempted = |text: &str| -> BTreeMap<(String, u32, String), Option<Proof>> {
+    // A line is (host, id, command, proof, refutation); lines before refutations were
+    // recorded have no fifth element.
+    let attempted = |text: &str| -> BTreeMap<AttemptKey, Attempt> {
         text.lines()
-            .filter_map(|l| serde_json::from_str::<(String, u32, String, Option<Proof>)>(l).ok())
-            .map(|(h, id, command, p)| ((h, id, command), p))
+            .filter_map(|l| {
+                serde_json::from_str::<(String, u32, String, Option<Proof>, Option<Refutation>)>(l).ok().or_else(|| {
+                    let (h, id, command, p) = serde_json::from_str::<(String, u32, String, Option<Proof>)>(l).ok()?;
+                    Some((h, id, command, p, None))
+                })
+            })
+            .map(|(h, id, command, proof, refuted)| ((h, id, command), Attempt { proof, refuted }))
             .collect()
     };
     let key = |r: &MutantResult| (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
@@ -451,9 +463,9 @@ fn mutation_proofs() {
         .filter(|r| match done.get(&key(r)) {
             _ if r.verdict.killed() => false,
             None => true,
-            Some(Some(proof)) => !proof.holds_for(&r.mutant),
+            Some(Attempt { proof: Some(proof), .. }) => !proof.holds_for(&r.mutant),
             // sf_reset's sequence check is cheap, and older runs tried equiv_induct on it.
-            Some(None) => retry || !r.mutant.module.provable(),
+            Some(Attempt { proof: None, .. }) => retry || !r.mutant.module.provable(),
         })
         .collect();
     // Round robin over hosts and modules, so a run cut short has proofs of each.
@@ -473,19 +485,31 @@ fn mutation_proofs() {
         let file = Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap());
         let counter = AtomicUsize::new(0);
         todo.iter().par_bridge().for_each(|r| {
-            let proof = prove_in_campaign(&root, &r.mutant, &scopes, budget);
-            let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &r.mutant.command, &proof)).unwrap();
+            let found = prove_in_campaign(&root, &r.mutant, &scopes, budget);
+            let (proof, refuted) = (found.proof(), found.refutation());
+            let line =
+                serde_json::to_string(&(&r.mutant.host, r.mutant.id, &r.mutant.command, proof, refuted)).unwrap();
             writeln!(file.lock().unwrap(), "{line}").unwrap();
             let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            let said =
-                proof.map_or("not proven".to_string(), |p| format!("EQUIVALENT ({:?}, {:.0} s)", p.scope, p.seconds));
-            println!("[{n}/{}] {} #{} {}: {said}", todo.len(), r.mutant.host, r.mutant.id, r.mutant.module.name());
+            println!(
+                "[{n}/{}] {} #{} {}: {}",
+                todo.len(),
+                r.mutant.host,
+                r.mutant.id,
+                r.mutant.module.name(),
+                finding_said(&found)
+            );
         });
     }
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     for r in &mut summary.results {
         r.proof = None;
-        let Some(Some(p)) = done.get(&key(r)) else { continue };
+        r.refuted = None;
+        let Some(Attempt { proof, refuted }) = done.get(&key(r)) else { continue };
+        if !r.verdict.killed() {
+            r.refuted = *refuted;
+        }
+        let Some(p) = proof else { continue };
         if r.verdict.killed() {
             // A proof of a mutant the tests kill is unsound (an earlier campaign's, or a
             // module's whose proofs are not trusted any more): say so, count the kill.
@@ -495,6 +519,16 @@ fn mutation_proofs() {
         }
     }
     write_summary(&root, "mutation", &summary);
+}
+
+/// A mutant in proofs.jsonl: host, id and command (the same id can name another mutant
+/// after an RTL change).
+type AttemptKey = (String, u32, String);
+
+/// What proofs.jsonl holds of one attempt.
+struct Attempt {
+    proof: Option<Proof>,
+    refuted: Option<Refutation>,
 }
 
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
@@ -526,15 +560,9 @@ fn mutation_soundness() {
     let proven: Vec<String> = killed
         .par_iter()
         .filter_map(|r| {
-            let proof = prove_in_campaign(&root, &r.mutant, &scopes, budget);
-            println!(
-                "{} #{} {}: {}",
-                r.mutant.host,
-                r.mutant.id,
-                r.mutant.module.name(),
-                proof.as_ref().map_or("not proven".into(), |p| format!("PROVEN {:?}", p.scope))
-            );
-            proof.map(|p| format!("{} #{} ({:?}): {}", r.mutant.host, r.mutant.id, p.scope, r.mutant.command))
+            let found = prove_in_campaign(&root, &r.mutant, &scopes, budget);
+            println!("{} #{} {}: {}", r.mutant.host, r.mutant.id, r.mutant.module.name(), finding_said(&found));
+            found.proof().map(|p| format!("{} #{} ({:?}): {}", r.mutant.host, r.mutant.id, p.scope, r.mutant.command))
         })
         .collect();
     assert!(proven.is_empty(), "killed mutants proven equivalent:\n{}", proven.join("\n"));
@@ -573,8 +601,17 @@ fn one_mutant(work: &Path, host: &str, module: RtlModule, filter: &str) -> Campa
     options
 }
 
+/// A finding in a progress line.
+fn finding_said(found: &Finding) -> String {
+    match found {
+        Finding::Proven(p) => format!("EQUIVALENT ({:?}, {:.0} s)", p.scope, p.seconds),
+        Finding::Refuted(r) => format!("not proven, REFUTED ({:?}, frame {})", r.scope, r.frame),
+        Finding::Open => "not proven".into(),
+    }
+}
+
 /// [`equivalence::prove`] of `mutant` in the campaign's generated design of its host.
-fn prove_in_campaign(root: &Path, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Option<Proof> {
+fn prove_in_campaign(root: &Path, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Finding {
     let dir = root.join("work").join(&mutant.host).join("rtl");
     let reading = HostKind::reading(&mutant.host, &dir).unwrap();
     equivalence::prove(&dir, &reading, mutant, scopes, budget).unwrap()

@@ -85,49 +85,121 @@ impl Proof {
     }
 }
 
+/// The other answer a proof can give: for some input sequence, the copies' compared outputs
+/// differ `frame` cycles after power-on (yosys-abc's `pdr` found the sequence). Recorded at
+/// [`Scope::Parent`] only: there a wire nothing drives reads 0 in both copies, so the
+/// difference is the mutant's. (At [`Scope::PowerOn`] such a wire is free in each copy
+/// separately, and two identical copies can differ on it.) A refuted survivor is not
+/// equivalent in its parent: a hole in the tests if the parent is the host core, else one
+/// unless a module further up hides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refutation {
+    /// Where the difference shows.
+    pub scope: Scope,
+    /// The cycle after power-on in which the outputs first differ (0: the first).
+    pub frame: u32,
+}
+
+/// What trying to prove a survivor equivalent found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    /// Equivalent.
+    Proven(Proof),
+    /// Not equivalent in a parent, and not proven at any scope tried.
+    Refuted(Refutation),
+    /// Neither, within the budget (or a mutant no proof is tried for).
+    Open,
+}
+
+impl Finding {
+    /// The proof, if one was found.
+    pub fn proof(&self) -> Option<&Proof> {
+        match self {
+            Finding::Proven(proof) => Some(proof),
+            _ => None,
+        }
+    }
+
+    /// The refutation, if one was found.
+    pub fn refutation(&self) -> Option<Refutation> {
+        match self {
+            Finding::Refuted(refutation) => Some(*refutation),
+            _ => None,
+        }
+    }
+}
+
+/// What `yosys-abc` said of a miter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MiterVerdict {
+    /// Its output never rises: the copies agree.
+    Holds,
+    /// Its output rises in this cycle after power-on.
+    Fails(u32),
+    /// Out of time, or no answer.
+    Unknown,
+}
+
+/// The verdict in `yosys-abc`'s log of `pdr`: "Property proved", or "Output 0 of miter
+/// \"m\" was asserted in frame N".
+fn miter_verdict(log: &str) -> MiterVerdict {
+    if log.contains("Property proved") {
+        return MiterVerdict::Holds;
+    }
+    log.split("was asserted in frame ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .map_or(MiterVerdict::Unknown, MiterVerdict::Fails)
+}
+
 /// Whether `command` mutates a flip-flop's clock input.
 pub fn mutates_a_clock(command: &str) -> bool {
     command.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w == ["-port", "CLK"])
 }
 
 /// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
-/// says) at each of `scopes` in turn, each within `budget`. `None`: not proven. A module
-/// that is not [`RtlModule::provable`](super::RtlModule::provable) (`sf_reset`) is judged
-/// by its reset sequence instead ([`Scope::StartUp`]).
+/// says) at each of `scopes` in turn, each within `budget`: proven at the first scope that
+/// holds, else refuted if [`Scope::Parent`] was tried and found a difference, else open. A
+/// module that is not [`RtlModule::provable`](super::RtlModule::provable) (`sf_reset`) is
+/// judged by its reset sequence instead ([`Scope::StartUp`]).
 pub fn prove(
     dir: &Path,
     reading: &Reading,
     mutant: &Mutant,
     scopes: &[Scope],
     budget: Duration,
-) -> Result<Option<Proof>, SimError> {
+) -> Result<Finding, SimError> {
     if !mutant.module.provable() {
         let started = Instant::now();
         return Ok(match reset_cycles(dir, reading, mutant)? {
             Some(cycles) if cycles >= 1 => {
-                Some(Proof { scope: Scope::StartUp, seconds: started.elapsed().as_secs_f64() })
+                Finding::Proven(Proof { scope: Scope::StartUp, seconds: started.elapsed().as_secs_f64() })
             }
-            _ => None,
+            _ => Finding::Open,
         });
     }
     if mutates_a_clock(&mutant.command) {
-        return Ok(None);
+        return Ok(Finding::Open);
     }
     let module = mutated_module(mutant)?;
     let mutation = without_control(&mutant.command);
+    let mut refuted = None;
     for &scope in scopes {
         let unit = match scope {
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
             Scope::PowerOn => {
                 if let Some(proof) = prove_from_power_on(dir, reading, mutant, &module, budget)? {
-                    return Ok(Some(proof));
+                    return Ok(Finding::Proven(proof));
                 }
                 continue;
             }
             Scope::Parent => {
-                if let Some(proof) = prove_in_parents(dir, reading, mutant, &module, budget)? {
-                    return Ok(Some(proof));
+                match prove_in_parents(dir, reading, mutant, &module, budget)? {
+                    Finding::Open => {}
+                    Finding::Refuted(r) => refuted = Some(r),
+                    proven @ Finding::Proven(_) => return Ok(proven),
                 }
                 continue;
             }
@@ -141,10 +213,10 @@ pub fn prove(
         );
         let name = format!("equiv-{}-{}-{}", mutant.id, scope_name(scope), std::process::id());
         if run_yosys_script(dir, &name, &script, budget)? {
-            return Ok(Some(Proof { scope, seconds: started.elapsed().as_secs_f64() }));
+            return Ok(Finding::Proven(Proof { scope, seconds: started.elapsed().as_secs_f64() }));
         }
     }
-    Ok(None)
+    Ok(refuted.map_or(Finding::Open, Finding::Refuted))
 }
 
 /// [`Scope::PowerOn`]: yosys builds the miter of the original `module` and the mutated one,
@@ -166,49 +238,61 @@ fn prove_from_power_on(
     budget: Duration,
 ) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let proven = power_on_miter_holds(dir, reading, mutant, module, None, budget)?;
+    let proven = power_on_miter(dir, reading, mutant, module, None, budget)? == MiterVerdict::Holds;
     Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// [`Scope::Parent`]: the power-on proof of every module that instantiates `module`, each
 /// with its outputs compared as [`observed::qualified_outputs`] says, within `budget` in
-/// all. No parent (the host's top): not proven.
+/// all: proven if every parent holds, refuted if one shows a difference. No parent (the
+/// host's top): open.
 fn prove_in_parents(
     dir: &Path,
     reading: &Reading,
     mutant: &Mutant,
     module: &str,
     budget: Duration,
-) -> Result<Option<Proof>, SimError> {
+) -> Result<Finding, SimError> {
     let started = Instant::now();
-    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
+    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(Finding::Open) };
     let parents = design.parents_of(module);
     if parents.is_empty() {
-        return Ok(None);
+        return Ok(Finding::Open);
     }
+    let mut open = false;
     for parent in parents {
-        let Some(summary) = design.module(parent) else { return Ok(None) };
+        let Some(summary) = design.module(parent) else { return Ok(Finding::Open) };
         let miter = observed::masked_miter(&summary.ports, &design.rules(parent));
         let left = budget.saturating_sub(started.elapsed());
-        if left.is_zero() || !power_on_miter_holds(dir, reading, mutant, parent, Some(&miter), left)? {
-            return Ok(None);
+        if left.is_zero() {
+            return Ok(Finding::Open);
+        }
+        match power_on_miter(dir, reading, mutant, parent, Some(&miter), left)? {
+            MiterVerdict::Holds => {}
+            MiterVerdict::Fails(frame) => return Ok(Finding::Refuted(Refutation { scope: Scope::Parent, frame })),
+            // Another parent may still show a difference.
+            MiterVerdict::Unknown => open = true,
         }
     }
-    Ok(Some(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() }))
+    Ok(if open {
+        Finding::Open
+    } else {
+        Finding::Proven(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() })
+    })
 }
 
 /// Whether the original `unit` and the one with `mutant` applied never differ from
-/// power-on (see [`prove_from_power_on`]), proven within `budget`: compared at every output
+/// power-on (see [`prove_from_power_on`]), decided within `budget`: compared at every output
 /// by `miter -equiv`, or by `masked` (Verilog of an [`observed::MITER`] over the two copies
 /// `gold` and `gate`).
-fn power_on_miter_holds(
+fn power_on_miter(
     dir: &Path,
     reading: &Reading,
     mutant: &Mutant,
     unit: &str,
     masked: Option<&str>,
     budget: Duration,
-) -> Result<bool, SimError> {
+) -> Result<MiterVerdict, SimError> {
     let started = Instant::now();
     let name = format!("pdr-{}-{}", mutant.id, std::process::id());
     let copy = |name: &str| {
@@ -239,14 +323,15 @@ fn power_on_miter_holds(
     let built = run_yosys_script(dir, &name, &script, budget)?;
     let left = budget.saturating_sub(started.elapsed());
     let abc = format!("read_aiger {name}.aig; strash; scorr; dc2; pdr");
-    let proven = built
-        && !left.is_zero()
-        && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), left)?
-        && std::fs::read_to_string(&log).is_ok_and(|text| text.contains("Property proved"));
+    let verdict = if built && !left.is_zero() && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), left)? {
+        miter_verdict(&std::fs::read_to_string(&log).unwrap_or_default())
+    } else {
+        MiterVerdict::Unknown
+    };
     for file in [&aig, &log, &miter_path] {
         let _ = std::fs::remove_file(file);
     }
-    Ok(proven)
+    Ok(verdict)
 }
 
 /// The modules of the design in `dir` read as `reading` says, with their ports,
@@ -486,6 +571,16 @@ mod tests {
             assert!(!proof.holds_for(&mutant(clock)), "{scope:?}");
             assert!(proof.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")), "{scope:?}");
         }
+    }
+
+    #[test]
+    fn the_miter_verdict_is_read_from_the_pdr_log() {
+        let failed = "ABC command line: \"read_aiger t.aig; strash; scorr; dc2; pdr\".\n\n\
+                      Output 0 of miter \"t\" was asserted in frame 5.  Time =     0.01 sec\n";
+        assert_eq!(miter_verdict(failed), MiterVerdict::Fails(5));
+        assert_eq!(miter_verdict("Property proved.  Time =     0.02 sec\n"), MiterVerdict::Holds);
+        assert_eq!(miter_verdict("Reached timeout (60 seconds).\n"), MiterVerdict::Unknown);
+        assert_eq!(miter_verdict(""), MiterVerdict::Unknown);
     }
 
     #[test]

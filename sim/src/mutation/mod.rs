@@ -38,7 +38,7 @@ use crate::cosim::uart::{UartSimulator, UartTiming};
 use crate::cosim::{CosimOptions, DesignInfo, Shard, SimTimeout, SimulatorKind, cosimulate};
 use crate::error::SimError;
 use crate::golden::Golden;
-use equivalence::{Proof, Scope};
+use equivalence::{Finding, Proof, Refutation, Scope};
 
 /// A hand-written module of the core (`hdl-gen/rtl/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -355,6 +355,10 @@ pub struct MutantResult {
     /// For a survivor: yosys's proof that it is equivalent, if one was found.
     #[serde(default)]
     pub proof: Option<Proof>,
+    /// For a survivor: where a proof found it not equivalent, if one did (a hole in the
+    /// tests, or a difference a module further up hides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuted: Option<Refutation>,
 }
 
 /// A host design ready to run mutants: the instrumented netlist is built and passes.
@@ -503,11 +507,17 @@ impl PreparedHost {
         }
         write(&worker.join(netlist::SELECT_FILE), &netlist::select(mutant.id))?;
         let verdict = self.cosimulate(&worker, options)?;
-        Ok(MutantResult { mutant: mutant.clone(), verdict, seconds: started.elapsed().as_secs_f64(), proof: None })
+        Ok(MutantResult {
+            mutant: mutant.clone(),
+            verdict,
+            seconds: started.elapsed().as_secs_f64(),
+            proof: None,
+            refuted: None,
+        })
     }
 
     /// Try to prove a survivor equivalent at `scopes` in turn ([`equivalence::prove`]).
-    pub fn prove(&self, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Result<Option<Proof>, SimError> {
+    pub fn prove(&self, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Result<Finding, SimError> {
         equivalence::prove(&self.rtl, &self.reading, mutant, scopes, budget)
     }
 

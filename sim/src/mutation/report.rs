@@ -30,6 +30,8 @@ pub struct ModuleRow {
     pub killed: usize,
     /// Not noticed, not shown equivalent.
     pub survived: usize,
+    /// Of those, shown not equivalent in a parent ([`MutantResult::refuted`]).
+    pub refuted: usize,
     /// Not noticed, shown equivalent.
     pub equivalent: usize,
     /// `killed / (mutants - equivalent)`.
@@ -44,11 +46,13 @@ pub fn rows(results: &[MutantResult], equivalent: &[Equivalent]) -> Vec<ModuleRo
     }
     let row = |module: &'static str, rs: &[&MutantResult]| {
         let killed = rs.iter().filter(|r| r.verdict.killed()).count();
+        let refuted =
+            rs.iter().filter(|r| !r.verdict.killed() && !is_equivalent(r, equivalent) && r.refuted.is_some()).count();
         let equivalent = rs.iter().filter(|r| is_equivalent(r, equivalent)).count();
         let survived = rs.len() - killed - equivalent;
         let live = rs.len() - equivalent;
         let kill_rate = if live == 0 { 1.0 } else { killed as f64 / live as f64 };
-        ModuleRow { module, mutants: rs.len(), killed, survived, equivalent, kill_rate }
+        ModuleRow { module, mutants: rs.len(), killed, survived, refuted, equivalent, kill_rate }
     };
     let mut rows: Vec<ModuleRow> = by_module.iter().map(|(m, rs)| row(m.name(), rs)).collect();
     let all: Vec<&MutantResult> = results.iter().collect();
@@ -63,18 +67,20 @@ pub fn is_equivalent(result: &MutantResult, equivalent: &[Equivalent]) -> bool {
             || equivalent.iter().any(|e| e.host == result.mutant.host && result.mutant.command.contains(e.mutation)))
 }
 
-/// The rows as a Markdown table.
+/// The rows as a Markdown table. `refuted` counts the survivors a proof showed to differ in
+/// a parent: where to write tests first.
 pub fn table(rows: &[ModuleRow]) -> String {
     let mut text = String::from(
-        "| module | mutants | killed | survived | equivalent | kill rate |\n|---|---:|---:|---:|---:|---:|\n",
+        "| module | mutants | killed | survived | refuted | equivalent | kill rate |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         text.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.1}% |\n",
+            "| {} | {} | {} | {} | {} | {} | {:.1}% |\n",
             r.module,
             r.mutants,
             r.killed,
             r.survived,
+            r.refuted,
             r.equivalent,
             100.0 * r.kill_rate
         ));
@@ -128,6 +134,7 @@ pub fn line_table(lines: &[(String, usize)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mutation::equivalence::{Refutation, Scope};
     use crate::mutation::{Mutant, Verdict};
 
     fn result(module: RtlModule, id: u32, verdict: Verdict) -> MutantResult {
@@ -137,6 +144,7 @@ mod tests {
             verdict,
             seconds: 0.1,
             proof: None,
+            refuted: None,
         }
     }
 
@@ -146,6 +154,10 @@ mod tests {
             result(RtlModule::Lane, 1, Verdict::Mismatch("m".into())),
             result(RtlModule::Lane, 2, Verdict::Survived),
             result(RtlModule::Lane, 3, Verdict::Survived),
+            MutantResult {
+                refuted: Some(Refutation { scope: Scope::Parent, frame: 7 }),
+                ..result(RtlModule::Lane, 5, Verdict::Survived)
+            },
             result(RtlModule::Encoder, 4, Verdict::Timeout("t".into())),
         ];
         let equivalent = [Equivalent { host: "dense", mutation: "-cell c3 -port A", reason: "unused" }];
@@ -153,10 +165,10 @@ mod tests {
         assert_eq!(rows[0].module, "sf_encoder");
         assert_eq!((rows[0].mutants, rows[0].killed, rows[0].kill_rate), (1, 1, 1.0));
         assert_eq!(rows[1].module, "sf_lane");
-        assert_eq!((rows[1].killed, rows[1].survived, rows[1].equivalent), (1, 1, 1));
-        assert_eq!(rows[1].kill_rate, 0.5);
-        assert_eq!((rows[2].module, rows[2].mutants, rows[2].killed), ("total", 4, 2));
-        assert!(table(&rows).contains("| sf_lane | 3 | 1 | 1 | 1 | 50.0% |"));
+        assert_eq!((rows[1].killed, rows[1].survived, rows[1].refuted, rows[1].equivalent), (1, 2, 1, 1));
+        assert!((rows[1].kill_rate - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!((rows[2].module, rows[2].mutants, rows[2].killed), ("total", 5, 2));
+        assert!(table(&rows).contains("| sf_lane | 4 | 1 | 2 | 1 | 1 | 33.3% |"), "{}", table(&rows));
     }
 
     #[test]
