@@ -272,8 +272,9 @@ const EQUIVALENT: &[Equivalent] = &[];
 /// survivors, with its seed and counts), `MUTATION_ADD=1` (this run's hosts replace theirs in
 /// the last whole run's summary), `MUTATION_INPUTS` (random inputs per core host, 60; a
 /// host's inputs are drawn one after another from its seed, so the first 60 of 600 are the
-/// 60, and a survivors' rerun with more inputs keeps every earlier kill; `MUTATION_ADD`
-/// wants the count the summary was run with). Writes target/mutation/;
+/// 60, and a survivors' rerun with more inputs keeps every kill of those; the same few sparse
+/// inputs follow them at any count; `MUTATION_ADD` wants the count the summary was run
+/// with). Writes target/mutation/;
 /// [`mutation_proofs`] then tries to prove the survivors equivalent.
 #[test]
 #[ignore = "the mutation campaign: make mutation"]
@@ -302,12 +303,16 @@ fn mutation_campaign() {
         options.modules = RtlModule::all().into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
     }
     // Rerun only the survivors of the last whole run (after a test got stronger), merged
-    // into its summary.
+    // into its summary; not those proven equivalent, which no test can kill.
     let earlier: Option<Summary> = env("MUTATION_RERUN_SURVIVORS")
         .map(|_| serde_json::from_str(&std::fs::read_to_string(root.join("mutation.json")).unwrap()).unwrap());
     if let Some(e) = &earlier {
-        options.only =
-            e.results.iter().filter(|r| !r.verdict.killed()).map(|r| (r.mutant.host.clone(), r.mutant.id)).collect();
+        options.only = e
+            .results
+            .iter()
+            .filter(|r| !r.verdict.killed() && r.proof.is_none())
+            .map(|r| (r.mutant.host.clone(), r.mutant.id))
+            .collect();
         (options.seed, options.per_module, options.shard) = (e.seed, e.per_module, Shard::WHOLE);
         options.inputs = options.inputs.max(e.inputs);
     }
