@@ -65,6 +65,26 @@ fn the_campaign_passes_the_unmutated_netlist_and_kills_a_lane_that_never_adds() 
 }
 
 #[test]
+fn a_layer_whose_weight_port_writes_elsewhere_is_killed_by_the_port_check() {
+    if !tools_available() {
+        return;
+    }
+    // `outside` stuck at 0: a write from the port goes to the address inference would use,
+    // and a read returns that word. The memory starts from its file, so inference alone
+    // never noticed (session 23's survivor `dense` #449); the harness's write-inverted,
+    // read-back pass does, before the first input.
+    let work = testkit::scratch_dir("mutation-port");
+    let mut options = one_mutant(work.path(), "dense", RtlModule::Layer, "-mode const0 -wire g_weight_ram.outside");
+    options.inputs = 2;
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(
+        matches!(&results[0].verdict, Verdict::Crashed(m) if m.contains("layer 1's weight port: word")),
+        "{results:?}"
+    );
+}
+
+#[test]
 fn the_wait_host_kills_a_layer_that_fires_over_an_emission() {
     if !tools_available() {
         return;

@@ -128,9 +128,30 @@ pub(super) fn build(design_dir: &Path, cache: &Path, trace: bool) -> Result<Simu
         .ok();
     }
     taps.push_str("} while (0)\n");
+    // The weight port of each layer whose weights are loaded at start-up, checked before
+    // cycle 0 (harness.cpp, sf_check_weights); the file is read where the harness runs.
+    // Then reset again: cycle 0 is the first after a reset, as the cycle model counts.
+    taps.push_str("#define SF_CHECK_WEIGHTS(top, step) do { \\\n");
+    let loaded: Vec<_> = info.manifest.layers.iter().enumerate().filter(|(_, l)| l.rtl.loads_weights()).collect();
+    for &(l, layer) in &loaded {
+        writeln!(
+            taps,
+            "    if (!sf_check_weights({l}, \"{file}\", {words}, {bits}, top.l{l}_wt_wr_en, top.l{l}_wt_wr_addr, \
+             top.l{l}_wt_wr_data, top.l{l}_wt_rd_en, top.l{l}_wt_rd_data, step)) return 3; \\",
+            file = layer.rtl.weights_file,
+            words = layer.rtl.weight_words(),
+            bits = layer.rtl.weight_word_bits(),
+        )
+        .ok();
+    }
+    if !loaded.is_empty() {
+        taps.push_str("    top.rst = 1; step(); step(); top.rst = 0; \\\n");
+    }
+    taps.push_str("} while (0)\n");
 
-    // Loaded weights (`WeightStore::Loaded`) start from their files here: this harness checks
-    // the computation; the UART co-simulation checks the load itself.
+    // Loaded weights (`WeightStore::Loaded`) start from their files here, and the harness
+    // writes and reads every word through the weight port before the first input; the UART
+    // co-simulation checks the load over the line.
     let mut extra_flags: Vec<String> = vec![format!("+define+{PRELOAD_WEIGHTS}")];
     if trace {
         extra_flags.push("--trace".into());

@@ -14,6 +14,11 @@
 //   T <cycles>                         end: cycle limit reached (deadlock or stall)
 //   Records are flushed at every S and D record: a harness killed as hung (the RTL looping
 //   inside one evaluation) has then told how far it got.
+// Before cycle 0, each layer whose weights are loaded at start-up has its weight port
+// checked (SF_CHECK_WEIGHTS): every word written inverted, all read back, then every word
+// written as its memory file says, all read back. A word read back wrong ends the run with
+// status 3 and the layer, address and words on stderr. The memories also start from their
+// files (SF_PRELOAD_WEIGHTS), so a port that wrote nothing would otherwise go unseen.
 // argv:   [limit_cycles] [vcd_path first_cycle last_cycle]
 // env:    SF_STALL_SEED=N  hold in_valid low in about one cycle in four, drawn from N and the
 //                          cycle (sf_stalled; sf_tb_source.v's +stall=N is its twin)
@@ -110,6 +115,94 @@ static void sf_fold(unsigned layer, uint64_t first, const uint32_t* mask, const 
     }
 }
 
+// ---- the weight port (SF_CHECK_WEIGHTS)
+// Set a port from 32-bit words, least significant first (at least two of them).
+template <std::size_t N>
+static inline void sf_set_words(VlWide<N>& port, const uint32_t* words) {
+    for (std::size_t w = 0; w < N; w++) port[w] = words[w];
+}
+template <typename T>
+static inline void sf_set_words(T& port, const uint32_t* words) {
+    port = (T)((uint64_t)words[0] | (uint64_t)words[1] << 32);
+}
+
+// The first `words` words of a $readmemh file (one hex word a line, as hdl-gen writes them),
+// each as `stride` 32-bit words, least significant first; false if the file is missing or
+// short.
+static bool sf_read_hex(const char* file, unsigned words, unsigned stride, std::vector<uint32_t>& out) {
+    FILE* f = fopen(file, "r");
+    if (!f) return false;
+    out.assign((size_t)words * stride, 0);
+    char line[4096];
+    unsigned word = 0;
+    while (word < words && fgets(line, sizeof line, f)) {
+        unsigned len = 0;
+        while (line[len] && line[len] != '\n' && line[len] != '\r' && line[len] != ' ') len++;
+        if (len == 0 || line[0] == '/') continue;
+        for (unsigned i = 0; i < len && i < stride * 8; i++) {
+            char c = line[len - 1 - i];
+            uint32_t nibble = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+            out[(size_t)word * stride + i / 8] |= (nibble & 15) << (4 * (i % 8));
+        }
+        word++;
+    }
+    fclose(f);
+    return word == words;
+}
+
+// Write every word of layer `layer`'s weight memory through its port, read each back (one
+// cycle after wt_rd_en), first all inverted, then as `file` says. `step` is one clock cycle.
+template <typename Addr, typename Data, typename Step>
+static bool sf_check_weights(unsigned layer, const char* file, unsigned words, unsigned bits, CData& wr_en,
+                             Addr& addr, Data& wr_data, CData& rd_en, Data& rd_data, Step step) {
+    const unsigned stride = bits > 64 ? (bits + 31) / 32 : 2;
+    std::vector<uint32_t> memory;
+    if (!sf_read_hex(file, words, stride, memory)) {
+        fprintf(stderr, "harness: cannot read %u words from %s\n", words, file);
+        return false;
+    }
+    const unsigned top_bits = bits % 32 == 0 ? 32 : bits % 32;
+    const uint32_t top_mask = top_bits == 32 ? 0xffffffffu : (1u << top_bits) - 1;
+    const unsigned used = (bits + 31) / 32;
+    std::vector<uint32_t> word(stride), buf(2);
+    for (int pass = 0; pass < 2; pass++) {
+        auto expected = [&](unsigned a, unsigned w) {
+            uint32_t v = memory[(size_t)a * stride + w];
+            if (pass == 0) v = ~v;
+            return w + 1 == used ? v & top_mask : w < used ? v : 0;
+        };
+        for (unsigned a = 0; a < words; a++) {
+            for (unsigned w = 0; w < stride; w++) word[w] = expected(a, w);
+            wr_en = 1;
+            addr = (Addr)a;
+            sf_set_words(wr_data, word.data());
+            step();
+        }
+        wr_en = 0;
+        for (unsigned a = 0; a < words; a++) {
+            rd_en = 1;
+            addr = (Addr)a;
+            step();
+            rd_en = 0;
+            const uint32_t* got = sf_words(rd_data, buf.data());
+            for (unsigned w = 0; w < used; w++) {
+                uint32_t g = w + 1 == used ? got[w] & top_mask : got[w];
+                if (g != expected(a, w)) {
+                    fprintf(stderr,
+                            "harness: layer %u's weight port: word %u read back with bits %u..%u 0x%08x, written "
+                            "0x%08x (%s)\n",
+                            layer, a, 32 * w, 32 * w + 31, g, expected(a, w), pass == 0 ? "inverted" : "its file's");
+                    return false;
+                }
+            }
+        }
+    }
+    addr = 0;
+    for (unsigned w = 0; w < stride; w++) word[w] = 0;
+    sf_set_words(wr_data, word.data());
+    return true;
+}
+
 int main(int argc, char** argv) {
     uint32_t count = 0, size = 0;
     if (!read_exact(&count, 4) || !read_exact(&size, 4)) {
@@ -160,6 +253,13 @@ int main(int argc, char** argv) {
         top.eval();
     }
     top.rst = 0;
+    auto step = [&]() {
+        top.clk = 0;
+        top.eval();
+        top.clk = 1;
+        top.eval();
+    };
+    SF_CHECK_WEIGHTS(top, step);
 
     const uint64_t total_values = values.size();
     const uint64_t items_expected = (uint64_t)count * SF_TIMESTEPS;
