@@ -359,6 +359,38 @@ fn a_group_emitting_more_than_the_next_replays_delays_its_fire() {
 }
 
 #[test]
+fn loaded_weight_words_of_every_width_pass_the_harness_port_check() {
+    if !common::verilator_available() {
+        return;
+    }
+    // The harness writes and reads back every loaded word before the first input
+    // (`SF_CHECK_WEIGHTS`); Verilator keeps a port in an integer up to 64 bits and in a
+    // `VlWide` above. Hidden words of 10 and 20 lanes of 4 bits: 40 and 80 bits.
+    let spec = model::examples::RandomSpec {
+        name: "wideload".into(),
+        input_shape: vec![7],
+        hidden: vec![20],
+        classes: 3,
+        timesteps: 2,
+        neuron: model::examples::HiddenNeuron::Integer { max_spike: 3 },
+        weight_bits: 4,
+        decay: model::Decay::Shift(1),
+        input_density: 0.5,
+    };
+    let net = model::examples::random_network(&spec, 3);
+    let golden = Golden::new(&net).unwrap();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
+    let inputs = random_inputs(&net, 4, &mut rng);
+    for hidden_lanes in [10, 20] {
+        let scratch = work_dir(&format!("wideload{hidden_lanes}"));
+        let plan = generate_loading(&net, &[hidden_lanes, 3], &[0, 1], scratch.path());
+        let outcome = cosimulate(&golden, &plan, scratch.path(), &inputs, &verilator(None)).unwrap();
+        assert_eq!(outcome.report.first, None, "{hidden_lanes} lanes");
+        assert_eq!(outcome.report.rtl_cycles, outcome.report.model_cycles, "{hidden_lanes} lanes");
+    }
+}
+
+#[test]
 fn unmodified_tiny_design_matches() {
     if !common::verilator_available() {
         return;
