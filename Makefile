@@ -74,11 +74,10 @@ MUTATION_PROOF_SECONDS ?= 30
 MUTATION_PROOF_SCOPES ?= module,power-on,parent
 MUTATION_SOUNDNESS ?= 40
 MUTATION_RERUN_INPUTS ?= 600
-MUTATION_CORE_HOSTS := dense,lateral,conv,ternary,wait
 mutation: setup
 	MUTATION_MUTANTS=$(MUTATION_MUTANTS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_SHARD=$(MUTATION_SHARD) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
-	$(if $(MUTATION_SHARD)$(filter 0,$(MUTATION_RERUN_INPUTS)),,MUTATION_RERUN_SURVIVORS=1 MUTATION_INPUTS=$(MUTATION_RERUN_INPUTS) MUTATION_HOSTS=$(MUTATION_CORE_HOSTS) \
+	$(if $(MUTATION_SHARD)$(filter 0,$(MUTATION_RERUN_INPUTS)),,MUTATION_RERUN_SURVIVORS=1 MUTATION_INPUTS=$(MUTATION_RERUN_INPUTS) MUTATION_HOSTS=core \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture)
 	$(if $(MUTATION_SHARD),,rm -f target/mutation/proofs.jsonl; MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture)

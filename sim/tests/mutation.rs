@@ -287,7 +287,8 @@ fn a_receiver_that_answers_right_but_late_and_a_transmitter_off_8n1_are_killed()
 const EQUIVALENT: &[Equivalent] = &[];
 
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
-/// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv`,
+/// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv` (`core`:
+/// every core host),
 /// `MUTATION_MODULES=sf_lane,...`, `MUTATION_RERUN_SURVIVORS=1` (only the last whole run's
 /// survivors, with its seed and counts), `MUTATION_ADD=1` (this run's hosts replace theirs in
 /// the last whole run's summary), `MUTATION_INPUTS` (random inputs per core host, 60; a
@@ -314,7 +315,10 @@ fn mutation_campaign() {
         options.shard = s.parse().expect("MUTATION_SHARD is I/N");
     }
     if let Some(h) = env("MUTATION_HOSTS") {
-        options.hosts = h.split(',').map(String::from).collect();
+        options.hosts = match h.as_str() {
+            "core" => HostKind::core_hosts(),
+            _ => h.split(',').map(String::from).collect(),
+        };
     }
     if let Some(n) = env("MUTATION_INPUTS") {
         options.inputs = n.parse().expect("MUTATION_INPUTS is a count");

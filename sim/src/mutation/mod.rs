@@ -146,6 +146,9 @@ pub const WIDE_BOARD_HOST: &str = "board-wide";
 /// counts spikes into two-byte scores, and 12 input values a request.
 pub const COUNTS_BOARD_HOST: &str = "board-counts";
 
+/// The core hosts of [`hosts`], in its order.
+const CORE_HOSTS: [&str; 5] = ["dense", "lateral", "conv", "ternary", WAIT_HOST];
+
 /// The board hosts, each with the UART timing it is simulated and read with
 /// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the others a bit time that is not
 /// a power of two, so its counters use every bit, and an odd timeout. A silence counter
@@ -165,6 +168,11 @@ impl HostKind {
             .iter()
             .find(|(board, _)| *board == name)
             .map_or(HostKind::Core, |(_, timing)| HostKind::Board(*timing))
+    }
+
+    /// The names of the core hosts of [`hosts`].
+    pub fn core_hosts() -> Vec<String> {
+        CORE_HOSTS.iter().map(|name| name.to_string()).collect()
     }
 
     /// Whether this is a board host.
@@ -256,12 +264,13 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
     let counts = counts_network(seed);
     let counts_plan = HardwarePlan::per_layer(&counts, &[3, 2])?.with_loaded_weights(&[1])?;
+    let [dense, lateral, conv_host, ternary_host, wait] = CORE_HOSTS;
     let hosts = [
-        ("dense", tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
-        ("lateral", tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
-        ("conv", conv, conv_plan),
-        ("ternary", ternary, ternary_plan),
-        (WAIT_HOST, saturated, saturated_plan),
+        (dense, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
+        (lateral, tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
+        (conv_host, conv, conv_plan),
+        (ternary_host, ternary, ternary_plan),
+        (wait, saturated, saturated_plan),
         (BOARD_HOST, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[0])?),
         (
             WIDE_BOARD_HOST,
@@ -673,6 +682,13 @@ mod tests {
         }
         let board = many.iter().find(|h| h.name == BOARD_HOST).unwrap();
         assert_eq!(board.inputs.len(), 5 * board.network.input.size(), "the board hosts' scripts are as they were");
+    }
+
+    #[test]
+    fn the_core_host_names_are_the_core_hosts() {
+        let core: Vec<String> =
+            hosts(1, 1).unwrap().into_iter().filter(|h| h.kind == HostKind::Core).map(|h| h.name).collect();
+        assert_eq!(core, HostKind::core_hosts());
     }
 
     #[test]
