@@ -184,6 +184,52 @@ fn an_event_buffer_mutant_is_proven_equivalent_in_the_core_and_not_at_the_module
     }
 }
 
+#[test]
+fn a_stuck_clock_is_proven_only_from_power_on_and_only_where_the_register_never_changes() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // `zero` is loaded with 0 in every cycle: its clock stuck, it holds its power-on 0, the
+    // same. `copy` follows an input: stuck, it differs. Session 20 "proved" a stuck clock by
+    // `equiv_induct`, which sees every clock as the one global clock; `opt_dff` makes such a
+    // flip-flop its initial value before the proof from power-on, and `equiv_induct` is not
+    // tried.
+    let work = testkit::scratch_dir("mutation-clock");
+    let verilog = "module stuck(input clk, input a, output reg zero, output reg copy);\n\
+                   always @(posedge clk) zero <= 1'b0;\n\
+                   always @(posedge clk) copy <= a;\nendmodule\n";
+    std::fs::write(work.path().join("stuck.v"), verilog).unwrap();
+    let reading = sim::mutation::Reading {
+        top: "stuck".into(),
+        sources: vec!["stuck.v".into()],
+        preload: false,
+        params: Vec::new(),
+    };
+    let flip_flop = |register: &str| {
+        let script = format!(
+            "read_verilog -nosynthesis stuck.v; hierarchy -top stuck; proc; opt_clean; select -list w:{register} %ci1 c:* %i"
+        );
+        // Not `-q`: it silences `select -list`.
+        let out = std::process::Command::new("yosys").args(["-p", &script]).current_dir(work.path()).output();
+        let text = String::from_utf8(out.unwrap().stdout).unwrap();
+        text.lines().find_map(|l| l.strip_prefix("stuck/").map(str::to_string)).expect("the register's flip-flop")
+    };
+    for (register, equivalent) in [("zero", true), ("copy", false)] {
+        let mutant = Mutant {
+            host: "stuck".into(),
+            module: RtlModule::Lane,
+            id: 1,
+            command: format!("mutate -mode const0 -module stuck -cell {} -port CLK -portbit 0", flip_flop(register)),
+        };
+        let prove = |scopes: &[Scope]| {
+            equivalence::prove(work.path(), &reading, &mutant, scopes, Duration::from_secs(60)).unwrap()
+        };
+        assert_eq!(prove(&[Scope::Module, Scope::Host]), Finding::Open, "{register}");
+        let want = equivalent.then_some(Scope::PowerOn);
+        assert_eq!(prove(&[Scope::PowerOn]).proof().map(|p| p.scope), want, "{register}: {}", mutant.command);
+    }
+}
+
 /// The one mutant of `module` in `host` that `filter` lists is killed or survives as
 /// `killed` says, is not proven at module scope, and is proven at `scope` exactly when it
 /// survives. A killed one is refuted there if `scope` is [`Scope::Parent`], the one scope

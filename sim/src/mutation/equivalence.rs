@@ -12,10 +12,12 @@
 //! outputs for every input stream the core can be given. A proof that fails or runs out of
 //! time says nothing; the mutant stays a survivor.
 //!
-//! No proof is tried for a mutant of a flip-flop's clock: `equiv_*` and the AIGER model
-//! give every flip-flop the one global clock, so a register whose clock is inverted or
-//! stuck looked like the original (a stuck clock of `sf_layer`'s `group_first` was
-//! "proven" that way in session 20).
+//! `equiv_*` and the AIGER model give every flip-flop the one global clock, so a register
+//! whose clock is inverted or stuck looked like the original (a stuck clock of `sf_layer`'s
+//! `group_first` was "proven" that way in session 20). So no proof is tried for an inverted
+//! clock, and a stuck one is proven only from power-on, where yosys's `opt_dff` first
+//! replaces a flip-flop whose clock is constant by its initial value (0, as configuration
+//! leaves it): what it holds for ever.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -81,7 +83,9 @@ impl Proof {
         if self.scope == Scope::StartUp {
             return !mutant.module.provable();
         }
-        mutant.module.provable() && !mutates_a_clock(&mutant.command)
+        let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent);
+        mutant.module.provable()
+            && (!mutates_a_clock(&mutant.command) || (from_power_on && sticks_a_clock(&mutant.command)))
     }
 }
 
@@ -158,6 +162,13 @@ pub fn mutates_a_clock(command: &str) -> bool {
     command.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w == ["-port", "CLK"])
 }
 
+/// Whether `command` ties a flip-flop's clock to a constant (`-mode const0`/`const1`): the
+/// flip-flop then never changes.
+pub fn sticks_a_clock(command: &str) -> bool {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    mutates_a_clock(command) && words.windows(2).any(|w| w == ["-mode", "const0"] || w == ["-mode", "const1"])
+}
+
 /// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
 /// says) at each of `scopes` in turn, each within `budget`: proven at the first scope that
 /// holds, else refuted if [`Scope::Parent`] was tried and found a difference, else open. A
@@ -179,7 +190,7 @@ pub fn prove(
             _ => Finding::Open,
         });
     }
-    if mutates_a_clock(&mutant.command) {
+    if mutates_a_clock(&mutant.command) && !sticks_a_clock(&mutant.command) {
         return Ok(Finding::Open);
     }
     let module = mutated_module(mutant)?;
@@ -187,6 +198,8 @@ pub fn prove(
     let mut refuted = None;
     for &scope in scopes {
         let unit = match scope {
+            // Proofs by `equiv_induct` would see the stuck clock as the global one.
+            Scope::Module | Scope::Host if mutates_a_clock(&mutant.command) => continue,
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
             Scope::PowerOn => {
@@ -295,8 +308,12 @@ fn power_on_miter(
 ) -> Result<MiterVerdict, SimError> {
     let started = Instant::now();
     let name = format!("pdr-{}-{}", mutant.id, std::process::id());
+    // A flip-flop whose clock the mutant tied to a constant holds its initial value.
+    let stuck = if sticks_a_clock(&mutant.command) { "opt_dff\n" } else { "" };
     let copy = |name: &str| {
-        format!("hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\nrename {unit} {name}\n")
+        format!(
+            "hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\n{stuck}rename {unit} {name}\n"
+        )
     };
     let miter_path = dir.join(format!("{name}-miter.v"));
     let miter = match masked {
@@ -556,19 +573,24 @@ mod tests {
     }
 
     #[test]
-    fn a_mutant_of_a_clock_input_is_never_taken_as_proven() {
-        let clock = "mutate -ctrl mutsel 16 443 -mode const0 -module $paramod$6\\sf_layer -cell $procdff$7355 -port CLK -portbit 0";
-        assert!(mutates_a_clock(clock));
+    fn a_mutant_of_a_clock_input_is_taken_as_proven_only_if_stuck_and_from_power_on() {
+        let stuck = "mutate -ctrl mutsel 16 443 -mode const0 -module $paramod$6\\sf_layer -cell $procdff$7355 -port CLK -portbit 0";
+        let inverted = stuck.replace("const0", "inv");
+        assert!(mutates_a_clock(stuck) && sticks_a_clock(stuck));
+        assert!(mutates_a_clock(&inverted) && !sticks_a_clock(&inverted));
         assert!(!mutates_a_clock("mutate -mode inv -module m -cell $procdff$1 -port Q -portbit 0 -wire CLK"));
+        assert!(!sticks_a_clock("mutate -mode const0 -module m -cell $procdff$1 -port D -portbit 0"));
         let mutant = |command: &str| Mutant {
             host: "wait".into(),
             module: super::super::RtlModule::Layer,
             id: 443,
             command: command.into(),
         };
-        for scope in [Scope::Module, Scope::PowerOn, Scope::Host] {
+        for scope in [Scope::Module, Scope::PowerOn, Scope::Host, Scope::Parent] {
             let proof = Proof { scope, seconds: 1.0 };
-            assert!(!proof.holds_for(&mutant(clock)), "{scope:?}");
+            let from_power_on = matches!(scope, Scope::PowerOn | Scope::Parent);
+            assert_eq!(proof.holds_for(&mutant(stuck)), from_power_on, "{scope:?}");
+            assert!(!proof.holds_for(&mutant(&inverted)), "{scope:?}");
             assert!(proof.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")), "{scope:?}");
         }
     }
