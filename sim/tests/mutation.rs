@@ -349,7 +349,7 @@ const EQUIVALENT: &[Equivalent] = &[Equivalent {
 /// survivors, with its seed and counts), `MUTATION_ADD=1` (this run's hosts replace theirs in
 /// the last whole run's summary), `MUTATION_INPUTS` (random inputs per core host, 60; a
 /// host's inputs are drawn one after another from its seed, so the first 60 of 600 are the
-/// 60, and a survivors' rerun with more inputs keeps every kill of those; the same few sparse
+/// 60, and a survivors' rerun with more inputs keeps every kill of those; the same few edge
 /// inputs follow them at any count; `MUTATION_ADD` wants the count the summary was run
 /// with). Writes target/mutation/;
 /// [`mutation_proofs`] then tries to prove the survivors equivalent.

@@ -290,9 +290,9 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
             let count = if kind.is_board() { inputs.min(16) } else { inputs };
             let mut inputs = random_inputs(&network, count, &mut rng);
             if kind == HostKind::Core {
-                // Their own stream: the same sparse inputs after any number of random ones.
+                // Their own stream: the same edge inputs after any number of random ones.
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x7370_0000 + i as u64));
-                inputs.extend(sparse_inputs(&network, &mut rng));
+                inputs.extend(edge_inputs(&network, &mut rng));
             }
             if name == WAIT_HOST {
                 inputs.splice(0..0, std::iter::repeat_n(0, network.input.size()));
@@ -304,19 +304,21 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
 
 /// Inputs random ones almost never are, appended to a core host's: a silent one, then one,
 /// two and three values of 1 (one spike each in a binary code) and one and two of the
-/// maximum, the rest 0, at random positions. They give layers items of no event and of
-/// exactly one, two or three: `sf_layer`'s choice between replaying an item and draining
-/// an empty one (`in_count == 0`) survived with a bit of the count ignored or forced,
-/// since no random input left a layer with so few events (session 23).
+/// maximum, the rest 0, at random positions, then every value the maximum and every value 1.
+/// The sparse ones give layers items of no event and of exactly one, two or three:
+/// `sf_layer`'s choice between replaying an item and draining an empty one
+/// (`in_count == 0`) survived with a bit of the count ignored or forced, since no random
+/// input left a layer with so few events (session 23). The full ones give the most events
+/// an item can have.
 ///
 /// Appended, not mixed in: the random inputs run first and unchanged, so a mutant they
 /// kill stays killed, and a rerun of the survivors is a rerun of the whole campaign.
-fn sparse_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Vec<u8> {
+fn edge_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Vec<u8> {
     use rand::seq::SliceRandom;
     let size = network.input.size();
     let max = network.input.max_value as u8;
     let mut inputs = vec![0; size];
-    for (count, value) in [(1, 1), (2, 1), (3, 1), (1, max), (2, max)] {
+    for (count, value) in [(1, 1), (2, 1), (3, 1), (1, max), (2, max), (size, max), (size, 1)] {
         let mut input = vec![0; size];
         let mut positions: Vec<usize> = (0..size).collect();
         positions.shuffle(rng);
@@ -667,15 +669,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_core_host_ends_with_the_sparse_inputs_after_its_random_ones() {
+    fn every_core_host_ends_with_the_edge_inputs_after_its_random_ones() {
         let (few, many) = (hosts(3, 1).unwrap(), hosts(5, 1).unwrap());
         for (a, b) in few.iter().zip(&many).filter(|(h, _)| h.kind == HostKind::Core) {
             let size = a.network.input.size();
-            let tail = 6 * size;
+            let tail = 8 * size;
             let nonzero = |input: &[u8]| input.iter().filter(|&&v| v != 0).count();
             let last: Vec<usize> = b.inputs[b.inputs.len() - tail..].chunks(size).map(nonzero).collect();
-            assert_eq!(last, [0, 1, 2, 3, 1, 2], "{}", a.name);
-            // More random inputs leave the first ones and the sparse ones as they were.
+            assert_eq!(last, [0, 1, 2, 3, 1, 2, size, size], "{}", a.name);
+            let full = &b.inputs[b.inputs.len() - 2 * size..];
+            assert!(full[..size].iter().all(|&v| v as u32 == a.network.input.max_value), "{}", a.name);
+            assert!(full[size..].iter().all(|&v| v == 1), "{}", a.name);
+            // More random inputs leave the first ones and the edge ones as they were.
             let random = a.inputs.len() - tail;
             assert_eq!(a.inputs[..random], b.inputs[..random], "{}", a.name);
             assert_eq!(a.inputs[random..], b.inputs[b.inputs.len() - tail..], "{}", a.name);
