@@ -78,6 +78,7 @@ fn a_layer_whose_weight_port_writes_elsewhere_is_killed_by_the_port_check() {
     options.inputs = 2;
     let (_, results) = campaign(&options, |_| {}).unwrap();
     assert_eq!(results.len(), 1, "{results:?}");
+    println!("{:?}", results[0].verdict);
     assert!(
         matches!(&results[0].verdict, Verdict::Crashed(m) if m.contains("layer 1's weight port: word")),
         "{results:?}"
