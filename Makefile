@@ -59,13 +59,13 @@ fuzz: setup
 # faults per hand-written module (core and board) in each small host design, and each must
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
 # equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: module,
-# power-on, parent, host; resumable: attempts go to target/mutation/proofs.jsonl), and the same proofs
+# power-on, parent, host; resumable: attempts go to MUTATION_ROOT/proofs.jsonl), and the same proofs
 # are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. Between the
 # two, the core hosts' survivors run again with MUTATION_RERUN_INPUTS random inputs (600, as
 # RELIABILITY.md's table; 0 skips it): the campaign's 60 leave a few `ternary` mutants. About
 # 25 minutes for the 8,157 mutants, 40 for the rerun, then hours of proofs, on 2 cores
 # (`mutation_proofs` alone, as RELIABILITY.md runs it, goes on where a stopped run left off). Writes
-# target/mutation/mutation.json and .md. `make mutation MUTATION_SHARD=2/4` runs one shard of
+# MUTATION_ROOT/mutation.json and .md (target/mutation). `make mutation MUTATION_SHARD=2/4` runs one shard of
 # the mutants (mutation-shard-2-of-4.*, no proofs); MUTATION_SEED picks other mutants.
 MUTATION_MUTANTS ?= 200
 MUTATION_SEED ?= 1
@@ -74,12 +74,15 @@ MUTATION_PROOF_SECONDS ?= 30
 MUTATION_PROOF_SCOPES ?= module,power-on,parent
 MUTATION_SOUNDNESS ?= 40
 MUTATION_RERUN_INPUTS ?= 600
+# Where the campaign keeps its work, summaries and proofs (absolute: the tests run in sim/).
+MUTATION_ROOT ?= $(CURDIR)/target/mutation
+mutation: export MUTATION_ROOT := $(abspath $(MUTATION_ROOT))
 mutation: setup
 	MUTATION_MUTANTS=$(MUTATION_MUTANTS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_SHARD=$(MUTATION_SHARD) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
 	$(if $(MUTATION_SHARD)$(filter 0,$(MUTATION_RERUN_INPUTS)),,MUTATION_RERUN_SURVIVORS=1 MUTATION_INPUTS=$(MUTATION_RERUN_INPUTS) MUTATION_HOSTS=core \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture)
-	$(if $(MUTATION_SHARD),,rm -f target/mutation/proofs.jsonl; MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
+	$(if $(MUTATION_SHARD),,rm -f $(MUTATION_ROOT)/proofs.jsonl; MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture)
 	$(if $(MUTATION_SHARD),,MUTATION_SOUNDNESS=$(MUTATION_SOUNDNESS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_soundness -- --ignored --nocapture)
