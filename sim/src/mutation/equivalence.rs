@@ -94,8 +94,10 @@ impl Proof {
 /// [`Scope::Parent`] only: there a wire nothing drives reads 0 in both copies, so the
 /// difference is the mutant's. (At [`Scope::PowerOn`] such a wire is free in each copy
 /// separately, and two identical copies can differ on it.) A refuted survivor is not
-/// equivalent in its parent: a hole in the tests if the parent is the host core, else one
-/// unless a module further up hides it.
+/// equivalent in its parent for some sequence of the parent's inputs, which are free but
+/// for `rst`: a hole in the tests if the parent is the host core (its inputs are the
+/// harness's and the board's), else one unless the grandparent never drives the parent
+/// that way or hides the difference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refutation {
     /// Where the difference shows.
