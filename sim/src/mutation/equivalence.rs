@@ -7,7 +7,7 @@
 //! module's ports, or only from states the module never reaches), the module from power-on:
 //! a miter of the two copies, every register zero at first, proven safe by `scorr` and PDR
 //! (`yosys-abc`). Then the module inside its parent, from power-on, the parent's outputs
-//! compared only where its readers read them ([`observed`](super::observed)): a port bit the
+//! compared only where its readers read them ([`observed`]): a port bit the
 //! parent never reads, or reads only at other times. Then the whole host core: equal
 //! outputs for every input stream the core can be given. A proof that fails or runs out of
 //! time says nothing; the mutant stays a survivor.
@@ -59,7 +59,7 @@ pub enum Scope {
     /// The mutated module inside each module that instantiates it (each parameterization of
     /// `sf_layer` holding the `sf_emit_search` or `sf_lane`), from power-on as
     /// [`Scope::PowerOn`], with the parent's outputs compared only in the cycles they are
-    /// read ([`observed`](super::observed)): a mutant that changes a port its parent never
+    /// read ([`observed`]): a mutant that changes a port its parent never
     /// reads, or reads only at other times, is equivalent there. `rst` is high only in the
     /// first cycles, as the harness and `sf_reset` give it (`observed::masked_miter`). For a
     /// module the host's top instantiates, the parent is the whole host core.

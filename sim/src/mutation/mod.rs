@@ -220,7 +220,7 @@ pub struct Host {
 /// network (integer neurons, max pooling fused, a dense readout), and a ternary network whose
 /// readout has one lane for eight neurons (negative events, and a consumer slow enough that
 /// the event buffer fills), each with `inputs` random inputs of `seed` and then the
-/// [`edge_inputs`]; the tiny dense
+/// edge inputs (a silent one, a few spikes, every value full); the tiny dense
 /// network with every hidden bias at its maximum, four lanes a group and a silent input
 /// first (`wait`: a group firing all 4 x 2 planes while the next group replays no events
 /// makes that group's FIRE wait three cycles for the emission, state WAIT, which no other
