@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sim::mutation::equivalence::{self, Finding, Proof, Refutation, Scope};
 
 use sim::cosim::Shard;
-use sim::mutation::report::{Equivalent, is_equivalent, line_table, rows, survivors_by_line, table};
+use sim::mutation::report::{Equivalent, is_survivor, line_table, rows, survivors_by_line, table};
 use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign};
 
 fn tools_available() -> bool {
@@ -473,7 +473,7 @@ struct Summary {
 fn write_summary(root: &Path, name: &str, summary: &Summary) {
     let results = &summary.results;
     let rows = rows(results, EQUIVALENT);
-    let survivors: Vec<_> = results.iter().filter(|r| !r.verdict.killed() && !is_equivalent(r, EQUIVALENT)).collect();
+    let survivors: Vec<_> = results.iter().filter(|r| is_survivor(r, EQUIVALENT)).collect();
     let proven: Vec<_> = results.iter().filter(|r| r.proof.is_some()).collect();
     let mut json = serde_json::to_value(summary).unwrap();
     json["modules"] = serde_json::to_value(&rows).unwrap();

@@ -46,10 +46,9 @@ pub fn rows(results: &[MutantResult], equivalent: &[Equivalent]) -> Vec<ModuleRo
     }
     let row = |module: &'static str, rs: &[&MutantResult]| {
         let killed = rs.iter().filter(|r| r.verdict.killed()).count();
-        let refuted =
-            rs.iter().filter(|r| !r.verdict.killed() && !is_equivalent(r, equivalent) && r.refuted.is_some()).count();
-        let equivalent = rs.iter().filter(|r| is_equivalent(r, equivalent)).count();
-        let survived = rs.len() - killed - equivalent;
+        let survivors: Vec<&&MutantResult> = rs.iter().filter(|r| is_survivor(r, equivalent)).collect();
+        let (survived, refuted) = (survivors.len(), survivors.iter().filter(|r| r.refuted.is_some()).count());
+        let equivalent = rs.len() - killed - survived;
         let live = rs.len() - equivalent;
         let kill_rate = if live == 0 { 1.0 } else { killed as f64 / live as f64 };
         ModuleRow { module, mutants: rs.len(), killed, survived, refuted, equivalent, kill_rate }
@@ -58,6 +57,11 @@ pub fn rows(results: &[MutantResult], equivalent: &[Equivalent]) -> Vec<ModuleRo
     let all: Vec<&MutantResult> = results.iter().collect();
     rows.push(row("total", &all));
     rows
+}
+
+/// Whether `result`'s mutant survived and is not shown equivalent ([`is_equivalent`]).
+pub fn is_survivor(result: &MutantResult, equivalent: &[Equivalent]) -> bool {
+    !result.verdict.killed() && !is_equivalent(result, equivalent)
 }
 
 /// Whether `result`'s mutant survived and was proven equivalent, or is one of `equivalent`.
