@@ -231,6 +231,57 @@ fn a_stuck_clock_is_proven_only_from_power_on_and_only_where_the_register_never_
     }
 }
 
+#[test]
+fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_reads_its_control() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // `wide` is 32 bits and only its low 8 are kept, as `sf_conv`'s addresses are; `spare`
+    // is a register read only into the bits dropped.
+    let work = testkit::scratch_dir("mutation-pruned");
+    let verilog = "module truncated(input clk, input [7:0] a, input [7:0] b, output reg [7:0] sum);\n\
+                   reg [7:0] spare;\n\
+                   wire [31:0] wide = a + b + {spare, 24'b0};\n\
+                   always @(posedge clk) sum <= wide[7:0];\n\
+                   always @(posedge clk) spare <= a;\nendmodule\n";
+    std::fs::write(work.path().join("truncated.v"), verilog).unwrap();
+    let reading = sim::mutation::Reading {
+        top: "truncated".into(),
+        sources: vec!["truncated.v".into()],
+        preload: false,
+        params: Vec::new(),
+    };
+    let driver = |wire: &str| {
+        let script = format!(
+            "read_verilog -nosynthesis truncated.v; hierarchy -top truncated; proc; opt_clean; select -list w:{wire} %ci1 c:* %i"
+        );
+        // Not `-q`: it silences `select -list`.
+        let out = std::process::Command::new("yosys").args(["-p", &script]).current_dir(work.path()).output();
+        let text = String::from_utf8(out.unwrap().stdout).unwrap();
+        text.lines().find_map(|l| l.strip_prefix("truncated/").map(str::to_string)).expect("the wire's driver")
+    };
+    let cases = [
+        ("bit 20 of the sum", format!("-mode const1 -cell {} -port Y -portbit 20", driver("wide")), true),
+        ("bit 3 of the sum", format!("-mode const1 -cell {} -port Y -portbit 3", driver("wide")), false),
+        ("the unread register's clock", format!("-mode inv -cell {} -port CLK -portbit 0", driver("spare")), true),
+        ("the output's clock", format!("-mode inv -cell {} -port CLK -portbit 0", driver("sum")), false),
+        // yosys applies nothing: no proof of a mutant that is not there.
+        ("a cell that is not there", "-mode const1 -cell $nothing -port Y -portbit 0".to_string(), false),
+    ];
+    for (what, mutation, equivalent) in cases {
+        let mutant = Mutant {
+            host: "truncated".into(),
+            module: RtlModule::Lane,
+            id: 1,
+            command: format!("mutate -ctrl mutsel 16 1 {mutation} -module truncated"),
+        };
+        let found = equivalence::prove(work.path(), &reading, &mutant, &[Scope::Pruned], Duration::from_secs(60));
+        let proof = found.unwrap().proof().cloned();
+        assert_eq!(proof.as_ref().map(|p| p.scope), equivalent.then_some(Scope::Pruned), "{what}: {}", mutant.command);
+        assert!(proof.is_none_or(|p| p.holds_for(&mutant)), "{what}");
+    }
+}
+
 /// The one mutant of `module` in `host` that `filter` lists is killed or survives as
 /// `killed` says, is not proven at module scope, and is proven at `scope` exactly when it
 /// survives. A killed one is refuted there if `scope` is [`Scope::Parent`], the one scope
@@ -507,8 +558,9 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// Prove the survivors of target/mutation/mutation.json equivalent, resumably: each attempt
 /// is appended to proofs.jsonl as it ends, and a rerun skips the ones there, then the summary
 /// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
-/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=module,power-on,parent,host`
-/// (default `module,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones again, e.g. at host scope),
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,module,power-on,parent,host`
+/// (default `pruned,module,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones
+/// again, e.g. at host scope; a proof or refutation of an earlier attempt stays),
 /// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors),
 /// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors).
 #[test]
@@ -521,7 +573,7 @@ fn mutation_proofs() {
     let json = root.join("mutation.json");
     let mut summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(120, |s| s.parse().unwrap()));
-    let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("module,power-on,parent"));
+    let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("pruned,module,power-on,parent"));
     let log = root.join("proofs.jsonl");
     // Keyed by the mutation itself, not only its id: after an RTL change the same id can
     // name another mutant, and a proof of the old one must not be taken for it.
@@ -535,8 +587,13 @@ fn mutation_proofs() {
                     Some((h, id, command, p, None))
                 })
             })
-            .map(|(h, id, command, proof, refuted)| ((h, id, command), Attempt { proof, refuted }))
-            .collect()
+            .fold(BTreeMap::new(), |mut attempts, (h, id, command, proof, refuted)| {
+                // A retry at other scopes that finds nothing keeps what an earlier one found.
+                let earlier: Attempt = attempts.remove(&(h.clone(), id, command.clone())).unwrap_or_default();
+                let attempt = Attempt { proof: proof.or(earlier.proof), refuted: refuted.or(earlier.refuted) };
+                attempts.insert((h, id, command), attempt);
+                attempts
+            })
     };
     let key = |r: &MutantResult| (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
@@ -611,7 +668,8 @@ fn mutation_proofs() {
 /// after an RTL change).
 type AttemptKey = (String, u32, String);
 
-/// What proofs.jsonl holds of one attempt.
+/// What proofs.jsonl holds of one mutant's attempts.
+#[derive(Default)]
 struct Attempt {
     proof: Option<Proof>,
     refuted: Option<Refutation>,
@@ -620,7 +678,7 @@ struct Attempt {
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
 /// `MUTATION_SEED` from every provable module (or those of `MUTATION_PROOF_MODULES`, in the
 /// hosts of `MUTATION_PROOF_HOSTS`), each tried at `MUTATION_PROOF_SCOPES`
-/// (module,power-on,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
+/// (pruned,module,power-on,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
 /// equivalent, so a proof of one means the proof is unsound: the test fails and names it.
 #[test]
 #[ignore = "the equivalence proofs tried on killed mutants: make mutation"]
@@ -635,7 +693,7 @@ fn mutation_soundness() {
     let count: usize = env("MUTATION_SOUNDNESS").map_or(40, |s| s.parse().expect("MUTATION_SOUNDNESS is a count"));
     let seed: u64 = env("MUTATION_SEED").map_or(1, |s| s.parse().expect("MUTATION_SEED is a number"));
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(30, |s| s.parse().unwrap()));
-    let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("module,power-on,parent"));
+    let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("pruned,module,power-on,parent"));
     let chosen = proof_chosen();
     let mut killed: Vec<&MutantResult> =
         summary.results.iter().filter(|r| r.verdict.killed() && r.mutant.module.provable()).collect();
@@ -663,10 +721,11 @@ fn proof_chosen() -> impl Fn(&Mutant) -> bool {
     move |m| listed(&modules, m.module.name()) && listed(&hosts, &m.host)
 }
 
-/// `module,power-on,parent,host` as scopes.
+/// `pruned,module,power-on,parent,host` as scopes.
 fn proof_scopes(list: &str) -> Vec<Scope> {
     list.split(',')
         .map(|s| match s {
+            "pruned" => Scope::Pruned,
             "module" => Scope::Module,
             "power-on" => Scope::PowerOn,
             "host" => Scope::Host,

@@ -2,7 +2,10 @@
 //! with `equiv_make`, `equiv_simple` and `equiv_induct` (a SAT proof by induction over the
 //! registers, from matching states), flattened and with memories as registers.
 //!
-//! First the mutated module alone (its own parameterization, submodules inlined): equal
+//! Cheapest first, by structure alone ([`Scope::Pruned`]): the mutant applied under its
+//! control input, the module optimized as synthesis would, and the control input found to
+//! drive nothing (a bit of a 32-bit address sum the module truncates). Then the mutated
+//! module alone (its own parameterization, submodules inlined): equal
 //! outputs for every input sequence. If that fails (the mutant is observable at the
 //! module's ports, or only from states the module never reaches), the module from power-on:
 //! a miter of the two copies, every register zero at first, proven safe by `scorr` and PDR
@@ -35,6 +38,20 @@ use crate::error::SimError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
+    /// The mutated module's own ports, by structure: the mutant applied under its control
+    /// input (`mutate -ctrl`: the mutated logic where the control input holds the mutant's
+    /// number, the original elsewhere), then the module optimized by yosys passes that keep
+    /// its behaviour for every value of every input and every state (`opt -fine -keepdc`,
+    /// `wreduce -keepdc`, `opt_clean`; no don't-care is chosen), and the control input left
+    /// driving nothing. The optimized module is then one circuit for the original (control 0)
+    /// and the mutant alike. No SAT: seconds where [`Scope::Module`] runs out of time (the
+    /// memories of `sf_conv` as registers).
+    ///
+    /// Example: `sf_conv` computes a read address as a 32-bit sum and keeps its low 8 bits.
+    /// A mutant forcing bit 26 of the sum's operand to 1 has its multiplexer on a bit that
+    /// `wreduce` cuts from the sum, and `opt_clean` then removes the multiplexer and the
+    /// comparison with the control input.
+    Pruned,
     /// The mutated module's own ports.
     Module,
     /// The host core's ports (what co-simulation observes).
@@ -78,10 +95,14 @@ pub struct Proof {
 impl Proof {
     /// Whether this kind of proof holds for `mutant`: `equiv_induct` and PDR proofs for
     /// modules whose behaviour does not start from an initial value and mutants that leave
-    /// every clock alone, the reset sequence for `sf_reset`.
+    /// every clock alone (PDR also for a clock stuck at a constant), the structural proof
+    /// for any mutant of those modules, the reset sequence for `sf_reset`.
     pub fn holds_for(&self, mutant: &Mutant) -> bool {
-        if self.scope == Scope::StartUp {
-            return !mutant.module.provable();
+        match self.scope {
+            Scope::StartUp => return !mutant.module.provable(),
+            // Logic that drives nothing: whatever it was, the clock of a register included.
+            Scope::Pruned => return mutant.module.provable(),
+            _ => {}
         }
         let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent);
         mutant.module.provable()
@@ -192,16 +213,22 @@ pub fn prove(
             _ => Finding::Open,
         });
     }
-    if mutates_a_clock(&mutant.command) && !sticks_a_clock(&mutant.command) {
-        return Ok(Finding::Open);
-    }
     let module = mutated_module(mutant)?;
     let mutation = without_control(&mutant.command);
+    let clock = mutates_a_clock(&mutant.command);
     let mut refuted = None;
     for &scope in scopes {
         let unit = match scope {
-            // Proofs by `equiv_induct` would see the stuck clock as the global one.
-            Scope::Module | Scope::Host if mutates_a_clock(&mutant.command) => continue,
+            Scope::Pruned => {
+                if let Some(proof) = prove_pruned(dir, reading, mutant, &module, budget)? {
+                    return Ok(Finding::Proven(proof));
+                }
+                continue;
+            }
+            // Proofs by `equiv_induct` would see the stuck clock as the global one, PDR an
+            // inverted one.
+            Scope::Module | Scope::Host if clock => continue,
+            Scope::PowerOn | Scope::Parent if clock && !sticks_a_clock(&mutant.command) => continue,
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
             Scope::PowerOn => {
@@ -232,6 +259,33 @@ pub fn prove(
         }
     }
     Ok(refuted.map_or(Finding::Open, Finding::Refuted))
+}
+
+/// [`Scope::Pruned`]: whether the control input of `mutant`'s command drives nothing in
+/// `module` after yosys's behaviour-keeping optimizations. It must drive something before
+/// them, so a mutation yosys did not apply proves nothing.
+fn prove_pruned(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    module: &str,
+    budget: Duration,
+) -> Result<Option<Proof>, SimError> {
+    let Some(control) = control_wire(&mutant.command) else { return Ok(None) };
+    let started = Instant::now();
+    // `select -assert-*` ends yosys with an error: the script succeeds only if the control
+    // input has readers before the optimizations and none after.
+    let script = format!(
+        "{read}{mutation}\nhierarchy -top {module}\nflatten\n\
+         select -assert-count 1 w:{control}\nselect -assert-any w:{control} %co w:{control} %d\n\
+         opt -fine -keepdc\nwreduce -keepdc\nopt_clean\nopt -fine -keepdc\n\
+         select -assert-none w:{control} %co w:{control} %d\n",
+        read = read_script(reading),
+        mutation = mutant.command,
+    );
+    let name = format!("pruned-{}-{}", mutant.id, std::process::id());
+    let proven = run_yosys_script(dir, &name, &script, budget)?;
+    Ok(proven.then(|| Proof { scope: Scope::Pruned, seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// [`Scope::PowerOn`]: yosys builds the miter of the original `module` and the mutated one,
@@ -524,6 +578,7 @@ fn isolate(unit: &str, name: &str) -> String {
 
 fn scope_name(scope: Scope) -> &'static str {
     match scope {
+        Scope::Pruned => "pruned",
         Scope::Module => "module",
         Scope::Host => "host",
         Scope::PowerOn => "power-on",
@@ -545,6 +600,13 @@ fn module_of(command: &str) -> Option<String> {
     let words: Vec<&str> = command.split_whitespace().collect();
     let at = words.iter().position(|w| *w == "-module")?;
     words.get(at + 1).map(|w| w.to_string())
+}
+
+/// `NAME` of the command's `-ctrl NAME WIDTH VALUE`.
+fn control_wire(command: &str) -> Option<&str> {
+    let mut words = command.split_whitespace();
+    words.position(|w| w == "-ctrl")?;
+    words.next()
 }
 
 /// The command without its `-ctrl NAME WIDTH VALUE`: the mutation applied unconditionally.
@@ -612,5 +674,7 @@ mod tests {
         let line = "mutate -ctrl mutsel 16 17 -mode inv -module $paramod$a\\sf_lane -cell $procmux$2739 -port A";
         assert_eq!(without_control(line), "mutate -mode inv -module $paramod$a\\sf_lane -cell $procmux$2739 -port A");
         assert_eq!(module_of(line).as_deref(), Some("$paramod$a\\sf_lane"));
+        assert_eq!(control_wire(line), Some("mutsel"));
+        assert_eq!(control_wire("mutate -mode inv -module m"), None);
     }
 }
