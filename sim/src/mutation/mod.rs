@@ -110,6 +110,16 @@ impl RtlModule {
         RtlModule::BOARD.contains(&self)
     }
 
+    /// Where the module's mutants are numbered in a host: its place in [`RtlModule::CORE`]
+    /// or [`RtlModule::BOARD`]. Its mutants are `slot * per_module + 1` on, whichever
+    /// modules a run mutates, so a survivor's id names the same mutant in a run narrowed by
+    /// `MUTATION_MODULES` (a rerun of `sf_conv`'s survivors alone numbered its mutants from
+    /// 1 and ran other mutants under the survivors' ids).
+    pub fn slot(self) -> usize {
+        let family: &[RtlModule] = if self.is_board() { &RtlModule::BOARD } else { &RtlModule::CORE };
+        family.iter().position(|&m| m == self).unwrap_or_default()
+    }
+
     /// Whether a survivor of this module can be shown equivalent by yosys's `equiv_induct`.
     /// Not `sf_reset`: `equiv_induct` proves only the induction step (matching states stay
     /// matching) and never looks at the initial state, and all `sf_reset` does is count
@@ -668,6 +678,20 @@ fn copy_design(from: &Path, to: &Path) -> Result<(), SimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_s_mutants_are_numbered_by_its_place_not_by_which_modules_a_run_mutates() {
+        // The numbering of every summary and proofs.jsonl so far: 200 per module in order.
+        let first = |m: RtlModule| m.slot() * 200 + 1;
+        assert_eq!(RtlModule::CORE.map(first), [1, 201, 401, 601, 801, 1001]);
+        assert_eq!(RtlModule::BOARD.map(first), [1, 201, 401, 601, 801]);
+        let dir = tempfile::tempdir().unwrap();
+        let reading = Reading { top: "t".into(), sources: Vec::new(), preload: false, params: Vec::new() };
+        // `mutate` writes its script before it runs yosys; a conv-only run lists from 1001.
+        let _ = yosys::mutate(dir.path(), "conv", &reading, &[RtlModule::Conv], (200, 1), "");
+        let script = std::fs::read_to_string(dir.path().join("mutate.ys")).unwrap();
+        assert!(script.contains("-ctrl mutsel 16 1001 -o mutants-sf_conv.ys"), "{script}");
+    }
 
     #[test]
     fn every_core_host_ends_with_the_edge_inputs_after_its_random_ones() {

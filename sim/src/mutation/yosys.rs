@@ -48,15 +48,14 @@ pub fn mutate(
     filter: &str,
 ) -> Result<Mutated, SimError> {
     let mut script = read_script(reading);
-    let mut first = 1usize;
     // `*name*`: a module with one short parameter list is named `$paramod\name\P=...`, with
     // a long one `$paramod$hash\name`.
     for m in modules {
+        let first = m.slot() * per_module + 1;
         script.push_str(&format!(
             "mutate -list {per_module} -seed {seed} {filter} -ctrl {CONTROL} {CONTROL_BITS} {first} -o mutants-{name}.ys *{name}*/* *{name}*/t:$mem* %d\n",
             name = m.name()
         ));
-        first += per_module;
     }
     let apply: String = modules.iter().map(|m| format!("script mutants-{}.ys\n", m.name())).collect();
     script.push_str(&keeping_initial_values(&apply));
