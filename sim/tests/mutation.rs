@@ -237,10 +237,15 @@ fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_rea
         return;
     }
     // `wide` is 32 bits and only its low 8 are kept, as `sf_conv`'s addresses are; `spare`
-    // is a register read only into the bits dropped.
+    // is a register read only into the bits dropped; `count` a 32-bit counter read by its
+    // low 4 bits (its bit 31 goes only once `techmap` splits the register into bits).
     let work = testkit::scratch_dir("mutation-pruned");
-    let verilog = "module truncated(input clk, input [7:0] a, input [7:0] b, output reg [7:0] sum);\n\
+    let verilog = "module truncated(input clk, input [7:0] a, input [7:0] b, output reg [7:0] sum,\n\
+                   output [3:0] low);\n\
                    reg [7:0] spare;\n\
+                   reg [31:0] count;\n\
+                   assign low = count[3:0];\n\
+                   always @(posedge clk) count <= count + 32'd3;\n\
                    wire [31:0] wide = a + b + {spare, 24'b0};\n\
                    always @(posedge clk) sum <= wide[7:0];\n\
                    always @(posedge clk) spare <= a;\nendmodule\n";
@@ -265,6 +270,8 @@ fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_rea
         ("bit 3 of the sum", format!("-mode const1 -cell {} -port Y -portbit 3", driver("wide")), false),
         ("the unread register's clock", format!("-mode inv -cell {} -port CLK -portbit 0", driver("spare")), true),
         ("the output's clock", format!("-mode inv -cell {} -port CLK -portbit 0", driver("sum")), false),
+        ("bit 31 of the counter", format!("-mode inv -cell {} -port Q -portbit 31", driver("count")), true),
+        ("bit 2 of the counter", format!("-mode inv -cell {} -port Q -portbit 2", driver("count")), false),
         // yosys applies nothing: no proof of a mutant that is not there.
         ("a cell that is not there", "-mode const1 -cell $nothing -port Y -portbit 0".to_string(), false),
     ];

@@ -42,15 +42,24 @@ pub enum Scope {
     /// input (`mutate -ctrl`: the mutated logic where the control input holds the mutant's
     /// number, the original elsewhere), then the module optimized by yosys passes that keep
     /// its behaviour for every value of every input and every state (`opt -fine -keepdc`,
-    /// `wreduce -keepdc`, `opt_clean`; no don't-care is chosen), and the control input left
-    /// driving nothing. The optimized module is then one circuit for the original (control 0)
-    /// and the mutant alike. No SAT: seconds where [`Scope::Module`] runs out of time (the
-    /// memories of `sf_conv` as registers).
+    /// `wreduce -keepdc`, `opt_clean`, then `techmap` to one gate or flip-flop per bit and
+    /// `opt_clean` again), and the control input left driving nothing. The optimized module
+    /// is then one circuit for the original (control 0) and the mutant alike. No SAT:
+    /// seconds where [`Scope::Module`] runs out of time (the memories of `sf_conv` as
+    /// registers).
     ///
-    /// Example: `sf_conv` computes a read address as a 32-bit sum and keeps its low 8 bits.
+    /// Examples: `sf_conv` computes a read address as a 32-bit sum and keeps its low 8 bits.
     /// A mutant forcing bit 26 of the sum's operand to 1 has its multiplexer on a bit that
     /// `wreduce` cuts from the sum, and `opt_clean` then removes the multiplexer and the
-    /// comparison with the control input.
+    /// comparison with the control input. A mutant inverting bit 31 of the 32-bit register
+    /// `pass_pool_base`, which counts up by a constant and is read by its low bits only,
+    /// survives the word-level passes: `opt_clean` removes whole cells, and the register and
+    /// its sum are read. After `techmap` bit 31 is a flip-flop of its own, read only by its
+    /// own sum's bit 31, and that loop nothing outside reads goes.
+    ///
+    /// `techmap`'s gates give a bit `x` only where its own inputs are `x` (a word-level sum
+    /// is `x` everywhere for one `x` input bit): they agree with the module on every input
+    /// and state without `x`, which every proof here takes as its meaning.
     Pruned,
     /// The mutated module's own ports.
     Module,
@@ -279,6 +288,7 @@ fn prove_pruned(
         "{read}{mutation}\nhierarchy -top {module}\nflatten\n\
          select -assert-count 1 w:{control}\nselect -assert-any w:{control} %co w:{control} %d\n\
          opt -fine -keepdc\nwreduce -keepdc\nopt_clean\nopt -fine -keepdc\n\
+         techmap\nopt -fast -keepdc\nopt_clean\n\
          select -assert-none w:{control} %co w:{control} %d\n",
         read = read_script(reading),
         mutation = mutant.command,
