@@ -113,6 +113,41 @@ fn the_wait_host_kills_a_layer_that_fires_over_an_emission() {
 }
 
 #[test]
+fn only_the_conv_forward_host_runs_the_forwarding_of_a_word_written_the_cycle_before() {
+    if !tools_available() {
+        return;
+    }
+    // A bank that wrote a membrane word in the cycle before takes that write's data, not the
+    // memory's, when it adds to the same word again. That select stuck at 0 (one cell per
+    // bank and lane): `conv` never forwards (two groups, padding 1; `mutation::hosts` says
+    // why), so its mutants of the path survive as if equivalent; `conv-forward` (one group,
+    // no padding) writes a word back to back and kills every one.
+    let work = testkit::scratch_dir("mutation-forward");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    options.hosts = vec!["conv".into(), sim::mutation::CONV_FORWARD_HOST.into()];
+    options.modules = vec![RtlModule::Conv];
+    options.per_module = 64;
+    options.inputs = 8;
+    let source = include_str!("../../hdl-gen/rtl/sf_conv.v");
+    let (line, text) = source
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("old_value = fwd_valid[mb] &&"))
+        .expect("the forwarding select in sf_conv.v");
+    let (line, first) = (line + 1, text.find("fwd_valid[mb]").unwrap() + 1);
+    let end = text.trim_end().len() + 1;
+    options.filter = format!("-mode const0 -port Y -src sf_conv.v:{line}.{first}-{line}.{end}");
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    for host in ["conv", sim::mutation::CONV_FORWARD_HOST] {
+        let verdicts: Vec<&Verdict> = results.iter().filter(|r| r.mutant.host == host).map(|r| &r.verdict).collect();
+        println!("{host}: {verdicts:?}");
+        assert!(!verdicts.is_empty(), "{host}: no mutant of the select");
+        let killed = host != "conv";
+        assert!(verdicts.iter().all(|v| v.killed() == killed), "{host}: {verdicts:?}");
+    }
+}
+
+#[test]
 fn a_mutant_of_an_address_bit_nothing_reads_survives_and_is_proven_equivalent() {
     if !tools_available() {
         return;
@@ -391,15 +426,54 @@ fn a_receiver_that_answers_right_but_late_and_a_transmitter_off_8n1_are_killed()
 /// Survivors shown equivalent by reasoning where no proof of the campaign can (RELIABILITY.md
 /// "RTL mutation campaign" says how). An entry names the cell of one RTL version: after an
 /// RTL change it matches nothing, and its mutant counts as a survivor again.
-const EQUIVALENT: &[Equivalent] = &[Equivalent {
-    host: "dense",
-    mutation: "-mode const1 -module $paramod$b5e7700b3651097953426a76e40d548ef301ff8e\\sf_layer \
+const EQUIVALENT: &[Equivalent] = &[
+    Equivalent {
+        host: "dense",
+        mutation: "-mode const1 -module $paramod$b5e7700b3651097953426a76e40d548ef301ff8e\\sf_layer \
                -cell $procmux$2767 -port A -portbit 7 -src sf_layer.v:316.26-316.49",
-    reason: "bit 7 of the readout's weight_row set in every cycle it is not loaded: every reader takes \
+        reason: "bit 7 of the readout's weight_row set in every cycle it is not loaded: every reader takes \
              weight_row only in the cycle after the load (the lanes at stage 3, the harness's \
              read-back, the board loader's byte 0, which holds bits 0 to 7; its later bytes hold bits \
              8 and up); the parent's miter compares wt_rd_data in every cycle",
-}];
+    },
+    // conv #1037
+    Equivalent {
+        host: "conv",
+        mutation: "-mode inv -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $procdff$12694 -port Q -portbit 51 -wire fwd_data -wirebit 51",
+        reason: NEVER_FORWARDS,
+    },
+    // conv #1039
+    Equivalent {
+        host: "conv",
+        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $ternary$sf_conv.v:492$1586 -port B -portbit 7 -ctrlbit 4 -wire fwd_data -wirebit 22",
+        reason: NEVER_FORWARDS,
+    },
+    // conv #1120
+    Equivalent {
+        host: "conv",
+        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $procdff$12694 -port Q -portbit 23 -ctrlbit 54 -wire fwd_data -wirebit 23",
+        reason: NEVER_FORWARDS,
+    },
+    // conv #1155
+    Equivalent {
+        host: "conv",
+        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $ternary$sf_conv.v:492$1586 -port B -portbit 6 -ctrlbit 4 -wire fwd_data -wirebit 21",
+        reason: NEVER_FORWARDS,
+    },
+    // conv #1168
+    Equivalent {
+        host: "conv",
+        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $procdff$12694 -port Q -portbit 93 -ctrlbit 7 -wire fwd_data -wirebit 93",
+        reason: NEVER_FORWARDS,
+    },
+];
+
+/// Why `sf_conv`'s forwarded data (`fwd_data`, line 319) does not matter in the `conv` host.
+const NEVER_FORWARDS: &str = "fwd_data is read only where a bank adds to the word it wrote the cycle before (sf_conv.v \
+    line 492), which conv never does: an event's rows are distinct words of its channel group (word (g*HO + oy)*WB \
+    + ox/B), consecutive scatter cycles change the row or the group, and the next event starts in group 0 after \
+    group 1 (two groups); only_the_conv_forward_host_runs_the_forwarding_of_a_word_written_the_cycle_before \
+    keeps that select stuck at 0 surviving in conv and killed in conv-forward";
 
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv` (`core`:

@@ -156,8 +156,12 @@ pub const WIDE_BOARD_HOST: &str = "board-wide";
 /// counts spikes into two-byte scores, and 12 input values a request.
 pub const COUNTS_BOARD_HOST: &str = "board-counts";
 
+/// The name of the second conv host: every channel in one group, so back-to-back scatter
+/// writes can hit one membrane word (see [`hosts`]).
+pub const CONV_FORWARD_HOST: &str = "conv-forward";
+
 /// The core hosts of [`hosts`], in its order.
-const CORE_HOSTS: [&str; 5] = ["dense", "lateral", "conv", "ternary", WAIT_HOST];
+const CORE_HOSTS: [&str; 6] = ["dense", "lateral", "conv", "ternary", WAIT_HOST, CONV_FORWARD_HOST];
 
 /// The board hosts, each with the UART timing it is simulated and read with
 /// (`CLKS_PER_BIT`, `TIMEOUT`): fast to simulate, and for the others a bit time that is not
@@ -240,7 +244,14 @@ pub struct Host {
 /// several bytes and two values a cycle (`board-wide`), and a network of 12 inputs whose
 /// last layer spikes (integer neurons, D = 3, planes 1 and 2), its weights loaded
 /// (`board-counts`: the bridge's spike counting, amplitudes and two-byte scores, which the
-/// readout hosts never build).
+/// readout hosts never build); last, a second conv network (`conv-forward`: two input
+/// channels, no padding, sum pooling fused, a 1x1 conv) whose conv layers have a lane per
+/// channel. In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank
+/// hit one membrane word, so `sf_conv`'s forwarding of the word written the cycle before
+/// never runs: an event's rows are distinct words of its group, and consecutive cycles
+/// change the row or the group. With one group and no padding, an event in the first input
+/// row reaches one output row, and the next event in that row writes a column of the same
+/// word again in the next cycle.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
@@ -255,6 +266,15 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv = random_conv_network(&conv_spec, seed)
         .map_err(|e| SimError::Mutation { host: "conv".into(), reason: e.to_string() })?;
     let conv_plan = HardwarePlan::per_layer(&conv, &[2, 1, 2])?;
+    let forward_spec = ConvSpec {
+        name: "mutconvfwd".into(),
+        input: Shape3 { channels: 2, height: 6, width: 6 },
+        arch: "c2k3-sp2-c2k1-fc3".parse().expect("a valid architecture"),
+        ..conv_spec.clone()
+    };
+    let forward = random_conv_network(&forward_spec, seed)
+        .map_err(|e| SimError::Mutation { host: CONV_FORWARD_HOST.into(), reason: e.to_string() })?;
+    let forward_plan = HardwarePlan::per_layer(&forward, &[2, 1, 2, 3])?;
     let ternary_spec = RandomSpec {
         name: "mutternary".into(),
         input_shape: vec![6],
@@ -275,7 +295,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
     let counts = counts_network(seed);
     let counts_plan = HardwarePlan::per_layer(&counts, &[3, 2])?.with_loaded_weights(&[1])?;
-    let [dense, lateral, conv_host, ternary_host, wait] = CORE_HOSTS;
+    let [dense, lateral, conv_host, ternary_host, wait, _] = CORE_HOSTS;
     let hosts = [
         (dense, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
         (lateral, tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
@@ -291,6 +311,8 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
                 .with_values_per_cycle(&tiny_network(), 2)?,
         ),
         (COUNTS_BOARD_HOST, counts, counts_plan),
+        // Last: each host's inputs come from a stream keyed by its place here.
+        (CONV_FORWARD_HOST, forward, forward_plan),
     ];
     Ok(hosts
         .into_iter()
