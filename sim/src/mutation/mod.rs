@@ -245,8 +245,9 @@ pub struct Host {
 /// last layer spikes (integer neurons, D = 3, planes 1 and 2), its weights loaded
 /// (`board-counts`: the bridge's spike counting, amplitudes and two-byte scores, which the
 /// readout hosts never build); last, a second conv network (`conv-forward`: two input
-/// channels, no padding, sum pooling fused, a 1x1 conv) whose conv layers have a lane per
-/// channel. In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank
+/// channels, no padding, sum pooling fused, a 1x1 conv over three channels) whose conv
+/// layers have a lane per channel. (With two channels into the 1x1 conv it never fired on
+/// the host's inputs, and its emission went untested.) In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank
 /// hit one membrane word, so `sf_conv`'s forwarding of the word written the cycle before
 /// never runs: an event's rows are distinct words of its group, and consecutive cycles
 /// change the row or the group. With one group and no padding, an event in the first input
@@ -269,12 +270,12 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let forward_spec = ConvSpec {
         name: "mutconvfwd".into(),
         input: Shape3 { channels: 2, height: 6, width: 6 },
-        arch: "c2k3-sp2-c2k1-fc3".parse().expect("a valid architecture"),
+        arch: "c3k3-sp2-c3k1-fc3".parse().expect("a valid architecture"),
         ..conv_spec.clone()
     };
     let forward = random_conv_network(&forward_spec, seed)
         .map_err(|e| SimError::Mutation { host: CONV_FORWARD_HOST.into(), reason: e.to_string() })?;
-    let forward_plan = HardwarePlan::per_layer(&forward, &[2, 1, 2, 3])?;
+    let forward_plan = HardwarePlan::per_layer(&forward, &[3, 1, 3, 3])?;
     let ternary_spec = RandomSpec {
         name: "mutternary".into(),
         input_shape: vec![6],
