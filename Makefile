@@ -58,7 +58,7 @@ fuzz: setup
 # RTL mutation campaign (issue #18, RELIABILITY.md): yosys `mutate` plants MUTATION_MUTANTS
 # faults per hand-written module (core and board) in each small host design, and each must
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
-# equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: module,
+# equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: pruned, module,
 # power-on, parent, host; resumable: attempts go to MUTATION_ROOT/proofs.jsonl), and the same proofs
 # are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. Between the
 # two, the core hosts' survivors run again with MUTATION_RERUN_INPUTS random inputs (600, as
