@@ -439,31 +439,36 @@ const EQUIVALENT: &[Equivalent] = &[
     // conv #1037
     Equivalent {
         host: "conv",
-        mutation: "-mode inv -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $procdff$12694 -port Q -portbit 51 -wire fwd_data -wirebit 51",
+        mutation: "-mode inv -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+                   -cell $procdff$12694 -port Q -portbit 51 -wire fwd_data -wirebit 51",
         reason: NEVER_FORWARDS,
     },
     // conv #1039
     Equivalent {
         host: "conv",
-        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $ternary$sf_conv.v:492$1586 -port B -portbit 7 -ctrlbit 4 -wire fwd_data -wirebit 22",
+        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+                   -cell $ternary$sf_conv.v:492$1586 -port B -portbit 7 -ctrlbit 4 -wire fwd_data -wirebit 22",
         reason: NEVER_FORWARDS,
     },
     // conv #1120
     Equivalent {
         host: "conv",
-        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $procdff$12694 -port Q -portbit 23 -ctrlbit 54 -wire fwd_data -wirebit 23",
+        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+                   -cell $procdff$12694 -port Q -portbit 23 -ctrlbit 54 -wire fwd_data -wirebit 23",
         reason: NEVER_FORWARDS,
     },
     // conv #1155
     Equivalent {
         host: "conv",
-        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $ternary$sf_conv.v:492$1586 -port B -portbit 6 -ctrlbit 4 -wire fwd_data -wirebit 21",
+        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+                   -cell $ternary$sf_conv.v:492$1586 -port B -portbit 6 -ctrlbit 4 -wire fwd_data -wirebit 21",
         reason: NEVER_FORWARDS,
     },
     // conv #1168
     Equivalent {
         host: "conv",
-        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv -cell $procdff$12694 -port Q -portbit 93 -ctrlbit 7 -wire fwd_data -wirebit 93",
+        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+                   -cell $procdff$12694 -port Q -portbit 93 -ctrlbit 7 -wire fwd_data -wirebit 93",
         reason: NEVER_FORWARDS,
     },
 ];

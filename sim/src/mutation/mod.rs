@@ -247,12 +247,14 @@ pub struct Host {
 /// readout hosts never build); last, a second conv network (`conv-forward`: two input
 /// channels, no padding, sum pooling fused, a 1x1 conv over three channels) whose conv
 /// layers have a lane per channel. (With two channels into the 1x1 conv it never fired on
-/// the host's inputs, and its emission went untested.) In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank
-/// hit one membrane word, so `sf_conv`'s forwarding of the word written the cycle before
-/// never runs: an event's rows are distinct words of its group, and consecutive cycles
-/// change the row or the group. With one group and no padding, an event in the first input
-/// row reaches one output row, and the next event in that row writes a column of the same
-/// word again in the next cycle.
+/// the host's inputs, and its emission went untested.)
+///
+/// In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank hit one
+/// membrane word, so `sf_conv`'s forwarding of the word written the cycle before never
+/// runs: an event's rows are distinct words of its group, and consecutive cycles change
+/// the row or the group. With one group and no padding, an event in the first input row
+/// reaches one output row, and the next event in that row writes a column of the same word
+/// again in the next cycle.
 pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
