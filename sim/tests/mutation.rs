@@ -234,22 +234,8 @@ fn a_stuck_clock_is_proven_only_from_power_on_and_only_where_the_register_never_
     let verilog = "module stuck(input clk, input a, output reg zero, output reg copy);\n\
                    always @(posedge clk) zero <= 1'b0;\n\
                    always @(posedge clk) copy <= a;\nendmodule\n";
-    std::fs::write(work.path().join("stuck.v"), verilog).unwrap();
-    let reading = sim::mutation::Reading {
-        top: "stuck".into(),
-        sources: vec!["stuck.v".into()],
-        preload: false,
-        params: Vec::new(),
-    };
-    let flip_flop = |register: &str| {
-        let script = format!(
-            "read_verilog -nosynthesis stuck.v; hierarchy -top stuck; proc; opt_clean; select -list w:{register} %ci1 c:* %i"
-        );
-        // Not `-q`: it silences `select -list`.
-        let out = std::process::Command::new("yosys").args(["-p", &script]).current_dir(work.path()).output();
-        let text = String::from_utf8(out.unwrap().stdout).unwrap();
-        text.lines().find_map(|l| l.strip_prefix("stuck/").map(str::to_string)).expect("the register's flip-flop")
-    };
+    let reading = one_module(work.path(), "stuck", verilog);
+    let flip_flop = |register: &str| driving_cell(work.path(), "stuck", register);
     for (register, equivalent) in [("zero", true), ("copy", false)] {
         let mutant = Mutant {
             host: "stuck".into(),
@@ -284,22 +270,8 @@ fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_rea
                    wire [31:0] wide = a + b + {spare, 24'b0};\n\
                    always @(posedge clk) sum <= wide[7:0];\n\
                    always @(posedge clk) spare <= a;\nendmodule\n";
-    std::fs::write(work.path().join("truncated.v"), verilog).unwrap();
-    let reading = sim::mutation::Reading {
-        top: "truncated".into(),
-        sources: vec!["truncated.v".into()],
-        preload: false,
-        params: Vec::new(),
-    };
-    let driver = |wire: &str| {
-        let script = format!(
-            "read_verilog -nosynthesis truncated.v; hierarchy -top truncated; proc; opt_clean; select -list w:{wire} %ci1 c:* %i"
-        );
-        // Not `-q`: it silences `select -list`.
-        let out = std::process::Command::new("yosys").args(["-p", &script]).current_dir(work.path()).output();
-        let text = String::from_utf8(out.unwrap().stdout).unwrap();
-        text.lines().find_map(|l| l.strip_prefix("truncated/").map(str::to_string)).expect("the wire's driver")
-    };
+    let reading = one_module(work.path(), "truncated", verilog);
+    let driver = |wire: &str| driving_cell(work.path(), "truncated", wire);
     let cases = [
         ("bit 20 of the sum", format!("-mode const1 -cell {} -port Y -portbit 20", driver("wide")), true),
         ("bit 3 of the sum", format!("-mode const1 -cell {} -port Y -portbit 3", driver("wide")), false),
@@ -322,6 +294,25 @@ fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_rea
         assert_eq!(proof.as_ref().map(|p| p.scope), equivalent.then_some(Scope::Pruned), "{what}: {}", mutant.command);
         assert!(proof.is_none_or(|p| p.holds_for(&mutant)), "{what}");
     }
+}
+
+/// `verilog`, one module `top`, written to `top.v` in `dir`, and how yosys reads it.
+fn one_module(dir: &Path, top: &str, verilog: &str) -> sim::mutation::Reading {
+    std::fs::write(dir.join(format!("{top}.v")), verilog).unwrap();
+    sim::mutation::Reading { top: top.into(), sources: vec![format!("{top}.v")], preload: false, params: Vec::new() }
+}
+
+/// The cell of [`one_module`]'s `top` in `dir` that drives `wire`, as `mutate -cell` names it
+/// (after the reading's `proc; opt_clean`).
+fn driving_cell(dir: &Path, top: &str, wire: &str) -> String {
+    let script = format!(
+        "read_verilog -nosynthesis {top}.v; hierarchy -top {top}; proc; opt_clean; select -list w:{wire} %ci1 c:* %i"
+    );
+    // Not `-q`: it silences `select -list`.
+    let out = std::process::Command::new("yosys").args(["-p", &script]).current_dir(dir).output();
+    let text = String::from_utf8(out.unwrap().stdout).unwrap();
+    let prefix = format!("{top}/");
+    text.lines().find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string)).expect("the wire's driver")
 }
 
 /// The one mutant of `module` in `host` that `filter` lists is killed or survives as
