@@ -428,41 +428,36 @@ const EQUIVALENT: &[Equivalent] = &[
              8 and up); the parent's miter compares wt_rd_data in every cycle",
     },
     // conv #1037
-    Equivalent {
-        host: "conv",
-        mutation: "-mode inv -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+    never_forwards(
+        "-mode inv -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
                    -cell $procdff$12694 -port Q -portbit 51 -wire fwd_data -wirebit 51",
-        reason: NEVER_FORWARDS,
-    },
+    ),
     // conv #1039
-    Equivalent {
-        host: "conv",
-        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+    never_forwards(
+        "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
                    -cell $ternary$sf_conv.v:492$1586 -port B -portbit 7 -ctrlbit 4 -wire fwd_data -wirebit 22",
-        reason: NEVER_FORWARDS,
-    },
+    ),
     // conv #1120
-    Equivalent {
-        host: "conv",
-        mutation: "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+    never_forwards(
+        "-mode cnot1 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
                    -cell $procdff$12694 -port Q -portbit 23 -ctrlbit 54 -wire fwd_data -wirebit 23",
-        reason: NEVER_FORWARDS,
-    },
+    ),
     // conv #1155
-    Equivalent {
-        host: "conv",
-        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+    never_forwards(
+        "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
                    -cell $ternary$sf_conv.v:492$1586 -port B -portbit 6 -ctrlbit 4 -wire fwd_data -wirebit 21",
-        reason: NEVER_FORWARDS,
-    },
+    ),
     // conv #1168
-    Equivalent {
-        host: "conv",
-        mutation: "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
+    never_forwards(
+        "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
                    -cell $procdff$12694 -port Q -portbit 93 -ctrlbit 7 -wire fwd_data -wirebit 93",
-        reason: NEVER_FORWARDS,
-    },
+    ),
 ];
+
+/// A `conv` mutant of `sf_conv`'s forwarded data, equivalent by [`NEVER_FORWARDS`].
+const fn never_forwards(mutation: &'static str) -> Equivalent {
+    Equivalent { host: "conv", mutation, reason: NEVER_FORWARDS }
+}
 
 /// Why `sf_conv`'s forwarded data (`fwd_data`, line 319) does not matter in the `conv` host.
 const NEVER_FORWARDS: &str = "fwd_data is read only where a bank adds to the word it wrote the cycle before (sf_conv.v \
@@ -666,9 +661,9 @@ fn mutation_proofs() {
             })
             .fold(BTreeMap::new(), |mut attempts, (h, id, command, proof, refuted)| {
                 // A retry at other scopes that finds nothing keeps what an earlier one found.
-                let earlier: Attempt = attempts.remove(&(h.clone(), id, command.clone())).unwrap_or_default();
-                let attempt = Attempt { proof: proof.or(earlier.proof), refuted: refuted.or(earlier.refuted) };
-                attempts.insert((h, id, command), attempt);
+                let attempt: &mut Attempt = attempts.entry((h, id, command)).or_default();
+                attempt.proof = proof.or(attempt.proof.take());
+                attempt.refuted = refuted.or(attempt.refuted);
                 attempts
             })
     };

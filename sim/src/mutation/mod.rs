@@ -298,7 +298,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
     let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
     let counts = counts_network(seed);
     let counts_plan = HardwarePlan::per_layer(&counts, &[3, 2])?.with_loaded_weights(&[1])?;
-    let [dense, lateral, conv_host, ternary_host, wait, _] = CORE_HOSTS;
+    let [dense, lateral, conv_host, ternary_host, wait, forward_host] = CORE_HOSTS;
     let hosts = [
         (dense, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
         (lateral, tiny_lateral_network(), HardwarePlan::per_layer(&tiny_lateral_network(), &[3, 1])?),
@@ -315,7 +315,7 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
         ),
         (COUNTS_BOARD_HOST, counts, counts_plan),
         // Last: each host's inputs come from a stream keyed by its place here.
-        (CONV_FORWARD_HOST, forward, forward_plan),
+        (forward_host, forward, forward_plan),
     ];
     Ok(hosts
         .into_iter()
