@@ -7,7 +7,10 @@
 //! drive nothing (a bit of a 32-bit address sum the module truncates). Then the mutated
 //! module alone (its own parameterization, submodules inlined): equal
 //! outputs for every input sequence. If that fails (the mutant is observable at the
-//! module's ports, or only from states the module never reaches), the module from power-on:
+//! module's ports, or only from states the module never reaches), the module in each
+//! parent with one copy of the parent's registers ([`Scope::Dormant`]: the mutant never
+//! changes what the original loads or shows, in any state the original reaches). Then the
+//! module from power-on:
 //! a miter of the two copies, every register zero at first, proven safe by `scorr` and PDR
 //! (`yosys-abc`). Then the module inside its parent, from power-on, the parent's outputs
 //! compared only where its readers read them ([`observed`]): a port bit the
@@ -90,6 +93,23 @@ pub enum Scope {
     /// first cycles, as the harness and `sf_reset` give it (`observed::masked_miter`). For a
     /// module the host's top instantiates, the parent is the whole host core.
     Parent,
+    /// The mutated module inside each parent, as [`Scope::Parent`], proven by one copy of
+    /// the parent's registers instead of two: in every state the original parent reaches
+    /// from power-on, the mutant would load every register with what the original loads and
+    /// give every read output what the original gives ([`observed::step_miter`]). By
+    /// induction over the cycles the mutated parent then runs through the original's states:
+    /// a mutation that never makes a difference where it could be seen ("dormant").
+    ///
+    /// Example: `sf_lane` computes `add_pending <= add_en && !clear`. With `!clear` stuck at
+    /// 1 it differs exactly when `add_en` and `clear` are high together, which its module
+    /// can be given but `sf_layer` never gives it (`add_en` is the pipeline's fourth stage,
+    /// `clear` the update state, and the pipeline drains before the update; after a reset
+    /// only in the first cycles). The two-copy miter of [`Scope::Parent`] must relate two
+    /// sets of registers and ran out of time; here PDR needs only that invariant of the
+    /// original (7 clauses, 0.02 s). A mutant that changes a register nobody reads, or
+    /// changes it and lets it catch up, is not dormant: this proof fails where the others
+    /// may not.
+    Dormant,
 }
 
 /// A proof that a mutant is equivalent.
@@ -111,6 +131,8 @@ impl Proof {
             Scope::StartUp => return !mutant.module.provable(),
             // Logic that drives nothing: whatever it was, the clock of a register included.
             Scope::Pruned => return mutant.module.provable(),
+            // One clock loads the shared registers of both copies.
+            Scope::Dormant => return mutant.module.provable() && !mutates_a_clock(&mutant.command),
             _ => {}
         }
         let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent);
@@ -246,6 +268,13 @@ pub fn prove(
                 }
                 continue;
             }
+            Scope::Dormant if clock => continue,
+            Scope::Dormant => {
+                if let Some(proof) = prove_dormant(dir, reading, mutant, &module, budget)? {
+                    return Ok(Finding::Proven(proof));
+                }
+                continue;
+            }
             Scope::Parent => {
                 match prove_in_parents(dir, reading, mutant, &module, budget)? {
                     Finding::Open => {}
@@ -360,6 +389,107 @@ fn prove_in_parents(
     })
 }
 
+/// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
+/// a register or a read output from any state the original reaches, within `budget` in all.
+/// No parent (the host's top): not proven.
+fn prove_dormant(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    module: &str,
+    budget: Duration,
+) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
+    let parents = design.parents_of(module);
+    if parents.is_empty() {
+        return Ok(None);
+    }
+    for parent in parents {
+        let left = budget.saturating_sub(started.elapsed());
+        if left.is_zero()
+            || step_miter(dir, reading, mutant, parent, &design.rules(parent), left)? != MiterVerdict::Holds
+        {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Proof { scope: Scope::Dormant, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// [`observed::step_miter`] of `unit` and the same with `mutant` applied, its outputs
+/// compared as `rules` say, decided by PDR within `budget`. Each copy is flattened, its
+/// memories made registers, and its flip-flops turned into ports (`expose -evert-dff`, after
+/// `dffunmap` gave every flip-flop a plain D input); their initial values go, the miter's
+/// registers start at 0 (power-on). yosys writes the copies' ports, then the miter is read
+/// with them and written as AIGER.
+fn step_miter(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    unit: &str,
+    rules: &[observed::QualifiedOutput],
+    budget: Duration,
+) -> Result<MiterVerdict, SimError> {
+    let started = Instant::now();
+    let name = format!("step-{}-{}", mutant.id, std::process::id());
+    let copy = |name: &str| {
+        format!(
+            "hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n\
+             expose -evert-dff -dff\nsetattr -unset init\nrename {unit} {name}\n"
+        )
+    };
+    let everted = format!(
+        "{copies}write_rtlil {name}.il\nwrite_json {name}.json\n",
+        copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
+    );
+    let (il, json, miter_path) =
+        (dir.join(format!("{name}.il")), dir.join(format!("{name}.json")), dir.join(format!("{name}-miter.v")));
+    let remove = || {
+        for file in [&il, &json, &miter_path] {
+            let _ = std::fs::remove_file(file);
+        }
+    };
+    let ports = |design: &DesignModules, copy: &str| design.module(copy).map(|m| m.ports.clone());
+    let miter = run_yosys_script(dir, &name, &everted, budget)?
+        .then(|| std::fs::read_to_string(&json).ok())
+        .flatten()
+        .and_then(|text| DesignModules::from_json(&text).ok())
+        .and_then(|design| Some((ports(&design, "gold")?, ports(&design, "gate")?)))
+        .and_then(|(gold, gate)| observed::step_miter(&gold, &gate, rules));
+    let Some(miter) = miter else {
+        remove();
+        return Ok(MiterVerdict::Unknown);
+    };
+    std::fs::write(&miter_path, miter).map_err(|source| SimError::Io { path: miter_path.clone(), source })?;
+    let script = format!(
+        "read_rtlil {name}.il\nread_verilog {name}-miter.v\nproc\nhierarchy -top {top}\nflatten\n\
+         opt -fast\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven -zero\ndffunmap\naigmap\nopt_clean\n\
+         write_aiger -zinit {name}.aig\n",
+        top = observed::STEP_MITER,
+    );
+    let built = run_yosys_script(dir, &format!("{name}-aig"), &script, budget.saturating_sub(started.elapsed()))?;
+    remove();
+    pdr(dir, &name, built, budget.saturating_sub(started.elapsed()))
+}
+
+/// `yosys-abc`'s verdict on `{name}.aig` in `dir` (its one output never rises, or rises in a
+/// cycle), by `scorr` and `pdr` within `budget`, if yosys `built` it; the model and the log
+/// are removed.
+fn pdr(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<MiterVerdict, SimError> {
+    let aig = dir.join(format!("{name}.aig"));
+    let log = dir.join(format!("{name}.log"));
+    let abc = format!("read_aiger {name}.aig; strash; scorr; dc2; pdr");
+    let verdict = if built && !budget.is_zero() && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), budget)? {
+        miter_verdict(&std::fs::read_to_string(&log).unwrap_or_default())
+    } else {
+        MiterVerdict::Unknown
+    };
+    for file in [&aig, &log] {
+        let _ = std::fs::remove_file(file);
+    }
+    Ok(verdict)
+}
+
 /// Whether the original `unit` and the one with `mutant` applied never differ from
 /// power-on (see [`prove_from_power_on`]), decided within `budget`: compared at every output
 /// by `miter -equiv`, or by `masked` (Verilog of an [`observed::MITER`] over the two copies
@@ -401,20 +531,9 @@ fn power_on_miter(
          aigmap\nopt_clean\nwrite_aiger -zinit {name}.aig\n",
         copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
     );
-    let aig = dir.join(format!("{name}.aig"));
-    let log = dir.join(format!("{name}.log"));
     let built = run_yosys_script(dir, &name, &script, budget)?;
-    let left = budget.saturating_sub(started.elapsed());
-    let abc = format!("read_aiger {name}.aig; strash; scorr; dc2; pdr");
-    let verdict = if built && !left.is_zero() && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), left)? {
-        miter_verdict(&std::fs::read_to_string(&log).unwrap_or_default())
-    } else {
-        MiterVerdict::Unknown
-    };
-    for file in [&aig, &log, &miter_path] {
-        let _ = std::fs::remove_file(file);
-    }
-    Ok(verdict)
+    let _ = std::fs::remove_file(&miter_path);
+    pdr(dir, &name, built, budget.saturating_sub(started.elapsed()))
 }
 
 /// The modules of the design in `dir` read as `reading` says, with their ports,
@@ -594,6 +713,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::PowerOn => "power-on",
         Scope::StartUp => "start-up",
         Scope::Parent => "parent",
+        Scope::Dormant => "dormant",
     }
 }
 
@@ -667,6 +787,10 @@ mod tests {
             assert!(!proof.holds_for(&mutant(&inverted)), "{scope:?}");
             assert!(proof.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")), "{scope:?}");
         }
+        // The dormant proof clocks the shared registers with one clock: no clock mutant.
+        let dormant = Proof { scope: Scope::Dormant, seconds: 1.0 };
+        assert!(!dormant.holds_for(&mutant(stuck)) && !dormant.holds_for(&mutant(&inverted)));
+        assert!(dormant.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")));
     }
 
     #[test]

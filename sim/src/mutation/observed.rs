@@ -304,27 +304,145 @@ pub const MITER: &str = "sf_parent_miter";
 /// `emit_valid`, the comparison is
 /// `(gold_emit_valid != gate_emit_valid) || (gold_emit_valid && gold_emit_neuron != gate_emit_neuron)`.
 pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput]) -> String {
-    let output = |name: &str| ports.iter().find(|p| p.name == name && !p.input);
-    let range = |width: usize| if width == 1 { String::new() } else { format!("[{}:0] ", width - 1) };
     let mut text =
         format!("// Two copies compared where their outputs are read (sim::mutation::observed).\nmodule {MITER} (\n");
+    copies(&mut text, ports, "", |_| Vec::new());
+    trigger(&mut text, ports, differences(ports, qualified));
+    text
+}
+
+/// The name of the miter module [`step_miter`] writes.
+pub const STEP_MITER: &str = "sf_step_miter";
+
+/// The registers of a module whose flip-flops yosys's `expose -evert-dff` turned into ports:
+/// a register `NAME` reads its value on the input `NAME.q` and gives its next on the output
+/// `NAME.d` (and its clock on `NAME.c`). Each as its `.q` port, named `NAME`.
+fn registers(ports: &[Port]) -> Vec<Port> {
+    ports
+        .iter()
+        .filter(|p| p.input)
+        .filter_map(|p| {
+            let name = p.name.strip_suffix(".q")?;
+            let next = format!("{name}.d");
+            ports.iter().any(|d| !d.input && d.name == next && d.width == p.width).then(|| Port {
+                name: name.to_string(),
+                input: true,
+                width: p.width,
+            })
+        })
+        .collect()
+}
+
+/// The ports of such a module that were its own: not a register's.
+fn own_ports(ports: &[Port]) -> Vec<Port> {
+    let registers = registers(ports);
+    let of_register = |p: &Port| {
+        [".q", ".d", ".c"].iter().any(|s| p.name.strip_suffix(s).is_some_and(|n| registers.iter().any(|r| r.name == n)))
+    };
+    ports.iter().filter(|p| !of_register(p)).cloned().collect()
+}
+
+/// Verilog of a module [`STEP_MITER`]: one set of registers, two next-state functions.
+/// `gold` and `gate` (the original module and the mutated one, their flip-flops turned into
+/// ports by `expose -evert-dff`, see [`registers`]) read the same inputs and the same
+/// register values; the registers load `gold`'s next values. `trigger` is high in a cycle
+/// where a register `gate` has would load another value from `gate`, or an output differs
+/// that the readers read then (compared as in [`masked_miter`]).
+///
+/// If `trigger` never rises from power-on (every register zero), the mutant never changes
+/// a register or a read output in any state the original reaches: by induction over the
+/// cycles, the mutated module runs through the original's states and is equivalent. A
+/// register `gold` has and `gate` lacks is one the mutation left unread; a register only
+/// `gate` has would have no value here, so then, or if the two copies' own ports differ, or
+/// there is no `clk` input, there is no miter (`None`).
+///
+/// Where the masked miter asks PDR to relate two copies' registers (all but the mutant's
+/// cone equal, in every reachable state), this one needs only an invariant of the original
+/// that keeps the mutant's cell from making a difference: `sf_lane` adding in a cycle its
+/// `clear` is high, which `sf_layer` never asks of it, is 7 clauses and 0.02 s.
+pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -> Option<String> {
+    let ports = own_ports(gold);
+    let (gold_registers, gate_registers) = (registers(gold), registers(gate));
+    let known = |r: &Port| gold_registers.iter().any(|g| g == r);
+    if own_ports(gate) != ports || !gate_registers.iter().all(known) {
+        return None;
+    }
+    if !ports.iter().any(|p| p.name == "clk" && p.input && p.width == 1) {
+        return None;
+    }
+    let mut text =
+        format!("// One state, two next-state functions (sim::mutation::observed).\nmodule {STEP_MITER} (\n");
+    let register_ports = |copy: &str| {
+        let registers = if copy == "gold" { &gold_registers } else { &gate_registers };
+        registers
+            .iter()
+            .map(|r| {
+                let i = gold_registers.iter().position(|g| g == r).unwrap_or_default();
+                format!(".\\{name}.q (state_{i}), .\\{name}.d ({copy}_next_{i})", name = r.name)
+            })
+            .collect()
+    };
+    // The state's declarations go before the instances that read it.
+    let mut state = String::new();
+    for (i, r) in gold_registers.iter().enumerate() {
+        let range = range(r.width);
+        let _ = writeln!(state, "    // {}", r.name);
+        let _ = writeln!(state, "    reg  {range}state_{i} = {{{}{{1'b0}}}};", r.width);
+        let _ = writeln!(state, "    wire {range}gold_next_{i}, gate_next_{i};");
+        let _ = writeln!(state, "    always @(posedge clk) state_{i} <= gold_next_{i};");
+    }
+    // One bit per register compared, reduced at once: a chain of thousands of `||` (a conv
+    // core's memory words) is more than yosys's Verilog front end recurses through.
+    if !gate_registers.is_empty() {
+        let _ = writeln!(state, "    wire [{}:0] next_differs;", gate_registers.len() - 1);
+    }
+    for (k, r) in gate_registers.iter().enumerate() {
+        let i = gold_registers.iter().position(|g| g == r).unwrap_or_default();
+        let _ = writeln!(state, "    assign next_differs[{k}] = gold_next_{i} != gate_next_{i};");
+    }
+    copies(&mut text, &ports, &state, register_ports);
+    let mut differs = differences(&ports, qualified);
+    if !gate_registers.is_empty() {
+        differs.push("(|next_differs)".into());
+    }
+    trigger(&mut text, &ports, differs);
+    Some(text)
+}
+
+/// A vector's range, `[w-1:0] `, or nothing for one bit.
+fn range(width: usize) -> String {
+    if width == 1 { String::new() } else { format!("[{}:0] ", width - 1) }
+}
+
+/// The miter's ports (`ports`' inputs, and `trigger`), a wire per copy for each output of
+/// `ports`, `declarations`, and the instances `gold u_gold` and `gate u_gate` on the same
+/// inputs, each also connected as `extra(copy)` says.
+fn copies(text: &mut String, ports: &[Port], declarations: &str, extra: impl Fn(&str) -> Vec<String>) {
     for port in ports.iter().filter(|p| p.input) {
         let _ = writeln!(text, "    input  wire {}{},", range(port.width), port.name);
     }
     text.push_str("    output wire trigger\n);\n");
-    let outputs: Vec<&Port> = ports.iter().filter(|p| !p.input).collect();
-    for port in &outputs {
+    for port in ports.iter().filter(|p| !p.input) {
         for copy in ["gold", "gate"] {
             let _ = writeln!(text, "    wire {}{copy}_{};", range(port.width), port.name);
         }
     }
+    text.push_str(declarations);
     for copy in ["gold", "gate"] {
-        let connections: Vec<String> = ports
+        let mut connections: Vec<String> = ports
             .iter()
             .map(|p| if p.input { format!(".{0}({0})", p.name) } else { format!(".{0}({copy}_{0})", p.name) })
             .collect();
+        connections.extend(extra(copy));
         let _ = writeln!(text, "    {copy} u_{copy} ({});", connections.join(", "));
     }
+}
+
+/// The comparison of each output of `ports` between the copies, as `qualified` says (see
+/// [`masked_miter`]).
+fn differences(ports: &[Port], qualified: &[QualifiedOutput]) -> Vec<String> {
+    let output = |name: &str| ports.iter().find(|p| p.name == name && !p.input);
+    let outputs: Vec<&Port> = ports.iter().filter(|p| !p.input).collect();
     let rule = |name: &str| qualified.iter().find(|q| q.port == name).map(|q| &q.read);
     // A qualifier compared only at times of its own could differ unseen where its payload
     // is read: such a payload is compared in every cycle. A mask must be compared whenever
@@ -360,6 +478,12 @@ pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput]) -> String {
             _ => differs.push(format!("(gold_{name} != gate_{name})")),
         }
     }
+    differs
+}
+
+/// `assign trigger = ...`, high where one of `differs` is (never if none), gated by
+/// [`RESET_ONLY_FIRST`] if `ports` has `clk` and `rst`; the module's end.
+fn trigger(text: &mut String, ports: &[Port], mut differs: Vec<String>) {
     if differs.is_empty() {
         differs.push("1'b0".into());
     }
@@ -374,7 +498,6 @@ pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput]) -> String {
     } else {
         let _ = writeln!(text, "    assign trigger = {};\nendmodule", differs.join("\n        || "));
     }
-    text
 }
 
 /// The miter's environment for a parent with `clk` and `rst`: `rst` high for the first
@@ -480,6 +603,53 @@ mod tests {
         // A qualifier the module lacks: compared in every cycle.
         let text = masked_miter(&[port("a", true, 1), port("item_t", false, 4)], &rules);
         assert!(text.contains("assign trigger = (gold_item_t != gate_item_t);"), "{text}");
+    }
+
+    #[test]
+    fn the_step_miter_keeps_one_state_and_compares_the_next_values_of_the_registers_the_mutant_has() {
+        let everted = |registers: &[(&str, usize)]| {
+            let mut ports = vec![port("clk", true, 1), port("rst", true, 1), port("emit_valid", false, 1)];
+            for &(name, width) in registers {
+                ports.push(port(&format!("{name}.q"), true, width));
+                ports.push(port(&format!("{name}.d"), false, width));
+                ports.push(port(&format!("{name}.c"), false, 1));
+            }
+            ports
+        };
+        let gold = everted(&[("u_lane.acc", 9), ("spare", 1)]);
+        let text = step_miter(&gold, &everted(&[("u_lane.acc", 9)]), &[]).unwrap();
+        assert!(text.contains("    reg  [8:0] state_0 = {9{1'b0}};"), "{text}");
+        assert!(text.contains("always @(posedge clk) state_0 <= gold_next_0;"), "{text}");
+        assert!(text.contains("always @(posedge clk) state_1 <= gold_next_1;"), "{text}");
+        assert!(
+            text.contains(
+                "gold u_gold (.clk(clk), .rst(rst), .emit_valid(gold_emit_valid), .\\u_lane.acc.q (state_0), \
+                 .\\u_lane.acc.d (gold_next_0), .\\spare.q (state_1), .\\spare.d (gold_next_1));"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "gate u_gate (.clk(clk), .rst(rst), .emit_valid(gate_emit_valid), .\\u_lane.acc.q (state_0), \
+                 .\\u_lane.acc.d (gate_next_0));"
+            ),
+            "{text}"
+        );
+        // The register the mutant left unread is not compared; the clocks never.
+        assert!(
+            text.contains("    wire [0:0] next_differs;\n    assign next_differs[0] = gold_next_0 != gate_next_0;"),
+            "{text}"
+        );
+        assert!(text.contains("(gold_emit_valid != gate_emit_valid)\n        || (|next_differs));"), "{text}");
+        assert!(!text.contains("gate_next_1)") && !text.contains("!= gate_next_1") && !text.contains(".c ("), "{text}");
+        assert!(text.contains("assign trigger = reset_only_first && ("), "{text}");
+        // A register only the mutant has, other ports, or no clock: no miter.
+        assert_eq!(step_miter(&everted(&[("spare", 1)]), &everted(&[("u_lane.acc", 9)]), &[]), None);
+        assert_eq!(step_miter(&gold, &everted(&[("u_lane.acc", 8)]), &[]), None);
+        let mut other = everted(&[]);
+        other.push(port("item_t", false, 1));
+        assert_eq!(step_miter(&everted(&[]), &other, &[]), None);
+        assert_eq!(step_miter(&gold[1..], &gold[1..], &[]), None);
     }
 
     #[test]
