@@ -362,36 +362,24 @@ fn prove_in_parents(
     budget: Duration,
 ) -> Result<Finding, SimError> {
     let started = Instant::now();
-    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(Finding::Open) };
-    let parents = design.parents_of(module);
-    if parents.is_empty() {
-        return Ok(Finding::Open);
-    }
-    let mut open = false;
-    for parent in parents {
-        let Some(summary) = design.module(parent) else { return Ok(Finding::Open) };
+    let verdict = in_every_parent(dir, reading, mutant, module, budget, |design, parent, left| {
+        let Some(summary) = design.module(parent) else { return Ok(MiterVerdict::Unknown) };
         let miter = observed::masked_miter(&summary.ports, &design.rules(parent));
-        let left = budget.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            return Ok(Finding::Open);
+        power_on_miter(dir, reading, mutant, parent, Some(&miter), left)
+    })?;
+    Ok(match verdict {
+        MiterVerdict::Holds => {
+            Finding::Proven(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() })
         }
-        match power_on_miter(dir, reading, mutant, parent, Some(&miter), left)? {
-            MiterVerdict::Holds => {}
-            MiterVerdict::Fails(frame) => return Ok(Finding::Refuted(Refutation { scope: Scope::Parent, frame })),
-            // Another parent may still show a difference.
-            MiterVerdict::Unknown => open = true,
-        }
-    }
-    Ok(if open {
-        Finding::Open
-    } else {
-        Finding::Proven(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() })
+        MiterVerdict::Fails(frame) => Finding::Refuted(Refutation { scope: Scope::Parent, frame }),
+        MiterVerdict::Unknown => Finding::Open,
     })
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
 /// a register or a read output from any state the original reaches, within `budget` in all.
-/// No parent (the host's top): not proven.
+/// No parent (the host's top): not proven. A failing miter refutes nothing here: the
+/// mutant may change a register that is never read in that state.
 fn prove_dormant(
     dir: &Path,
     reading: &Reading,
@@ -400,20 +388,43 @@ fn prove_dormant(
     budget: Duration,
 ) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
+    let verdict = in_every_parent(dir, reading, mutant, module, budget, |design, parent, left| {
+        step_miter(dir, reading, mutant, parent, &design.rules(parent), left)
+    })?;
+    let proven = verdict == MiterVerdict::Holds;
+    Ok(proven.then(|| Proof { scope: Scope::Dormant, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// `miter(design, parent, time left)` in every module of the design that instantiates
+/// `module`, within `budget` in all: the first that fails, else unknown if one had no
+/// answer (another may still fail) or there is no parent, else holds.
+fn in_every_parent(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    module: &str,
+    budget: Duration,
+    miter: impl Fn(&DesignModules, &str, Duration) -> Result<MiterVerdict, SimError>,
+) -> Result<MiterVerdict, SimError> {
+    let started = Instant::now();
+    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(MiterVerdict::Unknown) };
     let parents = design.parents_of(module);
     if parents.is_empty() {
-        return Ok(None);
+        return Ok(MiterVerdict::Unknown);
     }
+    let mut verdict = MiterVerdict::Holds;
     for parent in parents {
         let left = budget.saturating_sub(started.elapsed());
-        if left.is_zero()
-            || step_miter(dir, reading, mutant, parent, &design.rules(parent), left)? != MiterVerdict::Holds
-        {
-            return Ok(None);
+        if left.is_zero() {
+            return Ok(MiterVerdict::Unknown);
+        }
+        match miter(&design, parent, left)? {
+            MiterVerdict::Holds => {}
+            fails @ MiterVerdict::Fails(_) => return Ok(fails),
+            MiterVerdict::Unknown => verdict = MiterVerdict::Unknown,
         }
     }
-    Ok(Some(Proof { scope: Scope::Dormant, seconds: started.elapsed().as_secs_f64() }))
+    Ok(verdict)
 }
 
 /// [`observed::step_miter`] of `unit` and the same with `mutant` applied, its outputs
