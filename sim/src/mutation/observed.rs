@@ -10,7 +10,7 @@
 //!
 //! [`Scope::Parent`]: super::equivalence::Scope::Parent
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Deserialize;
@@ -335,10 +335,9 @@ fn registers(ports: &[Port]) -> Vec<Port> {
 
 /// The ports of such a module that were its own: not a register's.
 fn own_ports(ports: &[Port]) -> Vec<Port> {
-    let registers = registers(ports);
-    let of_register = |p: &Port| {
-        [".q", ".d", ".c"].iter().any(|s| p.name.strip_suffix(s).is_some_and(|n| registers.iter().any(|r| r.name == n)))
-    };
+    let registers: BTreeSet<String> = registers(ports).into_iter().map(|r| r.name).collect();
+    let of_register =
+        |p: &Port| [".q", ".d", ".c"].iter().any(|s| p.name.strip_suffix(s).is_some_and(|n| registers.contains(n)));
     ports.iter().filter(|p| !of_register(p)).cloned().collect()
 }
 
@@ -363,8 +362,13 @@ fn own_ports(ports: &[Port]) -> Vec<Port> {
 pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -> Option<String> {
     let ports = own_ports(gold);
     let (gold_registers, gate_registers) = (registers(gold), registers(gate));
-    let known = |r: &Port| gold_registers.iter().any(|g| g == r);
-    if own_ports(gate) != ports || !gate_registers.iter().all(known) {
+    // Each of gate's registers as its place among gold's (a conv core has thousands).
+    let place: BTreeMap<&str, usize> = gold_registers.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    let gate_places: Vec<usize> = gate_registers
+        .iter()
+        .map(|r| place.get(r.name.as_str()).copied().filter(|&i| gold_registers[i].width == r.width))
+        .collect::<Option<_>>()?;
+    if own_ports(gate) != ports {
         return None;
     }
     if !ports.iter().any(|p| p.name == "clk" && p.input && p.width == 1) {
@@ -373,13 +377,15 @@ pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -
     let mut text =
         format!("// One state, two next-state functions (sim::mutation::observed).\nmodule {STEP_MITER} (\n");
     let register_ports = |copy: &str| {
-        let registers = if copy == "gold" { &gold_registers } else { &gate_registers };
+        let (registers, places): (&[Port], Vec<usize>) = if copy == "gold" {
+            (&gold_registers, (0..gold_registers.len()).collect())
+        } else {
+            (&gate_registers, gate_places.clone())
+        };
         registers
             .iter()
-            .map(|r| {
-                let i = gold_registers.iter().position(|g| g == r).unwrap_or_default();
-                format!(".\\{name}.q (state_{i}), .\\{name}.d ({copy}_next_{i})", name = r.name)
-            })
+            .zip(places)
+            .map(|(r, i)| format!(".\\{name}.q (state_{i}), .\\{name}.d ({copy}_next_{i})", name = r.name))
             .collect()
     };
     // The state's declarations go before the instances that read it.
@@ -396,8 +402,7 @@ pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -
     if !gate_registers.is_empty() {
         let _ = writeln!(state, "    wire [{}:0] next_differs;", gate_registers.len() - 1);
     }
-    for (k, r) in gate_registers.iter().enumerate() {
-        let i = gold_registers.iter().position(|g| g == r).unwrap_or_default();
+    for (k, i) in gate_places.iter().enumerate() {
         let _ = writeln!(state, "    assign next_differs[{k}] = gold_next_{i} != gate_next_{i};");
     }
     copies(&mut text, &ports, &state, register_ports);
