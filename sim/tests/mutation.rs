@@ -670,8 +670,7 @@ fn mutation_proofs() {
     let json = root.join("mutation.json");
     let mut summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(120, |s| s.parse().unwrap()));
-    let scopes =
-        proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("pruned,module,dormant,power-on,parent"));
+    let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or(DEFAULT_PROOF_SCOPES));
     let log = root.join("proofs.jsonl");
     // Keyed by the mutation itself, not only its id: after an RTL change the same id can
     // name another mutant, and a proof of the old one must not be taken for it.
@@ -791,8 +790,7 @@ fn mutation_soundness() {
     let count: usize = env("MUTATION_SOUNDNESS").map_or(40, |s| s.parse().expect("MUTATION_SOUNDNESS is a count"));
     let seed: u64 = env("MUTATION_SEED").map_or(1, |s| s.parse().expect("MUTATION_SEED is a number"));
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(30, |s| s.parse().unwrap()));
-    let scopes =
-        proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or("pruned,module,dormant,power-on,parent"));
+    let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or(DEFAULT_PROOF_SCOPES));
     let chosen = proof_chosen();
     let mut killed: Vec<&MutantResult> =
         summary.results.iter().filter(|r| r.verdict.killed() && r.mutant.module.provable()).collect();
@@ -819,6 +817,10 @@ fn proof_chosen() -> impl Fn(&Mutant) -> bool {
     let listed = |list: &Option<String>, name: &str| list.as_ref().is_none_or(|l| l.split(',').any(|n| n == name));
     move |m| listed(&modules, m.module.name()) && listed(&hosts, &m.host)
 }
+
+/// The scopes `mutation_proofs` and `mutation_soundness` try unless `MUTATION_PROOF_SCOPES`
+/// says otherwise (the Makefile's default too), cheapest first.
+const DEFAULT_PROOF_SCOPES: &str = "pruned,module,dormant,power-on,parent";
 
 /// `pruned,module,dormant,power-on,parent,host` as scopes.
 fn proof_scopes(list: &str) -> Vec<Scope> {
