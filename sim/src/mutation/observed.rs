@@ -333,9 +333,10 @@ fn registers(ports: &[Port]) -> Vec<Port> {
         .collect()
 }
 
-/// The ports of such a module that were its own: not a register's.
-fn own_ports(ports: &[Port]) -> Vec<Port> {
-    let registers: BTreeSet<String> = registers(ports).into_iter().map(|r| r.name).collect();
+/// The ports of such a module that were its own: not one of its `registers`' (as
+/// [`registers`] lists them).
+fn own_ports(ports: &[Port], registers: &[Port]) -> Vec<Port> {
+    let registers: BTreeSet<&str> = registers.iter().map(|r| r.name.as_str()).collect();
     let of_register =
         |p: &Port| [".q", ".d", ".c"].iter().any(|s| p.name.strip_suffix(s).is_some_and(|n| registers.contains(n)));
     ports.iter().filter(|p| !of_register(p)).cloned().collect()
@@ -360,15 +361,15 @@ fn own_ports(ports: &[Port]) -> Vec<Port> {
 /// that keeps the mutant's cell from making a difference: `sf_lane` adding in a cycle its
 /// `clear` is high, which `sf_layer` never asks of it, is 7 clauses and 0.02 s.
 pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -> Option<String> {
-    let ports = own_ports(gold);
     let (gold_registers, gate_registers) = (registers(gold), registers(gate));
+    let ports = own_ports(gold, &gold_registers);
     // Each of gate's registers as its place among gold's (a conv core has thousands).
     let place: BTreeMap<&str, usize> = gold_registers.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let gate_places: Vec<usize> = gate_registers
         .iter()
         .map(|r| place.get(r.name.as_str()).copied().filter(|&i| gold_registers[i].width == r.width))
         .collect::<Option<_>>()?;
-    if own_ports(gate) != ports {
+    if own_ports(gate, &gate_registers) != ports {
         return None;
     }
     if !ports.iter().any(|p| p.name == "clk" && p.input && p.width == 1) {
