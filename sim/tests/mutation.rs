@@ -315,6 +315,47 @@ fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_rea
     }
 }
 
+#[test]
+fn a_constant_of_the_host_prunes_a_mutant_at_host_scope_only() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // `stage` registers any byte; `host` gives it one whose high four bits are 0, and keeps
+    // a memory whose bit 7 every write sets to 0 (and power-on leaves 0): `r[7]` is 0 for
+    // ever, which only the memory as registers from power-on shows.
+    let work = testkit::scratch_dir("mutation-host-pruned");
+    let verilog = "module stage(input clk, input [7:0] a, output reg [7:0] y);\n\
+                   always @(posedge clk) y <= a;\nendmodule\n\
+                   module host(input clk, input [3:0] b, input [1:0] wa, input [1:0] ra,\n\
+                   output [7:0] y, output reg [7:0] r);\n\
+                   reg [7:0] mem [0:3];\n\
+                   stage u_stage(.clk(clk), .a({4'b0, b}), .y(y));\n\
+                   always @(posedge clk) begin mem[wa] <= {4'b0, b}; r <= mem[ra]; end\nendmodule\n";
+    let reading = one_module(work.path(), "host", verilog);
+    let stage = driving_cell_in(work.path(), "host", "stage", "y");
+    let read = driving_cell_in(work.path(), "host", "host", "r");
+    let cases = [
+        ("stage", "bit 6 of the stage's input", format!("-mode const0 -cell {stage} -port D -portbit 6"), true),
+        ("stage", "bit 2 of the stage's input", format!("-mode const0 -cell {stage} -port D -portbit 2"), false),
+        ("host", "bit 7 of the memory's read", format!("-mode const0 -cell {read} -port D -portbit 7"), true),
+        ("host", "bit 3 of the memory's read", format!("-mode const0 -cell {read} -port D -portbit 3"), false),
+    ];
+    for (module, what, mutation, equivalent) in cases {
+        let mutant = Mutant {
+            host: "host".into(),
+            module: RtlModule::Lane,
+            id: 1,
+            command: format!("mutate -ctrl mutsel 16 1 {mutation} -module {module}"),
+        };
+        let prove = |scope| {
+            let found = equivalence::prove(work.path(), &reading, &mutant, &[scope], Duration::from_secs(60));
+            found.unwrap().proof().map(|p| p.scope)
+        };
+        assert_eq!(prove(Scope::Pruned), None, "{what}: {}", mutant.command);
+        assert_eq!(prove(Scope::HostPruned), equivalent.then_some(Scope::HostPruned), "{what}: {}", mutant.command);
+    }
+}
+
 /// `verilog`, one module `top`, written to `top.v` in `dir`, and how yosys reads it.
 fn one_module(dir: &Path, top: &str, verilog: &str) -> sim::mutation::Reading {
     std::fs::write(dir.join(format!("{top}.v")), verilog).unwrap();
@@ -322,15 +363,21 @@ fn one_module(dir: &Path, top: &str, verilog: &str) -> sim::mutation::Reading {
 }
 
 /// The cell of [`one_module`]'s `top` in `dir` that drives `wire`, as `mutate -cell` names it
-/// (after the reading's `proc; opt_clean`).
+/// (read as the proofs read it: the names of `proc`'s cells depend on it).
 fn driving_cell(dir: &Path, top: &str, wire: &str) -> String {
+    driving_cell_in(dir, top, top, wire)
+}
+
+/// The cell of `module` that drives its `wire`, in the design of `top.v` under `top`.
+fn driving_cell_in(dir: &Path, top: &str, module: &str, wire: &str) -> String {
     let script = format!(
-        "read_verilog -nosynthesis {top}.v; hierarchy -top {top}; proc; opt_clean; select -list w:{wire} %ci1 c:* %i"
+        "read_verilog -nosynthesis -defer -I. {top}.v; hierarchy -top {top}; proc; opt_clean; \
+         select -list {module}/w:{wire} %ci1 {module}/c:* %i"
     );
     // Not `-q`: it silences `select -list`.
     let out = std::process::Command::new("yosys").args(["-p", &script]).current_dir(dir).output();
     let text = String::from_utf8(out.unwrap().stdout).unwrap();
-    let prefix = format!("{top}/");
+    let prefix = format!("{module}/");
     text.lines().find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_string)).expect("the wire's driver")
 }
 
@@ -827,6 +874,7 @@ fn proof_scopes(list: &str) -> Vec<Scope> {
     list.split(',')
         .map(|s| match s {
             "pruned" => Scope::Pruned,
+            "host-pruned" => Scope::HostPruned,
             "module" => Scope::Module,
             "power-on" => Scope::PowerOn,
             "host" => Scope::Host,
