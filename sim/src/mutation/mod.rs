@@ -255,7 +255,10 @@ pub struct Host {
 /// the row or the group. With one group and no padding, an event in the first input row
 /// reaches one output row, and the next event in that row writes a column of the same word
 /// again in the next cycle.
-pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
+///
+/// Each core host's inputs end with [`busiest_inputs`]. Only the hosts `names` lists are
+/// built (all if it is empty); a host's inputs are the same whichever others are.
+pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
         input: Shape3 { channels: 1, height: 6, width: 6 },
@@ -317,25 +320,29 @@ pub fn hosts(inputs: usize, seed: u64) -> Result<Vec<Host>, SimError> {
         // Last: each host's inputs come from a stream keyed by its place here.
         (forward_host, forward, forward_plan),
     ];
-    Ok(hosts
+    hosts
         .into_iter()
         .enumerate()
+        .filter(|(_, (name, _, _))| names.is_empty() || names.iter().any(|n| n == name))
         .map(|(i, (name, network, plan))| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6d75_7400 + i as u64));
             let kind = HostKind::of(name);
             let count = if kind.is_board() { inputs.min(16) } else { inputs };
             let mut inputs = random_inputs(&network, count, &mut rng);
             if kind == HostKind::Core {
-                // Their own stream: the same edge inputs after any number of random ones.
+                // Their own streams: the same edge and busiest inputs after any number of
+                // random ones.
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x7370_0000 + i as u64));
                 inputs.extend(edge_inputs(&network, &mut rng));
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6275_7300 + i as u64));
+                inputs.extend(busiest_inputs(&network, &mut rng)?);
             }
             if name == WAIT_HOST {
                 inputs.splice(0..0, std::iter::repeat_n(0, network.input.size()));
             }
-            Host { name: name.into(), kind, network, plan, inputs }
+            Ok(Host { name: name.into(), kind, network, plan, inputs })
         })
-        .collect())
+        .collect()
 }
 
 /// Inputs random ones almost never are, appended to a core host's: a silent one, then one,
@@ -362,6 +369,68 @@ fn edge_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Vec<u8> {
         inputs.extend(input);
     }
     inputs
+}
+
+/// [`busiest_inputs`]' search per layer: climbs from this many starts, each this many
+/// steps. On `conv-forward` one climb of 10,000 steps ended at 61 to 68 events into the
+/// 1x1 conv (of 96 possible) and 16 to 18 into the readout (of 24) over six seeds; three give
+/// the best of three. About a second per layer on a conv host.
+const BUSIEST_CLIMBS: usize = 3;
+const BUSIEST_STEPS: usize = 10_000;
+
+/// One input per layer that receives events from another (pooling layers aside), appended
+/// after the edge inputs: the input found to give that layer the most events in one
+/// timestep (ties to the most in all timesteps). The most an item can hold sizes the event
+/// buffer in front of the layer, its counters and the layer's event index, and neither
+/// random inputs nor the all-maximum one come near it where the weights inhibit: in
+/// `conv-forward` the readout received at most 8 events in a timestep from any of them,
+/// the 1x1 conv at most 32, and the readout's index bit 4 (16 events, of 24 possible) and
+/// the second buffer's pointer bit 6 (64 of 96) were never set; their mutants survived
+/// (session 27).
+///
+/// Hill climbs on the golden model, seeded: from the all-maximum input and from random
+/// ones, change one to four values (to 0, the maximum or a random value) and keep the
+/// change if the layer receives no fewer events; the best end of [`BUSIEST_CLIMBS`].
+fn busiest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, SimError> {
+    use rand::Rng;
+    let golden = Golden::new(network)?;
+    let (size, max) = (network.input.size(), network.input.max_value as u8);
+    let timesteps = network.timesteps as usize;
+    let busy = |input: &[u8], layer: usize| -> Result<(usize, usize), SimError> {
+        let trace = golden.trace(input)?;
+        let counts: Vec<usize> =
+            (0..timesteps).map(|t| golden.received_events(input, &trace, layer, t).len()).collect();
+        Ok((counts.iter().copied().max().unwrap_or(0), counts.iter().sum()))
+    };
+    let mut inputs = Vec::new();
+    for layer in (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()) {
+        let mut busiest: Option<(Vec<u8>, (usize, usize))> = None;
+        for climb in 0..BUSIEST_CLIMBS {
+            let mut best: Vec<u8> =
+                if climb == 0 { vec![max; size] } else { (0..size).map(|_| rng.random_range(0..=max)).collect() };
+            let mut best_busy = busy(&best, layer)?;
+            for _ in 0..BUSIEST_STEPS {
+                let mut candidate = best.clone();
+                for _ in 0..rng.random_range(1..=4) {
+                    let at = rng.random_range(0..size);
+                    candidate[at] = match rng.random_range(0..3) {
+                        0 => 0,
+                        1 => max,
+                        _ => rng.random_range(0..=max),
+                    };
+                }
+                let b = busy(&candidate, layer)?;
+                if b >= best_busy {
+                    (best, best_busy) = (candidate, b);
+                }
+            }
+            if busiest.as_ref().is_none_or(|(_, b)| best_busy > *b) {
+                busiest = Some((best, best_busy));
+            }
+        }
+        inputs.extend(busiest.map(|(input, _)| input).unwrap_or_default());
+    }
+    Ok(inputs)
 }
 
 /// `board-counts`' network: 12 inputs, 6 then 3 integer neurons (D = 3, planes 1 and 2)
@@ -659,10 +728,7 @@ pub fn campaign(
     options: &CampaignOptions,
     progress: impl Fn(&MutantResult) + Sync,
 ) -> Result<(Vec<PreparedHost>, Vec<MutantResult>), SimError> {
-    let hosts: Vec<Host> = hosts(options.inputs, options.seed)?
-        .into_iter()
-        .filter(|h| options.hosts.is_empty() || options.hosts.contains(&h.name))
-        .collect();
+    let hosts = hosts(options.inputs, options.seed, &options.hosts)?;
     let prepared: Vec<PreparedHost> = hosts.into_par_iter().map(|h| prepare(h, options)).collect::<Result<_, _>>()?;
     let wanted = |m: &Mutant| options.only.is_empty() || options.only.iter().any(|(h, id)| *h == m.host && *id == m.id);
     let jobs: Vec<(&PreparedHost, &Mutant)> = options
@@ -718,22 +784,58 @@ mod tests {
         assert!(script.contains("-ctrl mutsel 16 1001 -o mutants-sf_conv.ys"), "{script}");
     }
 
+    /// The layers [`busiest_inputs`] gives an input each, in order.
+    fn receiving_layers(network: &Network) -> Vec<usize> {
+        (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()).collect()
+    }
+
+    #[test]
+    fn the_busiest_inputs_give_their_layers_the_most_events_of_any_input() {
+        for host in hosts(30, 1, &[]).unwrap().iter().filter(|h| h.kind == HostKind::Core) {
+            let golden = Golden::new(&host.network).unwrap();
+            let most = |input: &[u8], layer: usize| {
+                let trace = golden.trace(input).unwrap();
+                (0..host.network.timesteps as usize)
+                    .map(|t| golden.received_events(input, &trace, layer, t).len())
+                    .max()
+                    .unwrap()
+            };
+            let layers = receiving_layers(&host.network);
+            let inputs: Vec<&[u8]> = host.inputs.chunks(host.network.input.size()).collect();
+            let (others, busiest) = inputs.split_at(inputs.len() - layers.len());
+            for (&layer, busiest) in layers.iter().zip(busiest) {
+                let other = others.iter().map(|input| most(input, layer)).max().unwrap();
+                let found = most(busiest, layer);
+                println!("{} layer {layer}: {found} events in a timestep (others: {other})", host.name);
+                assert!(found >= other, "{} layer {layer}: {found} < {other}", host.name);
+                // What the search is for: the readout's event index bit 4, buffer 2's pointer bit 6.
+                if host.name == CONV_FORWARD_HOST {
+                    assert!(found >= [0, 0, 64, 16][layer], "{} layer {layer}: {found}", host.name);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_core_host_ends_with_the_edge_inputs_after_its_random_ones() {
-        let (few, many) = (hosts(3, 1).unwrap(), hosts(5, 1).unwrap());
+        let (few, many) = (hosts(3, 1, &[]).unwrap(), hosts(5, 1, &[]).unwrap());
         for (a, b) in few.iter().zip(&many).filter(|(h, _)| h.kind == HostKind::Core) {
             let size = a.network.input.size();
+            // Last the busiest inputs, the same at any count of random ones.
+            let busiest = receiving_layers(&a.network).len() * size;
+            let (a_in, b_in) = (&a.inputs[..a.inputs.len() - busiest], &b.inputs[..b.inputs.len() - busiest]);
+            assert_eq!(a.inputs[a_in.len()..], b.inputs[b_in.len()..], "{}", a.name);
             let tail = 8 * size;
             let nonzero = |input: &[u8]| input.iter().filter(|&&v| v != 0).count();
-            let last: Vec<usize> = b.inputs[b.inputs.len() - tail..].chunks(size).map(nonzero).collect();
+            let last: Vec<usize> = b_in[b_in.len() - tail..].chunks(size).map(nonzero).collect();
             assert_eq!(last, [0, 1, 2, 3, 1, 2, size, size], "{}", a.name);
-            let full = &b.inputs[b.inputs.len() - 2 * size..];
+            let full = &b_in[b_in.len() - 2 * size..];
             assert!(full[..size].iter().all(|&v| v as u32 == a.network.input.max_value), "{}", a.name);
             assert!(full[size..].iter().all(|&v| v == 1), "{}", a.name);
             // More random inputs leave the first ones and the edge ones as they were.
-            let random = a.inputs.len() - tail;
-            assert_eq!(a.inputs[..random], b.inputs[..random], "{}", a.name);
-            assert_eq!(a.inputs[random..], b.inputs[b.inputs.len() - tail..], "{}", a.name);
+            let random = a_in.len() - tail;
+            assert_eq!(a_in[..random], b_in[..random], "{}", a.name);
+            assert_eq!(a_in[random..], b_in[b_in.len() - tail..], "{}", a.name);
         }
         let board = many.iter().find(|h| h.name == BOARD_HOST).unwrap();
         assert_eq!(board.inputs.len(), 5 * board.network.input.size(), "the board hosts' scripts are as they were");
@@ -742,13 +844,13 @@ mod tests {
     #[test]
     fn the_core_host_names_are_the_core_hosts() {
         let core: Vec<String> =
-            hosts(1, 1).unwrap().into_iter().filter(|h| h.kind == HostKind::Core).map(|h| h.name).collect();
+            hosts(1, 1, &[]).unwrap().into_iter().filter(|h| h.kind == HostKind::Core).map(|h| h.name).collect();
         assert_eq!(core, HostKind::core_hosts());
     }
 
     #[test]
     fn the_counts_board_host_builds_what_the_readout_hosts_do_not() {
-        let hosts = hosts(4, 1).unwrap();
+        let hosts = hosts(4, 1, &[]).unwrap();
         let host = hosts.iter().find(|h| h.name == COUNTS_BOARD_HOST).expect("the host");
         assert!(host.kind.is_board());
         host.network.validate().unwrap();
