@@ -702,8 +702,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// Prove the survivors of target/mutation/mutation.json equivalent, resumably: each attempt
 /// is appended to proofs.jsonl as it ends, and a rerun skips the ones there, then the summary
 /// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
-/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,module,dormant,power-on,parent,host`
-/// (default `pruned,module,dormant,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,dormant,power-on,parent,host`
+/// (default `pruned,host-pruned,module,dormant,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones
 /// again, e.g. at host scope; a proof or refutation of an earlier attempt stays),
 /// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors),
 /// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors).
@@ -822,7 +822,7 @@ struct Attempt {
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
 /// `MUTATION_SEED` from every provable module (or those of `MUTATION_PROOF_MODULES`, in the
 /// hosts of `MUTATION_PROOF_HOSTS`), each tried at `MUTATION_PROOF_SCOPES`
-/// (pruned,module,dormant,power-on,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
+/// (pruned,host-pruned,module,dormant,power-on,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
 /// equivalent, so a proof of one means the proof is unsound: the test fails and names it.
 #[test]
 #[ignore = "the equivalence proofs tried on killed mutants: make mutation"]
@@ -867,9 +867,9 @@ fn proof_chosen() -> impl Fn(&Mutant) -> bool {
 
 /// The scopes `mutation_proofs` and `mutation_soundness` try unless `MUTATION_PROOF_SCOPES`
 /// says otherwise (the Makefile's default too), cheapest first.
-const DEFAULT_PROOF_SCOPES: &str = "pruned,module,dormant,power-on,parent";
+const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,dormant,power-on,parent";
 
-/// `pruned,module,dormant,power-on,parent,host` as scopes.
+/// `pruned,host-pruned,module,dormant,power-on,parent,host` as scopes.
 fn proof_scopes(list: &str) -> Vec<Scope> {
     list.split(',')
         .map(|s| match s {

@@ -4,8 +4,9 @@
 //!
 //! Cheapest first, by structure alone ([`Scope::Pruned`]): the mutant applied under its
 //! control input, the module optimized as synthesis would, and the control input found to
-//! drive nothing (a bit of a 32-bit address sum the module truncates). Then the mutated
-//! module alone (its own parameterization, submodules inlined): equal
+//! drive nothing (a bit of a 32-bit address sum the module truncates); the same in the
+//! whole host from power-on ([`Scope::HostPruned`]: a constant a neighbour drives, a
+//! memory bit every write sets to 0). Then the mutated module alone (its own parameterization, submodules inlined): equal
 //! outputs for every input sequence. If that fails (the mutant is observable at the
 //! module's ports, or only from states the module never reaches), the module in each
 //! parent with one copy of the parent's registers ([`Scope::Dormant`]: the mutant never
