@@ -322,7 +322,7 @@ fn a_constant_of_the_host_prunes_a_mutant_at_host_scope_only() {
     }
     // `stage` registers any byte; `host` gives it one whose high four bits are 0, and keeps
     // a memory whose bit 7 every write sets to 0 (and power-on leaves 0): `r[7]` is 0 for
-    // ever, which only the memory as registers from power-on shows.
+    // ever, which only the memory's contents from power-on show.
     let work = testkit::scratch_dir("mutation-host-pruned");
     let verilog = "module stage(input clk, input [7:0] a, output reg [7:0] y);\n\
                    always @(posedge clk) y <= a;\nendmodule\n\
