@@ -6,18 +6,18 @@
 //! control input, the module optimized as synthesis would, and the control input found to
 //! drive nothing (a bit of a 32-bit address sum the module truncates); the same in the
 //! whole host from power-on ([`Scope::HostPruned`]: a constant a neighbour drives, a
-//! memory bit every write sets to 0). Then the mutated module alone (its own parameterization, submodules inlined): equal
-//! outputs for every input sequence. If that fails (the mutant is observable at the
-//! module's ports, or only from states the module never reaches), the module in each
-//! parent with one copy of the parent's registers ([`Scope::Dormant`]: the mutant never
-//! changes what the original loads or shows, in any state the original reaches). Then the
-//! module from power-on:
-//! a miter of the two copies, every register zero at first, proven safe by `scorr` and PDR
-//! (`yosys-abc`). Then the module inside its parent, from power-on, the parent's outputs
-//! compared only where its readers read them ([`observed`]): a port bit the
-//! parent never reads, or reads only at other times. Then the whole host core: equal
-//! outputs for every input stream the core can be given. A proof that fails or runs out of
-//! time says nothing; the mutant stays a survivor.
+//! memory bit every write sets to 0). Then the mutated module alone (its own
+//! parameterization, submodules inlined): equal outputs for every input sequence. If that
+//! fails (the mutant is observable at the module's ports, or only from states the module
+//! never reaches), the module in each parent with one copy of the parent's registers
+//! ([`Scope::Dormant`]: the mutant never changes what the original loads or shows, in any
+//! state the original reaches). Then the module from power-on: a miter of the two copies,
+//! every register zero at first, proven safe by `scorr` and PDR (`yosys-abc`). Then the
+//! module inside its parent, from power-on, the parent's outputs compared only where its
+//! readers read them ([`observed`]): a port bit the parent never reads, or reads only at
+//! other times. Then the whole host core: equal outputs for every input stream the core
+//! can be given. A proof that fails or runs out of time says nothing; the mutant stays a
+//! survivor.
 //!
 //! `equiv_*` and the AIGER model give every flip-flop the one global clock, so a register
 //! whose clock is inverted or stuck looked like the original (a stuck clock of `sf_layer`'s
@@ -69,9 +69,9 @@ pub enum Scope {
     /// observes), by structure as [`Scope::Pruned`], from power-on: the host flattened,
     /// every register and memory word 0 at first (as configuration leaves the FPGA, the
     /// assumption of [`Scope::PowerOn`]; `x` constants 0 as there), then the same passes
-    /// and yosys's memory optimizations, and the control input left driving nothing. What the module
-    /// alone cannot show: a module's input its neighbour drives with a constant, or a
-    /// memory bit every writer writes 0. Seconds in a small host, under a minute in a conv
+    /// and yosys's memory optimizations, and the control input left driving nothing. What
+    /// the module alone cannot show: a module's input its neighbour drives with a constant,
+    /// or a memory bit every writer writes 0. Seconds in a small host, about 30 s in a conv
     /// host, where the two-copy proofs of the host run out of time.
     ///
     /// Example: `conv-forward`'s first event buffer holds the encoder's events, whose sign
