@@ -700,8 +700,9 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 }
 
 /// Prove the survivors of target/mutation/mutation.json equivalent, resumably: each attempt
-/// is appended to proofs.jsonl as it ends, and a rerun skips the ones there, then the summary
-/// is rewritten with the proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
+/// is appended to proofs.jsonl as it ends (with the scopes it tried), and a rerun tries only
+/// the scopes not yet tried with as much time, then the summary is rewritten with the
+/// proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
 /// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,dormant,power-on,parent,host`
 /// (default `pruned,host-pruned,module,dormant,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones
 /// again, e.g. at host scope; a proof or refutation of an earlier attempt stays),
@@ -719,63 +720,54 @@ fn mutation_proofs() {
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(120, |s| s.parse().unwrap()));
     let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or(DEFAULT_PROOF_SCOPES));
     let log = root.join("proofs.jsonl");
-    // Keyed by the mutation itself, not only its id: after an RTL change the same id can
-    // name another mutant, and a proof of the old one must not be taken for it.
-    // A line is (host, id, command, proof, refutation); lines before refutations were
-    // recorded have no fifth element.
-    let attempted = |text: &str| -> BTreeMap<AttemptKey, Attempt> {
-        text.lines()
-            .filter_map(|l| {
-                serde_json::from_str::<(String, u32, String, Option<Proof>, Option<Refutation>)>(l).ok().or_else(|| {
-                    let (h, id, command, p) = serde_json::from_str::<(String, u32, String, Option<Proof>)>(l).ok()?;
-                    Some((h, id, command, p, None))
-                })
-            })
-            .fold(BTreeMap::new(), |mut attempts, (h, id, command, proof, refuted)| {
-                // A retry at other scopes that finds nothing keeps what an earlier one found.
-                let attempt: &mut Attempt = attempts.entry((h, id, command)).or_default();
-                attempt.proof = proof.or(attempt.proof.take());
-                attempt.refuted = refuted.or(attempt.refuted);
-                attempts
-            })
-    };
     let key = |r: &MutantResult| (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     let retry = env("MUTATION_PROOF_RETRY").is_some();
     let chosen = proof_chosen();
-    let mut todo: Vec<&MutantResult> = summary
+    // The scopes to try on `r`: all of them the first time or on a retry; after attempts
+    // that recorded their scopes, those not yet tried with this budget or more.
+    let to_try = |r: &MutantResult| -> Vec<Scope> {
+        match done.get(&key(r)) {
+            _ if r.verdict.killed() => Vec::new(),
+            None => scopes.clone(),
+            Some(Attempt { proof: Some(proof), .. }) if proof.holds_for(&r.mutant) => Vec::new(),
+            Some(Attempt { proof: Some(_), .. }) => scopes.clone(),
+            // sf_reset's sequence check is cheap, and older runs tried equiv_induct on it.
+            _ if retry || !r.mutant.module.provable() => scopes.clone(),
+            // What lines from before the scopes were recorded tried is not known.
+            Some(Attempt { unrecorded: true, .. }) => Vec::new(),
+            Some(attempt) => scopes.iter().copied().filter(|&s| !attempt.tried(s, budget)).collect(),
+        }
+    };
+    let mut todo: Vec<(&MutantResult, Vec<Scope>)> = summary
         .results
         .iter()
         .filter(|r| chosen(&r.mutant))
-        .filter(|r| match done.get(&key(r)) {
-            _ if r.verdict.killed() => false,
-            None => true,
-            Some(Attempt { proof: Some(proof), .. }) => !proof.holds_for(&r.mutant),
-            // sf_reset's sequence check is cheap, and older runs tried equiv_induct on it.
-            Some(Attempt { proof: None, .. }) => retry || !r.mutant.module.provable(),
-        })
+        .map(|r| (r, to_try(r)))
+        .filter(|(_, scopes)| !scopes.is_empty())
         .collect();
     // Round robin over hosts and modules, so a run cut short has proofs of each.
     let mut rank: BTreeMap<(String, RtlModule), usize> = BTreeMap::new();
-    let mut keyed: Vec<(usize, &MutantResult)> = todo
+    let mut keyed: Vec<(usize, (&MutantResult, Vec<Scope>))> = todo
         .drain(..)
-        .map(|r| {
+        .map(|(r, scopes)| {
             let n = rank.entry((r.mutant.host.clone(), r.mutant.module)).or_default();
             *n += 1;
-            (*n, r)
+            (*n, (r, scopes))
         })
         .collect();
-    keyed.sort_by_key(|(n, r)| (*n, r.mutant.host.clone(), r.mutant.module));
-    let todo: Vec<&MutantResult> = keyed.into_iter().map(|(_, r)| r).collect();
+    keyed.sort_by_key(|(n, (r, _))| (*n, r.mutant.host.clone(), r.mutant.module));
+    let todo: Vec<(&MutantResult, Vec<Scope>)> = keyed.into_iter().map(|(_, job)| job).collect();
     println!("{} survivors to prove ({} attempted before), {budget:?} per scope {scopes:?}", todo.len(), done.len());
     if !budget.is_zero() {
         let file = Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap());
         let counter = AtomicUsize::new(0);
-        todo.iter().par_bridge().for_each(|r| {
-            let found = prove_in_campaign(&root, &r.mutant, &scopes, budget);
+        todo.iter().par_bridge().for_each(|(r, scopes)| {
+            let found = prove_in_campaign(&root, &r.mutant, scopes, budget);
             let (proof, refuted) = (found.proof(), found.refutation());
-            let line =
-                serde_json::to_string(&(&r.mutant.host, r.mutant.id, &r.mutant.command, proof, refuted)).unwrap();
+            let tried: Vec<Tried> = scopes.iter().map(|&scope| Tried { scope, seconds: budget.as_secs() }).collect();
+            let line = serde_json::to_string(&(&r.mutant.host, r.mutant.id, &r.mutant.command, proof, refuted, tried))
+                .unwrap();
             writeln!(file.lock().unwrap(), "{line}").unwrap();
             let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
             println!(
@@ -792,7 +784,7 @@ fn mutation_proofs() {
     for r in &mut summary.results {
         r.proof = None;
         r.refuted = None;
-        let Some(Attempt { proof, refuted }) = done.get(&key(r)) else { continue };
+        let Some(Attempt { proof, refuted, .. }) = done.get(&key(r)) else { continue };
         if !r.verdict.killed() {
             r.refuted = *refuted;
         }
@@ -817,6 +809,81 @@ type AttemptKey = (String, u32, String);
 struct Attempt {
     proof: Option<Proof>,
     refuted: Option<Refutation>,
+    /// The scopes tried, by the lines that say.
+    tried: Vec<Tried>,
+    /// Some line is from before the scopes were recorded (session 27).
+    unrecorded: bool,
+}
+
+impl Attempt {
+    /// Whether `scope` was tried with `budget` or more.
+    fn tried(&self, scope: Scope, budget: Duration) -> bool {
+        self.tried.iter().any(|t| t.scope == scope && t.seconds >= budget.as_secs())
+    }
+}
+
+#[test]
+fn proof_attempts_fold_per_mutant_and_say_which_scopes_they_tried() {
+    let text = [
+        r#"["dense",3,"mutate a",null]"#,
+        r#"["dense",4,"mutate b",null,null,[{"scope":"pruned","seconds":60},{"scope":"module","seconds":30}]]"#,
+        r#"["dense",4,"mutate b",{"scope":"dormant","seconds":2.5},null,[{"scope":"dormant","seconds":60}]]"#,
+        r#"["dense",5,"mutate c",null,{"scope":"parent","frame":19}]"#,
+    ]
+    .join("\n");
+    let attempts = attempted(&text);
+    let get = |id, command: &str| &attempts[&("dense".to_string(), id, command.to_string())];
+    assert!(get(3, "mutate a").unrecorded);
+    let b = get(4, "mutate b");
+    assert!(!b.unrecorded);
+    assert_eq!(b.proof.as_ref().map(|p| p.scope), Some(Scope::Dormant));
+    let secs = Duration::from_secs;
+    assert!(b.tried(Scope::Pruned, secs(60)) && b.tried(Scope::Module, secs(30)));
+    assert!(!b.tried(Scope::Module, secs(60)), "tried with less time than asked");
+    assert!(!b.tried(Scope::PowerOn, secs(1)));
+    let c = get(5, "mutate c");
+    assert!(c.unrecorded && c.proof.is_none());
+    assert_eq!(c.refuted.map(|r| (r.scope, r.frame)), Some((Scope::Parent, 19)));
+}
+
+/// One scope an attempt tried, and its budget in seconds.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct Tried {
+    scope: Scope,
+    seconds: u64,
+}
+
+/// proofs.jsonl's attempts per mutant. Keyed by the mutation itself, not only its id: after
+/// an RTL change the same id can name another mutant, and a proof of the old one must not
+/// be taken for it. A line is (host, id, command, proof, refutation, scopes tried); lines
+/// from before session 27 have no sixth element, before refutations were recorded no fifth.
+fn attempted(text: &str) -> BTreeMap<AttemptKey, Attempt> {
+    type Line = (String, u32, String, Option<Proof>, Option<Refutation>, Option<Vec<Tried>>);
+    let line = |l: &str| -> Option<Line> {
+        if let Ok((h, id, command, p, r, tried)) =
+            serde_json::from_str::<(String, u32, String, Option<Proof>, Option<Refutation>, Vec<Tried>)>(l)
+        {
+            return Some((h, id, command, p, r, Some(tried)));
+        }
+        if let Ok((h, id, command, p, r)) =
+            serde_json::from_str::<(String, u32, String, Option<Proof>, Option<Refutation>)>(l)
+        {
+            return Some((h, id, command, p, r, None));
+        }
+        let (h, id, command, p) = serde_json::from_str::<(String, u32, String, Option<Proof>)>(l).ok()?;
+        Some((h, id, command, p, None, None))
+    };
+    text.lines().filter_map(line).fold(BTreeMap::new(), |mut attempts, (h, id, command, proof, refuted, tried)| {
+        // A retry at other scopes that finds nothing keeps what an earlier one found.
+        let attempt: &mut Attempt = attempts.entry((h, id, command)).or_default();
+        attempt.proof = proof.or(attempt.proof.take());
+        attempt.refuted = refuted.or(attempt.refuted);
+        match tried {
+            Some(tried) => attempt.tried.extend(tried),
+            None => attempt.unrecorded = true,
+        }
+        attempts
+    })
 }
 
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
