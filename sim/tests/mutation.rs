@@ -704,8 +704,10 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// the scopes not yet tried with as much time, then the summary is rewritten with the
 /// proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
 /// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,dormant,power-on,parent,host`
-/// (default `pruned,host-pruned,module,dormant,power-on,parent`), `MUTATION_PROOF_RETRY=1` (try the unproven ones
-/// again, e.g. at host scope; a proof or refutation of an earlier attempt stays),
+/// (default `pruned,host-pruned,module,dormant,power-on,parent`), `MUTATION_PROOF_RETRY=1` (also the unproven
+/// ones with lines from before session 27, which do not say what they tried: every scope
+/// asked for that no line says was tried with this budget or more; a proof or refutation
+/// of an earlier attempt stays),
 /// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors),
 /// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors).
 #[test]
@@ -724,8 +726,8 @@ fn mutation_proofs() {
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     let retry = env("MUTATION_PROOF_RETRY").is_some();
     let chosen = proof_chosen();
-    // The scopes to try on `r`: all of them the first time or on a retry; after attempts
-    // that recorded their scopes, those not yet tried with this budget or more.
+    // The scopes to try on `r`: all of them the first time; after attempts, those no line
+    // says were tried with this budget or more.
     let to_try = |r: &MutantResult| -> Vec<Scope> {
         match done.get(&key(r)) {
             _ if r.verdict.killed() => Vec::new(),
@@ -733,9 +735,10 @@ fn mutation_proofs() {
             Some(Attempt { proof: Some(proof), .. }) if proof.holds_for(&r.mutant) => Vec::new(),
             Some(Attempt { proof: Some(_), .. }) => scopes.clone(),
             // sf_reset's sequence check is cheap, and older runs tried equiv_induct on it.
-            _ if retry || !r.mutant.module.provable() => scopes.clone(),
-            // What lines from before the scopes were recorded tried is not known.
-            Some(Attempt { unrecorded: true, .. }) => Vec::new(),
+            _ if !r.mutant.module.provable() => scopes.clone(),
+            // What lines from before the scopes were recorded tried is not known: only a
+            // retry goes on to the scopes no line says were tried.
+            Some(Attempt { unrecorded: true, .. }) if !retry => Vec::new(),
             Some(attempt) => scopes.iter().copied().filter(|&s| !attempt.tried(s, budget)).collect(),
         }
     };
