@@ -356,6 +356,42 @@ fn a_constant_of_the_host_prunes_a_mutant_at_host_scope_only() {
     }
 }
 
+#[test]
+fn an_output_changed_only_where_its_reader_ignores_it_is_proven_observed() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // A stand-in `sf_encoder` (its rule: the image buffer reads `out_event` only with
+    // `out_wr_en`). Its event is 0 in the cycles it writes nothing: a mutant of that 0
+    // differs at the port, where nothing reads it; one of the value differs where it is read.
+    let work = testkit::scratch_dir("mutation-observed");
+    let verilog = "module sf_encoder(input clk, input rst, input go, input [3:0] v,\n\
+                   output reg out_wr_en, output reg [3:0] out_event);\n\
+                   wire [3:0] next_event = go ? v : 4'd0;\n\
+                   always @(posedge clk) begin\n\
+                   out_wr_en <= !rst && go;\n\
+                   out_event <= next_event;\n\
+                   end\nendmodule\n";
+    let reading = one_module(work.path(), "sf_encoder", verilog);
+    let mux = driving_cell(work.path(), "sf_encoder", "next_event");
+    for (port, equivalent) in [("A", true), ("B", false)] {
+        let mutant = Mutant {
+            host: "observed".into(),
+            module: RtlModule::Encoder,
+            id: 1,
+            command: format!(
+                "mutate -ctrl mutsel 16 1 -mode const1 -cell {mux} -port {port} -portbit 2 -module sf_encoder"
+            ),
+        };
+        let prove = |scope| {
+            let found = equivalence::prove(work.path(), &reading, &mutant, &[scope], Duration::from_secs(60));
+            found.unwrap().proof().map(|p| p.scope)
+        };
+        assert_eq!(prove(Scope::PowerOn), None, "port {port}: every output compared");
+        assert_eq!(prove(Scope::Observed), equivalent.then_some(Scope::Observed), "port {port}");
+    }
+}
+
 /// `verilog`, one module `top`, written to `top.v` in `dir`, and how yosys reads it.
 fn one_module(dir: &Path, top: &str, verilog: &str) -> sim::mutation::Reading {
     std::fs::write(dir.join(format!("{top}.v")), verilog).unwrap();
@@ -703,8 +739,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// is appended to proofs.jsonl as it ends (with the scopes it tried), and a rerun tries only
 /// the scopes not yet tried with as much time, then the summary is rewritten with the
 /// proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
-/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,dormant,power-on,parent,host`
-/// (default `pruned,host-pruned,module,dormant,power-on,parent`), `MUTATION_PROOF_RETRY=1` (also the unproven
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,dormant,power-on,observed,parent,host`
+/// (default `pruned,host-pruned,module,dormant,power-on,observed,parent`), `MUTATION_PROOF_RETRY=1` (also the unproven
 /// ones with lines from before session 27, which do not say what they tried: every scope
 /// asked for that no line says was tried with this budget or more; a proof or refutation
 /// of an earlier attempt stays),
@@ -892,7 +928,7 @@ fn attempted(text: &str) -> BTreeMap<AttemptKey, Attempt> {
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
 /// `MUTATION_SEED` from every provable module (or those of `MUTATION_PROOF_MODULES`, in the
 /// hosts of `MUTATION_PROOF_HOSTS`), each tried at `MUTATION_PROOF_SCOPES`
-/// (pruned,host-pruned,module,dormant,power-on,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
+/// (pruned,host-pruned,module,dormant,power-on,observed,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
 /// equivalent, so a proof of one means the proof is unsound: the test fails and names it.
 #[test]
 #[ignore = "the equivalence proofs tried on killed mutants: make mutation"]
@@ -937,9 +973,9 @@ fn proof_chosen() -> impl Fn(&Mutant) -> bool {
 
 /// The scopes `mutation_proofs` and `mutation_soundness` try unless `MUTATION_PROOF_SCOPES`
 /// says otherwise (the Makefile's default too), cheapest first.
-const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,dormant,power-on,parent";
+const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,dormant,power-on,observed,parent";
 
-/// `pruned,host-pruned,module,dormant,power-on,parent,host` as scopes.
+/// `pruned,host-pruned,module,dormant,power-on,observed,parent,host` as scopes.
 fn proof_scopes(list: &str) -> Vec<Scope> {
     list.split(',')
         .map(|s| match s {
@@ -950,6 +986,7 @@ fn proof_scopes(list: &str) -> Vec<Scope> {
             "host" => Scope::Host,
             "parent" => Scope::Parent,
             "dormant" => Scope::Dormant,
+            "observed" => Scope::Observed,
             other => panic!("MUTATION_PROOF_SCOPES: {other:?} is no scope"),
         })
         .collect()

@@ -126,6 +126,18 @@ pub enum Scope {
     /// changes it and lets it catch up, is not dormant: this proof fails where the others
     /// may not.
     Dormant,
+    /// The mutated module alone from power-on, as [`Scope::PowerOn`], with its own outputs
+    /// compared only in the cycles their readers read them and `rst` high only in the first
+    /// cycles, as [`Scope::Parent`] compares a parent's ([`observed::qualified_outputs`]):
+    /// for a module whose parent is the whole host core or board top, where the two-copy
+    /// miter of the parent runs out of time. Tried only for a module with such outputs.
+    ///
+    /// Example: `sf_encoder` clears its chunk index on entering an input even while
+    /// `in_valid` is low (its `if (in_valid)` forced true for that register). The index
+    /// differs at `out_event` until the first chunk arrives, but the image buffer reads
+    /// `out_event` only with `out_wr_en`, which is low until then; at the module's ports
+    /// the mutant is visible, in the core it is not.
+    Observed,
 }
 
 /// A proof that a mutant is equivalent.
@@ -151,7 +163,7 @@ impl Proof {
             Scope::Dormant => return mutant.module.provable() && !mutates_a_clock(&mutant.command),
             _ => {}
         }
-        let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent);
+        let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed);
         mutant.module.provable()
             && (!mutates_a_clock(&mutant.command) || (from_power_on && sticks_a_clock(&mutant.command)))
     }
@@ -275,11 +287,17 @@ pub fn prove(
             // Proofs by `equiv_induct` would see the stuck clock as the global one, PDR an
             // inverted one.
             Scope::Module | Scope::Host if clock => continue,
-            Scope::PowerOn | Scope::Parent if clock && !sticks_a_clock(&mutant.command) => continue,
+            Scope::PowerOn | Scope::Parent | Scope::Observed if clock && !sticks_a_clock(&mutant.command) => continue,
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
             Scope::PowerOn => {
                 if let Some(proof) = prove_from_power_on(dir, reading, mutant, &module, budget)? {
+                    return Ok(Finding::Proven(proof));
+                }
+                continue;
+            }
+            Scope::Observed => {
+                if let Some(proof) = prove_observed(dir, reading, mutant, &module, budget)? {
                     return Ok(Finding::Proven(proof));
                 }
                 continue;
@@ -401,6 +419,25 @@ fn prove_in_parents(
         MiterVerdict::Fails(frame) => Finding::Refuted(Refutation { scope: Scope::Parent, frame }),
         MiterVerdict::Unknown => Finding::Open,
     })
+}
+
+/// [`Scope::Observed`]: the power-on miter of `module` itself, its outputs compared as its
+/// readers read them. Not tried (`None`) for a module none of whose outputs has a rule.
+fn prove_observed(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    module: &str,
+    budget: Duration,
+) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
+    let rules = design.rules(module);
+    let Some(summary) = design.module(module).filter(|_| !rules.is_empty()) else { return Ok(None) };
+    let miter = observed::masked_miter(&summary.ports, &rules);
+    let left = budget.saturating_sub(started.elapsed());
+    let holds = power_on_miter(dir, reading, mutant, module, Some(&miter), left)? == MiterVerdict::Holds;
+    Ok(holds.then(|| Proof { scope: Scope::Observed, seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
@@ -753,6 +790,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::StartUp => "start-up",
         Scope::Parent => "parent",
         Scope::Dormant => "dormant",
+        Scope::Observed => "observed",
     }
 }
 

@@ -82,10 +82,23 @@ const KIND_READOUT: u64 = 3;
 /// `pool_emit_neuron`, `pool_emit_sel` and `pool_emit_neg` go to the tap of the pooling
 /// layer (the generated core wires them to that layer's `emit_*` ports), which writes an
 /// `E` record only with `pool_emit_valid`.
+///
+/// The other modules with rules, each output read by one kind of module only:
+/// - `sf_encoder`'s `out_event`: by the image event buffer, which writes `wr_data` only with
+///   `wr_en` (`out_wr_en`).
+/// - `sf_weight_loader`'s `wr_data`: by its layer's loaded weight RAM, written only with
+///   `wt_wr_en` (`wr_en`; the RAM's `do_write` also wants the layer idle).
+/// - `sf_uart_bridge`'s `load_byte` and `load_word_end`: by every `sf_weight_loader`, which
+///   takes them only with `load_en` (its `take_byte`).
 pub fn qualified_outputs(name: &str, params: &Parameters) -> Option<Vec<QualifiedOutput>> {
     let conv = match base_name(name) {
         "sf_layer" => false,
         "sf_conv" => true,
+        "sf_encoder" => return Some(vec![read_with("out_event", "out_wr_en")]),
+        "sf_weight_loader" => return Some(vec![read_with("wr_data", "wr_en")]),
+        "sf_uart_bridge" => {
+            return Some(vec![read_with("load_byte", "load_en"), read_with("load_word_end", "load_en")]);
+        }
         _ => return None,
     };
     let mut rules = vec![
