@@ -89,7 +89,8 @@ const KIND_READOUT: u64 = 3;
 /// - `sf_weight_loader`'s `wr_data`: by its layer's loaded weight RAM, written only with
 ///   `wt_wr_en` (`wr_en`; the RAM's `do_write` also wants the layer idle).
 /// - `sf_uart_bridge`'s `load_byte` and `load_word_end`: by every `sf_weight_loader`, which
-///   takes them only with `load_en` (its `take_byte`).
+///   takes them only with `load_en` (its `take_byte`); its `in_value`: by the core's
+///   `sf_encoder`, which takes a chunk (`mask_in`, `held`) only with `in_valid`.
 pub fn qualified_outputs(name: &str, params: &Parameters) -> Option<Vec<QualifiedOutput>> {
     let conv = match base_name(name) {
         "sf_layer" => false,
@@ -97,7 +98,11 @@ pub fn qualified_outputs(name: &str, params: &Parameters) -> Option<Vec<Qualifie
         "sf_encoder" => return Some(vec![read_with("out_event", "out_wr_en")]),
         "sf_weight_loader" => return Some(vec![read_with("wr_data", "wr_en")]),
         "sf_uart_bridge" => {
-            return Some(vec![read_with("load_byte", "load_en"), read_with("load_word_end", "load_en")]);
+            return Some(vec![
+                read_with("load_byte", "load_en"),
+                read_with("load_word_end", "load_en"),
+                read_with("in_value", "in_valid"),
+            ]);
         }
         _ => return None,
     };
