@@ -592,6 +592,23 @@ mod tests {
     }
 
     #[test]
+    fn the_encoder_loader_and_bridge_payloads_are_read_with_their_enables() {
+        let none = Parameters::default();
+        let encoder = qualified_outputs("$paramod$a233\\sf_encoder", &none).unwrap();
+        assert_eq!(rule(&encoder, "out_event"), Some(Read::With("out_wr_en".into())));
+        assert_eq!(rule(&encoder, "out_commit"), None, "read in every cycle");
+        let loader = qualified_outputs("$paramod$e9fb\\sf_weight_loader", &none).unwrap();
+        assert_eq!(rule(&loader, "wr_data"), Some(Read::With("wr_en".into())));
+        assert_eq!(rule(&loader, "wr_addr"), None, "a read takes it too, with rd_en");
+        let bridge = qualified_outputs("$paramod$bf9c\\sf_uart_bridge", &none).unwrap();
+        for (port, when) in [("load_byte", "load_en"), ("load_word_end", "load_en"), ("in_value", "in_valid")] {
+            assert_eq!(rule(&bridge, port), Some(Read::With(when.into())), "{port}");
+        }
+        assert_eq!(rule(&bridge, "load_addr"), None, "a load and a read take it");
+        assert_eq!(qualified_outputs("$paramod$f95c\\sf_event_buffer", &none), None);
+    }
+
+    #[test]
     fn the_miter_compares_payloads_only_with_their_valid_and_each_lane_with_its_mask_bit() {
         let ports = [
             port("clk", true, 1),
