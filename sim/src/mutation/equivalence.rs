@@ -408,9 +408,7 @@ fn prove_in_parents(
 ) -> Result<Finding, SimError> {
     let started = Instant::now();
     let verdict = in_every_parent(dir, reading, mutant, module, budget, |design, parent, left| {
-        let Some(summary) = design.module(parent) else { return Ok(MiterVerdict::Unknown) };
-        let miter = observed::masked_miter(&summary.ports, &design.rules(parent));
-        power_on_miter(dir, reading, mutant, parent, Some(&miter), left)
+        masked_power_on(dir, reading, mutant, design, parent, &design.rules(parent), left)
     })?;
     Ok(match verdict {
         MiterVerdict::Holds => {
@@ -433,11 +431,29 @@ fn prove_observed(
     let started = Instant::now();
     let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
     let rules = design.rules(module);
-    let Some(summary) = design.module(module).filter(|_| !rules.is_empty()) else { return Ok(None) };
-    let miter = observed::masked_miter(&summary.ports, &rules);
+    if rules.is_empty() {
+        return Ok(None);
+    }
     let left = budget.saturating_sub(started.elapsed());
-    let holds = power_on_miter(dir, reading, mutant, module, Some(&miter), left)? == MiterVerdict::Holds;
+    let holds = masked_power_on(dir, reading, mutant, &design, module, &rules, left)? == MiterVerdict::Holds;
     Ok(holds.then(|| Proof { scope: Scope::Observed, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// The power-on miter of `unit` (a module of `design`) and its mutated copy, its outputs
+/// compared as `rules` say ([`observed::masked_miter`]): what [`Scope::Parent`] asks of
+/// each parent and [`Scope::Observed`] of the mutated module itself.
+fn masked_power_on(
+    dir: &Path,
+    reading: &Reading,
+    mutant: &Mutant,
+    design: &DesignModules,
+    unit: &str,
+    rules: &[observed::QualifiedOutput],
+    budget: Duration,
+) -> Result<MiterVerdict, SimError> {
+    let Some(summary) = design.module(unit) else { return Ok(MiterVerdict::Unknown) };
+    let miter = observed::masked_miter(&summary.ports, rules);
+    power_on_miter(dir, reading, mutant, unit, Some(&miter), budget)
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
