@@ -392,6 +392,56 @@ fn an_output_changed_only_where_its_reader_ignores_it_is_proven_observed() {
     }
 }
 
+#[test]
+fn a_loader_mutant_equivalent_for_the_targets_the_bridge_sends_is_proven_only_where_the_bridge_guarantees_them() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // Stand-ins for the bridge and a loader (target 0 of one, one-byte words). The loader's
+    // target compare forced true is equivalent where the bridge never names another target:
+    // proven when its `load_target` is 0 in every cycle, not when it is a free input's.
+    for (target, guaranteed) in [("8'd0", true), ("t_in", false)] {
+        let work = testkit::scratch_dir("mutation-assumed");
+        let verilog = format!(
+            "module sf_uart_bridge #(parameter LOAD_TARGETS = 1, parameter LOAD_WORD_BYTES = 16'h0001)\n\
+             (input clk, input rst, input go, input [7:0] t_in, output reg load_en, output reg [7:0] load_target,\n\
+             output reg load_word_end, output reg read_en);\n\
+             always @(posedge clk) begin\n\
+             load_en <= !rst && go; load_target <= {target}; load_word_end <= 1'b1; read_en <= 1'b0;\n\
+             end\nendmodule\n\
+             module sf_weight_loader #(parameter TARGET = 0)\n\
+             (input clk, input rst, input load_en, input [7:0] load_target, input load_word_end, input read_en,\n\
+             output reg wr_en);\n\
+             wire mine = load_target == TARGET;\n\
+             always @(posedge clk) wr_en <= !rst && load_en && mine && load_word_end;\n\
+             endmodule\n\
+             module top(input clk, input rst, input go, input [7:0] t_in, output wr_en);\n\
+             wire load_en, load_word_end, read_en; wire [7:0] load_target;\n\
+             sf_uart_bridge u_bridge (.clk(clk), .rst(rst), .go(go), .t_in(t_in), .load_en(load_en),\n\
+             .load_target(load_target), .load_word_end(load_word_end), .read_en(read_en));\n\
+             sf_weight_loader u_loader (.clk(clk), .rst(rst), .load_en(load_en), .load_target(load_target),\n\
+             .load_word_end(load_word_end), .read_en(read_en), .wr_en(wr_en));\n\
+             endmodule\n"
+        );
+        let reading = one_module(work.path(), "top", &verilog);
+        let compare = driving_cell_in(work.path(), "top", "sf_weight_loader", "mine");
+        let mutant = Mutant {
+            host: "assumed".into(),
+            module: RtlModule::WeightLoader,
+            id: 1,
+            command: format!(
+                "mutate -ctrl mutsel 16 1 -mode const1 -cell {compare} -port Y -portbit 0 -module sf_weight_loader"
+            ),
+        };
+        let prove = |scope| {
+            let found = equivalence::prove(work.path(), &reading, &mutant, &[scope], Duration::from_secs(60));
+            found.unwrap().proof().map(|p| p.scope)
+        };
+        assert_eq!(prove(Scope::PowerOn), None, "load_target {target}: the loader's inputs free");
+        assert_eq!(prove(Scope::Observed), guaranteed.then_some(Scope::Observed), "load_target {target}");
+    }
+}
+
 /// `verilog`, one module `top`, written to `top.v` in `dir`, and how yosys reads it.
 fn one_module(dir: &Path, top: &str, verilog: &str) -> sim::mutation::Reading {
     std::fs::write(dir.join(format!("{top}.v")), verilog).unwrap();
@@ -572,7 +622,9 @@ const NEVER_FORWARDS: &str = "fwd_data is read only where a bank adds to the wor
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv` (`core`:
 /// every core host),
 /// `MUTATION_MODULES=sf_lane,...`, `MUTATION_RERUN_SURVIVORS=1` (only the last whole run's
-/// survivors, with its seed and counts), `MUTATION_ADD=1` (this run's hosts replace theirs in
+/// survivors, with its seed and counts), `MUTATION_RERUN_MATCHING='_CMP| -port S '` (also
+/// its mutants, killed or not, whose `mutate` command contains one of the `|`-separated
+/// strings), `MUTATION_ADD=1` (this run's hosts replace theirs in
 /// the last whole run's summary), `MUTATION_INPUTS` (random inputs per core host, 60; a
 /// host's inputs are drawn one after another from its seed, so the first 60 of 600 are the
 /// 60, and a survivors' rerun with more inputs keeps every kill of those; the same few edge
@@ -608,15 +660,20 @@ fn mutation_campaign() {
     if let Some(m) = env("MUTATION_MODULES") {
         options.modules = RtlModule::all().into_iter().filter(|c| m.split(',').any(|n| n == c.name())).collect();
     }
-    // Rerun only the survivors of the last whole run (after a test got stronger), merged
+    // Rerun only the survivors of the last whole run (after a test got stronger), or the
+    // mutants whose commands match (after the netlist's meaning changed for them), merged
     // into its summary; not those proven equivalent, which no test can kill.
-    let earlier: Option<Summary> = env("MUTATION_RERUN_SURVIVORS")
-        .map(|_| serde_json::from_str(&std::fs::read_to_string(root.join("mutation.json")).unwrap()).unwrap());
+    let survivors = env("MUTATION_RERUN_SURVIVORS").is_some();
+    let matching = env("MUTATION_RERUN_MATCHING");
+    let matches =
+        |r: &MutantResult| matching.as_ref().is_some_and(|m| m.split('|').any(|s| r.mutant.command.contains(s)));
+    let earlier: Option<Summary> = (survivors || matching.is_some())
+        .then(|| serde_json::from_str(&std::fs::read_to_string(root.join("mutation.json")).unwrap()).unwrap());
     if let Some(e) = &earlier {
         options.only = e
             .results
             .iter()
-            .filter(|r| !r.verdict.killed() && r.proof.is_none())
+            .filter(|r| r.proof.is_none() && ((survivors && !r.verdict.killed()) || matches(r)))
             .map(|r| (r.mutant.host.clone(), r.mutant.id))
             .collect();
         (options.seed, options.per_module, options.shard) = (e.seed, e.per_module, Shard::WHOLE);

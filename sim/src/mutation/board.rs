@@ -4,7 +4,8 @@
 //!
 //! Co-simulation of the core compares every spike; here what the board says is all there
 //! is, so the script asks for every reply the bridge can give: a refusal before the weights
-//! are loaded and one with a word missing, the loads and their weight CRC, inferences in
+//! are loaded and one with a word missing, the loads and their weight CRC, a word loaded
+//! again after a CRC (where words have several bytes), inferences in
 //! dense and sparse frames, two requests in flight, and each refusal (CRC, length, value,
 //! framing, load header, unknown target, a sparse mask past the input), a request dropped
 //! for its silence, and what follows each; and the line as a real one is: glitches shorter
@@ -20,8 +21,8 @@
 //! ([`SimError::LineTiming`]).
 
 use hdl_gen::protocol::{
-    Framing, LOAD_SYNC, Reply, SPARSE_SYNC, Status, Transport, WeightImage, request, seal, sparse_request,
-    weight_crc_request,
+    Framing, LOAD_SYNC, Reply, SPARSE_SYNC, Status, Transport, WeightImage, load_request, request, seal,
+    sparse_request, weight_crc_request,
 };
 use model::HardwarePlan;
 
@@ -142,6 +143,28 @@ pub fn script(
             paused(frame.len()),
             expect,
         );
+    }
+    // A word loaded after a weight CRC: a read leaves its address in the register a write
+    // uses, so a loader that wrote before a word's last byte came would write the word it
+    // loaded last at the address read last. Word 0 loaded, the CRC (the last word read
+    // last), word 0 again (the write out of place, if any, goes to the last word), the CRC.
+    for image in images.iter().filter(|i| i.word_bytes > 1 && i.words() > 1) {
+        let frame = load_request(image.target, 0, &image.bytes[..image.word_bytes as usize], image.word_bytes);
+        let crc = weight_crc_request(image.target);
+        for again in ["", " again"] {
+            push(
+                format!("load target {} word 0{again} after a weight CRC", image.target),
+                frame.clone(),
+                vec![],
+                reply(Status::Ok, tag(&frame), 1),
+            );
+            push(
+                format!("weight CRC of target {} after word 0{again}", image.target),
+                crc.clone(),
+                vec![],
+                reply(Status::Ok, tag(&crc), image.crc32()),
+            );
+        }
     }
     let nowhere = images.len() as u8;
     let frame = weight_crc_request(nowhere);

@@ -263,6 +263,7 @@ pub fn prove(
     scopes: &[Scope],
     budget: Duration,
 ) -> Result<Finding, SimError> {
+    let at = Subject { dir, reading, mutant };
     if !mutant.module.provable() {
         let started = Instant::now();
         return Ok(match reset_cycles(dir, reading, mutant)? {
@@ -279,7 +280,7 @@ pub fn prove(
     for &scope in scopes {
         let unit = match scope {
             Scope::Pruned | Scope::HostPruned => {
-                if let Some(proof) = prove_pruned(dir, reading, mutant, &module, scope, budget)? {
+                if let Some(proof) = prove_pruned(at, &module, scope, budget)? {
                     return Ok(Finding::Proven(proof));
                 }
                 continue;
@@ -291,26 +292,26 @@ pub fn prove(
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
             Scope::PowerOn => {
-                if let Some(proof) = prove_from_power_on(dir, reading, mutant, &module, budget)? {
+                if let Some(proof) = prove_from_power_on(at, &module, budget)? {
                     return Ok(Finding::Proven(proof));
                 }
                 continue;
             }
             Scope::Observed => {
-                if let Some(proof) = prove_observed(dir, reading, mutant, &module, budget)? {
+                if let Some(proof) = prove_observed(at, &module, budget)? {
                     return Ok(Finding::Proven(proof));
                 }
                 continue;
             }
             Scope::Dormant if clock => continue,
             Scope::Dormant => {
-                if let Some(proof) = prove_dormant(dir, reading, mutant, &module, budget)? {
+                if let Some(proof) = prove_dormant(at, &module, budget)? {
                     return Ok(Finding::Proven(proof));
                 }
                 continue;
             }
             Scope::Parent => {
-                match prove_in_parents(dir, reading, mutant, &module, budget)? {
+                match prove_in_parents(at, &module, budget)? {
                     Finding::Open => {}
                     Finding::Refuted(r) => refuted = Some(r),
                     proven @ Finding::Proven(_) => return Ok(proven),
@@ -333,17 +334,22 @@ pub fn prove(
     Ok(refuted.map_or(Finding::Open, Finding::Refuted))
 }
 
+/// The mutant a proof is of, and the host design it is in: what every proof reads.
+#[derive(Clone, Copy)]
+struct Subject<'a> {
+    /// The host design's directory, where yosys runs.
+    dir: &'a Path,
+    /// How yosys reads the design.
+    reading: &'a Reading,
+    /// The mutant.
+    mutant: &'a Mutant,
+}
+
 /// [`Scope::Pruned`] or [`Scope::HostPruned`]: whether the control input of `mutant`'s
 /// command drives something before the optimizations and nothing after, in `module` or in
 /// the host's top.
-fn prove_pruned(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
-    module: &str,
-    scope: Scope,
-    budget: Duration,
-) -> Result<Option<Proof>, SimError> {
+fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -> Result<Option<Proof>, SimError> {
+    let Subject { dir, reading, mutant } = at;
     let Some(control) = control_wire(&mutant.command) else { return Ok(None) };
     let (top, power_on) = match scope {
         // Memories stay cells (`-nomap`: as registers the conv hosts took twice as long),
@@ -383,15 +389,9 @@ fn prove_pruned(
 /// copies: the proof is of that one choice of each don't-care, the same in both. A wire
 /// nothing drives (a memory's read of a word past its last) is a free input in each copy,
 /// separately, which can only make a proof fail.
-fn prove_from_power_on(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
-    module: &str,
-    budget: Duration,
-) -> Result<Option<Proof>, SimError> {
+fn prove_from_power_on(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let proven = power_on_miter(dir, reading, mutant, module, None, budget)? == MiterVerdict::Holds;
+    let proven = power_on_miter(at, module, None, budget)? == MiterVerdict::Holds;
     Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
 }
 
@@ -399,16 +399,10 @@ fn prove_from_power_on(
 /// with its outputs compared as [`observed::qualified_outputs`] says, within `budget` in
 /// all: proven if every parent holds, refuted if one shows a difference. No parent (the
 /// host's top): open.
-fn prove_in_parents(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
-    module: &str,
-    budget: Duration,
-) -> Result<Finding, SimError> {
+fn prove_in_parents(at: Subject<'_>, module: &str, budget: Duration) -> Result<Finding, SimError> {
     let started = Instant::now();
-    let verdict = in_every_parent(dir, reading, mutant, module, budget, |design, parent, left| {
-        masked_power_on(dir, reading, mutant, design, parent, &design.rules(parent), left)
+    let verdict = in_every_parent(at, module, budget, |design, parent, left| {
+        masked_power_on(at, design, parent, &design.rules(parent), None, left)
     })?;
     Ok(match verdict {
         MiterVerdict::Holds => {
@@ -420,56 +414,66 @@ fn prove_in_parents(
 }
 
 /// [`Scope::Observed`]: the power-on miter of `module` itself, its outputs compared as its
-/// readers read them. Not tried (`None`) for a module none of whose outputs has a rule.
-fn prove_observed(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
-    module: &str,
-    budget: Duration,
-) -> Result<Option<Proof>, SimError> {
+/// readers read them, its inputs as their driver gives them where the module has an
+/// [`observed::InputAssumption`] and the driver is proven to guarantee it (else its inputs
+/// are free). Not tried (`None`) for a module with neither output rules nor an assumption.
+fn prove_observed(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(None) };
+    let Some(design) = design_modules(at, budget)? else { return Ok(None) };
     let rules = design.rules(module);
-    if rules.is_empty() {
+    let assumption = design.input_assumption(module);
+    if rules.is_empty() && assumption.is_none() {
         return Ok(None);
     }
+    let mut assumed = None;
+    if let Some(a) = &assumption {
+        let left = budget.saturating_sub(started.elapsed());
+        if guaranteed(at, &design, a, left)? {
+            assumed = Some(a.holds.as_str());
+        }
+    }
     let left = budget.saturating_sub(started.elapsed());
-    let holds = masked_power_on(dir, reading, mutant, &design, module, &rules, left)? == MiterVerdict::Holds;
+    let holds = masked_power_on(at, &design, module, &rules, assumed, left)? == MiterVerdict::Holds;
     Ok(holds.then(|| Proof { scope: Scope::Observed, seconds: started.elapsed().as_secs_f64() }))
+}
+
+/// Whether the driver of `assumption` (unmutated: the mutant is in the module it drives)
+/// guarantees it from power-on, whatever the driver's inputs, within `budget`.
+fn guaranteed(
+    at: Subject<'_>,
+    design: &DesignModules,
+    assumption: &observed::InputAssumption,
+    budget: Duration,
+) -> Result<bool, SimError> {
+    let Some(driver) = design.module(&assumption.driver) else { return Ok(false) };
+    let miter = observed::guarantee_miter(&driver.ports, &assumption.holds);
+    Ok(power_on_miter(at, &assumption.driver, Some(&miter), budget)? == MiterVerdict::Holds)
 }
 
 /// The power-on miter of `unit` (a module of `design`) and its mutated copy, its outputs
 /// compared as `rules` say ([`observed::masked_miter`]): what [`Scope::Parent`] asks of
 /// each parent and [`Scope::Observed`] of the mutated module itself.
 fn masked_power_on(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
+    at: Subject<'_>,
     design: &DesignModules,
     unit: &str,
     rules: &[observed::QualifiedOutput],
+    assumed: Option<&str>,
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
     let Some(summary) = design.module(unit) else { return Ok(MiterVerdict::Unknown) };
-    let miter = observed::masked_miter(&summary.ports, rules);
-    power_on_miter(dir, reading, mutant, unit, Some(&miter), budget)
+    let miter = observed::masked_miter(&summary.ports, rules, assumed);
+    power_on_miter(at, unit, Some(&miter), budget)
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
 /// a register or a read output from any state the original reaches, within `budget` in all.
 /// No parent (the host's top): not proven. A failing miter refutes nothing here: the
 /// mutant may change a register that is never read in that state.
-fn prove_dormant(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
-    module: &str,
-    budget: Duration,
-) -> Result<Option<Proof>, SimError> {
+fn prove_dormant(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let verdict = in_every_parent(dir, reading, mutant, module, budget, |design, parent, left| {
-        step_miter(dir, reading, mutant, parent, &design.rules(parent), left)
+    let verdict = in_every_parent(at, module, budget, |design, parent, left| {
+        step_miter(at, parent, &design.rules(parent), left)
     })?;
     let proven = verdict == MiterVerdict::Holds;
     Ok(proven.then(|| Proof { scope: Scope::Dormant, seconds: started.elapsed().as_secs_f64() }))
@@ -479,15 +483,13 @@ fn prove_dormant(
 /// `module`, within `budget` in all: the first that fails, else unknown if one had no
 /// answer (another may still fail) or there is no parent, else holds.
 fn in_every_parent(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
+    at: Subject<'_>,
     module: &str,
     budget: Duration,
     miter: impl Fn(&DesignModules, &str, Duration) -> Result<MiterVerdict, SimError>,
 ) -> Result<MiterVerdict, SimError> {
     let started = Instant::now();
-    let Some(design) = design_modules(dir, reading, mutant, budget)? else { return Ok(MiterVerdict::Unknown) };
+    let Some(design) = design_modules(at, budget)? else { return Ok(MiterVerdict::Unknown) };
     let parents = design.parents_of(module);
     if parents.is_empty() {
         return Ok(MiterVerdict::Unknown);
@@ -514,13 +516,12 @@ fn in_every_parent(
 /// registers start at 0 (power-on). yosys writes the copies' ports, then the miter is read
 /// with them and written as AIGER.
 fn step_miter(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
+    at: Subject<'_>,
     unit: &str,
     rules: &[observed::QualifiedOutput],
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
+    let Subject { dir, reading, mutant } = at;
     let started = Instant::now();
     let name = format!("step-{}-{}", mutant.id, std::process::id());
     let copy = |name: &str| {
@@ -586,13 +587,12 @@ fn pdr(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<MiterVer
 /// by `miter -equiv`, or by `masked` (Verilog of an [`observed::MITER`] over the two copies
 /// `gold` and `gate`).
 fn power_on_miter(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
+    at: Subject<'_>,
     unit: &str,
     masked: Option<&str>,
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
+    let Subject { dir, reading, mutant } = at;
     let started = Instant::now();
     let name = format!("pdr-{}-{}", mutant.id, std::process::id());
     // A flip-flop whose clock the mutant tied to a constant holds its initial value.
@@ -631,12 +631,8 @@ fn power_on_miter(
 /// parameters and instances (`write_json`; half a second for a core host), or `None` if
 /// yosys did not finish within `budget`. Read anew for each proof: a cache keyed by the
 /// directory would outlive a campaign that regenerates it.
-fn design_modules(
-    dir: &Path,
-    reading: &Reading,
-    mutant: &Mutant,
-    budget: Duration,
-) -> Result<Option<DesignModules>, SimError> {
+fn design_modules(at: Subject<'_>, budget: Duration) -> Result<Option<DesignModules>, SimError> {
+    let Subject { dir, reading, mutant } = at;
     let name = format!("modules-{}-{}", mutant.id, std::process::id());
     let script = format!("{}write_json {name}.json\n", read_script(reading));
     let json = dir.join(format!("{name}.json"));

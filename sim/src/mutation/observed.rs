@@ -18,10 +18,10 @@ use serde::Deserialize;
 /// When the readers of an output read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Read {
-    /// In the cycles the output `when` is high in the original (`when` itself must be
-    /// compared in every cycle, so where it differs the miter has already fired; a `when`
+    /// In the cycles one of the outputs `when` is high in the original (each of them must be
+    /// compared in every cycle, so where one differs the miter has already fired; a `when`
     /// with a rule of its own makes [`masked_miter`] compare the output in every cycle).
-    With(String),
+    With(Vec<String>),
     /// Lane `i` of it (the `i`th of as many equal slices as `mask` has bits) in the cycles
     /// `when` and bit `i` of the output `mask` are high.
     PerLane {
@@ -44,7 +44,11 @@ pub struct QualifiedOutput {
 }
 
 fn read_with(port: &str, when: &str) -> QualifiedOutput {
-    QualifiedOutput { port: port.into(), read: Read::With(when.into()) }
+    read_with_any(port, &[when])
+}
+
+fn read_with_any(port: &str, when: &[&str]) -> QualifiedOutput {
+    QualifiedOutput { port: port.into(), read: Read::With(when.iter().map(|w| w.to_string()).collect()) }
 }
 
 fn never(port: &str) -> QualifiedOutput {
@@ -87,7 +91,15 @@ const KIND_READOUT: u64 = 3;
 /// - `sf_encoder`'s `out_event`: by the image event buffer, which writes `wr_data` only with
 ///   `wr_en` (`out_wr_en`).
 /// - `sf_weight_loader`'s `wr_data`: by its layer's loaded weight RAM, written only with
-///   `wt_wr_en` (`wr_en`; the RAM's `do_write` also wants the layer idle).
+///   `wt_wr_en` (`wr_en`; the RAM's `do_write` also wants the layer idle); its `wr_addr`:
+///   by the same RAM, which takes its address from it only with `wt_wr_en` or `wt_rd_en`
+///   (`wr_en` or `rd_en`; the RAM's `outside`), else from the layer's own `weight_addr`.
+/// - `sf_uart_rx`'s `data`: by the bridge (`rx_data`), whose every use of it counts only
+///   with `rx_valid` (`data_valid`): the receiver's state changes, the CRC update and each
+///   value, mask and header byte are taken under `rx_valid`; `value_too_big` counts only
+///   with `value_write` of a byte that came (`!value_zero`, so with `rx_valid`); and
+///   `frame_kind` and `sparse`, set from it in every cycle of `R_SYNC`, are read only
+///   after `R_SYNC` is left, which happens only in a cycle with `rx_valid`.
 /// - `sf_uart_bridge`'s `load_byte` and `load_word_end`: by every `sf_weight_loader`, which
 ///   takes them only with `load_en` (its `take_byte`); its `in_value`: by the core's
 ///   `sf_encoder`, which takes a chunk (`mask_in`, `held`) only with `in_valid`.
@@ -96,7 +108,10 @@ pub fn qualified_outputs(name: &str, params: &Parameters) -> Option<Vec<Qualifie
         "sf_layer" => false,
         "sf_conv" => true,
         "sf_encoder" => return Some(vec![read_with("out_event", "out_wr_en")]),
-        "sf_weight_loader" => return Some(vec![read_with("wr_data", "wr_en")]),
+        "sf_weight_loader" => {
+            return Some(vec![read_with("wr_data", "wr_en"), read_with_any("wr_addr", &["wr_en", "rd_en"])]);
+        }
+        "sf_uart_rx" => return Some(vec![read_with("data", "data_valid")]),
         "sf_uart_bridge" => {
             return Some(vec![
                 read_with("load_byte", "load_en"),
@@ -152,7 +167,32 @@ impl Parameters {
     pub fn number(&self, name: &str) -> Option<u64> {
         u64::from_str_radix(self.0.get(name)?, 2).ok()
     }
+
+    /// Field `index` of `name`'s value read as fields of `width` bits, the first lowest
+    /// (`LOAD_WORD_BYTES`, 16 bits per target), if the value has that many bits.
+    pub fn field(&self, name: &str, index: usize, width: usize) -> Option<u64> {
+        let bits = self.0.get(name)?;
+        let end = bits.len().checked_sub(index * width)?;
+        let start = end.checked_sub(width)?;
+        u64::from_str_radix(bits.get(start..end)?, 2).ok()
+    }
 }
+
+/// What a module's inputs hold in every cycle of the designs here, because the module
+/// driving them guarantees it: assumed in the module's [`masked_miter`] once
+/// [`guarantee_miter`] has proven it of the driver (assume-guarantee; the guarantee holds
+/// whatever the driver's inputs, so also with the module's outputs fed back to it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputAssumption {
+    /// The driver (its name in the design).
+    pub driver: String,
+    /// A Verilog expression over ports that are the driver's outputs and, by the same names
+    /// and on the same nets, the module's inputs.
+    pub holds: String,
+}
+
+/// The ports an `sf_weight_loader`'s assumption reads.
+const LOADER_ASSUMED: [&str; 4] = ["load_en", "read_en", "load_target", "load_word_end"];
 
 /// One port of a module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -259,6 +299,48 @@ impl DesignModules {
         self.modules.get(name)
     }
 
+    /// What the inputs of module `name` hold as its driver gives them, if it has such a
+    /// rule: an `sf_weight_loader`'s come from the design's `sf_uart_bridge`, which raises
+    /// `load_en` and `read_en` only for a target it has (`LOAD_TARGETS`: a frame for any
+    /// other is refused before a byte of it is streamed) and streams a one-byte word's only
+    /// byte with `load_word_end`. Only where every instance of `name` has those inputs on
+    /// the nets of the bridge's outputs of the same names, in the same parent.
+    pub fn input_assumption(&self, name: &str) -> Option<InputAssumption> {
+        if base_name(name) != "sf_weight_loader" {
+            return None;
+        }
+        let (driver, bridge) = self.modules.iter().find(|(n, _)| base_name(n) == "sf_uart_bridge")?;
+        let targets = bridge.params.number("LOAD_TARGETS")?;
+        let mut holds = format!("!((load_en || read_en) && load_target >= 8'd{targets})");
+        for target in 0..targets {
+            if bridge.params.field("LOAD_WORD_BYTES", target as usize, 16)? == 1 {
+                let _ = write!(holds, " && !(load_en && load_target == 8'd{target} && !load_word_end)");
+            }
+        }
+        self.wired_to(name, driver, &LOADER_ASSUMED).then(|| InputAssumption { driver: driver.clone(), holds })
+    }
+
+    /// Whether `module` has instances, each beside one of `driver` in its parent with each
+    /// of `ports` on the nets of the driver's port of the same name.
+    fn wired_to(&self, module: &str, driver: &str, ports: &[&str]) -> bool {
+        let mut instances = 0;
+        for parent in self.modules.values() {
+            let drivers: Vec<&Cell> = parent.cells.iter().filter(|c| c.kind == driver).collect();
+            for cell in parent.cells.iter().filter(|c| c.kind == module) {
+                instances += 1;
+                let driven = |d: &&Cell| {
+                    ports
+                        .iter()
+                        .all(|p| cell.connections.get(*p).is_some_and(|nets| d.connections.get(*p) == Some(nets)))
+                };
+                if !drivers.iter().any(driven) {
+                    return false;
+                }
+            }
+        }
+        instances > 0
+    }
+
     /// The outputs of module `name` that are read only in some cycles: a hand-written
     /// module's own rules ([`qualified_outputs`]), else the rules of the children's outputs
     /// it passes through. An output of `name` that is, bit for bit, the net of a child's
@@ -294,7 +376,7 @@ impl DesignModules {
                 let Some(port) = child_output_on(&rule.port) else { continue };
                 let read = match &rule.read {
                     Read::Never => Some(Read::Never),
-                    Read::With(when) => child_output_on(when).map(Read::With),
+                    Read::With(when) => when.iter().map(|w| child_output_on(w)).collect::<Option<_>>().map(Read::With),
                     Read::PerLane { when, mask } => child_output_on(when)
                         .zip(child_output_on(mask))
                         .map(|(when, mask)| Read::PerLane { when, mask }),
@@ -321,11 +403,34 @@ pub const MITER: &str = "sf_parent_miter";
 /// With `emit_valid` (1 bit) and `emit_neuron` (3 bits) outputs, `emit_neuron` read with
 /// `emit_valid`, the comparison is
 /// `(gold_emit_valid != gate_emit_valid) || (gold_emit_valid && gold_emit_neuron != gate_emit_neuron)`.
-pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput]) -> String {
+///
+/// With `assumed` (a Verilog expression over the inputs, [`InputAssumption::holds`]), a run
+/// counts only while it has held in every cycle so far: the copies' inputs as their driver
+/// gives them, and nothing else.
+pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput], assumed: Option<&str>) -> String {
     let mut text =
         format!("// Two copies compared where their outputs are read (sim::mutation::observed).\nmodule {MITER} (\n");
     copies(&mut text, ports, "", |_| Vec::new());
-    trigger(&mut text, ports, differences(ports, qualified));
+    trigger(&mut text, ports, differences(ports, qualified), assumed);
+    text
+}
+
+/// Verilog of a module [`MITER`] over one copy, `gold`, of the module with `ports`: `trigger`
+/// is high in a cycle where `holds` (an expression over its ports) does not. No trigger
+/// from power-on (with `rst` only first, as [`masked_miter`]'s) proves `holds` a guarantee
+/// of the module, whatever its inputs.
+pub fn guarantee_miter(ports: &[Port], holds: &str) -> String {
+    let mut text = format!("// A property of one copy's ports (sim::mutation::observed).\nmodule {MITER} (\n");
+    for port in ports.iter().filter(|p| p.input) {
+        let _ = writeln!(text, "    input  wire {}{},", range(port.width), port.name);
+    }
+    text.push_str("    output wire trigger\n);\n");
+    for port in ports.iter().filter(|p| !p.input) {
+        let _ = writeln!(text, "    wire {}{};", range(port.width), port.name);
+    }
+    let connections: Vec<String> = ports.iter().map(|p| format!(".{0}({0})", p.name)).collect();
+    let _ = writeln!(text, "    gold u_gold ({});", connections.join(", "));
+    trigger(&mut text, ports, vec![format!("!({holds})")], None);
     text
 }
 
@@ -429,7 +534,7 @@ pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -
     if !gate_registers.is_empty() {
         differs.push("(|next_differs)".into());
     }
-    trigger(&mut text, &ports, differs);
+    trigger(&mut text, &ports, differs, None);
     Some(text)
 }
 
@@ -474,7 +579,7 @@ fn differences(ports: &[Port], qualified: &[QualifiedOutput]) -> Vec<String> {
     let every_cycle = |when: &str| output(when).is_some() && rule(when).is_none();
     let with_valid = |mask: &str, when: &str| match rule(mask) {
         None => true,
-        Some(Read::With(valid)) => valid == when,
+        Some(Read::With(valid)) => valid.len() == 1 && valid[0] == when,
         Some(_) => false,
     };
     let mut differs = Vec::new();
@@ -482,8 +587,10 @@ fn differences(ports: &[Port], qualified: &[QualifiedOutput]) -> Vec<String> {
         let name = &port.name;
         match rule(name) {
             Some(Read::Never) => {}
-            Some(Read::With(when)) if every_cycle(when) => {
-                differs.push(format!("(gold_{when} && gold_{name} != gate_{name})"))
+            Some(Read::With(when)) if !when.is_empty() && when.iter().all(|w| every_cycle(w)) => {
+                let read = when.iter().map(|w| format!("gold_{w}")).collect::<Vec<_>>().join(" || ");
+                let read = if when.len() == 1 { read } else { format!("({read})") };
+                differs.push(format!("({read} && gold_{name} != gate_{name})"))
             }
             Some(Read::PerLane { when, mask })
                 if every_cycle(when)
@@ -506,21 +613,34 @@ fn differences(ports: &[Port], qualified: &[QualifiedOutput]) -> Vec<String> {
 }
 
 /// `assign trigger = ...`, high where one of `differs` is (never if none), gated by
-/// [`RESET_ONLY_FIRST`] if `ports` has `clk` and `rst`; the module's end.
-fn trigger(text: &mut String, ports: &[Port], mut differs: Vec<String>) {
+/// [`RESET_ONLY_FIRST`] if `ports` has `clk` and `rst`, and by `assumed` having held in
+/// every cycle so far if `ports` has `clk` (without a clock the assumption is dropped: the
+/// miter only asks more); the module's end.
+fn trigger(text: &mut String, ports: &[Port], mut differs: Vec<String>, assumed: Option<&str>) {
     if differs.is_empty() {
         differs.push("1'b0".into());
     }
     let input = |name: &str| ports.iter().any(|p| p.name == name && p.input && p.width == 1);
+    let mut gates = Vec::new();
     if input("clk") && input("rst") {
         text.push_str(RESET_ONLY_FIRST);
+        gates.push("reset_only_first");
+    }
+    if let Some(holds) = assumed.filter(|_| input("clk")) {
         let _ = writeln!(
             text,
-            "    assign trigger = reset_only_first && (\n        {});\nendmodule",
-            differs.join("\n        || ")
+            "    // The inputs as their driver guarantees them (sim::mutation::observed): a run\n    \
+             // counts while they have held in every cycle.\n    \
+             wire inputs_as_driven = {holds};\n    reg  inputs_held = 1'b1;\n    \
+             always @(posedge clk) if (!inputs_as_driven) inputs_held <= 1'b0;"
         );
+        gates.extend(["inputs_held", "inputs_as_driven"]);
+    }
+    let differs = differs.join("\n        || ");
+    if gates.is_empty() {
+        let _ = writeln!(text, "    assign trigger = {differs};\nendmodule");
     } else {
-        let _ = writeln!(text, "    assign trigger = {};\nendmodule", differs.join("\n        || "));
+        let _ = writeln!(text, "    assign trigger = {} && (\n        {differs});\nendmodule", gates.join(" && "));
     }
 }
 
@@ -559,7 +679,7 @@ mod tests {
     }
 
     fn with(when: &str) -> Option<Read> {
-        Some(Read::With(when.into()))
+        Some(Read::With(vec![when.into()]))
     }
 
     #[test]
@@ -595,14 +715,21 @@ mod tests {
     fn the_encoder_loader_and_bridge_payloads_are_read_with_their_enables() {
         let none = Parameters::default();
         let encoder = qualified_outputs("$paramod$a233\\sf_encoder", &none).unwrap();
-        assert_eq!(rule(&encoder, "out_event"), Some(Read::With("out_wr_en".into())));
+        assert_eq!(rule(&encoder, "out_event"), with("out_wr_en"));
         assert_eq!(rule(&encoder, "out_commit"), None, "read in every cycle");
         let loader = qualified_outputs("$paramod$e9fb\\sf_weight_loader", &none).unwrap();
-        assert_eq!(rule(&loader, "wr_data"), Some(Read::With("wr_en".into())));
-        assert_eq!(rule(&loader, "wr_addr"), None, "a read takes it too, with rd_en");
+        assert_eq!(rule(&loader, "wr_data"), with("wr_en"));
+        assert_eq!(
+            rule(&loader, "wr_addr"),
+            Some(Read::With(vec!["wr_en".into(), "rd_en".into()])),
+            "a write or a read"
+        );
+        let receiver = qualified_outputs("$paramod\\sf_uart_rx\\CLKS_PER_BIT=8", &none).unwrap();
+        assert_eq!(rule(&receiver, "data"), with("data_valid"));
+        assert_eq!(rule(&receiver, "frame_error"), None, "the bridge reads it in every cycle");
         let bridge = qualified_outputs("$paramod$bf9c\\sf_uart_bridge", &none).unwrap();
         for (port, when) in [("load_byte", "load_en"), ("load_word_end", "load_en"), ("in_value", "in_valid")] {
-            assert_eq!(rule(&bridge, port), Some(Read::With(when.into())), "{port}");
+            assert_eq!(rule(&bridge, port), with(when), "{port}");
         }
         assert_eq!(rule(&bridge, "load_addr"), None, "a load and a read take it");
         assert_eq!(qualified_outputs("$paramod$f95c\\sf_event_buffer", &none), None);
@@ -622,7 +749,7 @@ mod tests {
             port("mem_tap_row", false, 8),
         ];
         let rules = qualified_outputs("sf_layer", &params(&[("KIND", 3), ("HAS_OUT", 0)])).unwrap();
-        let text = masked_miter(&ports, &rules);
+        let text = masked_miter(&ports, &rules, None);
         assert!(text.contains("input  wire [3:0] pending,"), "{text}");
         assert!(
             text.contains("gold u_gold (.clk(clk), .rst(rst), .pending(pending), .emit_valid(gold_emit_valid),"),
@@ -642,7 +769,7 @@ mod tests {
         assert!(text.contains("assign trigger = reset_only_first && ("), "{text}");
         assert!(text.contains("if (reset_ended && rst) reset_again <= 1'b1;"), "{text}");
         // A qualifier the module lacks: compared in every cycle.
-        let text = masked_miter(&[port("a", true, 1), port("item_t", false, 4)], &rules);
+        let text = masked_miter(&[port("a", true, 1), port("item_t", false, 4)], &rules, None);
         assert!(text.contains("assign trigger = (gold_item_t != gate_item_t);"), "{text}");
     }
 
@@ -708,6 +835,62 @@ mod tests {
         assert_eq!(design.module("$paramod\\child\\W=2").unwrap().params.number("W"), Some(2));
         // `child` has no rules of its own and passes none through.
         assert!(design.rules("top").is_empty());
+    }
+
+    #[test]
+    fn a_loader_assumes_what_the_bridge_wired_to_it_guarantees() {
+        // Two targets, three-byte words for target 0 and one-byte words for target 1; the
+        // second loader's `load_target` on `nets` (the bridge's: 20-27).
+        let json = |nets: &str| {
+            format!(
+                r#"{{"modules": {{
+                "top": {{"cells": {{
+                    "b": {{"type": "$paramod$1\\sf_uart_bridge", "connections": {{"load_en": [10], "read_en": [11],
+                        "load_target": [20, 21, 22, 23, 24, 25, 26, 27], "load_word_end": [12]}}}},
+                    "l0": {{"type": "$paramod$2\\sf_weight_loader", "connections": {{"load_en": [10], "read_en": [11],
+                        "load_target": [20, 21, 22, 23, 24, 25, 26, 27], "load_word_end": [12]}}}},
+                    "l1": {{"type": "$paramod$2\\sf_weight_loader", "connections": {{"load_en": [10], "read_en": [11],
+                        "load_target": {nets}, "load_word_end": [12]}}}}}}}},
+                "$paramod$1\\sf_uart_bridge": {{"parameter_default_values": {{
+                    "LOAD_TARGETS": "00000000000000000000000000000010",
+                    "LOAD_WORD_BYTES": "00000000000000010000000000000011"}}}},
+                "$paramod$2\\sf_weight_loader": {{}}
+            }}}}"#
+            )
+        };
+        let design = DesignModules::from_json(&json("[20, 21, 22, 23, 24, 25, 26, 27]")).unwrap();
+        let bridge = "$paramod$1\\sf_uart_bridge";
+        assert_eq!(design.module(bridge).unwrap().params.field("LOAD_WORD_BYTES", 0, 16), Some(3));
+        assert_eq!(design.module(bridge).unwrap().params.field("LOAD_WORD_BYTES", 1, 16), Some(1));
+        assert_eq!(design.module(bridge).unwrap().params.field("LOAD_WORD_BYTES", 2, 16), None);
+        assert_eq!(
+            design.input_assumption("$paramod$2\\sf_weight_loader"),
+            Some(InputAssumption {
+                driver: bridge.into(),
+                holds: "!((load_en || read_en) && load_target >= 8'd2) \
+                        && !(load_en && load_target == 8'd1 && !load_word_end)"
+                    .into(),
+            })
+        );
+        assert_eq!(design.input_assumption(bridge), None, "the bridge's inputs are free");
+        // One loader's target from elsewhere: no assumption for any.
+        let design = DesignModules::from_json(&json("[30, 21, 22, 23, 24, 25, 26, 27]")).unwrap();
+        assert_eq!(design.input_assumption("$paramod$2\\sf_weight_loader"), None);
+    }
+
+    #[test]
+    fn an_assumption_gates_the_miter_from_the_first_cycle_it_fails() {
+        let ports = [port("clk", true, 1), port("rst", true, 1), port("go", true, 1), port("y", false, 1)];
+        let text = masked_miter(&ports, &[], Some("!go"));
+        assert!(text.contains("wire inputs_as_driven = !go;"), "{text}");
+        assert!(text.contains("if (!inputs_as_driven) inputs_held <= 1'b0;"), "{text}");
+        assert!(text.contains("assign trigger = reset_only_first && inputs_held && inputs_as_driven && ("), "{text}");
+        // Without a clock nothing holds from cycle to cycle: the assumption is dropped.
+        let text = masked_miter(&ports[2..], &[], Some("!go"));
+        assert!(!text.contains("inputs_as_driven"), "{text}");
+        let text = guarantee_miter(&ports, "y || !go");
+        assert!(text.contains("gold u_gold (.clk(clk), .rst(rst), .go(go), .y(y));"), "{text}");
+        assert!(text.contains("assign trigger = reset_only_first && (\n        !(y || !go));"), "{text}");
     }
 
     #[test]
@@ -787,12 +970,22 @@ mod tests {
             port("row", false, 4),
         ];
         let rules = [read_with("v", "w"), read_with("x", "v"), read_with("m", "w"), per_lane("row", "w", "m")];
-        let text = masked_miter(&ports, &rules);
+        let text = masked_miter(&ports, &rules, None);
         assert!(text.contains("(gold_w && gold_v != gate_v)"), "{text}");
         assert!(text.contains("(gold_x != gate_x)"), "{text}");
         assert!(text.contains("(gold_w && gold_m[1] && gold_row[3:2] != gate_row[3:2])"), "{text}");
         // A mask read with another valid than its lanes': every lane in every cycle.
-        let text = masked_miter(&ports, &[read_with("m", "v"), per_lane("row", "w", "m")]);
+        let text = masked_miter(&ports, &[read_with("m", "v"), per_lane("row", "w", "m")], None);
         assert!(text.contains("(gold_row != gate_row)"), "{text}");
+    }
+
+    #[test]
+    fn a_payload_with_two_qualifiers_is_compared_where_either_is_high() {
+        let ports = [port("a", true, 1), port("v", false, 1), port("w", false, 1), port("x", false, 2)];
+        let text = masked_miter(&ports, &[read_with_any("x", &["v", "w"])], None);
+        assert!(text.contains("((gold_v || gold_w) && gold_x != gate_x)"), "{text}");
+        // One qualifier compared only at times: the payload in every cycle.
+        let text = masked_miter(&ports, &[read_with("v", "w"), read_with_any("x", &["v", "w"])], None);
+        assert!(text.contains("(gold_x != gate_x)"), "{text}");
     }
 }

@@ -59,6 +59,14 @@ pub fn mutate(
     }
     let apply: String = modules.iter().map(|m| format!("script mutants-{}.ys\n", m.name())).collect();
     script.push_str(&keeping_initial_values(&apply));
+    // A parallel case (`$pmux`) as the gates synthesis builds for it: the values of every
+    // select that is high ORed. `write_verilog` prints a `$pmux` as a `casez` in which the
+    // lowest select wins, so a mutant that makes two selects high at once (a case label's
+    // compare mutated: the receiver's `state == S_IDLE` also true in `S_START`) ran in
+    // Verilator as a circuit no synthesis of the netlist builds, and the proofs, which
+    // read `$pmux` as synthesis does, could not show it equivalent to what was simulated.
+    // The unmutated design never has two selects high: nothing changes for it.
+    script.push_str("techmap -map +/techmap.v t:$pmux\n");
     // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
     // whose control reads a second bit of it, makes a loop at vector granularity that no
     // bit closes. Verilator 5.006 at -O3 mis-ordered such a false loop (UNOPTFLAT): the
