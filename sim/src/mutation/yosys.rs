@@ -9,14 +9,6 @@ use super::{Mutant, RtlModule};
 use crate::cosim::build::PRELOAD_WEIGHTS;
 use crate::error::SimError;
 
-/// A yosys techmap of `$shiftx` (a part-select with a variable offset) to shifts that read
-/// 0 past either end of the vector, as the proofs read it; Verilator wraps the offset of the
-/// part-select `write_verilog` prints (see the file).
-pub const SHIFTX_ZERO: &str = include_str!("shiftx_zero.v");
-
-/// The file [`mutate`] writes [`SHIFTX_ZERO`] to, beside the design.
-const SHIFTX_ZERO_FILE: &str = "sf_shiftx_zero_map.v";
-
 /// The mutants of one host design and the netlist carrying all of them.
 pub struct Mutated {
     /// In control-value order (ids 1, 2, ...).
@@ -67,14 +59,14 @@ pub fn mutate(
     }
     let apply: String = modules.iter().map(|m| format!("script mutants-{}.ys\n", m.name())).collect();
     script.push_str(&keeping_initial_values(&apply));
-    // The netlist Verilator runs means what synthesis and the proofs make of it where a
-    // mutant leaves the ground the unmutated design stays on. A parallel case (`$pmux`) as
-    // the gates synthesis builds for it, the values of every select that is high ORed:
-    // `write_verilog` prints it as a `casez` in which the lowest select wins, so a mutant
-    // that made two selects high at once (a case label's compare mutated: the receiver's
-    // `state == S_IDLE` also true in `S_START`) ran as a circuit no synthesis builds. And a
-    // part-select past the end of its vector reads 0 ([`SHIFTX_ZERO`]).
-    script.push_str(&format!("techmap -map +/techmap.v t:$pmux\ntechmap -map {SHIFTX_ZERO_FILE} t:$shiftx\n"));
+    // A parallel case (`$pmux`) as the gates synthesis builds for it: the values of every
+    // select that is high ORed. `write_verilog` prints a `$pmux` as a `casez` in which the
+    // lowest select wins, so a mutant that makes two selects high at once (a case label's
+    // compare mutated: the receiver's `state == S_IDLE` also true in `S_START`) ran in
+    // Verilator as a circuit no synthesis of the netlist builds, and the proofs, which
+    // read `$pmux` as synthesis does, could not show it equivalent to what was simulated.
+    // The unmutated design never has two selects high: nothing changes for it.
+    script.push_str("techmap -map +/techmap.v t:$pmux\n");
     // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
     // whose control reads a second bit of it, makes a loop at vector granularity that no
     // bit closes. Verilator 5.006 at -O3 mis-ordered such a false loop (UNOPTFLAT): the
@@ -86,7 +78,6 @@ pub fn mutate(
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
     };
-    std::fs::write(dir.join(SHIFTX_ZERO_FILE), SHIFTX_ZERO).map_err(io(&dir.join(SHIFTX_ZERO_FILE)))?;
     std::fs::write(dir.join("mutate.ys"), &script).map_err(io(&dir.join("mutate.ys")))?;
     let output =
         Command::new("yosys").args(["-q", "-l", "yosys.log", "-s", "mutate.ys"]).current_dir(dir).output().map_err(
