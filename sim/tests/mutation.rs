@@ -800,7 +800,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// (default `pruned,host-pruned,module,dormant,power-on,observed,parent`), `MUTATION_PROOF_RETRY=1` (also the unproven
 /// ones with lines from before session 27, which do not say what they tried: every scope
 /// asked for that no line says was tried with this budget or more; a proof or refutation
-/// of an earlier attempt stays),
+/// of an earlier attempt stays; `MUTATION_PROOF_RETRY=all`: every scope asked for on
+/// every unproven survivor, whatever was tried, after a scope learned more),
 /// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors),
 /// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors).
 #[test]
@@ -817,7 +818,8 @@ fn mutation_proofs() {
     let log = root.join("proofs.jsonl");
     let key = |r: &MutantResult| (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
-    let retry = env("MUTATION_PROOF_RETRY").is_some();
+    let retry = env("MUTATION_PROOF_RETRY");
+    let again = retry.as_deref() == Some("all");
     let chosen = proof_chosen();
     // The scopes to try on `r`: all of them the first time; after attempts, those no line
     // says were tried with this budget or more.
@@ -831,7 +833,8 @@ fn mutation_proofs() {
             _ if !r.mutant.module.provable() => scopes.clone(),
             // What lines from before the scopes were recorded tried is not known: only a
             // retry goes on to the scopes no line says were tried.
-            Some(Attempt { unrecorded: true, .. }) if !retry => Vec::new(),
+            _ if again => scopes.clone(),
+            Some(Attempt { unrecorded: true, .. }) if retry.is_none() => Vec::new(),
             Some(attempt) => scopes.iter().copied().filter(|&s| !attempt.tried(s, budget)).collect(),
         }
     };

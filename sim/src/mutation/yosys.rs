@@ -65,7 +65,10 @@ pub fn mutate(
     // compare mutated: the receiver's `state == S_IDLE` also true in `S_START`) ran in
     // Verilator as a circuit no synthesis of the netlist builds, and the proofs, which
     // read `$pmux` as synthesis does, could not show it equivalent to what was simulated.
-    // The unmutated design never has two selects high: nothing changes for it.
+    // The unmutated design never has two selects high: nothing changes for it. A
+    // part-select past the end of its vector would want the same (Verilator wraps the
+    // offset, bit 132 of a 64-bit vector read as bit 4, where yosys reads `x` and the
+    // proofs 0), but shifts in its place took Verilator past 10 GB on the `conv` host.
     script.push_str("techmap -map +/techmap.v t:$pmux\n");
     // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
     // whose control reads a second bit of it, makes a loop at vector granularity that no
