@@ -226,10 +226,15 @@ enum MiterVerdict {
     Unknown,
 }
 
-/// The verdict in `yosys-abc`'s log of `pdr`: "Property proved", or "Output 0 of miter
-/// \"m\" was asserted in frame N".
+/// The verdict in `yosys-abc`'s log of `dprove` (or `pdr`): "Networks are equivalent"
+/// ("Property proved" from `pdr`, "UNSATISFIABLE" where no register was left and it ran a
+/// combinational check), or "Output 0 of miter \"m\" was asserted in frame N".
 fn miter_verdict(log: &str) -> MiterVerdict {
-    if log.contains("Property proved") {
+    let holds = log.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("Networks are equivalent") || line.starts_with("UNSATISFIABLE")
+    });
+    if holds || log.contains("Property proved") {
         return MiterVerdict::Holds;
     }
     log.split("was asserted in frame ")
@@ -561,25 +566,28 @@ fn step_miter(
     );
     let built = run_yosys_script(dir, &format!("{name}-aig"), &script, budget.saturating_sub(started.elapsed()))?;
     remove();
-    pdr(dir, &name, built, budget.saturating_sub(started.elapsed()))
+    prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))
 }
 
 /// `yosys-abc`'s verdict on `{name}.aig` in `dir` (its one output never rises, or rises in a
-/// cycle), by `scorr` and `pdr` within `budget`, if yosys `built` it; the model and the log
-/// are removed.
+/// cycle), by `scorr` and `dprove` within `budget`, if yosys `built` it; the model and the
+/// log are removed.
 ///
 /// `scorr` merges the signals of the two copies that agree in every reachable state,
 /// proven by induction from the initial state, one cycle deep; then again two cycles deep
 /// (`-F 2`), unless the miter's output is no longer a candidate for a constant (`-q`: a
-/// difference was simulated, and `pdr` is to find it). Two copies of the UART bridge in the
-/// Observed miter (5,212 latches) kept 5,096 after the first, so `pdr` had to relate some
-/// 2,500 register pairs itself and ran out of time; the second merged them all and left
-/// the output constant (25 s in all, session 28). On a miter that fails, `-F 2` alone ran
-/// past 200 s where `scorr` and `pdr` found the difference in 40.
-fn pdr(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<MiterVerdict, SimError> {
+/// difference was simulated). Two copies of the UART bridge in the Observed miter (5,212
+/// latches) kept 5,096 after the first, so PDR had to relate some 2,500 register pairs
+/// itself and ran out of time; the second merged them all and left the output constant
+/// (25 s in all, session 28). On a miter that fails, `-F 2` without `-q` ran past 200 s.
+/// `dprove` then tries BMC, induction and interpolation before PDR (given the time left):
+/// the bridge's guarantee to a one-target board's loader (`guaranteed`) took it 19 s where
+/// PDR alone had no answer in 200, and a false guarantee's counterexample 1 s against 40.
+fn prove_miter(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<MiterVerdict, SimError> {
     let aig = dir.join(format!("{name}.aig"));
     let log = dir.join(format!("{name}.log"));
-    let abc = format!("read_aiger {name}.aig; strash; scorr; scorr -q -F 2; dc2; pdr");
+    let seconds = budget.as_secs().max(1);
+    let abc = format!("read_aiger {name}.aig; strash; scorr; scorr -q -F 2; dc2; dprove -T {seconds}");
     let verdict = if built && !budget.is_zero() && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), budget)? {
         miter_verdict(&std::fs::read_to_string(&log).unwrap_or_default())
     } else {
@@ -633,7 +641,7 @@ fn power_on_miter(
     );
     let built = run_yosys_script(dir, &name, &script, budget)?;
     let _ = std::fs::remove_file(&miter_path);
-    pdr(dir, &name, built, budget.saturating_sub(started.elapsed()))
+    prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))
 }
 
 /// The modules of the design in `dir` read as `reading` says, with their ports,
@@ -897,6 +905,15 @@ mod tests {
                       Output 0 of miter \"t\" was asserted in frame 5.  Time =     0.01 sec\n";
         assert_eq!(miter_verdict(failed), MiterVerdict::Fails(5));
         assert_eq!(miter_verdict("Property proved.  Time =     0.02 sec\n"), MiterVerdict::Holds);
+        assert_eq!(miter_verdict("Networks are equivalent.  Time =    18.17 sec\n"), MiterVerdict::Holds);
+        assert_eq!(
+            miter_verdict("The network has no latches. Running CEC.\nUNSATISFIABLE  Time = 0.01 sec\n"),
+            MiterVerdict::Holds
+        );
+        assert_eq!(miter_verdict("SATISFIABLE  Time = 0.01 sec\n"), MiterVerdict::Unknown);
+        let differs =
+            "Output 0 of miter \"g\" was asserted in frame 8. Time =     0.01 sec\nNetworks are not equivalent.\n";
+        assert_eq!(miter_verdict(differs), MiterVerdict::Fails(8));
         assert_eq!(miter_verdict("Reached timeout (60 seconds).\n"), MiterVerdict::Unknown);
         assert_eq!(miter_verdict(""), MiterVerdict::Unknown);
     }
