@@ -12,7 +12,7 @@
 //! never reaches), the module in each parent with one copy of the parent's registers
 //! ([`Scope::Dormant`]: the mutant never changes what the original loads or shows, in any
 //! state the original reaches). Then the module from power-on: a miter of the two copies,
-//! every register zero at first, proven safe by `scorr` and PDR (`yosys-abc`). Then the
+//! every register zero at first, proven safe by `scorr` and `dprove` (`yosys-abc`). Then the
 //! module inside its parent, from power-on, the parent's outputs compared only where its
 //! readers read them ([`observed`]): a port bit the parent never reads, or reads only at
 //! other times. Then the whole host core: equal outputs for every input stream the core
@@ -88,7 +88,7 @@ pub enum Scope {
     /// (as configuration leaves it on the iCE40, ECP5 and Gowin parts, and as the core
     /// harness starts; the library declares no other initial value but `sf_reset`'s
     /// counter's 0), then every input sequence, the reset the board gives its modules
-    /// included. Proven by `scorr` and PDR (`yosys-abc`) over a miter: the one proof here
+    /// included. Proven by `scorr` and `dprove` (`yosys-abc`) over a miter: the one proof here
     /// that looks only at states the module can reach, so a counter whose bits are visited
     /// in another order, or a register that toggles where it should hold at times it is
     /// never read, can be shown equivalent.
@@ -170,7 +170,7 @@ impl Proof {
 }
 
 /// The other answer a proof can give: for some input sequence, the copies' compared outputs
-/// differ `frame` cycles after power-on (yosys-abc's `pdr` found the sequence). Recorded at
+/// differ `frame` cycles after power-on (yosys-abc's `dprove` found the sequence). Recorded at
 /// [`Scope::Parent`] only: there a wire nothing drives reads 0 in both copies, so the
 /// difference is the mutant's. (At [`Scope::PowerOn`] such a wire is free in each copy
 /// separately, and two identical copies can differ on it.) A refuted survivor is not
@@ -387,7 +387,7 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
 /// every flip-flop's initial value 0 (`setundef -zero -init`), and writes it as an AIGER
 /// model whose one output is "the copies' outputs differ"; `yosys-abc` merges the registers
 /// the two copies share (`scorr`: signal correspondence by induction from the initial
-/// state, which leaves the mutant's cone) and `pdr` proves that the output never rises, or
+/// state, which leaves the mutant's cone) and `dprove` proves that the output never rises, or
 /// finds the input sequence that raises it.
 ///
 /// `x` constants in the logic (a `$shiftx` out of range, a `case` default) are 0 in both
@@ -515,7 +515,7 @@ fn in_every_parent(
 }
 
 /// [`observed::step_miter`] of `unit` and the same with `mutant` applied, its outputs
-/// compared as `rules` say, decided by PDR within `budget`. Each copy is flattened, its
+/// compared as `rules` say, decided by `dprove` within `budget`. Each copy is flattened, its
 /// memories made registers, and its flip-flops turned into ports (`expose -evert-dff`, after
 /// `dffunmap` gave every flip-flop a plain D input); their initial values go, the miter's
 /// registers start at 0 (power-on). yosys writes the copies' ports, then the miter is read
@@ -900,8 +900,8 @@ mod tests {
     }
 
     #[test]
-    fn the_miter_verdict_is_read_from_the_pdr_log() {
-        let failed = "ABC command line: \"read_aiger t.aig; strash; scorr; scorr -q -F 2; dc2; pdr\".\n\n\
+    fn the_miter_verdict_is_read_from_the_model_checker_log() {
+        let failed = "ABC command line: \"read_aiger t.aig; strash; scorr; scorr -q -F 2; dc2; dprove -T 60\".\n\n\
                       Output 0 of miter \"t\" was asserted in frame 5.  Time =     0.01 sec\n";
         assert_eq!(miter_verdict(failed), MiterVerdict::Fails(5));
         assert_eq!(miter_verdict("Property proved.  Time =     0.02 sec\n"), MiterVerdict::Holds);
