@@ -302,12 +302,7 @@ fn a_mutant_is_proven_by_structure_only_where_the_optimized_module_no_longer_rea
         ("a cell that is not there", "-mode const1 -cell $nothing -port Y -portbit 0".to_string(), false),
     ];
     for (what, mutation, equivalent) in cases {
-        let mutant = Mutant {
-            host: "truncated".into(),
-            module: RtlModule::Lane,
-            id: 1,
-            command: format!("mutate -ctrl mutsel 16 1 {mutation} -module truncated"),
-        };
+        let mutant = stand_in_mutant(RtlModule::Lane, "truncated", &mutation);
         let found = equivalence::prove(work.path(), &reading, &mutant, &[Scope::Pruned], Duration::from_secs(60));
         let proof = found.unwrap().proof().cloned();
         assert_eq!(proof.as_ref().map(|p| p.scope), equivalent.then_some(Scope::Pruned), "{what}: {}", mutant.command);
@@ -341,16 +336,8 @@ fn a_constant_of_the_host_prunes_a_mutant_at_host_scope_only() {
         ("host", "bit 3 of the memory's read", format!("-mode const0 -cell {read} -port D -portbit 3"), false),
     ];
     for (module, what, mutation, equivalent) in cases {
-        let mutant = Mutant {
-            host: "host".into(),
-            module: RtlModule::Lane,
-            id: 1,
-            command: format!("mutate -ctrl mutsel 16 1 {mutation} -module {module}"),
-        };
-        let prove = |scope| {
-            let found = equivalence::prove(work.path(), &reading, &mutant, &[scope], Duration::from_secs(60));
-            found.unwrap().proof().map(|p| p.scope)
-        };
+        let mutant = stand_in_mutant(RtlModule::Lane, module, &mutation);
+        let prove = |scope| proven_at(work.path(), &reading, &mutant, scope);
         assert_eq!(prove(Scope::Pruned), None, "{what}: {}", mutant.command);
         assert_eq!(prove(Scope::HostPruned), equivalent.then_some(Scope::HostPruned), "{what}: {}", mutant.command);
     }
@@ -375,18 +362,9 @@ fn an_output_changed_only_where_its_reader_ignores_it_is_proven_observed() {
     let reading = one_module(work.path(), "sf_encoder", verilog);
     let mux = driving_cell(work.path(), "sf_encoder", "next_event");
     for (port, equivalent) in [("A", true), ("B", false)] {
-        let mutant = Mutant {
-            host: "observed".into(),
-            module: RtlModule::Encoder,
-            id: 1,
-            command: format!(
-                "mutate -ctrl mutsel 16 1 -mode const1 -cell {mux} -port {port} -portbit 2 -module sf_encoder"
-            ),
-        };
-        let prove = |scope| {
-            let found = equivalence::prove(work.path(), &reading, &mutant, &[scope], Duration::from_secs(60));
-            found.unwrap().proof().map(|p| p.scope)
-        };
+        let mutation = format!("-mode const1 -cell {mux} -port {port} -portbit 2");
+        let mutant = stand_in_mutant(RtlModule::Encoder, "sf_encoder", &mutation);
+        let prove = |scope| proven_at(work.path(), &reading, &mutant, scope);
         assert_eq!(prove(Scope::PowerOn), None, "port {port}: every output compared");
         assert_eq!(prove(Scope::Observed), equivalent.then_some(Scope::Observed), "port {port}");
     }
@@ -425,21 +403,30 @@ fn a_loader_mutant_equivalent_for_the_targets_the_bridge_sends_is_proven_only_wh
         );
         let reading = one_module(work.path(), "top", &verilog);
         let compare = driving_cell_in(work.path(), "top", "sf_weight_loader", "mine");
-        let mutant = Mutant {
-            host: "assumed".into(),
-            module: RtlModule::WeightLoader,
-            id: 1,
-            command: format!(
-                "mutate -ctrl mutsel 16 1 -mode const1 -cell {compare} -port Y -portbit 0 -module sf_weight_loader"
-            ),
-        };
-        let prove = |scope| {
-            let found = equivalence::prove(work.path(), &reading, &mutant, &[scope], Duration::from_secs(60));
-            found.unwrap().proof().map(|p| p.scope)
-        };
+        let mutation = format!("-mode const1 -cell {compare} -port Y -portbit 0");
+        let mutant = stand_in_mutant(RtlModule::WeightLoader, "sf_weight_loader", &mutation);
+        let prove = |scope| proven_at(work.path(), &reading, &mutant, scope);
         assert_eq!(prove(Scope::PowerOn), None, "load_target {target}: the loader's inputs free");
         assert_eq!(prove(Scope::Observed), guaranteed.then_some(Scope::Observed), "load_target {target}");
     }
+}
+
+/// Mutant 1 of a stand-in design, counted as `module`'s: `mutation` (`-mode ... -cell ...`)
+/// in its module `rtl`, behind the control input as the campaign applies it.
+fn stand_in_mutant(module: RtlModule, rtl: &str, mutation: &str) -> Mutant {
+    Mutant {
+        host: "stand-in".into(),
+        module,
+        id: 1,
+        command: format!("mutate -ctrl mutsel 16 1 {mutation} -module {rtl}"),
+    }
+}
+
+/// The scope `mutant` of the design `reading` reads in `dir` is proven at, trying `scope`
+/// alone for 60 s.
+fn proven_at(dir: &Path, reading: &sim::mutation::Reading, mutant: &Mutant, scope: Scope) -> Option<Scope> {
+    let found = equivalence::prove(dir, reading, mutant, &[scope], Duration::from_secs(60));
+    found.unwrap().proof().map(|p| p.scope)
 }
 
 /// `verilog`, one module `top`, written to `top.v` in `dir`, and how yosys reads it.

@@ -421,10 +421,7 @@ pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput], assumed: Opti
 /// of the module, whatever its inputs.
 pub fn guarantee_miter(ports: &[Port], holds: &str) -> String {
     let mut text = format!("// A property of one copy's ports (sim::mutation::observed).\nmodule {MITER} (\n");
-    for port in ports.iter().filter(|p| p.input) {
-        let _ = writeln!(text, "    input  wire {}{},", range(port.width), port.name);
-    }
-    text.push_str("    output wire trigger\n);\n");
+    miter_ports(&mut text, ports);
     for port in ports.iter().filter(|p| !p.input) {
         let _ = writeln!(text, "    wire {}{};", range(port.width), port.name);
     }
@@ -543,14 +540,19 @@ fn range(width: usize) -> String {
     if width == 1 { String::new() } else { format!("[{}:0] ", width - 1) }
 }
 
-/// The miter's ports (`ports`' inputs, and `trigger`), a wire per copy for each output of
-/// `ports`, `declarations`, and the instances `gold u_gold` and `gate u_gate` on the same
-/// inputs, each also connected as `extra(copy)` says.
-fn copies(text: &mut String, ports: &[Port], declarations: &str, extra: impl Fn(&str) -> Vec<String>) {
+/// A miter's port list, closed: `ports`' inputs, and `trigger`.
+fn miter_ports(text: &mut String, ports: &[Port]) {
     for port in ports.iter().filter(|p| p.input) {
         let _ = writeln!(text, "    input  wire {}{},", range(port.width), port.name);
     }
     text.push_str("    output wire trigger\n);\n");
+}
+
+/// The miter's ports ([`miter_ports`]), a wire per copy for each output of
+/// `ports`, `declarations`, and the instances `gold u_gold` and `gate u_gate` on the same
+/// inputs, each also connected as `extra(copy)` says.
+fn copies(text: &mut String, ports: &[Port], declarations: &str, extra: impl Fn(&str) -> Vec<String>) {
+    miter_ports(text, ports);
     for port in ports.iter().filter(|p| !p.input) {
         for copy in ["gold", "gate"] {
             let _ = writeln!(text, "    wire {}{copy}_{};", range(port.width), port.name);
