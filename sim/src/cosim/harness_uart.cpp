@@ -6,6 +6,8 @@
 // board's transmitter is synchronous to this clock, so every bit it sends lasts exactly
 // SF_CPB cycles and any other edge is a fault.
 //
+// Arguments: `random SEED` (the default, seed 1), `zero` or `ones`: the registers' power-on
+// state.
 // stdin, repeated until EOF, one transaction each:
 //   u32 s, s × (u32 level, u32 cycles) line segments for rx, played in order,
 //   u32 g, g × u32 reply data-bit indices to invert after decoding (byte * 8 + bit),
@@ -20,6 +22,8 @@
 // request lost on the line costs no more than that; a drain asks for 0xFFFFFFFF bytes).
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <set>
 #include <utility>
@@ -82,13 +86,20 @@ struct Decoder {
     }
 };
 
-int main(int, char**) {
+int main(int argc, char** argv) {
     VerilatedContext ctx;
     // Every register without an initial value starts random (built with --x-initial
     // unique), as after power-on on a part that does not zero them: whatever the board must
-    // know at start-up, its reset has to set. Seeded, so a run replays.
-    ctx.randReset(2);
-    ctx.randSeed(1);
+    // know at start-up, its reset has to set. Seeded, so a run replays. `zero` starts them
+    // at 0 instead, as an FPGA configures them, and `ones` with every bit 1.
+    if (argc >= 2 && std::strcmp(argv[1], "zero") == 0) {
+        ctx.randReset(0);
+    } else if (argc >= 2 && std::strcmp(argv[1], "ones") == 0) {
+        ctx.randReset(1);
+    } else {
+        ctx.randReset(2);
+        ctx.randSeed(argc >= 3 && std::strcmp(argv[1], "random") == 0 ? std::atoi(argv[2]) : 1);
+    }
     SF_TOP top(&ctx);
     uint64_t cycle = 0;
     top.clk = 0;

@@ -23,6 +23,49 @@ use crate::golden::Golden;
 
 const HARNESS: &str = include_str!("harness_uart.cpp");
 
+/// The state the board top's registers start in, before its power-on reset's first edge
+/// (only registers without an initial value in the RTL; `sf_reset`'s counter has one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PowerOn {
+    /// Random, drawn from this seed (Verilator's `randReset(2)`): a register the reset
+    /// misses, and a design reading it, shows up as a run that differs from seed to seed.
+    Random(u32),
+    /// Every register 0, as an iCE40, ECP5 or Gowin part configures them: the state the
+    /// board really starts in, where a register the reset misses holds 0 until first set.
+    Zero,
+    /// Every register bit 1 (`randReset(1)`): with [`PowerOn::Zero`], each bit of a register
+    /// the reset misses starts at both values, whatever a random draw would have given it.
+    Ones,
+}
+
+impl Default for PowerOn {
+    /// Random from seed 1: what every run of the board top uses unless asked.
+    fn default() -> PowerOn {
+        PowerOn::Random(1)
+    }
+}
+
+impl std::fmt::Display for PowerOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PowerOn::Random(seed) => write!(f, "registers random (seed {seed})"),
+            PowerOn::Zero => write!(f, "registers 0"),
+            PowerOn::Ones => write!(f, "registers all ones"),
+        }
+    }
+}
+
+impl PowerOn {
+    /// The harness's command-line arguments for this state.
+    fn args(self) -> Vec<String> {
+        match self {
+            PowerOn::Random(seed) => vec!["random".into(), seed.to_string()],
+            PowerOn::Zero => vec!["zero".into()],
+            PowerOn::Ones => vec!["ones".into()],
+        }
+    }
+}
+
 /// UART timing of a co-simulated board top.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UartTiming {
@@ -225,7 +268,13 @@ impl UartSimulator {
 
     /// Start the simulation; the link stays open for many requests.
     pub fn connect(&self) -> Result<UartLink, SimError> {
+        self.connect_from(PowerOn::default())
+    }
+
+    /// Start the simulation with its registers at `power_on`.
+    pub fn connect_from(&self, power_on: PowerOn) -> Result<UartLink, SimError> {
         let mut cmd = Command::new(&self.binary);
+        cmd.args(power_on.args());
         cmd.current_dir(&self.design_dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = GuardedChild::spawn(&mut cmd)?;
         let stdin = child.child.stdin.take().expect("piped");

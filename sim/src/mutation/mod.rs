@@ -7,7 +7,8 @@
 //! control register ([`netlist`]), build the netlist once in Verilator and run it once per
 //! mutant. Core hosts run [`crate::cosim::cosimulate`] on the host's random inputs, streamed
 //! and, if that notices nothing, stalled; the board host plays [`board::script`] over the
-//! simulated UART. A mutant is killed when the test reports a mismatch, the simulation fails
+//! simulated UART from registers 0 and, if that notices nothing, from every register bit 1,
+//! then from registers random ([`board::POWER_ONS`]). A mutant is killed when the test reports a mismatch, the simulation fails
 //! or exits early, or it runs past its time budget. Before any mutant the netlist with none
 //! live must pass, which checks the whole machinery (yosys's reading of the RTL, the
 //! instrumentation, the simulator).
@@ -137,8 +138,8 @@ impl RtlModule {
 pub enum HostKind {
     /// The core in the co-simulation harness ([`cosimulate`]): its core modules mutated.
     Core,
-    /// The board top behind the simulated UART at this timing, played [`board::script`]:
-    /// its board modules mutated.
+    /// The board top behind the simulated UART at this timing, played [`board::script`]
+    /// from each of [`board::POWER_ONS`]: its board modules mutated.
     Board(UartTiming),
 }
 
@@ -486,6 +487,16 @@ impl Verdict {
     pub fn killed(&self) -> bool {
         !matches!(self, Verdict::Survived)
     }
+
+    /// The verdict with `how` it was reached (`"<how>: "`) before its message.
+    pub fn under(self, how: &str) -> Verdict {
+        match self {
+            Verdict::Survived => Verdict::Survived,
+            Verdict::Mismatch(m) => Verdict::Mismatch(format!("{how}: {m}")),
+            Verdict::Timeout(m) => Verdict::Timeout(format!("{how}: {m}")),
+            Verdict::Crashed(m) => Verdict::Crashed(format!("{how}: {m}")),
+        }
+    }
 }
 
 /// A mutant and what co-simulation said.
@@ -521,8 +532,9 @@ pub struct PreparedHost {
     golden: Golden,
     /// The board host's exchanges.
     script: Vec<board::Exchange>,
-    /// When the unmutated board top sent each byte of its replies to `script`.
-    timeline: board::Timeline,
+    /// When the unmutated board top sent each byte of its replies to `script`, from each of
+    /// [`board::POWER_ONS`].
+    timelines: Vec<board::Timeline>,
 }
 
 /// What a campaign runs.
@@ -624,13 +636,21 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
         HostKind::Board(timing) => board::script(&host.name, &golden, &host.plan, &design, timing, &host.inputs)?,
     };
     let mut prepared =
-        PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script, timeline: Vec::new() };
+        PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script, timelines: Vec::new() };
     let clean = match prepared.host.kind {
         HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
         HostKind::Board(timing) => {
-            let (verdict, timeline) = prepared.play(&prepared.dir, options, timing, None)?;
-            prepared.timeline = timeline;
-            verdict
+            let uart = UartSimulator::build(&prepared.dir, &options.cache, timing)?;
+            let mut clean = Verdict::Survived;
+            for power_on in board::POWER_ONS {
+                let (verdict, timeline) = board::play(&uart, &prepared.script, power_on, None)?;
+                prepared.timelines.push(timeline);
+                if verdict.killed() {
+                    clean = verdict;
+                    break;
+                }
+            }
+            clean
         }
     };
     if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) = clean {
@@ -672,21 +692,18 @@ impl PreparedHost {
         format!("{}: {} (lanes {lanes:?})", self.host.name, describe(&self.host.network))
     }
 
-    /// Play the board host's script on the design in `dir` ([`board::play`]).
-    fn play(
-        &self,
-        dir: &Path,
-        options: &CampaignOptions,
-        timing: UartTiming,
-        reference: Option<&board::Timeline>,
-    ) -> Result<(Verdict, board::Timeline), SimError> {
-        let uart = UartSimulator::build(dir, &options.cache, timing)?;
-        board::play(&uart, &self.script, reference)
-    }
-
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
         if let HostKind::Board(timing) = self.host.kind {
-            return Ok(self.play(dir, options, timing, Some(&self.timeline))?.0);
+            // The board host's script from each power-on state ([`board::play`]), each run
+            // held to the unmutated board's timeline from the same state.
+            let uart = UartSimulator::build(dir, &options.cache, timing)?;
+            for (power_on, reference) in board::POWER_ONS.into_iter().zip(&self.timelines) {
+                let (verdict, _) = board::play(&uart, &self.script, power_on, Some(reference))?;
+                if verdict.killed() {
+                    return Ok(verdict);
+                }
+            }
+            return Ok(Verdict::Survived);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
         // stalled (values only): the encoder's stall paths run only there.
@@ -699,19 +716,17 @@ impl PreparedHost {
                 timeout: options.timeout,
                 stall,
             };
-            let said = |m: String| match stall {
-                Some(seed) => format!("with the stream stalled (seed {seed}): {m}"),
-                None => m,
-            };
             let verdict = match cosimulate(&self.golden, &self.host.plan, dir, &self.host.inputs, &cosim) {
-                Ok(outcome) => {
-                    outcome.report.first.map_or(Verdict::Survived, |m| Verdict::Mismatch(said(m.to_string())))
-                }
-                Err(e @ SimError::Hung { .. }) => Verdict::Timeout(said(e.to_string())),
+                Ok(outcome) => outcome.report.first.map_or(Verdict::Survived, |m| Verdict::Mismatch(m.to_string())),
+                Err(e @ SimError::Hung { .. }) => Verdict::Timeout(e.to_string()),
                 Err(e @ (SimError::Exited { .. } | SimError::Record { .. } | SimError::Unfinished { .. })) => {
-                    Verdict::Crashed(said(e.to_string()))
+                    Verdict::Crashed(e.to_string())
                 }
                 Err(e) => return Err(e),
+            };
+            let verdict = match stall {
+                Some(seed) => verdict.under(&format!("with the stream stalled (seed {seed})")),
+                None => verdict,
             };
             if verdict.killed() {
                 return Ok(verdict);
