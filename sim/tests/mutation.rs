@@ -471,6 +471,10 @@ fn assert_proven_beyond_the_module(host: &str, module: RtlModule, filter: &str, 
     assert_eq!(found.proof().map(|p| p.scope), want, "{filter}");
     if killed && scope == Scope::Parent {
         assert_eq!(found.refutation().map(|r| r.scope), Some(Scope::Parent), "{filter}: {found:?}");
+        // The inputs that show it, every cycle from power-on to the one the outputs differ in.
+        let r = found.refutation().unwrap();
+        let cycles = r.frame as usize + 1;
+        assert!(!r.trace.is_empty() && r.trace.inputs.iter().all(|p| p.values.len() == cycles), "{filter}: {r:?}");
     }
 }
 
@@ -793,7 +797,10 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
     text.push_str(&line_table(&survivors_by_line(survivors.iter().copied())));
     text.push_str("\nsurvivors (replay: the host's instrumented netlist with mutsel.mem holding the id):\n");
     for s in &survivors {
-        let refuted = s.refuted.map_or(String::new(), |r| format!(" [refuted: {:?}, frame {}]", r.scope, r.frame));
+        let refuted = s.refuted.as_ref().map_or(String::new(), |r| match r.trace.is_empty() {
+            true => format!(" [refuted: {:?}, frame {}]", r.scope, r.frame),
+            false => format!(" [refuted: {:?}, frame {}; inputs {}]", r.scope, r.frame, r.trace),
+        });
         text.push_str(&format!("{} #{}: {}{refuted}\n", s.mutant.host, s.mutant.id, s.mutant.command));
     }
     let md = root.join(format!("{name}.md"));
@@ -894,7 +901,7 @@ fn mutation_proofs() {
         r.refuted = None;
         let Some(Attempt { proof, refuted, .. }) = done.get(&key(r)) else { continue };
         if !r.verdict.killed() {
-            r.refuted = *refuted;
+            r.refuted = refuted.clone();
         }
         let Some(p) = proof else { continue };
         if r.verdict.killed() {
@@ -951,7 +958,7 @@ fn proof_attempts_fold_per_mutant_and_say_which_scopes_they_tried() {
     assert!(!b.tried(Scope::PowerOn, secs(1)));
     let c = get(5, "mutate c");
     assert!(c.unrecorded && c.proof.is_none());
-    assert_eq!(c.refuted.map(|r| (r.scope, r.frame)), Some((Scope::Parent, 19)));
+    assert_eq!(c.refuted.as_ref().map(|r| (r.scope, r.frame)), Some((Scope::Parent, 19)));
 }
 
 /// One scope an attempt tried, and its budget in seconds.
@@ -985,7 +992,7 @@ fn attempted(text: &str) -> BTreeMap<AttemptKey, Attempt> {
         // A retry at other scopes that finds nothing keeps what an earlier one found.
         let attempt: &mut Attempt = attempts.entry((h, id, command)).or_default();
         attempt.proof = proof.or(attempt.proof.take());
-        attempt.refuted = refuted.or(attempt.refuted);
+        attempt.refuted = refuted.or(attempt.refuted.take());
         match tried {
             Some(tried) => attempt.tried.extend(tried),
             None => attempt.unrecorded = true,

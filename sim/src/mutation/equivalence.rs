@@ -178,12 +178,116 @@ impl Proof {
 /// for `rst`: a hole in the tests if the parent is the host core (its inputs are the
 /// harness's and the board's), else one unless the grandparent never drives the parent
 /// that way or hides the difference.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refutation {
     /// Where the difference shows.
     pub scope: Scope,
     /// The cycle after power-on in which the outputs first differ (0: the first).
     pub frame: u32,
+    /// The parent's inputs in each cycle up to `frame` (empty where `yosys-abc` wrote none).
+    #[serde(default, skip_serializing_if = "Trace::is_empty")]
+    pub trace: Trace,
+}
+
+/// The input sequence of a counterexample: each input port of the miter that is not 0 in
+/// some cycle, with its value in every cycle from power-on to the one the outputs differ in.
+/// Ports 0 throughout are left out; so is the miter's clock, which the model does not have.
+///
+/// Example: `in_valid: 0 1 1; in_event: 00 3f 3f` is a parent given `in_valid` high in
+/// cycles 1 and 2 with `in_event` 0x3f (values in hex, as wide as the port).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trace {
+    /// The ports, in the miter's order.
+    pub inputs: Vec<PortTrace>,
+}
+
+/// One input port in a [`Trace`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortTrace {
+    /// The port's name in the miter (the parent's port of the same name).
+    pub port: String,
+    /// Its value in each cycle from power-on, in hex.
+    pub values: Vec<String>,
+}
+
+impl Trace {
+    /// Whether no input port is ever other than 0 (or no counterexample was written).
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    /// The counterexample `yosys-abc` wrote (`write_cex -n`: `pi<K>@<frame>=<bit>` lines)
+    /// for an AIGER model whose inputs `write_aiger -map` listed (`input <K> <bit> <port>`
+    /// lines). Inputs the map does not name, and lines of neither form, are skipped.
+    pub fn from_cex(map: &str, cex: &str) -> Trace {
+        let mut bits: Vec<(String, usize)> = Vec::new();
+        for line in map.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let ["input", k, bit, port] = words[..]
+                && let (Ok(k), Ok(bit)) = (k.parse::<usize>(), bit.parse::<usize>())
+            {
+                if bits.len() <= k {
+                    bits.resize(k + 1, (String::new(), 0));
+                }
+                bits[k] = (port.to_string(), bit);
+            }
+        }
+        // port -> per frame, the bits set
+        let mut ports: Vec<(String, usize, Vec<Vec<usize>>)> = Vec::new();
+        let mut frames = 0;
+        for line in cex.lines() {
+            let Some((pi, value)) = line.trim().split_once('=') else { continue };
+            let Some((k, frame)) = pi.strip_prefix("pi").and_then(|p| p.split_once('@')) else { continue };
+            let (Ok(k), Ok(frame)) = (k.parse::<usize>(), frame.parse::<usize>()) else { continue };
+            let Some((port, bit)) = bits.get(k).filter(|(p, _)| !p.is_empty()) else { continue };
+            frames = frames.max(frame + 1);
+            let slot = match ports.iter().position(|(p, _, _)| p == port) {
+                Some(i) => i,
+                None => {
+                    ports.push((port.clone(), 0, Vec::new()));
+                    ports.len() - 1
+                }
+            };
+            let entry = &mut ports[slot];
+            entry.1 = entry.1.max(bit + 1);
+            if entry.2.len() <= frame {
+                entry.2.resize(frame + 1, Vec::new());
+            }
+            if value.trim() == "1" {
+                entry.2[frame].push(*bit);
+            }
+        }
+        let inputs = ports
+            .into_iter()
+            .filter(|(_, _, set)| set.iter().any(|b| !b.is_empty()))
+            .map(|(port, width, mut set)| {
+                set.resize(frames, Vec::new());
+                let values = set.iter().map(|b| hex(width, b)).collect();
+                PortTrace { port, values }
+            })
+            .collect();
+        Trace { inputs }
+    }
+}
+
+/// The value of a `width`-bit word whose set bits are `set`, in hex digits enough for
+/// `width`.
+fn hex(width: usize, set: &[usize]) -> String {
+    let digits = width.div_ceil(4).max(1);
+    (0..digits)
+        .rev()
+        .map(|d| {
+            let nibble = set.iter().filter(|&&b| b / 4 == d).fold(0u32, |v, &b| v | 1 << (b % 4));
+            char::from_digit(nibble, 16).unwrap_or('0')
+        })
+        .collect()
+}
+
+impl std::fmt::Display for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ports: Vec<String> = self.inputs.iter().map(|p| format!("{}: {}", p.port, p.values.join(" "))).collect();
+        write!(f, "{}", ports.join("; "))
+    }
 }
 
 /// What trying to prove a survivor equivalent found.
@@ -207,21 +311,21 @@ impl Finding {
     }
 
     /// The refutation, if one was found.
-    pub fn refutation(&self) -> Option<Refutation> {
+    pub fn refutation(&self) -> Option<&Refutation> {
         match self {
-            Finding::Refuted(refutation) => Some(*refutation),
+            Finding::Refuted(refutation) => Some(refutation),
             _ => None,
         }
     }
 }
 
 /// What `yosys-abc` said of a miter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum MiterVerdict {
     /// Its output never rises: the copies agree.
     Holds,
-    /// Its output rises in this cycle after power-on.
-    Fails(u32),
+    /// Its output rises in this cycle after power-on, given these inputs.
+    Fails(u32, Trace),
     /// Out of time, or no answer.
     Unknown,
 }
@@ -241,7 +345,7 @@ fn miter_verdict(log: &str) -> MiterVerdict {
         .nth(1)
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse().ok())
-        .map_or(MiterVerdict::Unknown, MiterVerdict::Fails)
+        .map_or(MiterVerdict::Unknown, |frame| MiterVerdict::Fails(frame, Trace::default()))
 }
 
 /// Whether `command` mutates a flip-flop's clock input.
@@ -413,7 +517,7 @@ fn prove_in_parents(at: Subject<'_>, module: &str, budget: Duration) -> Result<F
         MiterVerdict::Holds => {
             Finding::Proven(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() })
         }
-        MiterVerdict::Fails(frame) => Finding::Refuted(Refutation { scope: Scope::Parent, frame }),
+        MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Parent, frame, trace }),
         MiterVerdict::Unknown => Finding::Open,
     })
 }
@@ -507,7 +611,7 @@ fn in_every_parent(
         }
         match miter(&design, parent, left)? {
             MiterVerdict::Holds => {}
-            fails @ MiterVerdict::Fails(_) => return Ok(fails),
+            fails @ MiterVerdict::Fails(..) => return Ok(fails),
             MiterVerdict::Unknown => verdict = MiterVerdict::Unknown,
         }
     }
@@ -561,7 +665,7 @@ fn step_miter(
     let script = format!(
         "read_rtlil {name}.il\nread_verilog {name}-miter.v\nproc\nhierarchy -top {top}\nflatten\n\
          opt -fast\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven -zero\ndffunmap\naigmap\nopt_clean\n\
-         write_aiger -zinit {name}.aig\n",
+         write_aiger -zinit -map {name}.map {name}.aig\n",
         top = observed::STEP_MITER,
     );
     let built = run_yosys_script(dir, &format!("{name}-aig"), &script, budget.saturating_sub(started.elapsed()))?;
@@ -584,16 +688,22 @@ fn step_miter(
 /// the bridge's guarantee to a one-target board's loader (`guaranteed`) took it 19 s where
 /// PDR alone had no answer in 200, and a false guarantee's counterexample 1 s against 40.
 fn prove_miter(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<MiterVerdict, SimError> {
-    let aig = dir.join(format!("{name}.aig"));
-    let log = dir.join(format!("{name}.log"));
+    let [aig, log, map, cex] = ["aig", "log", "map", "cex"].map(|ext| dir.join(format!("{name}.{ext}")));
     let seconds = budget.as_secs().max(1);
-    let abc = format!("read_aiger {name}.aig; strash; scorr; scorr -q -F 2; dc2; dprove -T {seconds}");
+    // `scorr` and `dc2` keep the model's inputs, so the counterexample's are the miter's.
+    let abc = format!(
+        "read_aiger {name}.aig; strash; scorr; scorr -q -F 2; dc2; dprove -T {seconds}; write_cex -n {name}.cex"
+    );
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
     let verdict = if built && !budget.is_zero() && run_within(dir, "yosys-abc", &["-c", &abc], Some(&log), budget)? {
-        miter_verdict(&std::fs::read_to_string(&log).unwrap_or_default())
+        match miter_verdict(&read(&log)) {
+            MiterVerdict::Fails(frame, _) => MiterVerdict::Fails(frame, Trace::from_cex(&read(&map), &read(&cex))),
+            verdict => verdict,
+        }
     } else {
         MiterVerdict::Unknown
     };
-    for file in [&aig, &log] {
+    for file in [&aig, &log, &map, &cex] {
         let _ = std::fs::remove_file(file);
     }
     Ok(verdict)
@@ -636,7 +746,7 @@ fn power_on_miter(
     let script = format!(
         "{copies}{miter}\
          opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven {undriven}\ndffunmap\n\
-         aigmap\nopt_clean\nwrite_aiger -zinit {name}.aig\n",
+         aigmap\nopt_clean\nwrite_aiger -zinit -map {name}.map {name}.aig\n",
         copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
     );
     let built = run_yosys_script(dir, &name, &script, budget)?;
@@ -903,7 +1013,7 @@ mod tests {
     fn the_miter_verdict_is_read_from_the_model_checker_log() {
         let failed = "ABC command line: \"read_aiger t.aig; strash; scorr; scorr -q -F 2; dc2; dprove -T 60\".\n\n\
                       Output 0 of miter \"t\" was asserted in frame 5.  Time =     0.01 sec\n";
-        assert_eq!(miter_verdict(failed), MiterVerdict::Fails(5));
+        assert_eq!(miter_verdict(failed), MiterVerdict::Fails(5, Trace::default()));
         assert_eq!(miter_verdict("Property proved.  Time =     0.02 sec\n"), MiterVerdict::Holds);
         assert_eq!(miter_verdict("Networks are equivalent.  Time =    18.17 sec\n"), MiterVerdict::Holds);
         assert_eq!(
@@ -913,9 +1023,27 @@ mod tests {
         assert_eq!(miter_verdict("SATISFIABLE  Time = 0.01 sec\n"), MiterVerdict::Unknown);
         let differs =
             "Output 0 of miter \"g\" was asserted in frame 8. Time =     0.01 sec\nNetworks are not equivalent.\n";
-        assert_eq!(miter_verdict(differs), MiterVerdict::Fails(8));
+        assert_eq!(miter_verdict(differs), MiterVerdict::Fails(8, Trace::default()));
         assert_eq!(miter_verdict("Reached timeout (60 seconds).\n"), MiterVerdict::Unknown);
         assert_eq!(miter_verdict(""), MiterVerdict::Unknown);
+    }
+
+    #[test]
+    fn a_counterexample_reads_as_each_input_port_per_cycle() {
+        // `write_aiger -map` and `write_cex -n` of a 3-cycle counterexample (yosys 0.23): a
+        // clock input the model does not use, a 1-bit and a 2-bit port, and a register line.
+        let map = "input 0 0 clk\ninput 1 0 a\ninput 2 0 b\ninput 3 1 b\noutput 0 0 trigger\nlatch 0 0 c\n";
+        let cex = "# FALSIFYING OUTPUTS: po0\n# COUNTEREXAMPLE LENGTH: 3\nlo0@0=0\npi0@0=0\npi1@0=1\npi2@0=0\n\
+                   pi3@0=1\npi0@1=0\npi1@1=1\npi2@1=1\npi3@1=1\npi0@2=0\npi1@2=0\npi2@2=1\npi3@2=0\n# DONE\n";
+        let trace = Trace::from_cex(map, cex);
+        let port = |port: &str, values: &[&str]| PortTrace {
+            port: port.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        };
+        assert_eq!(trace.inputs, vec![port("a", &["1", "1", "0"]), port("b", &["2", "3", "1"])]);
+        assert_eq!(trace.to_string(), "a: 1 1 0; b: 2 3 1");
+        assert_eq!(hex(10, &[9, 0]), "201");
+        assert!(Trace::from_cex(map, "").is_empty());
     }
 
     #[test]

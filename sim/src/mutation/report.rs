@@ -159,7 +159,7 @@ mod tests {
             result(RtlModule::Lane, 2, Verdict::Survived),
             result(RtlModule::Lane, 3, Verdict::Survived),
             MutantResult {
-                refuted: Some(Refutation { scope: Scope::Parent, frame: 7 }),
+                refuted: Some(Refutation { scope: Scope::Parent, frame: 7, trace: Default::default() }),
                 ..result(RtlModule::Lane, 5, Verdict::Survived)
             },
             result(RtlModule::Encoder, 4, Verdict::Timeout("t".into())),
