@@ -1063,6 +1063,7 @@ fn proof_scopes(list: &str) -> Vec<Scope> {
             "parent" => Scope::Parent,
             "dormant" => Scope::Dormant,
             "observed" => Scope::Observed,
+            "core" => Scope::Core,
             other => panic!("MUTATION_PROOF_SCOPES: {other:?} is no scope"),
         })
         .collect()

@@ -138,6 +138,14 @@ pub enum Scope {
     /// `out_event` only with `out_wr_en`, which is low until then; at the module's ports
     /// the mutant is visible, in the core it is not.
     Observed,
+    /// The mutated module inside the whole host core (the host's top), from power-on as
+    /// [`Scope::Parent`], the core's outputs compared in the cycles co-simulation reads them:
+    /// for a module deeper than the core's children (`sf_emit_search` and `sf_lane` inside
+    /// `sf_layer` inside its generated wrapper), whose parent's inputs are free where the
+    /// core drives them (the wrapper's event counts and events come from an event buffer
+    /// another layer filled). A refutation here is an input sequence of the core itself:
+    /// input values on its stream, with the valid pattern the harness's stall mode gives.
+    Core,
 }
 
 /// A proof that a mutant is equivalent.
@@ -163,7 +171,7 @@ impl Proof {
             Scope::Dormant => return mutant.module.provable() && !mutates_a_clock(&mutant.command),
             _ => {}
         }
-        let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed);
+        let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core);
         mutant.module.provable()
             && (!mutates_a_clock(&mutant.command) || (from_power_on && sticks_a_clock(&mutant.command)))
     }
@@ -171,11 +179,11 @@ impl Proof {
 
 /// The other answer a proof can give: for some input sequence, the copies' compared outputs
 /// differ `frame` cycles after power-on (yosys-abc's `dprove` found the sequence). Recorded at
-/// [`Scope::Parent`] only: there a wire nothing drives reads 0 in both copies, so the
-/// difference is the mutant's. (At [`Scope::PowerOn`] such a wire is free in each copy
-/// separately, and two identical copies can differ on it.) A refuted survivor is not
-/// equivalent in its parent for some sequence of the parent's inputs, which are free but
-/// for `rst`: a hole in the tests if the parent is the host core (its inputs are the
+/// [`Scope::Parent`] and [`Scope::Core`] only: there a wire nothing drives reads 0 in both
+/// copies, so the difference is the mutant's. (At [`Scope::PowerOn`] such a wire is free in
+/// each copy separately, and two identical copies can differ on it.) A refuted survivor is
+/// not equivalent in its parent for some sequence of the parent's inputs, which are free
+/// but for `rst`: a hole in the tests if the parent is the host core (its inputs are the
 /// harness's and the board's), else one unless the grandparent never drives the parent
 /// that way or hides the difference.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -397,7 +405,11 @@ pub fn prove(
             // Proofs by `equiv_induct` would see the stuck clock as the global one, PDR an
             // inverted one.
             Scope::Module | Scope::Host if clock => continue,
-            Scope::PowerOn | Scope::Parent | Scope::Observed if clock && !sticks_a_clock(&mutant.command) => continue,
+            Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core
+                if clock && !sticks_a_clock(&mutant.command) =>
+            {
+                continue;
+            }
             Scope::Module => module.as_str(),
             Scope::Host => reading.top.as_str(),
             Scope::PowerOn => {
@@ -416,6 +428,14 @@ pub fn prove(
             Scope::Dormant => {
                 if let Some(proof) = prove_dormant(at, &module, budget)? {
                     return Ok(Finding::Proven(proof));
+                }
+                continue;
+            }
+            Scope::Core => {
+                match prove_in_core(at, budget)? {
+                    Finding::Open => {}
+                    Finding::Refuted(r) => refuted = Some(r),
+                    proven @ Finding::Proven(_) => return Ok(proven),
                 }
                 continue;
             }
@@ -518,6 +538,21 @@ fn prove_in_parents(at: Subject<'_>, module: &str, budget: Duration) -> Result<F
             Finding::Proven(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() })
         }
         MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Parent, frame, trace }),
+        MiterVerdict::Unknown => Finding::Open,
+    })
+}
+
+/// [`Scope::Core`]: the power-on miter of the host's top, its outputs compared as
+/// [`observed::qualified_outputs`] says, within `budget`: proven if it holds, refuted (at
+/// [`Scope::Core`]) if the outputs differ.
+fn prove_in_core(at: Subject<'_>, budget: Duration) -> Result<Finding, SimError> {
+    let started = Instant::now();
+    let Some(design) = design_modules(at, budget)? else { return Ok(Finding::Open) };
+    let top = at.reading.top.as_str();
+    let left = budget.saturating_sub(started.elapsed());
+    Ok(match masked_power_on(at, &design, top, &design.rules(top), None, left)? {
+        MiterVerdict::Holds => Finding::Proven(Proof { scope: Scope::Core, seconds: started.elapsed().as_secs_f64() }),
+        MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Core, frame, trace }),
         MiterVerdict::Unknown => Finding::Open,
     })
 }
@@ -930,6 +965,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Parent => "parent",
         Scope::Dormant => "dormant",
         Scope::Observed => "observed",
+        Scope::Core => "core",
     }
 }
 

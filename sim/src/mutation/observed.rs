@@ -647,21 +647,26 @@ fn trigger(text: &mut String, ports: &[Port], mut differs: Vec<String>, assumed:
 }
 
 /// The miter's environment for a parent with `clk` and `rst`: `rst` high for the first
-/// cycles after power-on (any number, none included) and never again. Every design here
-/// is reset only so: the core harness for its first two cycles (`sf_tb_clock`), the board
-/// by `sf_reset` from configuration. A run that raises `rst` again is no counterexample
-/// (`reset_only_first` is low from that cycle on). Without it a reset in the middle of an
-/// item is a state no test reaches: `sf_layer`'s pipeline valids have no reset, so its
-/// lanes see `add_en` and `clear` in one cycle, and an `sf_lane` mutant of that pair
-/// differs.
-const RESET_ONLY_FIRST: &str = "    // rst only in the first cycles after power-on (sim::mutation::observed).
+/// cycles after power-on (at least one) and never again. Every design here is reset only
+/// so: the core harness for its first two cycles (`sf_tb_clock`), the board for 16 by
+/// `sf_reset` from configuration. A run that raises `rst` again, or does not raise it in
+/// the first cycle, is no counterexample (`reset_only_first` is low from that cycle on).
+/// Without the first a reset in the middle of an item is a state no test reaches:
+/// `sf_layer`'s pipeline valids have no reset, so its lanes see `add_en` and `clear` in
+/// one cycle, and an `sf_lane` mutant of that pair differs. Without the second a run that
+/// never resets starts from every register 0, which is not the reset state of a register
+/// that resets to 1, and in `sf_layer` took an item in the cycle after power-on.
+const RESET_ONLY_FIRST: &str =
+    "    // rst from the first cycle after power-on, and only then (sim::mutation::observed).
+    reg  reset_seen  = 1'b0;
     reg  reset_ended = 1'b0;
     reg  reset_again = 1'b0;
     always @(posedge clk) begin
+        if (rst) reset_seen <= 1'b1;
         if (!rst) reset_ended <= 1'b1;
         if (reset_ended && rst) reset_again <= 1'b1;
     end
-    wire reset_only_first = !reset_again && !(reset_ended && rst);
+    wire reset_only_first = (rst || reset_seen) && !reset_again && !(reset_ended && rst);
 ";
 
 #[cfg(test)]
