@@ -205,6 +205,9 @@ pub struct Refutation {
 /// cycles 1 and 2 with `in_event` 0x3f (values in hex, as wide as the port).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
+    /// The module whose inputs these are (the parent, or the host's top), as yosys names it.
+    #[serde(default)]
+    pub module: String,
     /// The ports, in the miter's order.
     pub inputs: Vec<PortTrace>,
 }
@@ -219,9 +222,10 @@ pub struct PortTrace {
 }
 
 impl Trace {
-    /// Whether no input port is ever other than 0 (or no counterexample was written).
+    /// Whether it names no module and no input port other than 0 (no counterexample was
+    /// written).
     pub fn is_empty(&self) -> bool {
-        self.inputs.is_empty()
+        self.module.is_empty() && self.inputs.is_empty()
     }
 
     /// The counterexample `yosys-abc` wrote (`write_cex -n`: `pi<K>@<frame>=<bit>` lines)
@@ -274,7 +278,7 @@ impl Trace {
                 PortTrace { port, values }
             })
             .collect();
-        Trace { inputs }
+        Trace { module: String::new(), inputs }
     }
 }
 
@@ -294,7 +298,11 @@ fn hex(width: usize, set: &[usize]) -> String {
 impl std::fmt::Display for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ports: Vec<String> = self.inputs.iter().map(|p| format!("{}: {}", p.port, p.values.join(" "))).collect();
-        write!(f, "{}", ports.join("; "))
+        let ports = if ports.is_empty() { "every input 0".to_string() } else { ports.join("; ") };
+        match self.module.is_empty() {
+            true => write!(f, "{ports}"),
+            false => write!(f, "{ports} in {}", self.module),
+        }
     }
 }
 
@@ -786,7 +794,10 @@ fn power_on_miter(
     );
     let built = run_yosys_script(dir, &name, &script, budget)?;
     let _ = std::fs::remove_file(&miter_path);
-    prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))
+    Ok(match prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))? {
+        MiterVerdict::Fails(frame, trace) => MiterVerdict::Fails(frame, Trace { module: unit.to_string(), ..trace }),
+        verdict => verdict,
+    })
 }
 
 /// The modules of the design in `dir` read as `reading` says, with their ports,
@@ -1078,6 +1089,9 @@ mod tests {
         };
         assert_eq!(trace.inputs, vec![port("a", &["1", "1", "0"]), port("b", &["2", "3", "1"])]);
         assert_eq!(trace.to_string(), "a: 1 1 0; b: 2 3 1");
+        let named = Trace { module: "m".into(), ..trace };
+        assert_eq!(named.to_string(), "a: 1 1 0; b: 2 3 1 in m");
+        assert_eq!(Trace { module: "m".into(), inputs: Vec::new() }.to_string(), "every input 0 in m");
         assert_eq!(hex(10, &[9, 0]), "201");
         assert!(Trace::from_cex(map, "").is_empty());
     }
