@@ -602,6 +602,37 @@ fn the_board_script_runs_from_registers_zero_then_ones_where_a_register_left_out
     assert!(m.starts_with("from registers all ones: exchange 0 ") && m.contains("began at cycle"), "{m}");
 }
 
+#[test]
+fn a_lane_accumulator_flipping_while_it_holds_is_killed_by_the_short_inputs_from_reset() {
+    if !tools_available() {
+        return;
+    }
+    // `acc` bit 3 inverted in every cycle the lane neither clears nor adds: right wherever
+    // an even number of such cycles lies between the clear and the read. The ternary host's
+    // 600 random, edge and busiest inputs, streamed and stalled, always had it even (the
+    // readout's lane survived, session 28: refuted in its layer, with items of no event);
+    // the silent input from reset, stalled, has it odd (session 29).
+    let work = testkit::scratch_dir("mutation-from-reset");
+    let filter = "-mode inv -port A -portbit 3 -src sf_lane.v:104.18-104.29";
+    let mut options = one_mutant(work.path(), "ternary", RtlModule::Lane, filter);
+    options.per_module = 2;
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    // The hidden layer's lanes (8 of them) show it in the stream; the readout's only lane
+    // only from reset.
+    let messages: Vec<&str> = results
+        .iter()
+        .map(|r| match &r.verdict {
+            Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) => m.as_str(),
+            Verdict::Survived => "survived",
+        })
+        .collect();
+    assert_eq!(messages.len(), 2, "{results:?}");
+    let from_reset: Vec<&&str> = messages.iter().filter(|m| m.starts_with("the short inputs from reset: ")).collect();
+    assert_eq!(from_reset.len(), 1, "{messages:?}");
+    assert!(from_reset[0].contains("layer 1 (out)"), "{messages:?}");
+    assert!(messages.iter().all(|m| *m != "survived"), "{messages:?}");
+}
+
 /// Survivors shown equivalent by reasoning where no proof of the campaign can (RELIABILITY.md
 /// "RTL mutation campaign" says how). An entry names the cell of one RTL version: after an
 /// RTL change it matches nothing, and its mutant counts as a survivor again.

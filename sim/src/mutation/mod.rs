@@ -228,6 +228,9 @@ pub struct Host {
     pub plan: HardwarePlan,
     /// Concatenated inputs.
     pub inputs: Vec<u8>,
+    /// Concatenated inputs co-simulated again from reset, after `inputs` (core hosts: the
+    /// silent input, [`quietest_inputs`], then the edge inputs; board hosts: none).
+    pub from_reset: Vec<u8>,
 }
 
 /// The host designs: the tiny dense network (its readout's weights in a start-up-loaded
@@ -257,8 +260,9 @@ pub struct Host {
 /// reaches one output row, and the next event in that row writes a column of the same word
 /// again in the next cycle.
 ///
-/// Each core host's inputs end with [`busiest_inputs`]. Only the hosts `names` lists are
-/// built (all if it is empty); a host's inputs are the same whichever others are.
+/// Each core host's inputs end with [`busiest_inputs`]; its [`Host::from_reset`] inputs
+/// are run after them, from reset. Only the hosts `names` lists are built (all if it is
+/// empty); a host's inputs are the same whichever others are.
 pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, SimError> {
     let conv_spec = ConvSpec {
         name: "mutconv".into(),
@@ -330,18 +334,24 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
             let kind = HostKind::of(name);
             let count = if kind.is_board() { inputs.min(16) } else { inputs };
             let mut inputs = random_inputs(&network, count, &mut rng);
+            let mut from_reset = Vec::new();
             if kind == HostKind::Core {
                 // Their own streams: the same edge and busiest inputs after any number of
                 // random ones.
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x7370_0000 + i as u64));
-                inputs.extend(edge_inputs(&network, &mut rng));
+                let edge = edge_inputs(&network, &mut rng);
+                inputs.extend(&edge);
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6275_7300 + i as u64));
                 inputs.extend(busiest_inputs(&network, &mut rng)?);
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x7175_6900 + i as u64));
+                from_reset.extend(std::iter::repeat_n(0, network.input.size()));
+                from_reset.extend(quietest_inputs(&network, &mut rng)?);
+                from_reset.extend(edge);
             }
             if name == WAIT_HOST {
                 inputs.splice(0..0, std::iter::repeat_n(0, network.input.size()));
             }
-            Ok(Host { name: name.into(), kind, network, plan, inputs })
+            Ok(Host { name: name.into(), kind, network, plan, inputs, from_reset })
         })
         .collect()
 }
@@ -430,6 +440,66 @@ fn busiest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, Si
             }
         }
         inputs.extend(busiest.map(|(input, _)| input).unwrap_or_default());
+    }
+    Ok(inputs)
+}
+
+/// One input per layer that receives events from another (pooling layers aside), after the
+/// busiest ones, where the silent input is not already one: the input found to give that
+/// layer the fewest events over all its timesteps (ties to the fewest in one), ideally
+/// none. A layer fed items of no event runs its controller's empty path (no REPLAY, the
+/// drain at once) every timestep, and its neurons integrate their biases alone; where the
+/// layer before fires from its biases, the silent input gives the layer events, and no
+/// random input came near none: session 29's counterexamples for 15 survivors in a layer's
+/// wrapper fed it nothing but items of no event.
+///
+/// Hill climbs as [`busiest_inputs`]', from the silent input and from random ones, keeping
+/// a change if the layer receives no more events; a climb stops at none.
+fn quietest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, SimError> {
+    use rand::Rng;
+    let golden = Golden::new(network)?;
+    let (size, max) = (network.input.size(), network.input.max_value as u8);
+    let timesteps = network.timesteps as usize;
+    let received = |input: &[u8], layer: usize| -> Result<(usize, usize), SimError> {
+        let trace = golden.trace(input)?;
+        let counts: Vec<usize> =
+            (0..timesteps).map(|t| golden.received_events(input, &trace, layer, t).len()).collect();
+        Ok((counts.iter().sum(), counts.iter().copied().max().unwrap_or(0)))
+    };
+    let mut inputs = Vec::new();
+    for layer in (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()) {
+        let silent = vec![0; size];
+        if received(&silent, layer)?.0 == 0 {
+            continue;
+        }
+        let mut quietest: Option<(Vec<u8>, (usize, usize))> = None;
+        for climb in 0..BUSIEST_CLIMBS {
+            let mut best: Vec<u8> =
+                if climb == 0 { silent.clone() } else { (0..size).map(|_| rng.random_range(0..=max)).collect() };
+            let mut best_count = received(&best, layer)?;
+            for _ in 0..BUSIEST_STEPS {
+                if best_count.0 == 0 {
+                    break;
+                }
+                let mut candidate = best.clone();
+                for _ in 0..rng.random_range(1..=4) {
+                    let at = rng.random_range(0..size);
+                    candidate[at] = match rng.random_range(0..3) {
+                        0 => 0,
+                        1 => max,
+                        _ => rng.random_range(0..=max),
+                    };
+                }
+                let c = received(&candidate, layer)?;
+                if c <= best_count {
+                    (best, best_count) = (candidate, c);
+                }
+            }
+            if quietest.as_ref().is_none_or(|(_, c)| best_count < *c) {
+                quietest = Some((best, best_count));
+            }
+        }
+        inputs.extend(quietest.map(|(input, _)| input).unwrap_or_default());
     }
     Ok(inputs)
 }
@@ -706,8 +776,15 @@ impl PreparedHost {
             return Ok(Verdict::Survived);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
-        // stalled (values only): the encoder's stall paths run only there.
-        for stall in [None, Some(options.seed)] {
+        // stalled (values only): the encoder's stall paths run only there. Then the short
+        // inputs from reset, both ways: the states a long stream has left behind (an emission
+        // mask, a read index) are 0 there, and the silent input first, which the stream
+        // reaches only after its random inputs, killed survivors of `sf_lane` and `sf_layer`
+        // that the same input in the stream did not (session 29).
+        let runs = [(&self.host.inputs, None), (&self.host.inputs, Some(options.seed))];
+        let fresh = [(&self.host.from_reset, None), (&self.host.from_reset, Some(options.seed))];
+        let fresh = if self.host.from_reset.is_empty() { &[][..] } else { &fresh[..] };
+        for (k, &(inputs, stall)) in runs.iter().chain(fresh).enumerate() {
             let cosim = CosimOptions {
                 simulator: SimulatorKind::Verilator,
                 cache: options.cache.clone(),
@@ -716,7 +793,7 @@ impl PreparedHost {
                 timeout: options.timeout,
                 stall,
             };
-            let verdict = match cosimulate(&self.golden, &self.host.plan, dir, &self.host.inputs, &cosim) {
+            let verdict = match cosimulate(&self.golden, &self.host.plan, dir, inputs, &cosim) {
                 Ok(outcome) => outcome.report.first.map_or(Verdict::Survived, |m| Verdict::Mismatch(m.to_string())),
                 Err(e @ SimError::Hung { .. }) => Verdict::Timeout(e.to_string()),
                 Err(e @ (SimError::Exited { .. } | SimError::Record { .. } | SimError::Unfinished { .. })) => {
@@ -728,6 +805,7 @@ impl PreparedHost {
                 Some(seed) => verdict.under(&format!("with the stream stalled (seed {seed})")),
                 None => verdict,
             };
+            let verdict = if k >= runs.len() { verdict.under("the short inputs from reset") } else { verdict };
             if verdict.killed() {
                 return Ok(verdict);
             }
@@ -827,6 +905,45 @@ mod tests {
                 if host.name == CONV_FORWARD_HOST {
                     assert!(found >= [0, 0, 64, 16][layer], "{} layer {layer}: {found}", host.name);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_inputs_from_reset_are_the_silent_one_the_quietest_and_the_edge_ones() {
+        for host in hosts(2, 1, &[]).unwrap() {
+            if host.kind.is_board() {
+                assert!(host.from_reset.is_empty(), "{}", host.name);
+                continue;
+            }
+            let golden = Golden::new(&host.network).unwrap();
+            let size = host.network.input.size();
+            let received = |input: &[u8], layer: usize| {
+                let trace = golden.trace(input).unwrap();
+                (0..host.network.timesteps as usize)
+                    .map(|t| golden.received_events(input, &trace, layer, t).len())
+                    .sum::<usize>()
+            };
+            let inputs: Vec<&[u8]> = host.from_reset.chunks(size).collect();
+            assert!(inputs[0].iter().all(|&v| v == 0), "{}: the silent input first", host.name);
+            // The edge inputs last, as the stream has them.
+            let edge = &host.from_reset[host.from_reset.len() - 8 * size..];
+            assert!(host.inputs.windows(edge.len()).any(|w| w == edge), "{}", host.name);
+            // One quietest input per layer the silent one gives events, each giving its
+            // layer no more than the silent or any edge input does.
+            let loud: Vec<usize> =
+                receiving_layers(&host.network).into_iter().filter(|&l| received(inputs[0], l) > 0).collect();
+            assert_eq!(inputs.len(), 1 + loud.len() + 8, "{}", host.name);
+            for (&layer, quiet) in loud.iter().zip(&inputs[1..]) {
+                let fewest = inputs[0..1].iter().chain(&inputs[1 + loud.len()..]).map(|i| received(i, layer)).min();
+                let found = received(quiet, layer);
+                println!("{} layer {layer}: {found} events (silent and edge inputs: at least {fewest:?})", host.name);
+                assert!(Some(found) <= fewest, "{} layer {layer}", host.name);
+            }
+            // `dense`: the silent input gives the readout an event, the quietest none.
+            if host.name == "dense" {
+                assert_eq!(loud, [1]);
+                assert_eq!(received(inputs[1], 1), 0);
             }
         }
     }
