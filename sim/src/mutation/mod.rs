@@ -465,14 +465,15 @@ fn quietest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, S
     let (size, max) = (network.input.size(), network.input.max_value as u8);
     let timesteps = network.timesteps as usize;
     // (events into `layer`, the events into the layers before it, reversed): less is quieter.
-    let quiet = |input: &[u8], layer: usize| -> Result<(usize, Reverse<usize>), SimError> {
+    type Quiet = (usize, Reverse<usize>);
+    let quiet = |input: &[u8], layer: usize| -> Result<Quiet, SimError> {
         let trace = golden.trace(input)?;
         let into = |l: usize| (0..timesteps).map(|t| golden.received_events(input, &trace, l, t).len()).sum::<usize>();
         Ok((into(layer), Reverse((0..layer).map(into).sum())))
     };
     let mut inputs = Vec::new();
     for layer in (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()) {
-        let mut quietest: Option<(Vec<u8>, (usize, Reverse<usize>))> = None;
+        let mut quietest: Option<(Vec<u8>, Quiet)> = None;
         for climb in 0..BUSIEST_CLIMBS {
             let mut best: Vec<u8> = match climb {
                 0 => vec![0; size],
