@@ -415,33 +415,51 @@ fn busiest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, Si
     };
     let mut inputs = Vec::new();
     for layer in (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()) {
-        let mut busiest: Option<(Vec<u8>, (usize, usize))> = None;
-        for climb in 0..BUSIEST_CLIMBS {
-            let mut best: Vec<u8> =
-                if climb == 0 { vec![max; size] } else { (0..size).map(|_| rng.random_range(0..=max)).collect() };
-            let mut best_busy = busy(&best, layer)?;
-            for _ in 0..BUSIEST_STEPS {
-                let mut candidate = best.clone();
-                for _ in 0..rng.random_range(1..=4) {
-                    let at = rng.random_range(0..size);
-                    candidate[at] = match rng.random_range(0..3) {
-                        0 => 0,
-                        1 => max,
-                        _ => rng.random_range(0..=max),
-                    };
-                }
-                let b = busy(&candidate, layer)?;
-                if b >= best_busy {
-                    (best, best_busy) = (candidate, b);
-                }
-            }
-            if busiest.as_ref().is_none_or(|(_, b)| best_busy > *b) {
-                busiest = Some((best, best_busy));
-            }
-        }
-        inputs.extend(busiest.map(|(input, _)| input).unwrap_or_default());
+        let start = |climb, rng: &mut ChaCha8Rng| match climb {
+            0 => vec![max; size],
+            _ => (0..size).map(|_| rng.random_range(0..=max)).collect(),
+        };
+        inputs.extend(best_climb(start, max, rng, |input| busy(input, layer))?);
     }
     Ok(inputs)
+}
+
+/// The best end of [`BUSIEST_CLIMBS`] hill climbs over inputs of values up to `max`, climb
+/// `k` from `start(k, rng)`, by `measure` (more is better): [`BUSIEST_STEPS`] steps each, a
+/// step changing one to four values (to 0, `max` or a random value) and kept if the measure
+/// is no worse. Each start is drawn when its climb begins, so the draws, and the inputs a
+/// seed gives, are those of the climbs written out one after another.
+fn best_climb<K: Ord>(
+    start: impl Fn(usize, &mut ChaCha8Rng) -> Vec<u8>,
+    max: u8,
+    rng: &mut ChaCha8Rng,
+    measure: impl Fn(&[u8]) -> Result<K, SimError>,
+) -> Result<Vec<u8>, SimError> {
+    use rand::Rng;
+    let mut found: Option<(Vec<u8>, K)> = None;
+    for climb in 0..BUSIEST_CLIMBS {
+        let mut best = start(climb, rng);
+        let mut best_measure = measure(&best)?;
+        for _ in 0..BUSIEST_STEPS {
+            let mut candidate = best.clone();
+            for _ in 0..rng.random_range(1..=4) {
+                let at = rng.random_range(0..candidate.len());
+                candidate[at] = match rng.random_range(0..3) {
+                    0 => 0,
+                    1 => max,
+                    _ => rng.random_range(0..=max),
+                };
+            }
+            let m = measure(&candidate)?;
+            if m >= best_measure {
+                (best, best_measure) = (candidate, m);
+            }
+        }
+        if found.as_ref().is_none_or(|(_, m)| best_measure > *m) {
+            found = Some((best, best_measure));
+        }
+    }
+    Ok(found.map(|(input, _)| input).unwrap_or_default())
 }
 
 /// One input per layer that receives events from another (pooling layers aside), for the
@@ -464,43 +482,20 @@ fn quietest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, S
     let golden = Golden::new(network)?;
     let (size, max) = (network.input.size(), network.input.max_value as u8);
     let timesteps = network.timesteps as usize;
-    // (events into `layer`, the events into the layers before it, reversed): less is quieter.
-    type Quiet = (usize, Reverse<usize>);
-    let quiet = |input: &[u8], layer: usize| -> Result<Quiet, SimError> {
+    // Fewer events into `layer`, then more into the layers before it: the larger, the quieter.
+    let quiet = |input: &[u8], layer: usize| -> Result<(Reverse<usize>, usize), SimError> {
         let trace = golden.trace(input)?;
         let into = |l: usize| (0..timesteps).map(|t| golden.received_events(input, &trace, l, t).len()).sum::<usize>();
-        Ok((into(layer), Reverse((0..layer).map(into).sum())))
+        Ok((Reverse(into(layer)), (0..layer).map(into).sum()))
     };
     let mut inputs = Vec::new();
     for layer in (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()) {
-        let mut quietest: Option<(Vec<u8>, Quiet)> = None;
-        for climb in 0..BUSIEST_CLIMBS {
-            let mut best: Vec<u8> = match climb {
-                0 => vec![0; size],
-                1 => vec![max; size],
-                _ => (0..size).map(|_| rng.random_range(0..=max)).collect(),
-            };
-            let mut best_quiet = quiet(&best, layer)?;
-            for _ in 0..BUSIEST_STEPS {
-                let mut candidate = best.clone();
-                for _ in 0..rng.random_range(1..=4) {
-                    let at = rng.random_range(0..size);
-                    candidate[at] = match rng.random_range(0..3) {
-                        0 => 0,
-                        1 => max,
-                        _ => rng.random_range(0..=max),
-                    };
-                }
-                let q = quiet(&candidate, layer)?;
-                if q <= best_quiet {
-                    (best, best_quiet) = (candidate, q);
-                }
-            }
-            if quietest.as_ref().is_none_or(|(_, q)| best_quiet < *q) {
-                quietest = Some((best, best_quiet));
-            }
-        }
-        inputs.extend(quietest.map(|(input, _)| input).unwrap_or_default());
+        let start = |climb, rng: &mut ChaCha8Rng| match climb {
+            0 => vec![0; size],
+            1 => vec![max; size],
+            _ => (0..size).map(|_| rng.random_range(0..=max)).collect(),
+        };
+        inputs.extend(best_climb(start, max, rng, |input| quiet(input, layer))?);
     }
     Ok(inputs)
 }
