@@ -590,9 +590,8 @@ fn the_board_script_runs_from_registers_zero_then_ones_where_a_register_left_out
     // reset value and the board is right; from every bit 1 the first reply comes a cycle
     // late. Killed, and by the second run only. (From registers random it was killed in a
     // netlist of 40 bridge mutants and survives in this one: the draw moves with the
-    // netlist.) The
-    // cell is the multiplexer that resets `argmax_judge` in this RTL: after a change to the
-    // bridge it names nothing, and the count below fails.
+    // netlist.) The cell is the multiplexer that resets `argmax_judge` in this RTL: after a
+    // change to the bridge it names nothing, and the count below fails.
     let work = testkit::scratch_dir("mutation-board-power-on");
     let filter = "-mode const0 -cell $procmux$7839 -port S -src sf_uart_bridge.v:524.13-524.16";
     let options = one_mutant(work.path(), "board", RtlModule::UartBridge, filter);
