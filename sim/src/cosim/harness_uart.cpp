@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
         ctx.randReset(1);
     } else {
         ctx.randReset(2);
-        ctx.randSeed(argc >= 3 && std::strcmp(argv[1], "random") == 0 ? std::atoi(argv[2]) : 1);
+        bool seeded = argc >= 3 && std::strcmp(argv[1], "random") == 0;
+        ctx.randSeed(seeded ? (int)(std::strtoul(argv[2], nullptr, 10) & 0x7fffffff) : 1);
     }
     SF_TOP top(&ctx);
     uint64_t cycle = 0;

@@ -27,8 +27,9 @@ const HARNESS: &str = include_str!("harness_uart.cpp");
 /// (only registers without an initial value in the RTL; `sf_reset`'s counter has one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PowerOn {
-    /// Random, drawn from this seed (Verilator's `randReset(2)`): a register the reset
-    /// misses, and a design reading it, shows up as a run that differs from seed to seed.
+    /// Random, drawn from this seed (Verilator's `randReset(2)`; its low 31 bits): a
+    /// register the reset misses, and a design reading it, shows up as a run that differs
+    /// from seed to seed.
     Random(u32),
     /// Every register 0, as an iCE40, ECP5 or Gowin part configures them: the state the
     /// board really starts in, where a register the reset misses holds 0 until first set.
