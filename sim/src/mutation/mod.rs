@@ -6,10 +6,11 @@
 //! instantiates (over that host's parameterizations of the module), apply them all behind a
 //! control register ([`netlist`]), build the netlist once in Verilator and run it once per
 //! mutant. Core hosts run [`crate::cosim::cosimulate`] on the host's random inputs, streamed
-//! and, if that notices nothing, stalled; the board host plays [`board::script`] over the
+//! and, if that notices nothing, stalled, then on a few inputs from reset
+//! ([`Host::from_reset`]) both ways; the board host plays [`board::script`] over the
 //! simulated UART from registers 0 and, if that notices nothing, from every register bit 1,
-//! then from registers random ([`board::POWER_ONS`]). A mutant is killed when the test reports a mismatch, the simulation fails
-//! or exits early, or it runs past its time budget. Before any mutant the netlist with none
+//! then from registers random ([`board::POWER_ONS`]). A mutant is killed when the test
+//! reports a mismatch, the simulation fails or exits early, or it runs past its time budget. Before any mutant the netlist with none
 //! live must pass, which checks the whole machinery (yosys's reading of the RTL, the
 //! instrumentation, the simulator).
 
@@ -469,9 +470,9 @@ fn best_climb<K: Ord>(
 /// REPLAY, the drain at once) every timestep and its neurons integrate their biases alone;
 /// fed them slowly, by layers busy with events that fire nothing, it also waits idle
 /// between them. Where the layer before fires from its biases the silent input gives the
-/// layer events, and no random input came near none: session 29's counterexamples for 15
-/// survivors in a layer's wrapper fed it nothing but items of no event, some 60 cycles
-/// apart.
+/// layer events, and no random input came near none. Session 29's counterexamples for 12
+/// survivors in a layer's wrapper fed it items of no event or of one (`ternary`'s readout:
+/// three empty ones some 60 cycles apart).
 ///
 /// Hill climbs as [`busiest_inputs`]', from the silent input, the all-maximum one and a
 /// random one, keeping a change that gives the layer no more events and, at as few, the
