@@ -230,7 +230,8 @@ pub struct Host {
     /// Concatenated inputs.
     pub inputs: Vec<u8>,
     /// Concatenated inputs co-simulated again from reset, after `inputs` (core hosts: the
-    /// silent input, [`quietest_inputs`], then the edge inputs; board hosts: none).
+    /// silent input, the quietest input per receiving layer, then the edge inputs; board
+    /// hosts: none).
     pub from_reset: Vec<u8>,
 }
 
