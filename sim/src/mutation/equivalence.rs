@@ -26,6 +26,7 @@
 //! replaces a flip-flop whose clock is constant by its initial value (0, as configuration
 //! leaves it): what it holds for ever.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -210,6 +211,13 @@ pub struct Trace {
     pub module: String,
     /// The ports, in the miter's order.
     pub inputs: Vec<PortTrace>,
+    /// The outputs whose two copies differ in the cycle the miter fires, as `port gold/gate`
+    /// in binary (every such output, read there or not; empty where the replay did not run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differs: Vec<String>,
+    /// The counterexample as an AIGER witness (every register 0 at first), for the replay.
+    #[serde(skip)]
+    witness: Option<String>,
 }
 
 /// One input port in a [`Trace`].
@@ -244,8 +252,9 @@ impl Trace {
                 bits[k] = (port.to_string(), bit);
             }
         }
-        // port -> per frame, the bits set
+        // port -> per frame, the bits set; and every (input, frame) that is 1
         let mut ports: Vec<(String, usize, Vec<Vec<usize>>)> = Vec::new();
+        let mut high = std::collections::BTreeSet::new();
         let mut frames = 0;
         for line in cex.lines() {
             let Some((pi, value)) = line.trim().split_once('=') else { continue };
@@ -267,6 +276,7 @@ impl Trace {
             }
             if value.trim() == "1" {
                 entry.2[frame].push(*bit);
+                high.insert((k, frame));
             }
         }
         let inputs = ports
@@ -278,7 +288,19 @@ impl Trace {
                 PortTrace { port, values }
             })
             .collect();
-        Trace { module: String::new(), inputs }
+        let latches = map.lines().filter(|l| l.starts_with("latch ")).count();
+        let witness = (frames > 0).then(|| {
+            let mut text = format!("1\nb0\n{}\n", "0".repeat(latches));
+            for frame in 0..frames {
+                let line: String =
+                    (0..bits.len()).map(|k| if high.contains(&(k, frame)) { '1' } else { '0' }).collect();
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text.push_str(".\n");
+            text
+        });
+        Trace { module: String::new(), inputs, differs: Vec::new(), witness }
     }
 }
 
@@ -300,8 +322,12 @@ impl std::fmt::Display for Trace {
         let ports: Vec<String> = self.inputs.iter().map(|p| format!("{}: {}", p.port, p.values.join(" "))).collect();
         let ports = if ports.is_empty() { "every input 0".to_string() } else { ports.join("; ") };
         match self.module.is_empty() {
-            true => write!(f, "{ports}"),
-            false => write!(f, "{ports} in {}", self.module),
+            true => write!(f, "{ports}")?,
+            false => write!(f, "{ports} in {}", self.module)?,
+        }
+        match self.differs.is_empty() {
+            true => Ok(()),
+            false => write!(f, "; differing there: {}", self.differs.join(", ")),
         }
     }
 }
@@ -713,12 +739,14 @@ fn step_miter(
     );
     let built = run_yosys_script(dir, &format!("{name}-aig"), &script, budget.saturating_sub(started.elapsed()))?;
     remove();
-    prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))
+    let verdict = prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()));
+    remove_model(dir, &name);
+    verdict
 }
 
 /// `yosys-abc`'s verdict on `{name}.aig` in `dir` (its one output never rises, or rises in a
-/// cycle), by `scorr` and `dprove` within `budget`, if yosys `built` it; the model and the
-/// log are removed.
+/// cycle), by `scorr` and `dprove` within `budget`, if yosys `built` it; the log is removed,
+/// the model and its map stay for [`replay`] ([`remove_model`] removes them).
 ///
 /// `scorr` merges the signals of the two copies that agree in every reachable state,
 /// proven by induction from the initial state, one cycle deep; then again two cycles deep
@@ -731,7 +759,7 @@ fn step_miter(
 /// the bridge's guarantee to a one-target board's loader (`guaranteed`) took it 19 s where
 /// PDR alone had no answer in 200, and a false guarantee's counterexample 1 s against 40.
 fn prove_miter(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<MiterVerdict, SimError> {
-    let [aig, log, map, cex] = ["aig", "log", "map", "cex"].map(|ext| dir.join(format!("{name}.{ext}")));
+    let [log, map, cex] = ["log", "map", "cex"].map(|ext| dir.join(format!("{name}.{ext}")));
     let seconds = budget.as_secs().max(1);
     // `scorr` and `dc2` keep the model's inputs, so the counterexample's are the miter's.
     let abc = format!(
@@ -746,10 +774,19 @@ fn prove_miter(dir: &Path, name: &str, built: bool, budget: Duration) -> Result<
     } else {
         MiterVerdict::Unknown
     };
-    for file in [&aig, &log, &map, &cex] {
+    // The model and its map stay for a replay of a counterexample ([`remove_model`]).
+    for file in [&log, &cex] {
         let _ = std::fs::remove_file(file);
     }
     Ok(verdict)
+}
+
+/// Remove the files [`prove_miter`] and [`replay`] leave: the model, its map, the witness
+/// and the replay's VCD.
+fn remove_model(dir: &Path, name: &str) {
+    for ext in ["aig", "map", "aiw", "vcd"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}.{ext}")));
+    }
 }
 
 /// Whether the original `unit` and the one with `mutant` applied never differ from
@@ -793,11 +830,79 @@ fn power_on_miter(
         copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
     );
     let built = run_yosys_script(dir, &name, &script, budget)?;
-    let _ = std::fs::remove_file(&miter_path);
-    Ok(match prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))? {
-        MiterVerdict::Fails(frame, trace) => MiterVerdict::Fails(frame, Trace { module: unit.to_string(), ..trace }),
+    let verdict = match prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))? {
+        MiterVerdict::Fails(frame, mut trace) => {
+            trace.module = unit.to_string();
+            if masked.is_some() {
+                let left = budget.saturating_sub(started.elapsed());
+                trace.differs = replay(dir, &name, &script, &trace, frame, left)?;
+            }
+            MiterVerdict::Fails(frame, trace)
+        }
         verdict => verdict,
-    })
+    };
+    let _ = std::fs::remove_file(&miter_path);
+    remove_model(dir, &name);
+    Ok(verdict)
+}
+
+/// The outputs whose copies differ in `frame` when the masked miter `script` built (its
+/// last line writes the AIGER model) is simulated on `trace`'s witness (`sim -r`, from the
+/// AIGER map): each `gold_<port>` wire of [`observed::MITER`] against its `gate_<port>`.
+/// Empty if the replay does not finish within `budget` or the trace has no witness.
+fn replay(
+    dir: &Path,
+    name: &str,
+    script: &str,
+    trace: &Trace,
+    frame: u32,
+    budget: Duration,
+) -> Result<Vec<String>, SimError> {
+    let Some(witness) = &trace.witness else { return Ok(Vec::new()) };
+    let [aiw, vcd] = ["aiw", "vcd"].map(|ext| dir.join(format!("{name}.{ext}")));
+    std::fs::write(&aiw, witness).map_err(|source| SimError::Io { path: aiw.clone(), source })?;
+    let replay = format!(
+        "{script}sim -clock clk -r {name}.aiw -map {name}.map -scope {top} -q -vcd {name}.vcd\n",
+        top = observed::MITER
+    );
+    let ran = run_yosys_script(dir, &format!("{name}-replay"), &replay, budget)?;
+    let text = std::fs::read_to_string(&vcd).unwrap_or_default();
+    Ok(if ran { differing_pairs(&text, frame) } else { Vec::new() })
+}
+
+/// From a `sim -vcd` of [`observed::MITER`] (a cycle is 10 time units, its values set at
+/// its rising edge): each `gold_<port>` whose value differs from `gate_<port>`'s at `frame`,
+/// as `<port> <gold>/<gate>`.
+fn differing_pairs(vcd: &str, frame: u32) -> Vec<String> {
+    let mut names: BTreeMap<String, String> = BTreeMap::new(); // code -> name
+    let mut values: BTreeMap<String, String> = BTreeMap::new(); // code -> value
+    let until = 10 * frame as u64;
+    for line in vcd.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["$var", _, _, code, name, ..] = words.as_slice() {
+            if name.starts_with("gold_") || name.starts_with("gate_") {
+                names.insert(code.to_string(), name.to_string());
+            }
+        } else if let Some(t) = line.strip_prefix('#') {
+            if t.parse::<u64>().is_ok_and(|t| t > until) {
+                break;
+            }
+        } else if let Some((value, code)) = line.strip_prefix('b').and_then(|l| l.split_once(' ')) {
+            values.insert(code.to_string(), value.to_string());
+        } else if let Some(level) = line.get(..1).filter(|l| matches!(*l, "0" | "1" | "x" | "z")) {
+            values.insert(line[1..].to_string(), level.to_string());
+        }
+    }
+    let by_name: BTreeMap<&str, &str> =
+        names.iter().map(|(code, name)| (name.as_str(), values.get(code).map_or("?", |v| v.as_str()))).collect();
+    by_name
+        .iter()
+        .filter_map(|(name, gold)| {
+            let port = name.strip_prefix("gold_")?;
+            let gate = by_name.get(format!("gate_{port}").as_str())?;
+            (gold != gate).then(|| format!("{port} {gold}/{gate}"))
+        })
+        .collect()
 }
 
 /// The modules of the design in `dir` read as `reading` says, with their ports,
@@ -1076,6 +1181,17 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_names_the_outputs_whose_copies_differ_in_the_frame() {
+        // `sim -vcd` of a miter: a cycle is 10 units; values as of the frame's rising edge.
+        let vcd = "$var wire 1 ! gold_valid $end\n$var wire 3 \" gold_neuron $end\n\
+                   $var wire 1 # gate_valid $end\n$var wire 3 $ gate_neuron $end\n$var wire 1 % trigger $end\n\
+                   $enddefinitions $end\n#0\n0!\nb000 \"\n0#\nb111 $\n0%\n#20\n1!\n1#\nb001 $\n#25\n#30\nb010 $\n";
+        assert_eq!(differing_pairs(vcd, 0), ["neuron 000/111"]);
+        assert_eq!(differing_pairs(vcd, 2), ["neuron 000/001"]);
+        assert_eq!(differing_pairs(vcd, 3), ["neuron 000/010"]);
+    }
+
+    #[test]
     fn a_counterexample_reads_as_each_input_port_per_cycle() {
         // `write_aiger -map` and `write_cex -n` of a 3-cycle counterexample (yosys 0.23): a
         // clock input the model does not use, a 1-bit and a 2-bit port, and a register line.
@@ -1089,11 +1205,13 @@ mod tests {
         };
         assert_eq!(trace.inputs, vec![port("a", &["1", "1", "0"]), port("b", &["2", "3", "1"])]);
         assert_eq!(trace.to_string(), "a: 1 1 0; b: 2 3 1");
-        let named = Trace { module: "m".into(), ..trace };
+        let named = Trace { module: "m".into(), ..trace.clone() };
         assert_eq!(named.to_string(), "a: 1 1 0; b: 2 3 1 in m");
-        assert_eq!(Trace { module: "m".into(), inputs: Vec::new() }.to_string(), "every input 0 in m");
+        assert_eq!(Trace { module: "m".into(), ..Trace::default() }.to_string(), "every input 0 in m");
         assert_eq!(hex(10, &[9, 0]), "201");
         assert!(Trace::from_cex(map, "").is_empty());
+        // The witness `sim -r` reads: the one latch 0, then each frame's inputs in order.
+        assert_eq!(trace.witness.as_deref(), Some("1\nb0\n0\n0101\n0111\n0010\n.\n"));
     }
 
     #[test]
