@@ -498,6 +498,8 @@ fn assert_proven_beyond_the_module(host: &str, module: RtlModule, filter: &str, 
         let r = found.refutation().unwrap();
         let cycles = r.frame as usize + 1;
         assert!(!r.trace.is_empty() && r.trace.inputs.iter().all(|p| p.values.len() == cycles), "{filter}: {r:?}");
+        // Replayed, the counterexample names an output whose copies differ there.
+        assert!(!r.trace.differs.is_empty(), "{filter}: {r:?}");
     }
 }
 
