@@ -554,7 +554,7 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
 /// separately, which can only make a proof fail.
 fn prove_from_power_on(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let proven = power_on_miter(at, module, None, budget)? == MiterVerdict::Holds;
+    let proven = power_on_miter(at, module, None, false, budget)? == MiterVerdict::Holds;
     Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
 }
 
@@ -565,7 +565,7 @@ fn prove_from_power_on(at: Subject<'_>, module: &str, budget: Duration) -> Resul
 fn prove_in_parents(at: Subject<'_>, module: &str, budget: Duration) -> Result<Finding, SimError> {
     let started = Instant::now();
     let verdict = in_every_parent(at, module, budget, |design, parent, left| {
-        masked_power_on(at, design, parent, &design.rules(parent), None, left)
+        masked_power_on(at, design, parent, &design.rules(parent), None, true, left)
     })?;
     Ok(match verdict {
         MiterVerdict::Holds => {
@@ -584,7 +584,7 @@ fn prove_in_core(at: Subject<'_>, budget: Duration) -> Result<Finding, SimError>
     let Some(design) = design_modules(at, budget)? else { return Ok(Finding::Open) };
     let top = at.reading.top.as_str();
     let left = budget.saturating_sub(started.elapsed());
-    Ok(match masked_power_on(at, &design, top, &design.rules(top), None, left)? {
+    Ok(match masked_power_on(at, &design, top, &design.rules(top), None, true, left)? {
         MiterVerdict::Holds => Finding::Proven(Proof { scope: Scope::Core, seconds: started.elapsed().as_secs_f64() }),
         MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Core, frame, trace }),
         MiterVerdict::Unknown => Finding::Open,
@@ -611,7 +611,7 @@ fn prove_observed(at: Subject<'_>, module: &str, budget: Duration) -> Result<Opt
         }
     }
     let left = budget.saturating_sub(started.elapsed());
-    let holds = masked_power_on(at, &design, module, &rules, assumed, left)? == MiterVerdict::Holds;
+    let holds = masked_power_on(at, &design, module, &rules, assumed, false, left)? == MiterVerdict::Holds;
     Ok(holds.then(|| Proof { scope: Scope::Observed, seconds: started.elapsed().as_secs_f64() }))
 }
 
@@ -625,23 +625,26 @@ fn guaranteed(
 ) -> Result<bool, SimError> {
     let Some(driver) = design.module(&assumption.driver) else { return Ok(false) };
     let miter = observed::guarantee_miter(&driver.ports, &assumption.holds);
-    Ok(power_on_miter(at, &assumption.driver, Some(&miter), budget)? == MiterVerdict::Holds)
+    Ok(power_on_miter(at, &assumption.driver, Some(&miter), false, budget)? == MiterVerdict::Holds)
 }
 
 /// The power-on miter of `unit` (a module of `design`) and its mutated copy, its outputs
 /// compared as `rules` say ([`observed::masked_miter`]): what [`Scope::Parent`] asks of
-/// each parent and [`Scope::Observed`] of the mutated module itself.
+/// each parent and [`Scope::Observed`] of the mutated module itself. With `replay`, a
+/// counterexample names the outputs that differ ([`replay`]; a yosys run more, so only
+/// where a refutation is recorded).
 fn masked_power_on(
     at: Subject<'_>,
     design: &DesignModules,
     unit: &str,
     rules: &[observed::QualifiedOutput],
     assumed: Option<&str>,
+    replay: bool,
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
     let Some(summary) = design.module(unit) else { return Ok(MiterVerdict::Unknown) };
     let miter = observed::masked_miter(&summary.ports, rules, assumed);
-    power_on_miter(at, unit, Some(&miter), budget)
+    power_on_miter(at, unit, Some(&miter), replay, budget)
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
@@ -792,11 +795,12 @@ fn remove_model(dir: &Path, name: &str) {
 /// Whether the original `unit` and the one with `mutant` applied never differ from
 /// power-on (see [`prove_from_power_on`]), decided within `budget`: compared at every output
 /// by `miter -equiv`, or by `masked` (Verilog of an [`observed::MITER`] over the two copies
-/// `gold` and `gate`).
+/// `gold` and `gate`), a masked miter's counterexample replayed if `replay_failure`.
 fn power_on_miter(
     at: Subject<'_>,
     unit: &str,
     masked: Option<&str>,
+    replay_failure: bool,
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
     let Subject { dir, reading, mutant } = at;
@@ -833,7 +837,7 @@ fn power_on_miter(
     let verdict = match prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))? {
         MiterVerdict::Fails(frame, mut trace) => {
             trace.module = unit.to_string();
-            if masked.is_some() {
+            if masked.is_some() && replay_failure {
                 let left = budget.saturating_sub(started.elapsed());
                 trace.differs = replay(dir, &name, &script, &trace, frame, left)?;
             }
