@@ -332,6 +332,25 @@ pub type Timeline = Vec<Vec<u64>>;
 /// the first reply a cycle late from ones, and survived the random draw of one netlist).
 pub const POWER_ONS: [PowerOn; 3] = [PowerOn::Zero, PowerOn::Ones, PowerOn::Random(1)];
 
+/// Play `script` from each of [`POWER_ONS`] in turn ([`play`]) until a run kills the
+/// mutant: that run's verdict (else survived) and the timeline of each run played.
+/// `references` holds the unmutated board's timeline from each state, in the same order.
+pub fn play_from_each_power_on(
+    sim: &UartSimulator,
+    script: &[Exchange],
+    references: Option<&[Timeline]>,
+) -> Result<(Verdict, Vec<Timeline>), SimError> {
+    let mut timelines = Vec::new();
+    for (k, power_on) in POWER_ONS.into_iter().enumerate() {
+        let (verdict, timeline) = play(sim, script, power_on, references.and_then(|r| r.get(k)))?;
+        timelines.push(timeline);
+        if verdict.killed() {
+            return Ok((verdict, timelines));
+        }
+    }
+    Ok((Verdict::Survived, timelines))
+}
+
 /// Play `script` on a fresh run of the board top `sim` started at `power_on`: the first
 /// exchange whose reply differs from the script's (or a reply after the last), or, given
 /// `reference`, whose bytes began at other cycles than there, is the verdict's mismatch

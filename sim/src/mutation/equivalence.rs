@@ -874,31 +874,24 @@ fn replay(
     Ok(if ran { differing_pairs(&text, frame) } else { Vec::new() })
 }
 
-/// From a `sim -vcd` of [`observed::MITER`] (a cycle is 10 time units, its values set at
-/// its rising edge): each `gold_<port>` whose value differs from `gate_<port>`'s at `frame`,
-/// as `<port> <gold>/<gate>`.
+/// From a `sim -vcd` of [`observed::MITER`]: each `gold_<port>` whose value differs from
+/// `gate_<port>`'s at `frame`, as `<port> <gold>/<gate>`.
 fn differing_pairs(vcd: &str, frame: u32) -> Vec<String> {
-    let mut names: BTreeMap<String, String> = BTreeMap::new(); // code -> name
-    let mut values: BTreeMap<String, String> = BTreeMap::new(); // code -> value
-    let until = 10 * frame as u64;
-    for line in vcd.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if let ["$var", _, _, code, name, ..] = words.as_slice() {
-            if name.starts_with("gold_") || name.starts_with("gate_") {
-                names.insert(code.to_string(), name.to_string());
-            }
-        } else if let Some(t) = line.strip_prefix('#') {
-            if t.parse::<u64>().is_ok_and(|t| t > until) {
-                break;
-            }
-        } else if let Some((value, code)) = line.strip_prefix('b').and_then(|l| l.split_once(' ')) {
-            values.insert(code.to_string(), value.to_string());
-        } else if let Some(level) = line.get(..1).filter(|l| matches!(*l, "0" | "1" | "x" | "z")) {
-            values.insert(line[1..].to_string(), level.to_string());
+    let dump = Vcd::read(vcd);
+    let mut values: BTreeMap<&str, &str> = BTreeMap::new(); // code -> value
+    // Values as of the frame's rising edge, not its falling one.
+    for (time, code, value) in &dump.changes {
+        if *time > 10 * frame as u64 {
+            break;
         }
+        values.insert(code, value);
     }
-    let by_name: BTreeMap<&str, &str> =
-        names.iter().map(|(code, name)| (name.as_str(), values.get(code).map_or("?", |v| v.as_str()))).collect();
+    let by_name: BTreeMap<&str, &str> = dump
+        .signals
+        .iter()
+        .filter(|(_, (name, _))| name.starts_with("gold_") || name.starts_with("gate_"))
+        .map(|(code, (name, _))| (name.as_str(), values.get(code.as_str()).copied().unwrap_or("?")))
+        .collect();
     by_name
         .iter()
         .filter_map(|(name, gold)| {
@@ -907,6 +900,37 @@ fn differing_pairs(vcd: &str, frame: u32) -> Vec<String> {
             (gold != gate).then(|| format!("{port} {gold}/{gate}"))
         })
         .collect()
+}
+
+/// A `sim -clock clk -vcd` dump of yosys: each signal's name and width by its code, and
+/// every value change in time order (a clock period is 10 time units, a cycle's values set
+/// at its rising edge, time `10 * cycle`).
+struct Vcd {
+    /// Code -> (name, width).
+    signals: BTreeMap<String, (String, usize)>,
+    /// (time, code, value), in the dump's order.
+    changes: Vec<(u64, String, String)>,
+}
+
+impl Vcd {
+    fn read(text: &str) -> Vcd {
+        let mut signals = BTreeMap::new();
+        let mut changes = Vec::new();
+        let mut time = 0u64;
+        for line in text.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let ["$var", _, width, code, name, ..] = words.as_slice() {
+                signals.insert(code.to_string(), (name.to_string(), width.parse().unwrap_or(0)));
+            } else if let Some(t) = line.strip_prefix('#') {
+                time = t.parse::<u64>().unwrap_or(time);
+            } else if let Some((value, code)) = line.strip_prefix('b').and_then(|l| l.split_once(' ')) {
+                changes.push((time, code.to_string(), value.to_string()));
+            } else if let Some(level) = line.get(..1).filter(|l| matches!(*l, "0" | "1" | "x" | "z")) {
+                changes.push((time, line[1..].to_string(), level.to_string()));
+            }
+        }
+        Vcd { signals, changes }
+    }
 }
 
 /// The modules of the design in `dir` read as `reading` says, with their ports,
@@ -1022,23 +1046,15 @@ sim -clock clk -n {RESET_SIMULATED} -vcd {name}.vcd
     Ok(reset_high_first(&rst_levels(&text)))
 }
 
-/// `rst` in each simulated cycle, from `sim -clock clk -vcd` output (a clock period is 10
-/// time units, a cycle's values set at its rising edge).
+/// `rst` in each simulated cycle, from `sim -clock clk -vcd` output ([`Vcd`]).
 fn rst_levels(vcd: &str) -> Vec<Option<bool>> {
-    let mut id = None;
+    let dump = Vcd::read(vcd);
+    let id = dump.signals.iter().find(|(_, (name, width))| name == "rst" && *width == 1).map(|(code, _)| code);
     let mut levels = vec![None; RESET_SIMULATED as usize + 1];
-    let mut cycle = 0usize;
-    for line in vcd.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if let ["$var", _, "1", code, "rst", ..] = words.as_slice() {
-            id = Some(code.to_string());
-        } else if let Some(t) = line.strip_prefix('#') {
-            cycle = t.parse::<usize>().map_or(cycle, |t| t / 10);
-        } else if let (Some(code), Some((value, rest))) = (&id, line.strip_prefix('b').and_then(|l| l.split_once(' ')))
-            && rest == code
-            && cycle < levels.len()
-        {
-            let level = match value {
+    for (time, code, value) in &dump.changes {
+        let cycle = (*time / 10) as usize;
+        if Some(code) == id && cycle < levels.len() {
+            let level = match value.as_str() {
                 "1" => Some(true),
                 "0" => Some(false),
                 _ => None,

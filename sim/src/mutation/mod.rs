@@ -709,15 +709,8 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
         HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
         HostKind::Board(timing) => {
             let uart = UartSimulator::build(&prepared.dir, &options.cache, timing)?;
-            let mut clean = Verdict::Survived;
-            for power_on in board::POWER_ONS {
-                let (verdict, timeline) = board::play(&uart, &prepared.script, power_on, None)?;
-                prepared.timelines.push(timeline);
-                if verdict.killed() {
-                    clean = verdict;
-                    break;
-                }
-            }
+            let (clean, timelines) = board::play_from_each_power_on(&uart, &prepared.script, None)?;
+            prepared.timelines = timelines;
             clean
         }
     };
@@ -762,16 +755,8 @@ impl PreparedHost {
 
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
         if let HostKind::Board(timing) = self.host.kind {
-            // The board host's script from each power-on state ([`board::play`]), each run
-            // held to the unmutated board's timeline from the same state.
             let uart = UartSimulator::build(dir, &options.cache, timing)?;
-            for (power_on, reference) in board::POWER_ONS.into_iter().zip(&self.timelines) {
-                let (verdict, _) = board::play(&uart, &self.script, power_on, Some(reference))?;
-                if verdict.killed() {
-                    return Ok(verdict);
-                }
-            }
-            return Ok(Verdict::Survived);
+            return Ok(board::play_from_each_power_on(&uart, &self.script, Some(&self.timelines))?.0);
         }
         // The stream back to back (every cycle checked), then, if that noticed nothing,
         // stalled (values only): the encoder's stall paths run only there. Then the short
