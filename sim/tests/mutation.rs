@@ -634,6 +634,36 @@ fn a_lane_accumulator_flipping_while_it_holds_is_killed_by_the_short_inputs_from
     assert!(messages.iter().all(|m| *m != "survived"), "{messages:?}");
 }
 
+#[test]
+fn a_search_mutant_seen_only_through_a_select_past_the_end_is_killed() {
+    if !tools_available() {
+        return;
+    }
+    // `ternary`'s readout has one lane in one block. Its search with lane 0's pending bit
+    // inverted names lane 1 for the event: the block's `first` and the block search's
+    // `next_block_first` both. The layer then reads block_first at block 1 of 1, past the
+    // end: Verilator wrapped the offset, read block 0's {lane 1}, and emitted neuron
+    // 0 + 1 + 1 = 0 in one lane bit (surviving every input, session 29; refuted in the
+    // layer, where the proofs read 0). The netlist's selects now read 0 past an end.
+    let work = testkit::scratch_dir("mutation-past-the-end");
+    let source = include_str!("../../hdl-gen/rtl/sf_emit_search.v");
+    let (line, text) = source
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("if (mask[l*OUT_K + k]) begin"))
+        .expect("the search's test of a pending bit in sf_emit_search.v");
+    let (line, first) = (line + 1, text.find("mask[").unwrap() + 1);
+    let condition_end = text.find(") begin").unwrap() + 1;
+    let filter = format!(
+        "-mode inv -port S -portbit 0 -wire pending -wirebit 0 -src sf_emit_search.v:{line}.{first}-{line}.{condition_end}"
+    );
+    let options = one_mutant(work.path(), "ternary", RtlModule::EmitSearch, &filter);
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    let Verdict::Mismatch(m) = &results[0].verdict else { panic!("{results:?}") };
+    assert!(m.contains("layer 1 (out)") && m.contains("neuron 0"), "{m}");
+}
+
 /// Survivors shown equivalent by reasoning where no proof of the campaign can (RELIABILITY.md
 /// "RTL mutation campaign" says how). An entry names the cell of one RTL version: after an
 /// RTL change it matches nothing, and its mutant counts as a survivor again.

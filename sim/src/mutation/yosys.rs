@@ -17,6 +17,11 @@ pub struct Mutated {
     pub netlist: String,
 }
 
+/// The techmap rule that makes a part-select read 0 past either end of its vector, and the
+/// file [`mutate`] writes it to beside the design.
+const SHIFTX_IN_RANGE: &str = include_str!("shiftx_in_range.v");
+const SHIFTX_MAP: &str = "shiftx_in_range.v";
+
 /// How yosys reads a host design.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reading {
@@ -65,11 +70,13 @@ pub fn mutate(
     // compare mutated: the receiver's `state == S_IDLE` also true in `S_START`) ran in
     // Verilator as a circuit no synthesis of the netlist builds, and the proofs, which
     // read `$pmux` as synthesis does, could not show it equivalent to what was simulated.
-    // The unmutated design never has two selects high: nothing changes for it. A
-    // part-select past the end of its vector would want the same (Verilator wraps the
-    // offset, bit 132 of a 64-bit vector read as bit 4, where yosys reads `x` and the
-    // proofs 0), but shifts in its place took Verilator past 10 GB on the `conv` host.
+    // The unmutated design never has two selects high: nothing changes for it.
     script.push_str("techmap -map +/techmap.v t:$pmux\n");
+    // A part-select past the end of its vector reads 0, as in the proofs, where Verilator
+    // wraps the offset (see the rule's header). The unmutated design reads past an end only
+    // where nothing reads the result (a layer's block index one past its last block when
+    // no block is waiting): its co-simulation, which `prepare` checks, is unchanged.
+    script.push_str(&format!("techmap -map {SHIFTX_MAP} t:$shiftx\nchtype -map $__sf_shiftx $shiftx\n"));
     // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
     // whose control reads a second bit of it, makes a loop at vector granularity that no
     // bit closes. Verilator 5.006 at -O3 mis-ordered such a false loop (UNOPTFLAT): the
@@ -81,6 +88,7 @@ pub fn mutate(
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
     };
+    std::fs::write(dir.join(SHIFTX_MAP), SHIFTX_IN_RANGE).map_err(io(&dir.join(SHIFTX_MAP)))?;
     std::fs::write(dir.join("mutate.ys"), &script).map_err(io(&dir.join("mutate.ys")))?;
     let output =
         Command::new("yosys").args(["-q", "-l", "yosys.log", "-s", "mutate.ys"]).current_dir(dir).output().map_err(
