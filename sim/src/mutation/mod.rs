@@ -593,6 +593,9 @@ pub struct PreparedHost {
     pub mutants: Vec<Mutant>,
     /// The instrumented design (copied per worker thread).
     pub dir: PathBuf,
+    /// The same with every part-select reading 0 past either end of its vector, where
+    /// survivors run again.
+    pub past_end_zero: PathBuf,
     /// The generated design the mutants were listed in.
     pub rtl: PathBuf,
     /// How yosys read it.
@@ -683,56 +686,104 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
             });
         }
     }
-    let (text, readers) = netlist::instrument(&mutated.netlist);
-    let text = netlist::redeclare(&text, &reading.top, &reading.params);
+    let install = |netlist: &str, dir: &Path| -> Result<usize, SimError> {
+        let (text, readers) = netlist::instrument(netlist);
+        let text = netlist::redeclare(&text, &reading.top, &reading.params);
+        copy_design(&rtl, dir)?;
+        for source in &reading.sources {
+            let body = if *source == format!("{}.v", reading.top) { text.as_str() } else { "" };
+            write(&dir.join(source), body)?;
+        }
+        write(&dir.join(netlist::SELECT_FILE), &netlist::select(0))?;
+        Ok(readers)
+    };
+    let dir = root.join("mutants");
+    let past_end_zero = root.join("mutants-past-end-zero");
+    let readers = install(&mutated.netlist, &dir)?;
+    install(&mutated.netlist_past_end_zero, &past_end_zero)?;
     if readers == 0 && !mutated.mutants.is_empty() {
         return Err(SimError::Mutation {
             host: host.name,
             reason: "no module of the netlist reads the control".into(),
         });
     }
-    let dir = root.join("mutants");
-    copy_design(&rtl, &dir)?;
-    for source in &reading.sources {
-        let body = if *source == format!("{}.v", reading.top) { text.as_str() } else { "" };
-        write(&dir.join(source), body)?;
-    }
-    write(&dir.join(netlist::SELECT_FILE), &netlist::select(0))?;
     let golden = Golden::new(&host.network)?;
     let script = match host.kind {
         HostKind::Core => Vec::new(),
         HostKind::Board(timing) => board::script(&host.name, &golden, &host.plan, &design, timing, &host.inputs)?,
     };
-    let mut prepared =
-        PreparedHost { host, mutants: mutated.mutants, dir, rtl, reading, golden, script, timelines: Vec::new() };
-    let clean = match prepared.host.kind {
-        HostKind::Core => prepared.cosimulate(&prepared.dir, options)?,
-        HostKind::Board(timing) => {
-            let uart = UartSimulator::build(&prepared.dir, &options.cache, timing)?;
-            let (clean, timelines) = board::play_from_each_power_on(&uart, &prepared.script, None)?;
-            prepared.timelines = timelines;
-            clean
-        }
+    let mut prepared = PreparedHost {
+        host,
+        mutants: mutated.mutants,
+        dir,
+        past_end_zero,
+        rtl,
+        reading,
+        golden,
+        script,
+        timelines: Vec::new(),
     };
-    if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) = clean {
-        return Err(SimError::Mutation {
-            host: prepared.host.name,
-            reason: format!("the netlist with no mutant live fails co-simulation: {m}"),
-        });
+    // Both netlists with no mutant live pass, and a board's replies keep one timeline: the
+    // original reads nothing past the end of a vector where it matters.
+    for (dir, how) in [(&prepared.dir, None), (&prepared.past_end_zero, Some(PAST_END_ZERO))] {
+        let clean = match prepared.host.kind {
+            HostKind::Core => prepared.cosimulate(dir, options)?,
+            HostKind::Board(timing) => {
+                let uart = UartSimulator::build(dir, &options.cache, timing)?;
+                let (clean, timelines) = board::play_from_each_power_on(&uart, &prepared.script, None)?;
+                if prepared.timelines.is_empty() {
+                    prepared.timelines = timelines;
+                } else if timelines != prepared.timelines {
+                    return Err(SimError::Mutation {
+                        host: prepared.host.name,
+                        reason: format!("{PAST_END_ZERO}, the netlist with no mutant live replies in other cycles"),
+                    });
+                }
+                clean
+            }
+        };
+        let clean = match how {
+            Some(how) => clean.under(how),
+            None => clean,
+        };
+        if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) = clean {
+            return Err(SimError::Mutation {
+                host: prepared.host.name,
+                reason: format!("the netlist with no mutant live fails co-simulation: {m}"),
+            });
+        }
     }
     Ok(prepared)
 }
+
+/// How a verdict of the netlist whose part-selects read 0 past the end is told apart.
+const PAST_END_ZERO: &str = "with selects past the end of a vector reading 0";
 
 impl PreparedHost {
     /// Co-simulate `mutant` (in this thread's copy of the design).
     pub fn run(&self, mutant: &Mutant, options: &CampaignOptions) -> Result<MutantResult, SimError> {
         let started = Instant::now();
-        let worker = self.dir.with_file_name(format!("worker{}", rayon::current_thread_index().unwrap_or(0)));
-        if !worker.join(netlist::SELECT_FILE).exists() {
-            copy_design(&self.dir, &worker)?;
+        let thread = rayon::current_thread_index().unwrap_or(0);
+        let mut verdict = Verdict::Survived;
+        // The netlist as yosys wrote it first; a survivor again where every select past the
+        // end of its vector reads 0 (killed where either netlist shows it: `yosys::mutate`).
+        for (design, worker, how) in [
+            (&self.dir, format!("worker{thread}"), None),
+            (&self.past_end_zero, format!("worker{thread}-past-end-zero"), Some(PAST_END_ZERO)),
+        ] {
+            let worker = self.dir.with_file_name(worker);
+            if !worker.join(netlist::SELECT_FILE).exists() {
+                copy_design(design, &worker)?;
+            }
+            write(&worker.join(netlist::SELECT_FILE), &netlist::select(mutant.id))?;
+            verdict = self.cosimulate(&worker, options)?;
+            if let Some(how) = how {
+                verdict = verdict.under(how);
+            }
+            if verdict.killed() {
+                break;
+            }
         }
-        write(&worker.join(netlist::SELECT_FILE), &netlist::select(mutant.id))?;
-        let verdict = self.cosimulate(&worker, options)?;
         Ok(MutantResult {
             mutant: mutant.clone(),
             verdict,

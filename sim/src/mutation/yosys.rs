@@ -15,12 +15,21 @@ pub struct Mutated {
     pub mutants: Vec<Mutant>,
     /// `write_verilog -noattr` of the whole core, every mutant behind `mutsel`.
     pub netlist: String,
+    /// The same netlist with every part-select reading 0 past either end of its vector
+    /// ([`SHIFTX_IN_RANGE`]), where `netlist` leaves it to the simulator (Verilator wraps
+    /// the offset).
+    pub netlist_past_end_zero: String,
 }
 
 /// The techmap rule that makes a part-select read 0 past either end of its vector, and the
 /// file [`mutate`] writes it to beside the design.
 const SHIFTX_IN_RANGE: &str = include_str!("shiftx_in_range.v");
 const SHIFTX_MAP: &str = "shiftx_in_range.v";
+
+/// The netlists [`mutate`] writes: as yosys elaborated the design, and with
+/// [`SHIFTX_IN_RANGE`].
+const NETLIST: &str = "mutated.v";
+const NETLIST_PAST_END_ZERO: &str = "mutated-past-end-zero.v";
 
 /// How yosys reads a host design.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,18 +81,20 @@ pub fn mutate(
     // read `$pmux` as synthesis does, could not show it equivalent to what was simulated.
     // The unmutated design never has two selects high: nothing changes for it.
     script.push_str("techmap -map +/techmap.v t:$pmux\n");
-    // A part-select past the end of its vector reads 0, as in the proofs, where Verilator
-    // wraps the offset (see the rule's header). The unmutated design reads past an end only
-    // where nothing reads the result (a layer's block index one past its last block when
-    // no block is waiting): its co-simulation, which `prepare` checks, is unchanged.
-    script.push_str(&format!("techmap -map {SHIFTX_MAP} t:$shiftx\nchtype -map $__sf_shiftx $shiftx\n"));
     // Split vectors into bits: a mutant's mux on one bit of a cell's output, beside another
     // whose control reads a second bit of it, makes a loop at vector granularity that no
     // bit closes. Verilator 5.006 at -O3 mis-ordered such a false loop (UNOPTFLAT): the
     // `ternary` host's netlist with no mutant live then failed co-simulation when its input
     // stream stalled, while the same netlist with the control tied to 0, or at -O0, passed.
     script.push_str("splitnets\n");
-    script.push_str("write_verilog -noattr mutated.v\n");
+    script.push_str(&format!("write_verilog -noattr {NETLIST}\n"));
+    // A part-select past the end of its vector is `x` in Verilog: Verilator wraps its
+    // offset, the proofs read 0, a synthesis picks whatever is cheapest. Each is a circuit
+    // the design allows where the original never reads such a bit, so a mutant that shows
+    // under either is a fault: the second netlist reads 0 (see the rule's header).
+    script.push_str(&format!(
+        "techmap -map {SHIFTX_MAP} t:$shiftx\nchtype -map $__sf_shiftx $shiftx\nwrite_verilog -noattr {NETLIST_PAST_END_ZERO}\n"
+    ));
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
@@ -122,9 +133,8 @@ pub fn mutate(
             mutants.push(Mutant { host: host.into(), module, id, command: command.to_string() });
         }
     }
-    let path = dir.join("mutated.v");
-    let netlist = std::fs::read_to_string(&path).map_err(io(&path))?;
-    Ok(Mutated { mutants, netlist })
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(io(&dir.join(name)));
+    Ok(Mutated { mutants, netlist: read(NETLIST)?, netlist_past_end_zero: read(NETLIST_PAST_END_ZERO)? })
 }
 
 /// Read the design as the campaign does (see [`mutate`]), elaborated and processed.
