@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Mutant;
-use super::observed::{self, DesignModules};
+use super::observed::{self, DesignModules, StepFrom};
 use super::yosys::{Reading, keeping_initial_values, read_script};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
@@ -127,6 +127,14 @@ pub enum Scope {
     /// changes it and lets it catch up, is not dormant: this proof fails where the others
     /// may not.
     Dormant,
+    /// The mutated module's own ports and registers, one cycle from every state: the two
+    /// copies' registers (memories as registers) made the same free inputs, the mutant's
+    /// next state and outputs equal the original's for every state and input
+    /// ([`observed::any_state_miter`], decided by `yosys-abc`'s `dprove`, here a
+    /// combinational check). Started in one state, the copies then never part. Stronger
+    /// than [`Scope::Module`] asks and often quicker: `equiv_induct` over `sf_conv` ran
+    /// past 10 minutes where this takes under one (`conv` #1126, session 30).
+    Step,
     /// The mutated module alone from power-on, as [`Scope::PowerOn`], with its own outputs
     /// compared only in the cycles their readers read them and `rst` high only in the first
     /// cycles, as [`Scope::Parent`] compares a parent's ([`observed::qualified_outputs`]):
@@ -168,8 +176,9 @@ impl Proof {
             Scope::StartUp => return !mutant.module.provable(),
             // Logic that drives nothing: whatever it was, the clock of a register included.
             Scope::Pruned | Scope::HostPruned => return mutant.module.provable(),
-            // One clock loads the shared registers of both copies.
-            Scope::Dormant => return mutant.module.provable() && !mutates_a_clock(&mutant.command),
+            // One clock loads the shared registers of both copies; in one step, the
+            // registers are the same inputs of both.
+            Scope::Dormant | Scope::Step => return mutant.module.provable() && !mutates_a_clock(&mutant.command),
             _ => {}
         }
         let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core);
@@ -458,6 +467,15 @@ pub fn prove(
                 }
                 continue;
             }
+            Scope::Step if clock => continue,
+            Scope::Step => {
+                let started = Instant::now();
+                if step_miter(at, &module, &[], StepFrom::Any, budget)? == MiterVerdict::Holds {
+                    let seconds = started.elapsed().as_secs_f64();
+                    return Ok(Finding::Proven(Proof { scope, seconds }));
+                }
+                continue;
+            }
             Scope::Dormant if clock => continue,
             Scope::Dormant => {
                 if let Some(proof) = prove_dormant(at, &module, budget)? {
@@ -654,7 +672,7 @@ fn masked_power_on(
 fn prove_dormant(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
     let verdict = in_every_parent(at, module, budget, |design, parent, left| {
-        step_miter(at, parent, &design.rules(parent), left)
+        step_miter(at, parent, &design.rules(parent), StepFrom::Reached, left)
     })?;
     let proven = verdict == MiterVerdict::Holds;
     Ok(proven.then(|| Proof { scope: Scope::Dormant, seconds: started.elapsed().as_secs_f64() }))
@@ -691,7 +709,8 @@ fn in_every_parent(
 }
 
 /// [`observed::step_miter`] of `unit` and the same with `mutant` applied, its outputs
-/// compared as `rules` say, decided by `dprove` within `budget`. Each copy is flattened, its
+/// compared as `rules` say (or [`observed::any_state_miter`], from every state, `from`
+/// [`StepFrom::Any`]: `rules` unused), decided by `dprove` within `budget`. Each copy is flattened, its
 /// memories made registers, and its flip-flops turned into ports (`expose -evert-dff`, after
 /// `dffunmap` gave every flip-flop a plain D input); their initial values go, the miter's
 /// registers start at 0 (power-on). yosys writes the copies' ports, then the miter is read
@@ -700,6 +719,7 @@ fn step_miter(
     at: Subject<'_>,
     unit: &str,
     rules: &[observed::QualifiedOutput],
+    from: StepFrom,
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
     let Subject { dir, reading, mutant } = at;
@@ -728,7 +748,10 @@ fn step_miter(
         .flatten()
         .and_then(|text| DesignModules::from_json(&text).ok())
         .and_then(|design| Some((ports(&design, "gold")?, ports(&design, "gate")?)))
-        .and_then(|(gold, gate)| observed::step_miter(&gold, &gate, rules));
+        .and_then(|(gold, gate)| match from {
+            StepFrom::Reached => observed::step_miter(&gold, &gate, rules),
+            StepFrom::Any => observed::any_state_miter(&gold, &gate),
+        });
     let Some(miter) = miter else {
         remove();
         return Ok(MiterVerdict::Unknown);
@@ -1100,6 +1123,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::StartUp => "start-up",
         Scope::Parent => "parent",
         Scope::Dormant => "dormant",
+        Scope::Step => "step",
         Scope::Observed => "observed",
         Scope::Core => "core",
     }

@@ -410,7 +410,7 @@ pub const MITER: &str = "sf_parent_miter";
 pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput], assumed: Option<&str>) -> String {
     let mut text =
         format!("// Two copies compared where their outputs are read (sim::mutation::observed).\nmodule {MITER} (\n");
-    copies(&mut text, ports, "", |_| Vec::new());
+    copies(&mut text, ports, &[], "", |_| Vec::new());
     trigger(&mut text, ports, differences(ports, qualified), assumed);
     text
 }
@@ -421,7 +421,7 @@ pub fn masked_miter(ports: &[Port], qualified: &[QualifiedOutput], assumed: Opti
 /// of the module, whatever its inputs.
 pub fn guarantee_miter(ports: &[Port], holds: &str) -> String {
     let mut text = format!("// A property of one copy's ports (sim::mutation::observed).\nmodule {MITER} (\n");
-    miter_ports(&mut text, ports);
+    miter_ports(&mut text, ports, &[]);
     for port in ports.iter().filter(|p| !p.input) {
         let _ = writeln!(text, "    wire {}{};", range(port.width), port.name);
     }
@@ -481,6 +481,37 @@ fn own_ports(ports: &[Port], registers: &[Port]) -> Vec<Port> {
 /// that keeps the mutant's cell from making a difference: `sf_lane` adding in a cycle its
 /// `clear` is high, which `sf_layer` never asks of it, is 7 clauses and 0.02 s.
 pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -> Option<String> {
+    step_miter_from(gold, gate, qualified, StepFrom::Reached)
+}
+
+/// Which states a [`step_miter`] compares the two next-state functions in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepFrom {
+    /// The states the original reaches from power-on: the registers start at 0 and load
+    /// `gold`'s next values ([`step_miter`]).
+    Reached,
+    /// Every state: the registers' values are inputs of the miter, free in every cycle,
+    /// and nothing is assumed of `rst` ([`any_state_miter`]).
+    Any,
+}
+
+/// Verilog of a module [`STEP_MITER`] as [`step_miter`] builds it, but with the register
+/// values free inputs (`state_<i>`) instead of registers: `trigger` is high where, for some
+/// state and some input, `gate` would load another value than `gold` or show another
+/// output. If it never is, the mutated module computes the original's next state and
+/// outputs from every state: started in one state, the two never part (equivalent at the
+/// module's ports, whatever drives them). A combinational check (no register but the
+/// copies' own, which are the state inputs); no output is compared less than always.
+///
+/// Example: `sf_neuron.vh` computes a spike in 16 bits and keeps the membrane's 12 low
+/// bits of `u - spike * theta`; a mutant setting bit 10 of a non-negative spike changes the
+/// product by `1024 * theta`, a multiple of 2^12 where `theta` is 2^2 or more, so the kept
+/// bits agree (`conv` #1126, `sf_conv` too large for `equiv_induct` in 10 minutes).
+pub fn any_state_miter(gold: &[Port], gate: &[Port]) -> Option<String> {
+    step_miter_from(gold, gate, &[], StepFrom::Any)
+}
+
+fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], from: StepFrom) -> Option<String> {
     let (gold_registers, gate_registers) = (registers(gold), registers(gate));
     let ports = own_ports(gold, &gold_registers);
     // Each of gate's registers as its place among gold's (a conv core has thousands).
@@ -495,8 +526,19 @@ pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -
     if !ports.iter().any(|p| p.name == "clk" && p.input && p.width == 1) {
         return None;
     }
-    let mut text =
-        format!("// One state, two next-state functions (sim::mutation::observed).\nmodule {STEP_MITER} (\n");
+    let header = match from {
+        StepFrom::Reached => "One state, two next-state functions",
+        StepFrom::Any => "Any state, two next-state functions",
+    };
+    let mut text = format!("// {header} (sim::mutation::observed).\nmodule {STEP_MITER} (\n");
+    let state_inputs: Vec<Port> = match from {
+        StepFrom::Reached => Vec::new(),
+        StepFrom::Any => gold_registers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Port { name: format!("state_{i}"), input: true, width: r.width })
+            .collect(),
+    };
     let register_ports = |copy: &str| {
         let (registers, places): (&[Port], Vec<usize>) = if copy == "gold" {
             (&gold_registers, (0..gold_registers.len()).collect())
@@ -514,9 +556,11 @@ pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -
     for (i, r) in gold_registers.iter().enumerate() {
         let range = range(r.width);
         let _ = writeln!(state, "    // {}", r.name);
-        let _ = writeln!(state, "    reg  {range}state_{i} = {{{}{{1'b0}}}};", r.width);
+        if from == StepFrom::Reached {
+            let _ = writeln!(state, "    reg  {range}state_{i} = {{{}{{1'b0}}}};", r.width);
+            let _ = writeln!(state, "    always @(posedge clk) state_{i} <= gold_next_{i};");
+        }
         let _ = writeln!(state, "    wire {range}gold_next_{i}, gate_next_{i};");
-        let _ = writeln!(state, "    always @(posedge clk) state_{i} <= gold_next_{i};");
     }
     // One bit per register compared, reduced at once: a chain of thousands of `||` (a conv
     // core's memory words) is more than yosys's Verilog front end recurses through.
@@ -526,12 +570,16 @@ pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -
     for (k, i) in gate_places.iter().enumerate() {
         let _ = writeln!(state, "    assign next_differs[{k}] = gold_next_{i} != gate_next_{i};");
     }
-    copies(&mut text, &ports, &state, register_ports);
+    copies(&mut text, &ports, &state_inputs, &state, register_ports);
     let mut differs = differences(&ports, qualified);
     if !gate_registers.is_empty() {
         differs.push("(|next_differs)".into());
     }
-    trigger(&mut text, &ports, differs, None);
+    match from {
+        StepFrom::Reached => trigger(&mut text, &ports, differs, None),
+        // No register to hold an assumption about `rst` in: every input is free.
+        StepFrom::Any => trigger(&mut text, &[], differs, None),
+    }
     Some(text)
 }
 
@@ -540,19 +588,19 @@ fn range(width: usize) -> String {
     if width == 1 { String::new() } else { format!("[{}:0] ", width - 1) }
 }
 
-/// A miter's port list, closed: `ports`' inputs, and `trigger`.
-fn miter_ports(text: &mut String, ports: &[Port]) {
-    for port in ports.iter().filter(|p| p.input) {
+/// A miter's port list, closed: `ports`' inputs, the miter's own `inputs`, and `trigger`.
+fn miter_ports(text: &mut String, ports: &[Port], inputs: &[Port]) {
+    for port in ports.iter().chain(inputs).filter(|p| p.input) {
         let _ = writeln!(text, "    input  wire {}{},", range(port.width), port.name);
     }
     text.push_str("    output wire trigger\n);\n");
 }
 
-/// The miter's ports ([`miter_ports`]), a wire per copy for each output of
-/// `ports`, `declarations`, and the instances `gold u_gold` and `gate u_gate` on the same
-/// inputs, each also connected as `extra(copy)` says.
-fn copies(text: &mut String, ports: &[Port], declarations: &str, extra: impl Fn(&str) -> Vec<String>) {
-    miter_ports(text, ports);
+/// The miter's ports ([`miter_ports`], with `inputs` of its own), a wire per copy for each
+/// output of `ports`, `declarations`, and the instances `gold u_gold` and `gate u_gate` on
+/// the same inputs, each also connected as `extra(copy)` says.
+fn copies(text: &mut String, ports: &[Port], inputs: &[Port], declarations: &str, extra: impl Fn(&str) -> Vec<String>) {
+    miter_ports(text, ports, inputs);
     for port in ports.iter().filter(|p| !p.input) {
         for copy in ["gold", "gate"] {
             let _ = writeln!(text, "    wire {}{copy}_{};", range(port.width), port.name);
