@@ -9,10 +9,12 @@
 //! and, if that notices nothing, stalled, then on a few inputs from reset
 //! ([`Host::from_reset`]) both ways; the board host plays [`board::script`] over the
 //! simulated UART from registers 0 and, if that notices nothing, from every register bit 1,
-//! then from registers random ([`board::POWER_ONS`]). A mutant is killed when the test
-//! reports a mismatch, the simulation fails or exits early, or it runs past its time budget. Before any mutant the netlist with none
-//! live must pass, which checks the whole machinery (yosys's reading of the RTL, the
-//! instrumentation, the simulator).
+//! then from registers random ([`board::POWER_ONS`]). A survivor of all that runs it again
+//! on a second netlist whose part-selects read 0 past the end of their vector, where
+//! Verilator wraps the offset ([`PreparedHost::past_end_zero`]). A mutant is killed when
+//! the test reports a mismatch, the simulation fails or exits early, or it runs past its
+//! time budget. Before any mutant both netlists with none live must pass, which checks the
+//! whole machinery (yosys's reading of the RTL, the instrumentation, the simulator).
 
 pub mod board;
 pub mod equivalence;
@@ -262,7 +264,7 @@ pub struct Host {
 /// reaches one output row, and the next event in that row writes a column of the same word
 /// again in the next cycle.
 ///
-/// Each core host's inputs end with [`busiest_inputs`]; its [`Host::from_reset`] inputs
+/// Each core host's inputs end with the busiest inputs (`busiest_inputs`); its [`Host::from_reset`] inputs
 /// are run after them, from reset. Only the hosts `names` lists are built (all if it is
 /// empty); a host's inputs are the same whichever others are.
 pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, SimError> {

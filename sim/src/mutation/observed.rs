@@ -464,7 +464,7 @@ fn own_ports(ports: &[Port], registers: &[Port]) -> Vec<Port> {
 
 /// Verilog of a module [`STEP_MITER`]: one set of registers, two next-state functions.
 /// `gold` and `gate` (the original module and the mutated one, their flip-flops turned into
-/// ports by `expose -evert-dff`, see [`registers`]) read the same inputs and the same
+/// ports by `expose -evert-dff`, each register `r` as the pair `r.q`, `r.d`) read the same inputs and the same
 /// register values; the registers load `gold`'s next values. `trigger` is high in a cycle
 /// where a register `gate` has would load another value from `gate`, or an output differs
 /// that the readers read then (compared as in [`masked_miter`]).
