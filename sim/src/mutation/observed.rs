@@ -873,6 +873,12 @@ mod tests {
         other.push(port("item_t", false, 1));
         assert_eq!(step_miter(&everted(&[]), &other, &[]), None);
         assert_eq!(step_miter(&gold[1..], &gold[1..], &[]), None);
+        // From every state: the registers' values are the miter's inputs, nothing is
+        // assumed of `rst`, every output is compared.
+        let text = any_state_miter(&gold, &everted(&[("u_lane.acc", 9)])).unwrap();
+        assert!(text.contains("    input  wire [8:0] state_0,\n    input  wire state_1,\n    output wire trigger\n"), "{text}");
+        assert!(!text.contains("reg ") && !text.contains("always") && !text.contains("reset_only_first"), "{text}");
+        assert!(text.contains("assign trigger = (gold_emit_valid != gate_emit_valid)\n        || (|next_differs);"), "{text}");
     }
 
     #[test]
