@@ -876,9 +876,15 @@ mod tests {
         // From every state: the registers' values are the miter's inputs, nothing is
         // assumed of `rst`, every output is compared.
         let text = any_state_miter(&gold, &everted(&[("u_lane.acc", 9)])).unwrap();
-        assert!(text.contains("    input  wire [8:0] state_0,\n    input  wire state_1,\n    output wire trigger\n"), "{text}");
+        assert!(
+            text.contains("    input  wire [8:0] state_0,\n    input  wire state_1,\n    output wire trigger\n"),
+            "{text}"
+        );
         assert!(!text.contains("reg ") && !text.contains("always") && !text.contains("reset_only_first"), "{text}");
-        assert!(text.contains("assign trigger = (gold_emit_valid != gate_emit_valid)\n        || (|next_differs);"), "{text}");
+        assert!(
+            text.contains("assign trigger = (gold_emit_valid != gate_emit_valid)\n        || (|next_differs);"),
+            "{text}"
+        );
     }
 
     #[test]
