@@ -469,10 +469,8 @@ pub fn prove(
             }
             Scope::Step if clock => continue,
             Scope::Step => {
-                let started = Instant::now();
-                if step_miter(at, &module, &[], StepFrom::Any, budget)? == MiterVerdict::Holds {
-                    let seconds = started.elapsed().as_secs_f64();
-                    return Ok(Finding::Proven(Proof { scope, seconds }));
+                if let Some(proof) = prove_in_one_step(at, &module, budget)? {
+                    return Ok(Finding::Proven(proof));
                 }
                 continue;
             }
@@ -663,6 +661,14 @@ fn masked_power_on(
     let Some(summary) = design.module(unit) else { return Ok(MiterVerdict::Unknown) };
     let miter = observed::masked_miter(&summary.ports, rules, assumed);
     power_on_miter(at, unit, Some(&miter), replay, budget)
+}
+
+/// [`Scope::Step`]: `module`'s next state and outputs, mutated, are the original's from
+/// every state, within `budget`.
+fn prove_in_one_step(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let proven = step_miter(at, module, &[], StepFrom::Any, budget)? == MiterVerdict::Holds;
+    Ok(proven.then(|| Proof { scope: Scope::Step, seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes

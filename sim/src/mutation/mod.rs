@@ -699,8 +699,8 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
         write(&dir.join(netlist::SELECT_FILE), &netlist::select(0))?;
         Ok(readers)
     };
-    let dir = root.join("mutants");
-    let past_end_zero = root.join("mutants-past-end-zero");
+    let dir = root.join(Netlist::AsWritten.design_dir());
+    let past_end_zero = root.join(Netlist::PastEndZero.design_dir());
     let readers = install(&mutated.netlist, &dir)?;
     install(&mutated.netlist_past_end_zero, &past_end_zero)?;
     if readers == 0 && !mutated.mutants.is_empty() {
@@ -727,11 +727,12 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
     };
     // Both netlists with no mutant live pass, and a board's replies keep one timeline: the
     // original reads nothing past the end of a vector where it matters.
-    for (dir, how) in [(&prepared.dir, None), (&prepared.past_end_zero, Some(PAST_END_ZERO))] {
+    for netlist in Netlist::BOTH {
+        let dir = prepared.design(netlist).to_path_buf();
         let clean = match prepared.host.kind {
-            HostKind::Core => prepared.cosimulate(dir, options)?,
+            HostKind::Core => prepared.cosimulate(&dir, options)?,
             HostKind::Board(timing) => {
-                let uart = UartSimulator::build(dir, &options.cache, timing)?;
+                let uart = UartSimulator::build(&dir, &options.cache, timing)?;
                 let (clean, timelines) = board::play_from_each_power_on(&uart, &prepared.script, None)?;
                 if prepared.timelines.is_empty() {
                     prepared.timelines = timelines;
@@ -744,11 +745,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
                 clean
             }
         };
-        let clean = match how {
-            Some(how) => clean.under(how),
-            None => clean,
-        };
-        if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) = clean {
+        if let Verdict::Mismatch(m) | Verdict::Timeout(m) | Verdict::Crashed(m) = netlist.told(clean) {
             return Err(SimError::Mutation {
                 host: prepared.host.name,
                 reason: format!("the netlist with no mutant live fails co-simulation: {m}"),
@@ -761,27 +758,58 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
 /// How a verdict of the netlist whose part-selects read 0 past the end is told apart.
 const PAST_END_ZERO: &str = "with selects past the end of a vector reading 0";
 
+/// The two netlists of a host (`yosys::mutate`), in the order a mutant runs on them: a
+/// survivor of the first runs again on the second, killed where either shows it.
+#[derive(Clone, Copy)]
+enum Netlist {
+    /// As yosys wrote it ([`PreparedHost::dir`]).
+    AsWritten,
+    /// Every part-select reading 0 past either end of its vector
+    /// ([`PreparedHost::past_end_zero`]).
+    PastEndZero,
+}
+
+impl Netlist {
+    const BOTH: [Netlist; 2] = [Netlist::AsWritten, Netlist::PastEndZero];
+
+    /// The instrumented design's directory, beside the host's `rtl`.
+    fn design_dir(self) -> &'static str {
+        match self {
+            Netlist::AsWritten => "mutants",
+            Netlist::PastEndZero => "mutants-past-end-zero",
+        }
+    }
+
+    /// Worker thread `thread`'s copy of it, beside the design.
+    fn worker_dir(self, thread: usize) -> String {
+        match self {
+            Netlist::AsWritten => format!("worker{thread}"),
+            Netlist::PastEndZero => format!("worker{thread}-past-end-zero"),
+        }
+    }
+
+    /// `verdict`, reached on this netlist, as reported.
+    fn told(self, verdict: Verdict) -> Verdict {
+        match self {
+            Netlist::AsWritten => verdict,
+            Netlist::PastEndZero => verdict.under(PAST_END_ZERO),
+        }
+    }
+}
+
 impl PreparedHost {
     /// Co-simulate `mutant` (in this thread's copy of the design).
     pub fn run(&self, mutant: &Mutant, options: &CampaignOptions) -> Result<MutantResult, SimError> {
         let started = Instant::now();
         let thread = rayon::current_thread_index().unwrap_or(0);
         let mut verdict = Verdict::Survived;
-        // The netlist as yosys wrote it first; a survivor again where every select past the
-        // end of its vector reads 0 (killed where either netlist shows it: `yosys::mutate`).
-        for (design, worker, how) in [
-            (&self.dir, format!("worker{thread}"), None),
-            (&self.past_end_zero, format!("worker{thread}-past-end-zero"), Some(PAST_END_ZERO)),
-        ] {
-            let worker = self.dir.with_file_name(worker);
+        for design in Netlist::BOTH {
+            let worker = self.dir.with_file_name(design.worker_dir(thread));
             if !worker.join(netlist::SELECT_FILE).exists() {
-                copy_design(design, &worker)?;
+                copy_design(self.design(design), &worker)?;
             }
             write(&worker.join(netlist::SELECT_FILE), &netlist::select(mutant.id))?;
-            verdict = self.cosimulate(&worker, options)?;
-            if let Some(how) = how {
-                verdict = verdict.under(how);
-            }
+            verdict = design.told(self.cosimulate(&worker, options)?);
             if verdict.killed() {
                 break;
             }
@@ -793,6 +821,14 @@ impl PreparedHost {
             proof: None,
             refuted: None,
         })
+    }
+
+    /// The instrumented design of `netlist`.
+    fn design(&self, netlist: Netlist) -> &Path {
+        match netlist {
+            Netlist::AsWritten => &self.dir,
+            Netlist::PastEndZero => &self.past_end_zero,
+        }
     }
 
     /// Try to prove a survivor equivalent at `scopes` in turn ([`equivalence::prove`]).
