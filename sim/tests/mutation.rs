@@ -283,6 +283,81 @@ fn a_spike_bit_whose_product_the_kept_bits_never_see_is_proven_in_one_step_from_
 }
 
 #[test]
+fn a_counter_bit_above_what_the_stated_invariant_allows_is_proven_only_if_the_invariant_is_kept() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // A decimal digit in 8 bits: `count + 1` never sets bit 7 after a reset, so holding that
+    // bit of the sum at 0 changes nothing the module can reach, but from every state
+    // (`Scope::Step`: from 127) it does. The invariant the module states (`count <= 9`)
+    // proves it; a stated invariant that a step breaks (`count <= 8`: 8 steps to 9) or a
+    // reset breaks (`count >= 1`) proves nothing, and neither does a true one for a mutant
+    // that is killed (bit 0 of the sum held at 0).
+    let work = testkit::scratch_dir("mutation-invariant");
+    let digit = |invariant: &str| {
+        format!(
+            "module digit(input clk, input rst, input up, output nine);\n\
+             reg [7:0] count;\n\
+             wire [7:0] next = count + 8'd1;\n\
+             always @(posedge clk) if (rst) count <= 8'd0; else if (up) count <= nine ? 8'd0 : next;\n\
+             assign nine = count == 8'd9;\n\
+             `ifdef SF_INVARIANT\n(* keep *) wire invariant_holds = {invariant};\n`endif\nendmodule\n"
+        )
+    };
+    let reading = one_module(work.path(), "digit", &digit("count <= 8'd9"));
+    let sum = driving_cell(work.path(), "digit", "next");
+    let held_at_0 = |bit: u32| {
+        stand_in_mutant(RtlModule::UartBridge, "digit", &format!("-mode const0 -cell {sum} -port Y -portbit {bit}"))
+    };
+    assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Step), None);
+    assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Invariant), Some(Scope::Invariant));
+    assert_eq!(proven_at(work.path(), &reading, &held_at_0(0), Scope::Invariant), None);
+    for broken in ["count <= 8'd8", "count >= 8'd1 && count <= 8'd9"] {
+        let reading = one_module(work.path(), "digit", &digit(broken));
+        assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Invariant), None, "{broken}");
+    }
+    // Without a stated invariant there is nothing to prove from.
+    let unstated = digit("1'b1").replace("`ifdef SF_INVARIANT", "`ifdef NOT_DEFINED");
+    let reading = one_module(work.path(), "digit", &unstated);
+    assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Invariant), None);
+}
+
+#[test]
+fn a_bridge_count_bit_the_bridge_invariant_rules_out_survives_and_is_proven_under_it_in_the_board() {
+    if !tools_available() {
+        return;
+    }
+    // `sf_uart_bridge` counts an input's timesteps in 32 bits, `items_done + 1`, and its
+    // stated invariant (`SF_INVARIANT`, the file's last lines) keeps the count at most
+    // `T + 1`: with bit 31 of the sum held at 0 the board answers the same, and only the
+    // invariant proves it (from every state, `Scope::Step`, it differs). That the board
+    // host's parameters keep the invariant is part of the proof. Bit 0 held at 0 never
+    // counts to the last timestep: not proven.
+    let work = testkit::scratch_dir("mutation-bridge-invariant");
+    let source = include_str!("../../hdl-gen/rtl/board/sf_uart_bridge.v");
+    let span = source_span(source, "sf_uart_bridge.v", "items_done <= items_done + 32'd1", "items_done + ", Some(";"));
+    let options = one_mutant(
+        work.path(),
+        "board",
+        RtlModule::UartBridge,
+        &format!("-mode const0 -port Y -portbit 31 -src {span}"),
+    );
+    let (prepared, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(!results[0].verdict.killed(), "{results:?}");
+    let high = &results[0].mutant;
+    let proven = |mutant: &Mutant, scope| {
+        let found = prepared[0].prove(mutant, &[scope], Duration::from_secs(120)).unwrap();
+        found.proof().map(|p| p.scope)
+    };
+    assert_eq!(proven(high, Scope::Step), None);
+    assert_eq!(proven(high, Scope::Invariant), Some(Scope::Invariant));
+    assert!(high.command.contains(" -portbit 31 "), "{}", high.command);
+    let low = Mutant { command: high.command.replace(" -portbit 31 ", " -portbit 0 "), ..high.clone() };
+    assert_eq!(proven(&low, Scope::Invariant), None);
+}
+
+#[test]
 fn a_stuck_clock_is_proven_only_from_power_on_and_only_where_the_register_never_changes() {
     if testkit::require(yosys()).is_none() {
         return;
@@ -1207,6 +1282,7 @@ fn proof_scopes(list: &str) -> Vec<Scope> {
             "parent" => Scope::Parent,
             "dormant" => Scope::Dormant,
             "step" => Scope::Step,
+            "invariant" => Scope::Invariant,
             "observed" => Scope::Observed,
             "core" => Scope::Core,
             other => panic!("MUTATION_PROOF_SCOPES: {other:?} is no scope"),

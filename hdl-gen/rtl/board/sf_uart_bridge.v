@@ -889,4 +889,54 @@ module sf_uart_bridge #(
             end
         end
     end
+`ifdef SF_INVARIANT
+    // ---- what every state reached after a reset satisfies (formal only) ----
+    // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant),
+    // which check it: it holds in the cycle after any cycle with rst high, and a state
+    // that holds it steps to one that holds it, whatever the inputs. A mutant that
+    // changes nothing in any such state is then equivalent (a counter's bit above the
+    // count it can reach, a compare that differs only there). It names registers only:
+    // the proof puts it on the next state as well as on the present one.
+    localparam [31:0] SILENCE_LAST = TIMEOUT;
+    localparam [31:0] CLASSES_WORD = CLASSES;   // after the last class, `scan` holds CLASSES in CLASS_BITS bits
+    wire running_input = xstate == X_FEED || xstate == X_WAIT;
+    wire [31:0] tx_score_at = {{(32 - CLASS_BITS){1'b0}}, scan} * SCORE_BYTES + {24'd0, score_byte};
+    (* keep *) wire invariant_holds =
+        // The receiver's states are R_SYNC .. R_LCOUNT.
+        rstate <= R_LCOUNT
+        // A request's silence ends at TIMEOUT: R_SYNC then, or R_CRC a cycle later (a
+        // sparse request's last values are written without a byte). R_LCOUNT is the
+        // cycle after a byte.
+        && (rstate == R_SYNC
+            || (rstate == R_LCOUNT ? silence == 32'd0
+                : rstate == R_CRC ? silence <= SILENCE_LAST + 32'd1 : silence <= SILENCE_LAST))
+        // A load header has five bytes: R_LHEAD counts 0 .. 4, then one more.
+        && ld_head <= 3'd5 && (rstate != R_LHEAD || ld_head <= 3'd4)
+        // Timesteps of one input: fewer than T while it runs, T when its last is done
+        // (`finishing`, only while running), one more at most if the core signals
+        // again in that cycle; a new input starts from 0.
+        && (xstate != X_LOAD || (items_done == 32'd0 && feed_index == {(CHUNK_BITS + 1){1'b0}}))
+        && (!finishing || (running_input && items_done <= T))
+        && (!running_input || finishing || items_done <= T - 1)
+        && items_done <= T + 1
+        // Chunks fed: fewer than CHUNKS while feeding, CHUNKS after.
+        && {{(31 - CHUNK_BITS){1'b0}}, feed_index} <= CHUNKS
+        && (xstate != X_FEED || {{(31 - CHUNK_BITS){1'b0}}, feed_index} <= CHUNKS - 1)
+        // The argmax reads classes 0 .. CLASSES - 1, from 0 after a load or a weight CRC.
+        && (xstate != X_ARGMAX || {{(32 - CLASS_BITS){1'b0}}, scan} <= CLASSES - 1)
+        && (!(xstate == X_LCOMMIT || xstate == X_CSUM) || scan == {CLASS_BITS{1'b0}})
+        // A reply is REPLY_BYTES bytes: before its scores the first class's first
+        // byte is next, among them `scan` and `score_byte` name the byte being sent,
+        // after them every class is sent.
+        && {24'd0, tx_index} <= REPLY_BYTES
+        && {24'd0, score_byte} <= SCORE_BYTES - 1
+        && (xstate != X_TX
+            || ({24'd0, tx_index} <= REPLY_BYTES - 1
+                && (tx_index < 8'd8 ? scan == {CLASS_BITS{1'b0}} && score_byte == 8'd0
+                    : tx_index < CRC_AT ? tx_score_at == {24'd0, tx_index} - 32'd8
+                        && {{(32 - CLASS_BITS){1'b0}}, scan} <= CLASSES - 1
+                    : score_byte == 8'd0 && scan == CLASSES_WORD[CLASS_BITS-1:0])))
+        // Word writes are counted up to LOAD_TOTAL.
+        && words_loaded <= LOAD_TOTAL;
+`endif
 endmodule

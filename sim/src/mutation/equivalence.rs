@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Mutant;
 use super::observed::{self, DesignModules, StepFrom};
-use super::yosys::{Reading, keeping_initial_values, read_script};
+use super::yosys::{INVARIANT_DEFINE, Reading, keeping_initial_values, read_script, read_script_defining};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
 
@@ -135,6 +135,19 @@ pub enum Scope {
     /// than [`Scope::Module`] asks and often quicker: `equiv_induct` over `sf_conv` ran
     /// past 10 minutes where this takes under one (`conv` #1126, session 30).
     Step,
+    /// The mutated module's own ports and registers, one cycle from every state that holds
+    /// the invariant its RTL states, and from every state in a cycle with `rst` high
+    /// ([`observed::invariant_miter`]): as [`Scope::Step`], the original read a second
+    /// time with `SF_INVARIANT` defined, which declares `wire invariant_holds` over its
+    /// registers (`sf_uart_bridge.v`'s last lines). The same check proves the invariant
+    /// holds after any reset and is kept by every step, so a mutant that changes nothing
+    /// from such a state is equivalent after the first reset, whatever drives the module.
+    /// Only for modules that state an invariant.
+    ///
+    /// Example: the bridge's timestep count `items_done` is 32 bits and never passes
+    /// `T + 1`; a mutant holding bit 3 of the register at 0 (`board` #129, `T` = 2) differs
+    /// from states [`Scope::Step`] must consider and none that hold the invariant.
+    Invariant,
     /// The mutated module alone from power-on, as [`Scope::PowerOn`], with its own outputs
     /// compared only in the cycles their readers read them and `rst` high only in the first
     /// cycles, as [`Scope::Parent`] compares a parent's ([`observed::qualified_outputs`]):
@@ -178,7 +191,9 @@ impl Proof {
             Scope::Pruned | Scope::HostPruned => return mutant.module.provable(),
             // One clock loads the shared registers of both copies; in one step, the
             // registers are the same inputs of both.
-            Scope::Dormant | Scope::Step => return mutant.module.provable() && !mutates_a_clock(&mutant.command),
+            Scope::Dormant | Scope::Step | Scope::Invariant => {
+                return mutant.module.provable() && !mutates_a_clock(&mutant.command);
+            }
             _ => {}
         }
         let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core);
@@ -474,6 +489,13 @@ pub fn prove(
                 }
                 continue;
             }
+            Scope::Invariant if clock => continue,
+            Scope::Invariant => {
+                if let Some(proof) = prove_under_invariant(at, &module, budget)? {
+                    return Ok(Finding::Proven(proof));
+                }
+                continue;
+            }
             Scope::Dormant if clock => continue,
             Scope::Dormant => {
                 if let Some(proof) = prove_dormant(at, &module, budget)? {
@@ -671,6 +693,14 @@ fn prove_in_one_step(at: Subject<'_>, module: &str, budget: Duration) -> Result<
     Ok(proven.then(|| Proof { scope: Scope::Step, seconds: started.elapsed().as_secs_f64() }))
 }
 
+/// [`Scope::Invariant`]: as [`prove_in_one_step`], from the states that hold `module`'s
+/// stated invariant (none stated: not proven).
+fn prove_under_invariant(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let proven = step_miter(at, module, &[], StepFrom::Invariant, budget)? == MiterVerdict::Holds;
+    Ok(proven.then(|| Proof { scope: Scope::Invariant, seconds: started.elapsed().as_secs_f64() }))
+}
+
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
 /// a register or a read output from any state the original reaches, within `budget` in all.
 /// No parent (the host's top): not proven. A failing miter refutes nothing here: the
@@ -731,16 +761,21 @@ fn step_miter(
     let Subject { dir, reading, mutant } = at;
     let started = Instant::now();
     let name = format!("step-{}-{}", mutant.id, std::process::id());
+    // The stated invariant, a wire, becomes an output before the flip-flops turn into ports.
+    let invariant =
+        if from == StepFrom::Invariant { format!("expose w:{}\n", observed::INVARIANT) } else { String::new() };
     let copy = |name: &str| {
         format!(
-            "hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n\
+            "hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n{invariant}\
              expose -evert-dff -dff\nsetattr -unset init\nrename {unit} {name}\n"
         )
     };
-    let everted = format!(
-        "{copies}write_rtlil {name}.il\nwrite_json {name}.json\n",
-        copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
-    );
+    let mutation = without_control(&mutant.command);
+    let copies = match from {
+        StepFrom::Invariant => gold_stating_its_invariant_and_gate(reading, &mutation, copy),
+        StepFrom::Reached | StepFrom::Any => gold_and_gate(reading, &mutation, copy),
+    };
+    let everted = format!("{copies}write_rtlil {name}.il\nwrite_json {name}.json\n");
     let (il, json, miter_path) =
         (dir.join(format!("{name}.il")), dir.join(format!("{name}.json")), dir.join(format!("{name}-miter.v")));
     let remove = || {
@@ -757,6 +792,7 @@ fn step_miter(
         .and_then(|(gold, gate)| match from {
             StepFrom::Reached => observed::step_miter(&gold, &gate, rules),
             StepFrom::Any => observed::any_state_miter(&gold, &gate),
+            StepFrom::Invariant => observed::invariant_miter(&gold, &gate),
         });
     let Some(miter) = miter else {
         remove();
@@ -997,6 +1033,20 @@ fn gold_and_gate(reading: &Reading, mutation: &str, copy: impl Fn(&str) -> Strin
     )
 }
 
+/// [`gold_and_gate`], but `gold` from the host read again with `SF_INVARIANT` defined (its
+/// stated invariants, [`Scope::Invariant`]); `gate` from the host as the campaign reads it,
+/// so the mutation names the cells it was drawn from.
+fn gold_stating_its_invariant_and_gate(reading: &Reading, mutation: &str, copy: impl Fn(&str) -> String) -> String {
+    format!(
+        "{read}{mutation}\n{gate}design -stash mutated\n{read_stating}{gold}\
+         design -copy-from mutated -as gate gate\n",
+        read = read_script(reading),
+        gate = copy("gate"),
+        read_stating = read_script_defining(reading, Some(INVARIANT_DEFINE)),
+        gold = copy("gold"),
+    )
+}
+
 /// Write `script` to `{name}.ys` in `dir`, run it with `yosys -q` within `budget` and remove
 /// it: whether yosys ran to the end and succeeded.
 fn run_yosys_script(dir: &Path, name: &str, script: &str, budget: Duration) -> Result<bool, SimError> {
@@ -1130,6 +1180,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Parent => "parent",
         Scope::Dormant => "dormant",
         Scope::Step => "step",
+        Scope::Invariant => "invariant",
         Scope::Observed => "observed",
         Scope::Core => "core",
     }

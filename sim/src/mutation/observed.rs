@@ -493,6 +493,9 @@ pub enum StepFrom {
     /// Every state: the registers' values are inputs of the miter, free in every cycle,
     /// and nothing is assumed of `rst` ([`any_state_miter`]).
     Any,
+    /// Every state that holds the original's stated invariant, and every state in a
+    /// cycle with `rst` high ([`invariant_miter`]).
+    Invariant,
 }
 
 /// Verilog of a module [`STEP_MITER`] as [`step_miter`] builds it, but with the register
@@ -509,6 +512,33 @@ pub enum StepFrom {
 /// bits agree (`conv` #1126, `sf_conv` too large for `equiv_induct` in 10 minutes).
 pub fn any_state_miter(gold: &[Port], gate: &[Port]) -> Option<String> {
     step_miter_from(gold, gate, &[], StepFrom::Any)
+}
+
+/// The output of the original module, read with `SF_INVARIANT` defined, that says whether
+/// its registers hold the invariant its RTL states (a wire the proof exposes as a port).
+pub const INVARIANT: &str = "invariant_holds";
+
+/// Verilog of a module [`STEP_MITER`] as [`any_state_miter`] builds it, from every state
+/// that holds `gold`'s stated invariant (its output [`INVARIANT`], which `gate` lacks) or
+/// in a cycle with `rst` high: `trigger` is high where, for such a state and some input,
+/// `gate` would load another value than `gold` or show another output, or `gold`'s next
+/// state fails the invariant (a third copy, `gold u_gold_next`, reads the next state and
+/// the same inputs). If it never is, the invariant holds in every state after a reset
+/// (it holds after a cycle with `rst` high, and is kept) and the mutant, stepping as the
+/// original from each, never parts from it: equivalent at the module's ports after the
+/// first reset, whatever drives them. `None` as for [`any_state_miter`], or if `gold` has
+/// no invariant or `gate` has one.
+///
+/// Example: `sf_uart_bridge` counts an input's timesteps in a 32-bit `items_done` that
+/// never passes `T + 1`; a mutant holding its bit 31 at 0 differs from every state with
+/// the bit set, none of which holds the invariant.
+pub fn invariant_miter(gold: &[Port], gate: &[Port]) -> Option<String> {
+    let is_invariant = |p: &Port| p.name == INVARIANT && !p.input && p.width == 1;
+    if !gold.iter().any(is_invariant) || gate.iter().any(is_invariant) {
+        return None;
+    }
+    let gold: Vec<Port> = gold.iter().filter(|p| !is_invariant(p)).cloned().collect();
+    step_miter_from(&gold, gate, &[], StepFrom::Invariant)
 }
 
 fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], from: StepFrom) -> Option<String> {
@@ -529,11 +559,12 @@ fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], 
     let header = match from {
         StepFrom::Reached => "One state, two next-state functions",
         StepFrom::Any => "Any state, two next-state functions",
+        StepFrom::Invariant => "Any state that holds the invariant, two next-state functions",
     };
     let mut text = format!("// {header} (sim::mutation::observed).\nmodule {STEP_MITER} (\n");
     let state_inputs: Vec<Port> = match from {
         StepFrom::Reached => Vec::new(),
-        StepFrom::Any => gold_registers
+        StepFrom::Any | StepFrom::Invariant => gold_registers
             .iter()
             .enumerate()
             .map(|(i, r)| Port { name: format!("state_{i}"), input: true, width: r.width })
@@ -570,7 +601,17 @@ fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], 
     for (k, i) in gate_places.iter().enumerate() {
         let _ = writeln!(state, "    assign next_differs[{k}] = gold_next_{i} != gate_next_{i};");
     }
-    copies(&mut text, &ports, &state_inputs, &state, register_ports);
+    if from == StepFrom::Invariant {
+        let _ = writeln!(state, "    wire gold_{INVARIANT}, next_{INVARIANT};");
+    }
+    let with_invariant = |copy: &str| {
+        let mut connections: Vec<String> = register_ports(copy);
+        if copy == "gold" && from == StepFrom::Invariant {
+            connections.push(format!(".{INVARIANT}(gold_{INVARIANT})"));
+        }
+        connections
+    };
+    copies(&mut text, &ports, &state_inputs, &state, with_invariant);
     let mut differs = differences(&ports, qualified);
     if !gate_registers.is_empty() {
         differs.push("(|next_differs)".into());
@@ -579,6 +620,25 @@ fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], 
         StepFrom::Reached => trigger(&mut text, &ports, differs, None),
         // No register to hold an assumption about `rst` in: every input is free.
         StepFrom::Any => trigger(&mut text, &[], differs, None),
+        StepFrom::Invariant => {
+            // The next state, on the invariant: only its output is read.
+            let next: Vec<String> = ports
+                .iter()
+                .filter(|p| p.input)
+                .map(|p| format!(".{0}({0})", p.name))
+                .chain(gold_registers.iter().enumerate().map(|(i, r)| format!(".\\{}.q (gold_next_{i})", r.name)))
+                .chain(std::iter::once(format!(".{INVARIANT}(next_{INVARIANT})")))
+                .collect();
+            let _ = writeln!(text, "    gold u_gold_next ({});", next.join(", "));
+            differs.push(format!("!next_{INVARIANT}"));
+            let reset = ports.iter().any(|p| p.name == "rst" && p.input && p.width == 1);
+            let from = if reset { format!("(gold_{INVARIANT} || rst)") } else { format!("gold_{INVARIANT}") };
+            let _ = writeln!(
+                text,
+                "    assign trigger = {from} && (\n        {});\nendmodule",
+                differs.join("\n        || ")
+            );
+        }
     }
     Some(text)
 }

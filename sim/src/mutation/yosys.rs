@@ -137,9 +137,22 @@ pub fn mutate(
     Ok(Mutated { mutants, netlist: read(NETLIST)?, netlist_past_end_zero: read(NETLIST_PAST_END_ZERO)? })
 }
 
+/// The define under which a module of the RTL library states its invariant
+/// (`wire invariant_holds`), read only for `Scope::Invariant`.
+pub(super) const INVARIANT_DEFINE: &str = "SF_INVARIANT";
+
 /// Read the design as the campaign does (see [`mutate`]), elaborated and processed.
 pub(super) fn read_script(reading: &Reading) -> String {
-    let define = if reading.preload { format!(" -D{PRELOAD_WEIGHTS}") } else { String::new() };
+    read_script_defining(reading, None)
+}
+
+/// [`read_script`] with `extra` defined too (`SF_INVARIANT`: the invariant a module states
+/// for `Scope::Invariant`).
+pub(super) fn read_script_defining(reading: &Reading, extra: Option<&str>) -> String {
+    let mut define = if reading.preload { format!(" -D{PRELOAD_WEIGHTS}") } else { String::new() };
+    if let Some(name) = extra {
+        define.push_str(&format!(" -D{name}"));
+    }
     let params: String = reading.params.iter().map(|(name, value)| format!(" -chparam {name} {value}")).collect();
     format!(
         "read_verilog -nosynthesis -defer{define} -I. {}\nhierarchy -top {}{params}\nproc\nopt_clean\n",
