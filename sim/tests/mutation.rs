@@ -1268,9 +1268,9 @@ fn proof_chosen() -> impl Fn(&Mutant) -> bool {
 
 /// The scopes `mutation_proofs` and `mutation_soundness` try unless `MUTATION_PROOF_SCOPES`
 /// says otherwise (the Makefile's default too), cheapest first.
-const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,step,dormant,power-on,observed,parent";
+const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,step,invariant,dormant,power-on,observed,parent";
 
-/// `pruned,host-pruned,module,step,dormant,power-on,observed,parent,host,core` as scopes.
+/// `pruned,host-pruned,module,step,invariant,dormant,power-on,observed,parent,host,core` as scopes.
 fn proof_scopes(list: &str) -> Vec<Scope> {
     list.split(',')
         .map(|s| match s {
