@@ -290,9 +290,9 @@ fn a_counter_bit_above_what_the_stated_invariant_allows_is_proven_only_if_the_in
     // A decimal digit in 8 bits: `count + 1` never sets bit 7 after a reset, so holding that
     // bit of the sum at 0 changes nothing the module can reach, but from every state
     // (`Scope::Step`: from 127) it does. The invariant the module states (`count <= 9`)
-    // proves it; a stated invariant that a step breaks (`count <= 8`: 8 steps to 9) or a
-    // reset breaks (`count >= 1`) proves nothing, and neither does a true one for a mutant
-    // that is killed (bit 0 of the sum held at 0).
+    // proves it; a stated invariant that a step breaks (`count <= 8`: 8 steps to 9) or
+    // power-on breaks (`count >= 1`) proves nothing, and neither does a true one for a
+    // mutant that is killed (bit 0 of the sum held at 0).
     let work = testkit::scratch_dir("mutation-invariant");
     let digit = |invariant: &str| {
         format!(
@@ -316,6 +316,17 @@ fn a_counter_bit_above_what_the_stated_invariant_allows_is_proven_only_if_the_in
         let reading = one_module(work.path(), "digit", &digit(broken));
         assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Invariant), None, "{broken}");
     }
+    // The register's own bit 7 held at 0 (`mutate` moves the flip-flop's bit onto a wire of
+    // its own): the same, its register paired with the original's bit 7.
+    let reading = one_module(work.path(), "digit", &digit("count <= 8'd9"));
+    let flip_flop = driving_cell(work.path(), "digit", "count");
+    let output_held_at_0 = |bit: u32| {
+        let mutation = format!("-mode const0 -cell {flip_flop} -port Q -portbit {bit} -wire count -wirebit {bit}");
+        stand_in_mutant(RtlModule::UartBridge, "digit", &mutation)
+    };
+    assert_eq!(proven_at(work.path(), &reading, &output_held_at_0(7), Scope::Step), None);
+    assert_eq!(proven_at(work.path(), &reading, &output_held_at_0(7), Scope::Invariant), Some(Scope::Invariant));
+    assert_eq!(proven_at(work.path(), &reading, &output_held_at_0(0), Scope::Invariant), None);
     // Without a stated invariant there is nothing to prove from.
     let unstated = digit("1'b1").replace("`ifdef SF_INVARIANT", "`ifdef NOT_DEFINED");
     let reading = one_module(work.path(), "digit", &unstated);

@@ -892,8 +892,8 @@ module sf_uart_bridge #(
 `ifdef SF_INVARIANT
     // ---- what every state reached after a reset satisfies (formal only) ----
     // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant),
-    // which check it: it holds in the cycle after any cycle with rst high, and a state
-    // that holds it steps to one that holds it, whatever the inputs. A mutant that
+    // which check it: it holds at power-on (every register 0) and a state that holds it
+    // steps to one that holds it, whatever the inputs (a reset included). A mutant that
     // changes nothing in any such state is then equivalent (a counter's bit above the
     // count it can reach, a compare that differs only there). It names registers only:
     // the proof puts it on the next state as well as on the present one.

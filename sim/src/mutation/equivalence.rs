@@ -136,13 +136,13 @@ pub enum Scope {
     /// past 10 minutes where this takes under one (`conv` #1126, session 30).
     Step,
     /// The mutated module's own ports and registers, one cycle from every state that holds
-    /// the invariant its RTL states, and from every state in a cycle with `rst` high
-    /// ([`observed::invariant_miter`]): as [`Scope::Step`], the original read a second
-    /// time with `SF_INVARIANT` defined, which declares `wire invariant_holds` over its
-    /// registers (`sf_uart_bridge.v`'s last lines). The same check proves the invariant
-    /// holds after any reset and is kept by every step, so a mutant that changes nothing
-    /// from such a state is equivalent after the first reset, whatever drives the module.
-    /// Only for modules that state an invariant.
+    /// the invariant its RTL states ([`observed::invariant_miter`]): as [`Scope::Step`],
+    /// the original read a second time with `SF_INVARIANT` defined, which declares
+    /// `wire invariant_holds` over its registers (`sf_uart_bridge.v`'s last lines). The
+    /// same check proves the invariant holds at power-on (every register 0, as for
+    /// [`Scope::PowerOn`]) and is kept by every step, so a mutant that changes nothing from
+    /// such a state is equivalent from power-on, whatever drives the module. Only for
+    /// modules that state an invariant.
     ///
     /// Example: the bridge's timestep count `items_done` is 32 bits and never passes
     /// `T + 1`; a mutant holding bit 3 of the register at 0 (`board` #129, `T` = 2) differs
@@ -424,6 +424,26 @@ pub fn mutates_a_clock(command: &str) -> bool {
 pub fn sticks_a_clock(command: &str) -> bool {
     let words: Vec<&str> = command.split_whitespace().collect();
     mutates_a_clock(command) && words.windows(2).any(|w| w == ["-mode", "const0"] || w == ["-mode", "const1"])
+}
+
+/// The flip-flop output bit a mutant of a flip-flop's `Q` port changes, as its `mutate`
+/// command names it: the flip-flop cell, the register's wire, the bit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct MovedBit {
+    cell: String,
+    wire: String,
+    bit: usize,
+}
+
+/// Whether `command` mutates an output bit of a flip-flop `proc` made (`-cell $procdff$N
+/// -port Q ... -wire W -wirebit B`), and which. `mutate` moves that bit of the flip-flop
+/// onto a wire of its own (the readers get the mutated value on the old one).
+fn moved_bit(command: &str) -> Option<MovedBit> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let after = |flag: &str| words.windows(2).find(|w| w[0] == flag).map(|w| w[1]);
+    let cell = after("-cell").filter(|c| c.starts_with("$procdff$"))?;
+    (after("-port")? == "Q").then_some(())?;
+    Some(MovedBit { cell: cell.to_string(), wire: after("-wire")?.to_string(), bit: after("-wirebit")?.parse().ok()? })
 }
 
 /// Try to prove `mutant` equivalent in the generated design in `dir` (read as `reading`
@@ -764,9 +784,24 @@ fn step_miter(
     // The stated invariant, a wire, becomes an output before the flip-flops turn into ports.
     let invariant =
         if from == StepFrom::Invariant { format!("expose w:{}\n", observed::INVARIANT) } else { String::new() };
+    // A flip-flop whose output bit the mutant moved onto a wire of its own is one
+    // flip-flop per bit in both copies, its register one wire per bit: `expose -evert-dff`
+    // turns only a flip-flop whose output is one whole wire into ports, and the moved
+    // bit's is then a register of its own in the mutant, paired with the original's bit.
+    let moved = match from {
+        StepFrom::Any | StepFrom::Invariant => moved_bit(&mutant.command),
+        StepFrom::Reached => None,
+    };
+    let split = moved.as_ref().map_or(String::new(), |MovedBit { cell, wire, .. }| {
+        format!(
+            "rename -enumerate -pattern {pattern} c:{cell} %co:+[Q] c:{cell} %d w:$* %i\n\
+             simplemap c:{cell}\nsplitnets w:{wire}\n",
+            pattern = observed::MOVED_PATTERN,
+        )
+    });
     let copy = |name: &str| {
         format!(
-            "hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n{invariant}\
+            "hierarchy -top {unit}\nflatten\n{split}memory\nopt_clean\nasync2sync\ndffunmap\n{invariant}\
              expose -evert-dff -dff\nsetattr -unset init\nrename {unit} {name}\n"
         )
     };
@@ -791,8 +826,16 @@ fn step_miter(
         .and_then(|design| Some((ports(&design, "gold")?, ports(&design, "gate")?)))
         .and_then(|(gold, gate)| match from {
             StepFrom::Reached => observed::step_miter(&gold, &gate, rules),
-            StepFrom::Any => observed::any_state_miter(&gold, &gate),
-            StepFrom::Invariant => observed::invariant_miter(&gold, &gate),
+            StepFrom::Any | StepFrom::Invariant => {
+                let moved = match &moved {
+                    Some(m) => Some(observed::split_register(&gold, &m.wire, m.bit)?),
+                    None => None,
+                };
+                match from {
+                    StepFrom::Invariant => observed::invariant_miter(&gold, &gate, moved.as_deref()),
+                    _ => observed::any_state_miter(&gold, &gate, moved.as_deref()),
+                }
+            }
         });
     let Some(miter) = miter else {
         remove();

@@ -481,7 +481,7 @@ fn own_ports(ports: &[Port], registers: &[Port]) -> Vec<Port> {
 /// that keeps the mutant's cell from making a difference: `sf_lane` adding in a cycle its
 /// `clear` is high, which `sf_layer` never asks of it, is 7 clauses and 0.02 s.
 pub fn step_miter(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput]) -> Option<String> {
-    step_miter_from(gold, gate, qualified, StepFrom::Reached)
+    step_miter_from(gold, gate, qualified, StepFrom::Reached, None)
 }
 
 /// Which states a [`step_miter`] compares the two next-state functions in.
@@ -493,8 +493,7 @@ pub enum StepFrom {
     /// Every state: the registers' values are inputs of the miter, free in every cycle,
     /// and nothing is assumed of `rst` ([`any_state_miter`]).
     Any,
-    /// Every state that holds the original's stated invariant, and every state in a
-    /// cycle with `rst` high ([`invariant_miter`]).
+    /// Every state that holds the original's stated invariant ([`invariant_miter`]).
     Invariant,
 }
 
@@ -510,8 +509,27 @@ pub enum StepFrom {
 /// bits of `u - spike * theta`; a mutant setting bit 10 of a non-negative spike changes the
 /// product by `1024 * theta`, a multiple of 2^12 where `theta` is 2^2 or more, so the kept
 /// bits agree (`conv` #1126, `sf_conv` too large for `equiv_induct` in 10 minutes).
-pub fn any_state_miter(gold: &[Port], gate: &[Port]) -> Option<String> {
-    step_miter_from(gold, gate, &[], StepFrom::Any)
+pub fn any_state_miter(gold: &[Port], gate: &[Port], moved: Option<&str>) -> Option<String> {
+    step_miter_from(gold, gate, &[], StepFrom::Any, moved)
+}
+
+/// The `rename -enumerate` pattern that names the flip-flop output bit a mutant moved onto
+/// a wire of its own, in the mutated copy: the one such wire becomes [`MOVED`].
+pub const MOVED_PATTERN: &str = "sf_moved_%";
+
+/// The register of the mutated copy that holds the flip-flop output bit a mutant of a
+/// flip-flop's `Q` port moved ([`MOVED_PATTERN`]'s first name): the original's
+/// [`split_register`] in the miters from every state.
+pub const MOVED: &str = "sf_moved_0";
+
+/// The register of `gold` (its flip-flops turned into ports, the register `wire` split into
+/// one wire per bit by `splitnets`) that holds bit `bit` of `wire`: `wire[bit]`, or `wire`
+/// itself if it is one bit wide.
+pub fn split_register(gold: &[Port], wire: &str, bit: usize) -> Option<String> {
+    let registers = registers(gold);
+    [format!("{wire}[{bit}]"), wire.to_string()]
+        .into_iter()
+        .find(|name| registers.iter().any(|r| &r.name == name && r.width == 1) && (bit == 0 || name.ends_with(']')))
 }
 
 /// The output of the original module, read with `SF_INVARIANT` defined, that says whether
@@ -519,36 +537,48 @@ pub fn any_state_miter(gold: &[Port], gate: &[Port]) -> Option<String> {
 pub const INVARIANT: &str = "invariant_holds";
 
 /// Verilog of a module [`STEP_MITER`] as [`any_state_miter`] builds it, from every state
-/// that holds `gold`'s stated invariant (its output [`INVARIANT`], which `gate` lacks) or
-/// in a cycle with `rst` high: `trigger` is high where, for such a state and some input,
-/// `gate` would load another value than `gold` or show another output, or `gold`'s next
-/// state fails the invariant (a third copy, `gold u_gold_next`, reads the next state and
-/// the same inputs). If it never is, the invariant holds in every state after a reset
-/// (it holds after a cycle with `rst` high, and is kept) and the mutant, stepping as the
-/// original from each, never parts from it: equivalent at the module's ports after the
-/// first reset, whatever drives them. `None` as for [`any_state_miter`], or if `gold` has
-/// no invariant or `gate` has one.
+/// that holds `gold`'s stated invariant (its output [`INVARIANT`], which `gate` lacks):
+/// `trigger` is high where, for such a state and some input, `gate` would load another
+/// value than `gold` or show another output, or `gold`'s next state fails the invariant (a
+/// third copy, `gold u_gold_next`, reads the next state and the same inputs); and where
+/// power-on (every register 0) fails it. If it never is, the invariant holds in every
+/// state the module reaches from power-on, whatever drives it, and the mutant, stepping
+/// as the original from each, never parts from it: equivalent at the module's ports from
+/// power-on (the assumption of [`masked_miter`]'s proofs too). `None` as for
+/// [`any_state_miter`], or if `gold` has no invariant or `gate` has one.
 ///
 /// Example: `sf_uart_bridge` counts an input's timesteps in a 32-bit `items_done` that
 /// never passes `T + 1`; a mutant holding its bit 31 at 0 differs from every state with
 /// the bit set, none of which holds the invariant.
-pub fn invariant_miter(gold: &[Port], gate: &[Port]) -> Option<String> {
+pub fn invariant_miter(gold: &[Port], gate: &[Port], moved: Option<&str>) -> Option<String> {
     let is_invariant = |p: &Port| p.name == INVARIANT && !p.input && p.width == 1;
     if !gold.iter().any(is_invariant) || gate.iter().any(is_invariant) {
         return None;
     }
     let gold: Vec<Port> = gold.iter().filter(|p| !is_invariant(p)).cloned().collect();
-    step_miter_from(&gold, gate, &[], StepFrom::Invariant)
+    step_miter_from(&gold, gate, &[], StepFrom::Invariant, moved)
 }
 
-fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], from: StepFrom) -> Option<String> {
+/// `moved`: the register of `gold` the mutated copy's [`MOVED`] holds, for a mutant of a
+/// flip-flop's output bit.
+fn step_miter_from(
+    gold: &[Port],
+    gate: &[Port],
+    qualified: &[QualifiedOutput],
+    from: StepFrom,
+    moved: Option<&str>,
+) -> Option<String> {
     let (gold_registers, gate_registers) = (registers(gold), registers(gate));
     let ports = own_ports(gold, &gold_registers);
     // Each of gate's registers as its place among gold's (a conv core has thousands).
     let place: BTreeMap<&str, usize> = gold_registers.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    let gold_name = |name: &str| match moved {
+        Some(original) if name == MOVED => original.to_string(),
+        _ => name.to_string(),
+    };
     let gate_places: Vec<usize> = gate_registers
         .iter()
-        .map(|r| place.get(r.name.as_str()).copied().filter(|&i| gold_registers[i].width == r.width))
+        .map(|r| place.get(gold_name(&r.name).as_str()).copied().filter(|&i| gold_registers[i].width == r.width))
         .collect::<Option<_>>()?;
     if own_ports(gate, &gate_registers) != ports {
         return None;
@@ -631,11 +661,16 @@ fn step_miter_from(gold: &[Port], gate: &[Port], qualified: &[QualifiedOutput], 
                 .collect();
             let _ = writeln!(text, "    gold u_gold_next ({});", next.join(", "));
             differs.push(format!("!next_{INVARIANT}"));
-            let reset = ports.iter().any(|p| p.name == "rst" && p.input && p.width == 1);
-            let from = if reset { format!("(gold_{INVARIANT} || rst)") } else { format!("gold_{INVARIANT}") };
+            // Power-on (every register 0) must hold the invariant: the proof starts there.
+            let power_on = if state_inputs.is_empty() {
+                "1'b1".to_string()
+            } else {
+                let all: Vec<&str> = state_inputs.iter().map(|p| p.name.as_str()).collect();
+                format!("~|{{{}}}", all.join(", "))
+            };
             let _ = writeln!(
                 text,
-                "    assign trigger = {from} && (\n        {});\nendmodule",
+                "    assign trigger = (gold_{INVARIANT} && (\n        {}))\n        || ({power_on} && !gold_{INVARIANT});\nendmodule",
                 differs.join("\n        || ")
             );
         }
@@ -935,7 +970,7 @@ mod tests {
         assert_eq!(step_miter(&gold[1..], &gold[1..], &[]), None);
         // From every state: the registers' values are the miter's inputs, nothing is
         // assumed of `rst`, every output is compared.
-        let text = any_state_miter(&gold, &everted(&[("u_lane.acc", 9)])).unwrap();
+        let text = any_state_miter(&gold, &everted(&[("u_lane.acc", 9)]), None).unwrap();
         assert!(
             text.contains("    input  wire [8:0] state_0,\n    input  wire state_1,\n    output wire trigger\n"),
             "{text}"
@@ -945,6 +980,40 @@ mod tests {
             text.contains("assign trigger = (gold_emit_valid != gate_emit_valid)\n        || (|next_differs);"),
             "{text}"
         );
+        // A flip-flop output bit the mutant moved: its register pairs with the original's
+        // bit, and only where the caller names that bit.
+        let split = everted(&[("count[0]", 1), ("count[1]", 1)]);
+        assert_eq!(split_register(&split, "count", 1).as_deref(), Some("count[1]"));
+        assert_eq!(split_register(&split, "count", 2), None);
+        let mutated = everted(&[("count[0]", 1), (MOVED, 1)]);
+        let text = any_state_miter(&split, &mutated, Some("count[1]")).unwrap();
+        assert!(text.contains(".\\sf_moved_0.q (state_1), .\\sf_moved_0.d (gate_next_1)"), "{text}");
+        assert!(text.contains("assign next_differs[1] = gold_next_1 != gate_next_1;"), "{text}");
+        assert_eq!(any_state_miter(&split, &mutated, None), None);
+        // From the states that hold the original's invariant, which power-on must hold: a
+        // third copy of the original reads the next state, and its invariant must hold
+        // too. Only where the original states one and the mutant does not.
+        let mut stating = gold.clone();
+        stating.push(port(INVARIANT, false, 1));
+        let text = invariant_miter(&stating, &everted(&[("u_lane.acc", 9)]), None).unwrap();
+        assert!(
+            text.contains(
+                "gold u_gold_next (.clk(clk), .rst(rst), .\\u_lane.acc.q (gold_next_0), .\\spare.q (gold_next_1), \
+                 .invariant_holds(next_invariant_holds));"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(".\\spare.d (gold_next_1), .invariant_holds(gold_invariant_holds));"), "{text}");
+        assert!(
+            text.contains(
+                "assign trigger = (gold_invariant_holds && (\n        (gold_emit_valid != gate_emit_valid)\n        \
+                 || (|next_differs)\n        || !next_invariant_holds))\n        \
+                 || (~|{state_0, state_1} && !gold_invariant_holds);"
+            ),
+            "{text}"
+        );
+        assert_eq!(invariant_miter(&gold, &everted(&[("u_lane.acc", 9)]), None), None);
+        assert_eq!(invariant_miter(&stating, &stating, None), None);
     }
 
     #[test]
