@@ -900,6 +900,25 @@ module sf_uart_bridge #(
     localparam [31:0] SILENCE_LAST = TIMEOUT;
     localparam [31:0] CLASSES_WORD = CLASSES;   // after the last class, `scan` holds CLASSES in CLASS_BITS bits
     wire running_input = xstate == X_FEED || xstate == X_WAIT;
+    wire loading_words = xstate == X_LCOMMIT || xstate == X_CSUM || (job_ready && (job_kind == J_LOAD || job_kind == J_CHECK));
+    wire receiving_load = rstate == R_LHEAD || rstate == R_CHEAD || rstate == R_LCOUNT || rstate == R_LDATA
+        || (rstate == R_CRC && frame_kind != J_INFER);
+    // The load registers hold one target's table entry (an unknown target's is entry 0)
+    // or their reset value 0.
+    function target_entry_held;
+        input [BYTE_BITS-1:0] word_last;
+        input [23:0]          depth;
+        integer t;
+        reg [15:0] last16;
+        begin
+            target_entry_held = word_last == {BYTE_BITS{1'b0}} && depth == 24'd0;
+            for (t = 0; t < LOAD_ENTRIES; t = t + 1) begin
+                last16 = LOAD_WORD_BYTES[t*16 +: 16] - 16'd1;
+                if (word_last == last16[BYTE_BITS-1:0] && depth == LOAD_DEPTH[t*24 +: 24])
+                    target_entry_held = 1'b1;
+            end
+        end
+    endfunction
     wire [31:0] tx_score_at = {{(32 - CLASS_BITS){1'b0}}, scan} * SCORE_BYTES + {24'd0, score_byte};
     (* keep *) wire invariant_holds =
         // The receiver's states are R_SYNC .. R_LCOUNT.
@@ -937,6 +956,18 @@ module sf_uart_bridge #(
                         && {{(32 - CLASS_BITS){1'b0}}, scan} <= CLASSES - 1
                     : score_byte == 8'd0 && scan == CLASSES_WORD[CLASS_BITS-1:0])))
         // Word writes are counted up to LOAD_TOTAL.
-        && words_loaded <= LOAD_TOTAL;
+        && words_loaded <= LOAD_TOTAL
+        && target_entry_held(ld_word_last, ld_depth)
+        // The frame being received is the kind its sync byte started.
+        && (!(rstate == R_LEN0 || rstate == R_LEN1 || rstate == R_DATA) || frame_kind == J_INFER)
+        && (!(rstate == R_LHEAD || rstate == R_LCOUNT || rstate == R_LDATA) || frame_kind == J_LOAD)
+        && (rstate != R_CHEAD || frame_kind == J_CHECK)
+        // A load or weight CRC request is received only while the executor idles with no
+        // job waiting, and its job is taken at once.
+        && (!receiving_load || (xstate == X_IDLE && !job_ready))
+        && (!(job_ready && (job_kind == J_LOAD || job_kind == J_CHECK)) || xstate == X_IDLE)
+        // A word's bytes count down from the target's word size while a load's data is
+        // received or streamed, or a weight CRC reads.
+        && (!(rstate == R_LCOUNT || rstate == R_LDATA || loading_words) || ld_bytes_after <= ld_word_last);
 `endif
 endmodule
