@@ -890,7 +890,7 @@ module sf_uart_bridge #(
         end
     end
 `ifdef SF_INVARIANT
-    // ---- what every state reached after a reset satisfies (formal only) ----
+    // ---- what every state reached from power-on satisfies (formal only) ----
     // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant),
     // which check it: it holds at power-on (every register 0) and a state that holds it
     // steps to one that holds it, whatever the inputs (a reset included). A mutant that
