@@ -774,7 +774,9 @@ fn in_every_parent(
 
 /// [`observed::step_miter`] of `unit` and the same with `mutant` applied, its outputs
 /// compared as `rules` say (or [`observed::any_state_miter`], from every state, `from`
-/// [`StepFrom::Any`]: `rules` unused), decided by `dprove` within `budget`. Each copy is flattened, its
+/// [`StepFrom::Any`], or [`observed::invariant_miter`], from every state that holds the
+/// original's stated invariant, `from` [`StepFrom::Invariant`]: `rules` unused), decided
+/// by `dprove` within `budget`. Each copy is flattened, its
 /// memories made registers, and its flip-flops turned into ports (`expose -evert-dff`, after
 /// `dffunmap` gave every flip-flop a plain D input); their initial values go, the miter's
 /// registers start at 0 (power-on). yosys writes the copies' ports, then the miter is read
