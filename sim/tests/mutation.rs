@@ -287,7 +287,7 @@ fn a_counter_bit_above_what_the_stated_invariant_allows_is_proven_only_if_the_in
     if testkit::require(yosys()).is_none() {
         return;
     }
-    // A decimal digit in 8 bits: `count + 1` never sets bit 7 after a reset, so holding that
+    // A decimal digit in 8 bits: `count + 1` never sets bit 7 from power-on, so holding that
     // bit of the sum at 0 changes nothing the module can reach, but from every state
     // (`Scope::Step`: from 127) it does. The invariant the module states (`count <= 9`)
     // proves it; a stated invariant that a step breaks (`count <= 8`: 8 steps to 9) or
