@@ -794,25 +794,29 @@ fn step_miter(
     // The stated invariant, a wire, becomes an output before the flip-flops turn into ports.
     let invariant =
         if from == StepFrom::Invariant { format!("expose w:{}\n", observed::INVARIANT) } else { String::new() };
-    // A flip-flop whose output bit the mutant moved onto a wire of its own is one
-    // flip-flop per bit in both copies, its register one wire per bit: `expose -evert-dff`
-    // turns only a flip-flop whose output is one whole wire into ports, and the moved
-    // bit's is then a register of its own in the mutant, paired with the original's bit.
+    // A flip-flop output bit the mutant moved onto a wire of its own: `expose -evert-dff`
+    // turns a flip-flop into ports per whole wire on its output, so the register is split
+    // into one wire per bit in both copies (`splitnets`, by the register's name, the same
+    // in both readings), and the moved bit's wire, private, is named in the mutant's copy
+    // (by the flip-flop's cell name, which is the campaign's reading's: the original read
+    // with `SF_INVARIANT` numbers its cells otherwise). It pairs with the original's bit.
     let moved = match from {
         StepFrom::Any | StepFrom::Invariant => moved_bit(&mutant.command),
         StepFrom::Reached => None,
     };
-    let split = moved.as_ref().map_or(String::new(), |MovedBit { cell, wire, .. }| {
-        format!(
-            "rename -enumerate -pattern {pattern} c:{cell} %co:+[Q] c:{cell} %d w:$* %i\n\
-             simplemap c:{cell}\nsplitnets w:{wire}\n",
+    let split = |copy: &str| match &moved {
+        Some(MovedBit { cell, wire, .. }) if copy == "gate" => format!(
+            "rename -enumerate -pattern {pattern} c:{cell} %co:+[Q] c:{cell} %d w:$* %i\nsplitnets w:{wire}\n",
             pattern = observed::MOVED_PATTERN,
-        )
-    });
+        ),
+        Some(MovedBit { wire, .. }) => format!("splitnets w:{wire}\n"),
+        None => String::new(),
+    };
     let copy = |name: &str| {
         format!(
             "hierarchy -top {unit}\nflatten\n{split}memory\nopt_clean\nasync2sync\ndffunmap\n{invariant}\
-             expose -evert-dff -dff\nsetattr -unset init\nrename {unit} {name}\n"
+             expose -evert-dff -dff\nsetattr -unset init\nrename {unit} {name}\n",
+            split = split(name),
         )
     };
     let mutation = without_control(&mutant.command);
