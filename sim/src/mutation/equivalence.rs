@@ -708,9 +708,21 @@ fn masked_power_on(
 /// [`Scope::Step`]: `module`'s next state and outputs, mutated, are the original's from
 /// every state, within `budget`.
 fn prove_in_one_step(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
+    one_step_proof(at, module, StepFrom::Any, Scope::Step, budget)
+}
+
+/// `module`'s one-step miter from the states `from` names, within `budget`: a proof at
+/// `scope` if it holds.
+fn one_step_proof(
+    at: Subject<'_>,
+    module: &str,
+    from: StepFrom,
+    scope: Scope,
+    budget: Duration,
+) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let proven = step_miter(at, module, &[], StepFrom::Any, budget)? == MiterVerdict::Holds;
-    Ok(proven.then(|| Proof { scope: Scope::Step, seconds: started.elapsed().as_secs_f64() }))
+    let proven = step_miter(at, module, &[], from, budget)? == MiterVerdict::Holds;
+    Ok(proven.then(|| Proof { scope, seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// [`Scope::Invariant`]: as [`prove_in_one_step`], from the states that hold `module`'s
@@ -724,9 +736,7 @@ fn prove_under_invariant(at: Subject<'_>, module: &str, budget: Duration) -> Res
     if !at.reading.sources.iter().any(stated) {
         return Ok(None);
     }
-    let started = Instant::now();
-    let proven = step_miter(at, module, &[], StepFrom::Invariant, budget)? == MiterVerdict::Holds;
-    Ok(proven.then(|| Proof { scope: Scope::Invariant, seconds: started.elapsed().as_secs_f64() }))
+    one_step_proof(at, module, StepFrom::Invariant, Scope::Invariant, budget)
 }
 
 /// [`Scope::Dormant`]: in every module that instantiates `module`, the mutant never changes
@@ -838,17 +848,16 @@ fn step_miter(
         .flatten()
         .and_then(|text| DesignModules::from_json(&text).ok())
         .and_then(|design| Some((ports(&design, "gold")?, ports(&design, "gate")?)))
-        .and_then(|(gold, gate)| match from {
-            StepFrom::Reached => observed::step_miter(&gold, &gate, rules),
-            StepFrom::Any | StepFrom::Invariant => {
-                let moved = match &moved {
-                    Some(m) => Some(observed::split_register(&gold, &m.wire, m.bit)?),
-                    None => None,
-                };
-                match from {
-                    StepFrom::Invariant => observed::invariant_miter(&gold, &gate, moved.as_deref()),
-                    _ => observed::any_state_miter(&gold, &gate, moved.as_deref()),
-                }
+        .and_then(|(gold, gate)| {
+            // The original's register the mutant's `sf_moved_0` pairs with (none from `Reached`).
+            let moved = match &moved {
+                Some(m) => Some(observed::split_register(&gold, &m.wire, m.bit)?),
+                None => None,
+            };
+            match from {
+                StepFrom::Reached => observed::step_miter(&gold, &gate, rules),
+                StepFrom::Any => observed::any_state_miter(&gold, &gate, moved.as_deref()),
+                StepFrom::Invariant => observed::invariant_miter(&gold, &gate, moved.as_deref()),
             }
         });
     let Some(miter) = miter else {
