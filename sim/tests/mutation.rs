@@ -3,7 +3,7 @@
 //!
 //! Verilator and yosys are required in CI (`CI=true`); elsewhere these tests skip.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sim::mutation::equivalence::{self, Finding, Proof, Refutation, Scope};
 
 use sim::cosim::Shard;
+use sim::mutation::invariant::{self, InvariantVerdict};
 use sim::mutation::report::{Equivalent, is_survivor, line_table, rows, survivors_by_line, table};
 use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign};
 
@@ -312,9 +313,35 @@ fn a_counter_bit_above_what_the_stated_invariant_allows_is_proven_only_if_the_in
     assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Step), None);
     assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Invariant), Some(Scope::Invariant));
     assert_eq!(proven_at(work.path(), &reading, &held_at_0(0), Scope::Invariant), None);
+    let checked = |reading: &sim::mutation::Reading| {
+        let stated = invariant::check(work.path(), reading, Duration::from_secs(60)).unwrap();
+        assert_eq!(stated.len(), 1, "{stated:?}");
+        assert_eq!(stated[0].module, "digit");
+        stated[0].verdict.clone()
+    };
+    assert_eq!(checked(&reading), InvariantVerdict::Holds);
     for broken in ["count <= 8'd8", "count >= 8'd1 && count <= 8'd9"] {
         let reading = one_module(work.path(), "digit", &digit(broken));
         assert_eq!(proven_at(work.path(), &reading, &held_at_0(7), Scope::Invariant), None, "{broken}");
+        // The check says why, with the states: 8 counted up to 9, or power-on's 0.
+        match checked(&reading) {
+            InvariantVerdict::BrokenByAStep { states } if broken == "count <= 8'd8" => {
+                let count = |step: &str| {
+                    states
+                        .lines()
+                        .find(|l| l.split_whitespace().take(2).eq([step, "\\count"]))
+                        .and_then(|l| l.split_whitespace().nth(2).map(String::from))
+                };
+                assert_eq!((count("1").as_deref(), count("2").as_deref()), (Some("8"), Some("9")), "{states}");
+            }
+            InvariantVerdict::BrokenAtPowerOn { states } if broken != "count <= 8'd8" => {
+                assert!(
+                    states.lines().any(|l| l.split_whitespace().eq(["init", "\\count", "0", "0", "00000000"])),
+                    "{states}"
+                );
+            }
+            other => panic!("{broken}: {other:?}"),
+        }
     }
     // The register's own bit 7 held at 0 (`mutate` moves the flip-flop's bit onto a wire of
     // its own): the same, its register paired with the original's bit 7.
@@ -366,6 +393,13 @@ fn a_bridge_count_bit_the_bridge_invariant_rules_out_survives_and_is_proven_unde
     assert!(high.command.contains(" -portbit 31 "), "{}", high.command);
     let low = Mutant { command: high.command.replace(" -portbit 31 ", " -portbit 0 "), ..high.clone() };
     assert_eq!(proven(&low, Scope::Invariant), None);
+    // Every module of the board that states an invariant keeps it with the board's
+    // parameters (`make mutation` checks each host's before its proofs).
+    let stated = prepared[0].stated_invariants(Duration::from_secs(120)).unwrap();
+    for name in ["sf_uart_bridge", "sf_uart_rx", "sf_uart_tx", "sf_weight_loader"] {
+        assert!(stated.iter().any(|s| s.module.contains(name)), "{name} states no invariant: {stated:?}");
+    }
+    assert!(stated.iter().all(|s| s.verdict == InvariantVerdict::Holds), "{stated:#?}");
 }
 
 #[test]
@@ -1104,6 +1138,23 @@ fn mutation_proofs() {
     keyed.sort_by_key(|(n, (r, _))| (*n, r.mutant.host.clone(), r.mutant.module));
     let todo: Vec<(&MutantResult, Vec<Scope>)> = keyed.into_iter().map(|(_, job)| job).collect();
     println!("{} survivors to prove ({} attempted before), {budget:?} per scope {scopes:?}", todo.len(), done.len());
+    if !budget.is_zero() && todo.iter().any(|(_, scopes)| scopes.contains(&Scope::Invariant)) {
+        // A stated invariant an RTL edit broke would prove nothing at `Scope::Invariant`,
+        // silently: say which, and stop before hours of proofs.
+        let hosts: BTreeSet<&str> = todo.iter().map(|(r, _)| r.mutant.host.as_str()).collect();
+        let mut broken = Vec::new();
+        for host in hosts {
+            let dir = root.join("work").join(host).join("rtl");
+            let reading = HostKind::reading(host, &dir).unwrap();
+            for stated in invariant::check(&dir, &reading, budget).unwrap() {
+                println!("{host}: {}", stated.to_string().lines().next().unwrap_or_default());
+                if stated.verdict.broken() {
+                    broken.push(format!("{host}: {stated}"));
+                }
+            }
+        }
+        assert!(broken.is_empty(), "stated invariants that do not hold:\n{}", broken.join("\n"));
+    }
     if !budget.is_zero() {
         let file = Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap());
         let counter = AtomicUsize::new(0);

@@ -78,4 +78,22 @@ module sf_uart_rx #(
             endcase
         end
     end
+`ifdef SF_INVARIANT
+    // ---- what every state reached from power-on satisfies (formal only) ----
+    // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant; the
+    // convention is sf_uart_bridge.v's): it holds at power-on (every register 0) and a
+    // state that holds it steps to one that holds it, whatever the inputs. Registers only.
+    (* keep *) wire invariant_holds =
+        // Idle waits with the count run out; a start bit counts down from HALF, the
+        // other bits from FULL.
+        (state != S_IDLE || ticks == {COUNT_BITS{1'b0}})
+        && (state != S_START || ticks <= HALF)
+        && ticks <= FULL
+        // The bit index counts data bits: 0 outside them.
+        && (state == S_DATA || bit_index == 3'd0)
+        // A byte is delivered as the stop bit ends, back in idle; a frame error only
+        // with a byte.
+        && (!data_valid || state == S_IDLE)
+        && (!frame_error || data_valid);
+`endif
 endmodule

@@ -51,4 +51,20 @@ module sf_uart_tx #(
             bits_left <= bits_left - 4'd1;
         end
     end
+`ifdef SF_INVARIANT
+    // ---- what every state reached from power-on satisfies (formal only) ----
+    // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant; the
+    // convention is sf_uart_bridge.v's): it holds at power-on (every register 0) and a
+    // state that holds it steps to one that holds it, whatever the inputs. Registers only.
+    (* keep *) wire invariant_holds =
+        // A byte is ten bits, each counted from FULL down to 0.
+        bits_left <= 4'd10 && ticks <= FULL
+        // A byte just taken starts its start bit in the next cycle, the line still high.
+        && (bits_left != 4'd10 || (ticks == {COUNT_BITS{1'b0}} && !shift[0] && tx))
+        // The bits still to send sit at the bottom of `shift` with the stop bit last, ones
+        // above it (what shifted in).
+        && (bits_left == 4'd0 || (shift | ~(10'h3ff << (bits_left - 4'd1))) == 10'h3ff)
+        // After the last bit the line holds the stop bit until `ready`.
+        && (bits_left != 4'd0 || ticks == {COUNT_BITS{1'b0}} || tx);
+`endif
 endmodule

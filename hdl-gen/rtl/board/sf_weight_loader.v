@@ -121,4 +121,18 @@ module sf_weight_loader #(
             read_byte  <= reading ? read_word[read_index * 8 +: 8] : 8'd0;
         end
     end
+`ifdef SF_INVARIANT
+    // ---- what every state reached from power-on satisfies (formal only) ----
+    // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant; the
+    // convention is sf_uart_bridge.v's): it holds at power-on (every register 0) and a
+    // state that holds it steps to one that holds it, whatever the inputs. Registers only.
+    localparam [31:0] LAST_BYTE = WORD_BYTES - 1;
+    wire [31:0] read_at = {{(32 - INDEX_BITS){1'b0}}, read_index};
+    (* keep *) wire invariant_holds =
+        // A read sends bytes 0 .. WORD_BYTES - 1 of the word, and stops one past the last
+        // (0 again where that does not fit in INDEX_BITS).
+        (!reading || read_at <= LAST_BYTE) && read_at <= LAST_BYTE + 32'd1
+        // No byte on the bridge's OR outside a read.
+        && (read_valid || read_byte == 8'd0);
+`endif
 endmodule

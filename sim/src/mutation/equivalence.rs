@@ -33,9 +33,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::Mutant;
 use super::observed::{self, DesignModules, StepFrom};
 use super::yosys::{INVARIANT_DEFINE, Reading, keeping_initial_values, read_script, read_script_defining};
+use super::{Mutant, invariant};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
 
@@ -729,11 +729,7 @@ fn one_step_proof(
 /// stated invariant (none stated: not proven; where no source of the host states one, at
 /// once, without yosys reading a conv core twice).
 fn prove_under_invariant(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
-    let stated = |source: &String| {
-        std::fs::read_to_string(at.dir.join(source))
-            .is_ok_and(|text| text.contains(&format!("`ifdef {INVARIANT_DEFINE}")))
-    };
-    if !at.reading.sources.iter().any(stated) {
+    if !invariant::stated_in(at.dir, at.reading) {
         return Ok(None);
     }
     one_step_proof(at, module, StepFrom::Invariant, Scope::Invariant, budget)
@@ -1126,7 +1122,7 @@ fn run_yosys_script(dir: &Path, name: &str, script: &str, budget: Duration) -> R
 
 /// Run `program` with `args` in `dir` (its output to `log`, if given), killed after
 /// `budget`: whether it ran to the end and succeeded.
-fn run_within(
+pub(super) fn run_within(
     dir: &Path,
     program: &str,
     args: &[&str],

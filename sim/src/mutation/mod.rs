@@ -18,6 +18,7 @@
 
 pub mod board;
 pub mod equivalence;
+pub mod invariant;
 pub mod netlist;
 pub mod observed;
 pub mod report;
@@ -834,6 +835,12 @@ impl PreparedHost {
     /// Try to prove a survivor equivalent at `scopes` in turn ([`equivalence::prove`]).
     pub fn prove(&self, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Result<Finding, SimError> {
         equivalence::prove(&self.rtl, &self.reading, mutant, scopes, budget)
+    }
+
+    /// Check the invariants this host's modules state ([`invariant::check`]), within
+    /// `budget` per module.
+    pub fn stated_invariants(&self, budget: Duration) -> Result<Vec<invariant::StatedInvariant>, SimError> {
+        invariant::check(&self.rtl, &self.reading, budget)
     }
 
     /// One line on the host: name, network and lanes.
