@@ -955,6 +955,9 @@ module sf_uart_bridge #(
                     : tx_index < CRC_AT ? tx_score_at == {24'd0, tx_index} - 32'd8
                         && {{(32 - CLASS_BITS){1'b0}}, scan} <= CLASSES - 1
                     : score_byte == 8'd0 && scan == CLASSES_WORD[CLASS_BITS-1:0])))
+        // Statuses are the protocol's: a frame's and a job's up to ST_LOAD, a reply's up to
+        // ST_UNLOADED (the executor's own refusal).
+        && status <= ST_LOAD && job_status <= ST_LOAD && reply_status <= ST_UNLOADED
         // Word writes are counted up to LOAD_TOTAL.
         && words_loaded <= LOAD_TOTAL
         && target_entry_held(ld_word_last, ld_depth)
