@@ -545,7 +545,7 @@ pub fn prove(
         let script = format!(
             "{copies}equiv_make gold gate equiv\nhierarchy -top equiv\n\
              equiv_simple -seq 4\nequiv_induct -seq 4\nequiv_status -assert\n",
-            copies = gold_and_gate(reading, &mutation, |name| isolate(unit, name)),
+            copies = gold_and_gate(reading, &mutation, |name| isolate(unit, name), None),
         );
         let name = format!("equiv-{}-{}-{}", mutant.id, scope_name(scope), std::process::id());
         if run_yosys_script(dir, &name, &script, budget)? {
@@ -826,10 +826,8 @@ fn step_miter(
         )
     };
     let mutation = without_control(&mutant.command);
-    let copies = match from {
-        StepFrom::Invariant => gold_stating_its_invariant_and_gate(reading, &mutation, copy),
-        StepFrom::Reached | StepFrom::Any => gold_and_gate(reading, &mutation, copy),
-    };
+    let stating = (from == StepFrom::Invariant).then_some(INVARIANT_DEFINE);
+    let copies = gold_and_gate(reading, &mutation, copy, stating);
     let everted = format!("{copies}write_rtlil {name}.il\nwrite_json {name}.json\n");
     let (il, json, miter_path) =
         (dir.join(format!("{name}.il")), dir.join(format!("{name}.json")), dir.join(format!("{name}-miter.v")));
@@ -958,7 +956,7 @@ fn power_on_miter(
         "{copies}{miter}\
          opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven {undriven}\ndffunmap\n\
          aigmap\nopt_clean\nwrite_aiger -zinit -map {name}.map {name}.aig\n",
-        copies = gold_and_gate(reading, &without_control(&mutant.command), copy),
+        copies = gold_and_gate(reading, &without_control(&mutant.command), copy, None),
     );
     let built = run_yosys_script(dir, &name, &script, budget)?;
     let verdict = match prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))? {
@@ -1084,27 +1082,25 @@ fn design_modules(at: Subject<'_>, budget: Duration) -> Result<Option<DesignModu
 
 /// The yosys commands that read the host as `reading` says and leave two modules, `gold`
 /// (the original) and `gate` (with `mutation` applied), each made by `copy(name)` from the
-/// design it was read into.
-fn gold_and_gate(reading: &Reading, mutation: &str, copy: impl Fn(&str) -> String) -> String {
+/// design it was read into. With `gold_defining` (`SF_INVARIANT`, [`Scope::Invariant`]),
+/// `gold` comes from the host read again with that define too (its stated invariants);
+/// `gate` is always the host as the campaign reads it, so the mutation names the cells it
+/// was drawn from.
+fn gold_and_gate(
+    reading: &Reading,
+    mutation: &str,
+    copy: impl Fn(&str) -> String,
+    gold_defining: Option<&str>,
+) -> String {
+    let (save, read_gold) = match gold_defining {
+        None => ("design -save orig\n", "design -load orig\n".to_string()),
+        Some(define) => ("", read_script_defining(reading, Some(define))),
+    };
     format!(
-        "{read}design -save orig\n{mutation}\n{gate}design -stash mutated\ndesign -load orig\n{gold}\
+        "{read}{save}{mutation}\n{gate}design -stash mutated\n{read_gold}{gold}\
          design -copy-from mutated -as gate gate\n",
         read = read_script(reading),
         gate = copy("gate"),
-        gold = copy("gold"),
-    )
-}
-
-/// [`gold_and_gate`], but `gold` from the host read again with `SF_INVARIANT` defined (its
-/// stated invariants, [`Scope::Invariant`]); `gate` from the host as the campaign reads it,
-/// so the mutation names the cells it was drawn from.
-fn gold_stating_its_invariant_and_gate(reading: &Reading, mutation: &str, copy: impl Fn(&str) -> String) -> String {
-    format!(
-        "{read}{mutation}\n{gate}design -stash mutated\n{read_stating}{gold}\
-         design -copy-from mutated -as gate gate\n",
-        read = read_script(reading),
-        gate = copy("gate"),
-        read_stating = read_script_defining(reading, Some(INVARIANT_DEFINE)),
         gold = copy("gold"),
     )
 }
