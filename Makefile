@@ -59,7 +59,8 @@ fuzz: setup
 # faults per hand-written module (core and board) in each small host design, and each must
 # fail co-simulation (the board's: the UART script); then yosys tries to prove each survivor
 # equivalent (MUTATION_PROOF_SECONDS per proof at each of MUTATION_PROOF_SCOPES: pruned,
-# host-pruned, module, step, invariant, dormant, power-on, observed, parent, host, core; resumable: attempts go to MUTATION_ROOT/proofs.jsonl), and the same proofs
+# host-pruned, module, step, invariant, dormant, power-on, observed, parent, host, core; resumable: attempts go to MUTATION_ROOT/proofs.jsonl;
+# with `invariant`, every invariant an RTL module states is checked first and a broken one stops the run), and the same proofs
 # are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. Between the
 # two, the core hosts' survivors run again with MUTATION_RERUN_INPUTS random inputs (600, as
 # RELIABILITY.md's table; 0 skips it): the campaign's 60 leave a few `ternary` mutants. About
