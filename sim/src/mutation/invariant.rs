@@ -93,8 +93,10 @@ pub fn check(dir: &Path, reading: &Reading, budget: Duration) -> Result<Vec<Stat
         return Ok(Vec::new());
     }
     let read = read_script_defining(reading, Some(INVARIANT_DEFINE));
-    let listed = dir.join("stated-invariants.txt");
-    let script = format!("{read}tee -q -o {} select -list w:{STATED}\n", listed.display());
+    // yosys runs in `dir`: the file's name alone, whatever the path holds.
+    const LISTED: &str = "stated-invariants.txt";
+    let listed = dir.join(LISTED);
+    let script = format!("{read}tee -q -o {LISTED} select -list w:{STATED}\n");
     let ran = run(dir, "stated-invariants", &script, budget)?;
     let list = std::fs::read_to_string(&listed).unwrap_or_default();
     let _ = std::fs::remove_file(&listed);
