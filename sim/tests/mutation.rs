@@ -894,7 +894,7 @@ const NEVER_FORWARDS: &str = "fwd_data is read only where a bank adds to the wor
 /// survivors, with its seed and counts), `MUTATION_RERUN_MATCHING='_CMP| -port S '` (also
 /// its mutants, killed or not, whose `mutate` command contains one of the `|`-separated
 /// strings), `MUTATION_ADD=1` (this run's hosts replace theirs in
-/// the last whole run's summary), `MUTATION_INPUTS` (random inputs per core host, 60; a
+/// the last whole run's summary, and their attempts in proofs.jsonl go), `MUTATION_INPUTS` (random inputs per core host, 60; a
 /// host's inputs are drawn one after another from its seed, so the first 60 of 600 are the
 /// 60, and a survivors' rerun with more inputs keeps every kill of those; the same few edge
 /// inputs follow them at any count; `MUTATION_ADD` wants the count the summary was run
@@ -1003,6 +1003,24 @@ fn mutation_campaign() {
             let ran = |host: &str| prepared.iter().any(|p| p.host.name == host);
             e.results.retain(|r| !ran(&r.mutant.host));
             e.results.extend(results);
+            // The replaced hosts' earlier proofs go too: a host built again (its network or
+            // inputs changed) keeps the `mutate` commands of every module whose parameters
+            // stayed, so `mutation_proofs` would merge proofs of the old design into the new
+            // one's results, and a proof in the whole host (`host-pruned`, `observed`,
+            // `parent`) holds only for the design it was made in (session 32).
+            let log = root.join("proofs.jsonl");
+            if let Ok(text) = std::fs::read_to_string(&log) {
+                let host_of = |line: &str| {
+                    serde_json::from_str::<Vec<serde_json::Value>>(line)
+                        .ok()
+                        .and_then(|fields| fields.first().and_then(|h| h.as_str()).map(String::from))
+                };
+                let (dropped, kept): (Vec<&str>, Vec<&str>) =
+                    text.lines().partition(|line| host_of(line).is_some_and(|h| ran(&h)));
+                let kept: String = kept.iter().map(|line| format!("{line}\n")).collect();
+                std::fs::write(&log, kept).unwrap();
+                println!("dropped {} proof attempts of the hosts run again from {}", dropped.len(), log.display());
+            }
             e.hosts.retain(|h| !ran(h.split(':').next().unwrap_or_default()));
             e.hosts.extend(prepared.iter().map(|p| p.describe()));
             e.seconds += started.elapsed().as_secs_f64();
