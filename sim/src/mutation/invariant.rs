@@ -93,11 +93,12 @@ pub fn check(dir: &Path, reading: &Reading, budget: Duration) -> Result<Vec<Stat
         return Ok(Vec::new());
     }
     let read = read_script_defining(reading, Some(INVARIANT_DEFINE));
-    // yosys runs in `dir`: the file's name alone, whatever the path holds.
-    const LISTED: &str = "stated-invariants.txt";
-    let listed = dir.join(LISTED);
-    let script = format!("{read}tee -q -o {LISTED} select -list w:{STATED}\n");
-    let ran = run(dir, "stated-invariants", &script, budget)?;
+    // Named per process, as the proofs' files are (a campaign's proofs and a test may share
+    // `dir`); yosys runs in `dir`, so the listing's name alone, whatever the path holds.
+    let name = format!("stated-invariants-{}", std::process::id());
+    let listed = dir.join(format!("{name}.txt"));
+    let script = format!("{read}tee -q -o {name}.txt select -list w:{STATED}\n");
+    let ran = run(dir, &name, &script, budget)?;
     let list = std::fs::read_to_string(&listed).unwrap_or_default();
     let _ = std::fs::remove_file(&listed);
     if !ran.passed {
@@ -117,7 +118,7 @@ pub fn check(dir: &Path, reading: &Reading, budget: Duration) -> Result<Vec<Stat
                 "{read}hierarchy -top {module}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n\
                  sat -tempinduct -prove {STATED} 1 -set-init-zero -maxsteps 1 -show-regs -show-inputs\n"
             );
-            let ran = run(dir, "stated-invariant", &script, budget)?;
+            let ran = run(dir, &format!("{name}-check"), &script, budget)?;
             Ok(StatedInvariant { verdict: verdict_of(&ran.log), module })
         })
         .collect()
