@@ -87,7 +87,8 @@ pub(super) fn stated_in(dir: &Path, reading: &Reading) -> bool {
 }
 
 /// Check every invariant the host read as `reading` (in `dir`) states, in each module that
-/// states one as the host parameterizes it, within `budget` per yosys run. Sorted by module.
+/// states one as the host parameterizes it, within `budget` per yosys run (two: the
+/// listing, then every check). Sorted by module; a check the budget cut short is `Unknown`.
 pub fn check(dir: &Path, reading: &Reading, budget: Duration) -> Result<Vec<StatedInvariant>, SimError> {
     if !stated_in(dir, reading) {
         return Ok(Vec::new());
@@ -111,17 +112,31 @@ pub fn check(dir: &Path, reading: &Reading, budget: Duration) -> Result<Vec<Stat
         list.lines().filter_map(|line| line.trim().strip_suffix(&format!("/{STATED}"))).map(String::from).collect();
     modules.sort();
     modules.dedup();
-    modules
-        .into_iter()
-        .map(|module| {
-            let script = format!(
-                "{read}hierarchy -top {module}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n\
-                 sat -tempinduct -prove {STATED} 1 -set-init-zero -maxsteps 1 -show-regs -show-inputs\n"
-            );
-            let ran = run(dir, &format!("{name}-check"), &script, budget)?;
-            Ok(StatedInvariant { verdict: verdict_of(&ran.log), module })
+    // One reading for all of them: each module is checked in a copy of the design, its
+    // `sat` log teed to a file of its own.
+    let log_of = |k: usize| format!("{name}-{k}.log");
+    let checks: String = modules
+        .iter()
+        .enumerate()
+        .map(|(k, module)| {
+            format!(
+                "design -load stated\nhierarchy -top {module}\nflatten\nmemory\nopt_clean\nasync2sync\ndffunmap\n\
+                 tee -q -o {log} sat -tempinduct -prove {STATED} 1 -set-init-zero -maxsteps 1 -show-regs -show-inputs\n",
+                log = log_of(k),
+            )
         })
-        .collect()
+        .collect();
+    run(dir, &format!("{name}-check"), &format!("{read}design -save stated\n{checks}"), budget)?;
+    Ok(modules
+        .into_iter()
+        .enumerate()
+        .map(|(k, module)| {
+            let path = dir.join(log_of(k));
+            let log = std::fs::read_to_string(&path).unwrap_or_default();
+            let _ = std::fs::remove_file(&path);
+            StatedInvariant { verdict: verdict_of(&log), module }
+        })
+        .collect())
 }
 
 /// The verdict `sat -tempinduct -maxsteps 1 -show-regs -show-inputs` printed in `log`.
