@@ -1162,8 +1162,7 @@ fn mutation_proofs() {
         let hosts: BTreeSet<&str> = todo.iter().map(|(r, _)| r.mutant.host.as_str()).collect();
         let mut broken = Vec::new();
         for host in hosts {
-            let dir = root.join("work").join(host).join("rtl");
-            let reading = HostKind::reading(host, &dir).unwrap();
+            let (dir, reading) = campaign_host(&root, host);
             for stated in invariant::check(&dir, &reading, budget).unwrap() {
                 println!("{host}: {}", stated.to_string().lines().next().unwrap_or_default());
                 if stated.verdict.broken() {
@@ -1404,9 +1403,15 @@ fn finding_said(found: &Finding) -> String {
 
 /// [`equivalence::prove`] of `mutant` in the campaign's generated design of its host.
 fn prove_in_campaign(root: &Path, mutant: &Mutant, scopes: &[Scope], budget: Duration) -> Finding {
-    let dir = root.join("work").join(&mutant.host).join("rtl");
-    let reading = HostKind::reading(&mutant.host, &dir).unwrap();
+    let (dir, reading) = campaign_host(root, &mutant.host);
     equivalence::prove(&dir, &reading, mutant, scopes, budget).unwrap()
+}
+
+/// Where the campaign under `root` keeps `host`'s design, and how yosys reads it.
+fn campaign_host(root: &Path, host: &str) -> (PathBuf, sim::mutation::Reading) {
+    let dir = root.join("work").join(host).join("rtl");
+    let reading = HostKind::reading(host, &dir).unwrap();
+    (dir, reading)
 }
 
 /// A knob of the campaign's tiers: the variable `name`, unless unset or empty.

@@ -412,7 +412,6 @@ const BUSIEST_STEPS: usize = 10_000;
 /// ones, change one to four values (to 0, the maximum or a random value) and keep the
 /// change if the layer receives no fewer events; the best end of [`BUSIEST_CLIMBS`].
 fn busiest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, SimError> {
-    use rand::Rng;
     let golden = Golden::new(network)?;
     let (size, max) = (network.input.size(), network.input.max_value as u8);
     let timesteps = network.timesteps as usize;
@@ -424,13 +423,19 @@ fn busiest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, Si
     };
     let mut inputs = Vec::new();
     for layer in (1..network.layers.len()).filter(|&l| !network.layers[l].is_pooling()) {
-        let start = |climb, rng: &mut ChaCha8Rng| match climb {
-            0 => vec![max; size],
-            _ => (0..size).map(|_| rng.random_range(0..=max)).collect(),
-        };
-        inputs.extend(best_climb(start, max, rng, |input| busy(input, layer))?);
+        inputs.extend(best_climb(full_then_random(size, max), max, rng, |input| busy(input, layer))?);
     }
     Ok(inputs)
+}
+
+/// The starts of [`best_climb`]'s climbs that look for the most of something: every value
+/// `max` first, then random inputs of `size` values.
+fn full_then_random(size: usize, max: u8) -> impl Fn(usize, &mut ChaCha8Rng) -> Vec<u8> {
+    use rand::Rng;
+    move |climb, rng| match climb {
+        0 => vec![max; size],
+        _ => (0..size).map(|_| rng.random_range(0..=max)).collect(),
+    }
 }
 
 /// The best end of [`BUSIEST_CLIMBS`] hill climbs over inputs of values up to `max`, climb
@@ -517,17 +522,13 @@ fn quietest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, S
 ///
 /// Hill climbs as [`busiest_inputs`]', from the all-maximum input and random ones.
 fn counting_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, SimError> {
-    use rand::Rng;
     let golden = Golden::new(network)?;
     let (size, max) = (network.input.size(), network.input.max_value as u8);
     let classes = golden.trace(&vec![0; size])?.scores.len();
     let mut inputs = Vec::new();
     for class in 0..classes {
-        let start = |climb, rng: &mut ChaCha8Rng| match climb {
-            0 => vec![max; size],
-            _ => (0..size).map(|_| rng.random_range(0..=max)).collect(),
-        };
-        inputs.extend(best_climb(start, max, rng, |input| Ok(golden.trace(input)?.scores[class]))?);
+        let count = |input: &[u8]| Ok(golden.trace(input)?.scores[class]);
+        inputs.extend(best_climb(full_then_random(size, max), max, rng, count)?);
     }
     Ok(inputs)
 }
