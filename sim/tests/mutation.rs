@@ -891,7 +891,8 @@ const NEVER_FORWARDS: &str = "fwd_data is read only where a bank adds to the wor
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv` (`core`:
 /// every core host),
 /// `MUTATION_MODULES=sf_lane,...`, `MUTATION_RERUN_SURVIVORS=1` (only the last whole run's
-/// survivors, with its seed and counts), `MUTATION_RERUN_MATCHING='_CMP| -port S '` (also
+/// survivors, with its seed and counts; it stops before any runs if a host's design, its
+/// netlist or network, changed since), `MUTATION_RERUN_MATCHING='_CMP| -port S '` (also
 /// its mutants, killed or not, whose `mutate` command contains one of the `|`-separated
 /// strings), `MUTATION_ADD=1` (this run's hosts replace theirs in
 /// the last whole run's summary, and their attempts in proofs.jsonl go), `MUTATION_INPUTS` (random inputs per core host, 60; a
@@ -947,6 +948,7 @@ fn mutation_campaign() {
             .collect();
         (options.seed, options.per_module, options.shard) = (e.seed, e.per_module, Shard::WHOLE);
         options.inputs = options.inputs.max(e.inputs);
+        options.designs = e.hosts.clone();
     }
     let name = if options.shard == Shard::WHOLE {
         "mutation".to_string()
@@ -976,6 +978,13 @@ fn mutation_campaign() {
             let names = e.hosts.iter().map(|h| h.split(':').next().unwrap_or_default());
             if names.filter(|h| !HostKind::of(h).is_board()).all(ran) {
                 e.inputs = options.inputs;
+            }
+            // The same designs (the campaign checked): a line from before the digest gets it.
+            for p in &prepared {
+                let name = format!("{}:", p.host.name);
+                for line in e.hosts.iter_mut().filter(|line| line.starts_with(&name)) {
+                    *line = p.describe();
+                }
             }
             for r in results {
                 let slot = e.results.iter_mut().find(|o| o.mutant.host == r.mutant.host && o.mutant.id == r.mutant.id);

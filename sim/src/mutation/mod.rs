@@ -651,6 +651,9 @@ pub struct PreparedHost {
     pub rtl: PathBuf,
     /// How yosys read it.
     pub reading: Reading,
+    /// CRC-32 of the mutated netlist and the network: what a summary's mutant ids and
+    /// `mutate` commands mean (see [`PreparedHost::describe`]).
+    pub design_digest: u32,
     golden: Golden,
     /// The board host's exchanges.
     script: Vec<board::Exchange>,
@@ -682,6 +685,11 @@ pub struct CampaignOptions {
     pub shard: Shard,
     /// Only these mutants (host and id; empty: all), e.g. the survivors of an earlier run.
     pub only: Vec<(String, u32)>,
+    /// The earlier run's host lines ([`PreparedHost::describe`]) that `only` was drawn in:
+    /// a host built now whose line differs stops the campaign before any mutant runs (its
+    /// ids would name other mutants). A line without a design digest (a summary from before
+    /// session 33) is taken as it is.
+    pub designs: Vec<String>,
     /// The wall-clock guard per mutant's run.
     pub timeout: SimTimeout,
 }
@@ -701,6 +709,7 @@ impl CampaignOptions {
             hosts: Vec::new(),
             shard: Shard::WHOLE,
             only: Vec::new(),
+            designs: Vec::new(),
             timeout: SimTimeout { floor: Duration::from_secs(5), factor: 10.0 },
         }
     }
@@ -763,6 +772,12 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
         HostKind::Core => Vec::new(),
         HostKind::Board(timing) => board::script(&host.name, &golden, &host.plan, &design, timing, &host.inputs)?,
     };
+    // The netlist holds the RTL and the mutants as drawn (ids, cells, source lines); the
+    // network its weights, which a board host loads over the line and the netlist lacks.
+    // The inputs stay out: a rerun with more of them is the same design.
+    let network = serde_json::to_vec(&host.network)
+        .map_err(|e| SimError::Mutation { host: host.name.clone(), reason: format!("the network as JSON: {e}") })?;
+    let design_digest = hdl_gen::protocol::crc32(&[mutated.netlist.as_bytes(), &network].concat());
     let mut prepared = PreparedHost {
         host,
         mutants: mutated.mutants,
@@ -770,6 +785,7 @@ pub fn prepare(host: Host, options: &CampaignOptions) -> Result<PreparedHost, Si
         past_end_zero,
         rtl,
         reading,
+        design_digest,
         golden,
         script,
         timelines: Vec::new(),
@@ -891,10 +907,17 @@ impl PreparedHost {
         invariant::check(&self.rtl, &self.reading, budget)
     }
 
-    /// One line on the host: name, network and lanes.
+    /// The host's line in a summary: `name: network (lanes [..]), design <digest>`. Two runs
+    /// whose lines for a host differ drew its mutants in different designs, so one run's ids
+    /// and `mutate` commands say nothing about the other's.
     pub fn describe(&self) -> String {
         let lanes: Vec<u32> = self.host.plan.layers.iter().map(|l| l.lanes).collect();
-        format!("{}: {} (lanes {lanes:?})", self.host.name, describe(&self.host.network))
+        format!(
+            "{}: {} (lanes {lanes:?}), design {:08x}",
+            self.host.name,
+            describe(&self.host.network),
+            self.design_digest
+        )
     }
 
     fn cosimulate(&self, dir: &Path, options: &CampaignOptions) -> Result<Verdict, SimError> {
@@ -950,6 +973,18 @@ pub fn campaign(
 ) -> Result<(Vec<PreparedHost>, Vec<MutantResult>), SimError> {
     let hosts = hosts(options.inputs, options.seed, &options.hosts)?;
     let prepared: Vec<PreparedHost> = hosts.into_par_iter().map(|h| prepare(h, options)).collect::<Result<_, _>>()?;
+    for p in &prepared {
+        let now = p.describe();
+        if let Some(before) = design_changed(&options.designs, &p.host.name, &now) {
+            return Err(SimError::Mutation {
+                host: p.host.name.clone(),
+                reason: format!(
+                    "the design changed since the run whose mutants this one repeats ({before}; now {now}): \
+                     its ids name other mutants there; run the host's whole campaign again (MUTATION_ADD=1)"
+                ),
+            });
+        }
+    }
     let wanted = |m: &Mutant| options.only.is_empty() || options.only.iter().any(|(h, id)| *h == m.host && *id == m.id);
     let jobs: Vec<(&PreparedHost, &Mutant)> = options
         .shard
@@ -964,6 +999,16 @@ pub fn campaign(
         })
         .collect::<Result<Vec<_>, SimError>>()?;
     Ok((prepared, results))
+}
+
+/// The line of `designs` for `host` if it names another design than `now` (both
+/// [`PreparedHost::describe`]); a line without a digest names none.
+fn design_changed<'a>(designs: &'a [String], host: &str, now: &str) -> Option<&'a str> {
+    designs
+        .iter()
+        .find(|line| line.split(':').next() == Some(host))
+        .filter(|line| line.contains(", design ") && *line != now)
+        .map(String::as_str)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), SimError> {
@@ -1002,6 +1047,23 @@ mod tests {
         let _ = yosys::mutate(dir.path(), "conv", &reading, &[RtlModule::Conv], (200, 1), "");
         let script = std::fs::read_to_string(dir.path().join("mutate.ys")).unwrap();
         assert!(script.contains("-ctrl mutsel 16 1001 -o mutants-sf_conv.ys"), "{script}");
+    }
+
+    #[test]
+    fn a_rerun_stops_where_a_host_s_design_changed_and_takes_a_line_without_a_digest() {
+        let designs = [
+            "board: in 6 -> 5 (lanes [2, 3]), design 0000abcd".to_string(),
+            "board-wide: in 6 -> 5 (lanes [5, 1])".to_string(),
+        ];
+        assert_eq!(design_changed(&designs, "board", "board: in 6 -> 5 (lanes [2, 3]), design 0000abcd"), None);
+        assert_eq!(
+            design_changed(&designs, "board", "board: in 6 -> 5 (lanes [2, 3]), design 0000abce"),
+            Some(designs[0].as_str())
+        );
+        // Before session 33 a line had no digest: what it drew in is not known.
+        assert_eq!(design_changed(&designs, "board-wide", "board-wide: in 6 -> 5 (lanes [5, 1]), design 1"), None);
+        // `board` is not `board-wide`'s prefix here, nor the other way round.
+        assert_eq!(design_changed(&designs, "board-counts", "board-counts: x, design 2"), None);
     }
 
     /// The layers [`busiest_inputs`] gives an input each, in order.
