@@ -161,6 +161,10 @@ pub const WIDE_BOARD_HOST: &str = "board-wide";
 /// counts spikes into two-byte scores, and 12 input values a request.
 pub const COUNTS_BOARD_HOST: &str = "board-counts";
 
+/// The name of the fourth board host: a last layer of ternary neurons, so the bridge
+/// counts spikes of both signs into scores that go negative, and its argmax compares them.
+pub const SIGNED_BOARD_HOST: &str = "board-signed";
+
 /// The name of the second conv host: every channel in one group, so back-to-back scatter
 /// writes can hit one membrane word (see [`hosts`]).
 pub const CONV_FORWARD_HOST: &str = "conv-forward";
@@ -174,10 +178,11 @@ const CORE_HOSTS: [&str; 6] = ["dense", "lateral", "conv", "ternary", WAIT_HOST,
 /// that reads bit `k` inverted reaches 4,000 on the same cycle as the original (4,000 is a
 /// multiple of 2^(k+1) for k < 5), and 4,001 a cycle or more early: the script's byte
 /// `TIMEOUT` cycles after the one before catches it. Every other host is a core host.
-const BOARD_HOSTS: [(&str, UartTiming); 3] = [
+const BOARD_HOSTS: [(&str, UartTiming); 4] = [
     (BOARD_HOST, UartTiming::FAST),
     (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4001 }),
     (COUNTS_BOARD_HOST, UartTiming { clks_per_bit: 11, timeout: 4003 }),
+    (SIGNED_BOARD_HOST, UartTiming { clks_per_bit: 9, timeout: 4005 }),
 ];
 
 impl HostKind {
@@ -248,7 +253,7 @@ pub struct Host {
 /// first (`wait`: a group firing all 4 x 2 planes while the next group replays no events
 /// makes that group's FIRE wait three cycles for the emission, state WAIT, which no other
 /// host reaches; with three lanes, one cycle of WAIT, a FIRE that never waits survived);
-/// and three board tops, each with at most 16 inputs: the tiny dense network (its hidden
+/// and four board tops, each with at most 16 random inputs: the tiny dense network (its hidden
 /// layer's weights loaded over the UART), the same with both layers loaded, words of
 /// several bytes and two values a cycle (`board-wide`), and a network of 12 inputs whose
 /// last layer spikes (integer neurons, D = 3, planes 1 and 2; every class spiking on an input
@@ -256,8 +261,12 @@ pub struct Host {
 /// (`board-counts`: the bridge's spike counting, amplitudes and two-byte scores, which the
 /// readout hosts never build); last, a second conv network (`conv-forward`: two input
 /// channels, no padding, sum pooling fused, a 1x1 conv over three channels) whose conv
-/// layers have a lane per channel. (With two channels into the 1x1 conv it never fired on
-/// the host's inputs, and its emission went untested.)
+/// layers have a lane per channel (with two channels into the 1x1 conv it never fired on
+/// the host's inputs, and its emission went untested); and after it the fourth board top
+/// (`board-signed`, session 33): a network of 10 inputs whose last layer is ternary, so
+/// the bridge counts spikes of both signs and its argmax compares negative scores (a
+/// class's highest and lowest count and an input on which every class counts below 0
+/// appended), which no other host builds.
 ///
 /// In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank hit one
 /// membrane word, so `sf_conv`'s forwarding of the word written the cycle before never
@@ -310,8 +319,10 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
         dense.bias.iter_mut().for_each(|b| *b = 31);
     }
     let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
-    let (counts, counts_inputs) = counts_network(seed)?;
+    let (counts, counts_inputs) = spiking_network(COUNTS_BOARD_HOST, &counts_spec(), seed, Counts::Positive)?;
     let counts_plan = HardwarePlan::per_layer(&counts, &[3, 2])?.with_loaded_weights(&[1])?;
+    let (signed, signed_inputs) = spiking_network(SIGNED_BOARD_HOST, &signed_spec(), seed, Counts::Signed)?;
+    let signed_plan = HardwarePlan::per_layer(&signed, &[2, 4])?.with_loaded_weights(&[1])?;
     let [dense, lateral, conv_host, ternary_host, wait, forward_host] = CORE_HOSTS;
     let hosts = [
         (dense, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
@@ -328,8 +339,9 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
                 .with_values_per_cycle(&tiny_network(), 2)?,
         ),
         (COUNTS_BOARD_HOST, counts, counts_plan),
-        // Last: each host's inputs come from a stream keyed by its place here.
+        // Each host's inputs come from a stream keyed by its place here: a new host goes last.
         (forward_host, forward, forward_plan),
+        (SIGNED_BOARD_HOST, signed, signed_plan),
     ];
     hosts
         .into_iter()
@@ -359,6 +371,9 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
             }
             if name == COUNTS_BOARD_HOST {
                 inputs.extend(&counts_inputs);
+            }
+            if name == SIGNED_BOARD_HOST {
+                inputs.extend(&signed_inputs);
             }
             Ok(Host { name: name.into(), kind, network, plan, inputs, from_reset })
         })
@@ -514,35 +529,49 @@ fn quietest_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, S
     Ok(inputs)
 }
 
-/// One input per class, appended after `board-counts`' random inputs: the input found to
-/// give that class the highest spike count (its answer). The first network's 16 random
-/// inputs never made class 0 spike, so a bridge that dropped class 0's spikes
-/// (`tap_emit_hit` bit 0 held at 0, `board-counts` #152) answered every request right
-/// (session 32).
+/// The counts a spiking host's network must reach (see [`spiking_network`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Counts {
+    /// Every class spikes on some input.
+    Positive,
+    /// Also: every class counts below 0 on some input, and on some input every class does.
+    Signed,
+}
+
+/// The inputs appended after a spiking board host's random ones: per class, the input found
+/// to give that class the highest spike count; for [`Counts::Signed`] then, per class, the
+/// input found to give it the lowest, and last the input whose best class counts lowest
+/// (the argmax over negative scores). The first `board-counts` network's 16 random inputs
+/// never made class 0 spike, so a bridge that dropped class 0's spikes (`tap_emit_hit`
+/// bit 0 held at 0, `board-counts` #152) answered every request right (session 32).
 ///
 /// Hill climbs as [`busiest_inputs`]', from the all-maximum input and random ones.
-fn counting_inputs(network: &Network, rng: &mut ChaCha8Rng) -> Result<Vec<u8>, SimError> {
+fn counting_inputs(network: &Network, rng: &mut ChaCha8Rng, counts: Counts) -> Result<Vec<u8>, SimError> {
+    use std::cmp::Reverse;
     let golden = Golden::new(network)?;
     let (size, max) = (network.input.size(), network.input.max_value as u8);
     let classes = golden.trace(&vec![0; size])?.scores.len();
+    let scores = |input: &[u8]| -> Result<Vec<i64>, SimError> { Ok(golden.trace(input)?.scores) };
     let mut inputs = Vec::new();
     for class in 0..classes {
-        let count = |input: &[u8]| Ok(golden.trace(input)?.scores[class]);
+        let count = |input: &[u8]| Ok(scores(input)?[class]);
         inputs.extend(best_climb(full_then_random(size, max), max, rng, count)?);
+    }
+    if counts == Counts::Signed {
+        for class in 0..classes {
+            let lowest = |input: &[u8]| Ok(Reverse(scores(input)?[class]));
+            inputs.extend(best_climb(full_then_random(size, max), max, rng, lowest)?);
+        }
+        let best_lowest = |input: &[u8]| Ok(Reverse(scores(input)?.into_iter().max()));
+        inputs.extend(best_climb(full_then_random(size, max), max, rng, best_lowest)?);
     }
     Ok(inputs)
 }
 
-/// `board-counts`' network: 12 inputs, 6 then 3 integer neurons (D = 3, planes 1 and 2)
-/// and no readout, so its answers are spike counts: the first random network of that shape
-/// from `seed` on (`seed`, `seed + 1`, ...), its readout layer left off (the spiking
-/// layers' thresholds are calibrated on their inputs), in which every class spikes on the
-/// input [`counting_inputs`] finds for it; with those inputs, which the host appends.
-/// Seed 1's own kept classes 0 and 2 silent on every input the search found, so the
-/// bridge's counting of their spikes went untested (session 32: `tap_emit_hit` bit 0 held
-/// at 0 survived).
-fn counts_network(seed: u64) -> Result<(Network, Vec<u8>), SimError> {
-    let spec = RandomSpec {
+/// `board-counts`' network shape: 12 inputs, 6 then 3 integer neurons (D = 3, planes 1
+/// and 2), T = 2.
+fn counts_spec() -> RandomSpec {
+    RandomSpec {
         name: "mutcounts".into(),
         input_shape: vec![12],
         hidden: vec![6, 3],
@@ -552,27 +581,58 @@ fn counts_network(seed: u64) -> Result<(Network, Vec<u8>), SimError> {
         weight_bits: 4,
         decay: Decay::Shift(1),
         input_density: 0.5,
-    };
-    for k in 0..COUNTS_NETWORK_TRIES {
-        let mut net = random_network(&spec, seed.wrapping_add(k));
+    }
+}
+
+/// `board-signed`'s network shape: 10 inputs, 6 then 4 ternary neurons, T = 3.
+fn signed_spec() -> RandomSpec {
+    RandomSpec {
+        name: "mutsigned".into(),
+        input_shape: vec![10],
+        hidden: vec![6, 4],
+        timesteps: 3,
+        neuron: HiddenNeuron::Ternary,
+        ..counts_spec()
+    }
+}
+
+/// A spiking board host's network (`host`, of [`hosts`]' `board-counts` or `board-signed`):
+/// the first random network of `spec`'s shape from `seed` on (`seed`, `seed + 1`, ...), its
+/// readout layer left off (the spiking layers' thresholds are calibrated on their inputs),
+/// so its answers are spike counts, whose counts on the inputs [`counting_inputs`] finds
+/// for it reach what `counts` asks; with those inputs, which the host appends. Seed 1's own
+/// `board-counts` network kept classes 0 and 2 silent on every input the search found, so
+/// the bridge's counting of their spikes went untested (session 32).
+fn spiking_network(host: &str, spec: &RandomSpec, seed: u64, counts: Counts) -> Result<(Network, Vec<u8>), SimError> {
+    // The stream `hosts` keys by the host's place (`board-counts` is eighth, `board-signed`
+    // tenth).
+    let place = if host == COUNTS_BOARD_HOST { 7 } else { 9 };
+    for k in 0..SPIKING_NETWORK_TRIES {
+        let mut net = random_network(spec, seed.wrapping_add(k));
         net.layers.pop();
         let golden = Golden::new(&net)?;
-        // The stream `hosts` keys by the host's place (`board-counts` is eighth).
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x636c_7300 + 7));
-        let found = counting_inputs(&net, &mut rng)?;
-        let spiking = |(class, input): (usize, &[u8])| golden.trace(input).map(|t| t.scores[class] > 0);
-        if found.chunks(net.input.size()).enumerate().map(spiking).collect::<Result<Vec<_>, _>>()?.iter().all(|&s| s) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x636c_7300 + place));
+        let found = counting_inputs(&net, &mut rng, counts)?;
+        let scores =
+            found.chunks(net.input.size()).map(|x| golden.trace(x).map(|t| t.scores)).collect::<Result<Vec<_>, _>>()?;
+        let classes = net.layers.last().map_or(0, |l| l.outputs());
+        let mut reached = (0..classes).all(|c| scores[c][c] > 0);
+        if counts == Counts::Signed {
+            reached &=
+                (0..classes).all(|c| scores[classes + c][c] < 0) && scores[2 * classes].iter().all(|&score| score < 0);
+        }
+        if reached {
             return Ok((net, found));
         }
     }
     Err(SimError::Mutation {
-        host: COUNTS_BOARD_HOST.into(),
-        reason: format!("no network of seeds {seed} to {seed} + {COUNTS_NETWORK_TRIES} spikes in every class"),
+        host: host.into(),
+        reason: format!("no network of seeds {seed} to {seed} + {SPIKING_NETWORK_TRIES} reaches {counts:?} counts"),
     })
 }
 
-/// How many seeds [`counts_network`] tries.
-const COUNTS_NETWORK_TRIES: u64 = 64;
+/// How many seeds [`spiking_network`] tries.
+const SPIKING_NETWORK_TRIES: u64 = 64;
 
 /// One mutant: a `mutate` command of yosys live in one host design.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1099,19 +1159,33 @@ mod tests {
     }
 
     #[test]
-    fn every_class_of_board_counts_spikes_on_some_input() {
-        let host = hosts(16, 1, &[COUNTS_BOARD_HOST.to_string()]).unwrap().remove(0);
-        let golden = Golden::new(&host.network).unwrap();
-        let size = host.network.input.size();
-        let scores: Vec<Vec<i64>> = host.inputs.chunks(size).map(|input| golden.trace(input).unwrap().scores).collect();
-        let (random, climbed) = scores.split_at(16);
-        for class in 0..climbed.len() {
-            let most = random.iter().map(|s| s[class]).max().unwrap();
-            println!(
-                "class {class}: {} spikes at most in the random inputs, {} in its own",
-                most, climbed[class][class]
-            );
-            assert!(climbed[class][class] > 0 && climbed[class][class] >= most, "class {class}: {climbed:?}");
+    fn every_class_of_the_spiking_board_hosts_counts_both_ways_its_host_asks_for() {
+        let names = [COUNTS_BOARD_HOST.to_string(), SIGNED_BOARD_HOST.to_string()];
+        for host in hosts(16, 1, &names).unwrap() {
+            let golden = Golden::new(&host.network).unwrap();
+            let size = host.network.input.size();
+            let scores: Vec<Vec<i64>> =
+                host.inputs.chunks(size).map(|input| golden.trace(input).unwrap().scores).collect();
+            let (random, climbed) = scores.split_at(16);
+            let classes = random[0].len();
+            let signed = host.name == SIGNED_BOARD_HOST;
+            assert_eq!(climbed.len(), if signed { 2 * classes + 1 } else { classes }, "{}", host.name);
+            for class in 0..classes {
+                let (most, least) = (random.iter().map(|s| s[class]).max(), random.iter().map(|s| s[class]).min());
+                let (high, low) = (climbed[class][class], climbed.get(classes + class).map(|s| s[class]));
+                println!(
+                    "{} class {class}: {most:?} .. {least:?} in the random inputs, {high} and {low:?} in its own",
+                    host.name
+                );
+                assert!(high > 0 && Some(high) >= most, "{} class {class}: {climbed:?}", host.name);
+                if signed {
+                    assert!(low < Some(0) && low <= least, "{} class {class}: {climbed:?}", host.name);
+                }
+            }
+            if signed {
+                let last = &climbed[2 * classes];
+                assert!(last.iter().all(|&s| s < 0), "{}: every class below 0 on the last input: {last:?}", host.name);
+            }
         }
     }
 
@@ -1186,6 +1260,20 @@ mod tests {
         let core: Vec<String> =
             hosts(1, 1, &[]).unwrap().into_iter().filter(|h| h.kind == HostKind::Core).map(|h| h.name).collect();
         assert_eq!(core, HostKind::core_hosts());
+    }
+
+    #[test]
+    fn the_signed_board_host_counts_ternary_spikes() {
+        let host = hosts(4, 1, &[SIGNED_BOARD_HOST.into()]).unwrap().remove(0);
+        assert!(host.kind.is_board());
+        host.network.validate().unwrap();
+        let last = host.network.layers.last().unwrap();
+        assert_eq!(last.neuron.kind, model::NeuronKind::Ternary, "{last:?}");
+        let design = hdl_gen::generate(&host.network, &host.plan).unwrap();
+        let reply = design.manifest.board.reply;
+        assert_eq!(reply.classes, 4);
+        let (_, top) = design.files.iter().find(|(name, _)| name.ends_with("_board.v")).expect("the board top");
+        assert!(top.contains(".READOUT(0)"), "{top}");
     }
 
     #[test]
