@@ -604,9 +604,7 @@ fn signed_spec() -> RandomSpec {
 /// `board-counts` network kept classes 0 and 2 silent on every input the search found, so
 /// the bridge's counting of their spikes went untested (session 32).
 fn spiking_network(host: &str, spec: &RandomSpec, seed: u64, counts: Counts) -> Result<(Network, Vec<u8>), SimError> {
-    // The stream `hosts` keys by the host's place (`board-counts` is eighth, `board-signed`
-    // tenth).
-    let place = if host == COUNTS_BOARD_HOST { 7 } else { 9 };
+    let place = if host == COUNTS_BOARD_HOST { COUNTS_PLACE } else { SIGNED_PLACE };
     for k in 0..SPIKING_NETWORK_TRIES {
         let mut net = random_network(spec, seed.wrapping_add(k));
         net.layers.pop();
@@ -630,6 +628,11 @@ fn spiking_network(host: &str, spec: &RandomSpec, seed: u64, counts: Counts) -> 
         reason: format!("no network of seeds {seed} to {seed} + {SPIKING_NETWORK_TRIES} reaches {counts:?} counts"),
     })
 }
+
+/// The places of `board-counts` and `board-signed` in [`hosts`]' list, which keys each
+/// host's streams (`the_spiking_board_hosts_sit_at_the_places_their_climbs_are_keyed_by`).
+const COUNTS_PLACE: u64 = 7;
+const SIGNED_PLACE: u64 = 9;
 
 /// How many seeds [`spiking_network`] tries.
 const SPIKING_NETWORK_TRIES: u64 = 64;
@@ -1122,7 +1125,9 @@ mod tests {
         );
         // Before session 33 a line had no digest: what it drew in is not known.
         assert_eq!(design_changed(&designs, "board-wide", "board-wide: in 6 -> 5 (lanes [5, 1]), design 1"), None);
-        // `board` is not `board-wide`'s prefix here, nor the other way round.
+        // A host's line is found by its whole name: `board`'s is not `board-wide`'s.
+        let wide = ["board-wide: x, design 1".to_string()];
+        assert_eq!(design_changed(&wide, "board", "board: x, design 2"), None);
         assert_eq!(design_changed(&designs, "board-counts", "board-counts: x, design 2"), None);
     }
 
@@ -1260,6 +1265,14 @@ mod tests {
         let core: Vec<String> =
             hosts(1, 1, &[]).unwrap().into_iter().filter(|h| h.kind == HostKind::Core).map(|h| h.name).collect();
         assert_eq!(core, HostKind::core_hosts());
+    }
+
+    #[test]
+    fn the_spiking_board_hosts_sit_at_the_places_their_climbs_are_keyed_by() {
+        let names: Vec<String> = hosts(1, 1, &[]).unwrap().into_iter().map(|h| h.name).collect();
+        let place = |name: &str| names.iter().position(|n| n == name).map(|p| p as u64);
+        assert_eq!(place(COUNTS_BOARD_HOST), Some(COUNTS_PLACE), "{names:?}");
+        assert_eq!(place(SIGNED_BOARD_HOST), Some(SIGNED_PLACE), "{names:?}");
     }
 
     #[test]
