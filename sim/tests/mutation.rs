@@ -17,7 +17,7 @@ use sim::mutation::equivalence::{self, Finding, Proof, Refutation, Scope};
 use sim::cosim::Shard;
 use sim::mutation::invariant::{self, InvariantVerdict};
 use sim::mutation::report::{Equivalent, is_survivor, line_table, rows, survivors_by_line, table};
-use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign};
+use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign, host_of_line};
 
 fn tools_available() -> bool {
     testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
@@ -975,14 +975,13 @@ fn mutation_campaign() {
             // The header's count is every core host's: a rerun of some of them (narrowed by
             // `MUTATION_HOSTS`) leaves the others at the count they ran with.
             let ran = |host: &str| prepared.iter().any(|p| p.host.name == host);
-            let names = e.hosts.iter().map(|h| h.split(':').next().unwrap_or_default());
+            let names = e.hosts.iter().map(|h| host_of_line(h));
             if names.filter(|h| !HostKind::of(h).is_board()).all(ran) {
                 e.inputs = options.inputs;
             }
             // The same designs (the campaign checked): a line from before the digest gets it.
             for p in &prepared {
-                let name = format!("{}:", p.host.name);
-                for line in e.hosts.iter_mut().filter(|line| line.starts_with(&name)) {
+                for line in e.hosts.iter_mut().filter(|line| host_of_line(line) == p.host.name) {
                     *line = p.describe();
                 }
             }
@@ -1030,7 +1029,7 @@ fn mutation_campaign() {
                 std::fs::write(&log, kept).unwrap();
                 println!("dropped {} proof attempts of the hosts run again from {}", dropped.len(), log.display());
             }
-            e.hosts.retain(|h| !ran(h.split(':').next().unwrap_or_default()));
+            e.hosts.retain(|h| !ran(host_of_line(h)));
             e.hosts.extend(prepared.iter().map(|p| p.describe()));
             e.seconds += started.elapsed().as_secs_f64();
             e

@@ -1064,12 +1064,17 @@ pub fn campaign(
     Ok((prepared, results))
 }
 
+/// The host a summary's line ([`PreparedHost::describe`]) is of: its name, before the colon.
+pub fn host_of_line(line: &str) -> &str {
+    line.split(':').next().unwrap_or_default()
+}
+
 /// The line of `designs` for `host` if it names another design than `now` (both
 /// [`PreparedHost::describe`]); a line without a digest names none.
 fn design_changed<'a>(designs: &'a [String], host: &str, now: &str) -> Option<&'a str> {
     designs
         .iter()
-        .find(|line| line.split(':').next() == Some(host))
+        .find(|line| host_of_line(line) == host)
         .filter(|line| line.contains(", design ") && *line != now)
         .map(String::as_str)
 }
