@@ -143,6 +143,32 @@ fn only_the_conv_forward_host_runs_the_forwarding_of_a_word_written_the_cycle_be
 }
 
 #[test]
+fn only_the_payload_board_host_needs_the_bridge_s_second_input_bank() {
+    if !tools_available() {
+        return;
+    }
+    // The bank the next request is written to held at 0: both requests in flight share one
+    // bank. `board-signed` feeds a request to the core long before the next one's values
+    // come (session 33's survivor #87); `board-payload`'s second request, a sparse frame of
+    // zeros at 4 clocks per bit, overtakes the feed of its first, every value 255 in 8
+    // planes, and the first's answer is of the second's values from value 62 on.
+    let work = testkit::scratch_dir("mutation-bank");
+    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
+    options.hosts = vec![sim::mutation::SIGNED_BOARD_HOST.into(), sim::mutation::PAYLOAD_BOARD_HOST.into()];
+    options.modules = vec![RtlModule::UartBridge];
+    options.per_module = 1;
+    options.filter = "-mode const0 -wire rx_bank".into();
+    let (_, results) = campaign(&options, |_| {}).unwrap();
+    let verdict = |host: &str| results.iter().find(|r| r.mutant.host == host).map(|r| r.verdict.clone());
+    println!("{results:?}");
+    assert!(matches!(verdict(sim::mutation::SIGNED_BOARD_HOST), Some(Verdict::Survived)), "{results:?}");
+    assert!(
+        matches!(verdict(sim::mutation::PAYLOAD_BOARD_HOST), Some(Verdict::Mismatch(m)) if m.contains("two requests in flight")),
+        "{results:?}"
+    );
+}
+
+#[test]
 fn a_mutant_of_an_address_bit_nothing_reads_survives_and_is_proven_equivalent() {
     if !tools_available() {
         return;

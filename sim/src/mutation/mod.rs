@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use model::examples::{
     ConvSpec, HiddenNeuron, RandomSpec, random_conv_network, random_network, tiny_lateral_network, tiny_network,
 };
-use model::{Decay, HardwarePlan, LayerOp, Network, Shape3};
+use model::{Decay, HardwarePlan, LayerOp, Network, NeuronKind, Shape3, SpikeCode};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -165,6 +165,12 @@ pub const COUNTS_BOARD_HOST: &str = "board-counts";
 /// counts spikes of both signs into scores that go negative, and its argmax compares them.
 pub const SIGNED_BOARD_HOST: &str = "board-signed";
 
+/// The name of the fifth board host: 96 input values at 4 clocks per bit, so a sparse
+/// request of zeros is written faster than the encoder takes the busiest request before it
+/// (the bridge's second buffer bank is needed), and a last layer whose spikes travel in the
+/// payload code, so the bridge counts the spike values themselves.
+pub const PAYLOAD_BOARD_HOST: &str = "board-payload";
+
 /// The name of the second conv host: every channel in one group, so back-to-back scatter
 /// writes can hit one membrane word (see [`hosts`]).
 pub const CONV_FORWARD_HOST: &str = "conv-forward";
@@ -178,11 +184,12 @@ const CORE_HOSTS: [&str; 6] = ["dense", "lateral", "conv", "ternary", WAIT_HOST,
 /// that reads bit `k` inverted reaches 4,000 on the same cycle as the original (4,000 is a
 /// multiple of 2^(k+1) for k < 5), and 4,001 a cycle or more early: the script's byte
 /// `TIMEOUT` cycles after the one before catches it. Every other host is a core host.
-const BOARD_HOSTS: [(&str, UartTiming); 4] = [
+const BOARD_HOSTS: [(&str, UartTiming); 5] = [
     (BOARD_HOST, UartTiming::FAST),
     (WIDE_BOARD_HOST, UartTiming { clks_per_bit: 13, timeout: 4001 }),
     (COUNTS_BOARD_HOST, UartTiming { clks_per_bit: 11, timeout: 4003 }),
     (SIGNED_BOARD_HOST, UartTiming { clks_per_bit: 9, timeout: 4005 }),
+    (PAYLOAD_BOARD_HOST, UartTiming { clks_per_bit: 4, timeout: 4007 }),
 ];
 
 impl HostKind {
@@ -227,7 +234,7 @@ impl HostKind {
 /// A design the mutants run in: a network, its plan and its inputs.
 pub struct Host {
     /// Short name (`dense`, `lateral`, `conv`, `ternary`, `wait`, `board`, `board-wide`,
-    /// `board-counts`).
+    /// `board-counts`, `conv-forward`, `board-signed`, `board-payload`).
     pub name: String,
     /// Core or board top.
     pub kind: HostKind,
@@ -266,7 +273,12 @@ pub struct Host {
 /// (`board-signed`, session 33): a network of 10 inputs whose last layer is ternary, so
 /// the bridge counts spikes of both signs and its argmax compares negative scores (a
 /// class's highest and lowest count and an input on which every class counts below 0
-/// appended), which no other host builds.
+/// appended), which no other host builds; last the fifth board top (`board-payload`,
+/// session 34): `board-counts`' shape with 96 inputs at 4 clocks per bit, the busiest and
+/// the silent input first (the script's two requests in flight: the second's zeros, 8 a
+/// byte time in a sparse frame, are written faster than the encoder takes the first's
+/// values, 8 planes each, so in one buffer bank they would overtake its feed), and its
+/// last layer's spikes in the payload code, whose values the bridge counts (`g_pad`).
 ///
 /// In `conv` (two groups, padding 1) no two back-to-back scatter writes of a bank hit one
 /// membrane word, so `sf_conv`'s forwarding of the word written the cycle before never
@@ -319,10 +331,13 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
         dense.bias.iter_mut().for_each(|b| *b = 31);
     }
     let saturated_plan = HardwarePlan::per_layer(&saturated, &[4, 3])?;
-    let (counts, counts_inputs) = spiking_network(COUNTS_BOARD_HOST, &counts_spec(), seed, Counts::Positive)?;
+    let [counts_host, signed_host, payload_host] = spiking_hosts();
+    let (counts, counts_inputs) = spiking_network(&counts_host, seed)?;
     let counts_plan = HardwarePlan::per_layer(&counts, &[3, 2])?.with_loaded_weights(&[1])?;
-    let (signed, signed_inputs) = spiking_network(SIGNED_BOARD_HOST, &signed_spec(), seed, Counts::Signed)?;
+    let (signed, signed_inputs) = spiking_network(&signed_host, seed)?;
     let signed_plan = HardwarePlan::per_layer(&signed, &[2, 4])?.with_loaded_weights(&[1])?;
+    let (payload, payload_inputs) = spiking_network(&payload_host, seed)?;
+    let payload_plan = HardwarePlan::per_layer(&payload, &[3, 1])?.with_loaded_weights(&[1])?;
     let [dense, lateral, conv_host, ternary_host, wait, forward_host] = CORE_HOSTS;
     let hosts = [
         (dense, tiny_network(), HardwarePlan::per_layer(&tiny_network(), &[2, 3])?.with_loaded_weights(&[1])?),
@@ -342,6 +357,7 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
         // Each host's inputs come from a stream keyed by its place here: a new host goes last.
         (forward_host, forward, forward_plan),
         (SIGNED_BOARD_HOST, signed, signed_plan),
+        (PAYLOAD_BOARD_HOST, payload, payload_plan),
     ];
     hosts
         .into_iter()
@@ -374,6 +390,18 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
             }
             if name == SIGNED_BOARD_HOST {
                 inputs.extend(&signed_inputs);
+            }
+            if name == PAYLOAD_BOARD_HOST {
+                // The busiest input, then the silent one, first: the script's two requests
+                // in flight send them, the second sparse (a mask byte per 8 zeros), and
+                // its zeros are written faster than the encoder takes the first's values
+                // (`the_payload_board_host_counts_payload_spikes_and_feeds_slower_than_the_uart`).
+                let size = network.input.size();
+                let first: Vec<u8> = std::iter::repeat_n(network.input.max_value as u8, size)
+                    .chain(std::iter::repeat_n(0, size))
+                    .collect();
+                inputs.splice(0..0, first);
+                inputs.extend(&payload_inputs);
             }
             Ok(Host { name: name.into(), kind, network, plan, inputs, from_reset })
         })
@@ -568,10 +596,27 @@ fn counting_inputs(network: &Network, rng: &mut ChaCha8Rng, counts: Counts) -> R
     Ok(inputs)
 }
 
-/// `board-counts`' network shape: 12 inputs, 6 then 3 integer neurons (D = 3, planes 1
-/// and 2), T = 2.
-fn counts_spec() -> RandomSpec {
-    RandomSpec {
+/// A board host whose network's last layer spikes (its readout left off), so its answers
+/// are spike counts: the network and the inputs appended for it ([`spiking_network`]).
+struct SpikingHost {
+    /// Its name in [`hosts`].
+    name: &'static str,
+    /// Its place in [`hosts`]' list, which keys each host's streams (its climbs' too).
+    place: u64,
+    /// The network's shape.
+    spec: RandomSpec,
+    /// What the counts must reach.
+    counts: Counts,
+    /// What the host changes in each random network of `spec` before it is judged.
+    adapt: fn(&mut Network),
+}
+
+/// The spiking board hosts, in [`hosts`]' order: `board-counts` (12 inputs, 6 then 3
+/// integer neurons, D = 3 in planes 1 and 2, T = 2), `board-signed` (10 inputs, 6 then 4
+/// ternary neurons, T = 3) and `board-payload` (`board-counts`' shape with 96 inputs, its
+/// last layer's spikes in the payload code).
+fn spiking_hosts() -> [SpikingHost; 3] {
+    let counts = RandomSpec {
         name: "mutcounts".into(),
         input_shape: vec![12],
         hidden: vec![6, 3],
@@ -581,35 +626,52 @@ fn counts_spec() -> RandomSpec {
         weight_bits: 4,
         decay: Decay::Shift(1),
         input_density: 0.5,
-    }
-}
-
-/// `board-signed`'s network shape: 10 inputs, 6 then 4 ternary neurons, T = 3.
-fn signed_spec() -> RandomSpec {
-    RandomSpec {
+    };
+    let signed = RandomSpec {
         name: "mutsigned".into(),
         input_shape: vec![10],
         hidden: vec![6, 4],
         timesteps: 3,
         neuron: HiddenNeuron::Ternary,
-        ..counts_spec()
+        ..counts.clone()
+    };
+    let payload = RandomSpec { name: "mutpayload".into(), input_shape: vec![96], ..counts.clone() };
+    [
+        SpikingHost { name: COUNTS_BOARD_HOST, place: 7, spec: counts, counts: Counts::Positive, adapt: |_| {} },
+        SpikingHost { name: SIGNED_BOARD_HOST, place: 9, spec: signed, counts: Counts::Signed, adapt: |_| {} },
+        SpikingHost {
+            name: PAYLOAD_BOARD_HOST,
+            place: 10,
+            spec: payload,
+            counts: Counts::Positive,
+            adapt: payload_out,
+        },
+    ]
+}
+
+/// `board-payload`'s change to a network: the last layer's spikes in the payload code (the
+/// bridge counts `tap_emit_sel` itself, 2 bits wide for D = 3: `g_pad`).
+fn payload_out(network: &mut Network) {
+    if let Some(NeuronKind::Integer { code, .. }) = network.layers.last_mut().map(|l| &mut l.neuron.kind) {
+        *code = SpikeCode::Payload;
     }
 }
 
-/// A spiking board host's network (`host`, of [`hosts`]' `board-counts` or `board-signed`):
-/// the first random network of `spec`'s shape from `seed` on (`seed`, `seed + 1`, ...), its
-/// readout layer left off (the spiking layers' thresholds are calibrated on their inputs),
-/// so its answers are spike counts, whose counts on the inputs [`counting_inputs`] finds
-/// for it reach what `counts` asks; with those inputs, which the host appends. Seed 1's own
-/// `board-counts` network kept classes 0 and 2 silent on every input the search found, so
-/// the bridge's counting of their spikes went untested (session 32).
-fn spiking_network(host: &str, spec: &RandomSpec, seed: u64, counts: Counts) -> Result<(Network, Vec<u8>), SimError> {
-    let place = if host == COUNTS_BOARD_HOST { COUNTS_PLACE } else { SIGNED_PLACE };
+/// A spiking board host's network (of [`spiking_hosts`]): the first random network of its
+/// spec's shape from `seed` on (`seed`, `seed + 1`, ...), its readout layer left off (the
+/// spiking layers' thresholds are calibrated on their inputs) and adapted, whose counts on
+/// the inputs [`counting_inputs`] finds for it reach what the host asks; with those inputs,
+/// which the host appends. Seed 1's own `board-counts` network kept classes 0 and 2 silent
+/// on every input the search found, so the bridge's counting of their spikes went untested
+/// (session 32).
+fn spiking_network(host: &SpikingHost, seed: u64) -> Result<(Network, Vec<u8>), SimError> {
+    let counts = host.counts;
     for k in 0..SPIKING_NETWORK_TRIES {
-        let mut net = random_network(spec, seed.wrapping_add(k));
+        let mut net = random_network(&host.spec, seed.wrapping_add(k));
         net.layers.pop();
+        (host.adapt)(&mut net);
         let golden = Golden::new(&net)?;
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x636c_7300 + place));
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x636c_7300 + host.place));
         let found = counting_inputs(&net, &mut rng, counts)?;
         let scores =
             found.chunks(net.input.size()).map(|x| golden.trace(x).map(|t| t.scores)).collect::<Result<Vec<_>, _>>()?;
@@ -624,15 +686,10 @@ fn spiking_network(host: &str, spec: &RandomSpec, seed: u64, counts: Counts) -> 
         }
     }
     Err(SimError::Mutation {
-        host: host.into(),
+        host: host.name.into(),
         reason: format!("no network of seeds {seed} to {seed} + {SPIKING_NETWORK_TRIES} reaches {counts:?} counts"),
     })
 }
-
-/// The places of `board-counts` and `board-signed` in [`hosts`]' list, which keys each
-/// host's streams (`the_spiking_board_hosts_sit_at_the_places_their_climbs_are_keyed_by`).
-const COUNTS_PLACE: u64 = 7;
-const SIGNED_PLACE: u64 = 9;
 
 /// How many seeds [`spiking_network`] tries.
 const SPIKING_NETWORK_TRIES: u64 = 64;
@@ -1170,13 +1227,15 @@ mod tests {
 
     #[test]
     fn every_class_of_the_spiking_board_hosts_counts_both_ways_its_host_asks_for() {
-        let names = [COUNTS_BOARD_HOST.to_string(), SIGNED_BOARD_HOST.to_string()];
+        let names = spiking_hosts().map(|host| host.name.to_string());
         for host in hosts(16, 1, &names).unwrap() {
             let golden = Golden::new(&host.network).unwrap();
             let size = host.network.input.size();
             let scores: Vec<Vec<i64>> =
                 host.inputs.chunks(size).map(|input| golden.trace(input).unwrap().scores).collect();
-            let (random, climbed) = scores.split_at(16);
+            // `board-payload`'s busiest and silent inputs go first.
+            let first = if host.name == PAYLOAD_BOARD_HOST { 2 } else { 0 };
+            let (random, climbed) = scores[first..].split_at(16);
             let classes = random[0].len();
             let signed = host.name == SIGNED_BOARD_HOST;
             assert_eq!(climbed.len(), if signed { 2 * classes + 1 } else { classes }, "{}", host.name);
@@ -1276,8 +1335,9 @@ mod tests {
     fn the_spiking_board_hosts_sit_at_the_places_their_climbs_are_keyed_by() {
         let names: Vec<String> = hosts(1, 1, &[]).unwrap().into_iter().map(|h| h.name).collect();
         let place = |name: &str| names.iter().position(|n| n == name).map(|p| p as u64);
-        assert_eq!(place(COUNTS_BOARD_HOST), Some(COUNTS_PLACE), "{names:?}");
-        assert_eq!(place(SIGNED_BOARD_HOST), Some(SIGNED_PLACE), "{names:?}");
+        for host in spiking_hosts() {
+            assert_eq!(place(host.name), Some(host.place), "{names:?}");
+        }
     }
 
     #[test]
@@ -1286,12 +1346,66 @@ mod tests {
         assert!(host.kind.is_board());
         host.network.validate().unwrap();
         let last = host.network.layers.last().unwrap();
-        assert_eq!(last.neuron.kind, model::NeuronKind::Ternary, "{last:?}");
+        assert_eq!(last.neuron.kind, NeuronKind::Ternary, "{last:?}");
         let design = hdl_gen::generate(&host.network, &host.plan).unwrap();
         let reply = design.manifest.board.reply;
         assert_eq!(reply.classes, 4);
         let (_, top) = design.files.iter().find(|(name, _)| name.ends_with("_board.v")).expect("the board top");
         assert!(top.contains(".READOUT(0)"), "{top}");
+    }
+
+    #[test]
+    fn the_payload_board_host_counts_payload_spikes_and_feeds_slower_than_the_uart() {
+        let host = hosts(16, 1, &[PAYLOAD_BOARD_HOST.into()]).unwrap().remove(0);
+        let HostKind::Board(timing) = host.kind else { panic!("a board host") };
+        host.network.validate().unwrap();
+        let last = host.network.layers.last().unwrap();
+        assert_eq!(last.neuron.kind.code(), SpikeCode::Payload, "{last:?}");
+        let design = hdl_gen::generate(&host.network, &host.plan).unwrap();
+        let (_, top) = design.files.iter().find(|(name, _)| name.ends_with("_board.v")).expect("the board top");
+        assert!(top.contains(".READOUT(0)") && top.contains(".PAYLOAD(1)"), "{top}");
+        // The script's two requests in flight: the busiest input dense, the silent one
+        // sparse right behind it. The first's job starts at the earliest half a bit before
+        // the second's sync byte (its last CRC byte is taken mid stop bit), and the encoder
+        // takes value j of it no sooner than the planes of the values before it allow (one
+        // value a chunk, a cycle a plane: 8 for 255). The second's value j is written at
+        // the latest 8 cycles after the byte that carries it (for a 0, its group's mask
+        // byte) is in: 8 zeros a byte time. From some value on, the second request's zeros
+        // land while the first's values there are still unread: in one bank they would be
+        // read in their place (a byte time of margin).
+        let size = host.network.input.size();
+        let (a, b) = (&host.inputs[..size], &host.inputs[size..2 * size]);
+        assert_eq!(host.plan.values_per_cycle, 1);
+        assert!(a.iter().all(|&v| v == 255) && b.iter().all(|&v| v == 0), "{a:?} {b:?}");
+        let table = host.network.input.code.table(host.network.input.max_value).unwrap();
+        let cpb = timing.clks_per_bit as i64;
+        let mut byte = 3; // sync and length
+        let overtaken: Vec<usize> = (0..size)
+            .filter(|&j| {
+                if j % 8 == 0 {
+                    byte += 1; // the group's mask
+                }
+                if b[j] != 0 {
+                    byte += 1;
+                }
+                let written = byte * 10 * cpb + 8;
+                let read = a[..j].iter().map(|&v| table.events_for(v as u32).unwrap().max(1) as i64).sum::<i64>();
+                read - cpb / 2 > written + 10 * cpb
+            })
+            .collect();
+        println!("values {overtaken:?} of {size} overtaken");
+        assert!(overtaken.len() >= 8, "{overtaken:?}");
+    }
+
+    #[test]
+    fn the_board_hosts_before_board_payload_leave_the_first_value_out_of_their_short_request() {
+        // Their campaign results are of that script (`board::short_request`).
+        let names = [BOARD_HOST, WIDE_BOARD_HOST, COUNTS_BOARD_HOST, SIGNED_BOARD_HOST].map(String::from);
+        for host in hosts(16, 1, &names).unwrap() {
+            let first = &host.inputs[1..host.network.input.size()];
+            let frame = hdl_gen::protocol::request(first);
+            assert!(!frame[3..].iter().any(|b| [0xa5, 0xa6, 0xa7, 0xa8].contains(b)), "{}: {frame:02x?}", host.name);
+        }
     }
 
     #[test]
