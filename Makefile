@@ -64,7 +64,7 @@ fuzz: setup
 # are tried on MUTATION_SOUNDNESS killed mutants, none of which may be proven. Between the
 # two, the core hosts' survivors run again with MUTATION_RERUN_INPUTS random inputs (600, as
 # RELIABILITY.md's table; 0 skips it): the campaign's 60 leave a few `ternary` mutants. About
-# 25 minutes for 8,157 mutants (ten hosts since session 33: 10,276, about 60), 70 for the rerun, then hours of proofs, on 2 cores
+# 25 minutes for 8,157 mutants (eleven hosts since session 34: 11,276, about 67), 70 for the rerun, then hours of proofs, on 2 cores
 # (`mutation_proofs` alone, as RELIABILITY.md runs it, goes on where a stopped run left off). Writes
 # MUTATION_ROOT/mutation.json and .md (target/mutation). `make mutation MUTATION_SHARD=2/4` runs one shard of
 # the mutants (mutation-shard-2-of-4.*, no proofs); MUTATION_SEED picks other mutants.
