@@ -1144,7 +1144,7 @@ fn mutation_proofs() {
     }
     let root = campaign_root();
     let json = root.join("mutation.json");
-    let mut summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let budget = Duration::from_secs(env("MUTATION_PROOF_SECONDS").map_or(120, |s| s.parse().unwrap()));
     let scopes = proof_scopes(env("MUTATION_PROOF_SCOPES").as_deref().unwrap_or(DEFAULT_PROOF_SCOPES));
     let log = root.join("proofs.jsonl");
@@ -1227,6 +1227,9 @@ fn mutation_proofs() {
             );
         });
     }
+    // The summary as it is now, not as it was read: a campaign with `MUTATION_ADD` that
+    // ended during these proofs wrote its hosts into it (session 34 lost one that way).
+    let mut summary: Summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let done = attempted(&std::fs::read_to_string(&log).unwrap_or_default());
     for r in &mut summary.results {
         r.proof = None;
