@@ -96,17 +96,15 @@ fn the_wait_host_kills_a_layer_that_fires_over_an_emission() {
     // emitting two or more events more than the next group's replay lasts shows it: the
     // wait host has one, the dense host (like the others) none.
     let work = testkit::scratch_dir("mutation-wait");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-    options.hosts = vec![sim::mutation::WAIT_HOST.into(), "dense".into()];
-    options.modules = vec![RtlModule::Layer];
-    options.per_module = 1;
-    options.inputs = 2;
     let update = include_str!("../../hdl-gen/rtl/sf_layer.v")
         .lines()
         .position(|l| l.contains("state <= emit_busy ? S_WAIT : S_FIRE"))
         .expect("UPDATE's next state in sf_layer.v")
         + 1;
-    options.filter = format!("-mode const0 -port S -src sf_layer.v:{update}.30-{update}.57");
+    let filter = format!("-mode const0 -port S -src sf_layer.v:{update}.30-{update}.57");
+    let mut options = one_mutant(work.path(), sim::mutation::WAIT_HOST, RtlModule::Layer, &filter);
+    options.hosts.push("dense".into());
+    options.inputs = 2;
     let (_, results) = campaign(&options, |_| {}).unwrap();
     let verdict = |host: &str| results.iter().find(|r| r.mutant.host == host).map(|r| r.verdict.clone());
     assert!(matches!(verdict(sim::mutation::WAIT_HOST), Some(Verdict::Mismatch(_))), "{results:?}");
@@ -153,11 +151,9 @@ fn only_the_payload_board_host_needs_the_bridge_s_second_input_bank() {
     // zeros at 4 clocks per bit, overtakes the feed of its first, every value 255 in 8
     // planes, and the first's answer is of the second's values from value 62 on.
     let work = testkit::scratch_dir("mutation-bank");
-    let mut options = CampaignOptions::new(work.path(), &sim::cosim::default_cache_dir());
-    options.hosts = vec![sim::mutation::SIGNED_BOARD_HOST.into(), sim::mutation::PAYLOAD_BOARD_HOST.into()];
-    options.modules = vec![RtlModule::UartBridge];
-    options.per_module = 1;
-    options.filter = "-mode const0 -wire rx_bank".into();
+    let host = sim::mutation::SIGNED_BOARD_HOST;
+    let mut options = one_mutant(work.path(), host, RtlModule::UartBridge, "-mode const0 -wire rx_bank");
+    options.hosts.push(sim::mutation::PAYLOAD_BOARD_HOST.into());
     let (_, results) = campaign(&options, |_| {}).unwrap();
     let verdict = |host: &str| results.iter().find(|r| r.mutant.host == host).map(|r| r.verdict.clone());
     println!("{results:?}");

@@ -321,13 +321,19 @@ pub fn script(
 /// whose load frame took the next exchange's request for its header (session 34). Input 0
 /// without value 0 whenever that is clean, as every host's script before `board-payload`
 /// had it.
-fn short_request(xs: &[&[u8]]) -> Vec<u8> {
-    let syncs = [REQUEST_SYNC, LOAD_SYNC, WEIGHT_CRC_SYNC, SPARSE_SYNC];
+pub(super) fn short_request(xs: &[&[u8]]) -> Vec<u8> {
     let without = |x: &[u8], k: usize| request(&[&x[..k], &x[k + 1..]].concat());
     xs.iter()
         .flat_map(|x| (0..x.len()).map(move |k| without(x, k)))
-        .find(|frame| !frame[3..].iter().any(|b| syncs.contains(b)))
+        .find(|frame| no_sync_after_length(frame))
         .unwrap_or_else(|| without(xs[0], 0))
+}
+
+/// Whether no byte of a request frame after its length is a sync byte: one would start a
+/// frame if the bridge refused the request on its length.
+fn no_sync_after_length(frame: &[u8]) -> bool {
+    let syncs = [REQUEST_SYNC, LOAD_SYNC, WEIGHT_CRC_SYNC, SPARSE_SYNC];
+    !frame[3..].iter().any(|b| syncs.contains(b))
 }
 
 /// A host's bytes need not come back to back (an operating system hands the UART a write
@@ -465,7 +471,8 @@ mod tests {
         assert_eq!(request(&full[1..])[98..], [0xdb, 0xa6, 0xf6, 0x13]);
         let frame = short_request(&[&full, &zeros]);
         assert_eq!(frame, request(&zeros[1..]));
-        assert!(!frame[3..].iter().any(|b| [REQUEST_SYNC, LOAD_SYNC, WEIGHT_CRC_SYNC, SPARSE_SYNC].contains(b)));
+        assert!(no_sync_after_length(&frame));
+        assert!(!no_sync_after_length(&request(&full[1..])));
         // A clean one is the first input's first value left out.
         let x: Vec<u8> = (0..12).collect();
         assert_eq!(short_request(&[&x, &zeros]), request(&x[1..]));
