@@ -673,4 +673,60 @@ module sf_layer #(
             endcase
         end
     end
+`ifdef SF_INVARIANT
+    // ---- what every state reached from power-on satisfies (formal only) ----
+    // Read by the mutation campaign's proofs alone (sim::mutation, Scope::Invariant; the
+    // convention is sf_uart_bridge.v's): it holds at power-on (every register 0) and a
+    // state that holds it steps to one that holds it, whatever the inputs (a reset
+    // included). Registers only.
+    //
+    // The emitter's registers follow the mask: outside ARM (where FIRE has just written a
+    // new mask and the blocks are still empty) each block's one-hot, first event and
+    // "one or several pending" bits are those of its slice of `pending`, the active block
+    // is the lowest block with an event left, and an event is sent exactly when one is
+    // active. FIRE and ARM never meet an emission (S_WAIT sees to it).
+    function block_follows_mask;
+        input [BLOCK_BITS-1:0]       bits;    // the block's slice of pending
+        input [BLOCK_BITS-1:0]       cur;     // its block_cur
+        input                        any;     // its block_any
+        input                        more;    // its block_more
+        input [BLOCK_FIRST_BITS-1:0] first;   // its block_first: {lane in block, plane}
+        reg   [BLOCK_BITS-1:0]       rest;
+        reg   [31:0]                 at;
+        begin
+            rest = bits & (bits - 1'b1);  // without its lowest bit
+            at = {{(32-BLOCK_INDEX_BITS){1'b0}}, first[OUT_SEL_BITS +: BLOCK_INDEX_BITS]} * OUT_K
+               + {{(32-OUT_SEL_BITS){1'b0}}, first[OUT_SEL_BITS-1:0]};
+            block_follows_mask = cur == (bits & ~rest) && any == (bits != {BLOCK_BITS{1'b0}})
+                && more == (rest != {BLOCK_BITS{1'b0}}) && (!any || {{(32-BLOCK_BITS){1'b0}}, cur} == 32'd1 << at);
+        end
+    endfunction
+    wire [BLOCKS-1:0] blocks_follow;
+    genvar follow_block;
+    generate
+        for (follow_block = 0; follow_block < BLOCKS; follow_block = follow_block + 1) begin : g_follows
+            assign blocks_follow[follow_block] = block_follows_mask(
+                pending[follow_block*BLOCK_BITS +: BLOCK_BITS], block_cur[follow_block*BLOCK_BITS +: BLOCK_BITS],
+                block_any[follow_block], block_more[follow_block],
+                block_first[follow_block*BLOCK_FIRST_BITS +: BLOCK_FIRST_BITS]);
+        end
+    endgenerate
+    wire [BLOCKS-1:0]   lowest_busy = block_any & ~(block_any - 1'b1);
+    wire [PAD_MASK-1:0] real_bits   = {PAD_MASK{1'b1}} >> (PAD_MASK - MASK_BITS);
+    (* keep *) wire invariant_holds =
+        // The controller's states are S_IDLE .. S_WAIT.
+        state <= S_WAIT
+        // Padding lanes never hold an event.
+        && (pending & ~real_bits) == {PAD_MASK{1'b0}}
+        && (!(state == S_FIRE || state == S_ARM) || !pending_any)
+        && (state == S_ARM
+            ? block_cur == {PAD_MASK{1'b0}} && block_any == {BLOCKS{1'b0}} && block_more == {BLOCKS{1'b0}}
+              && block_active == {BLOCKS{1'b0}}
+            : &blocks_follow && block_active == lowest_busy)
+        && pending_any == (block_active != {BLOCKS{1'b0}})
+        && (block_active == {BLOCKS{1'b0}}
+            || {{(32-BLOCKS){1'b0}}, block_active} == 32'd1 << {{(32-BLOCKS_BITS){1'b0}}, block_index})
+        // Only a ternary neuron fires a negative spike.
+        && (KIND == SF_KIND_TERNARY || pending_neg == {P{1'b0}});
+`endif
 endmodule

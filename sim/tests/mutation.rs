@@ -425,6 +425,46 @@ fn a_bridge_count_bit_the_bridge_invariant_rules_out_survives_and_is_proven_unde
 }
 
 #[test]
+fn a_block_bit_the_layer_invariant_rules_out_survives_and_is_proven_under_it_in_the_core() {
+    if !tools_available() {
+        return;
+    }
+    // `sf_layer`'s emitter looks for the next block with events, `block_any & ~block_active`
+    // (the `$mux`'s A input), only while it emits and the active block has sent its last,
+    // and its stated invariant (the file's last lines) says the active block is then the
+    // lowest with an event left: in a two-block layer bit 0 of that term is 0 whenever it
+    // is read. So holding it at 0 changes nothing the core can reach; from every state
+    // (`Scope::Step`: block 1 active, block 0 with events) it does, and only the invariant
+    // proves it. Bit 1 held at 0 ends a group's emission at block 0: not proven.
+    let work = testkit::scratch_dir("mutation-layer-invariant");
+    let source = include_str!("../../hdl-gen/rtl/sf_layer.v");
+    let span = source_span(source, "sf_layer.v", "wire [BLOCKS-1:0] blocks_waiting =", "state == S_ARM", Some(";"));
+    let options =
+        one_mutant(work.path(), "dense", RtlModule::Layer, &format!("-mode const0 -port A -portbit 0 -src {span}"));
+    let (prepared, results) = campaign(&options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(!results[0].verdict.killed(), "{results:?}");
+    let low = &results[0].mutant;
+    assert!(
+        low.command.contains("-cell $ternary$sf_layer.v:") && low.command.contains(" -portbit 0 "),
+        "{}",
+        low.command
+    );
+    let proven = |mutant: &Mutant, scope| {
+        let found = prepared[0].prove(mutant, &[scope], Duration::from_secs(120)).unwrap();
+        found.proof().map(|p| p.scope)
+    };
+    assert_eq!(proven(low, Scope::Step), None);
+    assert_eq!(proven(low, Scope::Invariant), Some(Scope::Invariant));
+    let high = Mutant { command: low.command.replace(" -portbit 0 ", " -portbit 1 "), ..low.clone() };
+    assert_eq!(proven(&high, Scope::Invariant), None);
+    // Both of the core's layers state it and keep it with their parameters.
+    let stated = prepared[0].stated_invariants(Duration::from_secs(120)).unwrap();
+    assert_eq!(stated.iter().filter(|s| s.module.contains("sf_layer")).count(), 2, "{stated:?}");
+    assert!(stated.iter().all(|s| s.verdict == InvariantVerdict::Holds), "{stated:#?}");
+}
+
+#[test]
 fn a_stuck_clock_is_proven_only_from_power_on_and_only_where_the_register_never_changes() {
     if testkit::require(yosys()).is_none() {
         return;
