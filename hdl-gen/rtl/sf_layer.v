@@ -692,13 +692,13 @@ module sf_layer #(
         input                        more;    // its block_more
         input [BLOCK_FIRST_BITS-1:0] first;   // its block_first: {lane in block, plane}
         reg   [BLOCK_BITS-1:0]       rest;
-        reg   [31:0]                 at;
+        reg   [31:0]                 at;      // the bit's index in the block
         begin
             rest = bits & (bits - 1'b1);  // without its lowest bit
             at = {{(32-BLOCK_INDEX_BITS){1'b0}}, first[OUT_SEL_BITS +: BLOCK_INDEX_BITS]} * OUT_K
                + {{(32-OUT_SEL_BITS){1'b0}}, first[OUT_SEL_BITS-1:0]};
             block_follows_mask = cur == (bits & ~rest) && any == (bits != {BLOCK_BITS{1'b0}})
-                && more == (rest != {BLOCK_BITS{1'b0}}) && (!any || {{(32-BLOCK_BITS){1'b0}}, cur} == 32'd1 << at);
+                && more == (rest != {BLOCK_BITS{1'b0}}) && (!any || cur == ({BLOCK_BITS{1'b0}} | 1'b1) << at);
         end
     endfunction
     wire [BLOCKS-1:0] blocks_follow;
@@ -725,7 +725,7 @@ module sf_layer #(
             : &blocks_follow && block_active == lowest_busy)
         && pending_any == (block_active != {BLOCKS{1'b0}})
         && (block_active == {BLOCKS{1'b0}}
-            || {{(32-BLOCKS){1'b0}}, block_active} == 32'd1 << {{(32-BLOCKS_BITS){1'b0}}, block_index})
+            || block_active == ({BLOCKS{1'b0}} | 1'b1) << block_index)
         // Only a ternary neuron fires a negative spike.
         && (KIND == SF_KIND_TERNARY || pending_neg == {P{1'b0}});
 `endif
