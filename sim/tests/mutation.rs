@@ -17,7 +17,9 @@ use sim::mutation::equivalence::{self, Finding, Proof, Refutation, Scope};
 use sim::cosim::Shard;
 use sim::mutation::invariant::{self, InvariantVerdict};
 use sim::mutation::report::{Equivalent, is_survivor, line_table, rows, survivors_by_line, table};
-use sim::mutation::{CampaignOptions, HostKind, Mutant, MutantResult, RtlModule, Verdict, campaign, host_of_line};
+use sim::mutation::{
+    CampaignOptions, HostKind, Mutant, MutantResult, PreparedHost, RtlModule, Verdict, campaign, host_of_line,
+};
 
 fn tools_available() -> bool {
     testkit::require(sim::cosim::find_verilator()).is_some() && testkit::require(yosys()).is_some()
@@ -232,11 +234,8 @@ fn a_layer_mutant_refuted_in_its_wrapper_is_proven_equivalent_in_the_core() {
     // input sequence of the core's own ports.
     let work = testkit::scratch_dir("mutation-core");
     let filter = "-mode cnot1 -wire in_sel -wirebit 0 -ctrlbit 4";
-    let options = one_mutant(work.path(), "dense", RtlModule::Layer, filter);
-    let (prepared, results) = campaign(&options, |_| {}).unwrap();
-    assert_eq!(results.len(), 1, "{results:?}");
-    assert!(!results[0].verdict.killed(), "{results:?}");
-    let prove = |scope| prepared[0].prove(&results[0].mutant, &[scope], Duration::from_secs(120)).unwrap();
+    let (prepared, survivor) = one_survivor(&one_mutant(work.path(), "dense", RtlModule::Layer, filter));
+    let prove = |scope| prepared.prove(&survivor, &[scope], Duration::from_secs(120)).unwrap();
     assert_eq!(prove(Scope::Parent).refutation().map(|r| r.scope), Some(Scope::Parent));
     assert_eq!(prove(Scope::Core).proof().map(|p| p.scope), Some(Scope::Core));
     assert_proven_beyond_the_module("dense", RtlModule::Layer, "-mode inv -wire in_sel -wirebit 0", true, Scope::Core);
@@ -402,22 +401,15 @@ fn a_bridge_count_bit_the_bridge_invariant_rules_out_survives_and_is_proven_unde
         RtlModule::UartBridge,
         &format!("-mode const0 -port Y -portbit 31 -src {span}"),
     );
-    let (prepared, results) = campaign(&options, |_| {}).unwrap();
-    assert_eq!(results.len(), 1, "{results:?}");
-    assert!(!results[0].verdict.killed(), "{results:?}");
-    let high = &results[0].mutant;
-    let proven = |mutant: &Mutant, scope| {
-        let found = prepared[0].prove(mutant, &[scope], Duration::from_secs(120)).unwrap();
-        found.proof().map(|p| p.scope)
-    };
-    assert_eq!(proven(high, Scope::Step), None);
-    assert_eq!(proven(high, Scope::Invariant), Some(Scope::Invariant));
+    let (prepared, high) = one_survivor(&options);
+    assert_eq!(proven_at_within(&prepared, &high, Scope::Step), None);
+    assert_eq!(proven_at_within(&prepared, &high, Scope::Invariant), Some(Scope::Invariant));
     assert!(high.command.contains(" -portbit 31 "), "{}", high.command);
     let low = Mutant { command: high.command.replace(" -portbit 31 ", " -portbit 0 "), ..high.clone() };
-    assert_eq!(proven(&low, Scope::Invariant), None);
+    assert_eq!(proven_at_within(&prepared, &low, Scope::Invariant), None);
     // Every module of the board that states an invariant keeps it with the board's
     // parameters (`make mutation` checks each host's before its proofs).
-    let stated = prepared[0].stated_invariants(Duration::from_secs(120)).unwrap();
+    let stated = prepared.stated_invariants(Duration::from_secs(120)).unwrap();
     for name in ["sf_uart_bridge", "sf_uart_rx", "sf_uart_tx", "sf_weight_loader"] {
         assert!(stated.iter().any(|s| s.module.contains(name)), "{name} states no invariant: {stated:?}");
     }
@@ -441,25 +433,18 @@ fn a_block_bit_the_layer_invariant_rules_out_survives_and_is_proven_under_it_in_
     let span = source_span(source, "sf_layer.v", "wire [BLOCKS-1:0] blocks_waiting =", "state == S_ARM", Some(";"));
     let options =
         one_mutant(work.path(), "dense", RtlModule::Layer, &format!("-mode const0 -port A -portbit 0 -src {span}"));
-    let (prepared, results) = campaign(&options, |_| {}).unwrap();
-    assert_eq!(results.len(), 1, "{results:?}");
-    assert!(!results[0].verdict.killed(), "{results:?}");
-    let low = &results[0].mutant;
+    let (prepared, low) = one_survivor(&options);
     assert!(
         low.command.contains("-cell $ternary$sf_layer.v:") && low.command.contains(" -portbit 0 "),
         "{}",
         low.command
     );
-    let proven = |mutant: &Mutant, scope| {
-        let found = prepared[0].prove(mutant, &[scope], Duration::from_secs(120)).unwrap();
-        found.proof().map(|p| p.scope)
-    };
-    assert_eq!(proven(low, Scope::Step), None);
-    assert_eq!(proven(low, Scope::Invariant), Some(Scope::Invariant));
+    assert_eq!(proven_at_within(&prepared, &low, Scope::Step), None);
+    assert_eq!(proven_at_within(&prepared, &low, Scope::Invariant), Some(Scope::Invariant));
     let high = Mutant { command: low.command.replace(" -portbit 0 ", " -portbit 1 "), ..low.clone() };
-    assert_eq!(proven(&high, Scope::Invariant), None);
+    assert_eq!(proven_at_within(&prepared, &high, Scope::Invariant), None);
     // Both of the core's layers state it and keep it with their parameters.
-    let stated = prepared[0].stated_invariants(Duration::from_secs(120)).unwrap();
+    let stated = prepared.stated_invariants(Duration::from_secs(120)).unwrap();
     assert_eq!(stated.iter().filter(|s| s.module.contains("sf_layer")).count(), 2, "{stated:?}");
     assert!(stated.iter().all(|s| s.verdict == InvariantVerdict::Holds), "{stated:#?}");
 }
@@ -1463,6 +1448,20 @@ fn one_mutant(work: &Path, host: &str, module: RtlModule, filter: &str) -> Campa
     options.per_module = 1;
     options.filter = filter.into();
     options
+}
+
+/// The one mutant `options` selects, which must survive co-simulation, and its host as the
+/// campaign prepared it.
+fn one_survivor(options: &CampaignOptions) -> (PreparedHost, Mutant) {
+    let (mut prepared, results) = campaign(options, |_| {}).unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(!results[0].verdict.killed(), "{results:?}");
+    (prepared.remove(0), results[0].mutant.clone())
+}
+
+/// The scope `mutant` is proven at in `prepared` by `scope` alone within 120 s, if it is.
+fn proven_at_within(prepared: &PreparedHost, mutant: &Mutant, scope: Scope) -> Option<Scope> {
+    prepared.prove(mutant, &[scope], Duration::from_secs(120)).unwrap().proof().map(|p| p.scope)
 }
 
 /// A finding in a progress line.
