@@ -882,6 +882,32 @@ fn a_search_mutant_seen_only_through_a_select_past_the_end_is_killed() {
     assert!(m.starts_with("with selects past the end of a vector reading 0: input 0, layer 1 (out)"), "{m}");
 }
 
+#[test]
+fn an_event_buffer_that_always_says_free_is_killed_where_the_readout_holds_its_slot() {
+    if !tools_available() {
+        return;
+    }
+    // The buffer in front of the readout with `wr_free` stuck at 1: its producer starts an
+    // item into the slot the readout still reads. In `conv` and `conv-forward` the producer
+    // waits for that slot only right after the readout's busiest item, on the silent input
+    // (31 and 8 cycles by the cycle model; at most 3 and none in the 600 random, edge and
+    // busiest inputs before it): both survived those until the hosts' inputs ended with the
+    // silent input (session 36).
+    for (host, buffer) in [
+        ("conv", "$paramod$5d662af5fc70727aaae60bffedd676d151d331e5\\sf_event_buffer"),
+        ("conv-forward", "$paramod$f7cd543a6db61174fe57e763600fcf3204eb7606\\sf_event_buffer"),
+    ] {
+        let work = testkit::scratch_dir("mutation-always-free");
+        let filter = format!("-module {buffer} -mode const1 -wire wr_free");
+        let mut options = one_mutant(work.path(), host, RtlModule::EventBuffer, &filter);
+        options.inputs = 1;
+        let (_, results) = campaign(&options, |_| {}).unwrap();
+        assert_eq!(results.len(), 1, "{results:?}");
+        assert!(results[0].mutant.command.contains(buffer), "{results:?}");
+        assert!(results[0].verdict.killed(), "{host}: {results:?}");
+    }
+}
+
 /// Survivors shown equivalent by reasoning where no proof of the campaign can (RELIABILITY.md
 /// "RTL mutation campaign" says how). An entry names the cell of one RTL version: after an
 /// RTL change it matches nothing, and its mutant counts as a survivor again.

@@ -287,7 +287,8 @@ pub struct Host {
 /// reaches one output row, and the next event in that row writes a column of the same word
 /// again in the next cycle.
 ///
-/// Each core host's inputs end with the busiest inputs (`busiest_inputs`); its [`Host::from_reset`] inputs
+/// Each core host's inputs end with the busiest inputs (`busiest_inputs`) and a silent
+/// input after them; its [`Host::from_reset`] inputs
 /// are run after them, from reset. Only the hosts `names` lists are built (all if it is
 /// empty); a host's inputs are the same whichever others are.
 pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, SimError> {
@@ -377,6 +378,12 @@ pub fn hosts(inputs: usize, seed: u64, names: &[String]) -> Result<Vec<Host>, Si
                 inputs.extend(&edge);
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x6275_7300 + i as u64));
                 inputs.extend(busiest_inputs(&network, &mut rng)?);
+                // Then the silent input: the stage feeding the readout, with the least to
+                // do, right after the readout's busiest item, waits for the readout to free
+                // its slot (by the cycle model `conv` 31 cycles and `conv-forward` 8, against
+                // at most 3 and none in the inputs before it; that buffer forced to say free
+                // survived them, session 36).
+                inputs.extend(std::iter::repeat_n(0, network.input.size()));
                 let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (0x7175_6900 + i as u64));
                 from_reset.extend(std::iter::repeat_n(0, network.input.size()));
                 from_reset.extend(quietest_inputs(&network, &mut rng)?);
