@@ -18,7 +18,7 @@ use sim::cosim::Shard;
 use sim::mutation::invariant::{self, InvariantVerdict};
 use sim::mutation::report::{Equivalent, is_survivor, line_table, rows, survivors_by_line, table};
 use sim::mutation::{
-    CampaignOptions, HostKind, Mutant, MutantResult, PreparedHost, RtlModule, Verdict, campaign, host_of_line,
+    CampaignOptions, HostKind, Mutant, MutantResult, PreparedHost, RtlModule, Verdict, campaign, host_of_line, hosts,
 };
 
 fn tools_available() -> bool {
@@ -946,7 +946,33 @@ const EQUIVALENT: &[Equivalent] = &[
         "-mode cnot0 -module $paramod$f0213ad12291c7d03a7eb80a60e6b72b27de5fe0\\sf_conv \
                    -cell $procdff$12694 -port Q -portbit 93 -ctrlbit 7 -wire fwd_data -wirebit 93",
     ),
+    // dense #237: `!full[wr_slot]` read as `!0`
+    readout_never_behind(
+        "-mode const0 -module $paramod$f95cadad241d45aebc1b976bb776a55ed63cca45\\sf_event_buffer \
+                   -cell $logic_not$sf_event_buffer.v:45$62 -port A -portbit 0",
+    ),
+    // dense #310: `wr_free` stuck at 1
+    readout_never_behind(
+        "-mode const1 -module $paramod$f95cadad241d45aebc1b976bb776a55ed63cca45\\sf_event_buffer \
+                   -cell $logic_not$sf_event_buffer.v:45$62 -port Y -portbit 0 -wire wr_free",
+    ),
 ];
+
+/// A `dense` mutant of the readout's event buffer that makes `wr_free` 1, equivalent by
+/// [`READOUT_NEVER_BEHIND`].
+const fn readout_never_behind(mutation: &'static str) -> Equivalent {
+    Equivalent { host: "dense", mutation, reason: READOUT_NEVER_BEHIND }
+}
+
+/// Why `wr_free` of `dense`'s second event buffer (layer 0 to the readout) is 1 in every
+/// cycle its producer reads it.
+const READOUT_NEVER_BEHIND: &str = "layer 0 reads out_free (the buffer's wr_free) only to start an item, and in dense the \
+    readout's longest item (10 events replayed, 3 scores: 22 cycles) is shorter than layer 0's shortest (no event, \
+    three groups: 24), so by induction over items the readout starts item x the cycle after layer 0's DONE of it and \
+    releases its slot at least 2 cycles before layer 0 can start item x + 2, the next to want that slot \
+    (the_dense_readout_always_frees_its_slot_before_layer_0_wants_it checks the two bounds from the timing contract; \
+    the cycle model, which co-simulation holds the RTL to, never has layer 0 wait on the host's 609 inputs and 2,000 \
+    random ones in a row, nor on any of 490,000 pairs of them)";
 
 /// A `conv` mutant of `sf_conv`'s forwarded data, equivalent by [`NEVER_FORWARDS`].
 const fn never_forwards(mutation: &'static str) -> Equivalent {
@@ -959,6 +985,23 @@ const NEVER_FORWARDS: &str = "fwd_data is read only where a bank adds to the wor
     + ox/B), consecutive scatter cycles change the row or the group, and the next event starts in group 0 after \
     group 1 (two groups); only_the_conv_forward_host_runs_the_forwarding_of_a_word_written_the_cycle_before \
     keeps that select stuck at 0 surviving in conv and killed in conv-forward";
+
+#[test]
+fn the_dense_readout_always_frees_its_slot_before_layer_0_wants_it() {
+    // READOUT_NEVER_BEHIND's bounds, from the timing contract: the readout's longest item
+    // (every input source sending every plane, the last timestep's scores) against layer
+    // 0's shortest (no event, nothing emitted).
+    use model::timing::{ITEM_OVERHEAD, layer_pass_cycles};
+    let host = hosts(1, 1, &["dense".to_string()]).unwrap().remove(0);
+    let [hidden, readout] = [&host.plan.layers[0], &host.plan.layers[1]];
+    let shortest = ITEM_OVERHEAD + layer_pass_cycles(0, &vec![0; hidden.groups as usize]);
+    let scores: Vec<u64> =
+        (0..readout.groups).map(|g| u64::from(readout.lanes.min(readout.neurons - g * readout.lanes))).collect();
+    let most_events = u64::from(readout.inputs * readout.input_planes);
+    let longest = ITEM_OVERHEAD + layer_pass_cycles(most_events, &scores);
+    assert_eq!((most_events, longest, shortest), (10, 22, 24));
+    assert!(!readout.lateral && !hidden.lateral);
+}
 
 /// `make mutation`: every core module in every host design, `MUTATION_MUTANTS` per module and
 /// host (200), `MUTATION_SEED` (1), `MUTATION_SHARD=I/N`, `MUTATION_HOSTS=dense,conv` (`core`:
