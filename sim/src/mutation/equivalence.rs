@@ -26,9 +26,10 @@
 //! replaces a flip-flop whose clock is constant by its initial value (0, as configuration
 //! leaves it): what it holds for ever.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -682,8 +683,33 @@ fn guaranteed(
     budget: Duration,
 ) -> Result<bool, SimError> {
     let Some(driver) = design.module(&assumption.driver) else { return Ok(false) };
+    let key = guarantee_key(at.dir, &at.mutant.command, assumption);
+    let known = |key: &GuaranteeKey| GUARANTEED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(key);
+    if key.as_ref().is_some_and(known) {
+        return Ok(true);
+    }
     let miter = observed::guarantee_miter(&driver.ports, &assumption.holds);
-    Ok(power_on_miter(at, &assumption.driver, Some(&miter), false, budget)? == MiterVerdict::Holds)
+    let holds = power_on_miter(at, &assumption.driver, Some(&miter), false, budget)? == MiterVerdict::Holds;
+    if let Some(key) = key.filter(|_| holds) {
+        GUARANTEED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key);
+    }
+    Ok(holds)
+}
+
+/// A proven guarantee: the host design's directory, the driver, the statement.
+type GuaranteeKey = (PathBuf, String, String);
+
+/// The input guarantees [`guaranteed`] proved in this process. Only proofs are kept: a
+/// budget that ran out once may not the next time.
+static GUARANTEED: Mutex<BTreeSet<GuaranteeKey>> = Mutex::new(BTreeSet::new());
+
+/// Where [`GUARANTEED`] keeps the proof of `assumption` for the mutant `command` of the host
+/// design in `dir`, or `None` for a mutant inside the driver. The proof is of the unmutated
+/// driver, the same for every mutant outside it: proving a board's bridge again took all
+/// but 2 s of a loader mutant's 86 (`board-counts`, session 36).
+fn guarantee_key(dir: &Path, command: &str, assumption: &observed::InputAssumption) -> Option<GuaranteeKey> {
+    let inside = command.contains(&format!("-module {} ", assumption.driver));
+    (!inside).then(|| (dir.to_path_buf(), assumption.driver.clone(), assumption.holds.clone()))
 }
 
 /// The power-on miter of `unit` (a module of `design`) and its mutated copy, its outputs
@@ -1278,6 +1304,21 @@ fn without_control(command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guarantee_is_proven_once_per_host_for_the_mutants_outside_its_driver() {
+        let bridge = "$paramod$bf9c\\sf_uart_bridge";
+        let assumption =
+            observed::InputAssumption { driver: bridge.into(), holds: "!(read_en && load_target >= 8'd1)".into() };
+        let loader =
+            "mutate -ctrl mutsel 16 733 -mode const1 -module $paramod$5681\\sf_weight_loader -cell $and$1 -port B";
+        let in_bridge = format!("mutate -ctrl mutsel 16 7 -mode const0 -module {bridge} -cell $eq$2 -port A");
+        let [a, b] = [Path::new("work/board/rtl"), Path::new("work/board-counts/rtl")];
+        let key = guarantee_key(a, loader, &assumption).unwrap();
+        assert_eq!(key, (a.to_path_buf(), bridge.to_string(), assumption.holds.clone()));
+        assert_ne!(Some(key), guarantee_key(b, loader, &assumption), "another host's bridge");
+        assert_eq!(guarantee_key(a, &in_bridge, &assumption), None, "a mutant of the driver itself");
+    }
 
     #[test]
     fn a_reset_is_highs_then_lows_read_from_the_vcd() {
