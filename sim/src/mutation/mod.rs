@@ -1218,6 +1218,9 @@ mod tests {
             };
             let layers = receiving_layers(&host.network);
             let inputs: Vec<&[u8]> = host.inputs.chunks(host.network.input.size()).collect();
+            // The silent input after them (`hosts`).
+            let (silent, inputs) = inputs.split_last().unwrap();
+            assert!(silent.iter().all(|&v| v == 0), "{}", host.name);
             let (others, busiest) = inputs.split_at(inputs.len() - layers.len());
             for (&layer, busiest) in layers.iter().zip(busiest) {
                 let other = others.iter().map(|input| most(input, layer)).max().unwrap();
@@ -1307,12 +1310,13 @@ mod tests {
     }
 
     #[test]
-    fn every_core_host_ends_with_the_edge_inputs_after_its_random_ones() {
+    fn every_core_host_ends_with_the_edge_inputs_after_its_random_ones_then_the_busiest_and_the_silent() {
         let (few, many) = (hosts(3, 1, &[]).unwrap(), hosts(5, 1, &[]).unwrap());
         for (a, b) in few.iter().zip(&many).filter(|(h, _)| h.kind == HostKind::Core) {
             let size = a.network.input.size();
-            // Last the busiest inputs, the same at any count of random ones.
-            let busiest = receiving_layers(&a.network).len() * size;
+            // Last the busiest inputs and the silent one, the same at any count of random ones.
+            let busiest = (receiving_layers(&a.network).len() + 1) * size;
+            assert!(a.inputs[a.inputs.len() - size..].iter().all(|&v| v == 0), "{}", a.name);
             let (a_in, b_in) = (&a.inputs[..a.inputs.len() - busiest], &b.inputs[..b.inputs.len() - busiest]);
             assert_eq!(a.inputs[a_in.len()..], b.inputs[b_in.len()..], "{}", a.name);
             let tail = 8 * size;
