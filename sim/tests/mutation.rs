@@ -971,8 +971,8 @@ const READOUT_NEVER_BEHIND: &str = "layer 0 reads out_free (the buffer's wr_free
     three groups: 24), so by induction over items the readout starts item x the cycle after layer 0's DONE of it and \
     releases its slot at least 2 cycles before layer 0 can start item x + 2, the next to want that slot \
     (the_dense_readout_always_frees_its_slot_before_layer_0_wants_it checks the two bounds from the timing contract; \
-    the cycle model, which co-simulation holds the RTL to, never has layer 0 wait on the host's 609 inputs and 2,000 \
-    random ones in a row, nor on any of 490,000 pairs of them)";
+    the cycle model, which co-simulation holds the RTL to, never has layer 0 wait on the host's inputs in a row, the \
+    silent one after the busiest included, nor on any of 490,000 ordered pairs of them and 2,000 random ones)";
 
 /// A `conv` mutant of `sf_conv`'s forwarded data, equivalent by [`NEVER_FORWARDS`].
 const fn never_forwards(mutation: &'static str) -> Equivalent {
