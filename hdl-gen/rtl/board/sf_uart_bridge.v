@@ -903,9 +903,10 @@ module sf_uart_bridge #(
     wire loading_words = xstate == X_LCOMMIT || xstate == X_CSUM || (job_ready && (job_kind == J_LOAD || job_kind == J_CHECK));
     wire receiving_load = rstate == R_LHEAD || rstate == R_CHEAD || rstate == R_LCOUNT || rstate == R_LDATA
         || (rstate == R_CRC && frame_kind != J_INFER);
-    // The load registers hold one target's table entry (an unknown target's is entry 0)
-    // or their reset value 0.
+    // The load registers hold the table entry of the target they were read with (an
+    // unknown target's is entry 0), or their reset value 0.
     function target_entry_held;
+        input [7:0]           target;
         input [BYTE_BITS-1:0] word_last;
         input [23:0]          depth;
         integer t;
@@ -914,7 +915,8 @@ module sf_uart_bridge #(
             target_entry_held = word_last == {BYTE_BITS{1'b0}} && depth == 24'd0;
             for (t = 0; t < LOAD_ENTRIES; t = t + 1) begin
                 last16 = LOAD_WORD_BYTES[t*16 +: 16] - 16'd1;
-                if (word_last == last16[BYTE_BITS-1:0] && depth == LOAD_DEPTH[t*24 +: 24])
+                if (({24'd0, target} < LOAD_ENTRIES ? {24'd0, target} == t : t == 0)
+                    && word_last == last16[BYTE_BITS-1:0] && depth == LOAD_DEPTH[t*24 +: 24])
                     target_entry_held = 1'b1;
             end
         end
@@ -960,7 +962,7 @@ module sf_uart_bridge #(
         && status <= ST_LOAD && job_status <= ST_LOAD && reply_status <= ST_UNLOADED
         // Word writes are counted up to LOAD_TOTAL.
         && words_loaded <= LOAD_TOTAL
-        && target_entry_held(ld_word_last, ld_depth)
+        && target_entry_held(ld_target, ld_word_last, ld_depth)
         // The frame being received is the kind its sync byte started.
         && (!(rstate == R_LEN0 || rstate == R_LEN1 || rstate == R_DATA) || frame_kind == J_INFER)
         && (!(rstate == R_LHEAD || rstate == R_LCOUNT || rstate == R_LDATA) || frame_kind == J_LOAD)
@@ -971,6 +973,10 @@ module sf_uart_bridge #(
         && (!(job_ready && (job_kind == J_LOAD || job_kind == J_CHECK)) || xstate == X_IDLE)
         // A word's bytes count down from the target's word size while a load's data is
         // received or streamed, or a weight CRC reads.
-        && (!(rstate == R_LCOUNT || rstate == R_LDATA || loading_words) || ld_bytes_after <= ld_word_last);
+        && (!(rstate == R_LCOUNT || rstate == R_LDATA || loading_words) || ld_bytes_after <= ld_word_last)
+        // A load's data is received, and a load or a weight CRC runs, only for a target
+        // the bridge has: what sf_weight_loader's proofs assume of load_en and read_en.
+        && (!(rstate == R_LDATA || (rstate == R_CRC && frame_kind == J_LOAD) || loading_words
+              || stream_en || read_request) || !unknown_target);
 `endif
 endmodule

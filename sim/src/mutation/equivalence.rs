@@ -675,7 +675,9 @@ fn prove_observed(at: Subject<'_>, module: &str, budget: Duration) -> Result<Opt
 }
 
 /// Whether the driver of `assumption` (unmutated: the mutant is in the module it drives)
-/// guarantees it from power-on, whatever the driver's inputs, within `budget`.
+/// guarantees it from power-on, whatever the driver's inputs, within `budget`: by induction
+/// with the driver's stated invariant ([`invariant::proves_with_stated`]), else by the
+/// model checker from power-on.
 fn guaranteed(
     at: Subject<'_>,
     design: &DesignModules,
@@ -684,24 +686,115 @@ fn guaranteed(
 ) -> Result<bool, SimError> {
     let Some(driver) = design.module(&assumption.driver) else { return Ok(false) };
     let key = guarantee_key(at.dir, &at.mutant.command, assumption);
-    let known = |key: &GuaranteeKey| GUARANTEED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(key);
-    if key.as_ref().is_some_and(known) {
+    if key.as_ref().is_some_and(|key| proven_guarantees().contains(key)) {
         return Ok(true);
     }
-    let miter = observed::guarantee_miter(&driver.ports, &assumption.holds);
-    let holds = power_on_miter(at, &assumption.driver, Some(&miter), false, budget)? == MiterVerdict::Holds;
+    // By induction with the driver's stated invariant first: seconds where it carries the
+    // statement, and where it does not a few seconds lost before the model checker.
+    let started = Instant::now();
+    let name = format!("guarantee-{}-{}", at.mutant.id, std::process::id());
+    let holds = by_induction(at.dir, at.reading, driver, assumption, &name, budget)? || {
+        let miter = observed::guarantee_miter(&driver.ports, &assumption.holds);
+        let left = budget.saturating_sub(started.elapsed());
+        power_on_miter(at, &assumption.driver, Some(&miter), false, left)? == MiterVerdict::Holds
+    };
     if let Some(key) = key.filter(|_| holds) {
-        GUARANTEED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key);
+        proven_guarantees().insert(key);
     }
     Ok(holds)
 }
 
+/// Whether `driver` (its summary) is proven to guarantee `assumption` by induction with its
+/// stated invariant ([`invariant::proves_with_stated`]), within `budget` and at most
+/// [`INDUCTION_BUDGET`]; at once `false` where no source of the host states an invariant.
+fn by_induction(
+    dir: &Path,
+    reading: &Reading,
+    driver: &observed::ModuleSummary,
+    assumption: &observed::InputAssumption,
+    name: &str,
+    budget: Duration,
+) -> Result<bool, SimError> {
+    let budget = budget.min(INDUCTION_BUDGET);
+    Ok(invariant::stated_in(dir, reading)
+        && invariant::proves_with_stated(
+            dir,
+            reading,
+            &assumption.driver,
+            &driver.ports,
+            &assumption.holds,
+            name,
+            budget,
+        )?)
+}
+
+/// What a module of a host assumes of its inputs ([`observed::InputAssumption`]) and whether
+/// its driver is proven to guarantee it by induction with the driver's stated invariant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputGuarantee {
+    /// The module whose inputs are assumed (yosys's name as the host parameterizes it).
+    pub module: String,
+    /// The assumption: its driver and the statement.
+    pub driver: String,
+    /// The statement, a Verilog expression over the driver's outputs.
+    pub holds: String,
+    /// Whether the induction proved it.
+    pub proven: bool,
+}
+
+impl std::fmt::Display for InputGuarantee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verdict = if self.proven { "proven by induction with" } else { "not proven by induction with" };
+        write!(f, "{}: its inputs `{}` {verdict} {}'s stated invariant", self.module, self.holds, self.driver)
+    }
+}
+
+/// Each input assumption of the host in `dir` read as `reading`, with whether its driver
+/// guarantees it by induction with its stated invariant, within `budget` per yosys run.
+/// Proven ones are kept for this process's proofs at [`Scope::Observed`], so a campaign
+/// that lists them first proves none again; one not proven here is still tried from
+/// power-on by each proof that assumes it. Sorted by module.
+pub fn input_guarantees(dir: &Path, reading: &Reading, budget: Duration) -> Result<Vec<InputGuarantee>, SimError> {
+    let name = format!("guarantees-{}", std::process::id());
+    let Some(design) = read_modules(dir, reading, &reading.top, &name, budget)? else {
+        return Err(SimError::Mutation {
+            host: reading.top.clone(),
+            reason: format!("yosys did not list the design's modules in {} within {budget:?}", dir.display()),
+        });
+    };
+    let mut found = Vec::new();
+    for module in design.names() {
+        let Some(assumption) = design.input_assumption(module) else { continue };
+        let Some(driver) = design.module(&assumption.driver) else { continue };
+        let proven = by_induction(dir, reading, driver, &assumption, &name, budget)?;
+        if proven {
+            proven_guarantees().insert((dir.to_path_buf(), assumption.driver.clone(), assumption.holds.clone()));
+        }
+        found.push(InputGuarantee {
+            module: module.to_string(),
+            driver: assumption.driver,
+            holds: assumption.holds,
+            proven,
+        });
+    }
+    Ok(found)
+}
+
+/// The most [`guaranteed`] gives the induction with the driver's stated invariant: it
+/// answers in seconds where it answers at all (4 s for the board's bridge).
+const INDUCTION_BUDGET: Duration = Duration::from_secs(60);
+
 /// A proven guarantee: the host design's directory, the driver, the statement.
 type GuaranteeKey = (PathBuf, String, String);
 
-/// The input guarantees [`guaranteed`] proved in this process. Only proofs are kept: a
-/// budget that ran out once may not the next time.
+/// The input guarantees [`guaranteed`] and [`input_guarantees`] proved in this process.
+/// Only proofs are kept: a budget that ran out once may not the next time.
 static GUARANTEED: Mutex<BTreeSet<GuaranteeKey>> = Mutex::new(BTreeSet::new());
+
+/// [`GUARANTEED`], locked. Poisoning is ignored: a set of proofs is whole after any insert.
+fn proven_guarantees() -> std::sync::MutexGuard<'static, BTreeSet<GuaranteeKey>> {
+    GUARANTEED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Where [`GUARANTEED`] keeps the proof of `assumption` for the mutant `command` of the host
 /// design in `dir`, or `None` for a mutant inside the driver. The proof is of the unmutated
@@ -1089,11 +1182,21 @@ impl Vcd {
 /// yosys did not finish within `budget`. Read anew for each proof: a cache keyed by the
 /// directory would outlive a campaign that regenerates it.
 fn design_modules(at: Subject<'_>, budget: Duration) -> Result<Option<DesignModules>, SimError> {
-    let Subject { dir, reading, mutant } = at;
-    let name = format!("modules-{}-{}", mutant.id, std::process::id());
+    let name = format!("modules-{}-{}", at.mutant.id, std::process::id());
+    read_modules(at.dir, at.reading, &at.mutant.host, &name, budget)
+}
+
+/// [`design_modules`] for the host `host`, its files named `name`.
+fn read_modules(
+    dir: &Path,
+    reading: &Reading,
+    host: &str,
+    name: &str,
+    budget: Duration,
+) -> Result<Option<DesignModules>, SimError> {
     let script = format!("{}write_json {name}.json\n", read_script(reading));
     let json = dir.join(format!("{name}.json"));
-    let ran = run_yosys_script(dir, &name, &script, budget)?;
+    let ran = run_yosys_script(dir, name, &script, budget)?;
     let text = std::fs::read_to_string(&json);
     let _ = std::fs::remove_file(&json);
     if !ran {
@@ -1101,7 +1204,7 @@ fn design_modules(at: Subject<'_>, budget: Duration) -> Result<Option<DesignModu
     }
     let text = text.map_err(|source| SimError::Io { path: json.clone(), source })?;
     DesignModules::from_json(&text).map(Some).map_err(|e| SimError::Mutation {
-        host: mutant.host.clone(),
+        host: host.to_string(),
         reason: format!("yosys's JSON of the design in {}: {e}", dir.display()),
     })
 }

@@ -1034,6 +1034,13 @@ impl PreparedHost {
         invariant::check(&self.rtl, &self.reading, budget)
     }
 
+    /// Each input assumption of this host with whether its driver guarantees it by
+    /// induction with its stated invariant ([`equivalence::input_guarantees`]), within
+    /// `budget` per yosys run.
+    pub fn input_guarantees(&self, budget: Duration) -> Result<Vec<equivalence::InputGuarantee>, SimError> {
+        equivalence::input_guarantees(&self.rtl, &self.reading, budget)
+    }
+
     /// The host's line in a summary: `name: network (lanes [..]), design <digest>`. Two runs
     /// whose lines for a host differ drew its mutants in different designs, so one run's ids
     /// and `mutate` commands say nothing about the other's.

@@ -294,6 +294,11 @@ impl DesignModules {
             .collect()
     }
 
+    /// The names of the design's modules, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.modules.keys().map(String::as_str)
+    }
+
     /// The module `name`, if the design has it.
     pub fn module(&self, name: &str) -> Option<&ModuleSummary> {
         self.modules.get(name)
@@ -428,6 +433,33 @@ pub fn guarantee_miter(ports: &[Port], holds: &str) -> String {
     let connections: Vec<String> = ports.iter().map(|p| format!(".{0}({0})", p.name)).collect();
     let _ = writeln!(text, "    gold u_gold ({});", connections.join(", "));
     trigger(&mut text, ports, vec![format!("!({holds})")], None);
+    text
+}
+
+/// The name of the module [`guarantee_statement`] writes.
+pub const GUARANTEE: &str = "sf_guarantee";
+
+/// The output of [`GUARANTEE`] that carries the statement.
+pub const GUARANTEE_HOLDS: &str = "guarantee_holds";
+
+/// Verilog of a module [`GUARANTEE`] over one copy, `gold`, of the module with `ports`: its
+/// one output, [`GUARANTEE_HOLDS`], is `holds` (an expression over those ports). Unlike
+/// [`guarantee_miter`]'s trigger it is not gated by a reset monitor: it is read by an
+/// induction over the module's own states (`invariant::proves_with_stated`), whose step
+/// starts from any state, and a monitor's registers would make that step fail from states
+/// no run reaches.
+pub fn guarantee_statement(ports: &[Port], holds: &str) -> String {
+    let mut text = format!("// A property of one module's ports (sim::mutation::observed).\nmodule {GUARANTEE} (\n");
+    for port in ports.iter().filter(|p| p.input) {
+        let _ = writeln!(text, "    input  wire {}{},", range(port.width), port.name);
+    }
+    let _ = writeln!(text, "    output wire {GUARANTEE_HOLDS}\n);");
+    for port in ports.iter().filter(|p| !p.input) {
+        let _ = writeln!(text, "    wire {}{};", range(port.width), port.name);
+    }
+    let connections: Vec<String> = ports.iter().map(|p| format!(".{0}({0})", p.name)).collect();
+    let _ = writeln!(text, "    gold u_gold ({});", connections.join(", "));
+    let _ = writeln!(text, "    assign {GUARANTEE_HOLDS} = {holds};\nendmodule");
     text
 }
 
@@ -1087,6 +1119,11 @@ mod tests {
         let text = guarantee_miter(&ports, "y || !go");
         assert!(text.contains("gold u_gold (.clk(clk), .rst(rst), .go(go), .y(y));"), "{text}");
         assert!(text.contains("assign trigger = reset_only_first && (\n        !(y || !go));"), "{text}");
+        // The statement an induction reads: ungated, the copy's outputs as wires.
+        let text = guarantee_statement(&ports, "y || !go");
+        assert!(text.contains("    input  wire go,\n    output wire guarantee_holds\n);\n    wire y;"), "{text}");
+        assert!(text.contains("gold u_gold (.clk(clk), .rst(rst), .go(go), .y(y));"), "{text}");
+        assert!(text.contains("assign guarantee_holds = y || !go;"), "{text}");
     }
 
     #[test]
