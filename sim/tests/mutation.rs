@@ -544,23 +544,42 @@ fn a_constant_of_the_host_prunes_a_mutant_at_host_scope_only() {
     }
     // `stage` registers any byte; `host` gives it one whose high four bits are 0, and keeps
     // a memory whose bit 7 every write sets to 0 (and power-on leaves 0): `r[7]` is 0 for
-    // ever, which only the memory's contents from power-on show.
+    // ever, which only the memory's contents from power-on show. `writer` registers any
+    // byte too, and `host` keeps what it writes in a memory whose words it reads only in
+    // their low four bits (as a layer that takes no negative event never reads the sign
+    // bit of the words an event buffer keeps): its bit 7 is unread, which yosys prunes
+    // only with the memory as registers.
     let work = testkit::scratch_dir("mutation-host-pruned");
     let verilog = "module stage(input clk, input [7:0] a, output reg [7:0] y);\n\
                    always @(posedge clk) y <= a;\nendmodule\n\
-                   module host(input clk, input [3:0] b, input [1:0] wa, input [1:0] ra,\n\
-                   output [7:0] y, output reg [7:0] r);\n\
+                   module writer(input clk, input [7:0] a, output reg [7:0] y);\n\
+                   always @(posedge clk) y <= a;\nendmodule\n\
+                   module host(input clk, input [3:0] b, input [3:0] c, input [1:0] wa, input [1:0] ra,\n\
+                   output [7:0] y, output reg [7:0] r, output reg [3:0] q);\n\
                    reg [7:0] mem [0:3];\n\
+                   reg [7:0] low [0:3];\n\
+                   wire [7:0] written;\n\
+                   wire [7:0] word = low[ra];\n\
                    stage u_stage(.clk(clk), .a({4'b0, b}), .y(y));\n\
-                   always @(posedge clk) begin mem[wa] <= {4'b0, b}; r <= mem[ra]; end\nendmodule\n";
+                   writer u_writer(.clk(clk), .a({c, b}), .y(written));\n\
+                   always @(posedge clk) begin mem[wa] <= {4'b0, b}; r <= mem[ra]; end\n\
+                   always @(posedge clk) begin low[wa] <= written; q <= word[3:0]; end\nendmodule\n";
     let reading = one_module(work.path(), "host", verilog);
     let stage = driving_cell_in(work.path(), "host", "stage", "y");
+    let writer = driving_cell_in(work.path(), "host", "writer", "y");
     let read = driving_cell_in(work.path(), "host", "host", "r");
     let cases = [
         ("stage", "bit 6 of the stage's input", format!("-mode const0 -cell {stage} -port D -portbit 6"), true),
         ("stage", "bit 2 of the stage's input", format!("-mode const0 -cell {stage} -port D -portbit 2"), false),
         ("host", "bit 7 of the memory's read", format!("-mode const0 -cell {read} -port D -portbit 7"), true),
         ("host", "bit 3 of the memory's read", format!("-mode const0 -cell {read} -port D -portbit 3"), false),
+        (
+            "writer",
+            "bit 7 of a word kept and never read",
+            format!("-mode const1 -cell {writer} -port D -portbit 7"),
+            true,
+        ),
+        ("writer", "bit 2 of a word kept and read", format!("-mode const1 -cell {writer} -port D -portbit 2"), false),
     ];
     for (module, what, mutation, equivalent) in cases {
         let mutant = stand_in_mutant(RtlModule::Lane, module, &mutation);
