@@ -191,6 +191,25 @@ impl LayerPlan {
     pub fn weight_words(&self) -> u64 {
         self.weight_rows() * self.groups as u64
     }
+
+    /// The neurons (a conv layer's output channels) group `group` holds: `lanes`, fewer in
+    /// a last group the neurons do not fill, 0 past the last group. What a readout sends
+    /// of that group's scores, one a cycle.
+    ///
+    /// ```
+    /// use model::plan::{LayerPlan, Stage, WeightStore};
+    /// // 5 neurons over 2 lanes: groups of 2, 2 and 1.
+    /// let plan = LayerPlan {
+    ///     lanes: 2, groups: 3, neurons: 5, inputs: 6, lateral: false, weight_bits: 4,
+    ///     accumulator_bits: 8, membrane_bits: 8, input_planes: 1,
+    ///     weights: WeightStore::Rom, stage: Stage::Dense,
+    /// };
+    /// let sizes: Vec<u32> = (0..4).map(|g| plan.group_neurons(g)).collect();
+    /// assert_eq!(sizes, [2, 2, 1, 0]);
+    /// ```
+    pub fn group_neurons(&self, group: u32) -> u32 {
+        self.neurons.saturating_sub(group.saturating_mul(self.lanes)).min(self.lanes)
+    }
 }
 
 /// Where a layer's weights live in hardware.

@@ -267,9 +267,7 @@ pub fn input_work(golden: &Golden, plan: &HardwarePlan, input: &[u8], trace: &Tr
                 _ => {
                     let sent: Vec<u64> = if readout {
                         // Scores, at the last timestep only: every neuron of every group.
-                        (0..groups)
-                            .map(|g| if last { (lp.neurons as u64 - g * lanes as u64).min(lanes as u64) } else { 0 })
-                            .collect()
+                        (0..lp.groups).map(|g| if last { u64::from(lp.group_neurons(g)) } else { 0 }).collect()
                     } else {
                         per_group(&trace.layers[l][t])
                     };

@@ -1031,8 +1031,7 @@ fn the_dense_readout_always_frees_its_slot_before_layer_0_wants_it() {
     let host = hosts(1, 1, &["dense".to_string()]).unwrap().remove(0);
     let [hidden, readout] = [&host.plan.layers[0], &host.plan.layers[1]];
     let shortest = ITEM_OVERHEAD + layer_pass_cycles(0, &vec![0; hidden.groups as usize]);
-    let scores: Vec<u64> =
-        (0..readout.groups).map(|g| u64::from(readout.lanes.min(readout.neurons - g * readout.lanes))).collect();
+    let scores: Vec<u64> = (0..readout.groups).map(|g| u64::from(readout.group_neurons(g))).collect();
     let most_events = u64::from(readout.inputs * readout.input_planes);
     let longest = ITEM_OVERHEAD + layer_pass_cycles(most_events, &scores);
     assert_eq!((most_events, longest, shortest), (10, 22, 24));
