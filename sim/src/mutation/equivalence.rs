@@ -171,6 +171,21 @@ pub enum Scope {
     /// another layer filled). A refutation here is an input sequence of the core itself:
     /// input values on its stream, with the valid pattern the harness's stall mode gives.
     Core,
+    /// The host's top (the board top of a board host) from power-on, with the instances of
+    /// generated modules it holds cut out (the board's core; a core host's layer
+    /// wrappers): what they drive becomes inputs both copies share, free in every cycle,
+    /// and what goes into them is compared with the top's outputs in every cycle. Where the
+    /// two copies agree on all of that for every sequence the cut-out modules could give,
+    /// they agree with the real ones in place. For a module outside every cut instance (the
+    /// board's UART modules, loaders and bridge), where the whole board ([`Scope::Parent`])
+    /// is too big a miter: without its core, `board-wide`'s two copies are 5,432 latches that
+    /// `scorr` merges at once.
+    ///
+    /// Example: the transmitter's bit counter reset to 1 rather than 0 (`board-wide` #515)
+    /// makes `ready` low for one cycle after the reset ends. Its own ports show it, and
+    /// the bridge reads `ready` only when it has a reply to send, a byte time or more later.
+    /// Not tried where a refutation would mean anything: the cut modules' outputs are free.
+    Shell,
 }
 
 /// A proof that a mutant is equivalent.
@@ -199,7 +214,8 @@ impl Proof {
             }
             _ => {}
         }
-        let from_power_on = matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core);
+        let from_power_on =
+            matches!(self.scope, Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core | Scope::Shell);
         mutant.module.provable()
             && (!mutates_a_clock(&mutant.command) || (from_power_on && sticks_a_clock(&mutant.command)))
     }
@@ -486,7 +502,7 @@ pub fn prove(
             // Proofs by `equiv_induct` would see the stuck clock as the global one, PDR an
             // inverted one.
             Scope::Module | Scope::Host if clock => continue,
-            Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core
+            Scope::PowerOn | Scope::Parent | Scope::Observed | Scope::Core | Scope::Shell
                 if clock && !sticks_a_clock(&mutant.command) =>
             {
                 continue;
@@ -522,6 +538,12 @@ pub fn prove(
             Scope::Dormant if clock => continue,
             Scope::Dormant => {
                 if let Some(proof) = prove_dormant(at, &module, budget)? {
+                    return Ok(Finding::Proven(proof));
+                }
+                continue;
+            }
+            Scope::Shell => {
+                if let Some(proof) = prove_in_shell(at, &module, budget)? {
                     return Ok(Finding::Proven(proof));
                 }
                 continue;
@@ -629,7 +651,7 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
 /// separately, which can only make a proof fail.
 fn prove_from_power_on(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
-    let proven = power_on_miter(at, module, None, false, budget)? == MiterVerdict::Holds;
+    let proven = power_on_miter(at, module, None, &[], false, budget)? == MiterVerdict::Holds;
     Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
 }
 
@@ -664,6 +686,25 @@ fn prove_in_core(at: Subject<'_>, budget: Duration) -> Result<Finding, SimError>
         MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Core, frame, trace }),
         MiterVerdict::Unknown => Finding::Open,
     })
+}
+
+/// [`Scope::Shell`]: the power-on miter of the host's top with its generated instances cut
+/// out, every output and every input of a cut instance compared. Not tried (`None`) where
+/// the top has no such instance or `module` has an instance inside one (the mutant would
+/// be cut out with it).
+fn prove_in_shell(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
+    let started = Instant::now();
+    let Some(design) = design_modules(at, budget)? else { return Ok(None) };
+    let top = at.reading.top.as_str();
+    let cut = design.generated_instances(top);
+    let inside_cut =
+        cut.iter().any(|instance| design.instance_kind(top, instance).is_some_and(|kind| design.within(module, kind)));
+    if cut.is_empty() || inside_cut || !design.within(module, top) {
+        return Ok(None);
+    }
+    let left = budget.saturating_sub(started.elapsed());
+    let holds = power_on_miter(at, top, None, &cut, false, left)? == MiterVerdict::Holds;
+    Ok(holds.then(|| Proof { scope: Scope::Shell, seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// [`Scope::Observed`]: the power-on miter of `module` itself, its outputs compared as its
@@ -712,7 +753,7 @@ fn guaranteed(
     let holds = by_induction(at.dir, at.reading, driver, assumption, &name, budget)? || {
         let miter = observed::guarantee_miter(&driver.ports, &assumption.holds);
         let left = budget.saturating_sub(started.elapsed());
-        power_on_miter(at, &assumption.driver, Some(&miter), false, left)? == MiterVerdict::Holds
+        power_on_miter(at, &assumption.driver, Some(&miter), &[], false, left)? == MiterVerdict::Holds
     };
     if let Some(key) = key.filter(|_| holds) {
         proven_guarantees().insert(key);
@@ -837,7 +878,7 @@ fn masked_power_on(
 ) -> Result<MiterVerdict, SimError> {
     let Some(summary) = design.module(unit) else { return Ok(MiterVerdict::Unknown) };
     let miter = observed::masked_miter(&summary.ports, rules, assumed);
-    power_on_miter(at, unit, Some(&miter), replay, budget)
+    power_on_miter(at, unit, Some(&miter), &[], replay, budget)
 }
 
 /// [`Scope::Step`]: `module`'s next state and outputs, mutated, are the original's from
@@ -1055,11 +1096,16 @@ fn remove_model(dir: &Path, name: &str) {
 /// Whether the original `unit` and the one with `mutant` applied never differ from
 /// power-on (see [`prove_from_power_on`]), decided within `budget`: compared at every output
 /// by `miter -equiv`, or by `masked` (Verilog of an [`observed::MITER`] over the two copies
-/// `gold` and `gate`), a masked miter's counterexample replayed if `replay_failure`.
+/// `gold` and `gate`), a masked miter's counterexample replayed if `replay_failure`. The
+/// instances of `unit` named in `cut` are cut out of both copies (`expose -evert`, before
+/// flattening): their outputs become inputs the copies share, their inputs outputs
+/// compared with the rest (only with `masked` `None`: a masked miter lists `unit`'s own
+/// ports).
 fn power_on_miter(
     at: Subject<'_>,
     unit: &str,
     masked: Option<&str>,
+    cut: &[String],
     replay_failure: bool,
     budget: Duration,
 ) -> Result<MiterVerdict, SimError> {
@@ -1068,9 +1114,10 @@ fn power_on_miter(
     let name = format!("pdr-{}-{}", mutant.id, std::process::id());
     // A flip-flop whose clock the mutant tied to a constant holds its initial value.
     let stuck = if sticks_a_clock(&mutant.command) { "opt_dff\n" } else { "" };
+    let cut: String = cut.iter().map(|instance| format!("expose -evert {unit}/{instance}\n")).collect();
     let copy = |name: &str| {
         format!(
-            "hierarchy -top {unit}\nflatten\nmemory\nopt_clean\nsetundef -zero -init\n{stuck}rename {unit} {name}\n"
+            "hierarchy -top {unit}\n{cut}flatten\nmemory\nopt_clean\nsetundef -zero -init\n{stuck}rename {unit} {name}\n"
         )
     };
     let miter_path = dir.join(format!("{name}-miter.v"));
@@ -1386,6 +1433,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::Invariant => "invariant",
         Scope::Observed => "observed",
         Scope::Core => "core",
+        Scope::Shell => "shell",
     }
 }
 

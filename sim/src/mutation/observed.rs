@@ -253,6 +253,9 @@ struct JsonPort {
 /// the nets on each of its ports.
 #[derive(Clone, Debug, Deserialize)]
 struct Cell {
+    /// Its instance name (the key `write_json` lists it under).
+    #[serde(skip)]
+    name: String,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -277,7 +280,7 @@ impl DesignModules {
                     })
                     .collect();
                 let port_nets = module.ports.into_iter().map(|(name, port)| (name, port.bits)).collect();
-                let cells = module.cells.into_values().collect();
+                let cells = module.cells.into_iter().map(|(name, cell)| Cell { name, ..cell }).collect();
                 let summary = ModuleSummary { ports, params: module.parameter_default_values, port_nets, cells };
                 (name, summary)
             })
@@ -292,6 +295,32 @@ impl DesignModules {
             .filter(|(_, summary)| summary.cells.iter().any(|cell| cell.kind == module))
             .map(|(name, _)| name.as_str())
             .collect()
+    }
+
+    /// The instances in `module` of the modules the generator wrote (a design module whose
+    /// base name is not the RTL library's `sf_*`), by instance name, sorted: the board top's
+    /// core, the core's layer wrappers. What [`Scope::Shell`](super::equivalence::Scope::Shell)
+    /// cuts out.
+    pub fn generated_instances(&self, module: &str) -> Vec<String> {
+        let Some(summary) = self.modules.get(module) else { return Vec::new() };
+        let generated = |kind: &str| self.modules.contains_key(kind) && !base_name(kind).starts_with("sf_");
+        let mut names: Vec<String> =
+            summary.cells.iter().filter(|c| generated(&c.kind)).map(|c| c.name.clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// Whether `module` is `ancestor` or instantiated, at any depth, inside it.
+    pub fn within(&self, module: &str, ancestor: &str) -> bool {
+        module == ancestor
+            || self.modules.get(ancestor).is_some_and(|summary| {
+                summary.cells.iter().any(|c| self.modules.contains_key(&c.kind) && self.within(module, &c.kind))
+            })
+    }
+
+    /// The kind (module name) of the instance `instance` in `module`.
+    pub fn instance_kind(&self, module: &str, instance: &str) -> Option<&str> {
+        self.modules.get(module)?.cells.iter().find(|c| c.name == instance).map(|c| c.kind.as_str())
     }
 
     /// The names of the design's modules, sorted.
