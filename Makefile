@@ -72,7 +72,7 @@ MUTATION_MUTANTS ?= 200
 MUTATION_SEED ?= 1
 MUTATION_SHARD ?=
 MUTATION_PROOF_SECONDS ?= 30
-MUTATION_PROOF_SCOPES ?= pruned,host-pruned,module,step,invariant,dormant,power-on,observed,parent
+MUTATION_PROOF_SCOPES ?= pruned,host-pruned,module,step,invariant,dormant,power-on,observed,shell,parent
 MUTATION_SOUNDNESS ?= 40
 MUTATION_RERUN_INPUTS ?= 600
 # Where the campaign keeps its work, summaries and proofs (absolute: the tests run in sim/).

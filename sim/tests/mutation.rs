@@ -1293,8 +1293,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// is appended to proofs.jsonl as it ends (with the scopes it tried), and a rerun tries only
 /// the scopes not yet tried with as much time, then the summary is rewritten with the
 /// proofs. `MUTATION_PROOF_SECONDS` per proof and scope (120; 0: only
-/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,dormant,power-on,observed,parent,host`
-/// (default `pruned,host-pruned,module,dormant,power-on,observed,parent`), `MUTATION_PROOF_RETRY=1` (also the unproven
+/// merge what proofs.jsonl holds), `MUTATION_PROOF_SCOPES=pruned,host-pruned,module,...`
+/// (default [`DEFAULT_PROOF_SCOPES`]; every name [`proof_scopes`] reads), `MUTATION_PROOF_RETRY=1` (also the unproven
 /// ones with lines from before session 27, which do not say what they tried: every scope
 /// asked for that no line says was tried with this budget or more; a proof or refutation
 /// of an earlier attempt stays; `MUTATION_PROOF_RETRY=all`: every scope asked for on
@@ -1515,7 +1515,7 @@ fn attempted(text: &str) -> BTreeMap<AttemptKey, Attempt> {
 /// The proofs' own check: `MUTATION_SOUNDNESS` (40) mutants the tests killed, drawn with
 /// `MUTATION_SEED` from every provable module (or those of `MUTATION_PROOF_MODULES`, in the
 /// hosts of `MUTATION_PROOF_HOSTS`), each tried at `MUTATION_PROOF_SCOPES`
-/// (pruned,host-pruned,module,dormant,power-on,observed,parent) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
+/// ([`DEFAULT_PROOF_SCOPES`]) with `MUTATION_PROOF_SECONDS` (30) each. A killed mutant is not
 /// equivalent, so a proof of one means the proof is unsound: the test fails and names it.
 #[test]
 #[ignore = "the equivalence proofs tried on killed mutants: make mutation"]
@@ -1560,7 +1560,7 @@ fn proof_chosen() -> impl Fn(&Mutant) -> bool {
 
 /// The scopes `mutation_proofs` and `mutation_soundness` try unless `MUTATION_PROOF_SCOPES`
 /// says otherwise (the Makefile's default too), cheapest first.
-const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,step,invariant,dormant,power-on,observed,parent";
+const DEFAULT_PROOF_SCOPES: &str = "pruned,host-pruned,module,step,invariant,dormant,power-on,observed,shell,parent";
 
 /// `pruned,host-pruned,module,step,invariant,dormant,power-on,observed,parent,host,core,shell` as scopes.
 fn proof_scopes(list: &str) -> Vec<Scope> {
