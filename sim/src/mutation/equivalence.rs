@@ -184,7 +184,8 @@ pub enum Scope {
     /// Example: the transmitter's bit counter reset to 1 rather than 0 (`board-wide` #515)
     /// makes `ready` low for one cycle after the reset ends. Its own ports show it, and
     /// the bridge reads `ready` only when it has a reply to send, a byte time or more later.
-    /// Not tried where a refutation would mean anything: the cut modules' outputs are free.
+    /// A failure records no refutation: the cut modules' outputs are free, so its input
+    /// sequence may be one no real core gives.
     Shell,
 }
 
@@ -791,7 +792,7 @@ fn by_induction(
 pub struct InputGuarantee {
     /// The module whose inputs are assumed (yosys's name as the host parameterizes it).
     pub module: String,
-    /// The assumption: its driver and the statement.
+    /// The module that drives those inputs (yosys's name).
     pub driver: String,
     /// The statement, a Verilog expression over the driver's outputs.
     pub holds: String,
