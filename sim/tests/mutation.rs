@@ -590,6 +590,40 @@ fn a_constant_of_the_host_prunes_a_mutant_at_host_scope_only() {
 }
 
 #[test]
+fn a_select_moved_past_the_end_of_its_vector_reads_0_in_the_proofs() {
+    if testkit::require(yosys()).is_none() {
+        return;
+    }
+    // `reader` reads byte `i` of a two-byte word, at offset `i * 8` (a 32-bit product, as
+    // `sf_weight_loader` reads `read_word`). Bit 30 of the offset inverted reads past the
+    // end: 0 on the campaign's second netlist, which kills such a mutant (`board` #800).
+    // `techmap`'s own gates look only at the offset bits a 16-bit word needs and wrap, so
+    // the proofs took it for the original until they read past the end as 0 too. Bit 3
+    // (offset 8 for byte 0) stays inside the word: not equivalent either way.
+    let work = testkit::scratch_dir("mutation-past-end");
+    let verilog = "module reader(input clk, input [15:0] w, input i, output reg [7:0] y);\n\
+                   always @(posedge clk) y <= w[i * 8 +: 8];\nendmodule\n";
+    let reading = one_module(work.path(), "reader", verilog);
+    let script = "read_verilog -nosynthesis -defer -I. reader.v; hierarchy -top reader; proc; opt_clean; \
+                  select -list reader/t:$mul";
+    let out = std::process::Command::new("yosys").args(["-p", script]).current_dir(work.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mul = text.lines().find_map(|l| l.strip_prefix("reader/")).expect("the offset's product").to_string();
+    for bit in [30, 3] {
+        let mutation = format!("-mode inv -cell {mul} -port Y -portbit {bit}");
+        let mutant = stand_in_mutant(RtlModule::WeightLoader, "reader", &mutation);
+        for scope in [Scope::Pruned, Scope::Step, Scope::PowerOn] {
+            assert_eq!(
+                proven_at(work.path(), &reading, &mutant, scope),
+                None,
+                "bit {bit} at {scope:?}: {}",
+                mutant.command
+            );
+        }
+    }
+}
+
+#[test]
 fn a_mutant_hidden_by_the_top_is_proven_with_the_generated_modules_cut_out() {
     if testkit::require(yosys()).is_none() {
         return;

@@ -35,7 +35,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::observed::{self, DesignModules, StepFrom};
-use super::yosys::{INVARIANT_DEFINE, Reading, keeping_initial_values, read_script, read_script_defining};
+use super::yosys::{
+    INVARIANT_DEFINE, Reading, keeping_initial_values, past_end_zero, read_script, read_script_defining,
+};
 use super::{Mutant, invariant};
 use crate::cosim::guard::GuardedChild;
 use crate::error::SimError;
@@ -621,12 +623,13 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
     // instance's copy of it as an alias (`%a`) of the top's.
     let readers = format!("w:{control} %a %co c:* %i");
     let name = format!("{}-{}-{}", scope_name(scope), mutant.id, std::process::id());
+    let past_end = past_end_zero(dir)?;
     for power_on in power_on {
         let script = format!(
             "{read}{mutation}\nhierarchy -top {top}\nflatten\n\
              select -assert-count 1 w:{control}\nselect -assert-any {readers}\n\
              opt -fine -keepdc\nwreduce -keepdc\nopt_clean\n{power_on}opt -fine -keepdc\n\
-             techmap\nopt -fast -keepdc\nopt_clean\n\
+             {past_end}techmap\nopt -fast -keepdc\nopt_clean\n\
              select -assert-none {readers}\n",
             read = read_script(reading),
             mutation = mutant.command,
@@ -646,8 +649,10 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
 /// state, which leaves the mutant's cone) and `dprove` proves that the output never rises, or
 /// finds the input sequence that raises it.
 ///
-/// `x` constants in the logic (a `$shiftx` out of range, a `case` default) are 0 in both
-/// copies: the proof is of that one choice of each don't-care, the same in both. A wire
+/// `x` constants in the logic (a `case` default) are 0 in both copies, and a part-select
+/// reads 0 past either end of its vector whatever its offset ([`past_end_zero`], as the
+/// second netlist reads it): the proof is of that one choice of each don't-care, the same
+/// in both. A wire
 /// nothing drives (a memory's read of a word past its last) is a free input in each copy,
 /// separately, which can only make a proof fail.
 fn prove_from_power_on(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
@@ -1038,9 +1043,10 @@ fn step_miter(
     std::fs::write(&miter_path, miter).map_err(|source| SimError::Io { path: miter_path.clone(), source })?;
     let script = format!(
         "read_rtlil {name}.il\nread_verilog {name}-miter.v\nproc\nhierarchy -top {top}\nflatten\n\
-         opt -fast\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven -zero\ndffunmap\naigmap\nopt_clean\n\
+         opt -fast\n{past_end}techmap\nopt -fast\nsetundef -zero\nsetundef -undriven -zero\ndffunmap\naigmap\nopt_clean\n\
          write_aiger -zinit -map {name}.map {name}.aig\n",
         top = observed::STEP_MITER,
+        past_end = past_end_zero(dir)?,
     );
     let built = run_yosys_script(dir, &format!("{name}-aig"), &script, budget.saturating_sub(started.elapsed()))?;
     remove();
@@ -1137,9 +1143,10 @@ fn power_on_miter(
     let undriven = if masked.is_some() { "-zero" } else { "-anyseq" };
     let script = format!(
         "{copies}{miter}\
-         opt -fast\nasync2sync\ntechmap\nopt -fast\nsetundef -zero\nsetundef -undriven {undriven}\ndffunmap\n\
+         opt -fast\nasync2sync\n{past_end}techmap\nopt -fast\nsetundef -zero\nsetundef -undriven {undriven}\ndffunmap\n\
          aigmap\nopt_clean\nwrite_aiger -zinit -map {name}.map {name}.aig\n",
         copies = gold_and_gate(reading, &without_control(&mutant.command), copy, None),
+        past_end = past_end_zero(dir)?,
     );
     let built = run_yosys_script(dir, &name, &script, budget)?;
     let verdict = match prove_miter(dir, &name, built, budget.saturating_sub(started.elapsed()))? {

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::netlist::{CONTROL, CONTROL_BITS};
 use super::{Mutant, RtlModule};
@@ -25,6 +26,26 @@ pub struct Mutated {
 /// file [`mutate`] writes it to beside the design.
 const SHIFTX_IN_RANGE: &str = include_str!("shiftx_in_range.v");
 const SHIFTX_MAP: &str = "shiftx_in_range.v";
+
+/// The yosys commands that make every part-select read 0 past either end of its vector
+/// ([`SHIFTX_IN_RANGE`]), as the second netlist reads it, after writing the rule to `dir`
+/// (where yosys runs) if it is not there yet: what every proof runs before `techmap`.
+/// `techmap`'s own gates for a `$shiftx` look only at the offset bits the vector needs,
+/// so an offset past them wraps as in Verilator: a loader mutant inverting bit 30 of
+/// `read_index * 8`, which the second netlist kills (its weight CRC reads 0), was proven
+/// equivalent from power-on in 2 s (`board` #800, session 37).
+pub(super) fn past_end_zero(dir: &Path) -> Result<String, SimError> {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let path = dir.join(SHIFTX_MAP);
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(SHIFTX_IN_RANGE) {
+        // Written aside and renamed: a proof beside this one may be reading it.
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let aside = dir.join(format!("{SHIFTX_MAP}.{}-{n}", std::process::id()));
+        std::fs::write(&aside, SHIFTX_IN_RANGE).map_err(|source| SimError::Io { path: aside.clone(), source })?;
+        std::fs::rename(&aside, &path).map_err(|source| SimError::Io { path: path.clone(), source })?;
+    }
+    Ok(format!("techmap -map {SHIFTX_MAP} t:$shiftx\nchtype -map $__sf_shiftx $shiftx\n"))
+}
 
 /// The netlists [`mutate`] writes: as yosys elaborated the design, and with
 /// [`SHIFTX_IN_RANGE`].
