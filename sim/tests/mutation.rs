@@ -1334,7 +1334,8 @@ fn write_summary(root: &Path, name: &str, summary: &Summary) {
 /// of an earlier attempt stays; `MUTATION_PROOF_RETRY=all`: every scope asked for on
 /// every unproven survivor, whatever was tried, after a scope learned more),
 /// `MUTATION_PROOF_MODULES=sf_emit_search,...` (only those modules' survivors),
-/// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors).
+/// `MUTATION_PROOF_HOSTS=board-counts,...` (only those hosts' survivors), `MUTATION_PROOF_IDS=board#23,...`
+/// (only those survivors).
 #[test]
 #[ignore = "equivalence proofs of the campaign's survivors: make mutation"]
 fn mutation_proofs() {
@@ -1585,11 +1586,14 @@ fn mutation_soundness() {
 
 /// Whether a mutant is to be proven: of a module `MUTATION_PROOF_MODULES` names
 /// (`sf_lane,sf_emit_search`; unset: any) in a host `MUTATION_PROOF_HOSTS` names
-/// (`board-counts`; unset: any).
+/// (`board-counts`; unset: any), and one `MUTATION_PROOF_IDS` names (`board#23,conv#302`:
+/// the summary's names; unset: any).
 fn proof_chosen() -> impl Fn(&Mutant) -> bool {
-    let (modules, hosts) = (env("MUTATION_PROOF_MODULES"), env("MUTATION_PROOF_HOSTS"));
+    let (modules, hosts, ids) = (env("MUTATION_PROOF_MODULES"), env("MUTATION_PROOF_HOSTS"), env("MUTATION_PROOF_IDS"));
     let listed = |list: &Option<String>, name: &str| list.as_ref().is_none_or(|l| l.split(',').any(|n| n == name));
-    move |m| listed(&modules, m.module.name()) && listed(&hosts, &m.host)
+    move |m| {
+        listed(&modules, m.module.name()) && listed(&hosts, &m.host) && listed(&ids, &format!("{}#{}", m.host, m.id))
+    }
 }
 
 /// The scopes `mutation_proofs` and `mutation_soundness` try unless `MUTATION_PROOF_SCOPES`

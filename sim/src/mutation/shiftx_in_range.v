@@ -3,7 +3,9 @@
 // Verilog leaves it undefined.
 //
 // In Verilator such an offset wraps (bit 132 of a 64-bit vector reads bit 4, bits 3:2 of a
-// 2-bit vector read bits 1:0), while the equivalence proofs read 0 (`setundef -zero`).
+// 2-bit vector read bits 1:0), while the equivalence proofs read 0: they apply this rule
+// before `techmap` (`yosys::past_end_zero`), whose own gates wrap an offset past the bits
+// the vector needs.
 // A mutant that moves an index past the end then ran in co-simulation as a circuit the
 // proofs did not see: `ternary`'s readout (one lane, one block) with its search's lane bit
 // set reads `block_first` at block 1 of 1, and the wrap cancelled the wrong lane
