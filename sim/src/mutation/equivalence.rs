@@ -831,7 +831,7 @@ pub fn input_guarantees(dir: &Path, reading: &Reading, budget: Duration) -> Resu
         let Some(driver) = design.module(&assumption.driver) else { continue };
         let proven = by_induction(dir, reading, driver, &assumption, &name, budget)?;
         if proven {
-            proven_guarantees().insert((dir.to_path_buf(), assumption.driver.clone(), assumption.holds.clone()));
+            proven_guarantees().insert(key_of(dir, &assumption));
         }
         found.push(InputGuarantee {
             module: module.to_string(),
@@ -865,7 +865,12 @@ fn proven_guarantees() -> std::sync::MutexGuard<'static, BTreeSet<GuaranteeKey>>
 /// but 2 s of a loader mutant's 86 (`board-counts`, session 36).
 fn guarantee_key(dir: &Path, command: &str, assumption: &observed::InputAssumption) -> Option<GuaranteeKey> {
     let inside = command.contains(&format!("-module {} ", assumption.driver));
-    (!inside).then(|| (dir.to_path_buf(), assumption.driver.clone(), assumption.holds.clone()))
+    (!inside).then(|| key_of(dir, assumption))
+}
+
+/// The [`GuaranteeKey`] of `assumption` in the host design in `dir`.
+fn key_of(dir: &Path, assumption: &observed::InputAssumption) -> GuaranteeKey {
+    (dir.to_path_buf(), assumption.driver.clone(), assumption.holds.clone())
 }
 
 /// The power-on miter of `unit` (a module of `design`) and its mutated copy, its outputs

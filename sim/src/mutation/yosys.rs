@@ -29,7 +29,8 @@ const SHIFTX_MAP: &str = "shiftx_in_range.v";
 
 /// The yosys commands that make every part-select read 0 past either end of its vector
 /// ([`SHIFTX_IN_RANGE`]), as the second netlist reads it, after writing the rule to `dir`
-/// (where yosys runs) if it is not there yet: what every proof runs before `techmap`.
+/// (where yosys runs) if it is not there yet: what [`mutate`] runs before writing the
+/// second netlist, and every proof before `techmap`.
 /// `techmap`'s own gates for a `$shiftx` look only at the offset bits the vector needs,
 /// so an offset past them wraps as in Verilator: a loader mutant inverting bit 30 of
 /// `read_index * 8`, which the second netlist kills (its weight CRC reads 0), was proven
@@ -113,14 +114,12 @@ pub fn mutate(
     // offset, the proofs read 0, a synthesis picks whatever is cheapest. Each is a circuit
     // the design allows where the original never reads such a bit, so a mutant that shows
     // under either is a fault: the second netlist reads 0 (see the rule's header).
-    script.push_str(&format!(
-        "techmap -map {SHIFTX_MAP} t:$shiftx\nchtype -map $__sf_shiftx $shiftx\nwrite_verilog -noattr {NETLIST_PAST_END_ZERO}\n"
-    ));
+    script.push_str(&past_end_zero(dir)?);
+    script.push_str(&format!("write_verilog -noattr {NETLIST_PAST_END_ZERO}\n"));
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SimError::Io { path, source }
     };
-    std::fs::write(dir.join(SHIFTX_MAP), SHIFTX_IN_RANGE).map_err(io(&dir.join(SHIFTX_MAP)))?;
     std::fs::write(dir.join("mutate.ys"), &script).map_err(io(&dir.join("mutate.ys")))?;
     let output =
         Command::new("yosys").args(["-q", "-l", "yosys.log", "-s", "mutate.ys"]).current_dir(dir).output().map_err(
