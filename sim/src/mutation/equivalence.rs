@@ -198,9 +198,29 @@ pub struct Proof {
     pub scope: Scope,
     /// Seconds yosys took.
     pub seconds: f64,
+    /// Made with every part-select reading 0 past the end of its vector (`techmap` only
+    /// after `yosys::past_end_zero`'s rule), as every proof since session 37 is. Records
+    /// from before say `false` (the field is missing): `techmap`'s own gates read some bit
+    /// inside the vector there, so such a proof of a mutant that moves an offset past the
+    /// end may not hold ([`Proof::predates_past_end_zero`]).
+    #[serde(default)]
+    pub past_end_zero: bool,
 }
 
 impl Proof {
+    /// A proof at `scope` that took from `started` until now.
+    pub fn since(scope: Scope, started: Instant) -> Proof {
+        Proof { scope, seconds: started.elapsed().as_secs_f64(), past_end_zero: true }
+    }
+
+    /// Whether this proof went through `techmap` before part-selects read 0 past the end of
+    /// their vector, and is to be made again before it counts for sure. The `equiv_*`
+    /// scopes ([`Scope::Module`], [`Scope::Host`]) reason on yosys's word-level cells, and
+    /// [`Scope::StartUp`] simulates `sf_reset`: none of them maps a select.
+    pub fn predates_past_end_zero(&self) -> bool {
+        !self.past_end_zero && !matches!(self.scope, Scope::Module | Scope::Host | Scope::StartUp)
+    }
+
     /// Whether this kind of proof holds for `mutant`: `equiv_induct` and PDR proofs for
     /// modules whose behaviour does not start from an initial value and mutants that leave
     /// every clock alone (PDR also for a clock stuck at a constant), the structural proof
@@ -484,9 +504,7 @@ pub fn prove(
     if !mutant.module.provable() {
         let started = Instant::now();
         return Ok(match reset_cycles(dir, reading, mutant)? {
-            Some(cycles) if cycles >= 1 => {
-                Finding::Proven(Proof { scope: Scope::StartUp, seconds: started.elapsed().as_secs_f64() })
-            }
+            Some(cycles) if cycles >= 1 => Finding::Proven(Proof::since(Scope::StartUp, started)),
             _ => Finding::Open,
         });
     }
@@ -577,7 +595,7 @@ pub fn prove(
         );
         let name = format!("equiv-{}-{}-{}", mutant.id, scope_name(scope), std::process::id());
         if run_yosys_script(dir, &name, &script, budget)? {
-            return Ok(Finding::Proven(Proof { scope, seconds: started.elapsed().as_secs_f64() }));
+            return Ok(Finding::Proven(Proof::since(scope, started)));
         }
     }
     Ok(refuted.map_or(Finding::Open, Finding::Refuted))
@@ -636,7 +654,7 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
         );
         let left = budget.saturating_sub(started.elapsed());
         if !left.is_zero() && run_yosys_script(dir, &name, &script, left)? {
-            return Ok(Some(Proof { scope, seconds: started.elapsed().as_secs_f64() }));
+            return Ok(Some(Proof::since(scope, started)));
         }
     }
     Ok(None)
@@ -658,7 +676,7 @@ fn prove_pruned(at: Subject<'_>, module: &str, scope: Scope, budget: Duration) -
 fn prove_from_power_on(at: Subject<'_>, module: &str, budget: Duration) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
     let proven = power_on_miter(at, module, None, &[], false, budget)? == MiterVerdict::Holds;
-    Ok(proven.then(|| Proof { scope: Scope::PowerOn, seconds: started.elapsed().as_secs_f64() }))
+    Ok(proven.then(|| Proof::since(Scope::PowerOn, started)))
 }
 
 /// [`Scope::Parent`]: the power-on proof of every module that instantiates `module`, each
@@ -671,9 +689,7 @@ fn prove_in_parents(at: Subject<'_>, module: &str, budget: Duration) -> Result<F
         masked_power_on(at, design, parent, &design.rules(parent), None, true, left)
     })?;
     Ok(match verdict {
-        MiterVerdict::Holds => {
-            Finding::Proven(Proof { scope: Scope::Parent, seconds: started.elapsed().as_secs_f64() })
-        }
+        MiterVerdict::Holds => Finding::Proven(Proof::since(Scope::Parent, started)),
         MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Parent, frame, trace }),
         MiterVerdict::Unknown => Finding::Open,
     })
@@ -688,7 +704,7 @@ fn prove_in_core(at: Subject<'_>, budget: Duration) -> Result<Finding, SimError>
     let top = at.reading.top.as_str();
     let left = budget.saturating_sub(started.elapsed());
     Ok(match masked_power_on(at, &design, top, &design.rules(top), None, true, left)? {
-        MiterVerdict::Holds => Finding::Proven(Proof { scope: Scope::Core, seconds: started.elapsed().as_secs_f64() }),
+        MiterVerdict::Holds => Finding::Proven(Proof::since(Scope::Core, started)),
         MiterVerdict::Fails(frame, trace) => Finding::Refuted(Refutation { scope: Scope::Core, frame, trace }),
         MiterVerdict::Unknown => Finding::Open,
     })
@@ -710,7 +726,7 @@ fn prove_in_shell(at: Subject<'_>, module: &str, budget: Duration) -> Result<Opt
     }
     let left = budget.saturating_sub(started.elapsed());
     let holds = power_on_miter(at, top, None, &cut, false, left)? == MiterVerdict::Holds;
-    Ok(holds.then(|| Proof { scope: Scope::Shell, seconds: started.elapsed().as_secs_f64() }))
+    Ok(holds.then(|| Proof::since(Scope::Shell, started)))
 }
 
 /// [`Scope::Observed`]: the power-on miter of `module` itself, its outputs compared as its
@@ -734,7 +750,7 @@ fn prove_observed(at: Subject<'_>, module: &str, budget: Duration) -> Result<Opt
     }
     let left = budget.saturating_sub(started.elapsed());
     let holds = masked_power_on(at, &design, module, &rules, assumed, false, left)? == MiterVerdict::Holds;
-    Ok(holds.then(|| Proof { scope: Scope::Observed, seconds: started.elapsed().as_secs_f64() }))
+    Ok(holds.then(|| Proof::since(Scope::Observed, started)))
 }
 
 /// Whether the driver of `assumption` (unmutated: the mutant is in the module it drives)
@@ -909,7 +925,7 @@ fn one_step_proof(
 ) -> Result<Option<Proof>, SimError> {
     let started = Instant::now();
     let proven = step_miter(at, module, &[], from, budget)? == MiterVerdict::Holds;
-    Ok(proven.then(|| Proof { scope, seconds: started.elapsed().as_secs_f64() }))
+    Ok(proven.then(|| Proof::since(scope, started)))
 }
 
 /// [`Scope::Invariant`]: as [`prove_in_one_step`], from the states that hold `module`'s
@@ -932,7 +948,7 @@ fn prove_dormant(at: Subject<'_>, module: &str, budget: Duration) -> Result<Opti
         step_miter(at, parent, &design.rules(parent), StepFrom::Reached, left)
     })?;
     let proven = verdict == MiterVerdict::Holds;
-    Ok(proven.then(|| Proof { scope: Scope::Dormant, seconds: started.elapsed().as_secs_f64() }))
+    Ok(proven.then(|| Proof::since(Scope::Dormant, started)))
 }
 
 /// `miter(design, parent, time left)` in every module of the design that instantiates
@@ -1529,14 +1545,14 @@ mod tests {
             command: command.into(),
         };
         for scope in [Scope::Module, Scope::PowerOn, Scope::Host, Scope::Parent] {
-            let proof = Proof { scope, seconds: 1.0 };
+            let proof = Proof { scope, seconds: 1.0, past_end_zero: true };
             let from_power_on = matches!(scope, Scope::PowerOn | Scope::Parent);
             assert_eq!(proof.holds_for(&mutant(stuck)), from_power_on, "{scope:?}");
             assert!(!proof.holds_for(&mutant(&inverted)), "{scope:?}");
             assert!(proof.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")), "{scope:?}");
         }
         // The dormant proof clocks the shared registers with one clock: no clock mutant.
-        let dormant = Proof { scope: Scope::Dormant, seconds: 1.0 };
+        let dormant = Proof { scope: Scope::Dormant, seconds: 1.0, past_end_zero: true };
         assert!(!dormant.holds_for(&mutant(stuck)) && !dormant.holds_for(&mutant(&inverted)));
         assert!(dormant.holds_for(&mutant("mutate -mode inv -module m -cell c -port Q -portbit 0")));
     }

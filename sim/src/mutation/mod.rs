@@ -21,6 +21,7 @@ pub mod equivalence;
 pub mod invariant;
 pub mod netlist;
 pub mod observed;
+pub mod offsets;
 pub mod report;
 mod yosys;
 
