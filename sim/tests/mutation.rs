@@ -644,8 +644,9 @@ fn the_mutants_an_offset_that_can_leave_its_vector_depends_on_are_listed() {
                    z <= w[index];\n\
                    end\nendmodule\n";
     std::fs::write(work.path().join("mutated.v"), netlist).unwrap();
-    let reached = offsets::mutants_reaching_offsets(work.path(), "reader", Duration::from_secs(60)).unwrap();
-    assert_eq!(reached, BTreeSet::from([1, 4]));
+    let reach = offsets::mutants_reaching_offsets(work.path(), "reader", Duration::from_secs(60)).unwrap();
+    assert_eq!(reach.combinational, BTreeSet::from([1]));
+    assert_eq!(reach.sequential, BTreeSet::from([1, 4]));
 }
 
 #[test]
@@ -1434,10 +1435,11 @@ fn mutation_proofs() {
             (*n, (r, scopes))
         })
         .collect();
-    // A recheck takes first the proofs of mutants an offset that can leave its vector
-    // depends on: those the old reading can have proven wrongly (the others only where the
-    // original itself reads past the end).
-    let reaching: BTreeMap<String, BTreeSet<u32>> = match recheck && !budget.is_zero() {
+    // A recheck takes first the proofs of mutants that move an offset that can leave its
+    // vector in the same cycle (`board` #800), then those it depends on through state:
+    // those the old reading can have proven wrongly. The others only where the original
+    // itself reads past the end.
+    let reaching: BTreeMap<String, offsets::OffsetReach> = match recheck && !budget.is_zero() {
         false => BTreeMap::new(),
         true => {
             let hosts: BTreeSet<&str> = keyed.iter().map(|(_, (r, _))| r.mutant.host.as_str()).collect();
@@ -1446,16 +1448,25 @@ fn mutation_proofs() {
                 .map(|host| {
                     let (dir, _) = campaign_host(&root, host);
                     let reach = offsets::mutants_reaching_offsets(&dir, host, Duration::from_secs(600)).unwrap();
-                    let n = keyed.iter().filter(|(_, (r, _))| r.mutant.host == host).count();
-                    let m = keyed.iter().filter(|(_, (r, _))| r.mutant.host == host && reach.contains(&r.mutant.id));
-                    println!("{host}: {n} proofs to make again, {} of mutants an offset depends on", m.count());
+                    let of_host = keyed.iter().map(|(_, (r, _))| &r.mutant).filter(|m| m.host == host);
+                    let count = |set: &BTreeSet<u32>| of_host.clone().filter(|m| set.contains(&m.id)).count();
+                    println!(
+                        "{host}: {} proofs to make again, of mutants an offset depends on {} in the same cycle, {} at all",
+                        of_host.clone().count(),
+                        count(&reach.combinational),
+                        count(&reach.sequential)
+                    );
                     (host.to_string(), reach)
                 })
                 .collect()
         }
     };
-    let far = |r: &MutantResult| !reaching.get(&r.mutant.host).is_some_and(|reach| reach.contains(&r.mutant.id));
-    keyed.sort_by_key(|(n, (r, _))| (recheck && far(r), *n, r.mutant.host.clone(), r.mutant.module));
+    let distance = |r: &MutantResult| match reaching.get(&r.mutant.host) {
+        Some(reach) if reach.combinational.contains(&r.mutant.id) => 0,
+        Some(reach) if reach.sequential.contains(&r.mutant.id) => 1,
+        _ => 2,
+    };
+    keyed.sort_by_key(|(n, (r, _))| (distance(r), *n, r.mutant.host.clone(), r.mutant.module));
     let todo: Vec<(&MutantResult, Vec<Scope>)> = keyed.into_iter().map(|(_, job)| job).collect();
     println!("{} survivors to prove ({} attempted before), {budget:?} per scope {scopes:?}", todo.len(), done.len());
     if !budget.is_zero() && todo.iter().any(|(_, scopes)| scopes.contains(&Scope::Invariant)) {

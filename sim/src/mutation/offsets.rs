@@ -22,14 +22,24 @@ use crate::error::SimError;
 /// The campaign's netlist in a host's directory: every mutant behind `mutsel == id`.
 const NETLIST: &str = "mutated.v";
 
-/// The ids of the mutants in `dir`'s campaign netlist whose logic any part-select's offset
-/// depends on, where that offset can point past the end of its vector: the `mutsel == id`
-/// comparisons in the input cone of the offset, the design flattened, through registers
-/// and memories. An offset whose every value stays inside the vector (its bits fixed at 0
-/// where they would reach past it) is left out.
-///
-/// Over-approximate by design: a cell counts as depending on all of its inputs.
-pub fn mutants_reaching_offsets(dir: &Path, host: &str, budget: Duration) -> Result<BTreeSet<u32>, SimError> {
+/// The mutants of a campaign netlist that part-selects' offsets depend on, where those
+/// offsets can point past the end of their vector: the `mutsel == id` comparisons in the
+/// offsets' input cones, the design flattened. An offset whose every value stays inside its
+/// vector (its bits fixed at 0 where they would reach past it) is left out. Over-approximate
+/// by design: a cell counts as depending on all of its inputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OffsetReach {
+    /// Mutants an offset depends on in the same cycle (the cone stops at flip-flops and
+    /// memory contents): those that move an offset's bits themselves, as `board` #800.
+    pub combinational: BTreeSet<u32>,
+    /// Mutants an offset depends on at all, through registers and memories too (a
+    /// superset of `combinational`).
+    pub sequential: BTreeSet<u32>,
+}
+
+/// [`OffsetReach`] of the campaign netlist in `dir` (a host's `rtl/`), by yosys within
+/// `budget`.
+pub fn mutants_reaching_offsets(dir: &Path, host: &str, budget: Duration) -> Result<OffsetReach, SimError> {
     let name = format!("offsets-{}", std::process::id());
     let script = format!("read_verilog {NETLIST}\nhierarchy -auto-top\nproc\nflatten\nwrite_json {name}.json\n");
     let path = dir.join(format!("{name}.ys"));
@@ -48,47 +58,68 @@ pub fn mutants_reaching_offsets(dir: &Path, host: &str, budget: Duration) -> Res
 }
 
 /// [`mutants_reaching_offsets`] on `write_json` output of the flattened netlist.
-fn reaching_offsets(json: &str) -> Result<BTreeSet<u32>, String> {
+fn reaching_offsets(json: &str) -> Result<OffsetReach, String> {
     let design: Design = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let mut tops = design.modules.values().filter(|m| m.attributes.contains_key("top"));
     let top = match (tops.next(), tops.next()) {
         (Some(top), None) => top,
         _ => return Err("not one top module".into()),
     };
-    let control: Vec<Bit> =
-        top.ports.get(CONTROL).ok_or_else(|| format!("the top has no `{CONTROL}` port"))?.bits.clone();
-    let mut driver: BTreeMap<u64, &JsonCell> = BTreeMap::new();
-    for cell in top.cells.values() {
+    let control: &[Bit] = &top.ports.get(CONTROL).ok_or_else(|| format!("the top has no `{CONTROL}` port"))?.bits;
+    Ok(OffsetReach { combinational: cone(top, control, false), sequential: cone(top, control, true) })
+}
+
+/// The mutants in the input cone of the offsets that can leave their vector, through state
+/// (flip-flops, and a memory's writes behind its reads) where `through_state`.
+fn cone(top: &JsonModule, control: &[Bit], through_state: bool) -> BTreeSet<u32> {
+    let cells: Vec<&JsonCell> = top.cells.values().collect();
+    let mut driver: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut writers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, cell) in cells.iter().enumerate() {
         for (port, bits) in &cell.connections {
-            if cell.port_directions.get(port).map(String::as_str) == Some("output") {
-                driver.extend(bits.iter().filter_map(Bit::net).map(|n| (n, cell)));
+            if cell.is_output(port) {
+                driver.extend(bits.iter().filter_map(Bit::net).map(|n| (n, index)));
             }
         }
+        if cell.kind.starts_with("$memwr") || cell.kind.starts_with("$meminit") {
+            writers.entry(cell.memory()).or_default().push(index);
+        }
     }
-    let mut todo: Vec<u64> = top
-        .cells
-        .values()
+    let mut todo: Vec<u64> = cells
+        .iter()
         .filter(|cell| cell.kind == "$shiftx" && cell.can_select_past_the_end())
         .flat_map(|cell| cell.port("B").iter().filter_map(Bit::net))
         .collect();
     let mut seen_nets: BTreeSet<u64> = todo.iter().copied().collect();
-    let mut seen_cells: BTreeSet<*const JsonCell> = BTreeSet::new();
+    let mut seen_cells: BTreeSet<usize> = BTreeSet::new();
     let mut mutants = BTreeSet::new();
-    while let Some(net) = todo.pop() {
-        let Some(&cell) = driver.get(&net) else { continue };
-        if !seen_cells.insert(cell as *const JsonCell) {
-            continue;
+    let mut visit = |index: usize, todo: &mut Vec<u64>, seen_cells: &mut BTreeSet<usize>| {
+        if !seen_cells.insert(index) {
+            return;
         }
-        if let Some(id) = cell.compares_control(&control) {
+        let cell = cells[index];
+        if let Some(id) = cell.compares_control(control) {
             mutants.insert(id);
         }
-        for (port, bits) in &cell.connections {
-            if cell.port_directions.get(port).map(String::as_str) != Some("output") {
-                todo.extend(bits.iter().filter_map(Bit::net).filter(|&n| seen_nets.insert(n)));
+        let inputs: Vec<&str> = match (cell.holds_state(), through_state) {
+            (true, false) if cell.kind.starts_with("$memrd") && !cell.clocked_read() => vec!["ADDR", "EN"],
+            (true, false) => Vec::new(),
+            _ => cell.connections.keys().map(String::as_str).filter(|p| !cell.is_output(p)).collect(),
+        };
+        for port in inputs {
+            todo.extend(cell.port(port).iter().filter_map(Bit::net).filter(|&n| seen_nets.insert(n)));
+        }
+    };
+    while let Some(net) = todo.pop() {
+        let Some(&index) = driver.get(&net) else { continue };
+        visit(index, &mut todo, &mut seen_cells);
+        if through_state && cells[index].kind.starts_with("$memrd") {
+            for &writer in writers.get(&cells[index].memory()).into_iter().flatten() {
+                visit(writer, &mut todo, &mut seen_cells);
             }
         }
     }
-    Ok(mutants)
+    mutants
 }
 
 #[derive(Deserialize)]
@@ -147,6 +178,26 @@ impl Bit {
 impl JsonCell {
     fn port(&self, name: &str) -> &[Bit] {
         self.connections.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    fn is_output(&self, port: &str) -> bool {
+        self.port_directions.get(port).map(String::as_str) == Some("output")
+    }
+
+    /// A flip-flop, latch or memory port: its output is state, or a memory's.
+    fn holds_state(&self) -> bool {
+        let kind = self.kind.as_str();
+        kind.contains("dff") || kind.contains("latch") || kind.starts_with("$mem") || matches!(kind, "$ff" | "$sr")
+    }
+
+    /// A memory read port that registers its data.
+    fn clocked_read(&self) -> bool {
+        self.parameter("CLK_ENABLE").is_some_and(|c| c != 0)
+    }
+
+    /// The memory a `$memrd`, `$memwr` or `$meminit` cell (any version) reads or writes.
+    fn memory(&self) -> String {
+        self.parameters.get("MEMID").map(|v| v.to_string()).unwrap_or_default()
     }
 
     /// A parameter `write_json` wrote as a number or a string of binary digits.
@@ -223,26 +274,62 @@ mod tests {
         )
     }
 
+    /// The mutants reached (`sequential`), after checking a design without state reaches
+    /// the same ones in the same cycle.
+    fn reached(json: &str) -> BTreeSet<u32> {
+        let reach = reaching_offsets(json).unwrap();
+        assert_eq!(reach.combinational, reach.sequential);
+        reach.sequential
+    }
+
     #[test]
     fn a_mutant_in_the_cone_of_an_offset_that_can_leave_the_vector_is_listed() {
         // Offset bits 20, 21 (0..=3) read 1 bit of 3: 3 is past the end.
-        let reached = reaching_offsets(&design(3, 1, "[20, 21]", false)).unwrap();
-        assert_eq!(reached, BTreeSet::from([1]));
+        assert_eq!(reached(&design(3, 1, "[20, 21]", false)), BTreeSet::from([1]));
         // The second comparison (the constant on A) drives nothing the offset reads.
-        let reached = reaching_offsets(&design(3, 1, "[20, 21, 11]", false)).unwrap();
-        assert_eq!(reached, BTreeSet::from([1, 2]));
+        assert_eq!(reached(&design(3, 1, "[20, 21, 11]", false)), BTreeSet::from([1, 2]));
     }
 
     #[test]
     fn an_offset_that_stays_inside_the_vector_lists_nothing() {
         // 0..=3 reading 1 bit of 4; 0 or 2 reading 2 of 4 (bit 0 fixed at 0).
-        assert!(reaching_offsets(&design(4, 1, "[20, 21]", false)).unwrap().is_empty());
-        assert!(reaching_offsets(&design(4, 2, r#"["0", 21]"#, false)).unwrap().is_empty());
+        assert!(reached(&design(4, 1, "[20, 21]", false)).is_empty());
+        assert!(reached(&design(4, 2, r#"["0", 21]"#, false)).is_empty());
         // ... but 0..=3 reading 2 of 4 reads past it at 3, and a signed offset can be
         // negative.
-        assert_eq!(reaching_offsets(&design(4, 2, "[20, 21]", false)).unwrap(), BTreeSet::from([1]));
-        assert_eq!(reaching_offsets(&design(8, 1, "[20, 21]", true)).unwrap(), BTreeSet::from([1]));
-        assert!(reaching_offsets(&design(8, 1, r#"[20, "0"]"#, true)).unwrap().is_empty());
+        assert_eq!(reached(&design(4, 2, "[20, 21]", false)), BTreeSet::from([1]));
+        assert_eq!(reached(&design(8, 1, "[20, 21]", true)), BTreeSet::from([1]));
+        assert!(reached(&design(8, 1, r#"[20, "0"]"#, true)).is_empty());
+    }
+
+    #[test]
+    fn state_between_a_mutant_and_an_offset_leaves_it_out_of_the_combinational_cone() {
+        // The offset (nets 20, 21) is a flip-flop's output (its D the mux at 40, 41, which
+        // comparison 1 selects) or a memory's word read at an address (net 50) the mux at
+        // 60 gives (comparison 2 selects), the memory written with data comparison 3
+        // selects (net 70).
+        let state = r#""ff": {"type": "$dff", "parameters": {}, "port_directions": {"CLK": "input", "D": "input", "Q": "output"},
+                    "connections": {"CLK": [9], "D": [40, 41], "Q": [20]}},
+             "m1": {"type": "$mux", "parameters": {}, "port_directions": {"A": "input", "B": "input", "S": "input", "Y": "output"},
+                    "connections": {"A": [8], "B": [7], "S": [10], "Y": [40, 41]}},
+             "rd": {"type": "$memrd", "parameters": {"MEMID": "\\m", "CLK_ENABLE": "0"},
+                    "port_directions": {"CLK": "input", "EN": "input", "ADDR": "input", "DATA": "output"},
+                    "connections": {"CLK": ["x"], "EN": ["1"], "ADDR": [50], "DATA": [21]}},
+             "m2": {"type": "$mux", "parameters": {}, "port_directions": {"A": "input", "B": "input", "S": "input", "Y": "output"},
+                    "connections": {"A": [8], "B": [7], "S": [11], "Y": [50]}},
+             "wr": {"type": "$memwr_v2", "parameters": {"MEMID": "\\m"},
+                    "port_directions": {"CLK": "input", "EN": "input", "ADDR": "input", "DATA": "input"},
+                    "connections": {"CLK": [9], "EN": ["1"], "ADDR": [8], "DATA": [70]}},
+             "m3": {"type": "$mux", "parameters": {}, "port_directions": {"A": "input", "B": "input", "S": "input", "Y": "output"},
+                    "connections": {"A": [8], "B": [7], "S": [12], "Y": [70]}},
+             "eq3": {"type": "$eq", "parameters": {}, "port_directions": {"A": "input", "B": "input", "Y": "output"},
+                    "connections": {"A": [2, 3], "B": ["1", "1"], "Y": [12]}},"#;
+        let json = design(3, 1, "[20, 21]", false)
+            .replace(r#""mux": {"#, &format!("{state}\n\"unused\": {{"))
+            .replace(r#""S": [10], "Y": [20, 21]"#, r#""S": [10], "Y": [90, 91]"#);
+        let reach = reaching_offsets(&json).unwrap();
+        assert_eq!(reach.combinational, BTreeSet::from([2]));
+        assert_eq!(reach.sequential, BTreeSet::from([1, 2, 3]));
     }
 
     #[test]
