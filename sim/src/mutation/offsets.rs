@@ -6,8 +6,11 @@
 //! that had an `x`, so the select read some bit inside the vector. A mutant that moved an
 //! offset past the end could be proven equivalent that way, though the campaign's second
 //! netlist reads 0 there and tells it apart (`board` #800). The proofs now read 0 as the
-//! second netlist does (`yosys::past_end_zero`); a proof recorded before that stands only
-//! for a mutant no such offset depends on, which [`mutants_reaching_offsets`] lists.
+//! second netlist does (`yosys::past_end_zero`), and each proof recorded before is made
+//! again (`MUTATION_PROOF_RETRY=past-end`), first those of the mutants
+//! [`mutants_reaching_offsets`] lists: the ones that can move an offset. The others too,
+//! later: where the original itself reads past the end in a state a proof allows, that
+//! proof can lean on the old reading though the mutant moves no offset.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
