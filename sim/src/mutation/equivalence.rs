@@ -1328,7 +1328,7 @@ fn gold_and_gate(
 
 /// Write `script` to `{name}.ys` in `dir`, run it with `yosys -q` within `budget` and remove
 /// it: whether yosys ran to the end and succeeded.
-fn run_yosys_script(dir: &Path, name: &str, script: &str, budget: Duration) -> Result<bool, SimError> {
+pub(super) fn run_yosys_script(dir: &Path, name: &str, script: &str, budget: Duration) -> Result<bool, SimError> {
     let file = format!("{name}.ys");
     let path = dir.join(&file);
     std::fs::write(&path, script).map_err(|source| SimError::Io { path: path.clone(), source })?;

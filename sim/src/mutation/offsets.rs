@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::equivalence::run_within;
+use super::equivalence::run_yosys_script;
 use super::netlist::CONTROL;
 use crate::error::SimError;
 
@@ -45,11 +45,8 @@ pub struct OffsetReach {
 pub fn mutants_reaching_offsets(dir: &Path, host: &str, budget: Duration) -> Result<OffsetReach, SimError> {
     let name = format!("offsets-{}", std::process::id());
     let script = format!("read_verilog {NETLIST}\nhierarchy -auto-top\nproc\nflatten\nwrite_json {name}.json\n");
-    let path = dir.join(format!("{name}.ys"));
-    std::fs::write(&path, &script).map_err(|source| SimError::Io { path: path.clone(), source })?;
     let json = dir.join(format!("{name}.json"));
-    let ran = run_within(dir, "yosys", &["-q", "-s", &format!("{name}.ys")], None, budget);
-    let _ = std::fs::remove_file(&path);
+    let ran = run_yosys_script(dir, &name, &script, budget);
     let text = std::fs::read_to_string(&json);
     let _ = std::fs::remove_file(&json);
     let failed = |reason: String| SimError::Mutation { host: host.to_string(), reason };
@@ -69,60 +66,75 @@ fn reaching_offsets(json: &str) -> Result<OffsetReach, String> {
         _ => return Err("not one top module".into()),
     };
     let control: &[Bit] = &top.ports.get(CONTROL).ok_or_else(|| format!("the top has no `{CONTROL}` port"))?.bits;
-    Ok(OffsetReach { combinational: cone(top, control, false), sequential: cone(top, control, true) })
+    let graph = Graph::of(top);
+    Ok(OffsetReach { combinational: graph.cone(control, false), sequential: graph.cone(control, true) })
 }
 
-/// The mutants in the input cone of the offsets that can leave their vector, through state
-/// (flip-flops, and a memory's writes behind its reads) where `through_state`.
-fn cone(top: &JsonModule, control: &[Bit], through_state: bool) -> BTreeSet<u32> {
-    let cells: Vec<&JsonCell> = top.cells.values().collect();
-    let mut driver: BTreeMap<u64, usize> = BTreeMap::new();
-    let mut writers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, cell) in cells.iter().enumerate() {
-        for (port, bits) in &cell.connections {
-            if cell.is_output(port) {
-                driver.extend(bits.iter().filter_map(Bit::net).map(|n| (n, index)));
+/// A flattened module's cells, each net's driver among them, and each memory's writers.
+struct Graph<'a> {
+    cells: Vec<&'a JsonCell>,
+    driver: BTreeMap<u64, usize>,
+    writers: BTreeMap<String, Vec<usize>>,
+}
+
+impl<'a> Graph<'a> {
+    fn of(top: &'a JsonModule) -> Graph<'a> {
+        let cells: Vec<&JsonCell> = top.cells.values().collect();
+        let mut driver: BTreeMap<u64, usize> = BTreeMap::new();
+        let mut writers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, cell) in cells.iter().enumerate() {
+            for (port, bits) in &cell.connections {
+                if cell.is_output(port) {
+                    driver.extend(bits.iter().filter_map(Bit::net).map(|n| (n, index)));
+                }
+            }
+            if cell.kind.starts_with("$memwr") || cell.kind.starts_with("$meminit") {
+                writers.entry(cell.memory()).or_default().push(index);
             }
         }
-        if cell.kind.starts_with("$memwr") || cell.kind.starts_with("$meminit") {
-            writers.entry(cell.memory()).or_default().push(index);
-        }
+        Graph { cells, driver, writers }
     }
-    let mut todo: Vec<u64> = cells
-        .iter()
-        .filter(|cell| cell.kind == "$shiftx" && cell.can_select_past_the_end())
-        .flat_map(|cell| cell.port("B").iter().filter_map(Bit::net))
-        .collect();
-    let mut seen_nets: BTreeSet<u64> = todo.iter().copied().collect();
-    let mut seen_cells: BTreeSet<usize> = BTreeSet::new();
-    let mut mutants = BTreeSet::new();
-    let mut visit = |index: usize, todo: &mut Vec<u64>, seen_cells: &mut BTreeSet<usize>| {
-        if !seen_cells.insert(index) {
-            return;
-        }
-        let cell = cells[index];
-        if let Some(id) = cell.compares_control(control) {
-            mutants.insert(id);
-        }
-        let inputs: Vec<&str> = match (cell.holds_state(), through_state) {
-            (true, false) if cell.kind.starts_with("$memrd") && !cell.clocked_read() => vec!["ADDR", "EN"],
-            (true, false) => Vec::new(),
-            _ => cell.connections.keys().map(String::as_str).filter(|p| !cell.is_output(p)).collect(),
+
+    /// The mutants in the input cone of the offsets that can leave their vector, through
+    /// state (flip-flops, and a memory's writes behind its reads) where `through_state`.
+    fn cone(&self, control: &[Bit], through_state: bool) -> BTreeSet<u32> {
+        let cells = &self.cells;
+        let mut todo: Vec<u64> = cells
+            .iter()
+            .filter(|cell| cell.kind == "$shiftx" && cell.can_select_past_the_end())
+            .flat_map(|cell| cell.port("B").iter().filter_map(Bit::net))
+            .collect();
+        let mut seen_nets: BTreeSet<u64> = todo.iter().copied().collect();
+        let mut seen_cells: BTreeSet<usize> = BTreeSet::new();
+        let mut mutants = BTreeSet::new();
+        let mut visit = |index: usize, todo: &mut Vec<u64>, seen_cells: &mut BTreeSet<usize>| {
+            if !seen_cells.insert(index) {
+                return;
+            }
+            let cell = cells[index];
+            if let Some(id) = cell.compares_control(control) {
+                mutants.insert(id);
+            }
+            let inputs: Vec<&str> = match (cell.holds_state(), through_state) {
+                (true, false) if cell.kind.starts_with("$memrd") && !cell.clocked_read() => vec!["ADDR", "EN"],
+                (true, false) => Vec::new(),
+                _ => cell.connections.keys().map(String::as_str).filter(|p| !cell.is_output(p)).collect(),
+            };
+            for port in inputs {
+                todo.extend(cell.port(port).iter().filter_map(Bit::net).filter(|&n| seen_nets.insert(n)));
+            }
         };
-        for port in inputs {
-            todo.extend(cell.port(port).iter().filter_map(Bit::net).filter(|&n| seen_nets.insert(n)));
-        }
-    };
-    while let Some(net) = todo.pop() {
-        let Some(&index) = driver.get(&net) else { continue };
-        visit(index, &mut todo, &mut seen_cells);
-        if through_state && cells[index].kind.starts_with("$memrd") {
-            for &writer in writers.get(&cells[index].memory()).into_iter().flatten() {
-                visit(writer, &mut todo, &mut seen_cells);
+        while let Some(net) = todo.pop() {
+            let Some(&index) = self.driver.get(&net) else { continue };
+            visit(index, &mut todo, &mut seen_cells);
+            if through_state && cells[index].kind.starts_with("$memrd") {
+                for &writer in self.writers.get(&cells[index].memory()).into_iter().flatten() {
+                    visit(writer, &mut todo, &mut seen_cells);
+                }
             }
         }
+        mutants
     }
-    mutants
 }
 
 #[derive(Deserialize)]
