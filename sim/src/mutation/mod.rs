@@ -19,6 +19,7 @@
 pub mod board;
 pub mod equivalence;
 pub mod invariant;
+mod json;
 pub mod netlist;
 pub mod observed;
 pub mod offsets;

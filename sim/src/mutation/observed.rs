@@ -15,6 +15,8 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
+use super::json::{self, Bit};
+
 /// When the readers of an output read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Read {
@@ -213,14 +215,10 @@ pub struct ModuleSummary {
     /// Its parameter values.
     pub params: Parameters,
     /// The nets of each port's bits.
-    port_nets: BTreeMap<String, Vec<Net>>,
+    port_nets: BTreeMap<String, Vec<Bit>>,
     /// Its cells.
     cells: Vec<Cell>,
 }
-
-/// One bit of a port or a cell's connection in `write_json`: a net's number, or a
-/// constant (`"0"`, `"1"`, `"x"`, `"z"`).
-type Net = serde_json::Value;
 
 /// The modules of a design as yosys's `write_json` lists them.
 #[derive(Clone, Debug, Default)]
@@ -228,44 +226,20 @@ pub struct DesignModules {
     modules: BTreeMap<String, ModuleSummary>,
 }
 
-#[derive(Deserialize)]
-struct JsonDesign {
-    modules: BTreeMap<String, JsonModule>,
-}
-
-#[derive(Deserialize)]
-struct JsonModule {
-    #[serde(default)]
-    ports: BTreeMap<String, JsonPort>,
-    #[serde(default)]
-    cells: BTreeMap<String, Cell>,
-    #[serde(default)]
-    parameter_default_values: Parameters,
-}
-
-#[derive(Deserialize)]
-struct JsonPort {
-    direction: String,
-    bits: Vec<Net>,
-}
-
 /// A cell of a module: its type (a module's name, or a yosys cell type such as `$add`) and
 /// the nets on each of its ports.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 struct Cell {
     /// Its instance name (the key `write_json` lists it under).
-    #[serde(skip)]
     name: String,
-    #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
-    connections: BTreeMap<String, Vec<Net>>,
+    connections: BTreeMap<String, Vec<Bit>>,
 }
 
 impl DesignModules {
     /// Parse `write_json` output.
     pub fn from_json(text: &str) -> Result<DesignModules, serde_json::Error> {
-        let design: JsonDesign = serde_json::from_str(text)?;
+        let design: json::Design = serde_json::from_str(text)?;
         let modules = design
             .modules
             .into_iter()
@@ -280,8 +254,19 @@ impl DesignModules {
                     })
                     .collect();
                 let port_nets = module.ports.into_iter().map(|(name, port)| (name, port.bits)).collect();
-                let cells = module.cells.into_iter().map(|(name, cell)| Cell { name, ..cell }).collect();
-                let summary = ModuleSummary { ports, params: module.parameter_default_values, port_nets, cells };
+                let cells = module
+                    .cells
+                    .into_iter()
+                    .map(|(name, cell)| Cell { name, kind: cell.kind, connections: cell.connections })
+                    .collect();
+                // Integers as strings of binary digits; a value of another kind (a real)
+                // is no parameter a rule reads.
+                let params = module
+                    .parameter_default_values
+                    .into_iter()
+                    .filter_map(|(name, value)| Some((name, value.as_str()?.to_string())))
+                    .collect();
+                let summary = ModuleSummary { ports, params: Parameters(params), port_nets, cells };
                 (name, summary)
             })
             .collect();
@@ -389,9 +374,9 @@ impl DesignModules {
         if let Some(own) = qualified_outputs(name, &summary.params) {
             return own;
         }
-        let is_net = |bits: &[Net]| !bits.is_empty() && bits.iter().all(Net::is_u64);
+        let is_net = |bits: &[Bit]| !bits.is_empty() && bits.iter().all(|b| b.net().is_some());
         // The output of `name` whose nets are `bits`.
-        let output_on = |bits: &[Net]| {
+        let output_on = |bits: &[Bit]| {
             summary
                 .ports
                 .iter()

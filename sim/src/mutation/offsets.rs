@@ -16,9 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use super::equivalence::run_yosys_script;
+use super::json::{Bit, Cell, Design, Module};
 use super::netlist::CONTROL;
 use crate::error::SimError;
 
@@ -72,14 +71,14 @@ fn reaching_offsets(json: &str) -> Result<OffsetReach, String> {
 
 /// A flattened module's cells, each net's driver among them, and each memory's writers.
 struct Graph<'a> {
-    cells: Vec<&'a JsonCell>,
+    cells: Vec<&'a Cell>,
     driver: BTreeMap<u64, usize>,
     writers: BTreeMap<String, Vec<usize>>,
 }
 
 impl<'a> Graph<'a> {
-    fn of(top: &'a JsonModule) -> Graph<'a> {
-        let cells: Vec<&JsonCell> = top.cells.values().collect();
+    fn of(top: &'a Module) -> Graph<'a> {
+        let cells: Vec<&Cell> = top.cells.values().collect();
         let mut driver: BTreeMap<u64, usize> = BTreeMap::new();
         let mut writers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (index, cell) in cells.iter().enumerate() {
@@ -137,64 +136,7 @@ impl<'a> Graph<'a> {
     }
 }
 
-#[derive(Deserialize)]
-struct Design {
-    modules: BTreeMap<String, JsonModule>,
-}
-
-#[derive(Deserialize)]
-struct JsonModule {
-    #[serde(default)]
-    attributes: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    ports: BTreeMap<String, JsonPort>,
-    #[serde(default)]
-    cells: BTreeMap<String, JsonCell>,
-}
-
-#[derive(Deserialize)]
-struct JsonPort {
-    bits: Vec<Bit>,
-}
-
-#[derive(Deserialize)]
-struct JsonCell {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    parameters: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    port_directions: BTreeMap<String, String>,
-    #[serde(default)]
-    connections: BTreeMap<String, Vec<Bit>>,
-}
-
-/// One bit in `write_json`: a net's number or a constant (`"0"`, `"1"`, `"x"`, `"z"`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
-enum Bit {
-    Net(u64),
-    Constant(String),
-}
-
-impl Bit {
-    fn net(&self) -> Option<u64> {
-        match self {
-            Bit::Net(n) => Some(*n),
-            Bit::Constant(_) => None,
-        }
-    }
-
-    fn is_zero(&self) -> bool {
-        matches!(self, Bit::Constant(c) if c == "0")
-    }
-}
-
-impl JsonCell {
-    fn port(&self, name: &str) -> &[Bit] {
-        self.connections.get(name).map_or(&[], Vec::as_slice)
-    }
-
+impl Cell {
     fn is_output(&self, port: &str) -> bool {
         self.port_directions.get(port).map(String::as_str) == Some("output")
     }
@@ -213,15 +155,6 @@ impl JsonCell {
     /// The memory a `$memrd`, `$memwr` or `$meminit` cell (any version) reads or writes.
     fn memory(&self) -> String {
         self.parameters.get("MEMID").map(|v| v.to_string()).unwrap_or_default()
-    }
-
-    /// A parameter `write_json` wrote as a number or a string of binary digits.
-    fn parameter(&self, name: &str) -> Option<u64> {
-        match self.parameters.get(name)? {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => u64::from_str_radix(s, 2).ok(),
-            _ => None,
-        }
     }
 
     /// Whether some value of this `$shiftx`'s offset reads a bit outside `A`: a signed
