@@ -8,7 +8,7 @@ BIN := target/release/spikeforge
 EXAMPLE := examples/mnist-mlp.sfm.json
 DEMO_OUT := target/demo
 
-.PHONY: setup demo test lint unit fuzz mutation soak bench bench-train example
+.PHONY: setup demo test lint unit fuzz mutation mutation-save mutation-restore soak bench bench-train example
 
 setup:
 	@scripts/setup.sh
@@ -87,6 +87,32 @@ mutation: setup
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture)
 	$(if $(MUTATION_SHARD),,MUTATION_SOUNDNESS=$(MUTATION_SOUNDNESS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
 		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_soundness -- --ignored --nocapture)
+
+# The campaign's record in the repository (reliability/mutation/): its summary (mutation.json
+# and the readable mutation.md) and every proof attempt (proofs.jsonl). The campaign lives in
+# MUTATION_ROOT, which a fresh checkout does not have, and its proofs take many hours on two
+# cores. `make mutation-save` merges MUTATION_ROOT's proofs into its summary and copies both
+# into the record (after every run worth keeping, a stopped one too; then commit it). `make
+# mutation-restore` copies the record into a MUTATION_ROOT with no campaign, builds every host
+# design again (it stops, naming the host, if one changed since the record), runs the record's
+# survivors again and merges its proofs: `mutation_proofs` then goes on where the record ends.
+MUTATION_RECORD := $(CURDIR)/reliability/mutation
+mutation-save: export MUTATION_ROOT := $(abspath $(MUTATION_ROOT))
+mutation-save: setup
+	@test -f "$(MUTATION_ROOT)/mutation.json" || { echo "mutation-save: no campaign summary in $(MUTATION_ROOT) (make mutation writes one)"; exit 1; }
+	MUTATION_PROOF_SECONDS=0 $(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture
+	@mkdir -p $(MUTATION_RECORD)
+	cp "$(MUTATION_ROOT)/mutation.json" "$(MUTATION_ROOT)/mutation.md" $(MUTATION_RECORD)/
+	@if [ -f "$(MUTATION_ROOT)/proofs.jsonl" ]; then cp "$(MUTATION_ROOT)/proofs.jsonl" $(MUTATION_RECORD)/; else rm -f $(MUTATION_RECORD)/proofs.jsonl; fi
+mutation-restore: export MUTATION_ROOT := $(abspath $(MUTATION_ROOT))
+mutation-restore: setup
+	@test -f $(MUTATION_RECORD)/mutation.json || { echo "mutation-restore: no record in $(MUTATION_RECORD)"; exit 1; }
+	@test ! -e "$(MUTATION_ROOT)/mutation.json" || { echo "mutation-restore: $(MUTATION_ROOT) already holds a campaign; keep it with make mutation-save, or remove it first"; exit 1; }
+	@mkdir -p "$(MUTATION_ROOT)"
+	cp $(MUTATION_RECORD)/mutation.json "$(MUTATION_ROOT)/"
+	@if [ -f $(MUTATION_RECORD)/proofs.jsonl ]; then cp $(MUTATION_RECORD)/proofs.jsonl "$(MUTATION_ROOT)/"; fi
+	MUTATION_RERUN_SURVIVORS=1 $(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
+	MUTATION_PROOF_SECONDS=0 $(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture
 
 # Protocol soak (issue #18, RELIABILITY.md): the bundled mnist-small's board top at 3 Mbaud
 # in Verilator, all 10,000 MNIST digits, one byte in a hundred corrupted on the line each

@@ -1624,6 +1624,50 @@ fn a_proof_from_before_selects_read_0_past_the_end_is_withdrawn_by_a_recheck_tha
     assert!(proof(2).unwrap().predates_past_end_zero());
 }
 
+/// Where `make mutation-save` keeps the campaign in the repository: its summary, the
+/// summary's mutation.md and its proof log.
+fn record_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../reliability/mutation")
+}
+
+/// The campaign's record in the repository is one this code still reads (a change of
+/// `Summary`, `Proof` or the log's lines that breaks it fails here, not on the next
+/// `make mutation-restore`), and counts as proven exactly what its proof log proves: each
+/// proof in the summary is the one proofs.jsonl's attempts fold to, of a mutant no test
+/// killed, and a survivor the log proves has it. Its mutation.md table is the summary's.
+#[test]
+fn the_recorded_campaign_counts_exactly_the_proofs_its_log_holds() {
+    let dir = record_dir();
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{}: {e} (make mutation-save writes it)", dir.join(name).display()))
+    };
+    let summary: Summary = serde_json::from_str(&read("mutation.json")).expect("the record's mutation.json");
+    // No log: no proof tried yet (`mutation_proofs` reads it so too).
+    let done = attempted(&std::fs::read_to_string(dir.join("proofs.jsonl")).unwrap_or_default());
+    let mut seen = BTreeSet::new();
+    for r in &summary.results {
+        let name = format!("{} #{}", r.mutant.host, r.mutant.id);
+        assert!(seen.insert((r.mutant.host.as_str(), r.mutant.id)), "{name} twice in the record");
+        let key = (r.mutant.host.clone(), r.mutant.id, r.mutant.command.clone());
+        let logged = done.get(&key).and_then(|a| a.proof.as_ref()).filter(|p| p.holds_for(&r.mutant));
+        match (&r.proof, logged) {
+            (Some(_), _) if r.verdict.killed() => panic!("{name}: proven and killed"),
+            (Some(p), Some(l)) => assert_eq!((p.scope, p.past_end_zero), (l.scope, l.past_end_zero), "{name}"),
+            (Some(p), None) => panic!("{name}: the summary's proof at {:?} is not in proofs.jsonl", p.scope),
+            (None, Some(l)) if !r.verdict.killed() => {
+                panic!("{name}: proofs.jsonl proves it at {:?}, the summary does not say so (not merged)", l.scope)
+            }
+            (None, _) => {}
+        }
+    }
+    let md = read("mutation.md");
+    assert!(
+        md.contains(&table(&rows(&summary.results, EQUIVALENT))),
+        "the record's mutation.md is not its mutation.json's (make mutation-save writes both)"
+    );
+}
+
 /// One scope an attempt tried, and its budget in seconds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Tried {
