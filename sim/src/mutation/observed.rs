@@ -13,8 +13,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use serde::Deserialize;
-
 use super::json::{self, Bit};
 
 /// When the readers of an output read it.
@@ -161,7 +159,7 @@ pub fn base_name(name: &str) -> &str {
 
 /// A module's parameter values as yosys's `write_json` gives them
 /// (`parameter_default_values` of a parameterization: integers as binary strings).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Parameters(BTreeMap<String, String>);
 
 impl Parameters {
