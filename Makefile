@@ -77,16 +77,18 @@ MUTATION_SOUNDNESS ?= 40
 MUTATION_RERUN_INPUTS ?= 600
 # Where the campaign keeps its work, summaries and proofs (absolute: the tests run in sim/).
 MUTATION_ROOT ?= $(CURDIR)/target/mutation
+# The campaign's tiers are ignored tests of this binary, each named after it.
+MUTATION_TEST := $(CARGO) test --release --locked -p spikeforge-sim --test mutation
 mutation: export MUTATION_ROOT := $(abspath $(MUTATION_ROOT))
 mutation: setup
 	MUTATION_MUTANTS=$(MUTATION_MUTANTS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_SHARD=$(MUTATION_SHARD) \
-		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
+		$(MUTATION_TEST) mutation_campaign -- --ignored --nocapture
 	$(if $(MUTATION_SHARD)$(filter 0,$(MUTATION_RERUN_INPUTS)),,MUTATION_RERUN_SURVIVORS=1 MUTATION_INPUTS=$(MUTATION_RERUN_INPUTS) MUTATION_HOSTS=core \
-		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture)
+		$(MUTATION_TEST) mutation_campaign -- --ignored --nocapture)
 	$(if $(MUTATION_SHARD),,rm -f $(MUTATION_ROOT)/proofs.jsonl; MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
-		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture)
+		$(MUTATION_TEST) mutation_proofs -- --ignored --nocapture)
 	$(if $(MUTATION_SHARD),,MUTATION_SOUNDNESS=$(MUTATION_SOUNDNESS) MUTATION_SEED=$(MUTATION_SEED) MUTATION_PROOF_SECONDS=$(MUTATION_PROOF_SECONDS) MUTATION_PROOF_SCOPES=$(MUTATION_PROOF_SCOPES) \
-		$(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_soundness -- --ignored --nocapture)
+		$(MUTATION_TEST) mutation_soundness -- --ignored --nocapture)
 
 # The campaign's record in the repository (reliability/mutation/): its summary (mutation.json
 # and the readable mutation.md) and every proof attempt (proofs.jsonl). The campaign lives in
@@ -100,7 +102,7 @@ MUTATION_RECORD := $(CURDIR)/reliability/mutation
 mutation-save: export MUTATION_ROOT := $(abspath $(MUTATION_ROOT))
 mutation-save: setup
 	@test -f "$(MUTATION_ROOT)/mutation.json" || { echo "mutation-save: no campaign summary in $(MUTATION_ROOT) (make mutation writes one)"; exit 1; }
-	MUTATION_PROOF_SECONDS=0 $(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture
+	MUTATION_PROOF_SECONDS=0 $(MUTATION_TEST) mutation_proofs -- --ignored --nocapture
 	@mkdir -p $(MUTATION_RECORD)
 	cp "$(MUTATION_ROOT)/mutation.json" "$(MUTATION_ROOT)/mutation.md" $(MUTATION_RECORD)/
 	@if [ -f "$(MUTATION_ROOT)/proofs.jsonl" ]; then cp "$(MUTATION_ROOT)/proofs.jsonl" $(MUTATION_RECORD)/; else rm -f $(MUTATION_RECORD)/proofs.jsonl; fi
@@ -111,8 +113,8 @@ mutation-restore: setup
 	@mkdir -p "$(MUTATION_ROOT)"
 	cp $(MUTATION_RECORD)/mutation.json "$(MUTATION_ROOT)/"
 	@if [ -f $(MUTATION_RECORD)/proofs.jsonl ]; then cp $(MUTATION_RECORD)/proofs.jsonl "$(MUTATION_ROOT)/"; fi
-	MUTATION_RERUN_SURVIVORS=1 $(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_campaign -- --ignored --nocapture
-	MUTATION_PROOF_SECONDS=0 $(CARGO) test --release --locked -p spikeforge-sim --test mutation mutation_proofs -- --ignored --nocapture
+	MUTATION_RERUN_SURVIVORS=1 $(MUTATION_TEST) mutation_campaign -- --ignored --nocapture
+	MUTATION_PROOF_SECONDS=0 $(MUTATION_TEST) mutation_proofs -- --ignored --nocapture
 
 # Protocol soak (issue #18, RELIABILITY.md): the bundled mnist-small's board top at 3 Mbaud
 # in Verilator, all 10,000 MNIST digits, one byte in a hundred corrupted on the line each
